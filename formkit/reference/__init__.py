@@ -1,0 +1,155 @@
+"""Reference data with sources: reporting units and regions, national statistics, the notice.
+
+Bundled as TOML beside this module. `load_reference(override)` lays a user's TOML file of
+the same shape over the bundled data (units matched by code, statistics by year), so later
+reporting years need no code change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+_HERE = Path(__file__).parent
+
+
+class ReferenceError(ValueError):
+    """A reference file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ReportingUnit:
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+    region: str
+    source: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class NationalYear:
+    year: int
+    total_exports: float
+    total_exports_source: str
+    hitech_exports: float
+    hitech_exports_source: str
+    hitech_exports_rounded: bool = False
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    year: int
+    rmb_per_usd: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    units: tuple[ReportingUnit, ...]
+    national: Mapping[int, NationalYear]
+    exchange_rates: Mapping[int, ExchangeRate]
+    notice: Mapping[str, Any]
+    thresholds: Mapping[str, float]
+    sources: tuple[str, ...]
+
+    def unit(self, name_or_alias: str) -> ReportingUnit | None:
+        """The reporting unit a person meant by 江苏 / 江苏省 / 苏, or None."""
+        return self._aliases().get(_norm(name_or_alias))
+
+    def _aliases(self) -> dict[str, ReportingUnit]:
+        table: dict[str, ReportingUnit] = {}
+        for u in self.units:
+            for key in (u.name, u.code, *u.aliases):
+                table.setdefault(_norm(key), u)
+        return table
+
+    def exchange_rate(self, year: int) -> ExchangeRate | None:
+        """The rate for that year, else the nearest earlier one."""
+        years = [y for y in self.exchange_rates if y <= year]
+        return self.exchange_rates[max(years)] if years else None
+
+
+def _norm(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).replace(" ", "").strip()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ReferenceError(f"参考数据文件无法读取：{path}：{exc}") from None
+
+
+def load_reference(override: str | Path | None = None) -> Reference:
+    """Bundled reference data, with `override` (a TOML file) laid over it."""
+    return _load(str(override) if override else None)
+
+
+@lru_cache(maxsize=4)
+def _load(override: str | None) -> Reference:
+    units_data = _read(_HERE / "reporting_units.toml")
+    nat_data = _read(_HERE / "national.toml")
+    sources = [str(_HERE / "reporting_units.toml"), str(_HERE / "national.toml")]
+    if override:
+        extra = _read(Path(override))
+        sources.append(override)
+        units_data["unit"] = _merge(units_data.get("unit", []), extra.get("unit", []), "code")
+        nat_data["year"] = _merge(nat_data.get("year", []), extra.get("year", []), "year")
+        nat_data["exchange_rate"] = _merge(
+            nat_data.get("exchange_rate", []), extra.get("exchange_rate", []), "year"
+        )
+        if "notice" in extra:
+            notice = dict(nat_data.get("notice", {}))
+            notice.update(extra["notice"])
+            nat_data["notice"] = notice
+    try:
+        units = tuple(
+            ReportingUnit(
+                code=str(u["code"]),
+                name=str(u["name"]),
+                aliases=tuple(u.get("aliases", ())),
+                kind=str(u.get("kind", "")),
+                region=str(u["region"]),
+                source=str(u.get("source", "")),
+                parent=u.get("parent"),
+            )
+            for u in units_data["unit"]
+        )
+        national = {
+            int(y["year"]): NationalYear(
+                year=int(y["year"]),
+                total_exports=float(y["total_exports"]),
+                total_exports_source=str(y.get("total_exports_source", "")),
+                hitech_exports=float(y["hitech_exports"]),
+                hitech_exports_source=str(y.get("hitech_exports_source", "")),
+                hitech_exports_rounded=bool(y.get("hitech_exports_rounded", False)),
+            )
+            for y in nat_data.get("year", [])
+        }
+        rates = {
+            int(r["year"]): ExchangeRate(int(r["year"]), float(r["rmb_per_usd"]), str(r.get("source", "")))
+            for r in nat_data.get("exchange_rate", [])
+        }
+        notice = dict(nat_data["notice"])
+        thresholds = {str(k): float(v) for k, v in notice.pop("thresholds").items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReferenceError(f"参考数据格式不正确：缺少或错误的项 {exc}") from None
+    regions = {u.region for u in units}
+    if missing := regions - set(thresholds):
+        raise ReferenceError(f"参考数据缺少地区门槛：{'、'.join(sorted(missing))}")
+    return Reference(units, national, rates, notice, thresholds, tuple(sources))
+
+
+def _merge(base: list[dict[str, Any]], extra: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    merged = {str(item[key]): item for item in base}
+    for item in extra:
+        merged[str(item[key])] = {**merged.get(str(item[key]), {}), **item}
+    return list(merged.values())

@@ -1,0 +1,58 @@
+"""Form specs: data files describing a form, loaded into typed, frozen objects.
+
+`load_spec()` gives the 申报书 of 商技发[2006]6号; `load_spec(path)` loads another spec
+(the notice's quarterly data reports will be a second spec on the same engine).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from formkit.spec.model import (
+    UNITS,
+    Column,
+    Field,
+    FormSpec,
+    SpecError,
+    Sheet,
+    Table,
+    Text,
+    build,
+)
+
+__all__ = [
+    "UNITS",
+    "Column",
+    "Field",
+    "FormSpec",
+    "Sheet",
+    "SpecError",
+    "Table",
+    "Text",
+    "load_spec",
+]
+
+DEFAULT_SPEC = Path(__file__).with_name("application.toml")
+
+
+def _choice_sources() -> dict[str, tuple[str, ...]]:
+    from formkit.reference import load_reference
+
+    return {"reporting_units": tuple(u.name for u in load_reference().units)}
+
+
+def load_spec(path: str | Path | None = None) -> FormSpec:
+    """Load and check a form spec (default: the 申报书); raises SpecError if it is unusable."""
+    return _load(str(path or DEFAULT_SPEC))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> FormSpec:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: {exc}") from None
+    return build(data, _choice_sources())

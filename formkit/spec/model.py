@@ -1,0 +1,463 @@
+"""Typed, frozen model of a form spec, and the checks run when one is loaded.
+
+A spec is data (a TOML file beside this module); nothing here knows any field of a
+particular form. Template, reader, validator and summaries take a `FormSpec`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from formkit.cells import Area, Cell, col_number, parse_area, parse_cell
+
+FieldType = Literal[
+    "text", "phone", "email", "date", "integer", "decimal", "percent", "yesno", "choice", "group"
+]
+FIELD_TYPES: frozenset[str] = frozenset(FieldType.__args__)  # type: ignore[attr-defined]
+
+# unit -> (currency or kind, multiplier against the base unit); used to convert
+# "3.5亿" written into a 万美元 cell and to format numbers.
+UNITS: Mapping[str, tuple[str, float]] = {
+    "个": ("count", 1.0),
+    "人": ("count", 1.0),
+    "%": ("percent", 1.0),
+    "亿元": ("CNY", 1e8),
+    "万元": ("CNY", 1e4),
+    "亿美元": ("USD", 1e8),
+    "万美元": ("USD", 1e4),
+}
+
+SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
+EXCEL_SHEET_NAME_MAX = 31
+EXCEL_INLINE_LIST_MAX = 255
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class SpecError(ValueError):
+    """A form spec that cannot be used: the message names the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """Static text printed on a sheet (titles, headers, notes). Never an input."""
+
+    area: Area
+    text: str
+    style: str
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: str
+    name: str
+    widths: Mapping[int, float]
+    heights: Mapping[int, float]
+    orientation: Literal["portrait", "landscape"]
+    repeat_rows: tuple[int, int] | None
+    page_breaks: tuple[int, ...]
+    copyable: bool
+    texts: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    field: str
+    equals: str
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    label: str
+    type: FieldType
+    sheet: str
+    area: Area
+    label_cell: Cell | None = None
+    label_occurrence: int = 1
+    unit: str | None = None
+    required: bool = False
+    required_when: RequiredWhen | None = None
+    choices: tuple[str, ...] = ()
+    choices_from: str | None = None
+    clause: str | None = None
+    clause_cell: Area | None = None
+    note_cell: Area | None = None
+    hint: str | None = None
+    signed: bool = False
+    wrap: bool = False
+    dropdown: Literal["range", "inline"] = "range"
+    items: tuple[Field, ...] = ()
+
+    @property
+    def cell(self) -> Cell:
+        """Where the value lives (first cell of a merge)."""
+        return self.area.first
+
+    @property
+    def part(self) -> Literal["A", "B"]:
+        return "B" if self.clause else "A"
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    type: FieldType
+    first_col: int
+    last_col: int
+    unit: str | None = None
+    fixed: bool = False
+    computed: str | None = None
+
+    @property
+    def computed_from(self) -> str | None:
+        """Column id a computed growth column derives from ("growth(x)" -> "x")."""
+        if self.computed is None:
+            return None
+        m = re.fullmatch(r"growth\((\w+)\)", self.computed)
+        return m.group(1) if m else None
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    label: str
+    sheet: str
+    blocks: tuple[Area, ...]
+    header_row: int
+    columns: tuple[Column, ...]
+    clause: str | None = None
+    end_label: str | None = None
+    fixed_rows: str | None = None
+
+    @property
+    def area(self) -> Area:
+        """The whole block range the table's defined name covers."""
+        first = self.blocks[0].first
+        last = self.blocks[-1].last
+        return Area(first, last)
+
+    @property
+    def input_rows(self) -> tuple[int, ...]:
+        return tuple(r for b in self.blocks for r in b.rows)
+
+    def column(self, col_id: str) -> Column:
+        for c in self.columns:
+            if c.id == col_id:
+                return c
+        raise KeyError(col_id)
+
+    @property
+    def input_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.fixed and c.computed is None)
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    id: str
+    version: str
+    compatible_versions: tuple[str, ...]
+    title: str
+    source: str
+    default_year: int
+    history_years: int
+    sheets: tuple[Sheet, ...]
+    fields: tuple[Field, ...]
+    tables: tuple[Table, ...]
+    _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
+
+    def sheet(self, sheet_id: str) -> Sheet:
+        for s in self.sheets:
+            if s.id == sheet_id:
+                return s
+        raise KeyError(sheet_id)
+
+    def field(self, field_id: str) -> Field:
+        f = self._by_id[field_id]
+        if not isinstance(f, Field):
+            raise KeyError(field_id)
+        return f
+
+    def table(self, table_id: str) -> Table:
+        t = self._by_id[table_id]
+        if not isinstance(t, Table):
+            raise KeyError(table_id)
+        return t
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every top-level id, in form order (Part A then Part B)."""
+        return tuple(self._by_id)
+
+    def render(self, text: str, year: int) -> str:
+        """Fill {year} and {data_year} in a spec text for one reporting year."""
+        return text.replace("{year}", str(year)).replace("{data_year}", str(year - 1))
+
+    def data_years(self, year: int) -> tuple[int, ...]:
+        """The history rows' years for a reporting year, oldest first."""
+        return tuple(range(year - self.history_years, year))
+
+    def defined_names(self) -> Iterator[tuple[str, str, Area]]:
+        """(name, sheet id, area) for every input cell, table, table column and group item.
+
+        Convention: a field's name is its id; a table's name covers its whole block range;
+        each table column is `<table>__<column>`; each group item is `<field>__<item>`.
+        """
+        for entry in self._by_id.values():
+            if isinstance(entry, Field):
+                yield entry.id, entry.sheet, entry.area
+                for item in entry.items:
+                    yield f"{entry.id}__{item.id}", entry.sheet, item.area
+            else:
+                yield entry.id, entry.sheet, entry.area
+                for c in entry.columns:
+                    yield (
+                        f"{entry.id}__{c.id}",
+                        entry.sheet,
+                        Area(Cell(entry.area.first.row, c.first_col), Cell(entry.area.last.row, c.first_col)),
+                    )
+
+
+# ---------------------------------------------------------------- building from data
+
+
+def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]) -> FormSpec:
+    """Turn parsed spec data into a checked FormSpec, or raise SpecError saying what is wrong."""
+    form = _req(data, "form", "spec")
+    sheets = tuple(_sheet(s) for s in data.get("sheet", []))
+    sheet_ids = {s.id for s in sheets}
+    fields = tuple(_field(f, choice_sources, sheet_ids) for f in data.get("field", []))
+    tables = tuple(_table(t, sheet_ids) for t in data.get("table", []))
+
+    by_id: dict[str, Field | Table] = {}
+    # form order: by sheet order, then by position on the sheet
+    order = {s.id: i for i, s in enumerate(sheets)}
+    entries: list[Field | Table] = [*fields, *tables]
+    entries.sort(key=lambda e: (order[e.sheet], e.area.first.row, e.area.first.col))
+    for e in entries:
+        if e.id in by_id:
+            raise SpecError(f"duplicate id {e.id!r}")
+        by_id[e.id] = e
+
+    spec = FormSpec(
+        id=str(_req(form, "id", "form")),
+        version=str(_req(form, "version", "form")),
+        compatible_versions=tuple(form.get("compatible_versions", [form["version"]])),
+        title=str(_req(form, "title", "form")),
+        source=str(form.get("source", "")),
+        default_year=int(_req(form, "default_year", "form")),
+        history_years=int(form.get("history_years", 3)),
+        sheets=sheets,
+        fields=tuple(e for e in by_id.values() if isinstance(e, Field)),
+        tables=tuple(e for e in by_id.values() if isinstance(e, Table)),
+        _by_id=by_id,
+    )
+    _check(spec)
+    return spec
+
+
+def _req(d: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in d:
+        raise SpecError(f"{where}: missing {key!r}")
+    return d[key]
+
+
+def _area(value: Any, where: str) -> Area:
+    try:
+        return parse_area(str(value))
+    except ValueError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+
+
+def _rows(value: str, where: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+):(\d+)", value)
+    if not m:
+        raise SpecError(f"{where}: repeat_rows must look like '1:2', got {value!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _sheet(d: Mapping[str, Any]) -> Sheet:
+    sid = str(_req(d, "id", "sheet"))
+    where = f"sheet {sid!r}"
+    name = str(_req(d, "name", where))
+    if len(name) > EXCEL_SHEET_NAME_MAX:
+        raise SpecError(f"{where}: name {name!r} is longer than Excel's {EXCEL_SHEET_NAME_MAX} characters")
+    if SHEET_NAME_FORBIDDEN & set(name) or name.startswith("'") or name.endswith("'"):
+        raise SpecError(f"{where}: name {name!r} has a character Excel forbids in sheet names")
+    orientation = d.get("orientation", "portrait")
+    if orientation not in ("portrait", "landscape"):
+        raise SpecError(f"{where}: orientation must be portrait or landscape")
+    texts = tuple(
+        Text(_area(t["cell"], where), str(t["text"]), str(t.get("style", "label"))) for t in d.get("text", [])
+    )
+    return Sheet(
+        id=sid,
+        name=name,
+        widths={col_number(k): float(v) for k, v in d.get("widths", {}).items()},
+        heights={int(k): float(v) for k, v in d.get("heights", {}).items()},
+        orientation=orientation,
+        repeat_rows=_rows(d["repeat_rows"], where) if "repeat_rows" in d else None,
+        page_breaks=tuple(int(x) for x in d.get("page_breaks", [])),
+        copyable=bool(d.get("copyable", False)),
+        texts=texts,
+    )
+
+
+def _type(value: Any, where: str) -> FieldType:
+    if value not in FIELD_TYPES:
+        raise SpecError(f"{where}: unknown type {value!r} (known: {', '.join(sorted(FIELD_TYPES))})")
+    return value  # type: ignore[no-any-return]
+
+
+def _unit(value: Any, ftype: str, where: str) -> str | None:
+    if value is None:
+        if ftype in ("decimal",):
+            raise SpecError(f"{where}: a decimal needs a unit")
+        return None
+    if value not in UNITS:
+        raise SpecError(f"{where}: unknown unit {value!r}")
+    return str(value)
+
+
+def _field(
+    d: Mapping[str, Any],
+    choice_sources: Mapping[str, tuple[str, ...]],
+    sheet_ids: set[str],
+    parent: Mapping[str, Any] | None = None,
+) -> Field:
+    fid = str(_req(d, "id", "field"))
+    where = f"field {fid!r}"
+    if not _ID_RE.match(fid):
+        raise SpecError(f"{where}: ids are lower-case letters, digits and '_'")
+    ftype = _type(_req(d, "type", where), where)
+    sheet = str(d.get("sheet", parent["sheet"] if parent else ""))
+    if sheet not in sheet_ids:
+        raise SpecError(f"{where}: unknown sheet {sheet!r}")
+    choices: tuple[str, ...] = tuple(str(c) for c in d.get("choices", ()))
+    choices_from = d.get("choices_from")
+    if choices_from is not None:
+        if choices_from not in choice_sources:
+            raise SpecError(f"{where}: unknown choice source {choices_from!r}")
+        choices = choice_sources[choices_from]
+    if ftype == "yesno":
+        choices = ("是", "否")
+    if ftype == "choice" and not choices:
+        raise SpecError(f"{where}: a choice field needs a non-empty choice list")
+    if len(set(choices)) != len(choices):
+        raise SpecError(f"{where}: duplicate entries in the choice list")
+    dropdown = d.get("dropdown", "range")
+    if dropdown == "inline" and len(",".join(choices)) > EXCEL_INLINE_LIST_MAX:
+        raise SpecError(
+            f"{where}: an inline drop-down list over {EXCEL_INLINE_LIST_MAX} characters is cut by Excel; "
+            "use dropdown = 'range'"
+        )
+    rw = d.get("required_when")
+    items = tuple(_field(i, choice_sources, sheet_ids, parent=d) for i in d.get("item", []))
+    if ftype == "group" and not items:
+        raise SpecError(f"{where}: a group needs items")
+    return Field(
+        id=fid,
+        label=str(_req(d, "label", where)),
+        type=ftype,
+        sheet=sheet,
+        area=_area(_req(d, "cell", where), where),
+        label_cell=_area(d["label_cell"], where).first if "label_cell" in d else None,
+        label_occurrence=int(d.get("label_occurrence", 1)),
+        unit=_unit(d.get("unit"), ftype, where),
+        required=bool(d.get("required", False)),
+        required_when=RequiredWhen(str(rw["field"]), str(rw["equals"])) if rw else None,
+        choices=choices,
+        choices_from=choices_from,
+        clause=d.get("clause"),
+        clause_cell=_area(d["clause_cell"], where) if "clause_cell" in d else None,
+        note_cell=_area(d["note_cell"], where) if "note_cell" in d else None,
+        hint=d.get("hint"),
+        signed=bool(d.get("signed", False)),
+        wrap=bool(d.get("wrap", False)),
+        dropdown=dropdown,
+        items=items,
+    )
+
+
+def _table(d: Mapping[str, Any], sheet_ids: set[str]) -> Table:
+    tid = str(_req(d, "id", "table"))
+    where = f"table {tid!r}"
+    if not _ID_RE.match(tid):
+        raise SpecError(f"{where}: ids are lower-case letters, digits and '_'")
+    sheet = str(_req(d, "sheet", where))
+    if sheet not in sheet_ids:
+        raise SpecError(f"{where}: unknown sheet {sheet!r}")
+    columns = []
+    for c in _req(d, "column", where):
+        cid = str(_req(c, "id", where))
+        cwhere = f"{where} column {cid!r}"
+        ctype = _type(_req(c, "type", cwhere), cwhere)
+        span = str(_req(c, "cell", cwhere)).split(":")
+        try:
+            first, last = col_number(span[0]), col_number(span[-1])
+        except ValueError as exc:
+            raise SpecError(f"{cwhere}: {exc}") from None
+        columns.append(
+            Column(
+                id=cid,
+                label=str(_req(c, "label", cwhere)),
+                type=ctype,
+                first_col=first,
+                last_col=last,
+                unit=_unit(c.get("unit"), ctype, cwhere),
+                fixed=bool(c.get("fixed", False)),
+                computed=c.get("computed"),
+            )
+        )
+    ids = [c.id for c in columns]
+    if len(set(ids)) != len(ids):
+        raise SpecError(f"{where}: duplicate column ids")
+    blocks = tuple(_area(b, where) for b in _req(d, "blocks", where))
+    if not blocks:
+        raise SpecError(f"{where}: needs at least one block")
+    return Table(
+        id=tid,
+        label=str(_req(d, "label", where)),
+        sheet=sheet,
+        blocks=blocks,
+        header_row=int(_req(d, "header_row", where)),
+        columns=tuple(columns),
+        clause=d.get("clause"),
+        end_label=d.get("end_label"),
+        fixed_rows=d.get("fixed_rows"),
+    )
+
+
+def _check(spec: FormSpec) -> None:
+    names = [s.name for s in spec.sheets]
+    if len({n.casefold() for n in names}) != len(names):
+        raise SpecError("two sheets share a name (Excel compares names case-insensitively)")
+    # no two inputs on the same cell
+    taken: dict[tuple[str, Cell], str] = {}
+    for name, sheet, area in spec.defined_names():
+        if "__" in name:
+            continue
+        for r in area.rows:
+            for c in area.cols:
+                key = (sheet, Cell(r, c))
+                if key in taken:
+                    raise SpecError(f"{name!r} overlaps {taken[key]!r} at {Cell(r, c).a1}")
+                taken[key] = name
+    for t in spec.tables:
+        for c in t.columns:
+            if c.computed is not None:
+                src = c.computed_from
+                if src is None or src not in {x.id for x in t.columns}:
+                    raise SpecError(f"table {t.id!r} column {c.id!r}: unknown computation {c.computed!r}")
+        if t.fixed_rows is not None and t.fixed_rows != "history_years":
+            raise SpecError(f"table {t.id!r}: unknown fixed_rows {t.fixed_rows!r}")
+        if t.fixed_rows == "history_years" and len(t.input_rows) != spec.history_years:
+            raise SpecError(f"table {t.id!r}: needs exactly {spec.history_years} rows")
+    for f in spec.fields:
+        if f.required_when is not None:
+            other = spec._by_id.get(f.required_when.field)
+            if not isinstance(other, Field) or f.required_when.equals not in other.choices:
+                raise SpecError(f"field {f.id!r}: required_when refers to an unknown field or choice")
