@@ -1,0 +1,116 @@
+"""Field kinds: what each type of input looks like in Excel.
+
+Each kind owns its number format and the data validation the template puts on its
+cells (and, in the reader, how raw cell values become typed values), so the template
+and the checks cannot disagree about what a cell accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+# Excel number formats by unit; the unit is in the label, so the format shows digits only.
+NUMBER_FORMATS: dict[str, str] = {
+    "个": "#,##0",
+    "人": "#,##0",
+    "%": "0.00",
+    "亿元": "#,##0.00",
+    "万元": "#,##0.00",
+    "亿美元": "#,##0.0000",
+    "万美元": "#,##0.00",
+}
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+TEXT_FORMAT = "@"
+
+# growth rates outside this range are almost certainly typing slips; Excel warns, may keep
+PERCENT_RANGE = (-100.0, 1000.0)
+# a generous ceiling so a stray paste of a long number is caught at the keyboard
+AMOUNT_MAX = 1e12
+
+
+@dataclass(frozen=True)
+class ExcelInput:
+    """How one input cell is presented: number format and data validation options."""
+
+    num_format: str | None
+    validation: dict[str, Any] | None
+
+
+def excel_input(
+    ftype: str,
+    *,
+    label: str,
+    unit: str | None = None,
+    signed: bool = False,
+    hint: str | None = None,
+    list_source: str | None = None,
+    year: int | None = None,
+    anchor: str | None = None,
+) -> ExcelInput:
+    """Number format and xlsxwriter data-validation options for a field kind.
+
+    `list_source` is the absolute range of the drop-down's values on the lookup sheet;
+    `anchor` is the cell's own A1 address (for custom formulas).
+    """
+    title = label[:32]  # Excel limits prompt titles to 32 characters
+
+    def v(options: dict[str, Any], prompt: str, error: str, style: str = "stop") -> dict[str, Any]:
+        full = f"{hint}\n{prompt}" if hint else prompt
+        return {
+            **options,
+            "input_title": title,
+            "input_message": full[:255],
+            "error_title": "输入有误"[:32],
+            "error_message": error[:255],
+            "error_type": style,
+            "ignore_blank": True,
+        }
+
+    unit_text = f"（单位：{unit}）" if unit and unit != "%" else ""
+    if ftype == "decimal":
+        if signed:
+            options = {"validate": "decimal", "criteria": "between", "minimum": -AMOUNT_MAX, "maximum": AMOUNT_MAX}
+            prompt = f"填写数字{unit_text}，亏损填负数。"
+            error = f"“{label}”应为数字{unit_text}。"
+        else:
+            options = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": AMOUNT_MAX}
+            prompt = f"填写不小于 0 的数字{unit_text}，不要带单位。"
+            error = f"“{label}”应为不小于 0 的数字{unit_text}，请只填数字。"
+        return ExcelInput(NUMBER_FORMATS.get(unit or "", "#,##0.00"), v(options, prompt, error))
+    if ftype == "integer":
+        options = {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": 2_000_000_000}
+        prompt = f"填写不小于 0 的整数{unit_text}。"
+        error = f"“{label}”应为不小于 0 的整数{unit_text}。"
+        return ExcelInput(NUMBER_FORMATS.get(unit or "", "0"), v(options, prompt, error))
+    if ftype == "percent":
+        lo, hi = PERCENT_RANGE
+        options = {"validate": "decimal", "criteria": "between", "minimum": lo, "maximum": hi}
+        prompt = "填写百分数的数值，如增长 12.5% 填 12.5，下降填负数。"
+        error = f"“{label}”应在 {lo:g} 到 {hi:g} 之间（百分数的数值，如 12.5）。确认无误可点“是”保留。"
+        return ExcelInput(NUMBER_FORMATS["%"], v(options, prompt, error, style="warning"))
+    if ftype == "date":
+        first = dt.date((year or 2006) - 1, 1, 1)
+        last = dt.date((year or 2006), 12, 31)
+        options = {"validate": "date", "criteria": "between", "minimum": first, "maximum": last}
+        prompt = f"填写日期，如 {year or 2006}-4-20。"
+        error = f"“{label}”应为 {first.year} 年至 {last.year} 年之间的日期，如 {year or 2006}-4-20。"
+        return ExcelInput(DATE_FORMAT, v(options, prompt, error))
+    if ftype in ("choice", "yesno"):
+        if list_source is None:
+            raise ValueError(f"{label}: a drop-down needs its list range")
+        options = {"validate": "list", "source": list_source}
+        prompt = "从下拉列表中选择。"
+        error = f"“{label}”请从下拉列表中选择。"
+        return ExcelInput(TEXT_FORMAT, v(options, prompt, error))
+    if ftype == "email" and anchor:
+        options = {"validate": "custom", "value": f'=ISNUMBER(FIND("@",{anchor}))'}
+        return ExcelInput(TEXT_FORMAT, v(options, "填写电子邮箱，如 name@example.gov.cn。", "电子信箱格式不对。", "warning"))
+    if ftype in ("text", "phone", "email"):
+        # phones stay text: Excel would drop a landline's leading 0 from a number
+        if hint:
+            options = {"validate": "any"}
+            return ExcelInput(TEXT_FORMAT, v(options, "", ""))
+        return ExcelInput(TEXT_FORMAT, None)
+    raise ValueError(f"no Excel input for field type {ftype!r}")

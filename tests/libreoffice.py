@@ -1,0 +1,57 @@
+"""LibreOffice as a real client for tests: headless conversions with a private profile.
+
+Tests that need it use the `soffice` fixture from conftest.py, which skips with a reason
+when LibreOffice is not installed (CI installs it: see .ci/run).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+# filter names LibreOffice wants for each target extension
+FILTERS = {
+    "pdf": "pdf:calc_pdf_Export",
+    "xlsx": 'xlsx:"Calc MS Excel 2007 XML"',
+    "xls": 'xls:"MS Excel 97"',
+    "ods": "ods",
+    "csv": "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+}
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
+    """Convert `src` with LibreOffice headless; return the output path or raise with LO's output.
+
+    fmt "csv" exports every sheet (one file per sheet: <stem>-<SheetName>.csv).
+    """
+    exe = soffice_path()
+    if exe is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed")
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        cmd = [
+            exe,
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            FILTERS[fmt],
+            "--outdir",
+            str(outdir),
+            str(src),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    expected = outdir / f"{src.stem}.{fmt}"
+    produced = [expected] if expected.exists() else sorted(outdir.glob(f"{src.stem}*.{fmt}"))
+    if proc.returncode != 0 or not produced:
+        raise RuntimeError(f"LibreOffice failed on {src.name} -> {fmt}: rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    if "Error" in proc.stderr and "javaldx" not in proc.stderr:
+        raise RuntimeError(f"LibreOffice reported an error on {src.name}: {proc.stderr}")
+    return produced[0]
