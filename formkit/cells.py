@@ -100,7 +100,9 @@ def parse_area(ref: str) -> Area:
     if len(parts) != 2:
         raise ValueError(f"not an A1 range: {ref!r}")
     a, b = parse_cell(parts[0]), parse_cell(parts[1])
-    return Area(Cell(min(a.row, b.row), min(a.col, b.col)), Cell(max(a.row, b.row), max(a.col, b.col)))
+    return Area(
+        Cell(min(a.row, b.row), min(a.col, b.col)), Cell(max(a.row, b.row), max(a.col, b.col))
+    )
 
 
 def quote_sheet(name: str) -> str:

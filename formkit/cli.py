@@ -32,8 +32,12 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def template(
     year: Annotated[int, typer.Option("--year", help="申报年度（数据年度为上一年）。")] = 2006,
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件。")] = Path("templates/申报书.xlsx"),
-    password: Annotated[str | None, typer.Option("--password", help="工作表保护密码（默认不设密码）。")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件。")] = Path(
+        "templates/申报书.xlsx"
+    ),
+    password: Annotated[
+        str | None, typer.Option("--password", help="工作表保护密码（默认不设密码）。")
+    ] = None,
 ) -> None:
     """生成空白申报书模板（.xlsx）。"""
     from formkit.spec import SpecError

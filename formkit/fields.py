@@ -71,16 +71,31 @@ def excel_input(
     unit_text = f"（单位：{unit}）" if unit and unit != "%" else ""
     if ftype == "decimal":
         if signed:
-            options = {"validate": "decimal", "criteria": "between", "minimum": -AMOUNT_MAX, "maximum": AMOUNT_MAX}
+            options = {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": -AMOUNT_MAX,
+                "maximum": AMOUNT_MAX,
+            }
             prompt = f"填写数字{unit_text}，亏损填负数。"
             error = f"“{label}”应为数字{unit_text}。"
         else:
-            options = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": AMOUNT_MAX}
+            options = {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": AMOUNT_MAX,
+            }
             prompt = f"填写不小于 0 的数字{unit_text}，不要带单位。"
             error = f"“{label}”应为不小于 0 的数字{unit_text}，请只填数字。"
         return ExcelInput(NUMBER_FORMATS.get(unit or "", "#,##0.00"), v(options, prompt, error))
     if ftype == "integer":
-        options = {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": 2_000_000_000}
+        options = {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": 0,
+            "maximum": 2_000_000_000,
+        }
         prompt = f"填写不小于 0 的整数{unit_text}。"
         error = f"“{label}”应为不小于 0 的整数{unit_text}。"
         return ExcelInput(NUMBER_FORMATS.get(unit or "", "0"), v(options, prompt, error))
@@ -88,14 +103,18 @@ def excel_input(
         lo, hi = PERCENT_RANGE
         options = {"validate": "decimal", "criteria": "between", "minimum": lo, "maximum": hi}
         prompt = "填写百分数的数值，如增长 12.5% 填 12.5，下降填负数。"
-        error = f"“{label}”应在 {lo:g} 到 {hi:g} 之间（百分数的数值，如 12.5）。确认无误可点“是”保留。"
+        error = (
+            f"“{label}”应在 {lo:g} 到 {hi:g} 之间（百分数的数值，如 12.5）。确认无误可点“是”保留。"
+        )
         return ExcelInput(NUMBER_FORMATS["%"], v(options, prompt, error, style="warning"))
     if ftype == "date":
         first = dt.date((year or 2006) - 1, 1, 1)
         last = dt.date((year or 2006), 12, 31)
         options = {"validate": "date", "criteria": "between", "minimum": first, "maximum": last}
         prompt = f"填写日期，如 {year or 2006}-4-20。"
-        error = f"“{label}”应为 {first.year} 年至 {last.year} 年之间的日期，如 {year or 2006}-4-20。"
+        error = (
+            f"“{label}”应为 {first.year} 年至 {last.year} 年之间的日期，如 {year or 2006}-4-20。"
+        )
         return ExcelInput(DATE_FORMAT, v(options, prompt, error))
     if ftype in ("choice", "yesno"):
         if list_source is None:
@@ -106,7 +125,10 @@ def excel_input(
         return ExcelInput(TEXT_FORMAT, v(options, prompt, error))
     if ftype == "email" and anchor:
         options = {"validate": "custom", "value": f'=ISNUMBER(FIND("@",{anchor}))'}
-        return ExcelInput(TEXT_FORMAT, v(options, "填写电子邮箱，如 name@example.gov.cn。", "电子信箱格式不对。", "warning"))
+        return ExcelInput(
+            TEXT_FORMAT,
+            v(options, "填写电子邮箱，如 name@example.gov.cn。", "电子信箱格式不对。", "warning"),
+        )
     if ftype in ("text", "phone", "email"):
         # phones stay text: Excel would drop a landline's leading 0 from a number
         if hint:

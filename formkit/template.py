@@ -28,24 +28,56 @@ from formkit.spec import Field, FormSpec, Sheet, Table, load_spec
 LOOKUP_SHEET = "代码表"
 META_SHEET = "formkit"
 # defined names a reader uses to recognise the form and its version
-META_NAMES = ("formkit_form_id", "formkit_spec_version", "formkit_year", "formkit_version", "formkit_submission_id")
+META_NAMES = (
+    "formkit_form_id",
+    "formkit_spec_version",
+    "formkit_year",
+    "formkit_version",
+    "formkit_submission_id",
+)
 
 INPUT_FILL = "#FFF2CC"  # pale yellow: "type here", visible on screen and in grey print
 FIXED_FILL = "#EDEDED"
 FONT = "宋体"
-ROW_HEIGHT = 21  # points: room for CJK glyphs and a pen on the printed copy
-HEADING_HEIGHT = 30
+ROW_HEIGHT = 21.0  # points: room for CJK glyphs and a pen on the printed copy
+HEADING_HEIGHT = 30.0
 
 _STYLES: dict[str, dict[str, Any]] = {
-    "title": {"bold": True, "font_size": 18, "align": "center", "valign": "vcenter", "text_wrap": True},
+    "title": {
+        "bold": True,
+        "font_size": 18,
+        "align": "center",
+        "valign": "vcenter",
+        "text_wrap": True,
+    },
     "heading": {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter", "border": 1},
     "section": {"bold": True, "font_size": 11, "align": "left", "valign": "vcenter"},
     "caption": {"bold": True, "font_size": 12, "align": "center", "valign": "vcenter", "border": 1},
-    "header": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1, "bg_color": "#D9E1F2"},
+    "header": {
+        "bold": True,
+        "align": "center",
+        "valign": "vcenter",
+        "text_wrap": True,
+        "border": 1,
+        "bg_color": "#D9E1F2",
+    },
     "label": {"align": "left", "valign": "vcenter", "text_wrap": True, "border": 1},
     "label_center": {"align": "center", "valign": "vcenter", "text_wrap": True, "border": 1},
-    "note": {"font_size": 9, "font_color": "#595959", "align": "left", "valign": "vcenter", "text_wrap": True},
-    "clause": {"font_size": 9, "font_color": "#1F4E79", "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1},
+    "note": {
+        "font_size": 9,
+        "font_color": "#595959",
+        "align": "left",
+        "valign": "vcenter",
+        "text_wrap": True,
+    },
+    "clause": {
+        "font_size": 9,
+        "font_color": "#1F4E79",
+        "align": "center",
+        "valign": "vcenter",
+        "text_wrap": True,
+        "border": 1,
+    },
 }
 
 
@@ -61,10 +93,21 @@ class _Formats:
         self._wb = wb
         self._cache: dict[tuple[Any, ...], Format] = {}
 
-    def get(self, style: str, *, locked: bool = True, num_format: str | None = None, fill: str | None = None) -> Format:
+    def get(
+        self,
+        style: str,
+        *,
+        locked: bool = True,
+        num_format: str | None = None,
+        fill: str | None = None,
+    ) -> Format:
         key = (style, locked, num_format, fill)
         if key not in self._cache:
-            props: dict[str, Any] = {"font_name": FONT, "font_size": 11, **_STYLES.get(style, _STYLES["label"])}
+            props: dict[str, Any] = {
+                "font_name": FONT,
+                "font_size": 11,
+                **_STYLES.get(style, _STYLES["label"]),
+            }
             props["locked"] = locked
             if num_format:
                 props["num_format"] = num_format
@@ -74,7 +117,12 @@ class _Formats:
         return self._cache[key]
 
     def input(
-        self, num_format: str | None, *, locked: bool = False, wrap: bool = False, center: bool = False
+        self,
+        num_format: str | None,
+        *,
+        locked: bool = False,
+        wrap: bool = False,
+        center: bool = False,
     ) -> Format:
         key = ("input", locked, num_format, wrap, center)
         if key not in self._cache:
@@ -119,7 +167,9 @@ def build_template(
         raise KeyError(f"unknown field ids: {', '.join(sorted(unknown))}")
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     stamp = dt.datetime(year, 1, 1)
     title = spec.render(spec.title, year)
     wb.set_properties(
@@ -148,7 +198,9 @@ def build_template(
         ws = worksheets[f.sheet]
         _write_field(ws, f, spec, year, fmt, list_sources, values.get(f.id), f.id in locked_fields)
     for t in spec.tables:
-        _write_table(ws=worksheets[t.sheet], table=t, spec=spec, year=year, fmt=fmt, rows=values.get(t.id))
+        _write_table(
+            ws=worksheets[t.sheet], table=t, spec=spec, year=year, fmt=fmt, rows=values.get(t.id)
+        )
 
     for name, sheet_id, area in spec.defined_names():
         wb.define_name(name, f"={quote_sheet(spec.sheet(sheet_id).name)}!{area.absolute}")
@@ -191,15 +243,46 @@ def _layout(ws: Worksheet, sheet: Sheet, spec: FormSpec, year: int, fmt: _Format
     for col, width in sorted(widths.items()):
         ws.set_column(col - 1, col - 1, width)
     ws.set_default_row(ROW_HEIGHT)
-    heights = dict(sheet.heights)
-    for text in sheet.texts:
-        if text.style in ("title", "heading") and text.area.first.row == text.area.last.row:
-            heights.setdefault(text.area.first.row, HEADING_HEIGHT)
-    for row, height in sorted(heights.items()):
+    for row, height in sorted(_row_heights(sheet, spec, year, widths).items()):
         ws.set_row(row - 1, height)
     for text in sheet.texts:
         _put(ws, text.area, spec.render(text.text, year), fmt.get(text.style))
     ws.hide_gridlines(2)
+
+
+def _row_heights(
+    sheet: Sheet, spec: FormSpec, year: int, widths: Mapping[int, float]
+) -> dict[int, float]:
+    """Explicit heights from the spec, else tall enough for every wrapped text in the row.
+
+    Excel does not grow rows for wrapped text in a file it did not lay out itself.
+    """
+    placed: list[tuple[Area, str, str]] = [
+        (t.area, spec.render(t.text, year), t.style) for t in sheet.texts
+    ]
+    for f in spec.fields:
+        if f.sheet != sheet.id:
+            continue
+        if f.label_cell:
+            placed.append((Area(f.label_cell, f.label_cell), f.label, "label"))
+        if f.clause_cell is not None and f.clause:
+            placed.append((f.clause_cell, f"通知{f.clause}", "clause"))
+        if f.note_cell is not None and f.hint:
+            placed.append((f.note_cell, spec.render(f.hint, year), "note"))
+    heights: dict[int, float] = {}
+    for area, text, style in placed:
+        size = float(_STYLES.get(style, {}).get("font_size", 11))
+        if style in ("title", "heading"):
+            need = float(HEADING_HEIGHT)
+        else:
+            room = sum(widths.get(c, 8.43) for c in area.cols) * 11 / size - 1
+            lines = max(1, -(-int(display_width(text)) // max(1, int(room))))
+            need = lines * size * 1.45 + 6
+        per_row = need / len(area.rows)
+        for r in area.rows:
+            heights[r] = max(heights.get(r, ROW_HEIGHT), per_row)
+    heights.update(sheet.heights)
+    return {r: round(h, 1) for r, h in heights.items() if h > ROW_HEIGHT or r in sheet.heights}
 
 
 def _wraps(f: Field) -> bool:
@@ -228,7 +311,11 @@ def _write_value(ws: Worksheet, area: Area, value: Any, cell_format: Format) -> 
     elif isinstance(value, int | float):
         ws.write_number(r, c, value, cell_format)
     elif isinstance(value, dt.date):
-        stamp = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        stamp = (
+            value
+            if isinstance(value, dt.datetime)
+            else dt.datetime(value.year, value.month, value.day)
+        )
         ws.write_datetime(r, c, stamp, cell_format)
     else:
         ws.write_string(r, c, str(value), cell_format)
@@ -287,7 +374,9 @@ def _write_input(
     _write_value(ws, f.area, value, cell_format)
     if spec_input.validation and not locked:
         a = f.area
-        ws.data_validation(a.first.row - 1, a.first.col - 1, a.last.row - 1, a.last.col - 1, spec_input.validation)
+        ws.data_validation(
+            a.first.row - 1, a.first.col - 1, a.last.row - 1, a.last.col - 1, spec_input.validation
+        )
 
 
 def _write_table(
@@ -302,7 +391,9 @@ def _write_table(
     data_rows = list(rows or [])
     input_rows = table.input_rows
     if len(data_rows) > len(input_rows):
-        raise ValueError(f"{table.id}: {len(data_rows)} rows given, the template has {len(input_rows)}")
+        raise ValueError(
+            f"{table.id}: {len(data_rows)} rows given, the template has {len(input_rows)}"
+        )
     fixed_years = spec.data_years(year) if table.fixed_rows == "history_years" else ()
     for i, row in enumerate(input_rows):
         record = dict(data_rows[i]) if i < len(data_rows) else {}
@@ -313,17 +404,21 @@ def _write_table(
                 _write_value(ws, area, year_value, fmt.input("0", locked=True, center=True))
                 continue
             if col.computed:
-                _write_growth(ws, table, col.computed_from or "", area, i, input_rows, data_rows, fmt)
+                _write_growth(
+                    ws, table, col.computed_from or "", area, i, input_rows, data_rows, fmt
+                )
                 continue
             spec_input = excel_input(col.type, label=col.label, unit=col.unit, year=year)
             _write_value(ws, area, record.get(col.id), fmt.input(spec_input.num_format))
-            if spec_input.validation:
-                if i == 0:  # one validation per column block
-                    for block in table.blocks:
-                        ws.data_validation(
-                            block.first.row - 1, col.first_col - 1, block.last.row - 1, col.last_col - 1,
-                            spec_input.validation,
-                        )
+            if spec_input.validation and i == 0:  # one validation per column block
+                for block in table.blocks:
+                    ws.data_validation(
+                        block.first.row - 1,
+                        col.first_col - 1,
+                        block.last.row - 1,
+                        col.last_col - 1,
+                        spec_input.validation,
+                    )
 
 
 def _write_growth(
@@ -344,16 +439,24 @@ def _write_growth(
         return
     src_col = col_letter(table.column(source).first_col)
     prev, cur = f"{src_col}{input_rows[index - 1]}", f"{src_col}{input_rows[index]}"
-    formula = f'=IF(AND(ISNUMBER({prev}),ISNUMBER({cur}),{prev}<>0),ROUND(({cur}-{prev})/{prev}*100,2),"")'
+    growth = f"ROUND(({cur}-{prev})/{prev}*100,2)"
+    formula = f'=IF(AND(ISNUMBER({prev}),ISNUMBER({cur}),{prev}<>0),{growth},"")'
     cached: float | str = ""
     if index < len(data_rows):
         a, b = data_rows[index - 1].get(source), data_rows[index].get(source)
-        if isinstance(a, int | float) and isinstance(b, int | float) and a != 0 and not isinstance(a, bool):
+        if (
+            isinstance(a, int | float)
+            and isinstance(b, int | float)
+            and a != 0
+            and not isinstance(a, bool)
+        ):
             cached = round((b - a) / a * 100, 2)
     ws.write_formula(r, c, formula, cell_format, cached)
 
 
-def _write_lookup(wb: Workbook, ws: Worksheet, spec: FormSpec, fmt: _Formats) -> dict[tuple[str, ...], str]:
+def _write_lookup(
+    wb: Workbook, ws: Worksheet, spec: FormSpec, fmt: _Formats
+) -> dict[tuple[str, ...], str]:
     """One column per distinct choice list; returns list -> absolute range for validations."""
     lists: dict[tuple[str, ...], str] = {}
     labels: dict[tuple[str, ...], str] = {}
@@ -371,7 +474,9 @@ def _write_lookup(wb: Workbook, ws: Worksheet, spec: FormSpec, fmt: _Formats) ->
     return lists
 
 
-def _write_meta(wb: Workbook, ws: Worksheet, spec: FormSpec, year: int, submission_id: str | None, fmt: _Formats) -> None:
+def _write_meta(
+    wb: Workbook, ws: Worksheet, spec: FormSpec, year: int, submission_id: str | None, fmt: _Formats
+) -> None:
     rows = [
         ("formkit_form_id", "表单标识", spec.id),
         ("formkit_spec_version", "表单版本", spec.version),
@@ -397,7 +502,7 @@ def _used_area(sheet: Sheet, spec: FormSpec) -> Area:
     cells: list[Cell] = []
     for t in sheet.texts:
         cells += [t.area.first, t.area.last]
-    for name, sid, area in spec.defined_names():
+    for _name, sid, area in spec.defined_names():
         if sid == sheet.id:
             cells += [area.first, area.last]
     for f in spec.fields:

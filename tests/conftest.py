@@ -14,7 +14,9 @@ SHARED = ROOT.parent / "shared"
 def soffice() -> str:
     exe = soffice_path()
     if exe is None:
-        pytest.skip("LibreOffice is not installed here (CI installs libreoffice-calc-nogui via .ci/run)")
+        pytest.skip(
+            "LibreOffice is not installed here (CI installs libreoffice-calc-nogui via .ci/run)"
+        )
     return exe
 
 

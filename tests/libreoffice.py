@@ -14,8 +14,8 @@ from pathlib import Path
 # filter names LibreOffice wants for each target extension
 FILTERS = {
     "pdf": "pdf:calc_pdf_Export",
-    "xlsx": 'xlsx:"Calc MS Excel 2007 XML"',
-    "xls": 'xls:"MS Excel 97"',
+    "xlsx": "xlsx:Calc MS Excel 2007 XML",
+    "xls": "xls:MS Excel 97",
     "ods": "ods",
     "csv": "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
 }
@@ -51,7 +51,10 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
     expected = outdir / f"{src.stem}.{fmt}"
     produced = [expected] if expected.exists() else sorted(outdir.glob(f"{src.stem}*.{fmt}"))
     if proc.returncode != 0 or not produced:
-        raise RuntimeError(f"LibreOffice failed on {src.name} -> {fmt}: rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(
+            f"LibreOffice failed on {src.name} -> {fmt}: rc={proc.returncode}\n"
+            f"{proc.stdout}\n{proc.stderr}"
+        )
     if "Error" in proc.stderr and "javaldx" not in proc.stderr:
         raise RuntimeError(f"LibreOffice reported an error on {src.name}: {proc.stderr}")
     return produced[0]

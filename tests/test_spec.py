@@ -41,10 +41,18 @@ def test_labels_types_units_as_form_md() -> None:
     assert spec.field("hitech_export_growth").label_occurrence == 2
     assert spec.field("employees").type == "integer"
     assert spec.table("main_products").column("export_value").unit == "万美元"
-    assert [c.id for c in spec.table("leading_enterprises").columns] == ["name", "export_value", "industry_rank"]
+    assert [c.id for c in spec.table("leading_enterprises").columns] == [
+        "name",
+        "export_value",
+        "industry_rank",
+    ]
     assert len(spec.field("province").choices) == 37
     assert spec.field("existing_base_type").required_when is not None
-    assert {i.id for i in spec.field("attachments").items} == {"recommendation", "application_form", "development_plan"}
+    assert {i.id for i in spec.field("attachments").items} == {
+        "recommendation",
+        "application_form",
+        "development_plan",
+    }
 
 
 def test_part_b_fields_cite_their_clause() -> None:
@@ -64,7 +72,10 @@ def test_part_b_fields_cite_their_clause() -> None:
         (lambda d: d["field"][0].update(type="money"), "unknown type"),
         (lambda d: d["sheet"][0].update(name="表" * 32), "31"),
         (lambda d: d["sheet"][0].update(name="a/b"), "forbids"),
-        (lambda d: d["field"][-3].update(choices=[]) or d["field"][-3].update(type="choice"), "non-empty"),
+        (
+            lambda d: d["field"][-3].update(choices=[]) or d["field"][-3].update(type="choice"),
+            "non-empty",
+        ),
         (
             lambda d: next(f for f in d["field"] if f["id"] == "key_field").update(
                 dropdown="inline", choices=[f"很长的选项名称{i:03d}" for i in range(40)]
@@ -75,7 +86,17 @@ def test_part_b_fields_cite_their_clause() -> None:
         (lambda d: d["field"][0].update(sheet="nowhere"), "unknown sheet"),
         (lambda d: d["field"][0].update(cell="B0"), "outside"),
     ],
-    ids=["duplicate", "type", "long-sheet-name", "bad-sheet-char", "empty-choices", "inline-list", "overlap", "sheet", "cell"],
+    ids=[
+        "duplicate",
+        "type",
+        "long-sheet-name",
+        "bad-sheet-char",
+        "empty-choices",
+        "inline-list",
+        "overlap",
+        "sheet",
+        "cell",
+    ],
 )
 def test_bad_specs_are_refused(mutate: Any, message: str) -> None:
     data = _data()

@@ -44,14 +44,26 @@ def test_every_id_is_a_defined_name_on_unlocked_cells_of_its_sheet(wb: Workbook)
             for c in target.cols:
                 cell = ws.cell(r, c)
                 fixed_or_computed = name.startswith("history__") and name.split("__")[1] in (
-                    "year", "export_growth", "hitech_export_growth",
+                    "year",
+                    "export_growth",
+                    "hitech_export_growth",
                 )
                 if fixed_or_computed or (name == "history" and c in (1, 4, 5)):
                     assert cell.protection.locked, f"{name} {cell.coordinate} should be locked"
-                elif name in ("main_products", "main_products__name", "main_products__export_value") and r in (18, 19):
+                elif name in (
+                    "main_products",
+                    "main_products__name",
+                    "main_products__export_value",
+                ) and r in (18, 19):
                     assert cell.protection.locked  # the 续表 caption and its header row
-                elif name == "leading_enterprises" or name.startswith("leading_enterprises__") or name not in ("main_products",):
-                    assert not cell.protection.locked, f"{name} {cell.coordinate} should be an input"
+                elif (
+                    name == "leading_enterprises"
+                    or name.startswith("leading_enterprises__")
+                    or name not in ("main_products",)
+                ):
+                    assert not cell.protection.locked, (
+                        f"{name} {cell.coordinate} should be an input"
+                    )
 
 
 def test_table_column_naming_convention(wb: Workbook) -> None:
@@ -71,7 +83,7 @@ def _attachment_labels(notice: str) -> list[str]:
             part = part.strip()
             if not part or part == "附件：":
                 continue
-            if part.endswith("：") or "：" in part and part.startswith("填报日期"):
+            if part.endswith("：") or ("：" in part and part.startswith("填报日期")):
                 part = part.split("：")[0]
             texts.append(part)
     return texts
@@ -89,9 +101,13 @@ def _sheet_texts(wb: Workbook) -> list[str]:
     return texts
 
 
-def test_every_label_of_the_attachment_appears_verbatim_and_in_order(wb: Workbook, notice_text: str) -> None:
+def test_every_label_of_the_attachment_appears_verbatim_and_in_order(
+    wb: Workbook, notice_text: str
+) -> None:
     expected = [t.rstrip("。") for t in _attachment_labels(notice_text)]
-    assert "续表" in expected and "注:本表可以复制、可以加页" in expected and "2005 年度" in expected
+    assert (
+        "续表" in expected and "注:本表可以复制、可以加页" in expected and "2005 年度" in expected
+    )
     found = _sheet_texts(wb)
     position = -1
     for label in expected:
@@ -136,7 +152,9 @@ def test_dropdowns_read_from_the_hidden_lookup_sheet(wb: Workbook) -> None:
             dv = validations[(spec.sheet(f.sheet).name, item.cell.a1)]
             assert dv.type == "list"
             formula = dv.formula1
-            assert formula.startswith(f"'{LOOKUP_SHEET}'!"), formula  # a range, never an inline list
+            assert formula.startswith(f"'{LOOKUP_SHEET}'!"), (
+                formula
+            )  # a range, never an inline list
             ref = parse_area(formula.split("!")[1].replace("$", ""))
             values = [lookup.cell(r, ref.first.col).value for r in ref.rows]
             assert tuple(values) == item.choices
@@ -155,7 +173,9 @@ def test_dropdowns_read_from_the_hidden_lookup_sheet(wb: Workbook) -> None:
         ("fill_date", "date", "between", None),
     ],
 )
-def test_data_validation_by_kind(wb: Workbook, field_id: str, kind: str, operator: str, bounds: Any) -> None:
+def test_data_validation_by_kind(
+    wb: Workbook, field_id: str, kind: str, operator: str, bounds: Any
+) -> None:
     spec = load_spec()
     f = spec.field(field_id)
     dv = _validations(wb)[(spec.sheet(f.sheet).name, f.cell.a1)]
@@ -244,12 +264,14 @@ def test_same_spec_and_year_give_identical_bytes() -> None:
 
 def test_committed_template_is_what_formkit_writes_today(template_bytes: bytes) -> None:
     committed = ROOT / "templates" / "申报书.xlsx"
-    assert committed.read_bytes() == template_bytes, "run `formkit template` and commit templates/申报书.xlsx"
+    assert committed.read_bytes() == template_bytes, (
+        "run `formkit template` and commit templates/申报书.xlsx"
+    )
 
 
 def test_prefilled_values_and_locked_fields() -> None:
     values = {
-        "applicant_name": "=HYPERLINK(\"http://x\")",
+        "applicant_name": '=HYPERLINK("http://x")',
         "province": "江苏省",
         "fill_date": dt.date(2006, 4, 20),
         "employees": 1200,

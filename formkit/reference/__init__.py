@@ -135,7 +135,9 @@ def _load(override: str | None) -> Reference:
             for y in nat_data.get("year", [])
         }
         rates = {
-            int(r["year"]): ExchangeRate(int(r["year"]), float(r["rmb_per_usd"]), str(r.get("source", "")))
+            int(r["year"]): ExchangeRate(
+                int(r["year"]), float(r["rmb_per_usd"]), str(r.get("source", ""))
+            )
             for r in nat_data.get("exchange_rate", [])
         }
         notice = dict(nat_data["notice"])
@@ -148,7 +150,9 @@ def _load(override: str | None) -> Reference:
     return Reference(units, national, rates, notice, thresholds, tuple(sources))
 
 
-def _merge(base: list[dict[str, Any]], extra: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+def _merge(
+    base: list[dict[str, Any]], extra: list[dict[str, Any]], key: str
+) -> list[dict[str, Any]]:
     merged = {str(item[key]): item for item in base}
     for item in extra:
         merged[str(item[key])] = {**merged.get(str(item[key]), {}), **item}

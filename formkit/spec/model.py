@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from formkit.cells import Area, Cell, col_number, parse_area, parse_cell
+from formkit.cells import Area, Cell, col_number, parse_area
 
 FieldType = Literal[
     "text", "phone", "email", "date", "integer", "decimal", "percent", "yesno", "choice", "group"
@@ -217,7 +217,10 @@ class FormSpec:
                     yield (
                         f"{entry.id}__{c.id}",
                         entry.sheet,
-                        Area(Cell(entry.area.first.row, c.first_col), Cell(entry.area.last.row, c.first_col)),
+                        Area(
+                            Cell(entry.area.first.row, c.first_col),
+                            Cell(entry.area.last.row, c.first_col),
+                        ),
                     )
 
 
@@ -284,14 +287,17 @@ def _sheet(d: Mapping[str, Any]) -> Sheet:
     where = f"sheet {sid!r}"
     name = str(_req(d, "name", where))
     if len(name) > EXCEL_SHEET_NAME_MAX:
-        raise SpecError(f"{where}: name {name!r} is longer than Excel's {EXCEL_SHEET_NAME_MAX} characters")
+        raise SpecError(
+            f"{where}: name {name!r} is longer than Excel's {EXCEL_SHEET_NAME_MAX} characters"
+        )
     if SHEET_NAME_FORBIDDEN & set(name) or name.startswith("'") or name.endswith("'"):
         raise SpecError(f"{where}: name {name!r} has a character Excel forbids in sheet names")
     orientation = d.get("orientation", "portrait")
     if orientation not in ("portrait", "landscape"):
         raise SpecError(f"{where}: orientation must be portrait or landscape")
     texts = tuple(
-        Text(_area(t["cell"], where), str(t["text"]), str(t.get("style", "label"))) for t in d.get("text", [])
+        Text(_area(t["cell"], where), str(t["text"]), str(t.get("style", "label")))
+        for t in d.get("text", [])
     )
     return Sheet(
         id=sid,
@@ -308,7 +314,9 @@ def _sheet(d: Mapping[str, Any]) -> Sheet:
 
 def _type(value: Any, where: str) -> FieldType:
     if value not in FIELD_TYPES:
-        raise SpecError(f"{where}: unknown type {value!r} (known: {', '.join(sorted(FIELD_TYPES))})")
+        raise SpecError(
+            f"{where}: unknown type {value!r} (known: {', '.join(sorted(FIELD_TYPES))})"
+        )
     return value  # type: ignore[no-any-return]
 
 
@@ -351,7 +359,8 @@ def _field(
     dropdown = d.get("dropdown", "range")
     if dropdown == "inline" and len(",".join(choices)) > EXCEL_INLINE_LIST_MAX:
         raise SpecError(
-            f"{where}: an inline drop-down list over {EXCEL_INLINE_LIST_MAX} characters is cut by Excel; "
+            f"{where}: an inline drop-down list over {EXCEL_INLINE_LIST_MAX} characters "
+            "is cut by Excel; "
             "use dropdown = 'range'"
         )
     rw = d.get("required_when")
@@ -441,17 +450,19 @@ def _check(spec: FormSpec) -> None:
         if "__" in name:
             continue
         for r in area.rows:
-            for c in area.cols:
-                key = (sheet, Cell(r, c))
+            for col in area.cols:
+                key = (sheet, Cell(r, col))
                 if key in taken:
-                    raise SpecError(f"{name!r} overlaps {taken[key]!r} at {Cell(r, c).a1}")
+                    raise SpecError(f"{name!r} overlaps {taken[key]!r} at {Cell(r, col).a1}")
                 taken[key] = name
     for t in spec.tables:
         for c in t.columns:
             if c.computed is not None:
                 src = c.computed_from
                 if src is None or src not in {x.id for x in t.columns}:
-                    raise SpecError(f"table {t.id!r} column {c.id!r}: unknown computation {c.computed!r}")
+                    raise SpecError(
+                        f"table {t.id!r} column {c.id!r}: unknown computation {c.computed!r}"
+                    )
         if t.fixed_rows is not None and t.fixed_rows != "history_years":
             raise SpecError(f"table {t.id!r}: unknown fixed_rows {t.fixed_rows!r}")
         if t.fixed_rows == "history_years" and len(t.input_rows) != spec.history_years:
@@ -460,4 +471,6 @@ def _check(spec: FormSpec) -> None:
         if f.required_when is not None:
             other = spec._by_id.get(f.required_when.field)
             if not isinstance(other, Field) or f.required_when.equals not in other.choices:
-                raise SpecError(f"field {f.id!r}: required_when refers to an unknown field or choice")
+                raise SpecError(
+                    f"field {f.id!r}: required_when refers to an unknown field or choice"
+                )
