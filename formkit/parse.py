@@ -189,7 +189,8 @@ def _alt(words: Sequence[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_APPROX_PREFIXES = (
+# read as the number with an "approximate" warning: "约12", "超过10", "12左右", "10多"
+_APPROX_PREFIXES = [
     "大约",
     "约为",
     "约合",
@@ -216,7 +217,7 @@ _APPROX_PREFIXES = (
     "<",
     "≥",
     "≤",
-)
+]
 _APPROX_SUFFIXES = ("左右", "以上", "以下", "上下", "有余", "多", "余")
 _APPROX_PREFIX_RE = re.compile(f"^(?:{_alt(_APPROX_PREFIXES)})")
 _APPROX_SUFFIX_RE = re.compile(f"(?:{_alt(_APPROX_SUFFIXES)})$")
@@ -515,23 +516,11 @@ _EXCEL_1900_EPOCH = dt.date(1899, 12, 30)  # serial 61 = 1900-03-01
 _EXCEL_1904_EPOCH = dt.date(1904, 1, 1)
 _EXCEL_MAX_SERIAL_1900 = 2_958_465  # 9999-12-31
 _EXCEL_MAX_SERIAL_1904 = _EXCEL_MAX_SERIAL_1900 - 1462
+# Chinese numerals in dates; ○ 〇 零 and the letter O all mean 0
 _CN_DIGITS = {
-    "○": 0,
-    "〇": 0,
-    "零": 0,
-    "o": 0,
-    "O": 0,
-    "0": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    **{str(i): i for i in range(1, 10)},
+    **{c: i for i, c in enumerate("○一二三四五六七八九")},
+    **{c: i for i, c in enumerate("0123456789")},
+    **dict.fromkeys("〇零oO", 0),
 }
 _CN_NUM = "[0-9○〇零oO一二三四五六七八九十廿卅元]"
 _CN_DATE_RE = re.compile(
@@ -539,7 +528,7 @@ _CN_DATE_RE = re.compile(
 )
 _SEP_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<sep>[-./])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2}))?$")
 _COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
-_TIME_SUFFIX_RE = re.compile(r"(?:[ T]|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+_TIME_SUFFIX_RE = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 _DATE_EXPECTED = "日期（如 2006-04-20 或 2006年4月20日）"
 
 
