@@ -1,0 +1,260 @@
+"""Run a parse function on many files in worker processes that may die.
+
+A hostile workbook can hang openpyxl, exhaust memory, or make python-calamine abort the
+whole process (a Rust panic is not always catchable).  So every parse runs in a worker
+process with a memory cap (RLIMIT_AS) and a wall-time limit; a worker that crashes, is
+killed or runs out of time is replaced and the batch goes on.  Healthy workers are reused
+so a batch does not pay process start-up per file.
+
+    with WorkerPool(jobs=2, timeout=30, memory_mb=2048) as pool:
+        for path, outcome in pool.map(read_workbook, paths):
+            if isinstance(outcome, Failure):
+                ...  # outcome.kind: "timeout" | "crashed" | "memory" | "error"
+
+`func` and its items and results travel by pickle, so `func` must be importable by name
+(a module-level function), and a script that creates a pool needs the usual
+`if __name__ == "__main__":` guard (workers start by forkserver, not fork).  A worker's
+stderr is the parent's, so a crashing library's own message (a Rust panic) shows there.
+
+`jobs=0` runs inline in this process, without isolation, limits or timeouts, for
+debugging with pdb.
+
+concurrent.futures.ProcessPoolExecutor is not used on purpose: one dead worker marks
+the whole executor broken.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import resource
+import signal
+import time
+import traceback
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+__all__ = ["Failure", "WorkerPool"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+FailureKind = Literal["timeout", "crashed", "memory", "error"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an item produced no result; `detail` is English, for logs."""
+
+    kind: FailureKind
+    detail: str
+    traceback: str | None = None  # for kind "error"/"memory": where it was raised
+
+
+def _worker_main(conn: Connection, memory_bytes: int) -> None:
+    # The cap applies to this process only; the parent and other workers keep theirs.
+    if memory_bytes > 0:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            memory_bytes = min(memory_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # parent went away
+        if task is None:
+            return
+        func, item = task
+        try:
+            reply: tuple[str, Any] = ("ok", func(item))
+        except MemoryError:
+            reply = ("memory", Failure("memory", "MemoryError", traceback.format_exc()))
+        except BaseException as e:
+            detail = f"{type(e).__name__}: {e}"
+            reply = ("error", Failure("error", detail, traceback.format_exc()))
+        try:
+            conn.send(reply)
+        except Exception as e:  # result could not be pickled
+            conn.send(("error", Failure("error", f"result not sendable: {type(e).__name__}: {e}")))
+        if reply[0] == "memory":
+            return  # the heap may be fragmented or half-full: start afresh
+
+
+class _Worker:
+    def __init__(self, ctx: Any, memory_bytes: int) -> None:
+        self.conn, child = multiprocessing.Pipe(duplex=True)
+        self.process: BaseProcess = ctx.Process(
+            target=_worker_main, args=(child, memory_bytes), daemon=True, name="formkit-worker"
+        )
+        self.process.start()
+        child.close()
+        self.index: int | None = None  # item being worked on
+        self.deadline = 0.0
+
+    def stop(self, *, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _death(process: BaseProcess) -> Failure:
+    process.join(1)
+    code = process.exitcode
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        return Failure("crashed", f"worker killed by {name}")
+    return Failure("crashed", f"worker exited with status {code}")
+
+
+class WorkerPool:
+    """A few reusable worker processes; see the module docstring."""
+
+    def __init__(
+        self,
+        jobs: int = 1,
+        timeout: float = 30.0,
+        memory_mb: int = 2048,
+        *,
+        start_method: str = "forkserver",
+    ) -> None:
+        if jobs < 0:
+            raise ValueError("jobs must be >= 0")
+        self.jobs = jobs
+        self.timeout = timeout
+        self.memory_bytes = memory_mb * 1024 * 1024
+        # forkserver/spawn: workers do not inherit the parent's threads and locks
+        self._ctx = multiprocessing.get_context(start_method)
+        self._idle: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().stop(kill=False)
+
+    def map(
+        self, func: Callable[[T], R], items: Iterable[T]
+    ) -> Generator[tuple[T, R | Failure], None, None]:
+        """Yield (item, result or Failure) for every item, in input order.
+
+        Closing the generator early kills the workers still busy with its items.
+        """
+        if self.jobs == 0:
+            yield from self._map_inline(func, items)
+            return
+        pending = iter(enumerate(items))
+        inputs: dict[int, T] = {}
+        done: dict[int, R | Failure] = {}
+        busy: list[_Worker] = []
+        next_out = 0
+        exhausted = False
+        try:
+            while True:
+                # keep every worker busy, but do not run far ahead of the slowest item
+                while not exhausted and len(busy) < self.jobs and len(inputs) < 4 * self.jobs:
+                    nxt = next(pending, None)
+                    if nxt is None:
+                        exhausted = True
+                        break
+                    index, item = nxt
+                    inputs[index] = item
+                    outcome = self._dispatch(busy, index, func, item)
+                    if outcome is not None:
+                        done[index] = outcome
+                while next_out in done:
+                    yield inputs.pop(next_out), done.pop(next_out)
+                    next_out += 1
+                if not busy:
+                    if exhausted:
+                        return
+                    continue
+                self._collect(busy, done)
+        finally:
+            for worker in busy:  # abandoned mid-batch: their results would be stale
+                worker.stop(kill=True)
+
+    def _dispatch(
+        self, busy: list[_Worker], index: int, func: Callable[[T], R], item: T
+    ) -> Failure | None:
+        worker = self._idle.pop() if self._idle else _Worker(self._ctx, self.memory_bytes)
+        try:
+            worker.conn.send((func, item))
+        except BrokenPipeError:  # an idle worker died (killed from outside): replace it once
+            worker.stop(kill=True)
+            worker = _Worker(self._ctx, self.memory_bytes)
+            worker.conn.send((func, item))
+        except Exception as e:  # pickling failed before anything was written
+            self._idle.append(worker)
+            return Failure("error", f"cannot send item to worker: {type(e).__name__}: {e}")
+        worker.index = index
+        worker.deadline = time.monotonic() + self.timeout
+        busy.append(worker)
+        return None
+
+    def _collect(self, busy: list[_Worker], done: dict[int, Any]) -> None:
+        """Wait until some worker answers, dies, or reaches its deadline."""
+        wait_for = min(w.deadline for w in busy) - time.monotonic()
+        objects = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+        ready = set(multiprocessing.connection.wait(objects, timeout=max(wait_for, 0)))
+        now = time.monotonic()
+        for worker in list(busy):
+            assert worker.index is not None
+            if worker.conn in ready or worker.process.sentinel in ready:
+                outcome, healthy = self._receive(worker)
+            elif now >= worker.deadline:
+                outcome, healthy = Failure("timeout", f"no result after {self.timeout:g} s"), False
+            else:
+                continue
+            busy.remove(worker)
+            done[worker.index] = outcome
+            worker.index = None
+            if healthy:
+                self._idle.append(worker)
+            else:
+                worker.stop(kill=True)
+
+    @staticmethod
+    def _receive(worker: _Worker) -> tuple[Any, bool]:
+        """(result or Failure, whether the worker can take another item)."""
+        try:
+            # a result sent just before dying is still in the pipe
+            if worker.conn.poll():
+                status, value = worker.conn.recv()
+                return value, status in ("ok", "error")
+        except (EOFError, OSError):
+            pass
+        return _death(worker.process), False
+
+    @staticmethod
+    def _map_inline(func: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R | Failure]]:
+        for item in items:
+            try:
+                yield item, func(item)
+            except MemoryError:
+                yield item, Failure("memory", "MemoryError", traceback.format_exc())
+            except Exception as e:
+                yield item, Failure("error", f"{type(e).__name__}: {e}", traceback.format_exc())

@@ -1,0 +1,256 @@
+"""The pre-parse gate: one test per class of bad file, plus good files and the corpus."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from formkit.read.gate import REJECTION_CODES, WARNING_CODES, GateResult, Limits, inspect_file
+from tests import hostile
+from tests.conftest import SHARED
+
+CORPUS = SHARED / "corpus"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus absent at {CORPUS}")
+
+
+DEFAULT = Limits()
+
+
+def gate(path: Path, limits: Limits = DEFAULT) -> GateResult:
+    """inspect_file, asserting the invariants every result must satisfy."""
+    before = path.read_bytes()
+    result = inspect_file(path, limits)
+    assert path.read_bytes() == before, "the gate must never modify its input"
+    assert result.size == len(before)
+    assert result.sha256 == hashlib.sha256(before).hexdigest()
+    if result.ok:
+        assert result.kind in {"xlsx", "xlsm", "xls", "ods"} and result.code is None
+    else:
+        assert result.kind is None and result.code in REJECTION_CODES
+        assert result.message and "{" not in result.message  # template fully filled
+    assert all(w.code in WARNING_CODES for w in result.warnings)
+    return result
+
+
+def rejected(path: Path, code: str, limits: Limits = DEFAULT) -> GateResult:
+    result = gate(path, limits)
+    assert (result.ok, result.code) == (False, code), result.detail
+    return result
+
+
+@pytest.fixture
+def xlsx(tmp_path: Path) -> Path:
+    return hostile.good_xlsx(tmp_path / "good.xlsx")
+
+
+# --- accepted -------------------------------------------------------------------------
+
+
+def test_good_xlsx(xlsx: Path) -> None:
+    result = gate(xlsx)
+    assert (result.ok, result.kind, result.warnings) == (True, "xlsx", ())
+
+
+def test_kind_is_by_content_not_extension(xlsx: Path, tmp_path: Path) -> None:
+    renamed = tmp_path / "申报书.xls"
+    shutil.copyfile(xlsx, renamed)
+    assert gate(renamed).kind == "xlsx"
+
+
+def test_macros_make_xlsm_with_a_warning(xlsx: Path, tmp_path: Path) -> None:
+    path = hostile.rewrite_zip(xlsx, tmp_path / "m.xlsx", add={"xl/vbaProject.bin": b"\0" * 64})
+    result = gate(path)
+    assert result.kind == "xlsm"
+    assert [w.code for w in result.warnings] == ["macros"]
+
+
+def test_warnings_for_links_embeddings_activex(xlsx: Path, tmp_path: Path) -> None:
+    extra = {
+        "xl/externalLinks/externalLink1.xml": b"<externalLink/>",
+        "xl/embeddings/oleObject1.bin": b"\0" * 64,
+        "xl/activeX/activeX1.xml": b"<ax/>",
+    }
+    result = gate(hostile.rewrite_zip(xlsx, tmp_path / "w.xlsx", add=extra))
+    assert result.ok
+    assert {w.code for w in result.warnings} == {"external_links", "embedded_objects", "activex"}
+
+
+@needs_corpus
+def test_corpus_xls_even_renamed(tmp_path: Path) -> None:
+    source = CORPUS / "calamine" / "tests__date.xls"
+    assert gate(source).kind == "xls"
+    renamed = tmp_path / "date.xlsx"
+    shutil.copyfile(source, renamed)
+    assert gate(renamed).kind == "xls"
+
+
+@needs_corpus
+def test_corpus_ods() -> None:
+    assert gate(CORPUS / "calamine" / "tests__date.ods").kind == "ods"
+
+
+# --- rejected: not a workbook at all --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (hostile.docx, "not_spreadsheet"),
+        (hostile.renamed_zip, "not_spreadsheet"),
+        (hostile.png, "not_spreadsheet"),
+        (hostile.pdf, "not_spreadsheet"),
+        (hostile.html_as_xls, "html_as_xls"),
+        (hostile.empty, "empty"),
+    ],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_impostors(tmp_path: Path, make: Callable[[Path], Path], code: str) -> None:
+    rejected(make(tmp_path / "申报书.xls"), code)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "gb18030"])
+def test_html_as_xls_in_any_encoding(tmp_path: Path, encoding: str) -> None:
+    rejected(hostile.html_as_xls(tmp_path / "t.xls", encoding=encoding), "html_as_xls")
+
+
+@pytest.mark.parametrize(
+    ("head", "code"),
+    [
+        (b"MIME-Version: 1.0\r\nContent-Type: multipart/related", "html_as_xls"),  # .mht
+        (
+            b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spread',
+            "html_as_xls",
+        ),
+        (b"\x09\x04\x06\x00\x00\x00\x10\x00", "obsolete_xls"),  # BIFF4 BOF record
+        (b"\x00\x01\x02\x03" * 64, "not_spreadsheet"),
+    ],
+)
+def test_other_first_bytes(tmp_path: Path, head: bytes, code: str) -> None:
+    path = tmp_path / "x.xls"
+    path.write_bytes(head)
+    rejected(path, code)
+
+
+def test_tab_separated_text_as_xls(tmp_path: Path) -> None:
+    path = tmp_path / "export.xls"
+    path.write_bytes("单位\t金额\r\n示例\t12\r\n".encode("gb18030"))
+    rejected(path, "text_as_xls")
+
+
+def test_truncated_xlsx(xlsx: Path, tmp_path: Path) -> None:
+    rejected(hostile.truncated(xlsx, tmp_path / "half.xlsx"), "truncated")
+
+
+@needs_corpus
+def test_truncated_xls(tmp_path: Path) -> None:
+    source = CORPUS / "calamine" / "tests__date.xls"
+    rejected(hostile.truncated(source, tmp_path / "half.xls"), "truncated")
+
+
+def test_encrypted_xlsx(xlsx: Path, tmp_path: Path) -> None:
+    result = rejected(hostile.encrypted_xlsx(xlsx, tmp_path / "locked.xlsx"), "encrypted")
+    assert result.message == REJECTION_CODES["encrypted"]
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "name",
+    [
+        "calamine/tests__pass_protected.xlsx",
+        "calamine/tests__pass_protected.ods",
+        "libreoffice/calc__xls-import__encryption__export-conditional-formatting.xls",
+    ],
+)
+def test_encrypted_corpus_files(name: str) -> None:
+    rejected(CORPUS / name, "encrypted")
+
+
+def test_strict_ooxml(xlsx: Path, tmp_path: Path) -> None:
+    rejected(hostile.strict_ooxml(xlsx, tmp_path / "strict.xlsx"), "strict_ooxml")
+
+
+# --- rejected: hostile containers -----------------------------------------------------
+
+SMALL = Limits(max_part_uncompressed=1 << 20, max_total_uncompressed=2 << 20)
+
+
+def test_part_over_the_cap(xlsx: Path, tmp_path: Path) -> None:
+    path = hostile.inflating_part(xlsx, tmp_path / "bomb.xlsx", size=3 << 20)
+    rejected(path, "zip_bomb", SMALL)
+    assert gate(path).ok  # the same file is fine under the default caps
+
+
+def test_total_over_the_cap(xlsx: Path, tmp_path: Path) -> None:
+    parts = {f"xl/worksheets/sheet{i}.xml": b"<row/>" * 150_000 for i in range(2, 5)}
+    path = hostile.rewrite_zip(xlsx, tmp_path / "bomb.xlsx", add=parts)
+    rejected(path, "zip_bomb", SMALL)
+
+
+def test_lying_header(xlsx: Path, tmp_path: Path) -> None:
+    # declares 1 KiB, inflates to 50 MiB: the gate must stop right after the first KiB
+    path = hostile.lying_header(xlsx, tmp_path / "liar.xlsx", real_size=50 << 20, declared=1024)
+    start = time.monotonic()
+    rejected(path, "zip_bomb")
+    assert time.monotonic() - start < 1.0
+
+
+def test_too_many_entries(xlsx: Path, tmp_path: Path) -> None:
+    path = hostile.many_entries(xlsx, tmp_path / "many.xlsx", count=Limits().max_entries)
+    rejected(path, "too_many_entries")
+
+
+def test_bad_compression(xlsx: Path, tmp_path: Path) -> None:
+    rejected(hostile.bzip2_parts(xlsx, tmp_path / "bz.xlsx"), "bad_compression")
+
+
+@pytest.mark.parametrize("other_case", [False, True])
+def test_duplicate_names(xlsx: Path, tmp_path: Path, other_case: bool) -> None:
+    path = hostile.duplicate_names(xlsx, tmp_path / "dup.xlsx", other_case=other_case)
+    rejected(path, "bad_zip_names")
+
+
+@pytest.mark.parametrize("name", ["../evil.xml", "/etc/evil.xml", "xl/a\x00.xml", "C:\\x.xml"])
+def test_unsafe_names(xlsx: Path, tmp_path: Path, name: str) -> None:
+    rejected(hostile.odd_name(xlsx, tmp_path / "names.xlsx", name), "bad_zip_names")
+
+
+def test_doctype_in_sheet(xlsx: Path, tmp_path: Path) -> None:
+    rejected(hostile.doctype_in_sheet(xlsx, tmp_path / "lol.xlsx"), "xml_doctype")
+
+
+def test_doctype_split_across_chunks(xlsx: Path, tmp_path: Path) -> None:
+    rejected(hostile.doctype_across_chunks(xlsx, tmp_path / "xxe.xlsx"), "xml_doctype")
+
+
+def test_doctype_in_utf16(xlsx: Path, tmp_path: Path) -> None:
+    body = hostile.BILLION_LAUGHS.replace('"1.0"?', '"1.0" encoding="UTF-16"?').encode("utf-16")
+    rejected(hostile.doctype_in_sheet(xlsx, tmp_path / "lol16.xlsx", body=body), "xml_doctype")
+
+
+def test_too_large_file(xlsx: Path) -> None:
+    rejected(xlsx, "too_large", Limits(max_file_bytes=1000))
+
+
+# --- the real-world corpus ------------------------------------------------------------
+
+
+@needs_corpus
+def test_corpus_every_file_gets_a_result() -> None:
+    files = sorted(p for p in CORPUS.glob("*/*") if p.is_file())
+    assert len(files) >= 357
+    tally: collections.Counter[str] = collections.Counter()
+    start = time.monotonic()
+    for path in files:
+        result = gate(path)
+        tally[f"{result.kind}" if result.ok else f"rejected:{result.code}"] += 1
+    elapsed = time.monotonic() - start
+    print(f"\n{len(files)} files in {elapsed:.2f} s: {dict(tally.most_common())}")
+    assert elapsed < 10
+    # files a reader can open should mostly pass; the rejects are the known odd ones
+    assert tally["xlsx"] + tally["xls"] + tally["ods"] > 300

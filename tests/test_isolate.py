@@ -1,0 +1,120 @@
+"""WorkerPool: results come back in order, and a bad item costs one worker, not the batch."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from formkit.read.isolate import Failure, WorkerPool
+from tests._isolate_targets import calamine_rows, task, unpicklable
+
+
+def run(pool: WorkerPool, jobs: list[tuple[str, Any]]) -> list[Any]:
+    results = list(pool.map(task, jobs))
+    assert [item for item, _ in results] == jobs  # input order, every item once
+    return [outcome for _, outcome in results]
+
+
+def test_returns_values_in_order_and_reuses_the_worker() -> None:
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        outcomes = run(pool, [("ok", i) for i in range(5)])
+    assert [value for value, _ in outcomes] == list(range(5))
+    assert len({pid for _, pid in outcomes}) == 1
+
+
+def test_timeout_then_next_item_on_a_fresh_worker() -> None:
+    with WorkerPool(jobs=1, timeout=0.5) as pool:
+        start = time.monotonic()
+        first, slow, after = run(pool, [("ok", 1), ("sleep", 30), ("ok", 2)])
+        assert time.monotonic() - start < 10
+    assert isinstance(slow, Failure) and slow.kind == "timeout"
+    assert after[0] == 2 and after[1] != first[1]
+
+
+def test_abort_is_a_crash_and_the_batch_continues() -> None:
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        before, crash, after = run(pool, [("ok", 1), ("abort", None), ("ok", 2)])
+    assert isinstance(crash, Failure) and crash.kind == "crashed"
+    assert "SIGABRT" in crash.detail
+    assert after[0] == 2 and after[1] != before[1]
+
+
+def test_exit_is_a_crash() -> None:
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        (crash, after) = run(pool, [("exit", 3), ("ok", 1)])
+    assert isinstance(crash, Failure) and crash.kind == "crashed" and "3" in crash.detail
+    assert after[0] == 1
+
+
+def test_memory_cap() -> None:
+    with WorkerPool(jobs=1, timeout=20, memory_mb=512) as pool:
+        small, big, after = run(pool, [("allocate", 10), ("allocate", 4096), ("ok", 1)])
+    assert small[0] == 10 * 1024 * 1024
+    assert isinstance(big, Failure) and big.kind == "memory"
+    assert after[0] == 1
+
+
+def test_exception_is_an_error_and_keeps_the_worker() -> None:
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        before, error, after = run(pool, [("ok", 1), ("raise", "坏文件"), ("ok", 2)])
+    assert isinstance(error, Failure) and error.kind == "error"
+    assert error.detail == "ValueError: 坏文件"
+    assert error.traceback and "ValueError" in error.traceback
+    assert before[1] == after[1]
+
+
+def test_unpicklable_result_is_an_error() -> None:
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        [(_, outcome)] = list(pool.map(unpicklable, [1]))
+    assert isinstance(outcome, Failure) and outcome.kind == "error"
+
+
+def test_parallel_workers_keep_input_order() -> None:
+    jobs = [("sleep", 0.3), ("ok", 1), ("abort", None), ("sleep", 0.1), ("raise", "x"), ("ok", 2)]
+    with WorkerPool(jobs=2, timeout=10) as pool:
+        outcomes = run(pool, jobs)
+    kinds = [o.kind if isinstance(o, Failure) else o[0] for o in outcomes]
+    assert kinds == [0.3, 1, "crashed", 0.1, "error", 2]
+
+
+def test_abandoned_batch_leaves_a_usable_pool() -> None:
+    with WorkerPool(jobs=2, timeout=10) as pool:
+        batch = pool.map(task, [("ok", 1), ("sleep", 30), ("sleep", 30)])
+        _, first = next(batch)
+        assert not isinstance(first, Failure) and first[0] == 1
+        batch.close()  # busy workers are killed, not left to answer later
+        assert [o[0] for o in run(pool, [("ok", 5), ("ok", 6)])] == [5, 6]
+
+
+def test_inline_mode_for_debugging() -> None:
+    pool = WorkerPool(jobs=0)
+    ok, error = run(pool, [("ok", 1), ("raise", "x")])
+    assert ok[0] == 1
+    assert isinstance(error, Failure) and error.kind == "error"
+
+
+def test_rejects_negative_jobs() -> None:
+    with pytest.raises(ValueError):
+        WorkerPool(jobs=-1)
+
+
+def test_calamine_abort_on_a_far_cell_is_contained(tmp_path: Path) -> None:
+    """The motivating case: one cell at XFD1048576 makes calamine abort its process."""
+    pytest.importorskip("python_calamine")
+    from openpyxl import Workbook
+
+    far, fine = tmp_path / "far.xlsx", tmp_path / "fine.xlsx"
+    for path, cells in ((far, ("A1", "XFD1048576")), (fine, ("A1", "B2"))):
+        wb = Workbook()
+        sheet = wb.active
+        assert sheet is not None
+        for ref in cells:
+            sheet[ref] = 1
+        wb.save(path)
+    with WorkerPool(jobs=1, timeout=20, memory_mb=1024) as pool:
+        outcomes = [o for _, o in pool.map(calamine_rows, [str(far), str(fine)])]
+    assert isinstance(outcomes[0], Failure) and outcomes[0].kind in {"crashed", "memory"}
+    assert outcomes[1] == 2
