@@ -1,4 +1,4 @@
-"""The bundled samples are what samples/make_samples.py makes today."""
+"""The bundled samples are what tools/make_samples.py makes today."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ SAMPLES = ROOT / "samples"
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
+    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "tools" / "make_samples.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -43,7 +43,7 @@ def test_committed_xlsx_samples_match_the_script() -> None:
         if name in script.RESAVED:
             continue
         assert (SAMPLES / name).read_bytes() == data, (
-            f"run samples/make_samples.py: {name} is stale"
+            f"run tools/make_samples.py: {name} is stale"
         )
     committed = {p.name for p in SAMPLES.iterdir() if p.suffix in (".xlsx", ".xls", ".ods")}
     expected = {

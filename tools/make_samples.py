@@ -1,6 +1,6 @@
 """Make the bundled sample applications (示例数据: fictional units, plausible figures).
 
-Run `python samples/make_samples.py` after changing the spec or the template; a test
+Run `python tools/make_samples.py` after changing the spec or the template; a test
 checks the committed files match. Each sample is built from the template with values
 filled in as a person would type them; two are then saved by LibreOffice as .xls and .ods.
 
@@ -23,8 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = ROOT / "samples"
+sys.path.insert(0, str(ROOT))
 
 from formkit.template import build_template  # noqa: E402
 
@@ -356,7 +357,6 @@ def make(outdir: Path) -> list[Path]:
 
 
 def _resave(name: str, data: bytes, fmt: str, outdir: Path) -> Path:
-    sys.path.insert(0, str(HERE.parent))
     from tests.libreoffice import convert
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -370,7 +370,7 @@ def _resave(name: str, data: bytes, fmt: str, outdir: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--outdir", type=Path, default=HERE)
+    parser.add_argument("--outdir", type=Path, default=SAMPLES_DIR)
     args = parser.parse_args()
     for path in make(args.outdir):
         print(path)
