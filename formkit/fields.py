@@ -8,8 +8,21 @@ and the checks cannot disagree about what a cell accepts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from formkit.parse import (
+    Parsed,
+    parse_choice,
+    parse_date,
+    parse_email,
+    parse_number,
+    parse_percent,
+    parse_phone,
+    parse_text,
+    parse_yesno,
+)
 
 # Excel number formats by unit; the unit is in the label, so the format shows digits only.
 NUMBER_FORMATS: dict[str, str] = {
@@ -136,3 +149,38 @@ def excel_input(
             return ExcelInput(TEXT_FORMAT, v(options, "", ""))
         return ExcelInput(TEXT_FORMAT, None)
     raise ValueError(f"no Excel input for field type {ftype!r}")
+
+
+# ---------------------------------------------------------------- reading: raw cell -> typed value
+
+
+def coerce(
+    ftype: str,
+    raw: object,
+    *,
+    unit: str | None = None,
+    number_format: str | None = None,
+    choices: tuple[str, ...] = (),
+    aliases: Mapping[str, str] | None = None,
+    date1904: bool = False,
+) -> Parsed:
+    """A raw cell value as the field kind's typed value; raises ParseError if it cannot be."""
+    if ftype == "decimal":
+        return parse_number(raw, unit, number_format=number_format)
+    if ftype == "integer":
+        return parse_number(raw, unit, integer=True, number_format=number_format)
+    if ftype == "percent":
+        return parse_percent(raw, number_format=number_format)
+    if ftype == "date":
+        return parse_date(raw, date1904=date1904)
+    if ftype == "phone":
+        return parse_phone(raw)
+    if ftype == "email":
+        return parse_email(raw)
+    if ftype == "yesno":
+        return parse_yesno(raw)
+    if ftype == "choice":
+        return parse_choice(raw, choices, aliases)
+    if ftype == "text":
+        return parse_text(raw)
+    raise ValueError(f"no coercion for field type {ftype!r}")

@@ -15,7 +15,9 @@ SAMPLES = ROOT / "samples"
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "tools" / "make_samples.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_samples", ROOT / "tools" / "make_samples.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -42,9 +44,7 @@ def test_committed_xlsx_samples_match_the_script() -> None:
     for name, data in fresh.items():
         if name in script.RESAVED:
             continue
-        assert (SAMPLES / name).read_bytes() == data, (
-            f"run tools/make_samples.py: {name} is stale"
-        )
+        assert (SAMPLES / name).read_bytes() == data, f"run tools/make_samples.py: {name} is stale"
     committed = {p.name for p in SAMPLES.iterdir() if p.suffix in (".xlsx", ".xls", ".ods")}
     expected = {
         Path(n).with_suffix("." + script.RESAVED[n]).name if n in script.RESAVED else n

@@ -1,1 +1,181 @@
-"""Reading returned workbooks."""
+"""Reading returned workbooks: `read(path)` -> `Submission`; `read_many` for batches.
+
+Pipeline per file: gate (raw bytes, before any spreadsheet library) -> backend
+(xlsx / xls / ods, bounded) -> locate fields -> coerce values. `read_many` runs each
+file in a worker process with time and memory limits, so a file that hangs, aborts or
+exhausts memory is rejected and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formkit.issues import CATALOGUE, Issue, make_issue
+from formkit.read.book import Book, Bounds
+from formkit.read.submission import FormInfo, Source, Submission
+
+__all__ = [
+    "Bounds",
+    "FormInfo",
+    "ReadOptions",
+    "Source",
+    "Submission",
+    "collect_paths",
+    "read",
+    "read_many",
+]
+
+# Excel's lock files ("~$name.xlsx") and hidden files are not submissions
+_SKIP_PREFIXES = ("~$", ".")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    year: int | None = None
+    spec_path: str | None = None
+    reference_path: str | None = None
+    bounds: Bounds = field(default_factory=Bounds)
+    timeout: float = 60.0
+    memory_mb: int = 2048
+
+
+def read(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()) -> Submission:
+    """Read one returned workbook. Never raises for a bad file: it comes back rejected."""
+    from formkit.read.gate import inspect_file
+
+    file = str(path)
+    try:
+        gate = inspect_file(file)
+    except OSError as exc:
+        return Submission(
+            file,
+            "",
+            "rejected",
+            issues=[make_issue("unreadable_path", detail=f"无法打开文件：{exc.strerror or exc}")],
+        )
+    sub = Submission(file=file, sha256=gate.sha256, status="accepted", format=gate.kind)
+    for w in gate.warnings:
+        sub.issues.append(_gate_issue(w.code, w.message))
+    if not gate.ok:
+        sub.status = "rejected"
+        sub.issues.insert(0, _gate_issue(gate.code or "not_spreadsheet", gate.message or ""))
+        return sub
+    try:
+        book = _load(file, gate.kind or "", options.bounds)
+    except _BackendError as exc:
+        sub.status = "rejected"
+        sub.issues.insert(0, make_issue("bad_workbook", detail=exc.message))
+        return sub
+    from formkit.read.extract import extract
+    from formkit.reference import load_reference
+    from formkit.spec import load_spec
+
+    spec = load_spec(options.spec_path)
+    reference = load_reference(options.reference_path)
+    aliases = {alias: u.name for u in reference.units for alias in (*u.aliases, u.code)}
+    return extract(book, spec, sub, aliases=aliases, year=options.year)
+
+
+def _gate_issue(code: str, message: str) -> Issue:
+    """The gate's finding as an issue; the gate already worded it (its codes are catalogued)."""
+    entry = CATALOGUE.get(code)
+    return Issue(
+        code=code, severity=entry.severity if entry else "error", message=message, clause="读取"
+    )
+
+
+class _BackendError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _load(path: str, kind: str, bounds: Bounds) -> Book:
+    if kind in ("xlsx", "xlsm"):
+        from formkit.read.xlsx import XlsxError, load_xlsx
+
+        try:
+            book = load_xlsx(path, bounds)
+        except XlsxError as exc:
+            raise _BackendError(str(getattr(exc, "message", exc))) from None
+        return book
+    if kind == "xls":
+        from formkit.read.xls import XlsError, load_xls
+
+        try:
+            return load_xls(path, bounds)
+        except XlsError as exc:
+            raise _BackendError(str(getattr(exc, "message", exc))) from None
+    if kind == "ods":
+        from formkit.read.ods import OdsError, load_ods
+
+        try:
+            return load_ods(path, bounds)
+        except OdsError as exc:
+            raise _BackendError(str(getattr(exc, "message", exc))) from None
+    raise _BackendError(f"不支持的文件类型：{kind}")
+
+
+def collect_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given, and every file under given folders (sorted); lock and hidden files skipped.
+
+    A path that does not exist is kept, so it is reported rather than silently dropped.
+    """
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(_SKIP_PREFIXES):
+                        out.append(Path(root) / name)
+        else:
+            out.append(p)
+    return out
+
+
+def _read_for_pool(args: tuple[str, ReadOptions]) -> Submission:
+    return read(args[0], args[1])
+
+
+def read_many(
+    paths: Iterable[str | os.PathLike[str]],
+    options: ReadOptions = ReadOptions(),
+    *,
+    jobs: int = 1,
+) -> Iterator[Submission]:
+    """Read many files in worker processes, in input order; every file yields one Submission."""
+    from formkit.read.isolate import Failure, WorkerPool
+
+    items = [(str(p), options) for p in paths]
+    with WorkerPool(jobs=jobs, timeout=options.timeout, memory_mb=options.memory_mb) as pool:
+        for (file, _), result in pool.map(_read_for_pool, items):
+            if isinstance(result, Failure):
+                yield _failed(file, result.kind, result.detail)
+            else:
+                yield result
+
+
+def _failed(file: str, kind: str, detail: str) -> Submission:
+    reason = {"timeout": "读取超时", "memory": "内存超限", "crashed": "读取进程异常退出"}.get(
+        kind, "读取出错"
+    )
+    sha = ""
+    try:
+        h = hashlib.sha256()
+        with open(file, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        sha = h.hexdigest()
+    except OSError:
+        pass
+    return Submission(
+        file,
+        sha,
+        "rejected",
+        issues=[make_issue("parse_failed", detail=f"{reason}：{detail}"[:200])],
+    )

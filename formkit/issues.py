@@ -1,0 +1,335 @@
+"""Issues as data, and the one catalogue of every issue code.
+
+An `Issue` has a stable code, a severity, where it is (file is the caller's; field,
+sheet, cell), the offending value, a Chinese message and the rule it comes from. The
+message is built from the catalogue's template, so wording lives in one place;
+`docs/issues.md` is generated from `CATALOGUE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    severity: Severity
+    title: str
+    template: str  # Chinese; {where} is "工作表 单元格（标签）", other {params} from the finder
+    fix: str
+    clause: str = "读取"  # the notice's clause, "consistency", or "读取" for reading checks
+    template_en: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: Severity
+    message: str
+    field: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    value: Any = None
+    clause: str | None = None
+    params: dict[str, Any] = dc_field(default_factory=dict, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "field": self.field,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "value": json_value(self.value),
+            "message": self.message,
+            "clause": self.clause,
+        }
+
+
+def json_value(value: Any) -> Any:
+    """A raw or typed value as JSON: dates as ISO text, other non-JSON types as text."""
+    import datetime as dt
+
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_E: list[Entry] = [
+    # ---- files the reader cannot use (status "rejected"); the gate's own codes are added below
+    Entry(
+        "bad_workbook",
+        "error",
+        "工作簿无法读取",
+        "{detail}",
+        "请用 Excel/WPS 打开并重新保存后提交。",
+    ),
+    Entry(
+        "parse_failed",
+        "error",
+        "文件结构异常",
+        "文件结构异常，无法读取（{detail}）。",
+        "请用 Excel/WPS 打开并重新保存后提交。",
+    ),
+    Entry(
+        "not_this_form",
+        "error",
+        "不是本申报书",
+        "{detail}",
+        "请使用下发的《申报书》模板填写后提交。",
+    ),
+    Entry(
+        "form_version_incompatible",
+        "error",
+        "模板版本不符",
+        "{detail}",
+        "请下载最新模板，重新填写后提交。",
+    ),
+    Entry(
+        "unreadable_path",
+        "error",
+        "文件无法打开",
+        "{detail}",
+        "请检查文件是否存在、是否有读取权限。",
+    ),
+    # ---- reading warnings
+    Entry("form_version_old", "warning", "旧版模板", "{detail}", "可以受理；下次请使用最新模板。"),
+    Entry(
+        "form_year_mismatch",
+        "warning",
+        "申报年度不符",
+        "{detail}",
+        "请核对是否使用了本年度的模板。",
+    ),
+    Entry("gate_warning", "warning", "文件提示", "{detail}", "请核对。"),
+    Entry(
+        "name_missing",
+        "warning",
+        "名称缺失，按标签定位",
+        "{where}：工作簿中没有名称“{name}”，已按标签“{label}”找到填写位置。",
+        "如为复制粘贴重建的表格，请改用下发的模板。",
+    ),
+    Entry(
+        "name_moved",
+        "info",
+        "填写位置已移动",
+        "{where}：名称“{name}”指向的位置与模板不同（原为 {expected}），"
+        "标签核对一致，已按名称读取。",
+        "无需处理。",
+    ),
+    Entry(
+        "name_broken",
+        "warning",
+        "名称指向错误，按标签定位",
+        "{where}：名称“{name}”指向 {target}，与标签不符，已按标签“{label}”重新定位。",
+        "请勿修改模板中的名称。",
+    ),
+    Entry(
+        "field_not_found",
+        "warning",
+        "找不到填写位置",
+        "找不到“{label}”的填写位置（工作表“{sheet_name}”）。",
+        "请使用下发的模板，不要删除或改写标签。",
+    ),
+    Entry(
+        "sheet_renamed",
+        "info",
+        "工作表已改名",
+        "工作表“{expected}”已改名为“{actual}”，已按内容识别。",
+        "无需处理。",
+    ),
+    Entry(
+        "sheet_copy_read",
+        "info",
+        "读取了复制的工作表",
+        "已读取复制的工作表“{sheet_name}”中的{what}。",
+        "无需处理。",
+    ),
+    Entry(
+        "copy_value_differs",
+        "warning",
+        "复制表中的数据与原表不同",
+        "{where}：复制的工作表中“{label}”为“{value}”，与原表“{original}”不同，以原表为准。",
+        "请核对；复制的工作表只用于续填主要出口产品。",
+    ),
+    Entry(
+        "values_outside_form",
+        "warning",
+        "表格范围外有内容",
+        "工作表“{sheet_name}”在申报书范围外有 {count} 个单元格有内容（如 {example}），未读取。",
+        "请把内容填在模板的黄色单元格中。",
+    ),
+    Entry(
+        "formula_not_cached",
+        "error",
+        "公式没有计算结果",
+        "{where}：单元格是公式，但文件没有保存计算结果。",
+        "请在 Excel/WPS 中打开、保存后重新提交，或直接填写数值。",
+    ),
+    Entry(
+        "formula_computed",
+        "info",
+        "公式结果已重新计算",
+        "{where}：公式没有保存计算结果，已按模板规则由数据计算为 {value}。",
+        "无需处理。",
+    ),
+    Entry(
+        "cell_error",
+        "error",
+        "单元格有错误值",
+        "{where}：单元格显示错误值 {error}。",
+        "请修正公式或直接填写数值。",
+    ),
+    Entry(
+        "table_row_incomplete",
+        "warning",
+        "表格行不完整",
+        "{where}：本行只填了部分内容（{missing}未填）。",
+        "请补全本行或删除。",
+    ),
+    Entry(
+        "history_year_changed",
+        "warning",
+        "年度被改动",
+        "{where}：年度应为 {expected}，实际为“{value}”。",
+        "请不要改动年度，按模板年度填写。",
+    ),
+    # ---- values people type (from formkit.parse)
+    Entry("not_a_number", "error", "不是数字", "{where}：{detail}。", "请只填写数字，单位见标签。"),
+    Entry(
+        "unit_mismatch",
+        "error",
+        "单位不符",
+        "{where}：{detail}。",
+        "请按标签中的单位换算后只填写数字。",
+    ),
+    Entry("not_integer", "error", "应为整数", "{where}：{detail}。", "请填写整数。"),
+    Entry("bad_date", "error", "日期无法识别", "{where}：{detail}。", "请填写日期，如 2006-4-20。"),
+    Entry(
+        "bad_phone",
+        "error",
+        "电话号码格式不对",
+        "{where}：{detail}。",
+        "固定电话写区号，如 025-83301234；或 11 位手机号。",
+    ),
+    Entry(
+        "bad_email",
+        "error",
+        "电子信箱格式不对",
+        "{where}：{detail}。",
+        "请填写如 name@example.gov.cn 的电子信箱。",
+    ),
+    Entry(
+        "bad_yesno", "error", "应为是或否", "{where}：{detail}。", "请从下拉列表选择“是”或“否”。"
+    ),
+    Entry("bad_choice", "error", "不在可选范围内", "{where}：{detail}。", "请从下拉列表中选择。"),
+    Entry(
+        "unit_converted",
+        "info",
+        "已换算单位",
+        "{where}：{detail}。",
+        "建议只填写数字，单位见标签。",
+    ),
+    Entry("unit_stripped", "info", "已去除单位", "{where}：{detail}。", "建议只填写数字。"),
+    Entry("approximate", "warning", "约数", "{where}：{detail}。", "请填写准确数字。"),
+    Entry("percent_fraction", "info", "百分比格式", "{where}：{detail}。", "无需处理。"),
+    Entry(
+        "partial_date",
+        "warning",
+        "日期不完整",
+        "{where}：{detail}。",
+        "请填写完整日期（年、月、日）。",
+    ),
+    Entry(
+        "phone_leading_zero",
+        "warning",
+        "电话可能丢了开头的 0",
+        "{where}：{detail}。",
+        "请核对，并把电话单元格设为文本格式。",
+    ),
+    Entry("choice_alias", "info", "已按简称识别", "{where}：{detail}。", "无需处理。"),
+]
+
+_GATE_TITLES = {
+    "empty": "空文件",
+    "too_large": "文件过大",
+    "truncated": "文件不完整",
+    "not_spreadsheet": "不是电子表格",
+    "html_as_xls": "网页格式冒充 .xls",
+    "text_as_xls": "文本格式冒充 .xls",
+    "obsolete_xls": "过旧的 Excel 格式",
+    "xlsb": "二进制工作簿 .xlsb",
+    "strict_ooxml": "Strict Open XML 格式",
+    "encrypted": "文件已加密",
+    "zip_bomb": "压缩内容异常",
+    "too_many_entries": "文件结构异常",
+    "bad_compression": "压缩方式不受支持",
+    "bad_zip_names": "文件结构异常",
+    "xml_doctype": "文件含不安全内容",
+    "macros": "含宏",
+    "external_links": "含外部链接",
+    "embedded_objects": "含嵌入对象",
+    "activex": "含 ActiveX 控件",
+}
+
+
+def _gate_entries() -> list[Entry]:
+    # the gate (stdlib only, no spreadsheet library) owns the wording of its findings
+    from formkit.read.gate import REJECTION_CODES, WARNING_CODES
+
+    entries = [Entry(c, "error", _GATE_TITLES.get(c, c), t, "") for c, t in REJECTION_CODES.items()]
+    entries += [
+        Entry(c, "warning", _GATE_TITLES.get(c, c), t, "") for c, t in WARNING_CODES.items()
+    ]
+    return entries
+
+
+CATALOGUE: dict[str, Entry] = {}
+for _entry in [*_gate_entries(), *_E]:
+    if _entry.code in CATALOGUE:
+        raise RuntimeError(f"duplicate issue code {_entry.code}")
+    CATALOGUE[_entry.code] = _entry
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def make_issue(
+    code: str,
+    *,
+    field: str | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    value: Any = None,
+    label: str | None = None,
+    severity: Severity | None = None,
+    **params: Any,
+) -> Issue:
+    """Build an Issue from the catalogue: the message says where, what, and how to fix it."""
+    entry = CATALOGUE[code]
+    where = " ".join(p for p in (f"工作表“{sheet}”" if sheet else "", cell or "") if p)
+    if label:
+        where = f"{where}（{label}）" if where else f"“{label}”"
+    text = entry.template.format_map(_Blank(where=where or "文件", label=label or "", **params))
+    message = f"{text.rstrip('。')}。{entry.fix}" if entry.fix and entry.fix not in text else text
+    return Issue(
+        code=code,
+        severity=severity or entry.severity,
+        message=message,
+        field=field,
+        sheet=sheet,
+        cell=cell,
+        value=value,
+        clause=entry.clause,
+        params=dict(params),
+    )

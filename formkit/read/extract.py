@@ -1,0 +1,369 @@
+"""A located workbook -> typed values with provenance and reading issues."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from formkit.cells import Cell
+from formkit.fields import coerce
+from formkit.issues import Issue, make_issue
+from formkit.parse import ParseError, normalise_label
+from formkit.read.book import Book, RawCell
+from formkit.read.locate import Located, Spot, locate
+from formkit.read.submission import FormInfo, Source, Submission
+from formkit.spec import Column, Field, FormSpec, Table
+
+META_NAMES = {
+    "id": "formkit_form_id",
+    "version": "formkit_spec_version",
+    "year": "formkit_year",
+    "submission_id": "formkit_submission_id",
+}
+META_SHEET = "formkit"
+# below this share of the form's labels a workbook without our metadata is another form
+MIN_LABEL_SHARE = 0.5
+
+
+class _Reader:
+    def __init__(
+        self, book: Book, spec: FormSpec, sub: Submission, aliases: Mapping[str, str]
+    ) -> None:
+        self.book = book
+        self.spec = spec
+        self.sub = sub
+        self.aliases = aliases
+
+    def issue(self, issue: Issue) -> None:
+        self.sub.issues.append(issue)
+
+    def cell(self, spot: Spot) -> RawCell | None:
+        sheet = self.book.sheet(spot.sheet)
+        return None if sheet is None else sheet.cells.get((spot.cell.row, spot.cell.col))
+
+    def value(
+        self,
+        key: str,
+        field_id: str,
+        spec_field: Field | Column,
+        spot: Spot,
+        *,
+        choices: tuple[str, ...] = (),
+    ) -> Any:
+        """Read one cell as the field's type; record its source and any issue."""
+        raw = self.cell(spot)
+        where: dict[str, Any] = {
+            "field": field_id,
+            "sheet": spot.sheet,
+            "cell": spot.cell.a1,
+            "label": spec_field.label,
+        }
+        if raw is None:
+            self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, None, "empty", spot.by)
+            return None
+        if raw.error is not None:
+            self.issue(make_issue("cell_error", value=raw.error, error=raw.error, **where))
+            self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, raw.error, "error", spot.by)
+            return None
+        if raw.formula is not None and not raw.cached:
+            self.issue(make_issue("formula_not_cached", value=f"={raw.formula}", **where))
+            self.sub.sources[key] = Source(
+                spot.sheet, spot.cell.a1, f"={raw.formula}", "formula", spot.by
+            )
+            return None
+        aliases = (
+            self.aliases if isinstance(spec_field, Field) and spec_field.choices_from else None
+        )
+        try:
+            parsed = coerce(
+                spec_field.type,
+                raw.value,
+                unit=spec_field.unit,
+                number_format=raw.number_format,
+                choices=choices,
+                aliases=aliases,
+                date1904=self.book.date1904,
+            )
+        except ParseError as exc:
+            self.issue(make_issue(exc.code, value=raw.value, detail=exc.message, **where))
+            self.sub.sources[key] = Source(
+                spot.sheet, spot.cell.a1, raw.value, "unreadable", spot.by
+            )
+            return None
+        for note in parsed.notes:
+            self.issue(make_issue(note.code, value=raw.value, detail=note.message, **where))
+        self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, raw.value, parsed.how, spot.by)
+        return parsed.value
+
+
+def extract(
+    book: Book,
+    spec: FormSpec,
+    sub: Submission,
+    *,
+    aliases: Mapping[str, str],
+    year: int | None = None,
+) -> Submission:
+    """Fill `sub` (status accepted) from `book`, or mark it rejected with the reason."""
+    sub.format = book.format
+    meta = _meta(book)
+    sub.form = FormInfo(
+        id=_str(meta.get("id")), version=_str(meta.get("version")), year=_int(meta.get("year"))
+    )
+    if sub.form.id is not None and sub.form.id != spec.id:
+        return _reject(
+            sub,
+            "not_this_form",
+            detail=f"文件是另一种表单（{sub.form.id}），不是本申报书（{spec.id}）",
+        )
+    if sub.form.version is not None and sub.form.version != spec.version:
+        if sub.form.version not in spec.compatible_versions:
+            return _reject(
+                sub,
+                "form_version_incompatible",
+                detail=(
+                    f"文件使用的模板版本为 {sub.form.version}，当前版本为 {spec.version}，"
+                    "两者不兼容，请下载最新模板"
+                ),
+            )
+        sub.issues.append(
+            make_issue(
+                "form_version_old",
+                detail=f"文件使用的是旧版模板（{sub.form.version}，当前 {spec.version}）",
+            )
+        )
+    located = locate(book, spec)
+    if sub.form.id is None and located.labels_found < located.labels_expected * MIN_LABEL_SHARE:
+        return _reject(
+            sub,
+            "not_this_form",
+            detail=(
+                f"文件不是《申报书》：没有模板的表单信息，找到的申报书标签只有 "
+                f"{located.labels_found}/{located.labels_expected} 个"
+            ),
+        )
+    form_year = sub.form.year or year or spec.default_year
+    if year is not None and sub.form.year is not None and sub.form.year != year:
+        sub.issues.append(
+            make_issue(
+                "form_year_mismatch",
+                detail=f"文件是 {sub.form.year} 年的模板，本次收集的是 {year} 年",
+            )
+        )
+    sub.issues.extend(located.issues)
+    for sheet in book.sheets:
+        if sheet.dropped and (
+            sheet.name in located.sheets.values()
+            or any(sheet.name in c for c in located.copies.values())
+        ):
+            sub.issues.append(
+                make_issue(
+                    "values_outside_form",
+                    sheet=sheet.name,
+                    sheet_name=sheet.name,
+                    count=sheet.dropped,
+                    example=sheet.dropped_example or "",
+                )
+            )
+
+    reader = _Reader(book, spec, sub, aliases)
+    for f in spec.fields:
+        if f.type == "group":
+            group: dict[str, Any] = {}
+            for item in f.items:
+                key = f"{f.id}__{item.id}"
+                spot = located.spots.get(key)
+                sub.located[key] = spot.by if spot else "missing"
+                group[item.id] = (
+                    reader.value(f"{f.id}.{item.id}", key, item, spot, choices=item.choices)
+                    if spot
+                    else None
+                )
+            sub.values[f.id] = group
+            continue
+        spot = located.spots.get(f.id)
+        sub.located[f.id] = spot.by if spot else "missing"
+        sub.values[f.id] = reader.value(f.id, f.id, f, spot, choices=f.choices) if spot else None
+        _compare_copies(reader, f, located, sub.values[f.id])
+
+    for t in spec.tables:
+        blocks = located.blocks.get(t.id, [])
+        sub.located[t.id] = blocks[0].by if blocks else "missing"
+        sub.values[t.id] = _table(reader, t, located, spec.data_years(form_year))
+    sub.values = {k: sub.values[k] for k in spec.ids}  # form order, tables in their place
+    return sub
+
+
+def _table(
+    reader: _Reader, t: Table, located: Located, years: tuple[int, ...]
+) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    cells: list[dict[str, RawCell | None]] = []
+    for block in located.blocks.get(t.id, []):
+        for i, row in enumerate(block.rows):
+            record: dict[str, Any] = {}
+            raw_row: dict[str, RawCell | None] = {}
+            n = len(records)
+            for col in t.columns:
+                spot = Spot(block.sheet, Cell(row, block.cols[col.id]), block.by)
+                raw_row[col.id] = reader.cell(spot)
+                if col.computed:
+                    continue
+                record[col.id] = reader.value(f"{t.id}[{n}].{col.id}", t.id, col, spot)
+                if col.fixed and t.fixed_rows and i < len(years) and record[col.id] != years[i]:
+                    reader.issue(
+                        make_issue(
+                            "history_year_changed",
+                            field=t.id,
+                            sheet=spot.sheet,
+                            cell=spot.cell.a1,
+                            label=col.label,
+                            value=record[col.id],
+                            expected=years[i],
+                        )
+                    )
+                    record[col.id] = years[i]
+            inputs = [c for c in t.input_columns]
+            filled = [c for c in inputs if record.get(c.id) is not None]
+            if filled and len(filled) < len(inputs) and not t.fixed_rows:
+                missing = "、".join(f"“{c.label}”" for c in inputs if c not in filled)
+                reader.issue(
+                    make_issue(
+                        "table_row_incomplete",
+                        field=t.id,
+                        sheet=block.sheet,
+                        cell=f"{row}",
+                        label=t.label,
+                        missing=missing,
+                    )
+                )
+            records.append(record)
+            cells.append(raw_row)
+    for col in t.columns:
+        if col.computed:
+            _computed_column(reader, t, col, records, cells, located)
+    return records
+
+
+def _computed_column(
+    reader: _Reader,
+    t: Table,
+    col: Column,
+    records: list[dict[str, Any]],
+    cells: list[dict[str, RawCell | None]],
+    located: Located,
+) -> None:
+    """Cached result when the file has one; otherwise computed by the spec's rule."""
+    source = col.computed_from or ""
+    block = located.blocks[t.id][0] if located.blocks.get(t.id) else None
+    for i, record in enumerate(records):
+        raw = cells[i].get(col.id)
+        computed = None
+        if i > 0:
+            prev, cur = records[i - 1].get(source), record.get(source)
+            if isinstance(prev, int | float) and isinstance(cur, int | float) and prev != 0:
+                computed = round((cur - prev) / prev * 100, 2)
+        key = f"{t.id}[{i}].{col.id}"
+        cell_ref = (
+            Cell(block.rows[i], block.cols[col.id]) if block and i < len(block.rows) else None
+        )
+        sheet = block.sheet if block else ""
+        if (
+            raw is not None
+            and raw.cached
+            and isinstance(raw.value, int | float)
+            and not isinstance(raw.value, bool)
+        ):
+            record[col.id] = raw.value
+            how = "formula-cached" if raw.formula is not None else "number"
+            reader.sub.sources[key] = Source(
+                sheet, cell_ref.a1 if cell_ref else "", raw.value, how, "name"
+            )
+            continue
+        record[col.id] = computed
+        if cell_ref is not None:
+            reader.sub.sources[key] = Source(sheet, cell_ref.a1, None, "computed", "name")
+            if raw is not None and raw.formula is not None and computed is not None:
+                reader.issue(
+                    make_issue(
+                        "formula_computed",
+                        field=t.id,
+                        sheet=sheet,
+                        cell=cell_ref.a1,
+                        label=col.label,
+                        value=computed,
+                        severity="info",
+                    )
+                )
+
+
+def _compare_copies(reader: _Reader, f: Field, located: Located, original: Any) -> None:
+    for spot in located.copy_spots.get(f.id, []):
+        raw = reader.cell(spot)
+        if raw is None or raw.value is None:
+            continue
+        shown = raw.value
+        if (
+            isinstance(shown, str)
+            and original is not None
+            and normalise_label(shown) == normalise_label(str(original))
+        ):
+            continue
+        if shown == original:
+            continue
+        reader.issue(
+            make_issue(
+                "copy_value_differs",
+                field=f.id,
+                sheet=spot.sheet,
+                cell=spot.cell.a1,
+                label=f.label,
+                value=shown,
+                original="" if original is None else original,
+            )
+        )
+
+
+def _meta(book: Book) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    names = {k.casefold(): v for k, v in book.names.items()}
+    for key, name in META_NAMES.items():
+        target = names.get(name)
+        if target is not None and target.sheet and target.area:
+            sheet = book.sheet(target.sheet)
+            if sheet is not None:
+                found[key] = sheet.value(target.area.first.row, target.area.first.col)
+    if not found:
+        # names lost (e.g. an app dropped them): the metadata sheet keeps its layout
+        sheet = book.sheet(META_SHEET)
+        if sheet is not None:
+            for row in range(2, 8):
+                code = sheet.value(row, 3)
+                for key, name in META_NAMES.items():
+                    if code == name:
+                        found[key] = sheet.value(row, 2)
+    return found
+
+
+def _str(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return int(float(v)) if v not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _reject(sub: Submission, code: str, **params: Any) -> Submission:
+    sub.status = "rejected"
+    sub.issues.insert(0, make_issue(code, **params))
+    sub.values.clear()
+    sub.sources.clear()
+    sub.located.clear()
+    return sub

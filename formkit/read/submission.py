@@ -1,0 +1,87 @@
+"""What reading one file gives: typed values, where each came from, and the issues found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from formkit.issues import Issue, json_value
+
+Status = Literal["accepted", "rejected"]
+
+
+@dataclass(frozen=True)
+class FormInfo:
+    id: str | None
+    version: str | None
+    year: int | None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Provenance of one value: the cell, what it held, how it became the value."""
+
+    sheet: str
+    cell: str
+    raw: Any
+    how: str
+    located_by: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.sheet}!{self.cell}"
+
+
+@dataclass
+class Submission:
+    file: str
+    sha256: str
+    status: Status
+    format: str | None = None
+    form: FormInfo | None = None
+    # field id -> typed value; tables -> list of records; groups -> dict by item id
+    values: dict[str, Any] = field(default_factory=dict)
+    # "field", "table[i].column" or "group.item" -> Source
+    sources: dict[str, Source] = field(default_factory=dict)
+    # field id -> "name" | "label" | "missing"
+    located: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")
+
+    @property
+    def rejection(self) -> Issue | None:
+        return self.issues[0] if self.status == "rejected" and self.issues else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` contract for one file (see README)."""
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "status": self.status,
+            "format": self.format,
+            "form": None
+            if self.form is None
+            else {"id": self.form.id, "version": self.form.version, "year": self.form.year},
+            "values": {k: _json(v) for k, v in self.values.items()},
+            "provenance": {k: s.ref for k, s in self.sources.items()},
+            "located": dict(self.located),
+            "issues": [i.to_json() for i in self.issues],
+        }
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    return json_value(value)

@@ -1,0 +1,88 @@
+"""Filled applications for tests: typed values for every field, written through the template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from formkit.template import build_template
+
+
+def full_values() -> dict[str, Any]:
+    """Every field of the spec filled with a value of its type (what a reader must give back)."""
+    return {
+        "applicant_name": "示例市高新技术产业开发区管理委员会",
+        "contact_person": "李华",
+        "contact_phone": "025-83301234",
+        "contact_email": "lihua@example.gov.cn",
+        "fill_date": dt.date(2006, 4, 20),
+        "address": "示例市高新区创新路1号",
+        "industry_features": "电子信息产业集聚，\n形成完整产业链",
+        "enterprise_count": 520,
+        "sales_total": 1234.5,
+        "assets_total": 8800000.0,
+        "export_value": 12.5,
+        "export_growth": 25.0,
+        "profit_tax_total": -3200.5,
+        "hitech_export_value": 8.25,
+        "hitech_export_growth": 37.5,
+        "employees": 96000,
+        "main_products": [
+            {"name": "笔记本电脑", "export_value": 42000.0},
+            {"name": "液晶显示器", "export_value": 21000.5},
+        ],
+        "province": "江苏省",
+        "city": "示例市",
+        "applicant_kind": "产业集群",
+        "application_type": "现有基地重新认定",
+        "existing_base_type": "国家高新技术产品出口基地",
+        "key_field": "电子信息",
+        "history": [
+            {"year": 2003, "export_value": 8.0, "hitech_export_value": 4.0},
+            {"year": 2004, "export_value": 10.0, "hitech_export_value": 6.0},
+            {"year": 2005, "export_value": 12.5, "hitech_export_value": 8.25},
+        ],
+        "local_export_growth": 41.2,
+        "has_policy": True,
+        "has_funding": True,
+        "has_feature_industry": False,
+        "provincial_policy_fund": True,
+        "leading_enterprises": [
+            {"name": "示例电脑有限公司", "export_value": 30000.0, "industry_rank": 3},
+            {"name": "示例显示技术有限公司", "export_value": 12000.0, "industry_rank": 12},
+        ],
+        "attachments": {
+            "recommendation": True,
+            "application_form": True,
+            "development_plan": False,
+        },
+    }
+
+
+def expected_read(values: dict[str, Any]) -> dict[str, Any]:
+    """What the reader gives for `values`: history gains its computed growth columns."""
+    out = dict(values)
+    history = [dict(r) for r in values["history"]]
+    for key, src in (
+        ("export_growth", "export_value"),
+        ("hitech_export_growth", "hitech_export_value"),
+    ):
+        for i, row in enumerate(history):
+            prev = history[i - 1][src] if i else None
+            row[key] = round((row[src] - prev) / prev * 100, 2) if prev else None
+    out["history"] = history
+    return out
+
+
+def template_values(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` as build_template takes them (years are the template's, not an input)."""
+    out = dict(values)
+    out["history"] = [{k: v for k, v in r.items() if k != "year"} for r in values["history"]]
+    return out
+
+
+def write_filled(path: Path, values: dict[str, Any] | None = None, **options: Any) -> Path:
+    data = build_template(values=template_values(values or full_values()), **options)
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,89 @@
+"""`formkit check`: one command over files and folders; exit codes; --json equals the API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from formkit.cli import app
+from formkit.read import read
+from tests.conftest import ROOT, SHARED
+from tests.forms import write_filled
+
+runner = CliRunner()
+
+
+def test_check_clean_file_exits_0_and_json_equals_api(tmp_path: Path) -> None:
+    good = write_filled(tmp_path / "good.xlsx")
+    out = tmp_path / "result.json"
+    result = runner.invoke(app, ["check", str(good), "--json", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    from formkit import __version__
+
+    assert doc["formkit"] == __version__
+    assert doc["results"] == [read(good).to_json()]
+
+
+def test_check_folder_with_a_bad_file_exits_1_and_lists_every_file(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_filled(folder / "a.xlsx")
+    (folder / "b.xlsx").write_text("not a workbook", encoding="utf-8")
+    (folder / "~$a.xlsx").write_bytes(b"lock")  # Excel's lock file is not a submission
+    result = runner.invoke(app, ["check", str(folder), "--json", "-", "--details"])
+    assert result.exit_code == 1
+    payload = result.stdout[result.stdout.index('{\n  "formkit"') :]
+    doc = json.loads(payload)
+    assert sorted(Path(r["file"]).name for r in doc["results"]) == ["a.xlsx", "b.xlsx"]
+    bad = next(r for r in doc["results"] if r["file"].endswith("b.xlsx"))
+    assert bad["status"] == "rejected" and bad["issues"][0]["code"] == "not_spreadsheet"
+
+
+def test_check_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 2
+
+
+def test_check_bundled_samples(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["check", str(ROOT / "samples"), "--json", str(tmp_path / "r.json")]
+    )
+    doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert len(doc["results"]) == len([p for p in (ROOT / "samples").iterdir() if p.is_file()])
+    assert all(r["status"] == "accepted" for r in doc["results"])
+    assert result.exit_code == 0, result.output  # reading alone finds no errors in the samples
+
+
+def test_check_survives_the_real_world_corpus(tmp_path: Path) -> None:
+    """357 spreadsheets of other projects' tests (none is our form), our template among them."""
+    corpus = SHARED / "corpus"
+    if not corpus.exists():
+        import pytest
+
+        pytest.skip(f"corpus not at {corpus}")
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    write_filled(ours / "申报书-已填.xlsx")
+    shutil.copy(ROOT / "templates" / "申报书.xlsx", ours / "申报书-空白.xlsx")
+    out = tmp_path / "corpus.json"
+    result = runner.invoke(
+        app, ["check", str(corpus), str(ours), "--json", str(out), "--jobs", "2"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    files = [r["file"] for r in doc["results"]]
+    expected = [p for p in corpus.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))]
+    assert len(files) == len(set(files)) == len(expected) + 2
+    for r in doc["results"]:
+        if r["status"] == "rejected":
+            assert r["issues"][0]["code"] and r["issues"][0]["message"], r["file"]
+    mine = {Path(r["file"]).name: r for r in doc["results"] if "ours" in r["file"]}
+    assert mine["申报书-已填.xlsx"]["status"] == "accepted"
+    assert mine["申报书-空白.xlsx"]["status"] == "accepted"
+    others = [r for r in doc["results"] if "ours" not in r["file"]]
+    assert all(r["status"] == "rejected" for r in others)
