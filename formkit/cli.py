@@ -70,29 +70,42 @@ def check(
     details: Annotated[
         bool, typer.Option("--details", help="逐条列出每个问题（文件、工作表、单元格、说明）。")
     ] = False,
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="参考数据文件（TOML），覆盖内置的全国统计等数据。"),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
 ) -> None:
-    """读取并检查回收的申报书，列出每个文件的状态和问题。"""
+    """读取并审核回收的申报书：每个文件的审核结论、错误和警告。"""
     import os
 
-    from formkit.read import ReadOptions, collect_paths, read_many
+    from formkit.check import check_many
+    from formkit.read import ReadOptions, collect_paths
+    from formkit.reference import ReferenceError, load_reference
 
+    if lang not in ("zh", "en"):
+        raise _fail("--lang 只能是 zh 或 en。")
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise _fail("找不到：" + "、".join(str(p) for p in missing))
+    try:
+        ref = load_reference(reference)
+    except ReferenceError as exc:
+        raise _fail(str(exc)) from None
     files = collect_paths(paths)
     if not files:
         raise _fail("给出的文件夹中没有文件。")
-    options = ReadOptions(year=year)
+    options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
     results = []
     workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
     with _progress() as progress:
-        task = progress.add_task("读取", total=len(files))
-        for sub in read_many(files, options, jobs=workers):
+        task = progress.add_task("读取并审核", total=len(files))
+        for sub in check_many(files, options, jobs=workers):
             results.append(sub)
             progress.advance(task)
-    _print_results(results, details)
+    _print_results(results, details, lang)
     if json_out is not None:
-        _write_json(json_out, results)
+        _write_json(json_out, results, ref, lang)
     bad = any(r.status == "rejected" or r.errors for r in results)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
@@ -115,37 +128,76 @@ def _progress() -> Progress:
     )
 
 
-def _print_results(results: list[Any], details: bool) -> None:
+_VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yellow"}
+_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
+    from rich.markup import escape
     from rich.table import Table
 
+    from formkit.issues import render
+
     table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
-    for col in ("文件", "推荐单位", "状态", "错误", "警告"):
+    for col in ("文件", "推荐单位", "状态", "审核结论", "错误", "警告"):
         table.add_column(col, justify="right" if col in ("错误", "警告") else "left")
     for r in results:
         status = "[green]已受理[/]" if r.status == "accepted" else "[red]未受理[/]"
         unit = r.values.get("province") or ""
-        reason = f"：{r.rejection.message}" if r.rejection is not None else ""
-        table.add_row(Path(r.file).name, str(unit), status + reason, str(r.errors), str(r.warnings))
+        if r.rejection is not None:
+            reason = render(r.rejection, lang) if lang == "en" else r.rejection.message
+            status += "：" + escape(reason)
+        verdict = r.verdict or ""
+        shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
+        table.add_row(
+            escape(Path(r.file).name),
+            escape(str(unit)),
+            status,
+            shown,
+            str(r.errors),
+            str(r.warnings),
+        )
     out.print(table)
     accepted = sum(1 for r in results if r.status == "accepted")
     out.print(f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个。")
-    if details:
-        for r in results:
-            for i in r.issues:
-                place = " ".join(x for x in (i.sheet or "", i.cell or "") if x)
-                out.print(
-                    f"{Path(r.file).name}\t{i.severity}\t{i.code}\t{place}\t{i.message}",
-                    markup=False,
-                )
+    if not details:
+        return
+    issues = Table(title="问题清单", show_lines=False)
+    for col in ("文件", "级别", "工作表", "单元格", "说明"):
+        issues.add_column(col, overflow="fold")
+    infos = 0
+    for r in results:
+        for i in r.issues:
+            if i.severity == "info":  # conversions done for the reader; listed in --json
+                infos += 1
+                continue
+            message = render(i, lang) if lang == "en" else i.message
+            level = i.severity if lang == "en" else _SEVERITY_ZH[i.severity]
+            issues.add_row(
+                escape(Path(r.file).name),
+                level,
+                escape(i.sheet or ""),
+                i.cell or "",
+                escape(message),
+            )
+    out.print(issues)
+    if infos:
+        out.print(f"另有 {infos} 条提示（如单位换算），见 --json 输出。")
 
 
-def _write_json(target: Path, results: list[Any]) -> None:
+def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "zh") -> None:
     import json
 
     from formkit import __version__
     from formkit.atomic import write_bytes_atomic
+    from formkit.issues import render
 
-    doc = {"formkit": __version__, "results": [r.to_json() for r in results]}
+    docs = [r.to_json() for r in results]
+    if lang == "en":
+        for doc_, r in zip(docs, results, strict=True):
+            for item, issue in zip(doc_["issues"], r.issues, strict=True):
+                item["message"] = render(issue, "en")
+    doc = {"formkit": __version__, "reference": reference_json(reference), "results": docs}
     text = json.dumps(doc, ensure_ascii=False, indent=2)
     if str(target) == "-":
         print(text)
@@ -155,6 +207,40 @@ def _write_json(target: Path, results: list[Any]) -> None:
     except OSError as exc:
         raise _fail(f"无法写出 {target}：{exc}") from None
     err.print(f"结果已写入 {target}")
+
+
+def reference_json(reference: Any) -> dict[str, Any]:
+    """The effective reference values, echoed so a reader of the output knows what was used."""
+    return {
+        "sources": list(reference.sources),
+        "thresholds": dict(reference.thresholds),
+        "national": {
+            str(y): {
+                "total_exports": n.total_exports,
+                "hitech_exports": n.hitech_exports,
+                "source": f"{n.total_exports_source}; {n.hitech_exports_source}",
+            }
+            for y, n in sorted(reference.national.items())
+        },
+        "exchange_rates": {
+            str(y): r.rmb_per_usd for y, r in sorted(reference.exchange_rates.items())
+        },
+        "notice": {k: v for k, v in reference.notice.items()},
+    }
+
+
+@app.command()
+def catalogue(
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件。")] = Path(
+        "docs/issues.md"
+    ),
+) -> None:
+    """生成问题代码一览（docs/issues.md）。"""
+    from formkit.atomic import write_bytes_atomic
+    from formkit.docs import catalogue_markdown
+
+    write_bytes_atomic(output, catalogue_markdown().encode("utf-8"))
+    out.print(f"已写入 {output}")
 
 
 @app.command()

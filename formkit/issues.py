@@ -24,7 +24,8 @@ class Entry:
     template: str  # Chinese; {where} is "工作表 单元格（标签）", other {params} from the finder
     fix: str
     clause: str = "读取"  # the notice's clause, "consistency", or "读取" for reading checks
-    template_en: str = ""
+    template_en: str = ""  # English, same {params}; blank: "{where}: <title_en>"
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -292,14 +293,214 @@ def _gate_entries() -> list[Entry]:
     return entries
 
 
+# ---- validation: the spec's field rules, consistency, growth, and the notice's criteria
+_V = "consistency"
+_RULES: list[Entry] = [
+    Entry(
+        "required_missing",
+        "error",
+        "必填项未填",
+        "{where}：必填项未填写。",
+        "请填写后重新提交。",
+        "表单必填",
+        "{where}: required field is empty.",
+        "required field missing",
+    ),
+    Entry(
+        "required_when_missing",
+        "error",
+        "条件必填项未填",
+        "{where}：{condition}时必须填写。",
+        "请填写后重新提交。",
+        "五(一)",
+        "{where}: required when {condition}.",
+        "conditionally required field missing",
+    ),
+    Entry(
+        "not_applicable",
+        "warning",
+        "不适用的内容",
+        "{where}：{condition}时不填写此项，实际填了“{value}”。",
+        "请核对申报类型，或清空此项。",
+        "五(一)",
+        "{where}: not applicable when {condition}, found “{value}”.",
+        "value not applicable",
+    ),
+    Entry(
+        "negative_value",
+        "error",
+        "不应为负数",
+        "{where}：{value} 为负数，本项应不小于 0。",
+        "请核对后填写不小于 0 的数字。",
+        "表单",
+        "{where}: {value} is negative; must be ≥ 0.",
+        "negative value",
+    ),
+    Entry(
+        "percent_out_of_range",
+        "warning",
+        "增速超出合理范围",
+        "{where}：{value}% 超出 {low}% 至 {high}% 的合理范围。",
+        "请核对是否多写或少写了位数（增速填百分数的数值，如 12.5）。",
+        "表单",
+        "{where}: {value}% is outside the plausible range {low}% to {high}%.",
+        "growth rate out of range",
+    ),
+    Entry(
+        "fill_date_before_notice",
+        "error",
+        "填报日期早于通知",
+        "{where}：填报日期 {value} 早于通知发布日期 {notice}。",
+        "请填写实际填报日期。",
+        "六(三)",
+        "{where}: fill date {value} is before the notice ({notice}).",
+        "fill date before the notice",
+    ),
+    Entry(
+        "fill_date_after_deadline",
+        "warning",
+        "填报日期晚于报送截止日",
+        "{where}：填报日期 {value} 晚于报送截止日 {deadline}。",
+        "请核对日期；逾期申报请与省级商务主管部门联系。",
+        "六(三)",
+        "{where}: fill date {value} is after the deadline {deadline}.",
+        "fill date after the deadline",
+    ),
+    Entry(
+        "hitech_above_total",
+        "error",
+        "高新技术产品出口额大于出口额",
+        "{where}：高新技术产品出口额 {value} 亿美元大于出口额 {total} 亿美元。",
+        "高新技术产品出口是出口的一部分，请核对两项数字及单位。",
+        _V,
+        "{where}: high-tech exports {value} exceed total exports {total} (亿美元).",
+        "high-tech exports above total exports",
+    ),
+    Entry(
+        "products_above_total",
+        "error",
+        "主要出口产品合计大于出口额",
+        "{where}：主要出口产品出口额合计 {value} 万美元，大于出口额 {total} 亿美元（= {total_wan} 万美元）。",
+        "请核对产品出口额的单位（万美元）和出口额的单位（亿美元）。",
+        _V,
+        "{where}: main products sum to {value} 万美元, above total exports {total} 亿美元 (= {total_wan} 万美元).",
+        "main products above total exports",
+    ),
+    Entry(
+        "history_mismatch",
+        "error",
+        "近三年数据与第一项不一致",
+        "{where}：{year} 年{what}为 {value} 亿美元，第一项填的是 {reported} 亿美元。",
+        "请使两处数字一致。",
+        _V,
+        "{where}: {year} {what} is {value} but 第一项 says {reported} (亿美元).",
+        "history row differs from 第一项",
+    ),
+    Entry(
+        "unit_slip",
+        "error",
+        "疑似单位错误（万/亿）",
+        "{where}：{value} {unit} 大于全国{year}年{what} {limit} {unit}，很可能把万美元当成了亿美元；应为约 {likely} {unit}。",
+        "请按标签中的单位（{unit}）填写。",
+        _V,
+        "{where}: {value} {unit} exceeds the national {year} total {limit}; probably 万 entered as 亿: likely {likely}.",
+        "probable 万/亿 unit slip",
+    ),
+    Entry(
+        "unit_slip_small",
+        "warning",
+        "疑似单位错误（过小）",
+        "{where}：{value} {unit} 明显过小，可能按{wrong}填写；如是，应为约 {likely} {unit}。",
+        "请按标签中的单位（{unit}）填写。",
+        _V,
+        "{where}: {value} {unit} looks too small; if entered in {wrong}, likely {likely} {unit}.",
+        "probable unit slip (too small)",
+    ),
+    Entry(
+        "exports_above_sales",
+        "warning",
+        "出口额折算后大于销售总额",
+        "{where}：出口额 {value} 亿美元按 {rate} 折合约 {converted} 亿元，远大于销售总额 {sales} 亿元。",
+        "请核对出口额、销售总额及其单位。",
+        _V,
+        "{where}: exports {value} 亿美元 ≈ {converted} 亿元 at {rate}, far above sales {sales} 亿元.",
+        "exports far above sales",
+    ),
+    Entry(
+        "growth_mismatch",
+        "error",
+        "出口增速与近三年数据不符",
+        "{where}：填报的增速为 {value}%，按近三年出口情况计算为 {computed}%，相差 {gap} 个百分点。",
+        "请核对增速或近三年出口数据。",
+        "六(二)(3)",
+        "{where}: reported growth {value}% but the history gives {computed}% ({gap} points apart).",
+        "growth rate disagrees with history",
+    ),
+    Entry(
+        "growth_mismatch_minor",
+        "warning",
+        "出口增速与计算值略有出入",
+        "{where}：填报的增速为 {value}%，按近三年出口情况计算为 {computed}%，相差 {gap} 个百分点。",
+        "请核对计算口径和四舍五入。",
+        "六(二)(3)",
+        "{where}: reported growth {value}% vs computed {computed}% ({gap} points).",
+        "growth rate slightly off",
+    ),
+    Entry(
+        "growth_base_zero",
+        "warning",
+        "基期为零，无法计算增速",
+        "{where}：{year} 年{what}为 0，无法计算增速。",
+        "请核对基期数据。",
+        "六(二)(3)",
+        "{where}: {year} {what} is 0; growth cannot be computed.",
+        "zero base year",
+    ),
+    Entry(
+        "growth_base_missing",
+        "warning",
+        "缺少数据，无法计算增速",
+        "{where}：{year} 年{what}未填写，无法计算增速。",
+        "请补全近三年出口情况。",
+        "六(二)(3)",
+        "{where}: {year} {what} is missing; growth cannot be computed.",
+        "missing base year",
+    ),
+    Entry(
+        "criterion_failed",
+        "error",
+        "不符合申报条件",
+        "{where}：不符合通知{clause_text}：{detail}。",
+        "{fix_detail}",
+        "六",
+        "{where}: fails notice clause {clause_text}: {detail_en}.",
+        "eligibility criterion failed",
+    ),
+    Entry(
+        "criterion_unknown",
+        "warning",
+        "申报条件待补充材料",
+        "{where}：通知{clause_text}无法判断：{detail}。",
+        "{fix_detail}",
+        "六",
+        "{where}: clause {clause_text} cannot be judged: {detail_en}.",
+        "eligibility criterion unknown",
+    ),
+]
+
 CATALOGUE: dict[str, Entry] = {}
-for _entry in [*_gate_entries(), *_E]:
+for _entry in [*_gate_entries(), *_E, *_RULES]:
     if _entry.code in CATALOGUE:
         raise RuntimeError(f"duplicate issue code {_entry.code}")
     CATALOGUE[_entry.code] = _entry
 
 
 class _Blank(dict[str, Any]):
+    """Format params; a missing one shows as "…" rather than failing the message."""
+
+    def __init__(self, params: dict[str, Any] | None = None, **extra: Any) -> None:
+        super().__init__({**(params or {}), **extra})
+
     def __missing__(self, key: str) -> str:
         return "…"
 
@@ -313,23 +514,58 @@ def make_issue(
     value: Any = None,
     label: str | None = None,
     severity: Severity | None = None,
+    clause: str | None = None,
     **params: Any,
 ) -> Issue:
     """Build an Issue from the catalogue: the message says where, what, and how to fix it."""
     entry = CATALOGUE[code]
-    where = " ".join(p for p in (f"工作表“{sheet}”" if sheet else "", cell or "") if p)
-    if label:
-        where = f"{where}（{label}）" if where else f"“{label}”"
-    text = entry.template.format_map(_Blank(where=where or "文件", label=label or "", **params))
-    message = f"{text.rstrip('。')}。{entry.fix}" if entry.fix and entry.fix not in text else text
-    return Issue(
+    params = {"label": label or "", "value": _shown(value), **params}
+    issue = Issue(
         code=code,
         severity=severity or entry.severity,
-        message=message,
+        message="",
         field=field,
         sheet=sheet,
         cell=cell,
         value=value,
-        clause=entry.clause,
-        params=dict(params),
+        clause=clause or entry.clause,
+        params=params,
     )
+    return _with_message(issue, render(issue, "zh"))
+
+
+def _with_message(issue: Issue, message: str) -> Issue:
+    from dataclasses import replace
+
+    return replace(issue, message=message)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value is None:
+        return ""
+    return json_value(value) if not isinstance(value, str) else value
+
+
+def render(issue: Issue, lang: str = "zh") -> str:
+    """The issue's message in Chinese ("zh") or English ("en"), from the catalogue's templates."""
+    entry = CATALOGUE[issue.code]
+    label = issue.params.get("label", "")
+    if lang == "en":
+        where = " ".join(
+            p for p in (f"sheet “{issue.sheet}”" if issue.sheet else "", issue.cell or "") if p
+        )
+        if label:
+            where = f"{where} ({label})" if where else f"“{label}”"
+        template = entry.template_en or "{where}: " + (entry.title_en or entry.title) + "."
+        return template.format_map(_Blank(issue.params, where=where or "file"))
+    where = " ".join(
+        p for p in (f"工作表“{issue.sheet}”" if issue.sheet else "", issue.cell or "") if p
+    )
+    if label:
+        where = f"{where}（{label}）" if where else f"“{label}”"
+    fields = _Blank(issue.params, where=where or "文件")
+    text = entry.template.format_map(fields)
+    fix = entry.fix.format_map(fields)
+    return f"{text.rstrip('。')}。{fix}" if fix and fix not in text else text

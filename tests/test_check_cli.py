@@ -8,16 +8,21 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from formkit.check import check_file
 from formkit.cli import app
-from formkit.read import read
 from tests.conftest import ROOT, SHARED
-from tests.forms import write_filled
+from tests.forms import full_values, write_filled
 
 runner = CliRunner()
 
 
 def test_check_clean_file_exits_0_and_json_equals_api(tmp_path: Path) -> None:
-    good = write_filled(tmp_path / "good.xlsx")
+    eligible = {
+        **full_values(),
+        "has_feature_industry": True,
+        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+    }
+    good = write_filled(tmp_path / "good.xlsx", eligible)
     out = tmp_path / "result.json"
     result = runner.invoke(app, ["check", str(good), "--json", str(out), "--jobs", "1"])
     assert result.exit_code == 0, result.output
@@ -25,7 +30,9 @@ def test_check_clean_file_exits_0_and_json_equals_api(tmp_path: Path) -> None:
     from formkit import __version__
 
     assert doc["formkit"] == __version__
-    assert doc["results"] == [read(good).to_json()]
+    assert doc["results"] == [check_file(good).to_json()]
+    assert doc["results"][0]["verdict"] == "符合"
+    assert doc["reference"]["thresholds"]["东部"] == 1.0
 
 
 def test_check_folder_with_a_bad_file_exits_1_and_lists_every_file(tmp_path: Path) -> None:
@@ -55,7 +62,7 @@ def test_check_bundled_samples(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert len(doc["results"]) == len([p for p in (ROOT / "samples").iterdir() if p.is_file()])
     assert all(r["status"] == "accepted" for r in doc["results"])
-    assert result.exit_code == 0, result.output  # reading alone finds no errors in the samples
+    assert result.exit_code == 1, result.output  # samples 06-09 and 12 hold errors by design
 
 
 def test_check_survives_the_real_world_corpus(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ What each sample is for (the validator's expected findings are in EXPECTED):
   07  high-tech exports above total exports
   08  a reported growth rate that disagrees with the history
   09  a missing required field (联系电话) and 原基地类型 missing for a re-certification
+  12  a new base in 东部 below the region's threshold and without provincial funds: 不符合
 """
 
 from __future__ import annotations
@@ -332,6 +333,55 @@ SAMPLES: dict[str, dict[str, Any]] = {
         leading_enterprises=[
             {"name": "重庆某摩托车公司", "export_value": 9000, "industry_rank": 2}
         ],
+    ),
+    "12-广东省-东莞市-新申报-未达门槛.xlsx": _application(
+        province="广东省",
+        city="东莞市",
+        name="东莞市电子信息产业集群",
+        kind="产业集群",
+        app_type="新申报",
+        key_field="电子信息",
+        exports=(1.9, 2.2, 2.5),
+        hitech=(0.5, 0.62, 0.8),
+        enterprise_count=140,
+        sales_total=260.0,
+        assets_total=1500000,
+        profit_tax_total=90000,
+        employees=38000,
+        contact_phone="0769-22831234",
+        provincial_policy_fund=False,
+        main_products=[{"name": "电子元器件", "export_value": 6000}],
+        leading_enterprises=[{"name": "东莞某电子公司", "export_value": 2500, "industry_rank": 15}],
+    ),
+}
+
+# What validation finds in each sample: verdict, and the (code, sheet, cell) of every
+# warning and error. The test suite checks the samples against this.
+BASE, INFO_SHEET, HIST = "第一项：基地基本情况", "续表一 申报信息", "续表二 出口情况与评估条件"
+EXPECTED: dict[str, tuple[str, set[tuple[str, str, str]]]] = {
+    "01-江苏省-苏州工业园区-重新认定.xlsx": ("符合", set()),
+    "02-深圳市-南山软件园-重新认定.xlsx": ("符合", set()),
+    "03-四川省-成都高新区-新申报.xlsx": ("符合", set()),
+    "04-湖北省-武汉东湖-新申报.xlsx": ("符合", set()),
+    "05-辽宁省-沈阳市-新申报-手工录入.xlsx": ("符合", {("approximate", BASE, "G5")}),
+    "06-陕西省-西安市-新申报-单位错误.xlsx": (
+        "待补充材料",
+        {("unit_slip", BASE, "C5"), ("history_mismatch", HIST, "B6")},
+    ),
+    "07-浙江省-杭州市-重新认定-高新大于出口.xlsx": (
+        "待补充材料",
+        {("hitech_above_total", BASE, "C6"), ("history_mismatch", HIST, "C6")},
+    ),
+    "08-安徽省-合肥市-新申报-增速不符.xlsx": ("待补充材料", {("growth_mismatch", BASE, "E5")}),
+    "09-山东省-烟台市-重新认定-缺必填项.xlsx": (
+        "待补充材料",
+        {("required_missing", "封面", "B6"), ("required_when_missing", INFO_SHEET, "B7")},
+    ),
+    "10-湖南省-长沙市-新申报.xls": ("符合", set()),
+    "11-重庆市-重庆市-新申报.ods": ("符合", set()),
+    "12-广东省-东莞市-新申报-未达门槛.xlsx": (
+        "不符合",
+        {("criterion_failed", HIST, "B14"), ("criterion_failed", BASE, "C6")},
     ),
 }
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from formkit.issues import CATALOGUE, Issue, make_issue
 from formkit.read.book import Book, Bounds
 from formkit.read.submission import FormInfo, Source, Submission
+
+if TYPE_CHECKING:
+    from formkit.issues import Issue
 
 __all__ = [
     "Bounds",
@@ -43,10 +46,12 @@ class ReadOptions:
     memory_mb: int = 2048
 
 
-def read(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()) -> Submission:
+def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Submission:
     """Read one returned workbook. Never raises for a bad file: it comes back rejected."""
+    from formkit.issues import make_issue
     from formkit.read.gate import inspect_file
 
+    options = options or ReadOptions()
     file = str(path)
     try:
         gate = inspect_file(file)
@@ -82,6 +87,8 @@ def read(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()) -> 
 
 def _gate_issue(code: str, message: str) -> Issue:
     """The gate's finding as an issue; the gate already worded it (its codes are catalogued)."""
+    from formkit.issues import CATALOGUE, Issue
+
     entry = CATALOGUE.get(code)
     return Issue(
         code=code, severity=entry.severity if entry else "error", message=message, clause="读取"
@@ -144,16 +151,22 @@ def _read_for_pool(args: tuple[str, ReadOptions]) -> Submission:
 
 def read_many(
     paths: Iterable[str | os.PathLike[str]],
-    options: ReadOptions = ReadOptions(),
+    options: ReadOptions | None = None,
     *,
     jobs: int = 1,
+    worker: Callable[[tuple[str, ReadOptions]], Submission] = _read_for_pool,
 ) -> Iterator[Submission]:
-    """Read many files in worker processes, in input order; every file yields one Submission."""
+    """Read many files in worker processes, in input order; every file yields one Submission.
+
+    `worker` (a module-level function, so it can be sent to a process) lets a later
+    stage run read-then-validate in the same isolated process.
+    """
     from formkit.read.isolate import Failure, WorkerPool
 
+    options = options or ReadOptions()
     items = [(str(p), options) for p in paths]
     with WorkerPool(jobs=jobs, timeout=options.timeout, memory_mb=options.memory_mb) as pool:
-        for (file, _), result in pool.map(_read_for_pool, items):
+        for (file, _), result in pool.map(worker, items):
             if isinstance(result, Failure):
                 yield _failed(file, result.kind, result.detail)
             else:
@@ -161,6 +174,8 @@ def read_many(
 
 
 def _failed(file: str, kind: str, detail: str) -> Submission:
+    from formkit.issues import make_issue
+
     reason = {"timeout": "读取超时", "memory": "内存超限", "crashed": "读取进程异常退出"}.get(
         kind, "读取出错"
     )

@@ -151,6 +151,7 @@ def extract(
             )
         )
     sub.issues.extend(located.issues)
+    sub.sheet_names = dict(located.sheets)
     for sheet in book.sheets:
         if sheet.dropped and (
             sheet.name in located.sheets.values()

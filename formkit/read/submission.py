@@ -46,7 +46,17 @@ class Submission:
     sources: dict[str, Source] = field(default_factory=dict)
     # field id -> "name" | "label" | "missing"
     located: dict[str, str] = field(default_factory=dict)
+    # spec sheet id -> the sheet's name in this workbook
+    sheet_names: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # set by validation: 符合 / 不符合 / 待补充材料, each criterion, growth computed from history
+    verdict: str | None = None
+    criteria: list[dict[str, str]] = field(default_factory=list)
+    computed: dict[str, Any] = field(default_factory=dict)
+
+    def located_sheet(self, spec_sheet_id: str) -> str | None:
+        """The book's name for a spec sheet, as seen from where its values were read."""
+        return self.sheet_names.get(spec_sheet_id)
 
     @property
     def errors(self) -> int:
@@ -74,6 +84,9 @@ class Submission:
             "provenance": {k: s.ref for k, s in self.sources.items()},
             "located": dict(self.located),
             "issues": [i.to_json() for i in self.issues],
+            "verdict": self.verdict,
+            "criteria": list(self.criteria),
+            "computed": _json(self.computed),
         }
 
 

@@ -167,6 +167,8 @@ class FormSpec:
     sheets: tuple[Sheet, ...]
     fields: tuple[Field, ...]
     tables: tuple[Table, ...]
+    # module holding the form's own validation rules (a RULES list), e.g. the notice's
+    rules: str | None = None
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
 
     def sheet(self, sheet_id: str) -> Sheet:
@@ -256,6 +258,7 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         sheets=sheets,
         fields=tuple(e for e in by_id.values() if isinstance(e, Field)),
         tables=tuple(e for e in by_id.values() if isinstance(e, Table)),
+        rules=form.get("rules"),
         _by_id=by_id,
     )
     _check(spec)

@@ -1,0 +1,35 @@
+"""Read then validate: what `formkit check` (and later stages) run for each file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from formkit.read import ReadOptions, Submission, read, read_many
+
+
+def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Submission:
+    """Read one file and, if accepted, validate it against the spec and the notice."""
+    from formkit.reference import load_reference
+    from formkit.spec import load_spec
+    from formkit.validate import validate
+
+    options = options or ReadOptions()
+    sub = read(path, options)
+    return validate(
+        sub,
+        spec=load_spec(options.spec_path),
+        reference=load_reference(options.reference_path),
+        year=options.year,
+    )
+
+
+def _check_for_pool(args: tuple[str, ReadOptions]) -> Submission:
+    return check_file(args[0], args[1])
+
+
+def check_many(
+    paths: Iterable[str | os.PathLike[str]], options: ReadOptions | None = None, *, jobs: int = 1
+) -> Iterator[Submission]:
+    """check_file for many files in isolated workers, in input order, one result per file."""
+    return read_many(paths, options, jobs=jobs, worker=_check_for_pool)

@@ -1,0 +1,427 @@
+"""The rules of 商技发[2006]6号 for the 申报书: consistency, growth, eligibility.
+
+The spec names this module (`[form] rules`); it is the one place outside the spec that
+knows this form's fields by id. Each rule cites its clause; figures come from the
+reference data (with sources), never from constants here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from formkit.validate.engine import Context, Criterion, Status
+from formkit.validate.growth import Rate, Series, series
+
+RECERT, NEW = "现有基地重新认定", "新申报"
+# reported vs computed growth, percent points: up to FINE agrees (rounding); up to MINOR is
+# a warning (a different rounding or basis); beyond is an error
+GROWTH_FINE, GROWTH_MINOR = 0.1, 1.0
+# exports converted to RMB above this multiple of sales: almost certainly a unit slip
+SALES_MULTIPLE = 1.5
+# a main product below 1 万美元 ($10,000) is almost certainly written in 亿美元
+PRODUCT_MIN_WAN = 1.0
+WAN_PER_YI = 10_000
+
+
+def fill_date_in_round(ctx: Context) -> None:
+    """六(三): 填报日期 within the round: not before the notice, not after the deadline."""
+    value = ctx.value("fill_date")
+    if not isinstance(value, dt.date):
+        return
+    notice = ctx.reference.notice
+    issued = dt.date.fromisoformat(str(notice["issued"]))
+    start = issued if issued.year == ctx.year else dt.date(ctx.year, 1, 1)
+    month, day = (int(x) for x in str(notice["deadline_month_day"]).split("-"))
+    deadline = dt.date(ctx.year, month, day)
+    if value < start:
+        ctx.add("fill_date_before_notice", "fill_date", value=value, notice=start.isoformat())
+    elif value > deadline:
+        ctx.add("fill_date_after_deadline", "fill_date", value=value, deadline=deadline.isoformat())
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def unit_slips(ctx: Context) -> None:
+    """Consistency: a value about 10,000 times too large or small for its unit."""
+    data_year = ctx.year - 1
+    national = ctx.reference.national.get(data_year)
+    if national is not None:
+        for key, what, limit in (
+            ("export_value", "出口总额", national.total_exports),
+            ("hitech_export_value", "高新技术产品出口额", national.hitech_exports),
+        ):
+            v = _num(ctx.value(key))
+            if v is not None and v > limit:
+                ctx.add(
+                    "unit_slip",
+                    key,
+                    value=v,
+                    unit="亿美元",
+                    year=data_year,
+                    what=what,
+                    limit=f"{limit:g}",
+                    likely=f"{v / WAN_PER_YI:g}",
+                )
+        for i, row in enumerate(ctx.value("history") or []):
+            year = row.get("year")
+            nat = ctx.reference.national.get(year) if isinstance(year, int) else None
+            if nat is None:
+                continue
+            for col, what, limit in (
+                ("export_value", "出口总额", nat.total_exports),
+                ("hitech_export_value", "高新技术产品出口额", nat.hitech_exports),
+            ):
+                v = _num(row.get(col))
+                if v is not None and v > limit:
+                    ctx.add(
+                        "unit_slip",
+                        f"history[{i}].{col}",
+                        value=v,
+                        unit="亿美元",
+                        year=year,
+                        what=what,
+                        limit=f"{limit:g}",
+                        likely=f"{v / WAN_PER_YI:g}",
+                    )
+    total = _num(ctx.value("export_value"))
+    if total is not None and total >= 1:
+        for i, row in enumerate(ctx.value("main_products") or []):
+            v = _num(row.get("export_value"))
+            if v is not None and 0 < v < PRODUCT_MIN_WAN:
+                ctx.add(
+                    "unit_slip_small",
+                    f"main_products[{i}].export_value",
+                    value=v,
+                    unit="万美元",
+                    wrong="亿美元",
+                    likely=f"{v * WAN_PER_YI:g}",
+                )
+
+
+def consistency(ctx: Context) -> None:
+    """Consistency: high-tech ≤ total; products ≤ total; history's data year equals 第一项."""
+    total = _num(ctx.value("export_value"))
+    hitech = _num(ctx.value("hitech_export_value"))
+    if total is not None and hitech is not None and hitech > total:
+        ctx.add("hitech_above_total", "hitech_export_value", value=hitech, total=total)
+    products = [_num(r.get("export_value")) for r in ctx.value("main_products") or []]
+    known = [p for p in products if p is not None]
+    if total is not None and known and sum(known) > total * WAN_PER_YI + 1e-6:
+        ctx.add(
+            "products_above_total",
+            "main_products[0].export_value",
+            value=f"{sum(known):g}",
+            total=f"{total:g}",
+            total_wan=f"{total * WAN_PER_YI:g}",
+        )
+    data_year = ctx.year - 1
+    for i, row in enumerate(ctx.value("history") or []):
+        if row.get("year") != data_year:
+            continue
+        for col, what, reported in (
+            ("export_value", "出口额", total),
+            ("hitech_export_value", "高新技术产品出口额", hitech),
+        ):
+            v = _num(row.get(col))
+            # compare to the precision people write (0.01 亿美元 = 100 万美元)
+            if v is not None and reported is not None and abs(v - reported) > 0.005 + 1e-9:
+                ctx.add(
+                    "history_mismatch",
+                    f"history[{i}].{col}",
+                    value=f"{v:g}",
+                    year=data_year,
+                    what=what,
+                    reported=f"{reported:g}",
+                )
+    rate = ctx.reference.exchange_rate(data_year)
+    sales = _num(ctx.value("sales_total"))
+    if rate and total is not None and sales and not ctx.has_error("export_value"):
+        converted = total * rate.rmb_per_usd
+        if converted > sales * SALES_MULTIPLE:
+            ctx.add(
+                "exports_above_sales",
+                "export_value",
+                value=f"{total:g}",
+                rate=f"{rate.rmb_per_usd:g}",
+                converted=f"{converted:.1f}",
+                sales=f"{sales:g}",
+            )
+
+
+def _history_series(ctx: Context) -> tuple[Series, Series]:
+    years = ctx.spec.data_years(ctx.year)
+    rows = ctx.value("history") or []
+    return series(rows, "export_value", years), series(rows, "hitech_export_value", years)
+
+
+def _rate_issue(ctx: Context, rate: Rate, col: str, what: str) -> None:
+    if rate.problem is None or rate.year is None:
+        return
+    rows = ctx.value("history") or []
+    index = next((i for i, r in enumerate(rows) if r.get("year") == rate.year), 0)
+    code = "growth_base_zero" if rate.problem == "base_zero" else "growth_base_missing"
+    key = f"history[{index}].{col}"
+    if not any(
+        i.code == code
+        and i.field == "history"
+        and i.params.get("year") == rate.year
+        and i.params.get("what") == what
+        for i in ctx.sub.issues
+    ):
+        ctx.add(code, key, year=rate.year, what=what)
+
+
+def growth_rates(ctx: Context) -> None:
+    """六(二)(3) and consistency: growth from the history, compared with the reported rates."""
+    exports, hitech = _history_series(ctx)
+    data_year = ctx.year - 1
+    computed: dict[str, Any] = {"data_year": data_year, "history_years": list(exports.years)}
+    for name, s, col, what in (
+        ("export", exports, "export_value", "出口额"),
+        ("hitech_export", hitech, "hitech_export_value", "高新技术产品出口额"),
+    ):
+        yoy = s.yoy()
+        computed[f"{name}_yoy"] = {str(y): r.value for y, r in yoy.items()}
+        cumulative, compound = s.cumulative(), s.compound()
+        computed[f"{name}_growth_3y"] = cumulative.value
+        computed[f"{name}_cagr"] = compound.value
+        for r in (*yoy.values(), cumulative):
+            _rate_issue(ctx, r, col, what)
+        reported_key = f"{name}_growth"
+        reported = _num(ctx.value(reported_key))
+        latest = yoy.get(data_year)
+        calc = latest.value if latest else None
+        computed[reported_key] = {"reported": reported, "computed": calc}
+        if reported is not None and calc is not None:
+            gap = round(abs(reported - calc), 2)
+            if gap > GROWTH_MINOR:
+                ctx.add("growth_mismatch", reported_key, value=reported, computed=calc, gap=gap)
+            elif gap > GROWTH_FINE:
+                ctx.add(
+                    "growth_mismatch_minor", reported_key, value=reported, computed=calc, gap=gap
+                )
+    nat = ctx.reference.national
+    first, last = exports.years[0], exports.years[-1]
+    if first in nat and last in nat:
+        national = round(
+            (nat[last].hitech_exports - nat[first].hitech_exports)
+            / nat[first].hitech_exports
+            * 100,
+            2,
+        )
+        computed["national_hitech_growth_3y"] = national
+        sources = (f"{y}: {nat[y].hitech_exports_source}" for y in (first, last))
+        computed["national_hitech_source"] = "; ".join(sources)
+    else:
+        computed["national_hitech_growth_3y"] = None
+    ctx.computed.update(computed)
+
+
+def _yes(ctx: Context, key: str) -> Status:
+    v = ctx.value(key)
+    return "pass" if v is True else "fail" if v is False else "unknown"
+
+
+def _criterion(
+    ctx: Context, cid: str, clause: str, title: str, status: Status, detail: str, key: str, fix: str
+) -> None:
+    ctx.criteria.append(Criterion(cid, clause, title, status, detail))
+    if status == "fail":
+        ctx.add(
+            "criterion_failed",
+            key,
+            clause=clause,
+            clause_text=clause,
+            detail=detail,
+            detail_en=cid,
+            fix_detail="不符合条件的不予推荐；如系填写有误，请更正后重新提交。",
+        )
+    elif status == "unknown":
+        ctx.add(
+            "criterion_unknown",
+            key,
+            clause=clause,
+            clause_text=clause,
+            detail=detail,
+            detail_en=cid,
+            fix_detail=fix,
+        )
+
+
+def eligibility(ctx: Context) -> None:
+    """六(一) re-certification, 六(二) new bases, 六(三) materials: one verdict per application."""
+    kind = ctx.value("application_type")
+    if kind is None:
+        _criterion(
+            ctx,
+            "application_type",
+            "五",
+            "申报类型",
+            "unknown",
+            "未填写申报类型，无法确定适用的条件",
+            "application_type",
+            "请在续表一选择申报类型。",
+        )
+    if kind == RECERT:
+        for cid, key, title in (
+            ("recert_policy", "has_policy", "已制定实施科技兴贸配套政策"),
+            ("recert_funding", "has_funding", "已对科技兴贸项目给予资金支持"),
+            ("recert_feature", "has_feature_industry", "已形成特色产业"),
+        ):
+            clause = ctx.spec.field(key).clause or "六(一)"
+            status = _yes(ctx, key)
+            detail = {"pass": "是", "fail": f"“{title}”为否", "unknown": f"“{title}”未填写"}[status]
+            _criterion(
+                ctx,
+                cid,
+                clause,
+                title,
+                status,
+                detail,
+                key,
+                "请在续表二选择“是”或“否”并附证明材料。",
+            )
+    if kind == NEW:
+        _new_base(ctx)
+    _materials(ctx)
+
+
+def _new_base(ctx: Context) -> None:
+    status = _yes(ctx, "provincial_policy_fund")
+    detail = {"pass": "是", "fail": "所在省未出台配套政策或未安排专项资金", "unknown": "未填写"}[
+        status
+    ]
+    _criterion(
+        ctx,
+        "new_provincial_policy",
+        "六(二)(1)",
+        "所在省出台配套政策并安排专项资金",
+        status,
+        detail,
+        "provincial_policy_fund",
+        "请在续表二选择“是”或“否”。",
+    )
+
+    # 六(二)(2): data-year high-tech exports at or above the region's threshold
+    unit = ctx.reference.unit(str(ctx.value("province") or ""))
+    hitech = _num(ctx.value("hitech_export_value"))
+    if unit is None:
+        status, detail = "unknown", "未填写推荐单位，无法确定所在地区的门槛"
+    elif hitech is None or ctx.has_error("hitech_export_value"):
+        status, detail = "unknown", "高新技术产品出口额未填写或有误"
+    else:
+        threshold = ctx.reference.thresholds[unit.region]
+        ctx.computed.update(region=unit.region, threshold=threshold)
+        ok = hitech >= threshold - 1e-9
+        status = "pass" if ok else "fail"
+        detail = f"{unit.region}地区门槛 {threshold:g} 亿美元，填报 {hitech:g} 亿美元" + (
+            "" if ok else "，未达到"
+        )
+    _criterion(
+        ctx,
+        "new_threshold",
+        "六(二)(2)",
+        "高新技术产品年出口额达到地区门槛",
+        status,
+        detail,
+        "hitech_export_value",
+        "请核对高新技术产品出口额（亿美元）。",
+    )
+
+    # 六(二)(3): three-year high-tech growth above the national or the local total growth
+    own = ctx.computed.get("hitech_export_growth_3y")
+    national = ctx.computed.get("national_hitech_growth_3y")
+    local = _num(ctx.value("local_export_growth"))
+    hist_keys = [
+        f"history[{i}].hitech_export_value" for i in range(len(ctx.value("history") or []))
+    ]
+    if own is None or ctx.has_error(*hist_keys):
+        status, detail = "unknown", "近三年高新技术产品出口数据不全或有误，无法计算增幅"
+    else:
+        beats = [b for b in (national, local) if b is not None]
+        if any(own > b for b in beats):
+            status = "pass"
+        elif national is not None and local is not None:
+            status = "fail"
+        else:
+            status = "unknown"
+        parts = [f"本基地近三年高新技术产品出口增幅 {own:g}%"]
+        parts.append(f"全国 {national:g}%" if national is not None else "全国数据缺失")
+        parts.append(
+            f"本地区外贸出口 {local:g}%" if local is not None else "本地区外贸出口增幅未填写"
+        )
+        detail = "，".join(parts)
+    _criterion(
+        ctx,
+        "new_growth",
+        "六(二)(3)",
+        "近三年高新技术产品出口增幅高于全国或本地区",
+        status,
+        detail,
+        "history",
+        "请核对近三年出口情况和本地区外贸出口增幅。",
+    )
+
+    # 六(二)(4): leading enterprises listed with their national export rank
+    rows = [r for r in ctx.value("leading_enterprises") or [] if r.get("name")]
+    ranked = [r for r in rows if isinstance(r.get("industry_rank"), int)]
+    if not rows:
+        status, detail = "unknown", "未填写龙头企业及配套企业"
+    elif len(ranked) < len(rows):
+        status, detail = "unknown", f"{len(rows) - len(ranked)} 家企业未填写全国本行业排名"
+    else:
+        status, detail = (
+            "pass",
+            f"填写 {len(rows)} 家企业，最好排名第 {min(r['industry_rank'] for r in ranked)} 位",
+        )
+    _criterion(
+        ctx,
+        "new_leading",
+        "六(二)(4)",
+        "龙头企业及配套企业出口额在全国本行业前列",
+        status,
+        detail,
+        "leading_enterprises",
+        "请在续表三填写龙头企业、出口额及全国本行业排名。",
+    )
+
+
+def data_quality(ctx: Context) -> None:
+    """An application with errors cannot be judged 符合 until they are corrected."""
+    errors = [i for i in ctx.sub.issues if i.severity == "error" and i.code != "criterion_failed"]
+    status: Status = "pass" if not errors else "unknown"
+    detail = "无错误" if not errors else f"有 {len(errors)} 处错误待更正"
+    ctx.criteria.append(Criterion("data_errors", "consistency", "申报数据无错误", status, detail))
+
+
+def _materials(ctx: Context) -> None:
+    """六(三): 推荐文件、申报书、发展方案 accompany the application."""
+    group = ctx.value("attachments") or {}
+    f = ctx.spec.field("attachments")
+    missing = [i.label for i in f.items if group.get(i.id) is not True]
+    status: Status = "pass" if not missing else "unknown"
+    detail = "齐全" if not missing else "缺少或未确认：" + "、".join(missing)
+    _criterion(
+        ctx,
+        "materials",
+        "六(三)",
+        "附报材料齐全",
+        status,
+        detail,
+        "attachments",
+        "请在续表三确认附报材料，并随申报书报送。",
+    )
+
+
+RULES: list[Callable[[Context], None]] = [
+    fill_date_in_round,
+    unit_slips,
+    consistency,
+    growth_rates,
+    eligibility,
+    data_quality,
+]
