@@ -110,6 +110,7 @@ def extract(
     sub.form = FormInfo(
         id=_str(meta.get("id")), version=_str(meta.get("version")), year=_int(meta.get("year"))
     )
+    sub.submission_id = _str(meta.get("submission_id"))
     if sub.form.id is not None and sub.form.id != spec.id:
         return _reject(
             sub,

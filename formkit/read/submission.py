@@ -40,6 +40,8 @@ class Submission:
     status: Status
     format: str | None = None
     form: FormInfo | None = None
+    # stamped in pre-filled copies (formkit distribute); None in the blank template
+    submission_id: str | None = None
     # field id -> typed value; tables -> list of records; groups -> dict by item id
     values: dict[str, Any] = field(default_factory=dict)
     # "field", "table[i].column" or "group.item" -> Source
@@ -80,6 +82,7 @@ class Submission:
             "form": None
             if self.form is None
             else {"id": self.form.id, "version": self.form.version, "year": self.form.year},
+            "submission_id": self.submission_id,
             "values": {k: _json(v) for k, v in self.values.items()},
             "provenance": {k: s.ref for k, s in self.sources.items()},
             "located": dict(self.located),
