@@ -566,7 +566,9 @@ def _indented(first: bytes) -> bool:
     root = first.find(b">", prolog + 2 if prolog >= 0 else 0)
     if root < 0:
         return True
-    return any(first.find(gap, root + 1) >= 0 for gap in (b">\n", b">\r", b"> ", b">\t"))
+    # an indenting writer indents everywhere: the first few KB after the root tag tell
+    window = first[root + 1 : root + 4097]
+    return b">\n" in window or b">\r" in window or b"> " in window or b">\t" in window
 
 
 # (format code, is a date) for a cell style index as written in s="..."
@@ -733,7 +735,11 @@ class _SheetReader:
             nonlocal row, col, pending, text_of, in_is, in_rph, c_row, c_col, c_type
             nonlocal c_style, v_text, f_text, is_parts
             if text_of:
-                close_text()
+                if text_of == _V:  # the common case, inline
+                    v_text = join(buf)
+                    text_of = 0
+                else:
+                    close_text()
             tag = tags_get(name)
             if tag is None:
                 return
