@@ -244,6 +244,181 @@ def catalogue(
 
 
 @app.command()
+def distribute(
+    roster: Annotated[
+        Path, typer.Argument(help="申报单位名单（.xlsx 或 .csv），首行为列名。", show_default=False)
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("下发"),
+    year: Annotated[int, typer.Option("--year", help="申报年度。")] = 2006,
+    db: Annotated[Path, typer.Option("--db", help="报送账本（不存在则新建）。")] = Path(
+        "formkit.db"
+    ),
+) -> None:
+    """按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送账本。"""
+    from formkit.distribute import RosterError, read_roster
+    from formkit.distribute import distribute as write_all
+    from formkit.ledger import Ledger, LedgerError
+
+    if not 2000 <= year <= 2100:
+        raise _fail(f"申报年度 {year} 不合理，请填写如 2006 的四位年份。")
+    if not roster.is_file():
+        raise _fail(f"找不到名单文件：{roster}")
+    try:
+        rows = read_roster(roster)
+    except RosterError as exc:
+        raise _fail("名单有误，未生成任何文件：\n" + "\n".join(exc.problems)) from None
+    try:
+        with Ledger(db) as ledger:
+            written = write_all(rows, output, year=year)
+            ledger.add_roster(rows, year=year)
+    except (OSError, LedgerError) as exc:
+        raise _fail(f"无法完成下发：{exc}") from None
+    for item in written:
+        out.print(f"{item.submission_id}  {item.path.name}")
+    out.print(f"已为 {len(written)} 个申请单位生成申报书：[bold]{output}[/]；名单已登记到 {db}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="收到的申报书文件或文件夹（递归）。", show_default=False)
+    ],
+    db: Annotated[Path, typer.Option("--db", help="报送账本（不存在则新建）。")] = Path(
+        "formkit.db"
+    ),
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")
+    ] = 0,
+    year: Annotated[
+        int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")
+    ] = None,
+) -> None:
+    """登记收到的申报书：读取、审核并记入报送账本；已登记的文件不重复登记，新版本替代旧版本。"""
+    import os
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from formkit.ledger import Ledger, LedgerError
+    from formkit.read import ReadOptions, collect_paths
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise _fail("找不到：" + "、".join(str(p) for p in missing))
+    files = collect_paths(paths)
+    if not files:
+        raise _fail("给出的文件夹中没有文件。")
+    workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
+    try:
+        with Ledger(db) as ledger, _progress() as progress:
+            if not ledger.roster():
+                err.print("[yellow]提示：[/]账本中还没有名单，收到的文件都将列为名单外。")
+            task = progress.add_task("读取并审核", total=len(files))
+            report = ledger.ingest(
+                files,
+                jobs=workers,
+                options=ReadOptions(year=year),
+                progress=lambda n: progress.advance(task, n),
+            )
+    except (OSError, LedgerError) as exc:
+        raise _fail(f"无法登记：{exc}") from None
+    table = Table(title=f"共 {len(report.files)} 个文件")
+    for col in ("文件", "登记", "申请单位", "报送情况", "说明"):
+        table.add_column(col, overflow="fold")
+    for f in report.files:
+        r = f.record
+        if r is None:
+            kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
+            table.add_row(escape(Path(f.path).name), kind, "", "", escape(f.detail or ""))
+            continue
+        kind = "新版本（替代旧版）" if f.supersedes else "新收到"
+        if r.roster_id is None:
+            kind += "，[yellow]名单外[/]"
+        who = "，".join(x for x in (r.province, r.applicant) if x)
+        table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(r.problem or ""))
+    out.print(table)
+    out.print(
+        f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
+        f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个。"
+    )
+    bad = report.unreadable or any(
+        f.record is not None and f.record.state == "有错误" for f in report.files
+    )
+    raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
+@app.command()
+def status(
+    db: Annotated[Path, typer.Option("--db", help="报送账本。")] = Path("formkit.db"),
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", help="报送截止日期，如 2006-04-30。")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="把催报名单写成 Excel 文件。")
+    ] = None,
+) -> None:
+    """报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料，以及名单外文件。"""
+    import datetime as dt
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from formkit.ledger import Ledger, LedgerError, sort_for_chasing, write_status_workbook
+
+    due = None
+    if deadline is not None:
+        try:
+            due = dt.date.fromisoformat(deadline)
+        except ValueError:
+            raise _fail(f"截止日期“{deadline}”应写成 2006-04-30 的形式。") from None
+    if not db.is_file():
+        raise _fail(f"找不到报送账本 {db}：请先运行 formkit distribute 或 formkit ingest。")
+    try:
+        with Ledger(db) as ledger:
+            report = ledger.status(due)
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    styles = {"未收到": "red", "有错误": "dark_orange", "符合": "green", "不符合": "magenta"}
+    table = Table(title=f"报送情况（名单 {len(report.rows)} 家）")
+    for col in ("推荐单位", "申请单位", "联系人", "联系电话", "报送情况", "逾期", "最近收到"):
+        table.add_column(col, overflow="fold")
+    for r in sort_for_chasing(report.rows):
+        e, last = r.entry, r.last
+        shown = f"[{styles[r.state]}]{r.state}[/]" if r.state in styles else r.state
+        when = last.received_at.astimezone().strftime("%m-%d %H:%M") if last else ""
+        table.add_row(
+            escape(e.province),
+            escape(e.applicant_name),
+            escape(e.contact_person or ""),
+            escape(e.contact_phone or ""),
+            shown,
+            "逾期" if r.late else "",
+            escape(f"{last.original_name}（{when}）") if last else "",
+        )
+    out.print(table)
+    if report.unmatched:
+        extra = Table(title="名单外的文件")
+        for col in ("文件", "推荐单位", "申请单位", "说明"):
+            extra.add_column(col, overflow="fold")
+        for f in report.unmatched:
+            extra.add_row(
+                escape(f.original_name),
+                escape(f.province or ""),
+                escape(f.applicant or ""),
+                escape(f.problem or ""),
+            )
+        out.print(extra)
+    c = report.counts
+    out.print("；".join(f"{k} {v}" for k, v in c.items() if v or k in ("未收到", "有错误")) + "。")
+    if output is not None:
+        try:
+            write_status_workbook(report, output)
+        except OSError as exc:
+            raise _fail(f"无法写出 {output}：{exc}") from None
+        out.print(f"催报名单已写入 {output}")
+
+
+@app.command()
 def version() -> None:
     """显示 formkit 及表单版本。"""
     from formkit import __version__

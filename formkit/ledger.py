@@ -1,0 +1,781 @@
+"""The collection round's ledger: who should submit, what arrived, what counts now.
+
+An SQLite file (stdlib sqlite3) that formkit creates and migrates itself. Every
+received file is kept forever under its SHA-256; a later file for the same applicant
+supersedes the earlier one (`superseded_by`), so the history stays complete.
+
+Durability: WAL, synchronous=FULL and one IMMEDIATE transaction per file, so a run
+killed at any moment leaves the ledger as it was before the file being recorded; since
+files already recorded are skipped by hash, running the same command again finishes
+the job with the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from formkit.distribute import RosterRow, applicant_key
+
+if TYPE_CHECKING:
+    from formkit.read import ReadOptions, Submission
+    from formkit.reference import Reference
+
+# Ordered schema scripts; the database's PRAGMA user_version counts those applied.
+# Never edit a released entry: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE roster (
+        submission_id   TEXT PRIMARY KEY,
+        year            INTEGER NOT NULL,
+        province        TEXT NOT NULL,
+        province_code   TEXT NOT NULL,
+        city            TEXT NOT NULL,
+        applicant_name  TEXT NOT NULL,
+        applicant_key   TEXT NOT NULL,
+        contact_person  TEXT,
+        contact_phone   TEXT,
+        contact_email   TEXT,
+        roster_row      INTEGER,
+        created         TEXT NOT NULL,
+        updated         TEXT NOT NULL
+    );
+    CREATE INDEX roster_by_name ON roster (province, applicant_key);
+
+    CREATE TABLE files (
+        sha256          TEXT PRIMARY KEY,
+        seq             INTEGER NOT NULL UNIQUE,  -- received order
+        original_name   TEXT NOT NULL,
+        path            TEXT NOT NULL,
+        received_at     TEXT NOT NULL,
+        submission_id   TEXT,                     -- as stamped in the file
+        roster_id       TEXT REFERENCES roster (submission_id),  -- matched entry, or NULL
+        match_key       TEXT,                     -- files with one key supersede each other
+        province        TEXT,
+        applicant       TEXT,
+        fill_date       TEXT,
+        status          TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+        verdict         TEXT,
+        errors          INTEGER NOT NULL,
+        data_errors     INTEGER NOT NULL,         -- errors other than failed eligibility
+        warnings        INTEGER NOT NULL,
+        problem         TEXT,                     -- rejection reason or first errors
+        submission_json TEXT NOT NULL,            -- Submission.to_json()
+        superseded_by   TEXT REFERENCES files (sha256)
+    );
+    CREATE INDEX files_by_key ON files (match_key, seq);
+    CREATE INDEX files_by_roster ON files (roster_id, seq);
+
+    CREATE TABLE events (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        at              TEXT NOT NULL,
+        kind            TEXT NOT NULL,            -- roster / received / superseded / relinked
+        submission_id   TEXT,
+        sha256          TEXT,
+        detail          TEXT
+    );
+    """,
+)
+
+# test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
+SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
+
+State = Literal["未收到", "有错误", "符合", "不符合", "待补充材料", "已收到"]
+# most urgent first: the order of a 催报 list
+STATE_ORDER: tuple[str, ...] = ("未收到", "有错误", "待补充材料", "不符合", "已收到", "符合")
+
+
+class LedgerError(RuntimeError):
+    """A ledger that cannot be used (newer schema, not a formkit ledger, I/O)."""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    sha256: str
+    seq: int
+    original_name: str
+    path: str
+    received_at: dt.datetime
+    submission_id: str | None
+    roster_id: str | None
+    province: str | None
+    applicant: str | None
+    fill_date: dt.date | None
+    status: str
+    verdict: str | None
+    errors: int
+    data_errors: int
+    warnings: int
+    problem: str | None
+    superseded_by: str | None
+    submission: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def state(self) -> State:
+        if self.status == "rejected" or self.data_errors:
+            return "有错误"
+        if self.verdict in ("符合", "不符合", "待补充材料"):
+            return self.verdict  # type: ignore[return-value]
+        return "已收到"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    sha256: str
+    outcome: Literal["new", "duplicate", "unreadable"]
+    record: FileRecord | None = None
+    supersedes: str | None = None
+    detail: str | None = None
+
+    @property
+    def unmatched(self) -> bool:
+        return self.record is not None and self.record.roster_id is None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def _count(self, pred: Any) -> int:
+        return sum(1 for f in self.files if pred(f))
+
+    @property
+    def new(self) -> int:
+        return self._count(lambda f: f.outcome == "new")
+
+    @property
+    def duplicate(self) -> int:
+        return self._count(lambda f: f.outcome == "duplicate")
+
+    @property
+    def superseded(self) -> int:
+        return self._count(lambda f: f.supersedes is not None)
+
+    @property
+    def unmatched(self) -> int:
+        return self._count(lambda f: f.unmatched)
+
+    @property
+    def rejected(self) -> int:
+        return self._count(lambda f: f.record is not None and f.record.status == "rejected")
+
+    @property
+    def unreadable(self) -> int:
+        return self._count(lambda f: f.outcome == "unreadable")
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    submission_id: str
+    year: int
+    province: str
+    city: str
+    applicant_name: str
+    contact_person: str | None
+    contact_phone: str | None
+    contact_email: str | None
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    entry: RosterEntry
+    state: State
+    late: bool  # the current file arrived after the deadline
+    files: int  # how many files arrived for this entry (history included)
+    last: FileRecord | None
+
+
+@dataclass
+class StatusReport:
+    rows: list[StatusRow]
+    unmatched: list[FileRecord]  # 名单外: current files that match no roster entry
+    deadline: dt.date | None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATE_ORDER}
+        for r in self.rows:
+            out[r.state] += 1
+        out["逾期"] = sum(1 for r in self.rows if r.late)
+        out["名单外"] = len(self.unmatched)
+        return out
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Ledger:
+    """`with Ledger("formkit.db") as ledger: ...` — created and migrated on open."""
+
+    def __init__(self, path: str | os.PathLike[str], *, reference: Reference | None = None):
+        self.path = Path(path)
+        self._reference = reference
+        try:
+            if self.path.parent != Path():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            # autocommit mode: transactions are opened explicitly, one per file
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"报送账本 {self.path} 无法使用：{exc}") from None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def reference(self) -> Reference:
+        if self._reference is None:
+            from formkit.reference import load_reference
+
+            self._reference = load_reference()
+        return self._reference
+
+    # ------------------------------------------------------------ schema
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise LedgerError(
+                f"报送账本 {self.path} 由更新版本的 formkit 创建（结构版本 {version}），"
+                "请升级 formkit。"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # user_version lives in the file header and commits with the script
+            try:
+                self.db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _event(
+        self, kind: str, submission_id: str | None, sha: str | None, detail: str = ""
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO events (at, kind, submission_id, sha256, detail) VALUES (?, ?, ?, ?, ?)",
+            (_now(), kind, submission_id, sha, detail),
+        )
+
+    # ------------------------------------------------------------ roster
+
+    def add_roster(self, rows: Iterable[RosterRow], *, year: int) -> int:
+        """Add or update roster entries (by submission id); returns how many rows were given.
+
+        Files received before their entry was known are linked to it afterwards.
+        """
+        n = 0
+        with self._tx():
+            now = _now()
+            for r in rows:
+                sid = r.submission_id(year)
+                self.db.execute(
+                    """INSERT INTO roster (submission_id, year, province, province_code, city,
+                           applicant_name, applicant_key, contact_person, contact_phone,
+                           contact_email, roster_row, created, updated)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (submission_id) DO UPDATE SET
+                           city = excluded.city, applicant_name = excluded.applicant_name,
+                           contact_person = excluded.contact_person,
+                           contact_phone = excluded.contact_phone,
+                           contact_email = excluded.contact_email,
+                           roster_row = excluded.roster_row, updated = excluded.updated""",
+                    (
+                        sid,
+                        year,
+                        r.province,
+                        r.province_code,
+                        r.city,
+                        r.applicant_name,
+                        applicant_key(r.applicant_name),
+                        r.contact_person,
+                        r.contact_phone,
+                        r.contact_email,
+                        r.row,
+                        now,
+                        now,
+                    ),
+                )
+                self._event("roster", sid, None, f"名单第 {r.row} 行")
+                n += 1
+            self._relink()
+        return n
+
+    def roster(self) -> list[RosterEntry]:
+        return [
+            _entry(r)
+            for r in self.db.execute("SELECT * FROM roster ORDER BY province_code, roster_row")
+        ]
+
+    def _relink(self) -> None:
+        for row in self.db.execute(
+            "SELECT sha256, submission_id, province, applicant, match_key FROM files"
+            " WHERE roster_id IS NULL"
+        ).fetchall():
+            roster_id, key = self._match(row["submission_id"], row["province"], row["applicant"])
+            if roster_id is None:
+                continue
+            self.db.execute(
+                "UPDATE files SET roster_id = ?, match_key = ? WHERE sha256 = ?",
+                (roster_id, key, row["sha256"]),
+            )
+            self._event("relinked", roster_id, row["sha256"])
+            self._rechain(row["match_key"])
+            self._rechain(key)
+
+    def _match(
+        self, submission_id: str | None, province: str | None, applicant: str | None
+    ) -> tuple[str | None, str | None]:
+        """(roster entry, supersession key): by stamped id, else by province + applicant."""
+        if (
+            submission_id
+            and self.db.execute(
+                "SELECT 1 FROM roster WHERE submission_id = ?", (submission_id,)
+            ).fetchone()
+        ):
+            return submission_id, f"roster:{submission_id}"
+        if province and applicant:
+            hit = self.db.execute(
+                "SELECT submission_id FROM roster WHERE province = ? AND applicant_key = ?"
+                " ORDER BY year DESC LIMIT 1",
+                (province, applicant_key(applicant)),
+            ).fetchone()
+            if hit:
+                return hit[0], f"roster:{hit[0]}"
+        if submission_id:
+            return None, f"id:{submission_id}"
+        if province and applicant:
+            return None, f"name:{province}|{applicant_key(applicant)}"
+        return None, None  # e.g. a file that could not be read: nothing it could replace
+
+    def _rechain(self, key: str | None) -> None:
+        """superseded_by for one key: each file points at the next one received."""
+        if key is None:
+            return
+        shas = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT sha256 FROM files WHERE match_key = ? ORDER BY seq", (key,)
+            )
+        ]
+        for older, newer in zip(shas, [*shas[1:], None], strict=True):
+            self.db.execute("UPDATE files SET superseded_by = ? WHERE sha256 = ?", (newer, older))
+
+    # ------------------------------------------------------------ ingest
+
+    def known(self, sha256: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", (sha256,)).fetchone())
+
+    def ingest(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        jobs: int = 1,
+        options: ReadOptions | None = None,
+        progress: Any = None,
+    ) -> IngestReport:
+        """Read, validate and record files not yet in the ledger; one transaction per file.
+
+        Order of "later": this run after earlier runs; within the run, by 填报日期 then
+        file modification time, so a batch dropped in at once still keeps its history.
+        `progress(n)` is called as files are read.
+        """
+        from formkit.check import check_many
+        from formkit.read import collect_paths
+
+        report = IngestReport()
+        todo: list[tuple[str, str, float]] = []
+        seen: set[str] = set()
+        for p in collect_paths(paths):
+            path = os.path.abspath(p)
+            try:
+                sha = file_sha256(path)
+                mtime = os.stat(path).st_mtime
+            except OSError as exc:
+                report.files.append(FileOutcome(path, "", "unreadable", detail=str(exc)))
+                continue
+            if sha in seen or self.known(sha):
+                report.files.append(FileOutcome(path, sha, "duplicate"))
+                continue
+            seen.add(sha)
+            todo.append((path, sha, mtime))
+
+        subs: list[tuple[Submission, str, float]] = []
+        for sub, (_, sha, mtime) in zip(
+            check_many([t[0] for t in todo], options, jobs=jobs), todo, strict=True
+        ):
+            subs.append((sub, sha, mtime))
+            if progress is not None:
+                progress(1)
+        subs.sort(key=lambda t: (_order_date(t[0], t[2]), t[2], t[0].file))
+
+        pause = float(os.environ.get(SLEEP_ENV) or 0)
+        for sub, sha, _ in subs:
+            report.files.append(self._record(sub, sha))
+            if pause:
+                time.sleep(pause)
+        return report
+
+    def _record(self, sub: Submission, sha: str) -> FileOutcome:
+        with self._tx():
+            if self.known(sha):  # another ingest got there first
+                return FileOutcome(sub.file, sha, "duplicate")
+            province = _province(sub.values.get("province"), self.reference)
+            applicant = _text(sub.values.get("applicant_name"))
+            roster_id, key = self._match(sub.submission_id, province, applicant)
+            previous = None
+            if key is not None:
+                hit = self.db.execute(
+                    "SELECT sha256 FROM files WHERE match_key = ? AND superseded_by IS NULL",
+                    (key,),
+                ).fetchone()
+                previous = hit[0] if hit else None
+            seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
+            fill = _fill_date(sub)
+            self.db.execute(
+                """INSERT INTO files (sha256, seq, original_name, path, received_at,
+                       submission_id, roster_id, match_key, province, applicant, fill_date,
+                       status, verdict, errors, data_errors, warnings, problem,
+                       submission_json, superseded_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)""",
+                (
+                    sha,
+                    seq,
+                    Path(sub.file).name,
+                    sub.file,
+                    _now(),
+                    sub.submission_id,
+                    roster_id,
+                    key,
+                    province,
+                    applicant,
+                    fill.isoformat() if fill is not None else None,
+                    sub.status,
+                    sub.verdict,
+                    sub.errors,
+                    _data_errors(sub),
+                    sub.warnings,
+                    _problem(sub),
+                    json.dumps(sub.to_json(), ensure_ascii=False, sort_keys=True),
+                ),
+            )
+            self._event("received", roster_id or sub.submission_id, sha, Path(sub.file).name)
+            if previous is not None:
+                self.db.execute(
+                    "UPDATE files SET superseded_by = ? WHERE sha256 = ?", (sha, previous)
+                )
+                self._event("superseded", roster_id or sub.submission_id, previous, sha)
+        return FileOutcome(sub.file, sha, "new", record=self.file(sha), supersedes=previous)
+
+    # ------------------------------------------------------------ queries
+
+    def file(self, sha256: str) -> FileRecord | None:
+        row = self.db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else _file(row)
+
+    def files(self) -> list[FileRecord]:
+        """Every file ever received, in received order."""
+        return [_file(r) for r in self.db.execute("SELECT * FROM files ORDER BY seq")]
+
+    def current(self) -> list[FileRecord]:
+        """The file that counts for each roster entry (or applicant, for unlisted files)."""
+        return [
+            _file(r)
+            for r in self.db.execute("SELECT * FROM files WHERE superseded_by IS NULL ORDER BY seq")
+        ]
+
+    def history(self, submission_id: str) -> list[FileRecord]:
+        """Every file received for one roster entry, oldest first."""
+        return [
+            _file(r)
+            for r in self.db.execute(
+                "SELECT * FROM files WHERE roster_id = ? ORDER BY seq", (submission_id,)
+            )
+        ]
+
+    def status(self, deadline: dt.date | None = None) -> StatusReport:
+        rows: list[StatusRow] = []
+        for r in self.db.execute("SELECT * FROM roster ORDER BY province_code, roster_row"):
+            sid = r["submission_id"]
+            count = self.db.execute(
+                "SELECT COUNT(*) FROM files WHERE roster_id = ?", (sid,)
+            ).fetchone()[0]
+            hit = self.db.execute(
+                "SELECT * FROM files WHERE roster_id = ? AND superseded_by IS NULL", (sid,)
+            ).fetchone()
+            last = None if hit is None else _file(hit)
+            late = bool(
+                last is not None
+                and deadline is not None
+                and last.received_at.astimezone().date() > deadline
+            )
+            state: State = "未收到" if last is None else last.state
+            rows.append(StatusRow(_entry(r), state, late, int(count), last))
+        unmatched = [
+            _file(r)
+            for r in self.db.execute(
+                "SELECT * FROM files WHERE roster_id IS NULL AND superseded_by IS NULL ORDER BY seq"
+            )
+        ]
+        return StatusReport(rows, unmatched, deadline)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _fill_date(sub: Submission) -> dt.date | None:
+    fill = sub.values.get("fill_date")
+    if isinstance(fill, dt.datetime):
+        return fill.date()
+    return fill if isinstance(fill, dt.date) else None
+
+
+def _order_date(sub: Submission, mtime: float) -> dt.date:
+    return _fill_date(sub) or dt.datetime.fromtimestamp(mtime).date()
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _province(value: Any, reference: Reference) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    unit = reference.unit(text)
+    return unit.name if unit is not None else text
+
+
+def _data_errors(sub: Submission) -> int:
+    # failed eligibility is a verdict (不符合), not something the applicant must correct
+    return sum(1 for i in sub.issues if i.severity == "error" and i.code != "criterion_failed")
+
+
+def _problem(sub: Submission, limit: int = 3) -> str | None:
+    if sub.rejection is not None:
+        return sub.rejection.message
+    errors = [i for i in sub.issues if i.severity == "error" and i.code != "criterion_failed"]
+    if not errors:
+        return None
+    text = "；".join(i.message.rstrip("。") for i in errors[:limit])
+    return text + (f"；另有 {len(errors) - limit} 处。" if len(errors) > limit else "。")
+
+
+def _entry(r: sqlite3.Row) -> RosterEntry:
+    return RosterEntry(
+        r["submission_id"],
+        r["year"],
+        r["province"],
+        r["city"],
+        r["applicant_name"],
+        r["contact_person"],
+        r["contact_phone"],
+        r["contact_email"],
+    )
+
+
+def _file(r: sqlite3.Row) -> FileRecord:
+    return FileRecord(
+        sha256=r["sha256"],
+        seq=r["seq"],
+        original_name=r["original_name"],
+        path=r["path"],
+        received_at=dt.datetime.fromisoformat(r["received_at"]),
+        submission_id=r["submission_id"],
+        roster_id=r["roster_id"],
+        province=r["province"],
+        applicant=r["applicant"],
+        fill_date=dt.date.fromisoformat(r["fill_date"]) if r["fill_date"] else None,
+        status=r["status"],
+        verdict=r["verdict"],
+        errors=r["errors"],
+        data_errors=r["data_errors"],
+        warnings=r["warnings"],
+        problem=r["problem"],
+        superseded_by=r["superseded_by"],
+        submission=json.loads(r["submission_json"]),
+    )
+
+
+def sort_for_chasing(rows: Sequence[StatusRow]) -> list[StatusRow]:
+    """Most urgent first (未收到, 有错误, ...), then by province and roster order."""
+    return sorted(rows, key=lambda r: STATE_ORDER.index(r.state))
+
+
+# ---------------------------------------------------------------- the 催报 workbook
+
+_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6),
+    ("推荐单位", 0),
+    ("所在地级市", 0),
+    ("申请单位全称", 0),
+    ("联系人", 0),
+    ("联系电话", 0),
+    ("电子信箱", 0),
+    ("报送情况", 0),
+    ("是否逾期", 0),
+    ("需更正的问题", 60),
+    ("最近收到的文件", 40),
+    ("收到时间", 0),
+    ("报送编号", 0),
+)
+
+
+def _status_cells(i: int, r: StatusRow) -> list[Any]:
+    e, last = r.entry, r.last
+    return [
+        i,
+        e.province,
+        e.city,
+        e.applicant_name,
+        e.contact_person or "",
+        e.contact_phone or "",
+        e.contact_email or "",
+        r.state,
+        "逾期" if r.late else "",
+        (last.problem or "") if last is not None and r.state == "有错误" else "",
+        last.original_name if last is not None else "",
+        last.received_at.astimezone().strftime("%Y-%m-%d %H:%M") if last is not None else "",
+        e.submission_id,
+    ]
+
+
+def status_workbook(report: StatusReport) -> bytes:
+    """A list a person can forward: who must still submit or correct, with contacts.
+
+    Sheets: 催报名单 (未收到 and 有错误 only), 全部 (every roster entry), 名单外 (files
+    matching no entry). Header frozen, autofilter, A4 landscape one page wide.
+    """
+    import io
+
+    import xlsxwriter
+
+    from formkit.template import FONT, display_width
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False})
+    base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
+    head = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"})
+    body = wb.add_format(base)
+    states = {
+        "未收到": wb.add_format({**base, "font_color": "#C00000", "bold": True}),
+        "有错误": wb.add_format({**base, "font_color": "#C55A11", "bold": True}),
+    }
+    when = f"（截止日期 {report.deadline.isoformat()}）" if report.deadline else ""
+
+    def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
+        ws = wb.add_worksheet(name)
+        ws.write_string(0, 0, title, wb.add_format({"font_name": FONT, "bold": True}))
+        widths = [display_width(h) + 2 for h in header]
+        for j, h in enumerate(header):
+            ws.write_string(1, j, h, head)
+        for i, cells in enumerate(rows, start=2):
+            for j, v in enumerate(cells):
+                fmt = states.get(v, body) if header[j] == "报送情况" else body
+                ws.write(i, j, v, fmt)
+                widths[j] = max(widths[j], display_width(str(v)) + 2)
+        for j, w in enumerate(widths):
+            fixed = dict(_COLUMNS).get(header[j], 0)
+            # long texts wrap in a fixed column instead of stretching the page
+            ws.set_column(j, j, fixed if fixed else min(w, 40))
+        ws.freeze_panes(2, 0)
+        ws.autofilter(1, 0, max(1, len(rows) + 1), len(header) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(1)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+
+    header = [c for c, _ in _COLUMNS]
+    chase = [r for r in sort_for_chasing(report.rows) if r.state in ("未收到", "有错误")]
+    sheet(
+        "催报名单",
+        f"申报书催报名单{when}：未报送 {report.counts['未收到']} 家，需更正 "
+        f"{report.counts['有错误']} 家",
+        header,
+        [_status_cells(i, r) for i, r in enumerate(chase, start=1)],
+    )
+    sheet(
+        "全部",
+        f"申报书报送情况{when}：共 {len(report.rows)} 家",
+        header,
+        [_status_cells(i, r) for i, r in enumerate(sort_for_chasing(report.rows), start=1)],
+    )
+    sheet(
+        "名单外",
+        "名单外收到的文件（未能对应名单中的申请单位）",
+        ["序号", "文件", "推荐单位", "申请单位", "状态", "问题", "收到时间", "SHA-256"],
+        [
+            [
+                i,
+                f.original_name,
+                f.province or "",
+                f.applicant or "",
+                "未受理" if f.status == "rejected" else (f.verdict or "已受理"),
+                f.problem or "",
+                f.received_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                f.sha256,
+            ]
+            for i, f in enumerate(report.unmatched, start=1)
+        ],
+    )
+    wb.close()
+    return buf.getvalue()
+
+
+def write_status_workbook(report: StatusReport, path: str | os.PathLike[str]) -> Path:
+    from formkit.atomic import write_bytes_atomic
+
+    write_bytes_atomic(Path(path), status_workbook(report))
+    return Path(path)
