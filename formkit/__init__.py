@@ -7,6 +7,10 @@ Public API (heavy modules are imported only when a function is first used)::
 
     formkit.load_spec()            the form spec
     formkit.write_template(path)   the blank 申报书.xlsx
+    formkit.read(path)             a returned workbook -> Submission (values, provenance, issues)
+    formkit.validate(sub)          the notice's rules: issues, verdict, criteria, computed growth
+    formkit.check_file(path)       read + validate
+    formkit.to_frame(results)      accepted applications as a pandas DataFrame
 """
 
 from __future__ import annotations
@@ -15,17 +19,31 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_spec", "write_template"]
+__all__ = [
+    "__version__",
+    "check_file",
+    "load_spec",
+    "read",
+    "to_frame",
+    "validate",
+    "write_template",
+]
+
+_LAZY = {
+    "load_spec": ("formkit.spec", "load_spec"),
+    "write_template": ("formkit.template", "write_template"),
+    "read": ("formkit.read", "read"),
+    "validate": ("formkit.validate", "validate"),
+    "check_file": ("formkit.check", "check_file"),
+    "to_frame": ("formkit.frame", "to_frame"),
+}
 
 
 def __getattr__(name: str) -> Any:
     # lazy: `formkit check` on one file must not pay for modules it does not use
-    if name == "load_spec":
-        from formkit.spec import load_spec
+    if name in _LAZY:
+        import importlib
 
-        return load_spec
-    if name == "write_template":
-        from formkit.template import write_template
-
-        return write_template
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'formkit' has no attribute {name!r}")

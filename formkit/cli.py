@@ -186,6 +186,7 @@ def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
 
 
 def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "zh") -> None:
+    """The --json contract: {"formkit", "reference", "results": [...]}, written atomically."""
     import json
 
     from formkit import __version__
@@ -207,6 +208,115 @@ def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "z
     except OSError as exc:
         raise _fail(f"无法写出 {target}：{exc}") from None
     err.print(f"结果已写入 {target}")
+
+
+@app.command()
+def summary(
+    paths: Annotated[
+        list[Path], typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False)
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="汇总表文件。")] = Path(
+        "汇总表.xlsx"
+    ),
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="推荐单位，如 江苏省（写入标题和标识）。")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="申报年度（默认取自模板）。")] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")
+    ] = 0,
+    reference: Annotated[
+        Path | None, typer.Option("--reference", help="参考数据文件（TOML），覆盖内置数据。")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="同时把检查结果写成 JSON。")
+    ] = None,
+) -> None:
+    """读取、审核全部申报书，生成省级汇总表（可打印报部）。"""
+    import os
+
+    from formkit.check import check_many
+    from formkit.read import ReadOptions, collect_paths
+    from formkit.reference import ReferenceError, load_reference
+    from formkit.summary import collect, write
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise _fail("找不到：" + "、".join(str(p) for p in missing))
+    try:
+        ref = load_reference(reference)
+    except ReferenceError as exc:
+        raise _fail(str(exc)) from None
+    if unit is not None and ref.unit(unit) is None:
+        raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
+    unit_name = ref.unit(unit).name if unit else None  # type: ignore[union-attr]
+    files = collect_paths(paths)
+    if not files:
+        raise _fail("给出的文件夹中没有文件。")
+    options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
+    workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
+    results = []
+    with _progress() as progress:
+        task = progress.add_task("读取并审核", total=len(files))
+        for sub in check_many(files, options, jobs=workers):
+            results.append(sub)
+            progress.advance(task)
+    _print_results(results, details=False)
+    data = collect(
+        results, reference=ref, year=year, unit=unit_name, inputs=[str(p) for p in paths]
+    )
+    try:
+        write(output, data, reference=ref)
+    except OSError as exc:
+        raise _fail(f"无法写出 {output}：{exc}") from None
+    if json_out is not None:
+        _write_json(json_out, results, ref)
+    out.print(
+        f"已生成汇总表：[bold]{output}[/]（汇总 {data.count('汇总')} 份，"
+        f"已替代 {data.count('已替代')} 份，未受理 {data.count('未受理')} 份）"
+    )
+
+
+@app.command()
+def rollup(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="各省的汇总表（formkit summary 生成）。", show_default=False),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="全国汇总文件。")] = Path(
+        "全国汇总.xlsx"
+    ),
+    reference: Annotated[
+        Path | None, typer.Option("--reference", help="参考数据文件（TOML），覆盖内置数据。")
+    ] = None,
+) -> None:
+    """把各省汇总表合成全国汇总（商务部用）。"""
+    from formkit.read import collect_paths
+    from formkit.reference import ReferenceError, load_reference
+    from formkit.rollup import rollup as do_rollup
+    from formkit.summary import write
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise _fail("找不到：" + "、".join(str(p) for p in missing))
+    try:
+        ref = load_reference(reference)
+    except ReferenceError as exc:
+        raise _fail(str(exc)) from None
+    files = collect_paths(paths)
+    result = do_rollup(files, reference=ref)
+    result.data.inputs = [str(p) for p in paths]
+    for file, reason in result.rejected:
+        err.print(f"[red]未采用[/] {file}：{reason}", markup=True)
+    try:
+        write(output, result.data, reference=ref, national=True)
+    except OSError as exc:
+        raise _fail(f"无法写出 {output}：{exc}") from None
+    out.print(
+        f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
+        f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
+    )
+    raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 
 def reference_json(reference: Any) -> dict[str, Any]:

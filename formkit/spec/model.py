@@ -169,6 +169,8 @@ class FormSpec:
     tables: tuple[Table, ...]
     # module holding the form's own validation rules (a RULES list), e.g. the notice's
     rules: str | None = None
+    # which fields the summaries group and total by (see [summary] in the spec file)
+    summary: Mapping[str, Any] = field(default_factory=dict)
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
 
     def sheet(self, sheet_id: str) -> Sheet:
@@ -259,6 +261,7 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         fields=tuple(e for e in by_id.values() if isinstance(e, Field)),
         tables=tuple(e for e in by_id.values() if isinstance(e, Table)),
         rules=form.get("rules"),
+        summary=dict(data.get("summary", {})),
         _by_id=by_id,
     )
     _check(spec)
@@ -470,6 +473,13 @@ def _check(spec: FormSpec) -> None:
             raise SpecError(f"table {t.id!r}: unknown fixed_rows {t.fixed_rows!r}")
         if t.fixed_rows == "history_years" and len(t.input_rows) != spec.history_years:
             raise SpecError(f"table {t.id!r}: needs exactly {spec.history_years} rows")
+    for role in ("unit_field", "city_field", "applicant_field", "date_field", "type_field"):
+        named = spec.summary.get(role)
+        if named is not None and named not in spec._by_id:
+            raise SpecError(f"[summary] {role}: unknown field {named!r}")
+    for named in (*spec.summary.get("group_by", ()), *spec.summary.get("totals", ())):
+        if named not in spec._by_id:
+            raise SpecError(f"[summary]: unknown field {named!r}")
     for f in spec.fields:
         if f.required_when is not None:
             other = spec._by_id.get(f.required_when.field)

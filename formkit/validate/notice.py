@@ -425,3 +425,46 @@ RULES: list[Callable[[Context], None]] = [
     eligibility,
     data_quality,
 ]
+
+
+# ---------------------------------------------------------------- for the summaries
+
+# labels of the computed growth rates the summaries show beside the reported ones
+COMPUTED_LABELS: dict[str, str] = {
+    "export_growth": "出口增速(%)（按近三年数据计算）",
+    "hitech_export_growth": "高新技术产品出口增速(%)（按近三年数据计算）",
+    "export_growth_3y": "近三年出口增幅(%)",
+    "hitech_export_growth_3y": "近三年高新技术产品出口增幅(%)",
+    "hitech_export_cagr": "高新技术产品出口年均增长率(%)",
+    "national_hitech_growth_3y": "全国同期高新技术产品出口增幅(%)",
+}
+
+
+def unit_checks(
+    region: str, applications: list[dict[str, Any]], deadline: dt.date
+) -> list[tuple[str, str, bool, str]]:
+    """六(三) per reporting unit: (clause, title, ok, detail) for quota and deadline.
+
+    `applications` are summary records with "application_type" and "fill_date". Whether a
+    unit already has bases is taken from its re-certifications (the notice gives no list).
+    """
+    recert = sum(1 for a in applications if a.get("application_type") == RECERT)
+    new = sum(1 for a in applications if a.get("application_type") == NEW)
+    if region == "东部" and recert:
+        ok, detail = new == 0, f"东部已有基地的单位只做重新认定，新申报 {new} 家"
+    elif recert:
+        ok, detail = new <= 1, f"在重新认定基础上可再推荐 1 家，新申报 {new} 家"
+    else:
+        ok, detail = new <= 1, f"原来没有基地的可推荐 1 家，新申报 {new} 家"
+    dates = [a["fill_date"] for a in applications if isinstance(a.get("fill_date"), dt.date)]
+    latest = max(dates) if dates else None
+    late = latest is not None and latest > deadline
+    deadline_detail = (
+        f"最晚填报日期 {latest.isoformat()}，截止 {deadline.isoformat()}"
+        if latest
+        else "无填报日期"
+    )
+    return [
+        ("六(三)", "推荐名额", ok, detail),
+        ("六(三)", "报送时限", not late, deadline_detail),
+    ]

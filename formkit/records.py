@@ -1,0 +1,217 @@
+"""Submissions -> flat application records and their columns, derived from the spec.
+
+The provincial summary, the national roll-up and `to_frame` all work on these records,
+so the three cannot disagree about what a column holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from formkit.read.submission import Submission
+from formkit.reference import Reference
+from formkit.spec import FormSpec
+
+Kind = Literal["text", "integer", "decimal", "percent", "date", "bool"]
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    header: str
+    kind: Kind
+    unit: str | None = None
+    width: float = 12.0
+
+
+def computed_labels(spec: FormSpec) -> Mapping[str, str]:
+    if not spec.rules:
+        return {}
+    module = importlib.import_module(spec.rules)
+    return dict(getattr(module, "COMPUTED_LABELS", {}))
+
+
+def _kind(ftype: str) -> Kind:
+    return {
+        "integer": "integer",
+        "decimal": "decimal",
+        "percent": "percent",
+        "date": "date",
+        "yesno": "bool",
+    }.get(ftype, "text")  # type: ignore[return-value]
+
+
+def _width(header: str, kind: Kind) -> float:
+    cjk = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in header)
+    base = {"text": 14.0, "date": 13.0, "bool": 8.0}.get(kind, 11.0)
+    # headers wrap onto two lines; the column needs about half the header's width
+    return max(base, min(40.0, cjk / 2 + 3))
+
+
+def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
+    """The application columns, in the order the summary shows them.
+
+    `compact` leaves out the yes/no conditions and groups (the criteria column names any
+    that fail): the printed 汇总表 stays a few pages wide.
+    """
+    s = spec.summary
+    labels = computed_labels(spec)
+    lead = [s.get("unit_field"), None, s.get("city_field"), s.get("applicant_field")]
+    cols: list[Col] = [Col("_no", "序号", "integer", width=6)]
+    shown: set[str] = set()
+    for fid in lead:
+        if fid is None:
+            cols.append(Col("_region", "地区", "text", width=8))
+            continue
+        f = spec.field(fid)
+        wide = 26.0 if fid == s.get("applicant_field") else _width(_short(f.label), "text") + 4
+        cols.append(Col(fid, _short(f.label), _kind(f.type), f.unit, wide))
+        shown.add(fid)
+    for f in spec.fields:
+        if f.id in shown:
+            continue
+        if compact and f.type in ("group", "yesno"):
+            continue
+        if f.type == "group":
+            for item in f.items:
+                header = f"{f.label}：{item.label}"
+                cols.append(
+                    Col(f"{f.id}.{item.id}", header, _kind(item.type), width=_width(header, "bool"))
+                )
+            continue
+        header = _short(f.label)
+        cols.append(Col(f.id, header, _kind(f.type), f.unit, _width(header, _kind(f.type))))
+        if f.id in labels:
+            h = labels[f.id]
+            cols.append(Col(f"computed.{f.id}", h, "percent", "%", _width(h, "percent")))
+    for key, h in labels.items():
+        if key not in {c.key.removeprefix("computed.") for c in cols}:
+            cols.append(Col(f"computed.{key}", h, "percent", "%", _width(h, "percent")))
+    for t in spec.tables:
+        if t.fixed_rows is not None:
+            continue
+        text_col = next((c for c in t.columns if c.type == "text"), None)
+        if text_col is not None:
+            h = f"{t.label}"
+            cols.append(Col(f"{t.id}.names", h, "text", width=28))
+    cols += [
+        Col("_verdict", "审核结论", "text", width=11),
+        Col("_criteria", "未通过或待补充的条件", "text", width=36),
+        Col("_errors", "错误", "integer", width=6),
+        Col("_warnings", "警告", "integer", width=6),
+        Col("_file", "源文件", "text", width=36),
+        Col("_sha256", "SHA-256", "text", width=30),
+    ]
+    return cols
+
+
+def _short(label: str) -> str:
+    # the 推荐单位 label carries its long explanation in brackets; headers need the name
+    return label.split("(省")[0] if label.startswith("推荐单位") else label
+
+
+def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, Any]:
+    """One accepted submission as a flat record keyed like `columns()`."""
+    rec: dict[str, Any] = {}
+    for f in spec.fields:
+        value = sub.values.get(f.id)
+        if f.type == "group":
+            for item in f.items:
+                rec[f"{f.id}.{item.id}"] = (value or {}).get(item.id)
+        else:
+            rec[f.id] = value
+    for key, value in sub.computed.items():
+        if isinstance(value, Mapping):
+            rec[f"computed.{key}"] = value.get("computed")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            rec[f"computed.{key}"] = value
+    for t in spec.tables:
+        text_col = next((c for c in t.columns if c.type == "text"), None)
+        rows = sub.values.get(t.id) or []
+        if text_col is not None:
+            rec[f"{t.id}.names"] = "、".join(
+                str(r[text_col.id]) for r in rows if r.get(text_col.id)
+            )
+    unit_field = spec.summary.get("unit_field")
+    unit = reference.unit(str(rec.get(unit_field) or "")) if unit_field else None
+    rec["_region"] = unit.region if unit else None
+    rec["_unit_code"] = unit.code if unit else None
+    rec["_verdict"] = sub.verdict
+    rec["_criteria"] = "；".join(
+        f"{c['clause']} {c['title']}（{'不符合' if c['status'] == 'fail' else '待补充'}）"
+        for c in sub.criteria
+        if c["status"] != "pass"
+    )
+    rec["_errors"] = sub.errors
+    rec["_warnings"] = sub.warnings
+    rec["_file"] = Path(sub.file).name
+    rec["_path"] = sub.file
+    rec["_sha256"] = sub.sha256
+    rec["_submission_id"] = sub.submission_id
+    return rec
+
+
+def unit_order(reference: Reference) -> dict[str, int]:
+    return {u.name: i for i, u in enumerate(reference.units)}
+
+
+def sort_key(spec: FormSpec, order: Mapping[str, int]) -> Any:
+    s = spec.summary
+
+    def key(rec: Mapping[str, Any]) -> tuple[Any, ...]:
+        unit = str(rec.get(s.get("unit_field", ""), "") or "")
+        return (
+            order.get(unit, len(order)),
+            unit,
+            str(rec.get(s.get("city_field", ""), "") or ""),
+            str(rec.get(s.get("applicant_field", ""), "") or ""),
+            str(rec.get("_file", "")),
+        )
+
+    return key
+
+
+def iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def supersede(
+    subs: Iterable[Submission], spec: FormSpec, mtimes: Mapping[str, float]
+) -> tuple[list[Submission], list[tuple[Submission, Submission]]]:
+    """Keep the latest submission per applicant; return (current, [(superseded, by)]).
+
+    Latest by 填报日期, then by file time, then by name: several files from one applicant
+    are never merged silently.
+    """
+    s = spec.summary
+    groups: dict[Any, list[Submission]] = {}
+    for sub in subs:
+        if sub.submission_id:
+            key: Any = ("id", sub.submission_id)
+        else:
+            unit = str(sub.values.get(s.get("unit_field", ""), "") or "")
+            name = str(sub.values.get(s.get("applicant_field", ""), "") or "")
+            norm = unicodedata.normalize("NFKC", name).replace(" ", "")
+            # without a name nothing says two files are the same application
+            key = ("name", unit, norm) if norm else ("file", sub.file)
+        groups.setdefault(key, []).append(sub)
+    current: list[Submission] = []
+    replaced: list[tuple[Submission, Submission]] = []
+    date_field = s.get("date_field", "")
+
+    def when(sub: Submission) -> tuple[Any, ...]:
+        d = sub.values.get(date_field)
+        return (d if isinstance(d, dt.date) else dt.date.min, mtimes.get(sub.file, 0.0), sub.file)
+
+    for members in groups.values():
+        members.sort(key=when)
+        winner = members[-1]
+        current.append(winner)
+        replaced += [(m, winner) for m in members[:-1]]
+    return current, replaced

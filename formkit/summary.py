@@ -1,0 +1,816 @@
+"""Checked submissions -> the consolidated provincial summary workbook (xlsxwriter).
+
+Sheets: 汇总表 (one row per current application), 问题清单, 统计, 未受理文件, 已替代文件,
+图表, 说明; plus very hidden sheets with the same data in machine form, from which
+`formkit rollup` builds the national view. Applicant text is always written as text,
+never as a formula or link; the same inputs give a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from formkit import __version__
+from formkit.atomic import write_bytes_atomic
+from formkit.cells import col_letter
+from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
+from formkit.read.submission import Submission
+from formkit.records import Col, columns, iso, record, sort_key, supersede, unit_order
+from formkit.reference import Reference, load_reference
+from formkit.spec import FormSpec, load_spec
+
+SUMMARY_KIND = "provincial-summary"
+META_SHEET = "formkit"
+DATA_APPS, DATA_ISSUES, DATA_FILES = "formkit_apps", "formkit_issues", "formkit_files"
+FONT = "宋体"
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@dataclass
+class SummaryData:
+    """Everything a summary workbook shows, as plain records (also rebuilt by the roll-up)."""
+
+    year: int
+    unit: str | None
+    applications: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    # every input file: status 汇总 / 已替代 / 未受理, with its reason or replacement
+    files: list[dict[str, Any]] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # summaries a roll-up was built from
+    notes: list[tuple[str, str]] = field(default_factory=list)  # extra lines for 说明
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f["status"] == status)
+
+
+def collect(
+    results: Iterable[Submission],
+    *,
+    spec: FormSpec | None = None,
+    reference: Reference | None = None,
+    year: int | None = None,
+    unit: str | None = None,
+    inputs: Sequence[str] = (),
+) -> SummaryData:
+    """Checked submissions -> SummaryData: current applications, superseded and rejected files."""
+    spec = spec or load_spec()
+    reference = reference or load_reference()
+    results = list(results)
+    year = (
+        year
+        or next((r.form.year for r in results if r.form and r.form.year), None)
+        or spec.default_year
+    )
+    data = SummaryData(year=year, unit=unit, inputs=list(inputs))
+    accepted = [r for r in results if r.status == "accepted"]
+    mtimes = {r.file: _mtime(r.file) for r in accepted}
+    current, replaced = supersede(accepted, spec, mtimes)
+    applicant = spec.summary.get("applicant_field", "")
+    for r in results:
+        name = str(r.values.get(applicant) or "") if r.status == "accepted" else ""
+        for i in r.issues:
+            data.issues.append(
+                {
+                    "file": Path(r.file).name,
+                    "applicant": name,
+                    "sheet": i.sheet or "",
+                    "cell": i.cell or "",
+                    "severity": SEVERITY_ZH[i.severity],
+                    "code": i.code,
+                    "message": i.message,
+                }
+            )
+    by_winner = {id(old): new for old, new in replaced}
+    for r in results:
+        row = {"file": Path(r.file).name, "path": r.file, "sha256": r.sha256}
+        if r.status == "rejected":
+            reason = r.rejection.message if r.rejection else ""
+            code = r.rejection.code if r.rejection else ""
+            data.files.append({**row, "status": "未受理", "code": code, "detail": reason})
+        elif id(r) in by_winner:
+            winner = by_winner[id(r)]
+            data.files.append(
+                {
+                    **row,
+                    "status": "已替代",
+                    "code": "superseded",
+                    "detail": f"被 {Path(winner.file).name} 替代",
+                    "applicant": str(r.values.get(applicant) or ""),
+                    "fill_date": iso(r.values.get(spec.summary.get("date_field", ""))),
+                }
+            )
+        else:
+            data.files.append({**row, "status": "汇总", "code": "", "detail": ""})
+    records = [record(r, spec, reference) for r in current]
+    records.sort(key=sort_key(spec, unit_order(reference)))
+    for n, rec in enumerate(records, start=1):
+        rec["_no"] = n
+    data.applications = records
+    return data
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+# ---------------------------------------------------------------- writing
+
+
+class _Fmt:
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.cache: dict[tuple[Any, ...], Any] = {}
+
+    def __call__(self, **props: Any) -> Any:
+        key = tuple(sorted(props.items()))
+        if key not in self.cache:
+            self.cache[key] = self.wb.add_format(
+                {"font_name": FONT, "font_size": 10, "valign": "vcenter", **props}
+            )
+        return self.cache[key]
+
+    def header(self) -> Any:
+        return self(bold=True, text_wrap=True, align="center", border=1, bg_color="#D9E1F2")
+
+    def cell(self, col: Col) -> Any:
+        if col.kind in ("integer", "decimal", "percent"):
+            num = NUMBER_FORMATS.get(
+                col.unit or "", "#,##0" if col.kind == "integer" else "#,##0.00"
+            )
+            return self(border=1, num_format=num)
+        if col.kind == "date":
+            return self(border=1, num_format=DATE_FORMAT)
+        return self(border=1, text_wrap=col.width >= 28)
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, kind: str = "text") -> None:
+    """Write one value; text always as text (a leading = + - @ stays what was typed)."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, int | float) and kind != "text":
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, dt.date) and kind == "date":
+        stamp = (
+            value
+            if isinstance(value, dt.datetime)
+            else dt.datetime(value.year, value.month, value.day)
+        )
+        ws.write_datetime(row, col, stamp, fmt)
+    else:
+        ws.write_string(row, col, str(iso(value)), fmt)
+
+
+def _title(ws: Worksheet, text: str, width: int, fmt: _Fmt) -> None:
+    ws.merge_range(0, 0, 0, max(width - 1, 1), text, fmt(bold=True, font_size=14, align="left"))
+    ws.set_row(0, 26)
+
+
+def _landscape(ws: Worksheet, title: str, header_row: int, repeat_cols: int = 0) -> None:
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.repeat_rows(0, header_row)
+    if repeat_cols:
+        ws.repeat_columns(0, repeat_cols - 1)
+    ws.set_header(f"&C{title}", {"margin": 0.3})
+    ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.3})
+
+
+def _table(
+    ws: Worksheet,
+    fmt: _Fmt,
+    top: int,
+    cols: Sequence[Col],
+    rows: Sequence[Mapping[str, Any]],
+) -> int:
+    """A header row at `top` and the rows below; returns the last row index."""
+    for j, col in enumerate(cols):
+        ws.write_string(top, j, col.header, fmt.header())
+        ws.set_column(j, j, col.width)
+    ws.set_row(top, 42)
+    cell_fmts = [fmt.cell(c) for c in cols]
+    for i, rec in enumerate(rows, start=top + 1):
+        for j, col in enumerate(cols):
+            _put(ws, i, j, rec.get(col.key), cell_fmts[j], col.kind)
+    last = top + len(rows)
+    ws.autofilter(top, 0, max(last, top), len(cols) - 1)
+    ws.freeze_panes(top + 1, 0)
+    return last
+
+
+def build(
+    data: SummaryData,
+    *,
+    spec: FormSpec | None = None,
+    reference: Reference | None = None,
+    national: bool = False,
+) -> bytes:
+    """The summary (or, with national=True, the roll-up) workbook as bytes."""
+    spec = spec or load_spec()
+    reference = reference or load_reference()
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    title = _workbook_title(data, national)
+    wb.set_properties(
+        {
+            "title": title,
+            "author": "formkit",
+            "created": dt.datetime(data.year, 1, 1),
+            "comments": spec.id,
+        }
+    )
+    fmt = _Fmt(wb)
+    cols = columns(spec, compact=True)
+
+    ws = wb.add_worksheet("汇总表")
+    _title(ws, title, len(cols), fmt)
+    last = _table(ws, fmt, 1, cols, data.applications)
+    ws.freeze_panes(2, 5)
+    # wide by nature: printed across several pages, 序号 to 申请单位 repeated on each
+    _landscape(ws, title, 1, repeat_cols=5)
+    ws.set_print_scale(80)
+    _verdict_formats(ws, fmt, cols, last)
+
+    if national:
+        _unit_sheet(wb, fmt, data, spec, reference, title)
+        _targets(data, spec, reference)
+    _issue_sheet(wb, fmt, data, title)
+    _stats_sheet(wb, fmt, data, spec, reference, title)
+    _files_sheet(wb, fmt, data, "未受理文件", "未受理", title)
+    _files_sheet(wb, fmt, data, "已替代文件", "已替代", title)
+    _chart_sheet(wb, fmt, data, spec, reference)
+    _notes_sheet(wb, fmt, data, spec, reference, title, national)
+    _data_sheets(wb, data, columns(spec))
+    wb.close()
+    return buf.getvalue()
+
+
+def _workbook_title(data: SummaryData, national: bool) -> str:
+    who = "全国" if national else (data.unit or "")
+    return f"{who}{data.year}年科技兴贸出口创新基地申报汇总表"
+
+
+def _verdict_formats(ws: Worksheet, fmt: _Fmt, cols: Sequence[Col], last: int) -> None:
+    if last < 2:
+        return
+    keys = [c.key for c in cols]
+    red, yellow, green = (
+        fmt(bg_color="#FFC7CE", border=1),
+        fmt(bg_color="#FFEB9C", border=1),
+        fmt(bg_color="#C6EFCE", border=1),
+    )
+    v = keys.index("_verdict")
+    for text, f in (("不符合", red), ("待补充材料", yellow), ("符合", green)):
+        ws.conditional_format(
+            2, v, last, v, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": f}
+        )
+    for key, f in (("_errors", red), ("_warnings", yellow)):
+        j = keys.index(key)
+        ws.conditional_format(
+            2, j, last, j, {"type": "cell", "criteria": ">", "value": 0, "format": f}
+        )
+
+
+def _unit_sheet(
+    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
+) -> None:
+    """The ministry's view: one row per reporting unit with verdicts, quota and deadline."""
+    ws = wb.add_worksheet("各推荐单位")
+    cols = [
+        Col("name", "推荐单位", "text", width=20),
+        Col("region", "地区", "text", width=8),
+        Col("count", "申请数", "integer", width=8),
+        Col("recert", "重新认定", "integer", width=8),
+        Col("new", "新申报", "integer", width=8),
+        Col("v_符合", "符合", "integer", width=7),
+        Col("v_不符合", "不符合", "integer", width=7),
+        Col("v_待补充材料", "待补充材料", "integer", width=9),
+        Col("share_total", "高新技术产品出口额合计(亿美元)", "decimal", "亿美元", 16),
+        Col("share", "占全国比重(%)", "percent", "%", 12),
+        Col("quota", "推荐名额（六(三)）", "text", width=46),
+        Col("deadline", "报送时限（六(三)）", "text", width=40),
+    ]
+    _title(ws, f"{title}：各推荐单位", len(cols), fmt)
+    rows = unit_table(data.applications, spec, reference, data.year)
+    last = _table(ws, fmt, 1, cols, rows)
+    if last >= 2:
+        red = fmt(bg_color="#FFC7CE", border=1)
+        ws.conditional_format(
+            2,
+            10,
+            last,
+            11,
+            {"type": "text", "criteria": "begins with", "value": "超出", "format": red},
+        )
+    _landscape(ws, title, 1)
+    ws.fit_to_pages(1, 0)
+
+
+def targets(data: SummaryData, spec: FormSpec, reference: Reference) -> dict[str, Any]:
+    """Progress towards the programme's targets (通知一): 100 bases, ~70% of high-tech exports."""
+    share_key = spec.summary.get("national_share", "")
+    passing = [a for a in data.applications if a.get("_verdict") == "符合"]
+    national = reference.national.get(data.year - 1)
+    hitech = sum(
+        a.get(share_key) or 0 for a in passing if isinstance(a.get(share_key), int | float)
+    )
+    share = (
+        round(hitech / national.hitech_exports * 100, 2)
+        if national and national.hitech_exports
+        else None
+    )
+    return {
+        "bases": len(passing),
+        "target_bases": int(reference.notice.get("target_bases", 100)),
+        "hitech": round(hitech, 4),
+        "share": share,
+        "target_share": float(reference.notice.get("target_hitech_share", 0.7)) * 100,
+    }
+
+
+def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
+    t = targets(data, spec, reference)
+    share = f"{t['share']:g}%" if t["share"] is not None else "（缺全国数据）"
+    data.notes.append(
+        (
+            "工作目标进展（通知一）",
+            f"符合条件的基地 {t['bases']} 家，目标 {t['target_bases']} 家；"
+            f"其高新技术产品出口 {t['hitech']:g} 亿美元，占全国 {share}，"
+            f"目标 {t['target_share']:g}% 左右",
+        )
+    )
+
+
+def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str) -> None:
+    ws = wb.add_worksheet("问题清单")
+    cols = [
+        Col("file", "文件", "text", width=30),
+        Col("applicant", "申请单位", "text", width=24),
+        Col("sheet", "工作表", "text", width=20),
+        Col("cell", "单元格", "text", width=8),
+        Col("severity", "级别", "text", width=6),
+        Col("code", "代码", "text", width=20),
+        Col("message", "说明", "text", width=70),
+    ]
+    _title(ws, f"{title}：问题清单", len(cols), fmt)
+    last = _table(ws, fmt, 1, cols, data.issues)
+    if last >= 2:
+        ws.conditional_format(
+            2,
+            4,
+            last,
+            4,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": '"错误"',
+                "format": fmt(bg_color="#FFC7CE", border=1),
+            },
+        )
+        ws.conditional_format(
+            2,
+            4,
+            last,
+            4,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": '"警告"',
+                "format": fmt(bg_color="#FFEB9C", border=1),
+            },
+        )
+    _landscape(ws, title, 1)
+    ws.fit_to_pages(1, 0)
+
+
+def _group_rows(
+    apps: Sequence[Mapping[str, Any]],
+    key: str,
+    totals: Sequence[str],
+    order: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for a in apps:
+        groups[str(a.get(key) or "（未填）")].append(a)
+    names = [n for n in (order or []) if n in groups] + sorted(
+        n for n in groups if n not in (order or [])
+    )
+    rows = []
+    for name in names:
+        members = groups[name]
+        verdicts = Counter(m.get("_verdict") for m in members)
+        row: dict[str, Any] = {"name": name, "count": len(members)}
+        row.update({f"v_{v}": verdicts.get(v, 0) for v in ("符合", "不符合", "待补充材料")})
+        for t in totals:
+            row[t] = round(
+                sum(m.get(t) or 0 for m in members if isinstance(m.get(t), int | float)), 4
+            )
+        rows.append(row)
+    total: dict[str, Any] = {"name": "合计", "count": len(apps)}
+    for k in ("v_符合", "v_不符合", "v_待补充材料", *totals):
+        total[k] = round(sum(r[k] for r in rows), 4)
+    return [*rows, total]
+
+
+def _stats_sheet(
+    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
+) -> None:
+    ws = wb.add_worksheet("统计")
+    s = spec.summary
+    totals = list(s.get("totals", []))
+    total_cols = [Col(t, _label(spec, t), "decimal", spec.field(t).unit, 16) for t in totals]
+    base_cols = [
+        Col("count", "申请数", "integer", width=8),
+        Col("v_符合", "符合", "integer", width=7),
+        Col("v_不符合", "不符合", "integer", width=7),
+        Col("v_待补充材料", "待补充材料", "integer", width=9),
+        *total_cols,
+    ]
+    _title(ws, f"{title}：统计", 9, fmt)
+    row = 2
+    sections: list[tuple[str, str, Sequence[str] | None]] = [
+        ("地区", "_region", ["东部", "中部", "西部", "东北"])
+    ]
+    sections += [(_label(spec, k), k, list(spec.field(k).choices)) for k in s.get("group_by", [])]
+    sections.append(("审核结论", "_verdict", ["符合", "不符合", "待补充材料"]))
+    for heading, key, order in sections:
+        ws.write_string(row, 0, f"按{heading}", fmt(bold=True))
+        row += 1
+        cols = [Col("name", heading, "text", width=20), *base_cols]
+        last = _table_plain(ws, fmt, row, cols, _group_rows(data.applications, key, totals, order))
+        row = last + 2
+    # per reporting unit: totals, national share, the notice's quota and deadline (六(三))
+    ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报送时限）", fmt(bold=True))
+    row += 1
+    unit_rows = unit_table(data.applications, spec, reference, data.year)
+    share_key = s.get("national_share")
+    cols = [
+        Col("name", "推荐单位", "text", width=20),
+        Col("region", "地区", "text", width=8),
+        Col("count", "申请数", "integer", width=8),
+        Col("recert", "重新认定", "integer", width=8),
+        Col("new", "新申报", "integer", width=8),
+        Col(
+            "share_total",
+            f"{_label(spec, share_key)}合计" if share_key else "合计",
+            "decimal",
+            "亿美元",
+            16,
+        ),
+        Col("share", "占全国比重(%)", "percent", "%", 12),
+        Col("quota", "推荐名额", "text", width=46),
+        Col("deadline", "报送时限", "text", width=40),
+    ]
+    last = _table_plain(ws, fmt, row, cols, unit_rows)
+    if last > row:
+        ws.conditional_format(
+            row + 1,
+            7,
+            last,
+            8,
+            {
+                "type": "text",
+                "criteria": "begins with",
+                "value": "超出",
+                "format": fmt(bg_color="#FFC7CE", border=1),
+            },
+        )
+    ws.set_column(0, 0, 22)
+    _landscape(ws, title, 0)
+    ws.fit_to_pages(1, 0)
+
+
+def unit_table(
+    apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference, year: int
+) -> list[dict[str, Any]]:
+    """One row per reporting unit: counts, share of the national figure, quota and deadline."""
+    import importlib
+
+    s = spec.summary
+    unit_key, type_key, share_key = (
+        s.get("unit_field", ""),
+        s.get("type_field", ""),
+        s.get("national_share"),
+    )
+    rules = importlib.import_module(spec.rules) if spec.rules else None
+    month, day = (
+        int(x) for x in str(reference.notice.get("deadline_month_day", "04-30")).split("-")
+    )
+    deadline = dt.date(year, month, day)
+    national = reference.national.get(year - 1)
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for a in apps:
+        groups[str(a.get(unit_key) or "（未填）")].append(a)
+    order = unit_order(reference)
+    rows = []
+    for name in sorted(groups, key=lambda n: (order.get(n, len(order)), n)):
+        members = groups[name]
+        unit = reference.unit(name)
+        region = unit.region if unit else ""
+        total = sum(
+            m.get(share_key) or 0
+            for m in members
+            if share_key and isinstance(m.get(share_key), int | float)
+        )
+        row: dict[str, Any] = {
+            "name": name,
+            "region": region,
+            "count": len(members),
+            "recert": sum(1 for m in members if m.get(type_key) == "现有基地重新认定"),
+            "new": sum(1 for m in members if m.get(type_key) == "新申报"),
+            "share_total": round(total, 4),
+            "share": round(total / national.hitech_exports * 100, 2)
+            if national and national.hitech_exports
+            else None,
+        }
+        verdicts = Counter(m.get("_verdict") for m in members)
+        row.update({f"v_{v}": verdicts.get(v, 0) for v in ("符合", "不符合", "待补充材料")})
+        if rules is not None and hasattr(rules, "unit_checks"):
+            apps_plain = [
+                {
+                    "application_type": m.get(type_key),
+                    "fill_date": _date(m.get(s.get("date_field", ""))),
+                }
+                for m in members
+            ]
+            checks = rules.unit_checks(region, apps_plain, deadline)
+            for (_clause, _title, ok, detail), key in zip(
+                checks, ("quota", "deadline"), strict=False
+            ):
+                row[key] = ("符合：" if ok else "超出：") + detail
+        rows.append(row)
+    return rows
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _table_plain(
+    ws: Worksheet, fmt: _Fmt, top: int, cols: Sequence[Col], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    for j, col in enumerate(cols):
+        ws.write_string(top, j, col.header, fmt.header())
+        ws.set_column(j, j, max(col.width, 10))
+    ws.set_row(top, 30)
+    # plain cells: these columns are wide enough for their text on one line
+    fmts = [fmt.cell(c) if c.kind != "text" else fmt(border=1) for c in cols]
+    for i, rec in enumerate(rows, start=top + 1):
+        for j, col in enumerate(cols):
+            _put(ws, i, j, rec.get(col.key), fmts[j], col.kind)
+    return top + len(rows)
+
+
+def _files_sheet(
+    wb: Workbook, fmt: _Fmt, data: SummaryData, name: str, status: str, title: str
+) -> None:
+    ws = wb.add_worksheet(name)
+    cols = [
+        Col("file", "文件", "text", width=36),
+        Col("applicant", "申请单位", "text", width=24),
+        Col("fill_date", "填报日期", "text", width=12),
+        Col("code", "代码", "text", width=18),
+        Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
+        Col("sha256", "SHA-256", "text", width=30),
+    ]
+    _title(ws, f"{title}：{name}", len(cols), fmt)
+    _table(ws, fmt, 1, cols, [f for f in data.files if f["status"] == status])
+    _landscape(ws, title, 1)
+    ws.fit_to_pages(1, 0)
+
+
+def _chart_sheet(
+    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference
+) -> None:
+    ws = wb.add_worksheet("图表")
+    s = spec.summary
+    apps = data.applications
+    applicant = s.get("applicant_field", "")
+    value_key, growth_key, nat_key = (
+        s.get("threshold_field", ""),
+        s.get("growth", ""),
+        s.get("national_growth", ""),
+    )
+    headers = [
+        "申请单位",
+        _label(spec, value_key),
+        "地区门槛(亿美元)",
+        "近三年增幅(%)",
+        "全国同期增幅(%)",
+    ]
+    for j, h in enumerate(headers):
+        ws.write_string(0, j, h, fmt.header())
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 4, 14)
+    for i, a in enumerate(apps, start=1):
+        region = a.get("_region")
+        _put(ws, i, 0, a.get(applicant), fmt(border=1))
+        _put(ws, i, 1, a.get(value_key), fmt(border=1, num_format="0.00"), "decimal")
+        _put(
+            ws,
+            i,
+            2,
+            reference.thresholds.get(str(region)) if region else None,
+            fmt(border=1, num_format="0.00"),
+            "decimal",
+        )
+        _put(ws, i, 3, a.get(f"computed.{growth_key}"), fmt(border=1, num_format="0.00"), "percent")
+        _put(ws, i, 4, a.get(f"computed.{nat_key}"), fmt(border=1, num_format="0.00"), "percent")
+    n = len(apps)
+    if n == 0:
+        ws.write_string(2, 0, "没有可汇总的申请。")
+        return
+    cats = ["图表", 1, 0, n, 0]
+    first = wb.add_chart({"type": "column"})
+    first.add_series({"name": ["图表", 0, 1], "categories": cats, "values": ["图表", 1, 1, n, 1]})
+    line = wb.add_chart({"type": "line"})
+    line.add_series(
+        {
+            "name": ["图表", 0, 2],
+            "categories": cats,
+            "values": ["图表", 1, 2, n, 2],
+            "marker": {"type": "none"},
+        }
+    )
+    first.combine(line)
+    first.set_title({"name": "高新技术产品出口额与地区门槛（通知六(二)(2)）"})
+    first.set_y_axis({"name": "亿美元"})
+    first.set_legend({"position": "bottom"})
+    first.set_size({"width": 900, "height": 360})
+    ws.insert_chart(n + 3, 0, first)
+    second = wb.add_chart({"type": "column"})
+    second.add_series({"name": ["图表", 0, 3], "categories": cats, "values": ["图表", 1, 3, n, 3]})
+    line2 = wb.add_chart({"type": "line"})
+    line2.add_series(
+        {
+            "name": ["图表", 0, 4],
+            "categories": cats,
+            "values": ["图表", 1, 4, n, 4],
+            "marker": {"type": "none"},
+        }
+    )
+    second.combine(line2)
+    second.set_title({"name": "近三年高新技术产品出口增幅与全国（通知六(二)(3)）"})
+    second.set_y_axis({"name": "%"})
+    second.set_legend({"position": "bottom"})
+    second.set_size({"width": 900, "height": 360})
+    ws.insert_chart(n + 23, 0, second)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+def _notes_sheet(
+    wb: Workbook,
+    fmt: _Fmt,
+    data: SummaryData,
+    spec: FormSpec,
+    reference: Reference,
+    title: str,
+    national: bool,
+) -> None:
+    ws = wb.add_worksheet("说明")
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90)
+    bold, wrap = fmt(bold=True), fmt(text_wrap=True)
+    total = len(data.files)
+    lines: list[tuple[str, str]] = [
+        ("汇总表", title),
+        ("申报年度", f"{data.year} 年（数据年度 {data.year - 1} 年）"),
+        ("推荐单位", data.unit or ("全国" if national else "（未指定）")),
+        ("生成工具", f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}"),
+        (
+            "文件数",
+            f"输入 {total} 个 = 汇总 {data.count('汇总')} 个 + 已替代 {data.count('已替代')} 个"
+            f" + 未受理 {data.count('未受理')} 个",
+        ),
+        (
+            "审核结论",
+            "符合：全部条件满足且无错误；不符合：至少一项条件不满足；待补充材料：无不满足项，但有条件无法判断或有错误待更正。",
+        ),
+        (
+            "同一申请单位多次报送",
+            "以填报日期最晚者为准（相同时取文件时间较晚者），其余列入“已替代文件”。",
+        ),
+    ]
+    if national:
+        lines.append(("汇总来源", "；".join(data.sources) or "（无）"))
+    lines += data.notes
+    lines.append(
+        (
+            "地区门槛（通知六(二)(2)）",
+            "；".join(f"{k} {v:g} 亿美元" for k, v in reference.thresholds.items()),
+        )
+    )
+    for y, n in sorted(reference.national.items()):
+        lines.append(
+            (
+                f"全国 {y} 年（亿美元）",
+                f"出口 {n.total_exports:g}（{n.total_exports_source}）；"
+                f"高新技术产品出口 {n.hitech_exports:g}（{n.hitech_exports_source}）",
+            )
+        )
+    for y, r in sorted(reference.exchange_rates.items()):
+        lines.append((f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{r.source}），仅用于合理性提示"))
+    lines.append(("参考数据文件", "；".join(Path(p).name for p in reference.sources)))
+    lines.append(("输入", "；".join(data.inputs) or "（无）"))
+    ws.write_string(0, 0, title, fmt(bold=True, font_size=14))
+    for i, (k, v) in enumerate(lines, start=2):
+        ws.write_string(i, 0, k, bold)
+        ws.write_string(i, 1, v, wrap)
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+
+
+def _data_sheets(wb: Workbook, data: SummaryData, cols: Sequence[Col]) -> None:
+    """Very hidden sheets: the same data in machine form, for `formkit rollup`."""
+    meta = wb.add_worksheet(META_SHEET)
+    rows = [
+        ("formkit_summary_kind", SUMMARY_KIND),
+        ("formkit_version", __version__),
+        ("formkit_year", data.year),
+        ("formkit_unit", data.unit or ""),
+    ]
+    for i, (name, value) in enumerate(rows):
+        meta.write_string(i, 0, name)
+        _put(meta, i, 1, value, None, "integer")
+        wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
+    meta.very_hidden()
+    keys = sorted({k for a in data.applications for k in a} | {c.key for c in cols})
+    for name, rows_, fields in (
+        (DATA_APPS, data.applications, keys),
+        (
+            DATA_ISSUES,
+            data.issues,
+            ["file", "applicant", "sheet", "cell", "severity", "code", "message"],
+        ),
+        (
+            DATA_FILES,
+            data.files,
+            ["file", "path", "sha256", "status", "code", "detail", "applicant", "fill_date"],
+        ),
+    ):
+        ws = wb.add_worksheet(name)
+        for j, k in enumerate(fields):
+            ws.write_string(0, j, k)
+        for i, rec in enumerate(rows_, start=1):
+            for j, k in enumerate(fields):
+                v = rec.get(k)
+                if isinstance(v, bool):
+                    ws.write_boolean(i, j, v)
+                elif isinstance(v, int | float):
+                    ws.write_number(i, j, v)
+                elif v is not None:
+                    ws.write_string(i, j, str(iso(v)))
+        ws.very_hidden()
+
+
+def _label(spec: FormSpec, key: str | None) -> str:
+    if not key:
+        return ""
+    try:
+        return spec.field(key).label
+    except KeyError:
+        return key
+
+
+def write(path: str | Path, data: SummaryData, **options: Any) -> Path:
+    write_bytes_atomic(path, build(data, **options))
+    return Path(path)
+
+
+def column_letters(n: int) -> str:
+    return col_letter(n)

@@ -1,0 +1,228 @@
+"""The provincial summary and the national roll-up: every input accounted for, values exact."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from formkit.check import check_file
+from formkit.cli import app
+from formkit.records import columns
+from formkit.rollup import rollup
+from formkit.spec import load_spec
+from formkit.summary import build, collect, write
+from tests.conftest import ROOT
+from tests.forms import full_values, write_filled
+from tests.libreoffice import convert
+
+SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file())
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def results() -> list[Any]:
+    return [check_file(p) for p in SAMPLES]
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+
+
+def test_summary_values_equal_the_inputs(tmp_path: Path, results: list[Any]) -> None:
+    out = write(tmp_path / "汇总表.xlsx", collect(results, unit="江苏省"))
+    rows = _sheet_rows(out, "汇总表")
+    header, body = rows[0], rows[1:]
+    cols = columns(load_spec(), compact=True)
+    assert header == [c.header for c in cols]
+    assert len(body) == len(results)
+    by_file = {r.sha256: r for r in results}
+    keys = [c.key for c in cols]
+    for row in body:
+        sub = by_file[row[keys.index("_sha256")]]
+        assert row[keys.index("_file")] == Path(sub.file).name
+        for col, cell in zip(cols, row, strict=True):
+            if col.key in sub.values and not isinstance(sub.values[col.key], list | dict):
+                want = sub.values[col.key]
+                if isinstance(want, dt.date):
+                    assert cell == dt.datetime(want.year, want.month, want.day), col.key
+                elif want is None:
+                    assert cell is None, col.key
+                else:
+                    assert cell == want, (col.key, Path(sub.file).name)
+        assert row[keys.index("_verdict")] == sub.verdict
+        assert row[keys.index("_errors")] == sub.errors
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_confirms_the_values(soffice: str, tmp_path: Path, results: list[Any]) -> None:
+    out = write(tmp_path / "summary.xlsx", collect(results))
+    convert(out, "csv", tmp_path / "csv")
+    text = next((tmp_path / "csv").glob("*汇总表.csv")).read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    keys = [c.key for c in columns(load_spec(), compact=True)]
+    by_name = {r[keys.index("applicant_name")]: r for r in rows[2:]}
+    for sub in results:
+        row = by_name[sub.values["applicant_name"]]
+        assert row[keys.index("province")] == sub.values["province"]
+        # LibreOffice shows the number with the column's format: compare as numbers
+        assert float(row[keys.index("export_value")].replace(",", "")) == pytest.approx(
+            sub.values["export_value"]
+        )
+        assert row[keys.index("_verdict")] == sub.verdict
+    pdf = convert(out, "pdf", tmp_path / "pdf")
+    assert pdf.stat().st_size > 10_000
+
+
+def test_every_input_accounted_for_and_resubmissions_not_merged(tmp_path: Path) -> None:
+    first = write_filled(
+        tmp_path / "a-第一次.xlsx", {**full_values(), "fill_date": dt.date(2006, 4, 10)}
+    )
+    second = write_filled(
+        tmp_path / "a-第二次.xlsx",
+        {**full_values(), "fill_date": dt.date(2006, 4, 20), "employees": 1},
+    )
+    (tmp_path / "bad.xlsx").write_text("not a workbook", encoding="utf-8")
+    other = write_filled(tmp_path / "b.xlsx", {**full_values(), "applicant_name": "另一个单位"})
+    paths = [first, second, tmp_path / "bad.xlsx", other]
+    data = collect([check_file(p) for p in paths])
+    assert [f["status"] for f in data.files] == ["已替代", "汇总", "未受理", "汇总"]
+    assert data.count("汇总") + data.count("已替代") + data.count("未受理") == len(paths)
+    assert {a["_file"] for a in data.applications} == {"a-第二次.xlsx", "b.xlsx"}
+    out = write(tmp_path / "s.xlsx", data)
+    notes = {r[0]: r[1] for r in _sheet_rows(out, "说明") if r and r[0]}
+    assert "输入 4 个 = 汇总 2 个 + 已替代 1 个 + 未受理 1 个" in notes["文件数"]
+    rejected = _sheet_rows(out, "未受理文件")[1:]
+    assert [r[0] for r in rejected] == ["bad.xlsx"] and rejected[0][4]
+    superseded = _sheet_rows(out, "已替代文件")[1:]
+    assert superseded[0][0] == "a-第一次.xlsx" and "a-第二次.xlsx" in superseded[0][4]
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
+def test_applicant_text_is_never_a_formula(tmp_path: Path, prefix: str) -> None:
+    name = f'{prefix}HYPERLINK("http://example.com","点击")'
+    path = write_filled(
+        tmp_path / "x.xlsx", {**full_values(), "applicant_name": name, "city": f"{prefix}1+1"}
+    )
+    out = write(tmp_path / "s.xlsx", collect([check_file(path)]))
+    ws = openpyxl.load_workbook(out)["汇总表"]
+    keys = [c.key for c in columns(load_spec(), compact=True)]
+    cell = ws.cell(3, keys.index("applicant_name") + 1)
+    assert cell.value == name and cell.data_type == "s"
+    assert ws.cell(3, keys.index("city") + 1).data_type == "s"
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        sheets = b"".join(z.read(n) for n in names if n.startswith("xl/worksheets/sheet"))
+    assert b"<f>" not in sheets and b"<hyperlink" not in sheets
+    assert not [n for n in names if "externalLink" in n or "vbaProject" in n]
+
+
+def test_same_inputs_same_bytes(results: list[Any]) -> None:
+    assert build(collect(results, unit="江苏省")) == build(collect(results, unit="江苏省"))
+
+
+def test_write_is_atomic(
+    tmp_path: Path, results: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "s.xlsx"
+    target.write_bytes(b"old")
+    import formkit.summary as summary
+
+    def boom(*_: Any, **__: Any) -> bytes:
+        raise RuntimeError("crash while building")
+
+    monkeypatch.setattr(summary, "build", boom)
+    with pytest.raises(RuntimeError):
+        summary.write(target, collect(results))
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["s.xlsx"]
+
+
+def test_native_charts_and_stats(tmp_path: Path, results: list[Any]) -> None:
+    out = write(tmp_path / "s.xlsx", collect(results))
+    with zipfile.ZipFile(out) as z:
+        assert [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    stats = _sheet_rows(out, "统计")
+    flat = [c for r in stats for c in r if c is not None]
+    assert "按地区" in flat and "合计" in flat
+
+
+def test_quota_is_flagged(tmp_path: Path) -> None:
+    """六(三): a central unit may recommend at most one new base."""
+    paths = []
+    for i in range(2):
+        values = {
+            **full_values(),
+            "province": "湖北省",
+            "application_type": "新申报",
+            "existing_base_type": None,
+        }
+        values["applicant_name"] = f"湖北申请单位{i}"
+        paths.append(write_filled(tmp_path / f"{i}.xlsx", values))
+    out = write(tmp_path / "s.xlsx", collect([check_file(p) for p in paths]))
+    rows = _sheet_rows(out, "统计")
+    unit_row = next(r for r in rows if r and r[0] == "湖北省")
+    assert any(isinstance(c, str) and c.startswith("超出") for c in unit_row)
+
+
+def test_rollup_of_two_provinces_equals_summary_of_all(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for p in SAMPLES[:6]:
+        shutil.copy(p, a)
+    for p in SAMPLES[6:]:
+        shutil.copy(p, b)
+    for folder in (a, b):
+        assert (
+            runner.invoke(app, ["summary", str(folder), "-o", str(folder) + ".xlsx"]).exit_code == 0
+        )
+    assert (
+        runner.invoke(app, ["summary", str(a), str(b), "-o", str(tmp_path / "all.xlsx")]).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        app, ["rollup", str(a) + ".xlsx", str(b) + ".xlsx", "-o", str(tmp_path / "nat.xlsx")]
+    )
+    assert result.exit_code == 0, result.output
+    for sheet in ("汇总表", "问题清单"):
+        assert (
+            _sheet_rows(tmp_path / "nat.xlsx", sheet)[1:]
+            == _sheet_rows(tmp_path / "all.xlsx", sheet)[1:]
+        ), sheet
+    units = _sheet_rows(tmp_path / "nat.xlsx", "各推荐单位")
+    assert sum(r[2] for r in units[1:]) == len(SAMPLES)
+    notes = {r[0]: r[1] for r in _sheet_rows(tmp_path / "nat.xlsx", "说明") if r and r[0]}
+    assert "目标 100 家" in notes["工作目标进展（通知一）"]
+
+
+def test_rollup_rejects_other_workbooks(tmp_path: Path) -> None:
+    result = rollup([SAMPLES[0]])
+    assert result.rejected and result.rejected[0][0] == str(SAMPLES[0])
+    assert result.data.applications == []
+
+
+@pytest.mark.libreoffice
+def test_rollup_opens_in_libreoffice(soffice: str, tmp_path: Path, results: list[Any]) -> None:
+    province = write(tmp_path / "p.xlsx", collect(results, unit="江苏省"))
+    national = rollup([province])
+    out = write(tmp_path / "nat.xlsx", national.data, national=True)
+    assert convert(out, "pdf", tmp_path / "pdf").stat().st_size > 10_000
+
+
+def test_to_frame(results: list[Any]) -> None:
+    import formkit
+
+    frame = formkit.to_frame(results)
+    assert len(frame) == len(results)
+    assert frame.attrs["units"]["export_value"] == "亿美元"
+    assert list(frame["applicant_name"]) == [r.values["applicant_name"] for r in results]
+    assert "computed.hitech_export_growth_3y" in frame.columns
