@@ -408,7 +408,8 @@ class Ledger:
                 "SELECT sha256 FROM files WHERE match_key = ? ORDER BY seq", (key,)
             )
         ]
-        for older, newer in zip(shas, [*shas[1:], None], strict=True):
+        for i, older in enumerate(shas):
+            newer = shas[i + 1] if i + 1 < len(shas) else None
             self.db.execute("UPDATE files SET superseded_by = ? WHERE sha256 = ?", (newer, older))
 
     # ------------------------------------------------------------ ingest

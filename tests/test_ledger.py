@@ -1,0 +1,282 @@
+"""The collection ledger: ingest is idempotent, later files supersede earlier ones, history is
+kept, status answers "who still owes what", and a killed run leaves nothing half-recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from formkit.cli import app
+from formkit.distribute import LOCKED_FIELDS, RosterRow, read_roster
+from formkit.ledger import MIGRATIONS, SLEEP_ENV, Ledger, LedgerError
+from formkit.template import build_template
+from tests.conftest import ROOT
+from tests.forms import full_values, template_values
+
+runner = CliRunner()
+YEAR = 2006
+
+ROSTER = "\n".join(
+    [
+        "推荐单位,所在地级市,申请单位全称,联系人,联系电话,电子信箱",
+        "江苏,示例市,示例市高新技术产业开发区管理委员会,李华,025-83301234,lihua@example.gov.cn",
+        "浙江,杭州市,杭州高新技术产业开发区,王明,0571-88886666,wm@example.cn",
+        "广东,广州市,广州经济技术开发区,陈静,020-82221111,cj@example.cn",
+    ]
+)
+
+
+def _eligible(**changes: Any) -> dict[str, Any]:
+    return {
+        **full_values(),
+        "has_feature_industry": True,
+        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+        **changes,
+    }
+
+
+def _fill(path: Path, row: RosterRow | None, values: dict[str, Any]) -> Path:
+    """What an applicant sends back: the distributed copy with its inputs filled."""
+    if row is not None:
+        values = {**values, "province": row.province, "city": row.city}
+        values["applicant_name"] = row.applicant_name
+    data = build_template(
+        year=YEAR,
+        values=template_values(values),
+        locked_fields=LOCKED_FIELDS if row is not None else (),
+        submission_id=row.submission_id(YEAR) if row is not None else None,
+    )
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture()
+def round_(tmp_path: Path) -> dict[str, Any]:
+    """A roster of three and the files that come back: 江苏 fine, 浙江 wrong then fixed,
+    广东 never; plus a file from outside the roster and a Word file renamed .xlsx."""
+    roster_csv = tmp_path / "名单.csv"
+    roster_csv.write_bytes(ROSTER.encode("gbk"))
+    js, zj, gd = read_roster(roster_csv)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    files = {
+        "js": _fill(inbox / "江苏.xlsx", js, _eligible()),
+        # a data error the applicant must correct: an e-mail that is not one
+        "zj1": _fill(
+            inbox / "浙江.xlsx",
+            zj,
+            _eligible(contact_email="wm-at-example", fill_date=dt.date(2006, 4, 18)),
+        ),
+        "zj2": _fill(inbox / "浙江-修改后.xlsx", zj, _eligible(fill_date=dt.date(2006, 4, 25))),
+        "outside": _fill(
+            inbox / "山东.xlsx",
+            None,
+            _eligible(province="山东省", city="济南市", applicant_name="济南高新区"),
+        ),
+        "word": inbox / "申报书.xlsx",
+    }
+    files["word"].write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
+    return {"rows": (js, zj, gd), "files": files, "db": tmp_path / "formkit.db"}
+
+
+def _ledger(round_: dict[str, Any]) -> Ledger:
+    ledger = Ledger(round_["db"])
+    ledger.add_roster(round_["rows"], year=YEAR)
+    return ledger
+
+
+def test_two_batches_then_again_supersede_keep_history_and_report_status(
+    round_: dict[str, Any],
+) -> None:
+    f = round_["files"]
+    js, zj, gd = round_["rows"]
+    with _ledger(round_) as ledger:
+        first = ledger.ingest([f["js"], f["zj1"]])
+        assert (first.new, first.duplicate, first.superseded, first.unmatched) == (2, 0, 0, 0)
+        st = {r.entry.submission_id: r for r in ledger.status().rows}
+        assert st[js.submission_id(YEAR)].state == "符合"
+        assert st[zj.submission_id(YEAR)].state == "有错误"
+        assert "电子信箱" in (st[zj.submission_id(YEAR)].last.problem or "")  # type: ignore[union-attr]
+        assert st[gd.submission_id(YEAR)].state == "未收到"
+
+        second = ledger.ingest([f["zj2"], f["outside"], f["word"]])
+        assert (second.new, second.superseded, second.unmatched, second.rejected) == (3, 1, 2, 1)
+        word = next(o for o in second.files if o.path.endswith("申报书.xlsx")).record
+        assert word is not None and word.status == "rejected" and word.problem
+
+        again = ledger.ingest(list(f.values()))
+        assert (again.new, again.duplicate) == (0, 5)
+
+        history = ledger.history(zj.submission_id(YEAR))
+        assert [h.original_name for h in history] == ["浙江.xlsx", "浙江-修改后.xlsx"]
+        assert history[0].superseded_by == history[1].sha256
+        assert history[1].superseded_by is None
+        assert len(ledger.files()) == 5
+        assert {c.original_name for c in ledger.current()} == {
+            "江苏.xlsx",
+            "浙江-修改后.xlsx",
+            "山东.xlsx",
+            "申报书.xlsx",
+        }
+
+        report = ledger.status(deadline=dt.date(2006, 4, 30))
+        states = {r.entry.applicant_name: (r.state, r.files) for r in report.rows}
+        assert states == {
+            js.applicant_name: ("符合", 1),
+            zj.applicant_name: ("符合", 2),
+            gd.applicant_name: ("未收到", 0),
+        }
+        # received today, long after 2006: late; with a later deadline, on time
+        assert [r.late for r in report.rows if r.last] == [True, True]
+        assert not any(r.late for r in ledger.status(dt.date(2999, 1, 1)).rows)
+        assert {u.original_name for u in report.unmatched} == {"山东.xlsx", "申报书.xlsx"}
+        assert report.counts["未收到"] == 1 and report.counts["名单外"] == 2
+
+
+def test_within_one_batch_the_later_fill_date_wins(round_: dict[str, Any]) -> None:
+    f = round_["files"]
+    zj = round_["rows"][1]
+    with _ledger(round_) as ledger:
+        # given newest first; the 填报日期 decides, not the argument order
+        ledger.ingest([f["zj2"], f["zj1"]])
+        (current,) = [c for c in ledger.current() if c.roster_id == zj.submission_id(YEAR)]
+        assert current.original_name == "浙江-修改后.xlsx"
+
+
+def test_files_before_the_roster_are_linked_when_it_arrives(round_: dict[str, Any]) -> None:
+    f = round_["files"]
+    js = round_["rows"][0]
+    with Ledger(round_["db"]) as ledger:
+        assert ledger.ingest([f["js"]]).unmatched == 1
+        ledger.add_roster(round_["rows"], year=YEAR)
+        (row,) = [r for r in ledger.status().rows if r.last is not None]
+        assert row.entry.submission_id == js.submission_id(YEAR) and row.state == "符合"
+        assert not ledger.status().unmatched
+
+
+def test_schema_is_migrated_once_and_a_newer_ledger_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    with Ledger(db) as ledger:
+        assert ledger.schema_version == len(MIGRATIONS)
+    with Ledger(db) as ledger:  # reopening applies nothing twice
+        assert ledger.schema_version == len(MIGRATIONS)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(LedgerError, match="更新版本"):
+        Ledger(db)
+
+
+def _files_table(db: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(files)") if r[1] != "received_at"]
+        return conn.execute(f"SELECT {', '.join(cols)} FROM files ORDER BY seq").fetchall()
+
+
+def _ingest_cmd(db: Path, inbox: Path) -> list[str]:
+    return [sys.executable, "-m", "formkit", "ingest", str(inbox), "--db", str(db), "-j", "2"]
+
+
+def _count(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+    except sqlite3.OperationalError:  # not created or not migrated yet
+        return 0
+
+
+@pytest.mark.slow
+def test_ingest_killed_after_the_first_file_then_rerun_equals_an_uninterrupted_run(
+    round_: dict[str, Any], tmp_path: Path
+) -> None:
+    inbox = round_["files"]["js"].parent
+    whole, killed = tmp_path / "whole.db", tmp_path / "killed.db"
+    for db in (whole, killed):
+        with Ledger(db) as ledger:
+            ledger.add_roster(round_["rows"], year=YEAR)
+
+    done = subprocess.run(_ingest_cmd(whole, inbox), cwd=ROOT, capture_output=True, check=False)
+    assert done.returncode == 1, done.stderr.decode()  # 1: some files have errors
+    assert _count(whole) == 5
+
+    # ingest sleeps after each commit (test hook), so the kill lands between two files
+    env = {**os.environ, SLEEP_ENV: "30"}
+    child = subprocess.Popen(
+        _ingest_cmd(killed, inbox),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: the kill reaches any worker it started
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _count(killed) < 1:
+            assert child.poll() is None, "ingest ended before it was killed"
+            assert time.monotonic() < deadline, "ingest committed nothing within 60 s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert _count(killed) == 1
+
+    rerun = subprocess.run(_ingest_cmd(killed, inbox), cwd=ROOT, capture_output=True, check=False)
+    assert rerun.returncode == 1, rerun.stderr.decode()
+    assert _files_table(killed) == _files_table(whole)
+    assert "已登记过 1 个" in rerun.stdout.decode()
+
+
+def test_cli_ingest_and_status_workbook(round_: dict[str, Any], tmp_path: Path) -> None:
+    f = round_["files"]
+    db = str(round_["db"])
+    _ledger(round_).close()
+    result = runner.invoke(app, ["ingest", str(f["js"]), "--db", db, "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "新收到 1 个" in result.output
+    result = runner.invoke(app, ["ingest", str(f["js"]), str(f["word"]), "--db", db, "-j", "1"])
+    assert result.exit_code == 1  # the Word file is not accepted
+    assert "已登记过 1 个" in result.output and "名单外" in result.output
+
+    out = tmp_path / "报送情况.xlsx"
+    result = runner.invoke(app, ["status", "--db", db, "--deadline", "2006-04-30", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "未收到 2" in result.output and "名单外 1" in result.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["催报名单", "全部", "名单外"]
+    chase = wb["催报名单"]
+    assert chase.freeze_panes == "A3" and chase.auto_filter.ref
+    assert chase.page_setup.orientation == "landscape" and chase.page_setup.paperSize == 9
+    header = [c.value for c in chase[2]]
+    assert header[:8] == [
+        "序号",
+        "推荐单位",
+        "所在地级市",
+        "申请单位全称",
+        "联系人",
+        "联系电话",
+        "电子信箱",
+        "报送情况",
+    ]
+    listed = {(r[3], r[7], r[5]) for r in chase.iter_rows(min_row=3, values_only=True)}
+    assert listed == {
+        ("杭州高新技术产业开发区", "未收到", "0571-88886666"),
+        ("广州经济技术开发区", "未收到", "020-82221111"),
+    }
+    assert [r[1] for r in wb["名单外"].iter_rows(min_row=3, values_only=True)] == ["申报书.xlsx"]
+
+    bad = runner.invoke(app, ["status", "--db", db, "--deadline", "4月30日"])
+    assert bad.exit_code == 2
+    missing = runner.invoke(app, ["status", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2
