@@ -304,3 +304,20 @@ def _docx() -> bytes:
 def test_read_many_equals_read(filled: Path) -> None:
     [pooled] = list(read_many([filled]))
     assert pooled.to_json() == read(filled).to_json()
+
+
+def test_xls_blank_growth_is_not_zero(tmp_path: Path) -> None:
+    """A LibreOffice .xls stores the growth formula's "" as 0: with no history it reads as empty."""
+    from formkit.read.book import RawCell
+    from formkit.template import build_template
+
+    path = tmp_path / "blank.xlsx"
+    path.write_bytes(build_template())
+    book = load_xlsx(path)
+    hist = book.sheet("续表二 出口情况与评估条件")
+    assert hist is not None
+    for r in (5, 6):
+        for c in (4, 5):
+            hist.cells[(r, c)] = RawCell(0.0)  # what xlrd gives for that .xls
+    sub = _extract(book)
+    assert [row["export_growth"] for row in sub.values["history"]] == [None, None, None]

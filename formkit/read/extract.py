@@ -270,11 +270,17 @@ def _computed_column(
             Cell(block.rows[i], block.cols[col.id]) if block and i < len(block.rows) else None
         )
         sheet = block.sheet if block else ""
+        # LibreOffice's .xls export stores a formula's "" result as 0 and .xls keeps no
+        # formula text: a 0 where the sources are incomplete is that, not a growth of 0%
+        blank_as_zero = (
+            raw is not None and raw.formula is None and raw.value == 0 and computed is None
+        )
         if (
             raw is not None
             and raw.cached
             and isinstance(raw.value, int | float)
             and not isinstance(raw.value, bool)
+            and not blank_as_zero
         ):
             record[col.id] = raw.value
             how = "formula-cached" if raw.formula is not None else "number"
