@@ -213,11 +213,15 @@ def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "z
 @app.command()
 def summary(
     paths: Annotated[
-        list[Path], typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False)
-    ],
+        list[Path] | None,
+        typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False),
+    ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="汇总表文件。")] = Path(
         "汇总表.xlsx"
     ),
+    db: Annotated[
+        Path | None, typer.Option("--db", help="改为汇总报送台账（formkit ingest）中的全部文件。")
+    ] = None,
     unit: Annotated[
         str | None, typer.Option("--unit", help="推荐单位，如 江苏省（写入标题和标识）。")
     ] = None,
@@ -240,13 +244,21 @@ def summary(
     from formkit.reference import ReferenceError, load_reference
     from formkit.summary import collect, write
 
-    missing = [p for p in paths if not p.exists()]
+    paths = paths or []
+    if db is None and not paths:
+        raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
+    missing = [p for p in paths if not p.exists()] + (
+        [db] if db is not None and not db.exists() else []
+    )
     if missing:
         raise _fail("找不到：" + "、".join(str(p) for p in missing))
     try:
         ref = load_reference(reference)
     except ReferenceError as exc:
         raise _fail(str(exc)) from None
+    if db is not None:
+        _summary_from_ledger(db, output, ref, unit, year, json_out)
+        return
     if unit is not None and ref.unit(unit) is None:
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
     unit_name = ref.unit(unit).name if unit else None  # type: ignore[union-attr]
@@ -273,6 +285,41 @@ def summary(
         _write_json(json_out, results, ref)
     out.print(
         f"已生成汇总表：[bold]{output}[/]（汇总 {data.count('汇总')} 份，"
+        f"已替代 {data.count('已替代')} 份，未受理 {data.count('未受理')} 份）"
+    )
+
+
+def _summary_from_ledger(
+    db: Path, output: Path, ref: Any, unit: str | None, year: int | None, json_out: Path | None
+) -> None:
+    from formkit.ledger import Ledger
+    from formkit.read.submission import from_json
+    from formkit.spec import load_spec
+    from formkit.summary import collect, write
+
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    with Ledger(db, reference=ref) as ledger:
+        records = ledger.files()
+    results = [from_json(r.submission, dates) for r in records]
+    superseded = {r.sha256: r.superseded_by for r in records if r.superseded_by}
+    unit_name = ref.unit(unit).name if unit and ref.unit(unit) else unit
+    data = collect(
+        results,
+        reference=ref,
+        year=year,
+        unit=unit_name,
+        inputs=[str(db)],
+        superseded_by=superseded,
+    )
+    _print_results(results, details=False)
+    try:
+        write(output, data, reference=ref)
+    except OSError as exc:
+        raise _fail(f"无法写出 {output}：{exc}") from None
+    if json_out is not None:
+        _write_json(json_out, results, ref)
+    out.print(
+        f"已按台账 {db} 生成汇总表：[bold]{output}[/]（汇总 {data.count('汇总')} 份，"
         f"已替代 {data.count('已替代')} 份，未受理 {data.count('未受理')} 份）"
     )
 

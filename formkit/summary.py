@@ -63,8 +63,13 @@ def collect(
     year: int | None = None,
     unit: str | None = None,
     inputs: Sequence[str] = (),
+    superseded_by: Mapping[str, str] | None = None,
 ) -> SummaryData:
-    """Checked submissions -> SummaryData: current applications, superseded and rejected files."""
+    """Checked submissions -> SummaryData: current applications, superseded and rejected files.
+
+    `superseded_by` (sha256 -> sha256 of the file that replaced it) takes the ledger's
+    decisions instead of working them out from 填报日期 and file times.
+    """
     spec = spec or load_spec()
     reference = reference or load_reference()
     results = list(results)
@@ -75,8 +80,17 @@ def collect(
     )
     data = SummaryData(year=year, unit=unit, inputs=list(inputs))
     accepted = [r for r in results if r.status == "accepted"]
-    mtimes = {r.file: _mtime(r.file) for r in accepted}
-    current, replaced = supersede(accepted, spec, mtimes)
+    if superseded_by is None:
+        mtimes = {r.file: _mtime(r.file) for r in accepted}
+        current, replaced = supersede(accepted, spec, mtimes)
+    else:
+        by_sha = {r.sha256: r for r in results}
+        current = [r for r in accepted if r.sha256 not in superseded_by]
+        replaced = [
+            (r, by_sha[superseded_by[r.sha256]])
+            for r in accepted
+            if r.sha256 in superseded_by and superseded_by[r.sha256] in by_sha
+        ]
     applicant = spec.summary.get("applicant_field", "")
     for r in results:
         name = str(r.values.get(applicant) or "") if r.status == "accepted" else ""

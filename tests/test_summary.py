@@ -226,3 +226,22 @@ def test_to_frame(results: list[Any]) -> None:
     assert frame.attrs["units"]["export_value"] == "亿美元"
     assert list(frame["applicant_name"]) == [r.values["applicant_name"] for r in results]
     assert "computed.hitech_export_growth_3y" in frame.columns
+
+
+def test_summary_from_the_ledger_equals_summary_of_the_files(tmp_path: Path) -> None:
+    """formkit summary --db: the ledger's files give the same 汇总表 as the files themselves."""
+    db = tmp_path / "formkit.db"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for p in SAMPLES[:4]:
+        shutil.copy(p, inbox)
+    assert runner.invoke(app, ["ingest", str(inbox), "--db", str(db)]).exit_code in (0, 1)
+    result = runner.invoke(app, ["summary", "--db", str(db), "-o", str(tmp_path / "db.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (
+        runner.invoke(app, ["summary", str(inbox), "-o", str(tmp_path / "files.xlsx")]).exit_code
+        == 0
+    )
+    db_rows = _sheet_rows(tmp_path / "db.xlsx", "汇总表")[1:]
+    file_rows = _sheet_rows(tmp_path / "files.xlsx", "汇总表")[1:]
+    assert db_rows == file_rows and len(db_rows) == 4

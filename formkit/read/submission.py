@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -91,6 +92,53 @@ class Submission:
             "criteria": list(self.criteria),
             "computed": _json(self.computed),
         }
+
+
+def from_json(
+    doc: dict[str, Any], date_fields: set[str] | frozenset[str] = frozenset()
+) -> Submission:
+    """A Submission back from its `to_json()` form (e.g. stored in the ledger).
+
+    `date_fields` are the field ids whose ISO text becomes a date again. Provenance comes
+    back as sheet and cell only (the raw value is not stored in the JSON).
+    """
+    values = dict(doc.get("values") or {})
+    for key in date_fields:
+        if isinstance(values.get(key), str):
+            with contextlib.suppress(ValueError):
+                values[key] = dt.date.fromisoformat(values[key][:10])
+    form = doc.get("form")
+    sources = {}
+    for key, ref in (doc.get("provenance") or {}).items():
+        sheet, _, cell = str(ref).rpartition("!")
+        sources[key] = Source(sheet, cell, None, "stored", (doc.get("located") or {}).get(key, ""))
+    return Submission(
+        file=doc["file"],
+        sha256=doc["sha256"],
+        status=doc["status"],
+        format=doc.get("format"),
+        form=FormInfo(form.get("id"), form.get("version"), form.get("year")) if form else None,
+        submission_id=doc.get("submission_id"),
+        values=values,
+        sources=sources,
+        located=dict(doc.get("located") or {}),
+        issues=[
+            Issue(
+                code=i["code"],
+                severity=i["severity"],
+                message=i["message"],
+                field=i.get("field"),
+                sheet=i.get("sheet"),
+                cell=i.get("cell"),
+                value=i.get("value"),
+                clause=i.get("clause"),
+            )
+            for i in doc.get("issues") or []
+        ],
+        verdict=doc.get("verdict"),
+        criteria=list(doc.get("criteria") or []),
+        computed=dict(doc.get("computed") or {}),
+    )
 
 
 def _json(value: Any) -> Any:
