@@ -176,13 +176,6 @@ _E: list[Entry] = [
         "请在 Excel/WPS 中打开、保存后重新提交，或直接填写数值。",
     ),
     Entry(
-        "formula_computed",
-        "info",
-        "公式结果已重新计算",
-        "{where}：公式没有保存计算结果，已按模板规则由数据计算为 {value}。",
-        "无需处理。",
-    ),
-    Entry(
         "cell_error",
         "error",
         "单元格有错误值",

@@ -70,8 +70,8 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
             cols.append(Col("_region", "地区", "text", width=8))
             continue
         f = spec.field(fid)
-        wide = 26.0 if fid == s.get("applicant_field") else _width(_short(f.label), "text") + 4
-        cols.append(Col(fid, _short(f.label), _kind(f.type), f.unit, wide))
+        wide = 26.0 if fid == s.get("applicant_field") else _width(f.header, "text") + 4
+        cols.append(Col(fid, f.header, _kind(f.type), f.unit, wide))
         shown.add(fid)
     for f in spec.fields:
         if f.id in shown:
@@ -85,7 +85,7 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
                     Col(f"{f.id}.{item.id}", header, _kind(item.type), width=_width(header, "bool"))
                 )
             continue
-        header = _short(f.label)
+        header = f.header
         cols.append(Col(f.id, header, _kind(f.type), f.unit, _width(header, _kind(f.type))))
         if f.id in labels:
             h = labels[f.id]
@@ -93,6 +93,12 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
     for key, h in labels.items():
         if key not in {c.key.removeprefix("computed.") for c in cols}:
             cols.append(Col(f"computed.{key}", h, "percent", "%", _width(h, "percent")))
+    headers = [c.header for c in cols]
+    if len(set(headers)) != len(headers):
+        dup = sorted({h for h in headers if headers.count(h) > 1})
+        raise ValueError(
+            f"summary column headers must be unique: {dup} (set column_label in the spec)"
+        )
     for t in spec.tables:
         if t.fixed_rows is not None:
             continue
@@ -109,11 +115,6 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
         Col("_sha256", "SHA-256", "text", width=30),
     ]
     return cols
-
-
-def _short(label: str) -> str:
-    # the 推荐单位 label carries its long explanation in brackets; headers need the name
-    return label.split("(省")[0] if label.startswith("推荐单位") else label
 
 
 def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, Any]:

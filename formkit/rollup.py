@@ -1,8 +1,9 @@
 """Provincial summaries -> the ministry's national roll-up.
 
 Reads only workbooks formkit wrote as provincial summaries (recognised by their metadata
-sheet), from their very hidden data sheets, and rebuilds the same records the summary was
-made from: the national 汇总表 equals a summary of all the provinces' files at once.
+sheet). Their table sheets are read back by the same column definitions that wrote them,
+giving the records the summary was made from: the national 汇总表 equals a summary of all
+the provinces' files at once.
 """
 
 from __future__ import annotations
@@ -16,10 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from formkit.read.book import Book, Bounds
-from formkit.records import sort_key, unit_order
+from formkit.records import Col, columns, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
-from formkit.summary import DATA_APPS, DATA_FILES, DATA_ISSUES, SUMMARY_KIND, SummaryData
+from formkit.summary import (
+    APPS_SHEET,
+    HEADER_ROW,
+    ISSUE_COLS,
+    ISSUES_SHEET,
+    REJECTED_SHEET,
+    SUMMARY_KIND,
+    SUPERSEDED_SHEET,
+    SummaryData,
+    file_cols,
+)
 
 # summaries hold every application of a province: far more rows than a form
 SUMMARY_BOUNDS = Bounds(max_row=1_000_000, max_col=400)
@@ -57,9 +68,24 @@ def read_summary(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SummaryD
         )
     year = int(meta.get("formkit_year") or 0)
     data = SummaryData(year=year, unit=str(meta.get("formkit_unit") or "") or None)
-    data.applications = _rows(book, DATA_APPS)
-    data.issues = _rows(book, DATA_ISSUES)
-    data.files = _rows(book, DATA_FILES)
+    data.applications = _rows(book, APPS_SHEET, columns(load_spec(), compact=True))
+    data.issues = _rows(book, ISSUES_SHEET, ISSUE_COLS)
+    rejected = _rows(book, REJECTED_SHEET, file_cols("未受理"))
+    superseded = _rows(book, SUPERSEDED_SHEET, file_cols("已替代"))
+    data.files = (
+        [{**f, "status": "未受理"} for f in rejected]
+        + [{**f, "status": "已替代"} for f in superseded]
+        + [
+            {
+                "file": a.get("_file"),
+                "sha256": a.get("_sha256"),
+                "status": "汇总",
+                "code": "",
+                "detail": "",
+            }
+            for a in data.applications
+        ]
+    )
     return meta, data
 
 
@@ -73,17 +99,28 @@ def _meta(book: Book) -> dict[str, Any]:
     return out
 
 
-def _rows(book: Book, sheet_name: str) -> list[dict[str, Any]]:
+def _rows(book: Book, sheet_name: str, cols: list[Col]) -> list[dict[str, Any]]:
+    """A table sheet back as records, its headers mapped to keys by the writer's columns."""
     sheet = book.sheet(sheet_name)
     if sheet is None:
-        raise NotASummary(f"汇总表缺少数据表“{sheet_name}”，可能被修改过，请重新生成")
-    header: dict[int, str] = {}
+        raise NotASummary(f"汇总表缺少工作表“{sheet_name}”，可能被修改过，请重新生成")
+    by_header = {c.header: c for c in cols}
+    header: dict[int, Col] = {}
     rows: dict[int, dict[str, Any]] = {}
     for (r, c), cell in sorted(sheet.cells.items()):
-        if r == 1:
-            header[c] = str(cell.value)
-        elif c in header:
-            rows.setdefault(r, {})[header[c]] = cell.value
+        if r == HEADER_ROW and isinstance(cell.value, str) and cell.value in by_header:
+            header[c] = by_header[cell.value]
+        elif r > HEADER_ROW and c in header:
+            col = header[c]
+            value: Any = cell.value
+            if col.kind == "date" and isinstance(value, dt.datetime):
+                value = value.date()
+            rows.setdefault(r, {})[col.key] = value
+    missing = [c.header for c in cols if c not in header.values()]
+    if missing:
+        raise NotASummary(
+            f"工作表“{sheet_name}”缺少列：{'、'.join(missing[:5])}，可能被修改过，请重新生成"
+        )
     return [rows[r] for r in sorted(rows)]
 
 

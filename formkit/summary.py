@@ -32,7 +32,32 @@ from formkit.spec import FormSpec, load_spec
 
 SUMMARY_KIND = "provincial-summary"
 META_SHEET = "formkit"
-DATA_APPS, DATA_ISSUES, DATA_FILES = "formkit_apps", "formkit_issues", "formkit_files"
+APPS_SHEET, ISSUES_SHEET = "汇总表", "问题清单"
+REJECTED_SHEET, SUPERSEDED_SHEET = "未受理文件", "已替代文件"
+# the header row of every table sheet (row 1 is the title); the roll-up reads them back
+HEADER_ROW = 2
+ISSUE_COLS = [
+    Col("file", "文件", "text", width=30),
+    Col("applicant", "申请单位", "text", width=24),
+    Col("sheet", "工作表", "text", width=20),
+    Col("cell", "单元格", "text", width=8),
+    Col("severity", "级别", "text", width=6),
+    Col("code", "代码", "text", width=20),
+    Col("message", "说明", "text", width=70),
+]
+
+
+def file_cols(status: str) -> list[Col]:
+    return [
+        Col("file", "文件", "text", width=36),
+        Col("applicant", "申请单位", "text", width=24),
+        Col("fill_date", "填报日期", "text", width=12),
+        Col("code", "代码", "text", width=18),
+        Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
+        Col("sha256", "SHA-256", "text", width=30),
+    ]
+
+
 FONT = "宋体"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -261,7 +286,7 @@ def build(
     fmt = _Fmt(wb)
     cols = columns(spec, compact=True)
 
-    ws = wb.add_worksheet("汇总表")
+    ws = wb.add_worksheet(APPS_SHEET)
     _title(ws, title, len(cols), fmt)
     last = _table(ws, fmt, 1, cols, data.applications)
     ws.freeze_panes(2, 5)
@@ -275,11 +300,11 @@ def build(
         _targets(data, spec, reference)
     _issue_sheet(wb, fmt, data, title)
     _stats_sheet(wb, fmt, data, spec, reference, title)
-    _files_sheet(wb, fmt, data, "未受理文件", "未受理", title)
-    _files_sheet(wb, fmt, data, "已替代文件", "已替代", title)
+    _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title)
+    _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title)
     _chart_sheet(wb, fmt, data, spec, reference)
     _notes_sheet(wb, fmt, data, spec, reference, title, national)
-    _data_sheets(wb, data, columns(spec))
+    _meta_sheet(wb, data)
     wb.close()
     return buf.getvalue()
 
@@ -381,16 +406,8 @@ def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
 
 
 def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str) -> None:
-    ws = wb.add_worksheet("问题清单")
-    cols = [
-        Col("file", "文件", "text", width=30),
-        Col("applicant", "申请单位", "text", width=24),
-        Col("sheet", "工作表", "text", width=20),
-        Col("cell", "单元格", "text", width=8),
-        Col("severity", "级别", "text", width=6),
-        Col("code", "代码", "text", width=20),
-        Col("message", "说明", "text", width=70),
-    ]
+    ws = wb.add_worksheet(ISSUES_SHEET)
+    cols = ISSUE_COLS
     _title(ws, f"{title}：问题清单", len(cols), fmt)
     last = _table(ws, fmt, 1, cols, data.issues)
     if last >= 2:
@@ -611,14 +628,7 @@ def _files_sheet(
     wb: Workbook, fmt: _Fmt, data: SummaryData, name: str, status: str, title: str
 ) -> None:
     ws = wb.add_worksheet(name)
-    cols = [
-        Col("file", "文件", "text", width=36),
-        Col("applicant", "申请单位", "text", width=24),
-        Col("fill_date", "填报日期", "text", width=12),
-        Col("code", "代码", "text", width=18),
-        Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
-        Col("sha256", "SHA-256", "text", width=30),
-    ]
+    cols = file_cols(status)
     _title(ws, f"{title}：{name}", len(cols), fmt)
     _table(ws, fmt, 1, cols, [f for f in data.files if f["status"] == status])
     _landscape(ws, title, 1)
@@ -769,8 +779,8 @@ def _notes_sheet(
     ws.fit_to_pages(1, 0)
 
 
-def _data_sheets(wb: Workbook, data: SummaryData, cols: Sequence[Col]) -> None:
-    """Very hidden sheets: the same data in machine form, for `formkit rollup`."""
+def _meta_sheet(wb: Workbook, data: SummaryData) -> None:
+    """Very hidden: what this workbook is, so `formkit rollup` can recognise it."""
     meta = wb.add_worksheet(META_SHEET)
     rows = [
         ("formkit_summary_kind", SUMMARY_KIND),
@@ -783,33 +793,6 @@ def _data_sheets(wb: Workbook, data: SummaryData, cols: Sequence[Col]) -> None:
         _put(meta, i, 1, value, None, "integer")
         wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
     meta.very_hidden()
-    keys = sorted({k for a in data.applications for k in a} | {c.key for c in cols})
-    for name, rows_, fields in (
-        (DATA_APPS, data.applications, keys),
-        (
-            DATA_ISSUES,
-            data.issues,
-            ["file", "applicant", "sheet", "cell", "severity", "code", "message"],
-        ),
-        (
-            DATA_FILES,
-            data.files,
-            ["file", "path", "sha256", "status", "code", "detail", "applicant", "fill_date"],
-        ),
-    ):
-        ws = wb.add_worksheet(name)
-        for j, k in enumerate(fields):
-            ws.write_string(0, j, k)
-        for i, rec in enumerate(rows_, start=1):
-            for j, k in enumerate(fields):
-                v = rec.get(k)
-                if isinstance(v, bool):
-                    ws.write_boolean(i, j, v)
-                elif isinstance(v, int | float):
-                    ws.write_number(i, j, v)
-                elif v is not None:
-                    ws.write_string(i, j, str(iso(v)))
-        ws.very_hidden()
 
 
 def _label(spec: FormSpec, key: str | None) -> str:

@@ -290,19 +290,10 @@ def _computed_column(
             continue
         record[col.id] = computed
         if cell_ref is not None:
-            reader.sub.sources[key] = Source(sheet, cell_ref.a1, None, "computed", "name")
-            if raw is not None and raw.formula is not None and computed is not None:
-                reader.issue(
-                    make_issue(
-                        "formula_computed",
-                        field=t.id,
-                        sheet=sheet,
-                        cell=cell_ref.a1,
-                        label=col.label,
-                        value=computed,
-                        severity="info",
-                    )
-                )
+            # the provenance says it was computed (how="computed", raw = the formula);
+            # no issue: nothing for the submitter to do
+            formula = f"={raw.formula}" if raw is not None and raw.formula is not None else None
+            reader.sub.sources[key] = Source(sheet, cell_ref.a1, formula, "computed", "name")
 
 
 def _compare_copies(reader: _Reader, f: Field, located: Located, original: Any) -> None:

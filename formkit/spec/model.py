@@ -90,6 +90,12 @@ class Field:
     wrap: bool = False
     dropdown: Literal["range", "inline"] = "range"
     items: tuple[Field, ...] = ()
+    # column header in summaries, where the verbatim label is long or not unique
+    column_label: str | None = None
+
+    @property
+    def header(self) -> str:
+        return self.column_label or self.label
 
     @property
     def cell(self) -> Cell:
@@ -394,6 +400,7 @@ def _field(
         wrap=bool(d.get("wrap", False)),
         dropdown=dropdown,
         items=items,
+        column_label=d.get("column_label"),
     )
 
 

@@ -1,0 +1,167 @@
+"""Summary benchmark: `formkit summary` end to end, and writing the summary workbook.
+
+    python -m benchmarks.bench_summary            # N=1000 filled workbooks
+    python -m benchmarks.bench_summary --quick    # N=50, a smoke run
+
+In one run, on the same N files (made like bench_read's):
+
+* end to end: `formkit summary DIR -o OUT --jobs 2` as a subprocess (wall time, peak
+  memory of any one process in its tree, sampled from /proc) for N and for 10 files;
+  against the baseline a user would write, in this process: `pandas.read_excel` of every
+  file (all sheets, openpyxl), concatenating the 第一项 sheets, `DataFrame.to_excel`
+  with openpyxl;
+* writing alone: `formkit.summary.build` of the collected data (median of repeats)
+  against xlsxwriter writing a plain table of the same rows and columns;
+* prints a Markdown table and the targets with PASS/FAIL: end to end at least 10x faster
+  than the baseline; writing within 2x of the plain table; peak memory at N at most 1.5x
+  the peak at 10 files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.bench_read import ROOT, TreeSampler, make_workbooks
+
+SPEEDUP = 10.0
+WRITE_WITHIN = 2.0
+MEMORY_FLAT = 1.5
+
+
+def run_summary(folder: Path, out: Path, jobs: int) -> tuple[float, int]:
+    """(wall seconds, largest VmHWM of any process in the tree, kB)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "formkit",
+        "summary",
+        str(folder),
+        "-o",
+        str(out),
+        "--jobs",
+        str(jobs),
+    ]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    sampler.stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"formkit summary exited {proc.returncode}: {err[-2000:]!r}")
+    return wall, max(sampler.hwm.values(), default=0)
+
+
+def baseline(paths: list[Path], out: Path) -> float:
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    frames = []
+    for p in paths:
+        sheets = pd.read_excel(p, sheet_name=None, engine="openpyxl")
+        frame = sheets["第一项：基地基本情况"]
+        frame["file"] = p.name
+        frames.append(frame)
+    pd.concat(frames).to_excel(out, engine="openpyxl", index=False)
+    return time.perf_counter() - t0
+
+
+def writing(paths: list[Path], repeats: int) -> tuple[float, float, int, int]:
+    """Median seconds: formkit.summary.build vs a plain xlsxwriter table; rows, columns."""
+    import xlsxwriter
+
+    from formkit.check import check_file
+    from formkit.records import columns
+    from formkit.spec import load_spec
+    from formkit.summary import build, collect
+
+    data = collect([check_file(p) for p in paths])
+    cols = columns(load_spec(), compact=True)
+    rows = [[rec.get(c.key) for c in cols] for rec in data.applications]
+
+    def plain() -> None:
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+        ws = wb.add_worksheet()
+        for j, c in enumerate(cols):
+            ws.write_string(0, j, c.header)
+        for i, row in enumerate(rows, start=1):
+            for j, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    ws.write_number(i, j, v)
+                else:
+                    ws.write_string(i, j, str(v))
+        wb.close()
+
+    ours, theirs = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        build(data)
+        ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        plain()
+        theirs.append(time.perf_counter() - t0)
+    return statistics.median(ours), statistics.median(theirs), len(rows), len(cols)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--keep", type=Path)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    n = 50 if args.quick else args.n
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.keep or Path(tmp)
+        big = base / f"n{n}"
+        small = base / "n10"
+        paths = make_workbooks(big, n)
+        make_workbooks(small, 10)
+        ours_wall, ours_mem = run_summary(big, Path(tmp) / "s.xlsx", jobs=2)
+        _, small_mem = run_summary(small, Path(tmp) / "s10.xlsx", jobs=2)
+        base_wall = baseline(paths, Path(tmp) / "baseline.xlsx")
+        build_s, plain_s, rows, cols = writing(paths, args.repeats)
+    speedup = base_wall / ours_wall
+    ratio = build_s / plain_s
+    mem_ratio = ours_mem / small_mem if small_mem else float("nan")
+    verdict = {True: "PASS", False: "FAIL"}
+    table = [
+        ("formkit summary, end to end", f"{ours_wall:.2f}", f"{speedup:.1f}x faster than baseline"),
+        ("baseline: pandas.read_excel + concat + to_excel (openpyxl)", f"{base_wall:.2f}", "1"),
+        (
+            f"formkit.summary.build ({rows} rows x {cols} columns, all sheets)",
+            f"{build_s:.3f}",
+            f"{ratio:.2f}x the plain table",
+        ),
+        ("xlsxwriter plain table, same rows and columns", f"{plain_s:.3f}", "1"),
+    ]
+    lines = [f"N = {n} filled workbooks; `formkit summary --jobs 2`", ""]
+    lines += ["| measure | seconds | ratio |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in table]
+    lines += [
+        "",
+        f"peak memory (largest process): N={n}: {ours_mem / 1024:.0f} MB;"
+        f" N=10: {small_mem / 1024:.0f} MB; ratio {mem_ratio:.2f}",
+        "",
+        f"- end to end >= {SPEEDUP:g}x faster than the baseline: {verdict[speedup >= SPEEDUP]}",
+        f"- writing within {WRITE_WITHIN:g}x of a plain table: {verdict[ratio <= WRITE_WITHIN]}",
+        f"- peak memory flat in N (<= {MEMORY_FLAT:g}x): {verdict[mem_ratio <= MEMORY_FLAT]}",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
