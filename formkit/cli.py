@@ -23,6 +23,7 @@ out = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+MAX_TABLE_ROWS = 50
 
 
 def _fail(message: str) -> typer.Exit:
@@ -141,7 +142,11 @@ def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
     table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
     for col in ("文件", "推荐单位", "状态", "审核结论", "错误", "警告"):
         table.add_column(col, justify="right" if col in ("错误", "警告") else "left")
-    for r in results:
+    # a long batch lists only the files that need attention; --json and the summary have all
+    shown_rows = results
+    if len(results) > MAX_TABLE_ROWS:
+        shown_rows = [r for r in results if r.status == "rejected" or r.errors][:MAX_TABLE_ROWS]
+    for r in shown_rows:
         status = "[green]已受理[/]" if r.status == "accepted" else "[red]未受理[/]"
         unit = r.values.get("province") or ""
         if r.rejection is not None:
@@ -158,8 +163,17 @@ def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
             str(r.warnings),
         )
     out.print(table)
+    if len(shown_rows) < len(results):
+        out.print(
+            f"（共 {len(results)} 个文件，上表只列出未受理或有错误的前 {len(shown_rows)} 个）"
+        )
+    verdicts = {v: sum(1 for r in results if r.verdict == v) for v in _VERDICT_STYLE}
     accepted = sum(1 for r in results if r.status == "accepted")
-    out.print(f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个。")
+    out.print(
+        f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个；"
+        + "，".join(f"{v} {n} 个" for v, n in verdicts.items())
+        + "。"
+    )
     if not details:
         return
     issues = Table(title="问题清单", show_lines=False)
@@ -271,6 +285,8 @@ def summary(
     with _progress() as progress:
         task = progress.add_task("读取并审核", total=len(files))
         for sub in check_many(files, options, jobs=workers):
+            if json_out is None:
+                sub.sources = {}  # provenance is for --json; a large batch need not hold it
             results.append(sub)
             progress.advance(task)
     _print_results(results, details=False)
