@@ -322,3 +322,14 @@ def test_xls_blank_growth_is_not_zero(tmp_path: Path) -> None:
             hist.cells[(r, c)] = RawCell(0.0)  # what xlrd gives for that .xls
     sub = _extract(book)
     assert [row["export_growth"] for row in sub.values["history"]] == [None, None, None]
+
+
+def test_formkit_read_is_callable_every_time(filled: Path) -> None:
+    """The public API `formkit.read(path)` keeps working after the package is imported."""
+    import formkit
+
+    first = formkit.read(filled)
+    import formkit.read as package  # the subpackage of the same name
+
+    second = formkit.read(filled)
+    assert package(filled).to_json() == first.to_json() == second.to_json()

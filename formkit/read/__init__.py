@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,3 +196,17 @@ def _failed(file: str, kind: str, detail: str) -> Submission:
         "rejected",
         issues=[make_issue("parse_failed", detail=f"{reason}：{detail}"[:200])],
     )
+
+
+class _CallableModule(types.ModuleType):
+    """`formkit.read(path)` is the public API, and `formkit.read` is also this package:
+    once the package is imported it shadows the lazy function on `formkit`, so the
+    package itself answers the call."""
+
+    def __call__(
+        self, path: str | os.PathLike[str], options: ReadOptions | None = None
+    ) -> Submission:
+        return read(path, options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
