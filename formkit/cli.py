@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -99,14 +100,14 @@ def check(
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
     results = []
     workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
-    with _progress() as progress:
+    with _progress() as progress, _JsonOut(json_out, ref, lang) as stream:
         task = progress.add_task("读取并审核", total=len(files))
         for sub in check_many(files, options, jobs=workers):
-            results.append(sub)
+            stream.add(sub)
+            results.append(_slim(sub))  # memory stays flat in the number of files
             progress.advance(task)
-    _print_results(results, details, lang)
-    if json_out is not None:
-        _write_json(json_out, results, ref, lang)
+    # with --json - the JSON owns standard output; the tables go to standard error
+    _print_results(results, details, lang, console=err if str(json_out) == "-" else out)
     bad = any(r.status == "rejected" or r.errors for r in results)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
@@ -133,11 +134,17 @@ _VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yel
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
-def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
+def _print_results(
+    results: list[Any], details: bool, lang: str = "zh", console: Console | None = None
+) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     from formkit.issues import render
+    from formkit.spec import load_spec
+
+    unit_field = load_spec().summary.get("unit_field", "")
+    show = console or out
 
     table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
     for col in ("文件", "推荐单位", "状态", "审核结论", "错误", "警告"):
@@ -148,7 +155,7 @@ def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
         shown_rows = [r for r in results if r.status == "rejected" or r.errors][:MAX_TABLE_ROWS]
     for r in shown_rows:
         status = "[green]已受理[/]" if r.status == "accepted" else "[red]未受理[/]"
-        unit = r.values.get("province") or ""
+        unit = r.values.get(unit_field) or ""
         if r.rejection is not None:
             reason = render(r.rejection, lang) if lang == "en" else r.rejection.message
             status += "：" + escape(reason)
@@ -162,14 +169,14 @@ def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
             str(r.errors),
             str(r.warnings),
         )
-    out.print(table)
+    show.print(table)
     if len(shown_rows) < len(results):
-        out.print(
+        show.print(
             f"（共 {len(results)} 个文件，上表只列出未受理或有错误的前 {len(shown_rows)} 个）"
         )
     verdicts = {v: sum(1 for r in results if r.verdict == v) for v in _VERDICT_STYLE}
     accepted = sum(1 for r in results if r.status == "accepted")
-    out.print(
+    show.print(
         f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个；"
         + "，".join(f"{v} {n} 个" for v, n in verdicts.items())
         + "。"
@@ -194,34 +201,92 @@ def _print_results(results: list[Any], details: bool, lang: str = "zh") -> None:
                 i.cell or "",
                 escape(message),
             )
-    out.print(issues)
+    show.print(issues)
     if infos:
-        out.print(f"另有 {infos} 条提示（如单位换算），见 --json 输出。")
+        show.print(f"另有 {infos} 条提示（如单位换算），见 --json 输出。")
+
+
+def _slim(sub: Any) -> Any:
+    """What the result table and --details need of a checked file, and no more."""
+    from formkit.spec import load_spec
+
+    unit_field = load_spec().summary.get("unit_field", "")
+    sub.values = {unit_field: sub.values.get(unit_field)} if sub.values else {}
+    sub.sources, sub.computed, sub.criteria = {}, {}, []
+    return sub
+
+
+class _JsonOut:
+    """The --json contract {"formkit", "reference", "results": [...]}, streamed: each
+    result is written as it arrives, into a temporary file renamed into place at the end
+    ("-" writes to standard output)."""
+
+    def __init__(self, target: Path | None, reference: Any, lang: str = "zh") -> None:
+        self.target, self.reference, self.lang = target, reference, lang
+        self.count = 0
+        self._ctx: Any = None
+        self._fh: Any = None
+
+    def __enter__(self) -> _JsonOut:
+        import json
+
+        from formkit import __version__
+        from formkit.atomic import atomic_output
+
+        if self.target is None:
+            return self
+        if str(self.target) == "-":
+            self._fh = sys.stdout.buffer
+        else:
+            try:
+                self._ctx = atomic_output(self.target)
+                self._fh = self._ctx.__enter__()
+            except OSError as exc:
+                raise _fail(f"无法写出 {self.target}：{exc}") from None
+        head = (
+            "{\n"
+            f'  "formkit": {json.dumps(__version__)},\n'
+            f'  "reference": {json.dumps(reference_json(self.reference), ensure_ascii=False)},\n'
+            '  "results": [\n'
+        )
+        self._fh.write(head.encode("utf-8"))
+        return self
+
+    def add(self, sub: Any) -> None:
+        import json
+
+        from formkit.issues import render
+
+        if self._fh is None:
+            return
+        doc = sub.to_json()
+        if self.lang == "en":
+            for item, issue in zip(doc["issues"], sub.issues, strict=True):
+                item["message"] = render(issue, "en")
+        text = json.dumps(doc, ensure_ascii=False, indent=2)
+        self._fh.write(((",\n" if self.count else "") + text).encode("utf-8"))
+        self.count += 1
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._fh is None:
+            return
+        if exc_type is None:
+            self._fh.write(b"\n  ]\n}\n")
+        if self._ctx is not None:
+            try:
+                self._ctx.__exit__(exc_type, exc, tb)
+            except OSError as error:
+                raise _fail(f"无法写出 {self.target}：{error}") from None
+            if exc_type is None:
+                err.print(f"结果已写入 {self.target}")
+        else:
+            self._fh.flush()
 
 
 def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "zh") -> None:
-    """The --json contract: {"formkit", "reference", "results": [...]}, written atomically."""
-    import json
-
-    from formkit import __version__
-    from formkit.atomic import write_bytes_atomic
-    from formkit.issues import render
-
-    docs = [r.to_json() for r in results]
-    if lang == "en":
-        for doc_, r in zip(docs, results, strict=True):
-            for item, issue in zip(doc_["issues"], r.issues, strict=True):
-                item["message"] = render(issue, "en")
-    doc = {"formkit": __version__, "reference": reference_json(reference), "results": docs}
-    text = json.dumps(doc, ensure_ascii=False, indent=2)
-    if str(target) == "-":
-        print(text)
-        return
-    try:
-        write_bytes_atomic(target, text.encode("utf-8"))
-    except OSError as exc:
-        raise _fail(f"无法写出 {target}：{exc}") from None
-    err.print(f"结果已写入 {target}")
+    with _JsonOut(target, reference, lang) as stream:
+        for r in results:
+            stream.add(r)
 
 
 @app.command()
