@@ -657,6 +657,87 @@ def status(
 
 
 @app.command()
+def feedback(
+    paths: Annotated[
+        list[Path], typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False)
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="审核意见副本的输出文件夹。", show_default=False)
+    ],
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="并行处理的进程数（默认为 CPU 核数）。")
+    ] = 0,
+    year: Annotated[
+        int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")
+    ] = None,
+) -> None:
+    """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，
+    末尾增加“审核意见”工作表逐条列出问题。原文件不改动；副本为
+    “<原文件名>-审核意见.xlsx”（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。
+
+    退出码：0 每个文件都生成了副本（无论有无问题）；1 有文件未受理或未能生成副本
+    （如缺少 LibreOffice），其余文件照常处理；2 参数错误或输出文件夹无法写入。
+    """
+    import os
+    import tempfile
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from formkit.feedback import feedback_many
+    from formkit.read import ReadOptions, collect_paths
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise _fail("找不到：" + "、".join(str(p) for p in missing))
+    files = collect_paths(paths)
+    if not files:
+        raise _fail("给出的文件夹中没有文件。")
+    try:  # before any work: an unwritable folder would fail every file alike
+        output.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output):
+            pass
+    except OSError as exc:
+        raise _fail(f"无法写入输出文件夹 {output}：{exc.strerror or exc}") from None
+    workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
+    results = []
+    with _progress() as progress:
+        task = progress.add_task("审核并生成审核意见", total=len(files))
+        for r in feedback_many(files, output, jobs=workers, options=ReadOptions(year=year)):
+            results.append(r)
+            progress.advance(task)
+    table = Table(title=f"审核意见副本（共 {len(files)} 个文件）")
+    for col in ("文件", "审核结论", "错误", "警告", "审核意见副本"):
+        right = col in ("错误", "警告")
+        table.add_column(col, overflow="fold", justify="right" if right else "left")
+    for r in results:
+        sub = r.submission
+        verdict = (sub.verdict if sub else None) or ""
+        shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
+        if r.status == "written" and r.output is not None:
+            copy = escape(r.output.name) + "".join(f"\n[dim]{escape(n)}[/]" for n in r.notes)
+        else:
+            shown = "[red]未受理[/]" if r.status == "rejected" else shown
+            copy = f"[red]未生成：{escape(r.reason or '')}[/]"
+        table.add_row(
+            escape(Path(r.file).name),
+            shown,
+            str(sub.errors if sub and r.status != "rejected" else ""),
+            str(sub.warnings if sub and r.status != "rejected" else ""),
+            copy,
+        )
+    out.print(table)
+    written = sum(1 for r in results if r.status == "written")
+    rejected = sum(1 for r in results if r.status == "rejected")
+    failed = len(results) - written - rejected
+    out.print(
+        f"已生成 {written} 份审核意见副本：[bold]{escape(str(output))}[/]；"
+        f"未受理 {rejected} 个，未能生成 {failed} 个。"
+    )
+    raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)
+
+
+@app.command()
 def version() -> None:
     """显示 formkit 及表单版本。"""
     from formkit import __version__
