@@ -1,0 +1,557 @@
+"""Annotated copies for submitters: the issues marked on their own workbook.
+
+For each accepted workbook a copy is written (the original is never touched) in which
+every cell with an error is filled red and every cell with a warning yellow, each with a
+comment holding the messages, plus a last sheet `审核意见` listing every issue with a link
+to its cell. The copy keeps the form's sheets, names, validations, protection and the
+`formkit` metadata sheet, so the submitter can correct it and send it straight back: the
+reader reads only the form's sheets and ignores comments, fills and `审核意见`.
+
+.xls and .ods files are converted to .xlsx with LibreOffice first (openpyxl reads only
+OOXML); .xlsm macros are dropped (the copy is .xlsx). Both are said in the sheet.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from formkit.issues import Issue
+from formkit.read.submission import Submission
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from formkit.read import ReadOptions
+
+SHEET_NAME = "审核意见"
+AUTHOR = "formkit 审核"
+SUFFIX = "-审核意见.xlsx"
+ERROR_FILL = "FFC7CE"
+WARNING_FILL = "FFEB9C"
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+HOW_TO_FIX = "请按以下意见修改标红、标黄的单元格后，直接保存本文件重新提交；本表不影响读取。"
+NO_FINDINGS = "未发现错误或警告，无需修改。"
+# seconds for one LibreOffice conversion; the worker's own limit adds this to the read limit
+CONVERT_TIMEOUT = 120.0
+
+Outcome = Literal["written", "rejected", "failed"]
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    file: str
+    status: Outcome  # written: copy made; rejected: the reader refused the file; failed: no copy
+    submission: Submission | None = None
+    output: Path | None = None
+    reason: str | None = None  # Chinese, why there is no copy
+    notes: tuple[str, ...] = ()  # Chinese, e.g. the copy is .xlsx although the original was .xls
+    marked: int = 0  # cells filled and commented
+    listed: int = 0  # rows in 审核意见
+
+
+def output_name(file: str | os.PathLike[str]) -> str:
+    return Path(file).stem + SUFFIX
+
+
+def annotate(
+    sub: Submission, out_dir: str | os.PathLike[str], *, name: str | None = None
+) -> FeedbackResult:
+    """Write the annotated copy of one checked workbook into `out_dir`.
+
+    Never raises for a bad or vanished file: the result says why there is no copy.
+    """
+    if sub.status != "accepted":
+        reason = sub.rejection.message if sub.rejection else "文件未受理"
+        return FeedbackResult(sub.file, "rejected", sub, reason=reason)
+    target = Path(out_dir) / (name or output_name(sub.file))
+    try:
+        return _annotate(sub, target)
+    except _NoCopy as exc:
+        return FeedbackResult(sub.file, "failed", sub, reason=exc.message)
+    except OSError as exc:
+        return FeedbackResult(sub.file, "failed", sub, reason=f"无法写出 {target}：{exc}")
+    except Exception as exc:  # openpyxl on a workbook it cannot round-trip
+        reason = f"无法生成审核意见副本（{type(exc).__name__}: {exc}）"[:300]
+        return FeedbackResult(sub.file, "failed", sub, reason=reason)
+
+
+def feedback_many(
+    items: Iterable[str | os.PathLike[str] | Submission],
+    out_dir: str | os.PathLike[str],
+    *,
+    jobs: int = 1,
+    options: ReadOptions | None = None,
+) -> Iterator[FeedbackResult]:
+    """Check (paths) and annotate (all) in isolated workers; one result per item, in order.
+
+    Submissions (e.g. from the ledger) are annotated as they are, without re-checking.
+    Output names are unique within the run and never one of the inputs.
+    """
+    from formkit.check import check_many
+    from formkit.read import ReadOptions
+    from formkit.read.isolate import Failure, WorkerPool
+
+    options = options or ReadOptions()
+    items = list(items)
+    paths = [p for p in items if not isinstance(p, Submission)]
+    checked = check_many(paths, options, jobs=jobs) if paths else iter(())
+    out = Path(out_dir)
+    inputs = {_resolved(x.file if isinstance(x, Submission) else x) for x in items}
+    taken: set[str] = set()
+
+    def jobs_() -> Iterator[tuple[Submission, str, str]]:
+        for item in items:
+            sub = item if isinstance(item, Submission) else next(checked)
+            name = _unique_name(sub.file, out, taken, inputs)
+            yield sub, str(out), name
+
+    # the worker's time limit covers a LibreOffice conversion as well as openpyxl
+    with WorkerPool(
+        jobs=jobs, timeout=options.timeout + CONVERT_TIMEOUT, memory_mb=options.memory_mb
+    ) as pool:
+        for (sub, _, _), result in pool.map(_annotate_job, jobs_()):
+            if isinstance(result, Failure):
+                why = {"timeout": "超时", "memory": "内存超限", "crashed": "处理进程异常退出"}
+                reason = f"无法生成审核意见副本（{why.get(result.kind, '出错')}）"
+                yield FeedbackResult(sub.file, "failed", sub, reason=reason)
+            else:
+                yield result
+
+
+def _annotate_job(job: tuple[Submission, str, str]) -> FeedbackResult:
+    sub, out_dir, name = job
+    return annotate(sub, out_dir, name=name)
+
+
+def _resolved(p: str | os.PathLike[str]) -> str:
+    return os.path.normcase(os.path.realpath(p))
+
+
+def _unique_name(file: str, out: Path, taken: set[str], inputs: set[str]) -> str:
+    """<stem>-审核意见.xlsx, or <stem>-审核意见-2.xlsx... if a same-named file came earlier."""
+    stem = Path(output_name(file)).stem
+    n = 1
+    while True:
+        name = f"{stem}.xlsx" if n == 1 else f"{stem}-{n}.xlsx"
+        if name.casefold() not in taken and _resolved(out / name) not in inputs:
+            taken.add(name.casefold())
+            return name
+        n += 1
+
+
+class _NoCopy(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# ---------------------------------------------------------------- one workbook
+
+
+def _annotate(sub: Submission, target: Path) -> FeedbackResult:
+    import hashlib
+
+    data = Path(sub.file).read_bytes()
+    if sub.sha256 and hashlib.sha256(data).hexdigest() != sub.sha256:
+        # the issues' cells belong to the version that was checked
+        raise _NoCopy("文件在审核之后被修改过，请重新审核后再生成审核意见。")
+    notes: list[str] = []
+    fmt = sub.format or Path(sub.file).suffix.lstrip(".").lower()
+    if fmt in ("xls", "ods"):
+        data = _to_xlsx(data, fmt)
+        notes.append(f"原文件为 .{fmt} 格式，审核意见副本已另存为 .xlsx。")
+    elif fmt == "xlsm":
+        notes.append("原文件为 .xlsm 格式，审核意见副本已另存为 .xlsx，文件中的宏未保留。")
+    wb = _load(data)
+    cached = _cached_results(wb, data)
+    _clear_previous(wb)
+    marked = _mark_cells(wb, sub.issues)
+    listed = _write_sheet(wb, sub, notes)
+    buf = io.BytesIO()
+    wb.save(buf)
+    from formkit.atomic import write_bytes_atomic
+
+    write_bytes_atomic(target, _put_cached(buf.getvalue(), cached))
+    return FeedbackResult(
+        sub.file, "written", sub, output=target, notes=tuple(notes), marked=marked, listed=listed
+    )
+
+
+def _to_xlsx(data: bytes, fmt: str) -> bytes:
+    from formkit.office import OfficeError, convert
+
+    # a private copy under a plain name: LibreOffice never sees the original, and a
+    # file whose extension does not match its content converts by what it is
+    with tempfile.TemporaryDirectory(prefix="formkit-feedback-") as tmp:
+        src = Path(tmp) / f"source.{fmt}"
+        src.write_bytes(data)
+        try:
+            produced = convert(src, "xlsx", Path(tmp) / "out", timeout=CONVERT_TIMEOUT)
+        except OfficeError as exc:
+            raise _NoCopy(exc.message) from None
+        return produced.read_bytes()
+
+
+def _load(data: bytes) -> Workbook:
+    import warnings
+
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            # "extension is not supported and will be removed": x14 features we do not own
+            warnings.simplefilter("ignore", UserWarning)
+            # from bytes: openpyxl refuses paths whose extension it does not know
+            wb = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=True)
+    except Exception as exc:  # its errors include OSError subclasses: not a write failure
+        raise _NoCopy(f"无法打开工作簿以生成副本（{type(exc).__name__}: {exc}）"[:300]) from None
+    meta = next((ws for ws in wb.worksheets if ws.title == "formkit"), None)
+    if meta is not None:
+        meta.sheet_state = "veryHidden"  # LibreOffice saves it merely hidden
+    return wb
+
+
+# ---------------------------------------------------------------- formula results
+
+Cached = dict[str, dict[str, tuple[str | None, str]]]  # sheet -> A1 -> (t attribute, <v> text)
+
+
+def _cached_results(wb: Workbook, data: bytes) -> Cached:
+    """The saved result of every formula cell: openpyxl writes formulas without them.
+
+    Without its result a formula cell reads as "not calculated" (an error outside the
+    growth columns), so a copy of an Excel-saved file would read differently from it.
+    """
+    formulas = {
+        ws.title: [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        for ws in wb.worksheets
+    }
+    if not any(formulas.values()):
+        return {}
+    import warnings
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import to_excel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        values = load_workbook(io.BytesIO(data), data_only=True)
+    out: Cached = {}
+    for title, coords in formulas.items():
+        ws = values[title]
+        for coord in coords:
+            cell = ws[coord]
+            v = cell.value
+            if v is None:
+                continue  # no result saved (or an empty one): nothing to keep
+            if cell.data_type == "e":
+                item: tuple[str | None, str] = ("e", str(v))
+            elif isinstance(v, bool):
+                item = ("b", "1" if v else "0")
+            elif isinstance(v, int | float):
+                item = (None, repr(v))
+            elif hasattr(v, "year"):
+                item = (None, repr(to_excel(v)))
+            else:
+                item = ("str", str(v))
+            out.setdefault(title, {})[coord] = item
+    return out
+
+
+# openpyxl writes a formula cell as <c r="D5" s="49"><f>...</f><v /></c>
+_FORMULA_CELL = re.compile(
+    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)>(?P<f><f[^>]*/>|<f[^>]*>.*?</f>)<v\s*/></c>',
+    re.S,
+)
+
+
+def _put_cached(xlsx: bytes, cached: Cached) -> bytes:
+    """Put the saved formula results back into the sheets openpyxl wrote."""
+    if not cached:
+        return xlsx
+    import posixpath
+    import zipfile
+    from xml.etree.ElementTree import fromstring  # our own output from openpyxl, trusted
+    from xml.sax.saxutils import escape
+
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    rels = {
+        r.get("Id"): r.get("Target", "")
+        for r in fromstring(src.read("xl/_rels/workbook.xml.rels")).findall("p:Relationship", ns)
+    }
+    parts: dict[str, str] = {}
+    for sheet in fromstring(src.read("xl/workbook.xml")).findall("m:sheets/m:sheet", ns):
+        target = rels.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        parts[posixpath.normpath(path)] = sheet.get("name", "")
+
+    def patch(xml: str, values: dict[str, tuple[str | None, str]]) -> str:
+        def one(m: re.Match[str]) -> str:
+            found = values.get(m["ref"])
+            if found is None:
+                return m[0]
+            t, v = found
+            attrs = re.sub(r'\s+t="[^"]*"', "", m["attrs"]) + (f' t="{t}"' if t else "")
+            return f'<c r="{m["ref"]}"{attrs}>{m["f"]}<v>{escape(v)}</v></c>'
+
+        return _FORMULA_CELL.sub(one, xml)
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            title = parts.get(info.filename)
+            if title in cached:
+                body = patch(body.decode("utf-8"), cached[title]).encode("utf-8")
+            dst.writestr(info, body)
+    return buf.getvalue()
+
+
+def _clear_previous(wb: Workbook) -> None:
+    """An annotated copy sent back and annotated again: old marks must not linger."""
+    from openpyxl.styles import PatternFill
+
+    from formkit.template import INPUT_FILL
+
+    if SHEET_NAME in wb.sheetnames:
+        del wb[SHEET_NAME]
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                comment = cell.comment
+                if comment is None or comment.author != AUTHOR:
+                    continue
+                cell.comment = None
+                # the original fill is lost; input cells (unlocked) get the template's back
+                if cell.protection.locked:
+                    cell.fill = PatternFill(fill_type=None)
+                else:
+                    cell.fill = PatternFill("solid", fgColor="FF" + INPUT_FILL.lstrip("#"))
+
+
+def _issue_range(wb: Workbook, issue: Issue) -> tuple[Worksheet, int, int, int, int] | None:
+    """(sheet, min_col, min_row, max_col, max_row) of the issue's cell, if it is in this book."""
+    from openpyxl.utils.cell import range_boundaries
+
+    if not issue.sheet or not issue.cell or issue.sheet not in wb.sheetnames:
+        return None
+    ws = wb[issue.sheet]
+    try:
+        c1, r1, c2, r2 = range_boundaries(issue.cell.replace("$", ""))
+    except (ValueError, TypeError):
+        return None
+    if c1 is None or r1 is None or c2 is None or r2 is None:
+        return None
+    # a merged cell shows its top-left cell: mark the whole merged area
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row <= r1 <= merged.max_row and merged.min_col <= c1 <= merged.max_col:
+            c1, r1 = merged.min_col, merged.min_row
+            c2, r2 = max(c2, merged.max_col), max(r2, merged.max_row)
+            break
+    return ws, c1, r1, c2, r2
+
+
+def _mark_cells(wb: Workbook, issues: list[Issue]) -> int:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    by_cell: dict[tuple[str, int, int], list[Issue]] = {}
+    spans: dict[tuple[str, int, int], tuple[Worksheet, int, int]] = {}
+    for issue in issues:
+        if issue.severity == "info":
+            continue
+        where = _issue_range(wb, issue)
+        if where is None:
+            continue
+        ws, c1, r1, c2, r2 = where
+        key = (ws.title, r1, c1)
+        by_cell.setdefault(key, []).append(issue)
+        old = spans.get(key)
+        spans[key] = (ws, max(r2, old[1] if old else r2), max(c2, old[2] if old else c2))
+    for key, found in by_cell.items():
+        ws, r2, c2 = spans[key]
+        _, r1, c1 = key
+        colour = ERROR_FILL if any(i.severity == "error" for i in found) else WARNING_FILL
+        fill = PatternFill("solid", fgColor="FF" + colour)
+        for row in ws.iter_rows(min_row=r1, max_row=min(r2, r1 + 200), min_col=c1, max_col=c2):
+            for cell in row:
+                cell.fill = fill
+        found = sorted(found, key=lambda i: i.severity != "error")
+        if len(found) == 1:
+            text = f"【{SEVERITY_ZH[found[0].severity]}】{found[0].message}"
+        else:
+            text = "\n".join(
+                f"{n}.【{SEVERITY_ZH[i.severity]}】{i.message}" for n, i in enumerate(found, 1)
+            )
+        comment = Comment(text, AUTHOR)
+        comment.width = 360
+        comment.height = min(600, 24 + 18 * _lines(text, 40))
+        ws.cell(r1, c1).comment = comment
+    return len(by_cell)
+
+
+# ---------------------------------------------------------------- the 审核意见 sheet
+
+# column: (header, width in Excel character units; a Chinese character takes two)
+_COLUMNS = (
+    ("序号", 6),
+    ("级别", 7),
+    ("工作表", 26),
+    ("单元格", 9),
+    ("问题说明", 62),
+    ("依据条款", 14),
+)
+
+
+def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from formkit import __version__
+
+    ws = wb.create_sheet(SHEET_NAME)  # last: the form's own sheet order stays
+    for i, (_, width) in enumerate(_COLUMNS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    total_width = sum(w for _, w in _COLUMNS)
+    last_col = get_column_letter(len(_COLUMNS))
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    errors = sum(1 for i in sub.issues if i.severity == "error")
+    warnings = sum(1 for i in sub.issues if i.severity == "warning")
+    infos = sum(1 for i in sub.issues if i.severity == "info")
+    lines = [
+        (f"审核意见：{Path(sub.file).name}", Font(bold=True, size=14)),
+        (f"审核结论：{sub.verdict or '未审核'}", Font(bold=True, size=12)),
+        (
+            f"错误 {errors} 条（标红），警告 {warnings} 条（标黄），提示 {infos} 条（无需处理）。",
+            Font(),
+        ),
+        (HOW_TO_FIX if errors or warnings else NO_FINDINGS, Font(bold=True, color="FF9C0006")),
+        *((n, Font(color="FF9C0006")) for n in notes),
+        (
+            f"本表由 formkit {__version__} 生成；点击“单元格”一栏可跳到该单元格。",
+            Font(color="FF595959"),
+        ),
+    ]
+    row = 1
+    for text, font in lines:
+        ws.merge_cells(f"A{row}:{last_col}{row}")
+        cell = ws.cell(row, 1, text)
+        cell.font = font
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        size = font.sz or 11
+        ws.row_dimensions[row].height = max(20, _lines(text, total_width) * size * 1.5 + 4)
+        row += 1
+    row += 1
+
+    thin = Side(style="thin", color="FF808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header_row = row
+    for col, (title, _) in enumerate(_COLUMNS, 1):
+        cell = ws.cell(row, col, title)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="FFD9E1F2")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.border = border
+    ws.row_dimensions[row].height = 20
+
+    order = {"error": 0, "warning": 1, "info": 2}
+    ordered = sorted(sub.issues, key=lambda i: order.get(i.severity, 3))
+    for n, issue in enumerate(ordered, 1):
+        row += 1
+        sheet = issue.sheet or ""
+        values: tuple[object, ...] = (
+            n,
+            SEVERITY_ZH.get(issue.severity, issue.severity),
+            # quoted: the bare name of 第一项 is also its heading, and the reader takes any
+            # sheet holding that heading for a copy of 第一项
+            f"“{sheet}”" if sheet else "",
+            issue.cell or "",
+            issue.message,
+            _clause(issue.clause),
+        )
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(row, col, value)
+            if col in (3, 5, 6):
+                cell.alignment = wrap
+            else:
+                cell.alignment = Alignment(horizontal="center", vertical="top")
+            cell.border = border
+        level = ws.cell(row, 2)
+        if issue.severity in ("error", "warning"):
+            colour = ERROR_FILL if issue.severity == "error" else WARNING_FILL
+            level.fill = PatternFill("solid", fgColor="FF" + colour)
+        if issue.cell and _issue_range(wb, issue) is not None:
+            link = ws.cell(row, 4)
+            target = issue.cell.replace("$", "").split(":")[0]
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{_quote(sheet)}!{target}")
+            link.font = Font(color="FF0563C1", underline="single")
+        height = max(_lines(str(v), w) for v, (_, w) in zip(values, _COLUMNS, strict=True))
+        ws.row_dimensions[row].height = max(18, 15 * height + 4)
+    if not ordered:
+        row += 1
+        ws.merge_cells(f"A{row}:{last_col}{row}")
+        ws.cell(row, 1, "（无）").alignment = Alignment(horizontal="center")
+
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.oddHeader.center.text = SHEET_NAME
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+    # open on this sheet; only one tab may be selected or Excel groups them
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    wb.active = wb.worksheets.index(ws)
+    return len(ordered)
+
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+_NOTICE_CLAUSE = re.compile(r"^[一二三四五六七八九十]")
+
+
+def _clause(clause: str | None) -> str:
+    if not clause:
+        return ""
+    if clause == "consistency":
+        return "数据一致性"
+    if clause == "读取":
+        return "读取规则"
+    if _NOTICE_CLAUSE.match(clause):
+        return f"通知{clause}"
+    return clause
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` wraps to in a column `width` characters wide (Chinese counts double)."""
+    usable = max(width - 1.5, 1)
+    total = 0
+    for part in text.split("\n"):
+        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
+        total += max(1, math.ceil(w / usable))
+    return total
