@@ -4,7 +4,6 @@ with the cell it came from (hypothesis draws values and styles from the spec's k
 from __future__ import annotations
 
 import datetime as dt
-import io
 import tempfile
 from decimal import Decimal
 from pathlib import Path
