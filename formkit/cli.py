@@ -659,11 +659,16 @@ def status(
 @app.command()
 def feedback(
     paths: Annotated[
-        list[Path], typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False)
-    ],
+        list[Path] | None,
+        typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False),
+    ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="审核意见副本的输出文件夹。", show_default=False)
-    ],
+    ] = Path("审核意见"),
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="改为报送台账中所有有问题的当前文件（formkit ingest 登记的）。"),
+    ] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="并行处理的进程数（默认为 CPU 核数）。")
     ] = 0,
@@ -687,12 +692,17 @@ def feedback(
     from formkit.feedback import feedback_many
     from formkit.read import ReadOptions, collect_paths
 
-    missing = [p for p in paths if not p.exists()]
+    paths = paths or []
+    if db is None and not paths:
+        raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
+    missing = [p for p in paths if not p.exists()] + ([db] if db and not db.exists() else [])
     if missing:
         raise _fail("找不到：" + "、".join(str(p) for p in missing))
-    files = collect_paths(paths)
+    files: list[Any] = _ledger_items_with_issues(db) if db is not None else collect_paths(paths)
     if not files:
-        raise _fail("给出的文件夹中没有文件。")
+        raise _fail(
+            "台账中没有需要发回修改的文件。" if db is not None else "给出的文件夹中没有文件。"
+        )
     try:  # before any work: an unwritable folder would fail every file alike
         output.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=output):
@@ -735,6 +745,22 @@ def feedback(
         f"未受理 {rejected} 个，未能生成 {failed} 个。"
     )
     raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)
+
+
+def _ledger_items_with_issues(db: Path) -> list[Any]:
+    """The ledger's current accepted files that have errors or warnings, as Submissions."""
+    from formkit.ledger import Ledger
+    from formkit.read.submission import from_json
+    from formkit.spec import load_spec
+
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    with Ledger(db) as ledger:
+        current = ledger.current()
+    return [
+        from_json(r.submission, dates)
+        for r in current
+        if r.status == "accepted" and (r.errors or r.warnings)
+    ]
 
 
 @app.command()

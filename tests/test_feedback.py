@@ -502,3 +502,28 @@ def test_copy_prints_to_pdf(
 
 def test_feedback_result_carries_the_submission(copies: dict[str, FeedbackResult]) -> None:
     assert all(isinstance(r.submission, Submission) for r in copies.values())
+
+
+def test_feedback_from_the_ledger_covers_current_files_with_issues(tmp_path: Path) -> None:
+    """formkit feedback --db: a copy for every current ledger file with errors or warnings."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from formkit.cli import app
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in (
+        "01-江苏省-苏州工业园区-重新认定.xlsx",
+        "07-浙江省-杭州市-重新认定-高新大于出口.xlsx",
+    ):
+        shutil.copy(ROOT / "samples" / name, inbox)
+    db = tmp_path / "formkit.db"
+    runner = CliRunner()
+    runner.invoke(app, ["ingest", str(inbox), "--db", str(db)])
+    result = runner.invoke(app, ["feedback", "--db", str(db), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [
+        "07-浙江省-杭州市-重新认定-高新大于出口-审核意见.xlsx"
+    ]
