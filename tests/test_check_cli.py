@@ -93,3 +93,24 @@ def test_check_survives_the_real_world_corpus(tmp_path: Path) -> None:
     assert mine["申报书-空白.xlsx"]["status"] == "accepted"
     others = [r for r in doc["results"] if "ours" not in r["file"]]
     assert all(r["status"] == "rejected" for r in others)
+
+
+def test_reference_override_is_used_and_echoed(tmp_path: Path) -> None:
+    """--reference FILE: a later year's figures replace the bundled ones and show in the output."""
+    ref = tmp_path / "ref.toml"
+    ref.write_text(
+        '[[year]]\nyear = 2003\ntotal_exports = 4382.3\ntotal_exports_source = "exact"\n'
+        'hitech_exports = 1103.2\nhitech_exports_source = "海关统计（精确数）"\n',
+        encoding="utf-8",
+    )
+    good = write_filled(tmp_path / "a.xlsx")
+    out = tmp_path / "r.json"
+    runner.invoke(app, ["check", str(good), "--json", str(out), "--reference", str(ref)])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["reference"]["national"]["2003"]["hitech_exports"] == 1103.2
+    assert str(ref) in doc["reference"]["sources"]
+    computed = doc["results"][0]["computed"]["national_hitech_growth_3y"]
+    assert computed == round((2183 - 1103.2) / 1103.2 * 100, 2)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("not toml = = =", encoding="utf-8")
+    assert runner.invoke(app, ["check", str(good), "--reference", str(bad)]).exit_code == 2
