@@ -32,6 +32,47 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+def _require(paths: list[Path | None]) -> None:
+    missing = [p for p in paths if p is not None and not p.exists()]
+    if missing:
+        raise _fail("找不到：" + "、".join(str(p) for p in missing))
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    """Files as given and everything under given folders; usage error if none or missing."""
+    from formkit.read import collect_paths
+
+    _require(list(paths))
+    files = collect_paths(paths)
+    if not files:
+        raise _fail("给出的文件夹中没有文件。")
+    return files
+
+
+def _reference(path: Path | None) -> Any:
+    from formkit.reference import ReferenceError, load_reference
+
+    try:
+        return load_reference(path)
+    except ReferenceError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _workers(jobs: int, files: int) -> int:
+    import os
+
+    return jobs if jobs > 0 else max(1, min(files, os.cpu_count() or 1))
+
+
+# options several commands share
+Jobs = Annotated[int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")]
+Year = Annotated[int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")]
+ReferenceFile = Annotated[
+    Path | None,
+    typer.Option("--reference", help="参考数据文件（TOML），覆盖内置的全国统计等数据。"),
+]
+
+
 @app.command()
 def template(
     year: Annotated[int, typer.Option("--year", help="申报年度（数据年度为上一年）。")] = 2006,
@@ -63,43 +104,26 @@ def check(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="把结果按 JSON 写入文件（- 表示标准输出）。")
     ] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")
-    ] = 0,
-    year: Annotated[
-        int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")
-    ] = None,
+    jobs: Jobs = 0,
+    year: Year = None,
     details: Annotated[
         bool, typer.Option("--details", help="逐条列出每个问题（文件、工作表、单元格、说明）。")
     ] = False,
-    reference: Annotated[
-        Path | None,
-        typer.Option("--reference", help="参考数据文件（TOML），覆盖内置的全国统计等数据。"),
-    ] = None,
+    reference: ReferenceFile = None,
     lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
 ) -> None:
     """读取并审核回收的申报书：每个文件的审核结论、错误和警告。"""
-    import os
 
     from formkit.check import check_many
-    from formkit.read import ReadOptions, collect_paths
-    from formkit.reference import ReferenceError, load_reference
+    from formkit.read import ReadOptions
 
     if lang not in ("zh", "en"):
         raise _fail("--lang 只能是 zh 或 en。")
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise _fail("找不到：" + "、".join(str(p) for p in missing))
-    try:
-        ref = load_reference(reference)
-    except ReferenceError as exc:
-        raise _fail(str(exc)) from None
-    files = collect_paths(paths)
-    if not files:
-        raise _fail("给出的文件夹中没有文件。")
+    ref = _reference(reference)
+    files = _files(paths)
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
     results = []
-    workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
+    workers = _workers(jobs, len(files))
     with _progress() as progress, _JsonOut(json_out, ref, lang) as stream:
         task = progress.add_task("读取并审核", total=len(files))
         for sub in check_many(files, options, jobs=workers):
@@ -305,47 +329,32 @@ def summary(
         str | None, typer.Option("--unit", help="推荐单位，如 江苏省（写入标题和标识）。")
     ] = None,
     year: Annotated[int | None, typer.Option("--year", help="申报年度（默认取自模板）。")] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")
-    ] = 0,
-    reference: Annotated[
-        Path | None, typer.Option("--reference", help="参考数据文件（TOML），覆盖内置数据。")
-    ] = None,
+    jobs: Jobs = 0,
+    reference: ReferenceFile = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="同时把检查结果写成 JSON。")
     ] = None,
 ) -> None:
     """读取、审核全部申报书，生成省级汇总表（可打印报部）。"""
-    import os
 
     from formkit.check import check_many
-    from formkit.read import ReadOptions, collect_paths
-    from formkit.reference import ReferenceError, load_reference
+    from formkit.read import ReadOptions
     from formkit.summary import collect, write
 
     paths = paths or []
     if db is None and not paths:
         raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
-    missing = [p for p in paths if not p.exists()] + (
-        [db] if db is not None and not db.exists() else []
-    )
-    if missing:
-        raise _fail("找不到：" + "、".join(str(p) for p in missing))
-    try:
-        ref = load_reference(reference)
-    except ReferenceError as exc:
-        raise _fail(str(exc)) from None
+    _require([*paths, db])
+    ref = _reference(reference)
     if db is not None:
         _summary_from_ledger(db, output, ref, unit, year, json_out)
         return
     if unit is not None and ref.unit(unit) is None:
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
-    unit_name = ref.unit(unit).name if unit else None  # type: ignore[union-attr]
-    files = collect_paths(paths)
-    if not files:
-        raise _fail("给出的文件夹中没有文件。")
+    unit_name = ref.unit(unit).name if unit else None
+    files = _files(paths)
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
-    workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
+    workers = _workers(jobs, len(files))
     results = []
     with _progress() as progress:
         task = progress.add_task("读取并审核", total=len(files))
@@ -414,24 +423,14 @@ def rollup(
     output: Annotated[Path, typer.Option("-o", "--output", help="全国汇总文件。")] = Path(
         "全国汇总.xlsx"
     ),
-    reference: Annotated[
-        Path | None, typer.Option("--reference", help="参考数据文件（TOML），覆盖内置数据。")
-    ] = None,
+    reference: ReferenceFile = None,
 ) -> None:
     """把各省汇总表合成全国汇总（商务部用）。"""
-    from formkit.read import collect_paths
-    from formkit.reference import ReferenceError, load_reference
     from formkit.rollup import rollup as do_rollup
     from formkit.summary import write
 
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise _fail("找不到：" + "、".join(str(p) for p in missing))
-    try:
-        ref = load_reference(reference)
-    except ReferenceError as exc:
-        raise _fail(str(exc)) from None
-    files = collect_paths(paths)
+    ref = _reference(reference)
+    files = _files(paths)
     result = do_rollup(files, reference=ref)
     result.data.inputs = [str(p) for p in paths]
     for file, reason in result.rejected:
@@ -524,29 +523,19 @@ def ingest(
     db: Annotated[Path, typer.Option("--db", help="报送账本（不存在则新建）。")] = Path(
         "formkit.db"
     ),
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")
-    ] = 0,
-    year: Annotated[
-        int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")
-    ] = None,
+    jobs: Jobs = 0,
+    year: Year = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送账本；已登记的文件不重复登记，新版本替代旧版本。"""
-    import os
 
     from rich.markup import escape
     from rich.table import Table
 
     from formkit.ledger import Ledger, LedgerError
-    from formkit.read import ReadOptions, collect_paths
+    from formkit.read import ReadOptions
 
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise _fail("找不到：" + "、".join(str(p) for p in missing))
-    files = collect_paths(paths)
-    if not files:
-        raise _fail("给出的文件夹中没有文件。")
-    workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
+    files = _files(paths)
+    workers = _workers(jobs, len(files))
     try:
         with Ledger(db) as ledger, _progress() as progress:
             if not ledger.roster():
@@ -672,9 +661,7 @@ def feedback(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="并行处理的进程数（默认为 CPU 核数）。")
     ] = 0,
-    year: Annotated[
-        int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")
-    ] = None,
+    year: Year = None,
 ) -> None:
     """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，
     末尾增加“审核意见”工作表逐条列出问题。原文件不改动；副本为
@@ -683,33 +670,28 @@ def feedback(
     退出码：0 每个文件都生成了副本（无论有无问题）；1 有文件未受理或未能生成副本
     （如缺少 LibreOffice），其余文件照常处理；2 参数错误或输出文件夹无法写入。
     """
-    import os
     import tempfile
 
     from rich.markup import escape
     from rich.table import Table
 
     from formkit.feedback import feedback_many
-    from formkit.read import ReadOptions, collect_paths
+    from formkit.read import ReadOptions
 
     paths = paths or []
     if db is None and not paths:
         raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
-    missing = [p for p in paths if not p.exists()] + ([db] if db and not db.exists() else [])
-    if missing:
-        raise _fail("找不到：" + "、".join(str(p) for p in missing))
-    files: list[Any] = _ledger_items_with_issues(db) if db is not None else collect_paths(paths)
+    _require([*paths, db])
+    files: list[Any] = _ledger_items_with_issues(db) if db is not None else _files(paths)
     if not files:
-        raise _fail(
-            "台账中没有需要发回修改的文件。" if db is not None else "给出的文件夹中没有文件。"
-        )
+        raise _fail("台账中没有需要发回修改的文件。")
     try:  # before any work: an unwritable folder would fail every file alike
         output.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=output):
             pass
     except OSError as exc:
         raise _fail(f"无法写入输出文件夹 {output}：{exc.strerror or exc}") from None
-    workers = jobs if jobs > 0 else min(len(files), os.cpu_count() or 1)
+    workers = _workers(jobs, len(files))
     results = []
     with _progress() as progress:
         task = progress.add_task("审核并生成审核意见", total=len(files))
