@@ -333,3 +333,9 @@ def test_formkit_read_is_callable_every_time(filled: Path) -> None:
 
     second = formkit.read(filled)
     assert package(filled).to_json() == first.to_json() == second.to_json()
+
+
+def test_template_of_another_year_is_a_warning(filled: Path) -> None:
+    sub = read(filled, ReadOptions(year=2007))
+    assert sub.status == "accepted"
+    assert [i.code for i in sub.issues if i.severity == "warning"] == ["form_year_mismatch"]
