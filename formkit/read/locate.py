@@ -134,22 +134,36 @@ def locate(book: Book, spec: FormSpec) -> Located:
 
 
 class _LabelIndex:
-    """Normalised text -> cells holding it, per sheet, in reading order (built once)."""
+    """Normalised text -> cells holding it, per sheet, in reading order.
+
+    A sheet's table is built the first time a label is looked up on it: a form read by
+    its defined names never searches most sheets, and normalising every text cell of
+    every sheet up front was a large share of reading a file.
+    """
 
     def __init__(self, book: Book) -> None:
+        # the last sheet of a name wins, as when every table was built in book order
+        self._sheets = {sheet.name: sheet for sheet in book.sheets}
         self._by_sheet: dict[str, dict[str, list[Cell]]] = {}
-        for sheet in book.sheets:
-            table: dict[str, list[Cell]] = {}
+
+    def _table(self, name: str) -> dict[str, list[Cell]]:
+        table = self._by_sheet.get(name)
+        if table is None:
+            sheet = self._sheets.get(name)
+            if sheet is None:
+                return {}
+            table = {}
             for (r, c), cell in sorted(sheet.cells.items()):
                 if isinstance(cell.value, str):
                     table.setdefault(normalise_label(cell.value), []).append(Cell(r, c))
-            self._by_sheet[sheet.name] = table
+            self._by_sheet[name] = table
+        return table
 
     def find(self, sheet: str, label: str) -> list[Cell]:
-        return self._by_sheet.get(sheet, {}).get(normalise_label(label), [])
+        return self._table(sheet).get(normalise_label(label), [])
 
     def count(self, sheet: str, labels: list[str]) -> int:
-        table = self._by_sheet.get(sheet, {})
+        table = self._table(sheet)
         return sum(1 for lab in labels if normalise_label(lab) in table)
 
 
