@@ -254,3 +254,34 @@ def test_corpus_every_file_gets_a_result() -> None:
     assert elapsed < 10
     # files a reader can open should mostly pass; the rejects are the known odd ones
     assert tally["xlsx"] + tally["xls"] + tally["ods"] > 300
+
+
+# --- the DOCTYPE/ENTITY scan: a cheap probe first, the markers only where it hits -------
+
+_SCAN_CHUNK = 64 * 1024
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("marker", ["<!DOCTYPE", "<!ENTITY"])
+def test_marker_found_at_every_offset_across_a_chunk_boundary(
+    xlsx: Path, tmp_path: Path, marker: str, encoding: str
+) -> None:
+    encoded = marker.encode(encoding)
+    for before in range(len(encoded) + 1):  # 0: starts the next chunk; len: ends this one
+        body = b" " * (_SCAN_CHUNK - before) + encoded + b" x SYSTEM 'file:///etc/passwd'>"
+        path = hostile.doctype_in_sheet(xlsx, tmp_path / f"split{before}.xlsx", body=body)
+        rejected(path, "xml_doctype")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [b"<!-- a comment -->", b"<![CDATA[<c r='A1'/>]]>", "<!-- 注释 -->".encode("utf-16-le")],
+)
+def test_comments_and_cdata_are_not_a_doctype(xlsx: Path, tmp_path: Path, markup: bytes) -> None:
+    """The probe ("<!") hits on these; only DOCTYPE/ENTITY themselves are refused."""
+    body = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main">' + b" " * (_SCAN_CHUNK - 20) + markup + b"</worksheet>"
+    )
+    result = gate(hostile.doctype_in_sheet(xlsx, tmp_path / "comment.xlsx", body=body))
+    assert result.ok, result.detail

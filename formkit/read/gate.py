@@ -337,14 +337,20 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str, set[str]]:
         raise _Reject("truncated", f"zip central directory: {e}") from e
     with zf:
         infos = zf.infolist()
-        _check_directory(data, infos, limits)
+        extents = _check_directory(data, infos, limits)
         by_name = {i.filename.lower(): i for i in infos}
         kind, workbook = _identify(data, by_name)
         workbook_head = b""
         for info in infos:
             name = info.filename.lower()
             scan = not name.startswith(_UNSCANNED_DIRS) and not name.endswith(_UNSCANNED_EXT)
-            head = _inflate_checked(data, info, scan=scan, keep=_CHUNK if info is workbook else 0)
+            head = _inflate_checked(
+                data,
+                info,
+                scan=scan,
+                keep=_CHUNK if info is workbook else 0,
+                extent=extents[info.header_offset],
+            )
             if info is workbook:
                 workbook_head = head
     if _STRICT_NS in workbook_head:
@@ -352,8 +358,14 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str, set[str]]:
     return kind, _zip_warnings(kind, by_name)
 
 
-def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
-    """Everything decidable from the central directory and local headers alone."""
+def _check_directory(
+    data: bytes, infos: list[zipfile.ZipInfo], limits: Limits
+) -> dict[int, tuple[int, int]]:
+    """Everything decidable from the central directory and local headers alone.
+
+    Returns where each entry's compressed bytes lie, by local header offset (unique: two
+    entries at one offset overlap and are refused).
+    """
     if len(infos) > limits.max_entries:
         raise _Reject(
             "too_many_entries",
@@ -364,6 +376,7 @@ def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: Limits) 
     seen: set[str] = set()
     total = 0
     extents: list[tuple[int, int]] = []
+    data_extents: dict[int, tuple[int, int]] = {}
     for info in infos:
         name = info.orig_filename  # zipfile cuts `filename` at a NUL; this keeps it
         parts = re.split(r"[/\\]", name)
@@ -392,7 +405,8 @@ def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: Limits) 
         ):
             raise _Reject("zip_bomb", f"{name!r} ratio over {limits.max_ratio}", what="压缩比异常")
         total += info.file_size
-        _, end = _data_extent(data, info)
+        start, end = _data_extent(data, info)
+        data_extents[info.header_offset] = (start, end)
         extents.append((info.header_offset, end))
     if total > limits.max_total_uncompressed:
         raise _Reject("zip_bomb", f"declared total {total} bytes", what="解压后总量过大")
@@ -401,6 +415,7 @@ def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: Limits) 
     for (_, end), (next_start, _) in itertools.pairwise(extents):
         if next_start < end:
             raise _Reject("zip_bomb", "overlapping entries", what="部件相互重叠")
+    return data_extents
 
 
 def _data_extent(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
@@ -511,15 +526,27 @@ def _zip_warnings(kind: str, by_name: dict[str, zipfile.ZipInfo]) -> set[str]:
     return found
 
 
-def _inflate_checked(data: bytes, info: zipfile.ZipInfo, *, scan: bool, keep: int) -> bytes:
+def _inflate_checked(
+    data: bytes,
+    info: zipfile.ZipInfo,
+    *,
+    scan: bool,
+    keep: int,
+    extent: tuple[int, int] | None = None,
+) -> bytes:
     """Inflate one entry ourselves and return its first `keep` bytes.
 
     The central directory's size can lie and zipfile silently trusts it (it stops at the
     declared size), while other readers may not.  So: never produce more than declared
     (already within the caps) plus one chunk, check size and CRC, and look for DOCTYPE/
     ENTITY across chunk boundaries.
+
+    The scan first looks for the two bytes every marker starts with ("<!" in UTF-8 and
+    ASCII, "<\\0!" in UTF-16 either way round), which OOXML parts almost never contain,
+    and only then for the markers themselves; the few bytes across a chunk boundary are
+    checked on their own, so a chunk is never copied.
     """
-    start, end = _data_extent(data, info)
+    start, end = extent if extent is not None else _data_extent(data, info)
     raw = memoryview(data)[start:end]
     produced = 0
     crc = 0
@@ -535,10 +562,11 @@ def _inflate_checked(data: bytes, info: zipfile.ZipInfo, *, scan: bool, keep: in
             )
         crc = zlib.crc32(chunk, crc)
         if scan:
-            window = tail + chunk
-            if any(marker in window for marker in _MARKERS):
+            if (tail and _has_marker(tail + chunk[:_OVERLAP])) or (
+                (b"<!" in chunk or b"<\x00!" in chunk) and _has_marker(chunk)
+            ):
                 raise _Reject("xml_doctype", f"DOCTYPE/ENTITY in {info.filename!r}")
-            tail = window[-_OVERLAP:]
+            tail = (tail + chunk[-_OVERLAP:])[-_OVERLAP:]
         if len(head) < keep:
             head += chunk[: keep - len(head)]
     if produced != info.file_size or crc != info.CRC:
@@ -546,6 +574,10 @@ def _inflate_checked(data: bytes, info: zipfile.ZipInfo, *, scan: bool, keep: in
             "truncated", f"{info.filename!r}: {produced}/{info.file_size} bytes or bad CRC"
         )
     return bytes(head)
+
+
+def _has_marker(data: bytes) -> bool:
+    return any(marker in data for marker in _MARKERS)
 
 
 def _inflate(raw: memoryview, method: int) -> Iterator[bytes]:
