@@ -6,6 +6,7 @@ Rows and columns are 1-based here, as people read them in Excel.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 EXCEL_MAX_ROW = 1_048_576
@@ -108,3 +109,8 @@ def parse_area(ref: str) -> Area:
 def quote_sheet(name: str) -> str:
     """Sheet name as it appears in a formula or defined name."""
     return "'" + name.replace("'", "''") + "'"
+
+
+def display_width(text: str) -> float:
+    """Column-width units a text needs: CJK and full-width characters count double."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)

@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from formkit import __version__
 from formkit.atomic import write_bytes_atomic
-from formkit.cells import col_letter
+from formkit.cells import col_letter, display_width
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.read.submission import Submission
 from formkit.records import Col, columns, iso, record, sort_key, supersede, unit_order
@@ -769,6 +769,10 @@ def _notes_sheet(
     for i, (k, v) in enumerate(lines, start=2):
         ws.write_string(i, 0, k, bold)
         ws.write_string(i, 1, v, wrap)
+        # Excel and LibreOffice do not grow a row for wrapped text written by a program
+        lines_needed = max(1, -(-int(display_width(v)) // 88))
+        if lines_needed > 1:
+            ws.set_row(i, 14 * lines_needed + 2)
     ws.set_paper(9)
     ws.set_portrait()
     ws.fit_to_pages(1, 0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from formkit import __version__
 from formkit.atomic import write_bytes_atomic
-from formkit.cells import Area, Cell, col_letter, quote_sheet
+from formkit.cells import Area, Cell, col_letter, display_width, quote_sheet
 from formkit.fields import excel_input
 from formkit.spec import Field, FormSpec, Sheet, Table, load_spec
 
@@ -79,11 +78,6 @@ _STYLES: dict[str, dict[str, Any]] = {
         "border": 1,
     },
 }
-
-
-def display_width(text: str) -> float:
-    """Column-width units a text needs: CJK and full-width characters count double."""
-    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
 
 
 class _Formats:
