@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 EXCEL_MAX_ROW = 1_048_576
@@ -61,6 +62,7 @@ class Area(NamedTuple):
         )
 
 
+@lru_cache(maxsize=1024)
 def col_letter(col: int) -> str:
     if not 1 <= col <= EXCEL_MAX_COL:
         raise ValueError(f"column {col} outside 1..{EXCEL_MAX_COL}")

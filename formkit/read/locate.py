@@ -10,6 +10,7 @@ their heading and read in workbook order.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -348,15 +349,22 @@ def _locate_table(
 def _table_end(data: SheetData, t: Table, start: int, shift: int, name_last: int | None) -> int:
     """Last worksheet row that may belong to the table."""
     if t.end_label:
-        marker = normalise_label(t.end_label)
-        last_row = max((r for r, _ in data.cells), default=start)
-        first_col = 1
+        marker = normalise_label(t.end_label).rstrip("。.")
         last_col = max(c.last_col for c in t.columns) + shift
-        for r in range(start, last_row + 1):
-            for c in range(first_col, last_col + 1):
-                text = _text(data, r, c)
-                if text and text.rstrip("。.").startswith(marker.rstrip("。.")):
-                    return r - 1
+        # one pass over the sheet's text cells (the first character filters cheaply:
+        # normalising every cell is what costs)
+        first = marker[0]
+        rows = [
+            r
+            for (r, c), cell in data.cells.items()
+            if r >= start
+            and c <= last_col
+            and isinstance(cell.value, str)
+            and first in unicodedata.normalize("NFKC", cell.value)
+            and normalise_label(cell.value).rstrip("。.").startswith(marker)
+        ]
+        if rows:
+            return min(rows) - 1
     if name_last is not None:
         return name_last
     return t.area.last.row + (start - t.area.first.row)
