@@ -339,7 +339,7 @@ def summary(
 
     from formkit.check import check_many
     from formkit.read import ReadOptions
-    from formkit.summary import collect, write
+    from formkit.summary import Collector, write
 
     paths = paths or []
     if db is None and not paths:
@@ -356,23 +356,21 @@ def summary(
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
     workers = _workers(jobs, len(files))
     results = []
-    with _progress() as progress:
+    collector = Collector(reference=ref)
+    # each result is reduced to its summary rows as it arrives: memory stays flat in N
+    with _progress() as progress, _JsonOut(json_out, ref) as stream:
         task = progress.add_task("读取并审核", total=len(files))
         for sub in check_many(files, options, jobs=workers):
-            if json_out is None:
-                sub.sources = {}  # provenance is for --json; a large batch need not hold it
-            results.append(sub)
+            stream.add(sub)
+            collector.add(sub)
+            results.append(_slim(sub))
             progress.advance(task)
     _print_results(results, details=False)
-    data = collect(
-        results, reference=ref, year=year, unit=unit_name, inputs=[str(p) for p in paths]
-    )
+    data = collector.finish(year=year, unit=unit_name, inputs=[str(p) for p in paths])
     try:
         write(output, data, reference=ref)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
-    if json_out is not None:
-        _write_json(json_out, results, ref)
     out.print(
         f"已生成汇总表：[bold]{output}[/]（汇总 {data.count('汇总')} 份，"
         f"已替代 {data.count('已替代')} 份，未受理 {data.count('未受理')} 份）"

@@ -701,7 +701,8 @@ def status_workbook(report: StatusReport) -> bytes:
 
     import xlsxwriter
 
-    from formkit.template import FONT, display_width
+    from formkit.cells import display_width
+    from formkit.template import FONT
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False})

@@ -182,37 +182,37 @@ def iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def supersede(
-    subs: Iterable[Submission], spec: FormSpec, mtimes: Mapping[str, float]
-) -> tuple[list[Submission], list[tuple[Submission, Submission]]]:
-    """Keep the latest submission per applicant; return (current, [(superseded, by)]).
+def supersede(records: Iterable[dict[str, Any]], spec: FormSpec) -> dict[int, dict[str, Any]]:
+    """Keep the latest record per applicant: {id(superseded record): the record replacing it}.
 
-    Latest by 填报日期, then by file time, then by name: several files from one applicant
-    are never merged silently.
+    The same application is the same submission id or, without one, the same reporting
+    unit and applicant name. Latest by 填报日期, then by file time, then by name: several
+    files from one applicant are never merged silently.
     """
     s = spec.summary
-    groups: dict[Any, list[Submission]] = {}
-    for sub in subs:
-        if sub.submission_id:
-            key: Any = ("id", sub.submission_id)
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for rec in records:
+        if rec.get("_submission_id"):
+            key: Any = ("id", rec["_submission_id"])
         else:
-            unit = str(sub.values.get(s.get("unit_field", ""), "") or "")
-            name = str(sub.values.get(s.get("applicant_field", ""), "") or "")
+            unit = str(rec.get(s.get("unit_field", "")) or "")
+            name = str(rec.get(s.get("applicant_field", "")) or "")
             norm = unicodedata.normalize("NFKC", name).replace(" ", "")
             # without a name nothing says two files are the same application
-            key = ("name", unit, norm) if norm else ("file", sub.file)
-        groups.setdefault(key, []).append(sub)
-    current: list[Submission] = []
-    replaced: list[tuple[Submission, Submission]] = []
+            key = ("name", unit, norm) if norm else ("file", rec.get("_path"))
+        groups.setdefault(key, []).append(rec)
     date_field = s.get("date_field", "")
 
-    def when(sub: Submission) -> tuple[Any, ...]:
-        d = sub.values.get(date_field)
-        return (d if isinstance(d, dt.date) else dt.date.min, mtimes.get(sub.file, 0.0), sub.file)
+    def when(rec: dict[str, Any]) -> tuple[Any, ...]:
+        d = rec.get(date_field)
+        return (
+            d if isinstance(d, dt.date) else dt.date.min,
+            rec.get("_mtime", 0.0),
+            str(rec.get("_path")),
+        )
 
+    replaced: dict[int, dict[str, Any]] = {}
     for members in groups.values():
         members.sort(key=when)
-        winner = members[-1]
-        current.append(winner)
-        replaced += [(m, winner) for m in members[:-1]]
-    return current, replaced
+        replaced.update({id(m): members[-1] for m in members[:-1]})
+    return replaced

@@ -80,6 +80,104 @@ class SummaryData:
         return sum(1 for f in self.files if f["status"] == status)
 
 
+class Collector:
+    """Builds SummaryData one checked submission at a time.
+
+    Each submission is reduced to its summary record, issue rows and file row as it
+    arrives, so a batch of thousands of files never holds thousands of Submissions.
+    """
+
+    def __init__(self, *, spec: FormSpec | None = None, reference: Reference | None = None) -> None:
+        self.spec = spec or load_spec()
+        self.reference = reference or load_reference()
+        self.years: list[int] = []
+        self.issues: list[dict[str, Any]] = []
+        # every input in order: (file row, record or None for a rejected file)
+        self.entries: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+
+    def add(self, sub: Submission) -> None:
+        s = self.spec.summary
+        name = (
+            str(sub.values.get(s.get("applicant_field", "")) or "")
+            if sub.status == "accepted"
+            else ""
+        )
+        for i in sub.issues:
+            self.issues.append(
+                {
+                    "file": Path(sub.file).name,
+                    "applicant": name,
+                    "sheet": i.sheet or "",
+                    "cell": i.cell or "",
+                    "severity": SEVERITY_ZH[i.severity],
+                    "code": i.code,
+                    "message": i.message,
+                }
+            )
+        row: dict[str, Any] = {"file": Path(sub.file).name, "path": sub.file, "sha256": sub.sha256}
+        if sub.status == "rejected":
+            rejection = sub.rejection
+            row.update(
+                status="未受理",
+                code=rejection.code if rejection else "",
+                detail=rejection.message if rejection else "",
+            )
+            self.entries.append((row, None))
+            return
+        if sub.form and sub.form.year:
+            self.years.append(sub.form.year)
+        rec = record(sub, self.spec, self.reference)
+        rec["_mtime"] = _mtime(sub.file)
+        self.entries.append((row, rec))
+
+    def finish(
+        self,
+        *,
+        year: int | None = None,
+        unit: str | None = None,
+        inputs: Sequence[str] = (),
+        superseded_by: Mapping[str, str] | None = None,
+    ) -> SummaryData:
+        """`superseded_by` (sha256 -> sha256 of the file that replaced it) takes the ledger's
+        decisions instead of working them out from 填报日期 and file times."""
+        spec = self.spec
+        year = year or (self.years[0] if self.years else None) or spec.default_year
+        data = SummaryData(year=year, unit=unit, inputs=list(inputs), issues=self.issues)
+        accepted = [rec for _, rec in self.entries if rec is not None]
+        if superseded_by is None:
+            replaced = supersede(accepted, spec)
+        else:
+            by_sha = {rec["_sha256"]: rec for rec in accepted}
+            replaced = {
+                id(rec): by_sha[superseded_by[rec["_sha256"]]]
+                for rec in accepted
+                if superseded_by.get(rec["_sha256"]) in by_sha
+            }
+        current = []
+        for row, rec in self.entries:
+            if rec is None:
+                data.files.append(row)
+            elif id(rec) in replaced:
+                winner = replaced[id(rec)]
+                row.update(
+                    status="已替代",
+                    code="superseded",
+                    detail=f"被 {winner['_file']} 替代",
+                    applicant=str(rec.get(spec.summary.get("applicant_field", "")) or ""),
+                    fill_date=iso(rec.get(spec.summary.get("date_field", ""))),
+                )
+                data.files.append(row)
+            else:
+                row.update(status="汇总", code="", detail="")
+                data.files.append(row)
+                current.append(rec)
+        current.sort(key=sort_key(spec, unit_order(self.reference)))
+        for n, rec in enumerate(current, start=1):
+            rec["_no"] = n
+        data.applications = current
+        return data
+
+
 def collect(
     results: Iterable[Submission],
     *,
@@ -90,74 +188,11 @@ def collect(
     inputs: Sequence[str] = (),
     superseded_by: Mapping[str, str] | None = None,
 ) -> SummaryData:
-    """Checked submissions -> SummaryData: current applications, superseded and rejected files.
-
-    `superseded_by` (sha256 -> sha256 of the file that replaced it) takes the ledger's
-    decisions instead of working them out from 填报日期 and file times.
-    """
-    spec = spec or load_spec()
-    reference = reference or load_reference()
-    results = list(results)
-    year = (
-        year
-        or next((r.form.year for r in results if r.form and r.form.year), None)
-        or spec.default_year
-    )
-    data = SummaryData(year=year, unit=unit, inputs=list(inputs))
-    accepted = [r for r in results if r.status == "accepted"]
-    if superseded_by is None:
-        mtimes = {r.file: _mtime(r.file) for r in accepted}
-        current, replaced = supersede(accepted, spec, mtimes)
-    else:
-        by_sha = {r.sha256: r for r in results}
-        current = [r for r in accepted if r.sha256 not in superseded_by]
-        replaced = [
-            (r, by_sha[superseded_by[r.sha256]])
-            for r in accepted
-            if r.sha256 in superseded_by and superseded_by[r.sha256] in by_sha
-        ]
-    applicant = spec.summary.get("applicant_field", "")
-    for r in results:
-        name = str(r.values.get(applicant) or "") if r.status == "accepted" else ""
-        for i in r.issues:
-            data.issues.append(
-                {
-                    "file": Path(r.file).name,
-                    "applicant": name,
-                    "sheet": i.sheet or "",
-                    "cell": i.cell or "",
-                    "severity": SEVERITY_ZH[i.severity],
-                    "code": i.code,
-                    "message": i.message,
-                }
-            )
-    by_winner = {id(old): new for old, new in replaced}
-    for r in results:
-        row = {"file": Path(r.file).name, "path": r.file, "sha256": r.sha256}
-        if r.status == "rejected":
-            reason = r.rejection.message if r.rejection else ""
-            code = r.rejection.code if r.rejection else ""
-            data.files.append({**row, "status": "未受理", "code": code, "detail": reason})
-        elif id(r) in by_winner:
-            winner = by_winner[id(r)]
-            data.files.append(
-                {
-                    **row,
-                    "status": "已替代",
-                    "code": "superseded",
-                    "detail": f"被 {Path(winner.file).name} 替代",
-                    "applicant": str(r.values.get(applicant) or ""),
-                    "fill_date": iso(r.values.get(spec.summary.get("date_field", ""))),
-                }
-            )
-        else:
-            data.files.append({**row, "status": "汇总", "code": "", "detail": ""})
-    records = [record(r, spec, reference) for r in current]
-    records.sort(key=sort_key(spec, unit_order(reference)))
-    for n, rec in enumerate(records, start=1):
-        rec["_no"] = n
-    data.applications = records
-    return data
+    """Checked submissions -> SummaryData: current applications, superseded and rejected files."""
+    collector = Collector(spec=spec, reference=reference)
+    for sub in results:
+        collector.add(sub)
+    return collector.finish(year=year, unit=unit, inputs=inputs, superseded_by=superseded_by)
 
 
 def _mtime(path: str) -> float:
