@@ -279,10 +279,20 @@ def _table(
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, col.width)
     ws.set_row(top, 42)
-    cell_fmts = [fmt.cell(c) for c in cols]
+    # the hot loop of a large summary: plain text and numbers straight to their writers
+    plan = [(j, c.key, c.kind, fmt.cell(c)) for j, c in enumerate(cols)]
+    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     for i, rec in enumerate(rows, start=top + 1):
-        for j, col in enumerate(cols):
-            _put(ws, i, j, rec.get(col.key), cell_fmts[j], col.kind)
+        for j, key, kind, cell_fmt in plan:
+            value = rec.get(key)
+            if value is None or value == "":
+                write_blank(i, j, None, cell_fmt)
+            elif type(value) is str:
+                write_string(i, j, value, cell_fmt)
+            elif type(value) in (int, float) and kind != "text":
+                write_number(i, j, value, cell_fmt)
+            else:
+                _put(ws, i, j, value, cell_fmt, kind)
     last = top + len(rows)
     ws.autofilter(top, 0, max(last, top), len(cols) - 1)
     ws.freeze_panes(top + 1, 0)
