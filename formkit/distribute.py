@@ -22,9 +22,16 @@ from formkit.parse import ParseError, normalise_label, parse_email, parse_phone
 REQUIRED = ("province", "city", "applicant_name")
 OPTIONAL = ("contact_person", "contact_phone", "contact_email")
 COLUMNS = REQUIRED + OPTIONAL
-# the applicant's identity is fixed by the roster; contacts are pre-filled but stay editable
-# because the person who fills the form is often not the one the roster names
-LOCKED_FIELDS = ("province", "city", "applicant_name")
+# every field the roster knows is filled and locked, so returns match the roster (and the
+# ledger); a changed contact is corrected in the roster and the file sent again
+LOCKED_FIELDS = (
+    "province",
+    "city",
+    "applicant_name",
+    "contact_person",
+    "contact_phone",
+    "contact_email",
+)
 # header cells searched for the header row (a roster often starts with a title line)
 HEADER_SCAN_ROWS = 10
 
@@ -277,10 +284,12 @@ def distribute(
 
     planned = plan(rows, out_dir, year)
     for item in planned:
+        values = item.row.values()
         data = build_template(
             year=year,
-            values=item.row.values(),
-            locked_fields=LOCKED_FIELDS,
+            values=values,
+            # a column the roster leaves empty stays open for the city to fill
+            locked_fields=[f for f in LOCKED_FIELDS if values.get(f) not in (None, "")],
             submission_id=item.submission_id,
         )
         write_bytes_atomic(item.path, data)

@@ -72,10 +72,11 @@ def test_gbk_csv_roster_gives_named_prefilled_locked_templates(tmp_path: Path) -
     ):
         cell = _cell(wb, fid)
         assert cell.value == value and cell.protection.locked, fid
-    # contacts are pre-filled but the person filling the form may correct them
+    # the roster's contacts are filled and locked too; what the city reports stays open
     contact = _cell(wb, "contact_person")
-    assert contact.value == "张三" and not contact.protection.locked
+    assert contact.value == "张三" and contact.protection.locked
     assert _cell(wb, "contact_phone").value == "0512-66668888"
+    assert _cell(wb, "contact_phone").protection.locked
     assert not _cell(wb, "export_value").protection.locked
     assert wb["formkit"].sheet_state == "veryHidden"
     assert wb["formkit"]["B6"].value == ids[0]
@@ -179,3 +180,17 @@ def test_cli_distribute_writes_files_and_records_the_roster(tmp_path: Path) -> N
     assert again.exit_code == 0
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM roster").fetchone()[0] == 3
+
+
+def test_fields_the_roster_leaves_empty_stay_open(tmp_path: Path) -> None:
+    roster = tmp_path / "名单.csv"
+    roster.write_text(
+        "推荐单位,所在地级市,申请单位全称\n江苏省,苏州市,苏州工业园区管理委员会\n", encoding="utf-8"
+    )
+    from formkit.distribute import distribute, read_roster
+
+    [written] = distribute(read_roster(roster), tmp_path / "out", year=2006)
+    wb = openpyxl.load_workbook(written.path)
+    assert _cell(wb, "applicant_name").protection.locked
+    assert not _cell(wb, "contact_person").protection.locked
+    assert not _cell(wb, "contact_phone").protection.locked
