@@ -1,0 +1,637 @@
+"""A faster .xlsx/.xlsm reader for the files forms come back as; `load_xlsx` for the rest.
+
+    book = load_xlsx_fast("申报书.xlsx")   # the same Book load_xlsx gives, or its XlsxError
+
+`load_xlsx` (xlsx.py) streams every worksheet through expat with a Python call per
+element.  Workbooks written by Excel, WPS, LibreOffice, openpyxl and formkit itself store
+their cells in one regular shape (`<row r><c r s t><f>..</f><v>..</v></c>..`), so this
+reader takes each worksheet part whole and matches its <sheetData> token by token with one
+compiled regular expression, turning each cell into a `RawCell` by xlsx.py's rules.  The
+workbook, relationship, shared-string and styles parts are read with xlsx.py's own
+functions (the workbook and styles parts, which returned forms share with their template,
+are cached by content).
+
+It only answers when it can give exactly what `load_xlsx` gives.  Anything outside the
+shape it knows hands the whole file over to `load_xlsx` (the `_Delegate` exception):
+
+* a worksheet that is not UTF-8, has a DOCTYPE, comment or CDATA (`<!`), a default
+  namespace other than SpreadsheetML's, namespace-prefixed SpreadsheetML elements, or
+  cell elements outside <sheetData>;
+* any token in <sheetData> the expression does not match exactly: inline strings
+  (`<is>`), attributes with entities or odd whitespace, unknown child elements, text
+  between tags in a part xlsx.py reads as unindented, an entity it does not know, a
+  control character, a carriage return in text (expat would normalise it);
+* a non-empty cell below `Bounds.max_row` (xlsx.py's stop-and-skip logic), a cell
+  reference or index it cannot resolve, a worksheet part larger than `MAX_PART`;
+* any `XlsxError` raised on the way (load_xlsx raises it again, with its own wording).
+
+Why not python-calamine: `RawCell` needs, for every cell, its number format (from `s`),
+whether the stored number was an integer (`5` vs `5.0`), its formula text and error
+code; calamine gives none of these, so a per-cell scan of the XML is needed anyway, and
+with it calamine's values add time (~0.6 ms for a 7-sheet form) and the risk of it
+aborting the process on hostile extents, and no information.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from formkit.cells import EXCEL_MAX_COL, Area, col_letter
+from formkit.read.book import Book, Bounds, CellValue, RawCell, SheetData
+
+# xlsx.py's private helpers are imported on purpose: this module must read every part
+# exactly as load_xlsx does, so it shares its code rather than copying it.
+from formkit.read.xlsx import (
+    CHUNK,
+    XlsxError,
+    _cell_position,
+    _format,
+    _indented,
+    _iso_datetime,
+    _number,
+    _Package,
+    _read_shared_strings,
+    _read_styles,
+    _read_workbook,
+    _rels,
+    _SheetReader,
+    _Style,
+    _unescape,
+    _Workbook,
+    load_xlsx,
+    serial_to_datetime,
+)
+
+__all__ = ["MAX_PART", "load_xlsx_fast"]
+
+# a worksheet part this large (uncompressed) is streamed by load_xlsx instead
+MAX_PART = 8 * 1024 * 1024
+
+
+class _Delegate(Exception):
+    """This file is read by load_xlsx."""
+
+
+def load_xlsx_fast(path: str | Path, bounds: Bounds = Bounds()) -> Book:  # noqa: B008
+    """Read an .xlsx/.xlsm into a Book, equal to `load_xlsx(path, bounds)`'s."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
+        return load_xlsx(path, bounds)
+    try:
+        with zf:
+            return _load(_Package(zf), bounds, Path(path))
+    except (_Delegate, XlsxError):
+        return load_xlsx(path, bounds)
+
+
+# ---------------------------------------------------------------- shared parts, cached
+
+_PART_CACHE_LIMIT = 64
+_WORKBOOK_CACHE: dict[bytes, _Workbook] = {}
+_STYLES_CACHE: dict[bytes, dict[str | None, _Style]] = {}
+
+
+class _OnePart:
+    """A stand-in for `_Package` holding one part's bytes, for xlsx.py's part readers."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name = name
+        self.data = data
+
+    def find(self, part: str) -> str | None:
+        return self.name if part.lstrip("/").lower() == self.name.lower() else None
+
+    def chunks(self, _part: str) -> Iterator[bytes]:
+        for i in range(0, len(self.data), CHUNK):
+            yield self.data[i : i + CHUNK]
+
+
+def _part_bytes(pkg: _Package, part: str) -> bytes:
+    name = pkg.find(part)
+    if name is None:
+        raise _Delegate
+    if pkg.zf.getinfo(name).file_size > MAX_PART:
+        raise _Delegate
+    return b"".join(pkg.chunks(part))
+
+
+_RELS_CACHE: dict[tuple[str, bytes], dict[str, tuple[str, str]]] = {}
+
+
+def _cached_rels(pkg: _Package, part: str) -> dict[str, tuple[str, str]]:
+    """xlsx.py's `_rels`, cached by the relationship part's content (never modified)."""
+    folder, base = posixpath.split(part)
+    rels_part = posixpath.join(folder, "_rels", base + ".rels")
+    if pkg.find(rels_part) is None:
+        return {}
+    data = _part_bytes(pkg, rels_part)
+    rels = _RELS_CACHE.get((part, data))
+    if rels is None:
+        rels = _rels(_OnePart(rels_part, data), part)  # type: ignore[arg-type]
+        if len(_RELS_CACHE) >= _PART_CACHE_LIMIT:
+            _RELS_CACHE.clear()
+        _RELS_CACHE[(part, data)] = rels
+    return rels
+
+
+def _workbook(pkg: _Package, part: str) -> _Workbook:
+    data = _part_bytes(pkg, part)
+    wb = _WORKBOOK_CACHE.get(data)
+    if wb is None:
+        wb = _read_workbook(_OnePart(part, data), part)  # type: ignore[arg-type]
+        if len(_WORKBOOK_CACHE) >= _PART_CACHE_LIMIT:
+            _WORKBOOK_CACHE.clear()
+        _WORKBOOK_CACHE[data] = wb
+    # the Book gets its own names dict; the targets are immutable
+    copy = _Workbook()
+    copy.sheets = list(wb.sheets)
+    copy.names = dict(wb.names)
+    copy.date1904, copy.stale = wb.date1904, wb.stale
+    return copy
+
+
+def _styles(pkg: _Package, part: str | None) -> dict[str | None, _Style]:
+    if part is None:
+        return _read_styles(pkg, None)
+    data = _part_bytes(pkg, part)
+    styles = _STYLES_CACHE.get(data)
+    if styles is None:
+        styles = _read_styles(_OnePart(part, data), part)  # type: ignore[arg-type]
+        if len(_STYLES_CACHE) >= _PART_CACHE_LIMIT:
+            _STYLES_CACHE.clear()
+        _STYLES_CACHE[data] = styles
+    return styles  # never modified by its readers
+
+
+# ---------------------------------------------------------------- the package
+
+
+def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
+    """xlsx.py's `_load`, with worksheets read by `_read_sheet`."""
+    root = _cached_rels(pkg, "")
+    wb_part = next((t for kind, t in root.values() if kind == "officeDocument"), None)
+    if wb_part is None or pkg.find(wb_part) is None:
+        wb_part = "xl/workbook.xml"
+    if pkg.find(wb_part) is None:
+        raise _Delegate
+    wb = _workbook(pkg, wb_part)
+    rels = _cached_rels(pkg, wb_part)
+
+    def part_of(kind: str) -> str | None:
+        for k, target in rels.values():
+            if k == kind and pkg.find(target) is not None:
+                return target
+        return None
+
+    folder = posixpath.dirname(wb_part)
+    strings_part = part_of("sharedStrings")
+    if strings_part is None and pkg.find(posixpath.join(folder, "sharedStrings.xml")):
+        strings_part = posixpath.join(folder, "sharedStrings.xml")
+    styles_part = part_of("styles")
+    if styles_part is None and pkg.find(posixpath.join(folder, "styles.xml")):
+        styles_part = posixpath.join(folder, "styles.xml")
+    strings = _shared_strings(pkg, strings_part) if strings_part else []
+    styles = _styles(pkg, styles_part)
+
+    book = Book(
+        format=_format(pkg, path),
+        names=wb.names,
+        date1904=wb.date1904,
+        stale_formulas=wb.stale,
+    )
+    for name, state, rid in wb.sheets:
+        sheet = SheetData(name=name, state=state)
+        book.sheets.append(sheet)
+        kind, target = rels.get(rid, ("", ""))
+        if kind in ("chartsheet", "dialogsheet", "xlMacrosheet", "xlIntlMacrosheet"):
+            continue
+        if not kind or pkg.find(target) is None:
+            raise _Delegate  # load_xlsx reports the missing sheet
+        data = _part_bytes(pkg, target)
+        _read_sheet(data, sheet, bounds, strings, styles, wb.date1904, wb.stale)
+    return book
+
+
+# ---------------------------------------------------------------- worksheets
+
+_MAIN_NS = (
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_DECL_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_ROOT = re.compile(rb"(?:<\?xml[^>]*\?>)?[ \t\r\n]*<worksheet([ \t\r\n][^>]*)?>")
+_DEFAULT_NS = re.compile(rb"""[ \t\r\n]xmlns[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')""")
+# every byte XML allows; what is left after deleting them is a control character
+_XML_BYTES = bytes([9, 10, 13, *range(32, 256)])
+# SpreadsheetML elements xlsx.py's sheet reader acts on, wherever they are
+_SHEET_ELEMENT = re.compile(rb"<(?:c|row|v|f|is|t|rPh)[ \t\r\n/>]")
+_PREFIXED = re.compile(
+    rb"<[A-Za-z_][\w.\-]*:(?:worksheet|sheetData|c|row|v|f|is|t|rPh|mergeCells?)[ \t\r\n/>]"
+)
+_MERGE_TAG = re.compile(rb"<mergeCell([ \t\r\n][^<>]*)?/?>")
+_MERGE_COUNT = re.compile(rb"<mergeCell[ \t\r\n/>]")
+
+# one attribute; values with entities, '<', '>' or whitespace other than spaces delegate
+_A = rb"""[ \t\r\n]+[A-Za-z_][\w:.\-]*[ \t\r\n]*=[ \t\r\n]*(?:"[^"<>&\t\n\r]*"|'[^'<>&\t\n\r]*')"""
+_ATTR = re.compile(
+    rb"""[ \t\r\n]+([A-Za-z_][\w:.\-]*)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')"""
+)
+# the attributes as Excel, WPS, LibreOffice and openpyxl write them
+_COMMON_CELL = re.compile(
+    rb' r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]{1,6})")?(?: t="([a-z]{1,9})")?'
+)
+_COMMON_ROW = re.compile(rb' r="([0-9]{1,7})"(?: (?!r=)[A-Za-z_][\w:.\-]*="[^"]*")*')
+
+
+def _token_pattern(ws: bytes) -> re.Pattern[bytes]:
+    """One <sheetData> token: a cell, a row start tag, a row end tag.
+
+    Groups: 1 cell attributes, 2 formula attributes (None: no <f>), 3 formula text (None:
+    `<f/>`), 4 value text (None: no <v>), 5 row attributes.  `ws` is the whitespace
+    allowed between tags.
+    """
+    attrs = rb"((?:" + _A + rb")*)[ \t\r\n]*"
+    return re.compile(
+        ws
+        + rb"(?:<c"
+        + attrs
+        + rb"(?:/>|>"
+        + ws
+        + rb"(?:<f"
+        + attrs
+        + rb"(?:/>|>([^<]*)</f>)"
+        + ws
+        + rb")?(?:<v>([^<]*)</v>"
+        + ws
+        + rb")?</c>)|<row"
+        + attrs
+        + rb"/?>|</row>)"
+    )
+
+
+_WS = rb"[ \t\r\n]*"
+_CELL_START = rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]{1,6})")?(?: t="([a-z]{1,9})")?'
+_CELL_START_NC = rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,6}")?(?: t="[a-z]{1,9}")?'
+_F_ATTRS = rb"((?:" + _A + rb")*)[ \t\r\n]*"
+_F_ATTRS_NC = rb"(?:" + _A + rb")*[ \t\r\n]*"
+
+
+def _full_pattern(ws: bytes) -> re.Pattern[bytes]:
+    """A non-empty-looking cell in the common shape: groups ref, s, t, <f> attributes
+    (None: no <f>), formula text (None: `<f/>`), value text (None: no <v>)."""
+    return re.compile(
+        _CELL_START
+        + rb">"
+        + ws
+        + rb"(?:<f"
+        + _F_ATTRS
+        + rb"(?:/>|>([^<]*)</f>)"
+        + ws
+        + rb")?(?:<v>([^<]*)</v>"
+        + ws
+        + rb")?</c>"
+    )
+
+
+def _valid_pattern(ws: bytes) -> re.Pattern[bytes]:
+    """A whole <sheetData> body in the common shape (rows with r, cells with r first)."""
+    cell = (
+        _CELL_START_NC
+        + rb"(?:/>|>"
+        + ws
+        + rb"(?:<f"
+        + _F_ATTRS_NC
+        + rb"(?:/>|>[^<]*</f>)"
+        + ws
+        + rb")?(?:<v>[^<]*</v>"
+        + ws
+        + rb")?</c>)"
+    )
+    row = rb'<row r="[1-9][0-9]{0,6}"(?: (?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\t\n\r]*")*/?>'
+    return re.compile(rb"(?:" + ws + rb"(?:" + cell + rb"|" + row + rb"|</row>))*" + ws)
+
+
+_FULL_FLAT, _FULL_INDENTED = _full_pattern(b""), _full_pattern(_WS)
+_VALID_FLAT, _VALID_INDENTED = _valid_pattern(b""), _valid_pattern(_WS)
+# references _split_ref may refuse (a column past ZZ, a row past 999999): read token by token
+_ODD_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{7})"')
+
+_TOKEN_INDENTED = _token_pattern(rb"[ \t\r\n]*")
+_TOKEN_FLAT = _token_pattern(b"")
+
+_ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match[str]) -> str:
+    hexa, dec, name = m.groups()
+    if name:
+        return _NAMED[name]
+    code = int(hexa, 16) if hexa else int(dec)
+    if (
+        code > 0x10FFFF
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFFFE, 0xFFFF)
+        or (code < 0x20 and code not in (0x9, 0xA, 0xD))
+    ):
+        raise _Delegate  # expat refuses it
+    return chr(code)
+
+
+def _text(raw: bytes) -> str:
+    """Element text as expat reports it; `_Delegate` if it might differ."""
+    if b"\r" in raw:
+        raise _Delegate  # expat turns CR LF and CR into LF
+    text = raw.decode("utf-8")  # the whole part was checked to be UTF-8
+    if "&" not in text:
+        return text
+    if "&" in _ENTITY.sub("", text):
+        raise _Delegate  # an entity expat does not know (an error there)
+    return _ENTITY.sub(_entity, text)
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    found: dict[bytes, bytes] = {}
+    for m in _ATTR.finditer(raw):
+        name, value, other = m.groups()
+        if name in found:
+            raise _Delegate  # a repeated attribute is an XML error
+        found[name] = other if value is None else value
+    return found
+
+
+# b"B8" -> (8, 2); bytes keys next to xlsx.py's str-keyed cache, with the same limit
+_POSITIONS: dict[bytes, tuple[int, int]] = {}
+_POSITIONS_LIMIT = 200_000
+
+
+def _position(ref: bytes) -> tuple[int, int]:
+    try:
+        rc = _cell_position(ref.decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        raise _Delegate from None  # load_xlsx reports it
+    if len(_POSITIONS) < _POSITIONS_LIMIT:
+        _POSITIONS[ref] = rc
+    return rc
+
+
+def _prolog(data: bytes, root_pattern: re.Pattern[bytes]) -> tuple[bytes, int]:
+    """The part (without a UTF-8 BOM) and where its root start tag ends, if expat would read
+    it as UTF-8 without a DOCTYPE, with SpreadsheetML as the only default namespace and no
+    SpreadsheetML elements under a prefix; else `_Delegate`."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Delegate from None  # UTF-16, another encoding, or broken
+    m = _DECL_ENCODING.match(data)
+    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
+        raise _Delegate
+    if (
+        b"<!" in data
+        or data.translate(None, _XML_BYTES)
+        or b"\xef\xbf\xbe" in data
+        or b"\xef\xbf\xbf" in data
+        or _PREFIXED.search(data)
+    ):
+        raise _Delegate
+    root = root_pattern.match(data)
+    if root is None:
+        raise _Delegate
+    root_end = root.end()
+    if data.find(b"xmlns", root_end) >= 0 and _DEFAULT_NS.search(data, root_end):
+        raise _Delegate  # a default namespace declared below the root
+    declared = _DEFAULT_NS.findall(root.group(1) or b"")
+    if len(declared) > 1 or (declared and (declared[0][0] or declared[0][1]) not in _MAIN_NS):
+        raise _Delegate
+    return data, root_end
+
+
+# ---------------------------------------------------------------- shared strings
+
+_SST_ROOT = re.compile(rb"(?:<\?xml[^>]*\?>)?[ \t\r\n]*<sst([ \t\r\n][^>]*)?>")
+_SST_ITEM = rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>'
+_SST_BODY = re.compile(rb"(?:" + _SST_ITEM.replace(b"([^<]*)", b"[^<]*") + rb")*")
+_SST_TEXT = re.compile(_SST_ITEM)
+
+
+def _shared_strings(pkg: _Package, part: str) -> list[str]:
+    """xlsx.py's shared strings; plain ones (one <t> per <si>, no runs) read by regex."""
+    data = _part_bytes(pkg, part)
+    try:
+        data, root_end = _prolog(data, _SST_ROOT)
+        end = data.rfind(b"</sst>")
+        if end < root_end or data[end + 6 :].strip(b" \t\r\n"):
+            raise _Delegate
+        if not _SST_BODY.fullmatch(data, root_end, end):
+            raise _Delegate
+        strings = []
+        for raw in _SST_TEXT.findall(data, root_end, end):
+            text = _text(raw)
+            strings.append(_unescape(text) if "_x" in text else text)
+        return strings
+    except _Delegate:
+        return _read_shared_strings(_OnePart(part, data), part)  # type: ignore[arg-type]
+
+
+def _general_cells(
+    data: bytes,
+    body_start: int,
+    body_end: int,
+    indented: bool,
+    store: Callable[
+        [int, int, bytes | None, bytes | None, bytes | None, bytes | None, bytes | None], None
+    ],
+) -> None:
+    """Every <sheetData> token in order, tracking positions for cells and rows without r."""
+    token = _TOKEN_INDENTED if indented else _TOKEN_FLAT
+    positions_get = _POSITIONS.get
+    common_cell, common_row = _COMMON_CELL.fullmatch, _COMMON_ROW.fullmatch
+    row = col = 0
+    pos = body_start
+    for m in token.finditer(data, body_start, body_end):
+        if m.start() != pos:
+            raise _Delegate  # something the pattern does not know
+        pos = m.end()
+        c_attrs, f_attrs, f_raw, v_raw, r_attrs = m.groups()
+        if c_attrs is None:
+            if r_attrs is None:
+                continue  # </row>
+            rm = common_row(r_attrs)
+            r = rm.group(1) if rm is not None else _attrs(r_attrs).get(b"r")
+            try:
+                row = row + 1 if r is None else int(r)
+            except ValueError:
+                raise _Delegate from None
+            if row < 1:
+                raise _Delegate
+            col = 0
+            continue
+        cm = common_cell(c_attrs)
+        if cm is not None:
+            ref, style, t = cm.groups()
+        else:
+            a = _attrs(c_attrs)
+            ref, style, t = a.get(b"r"), a.get(b"s"), a.get(b"t")
+        if ref is None:
+            c_row, c_col = row, col + 1
+        else:
+            c_row, c_col = positions_get(ref) or _position(ref)
+            row = c_row
+        col = c_col
+        if f_attrs is None and not v_raw:
+            continue  # empty (perhaps styled) cell
+        store(c_row, c_col, style, t, f_attrs, f_raw, v_raw)
+    if pos != body_end:
+        raise _Delegate
+
+
+def _read_sheet(
+    data: bytes,
+    sheet: SheetData,
+    bounds: Bounds,
+    strings: list[str],
+    styles: dict[str | None, _Style],
+    date1904: bool,
+    stale: bool,
+) -> None:
+    """Read one worksheet part's cells and merges into `sheet`; `_Delegate` if in doubt."""
+    data, root_end = _prolog(data, _ROOT)
+
+    start = data.find(b"<sheetData", root_end)
+    if start < 0 or data.find(b"<sheetData", start + 10) >= 0:
+        raise _Delegate
+    if data.startswith(b"<sheetData/>", start):
+        body_start = body_end = tail_start = start + len(b"<sheetData/>")
+    elif data.startswith(b"<sheetData>", start):
+        body_start = start + len(b"<sheetData>")
+        body_end = data.find(b"</sheetData>", body_start)
+        if body_end < 0:
+            raise _Delegate
+        tail_start = body_end + len(b"</sheetData>")
+    else:
+        raise _Delegate
+    head, tail = data[root_end:start], data[tail_start:]
+    if _SHEET_ELEMENT.search(head) or _SHEET_ELEMENT.search(tail) or b"<mergeCell" in head:
+        raise _Delegate
+    indented = _indented(data[:CHUNK])
+    if not indented and tail[:1] not in (b"", b"<"):
+        raise _Delegate  # expat would add this text to the last cell's <v> or <f> text
+
+    cells = sheet.cells
+    max_row, max_col = bounds.max_row, bounds.max_col
+    styles_get = styles.get
+    positions_get = _POSITIONS.get
+    no_style: _Style = (None, False)
+
+    def store(
+        c_row: int,
+        c_col: int,
+        style: bytes | None,
+        t: bytes | None,
+        f_attrs: bytes | None,
+        f_raw: bytes | None,
+        v_raw: bytes | None,
+    ) -> None:
+        """One cell with a formula or a value, by xlsx.py's _SheetReader rules."""
+        f_text = None if f_attrs is None else ("" if f_raw is None else _text(f_raw))
+        value: CellValue = None
+        error: str | None = None
+        if v_raw:
+            if t == b"s":
+                try:
+                    index = int(v_raw)
+                    if index < 0 or b"\r" in v_raw:
+                        raise _Delegate
+                    value = strings[index] or None
+                except (ValueError, IndexError):
+                    raise _Delegate from None
+            elif t is None or t == b"n":
+                v_text = _text(v_raw)
+                value = int(v_text) if v_text.isdecimal() else _number(v_text)
+            else:
+                v_text = _text(v_raw)
+                if t == b"str":
+                    value = _unescape(v_text) if "_x" in v_text else v_text
+                elif t == b"b":
+                    value = v_text.strip() in ("1", "true")
+                elif t == b"e":
+                    error = v_text.strip()
+                elif t == b"d":
+                    value = _iso_datetime(v_text)
+                else:
+                    value = v_text
+        if value is None and error is None and f_text is None:
+            return
+        if c_row > max_row:
+            raise _Delegate  # load_xlsx stops reading here
+        if c_col > max_col:
+            sheet.dropped += 1
+            if sheet.dropped_example is None:
+                sheet.dropped_example = f"{col_letter(min(c_col, EXCEL_MAX_COL))}{c_row}"
+            return
+        code, is_date = styles_get(None if style is None else style.decode(), no_style)
+        if is_date and isinstance(value, int | float) and not isinstance(value, bool):
+            when = serial_to_datetime(value, date1904)
+            if when is not None:
+                value = when
+        if f_text is None:
+            cells[(c_row, c_col)] = RawCell(value, code, None, True, error)
+        elif stale or (value is None and error is None):
+            cells[(c_row, c_col)] = RawCell(None, code, f_text, False, None)
+        else:
+            cells[(c_row, c_col)] = RawCell(value, code, f_text, True, error)
+
+    valid = _VALID_INDENTED if indented else _VALID_FLAT
+    if valid.fullmatch(data, body_start, body_end) and not _ODD_REF.search(
+        data, body_start, body_end
+    ):
+        # the common shape: every cell has r (first), so only the non-empty ones are visited
+        full = _FULL_INDENTED if indented else _FULL_FLAT
+        for m in full.finditer(data, body_start, body_end):
+            ref, style, t, f_attrs, f_raw, v_raw = m.groups()
+            if f_attrs is None and not v_raw:
+                continue  # empty (perhaps styled) cell
+            c_row, c_col = positions_get(ref) or _position(ref)
+            store(c_row, c_col, style, t, f_attrs, f_raw, v_raw)
+    else:
+        _general_cells(data, body_start, body_end, indented, store)
+
+    # merges: after </sheetData>, kept and clipped by xlsx.py's own code; a returned form
+    # has its template's merges, so the result is cached by the bytes they are read from
+    if b"<mergeCell" not in tail:
+        return
+    key = (tail, max_row, max_col)
+    kept = _MERGES_CACHE.get(key)
+    if kept is None:
+        tags = _MERGE_TAG.findall(tail)
+        if len(tags) != len(_MERGE_COUNT.findall(tail)):
+            raise _Delegate
+        refs: list[str] = []
+        for raw in tags:
+            ref = _attrs(raw).get(b"ref")
+            if ref:
+                refs.append(_text(ref))
+        scratch = SheetData(sheet.name)
+        reader = _SheetReader(scratch, bounds, strings, styles, date1904, stale)
+        reader.merge_refs = refs
+        reader._keep_merges()
+        kept = (tuple(scratch.merges), scratch.dropped, scratch.dropped_example)
+        if len(_MERGES_CACHE) >= _PART_CACHE_LIMIT:
+            _MERGES_CACHE.clear()
+        _MERGES_CACHE[key] = kept
+    merges, dropped, example = kept
+    sheet.merges.extend(merges)
+    sheet.dropped += dropped
+    if sheet.dropped_example is None:
+        sheet.dropped_example = example
+
+
+_MERGES_CACHE: dict[tuple[bytes, int, int], tuple[tuple[Area, ...], int, str | None]] = {}
