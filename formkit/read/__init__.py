@@ -105,10 +105,11 @@ class _BackendError(Exception):
 
 def _load(path: str, kind: str, bounds: Bounds) -> Book:
     if kind in ("xlsx", "xlsm"):
-        from formkit.read.xlsx import XlsxError, load_xlsx
+        from formkit.read.xlsx import XlsxError
+        from formkit.read.xlsx_fast import load_xlsx_fast
 
         try:
-            book = load_xlsx(path, bounds)
+            book = load_xlsx_fast(path, bounds)
         except XlsxError as exc:
             raise _BackendError(str(getattr(exc, "message", exc))) from None
         return book
