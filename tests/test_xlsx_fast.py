@@ -408,3 +408,35 @@ def test_broken_files_fail_the_same(tmp_path: Path) -> None:
             if not info.filename.endswith("sheet1.xml"):
                 zout.writestr(info, zin.read(info))
     assert_same(tmp_path / "m.xlsx")
+
+
+def test_stored_and_corrupt_parts(tmp_path: Path) -> None:
+    """Parts inflated from memory: stored (not deflated) parts, a wrong CRC, a lying size."""
+    good = write_filled(tmp_path / "g.xlsx")
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(tmp_path / "s.xlsx", "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info), compress_type=zipfile.ZIP_STORED)
+    assert_same(tmp_path / "s.xlsx", delegates=False)
+    data = (tmp_path / "s.xlsx").read_bytes()
+    i = data.find(b"<sheetData>")
+    flipped = data[:i] + b"<sheetDatb>" + data[i + 11 :]  # same size, CRC now wrong
+    (tmp_path / "c.xlsx").write_bytes(flipped)
+    assert_same(tmp_path / "c.xlsx")
+
+
+def test_memo_does_not_mix_files(tmp_path: Path) -> None:
+    """Value cells are shared by (style, type, text) per styles part and date system."""
+    rows = '<row r="1"><c r="A1" s="1"><v>38825</v></c><c r="B1" t="s"><v>0</v></c></row>'
+    a = make_xlsx(tmp_path / "a.xlsx", {"S": sheet_xml(rows)}, strings=["甲"], styles=STYLES)
+    b = make_xlsx(
+        tmp_path / "b.xlsx",
+        {"S": sheet_xml(rows)},
+        strings=["乙"],
+        styles=STYLES,
+        workbook_pr=WORKBOOK_PR,
+    )
+    c = make_xlsx(tmp_path / "c.xlsx", {"S": sheet_xml(rows)}, strings=["甲"])
+    for path in (a, b, c, a, b, c):
+        assert_same(path, delegates=False)
+    assert load_xlsx_fast(a).sheets[0].cells[(1, 2)].value == "甲"
+    assert load_xlsx_fast(b).sheets[0].cells[(1, 2)].value == "乙"

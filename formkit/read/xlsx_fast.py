@@ -5,11 +5,16 @@
 `load_xlsx` (xlsx.py) streams every worksheet through expat with a Python call per
 element.  Workbooks written by Excel, WPS, LibreOffice, openpyxl and formkit itself store
 their cells in one regular shape (`<row r><c r s t><f>..</f><v>..</v></c>..`), so this
-reader takes each worksheet part whole and matches its <sheetData> token by token with one
-compiled regular expression, turning each cell into a `RawCell` by xlsx.py's rules.  The
-workbook, relationship, shared-string and styles parts are read with xlsx.py's own
-functions (the workbook and styles parts, which returned forms share with their template,
-are cached by content).
+reader takes each worksheet part whole, checks its <sheetData> body against that shape
+with one compiled regular expression (a C-speed `fullmatch`), and then visits only the
+non-empty cells, turning each into a `RawCell` by xlsx.py's rules.  The workbook,
+relationship, shared-string and styles parts are read with xlsx.py's own functions.
+
+What returned forms share with their template is worked out once and cached by content:
+the workbook, styles and relationship parts, each worksheet's frame (the part without its
+<sheetData> body: the checks `_prolog` makes), its merges, and the `RawCell` of each value
+cell by (style, type, stored text) -- `RawCell` is immutable, so equal cells share one.
+Parts are inflated from the file's bytes in one zlib call each (`_MemoryPackage`).
 
 It only answers when it can give exactly what `load_xlsx` gives.  Anything outside the
 shape it knows hands the whole file over to `load_xlsx` (the `_Delegate` exception):
@@ -34,12 +39,15 @@ aborting the process on hostile extents, and no information.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from formkit.cells import EXCEL_MAX_COL, Area, col_letter
 from formkit.read.book import Book, Bounds, CellValue, RawCell, SheetData
@@ -71,6 +79,8 @@ __all__ = ["MAX_PART", "load_xlsx_fast"]
 
 # a worksheet part this large (uncompressed) is streamed by load_xlsx instead
 MAX_PART = 8 * 1024 * 1024
+# a file this large is read by load_xlsx (this reader holds the whole file in memory)
+MAX_FILE = 32 * 1024 * 1024
 
 
 class _Delegate(Exception):
@@ -80,14 +90,66 @@ class _Delegate(Exception):
 def load_xlsx_fast(path: str | Path, bounds: Bounds = Bounds()) -> Book:  # noqa: B008
     """Read an .xlsx/.xlsm into a Book, equal to `load_xlsx(path, bounds)`'s."""
     try:
-        zf = zipfile.ZipFile(path)
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE + 1)
+        if len(raw) > MAX_FILE:
+            return load_xlsx(path, bounds)
+        zf = zipfile.ZipFile(io.BytesIO(raw))
     except (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
         return load_xlsx(path, bounds)
     try:
         with zf:
-            return _load(_Package(zf), bounds, Path(path))
+            return _load(_MemoryPackage(zf, raw), bounds, Path(path))
     except (_Delegate, XlsxError):
         return load_xlsx(path, bounds)
+
+
+class _MemoryPackage(_Package):
+    """xlsx.py's package over the file's bytes in memory, each part inflated in one zlib
+    call: zipfile's stream reader (several Python calls per read) costs more than the
+    inflating for parts of a few KB.  A part it is unsure of is read by zipfile as before
+    (and its errors are xlsx.py's)."""
+
+    def __init__(self, zf: zipfile.ZipFile, raw: bytes) -> None:
+        super().__init__(zf)
+        self.raw = raw
+
+    def chunks(self, part: str) -> Iterator[bytes]:
+        name = self.find(part)
+        data = None if name is None else self._inflate(self.zf.getinfo(name))
+        if data is None:
+            yield from super().chunks(part)
+            return
+        for i in range(0, len(data), CHUNK):  # the same chunks as zipfile's reads
+            yield data[i : i + CHUNK]
+
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes | None:
+        if info.flag_bits & 0x1 or info.compress_type not in (0, 8) or info.file_size > MAX_PART:
+            return None  # encrypted, another method, or large: zipfile streams it
+        raw, at = self.raw, info.header_offset
+        if raw[at : at + 4] != b"PK\x03\x04" or len(raw) < at + 30:
+            return None
+        name_len, extra_len = struct.unpack_from("<HH", raw, at + 26)
+        name = raw[at + 30 : at + 30 + name_len].decode(
+            "utf-8" if info.flag_bits & 0x800 else "cp437", "replace"
+        )
+        if name != info.orig_filename:
+            return None
+        start = at + 30 + name_len + extra_len
+        packed = raw[start : start + info.compress_size]
+        if len(packed) != info.compress_size:
+            return None
+        if info.compress_type == 8:
+            inflater = zlib.decompressobj(-15)
+            try:
+                data = inflater.decompress(packed, info.file_size + 1)
+            except zlib.error:
+                return None
+        else:
+            data = packed
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            return None
+        return data
 
 
 # ---------------------------------------------------------------- shared parts, cached
@@ -156,9 +218,10 @@ def _workbook(pkg: _Package, part: str) -> _Workbook:
     return copy
 
 
-def _styles(pkg: _Package, part: str | None) -> dict[str | None, _Style]:
+def _styles(pkg: _Package, part: str | None) -> tuple[dict[str | None, _Style], bytes | None]:
+    """xlsx.py's styles, cached by content; and the content (None: no styles part)."""
     if part is None:
-        return _read_styles(pkg, None)
+        return _read_styles(pkg, None), None
     data = _part_bytes(pkg, part)
     styles = _STYLES_CACHE.get(data)
     if styles is None:
@@ -166,7 +229,7 @@ def _styles(pkg: _Package, part: str | None) -> dict[str | None, _Style]:
         if len(_STYLES_CACHE) >= _PART_CACHE_LIMIT:
             _STYLES_CACHE.clear()
         _STYLES_CACHE[data] = styles
-    return styles  # never modified by its readers
+    return styles, data  # never modified by its readers
 
 
 # ---------------------------------------------------------------- the package
@@ -197,7 +260,12 @@ def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
     if styles_part is None and pkg.find(posixpath.join(folder, "styles.xml")):
         styles_part = posixpath.join(folder, "styles.xml")
     strings = _shared_strings(pkg, strings_part) if strings_part else []
-    styles = _styles(pkg, styles_part)
+    styles, styles_data = _styles(pkg, styles_part)
+    memo = _MEMOS.get((styles_data, wb.date1904))
+    if memo is None:
+        if len(_MEMOS) >= _MEMOS_LIMIT:
+            _MEMOS.clear()
+        memo = _MEMOS[(styles_data, wb.date1904)] = {}
 
     book = Book(
         format=_format(pkg, path),
@@ -214,7 +282,7 @@ def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
         if not kind or pkg.find(target) is None:
             raise _Delegate  # load_xlsx reports the missing sheet
         data = _part_bytes(pkg, target)
-        _read_sheet(data, sheet, bounds, strings, styles, wb.date1904, wb.stale)
+        _read_sheet(data, sheet, bounds, strings, styles, wb.date1904, wb.stale, memo)
     return book
 
 
@@ -299,26 +367,43 @@ def _full_pattern(ws: bytes) -> re.Pattern[bytes]:
     )
 
 
-def _valid_pattern(ws: bytes) -> re.Pattern[bytes]:
-    """A whole <sheetData> body in the common shape (rows with r, cells with r first)."""
+def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
+    """A whole <sheetData> body in the common shape (rows with r, cells with r first).
+
+    `strict`: also without what `_prolog` looks for (control characters, U+FFFE/U+FFFF,
+    namespace declarations, non-ASCII attribute values), so that a part whose frame (all
+    but this body) passed `_prolog` needs no scan of its body beyond this match."""
+    if strict:
+        text = rb"(?:[^<\x00-\x08\x0b\x0c\x0e-\x1f\xef]|\xef(?!\xbf[\xbe\xbf]))*"
+        attr = rb'(?: (?!xmlns)(?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\x00-\x1f\x7f-\xff]*")*'
+        f_attrs = attr.replace(b"(?!r=)", b"")
+    else:
+        text = rb"[^<]*"
+        attr = rb'(?: (?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\t\n\r]*")*'
+        f_attrs = _F_ATTRS_NC
     cell = (
         _CELL_START_NC
         + rb"(?:/>|>"
         + ws
         + rb"(?:<f"
-        + _F_ATTRS_NC
-        + rb"(?:/>|>[^<]*</f>)"
+        + f_attrs
+        + rb"(?:/>|>"
+        + text
+        + rb"</f>)"
         + ws
-        + rb")?(?:<v>[^<]*</v>"
+        + rb")?(?:<v>"
+        + text
+        + rb"</v>"
         + ws
         + rb")?</c>)"
     )
-    row = rb'<row r="[1-9][0-9]{0,6}"(?: (?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\t\n\r]*")*/?>'
+    row = rb'<row r="[1-9][0-9]{0,6}"' + attr + rb"/?>"
     return re.compile(rb"(?:" + ws + rb"(?:" + cell + rb"|" + row + rb"|</row>))*" + ws)
 
 
 _FULL_FLAT, _FULL_INDENTED = _full_pattern(b""), _full_pattern(_WS)
 _VALID_FLAT, _VALID_INDENTED = _valid_pattern(b""), _valid_pattern(_WS)
+_STRICT_FLAT, _STRICT_INDENTED = _valid_pattern(b"", True), _valid_pattern(_WS, True)
 # references _split_ref may refuse (a column past ZZ, a row past 999999): read token by token
 _ODD_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{7})"')
 
@@ -419,7 +504,7 @@ def _prolog(data: bytes, root_pattern: re.Pattern[bytes]) -> tuple[bytes, int]:
 _SST_ROOT = re.compile(rb"(?:<\?xml[^>]*\?>)?[ \t\r\n]*<sst([ \t\r\n][^>]*)?>")
 _SST_ITEM = rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>'
 _SST_BODY = re.compile(rb"(?:" + _SST_ITEM.replace(b"([^<]*)", b"[^<]*") + rb")*")
-_SST_TEXT = re.compile(_SST_ITEM)
+_SST_TEXT_STR = re.compile(_SST_ITEM.decode())
 
 
 def _shared_strings(pkg: _Package, part: str) -> list[str]:
@@ -432,10 +517,12 @@ def _shared_strings(pkg: _Package, part: str) -> list[str]:
             raise _Delegate
         if not _SST_BODY.fullmatch(data, root_end, end):
             raise _Delegate
-        strings = []
-        for raw in _SST_TEXT.findall(data, root_end, end):
-            text = _text(raw)
-            strings.append(_unescape(text) if "_x" in text else text)
+        body = data[root_end:end].decode("utf-8")  # checked by _prolog
+        strings: list[str] = _SST_TEXT_STR.findall(body)
+        if "&" in body or "\r" in body or "_x" in body:
+            for i, raw in enumerate(strings):
+                text = _text(raw.encode("utf-8"))
+                strings[i] = _unescape(text) if "_x" in text else text
         return strings
     except _Delegate:
         return _read_shared_strings(_OnePart(part, data), part)  # type: ignore[arg-type]
@@ -493,18 +580,11 @@ def _general_cells(
         raise _Delegate
 
 
-def _read_sheet(
-    data: bytes,
-    sheet: SheetData,
-    bounds: Bounds,
-    strings: list[str],
-    styles: dict[str | None, _Style],
-    date1904: bool,
-    stale: bool,
-) -> None:
-    """Read one worksheet part's cells and merges into `sheet`; `_Delegate` if in doubt."""
-    data, root_end = _prolog(data, _ROOT)
+_FRAMES: dict[bytes, bool] = {}
 
+
+def _locate(data: bytes, root_end: int) -> tuple[int, int, int, int]:
+    """Where <sheetData> starts, its body starts and ends, and what follows it starts."""
     start = data.find(b"<sheetData", root_end)
     if start < 0 or data.find(b"<sheetData", start + 10) >= 0:
         raise _Delegate
@@ -518,10 +598,71 @@ def _read_sheet(
         tail_start = body_end + len(b"</sheetData>")
     else:
         raise _Delegate
-    head, tail = data[root_end:start], data[tail_start:]
+    return start, body_start, body_end, tail_start
+
+
+def _check_frame(head: bytes, tail: bytes) -> None:
+    """No element xlsx.py's sheet reader acts on before or after <sheetData>."""
     if _SHEET_ELEMENT.search(head) or _SHEET_ELEMENT.search(tail) or b"<mergeCell" in head:
         raise _Delegate
-    indented = _indented(data[:CHUNK])
+
+
+def _frame_ok(frame: bytes) -> bool:
+    """Whether a part with an empty <sheetData> body passes every check."""
+    try:
+        frame, root_end = _prolog(frame, _ROOT)
+        start, _, _, tail_start = _locate(frame, root_end)
+        _check_frame(frame[root_end:start], frame[tail_start:])
+    except _Delegate:
+        return False
+    return True
+
+
+def _read_sheet(
+    data: bytes,
+    sheet: SheetData,
+    bounds: Bounds,
+    strings: list[str],
+    styles: dict[str | None, _Style],
+    date1904: bool,
+    stale: bool,
+    memo: dict[tuple[Any, ...], Any] | None = None,
+) -> None:
+    """Read one worksheet part's cells and merges into `sheet`; `_Delegate` if in doubt.
+
+    `memo` caches value cells' RawCells: the caller keeps one per (styles, date system)."""
+    if memo is None:
+        memo = {}
+    # The fast way: the frame (the part without the <sheetData> body: the same in every
+    # form returned from one template) checked once and cached, the body matched strictly.
+    strict = False
+    if not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            _, body_start, body_end, tail_start = _locate(data, 0)
+        except _Delegate:
+            pass
+        else:
+            frame = data[:body_start] + data[body_end:]
+            ok = _FRAMES.get(frame)
+            if ok is None:
+                ok = _frame_ok(frame)
+                if len(_FRAMES) >= _PART_CACHE_LIMIT:
+                    _FRAMES.clear()
+                _FRAMES[frame] = ok
+            if ok:
+                indented = _indented(data[:CHUNK])
+                pattern = _STRICT_INDENTED if indented else _STRICT_FLAT
+                try:
+                    data[body_start:body_end].decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _Delegate from None
+                strict = pattern.fullmatch(data, body_start, body_end) is not None
+    if not strict:
+        data, root_end = _prolog(data, _ROOT)
+        start, body_start, body_end, tail_start = _locate(data, root_end)
+        _check_frame(data[root_end:start], data[tail_start:])
+        indented = _indented(data[:CHUNK])
+    tail = data[tail_start:]
     if not indented and tail[:1] not in (b"", b"<"):
         raise _Delegate  # expat would add this text to the last cell's <v> or <f> text
 
@@ -531,16 +672,14 @@ def _read_sheet(
     positions_get = _POSITIONS.get
     no_style: _Style = (None, False)
 
-    def store(
-        c_row: int,
-        c_col: int,
+    def make(
         style: bytes | None,
         t: bytes | None,
         f_attrs: bytes | None,
         f_raw: bytes | None,
         v_raw: bytes | None,
-    ) -> None:
-        """One cell with a formula or a value, by xlsx.py's _SheetReader rules."""
+    ) -> RawCell | None:
+        """A cell's RawCell (None: empty), by xlsx.py's _SheetReader rules."""
         f_text = None if f_attrs is None else ("" if f_raw is None else _text(f_raw))
         value: CellValue = None
         error: str | None = None
@@ -569,6 +708,20 @@ def _read_sheet(
                 else:
                     value = v_text
         if value is None and error is None and f_text is None:
+            return None
+        code, is_date = styles_get(None if style is None else style.decode(), no_style)
+        if is_date and isinstance(value, int | float) and not isinstance(value, bool):
+            when = serial_to_datetime(value, date1904)
+            if when is not None:
+                value = when
+        if f_text is None:
+            return RawCell(value, code, None, True, error)
+        if stale or (value is None and error is None):
+            return RawCell(None, code, f_text, False, None)
+        return RawCell(value, code, f_text, True, error)
+
+    def place(c_row: int, c_col: int, cell: RawCell | None) -> None:
+        if cell is None:
             return
         if c_row > max_row:
             raise _Delegate  # load_xlsx stops reading here
@@ -577,30 +730,50 @@ def _read_sheet(
             if sheet.dropped_example is None:
                 sheet.dropped_example = f"{col_letter(min(c_col, EXCEL_MAX_COL))}{c_row}"
             return
-        code, is_date = styles_get(None if style is None else style.decode(), no_style)
-        if is_date and isinstance(value, int | float) and not isinstance(value, bool):
-            when = serial_to_datetime(value, date1904)
-            if when is not None:
-                value = when
-        if f_text is None:
-            cells[(c_row, c_col)] = RawCell(value, code, None, True, error)
-        elif stale or (value is None and error is None):
-            cells[(c_row, c_col)] = RawCell(None, code, f_text, False, None)
-        else:
-            cells[(c_row, c_col)] = RawCell(value, code, f_text, True, error)
+        cells[(c_row, c_col)] = cell
+
+    def store(
+        c_row: int,
+        c_col: int,
+        style: bytes | None,
+        t: bytes | None,
+        f_attrs: bytes | None,
+        f_raw: bytes | None,
+        v_raw: bytes | None,
+    ) -> None:
+        place(c_row, c_col, make(style, t, f_attrs, f_raw, v_raw))
 
     valid = _VALID_INDENTED if indented else _VALID_FLAT
-    if valid.fullmatch(data, body_start, body_end) and not _ODD_REF.search(
+    if (strict or valid.fullmatch(data, body_start, body_end)) and not _ODD_REF.search(
         data, body_start, body_end
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
         full = _FULL_INDENTED if indented else _FULL_FLAT
+        # A value cell's RawCell depends only on (s, t, stored text) -- for a shared string
+        # on the string itself -- given the styles and date system, so equal cells (labels,
+        # repeated numbers; a returned form shares most with its template) share one.
+        memo_get = memo.get
         for m in full.finditer(data, body_start, body_end):
             ref, style, t, f_attrs, f_raw, v_raw = m.groups()
-            if f_attrs is None and not v_raw:
+            if f_attrs is not None:
+                store(*(positions_get(ref) or _position(ref)), style, t, f_attrs, f_raw, v_raw)
+                continue
+            if not v_raw:
                 continue  # empty (perhaps styled) cell
-            c_row, c_col = positions_get(ref) or _position(ref)
-            store(c_row, c_col, style, t, f_attrs, f_raw, v_raw)
+            if t == b"s":
+                try:
+                    index = int(v_raw)
+                    key: tuple[Any, ...] = (style, strings[index] if index >= 0 else None)
+                except (ValueError, IndexError):
+                    raise _Delegate from None
+            else:
+                key = (style, t, v_raw)
+            cell = memo_get(key, _MISSING)
+            if cell is _MISSING:
+                cell = make(style, t, None, None, v_raw)
+                if len(memo) < _MEMO_LIMIT:
+                    memo[key] = cell
+            place(*(positions_get(ref) or _position(ref)), cell)
     else:
         _general_cells(data, body_start, body_end, indented, store)
 
@@ -633,5 +806,11 @@ def _read_sheet(
     if sheet.dropped_example is None:
         sheet.dropped_example = example
 
+
+_MISSING: Any = object()
+_MEMO_LIMIT = 20_000
+_MEMOS_LIMIT = 8
+# (styles part, date1904) -> RawCell of a value cell by (s, t, text) or (s, shared string)
+_MEMOS: dict[tuple[bytes | None, bool], dict[tuple[Any, ...], Any]] = {}
 
 _MERGES_CACHE: dict[tuple[bytes, int, int], tuple[tuple[Area, ...], int, str | None]] = {}
