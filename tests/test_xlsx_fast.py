@@ -440,3 +440,23 @@ def test_memo_does_not_mix_files(tmp_path: Path) -> None:
         assert_same(path, delegates=False)
     assert load_xlsx_fast(a).sheets[0].cells[(1, 2)].value == "甲"
     assert load_xlsx_fast(b).sheets[0].cells[(1, 2)].value == "乙"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<cols><col min="1"></cols><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>',
+        '<sheetData><row r="1" x14ac:dyDescent="0.25"><c r="A1"><v>1</v></c></row></sheetData>',
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><pageMargins left="1"',
+        "<sheetData/><extra>&nbsp;</extra>",
+    ],
+)
+def test_malformed_xml_outside_the_cells_fails_the_same(tmp_path: Path, body: str) -> None:
+    assert_same(make_xlsx(tmp_path / "t.xlsx", {"S": body}))
+    assert_same(make_xlsx(tmp_path / "u.xlsx", {"S": _indent(body)}))
+
+
+def test_malformed_shared_strings_fail_the_same(tmp_path: Path) -> None:
+    rows = sheet_xml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    path = make_xlsx(tmp_path / "t.xlsx", {"S": rows}, strings="<si><t>a</t></si><si><t>b</t>")
+    assert_same(path)

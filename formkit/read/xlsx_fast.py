@@ -63,6 +63,7 @@ from formkit.read.xlsx import (
     _iso_datetime,
     _number,
     _Package,
+    _parser,
     _read_shared_strings,
     _read_styles,
     _read_workbook,
@@ -517,6 +518,7 @@ def _shared_strings(pkg: _Package, part: str) -> list[str]:
             raise _Delegate
         if not _SST_BODY.fullmatch(data, root_end, end):
             raise _Delegate
+        _well_formed(data)
         body = data[root_end:end].decode("utf-8")  # checked by _prolog
         strings: list[str] = _SST_TEXT_STR.findall(body)
         if "&" in body or "\r" in body or "_x" in body:
@@ -580,7 +582,7 @@ def _general_cells(
         raise _Delegate
 
 
-_FRAMES: dict[bytes, bool] = {}
+_FRAMES: dict[bytes, frozenset[bytes] | None] = {}
 
 
 def _locate(data: bytes, root_end: int) -> tuple[int, int, int, int]:
@@ -607,15 +609,29 @@ def _check_frame(head: bytes, tail: bytes) -> None:
         raise _Delegate
 
 
-def _frame_ok(frame: bytes) -> bool:
-    """Whether a part with an empty <sheetData> body passes every check."""
+def _frame_ok(frame: bytes) -> frozenset[bytes] | None:
+    """The namespace prefixes the root declares, if a part with an empty <sheetData> body
+    passes every check (expat included); None if not."""
     try:
+        _well_formed(frame)
         frame, root_end = _prolog(frame, _ROOT)
         start, _, _, tail_start = _locate(frame, root_end)
         _check_frame(frame[root_end:start], frame[tail_start:])
     except _Delegate:
-        return False
-    return True
+        return None
+    return frozenset([b"xml", *_DECLARED_PREFIX.findall(frame, 0, root_end)])
+
+
+def _well_formed(data: bytes) -> None:
+    """`_Delegate` unless expat (as xlsx.py sets it up) reads the part without an error."""
+    try:
+        _parser().Parse(data, True)
+    except Exception:  # ExpatError, a DOCTYPE: load_xlsx reports it
+        raise _Delegate from None
+
+
+_DECLARED_PREFIX = re.compile(rb"[ \t\r\n]xmlns:([A-Za-z_][\w.\-]*)[ \t\r\n]*=")
+_ATTR_PREFIX = re.compile(rb" ([A-Za-z_][\w.\-]*):[A-Za-z_][\w.\-]*=\"")
 
 
 def _read_sheet(
@@ -643,21 +659,26 @@ def _read_sheet(
             pass
         else:
             frame = data[:body_start] + data[body_end:]
-            ok = _FRAMES.get(frame)
-            if ok is None:
-                ok = _frame_ok(frame)
+            if frame in _FRAMES:
+                prefixes = _FRAMES[frame]
+            else:
+                prefixes = _frame_ok(frame)
                 if len(_FRAMES) >= _PART_CACHE_LIMIT:
                     _FRAMES.clear()
-                _FRAMES[frame] = ok
-            if ok:
+                _FRAMES[frame] = prefixes
+            if prefixes is not None:
                 indented = _indented(data[:CHUNK])
                 pattern = _STRICT_INDENTED if indented else _STRICT_FLAT
                 try:
                     data[body_start:body_end].decode("utf-8")
                 except UnicodeDecodeError:
                     raise _Delegate from None
-                strict = pattern.fullmatch(data, body_start, body_end) is not None
+                strict = pattern.fullmatch(data, body_start, body_end) is not None and (
+                    # prefixed attributes (x14ac:dyDescent) need their prefix declared
+                    prefixes.issuperset(_ATTR_PREFIX.findall(data, body_start, body_end))
+                )
     if not strict:
+        _well_formed(data)
         data, root_end = _prolog(data, _ROOT)
         start, body_start, body_end, tail_start = _locate(data, root_end)
         _check_frame(data[root_end:start], data[tail_start:])
