@@ -281,12 +281,12 @@ def _table(
     ws.set_row(top, 42)
     # the hot loop of a large summary: plain text and numbers straight to their writers
     plan = [(j, c.key, c.kind, fmt.cell(c)) for j, c in enumerate(cols)]
-    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+    write_string, write_number = ws.write_string, ws.write_number
     for i, rec in enumerate(rows, start=top + 1):
         for j, key, kind, cell_fmt in plan:
             value = rec.get(key)
             if value is None or value == "":
-                write_blank(i, j, None, cell_fmt)
+                continue  # empty cells get their border from one conditional format below
             elif type(value) is str:
                 write_string(i, j, value, cell_fmt)
             elif type(value) in (int, float) and kind != "text":
@@ -294,6 +294,9 @@ def _table(
             else:
                 _put(ws, i, j, value, cell_fmt, kind)
     last = top + len(rows)
+    if rows:
+        blank = fmt(border=1)
+        ws.conditional_format(top + 1, 0, last, len(cols) - 1, {"type": "blanks", "format": blank})
     ws.autofilter(top, 0, max(last, top), len(cols) - 1)
     ws.freeze_panes(top + 1, 0)
     return last

@@ -26,7 +26,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 from xml.parsers import expat
@@ -995,6 +995,22 @@ def load_xlsx(path: str | Path, bounds: Bounds = Bounds()) -> Book:  # noqa: B00
         return _load(_Package(zf), bounds, Path(path))
 
 
+def strings_and_styles(
+    pkg: Any, wb_part: str, rels: Mapping[str, tuple[str, str]]
+) -> tuple[str | None, str | None]:
+    """The shared-strings and styles parts: by the workbook's relationships, else by the
+    usual names beside the workbook part (some producers omit the relationship)."""
+
+    def find(kind: str, usual: str) -> str | None:
+        for k, target in rels.values():
+            if k == kind and pkg.find(target) is not None:
+                return target
+        fallback = posixpath.join(posixpath.dirname(wb_part), usual)
+        return fallback if pkg.find(fallback) else None
+
+    return find("sharedStrings", "sharedStrings.xml"), find("styles", "styles.xml")
+
+
 def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
     root = _rels(pkg, "")
     wb_part = next((t for kind, t in root.values() if kind == "officeDocument"), None)
@@ -1005,19 +1021,7 @@ def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
     wb = _read_workbook(pkg, wb_part)
     rels = _rels(pkg, wb_part)
 
-    def part_of(kind: str) -> str | None:
-        for k, target in rels.values():
-            if k == kind and pkg.find(target) is not None:
-                return target
-        return None
-
-    folder = posixpath.dirname(wb_part)
-    strings_part = part_of("sharedStrings")
-    if strings_part is None and pkg.find(posixpath.join(folder, "sharedStrings.xml")):
-        strings_part = posixpath.join(folder, "sharedStrings.xml")
-    styles_part = part_of("styles")
-    if styles_part is None and pkg.find(posixpath.join(folder, "styles.xml")):
-        styles_part = posixpath.join(folder, "styles.xml")
+    strings_part, styles_part = strings_and_styles(pkg, wb_part, rels)
     strings = _read_shared_strings(pkg, strings_part) if strings_part else []
     styles = _read_styles(pkg, styles_part)
 

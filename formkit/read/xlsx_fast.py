@@ -74,6 +74,7 @@ from formkit.read.xlsx import (
     _Workbook,
     load_xlsx,
     serial_to_datetime,
+    strings_and_styles,
 )
 
 __all__ = ["MAX_PART", "load_xlsx_fast"]
@@ -247,19 +248,7 @@ def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
     wb = _workbook(pkg, wb_part)
     rels = _cached_rels(pkg, wb_part)
 
-    def part_of(kind: str) -> str | None:
-        for k, target in rels.values():
-            if k == kind and pkg.find(target) is not None:
-                return target
-        return None
-
-    folder = posixpath.dirname(wb_part)
-    strings_part = part_of("sharedStrings")
-    if strings_part is None and pkg.find(posixpath.join(folder, "sharedStrings.xml")):
-        strings_part = posixpath.join(folder, "sharedStrings.xml")
-    styles_part = part_of("styles")
-    if styles_part is None and pkg.find(posixpath.join(folder, "styles.xml")):
-        styles_part = posixpath.join(folder, "styles.xml")
+    strings_part, styles_part = strings_and_styles(pkg, wb_part, rels)
     strings = _shared_strings(pkg, strings_part) if strings_part else []
     styles, styles_data = _styles(pkg, styles_part)
     memo = _MEMOS.get((styles_data, wb.date1904))
