@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -316,7 +317,10 @@ def build(
     wb = xlsxwriter.Workbook(
         buf,
         {
-            "in_memory": True,
+            # rows go to temporary files as they are written (every sheet is written top
+            # to bottom), so a summary of thousands of applications stays small in memory
+            "constant_memory": True,
+            "tmpdir": tempfile.gettempdir(),
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
