@@ -665,8 +665,8 @@ _COLUMNS: tuple[tuple[str, float], ...] = (
     ("电子信箱", 0),
     ("报送情况", 0),
     ("是否逾期", 0),
-    ("需更正的问题", 60),
-    ("最近收到的文件", 40),
+    ("需更正的问题", 44),
+    ("最近收到的文件", 30),
     ("收到时间", 0),
     ("报送编号", 0),
 )
@@ -705,7 +705,10 @@ def status_workbook(report: StatusReport) -> bytes:
     from formkit.template import FONT
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False})
+    # names and problems come from applicants: text stays text, never a formula or link
+    wb = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
+    )
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
     head = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"})
     body = wb.add_format(base)

@@ -280,3 +280,22 @@ def test_cli_ingest_and_status_workbook(round_: dict[str, Any], tmp_path: Path) 
     assert bad.exit_code == 2
     missing = runner.invoke(app, ["status", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2
+
+
+def test_status_workbook_writes_applicant_text_as_text(tmp_path: Path) -> None:
+    """A name typed as "=..." by an applicant appears as typed in the 催报 workbook."""
+    from formkit.ledger import status_workbook
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _fill(inbox / "x.xlsx", None, _eligible(applicant_name='=HYPERLINK("http://x","点")'))
+    with Ledger(tmp_path / "formkit.db") as ledger:
+        ledger.ingest([inbox])
+        data = status_workbook(ledger.status())
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(data)
+    ws = openpyxl.load_workbook(path)["名单外"]
+    cells = [
+        c for row in ws.iter_rows() for c in row if c.value and str(c.value).startswith("=HYP")
+    ]
+    assert cells and all(c.data_type == "s" for c in cells)
