@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from formkit import __version__
 from formkit.atomic import write_bytes_atomic
-from formkit.cells import col_letter, display_width
+from formkit.cells import display_width
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.read.submission import Submission
 from formkit.records import Col, columns, iso, record, sort_key, supersede, unit_order
@@ -858,7 +858,3 @@ def _label(spec: FormSpec, key: str | None) -> str:
 def write(path: str | Path, data: SummaryData, **options: Any) -> Path:
     write_bytes_atomic(path, build(data, **options))
     return Path(path)
-
-
-def column_letters(n: int) -> str:
-    return col_letter(n)
