@@ -6,11 +6,13 @@ import collections
 import hashlib
 import shutil
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from formkit.read import gate as gate_module
 from formkit.read.gate import REJECTION_CODES, WARNING_CODES, GateResult, Limits, inspect_file
 from tests import hostile
 from tests.conftest import SHARED
@@ -49,12 +51,33 @@ def xlsx(tmp_path: Path) -> Path:
     return hostile.good_xlsx(tmp_path / "good.xlsx")
 
 
+@pytest.fixture(params=["whole", "chunked"])
+def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Parts up to gate._WHOLE are inflated in one bounded call, larger ones streamed in
+    chunks: hostile content must be refused the same way by both."""
+    if request.param == "chunked":
+        monkeypatch.setattr(gate_module, "_WHOLE", 0)
+    return str(request.param)
+
+
 # --- accepted -------------------------------------------------------------------------
 
 
-def test_good_xlsx(xlsx: Path) -> None:
+def test_good_xlsx(xlsx: Path, inflater: str) -> None:
     result = gate(xlsx)
     assert (result.ok, result.kind, result.warnings) == (True, "xlsx", ())
+    # what was checked is handed on: the bytes, and (small parts) every part inflated
+    assert result.content == xlsx.read_bytes()
+    with zipfile.ZipFile(xlsx) as zf:
+        expected = {info.filename: zf.read(info) for info in zf.infolist()}
+    assert result.parts == (expected if inflater == "whole" else None)
+
+
+def test_parts_are_kept_all_or_nothing(xlsx: Path, tmp_path: Path, monkeypatch) -> None:
+    big = hostile.rewrite_zip(xlsx, tmp_path / "big.xlsx", add={"xl/big.xml": b"<a/>" * 5000})
+    monkeypatch.setattr(gate_module, "_WHOLE", 10_000)  # xl/big.xml (20 KB) is streamed
+    result = gate(big)
+    assert result.ok and result.parts is None and result.content == big.read_bytes()
 
 
 def test_kind_is_by_content_not_extension(xlsx: Path, tmp_path: Path) -> None:
@@ -143,6 +166,7 @@ def test_tab_separated_text_as_xls(tmp_path: Path) -> None:
     rejected(path, "text_as_xls")
 
 
+@pytest.mark.usefixtures("inflater")
 def test_truncated_xlsx(xlsx: Path, tmp_path: Path) -> None:
     rejected(hostile.truncated(xlsx, tmp_path / "half.xlsx"), "truncated")
 
@@ -180,18 +204,21 @@ def test_strict_ooxml(xlsx: Path, tmp_path: Path) -> None:
 SMALL = Limits(max_part_uncompressed=1 << 20, max_total_uncompressed=2 << 20)
 
 
+@pytest.mark.usefixtures("inflater")
 def test_part_over_the_cap(xlsx: Path, tmp_path: Path) -> None:
     path = hostile.inflating_part(xlsx, tmp_path / "bomb.xlsx", size=3 << 20)
     rejected(path, "zip_bomb", SMALL)
     assert gate(path).ok  # the same file is fine under the default caps
 
 
+@pytest.mark.usefixtures("inflater")
 def test_total_over_the_cap(xlsx: Path, tmp_path: Path) -> None:
     parts = {f"xl/worksheets/sheet{i}.xml": b"<row/>" * 150_000 for i in range(2, 5)}
     path = hostile.rewrite_zip(xlsx, tmp_path / "bomb.xlsx", add=parts)
     rejected(path, "zip_bomb", SMALL)
 
 
+@pytest.mark.usefixtures("inflater")
 def test_lying_header(xlsx: Path, tmp_path: Path) -> None:
     # declares 1 KiB, inflates to 50 MiB: the gate must stop right after the first KiB
     path = hostile.lying_header(xlsx, tmp_path / "liar.xlsx", real_size=50 << 20, declared=1024)
@@ -220,14 +247,17 @@ def test_unsafe_names(xlsx: Path, tmp_path: Path, name: str) -> None:
     rejected(hostile.odd_name(xlsx, tmp_path / "names.xlsx", name), "bad_zip_names")
 
 
+@pytest.mark.usefixtures("inflater")
 def test_doctype_in_sheet(xlsx: Path, tmp_path: Path) -> None:
     rejected(hostile.doctype_in_sheet(xlsx, tmp_path / "lol.xlsx"), "xml_doctype")
 
 
+@pytest.mark.usefixtures("inflater")
 def test_doctype_split_across_chunks(xlsx: Path, tmp_path: Path) -> None:
     rejected(hostile.doctype_across_chunks(xlsx, tmp_path / "xxe.xlsx"), "xml_doctype")
 
 
+@pytest.mark.usefixtures("inflater")
 def test_doctype_in_utf16(xlsx: Path, tmp_path: Path) -> None:
     body = hostile.BILLION_LAUGHS.replace('"1.0"?', '"1.0" encoding="UTF-16"?').encode("utf-16")
     rejected(hostile.doctype_in_sheet(xlsx, tmp_path / "lol16.xlsx", body=body), "xml_doctype")
@@ -263,6 +293,7 @@ _SCAN_CHUNK = 64 * 1024
 
 @pytest.mark.parametrize("encoding", ["ascii", "utf-16-le", "utf-16-be"])
 @pytest.mark.parametrize("marker", ["<!DOCTYPE", "<!ENTITY"])
+@pytest.mark.usefixtures("inflater")
 def test_marker_found_at_every_offset_across_a_chunk_boundary(
     xlsx: Path, tmp_path: Path, marker: str, encoding: str
 ) -> None:
@@ -277,6 +308,7 @@ def test_marker_found_at_every_offset_across_a_chunk_boundary(
     "markup",
     [b"<!-- a comment -->", b"<![CDATA[<c r='A1'/>]]>", "<!-- 注释 -->".encode("utf-16-le")],
 )
+@pytest.mark.usefixtures("inflater")
 def test_comments_and_cdata_are_not_a_doctype(xlsx: Path, tmp_path: Path, markup: bytes) -> None:
     """The probe ("<!") hits on these; only DOCTYPE/ENTITY themselves are refused."""
     body = (
@@ -285,3 +317,40 @@ def test_comments_and_cdata_are_not_a_doctype(xlsx: Path, tmp_path: Path, markup
     )
     result = gate(hostile.doctype_in_sheet(xlsx, tmp_path / "comment.xlsx", body=body))
     assert result.ok, result.detail
+
+
+# --- damaged part data: both inflaters refuse it as truncated ---------------------------
+
+
+def _entry(data: bytes, name: bytes) -> tuple[int, int]:
+    """(central directory record offset, data start) of the entry called `name`."""
+    central = 0
+    while True:
+        central = data.index(b"PK\x01\x02", central)
+        name_len = int.from_bytes(data[central + 28 : central + 30], "little")
+        if data[central + 46 : central + 46 + name_len] == name:
+            break
+        central += 4
+    local = int.from_bytes(data[central + 42 : central + 46], "little")
+    n, e = (int.from_bytes(data[local + k : local + k + 2], "little") for k in (26, 28))
+    return central, local + 30 + n + e
+
+
+@pytest.mark.usefixtures("inflater")
+def test_a_wrong_crc_is_refused(xlsx: Path, tmp_path: Path) -> None:
+    data = bytearray(xlsx.read_bytes())
+    central, _ = _entry(bytes(data), b"xl/worksheets/sheet1.xml")
+    data[central + 16] ^= 0xFF  # the CRC-32 the central directory declares
+    path = tmp_path / "crc.xlsx"
+    path.write_bytes(data)
+    assert "CRC" in (rejected(path, "truncated").detail or "")
+
+
+@pytest.mark.usefixtures("inflater")
+def test_damaged_deflate_data_is_refused(xlsx: Path, tmp_path: Path) -> None:
+    data = bytearray(xlsx.read_bytes())
+    _, start = _entry(bytes(data), b"xl/worksheets/sheet1.xml")
+    data[start : start + 8] = b"\xff" * 8  # not a valid deflate block
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(data)
+    rejected(path, "truncated")

@@ -65,6 +65,30 @@ def test_every_value_reads_back_typed_with_its_cell(filled: Path) -> None:
     assert _sha(filled) == before  # input never modified
 
 
+@pytest.mark.parametrize("keep_parts", [True, False])
+def test_the_bytes_the_gate_checked_are_the_bytes_read(
+    filled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_parts: bool
+) -> None:
+    """A file replaced between the gate and the parse (a sync client, a second copy) is
+    not parsed unchecked: the reader parses what the gate read, hashed and vetted."""
+    import dataclasses as dc
+
+    from formkit.read import gate as gate_module
+
+    inspect = gate_module.inspect_file
+    expected = read(filled)
+    other = write_filled(tmp_path / "other.xlsx", {**full_values(), "applicant_name": "另一个基地"})
+
+    def inspect_then_replace(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = inspect(path, *args, **kwargs)
+        Path(path).write_bytes(other.read_bytes())
+        return result if keep_parts else dc.replace(result, parts=None)
+
+    monkeypatch.setattr(gate_module, "inspect_file", inspect_then_replace)
+    sub = read(filled)
+    assert (sub.status, sub.sha256, sub.values) == ("accepted", expected.sha256, expected.values)
+
+
 def test_json_contract_shape(filled: Path) -> None:
     doc = read(filled).to_json()
     assert set(doc) >= {"file", "sha256", "status", "form", "values", "provenance", "issues"}

@@ -22,6 +22,7 @@ from formkit.read.submission import FormInfo, Source, Submission
 
 if TYPE_CHECKING:
     from formkit.issues import Issue
+    from formkit.read.gate import GateResult
 
 __all__ = [
     "Bounds",
@@ -72,7 +73,7 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Su
         sub.issues.insert(0, _gate_issue(gate.code or "not_spreadsheet", gate.message or ""))
         return sub
     try:
-        book = _load(file, gate.kind or "", options.bounds)
+        book = _load(file, gate, options.bounds)
     except _BackendError as exc:
         sub.status = "rejected"
         sub.issues.insert(0, make_issue("bad_workbook", detail=exc.message))
@@ -103,13 +104,15 @@ class _BackendError(Exception):
         self.message = message
 
 
-def _load(path: str, kind: str, bounds: Bounds) -> Book:
+def _load(path: str, gate: GateResult, bounds: Bounds) -> Book:
+    """Parse the bytes the gate checked (never the file again: it may have changed since)."""
+    kind = gate.kind or ""
     if kind in ("xlsx", "xlsm"):
         from formkit.read.xlsx import XlsxError
         from formkit.read.xlsx_fast import load_xlsx_fast
 
         try:
-            book = load_xlsx_fast(path, bounds)
+            book = load_xlsx_fast(path, bounds, gate.content, gate.parts)
         except XlsxError as exc:
             raise _BackendError(str(getattr(exc, "message", exc))) from None
         return book
@@ -117,7 +120,7 @@ def _load(path: str, kind: str, bounds: Bounds) -> Book:
         from formkit.read.xls import XlsError, load_xls
 
         try:
-            return load_xls(path, bounds)
+            return load_xls(path, bounds, gate.content)
         except XlsError as exc:
             raise _BackendError(str(getattr(exc, "message", exc))) from None
     if kind == "ods":

@@ -25,7 +25,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -112,6 +112,12 @@ class GateResult:
     size: int
     sha256: str
     detail: str | None = None  # English, technical: which part, which size (for logs)
+    # What was checked, for the reader to parse instead of reading the file again: the
+    # bytes (a file changed on disk since is not read unchecked), and for a small .xlsx/
+    # .xlsm every part inflated and CRC-checked, by zip entry name (parsing never
+    # inflates twice).  None when not kept.
+    content: bytes | None = field(default=None, repr=False, compare=False)
+    parts: dict[str, bytes] | None = field(default=None, repr=False, compare=False)
 
 
 class _Reject(Exception):
@@ -143,12 +149,15 @@ def inspect_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> Gat
             size_mb=f"{size / 2**20:.1f}",
             limit_mb=f"{limits.max_file_bytes / 2**20:.0f}",
         )
+    parts: dict[str, bytes] = {}
     try:
-        kind, warning_codes = _classify(data, limits)
+        kind, warning_codes = _classify(data, limits, parts)
     except _Reject as r:
         return reject(r.code, r.detail, **r.fmt)
     warnings = tuple(GateWarning(c, WARNING_CODES[c]) for c in sorted(warning_codes))
-    return GateResult(True, kind, None, None, warnings, size, sha256)
+    return GateResult(
+        True, kind, None, None, warnings, size, sha256, content=data, parts=parts or None
+    )
 
 
 def _read(path: Path, max_bytes: int) -> tuple[bytes | None, int, str]:
@@ -168,9 +177,9 @@ def _read(path: Path, max_bytes: int) -> tuple[bytes | None, int, str]:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _classify(data: bytes, limits: Limits) -> tuple[str, set[str]]:
+def _classify(data: bytes, limits: Limits, parts: dict[str, bytes]) -> tuple[str, set[str]]:
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _inspect_zip(data, limits)
+        return _inspect_zip(data, limits, parts)
     if data.startswith(_OLE_MAGIC):
         return _inspect_ole(data)
     raise _sniff_other(data)
@@ -292,6 +301,10 @@ def _biff_has_filepass(stream: bytes) -> bool:
 
 _CHUNK = 64 * 1024
 _KEEP = 1 << 20  # bytes of a small part kept for identification
+# a part up to this size (declared, within the caps) is inflated in one bounded call
+_WHOLE = 8 * 1024 * 1024
+# the parts of an .xlsx/.xlsm up to this total are kept for the reader
+_KEEP_PARTS = 32 * 1024 * 1024
 _MARKERS = tuple(
     m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
 )
@@ -328,7 +341,7 @@ _UNSCANNED_EXT = (
 )
 
 
-def _inspect_zip(data: bytes, limits: Limits) -> tuple[str, set[str]]:
+def _inspect_zip(data: bytes, limits: Limits, parts: dict[str, bytes]) -> tuple[str, set[str]]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except UnicodeDecodeError as e:  # flagged UTF-8 but is not
@@ -340,21 +353,27 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str, set[str]]:
         extents = _check_directory(data, infos, limits)
         by_name = {i.filename.lower(): i for i in infos}
         kind, workbook = _identify(data, by_name)
+        keep_parts = kind in ("xlsx", "xlsm") and sum(i.file_size for i in infos) <= _KEEP_PARTS
         workbook_head = b""
         for info in infos:
             name = info.filename.lower()
             scan = not name.startswith(_UNSCANNED_DIRS) and not name.endswith(_UNSCANNED_EXT)
-            head = _inflate_checked(
-                data,
-                info,
-                scan=scan,
-                keep=_CHUNK if info is workbook else 0,
-                extent=extents[info.header_offset],
-            )
-            if info is workbook:
-                workbook_head = head
+            extent = extents[info.header_offset]
+            if info.file_size <= _WHOLE:
+                whole = _inflate_whole(data, info, scan=scan, extent=extent)
+                if keep_parts:
+                    parts[info.filename] = whole
+                if info is workbook:
+                    workbook_head = whole[:_CHUNK]
+            else:
+                keep = _CHUNK if info is workbook else 0
+                head = _inflate_checked(data, info, scan=scan, keep=keep, extent=extent)
+                if info is workbook:
+                    workbook_head = head
     if _STRICT_NS in workbook_head:
         raise _Reject("strict_ooxml", "workbook in the Strict OOXML namespace")
+    if len(parts) != len(infos):
+        parts.clear()  # all or nothing: the reader then reads the file itself
     return kind, _zip_warnings(kind, by_name)
 
 
@@ -574,6 +593,38 @@ def _inflate_checked(
             "truncated", f"{info.filename!r}: {produced}/{info.file_size} bytes or bad CRC"
         )
     return bytes(head)
+
+
+def _inflate_whole(
+    data: bytes, info: zipfile.ZipInfo, *, scan: bool, extent: tuple[int, int]
+) -> bytes:
+    """`_inflate_checked` for a part small enough to hold: one zlib call, never producing
+    more than declared plus one byte, then the same size, CRC and marker checks."""
+    start, end = extent
+    raw = memoryview(data)[start:end]
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = bytes(raw)
+    else:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            out = inflater.decompress(raw, info.file_size + 1)
+        except zlib.error as e:
+            raise _Reject("truncated", f"deflate stream: {e}") from e
+        if len(out) > info.file_size:
+            raise _Reject(
+                "zip_bomb",
+                f"{info.filename!r} inflates past its declared {info.file_size} bytes",
+                what="解压后大小与声明不符",
+            )
+        if not inflater.eof:
+            raise _Reject("truncated", "deflate stream ends early")
+    if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        raise _Reject(
+            "truncated", f"{info.filename!r}: {len(out)}/{info.file_size} bytes or bad CRC"
+        )
+    if scan and (b"<!" in out or b"<\x00!" in out) and _has_marker(out):
+        raise _Reject("xml_doctype", f"DOCTYPE/ENTITY in {info.filename!r}")
+    return out
 
 
 def _has_marker(data: bytes) -> bool:

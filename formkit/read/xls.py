@@ -65,13 +65,18 @@ def _error(code: str, **details: str) -> XlsError:
     return XlsError(code, XLS_ERROR_CODES[code].format(**details))
 
 
-def load_xls(path: str | os.PathLike[str], bounds: Bounds = DEFAULT_BOUNDS) -> Book:
-    """Read every worksheet of a .xls file, cells inside `bounds` only."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise _error("unreadable", detail=e.strerror or type(e).__name__) from e
+def load_xls(
+    path: str | os.PathLike[str], bounds: Bounds = DEFAULT_BOUNDS, content: bytes | None = None
+) -> Book:
+    """Read every worksheet of a .xls file, cells inside `bounds` only (from `content`, the
+    file's bytes already read, when given)."""
+    data = content
+    if data is None:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise _error("unreadable", detail=e.strerror or type(e).__name__) from e
     book = _open(data)
     try:
         return _convert(book, bounds)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import posixpath
 import re
 import zipfile
@@ -983,10 +984,17 @@ def _from_merge_cells(current: bytes, rest: Iterator[bytes]) -> Iterator[bytes] 
 # ---------------------------------------------------------------- entry point
 
 
-def load_xlsx(path: str | Path, bounds: Bounds = Bounds()) -> Book:  # noqa: B008
-    """Read an .xlsx/.xlsm into a Book; XlsxError if the file is not a usable workbook."""
+def load_xlsx(
+    path: str | Path,
+    bounds: Bounds = Bounds(),  # noqa: B008
+    content: bytes | None = None,
+) -> Book:
+    """Read an .xlsx/.xlsm into a Book; XlsxError if the file is not a usable workbook.
+
+    `content`: the file's bytes, already read (and checked by the gate); `path` then only
+    names the file."""
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(path if content is None else io.BytesIO(content))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
         raise _error("bad_zip") from exc
     except OSError as exc:

@@ -89,21 +89,32 @@ class _Delegate(Exception):
     """This file is read by load_xlsx."""
 
 
-def load_xlsx_fast(path: str | Path, bounds: Bounds = Bounds()) -> Book:  # noqa: B008
-    """Read an .xlsx/.xlsm into a Book, equal to `load_xlsx(path, bounds)`'s."""
+def load_xlsx_fast(
+    path: str | Path,
+    bounds: Bounds = Bounds(),  # noqa: B008
+    content: bytes | None = None,
+    parts: dict[str, bytes] | None = None,
+) -> Book:
+    """Read an .xlsx/.xlsm into a Book, equal to `load_xlsx(path, bounds)`'s.
+
+    `content`: the file's bytes, already read; `parts`: its parts already inflated and
+    CRC-checked, by zip entry name (the gate's); `path` then only names the file."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE + 1)
+        if content is None:
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_FILE + 1)
+        else:
+            raw = content
         if len(raw) > MAX_FILE:
-            return load_xlsx(path, bounds)
+            return load_xlsx(path, bounds, content)
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
-        return load_xlsx(path, bounds)
+        return load_xlsx(path, bounds, content)
     try:
         with zf:
-            return _load(_MemoryPackage(zf, raw), bounds, Path(path))
+            return _load(_MemoryPackage(zf, raw, parts), bounds, Path(path))
     except (_Delegate, XlsxError):
-        return load_xlsx(path, bounds)
+        return load_xlsx(path, bounds, content)
 
 
 class _MemoryPackage(_Package):
@@ -112,9 +123,12 @@ class _MemoryPackage(_Package):
     inflating for parts of a few KB.  A part it is unsure of is read by zipfile as before
     (and its errors are xlsx.py's)."""
 
-    def __init__(self, zf: zipfile.ZipFile, raw: bytes) -> None:
+    def __init__(
+        self, zf: zipfile.ZipFile, raw: bytes, parts: dict[str, bytes] | None = None
+    ) -> None:
         super().__init__(zf)
         self.raw = raw
+        self.parts = parts or {}
 
     def chunks(self, part: str) -> Iterator[bytes]:
         name = self.find(part)
@@ -126,6 +140,11 @@ class _MemoryPackage(_Package):
             yield data[i : i + CHUNK]
 
     def _inflate(self, info: zipfile.ZipInfo) -> bytes | None:
+        if info.file_size > MAX_PART:
+            return None  # large: zipfile streams it
+        ready = self.parts.get(info.filename)
+        if ready is not None and len(ready) == info.file_size:
+            return ready
         if info.flag_bits & 0x1 or info.compress_type not in (0, 8) or info.file_size > MAX_PART:
             return None  # encrypted, another method, or large: zipfile streams it
         raw, at = self.raw, info.header_offset
