@@ -460,3 +460,50 @@ def test_malformed_shared_strings_fail_the_same(tmp_path: Path) -> None:
     rows = sheet_xml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
     path = make_xlsx(tmp_path / "t.xlsx", {"S": rows}, strings="<si><t>a</t></si><si><t>b</t>")
     assert_same(path)
+
+
+# ---------------------------------------------------------------- which path answers
+
+X14AC = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"
+
+
+def _excel_like_sheet(rows: str) -> bytes:
+    """A worksheet as Excel writes it: x14ac declared on the root, dyDescent on rows."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" '
+        f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        f'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        f'mc:Ignorable="x14ac" xmlns:x14ac="{X14AC}"><sheetData>{rows}</sheetData></worksheet>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("rows", "strict"),
+    [
+        # Excel's rows: the prefix is declared, so the cached frame and one match suffice
+        ('<row r="1" spans="1:2" x14ac:dyDescent="0.25"><c r="A1"><v>1</v></c></row>', True),
+        # formula text that looks like a prefixed attribute: the careful path, same result
+        ('<row r="1"><c r="A1" t="str"><f>IF(A:A="x",1,0)</f><v>0</v></c></row>', False),
+        # an undeclared prefix: the careful path (expat), which refuses the part
+        ('<row r="1" x15:thing="1"><c r="A1"><v>1</v></c></row>', False),
+        # references past ZZ or row 999999: read token by token
+        ('<row r="1"><c r="AAA1"><v>1</v></c></row>', False),
+    ],
+)
+def test_only_plain_bodies_skip_the_full_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: str, strict: bool
+) -> None:
+    path = make_xlsx(tmp_path / "t.xlsx", {"S": ""}, raw_sheets={"S": _excel_like_sheet(rows)})
+    assert_same(path)  # warms the frame cache
+    parsed: list[int] = []
+    real = fast._well_formed
+    monkeypatch.setattr(fast, "_well_formed", lambda data: parsed.append(len(data)) or real(data))
+    assert_same(path)
+    sheet_parsed = any(n > 300 for n in parsed)  # the worksheet, not the small parts
+    assert sheet_parsed is not strict
+
+
+def test_attr_prefixes() -> None:
+    body = b'<row r="1" spans="1:7" x14ac:dyDescent="0.25"><c r="A1"><f>a:b="</f></c></row>'
+    assert fast._attr_prefixes(body, 0, len(body)) == {b"x14ac", b'r="A1"><f>a'}
+    assert fast._attr_prefixes(b'<row r="1" spans="1:7">', 0, 22) == set()

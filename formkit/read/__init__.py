@@ -187,11 +187,8 @@ def _failed(file: str, kind: str, detail: str) -> Submission:
     )
     sha = ""
     try:
-        h = hashlib.sha256()
         with open(file, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        sha = h.hexdigest()
+            sha = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         pass
     return Submission(

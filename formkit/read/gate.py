@@ -163,15 +163,19 @@ def inspect_file(path: str | os.PathLike[str], limits: Limits = Limits()) -> Gat
 def _read(path: Path, max_bytes: int) -> tuple[bytes | None, int, str]:
     """Read once, hashing as we go; keep the bytes only if within the size cap."""
     digest = hashlib.sha256()
-    kept = bytearray()
+    kept: list[bytes] = []
     size = 0
     with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
+        # the first read is sized to the file (a fixed large read allocates that much each
+        # time); later reads only if it grew meanwhile
+        want = min(os.fstat(fh.fileno()).st_size, max_bytes) + 1
+        while chunk := fh.read(want):
             digest.update(chunk)
             size += len(chunk)
             if size <= max_bytes:
-                kept += chunk
-    return (bytes(kept) if size <= max_bytes else None), size, digest.hexdigest()
+                kept.append(chunk)
+            want = 1 << 20
+    return (b"".join(kept) if size <= max_bytes else None), size, digest.hexdigest()
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

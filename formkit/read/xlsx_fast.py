@@ -40,6 +40,7 @@ aborting the process on hostile extents, and no information.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
 import struct
@@ -102,7 +103,8 @@ def load_xlsx_fast(
     try:
         if content is None:
             with open(path, "rb") as fh:
-                raw = fh.read(MAX_FILE + 1)
+                # sized to the file: a fixed MAX_FILE read would allocate that much
+                raw = fh.read(min(os.fstat(fh.fileno()).st_size, MAX_FILE) + 1)
         else:
             raw = content
         if len(raw) > MAX_FILE:
@@ -368,9 +370,9 @@ def _full_pattern(ws: bytes) -> re.Pattern[bytes]:
         + ws
         + rb"(?:<f"
         + _F_ATTRS
-        + rb"(?:/>|>([^<]*)</f>)"
+        + rb"(?:/>|>([^<]*+)</f>)"
         + ws
-        + rb")?(?:<v>([^<]*)</v>"
+        + rb")?(?:<v>([^<]*+)</v>"
         + ws
         + rb")?</c>"
     )
@@ -383,15 +385,20 @@ def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
     namespace declarations, non-ASCII attribute values), so that a part whose frame (all
     but this body) passed `_prolog` needs no scan of its body beyond this match."""
     if strict:
-        text = rb"(?:[^<\x00-\x08\x0b\x0c\x0e-\x1f\xef]|\xef(?!\xbf[\xbe\xbf]))*"
+        # unrolled and possessive: one character class run per text, no backtracking
+        plain = rb"[^<\x00-\x08\x0b\x0c\x0e-\x1f\xef]*+"
+        text = plain + rb"(?:\xef(?!\xbf[\xbe\xbf])" + plain + rb")*+"
         attr = rb'(?: (?!xmlns)(?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\x00-\x1f\x7f-\xff]*")*'
         f_attrs = attr.replace(b"(?!r=)", b"")
+        # and no reference `_ODD_REF` would send to the token-by-token reader
+        start = _CELL_START_NC.replace(b"[A-Z]{1,3}[0-9]{1,7}", b"[A-Z]{1,2}[0-9]{1,6}")
     else:
         text = rb"[^<]*"
         attr = rb'(?: (?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\t\n\r]*")*'
         f_attrs = _F_ATTRS_NC
+        start = _CELL_START_NC
     cell = (
-        _CELL_START_NC
+        start
         + rb"(?:/>|>"
         + ws
         + rb"(?:<f"
@@ -407,7 +414,9 @@ def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
         + rb")?</c>)"
     )
     row = rb'<row r="[1-9][0-9]{0,6}"' + attr + rb"/?>"
-    return re.compile(rb"(?:" + ws + rb"(?:" + cell + rb"|" + row + rb"|</row>))*" + ws)
+    # possessive: every token starts with "<" and whitespace never does, so giving a
+    # token back can never help the match; not keeping backtrack points is much faster
+    return re.compile(rb"(?:" + ws + rb"(?:" + cell + rb"|" + row + rb"|</row>))*+" + ws)
 
 
 _FULL_FLAT, _FULL_INDENTED = _full_pattern(b""), _full_pattern(_WS)
@@ -639,7 +648,21 @@ def _well_formed(data: bytes) -> None:
 
 
 _DECLARED_PREFIX = re.compile(rb"[ \t\r\n]xmlns:([A-Za-z_][\w.\-]*)[ \t\r\n]*=")
-_ATTR_PREFIX = re.compile(rb" ([A-Za-z_][\w.\-]*):[A-Za-z_][\w.\-]*=\"")
+# starts with a literal, so the search skips ahead at C speed (spans="1:7" fails at once)
+_PREFIXED_NAME = re.compile(rb':[A-Za-z_][\w.\-]*="')
+
+
+def _attr_prefixes(data: bytes, start: int, end: int) -> set[bytes]:
+    """Every namespace prefix an attribute in data[start:end] may carry: for each
+    ':name="', what lies between the space before it and the colon.  Text that only looks
+    like one adds a prefix nobody declared, which costs speed (the careful path), never
+    correctness."""
+    found = set()
+    for m in _PREFIXED_NAME.finditer(data, start, end):
+        colon = m.start()
+        space = data.rfind(b" ", max(start, colon - 64), colon)
+        found.add(data[space + 1 : colon] if space >= 0 else b"")
+    return found
 
 
 def _read_sheet(
@@ -683,7 +706,7 @@ def _read_sheet(
                     raise _Delegate from None
                 strict = pattern.fullmatch(data, body_start, body_end) is not None and (
                     # prefixed attributes (x14ac:dyDescent) need their prefix declared
-                    prefixes.issuperset(_ATTR_PREFIX.findall(data, body_start, body_end))
+                    prefixes.issuperset(_attr_prefixes(data, body_start, body_end))
                 )
     if not strict:
         _well_formed(data)
@@ -773,8 +796,9 @@ def _read_sheet(
         place(c_row, c_col, make(style, t, f_attrs, f_raw, v_raw))
 
     valid = _VALID_INDENTED if indented else _VALID_FLAT
-    if (strict or valid.fullmatch(data, body_start, body_end)) and not _ODD_REF.search(
-        data, body_start, body_end
+    if strict or (
+        valid.fullmatch(data, body_start, body_end)
+        and not _ODD_REF.search(data, body_start, body_end)
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
         full = _FULL_INDENTED if indented else _FULL_FLAT
