@@ -100,6 +100,11 @@ def load_xlsx_fast(
 
     `content`: the file's bytes, already read; `parts`: its parts already inflated and
     CRC-checked, by zip entry name (the gate's); `path` then only names the file."""
+    if parts is not None:
+        try:
+            return _load(_ReadyPackage(parts), bounds, Path(path))
+        except (_Delegate, XlsxError):
+            return load_xlsx(path, bounds, content)
     try:
         if content is None:
             with open(path, "rb") as fh:
@@ -114,7 +119,7 @@ def load_xlsx_fast(
         return load_xlsx(path, bounds, content)
     try:
         with zf:
-            return _load(_MemoryPackage(zf, raw, parts), bounds, Path(path))
+            return _load(_MemoryPackage(zf, raw), bounds, Path(path))
     except (_Delegate, XlsxError):
         return load_xlsx(path, bounds, content)
 
@@ -125,12 +130,12 @@ class _MemoryPackage(_Package):
     inflating for parts of a few KB.  A part it is unsure of is read by zipfile as before
     (and its errors are xlsx.py's)."""
 
-    def __init__(
-        self, zf: zipfile.ZipFile, raw: bytes, parts: dict[str, bytes] | None = None
-    ) -> None:
+    def __init__(self, zf: zipfile.ZipFile, raw: bytes) -> None:
         super().__init__(zf)
         self.raw = raw
-        self.parts = parts or {}
+
+    def size(self, name: str) -> int:
+        return self.zf.getinfo(name).file_size
 
     def chunks(self, part: str) -> Iterator[bytes]:
         name = self.find(part)
@@ -142,11 +147,6 @@ class _MemoryPackage(_Package):
             yield data[i : i + CHUNK]
 
     def _inflate(self, info: zipfile.ZipInfo) -> bytes | None:
-        if info.file_size > MAX_PART:
-            return None  # large: zipfile streams it
-        ready = self.parts.get(info.filename)
-        if ready is not None and len(ready) == info.file_size:
-            return ready
         if info.flag_bits & 0x1 or info.compress_type not in (0, 8) or info.file_size > MAX_PART:
             return None  # encrypted, another method, or large: zipfile streams it
         raw, at = self.raw, info.header_offset
@@ -175,6 +175,29 @@ class _MemoryPackage(_Package):
         return data
 
 
+class _ReadyPackage(_MemoryPackage):
+    """Every part of the package already inflated and CRC-checked (the gate's, by zip entry
+    name, in directory order): no zip directory to parse, nothing to inflate."""
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        self.parts = parts
+        self.names = {}
+        for name in parts:  # as _Package names the entries
+            self.names.setdefault(name.replace("\\", "/").lstrip("/").lower(), name)
+
+    def size(self, name: str) -> int:
+        return len(self.parts[name])
+
+    def chunks(self, part: str) -> Iterator[bytes]:
+        name = self.find(part)
+        if name is None:
+            yield from _Package.chunks(self, part)  # xlsx.py's error for a missing part
+            return
+        data = self.parts[name]
+        for i in range(0, len(data), CHUNK):
+            yield data[i : i + CHUNK]
+
+
 # ---------------------------------------------------------------- shared parts, cached
 
 _PART_CACHE_LIMIT = 64
@@ -197,11 +220,11 @@ class _OnePart:
             yield self.data[i : i + CHUNK]
 
 
-def _part_bytes(pkg: _Package, part: str) -> bytes:
+def _part_bytes(pkg: _MemoryPackage, part: str) -> bytes:
     name = pkg.find(part)
     if name is None:
         raise _Delegate
-    if pkg.zf.getinfo(name).file_size > MAX_PART:
+    if pkg.size(name) > MAX_PART:
         raise _Delegate
     return b"".join(pkg.chunks(part))
 
@@ -209,7 +232,7 @@ def _part_bytes(pkg: _Package, part: str) -> bytes:
 _RELS_CACHE: dict[tuple[str, bytes], dict[str, tuple[str, str]]] = {}
 
 
-def _cached_rels(pkg: _Package, part: str) -> dict[str, tuple[str, str]]:
+def _cached_rels(pkg: _MemoryPackage, part: str) -> dict[str, tuple[str, str]]:
     """xlsx.py's `_rels`, cached by the relationship part's content (never modified)."""
     folder, base = posixpath.split(part)
     rels_part = posixpath.join(folder, "_rels", base + ".rels")
@@ -225,7 +248,7 @@ def _cached_rels(pkg: _Package, part: str) -> dict[str, tuple[str, str]]:
     return rels
 
 
-def _workbook(pkg: _Package, part: str) -> _Workbook:
+def _workbook(pkg: _MemoryPackage, part: str) -> _Workbook:
     data = _part_bytes(pkg, part)
     wb = _WORKBOOK_CACHE.get(data)
     if wb is None:
@@ -241,7 +264,7 @@ def _workbook(pkg: _Package, part: str) -> _Workbook:
     return copy
 
 
-def _styles(pkg: _Package, part: str | None) -> tuple[dict[str | None, _Style], bytes | None]:
+def _styles(pkg: _MemoryPackage, part: str | None) -> tuple[dict[str | None, _Style], bytes | None]:
     """xlsx.py's styles, cached by content; and the content (None: no styles part)."""
     if part is None:
         return _read_styles(pkg, None), None
@@ -258,7 +281,7 @@ def _styles(pkg: _Package, part: str | None) -> tuple[dict[str | None, _Style], 
 # ---------------------------------------------------------------- the package
 
 
-def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
+def _load(pkg: _MemoryPackage, bounds: Bounds, path: Path) -> Book:
     """xlsx.py's `_load`, with worksheets read by `_read_sheet`."""
     root = _cached_rels(pkg, "")
     wb_part = next((t for kind, t in root.values() if kind == "officeDocument"), None)
@@ -525,7 +548,7 @@ _SST_BODY = re.compile(rb"(?:" + _SST_ITEM.replace(b"([^<]*)", b"[^<]*") + rb")*
 _SST_TEXT_STR = re.compile(_SST_ITEM.decode())
 
 
-def _shared_strings(pkg: _Package, part: str) -> list[str]:
+def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
     """xlsx.py's shared strings; plain ones (one <t> per <si>, no runs) read by regex."""
     data = _part_bytes(pkg, part)
     try:
