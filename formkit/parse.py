@@ -34,6 +34,7 @@ which removes binary noise such as 3.4499999999999997.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -936,4 +937,14 @@ def normalise_label(s: str) -> str:
 
     "申请单位全称：" == "申请单位 全称" == "申请单位\\n全称" == "申请单位全称".
     """
+    # labels recur in every file read: short strings are remembered (long text is not)
+    return _normalise_short(s) if len(s) <= 64 else _normalise(s)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalise_short(s: str) -> str:
+    return _normalise(s)
+
+
+def _normalise(s: str) -> str:
     return _SPACE_RE.sub("", unicodedata.normalize("NFKC", s)).rstrip(":")

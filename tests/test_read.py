@@ -117,6 +117,30 @@ def test_missing_names_fall_back_to_labels_with_a_warning(filled: Path) -> None:
     assert sub.sources["hitech_export_growth"].cell == "E6"
 
 
+@pytest.mark.parametrize(("first", "second"), [(1, True), (True, 1), (1, 1.0), ("1", 1)])
+def test_equal_raw_values_of_other_types_are_coerced_each_their_own_way(
+    filled: Path, first: object, second: object
+) -> None:
+    """Coercions are remembered across files; 1, 1.0, True and "1" must not share one."""
+    where = SPEC.field("export_value")
+    sheet_name = SPEC.sheet(where.sheet).name
+    results = []
+    for raw in (first, second, first):
+        book = _book(filled)
+        sheet = book.sheet(sheet_name)
+        assert sheet is not None
+        cell = sheet.cells[(where.cell.row, where.cell.col)]
+        sheet.cells[(where.cell.row, where.cell.col)] = dataclasses.replace(cell, value=raw)
+        sub = _extract(book)
+        results.append((sub.values["export_value"], sub.sources["export_value"].how))
+        if isinstance(raw, bool):  # a TRUE in a number cell is refused, not read as 1
+            assert sub.values["export_value"] is None
+            assert any(i.field == "export_value" for i in sub.issues)
+        else:
+            assert sub.values["export_value"] == 1
+    assert results[0] == results[2]
+
+
 def _shift(book: Book, sheet_name: str, at_row: int, by: int) -> None:
     """Insert `by` rows above `at_row`, as Excel does: cells, merges and names move down."""
     sheet = book.sheet(sheet_name)

@@ -8,7 +8,7 @@ from typing import Any
 from formkit.cells import Cell
 from formkit.fields import coerce
 from formkit.issues import Issue, make_issue
-from formkit.parse import ParseError, normalise_label
+from formkit.parse import Parsed, ParseError, normalise_label
 from formkit.read.book import Book, RawCell
 from formkit.read.locate import Located, Spot, locate
 from formkit.read.submission import FormInfo, Source, Submission
@@ -23,6 +23,10 @@ META_NAMES = {
 META_SHEET = "formkit"
 # below this share of the form's labels a workbook without our metadata is another form
 MIN_LABEL_SHARE = 0.5
+
+
+_COERCED: dict[tuple[Any, ...], Parsed] = {}
+_COERCED_LIMIT = 50_000
 
 
 class _Reader:
@@ -52,15 +56,15 @@ class _Reader:
     ) -> Any:
         """Read one cell as the field's type; record its source and any issue."""
         raw = self.cell(spot)
+        if raw is None:
+            self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, None, "empty", spot.by)
+            return None
         where: dict[str, Any] = {
             "field": field_id,
             "sheet": spot.sheet,
             "cell": spot.cell.a1,
             "label": spec_field.label,
         }
-        if raw is None:
-            self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, None, "empty", spot.by)
-            return None
         if raw.error is not None:
             self.issue(make_issue("cell_error", value=raw.error, error=raw.error, **where))
             self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, raw.error, "error", spot.by)
@@ -74,16 +78,39 @@ class _Reader:
         aliases = (
             self.aliases if isinstance(spec_field, Field) and spec_field.choices_from else None
         )
-        try:
-            parsed = coerce(
+        value = raw.value
+        # a coercion depends only on its inputs, and forms repeat most of them (choices,
+        # yes/no, years, labels): remembered, except with aliases (a caller's mapping)
+        # and for long text
+        memo_key = (
+            None
+            if aliases is not None or (isinstance(value, str) and len(value) > 64)
+            else (
                 spec_field.type,
-                raw.value,
-                unit=spec_field.unit,
-                number_format=raw.number_format,
-                choices=choices,
-                aliases=aliases,
-                date1904=self.book.date1904,
+                value.__class__,  # 1, 1.0 and True are equal keys, not equal inputs
+                value,
+                spec_field.unit,
+                raw.number_format,
+                choices,
+                self.book.date1904,
             )
+        )
+        try:
+            parsed = _COERCED.get(memo_key) if memo_key is not None else None
+            if parsed is None:
+                parsed = coerce(
+                    spec_field.type,
+                    value,
+                    unit=spec_field.unit,
+                    number_format=raw.number_format,
+                    choices=choices,
+                    aliases=aliases,
+                    date1904=self.book.date1904,
+                )
+                if memo_key is not None:
+                    if len(_COERCED) >= _COERCED_LIMIT:
+                        _COERCED.clear()
+                    _COERCED[memo_key] = parsed
         except ParseError as exc:
             self.issue(make_issue(exc.code, value=raw.value, detail=exc.message, **where))
             self.sub.sources[key] = Source(

@@ -15,6 +15,7 @@ rejects gets a stable code and a Chinese message saying what the sender should d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -22,9 +23,10 @@ import os
 import posixpath
 import re
 import struct
+import types
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -484,13 +486,13 @@ def _identify(
     target = _office_document_target(data, by_name)
     if target.endswith(".bin") or "xl/workbook.bin" in by_name:
         raise _Reject("xlsb", f"binary workbook part {target or 'xl/workbook.bin'}")
-    types = _content_types(data, by_name)
-    if target in by_name and "spreadsheetml" in types.get(target, ""):
+    content_types = _content_types(data, by_name)
+    if target in by_name and "spreadsheetml" in content_types.get(target, ""):
         workbook: zipfile.ZipInfo | None = by_name[target]
     else:
         workbook = by_name.get("xl/workbook.xml")
     if workbook is not None:
-        macro = "macroenabled" in types.get(workbook.filename.lower(), "")
+        macro = "macroenabled" in content_types.get(workbook.filename.lower(), "")
         return ("xlsm" if macro or "xl/vbaproject.bin" in by_name else "xlsx"), workbook
     if target.startswith("word/") or any(n.startswith("word/") for n in by_name):
         raise _Reject("not_spreadsheet", f"main part {target!r}", what="Word 文档")
@@ -499,36 +501,62 @@ def _identify(
     raise _Reject("not_spreadsheet", "zip without a workbook part", what="压缩包")
 
 
-def _package_xml(data: bytes, info: zipfile.ZipInfo | None) -> ElementTree.Element | None:
+def _package_part(data: bytes, info: zipfile.ZipInfo | None) -> bytes:
+    """A small package part's bytes (b"" if absent), checked like every part."""
+    return b"" if info is None else _inflate_checked(data, info, scan=True, keep=_KEEP)
+
+
+def _package_xml(text: bytes) -> ElementTree.Element | None:
     """A small package part parsed, or None if absent or malformed."""
-    if info is None:
-        return None
     # safe to parse: _inflate_checked has refused any DOCTYPE, so there are no entities
-    text = _inflate_checked(data, info, scan=True, keep=_KEEP)
     try:
-        return ElementTree.fromstring(text)
+        return ElementTree.fromstring(text) if text else None
     except ElementTree.ParseError:
         return None
 
 
 def _office_document_target(data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> str:
     """Lower-cased part name the package relationships point to as the main document."""
-    root = _package_xml(data, by_name.get("_rels/.rels"))
+    rels = _package_part(data, by_name.get("_rels/.rels"))
+    return _main_target_cached(rels) if len(rels) <= _CACHED_PART else _main_target(rels)
+
+
+# files returned from one template share these parts: each (if small) is parsed once
+_CACHED_PART = 64 * 1024
+
+
+@functools.lru_cache(maxsize=64)
+def _main_target_cached(rels: bytes) -> str:
+    return _main_target(rels)
+
+
+def _main_target(rels: bytes) -> str:
+    root = _package_xml(rels)
     for rel in root if root is not None else ():
         if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
             return posixpath.normpath("/" + rel.get("Target", "")).lstrip("/").lower()
     return ""
 
 
-def _content_types(data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> dict[str, str]:
+def _content_types(data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> Mapping[str, str]:
     """Lower-cased part name -> lower-cased content type, from the Override entries."""
-    root = _package_xml(data, by_name.get("[content_types].xml"))
+    part = _package_part(data, by_name.get("[content_types].xml"))
+    return _overrides_cached(part) if len(part) <= _CACHED_PART else _overrides(part)
+
+
+@functools.lru_cache(maxsize=64)
+def _overrides_cached(content_types: bytes) -> Mapping[str, str]:
+    return _overrides(content_types)
+
+
+def _overrides(content_types: bytes) -> Mapping[str, str]:
+    root = _package_xml(content_types)
     overrides = {}
     for item in root if root is not None else ():
         if item.tag.endswith("Override"):
             part = item.get("PartName", "").lstrip("/").lower()
             overrides[part] = item.get("ContentType", "").lower()
-    return overrides
+    return types.MappingProxyType(overrides)  # shared between calls: read-only
 
 
 def _zip_warnings(kind: str, by_name: dict[str, zipfile.ZipInfo]) -> set[str]:
