@@ -335,6 +335,17 @@ CASES: dict[str, tuple[str, dict[str, Any], bool]] = {
         {},
         False,
     ),
+    "CDATA end in text": (
+        # "]]>" is not allowed in XML text: load_xlsx refuses the part, and so must we
+        sheet_xml('<row r="1"><c r="A1" t="str"><v>a]]>b</v></c></row>'),
+        {},
+        False,
+    ),
+    "CDATA end in a shared string": (
+        sheet_xml('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'),
+        {"strings": "<si><t>x]]>y</t></si>"},
+        False,
+    ),
     "empty sheet": ("<sheetData/>", {}, True),
     "no sheetData": ("", {}, False),
     "cell at XFD1048576": (

@@ -548,6 +548,9 @@ _SST_BODY = re.compile(rb"(?:" + _SST_ITEM.replace(b"([^<]*)", b"[^<]*") + rb")*
 _SST_TEXT_STR = re.compile(_SST_ITEM.decode())
 
 
+_SST_FRAMES: set[bytes] = set()
+
+
 def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
     """xlsx.py's shared strings; plain ones (one <t> per <si>, no runs) read by regex."""
     data = _part_bytes(pkg, part)
@@ -556,9 +559,17 @@ def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
         end = data.rfind(b"</sst>")
         if end < root_end or data[end + 6 :].strip(b" \t\r\n"):
             raise _Delegate
-        if not _SST_BODY.fullmatch(data, root_end, end):
+        if not _SST_BODY.fullmatch(data, root_end, end) or data.find(b"]]>", root_end, end) >= 0:
             raise _Delegate
-        _well_formed(data)
+        # a body of plain items checked by the match above is well-formed (_prolog refused
+        # control characters, _text checks entities); what is left, the frame around it, is
+        # the same in every file from one template: parsed by expat once
+        frame = data[:root_end] + data[end:]
+        if frame not in _SST_FRAMES:
+            _well_formed(frame)
+            if len(_SST_FRAMES) >= _PART_CACHE_LIMIT:
+                _SST_FRAMES.clear()
+            _SST_FRAMES.add(frame)
         body = data[root_end:end].decode("utf-8")  # checked by _prolog
         strings: list[str] = _SST_TEXT_STR.findall(body)
         if "&" in body or "\r" in body or "_x" in body:
@@ -727,9 +738,12 @@ def _read_sheet(
                     data[body_start:body_end].decode("utf-8")
                 except UnicodeDecodeError:
                     raise _Delegate from None
-                strict = pattern.fullmatch(data, body_start, body_end) is not None and (
+                strict = (
+                    pattern.fullmatch(data, body_start, body_end) is not None
+                    # "]]>" is not allowed in XML text (expat refuses it)
+                    and data.find(b"]]>", body_start, body_end) < 0
                     # prefixed attributes (x14ac:dyDescent) need their prefix declared
-                    prefixes.issuperset(_attr_prefixes(data, body_start, body_end))
+                    and prefixes.issuperset(_attr_prefixes(data, body_start, body_end))
                 )
     if not strict:
         _well_formed(data)
