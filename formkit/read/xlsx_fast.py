@@ -521,7 +521,7 @@ def _prolog(data: bytes, root_pattern: re.Pattern[bytes]) -> tuple[bytes, int]:
     if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
         raise _Delegate
     if (
-        b"<!" in data
+        (b"!" in data and b"<!" in data)  # "!" is rare: a one-byte search first
         or data.translate(None, _XML_BYTES)
         or b"\xef\xbf\xbe" in data
         or b"\xef\xbf\xbf" in data
