@@ -383,6 +383,10 @@ def _inspect_zip(data: bytes, limits: Limits, parts: dict[str, bytes]) -> tuple[
     return kind, _zip_warnings(kind, by_name)
 
 
+_DRIVE = re.compile(r"[A-Za-z]:")
+_SEPARATORS = re.compile(r"[/\\]")
+
+
 def _check_directory(
     data: bytes, infos: list[zipfile.ZipInfo], limits: Limits
 ) -> dict[int, tuple[int, int]]:
@@ -404,12 +408,11 @@ def _check_directory(
     data_extents: dict[int, tuple[int, int]] = {}
     for info in infos:
         name = info.orig_filename  # zipfile cuts `filename` at a NUL; this keeps it
-        parts = re.split(r"[/\\]", name)
         if (
             "\x00" in name
             or name.startswith(("/", "\\"))
-            or re.match(r"[A-Za-z]:", name)
-            or ".." in parts
+            or _DRIVE.match(name)
+            or (".." in name and ".." in _SEPARATORS.split(name))
         ):
             raise _Reject("bad_zip_names", f"unsafe entry name {name!r}")
         if name.casefold() in seen:
