@@ -378,27 +378,9 @@ def _token_pattern(ws: bytes) -> re.Pattern[bytes]:
 
 
 _WS = rb"[ \t\r\n]*"
-_CELL_START = rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]{1,6})")?(?: t="([a-z]{1,9})")?'
 _CELL_START_NC = rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,6}")?(?: t="[a-z]{1,9}")?'
 _F_ATTRS = rb"((?:" + _A + rb")*)[ \t\r\n]*"
 _F_ATTRS_NC = rb"(?:" + _A + rb")*[ \t\r\n]*"
-
-
-def _full_pattern(ws: bytes) -> re.Pattern[bytes]:
-    """A non-empty-looking cell in the common shape: groups ref, s, t, <f> attributes
-    (None: no <f>), formula text (None: `<f/>`), value text (None: no <v>)."""
-    return re.compile(
-        _CELL_START
-        + rb">"
-        + ws
-        + rb"(?:<f"
-        + _F_ATTRS
-        + rb"(?:/>|>([^<]*+)</f>)"
-        + ws
-        + rb")?(?:<v>([^<]*+)</v>"
-        + ws
-        + rb")?</c>"
-    )
 
 
 def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
@@ -442,7 +424,6 @@ def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
     return re.compile(rb"(?:" + ws + rb"(?:" + cell + rb"|" + row + rb"|</row>))*+" + ws)
 
 
-_FULL_FLAT, _FULL_INDENTED = _full_pattern(b""), _full_pattern(_WS)
 _VALID_FLAT, _VALID_INDENTED = _valid_pattern(b""), _valid_pattern(_WS)
 _STRICT_FLAT, _STRICT_INDENTED = _valid_pattern(b"", True), _valid_pattern(_WS, True)
 # references _split_ref may refuse (a column past ZZ, a row past 999999): read token by token
@@ -758,7 +739,6 @@ def _read_sheet(
     cells = sheet.cells
     max_row, max_col = bounds.max_row, bounds.max_col
     styles_get = styles.get
-    positions_get = _POSITIONS.get
     no_style: _Style = (None, False)
 
     def make(
@@ -838,32 +818,8 @@ def _read_sheet(
         and not _ODD_REF.search(data, body_start, body_end)
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
-        full = _FULL_INDENTED if indented else _FULL_FLAT
-        # A value cell's RawCell depends only on (s, t, stored text) -- for a shared string
-        # on the string itself -- given the styles and date system, so equal cells (labels,
-        # repeated numbers; a returned form shares most with its template) share one.
-        memo_get = memo.get
-        for m in full.finditer(data, body_start, body_end):
-            ref, style, t, f_attrs, f_raw, v_raw = m.groups()
-            if f_attrs is not None:
-                store(*(positions_get(ref) or _position(ref)), style, t, f_attrs, f_raw, v_raw)
-                continue
-            if not v_raw:
-                continue  # empty (perhaps styled) cell
-            if t == b"s":
-                try:
-                    index = int(v_raw)
-                    key: tuple[Any, ...] = (style, strings[index] if index >= 0 else None)
-                except (ValueError, IndexError):
-                    raise _Delegate from None
-            else:
-                key = (style, t, v_raw)
-            cell = memo_get(key, _MISSING)
-            if cell is _MISSING:
-                cell = make(style, t, None, None, v_raw)
-                if len(memo) < _MEMO_LIMIT:
-                    memo[key] = cell
-            place(*(positions_get(ref) or _position(ref)), cell)
+        fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
+        _checked_cells(fields, data, body_start, body_end, strings, memo, make, place, store)
     else:
         _general_cells(data, body_start, body_end, indented, store)
 
@@ -895,6 +851,69 @@ def _read_sheet(
     sheet.dropped += dropped
     if sheet.dropped_example is None:
         sheet.dropped_example = example
+
+
+# A cell of a body already matched by the strict or valid pattern: that match checked
+# every detail, so these only pick the fields out (findall gives them as tuples, no match
+# objects).  Groups: r, s, t (b"" when absent), the whole <f> element (b"": none), the
+# <v> text.
+def _cell_fields(ws: bytes) -> re.Pattern[bytes]:
+    return re.compile(
+        rb'<c r="([^"]++)"(?: s="([^"]*+)")?(?: t="([^"]*+)")?>'
+        + ws
+        + rb"(<f[^>]*?(?:/>|>[^<]*+</f>))?"
+        + ws
+        + rb"(?:<v>([^<]*+)</v>)?"
+    )
+
+
+_CELL_FIELDS_FLAT, _CELL_FIELDS_INDENTED = _cell_fields(b""), _cell_fields(rb"[ \t\r\n]*+")
+_F_ELEMENT = re.compile(rb"<f" + _F_ATTRS + rb"(?:/>|>([^<]*)</f>)")
+
+
+def _checked_cells(
+    fields: re.Pattern[bytes],
+    data: bytes,
+    start: int,
+    end: int,
+    strings: list[str],
+    memo: dict[tuple[Any, ...], Any],
+    make: Callable[..., RawCell | None],
+    place: Callable[[int, int, RawCell | None], None],
+    store: Callable[..., None],
+) -> None:
+    """`_read_sheet`'s loop over the non-empty cells of a checked body.
+
+    A value cell's RawCell depends only on (s, t, stored text) -- for a shared string on
+    the string itself -- given the styles and date system, so equal cells (labels,
+    repeated numbers; a returned form shares most with its template) share one."""
+    positions_get = _POSITIONS.get
+    memo_get = memo.get
+    for ref, style, t, f_element, v_raw in fields.findall(data, start, end):
+        if f_element:
+            fm = _F_ELEMENT.fullmatch(f_element)
+            if fm is None:
+                raise _Delegate
+            f_attrs, f_raw = fm.groups()
+            row_col = positions_get(ref) or _position(ref)
+            store(*row_col, style or None, t or None, f_attrs, f_raw, v_raw or None)
+            continue
+        if not v_raw:
+            continue  # empty cell
+        if t == b"s":
+            try:
+                index = int(v_raw)
+                key: tuple[Any, ...] = (style or None, strings[index] if index >= 0 else None)
+            except (ValueError, IndexError):
+                raise _Delegate from None
+        else:
+            key = (style or None, t or None, v_raw)
+        cell = memo_get(key, _MISSING)
+        if cell is _MISSING:
+            cell = make(style or None, t or None, None, None, v_raw)
+            if len(memo) < _MEMO_LIMIT:
+                memo[key] = cell
+        place(*(positions_get(ref) or _position(ref)), cell)
 
 
 _MISSING: Any = object()
