@@ -557,6 +557,8 @@ def ingest(
             table.add_row(escape(Path(f.path).name), kind, "", "", escape(f.detail or ""))
             continue
         kind = "新版本（替代旧版）" if f.supersedes else "新收到"
+        if f.outcome == "reread":
+            kind = "重新读取（上次读取失败）"
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
         who = "，".join(x for x in (r.province, r.applicant) if x)
@@ -564,7 +566,9 @@ def ingest(
     out.print(table)
     out.print(
         f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
-        f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个。"
+        f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个"
+        + (f"；上次读取失败、本次重新读取 {report.reread} 个" if report.reread else "")
+        + "。"
     )
     bad = report.unreadable or any(
         f.record is not None and f.record.state == "有错误" for f in report.files

@@ -87,6 +87,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+# the issue code of a file whose worker timed out, ran out of memory or crashed
+READ_FAILED = "parse_failed"
+
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
 SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
 
@@ -133,7 +136,9 @@ class FileRecord:
 class FileOutcome:
     path: str
     sha256: str
-    outcome: Literal["new", "duplicate", "unreadable"]
+    # reread: known before, but only as a file whose reading failed (a worker that timed
+    # out, ran out of memory or crashed): read again and recorded in its place
+    outcome: Literal["new", "reread", "duplicate", "unreadable"]
     record: FileRecord | None = None
     supersedes: str | None = None
     detail: str | None = None
@@ -153,6 +158,10 @@ class IngestReport:
     @property
     def new(self) -> int:
         return self._count(lambda f: f.outcome == "new")
+
+    @property
+    def reread(self) -> int:
+        return self._count(lambda f: f.outcome == "reread")
 
     @property
     def duplicate(self) -> int:
@@ -414,6 +423,17 @@ class Ledger:
     def known(self, sha256: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", (sha256,)).fetchone())
 
+    def _read_failed(self, sha256: str) -> bool:
+        """Recorded, but only as a file whose reading failed for want of time, memory or a
+        working reader process: the machine's trouble, maybe passing, not the file's."""
+        row = self.db.execute(
+            "SELECT status, submission_json FROM files WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        if row is None or row["status"] != "rejected":
+            return False
+        issues = json.loads(row["submission_json"]).get("issues", [])
+        return any(i.get("code") == READ_FAILED for i in issues)
+
     def ingest(
         self,
         paths: Iterable[str | os.PathLike[str]],
@@ -442,7 +462,7 @@ class Ledger:
             except OSError as exc:
                 report.files.append(FileOutcome(path, "", "unreadable", detail=str(exc)))
                 continue
-            if sha in seen or self.known(sha):
+            if sha in seen or (self.known(sha) and not self._read_failed(sha)):
                 report.files.append(FileOutcome(path, sha, "duplicate"))
                 continue
             seen.add(sha)
@@ -466,19 +486,32 @@ class Ledger:
 
     def _record(self, sub: Submission, sha: str) -> FileOutcome:
         with self._tx():
-            if self.known(sha):  # another ingest got there first
-                return FileOutcome(sub.file, sha, "duplicate")
+            first = None
+            if self.known(sha):
+                if not self._read_failed(sha):  # another ingest got there first
+                    return FileOutcome(sub.file, sha, "duplicate")
+                # read again: this reading takes the failed one's place in the received
+                # order (the file arrived then); the event log keeps both
+                first = self.db.execute(
+                    "SELECT seq, received_at FROM files WHERE sha256 = ?", (sha,)
+                ).fetchone()
+                self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
+                self._event("reread", sub.submission_id, sha, Path(sub.file).name)
             province = _province(sub.values.get("province"), self.reference)
             applicant = _text(sub.values.get("applicant_name"))
             roster_id, key = self._match(sub.submission_id, province, applicant)
             previous = None
-            if key is not None:
+            if key is not None and first is None:
                 hit = self.db.execute(
                     "SELECT sha256 FROM files WHERE match_key = ? AND superseded_by IS NULL",
                     (key,),
                 ).fetchone()
                 previous = hit[0] if hit else None
-            seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
+            if first is not None:
+                seq, received = first["seq"], first["received_at"]
+            else:
+                seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
+                received = _now()
             fill = _fill_date(sub)
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
@@ -491,7 +524,7 @@ class Ledger:
                     seq,
                     Path(sub.file).name,
                     sub.file,
-                    _now(),
+                    received,
                     sub.submission_id,
                     roster_id,
                     key,
@@ -508,12 +541,27 @@ class Ledger:
                 ),
             )
             self._event("received", roster_id or sub.submission_id, sha, Path(sub.file).name)
-            if previous is not None:
+            if first is not None and key is not None:
+                # in its place among the applicant's files: later ones still supersede it
+                self._rechain(key)
+                hit = self.db.execute(
+                    "SELECT sha256 FROM files WHERE superseded_by = ?", (sha,)
+                ).fetchone()
+                if hit is not None:
+                    self._event("superseded", roster_id or sub.submission_id, hit[0], sha)
+                    previous = hit[0]
+            elif previous is not None:
                 self.db.execute(
                     "UPDATE files SET superseded_by = ? WHERE sha256 = ?", (sha, previous)
                 )
                 self._event("superseded", roster_id or sub.submission_id, previous, sha)
-        return FileOutcome(sub.file, sha, "new", record=self.file(sha), supersedes=previous)
+        return FileOutcome(
+            sub.file,
+            sha,
+            "new" if first is None else "reread",
+            record=self.file(sha),
+            supersedes=previous,
+        )
 
     # ------------------------------------------------------------ queries
 

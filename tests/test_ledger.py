@@ -299,3 +299,36 @@ def test_status_workbook_writes_applicant_text_as_text(tmp_path: Path) -> None:
         c for row in ws.iter_rows() for c in row if c.value and str(c.value).startswith("=HYP")
     ]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_files_whose_reading_failed_are_read_again_on_the_next_run(
+    round_: dict[str, Any],
+) -> None:
+    """A worker that timed out (a busy machine) is the machine's trouble, not the file's:
+    the next ingest reads such files again, in their place in the received order."""
+    from formkit.read import ReadOptions
+
+    inbox = round_["files"]["js"].parent
+    with _ledger(round_) as ledger:
+        failed = ledger.ingest([inbox], options=ReadOptions(timeout=0.001))
+        assert {f.record.status for f in failed.files if f.record} == {"rejected"}
+        assert all("读取超时" in (f.record.problem or "") for f in failed.files if f.record)
+        before = {r.sha256: (r.seq, r.received_at) for r in ledger.files()}
+
+        again = ledger.ingest([inbox])
+        assert [f.outcome for f in again.files] == ["reread"] * 5
+        assert again.reread == 5 and again.new == 0
+        after = {r.sha256: r for r in ledger.files()}
+        assert {sha: (r.seq, r.received_at) for sha, r in after.items()} == before
+        js = after[next(f.sha256 for f in again.files if f.path.endswith("江苏.xlsx"))]
+        assert (js.status, js.state) == ("accepted", "符合")
+        # the two 浙江 files chain by the order received: the corrected one counts
+        zj = ledger.history(round_["rows"][1].submission_id(YEAR))
+        assert [Path(r.original_name).name for r in zj] == ["浙江.xlsx", "浙江-修改后.xlsx"]
+        assert zj[0].superseded_by == zj[1].sha256 and zj[1].superseded_by is None
+        word = next(r for r in after.values() if r.original_name == "申报书.xlsx")
+        assert word.status == "rejected" and "读取超时" not in (word.problem or "")
+
+        # now every file has a real outcome: nothing is read a third time
+        third = ledger.ingest([inbox])
+        assert [f.outcome for f in third.files] == ["duplicate"] * 5
