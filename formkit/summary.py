@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
 from formkit import __version__
 from formkit.atomic import write_bytes_atomic
@@ -233,6 +235,62 @@ class _Fmt:
         return self(border=1, text_wrap=col.width >= 28)
 
 
+# what xlsxwriter changes in a string cell's text: Excel's _xHHHH_ escape (and text that
+# looks like one), control characters, U+FFFE/U+FFFF, and the XML specials & < >
+_SPECIAL_TEXT = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+class _SummarySheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped here (Any)
+    """A worksheet whose string cells are always plain text, written without detours.
+
+    In constant-memory mode xlsxwriter writes every string cell as an inline string, and
+    writes a string that starts with "<r>" and ends with "</r>" *unescaped*, as rich-text
+    XML: applicant text of that shape could add cells, formulas included, to the sheet.
+    Here a string cell is always escaped text. The common case (a formatted text or number
+    cell in constant-memory mode) is written in one step with the bytes xlsxwriter would
+    write (tests/test_summary_sheet.py compares the two): xlsxwriter's general path costs
+    about a third of the time of writing the summary. Anything else goes to xlsxwriter.
+    """
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        cell_fmt = cell.format
+        kind = cell.__class__
+        if not self.constant_memory:  # never the case here: strings are shared-string indexes
+            super()._write_cell(row, col, cell)
+        elif kind is CellStringTuple:
+            if cell_fmt is None:
+                # xlsxwriter picks the row's or column's format: let it, with safe text
+                super()._write_cell(row, col, CellStringTuple(self._plain_run(cell.string), None))
+                return
+            text = cell.string
+            if _SPECIAL_TEXT.search(text):
+                # xlsxwriter's order: control characters first, then the XML escapes
+                text = self._escape_control_characters(text)
+                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_fmt._get_xf_index()}"'
+                f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+            )
+        elif kind is CellNumberTuple and cell_fmt is not None:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_fmt._get_xf_index()}">'
+                f"<v>{cell.number:.16G}</v></c>"
+            )
+        else:
+            super()._write_cell(row, col, cell)
+
+    def _plain_run(self, text: str) -> str:
+        """Text that xlsxwriter would take for rich-text XML, as one escaped text run (which
+        xlsxwriter then writes as it is); any other text unchanged."""
+        shown = self._escape_control_characters(text)
+        if not (shown.startswith("<r>") and shown.endswith("</r>")):
+            return text
+        space = ' xml:space="preserve"' if shown[:1].isspace() or shown[-1:].isspace() else ""
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f"<r><t{space}>{escaped}</t></r>"
+
+
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, kind: str = "text") -> None:
     """Write one value; text always as text (a leading = + - @ stays what was typed)."""
     if value is None or value == "":
@@ -338,7 +396,7 @@ def build(
     fmt = _Fmt(wb)
     cols = columns(spec, compact=True)
 
-    ws = wb.add_worksheet(APPS_SHEET)
+    ws = wb.add_worksheet(APPS_SHEET, _SummarySheet)
     _title(ws, title, len(cols), fmt)
     last = _table(ws, fmt, 1, cols, data.applications)
     ws.freeze_panes(2, 5)
@@ -391,7 +449,7 @@ def _unit_sheet(
     wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
 ) -> None:
     """The ministry's view: one row per reporting unit with verdicts, quota and deadline."""
-    ws = wb.add_worksheet("各推荐单位")
+    ws = wb.add_worksheet("各推荐单位", _SummarySheet)
     cols = [
         Col("name", "推荐单位", "text", width=20),
         Col("region", "地区", "text", width=8),
@@ -458,7 +516,7 @@ def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
 
 
 def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str) -> None:
-    ws = wb.add_worksheet(ISSUES_SHEET)
+    ws = wb.add_worksheet(ISSUES_SHEET, _SummarySheet)
     cols = ISSUE_COLS
     _title(ws, f"{title}：问题清单", len(cols), fmt)
     last = _table(ws, fmt, 1, cols, data.issues)
@@ -523,7 +581,7 @@ def _group_rows(
 def _stats_sheet(
     wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
 ) -> None:
-    ws = wb.add_worksheet("统计")
+    ws = wb.add_worksheet("统计", _SummarySheet)
     s = spec.summary
     totals = list(s.get("totals", []))
     total_cols = [Col(t, _label(spec, t), "decimal", spec.field(t).unit, 16) for t in totals]
@@ -679,7 +737,7 @@ def _table_plain(
 def _files_sheet(
     wb: Workbook, fmt: _Fmt, data: SummaryData, name: str, status: str, title: str
 ) -> None:
-    ws = wb.add_worksheet(name)
+    ws = wb.add_worksheet(name, _SummarySheet)
     cols = file_cols(status)
     _title(ws, f"{title}：{name}", len(cols), fmt)
     _table(ws, fmt, 1, cols, [f for f in data.files if f["status"] == status])
@@ -690,7 +748,7 @@ def _files_sheet(
 def _chart_sheet(
     wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference
 ) -> None:
-    ws = wb.add_worksheet("图表")
+    ws = wb.add_worksheet("图表", _SummarySheet)
     s = spec.summary
     apps = data.applications
     applicant = s.get("applicant_field", "")
@@ -772,7 +830,7 @@ def _notes_sheet(
     title: str,
     national: bool,
 ) -> None:
-    ws = wb.add_worksheet("说明")
+    ws = wb.add_worksheet("说明", _SummarySheet)
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90)
     bold, wrap = fmt(bold=True), fmt(text_wrap=True)
@@ -832,7 +890,7 @@ def _notes_sheet(
 
 def _meta_sheet(wb: Workbook, data: SummaryData) -> None:
     """Very hidden: what this workbook is, so `formkit rollup` can recognise it."""
-    meta = wb.add_worksheet(META_SHEET)
+    meta = wb.add_worksheet(META_SHEET, _SummarySheet)
     rows = [
         ("formkit_summary_kind", SUMMARY_KIND),
         ("formkit_version", __version__),
