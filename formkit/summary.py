@@ -105,10 +105,11 @@ class Collector:
             if sub.status == "accepted"
             else ""
         )
+        file = Path(sub.file).name
         for i in sub.issues:
             self.issues.append(
                 {
-                    "file": Path(sub.file).name,
+                    "file": file,
                     "applicant": name,
                     "sheet": i.sheet or "",
                     "cell": i.cell or "",
@@ -117,7 +118,7 @@ class Collector:
                     "message": i.message,
                 }
             )
-        row: dict[str, Any] = {"file": Path(sub.file).name, "path": sub.file, "sha256": sub.sha256}
+        row: dict[str, Any] = {"file": file, "path": sub.file, "sha256": sub.sha256}
         if sub.status == "rejected":
             rejection = sub.rejection
             row.update(
