@@ -5,6 +5,7 @@ Rows and columns are 1-based here, as people read them in Excel.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -116,3 +117,12 @@ def quote_sheet(name: str) -> str:
 def display_width(text: str) -> float:
     """Column-width units a text needs: CJK and full-width characters count double."""
     return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines `text` wraps to in a column `width` units wide (its own line breaks kept).
+
+    Writers need it for row heights: Excel does not grow a row for wrapped text in a file
+    it did not lay out itself, and LibreOffice does not either on opening an .xlsx."""
+    usable = max(width - 1.5, 1.0)
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))

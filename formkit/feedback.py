@@ -14,16 +14,15 @@ OOXML); .xlsm macros are dropped (the copy is .xlsx). Both are said in the sheet
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from formkit.cells import wrapped_lines
 from formkit.issues import Issue
 from formkit.read.submission import Submission
 
@@ -400,7 +399,7 @@ def _mark_cells(wb: Workbook, issues: list[Issue]) -> int:
             )
         comment = Comment(text, AUTHOR)
         comment.width = 360
-        comment.height = min(600, 24 + 18 * _lines(text, 40))
+        comment.height = min(600, 24 + 18 * wrapped_lines(text, 40))
         ws.cell(r1, c1).comment = comment
     return len(by_cell)
 
@@ -456,7 +455,7 @@ def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
         cell.font = font
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         size = font.sz or 11
-        ws.row_dimensions[row].height = max(20, _lines(text, total_width) * size * 1.5 + 4)
+        ws.row_dimensions[row].height = max(20, wrapped_lines(text, total_width) * size * 1.5 + 4)
         row += 1
     row += 1
 
@@ -502,7 +501,7 @@ def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
             target = issue.cell.replace("$", "").split(":")[0]
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{_quote(sheet)}!{target}")
             link.font = Font(color="FF0563C1", underline="single")
-        height = max(_lines(str(v), w) for v, (_, w) in zip(values, _COLUMNS, strict=True))
+        height = max(wrapped_lines(str(v), w) for v, (_, w) in zip(values, _COLUMNS, strict=True))
         ws.row_dimensions[row].height = max(18, 15 * height + 4)
     if not ordered:
         row += 1
@@ -545,13 +544,3 @@ def _clause(clause: str | None) -> str:
     if _NOTICE_CLAUSE.match(clause):
         return f"通知{clause}"
     return clause
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines `text` wraps to in a column `width` characters wide (Chinese counts double)."""
-    usable = max(width - 1.5, 1)
-    total = 0
-    for part in text.split("\n"):
-        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
-        total += max(1, math.ceil(w / usable))
-    return total

@@ -700,20 +700,22 @@ def sort_for_chasing(rows: Sequence[StatusRow]) -> list[StatusRow]:
 
 # ---------------------------------------------------------------- the 催报 workbook
 
+# column -> the widest it gets (characters): wider text wraps.  Thirteen columns must
+# print one page wide on A4 landscape at a readable size (about 170 characters in all).
 _COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6),
-    ("推荐单位", 0),
-    ("所在地级市", 0),
-    ("申请单位全称", 0),
-    ("联系人", 0),
-    ("联系电话", 0),
-    ("电子信箱", 0),
-    ("报送情况", 0),
-    ("是否逾期", 0),
-    ("需更正的问题", 44),
-    ("最近收到的文件", 30),
-    ("收到时间", 0),
-    ("报送编号", 0),
+    ("序号", 5),
+    ("推荐单位", 8),
+    ("所在地级市", 9),
+    ("申请单位全称", 20),
+    ("联系人", 8),
+    ("联系电话", 14),
+    ("电子信箱", 20),
+    ("报送情况", 9),
+    ("是否逾期", 6),
+    ("需更正的问题", 28),
+    ("最近收到的文件", 16),
+    ("收到时间", 11),
+    ("报送编号", 14),
 )
 
 
@@ -746,7 +748,7 @@ def status_workbook(report: StatusReport) -> bytes:
 
     import xlsxwriter
 
-    from formkit.cells import display_width
+    from formkit.cells import display_width, wrapped_lines
     from formkit.template import FONT
 
     buf = io.BytesIO()
@@ -766,18 +768,26 @@ def status_workbook(report: StatusReport) -> bytes:
     def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
         ws = wb.add_worksheet(name)
         ws.write_string(0, 0, title, wb.add_format({"font_name": FONT, "bold": True}))
-        widths = [display_width(h) + 2 for h in header]
-        for j, h in enumerate(header):
-            ws.write_string(1, j, h, head)
-        for i, cells in enumerate(rows, start=2):
+        # as wide as the content, up to the column's cap; wider text (and headers) wrap,
+        # in rows made tall enough for it
+        caps = dict(_COLUMNS)
+        widths = [min(display_width(h), 6) + 2 for h in header]
+        for cells in rows:
             for j, v in enumerate(cells):
-                fmt = states.get(v, body) if header[j] == "报送情况" else body
-                ws.write(i, j, v, fmt)
                 widths[j] = max(widths[j], display_width(str(v)) + 2)
+        widths = [min(w, caps.get(h, 24)) for w, h in zip(widths, header, strict=True)]
         for j, w in enumerate(widths):
-            fixed = dict(_COLUMNS).get(header[j], 0)
-            # long texts wrap in a fixed column instead of stretching the page
-            ws.set_column(j, j, fixed if fixed else min(w, 40))
+            ws.set_column(j, j, w)
+        for i, cells in enumerate([list(header), *rows], start=1):
+            lines = max(wrapped_lines(str(v), w) for v, w in zip(cells, widths, strict=True))
+            if lines > 1:
+                ws.set_row(i, 13.5 * lines + 1)
+            for j, v in enumerate(cells):
+                if i == 1:
+                    ws.write_string(i, j, v, head)
+                else:
+                    fmt = states.get(v, body) if header[j] == "报送情况" else body
+                    ws.write(i, j, v, fmt)
         ws.freeze_panes(2, 0)
         ws.autofilter(1, 0, max(1, len(rows) + 1), len(header) - 1)
         ws.set_landscape()

@@ -4,6 +4,7 @@ kept, status answers "who still owes what", and a killed run leaves nothing half
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import signal
 import sqlite3
@@ -332,3 +333,32 @@ def test_files_whose_reading_failed_are_read_again_on_the_next_run(
         # now every file has a real outcome: nothing is read a third time
         third = ledger.ingest([inbox])
         assert [f.outcome for f in third.files] == ["duplicate"] * 5
+
+
+def test_status_workbook_prints_readable_one_page_wide(round_: dict[str, Any]) -> None:
+    """Thirteen columns on A4 landscape: capped widths (long text wraps) and rows tall
+    enough for the wrapped text, so the page is not shrunk to an unreadable size."""
+    from formkit.cells import wrapped_lines
+    from formkit.ledger import status_workbook
+
+    with _ledger(round_) as ledger:
+        ledger.ingest([round_["files"]["js"].parent])
+        data = status_workbook(ledger.status(dt.date(2006, 4, 30)))
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["全部"]
+    widths = {  # openpyxl gives a run of equal columns as one dimension
+        col: d.width
+        for d in ws.column_dimensions.values()
+        if d.width
+        for col in range(d.min, d.max + 1)
+    }
+    assert len(widths) == 13 and sum(widths.values()) <= 175
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, None)
+    wrapped = 0
+    for row in ws.iter_rows(min_row=2):
+        lines = max(wrapped_lines(str(c.value or ""), widths[c.column] - 0.71) for c in row)
+        height = ws.row_dimensions[row[0].row].height
+        if lines > 1:
+            wrapped += 1
+            assert height is not None and height >= 13.5 * lines, (row[0].row, lines, height)
+    assert wrapped  # the 浙江 problem text wraps
