@@ -176,7 +176,9 @@ def _read(path: Path, max_bytes: int) -> tuple[bytes | None, int, str]:
             size += len(chunk)
             if size <= max_bytes:
                 kept.append(chunk)
-            want = 1 << 20
+            if len(chunk) < want:
+                break  # the end: no further read (each would allocate its full size)
+            want = 1 << 16
     return (b"".join(kept) if size <= max_bytes else None), size, digest.hexdigest()
 
 
