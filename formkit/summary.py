@@ -769,20 +769,15 @@ def _chart_sheet(
         ws.write_string(0, j, h, fmt.header())
     ws.set_column(0, 0, 28)
     ws.set_column(1, 4, 14)
+    text, num = fmt(border=1), fmt(border=1, num_format="0.00")
+    growth, nat_growth = f"computed.{growth_key}", f"computed.{nat_key}"
     for i, a in enumerate(apps, start=1):
         region = a.get("_region")
-        _put(ws, i, 0, a.get(applicant), fmt(border=1))
-        _put(ws, i, 1, a.get(value_key), fmt(border=1, num_format="0.00"), "decimal")
-        _put(
-            ws,
-            i,
-            2,
-            reference.thresholds.get(str(region)) if region else None,
-            fmt(border=1, num_format="0.00"),
-            "decimal",
-        )
-        _put(ws, i, 3, a.get(f"computed.{growth_key}"), fmt(border=1, num_format="0.00"), "percent")
-        _put(ws, i, 4, a.get(f"computed.{nat_key}"), fmt(border=1, num_format="0.00"), "percent")
+        _put(ws, i, 0, a.get(applicant), text)
+        _put(ws, i, 1, a.get(value_key), num, "decimal")
+        _put(ws, i, 2, reference.thresholds.get(str(region)) if region else None, num, "decimal")
+        _put(ws, i, 3, a.get(growth), num, "percent")
+        _put(ws, i, 4, a.get(nat_growth), num, "percent")
     n = len(apps)
     if n == 0:
         ws.write_string(2, 0, "没有可汇总的申请。")
