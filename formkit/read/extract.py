@@ -37,12 +37,14 @@ class _Reader:
         self.spec = spec
         self.sub = sub
         self.aliases = aliases
+        # Book.sheet's answer (the first sheet of a name), looked up once per name
+        self.sheets = {s.name: s for s in reversed(book.sheets)}
 
     def issue(self, issue: Issue) -> None:
         self.sub.issues.append(issue)
 
     def cell(self, spot: Spot) -> RawCell | None:
-        sheet = self.book.sheet(spot.sheet)
+        sheet = self.sheets.get(spot.sheet)
         return None if sheet is None else sheet.cells.get((spot.cell.row, spot.cell.col))
 
     def value(
@@ -56,24 +58,23 @@ class _Reader:
     ) -> Any:
         """Read one cell as the field's type; record its source and any issue."""
         raw = self.cell(spot)
+        a1 = spot.cell.a1
         if raw is None:
-            self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, None, "empty", spot.by)
+            self.sub.sources[key] = Source(spot.sheet, a1, None, "empty", spot.by)
             return None
         where: dict[str, Any] = {
             "field": field_id,
             "sheet": spot.sheet,
-            "cell": spot.cell.a1,
+            "cell": a1,
             "label": spec_field.label,
         }
         if raw.error is not None:
             self.issue(make_issue("cell_error", value=raw.error, error=raw.error, **where))
-            self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, raw.error, "error", spot.by)
+            self.sub.sources[key] = Source(spot.sheet, a1, raw.error, "error", spot.by)
             return None
         if raw.formula is not None and not raw.cached:
             self.issue(make_issue("formula_not_cached", value=f"={raw.formula}", **where))
-            self.sub.sources[key] = Source(
-                spot.sheet, spot.cell.a1, f"={raw.formula}", "formula", spot.by
-            )
+            self.sub.sources[key] = Source(spot.sheet, a1, f"={raw.formula}", "formula", spot.by)
             return None
         aliases = (
             self.aliases if isinstance(spec_field, Field) and spec_field.choices_from else None
@@ -113,13 +114,11 @@ class _Reader:
                     _COERCED[memo_key] = parsed
         except ParseError as exc:
             self.issue(make_issue(exc.code, value=raw.value, detail=exc.message, **where))
-            self.sub.sources[key] = Source(
-                spot.sheet, spot.cell.a1, raw.value, "unreadable", spot.by
-            )
+            self.sub.sources[key] = Source(spot.sheet, a1, raw.value, "unreadable", spot.by)
             return None
         for note in parsed.notes:
             self.issue(make_issue(note.code, value=raw.value, detail=note.message, **where))
-        self.sub.sources[key] = Source(spot.sheet, spot.cell.a1, raw.value, parsed.how, spot.by)
+        self.sub.sources[key] = Source(spot.sheet, a1, raw.value, parsed.how, spot.by)
         return parsed.value
 
 
