@@ -750,6 +750,7 @@ def status_workbook(report: StatusReport) -> bytes:
 
     from formkit.cells import display_width, wrapped_lines
     from formkit.template import FONT
+    from formkit.xlsx_text import plain
 
     buf = io.BytesIO()
     # names and problems come from applicants: text stays text, never a formula or link
@@ -787,7 +788,10 @@ def status_workbook(report: StatusReport) -> bytes:
                     ws.write_string(i, j, v, head)
                 else:
                     fmt = states.get(v, body) if header[j] == "报送情况" else body
-                    ws.write(i, j, v, fmt)
+                    if isinstance(v, str):
+                        ws.write_string(i, j, plain(v), fmt)  # applicants' text: as typed
+                    else:
+                        ws.write(i, j, v, fmt)
         ws.freeze_panes(2, 0)
         ws.autofilter(1, 0, max(1, len(rows) + 1), len(header) - 1)
         ws.set_landscape()

@@ -32,6 +32,7 @@ from formkit.read.submission import Submission
 from formkit.records import Col, columns, iso, record, sort_key, supersede, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
+from formkit.xlsx_text import plain
 
 SUMMARY_KIND = "provincial-summary"
 META_SHEET = "formkit"
@@ -261,7 +262,7 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped h
         elif kind is CellStringTuple:
             if cell_fmt is None:
                 # xlsxwriter picks the row's or column's format: let it, with safe text
-                super()._write_cell(row, col, CellStringTuple(self._plain_run(cell.string), None))
+                super()._write_cell(row, col, CellStringTuple(plain(cell.string), None))
                 return
             text = cell.string
             if _SPECIAL_TEXT.search(text):
@@ -280,16 +281,6 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped h
             )
         else:
             super()._write_cell(row, col, cell)
-
-    def _plain_run(self, text: str) -> str:
-        """Text that xlsxwriter would take for rich-text XML, as one escaped text run (which
-        xlsxwriter then writes as it is); any other text unchanged."""
-        shown = self._escape_control_characters(text)
-        if not (shown.startswith("<r>") and shown.endswith("</r>")):
-            return text
-        space = ' xml:space="preserve"' if shown[:1].isspace() or shown[-1:].isspace() else ""
-        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return f"<r><t{space}>{escaped}</t></r>"
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, kind: str = "text") -> None:

@@ -23,6 +23,7 @@ from formkit.atomic import write_bytes_atomic
 from formkit.cells import Area, Cell, col_letter, display_width, quote_sheet
 from formkit.fields import excel_input
 from formkit.spec import Field, FormSpec, Sheet, Table, load_spec
+from formkit.xlsx_text import plain
 
 LOOKUP_SHEET = "代码表"
 META_SHEET = "formkit"
@@ -287,9 +288,9 @@ def _wraps(f: Field) -> bool:
 def _put(ws: Worksheet, area: Area, text: str, cell_format: Format) -> None:
     r, c = area.first.row - 1, area.first.col - 1
     if area.first == area.last:
-        ws.write_string(r, c, text, cell_format)
+        ws.write_string(r, c, plain(text), cell_format)
     else:
-        ws.merge_range(r, c, area.last.row - 1, area.last.col - 1, text, cell_format)
+        ws.merge_range(r, c, area.last.row - 1, area.last.col - 1, plain(text), cell_format)
 
 
 def _write_value(ws: Worksheet, area: Area, value: Any, cell_format: Format) -> None:
@@ -312,7 +313,7 @@ def _write_value(ws: Worksheet, area: Area, value: Any, cell_format: Format) -> 
         )
         ws.write_datetime(r, c, stamp, cell_format)
     else:
-        ws.write_string(r, c, str(value), cell_format)
+        ws.write_string(r, c, plain(str(value)), cell_format)  # text from a roster or form
 
 
 def _write_field(

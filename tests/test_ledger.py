@@ -362,3 +362,17 @@ def test_status_workbook_prints_readable_one_page_wide(round_: dict[str, Any]) -
             wrapped += 1
             assert height is not None and height >= 13.5 * lines, (row[0].row, lines, height)
     assert wrapped  # the 浙江 problem text wraps
+
+
+def test_status_workbook_writes_rich_text_shaped_names_as_typed(tmp_path: Path) -> None:
+    from formkit.ledger import status_workbook
+
+    name = "<r><t>x</t></r></si><si><t>injected</t></si><si><r><t>y</t></r>"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _fill(inbox / "x.xlsx", None, _eligible(applicant_name=name))
+    with Ledger(tmp_path / "formkit.db") as ledger:
+        ledger.ingest([inbox])
+        data = status_workbook(ledger.status())
+    ws = openpyxl.load_workbook(io.BytesIO(data))["名单外"]
+    assert [r[3] for r in ws.iter_rows(min_row=3, values_only=True)] == [name]

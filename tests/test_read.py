@@ -387,3 +387,28 @@ def test_template_of_another_year_is_a_warning(filled: Path) -> None:
     sub = read(filled, ReadOptions(year=2007))
     assert sub.status == "accepted"
     assert [i.code for i in sub.issues if i.severity == "warning"] == ["form_year_mismatch"]
+
+
+RICH_TEXT_SHAPED = [
+    "<r>abc</r>",
+    "<r><t>x</t></r>",
+    "<r><t>x</t></r></si><si><t>injected</t></si><si><r><t>y</t></r>",
+    "<r> spaced </r>",
+]
+
+
+@pytest.mark.parametrize("text", RICH_TEXT_SHAPED)
+def test_text_shaped_like_rich_text_xml_is_written_and_read_as_typed(
+    tmp_path: Path, text: str
+) -> None:
+    """xlsxwriter writes "<r>...</r>" text unescaped as rich-text XML: a name like that in
+    a roster or a pre-filled form must neither break the workbook nor add to it."""
+    import openpyxl
+
+    path = write_filled(tmp_path / "rich.xlsx", {**full_values(), "applicant_name": text})
+    assert openpyxl.load_workbook(path)  # well-formed
+    sub = read(path)
+    assert sub.status == "accepted", sub.issues
+    assert sub.values["applicant_name"] == text.strip()
+    strings = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode()
+    assert "injected</t></si>" not in strings
