@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from formkit.read.submission import Submission
-from formkit.reference import Reference, ReportingUnit
+from formkit.reference import Reference
 from formkit.spec import FormSpec
 
 Kind = Literal["text", "integer", "decimal", "percent", "date", "bool"]
@@ -117,32 +117,6 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
     return cols
 
 
-# reference id -> (the reference, {name as typed: its unit}); see reporting_unit()
-_UNITS: dict[int, tuple[Reference, dict[str, ReportingUnit | None]]] = {}
-_UNITS_KEPT = 512  # names remembered per reference (the 37 units and their usual spellings)
-
-
-def reporting_unit(reference: Reference, name: str) -> ReportingUnit | None:
-    """`reference.unit(name)`, remembered per reference and name.
-
-    Reference.unit builds its alias table (every unit's names, NFKC-normalised) on each
-    call, about 0.3 ms: once per record and once per validation, a tenth of the work per
-    file of `formkit summary` outside reading.
-    """
-    entry = _UNITS.get(id(reference))
-    if entry is None or entry[0] is not reference:
-        if len(_UNITS) >= 8:
-            _UNITS.clear()
-        entry = _UNITS[id(reference)] = (reference, {})
-    known = entry[1]
-    if name in known:
-        return known[name]
-    unit = reference.unit(name)
-    if len(known) < _UNITS_KEPT:
-        known[name] = unit
-    return unit
-
-
 def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, Any]:
     """One accepted submission as a flat record keyed like `columns()`."""
     rec: dict[str, Any] = {}
@@ -166,7 +140,7 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
                 str(r[text_col.id]) for r in rows if r.get(text_col.id)
             )
     unit_field = spec.summary.get("unit_field")
-    unit = reporting_unit(reference, str(rec.get(unit_field) or "")) if unit_field else None
+    unit = reference.unit(str(rec.get(unit_field) or "")) if unit_field else None
     rec["_region"] = unit.region if unit else None
     rec["_unit_code"] = unit.code if unit else None
     rec["_verdict"] = sub.verdict

@@ -23,7 +23,6 @@ from formkit.read.submission import FormInfo, Source, Submission
 if TYPE_CHECKING:
     from formkit.issues import Issue
     from formkit.read.gate import GateResult
-    from formkit.reference import Reference
 
 __all__ = [
     "Bounds",
@@ -85,22 +84,7 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Su
 
     spec = load_spec(options.spec_path)
     reference = load_reference(options.reference_path)
-    return extract(book, spec, sub, aliases=_unit_aliases(reference), year=options.year)
-
-
-# id(reference) -> (reference, its aliases); holding the reference keeps its id unique
-_ALIASES: dict[int, tuple[object, dict[str, str]]] = {}
-
-
-def _unit_aliases(reference: Reference) -> dict[str, str]:
-    """Every way of writing a reporting unit -> its name (built once per reference)."""
-    held = _ALIASES.get(id(reference))
-    if held is None:
-        aliases = {alias: u.name for u in reference.units for alias in (*u.aliases, u.code)}
-        if len(_ALIASES) >= 8:
-            _ALIASES.clear()
-        held = _ALIASES[id(reference)] = (reference, aliases)
-    return held[1]
+    return extract(book, spec, sub, aliases=reference.unit_names, year=options.year)
 
 
 def _gate_issue(code: str, message: str) -> Issue:

@@ -7,7 +7,9 @@ reporting years need no code change.
 
 from __future__ import annotations
 
+import functools
 import tomllib
+import types
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,14 +63,24 @@ class Reference:
 
     def unit(self, name_or_alias: str) -> ReportingUnit | None:
         """The reporting unit a person meant by 江苏 / 江苏省 / 苏, or None."""
-        return self._aliases().get(_norm(name_or_alias))
+        return self._units_by_key.get(_norm(name_or_alias))
 
-    def _aliases(self) -> dict[str, ReportingUnit]:
+    # built on first use and kept (the reference never changes): every file read and
+    # validated asks for them
+    @functools.cached_property
+    def _units_by_key(self) -> dict[str, ReportingUnit]:
         table: dict[str, ReportingUnit] = {}
         for u in self.units:
             for key in (u.name, u.code, *u.aliases):
                 table.setdefault(_norm(key), u)
         return table
+
+    @functools.cached_property
+    def unit_names(self) -> Mapping[str, str]:
+        """Every alias and code as written -> the unit's name (a choice field's aliases)."""
+        return types.MappingProxyType(
+            {alias: u.name for u in self.units for alias in (*u.aliases, u.code)}
+        )
 
     def exchange_rate(self, year: int) -> ExchangeRate | None:
         """The rate for that year, else the nearest earlier one."""

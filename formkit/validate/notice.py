@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from formkit.records import reporting_unit
 from formkit.validate.engine import Context, Criterion, Status
 from formkit.validate.growth import Rate, Series, series
 
@@ -308,7 +307,7 @@ def _new_base(ctx: Context) -> None:
     )
 
     # 六(二)(2): data-year high-tech exports at or above the region's threshold
-    unit = reporting_unit(ctx.reference, str(ctx.value("province") or ""))
+    unit = ctx.reference.unit(str(ctx.value("province") or ""))
     hitech = _num(ctx.value("hitech_export_value"))
     if unit is None:
         status, detail = "unknown", "未填写推荐单位，无法确定所在地区的门槛"
