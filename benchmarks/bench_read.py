@@ -157,31 +157,6 @@ FLOOR = "floor: unzip + expat, no handlers"
 OURS = "formkit.read"
 
 
-def time_round_robin(
-    paths: list[Path], warmup: list[Path], funcs: dict[str, Callable[[str], object]]
-) -> dict[str, list[float]]:
-    """Seconds per file per measure; each file is read by every measure before the next file.
-
-    The order of the measures rotates from file to file, so no measure always runs right
-    after another (a cache warmed or a collection triggered by its neighbour).
-    """
-    names = list(funcs)
-    for p in warmup:
-        for name in names:
-            funcs[name](str(p))
-    times: dict[str, list[float]] = {name: [] for name in names}
-    clock = time.perf_counter
-    for i, p in enumerate(paths):
-        path = str(p)
-        k = i % len(names)
-        for name in names[k:] + names[:k]:
-            fn = funcs[name]
-            t0 = clock()
-            fn(path)
-            times[name].append(clock() - t0)
-    return times
-
-
 def time_in_blocks(
     paths: list[Path],
     warmup: list[Path],
@@ -192,9 +167,8 @@ def time_in_blocks(
     as a batch is read; the measures take turns block by block (their order rotating),
     so slow drifts of the machine hit them all alike.
 
-    Round-robin file by file (`time_round_robin`) makes every read follow another
-    library's (its garbage, its use of the CPU caches), which no batch sees; blocks read
-    as a batch does.  Both are reported.
+    `block=1` is round-robin file by file: every read follows another library's (its
+    garbage, its use of the CPU caches), which no batch sees.  Both are reported.
     """
     names = list(funcs)
     for p in warmup:
@@ -448,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         sample = [paths[i * n // k] for i in range(k)]
         warmup = paths[-3:]
         times = time_in_blocks(sample, warmup, funcs)
-        cold = time_round_robin(sample, warmup, funcs)
+        cold = time_in_blocks(sample, warmup, funcs, block=1)
         print(f"timed {k} files x {len(funcs)} measures, twice", file=sys.stderr)
 
         # formkit.read over all N files, in this process
