@@ -118,3 +118,19 @@ def test_calamine_abort_on_a_far_cell_is_contained(tmp_path: Path) -> None:
         outcomes = [o for _, o in pool.map(calamine_rows, [str(far), str(fine)])]
     assert isinstance(outcomes[0], Failure) and outcomes[0].kind in {"crashed", "memory"}
     assert outcomes[1] == 2
+
+
+def test_the_time_limit_runs_per_item_not_from_when_it_was_queued() -> None:
+    """A worker holds the next item while it works on one: that item's time starts when
+    the worker starts it, so two items each within the limit both succeed."""
+    with WorkerPool(jobs=1, timeout=1.5) as pool:
+        first, second = run(pool, [("sleep", 1.0), ("sleep", 1.0)])
+    assert first[0] == second[0] == 1.0 and first[1] == second[1]
+
+
+def test_an_item_queued_behind_a_crash_runs_once_on_a_new_worker() -> None:
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        crash, after, last = run(pool, [("abort", None), ("ok", 1), ("ok", 2)])
+    assert isinstance(crash, Failure) and crash.kind == "crashed"
+    assert (after[0], last[0]) == (1, 2) and after[1] == last[1]
+
