@@ -26,7 +26,7 @@ from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
 from formkit import __version__
 from formkit.atomic import write_bytes_atomic
-from formkit.cells import display_width
+from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.read.submission import Submission
 from formkit.records import Col, columns, iso, record, sort_key, supersede, unit_order
@@ -318,6 +318,10 @@ def _landscape(ws: Worksheet, title: str, header_row: int, repeat_cols: int = 0)
     ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.3})
 
 
+# points per line of 10-point text, as LibreOffice and Excel lay it out
+_LINE_HEIGHT = 13.5
+
+
 def _table(
     ws: Worksheet,
     fmt: _Fmt,
@@ -332,8 +336,19 @@ def _table(
     ws.set_row(top, 42)
     # the hot loop of a large summary: plain text and numbers straight to their writers
     plan = [(j, c.key, c.kind, fmt.cell(c)) for j, c in enumerate(cols)]
+    # wrapped columns: their rows are made tall enough (no application grows a row for
+    # wrapped text in a file it did not lay out itself, so long messages overprinted)
+    wrapped = [(c.key, c.width) for (_, _, _, f), c in zip(plan, cols, strict=True) if f.text_wrap]
     write_string, write_number = ws.write_string, ws.write_number
     for i, rec in enumerate(rows, start=top + 1):
+        lines = 1
+        for key, width in wrapped:
+            value = rec.get(key)
+            # at most two columns per character: only text that might not fit is measured
+            if type(value) is str and 2 * len(value) > width - 1.5:
+                lines = max(lines, wrapped_lines(value, width))
+        if lines > 1:
+            ws.set_row(i, _LINE_HEIGHT * lines + 2)
         for j, key, kind, cell_fmt in plan:
             value = rec.get(key)
             if value is None or value == "":

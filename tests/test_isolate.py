@@ -133,4 +133,3 @@ def test_an_item_queued_behind_a_crash_runs_once_on_a_new_worker() -> None:
         crash, after, last = run(pool, [("abort", None), ("ok", 1), ("ok", 2)])
     assert isinstance(crash, Failure) and crash.kind == "crashed"
     assert (after[0], last[0]) == (1, 2) and after[1] == last[1]
-

@@ -245,3 +245,30 @@ def test_summary_from_the_ledger_equals_summary_of_the_files(tmp_path: Path) -> 
     db_rows = _sheet_rows(tmp_path / "db.xlsx", "汇总表")[1:]
     file_rows = _sheet_rows(tmp_path / "files.xlsx", "汇总表")[1:]
     assert db_rows == file_rows and len(db_rows) == 4
+
+
+def test_rows_are_tall_enough_for_their_wrapped_text(tmp_path: Path, results: list[Any]) -> None:
+    """No application grows a row for wrapped text in a file it did not lay out, so a
+    long issue message printed over the next rows: each row is sized for its text."""
+    from formkit.cells import wrapped_lines
+
+    out = write(tmp_path / "汇总表.xlsx", collect(results))
+    wb = openpyxl.load_workbook(out)
+    checked = 0
+    for name in ("汇总表", "问题清单"):
+        ws = wb[name]
+        widths = {
+            col: d.width
+            for d in ws.column_dimensions.values()
+            if d.width
+            for col in range(d.min, d.max + 1)
+        }
+        for row in ws.iter_rows(min_row=3):
+            for c in row:
+                if isinstance(c.value, str) and c.alignment.wrap_text:
+                    lines = wrapped_lines(c.value, widths[c.column] - 0.71)
+                    height = ws.row_dimensions[c.row].height
+                    if lines > 1:
+                        checked += 1
+                        assert height is not None and height >= 13.5 * lines, (name, c.coordinate)
+    assert checked > 5  # the samples' issue messages wrap
