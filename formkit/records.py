@@ -47,6 +47,10 @@ def _kind(ftype: str) -> Kind:
     }.get(ftype, "text")  # type: ignore[return-value]
 
 
+# what a typical value needs: a landline with area code and extension, an address
+_CONTENT_WIDTH = {"phone": 17.0, "email": 24.0}
+
+
 def _width(header: str, kind: Kind) -> float:
     cjk = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in header)
     base = {"text": 14.0, "date": 13.0, "bool": 8.0}.get(kind, 11.0)
@@ -86,7 +90,8 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
                 )
             continue
         header = f.header
-        cols.append(Col(f.id, header, _kind(f.type), f.unit, _width(header, _kind(f.type))))
+        width = max(_width(header, _kind(f.type)), _CONTENT_WIDTH.get(f.type, 0.0))
+        cols.append(Col(f.id, header, _kind(f.type), f.unit, width))
         if f.id in labels:
             h = labels[f.id]
             cols.append(Col(f"computed.{f.id}", h, "percent", "%", _width(h, "percent")))

@@ -234,7 +234,7 @@ class _Fmt:
             return self(border=1, num_format=num)
         if col.kind == "date":
             return self(border=1, num_format=DATE_FORMAT)
-        return self(border=1, text_wrap=col.width >= 28)
+        return self(border=1, text_wrap=True)  # never cut off; rows are sized to fit
 
 
 # what xlsxwriter changes in a string cell's text: Excel's _xHHHH_ escape (and text that
