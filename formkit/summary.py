@@ -792,8 +792,10 @@ def _chart_sheet(
         (1, 2, "高新技术产品出口额与地区门槛（通知六(二)(2)）", "亿美元"),
         (3, 4, "近三年高新技术产品出口增幅与全国（通知六(二)(3)）", "%"),
     )
-    for k, (bars, line, title, unit) in enumerate(charts):
-        ws.insert_chart(n + 3 + 20 * k, 0, _bar_and_line(wb, n, bars, line, title, unit))
+    anchors = [n + 3 + 20 * k for k in range(len(charts))]
+    for row, (bars, line, title, unit) in zip(anchors, charts, strict=True):
+        ws.insert_chart(row, 0, _bar_and_line(wb, n, bars, line, title, unit))
+    ws.set_h_pagebreaks(anchors)  # each chart on a page of its own, never cut in two
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
