@@ -153,6 +153,11 @@ def test_native_charts_and_stats(tmp_path: Path, results: list[Any]) -> None:
     stats = _sheet_rows(out, "统计")
     flat = [c for r in stats for c in r if c is not None]
     assert "按地区" in flat and "合计" in flat
+    # each chart begins a printed page: a break right above each chart's top row
+    charts = openpyxl.load_workbook(out)["图表"]
+    tops = sorted(a._from.row for a in (c.anchor for c in charts._charts))
+    assert len(tops) == 2
+    assert sorted(b.id for b in charts.row_breaks.brk) == tops
 
 
 def test_quota_is_flagged(tmp_path: Path) -> None:
