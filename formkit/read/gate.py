@@ -4,9 +4,12 @@ openpyxl and python-calamine trust what a file says about itself: a huge declare
 dimension, a zip part that inflates to gigabytes, a DOCTYPE with entities, a renamed
 format.  Some of those hang the reader, exhaust memory or abort the whole process, so
 `inspect_file` looks only at the container (zip central directory and local headers,
-OLE2 directory, first bytes) and streams each zip part through its own bounded inflater.
-A file it accepts still has to be parsed in an isolated worker (see `isolate`); a file it
-rejects gets a stable code and a Chinese message saying what the sender should do.
+OLE2 directory, first bytes) and inflates each zip part itself, never past its declared
+size (a small part in one bounded call, a large one streamed).  A file it accepts still
+has to be parsed in an isolated worker (see `isolate`), from the bytes the gate read
+(`result.content`, and for a small .xlsx every part already inflated, `result.parts`);
+a file it rejects gets a stable code and a Chinese message saying what the sender
+should do.
 
     result = inspect_file(path)
     if not result.ok:
