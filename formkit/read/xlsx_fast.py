@@ -6,15 +6,16 @@
 element.  Workbooks written by Excel, WPS, LibreOffice, openpyxl and formkit itself store
 their cells in one regular shape (`<row r><c r s t><f>..</f><v>..</v></c>..`), so this
 reader takes each worksheet part whole, checks its <sheetData> body against that shape
-with one compiled regular expression (a C-speed `fullmatch`), and then visits only the
-non-empty cells, turning each into a `RawCell` by xlsx.py's rules.  The workbook,
+with one compiled regular expression (a C-speed `fullmatch`), and then picks out only the
+non-empty cells (one `findall`), turning each into a `RawCell` by xlsx.py's rules.  The workbook,
 relationship, shared-string and styles parts are read with xlsx.py's own functions.
 
 What returned forms share with their template is worked out once and cached by content:
 the workbook, styles and relationship parts, each worksheet's frame (the part without its
 <sheetData> body: the checks `_prolog` makes), its merges, and the `RawCell` of each value
 cell by (style, type, stored text) -- `RawCell` is immutable, so equal cells share one.
-Parts are inflated from the file's bytes in one zlib call each (`_MemoryPackage`).
+Parts come already inflated and CRC-checked from the gate (`_ReadyPackage`), else are
+inflated from the file's bytes in one zlib call each (`_MemoryPackage`).
 
 It only answers when it can give exactly what `load_xlsx` gives.  Anything outside the
 shape it knows hands the whole file over to `load_xlsx` (the `_Delegate` exception):
