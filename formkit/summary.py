@@ -338,15 +338,22 @@ def _table(
     plan = [(j, c.key, c.kind, fmt.cell(c)) for j, c in enumerate(cols)]
     # wrapped columns: their rows are made tall enough (no application grows a row for
     # wrapped text in a file it did not lay out itself, so long messages overprinted)
+    # (the last columns first: 源文件 and SHA-256 usually set the height)
     wrapped = [(c.key, c.width) for (_, _, _, f), c in zip(plan, cols, strict=True) if f.text_wrap]
+    wrapped.reverse()
+    measured: dict[tuple[str, float], int] = {}  # the same message recurs across files
     write_string, write_number = ws.write_string, ws.write_number
     for i, rec in enumerate(rows, start=top + 1):
         lines = 1
         for key, width in wrapped:
             value = rec.get(key)
-            # at most two columns per character: only text that might not fit is measured
-            if type(value) is str and 2 * len(value) > width - 1.5:
-                lines = max(lines, wrapped_lines(value, width))
+            # a character is at most two columns wide: text that cannot need more lines
+            # than the row already has is not measured
+            if type(value) is str and 2 * len(value) > (width - 1.5) * lines:
+                n = measured.get((value, width))
+                if n is None:
+                    n = measured[(value, width)] = wrapped_lines(value, width)
+                lines = max(lines, n)
         if lines > 1:
             ws.set_row(i, _LINE_HEIGHT * lines + 2)
         for j, key, kind, cell_fmt in plan:
