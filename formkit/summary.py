@@ -334,38 +334,37 @@ def _table(
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, col.width)
     ws.set_row(top, 42)
-    # the hot loop of a large summary: plain text and numbers straight to their writers
-    plan = [(j, c.key, c.kind, fmt.cell(c)) for j, c in enumerate(cols)]
-    # wrapped columns: their rows are made tall enough (no application grows a row for
-    # wrapped text in a file it did not lay out itself, so long messages overprinted)
-    # (the last columns first: 源文件 and SHA-256 usually set the height)
-    wrapped = [(c.key, c.width) for (_, _, _, f), c in zip(plan, cols, strict=True) if f.text_wrap]
-    wrapped.reverse()
+    # the hot loop of a large summary: plain text and numbers straight to their writers.
+    # Rows with wrapped text are made tall enough for it (no application grows a row for
+    # wrapped text in a file it did not lay out itself): `wrap` is a wrapping column's
+    # width, 0 where nothing wraps.
+    plan = []
+    for j, c in enumerate(cols):
+        cell_fmt = fmt.cell(c)
+        plan.append((j, c.key, c.kind, cell_fmt, c.width if cell_fmt.text_wrap else 0.0))
     measured: dict[tuple[str, float], int] = {}  # the same message recurs across files
     write_string, write_number = ws.write_string, ws.write_number
     for i, rec in enumerate(rows, start=top + 1):
         lines = 1
-        for key, width in wrapped:
-            value = rec.get(key)
-            # a character is at most two columns wide: text that cannot need more lines
-            # than the row already has is not measured
-            if type(value) is str and 2 * len(value) > (width - 1.5) * lines:
-                n = measured.get((value, width))
-                if n is None:
-                    n = measured[(value, width)] = wrapped_lines(value, width)
-                lines = max(lines, n)
-        if lines > 1:
-            ws.set_row(i, _LINE_HEIGHT * lines + 2)
-        for j, key, kind, cell_fmt in plan:
+        for j, key, kind, cell_fmt, wrap in plan:
             value = rec.get(key)
             if value is None or value == "":
                 continue  # empty cells get their border from one conditional format below
             elif type(value) is str:
                 write_string(i, j, value, cell_fmt)
+                # a character is at most two columns wide: one-line text that cannot
+                # need more lines than the row already has is not measured
+                if wrap and (2 * len(value) > (wrap - 1.5) * lines or "\n" in value):
+                    n = measured.get((value, wrap))
+                    if n is None:
+                        n = measured[(value, wrap)] = wrapped_lines(value, wrap)
+                    lines = max(lines, n)
             elif type(value) in (int, float) and kind != "text":
                 write_number(i, j, value, cell_fmt)
             else:
                 _put(ws, i, j, value, cell_fmt, kind)
+        if lines > 1:  # before the next row is written (constant-memory mode)
+            ws.set_row(i, _LINE_HEIGHT * lines + 2)
     last = top + len(rows)
     if rows:
         blank = fmt(border=1)

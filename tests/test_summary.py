@@ -277,3 +277,15 @@ def test_rows_are_tall_enough_for_their_wrapped_text(tmp_path: Path, results: li
                         checked += 1
                         assert height is not None and height >= 13.5 * lines, (name, c.coordinate)
     assert checked > 5  # the samples' issue messages wrap
+
+
+def test_a_row_is_as_tall_as_its_text_has_lines(tmp_path: Path, results: list[Any]) -> None:
+    """Short lines count too: five one-word lines need five lines of height."""
+    data = collect(results)
+    data.applications[0]["_criteria"] = "甲\n乙\n丙\n丁\n戊"
+    out = write(tmp_path / "汇总表.xlsx", data)
+    ws = openpyxl.load_workbook(out)["汇总表"]
+    header = [c.value for c in ws[2]]
+    col = header.index("未通过或待补充的条件") + 1
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, col).value == "甲\n乙\n丙\n丁\n戊")
+    assert (ws.row_dimensions[row].height or 0) >= 5 * 13.5
