@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", type=Path)
-    parser.add_argument("--repeats", type=int, default=5, help="repeats of the writing measure")
+    parser.add_argument("--repeats", type=int, default=9, help="repeats of the writing measure")
     parser.add_argument(
         "--runs", type=int, default=3, help="end-to-end runs of each side, alternating"
     )
