@@ -234,6 +234,8 @@ class _Fmt:
             return self(border=1, num_format=num)
         if col.kind == "date":
             return self(border=1, num_format=DATE_FORMAT)
+        if col.shrink:
+            return self(border=1, shrink=True)
         return self(border=1, text_wrap=True)  # never cut off; rows are sized to fit
 
 

@@ -277,6 +277,11 @@ def test_rows_are_tall_enough_for_their_wrapped_text(tmp_path: Path, results: li
                         checked += 1
                         assert height is not None and height >= 13.5 * lines, (name, c.coordinate)
     assert checked > 5  # the samples' issue messages wrap
+    # the hash stays whole on one line, in small print, and sets no row's height
+    ws = wb["汇总表"]
+    col = [c.value for c in ws[2]].index("SHA-256") + 1
+    cell = ws.cell(3, col)
+    assert len(cell.value) == 64 and cell.alignment.shrink_to_fit and not cell.alignment.wrap_text
 
 
 def test_a_row_is_as_tall_as_its_text_has_lines(tmp_path: Path, results: list[Any]) -> None:
