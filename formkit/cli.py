@@ -61,7 +61,11 @@ def _reference(path: Path | None) -> Any:
 def _workers(jobs: int, files: int) -> int:
     import os
 
-    return jobs if jobs > 0 else max(1, min(files, os.cpu_count() or 1))
+    if jobs > 0:
+        return jobs
+    # the CPUs this process may run on (a container or `taskset` may allow fewer than exist)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(files, cpus or 1))
 
 
 # options several commands share
