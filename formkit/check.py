@@ -28,8 +28,22 @@ def _check_for_pool(args: tuple[str, ReadOptions]) -> Submission:
     return check_file(args[0], args[1])
 
 
+def _check_for_pool_without_provenance(args: tuple[str, ReadOptions]) -> Submission:
+    sub = check_file(args[0], args[1])
+    sub.sources = {}  # half of what a result weighs on its way back from the worker
+    return sub
+
+
 def check_many(
-    paths: Iterable[str | os.PathLike[str]], options: ReadOptions | None = None, *, jobs: int = 1
+    paths: Iterable[str | os.PathLike[str]],
+    options: ReadOptions | None = None,
+    *,
+    jobs: int = 1,
+    provenance: bool = True,
 ) -> Iterator[Submission]:
-    """check_file for many files in isolated workers, in input order, one result per file."""
-    return read_many(paths, options, jobs=jobs, worker=_check_for_pool)
+    """check_file for many files in isolated workers, in input order, one result per file.
+
+    `provenance=False` leaves out each value's source cell (`Submission.sources`), for a
+    caller that does not use it (a summary without --json)."""
+    worker = _check_for_pool if provenance else _check_for_pool_without_provenance
+    return read_many(paths, options, jobs=jobs, worker=worker)

@@ -364,7 +364,8 @@ def summary(
     # each result is reduced to its summary rows as it arrives: memory stays flat in N
     with _progress() as progress, _JsonOut(json_out, ref) as stream:
         task = progress.add_task("读取并审核", total=len(files))
-        for sub in check_many(files, options, jobs=workers):
+        # the cells each value came from go only into the JSON
+        for sub in check_many(files, options, jobs=workers, provenance=json_out is not None):
             stream.add(sub)
             collector.add(sub)
             results.append(_slim(sub))

@@ -294,3 +294,22 @@ def test_a_row_is_as_tall_as_its_text_has_lines(tmp_path: Path, results: list[An
     col = header.index("未通过或待补充的条件") + 1
     row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, col).value == "甲\n乙\n丙\n丁\n戊")
     assert (ws.row_dimensions[row].height or 0) >= 5 * 13.5
+
+
+def test_the_summary_is_the_same_whether_or_not_provenance_travels(tmp_path: Path) -> None:
+    """Without --json the workers leave out each value's source cell; the workbook is the
+    same, byte for byte."""
+    from formkit.check import check_many
+
+    plain, with_json = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    folder = str(ROOT / "samples")
+    assert runner.invoke(app, ["summary", folder, "-o", str(plain), "-j", "2"]).exit_code == 0
+    result = runner.invoke(
+        app, ["summary", folder, "-o", str(with_json), "-j", "2", "--json", str(tmp_path / "c")]
+    )
+    assert result.exit_code == 0, result.output
+    assert plain.read_bytes() == with_json.read_bytes()
+    lean = list(check_many(SAMPLES[:2], jobs=1, provenance=False))
+    full = list(check_many(SAMPLES[:2], jobs=1))
+    assert [s.sources for s in lean] == [{}, {}] and all(s.sources for s in full)
+    assert [s.values for s in lean] == [s.values for s in full]
