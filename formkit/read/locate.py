@@ -163,6 +163,19 @@ class _LabelIndex:
     def find(self, sheet: str, label: str) -> list[Cell]:
         return self._table(sheet).get(normalise_label(label), [])
 
+    def has(self, sheet: str, label: str) -> bool:
+        """Whether `label` is on the sheet; a sheet not indexed yet is scanned, not indexed
+        (most sheets asked about are not copies and are never searched again)."""
+        table = self._by_sheet.get(sheet)
+        want = normalise_label(label)
+        if table is not None:
+            return want in table
+        data = self._sheets.get(sheet)
+        return data is not None and any(
+            isinstance(c.value, str) and normalise_label(c.value) == want
+            for c in data.cells.values()
+        )
+
     def count(self, sheet: str, labels: list[str]) -> int:
         table = self._table(sheet)
         return sum(1 for lab in labels if normalise_label(lab) in table)
@@ -386,7 +399,7 @@ def _find_copies(
         copies = [
             other.name
             for other in book.sheets
-            if other.name not in taken and other.name != primary and index.find(other.name, heading)
+            if other.name not in taken and other.name != primary and index.has(other.name, heading)
         ]
         out.copies[s.id] = copies
         for copy_name in copies:
