@@ -154,6 +154,14 @@ def _is_number(raw: object) -> bool:
     return isinstance(raw, int | float | Decimal) and not isinstance(raw, bool)
 
 
+def _finite_number(raw: object, expected: str) -> Decimal:
+    """A stored number as a Decimal; NaN or infinity (which no cell should hold) refused."""
+    assert isinstance(raw, int | float | Decimal)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ParseError("not_a_number", f"应填写{expected}，实际为“{raw}”", {"raw": raw})
+    return _from_number(raw)
+
+
 # ---------------------------------------------------------------------------------------
 # numbers
 
@@ -351,10 +359,7 @@ def parse_number(
     if empty:
         return Parsed(None, empty)
     if _is_number(raw):
-        assert isinstance(raw, int | float | Decimal)
-        if isinstance(raw, float) and not math.isfinite(raw):
-            raise ParseError("not_a_number", f"应填写{expected}，实际为“{raw}”", {"raw": raw})
-        value = _from_number(raw)
+        value = _finite_number(raw, expected)
         return Parsed(_finish_number(value, raw, expected, unit_label, integer=integer), "number")
     if not isinstance(raw, str):
         raise ParseError(
@@ -460,10 +465,7 @@ def parse_percent(raw: object, *, number_format: str | None = None) -> Parsed:
     if empty:
         return Parsed(None, empty)
     if _is_number(raw):
-        assert isinstance(raw, int | float | Decimal)
-        if isinstance(raw, float) and not math.isfinite(raw):
-            raise ParseError("not_a_number", f"应填写{expected}，实际为“{raw}”", {"raw": raw})
-        value = _from_number(raw)
+        value = _finite_number(raw, expected)
         if _is_percent_format(number_format):
             pts = value * 100
             note = Note(
