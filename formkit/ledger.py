@@ -87,9 +87,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-# the issue code of a file whose worker timed out, ran out of memory or crashed
-READ_FAILED = "parse_failed"
-
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
 SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
 
@@ -431,6 +428,8 @@ class Ledger:
         ).fetchone()
         if row is None or row["status"] != "rejected":
             return False
+        from formkit.read import READ_FAILED
+
         issues = json.loads(row["submission_json"]).get("issues", [])
         return any(i.get("code") == READ_FAILED for i in issues)
 

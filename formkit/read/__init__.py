@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from formkit.read.gate import GateResult
 
 __all__ = [
+    "READ_FAILED",
     "Bounds",
     "FormInfo",
     "ReadOptions",
@@ -34,6 +35,10 @@ __all__ = [
     "read",
     "read_many",
 ]
+
+# the issue code of a file whose worker timed out, ran out of memory or crashed: the
+# machine's trouble, maybe passing (the ledger reads such files again)
+READ_FAILED = "parse_failed"
 
 # Excel's lock files ("~$name.xlsx") and hidden files are not submissions
 _SKIP_PREFIXES = ("~$", ".")
@@ -194,7 +199,7 @@ def _failed(file: str, kind: str, detail: str) -> Submission:
         file,
         sha,
         "rejected",
-        issues=[make_issue("parse_failed", detail=f"{reason}：{detail}"[:200])],
+        issues=[make_issue(READ_FAILED, detail=f"{reason}：{detail}"[:200])],
     )
 
 
