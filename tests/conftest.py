@@ -1,12 +1,27 @@
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from tests.libreoffice import soffice_path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def sample_script() -> ModuleType:
+    """tools/make_samples.py, loaded as a module (its SAMPLES, EXPECTED, RESAVED)."""
+    spec = importlib.util.spec_from_file_location(
+        "make_samples", ROOT / "tools" / "make_samples.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 SHARED = ROOT.parent / "shared"
 
 

@@ -8,14 +8,13 @@ name; hostile and broken files must fail with XlsError/OdsError, quickly.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 import signal
 import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from formkit.cells import Area, parse_area
 from formkit.read.book import Book, Bounds, RawCell
 from formkit.read.ods import OdsError, load_ods
 from formkit.read.xls import XlsError, load_xls
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SHARED, sample_script
 from tests.libreoffice import convert
 
 SAMPLES = ROOT / "samples"
@@ -198,16 +197,6 @@ def test_bounds_clip_cells_and_merges(converted: dict[str, Path], fmt: str) -> N
 # ---------------------------------------------------------------- the committed samples
 
 
-def _make_samples() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_samples", ROOT / "tools" / "make_samples.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     ("path", "key"),
     [
@@ -227,7 +216,7 @@ def test_samples_resolve_every_template_name(path: Path, key: str) -> None:
         target = book.names.get(name)
         assert target is not None, f"{path.name}: {name} missing"
         assert (target.sheet, target.area) == (spec.sheet(sheet_id).name, area), name
-    values: dict[str, Any] = _make_samples().SAMPLES[key]
+    values: dict[str, Any] = sample_script().SAMPLES[key]
     base = book.sheet(spec.sheet("base").name)
     assert base is not None
     assert base.value(4, 3) == values["enterprise_count"]  # C4

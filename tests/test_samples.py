@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, sample_script
 from tests.libreoffice import convert
 
 SAMPLES = ROOT / "samples"
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_samples", ROOT / "tools" / "make_samples.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_samples_cover_three_regions_both_types_and_the_mistakes() -> None:
-    script = _script()
+    script = sample_script()
     from formkit.reference import load_reference
 
     ref = load_reference()
@@ -38,8 +26,8 @@ def test_samples_cover_three_regions_both_types_and_the_mistakes() -> None:
     assert 8 <= len(script.SAMPLES) <= 12
 
 
-def test_committed_xlsx_samples_match_the_script() -> None:
-    script = _script()
+def test_committed_xlsx_samples_match_thesample_script() -> None:
+    script = sample_script()
     fresh = script.build_xlsx()
     for name, data in fresh.items():
         if name in script.RESAVED:
@@ -64,7 +52,7 @@ def _csv_texts(path: Path, outdir: Path) -> dict[str, str]:
 @pytest.mark.libreoffice
 def test_resaved_samples_hold_the_same_cells(soffice: str, tmp_path: Path) -> None:
     """The .xls and .ods samples show the same cells as the .xlsx the script builds."""
-    script = _script()
+    script = sample_script()
     fresh = script.build_xlsx()
     for name, fmt in script.RESAVED.items():
         src = tmp_path / name
