@@ -38,6 +38,9 @@ class Issue:
     cell: str | None = None
     value: Any = None
     clause: str | None = None
+    # the other fields a cross-field check compared this one with: when it is an error,
+    # their values are as doubtful as this one's (no total may count them)
+    related: tuple[str, ...] = ()
     params: dict[str, Any] = dc_field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -50,6 +53,7 @@ class Issue:
             "value": json_value(self.value),
             "message": self.message,
             "clause": self.clause,
+            "related": list(self.related),
         }
 
 
@@ -508,6 +512,7 @@ def make_issue(
     label: str | None = None,
     severity: Severity | None = None,
     clause: str | None = None,
+    related: tuple[str, ...] = (),
     **params: Any,
 ) -> Issue:
     """Build an Issue from the catalogue: the message says where, what, and how to fix it."""
@@ -522,6 +527,7 @@ def make_issue(
         cell=cell,
         value=value,
         clause=clause or entry.clause,
+        related=tuple(related),
         params=params,
     )
     return _with_message(issue, render(issue, "zh"))

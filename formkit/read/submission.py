@@ -132,6 +132,7 @@ def from_json(
                 cell=i.get("cell"),
                 value=i.get("value"),
                 clause=i.get("clause"),
+                related=tuple(i.get("related") or ()),
             )
             for i in doc.get("issues") or []
         ],

@@ -66,8 +66,8 @@ class Context:
         sheet = self.sub.located_sheet(entry.sheet) or self.spec.sheet(entry.sheet).name
         return {"field": fid, "sheet": sheet, "cell": entry.area.first.a1, "label": label}
 
-    def add(self, code: str, key: str, **params: Any) -> Issue:
-        issue = make_issue(code, **self.where(key), **params)
+    def add(self, code: str, key: str, *, related: tuple[str, ...] = (), **params: Any) -> Issue:
+        issue = make_issue(code, **self.where(key), related=related, **params)
         self.sub.issues.append(issue)
         return issue
 

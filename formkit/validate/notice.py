@@ -107,13 +107,20 @@ def consistency(ctx: Context) -> None:
     total = _num(ctx.value("export_value"))
     hitech = _num(ctx.value("hitech_export_value"))
     if total is not None and hitech is not None and hitech > total:
-        ctx.add("hitech_above_total", "hitech_export_value", value=hitech, total=total)
+        ctx.add(
+            "hitech_above_total",
+            "hitech_export_value",
+            related=("export_value",),
+            value=hitech,
+            total=total,
+        )
     products = [_num(r.get("export_value")) for r in ctx.value("main_products") or []]
     known = [p for p in products if p is not None]
     if total is not None and known and sum(known) > total * WAN_PER_YI + 1e-6:
         ctx.add(
             "products_above_total",
             "main_products[0].export_value",
+            related=("export_value",),
             value=f"{sum(known):g}",
             total=f"{total:g}",
             total_wan=f"{total * WAN_PER_YI:g}",
@@ -132,6 +139,7 @@ def consistency(ctx: Context) -> None:
                 ctx.add(
                     "history_mismatch",
                     f"history[{i}].{col}",
+                    related=(col,),
                     value=f"{v:g}",
                     year=data_year,
                     what=what,
