@@ -1,0 +1,280 @@
+"""Which file is the current one for an application: the one rule every command uses.
+
+`ingest`, `status`, `feedback --db`, `summary PATHS`, `summary --db`, `check`, `rollup`'s
+inputs and the web page all ask `decide()`, so two routes to a summary cannot disagree.
+
+The rule, as the README states it:
+
+- One application is one submission id (stamped by `formkit distribute`), else one
+  reporting unit + applicant name. A file without an id joins the application whose
+  files carry the same unit and applicant, when there is exactly one such.
+- A byte-identical file is a 重复文件 of the first one received.
+- A file whose values equal an earlier file's of the same application is the same
+  version (a re-save, or a formkit feedback copy nobody changed): 重复, never newer.
+- Versions are ordered by 填报日期, then by the time received. An older 填报日期 never
+  replaces a newer one.
+- A formkit feedback copy is never newer than the version it annotates unless its
+  values changed *and* its 填报日期 moved on.
+- Two different versions with the same 填报日期 are a conflict: the later received is
+  used, and both are named in a warning so a person decides.
+
+Knows no field of any form: callers pass the roles (unit, applicant, date) as values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Disposition = Literal["current", "duplicate", "same_version", "superseded", "rejected"]
+
+# how the file lists show each disposition
+DISPOSITION_ZH: dict[str, str] = {
+    "current": "汇总",
+    "duplicate": "重复",
+    "same_version": "重复",
+    "superseded": "已替代",
+    "rejected": "未受理",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One received file, as much of it as the rule needs."""
+
+    handle: str  # what the caller knows the file by (its path, or its sha256 in the ledger)
+    name: str  # the file name shown in reasons
+    sha256: str
+    received: tuple[Any, ...]  # sortable: the ledger's order, or (mtime, path) for a batch
+    accepted: bool
+    submission_id: str | None = None
+    roster_id: str | None = None  # the ledger's roster entry, when it matched one
+    unit: str | None = None
+    applicant: str | None = None
+    fill_date: dt.date | None = None
+    fingerprint: str | None = None  # of the values read; equal values, same version
+    annotates: str | None = None  # a feedback copy: sha256 of the file it annotates
+
+
+@dataclass(frozen=True)
+class Decision:
+    handle: str
+    disposition: Disposition
+    winner: str | None = None  # the handle of the file that counts instead
+    reason: str = ""  # Chinese, for the file lists and status; "" for a current file
+    # current file: the other versions with the same 填报日期 (a person must decide)
+    conflicts: tuple[str, ...] = ()
+    key: str | None = None  # the application's identity
+
+
+@dataclass
+class _Version:
+    members: list[Candidate]  # same values, in received order
+    demoted: bool = False  # a changed feedback copy whose 填报日期 did not move on
+    original: _Version | None = None  # the version a demoted copy annotates
+    note: str = ""
+
+    @property
+    def first(self) -> Candidate:
+        return self.members[0]
+
+    def order(self) -> tuple[Any, ...]:
+        c = self.first
+        return (c.fill_date or dt.date.min, 0 if self.demoted else 1, c.received)
+
+
+def fingerprint(values: Mapping[str, Any]) -> str:
+    """A stable digest of a file's values as read (JSON form): equal values, equal digest."""
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def name_key(unit: str | None, applicant: str | None) -> str | None:
+    """Unit + applicant as one key; spaces and full-width forms do not make a new applicant."""
+    if not applicant:
+        return None
+    norm = unicodedata.normalize("NFKC", applicant).replace(" ", "").replace("\u3000", "")
+    if not norm:
+        return None
+    return f"{unicodedata.normalize('NFKC', unit or '').strip()}|{norm}"
+
+
+def _identity(c: Candidate) -> str | None:
+    if c.roster_id:
+        return f"roster:{c.roster_id}"
+    if c.submission_id:
+        return f"id:{c.submission_id}"
+    key = name_key(c.unit, c.applicant)
+    return f"name:{key}" if key else None
+
+
+def identities(cands: Iterable[Candidate]) -> dict[str, str]:
+    """handle -> application identity, name-only files joined to a unique id's application."""
+    cands = list(cands)
+    out: dict[str, str] = {}
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for c in cands:
+        ident = _identity(c)
+        if ident is None:
+            ident = f"file:{c.handle}"  # nothing says it is the same application as another
+        out[c.handle] = ident
+        nk = name_key(c.unit, c.applicant)
+        if nk and not ident.startswith("name:"):
+            by_name[nk].add(ident)
+    for c in cands:
+        ident = out[c.handle]
+        if ident.startswith("name:"):
+            owners = by_name.get(ident.removeprefix("name:"), set())
+            if len(owners) == 1:
+                out[c.handle] = next(iter(owners))
+    return out
+
+
+def decide(cands: Iterable[Candidate]) -> dict[str, Decision]:
+    """Every file's disposition: current, duplicate, same version, superseded or rejected."""
+    ordered = sorted(cands, key=lambda c: c.received)
+    out: dict[str, Decision] = {}
+    first_by_sha: dict[str, Candidate] = {}
+    primaries: list[Candidate] = []
+    for c in ordered:
+        seen = first_by_sha.get(c.sha256)
+        if seen is not None:
+            out[c.handle] = Decision(
+                c.handle,
+                "duplicate",
+                winner=seen.handle,
+                reason=f"与 {seen.name} 逐字节相同（重复文件），只计一次",
+            )
+            continue
+        first_by_sha[c.sha256] = c
+        primaries.append(c)
+    accepted = [c for c in primaries if c.accepted]
+    for c in primaries:
+        if not c.accepted:
+            out[c.handle] = Decision(c.handle, "rejected")
+    ident = identities(accepted)
+    groups: dict[str, list[Candidate]] = defaultdict(list)
+    for c in accepted:
+        groups[ident[c.handle]].append(c)
+    for key, members in groups.items():
+        out.update(_decide_group(key, members))
+    # a duplicate points at the first copy; it belongs to that copy's application
+    for handle, d in list(out.items()):
+        if d.disposition == "duplicate" and d.winner in ident:
+            out[handle] = Decision(
+                d.handle, d.disposition, d.winner, d.reason, key=ident[d.winner or ""]
+            )
+    return out
+
+
+def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
+    out: dict[str, Decision] = {}
+    versions: dict[str, _Version] = {}
+    for c in members:  # received order
+        fp = c.fingerprint or f"file:{c.handle}"
+        v = versions.get(fp)
+        if v is None:
+            versions[fp] = _Version([c])
+        else:
+            v.members.append(c)
+    by_sha = {c.sha256: fp for fp, v in versions.items() for c in v.members}
+    for v in versions.values():
+        copy = v.first
+        original_fp = by_sha.get(copy.annotates or "")
+        if original_fp is None or versions[original_fp] is v:
+            continue
+        original = versions[original_fp].first
+        moved_on = (
+            copy.fill_date is not None
+            and original.fill_date is not None
+            and copy.fill_date > original.fill_date
+        )
+        if not moved_on:
+            # a feedback copy someone changed but did not re-date: not a newer version
+            v.demoted = True
+            v.original = versions[original_fp]
+            v.note = (
+                f"是 {original.name} 的审核意见副本，数据有改动但填报日期未更新，"
+                f"仍以 {original.name} 为准；如为更正后的版本，请更新填报日期后重新报送"
+            )
+    ranked = sorted(versions.values(), key=_Version.order)
+    win = ranked[-1]
+    winner = win.first
+    same_day = winner.fill_date
+    conflicts = tuple(
+        v.first.handle
+        for v in ranked[:-1]
+        if (v.demoted and v.original is win)
+        or (not v.demoted and same_day is not None and v.first.fill_date == same_day)
+    )
+    out[winner.handle] = Decision(winner.handle, "current", conflicts=conflicts, key=key)
+    for v in ranked:
+        for c in v.members[1:]:
+            out[c.handle] = Decision(
+                c.handle,
+                "same_version",
+                winner=winner.handle if v is not win else v.first.handle,
+                reason=f"与 {v.first.name} 数据相同（同一版本），只计一次"
+                + ("" if v is win else f"；该版本已被 {winner.name} 替代"),
+                key=key,
+            )
+        if v is win:
+            continue
+        c = v.first
+        if v.demoted:
+            reason = v.note
+        elif c.handle in conflicts:
+            reason = (
+                f"与 {winner.name} 填报日期相同（{_day(c.fill_date)}）但数据不同，"
+                f"暂以收到较晚的 {winner.name} 为准，请核实"
+            )
+        elif (
+            c.fill_date is not None
+            and winner.fill_date is not None
+            and (c.fill_date < winner.fill_date)
+        ):
+            reason = (
+                f"被 {winner.name} 替代（填报日期 {_day(winner.fill_date)} 晚于 "
+                f"{_day(c.fill_date)}）"
+            )
+        else:
+            reason = f"被 {winner.name} 替代（收到较晚）"
+        out[c.handle] = Decision(
+            c.handle, "superseded", winner=winner.handle, reason=reason, key=key
+        )
+    return out
+
+
+def _day(d: dt.date | None) -> str:
+    return d.isoformat() if d is not None else "未填"
+
+
+@dataclass
+class Conflict:
+    """A current file and the other versions of its application with its 填报日期."""
+
+    current: str
+    others: list[str] = field(default_factory=list)
+
+
+def conflicts(decisions: Mapping[str, Decision]) -> list[Conflict]:
+    return [
+        Conflict(d.handle, list(d.conflicts))
+        for d in decisions.values()
+        if d.disposition == "current" and d.conflicts
+    ]
+
+
+def conflict_message(current: str, others: Iterable[str]) -> str:
+    """The warning shown wherever the current file is: both files named, a person decides."""
+    names = "、".join(others)
+    return (
+        f"同一申请单位的 {current} 与 {names} 填报日期相同但数据不同（或为改动过的审核意见副本），"
+        f"暂以收到较晚的 {current} 为准，请核实后让填报单位更新填报日期重新报送"
+    )

@@ -1,0 +1,154 @@
+"""The one rule for which file is current, case by case (the README states it in words)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from formkit.supersession import Candidate, conflicts, decide, fingerprint, identities
+
+D1, D2 = dt.date(2006, 4, 18), dt.date(2006, 4, 25)
+
+
+def cand(handle: str, order: int, **kw: Any) -> Candidate:
+    values = kw.pop("values", {"v": handle})
+    return Candidate(
+        handle=handle,
+        name=f"{handle}.xlsx",
+        sha256=kw.pop("sha", f"sha-{handle}"),
+        received=(order,),
+        accepted=kw.pop("accepted", True),
+        unit=kw.pop("unit", "江苏省"),
+        applicant=kw.pop("applicant", "无锡高新区"),
+        fill_date=kw.pop("fill_date", D1),
+        fingerprint=fingerprint(values),
+        **kw,
+    )
+
+
+def disp(decisions: dict[str, Any]) -> dict[str, str]:
+    return {h: d.disposition for h, d in decisions.items()}
+
+
+def test_newer_fill_date_wins_whatever_order_it_arrives_in() -> None:
+    for order in ((1, 2), (2, 1)):
+        old = cand("old", order[0], fill_date=D1)
+        new = cand("new", order[1], fill_date=D2)
+        d = decide([old, new])
+        assert disp(d) == {"old": "superseded", "new": "current"}
+        assert d["old"].winner == "new"
+        assert "填报日期 2006-04-25 晚于 2006-04-18" in d["old"].reason
+
+
+def test_byte_identical_file_is_a_duplicate_never_a_replacement() -> None:
+    a = cand("a", 1, sha="same")
+    b = cand("b", 2, sha="same")
+    d = decide([b, a])
+    assert disp(d) == {"a": "current", "b": "duplicate"}
+    assert "逐字节相同" in d["b"].reason and d["b"].winner == "a"
+
+
+def test_equal_values_are_the_same_version_the_first_received_stays() -> None:
+    a = cand("a", 1, values={"x": 1})
+    resaved = cand("resaved", 2, values={"x": 1})
+    d = decide([a, resaved])
+    assert disp(d) == {"a": "current", "resaved": "same_version"}
+    assert "同一版本" in d["resaved"].reason
+
+
+def test_reingested_feedback_copy_of_old_version_never_comes_back() -> None:
+    """The province re-ingests its own feedback copies after the corrected file arrived."""
+    old = cand("old", 1, values={"x": 125000}, fill_date=D1)
+    fixed = cand("fixed", 2, values={"x": 12.5}, fill_date=D1)  # corrected, date not moved
+    copy = cand("copy", 3, values={"x": 125000}, fill_date=D1, annotates="sha-old")
+    d = decide([old, fixed, copy])
+    assert d["fixed"].disposition == "current"
+    assert d["copy"].disposition == "same_version"
+    assert d["old"].disposition == "superseded"
+
+
+def test_changed_feedback_copy_without_new_date_is_not_newer_and_is_flagged() -> None:
+    orig = cand("orig", 1, values={"x": 1}, fill_date=D1)
+    copy = cand("copy", 2, values={"x": 2}, fill_date=D1, annotates="sha-orig")
+    d = decide([orig, copy])
+    assert disp(d) == {"orig": "current", "copy": "superseded"}
+    assert d["orig"].conflicts == ("copy",)
+    assert "审核意见副本" in d["copy"].reason
+
+
+def test_changed_feedback_copy_with_new_date_is_the_new_version() -> None:
+    orig = cand("orig", 1, values={"x": 1}, fill_date=D1)
+    copy = cand("copy", 2, values={"x": 2}, fill_date=D2, annotates="sha-orig")
+    d = decide([orig, copy])
+    assert disp(d) == {"orig": "superseded", "copy": "current"}
+    assert d["copy"].conflicts == ()
+
+
+def test_same_day_different_values_is_a_conflict_later_received_used() -> None:
+    a = cand("a", 1, values={"x": 1})
+    b = cand("b", 2, values={"x": 2})
+    d = decide([b, a])
+    assert disp(d) == {"a": "superseded", "b": "current"}
+    assert d["b"].conflicts == ("a",)
+    assert [(c.current, c.others) for c in conflicts(d)] == [("b", ["a"])]
+    assert "请核实" in d["a"].reason
+
+
+def test_rejected_files_are_never_current_and_never_replace() -> None:
+    good = cand("good", 1)
+    bad = cand("bad", 2, accepted=False, fill_date=None)
+    assert disp(decide([good, bad])) == {"good": "current", "bad": "rejected"}
+
+
+def test_identity_by_submission_id_beats_names_and_joins_name_only_files() -> None:
+    stamped = cand("stamped", 1, submission_id="JS-2006-001", applicant="无锡高新区")
+    renamed = cand("renamed", 2, submission_id="JS-2006-001", applicant="无锡国家高新区")
+    blank = cand("blank", 3, applicant="无锡 高新区", fill_date=D2)  # no id: joins by name
+    other = cand("other", 4, applicant="苏州工业园区")
+    ids = identities([stamped, renamed, blank, other])
+    assert ids["stamped"] == ids["renamed"] == ids["blank"] != ids["other"]
+    assert disp(decide([stamped, renamed, blank, other]))["blank"] == "current"
+
+
+def test_files_of_other_units_are_other_applications() -> None:
+    a = cand("a", 1, unit="江苏省")
+    b = cand("b", 2, unit="浙江省")
+    assert disp(decide([a, b])) == {"a": "current", "b": "current"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from([D1, D2, None]), st.integers(0, 2)),
+        min_size=1,
+        max_size=7,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_exactly_one_current_per_application_and_order_of_input_irrelevant(
+    specs: list[tuple[int, dt.date | None, int]], rnd: random.Random
+) -> None:
+    cands = [
+        cand(f"f{i}", i, values={"x": val}, fill_date=day, applicant=f"申请{app % 2}")
+        for i, (val, day, app) in enumerate(specs)
+    ]
+    d = decide(cands)
+    shuffled = list(cands)
+    rnd.shuffle(shuffled)
+    assert decide(shuffled) == d
+    current = [h for h, x in d.items() if x.disposition == "current"]
+    apps = {c.applicant for c in cands}
+    assert len(current) == len(apps)
+    for c in cands:
+        # nothing current is older by 填报日期 than another file of its application
+        x = d[c.handle]
+        if x.disposition == "current":
+            for o in cands:
+                if o.applicant == c.applicant and o.fill_date and c.fill_date:
+                    assert o.fill_date <= c.fill_date
+        else:
+            assert x.winner is not None and x.reason
