@@ -27,6 +27,17 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 MAX_TABLE_ROWS = 50
 
 
+def _day_option(text: str | None, what: str) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"{what}“{text}”应写成 2006-04-30 的形式。") from None
+
+
 def _fail(message: str) -> typer.Exit:
     err.print(f"[bold red]错误：[/]{message}")
     return typer.Exit(EXIT_USAGE)
@@ -350,12 +361,12 @@ def summary(
         raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
     _require([*paths, db])
     ref = _reference(reference)
-    if db is not None:
-        _summary_from_ledger(db, output, ref, unit, year, json_out)
-        return
     if unit is not None and ref.unit(unit) is None:
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
     unit_name = ref.unit(unit).name if unit else None
+    if db is not None:
+        _summary_from_ledger(db, output, ref, unit_name, year, json_out)
+        return
     files = _files(paths)
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
     workers = _workers(jobs, len(files))
@@ -376,10 +387,7 @@ def summary(
         write(output, data, reference=ref)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
-    out.print(
-        f"已生成汇总表：[bold]{output}[/]（汇总 {data.count('汇总')} 份，"
-        f"已替代 {data.count('已替代')} 份，未受理 {data.count('未受理')} 份）"
-    )
+    out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
 
 
 def _summary_from_ledger(
@@ -388,22 +396,19 @@ def _summary_from_ledger(
     from formkit.ledger import Ledger
     from formkit.read.submission import from_json
     from formkit.spec import load_spec
-    from formkit.summary import collect, write
+    from formkit.summary import Collector, write
 
     dates = {f.id for f in load_spec().fields if f.type == "date"}
     with Ledger(db, reference=ref) as ledger:
         records = ledger.files()
-    results = [from_json(r.submission, dates) for r in records]
-    superseded = {r.sha256: r.superseded_by for r in records if r.superseded_by}
-    unit_name = ref.unit(unit).name if unit and ref.unit(unit) else unit
-    data = collect(
-        results,
-        reference=ref,
-        year=year,
-        unit=unit_name,
-        inputs=[str(db)],
-        superseded_by=superseded,
-    )
+    results = []
+    collector = Collector(reference=ref)
+    # the ledger's handles and received order: the same decision `status` shows
+    for r in records:
+        sub = from_json(r.submission, dates)
+        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
+        results.append(sub)
+    data = collector.finish(year=year, unit=unit, inputs=[str(db)])
     _print_results(results, details=False)
     try:
         write(output, data, reference=ref)
@@ -411,9 +416,13 @@ def _summary_from_ledger(
         raise _fail(f"无法写出 {output}：{exc}") from None
     if json_out is not None:
         _write_json(json_out, results, ref)
-    out.print(
-        f"已按台账 {db} 生成汇总表：[bold]{output}[/]（汇总 {data.count('汇总')} 份，"
-        f"已替代 {data.count('已替代')} 份，未受理 {data.count('未受理')} 份）"
+    out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+
+
+def _file_counts(data: Any) -> str:
+    return (
+        f"汇总 {data.count('汇总')} 份，已替代 {data.count('已替代')} 份，"
+        f"重复 {data.count('重复')} 份，未受理 {data.count('未受理')} 份"
     )
 
 
@@ -562,12 +571,20 @@ def ingest(
             table.add_row(escape(Path(f.path).name), kind, "", "", escape(f.detail or ""))
             continue
         kind = "新版本（替代旧版）" if f.supersedes else "新收到"
+        d = f.decision
+        note = r.problem or ""
+        if d is not None and d.disposition in ("superseded", "same_version"):
+            kind = "已登记，不作为当前版本"
+            note = d.reason
+        elif d is not None and d.conflicts:
+            kind += "，[yellow]请核实[/]"
+            note = "同一申请单位另有填报日期相同、数据不同的文件，暂以本文件为准。" + note
         if f.outcome == "reread":
             kind = "重新读取（上次读取失败）"
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
         who = "，".join(x for x in (r.province, r.applicant) if x)
-        table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(r.problem or ""))
+        table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
     out.print(table)
     out.print(
         f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
@@ -585,36 +602,38 @@ def ingest(
 def status(
     db: Annotated[Path, typer.Option("--db", help="报送账本。")] = Path("formkit.db"),
     deadline: Annotated[
-        str | None, typer.Option("--deadline", help="报送截止日期，如 2006-04-30。")
+        str | None,
+        typer.Option(
+            "--deadline", help="报送截止日期，如 2006-04-30（默认为通知规定的申报年度 4月30日）。"
+        ),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="按这一天判断是否逾期（默认今天；用于复核或重现）。"),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="把催报名单写成 Excel 文件。")
     ] = None,
 ) -> None:
-    """报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料，以及名单外文件。"""
-    import datetime as dt
-
+    """报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料、是否逾期，
+    以及名单外文件。"""
     from rich.markup import escape
     from rich.table import Table
 
     from formkit.ledger import Ledger, LedgerError, sort_for_chasing, write_status_workbook
 
-    due = None
-    if deadline is not None:
-        try:
-            due = dt.date.fromisoformat(deadline)
-        except ValueError:
-            raise _fail(f"截止日期“{deadline}”应写成 2006-04-30 的形式。") from None
+    due = _day_option(deadline, "截止日期")
+    now = _day_option(today, "--today 日期")
     if not db.is_file():
         raise _fail(f"找不到报送账本 {db}：请先运行 formkit distribute 或 formkit ingest。")
     try:
         with Ledger(db) as ledger:
-            report = ledger.status(due)
+            report = ledger.status(due, today=now)
     except LedgerError as exc:
         raise _fail(str(exc)) from None
     styles = {"未收到": "red", "有错误": "dark_orange", "符合": "green", "不符合": "magenta"}
     table = Table(title=f"报送情况（名单 {len(report.rows)} 家）")
-    for col in ("推荐单位", "申请单位", "联系人", "联系电话", "报送情况", "逾期", "最近收到"):
+    for col in ("推荐单位", "申请单位", "联系人", "联系电话", "报送情况", "是否逾期", "最近收到"):
         table.add_column(col, overflow="fold")
     for r in sort_for_chasing(report.rows):
         e, last = r.entry, r.last
@@ -626,10 +645,15 @@ def status(
             escape(e.contact_person or ""),
             escape(e.contact_phone or ""),
             shown,
-            "逾期" if r.late else "",
+            r.overdue,
             escape(f"{last.original_name}（{when}）") if last else "",
         )
     out.print(table)
+    if report.deadline is not None:
+        out.print(f"{report.deadline_source}：{report.deadline.isoformat()}")
+    for r in report.rows:
+        if r.note:
+            err.print(f"[yellow]请核实：[/]{escape(r.entry.applicant_name)}：{escape(r.note)}")
     if report.unmatched:
         extra = Table(title="名单外的文件")
         for col in ("文件", "推荐单位", "申请单位", "说明"):

@@ -485,8 +485,63 @@ _RULES: list[Entry] = [
     ),
 ]
 
+# what becomes of a file among several for one application (formkit.supersession) or in
+# a summary for one reporting unit: listed in the summary's file sheets and in status
+_FILES: list[Entry] = [
+    Entry(
+        "duplicate",
+        "info",
+        "重复文件",
+        "{where}：与 {other} 逐字节相同，只计一次。",
+        "无需处理。",
+        "报送",
+        "{where}: byte-identical to {other}; counted once.",
+        "duplicate file",
+    ),
+    Entry(
+        "same_version",
+        "info",
+        "同一版本",
+        "{where}：与 {other} 数据相同（另存或审核意见副本），只计一次。",
+        "无需处理。",
+        "报送",
+        "{where}: same values as {other}; counted once.",
+        "same version",
+    ),
+    Entry(
+        "superseded",
+        "info",
+        "已替代",
+        "{where}：被 {other} 替代（填报日期较晚，或填报日期相同而收到较晚）。",
+        "无需处理；如替代有误，请让填报单位更新填报日期后重新报送。",
+        "报送",
+        "{where}: superseded by {other}.",
+        "superseded",
+    ),
+    Entry(
+        "version_conflict",
+        "warning",
+        "同日两个版本",
+        "{where}：与 {other} 填报日期相同但数据不同，暂以收到较晚的文件为准。",
+        "请核实哪一份为准，并让填报单位更新填报日期后重新报送。",
+        "报送",
+        "{where}: same 填报日期 as {other} with different values; the later received is used.",
+        "two versions on one day",
+    ),
+    Entry(
+        "other_unit",
+        "error",
+        "不属于本推荐单位",
+        "{where}：推荐单位为 {other}，不属于本汇总表的推荐单位，未汇总。",
+        "请转交该推荐单位，或核对推荐单位填写是否正确。",
+        "六(三)",
+        "{where}: belongs to reporting unit {other}; not summarised here.",
+        "file of another reporting unit",
+    ),
+]
+
 CATALOGUE: dict[str, Entry] = {}
-for _entry in [*_gate_entries(), *_E, *_RULES]:
+for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES]:
     if _entry.code in CATALOGUE:
         raise RuntimeError(f"duplicate issue code {_entry.code}")
     CATALOGUE[_entry.code] = _entry

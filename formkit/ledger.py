@@ -30,6 +30,7 @@ from formkit.distribute import RosterRow, applicant_key
 if TYPE_CHECKING:
     from formkit.read import ReadOptions, Submission
     from formkit.reference import Reference
+    from formkit.supersession import Decision
 
 # Ordered schema scripts; the database's PRAGMA user_version counts those applied.
 # Never edit a released entry: append a new one.
@@ -85,6 +86,13 @@ MIGRATIONS: tuple[str, ...] = (
         detail          TEXT
     );
     """,
+    # which file is current is formkit.supersession's decision over every file: it needs
+    # each file's values digest (same values, same version) and, for a feedback copy,
+    # the file it annotates. superseded_by stays, kept equal to the decision.
+    """
+    ALTER TABLE files ADD COLUMN fingerprint TEXT;
+    ALTER TABLE files ADD COLUMN annotates TEXT;
+    """,
 )
 
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
@@ -139,6 +147,8 @@ class FileOutcome:
     record: FileRecord | None = None
     supersedes: str | None = None
     detail: str | None = None
+    # formkit.supersession's word on this file: current, or why another one counts
+    decision: Decision | None = None
 
     @property
     def unmatched(self) -> bool:
@@ -197,9 +207,15 @@ class RosterEntry:
 class StatusRow:
     entry: RosterEntry
     state: State
-    late: bool  # the current file arrived after the deadline
+    # 逾期未报 (nothing received, deadline passed) / 逾期报送 (first file after it) / ""
+    overdue: str
     files: int  # how many files arrived for this entry (history included)
     last: FileRecord | None
+    note: str = ""  # a same-day conflict between two versions: a person must decide
+
+    @property
+    def late(self) -> bool:
+        return bool(self.overdue)
 
 
 @dataclass
@@ -207,13 +223,16 @@ class StatusReport:
     rows: list[StatusRow]
     unmatched: list[FileRecord]  # 名单外: current files that match no roster entry
     deadline: dt.date | None
+    deadline_source: str = "报送截止日期"  # or the notice's own, when none was given
+    today: dt.date | None = None
 
     @property
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATE_ORDER}
         for r in self.rows:
             out[r.state] += 1
-        out["逾期"] = sum(1 for r in self.rows if r.late)
+        out["逾期未报"] = sum(1 for r in self.rows if r.overdue == "逾期未报")
+        out["逾期报送"] = sum(1 for r in self.rows if r.overdue == "逾期报送")
         out["名单外"] = len(self.unmatched)
         return out
 
@@ -239,7 +258,8 @@ class Ledger:
             # autocommit mode: transactions are opened explicitly, one per file
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            _retry_locked(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -281,16 +301,40 @@ class Ledger:
                 f"报送账本 {self.path} 由更新版本的 formkit 创建（结构版本 {version}），"
                 "请升级 formkit。"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            # user_version lives in the file header and commits with the script
-            try:
-                self.db.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
-            except BaseException:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
-                raise
+        if version == len(MIGRATIONS):
+            return
+        # two commands opening a new ledger at once: the second waits for the first's
+        # transaction, then finds the schema made and applies nothing
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.schema_version
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    self.db.execute(statement)
+                # user_version lives in the file header and commits with the script
+                self.db.execute(f"PRAGMA user_version = {number}")
+            self._backfill()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _backfill(self) -> None:
+        """Files recorded before the values digest existed get theirs from the stored JSON."""
+        from formkit.supersession import fingerprint
+
+        rows = self.db.execute(
+            "SELECT sha256, submission_json FROM files"
+            " WHERE fingerprint IS NULL AND status = 'accepted'"
+        ).fetchall()
+        for row in rows:
+            doc = json.loads(row["submission_json"])
+            self.db.execute(
+                "UPDATE files SET fingerprint = ?, annotates = ? WHERE sha256 = ?",
+                (fingerprint(doc.get("values") or {}), doc.get("annotates"), row["sha256"]),
+            )
+        if rows:
+            self._resolve()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -373,8 +417,7 @@ class Ledger:
                 (roster_id, key, row["sha256"]),
             )
             self._event("relinked", roster_id, row["sha256"])
-            self._rechain(row["match_key"])
-            self._rechain(key)
+        self._resolve()
 
     def _match(
         self, submission_id: str | None, province: str | None, applicant: str | None
@@ -401,19 +444,46 @@ class Ledger:
             return None, f"name:{province}|{applicant_key(applicant)}"
         return None, None  # e.g. a file that could not be read: nothing it could replace
 
-    def _rechain(self, key: str | None) -> None:
-        """superseded_by for one key: each file points at the next one received."""
-        if key is None:
-            return
-        shas = [
-            r[0]
+    def decisions(self) -> dict[str, Decision]:
+        """formkit.supersession's decision for every file, by sha256."""
+        from formkit.supersession import Candidate, decide
+
+        cands = [
+            Candidate(
+                handle=r["sha256"],
+                name=r["original_name"],
+                sha256=r["sha256"],
+                received=(r["seq"],),
+                accepted=r["status"] == "accepted",
+                submission_id=r["submission_id"],
+                roster_id=r["roster_id"],
+                unit=r["province"],
+                applicant=r["applicant"],
+                fill_date=dt.date.fromisoformat(r["fill_date"]) if r["fill_date"] else None,
+                fingerprint=r["fingerprint"],
+                annotates=r["annotates"],
+            )
             for r in self.db.execute(
-                "SELECT sha256 FROM files WHERE match_key = ? ORDER BY seq", (key,)
+                "SELECT sha256, original_name, seq, status, submission_id, roster_id, province,"
+                " applicant, fill_date, fingerprint, annotates FROM files"
             )
         ]
-        for i, older in enumerate(shas):
-            newer = shas[i + 1] if i + 1 < len(shas) else None
-            self.db.execute("UPDATE files SET superseded_by = ? WHERE sha256 = ?", (newer, older))
+        return decide(cands)
+
+    def _resolve(self) -> dict[str, Decision]:
+        """Store the decision in superseded_by (inside the caller's transaction); each
+        newly superseded file gets an event."""
+        decisions = self.decisions()
+        stored = {r[0]: r[1] for r in self.db.execute("SELECT sha256, superseded_by FROM files")}
+        for sha, d in decisions.items():
+            winner = d.winner if d.disposition in ("superseded", "same_version") else None
+            if stored.get(sha) != winner:
+                self.db.execute(
+                    "UPDATE files SET superseded_by = ? WHERE sha256 = ?", (winner, sha)
+                )
+                if winner is not None:
+                    self._event(d.disposition, d.key, sha, f"{winner}：{d.reason}")
+        return decisions
 
     # ------------------------------------------------------------ ingest
 
@@ -443,8 +513,8 @@ class Ledger:
     ) -> IngestReport:
         """Read, validate and record files not yet in the ledger; one transaction per file.
 
-        Order of "later": this run after earlier runs; within the run, by 填报日期 then
-        file modification time, so a batch dropped in at once still keeps its history.
+        Received order: this run after earlier runs; within the run, by file time. Which
+        file counts is formkit.supersession's rule (填报日期 first), stored after each file.
         `progress(n)` is called as files are read.
         """
         from formkit.check import check_many
@@ -474,7 +544,9 @@ class Ledger:
             subs.append((sub, sha, mtime))
             if progress is not None:
                 progress(1)
-        subs.sort(key=lambda t: (_order_date(t[0], t[2]), t[2], t[0].file))
+        # received order within one run: the files' times, as `summary PATHS` takes them
+        # (which version counts is decided by 填报日期 first, see formkit.supersession)
+        subs.sort(key=lambda t: (t[2], t[0].file))
 
         pause = float(os.environ.get(SLEEP_ENV) or 0)
         for sub, sha, _ in subs:
@@ -484,10 +556,14 @@ class Ledger:
         return report
 
     def _record(self, sub: Submission, sha: str) -> FileOutcome:
+        from formkit.read.submission import values_json
+        from formkit.supersession import fingerprint
+
         with self._tx():
             first = None
             if self.known(sha):
                 if not self._read_failed(sha):  # another ingest got there first
+                    self._event("duplicate", sub.submission_id, sha, _name(sub.file))
                     return FileOutcome(sub.file, sha, "duplicate")
                 # read again: this reading takes the failed one's place in the received
                 # order (the file arrived then); the event log keeps both
@@ -495,34 +571,30 @@ class Ledger:
                     "SELECT seq, received_at FROM files WHERE sha256 = ?", (sha,)
                 ).fetchone()
                 self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
-                self._event("reread", sub.submission_id, sha, Path(sub.file).name)
+                self._event("reread", sub.submission_id, sha, _name(sub.file))
             province = _province(sub.values.get("province"), self.reference)
             applicant = _text(sub.values.get("applicant_name"))
             roster_id, key = self._match(sub.submission_id, province, applicant)
-            previous = None
-            if key is not None and first is None:
-                hit = self.db.execute(
-                    "SELECT sha256 FROM files WHERE match_key = ? AND superseded_by IS NULL",
-                    (key,),
-                ).fetchone()
-                previous = hit[0] if hit else None
+            current = "SELECT sha256 FROM files WHERE superseded_by IS NULL"
+            before = {r[0] for r in self.db.execute(current)}
             if first is not None:
                 seq, received = first["seq"], first["received_at"]
             else:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
                 received = _now()
             fill = _fill_date(sub)
+            accepted = sub.status == "accepted"
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
                        submission_id, roster_id, match_key, province, applicant, fill_date,
                        status, verdict, errors, data_errors, warnings, problem,
-                       submission_json, superseded_by)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)""",
+                       submission_json, superseded_by, fingerprint, annotates)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)""",
                 (
                     sha,
                     seq,
-                    Path(sub.file).name,
-                    sub.file,
+                    _name(sub.file),
+                    _text_safe(sub.file),
                     received,
                     sub.submission_id,
                     roster_id,
@@ -536,30 +608,27 @@ class Ledger:
                     _data_errors(sub),
                     sub.warnings,
                     _problem(sub),
-                    json.dumps(sub.to_json(), ensure_ascii=False, sort_keys=True),
+                    json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True),
+                    fingerprint(values_json(sub.values)) if accepted else None,
+                    getattr(sub, "annotates", None),
                 ),
             )
-            self._event("received", roster_id or sub.submission_id, sha, Path(sub.file).name)
-            if first is not None and key is not None:
-                # in its place among the applicant's files: later ones still supersede it
-                self._rechain(key)
-                hit = self.db.execute(
-                    "SELECT sha256 FROM files WHERE superseded_by = ?", (sha,)
-                ).fetchone()
-                if hit is not None:
-                    self._event("superseded", roster_id or sub.submission_id, hit[0], sha)
-                    previous = hit[0]
-            elif previous is not None:
-                self.db.execute(
-                    "UPDATE files SET superseded_by = ? WHERE sha256 = ?", (sha, previous)
-                )
-                self._event("superseded", roster_id or sub.submission_id, previous, sha)
+            self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
+            decisions = self._resolve()
+            mine = decisions.get(sha)
+            # the file this one took over from: current before, replaced by this one now
+            replaced = [
+                h
+                for h, d in decisions.items()
+                if h in before and d.winner == sha and d.disposition == "superseded"
+            ]
         return FileOutcome(
             sub.file,
             sha,
             "new" if first is None else "reread",
             record=self.file(sha),
-            supersedes=previous,
+            supersedes=replaced[0] if replaced else None,
+            decision=mine,
         )
 
     # ------------------------------------------------------------ queries
@@ -588,34 +657,104 @@ class Ledger:
             )
         ]
 
-    def status(self, deadline: dt.date | None = None) -> StatusReport:
+    def notice_deadline(self) -> dt.date | None:
+        """The notice's own deadline (六(三): 4月30日) of the roster's reporting year."""
+        row = self.db.execute("SELECT MAX(year) FROM roster").fetchone()
+        if row is None or row[0] is None:
+            return None
+        month, day = (
+            int(x) for x in str(self.reference.notice.get("deadline_month_day", "04-30")).split("-")
+        )
+        return dt.date(int(row[0]), month, day)
+
+    def status(
+        self, deadline: dt.date | None = None, *, today: dt.date | None = None
+    ) -> StatusReport:
+        """Every roster entry's state. Without `deadline`, the notice's (4月30日 of the
+        reporting year). An entry with nothing received is 逾期未报 once the deadline has
+        passed (`today`, default the current date); one whose first file arrived after it
+        is 逾期报送."""
+        source = "报送截止日期" if deadline is not None else "通知六(三)规定的报送时限"
+        if deadline is None:
+            deadline = self.notice_deadline()
+        today = today or dt.date.today()
+        decisions = self.decisions()
+        names = dict(self.db.execute("SELECT sha256, original_name FROM files").fetchall())
         rows: list[StatusRow] = []
         for r in self.db.execute("SELECT * FROM roster ORDER BY province_code, roster_row"):
             sid = r["submission_id"]
-            count = self.db.execute(
-                "SELECT COUNT(*) FROM files WHERE roster_id = ?", (sid,)
-            ).fetchone()[0]
+            count, first_at = self.db.execute(
+                "SELECT COUNT(*), MIN(received_at) FROM files WHERE roster_id = ?", (sid,)
+            ).fetchone()
             hit = self.db.execute(
                 "SELECT * FROM files WHERE roster_id = ? AND superseded_by IS NULL", (sid,)
             ).fetchone()
             last = None if hit is None else _file(hit)
-            late = bool(
-                last is not None
-                and deadline is not None
-                and last.received_at.astimezone().date() > deadline
-            )
+            overdue = ""
+            if deadline is not None:
+                if last is None and today > deadline:
+                    overdue = "逾期未报"
+                elif first_at is not None and _local_day(first_at) > deadline:
+                    overdue = "逾期报送"
+            note = ""
+            d = decisions.get(last.sha256) if last is not None else None
+            if last is not None and d is not None and d.conflicts:
+                from formkit.supersession import conflict_message
+
+                note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
             state: State = "未收到" if last is None else last.state
-            rows.append(StatusRow(_entry(r), state, late, int(count), last))
+            rows.append(StatusRow(_entry(r), state, overdue, int(count), last, note))
         unmatched = [
             _file(r)
             for r in self.db.execute(
                 "SELECT * FROM files WHERE roster_id IS NULL AND superseded_by IS NULL ORDER BY seq"
             )
         ]
-        return StatusReport(rows, unmatched, deadline)
+        return StatusReport(rows, unmatched, deadline, source, today)
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script as single statements (executescript would commit on its own)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _retry_locked(action: Any, attempts: int = 50) -> Any:
+    """Run a statement that SQLite may refuse while another connection sets up the file
+    (changing the journal mode does not wait on the busy timeout)."""
+    for i in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or i == attempts - 1:
+                raise
+            time.sleep(0.1)
+    return None
+
+
+def _text_safe(text: str) -> str:
+    """Text SQLite can store: a file name that is not valid UTF-8 (surrogate escapes)
+    becomes its GBK reading where that decodes, else replacement characters."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")
+        try:
+            return raw.decode("gbk")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace")
+
+
+def _name(path: str) -> str:
+    return _text_safe(Path(path).name)
+
+
+def _safe_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["file"] = _text_safe(doc.get("file") or "")
+    return doc
 
 
 def _fill_date(sub: Submission) -> dt.date | None:
@@ -623,10 +762,6 @@ def _fill_date(sub: Submission) -> dt.date | None:
     if isinstance(fill, dt.datetime):
         return fill.date()
     return fill if isinstance(fill, dt.date) else None
-
-
-def _order_date(sub: Submission, mtime: float) -> dt.date:
-    return _fill_date(sub) or dt.datetime.fromtimestamp(mtime).date()
 
 
 def _text(value: Any) -> str | None:
@@ -693,8 +828,13 @@ def _file(r: sqlite3.Row) -> FileRecord:
 
 
 def sort_for_chasing(rows: Sequence[StatusRow]) -> list[StatusRow]:
-    """Most urgent first (未收到, 有错误, ...), then by province and roster order."""
-    return sorted(rows, key=lambda r: STATE_ORDER.index(r.state))
+    """Most urgent first: overdue before the rest, then 未收到, 有错误, ..., then by
+    province and roster order."""
+    return sorted(rows, key=lambda r: (not r.late, STATE_ORDER.index(r.state)))
+
+
+def _local_day(stamp: str) -> dt.date:
+    return dt.datetime.fromisoformat(stamp).astimezone().date()
 
 
 # ---------------------------------------------------------------- the 催报 workbook
@@ -710,8 +850,8 @@ _COLUMNS: tuple[tuple[str, float], ...] = (
     ("联系电话", 14),
     ("电子信箱", 20),
     ("报送情况", 9),
-    ("是否逾期", 6),
-    ("需更正的问题", 28),
+    ("是否逾期", 9),
+    ("需更正或核实的问题", 28),
     ("最近收到的文件", 16),
     ("收到时间", 11),
     ("报送编号", 14),
@@ -729,12 +869,23 @@ def _status_cells(i: int, r: StatusRow) -> list[Any]:
         e.contact_phone or "",
         e.contact_email or "",
         r.state,
-        "逾期" if r.late else "",
-        (last.problem or "") if last is not None and r.state == "有错误" else "",
+        r.overdue,
+        "；".join(
+            x
+            for x in (
+                (last.problem or "") if last is not None and r.state == "有错误" else "",
+                r.note,
+            )
+            if x
+        ),
         last.original_name if last is not None else "",
         last.received_at.astimezone().strftime("%Y-%m-%d %H:%M") if last is not None else "",
         e.submission_id,
     ]
+
+
+def _problem_text(r: StatusRow) -> str:
+    return (r.last.problem or "") if r.last is not None and r.state == "有错误" else ""
 
 
 def status_workbook(report: StatusReport) -> bytes:
@@ -763,7 +914,7 @@ def status_workbook(report: StatusReport) -> bytes:
         "未收到": wb.add_format({**base, "font_color": "#C00000", "bold": True}),
         "有错误": wb.add_format({**base, "font_color": "#C55A11", "bold": True}),
     }
-    when = f"（截止日期 {report.deadline.isoformat()}）" if report.deadline else ""
+    when = f"（{report.deadline_source} {report.deadline.isoformat()}）" if report.deadline else ""
 
     def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
         ws = wb.add_worksheet(name)
@@ -801,11 +952,12 @@ def status_workbook(report: StatusReport) -> bytes:
         ws.set_footer("&C第 &P 页，共 &N 页")
 
     header = [c for c, _ in _COLUMNS]
-    chase = [r for r in sort_for_chasing(report.rows) if r.state in ("未收到", "有错误")]
+    chase = [r for r in sort_for_chasing(report.rows) if r.state in ("未收到", "有错误") or r.note]
+    c = report.counts
     sheet(
         "催报名单",
-        f"申报书催报名单{when}：未报送 {report.counts['未收到']} 家，需更正 "
-        f"{report.counts['有错误']} 家",
+        f"申报书催报名单{when}：未报送 {c['未收到']} 家（其中逾期未报 {c['逾期未报']} 家），"
+        f"需更正 {c['有错误']} 家",
         header,
         [_status_cells(i, r) for i, r in enumerate(chase, start=1)],
     )

@@ -29,9 +29,16 @@ from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.read.submission import Submission
-from formkit.records import Col, columns, iso, record, sort_key, supersede, unit_order
+from formkit.records import Col, columns, iso, record, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
+from formkit.supersession import (
+    DISPOSITION_ZH,
+    Candidate,
+    candidate,
+    conflict_message,
+    decide,
+)
 from formkit.xlsx_text import plain
 
 SUMMARY_KIND = "provincial-summary"
@@ -89,17 +96,30 @@ class Collector:
 
     Each submission is reduced to its summary record, issue rows and file row as it
     arrives, so a batch of thousands of files never holds thousands of Submissions.
+    Which file counts for each application is `formkit.supersession`'s decision, the
+    same the ledger makes: a batch of files and the ledger that holds them give the
+    same 汇总表 rows.
     """
 
     def __init__(self, *, spec: FormSpec | None = None, reference: Reference | None = None) -> None:
         self.spec = spec or load_spec()
         self.reference = reference or load_reference()
         self.years: list[int] = []
-        self.issues: list[dict[str, Any]] = []
-        # every input in order: (file row, record or None for a rejected file)
-        self.entries: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        # issue rows by file handle: a file left out (other unit) takes its issues with it
+        self.issues: list[tuple[str, dict[str, Any]]] = []
+        # every input in order: (file row, record or None for a rejected file, candidate)
+        self.entries: list[tuple[dict[str, Any], dict[str, Any] | None, Candidate]] = []
 
-    def add(self, sub: Submission) -> None:
+    def add(
+        self,
+        sub: Submission,
+        *,
+        handle: str | None = None,
+        received: tuple[Any, ...] | None = None,
+        roster_id: str | None = None,
+    ) -> None:
+        """`handle`/`received`: how the caller knows the file and when it arrived (the
+        ledger's sha256 and order); a batch uses the path and the file's time."""
         s = self.spec.summary
         name = (
             str(sub.values.get(s.get("applicant_field", "")) or "")
@@ -107,17 +127,29 @@ class Collector:
             else ""
         )
         file = Path(sub.file).name
+        mtime = _mtime(sub.file) if received is None else 0.0
+        cand = candidate(
+            sub,
+            self.spec,
+            self.reference,
+            handle=handle or sub.file,
+            received=received if received is not None else (mtime, sub.file),
+            roster_id=roster_id,
+        )
         for i in sub.issues:
             self.issues.append(
-                {
-                    "file": file,
-                    "applicant": name,
-                    "sheet": i.sheet or "",
-                    "cell": i.cell or "",
-                    "severity": SEVERITY_ZH[i.severity],
-                    "code": i.code,
-                    "message": i.message,
-                }
+                (
+                    cand.handle,
+                    {
+                        "file": file,
+                        "applicant": name,
+                        "sheet": i.sheet or "",
+                        "cell": i.cell or "",
+                        "severity": SEVERITY_ZH[i.severity],
+                        "code": i.code,
+                        "message": i.message,
+                    },
+                )
             )
         row: dict[str, Any] = {"file": file, "path": sub.file, "sha256": sub.sha256}
         if sub.status == "rejected":
@@ -127,13 +159,13 @@ class Collector:
                 code=rejection.code if rejection else "",
                 detail=rejection.message if rejection else "",
             )
-            self.entries.append((row, None))
+            self.entries.append((row, None, cand))
             return
         if sub.form and sub.form.year:
             self.years.append(sub.form.year)
         rec = record(sub, self.spec, self.reference)
-        rec["_mtime"] = _mtime(sub.file)
-        self.entries.append((row, rec))
+        rec["_file"] = file
+        self.entries.append((row, rec, cand))
 
     def finish(
         self,
@@ -141,41 +173,70 @@ class Collector:
         year: int | None = None,
         unit: str | None = None,
         inputs: Sequence[str] = (),
-        superseded_by: Mapping[str, str] | None = None,
     ) -> SummaryData:
-        """`superseded_by` (sha256 -> sha256 of the file that replaced it) takes the ledger's
-        decisions instead of working them out from 填报日期 and file times."""
+        """`unit`: the reporting unit this summary is for; files of another unit are listed
+        as 未受理 with the reason, never counted."""
         spec = self.spec
         year = year or (self.years[0] if self.years else None) or spec.default_year
-        data = SummaryData(year=year, unit=unit, inputs=list(inputs), issues=self.issues)
-        accepted = [rec for _, rec in self.entries if rec is not None]
-        if superseded_by is None:
-            replaced = supersede(accepted, spec)
-        else:
-            by_sha = {rec["_sha256"]: rec for rec in accepted}
-            replaced = {
-                id(rec): by_sha[superseded_by[rec["_sha256"]]]
-                for rec in accepted
-                if superseded_by.get(rec["_sha256"]) in by_sha
-            }
+        data = SummaryData(year=year, unit=unit, inputs=list(inputs))
+        unit_field = spec.summary.get("unit_field", "")
+        foreign: dict[str, str] = {}
+        if unit:
+            for _row, rec, cand in self.entries:
+                if rec is None:
+                    continue
+                theirs = self.reference.unit(str(rec.get(unit_field) or ""))
+                if theirs is not None and theirs.name != unit:
+                    foreign[cand.handle] = theirs.name
+        decisions = decide(c for _r, _rec, c in self.entries if c.handle not in foreign)
+        names = {c.handle: r["file"] for r, _rec, c in self.entries}
         current = []
-        for row, rec in self.entries:
-            if rec is None:
-                data.files.append(row)
-            elif id(rec) in replaced:
-                winner = replaced[id(rec)]
+        for row, rec, cand in self.entries:
+            d = decisions.get(cand.handle)
+            if cand.handle in foreign:
                 row.update(
-                    status="已替代",
-                    code="superseded",
-                    detail=f"被 {winner['_file']} 替代",
+                    status="未受理",
+                    code="other_unit",
+                    detail=f"不属于本推荐单位：{foreign[cand.handle]}",
+                )
+            elif d is None or d.disposition == "rejected" or rec is None:
+                if rec is None and d is not None and d.disposition == "duplicate":
+                    row.update(status="重复", code="duplicate", detail=d.reason)
+                data.files.append(row)
+                continue
+            elif d.disposition == "current":
+                row.update(status="汇总", code="", detail="")
+                current.append(rec)
+                if d.conflicts:
+                    rec["_conflict"] = conflict_message(
+                        row["file"], [names[h] for h in d.conflicts]
+                    )
+            else:
+                row.update(
+                    status=DISPOSITION_ZH[d.disposition],
+                    code=d.disposition,
+                    detail=d.reason,
+                )
+            if rec is not None and row["status"] != "汇总":
+                row.update(
                     applicant=str(rec.get(spec.summary.get("applicant_field", "")) or ""),
                     fill_date=iso(rec.get(spec.summary.get("date_field", ""))),
                 )
-                data.files.append(row)
-            else:
-                row.update(status="汇总", code="", detail="")
-                data.files.append(row)
-                current.append(rec)
+            data.files.append(row)
+        data.issues = [i for h, i in self.issues if h not in foreign]
+        for rec in current:
+            if rec.get("_conflict"):
+                data.issues.append(
+                    {
+                        "file": rec["_file"],
+                        "applicant": str(rec.get(spec.summary.get("applicant_field", "")) or ""),
+                        "sheet": "",
+                        "cell": "",
+                        "severity": SEVERITY_ZH["warning"],
+                        "code": "version_conflict",
+                        "message": rec["_conflict"],
+                    }
+                )
         current.sort(key=sort_key(spec, unit_order(self.reference)))
         for n, rec in enumerate(current, start=1):
             rec["_no"] = n
@@ -191,13 +252,12 @@ def collect(
     year: int | None = None,
     unit: str | None = None,
     inputs: Sequence[str] = (),
-    superseded_by: Mapping[str, str] | None = None,
 ) -> SummaryData:
-    """Checked submissions -> SummaryData: current applications, superseded and rejected files."""
+    """Checked submissions -> SummaryData: current applications and every other file's fate."""
     collector = Collector(spec=spec, reference=reference)
     for sub in results:
         collector.add(sub)
-    return collector.finish(year=year, unit=unit, inputs=inputs, superseded_by=superseded_by)
+    return collector.finish(year=year, unit=unit, inputs=inputs)
 
 
 def _mtime(path: str) -> float:

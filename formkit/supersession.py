@@ -30,7 +30,12 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from formkit.read.submission import Submission
+    from formkit.reference import Reference
+    from formkit.spec import FormSpec
 
 Disposition = Literal["current", "duplicate", "same_version", "superseded", "rejected"]
 
@@ -93,6 +98,51 @@ def fingerprint(values: Mapping[str, Any]) -> str:
     """A stable digest of a file's values as read (JSON form): equal values, equal digest."""
     text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def candidate(
+    sub: Submission,
+    spec: FormSpec,
+    reference: Reference,
+    *,
+    handle: str,
+    received: tuple[Any, ...],
+    roster_id: str | None = None,
+    name: str | None = None,
+) -> Candidate:
+    """A checked file as the rule sees it; the form's roles say which fields are the
+    reporting unit, the applicant and the 填报日期."""
+    from pathlib import Path
+
+    from formkit.read.submission import values_json
+
+    roles = spec.summary
+    accepted = sub.status == "accepted"
+    unit = _text(sub.values.get(roles.get("unit_field", ""))) if accepted else None
+    if unit is not None:
+        known = reference.unit(unit)
+        unit = known.name if known is not None else unit
+    day = sub.values.get(roles.get("date_field", "")) if accepted else None
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return Candidate(
+        handle=handle,
+        name=name or Path(sub.file).name,
+        sha256=sub.sha256,
+        received=received,
+        accepted=accepted,
+        submission_id=sub.submission_id if accepted else None,
+        roster_id=roster_id,
+        unit=unit,
+        applicant=_text(sub.values.get(roles.get("applicant_field", ""))) if accepted else None,
+        fill_date=day if isinstance(day, dt.date) else None,
+        fingerprint=fingerprint(values_json(sub.values)) if accepted else None,
+        annotates=getattr(sub, "annotates", None),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def name_key(unit: str | None, applicant: str | None) -> str | None:

@@ -38,7 +38,7 @@ def _sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
 
 
 def test_summary_values_equal_the_inputs(tmp_path: Path, results: list[Any]) -> None:
-    out = write(tmp_path / "汇总表.xlsx", collect(results, unit="江苏省"))
+    out = write(tmp_path / "汇总表.xlsx", collect(results))
     rows = _sheet_rows(out, "汇总表")
     header, body = rows[0], rows[1:]
     cols = columns(load_spec(), compact=True)

@@ -84,7 +84,7 @@ class Submission:
             if self.form is None
             else {"id": self.form.id, "version": self.form.version, "year": self.form.year},
             "submission_id": self.submission_id,
-            "values": {k: _json(v) for k, v in self.values.items()},
+            "values": values_json(self.values),
             "provenance": {k: s.ref for k, s in self.sources.items()},
             "located": dict(self.located),
             "issues": [i.to_json() for i in self.issues],
@@ -140,6 +140,11 @@ def from_json(
         criteria=list(doc.get("criteria") or []),
         computed=dict(doc.get("computed") or {}),
     )
+
+
+def values_json(values: dict[str, Any]) -> dict[str, Any]:
+    """A file's values in their JSON form (dates as ISO text), as `to_json()` gives them."""
+    return {k: _json(v) for k, v in values.items()}
 
 
 def _json(value: Any) -> Any:
