@@ -115,6 +115,7 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
             cols.append(Col(f"{t.id}.names", h, "text", width=28))
     cols += [
         Col("_verdict", "审核结论", "text", width=11),
+        Col("_excluded_text", "未计入合计的数值", "text", width=24),
         Col("_criteria", "未通过或待补充的条件", "text", width=36),
         Col("_errors", "错误", "integer", width=6),
         Col("_warnings", "警告", "integer", width=6),
@@ -158,6 +159,8 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
         for c in sub.criteria
         if c["status"] != "pass"
     )
+    rec["_excluded"] = excluded(sub, spec)
+    rec["_excluded_text"] = excluded_text(rec["_excluded"], spec)
     rec["_errors"] = sub.errors
     rec["_warnings"] = sub.warnings
     rec["_file"] = Path(sub.file).name
@@ -165,6 +168,71 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
     rec["_sha256"] = sub.sha256
     rec["_submission_id"] = sub.submission_id
     return rec
+
+
+# failed eligibility is a verdict on a correct value, not a doubt about the value
+_VERDICT_CODES = frozenset({"criterion_failed", "criterion_unknown"})
+
+
+def excluded(sub: Submission, spec: FormSpec) -> dict[str, str]:
+    """Record keys whose values no total may count: {key: why}, from the file's errors.
+
+    A value is out when an error names its field, or names it as one the check compared
+    with (`Issue.related`: 高新 > 出口 leaves both out). Values computed from a table are
+    out when an error names that table.
+    """
+    from formkit.issues import CATALOGUE
+
+    out: dict[str, str] = {}
+    for issue in sub.issues:
+        if issue.severity != "error" or issue.code in _VERDICT_CODES:
+            continue
+        entry = CATALOGUE.get(issue.code)
+        why = entry.title if entry is not None else issue.code
+        for fid in (issue.field, *issue.related):
+            if fid:
+                out.setdefault(fid, why)
+    tables = {t.id for t in spec.tables}
+    doubtful = [out[t] for t in tables if t in out]
+    reference_only = spec.summary.get("national_growth")  # the nation's, not the file's
+    if doubtful:
+        for key in sub.computed:
+            if key != reference_only:
+                out.setdefault(f"computed.{key}", doubtful[0])
+    return out
+
+
+def excluded_text(excluded: Mapping[str, str], spec: FormSpec) -> str:
+    """The 汇总表's "未计入合计的数值" cell: "出口额(亿美元)：万/亿单位错误；…" (numeric
+    fields only; read back by the roll-up with `excluded_keys`)."""
+    parts = []
+    for f in spec.fields:
+        if f.id in excluded and f.type in ("integer", "decimal"):
+            parts.append(f"{f.header}：{excluded[f.id]}")
+    return "；".join(parts)
+
+
+def excluded_keys(text: Any, spec: FormSpec) -> dict[str, str]:
+    """`excluded_text` back to {field id: why} (the roll-up reads province summaries)."""
+    if not isinstance(text, str) or not text:
+        return {}
+    by_header = {f.header: f.id for f in spec.fields}
+    out = {}
+    for part in text.split("；"):
+        header, _, why = part.partition("：")
+        if header in by_header:
+            out[by_header[header]] = why
+    return out
+
+
+def usable(rec: Mapping[str, Any], key: str) -> float | None:
+    """A numeric value a total may count: present, a number, and not doubted by an error."""
+    value = rec.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if key in (rec.get("_excluded") or {}):
+        return None
+    return value
 
 
 def unit_order(reference: Reference) -> dict[str, int]:

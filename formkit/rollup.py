@@ -11,17 +11,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from formkit.read.book import Book, Bounds
-from formkit.records import Col, columns, sort_key, unit_order
+from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
 from formkit.summary import (
     APPS_SHEET,
+    DUPLICATE_SHEET,
     HEADER_ROW,
     ISSUE_COLS,
     ISSUES_SHEET,
@@ -68,13 +70,24 @@ def read_summary(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SummaryD
         )
     year = int(meta.get("formkit_year") or 0)
     data = SummaryData(year=year, unit=str(meta.get("formkit_unit") or "") or None)
-    data.applications = _rows(book, APPS_SHEET, columns(load_spec(), compact=True))
+    data.generated = str(meta.get("formkit_generated") or "") or None
+    spec = load_spec()
+    data.applications = _rows(book, APPS_SHEET, columns(spec, compact=True))
+    for rec in data.applications:
+        # values the province's summary left out of its totals stay out of the nation's
+        rec["_excluded"] = excluded_keys(rec.get("_excluded_text"), spec)
     data.issues = _rows(book, ISSUES_SHEET, ISSUE_COLS)
     rejected = _rows(book, REJECTED_SHEET, file_cols("未受理"))
     superseded = _rows(book, SUPERSEDED_SHEET, file_cols("已替代"))
+    duplicate = (
+        _rows(book, DUPLICATE_SHEET, file_cols("重复"))
+        if book.sheet(DUPLICATE_SHEET) is not None
+        else []
+    )
     data.files = (
         [{**f, "status": "未受理"} for f in rejected]
         + [{**f, "status": "已替代"} for f in superseded]
+        + [{**f, "status": "重复"} for f in duplicate]
         + [
             {
                 "file": a.get("_file"),
@@ -133,6 +146,16 @@ def _retype(rec: dict[str, Any], spec: FormSpec) -> dict[str, Any]:
     return rec
 
 
+@dataclass
+class _Part:
+    path: str
+    name: str
+    sha256: str
+    meta: dict[str, Any]
+    data: SummaryData
+    mtime: float
+
+
 def rollup(
     paths: Iterable[str | os.PathLike[str]],
     *,
@@ -140,31 +163,119 @@ def rollup(
     reference: Reference | None = None,
     year: int | None = None,
 ) -> RollupResult:
+    """Provincial summaries -> one national SummaryData; every input used or listed 未采用.
+
+    One summary per reporting unit and year: a byte-identical copy, or an older summary of
+    a unit that sent a newer one (by generation time), is not used; a summary of another
+    year or form is refused. An application found in two summaries counts once.
+    """
+    import hashlib
+
     spec = spec or load_spec()
     reference = reference or load_reference()
+    paths = list(paths)
     result = RollupResult(SummaryData(year=year or 0, unit=None))
     data = result.data
+    parts: list[_Part] = []
+    seen: dict[str, str] = {}
     for path in paths:
+        name = Path(path).name
         try:
-            part = read_summary(path)[1]
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError as exc:
+            result.rejected.append((str(path), f"无法打开文件：{exc.strerror or exc}"))
+            continue
+        if digest in seen:
+            result.rejected.append(
+                (str(path), f"与 {seen[digest]} 逐字节相同（重复文件），只计一次")
+            )
+            continue
+        seen[digest] = name
+        try:
+            meta, part = read_summary(path)
         except NotASummary as exc:
             result.rejected.append((str(path), str(exc)))
             continue
-        if data.year == 0:
-            data.year = part.year
-        elif part.year != data.year:
+        form = str(meta.get("formkit_form_id") or spec.id)
+        if form != spec.id:
             result.rejected.append(
-                (str(path), f"汇总表年度为 {part.year}，与其他汇总表（{data.year}）不同")
+                (str(path), f"是表单 {form} 的汇总表，不是本次汇总的 {spec.id}，未采用")
             )
             continue
-        data.sources.append(f"{Path(path).name}（{part.unit or '未注明推荐单位'}）")
-        data.applications += [_retype(a, spec) for a in part.applications]
-        data.issues += part.issues
-        data.files += part.files
-    if data.year == 0:
-        data.year = spec.default_year
+        parts.append(_Part(str(path), name, digest, meta, part, _mtime(path)))
+    if not data.year:
+        years = Counter(p.data.year for p in parts)
+        data.year = max(years, key=lambda y: (years[y], y)) if years else spec.default_year
+    by_unit: dict[str, list[_Part]] = {}
+    kept: list[_Part] = []
+    for p in parts:
+        if p.data.year != data.year:
+            result.rejected.append(
+                (p.path, f"汇总表年度为 {p.data.year} 年，与本次汇总的 {data.year} 年不同，未采用")
+            )
+            continue
+        unit = reference.unit(p.data.unit or "")
+        if unit is None:
+            kept.append(p)  # a summary across units: its applications are checked one by one
+            continue
+        by_unit.setdefault(unit.name, []).append(p)
+    for unit_name, group in by_unit.items():
+        group.sort(key=lambda p: (p.data.generated or "", p.mtime, p.name))
+        newest = group[-1]
+        kept.append(newest)
+        data.reported[unit_name] = newest.name
+        for old in group[:-1]:
+            result.rejected.append(
+                (
+                    old.path,
+                    f"同一推荐单位（{unit_name}）另有生成时间较晚的汇总表 {newest.name}"
+                    f"（{newest.data.generated or '未注明'}），采用该表；本表生成于"
+                    f"{old.data.generated or '未注明时间'}，未采用",
+                )
+            )
+    counted: dict[str, str] = {}
+    for p in sorted(kept, key=lambda p: [str(x) for x in paths].index(p.path)):
+        data.sources.append(f"{p.name}（{p.data.unit or '未注明推荐单位'}）")
+        for rec in p.data.applications:
+            ident = _identity(rec, spec)
+            if ident in counted:
+                data.notes.append(
+                    (
+                        "重复的申请",
+                        f"{p.name} 中的 {rec.get(spec.summary.get('applicant_field', ''))}"
+                        f" 已见于 {counted[ident]}，只计一次",
+                    )
+                )
+                continue
+            counted[ident] = p.name
+            data.applications.append(_retype(rec, spec))
+        data.issues += p.data.issues
+        data.files += p.data.files
+    for file, reason in result.rejected:
+        data.notes.append(("未采用的汇总表", f"{Path(file).name}：{reason}"))
     data.applications.sort(key=sort_key(spec, unit_order(reference)))
     for i, rec in enumerate(data.applications, start=1):
         rec["_no"] = i
-    data.inputs = [str(p) for p in paths] if isinstance(paths, list) else data.inputs
+    data.inputs = [str(p) for p in paths]
     return result
+
+
+def _identity(rec: dict[str, Any], spec: FormSpec) -> str:
+    from formkit.supersession import name_key
+
+    s = spec.summary
+    sid = rec.get("_submission_id")
+    if sid:
+        return f"id:{sid}"
+    key = name_key(
+        str(rec.get(s.get("unit_field", "")) or ""),
+        str(rec.get(s.get("applicant_field", "")) or ""),
+    )
+    return f"name:{key}" if key else f"sha:{rec.get('_sha256')}"
+
+
+def _mtime(path: str | os.PathLike[str]) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0

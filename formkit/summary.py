@@ -29,7 +29,7 @@ from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.read.submission import Submission
-from formkit.records import Col, columns, iso, record, sort_key, unit_order
+from formkit.records import Col, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
 from formkit.supersession import (
@@ -44,7 +44,7 @@ from formkit.xlsx_text import plain
 SUMMARY_KIND = "provincial-summary"
 META_SHEET = "formkit"
 APPS_SHEET, ISSUES_SHEET = "汇总表", "问题清单"
-REJECTED_SHEET, SUPERSEDED_SHEET = "未受理文件", "已替代文件"
+REJECTED_SHEET, SUPERSEDED_SHEET, DUPLICATE_SHEET = "未受理文件", "已替代文件", "重复文件"
 # the header row of every table sheet (row 1 is the title); the roll-up reads them back
 HEADER_ROW = 2
 ISSUE_COLS = [
@@ -70,6 +70,7 @@ def file_cols(status: str) -> list[Col]:
 
 
 FONT = "宋体"
+EXCLUDED_FILL = "#F4B084"  # a value left out of every total (it has an error)
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
@@ -86,6 +87,9 @@ class SummaryData:
     inputs: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # summaries a roll-up was built from
     notes: list[tuple[str, str]] = field(default_factory=list)  # extra lines for 说明
+    generated: str | None = None  # ISO time the summary was made (see generated_at)
+    # a roll-up: reporting unit -> the summary file used for it (units absent sent none)
+    reported: dict[str, str] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -286,12 +290,12 @@ class _Fmt:
     def header(self) -> Any:
         return self(bold=True, text_wrap=True, align="center", border=1, bg_color="#D9E1F2")
 
-    def cell(self, col: Col) -> Any:
+    def cell(self, col: Col, **extra: Any) -> Any:
         if col.kind in ("integer", "decimal", "percent"):
             num = NUMBER_FORMATS.get(
                 col.unit or "", "#,##0" if col.kind == "integer" else "#,##0.00"
             )
-            return self(border=1, num_format=num)
+            return self(border=1, num_format=num, **extra)
         if col.kind == "date":
             return self(border=1, num_format=DATE_FORMAT)
         if col.shrink:
@@ -408,8 +412,14 @@ def _table(
     write_string, write_number = ws.write_string, ws.write_number
     for i, rec in enumerate(rows, start=top + 1):
         lines = 1
+        doubted = rec.get("_excluded")
         for j, key, kind, cell_fmt, wrap in plan:
             value = rec.get(key)
+            if doubted and key in doubted and kind in ("integer", "decimal", "percent"):
+                # a value formkit itself called wrong: shown, marked, never in a total
+                _put(ws, i, j, value, fmt.cell(cols[j], bg_color=EXCLUDED_FILL), kind)
+                ws.write_comment(i, j, f"未计入合计：{doubted[key]}", {"author": "formkit"})
+                continue
             if value is None or value == "":
                 continue  # empty cells get their border from one conditional format below
             elif type(value) is str:
@@ -487,9 +497,10 @@ def build(
     _stats_sheet(wb, fmt, data, spec, reference, title)
     _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title)
     _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title)
+    _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title)
     _chart_sheet(wb, fmt, data, spec, reference)
     _notes_sheet(wb, fmt, data, spec, reference, title, national)
-    _meta_sheet(wb, data)
+    _meta_sheet(wb, data, spec.id)
     wb.close()
     return buf.getvalue()
 
@@ -538,9 +549,23 @@ def _unit_sheet(
         Col("share", "占全国比重(%)", "percent", "%", 12),
         Col("quota", "推荐名额（六(三)）", "text", width=46),
         Col("deadline", "报送时限（六(三)）", "text", width=40),
+        Col("reported", "报送情况", "text", width=24),
     ]
     _title(ws, f"{title}：各推荐单位", len(cols), fmt)
     rows = unit_table(data.applications, spec, reference, data.year)
+    # every reporting unit, those that sent nothing too: the ministry's list to chase
+    have = {r["name"] for r in rows}
+    for unit in reference.units:
+        if unit.name not in have:
+            rows.append(
+                {"name": unit.name, "region": unit.region, "count": 0, "recert": 0, "new": 0}
+                | {"v_符合": 0, "v_不符合": 0, "v_待补充材料": 0, "share_total": 0.0}
+            )
+    order = unit_order(reference)
+    rows.sort(key=lambda r: (order.get(r["name"], len(order)), r["name"]))
+    for r in rows:
+        source = data.reported.get(r["name"])
+        r["reported"] = f"已报送：{source}" if source else ("已报送" if r["count"] else "未报送")
     last = _table(ws, fmt, 1, cols, rows)
     if last >= 2:
         red = fmt(bg_color="#FFC7CE", border=1)
@@ -551,18 +576,58 @@ def _unit_sheet(
             11,
             {"type": "text", "criteria": "begins with", "value": "超出", "format": red},
         )
+        ws.conditional_format(
+            2,
+            12,
+            last,
+            12,
+            {"type": "cell", "criteria": "==", "value": '"未报送"', "format": red},
+        )
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
+
+
+def counted_towards_targets(
+    apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference
+) -> list[Mapping[str, Any]]:
+    """The applications national progress may count: verdict 符合 and within their unit's
+    quota (六(三), the form's rules decide which fit)."""
+    import importlib
+
+    s = spec.summary
+    rules = importlib.import_module(spec.rules) if spec.rules else None
+    fits = getattr(rules, "within_quota", None)
+    unit_key = s.get("unit_field", "")
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for a in apps:
+        groups[str(a.get(unit_key) or "")].append(a)
+    out: list[Mapping[str, Any]] = []
+    for name, members in groups.items():
+        unit = reference.unit(name)
+        if fits is None:
+            ok = [True] * len(members)
+        else:
+            plain = [
+                {
+                    s.get("type_field", ""): m.get(s.get("type_field", "")),
+                    s.get("threshold_field", ""): usable(m, s.get("threshold_field", "")),
+                    "verdict": m.get("_verdict"),
+                }
+                for m in members
+            ]
+            ok = fits(unit.region if unit else "", plain)
+        out += [
+            m for m, fit in zip(members, ok, strict=True) if fit and m.get("_verdict") == "符合"
+        ]
+    return out
 
 
 def targets(data: SummaryData, spec: FormSpec, reference: Reference) -> dict[str, Any]:
     """Progress towards the programme's targets (通知一): 100 bases, ~70% of high-tech exports."""
     share_key = spec.summary.get("national_share", "")
-    passing = [a for a in data.applications if a.get("_verdict") == "符合"]
+    passing = counted_towards_targets(data.applications, spec, reference)
     national = reference.national.get(data.year - 1)
-    hitech = sum(
-        a.get(share_key) or 0 for a in passing if isinstance(a.get(share_key), int | float)
-    )
+    hitech = sum(v for a in passing if (v := usable(a, share_key)) is not None)
     share = (
         round(hitech / national.hitech_exports * 100, 2)
         if national and national.hitech_exports
@@ -583,7 +648,8 @@ def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
     data.notes.append(
         (
             "工作目标进展（通知一）",
-            f"符合条件的基地 {t['bases']} 家，目标 {t['target_bases']} 家；"
+            f"审核结论为“符合”且在本单位推荐名额（六(三)）之内的申请 {t['bases']} 家，"
+            f"目标 {t['target_bases']} 家；"
             f"其高新技术产品出口 {t['hitech']:g} 亿美元，占全国 {share}，"
             f"目标 {t['target_share']:g}% 左右",
         )
@@ -633,9 +699,8 @@ def _group_rows(
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for a in apps:
         groups[str(a.get(key) or "（未填）")].append(a)
-    names = [n for n in (order or []) if n in groups] + sorted(
-        n for n in groups if n not in (order or [])
-    )
+    # every listed group, empty ones with zeros: a region without applications is a fact
+    names = list(order or []) + sorted(n for n in groups if n not in (order or []))
     rows = []
     for name in names:
         members = groups[name]
@@ -643,9 +708,7 @@ def _group_rows(
         row: dict[str, Any] = {"name": name, "count": len(members)}
         row.update({f"v_{v}": verdicts.get(v, 0) for v in ("符合", "不符合", "待补充材料")})
         for t in totals:
-            row[t] = round(
-                sum(m.get(t) or 0 for m in members if isinstance(m.get(t), int | float)), 4
-            )
+            row[t] = round(sum(v for m in members if (v := usable(m, t)) is not None), 4)
         rows.append(row)
     total: dict[str, Any] = {"name": "合计", "count": len(apps)}
     for k in ("v_符合", "v_不符合", "v_待补充材料", *totals):
@@ -679,7 +742,7 @@ def _stats_sheet(
         row += 1
         cols = [Col("name", heading, "text", width=20), *base_cols]
         last = _table_plain(ws, fmt, row, cols, _group_rows(data.applications, key, totals, order))
-        row = last + 2
+        row = _excluded_line(ws, fmt, last + 1, data.applications, totals, spec) + 1
     # per reporting unit: totals, national share, the notice's quota and deadline (六(三))
     ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报送时限）", fmt(bold=True))
     row += 1
@@ -703,6 +766,7 @@ def _stats_sheet(
         Col("deadline", "报送时限", "text", width=40),
     ]
     last = _table_plain(ws, fmt, row, cols, unit_rows)
+    _excluded_line(ws, fmt, last + 1, data.applications, [share_key] if share_key else [], spec)
     if last > row:
         ws.conditional_format(
             row + 1,
@@ -719,6 +783,38 @@ def _stats_sheet(
     ws.set_column(0, 0, 22)
     _landscape(ws, title, 0)
     ws.fit_to_pages(1, 0)
+
+
+def excluded_summary(apps: Sequence[Mapping[str, Any]], keys: Sequence[str], spec: FormSpec) -> str:
+    """What the totals of `keys` left out, in words: "未计入合计：…" or "" when nothing."""
+    s = spec.summary
+    parts = []
+    for key in keys:
+        out = [a for a in apps if key in (a.get("_excluded") or {}) and a.get(key) is not None]
+        if not out:
+            continue
+        who = "、".join(
+            f"{a.get(s.get('applicant_field', '')) or a.get('_file')}（{a['_excluded'][key]}）"
+            for a in out
+        )
+        parts.append(f"{_label(spec, key)} {len(out)} 个申请的数值：{who}")
+    return ("未计入合计（有错误，待更正）：" + "；".join(parts) + "。") if parts else ""
+
+
+def _excluded_line(
+    ws: Worksheet,
+    fmt: _Fmt,
+    row: int,
+    apps: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    spec: FormSpec,
+) -> int:
+    """The line under a table that says which values its totals left out; the next free row."""
+    text = excluded_summary(apps, keys, spec) or "合计包含全部申请的数值（无错误数值）。"
+    ws.write_string(
+        row, 0, text, fmt(italic=True, font_color="#C00000" if "未计入" in text else "#404040")
+    )
+    return row + 1
 
 
 def unit_table(
@@ -748,10 +844,8 @@ def unit_table(
         members = groups[name]
         unit = reference.unit(name)
         region = unit.region if unit else ""
-        total = sum(
-            m.get(share_key) or 0
-            for m in members
-            if share_key and isinstance(m.get(share_key), int | float)
+        total = (
+            sum(v for m in members if (v := usable(m, share_key)) is not None) if share_key else 0.0
         )
         row: dict[str, Any] = {
             "name": name,
@@ -847,10 +941,11 @@ def _chart_sheet(
     growth, nat_growth = f"computed.{growth_key}", f"computed.{nat_key}"
     for i, a in enumerate(apps, start=1):
         region = a.get("_region")
+        # values with errors are not drawn: the chart shows what the totals count
         _put(ws, i, 0, a.get(applicant), text)
-        _put(ws, i, 1, a.get(value_key), num, "decimal")
+        _put(ws, i, 1, usable(a, value_key), num, "decimal")
         _put(ws, i, 2, reference.thresholds.get(str(region)) if region else None, num, "decimal")
-        _put(ws, i, 3, a.get(growth), num, "percent")
+        _put(ws, i, 3, usable(a, growth), num, "percent")
         _put(ws, i, 4, a.get(nat_growth), num, "percent")
     n = len(apps)
     if n == 0:
@@ -915,7 +1010,7 @@ def _notes_sheet(
         (
             "文件数",
             f"输入 {total} 个 = 汇总 {data.count('汇总')} 个 + 已替代 {data.count('已替代')} 个"
-            f" + 未受理 {data.count('未受理')} 个",
+            f" + 重复 {data.count('重复')} 个 + 未受理 {data.count('未受理')} 个",
         ),
         (
             "审核结论",
@@ -923,9 +1018,19 @@ def _notes_sheet(
         ),
         (
             "同一申请单位多次报送",
-            "以填报日期最晚者为准（相同时取文件时间较晚者），其余列入“已替代文件”。",
+            "以填报日期最晚者为准，填报日期较早的文件不会替代较晚的；填报日期相同而数据不同时"
+            "暂以收到较晚者为准，并在问题清单中提示核实。逐字节相同或数据相同（另存、审核意见副本）"
+            "的文件列入“重复文件”，只计一次；被替代的列入“已替代文件”。",
+        ),
+        (
+            "合计口径",
+            "合计、占全国比重、图表和工作目标进展只计入没有错误的数值：某字段（或与之核对的字段）"
+            "有错误的，该数值在汇总表中以橙色标出并加批注“未计入合计”，各统计表下方列出未计入的申请。",
         ),
     ]
+    left_out = excluded_summary(data.applications, list(spec.summary.get("totals", [])), spec)
+    if left_out:
+        lines.append(("未计入合计的数值", left_out))
     if national:
         lines.append(("汇总来源", "；".join(data.sources) or "（无）"))
     lines += data.notes
@@ -960,7 +1065,21 @@ def _notes_sheet(
     ws.fit_to_pages(1, 0)
 
 
-def _meta_sheet(wb: Workbook, data: SummaryData) -> None:
+def generated_at(data: SummaryData) -> str:
+    """When the summary was made: set on the data, else SOURCE_DATE_EPOCH (reproducible
+    builds), else now; to the second, local time with its offset."""
+    if data.generated:
+        return data.generated
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (
+        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        if epoch and epoch.isdigit()
+        else dt.datetime.now().astimezone()
+    )
+    return when.isoformat(timespec="seconds")
+
+
+def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
     """Very hidden: what this workbook is, so `formkit rollup` can recognise it."""
     meta = wb.add_worksheet(META_SHEET, _SummarySheet)
     rows = [
@@ -968,6 +1087,9 @@ def _meta_sheet(wb: Workbook, data: SummaryData) -> None:
         ("formkit_version", __version__),
         ("formkit_year", data.year),
         ("formkit_unit", data.unit or ""),
+        ("formkit_form_id", form_id),
+        # the roll-up keeps the later of two summaries of one unit
+        ("formkit_generated", generated_at(data)),
     ]
     for i, (name, value) in enumerate(rows):
         meta.write_string(i, 0, name)

@@ -55,3 +55,10 @@ def template_file(tmp_path_factory: pytest.TempPathFactory, template_bytes: byte
     path = tmp_path_factory.mktemp("template") / "申报书.xlsx"
     path.write_bytes(template_bytes)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _reproducible_summaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Summaries record when they were made; a fixed time keeps same-inputs-same-bytes
+    tests exact (tests of the generation time set it themselves)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1146441600")  # 2006-05-01

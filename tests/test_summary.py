@@ -99,7 +99,7 @@ def test_every_input_accounted_for_and_resubmissions_not_merged(tmp_path: Path) 
     assert {a["_file"] for a in data.applications} == {"a-第二次.xlsx", "b.xlsx"}
     out = write(tmp_path / "s.xlsx", data)
     notes = {r[0]: r[1] for r in _sheet_rows(out, "说明") if r and r[0]}
-    assert "输入 4 个 = 汇总 2 个 + 已替代 1 个 + 未受理 1 个" in notes["文件数"]
+    assert "输入 4 个 = 汇总 2 个 + 已替代 1 个 + 重复 0 个 + 未受理 1 个" in notes["文件数"]
     rejected = _sheet_rows(out, "未受理文件")[1:]
     assert [r[0] for r in rejected] == ["bad.xlsx"] and rejected[0][4]
     superseded = _sheet_rows(out, "已替代文件")[1:]

@@ -448,6 +448,27 @@ COMPUTED_LABELS: dict[str, str] = {
 }
 
 
+def allowed_new(region: str, applications: list[dict[str, Any]]) -> int:
+    """六(三): how many 新申报 a unit may recommend (东部 units with bases: none; others: 1)."""
+    recert = any(a.get("application_type") == RECERT for a in applications)
+    return 0 if region == "东部" and recert else 1
+
+
+def within_quota(region: str, applications: list[dict[str, Any]]) -> list[bool]:
+    """Which of a unit's applications fit its 六(三) quota: every 重新认定, and the first
+    `allowed_new` 新申报 ranked 符合 first, then by 高新技术产品出口额 (larger first)."""
+    allowed = allowed_new(region, applications)
+    new = [i for i, a in enumerate(applications) if a.get("application_type") == NEW]
+    new.sort(
+        key=lambda i: (
+            applications[i].get("verdict") != "符合",
+            -(_num(applications[i].get("hitech_export_value")) or 0.0),
+        )
+    )
+    chosen = set(new[:allowed])
+    return [a.get("application_type") != NEW or i in chosen for i, a in enumerate(applications)]
+
+
 def unit_checks(
     region: str, applications: list[dict[str, Any]], deadline: dt.date
 ) -> list[tuple[str, str, bool, str]]:
