@@ -139,14 +139,19 @@ def check(
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
     results = []
     workers = _workers(jobs, len(files))
+    versions = _Versions(ref)
     with _progress() as progress, _JsonOut(json_out, ref, lang) as stream:
         task = progress.add_task("读取并审核", total=len(files))
         for sub in check_many(files, options, jobs=workers):
             stream.add(sub)
+            versions.add(sub)
             results.append(_slim(sub))  # memory stays flat in the number of files
             progress.advance(task)
+        stream.files = versions.rows()
     # with --json - the JSON owns standard output; the tables go to standard error
-    _print_results(results, details, lang, console=err if str(json_out) == "-" else out)
+    console = err if str(json_out) == "-" else out
+    _print_results(results, details, lang, console=console)
+    versions.print(console)
     bad = any(r.status == "rejected" or r.errors for r in results)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
@@ -255,6 +260,72 @@ def _slim(sub: Any) -> Any:
     return sub
 
 
+class _Versions:
+    """Which of the checked files counts for each application (formkit.supersession), for
+    the end of `check`: files that will not count, and same-day conflicts to verify."""
+
+    def __init__(self, reference: Any) -> None:
+        from formkit.spec import load_spec
+
+        self.spec, self.reference = load_spec(), reference
+        self.cands: list[Any] = []
+
+    def add(self, sub: Any) -> None:
+        import os
+
+        from formkit.supersession import candidate
+
+        try:
+            mtime = os.stat(sub.file).st_mtime
+        except OSError:
+            mtime = 0.0
+        self.cands.append(
+            candidate(sub, self.spec, self.reference, handle=sub.file, received=(mtime, sub.file))
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per file: the `files` list of the --json output."""
+        from formkit.supersession import decide
+
+        decisions = decide(self.cands)
+        names = {c.handle: c.name for c in self.cands}
+        by_handle = {c.handle: c for c in self.cands}
+        out = []
+        for c in self.cands:
+            d = decisions[c.handle]
+            out.append(
+                {
+                    "file": c.handle,
+                    "sha256": c.sha256,
+                    "disposition": d.disposition,
+                    "current": by_handle[d.winner].handle if d.winner else None,
+                    "reason": d.reason,
+                    "conflicts": [names[h] for h in d.conflicts],
+                }
+            )
+        return out
+
+    def print(self, console: Console) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
+        from formkit.supersession import conflict_message
+
+        rows = self.rows()
+        later = [r for r in rows if r["disposition"] in ("duplicate", "same_version", "superseded")]
+        if later:
+            table = Table(title="同一申请单位的多个文件：以下文件不计入汇总")
+            for col in ("文件", "说明"):
+                table.add_column(col, overflow="fold")
+            for r in later:
+                table.add_row(escape(Path(r["file"]).name), escape(r["reason"]))
+            console.print(table)
+        for r in rows:
+            if r["conflicts"]:
+                message = conflict_message(Path(r["file"]).name, r["conflicts"])
+                console.print(f"[yellow]警告：[/]{escape(message)}")
+
+
 class _JsonOut:
     """The --json contract {"formkit", "reference", "results": [...]}, streamed: each
     result is written as it arrives, into a temporary file renamed into place at the end
@@ -263,6 +334,8 @@ class _JsonOut:
     def __init__(self, target: Path | None, reference: Any, lang: str = "zh") -> None:
         self.target, self.reference, self.lang = target, reference, lang
         self.count = 0
+        # which file counts for each application: written after the results
+        self.files: list[dict[str, Any]] | None = None
         self._ctx: Any = None
         self._fh: Any = None
 
@@ -310,7 +383,12 @@ class _JsonOut:
         if self._fh is None:
             return
         if exc_type is None:
-            self._fh.write(b"\n  ]\n}\n")
+            import json
+
+            tail = "\n  ]"
+            if self.files is not None:
+                tail += ',\n  "files": ' + json.dumps(self.files, ensure_ascii=False, indent=2)
+            self._fh.write((tail + "\n}\n").encode("utf-8"))
         if self._ctx is not None:
             try:
                 self._ctx.__exit__(exc_type, exc, tb)

@@ -95,9 +95,23 @@ class _Version:
 
 
 def fingerprint(values: Mapping[str, Any]) -> str:
-    """A stable digest of a file's values as read (JSON form): equal values, equal digest."""
-    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    """A stable digest of a file's values as read (JSON form): equal values, equal digest.
+
+    Numbers are compared as numbers: a client that saves 21.0 as 21 changed nothing."""
+    text = json.dumps(_numbers(values), ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _numbers(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_numbers(v) for v in value]
+    return value
 
 
 def candidate(

@@ -16,6 +16,8 @@ D1, D2 = dt.date(2006, 4, 18), dt.date(2006, 4, 25)
 
 def cand(handle: str, order: int, **kw: Any) -> Candidate:
     values = kw.pop("values", {"v": handle})
+    # 填报日期 is one of a file's values: equal values, equal dates
+    values = {**values, "fill_date": str(kw.get("fill_date", D1))}
     return Candidate(
         handle=handle,
         name=f"{handle}.xlsx",
