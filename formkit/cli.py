@@ -577,11 +577,11 @@ def distribute(
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("下发"),
     year: Annotated[int, typer.Option("--year", help="申报年度。")] = 2006,
-    db: Annotated[Path, typer.Option("--db", help="报送账本（不存在则新建）。")] = Path(
+    db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
         "formkit.db"
     ),
 ) -> None:
-    """按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送账本。"""
+    """按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账。"""
     from formkit.distribute import RosterError, read_roster
     from formkit.distribute import distribute as write_all
     from formkit.ledger import Ledger, LedgerError
@@ -610,13 +610,13 @@ def ingest(
     paths: Annotated[
         list[Path], typer.Argument(help="收到的申报书文件或文件夹（递归）。", show_default=False)
     ],
-    db: Annotated[Path, typer.Option("--db", help="报送账本（不存在则新建）。")] = Path(
+    db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
         "formkit.db"
     ),
     jobs: Jobs = 0,
     year: Year = None,
 ) -> None:
-    """登记收到的申报书：读取、审核并记入报送账本；已登记的文件不重复登记，新版本替代旧版本。"""
+    """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。"""
 
     from rich.markup import escape
     from rich.table import Table
@@ -678,7 +678,7 @@ def ingest(
 
 @app.command()
 def status(
-    db: Annotated[Path, typer.Option("--db", help="报送账本。")] = Path("formkit.db"),
+    db: Annotated[Path, typer.Option("--db", help="报送台账。")] = Path("formkit.db"),
     deadline: Annotated[
         str | None,
         typer.Option(
@@ -695,6 +695,8 @@ def status(
 ) -> None:
     """报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料、是否逾期，
     以及名单外文件。"""
+    import sqlite3
+
     from rich.markup import escape
     from rich.table import Table
 
@@ -703,11 +705,11 @@ def status(
     due = _day_option(deadline, "截止日期")
     now = _day_option(today, "--today 日期")
     if not db.is_file():
-        raise _fail(f"找不到报送账本 {db}：请先运行 formkit distribute 或 formkit ingest。")
+        raise _fail(f"找不到报送台账 {db}：请先运行 formkit distribute 或 formkit ingest。")
     try:
         with Ledger(db) as ledger:
             report = ledger.status(due, today=now)
-    except LedgerError as exc:
+    except (LedgerError, sqlite3.OperationalError) as exc:
         raise _fail(str(exc)) from None
     styles = {"未收到": "red", "有错误": "dark_orange", "符合": "green", "不符合": "magenta"}
     table = Table(title=f"报送情况（名单 {len(report.rows)} 家）")

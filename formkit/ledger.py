@@ -264,7 +264,7 @@ class Ledger:
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"报送账本 {self.path} 无法使用：{exc}") from None
+            raise LedgerError(f"报送台账 {self.path} 无法使用：{exc}") from None
 
     def __enter__(self) -> Ledger:
         return self
@@ -298,7 +298,7 @@ class Ledger:
         version = self.schema_version
         if version > len(MIGRATIONS):
             raise LedgerError(
-                f"报送账本 {self.path} 由更新版本的 formkit 创建（结构版本 {version}），"
+                f"报送台账 {self.path} 由更新版本的 formkit 创建（结构版本 {version}），"
                 "请升级 formkit。"
             )
         if version == len(MIGRATIONS):
@@ -338,13 +338,39 @@ class Ledger:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """One transaction; an SQLite failure (disk full, locked, read-only) rolls it back
+        and becomes a LedgerError that says so in Chinese."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._unusable(exc) from None
         try:
             yield self.db
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise self._unusable(exc) from None
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+
+    def _unusable(self, exc: sqlite3.OperationalError) -> LedgerError:
+        text = str(exc)
+        why = (
+            "磁盘已满"
+            if "full" in text
+            else "文件被其他程序占用，请稍后重试"
+            if "locked" in text or "busy" in text
+            else "文件只读或无法写入"
+            if "readonly" in text or "read-only" in text
+            else text
+        )
+        return LedgerError(
+            f"报送台账 {self.path} 无法写入（{why}）：正在登记的文件未登记，台账保持原样；"
+            "问题解决后重新运行同一命令即可补登。"
+        )
 
     def _event(
         self, kind: str, submission_id: str | None, sha: str | None, detail: str = ""

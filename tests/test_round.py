@@ -315,3 +315,33 @@ def test_concurrent_ingest_on_a_new_ledger_records_every_file_once(tmp_path: Pat
         with sqlite3.connect(db) as conn:
             names = [r[0] for r in conn.execute("SELECT original_name FROM files")]
         assert sorted(names) == [f"f{i}.xlsx" for i in range(4)]
+
+
+def test_disk_full_during_ingest_clear_message_ledger_unchanged(
+    round_: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite refusing to grow the file (what a full disk gives): exit 2, a Chinese
+    message, and the ledger as it was."""
+    import sqlite3
+
+    from formkit import ledger as ledger_mod
+
+    db = round_["db"]
+    assert _cli("ingest", str(round_["inbox"]), "--db", str(db)).exit_code in (0, 1)
+    with sqlite3.connect(db) as conn:
+        before = list(conn.execute("SELECT sha256, superseded_by FROM files ORDER BY seq"))
+    opened = ledger_mod.Ledger.__init__
+
+    def full_disk(self: Any, *args: Any, **kw: Any) -> None:
+        opened(self, *args, **kw)
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count = {pages}")
+
+    monkeypatch.setattr(ledger_mod.Ledger, "__init__", full_disk)
+    result = runner.invoke(app, ["ingest", str(round_["inbox2"]), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "磁盘已满" in result.output and "Traceback" not in result.output
+    monkeypatch.setattr(ledger_mod.Ledger, "__init__", opened)
+    with sqlite3.connect(db) as conn:
+        after = list(conn.execute("SELECT sha256, superseded_by FROM files ORDER BY seq"))
+    assert after == before
