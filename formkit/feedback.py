@@ -267,9 +267,11 @@ def _cached_results(wb: Workbook, data: bytes) -> Cached:
     return out
 
 
-# openpyxl writes a formula cell as <c r="D5" s="49"><f>...</f><v /></c>
+# openpyxl writes a formula cell as <c r="D5" s="49"><f>...</f><v /></c>, or with lxml
+# installed (python-docx brings it) as ...<v></v></c>
 _FORMULA_CELL = re.compile(
-    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)>(?P<f><f[^>]*/>|<f[^>]*>.*?</f>)<v\s*/></c>',
+    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)>(?P<f><f[^>]*/>|<f[^>]*>.*?</f>)'
+    r"(?:<v\s*/>|<v>\s*</v>)</c>",
     re.S,
 )
 
