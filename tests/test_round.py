@@ -146,7 +146,7 @@ def round_(tmp_path: Path) -> dict[str, Any]:
 
 
 def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
-    tmp, f, db = round_["tmp"], round_["f"], str(round_["db"])
+    tmp, db = round_["tmp"], str(round_["db"])
     assert _cli("distribute", str(round_["roster"]), "-o", str(tmp / "下发"), "--db", db)
     assert _cli("ingest", str(round_["inbox"]), "--db", db).exit_code in (0, 1)
     # feedback copies of the first batch, sent back to the cities ...
