@@ -514,17 +514,23 @@ def rollup(
         "全国汇总.xlsx"
     ),
     reference: ReferenceFile = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="申报年度（默认取多数汇总表的年度）；其他年度的汇总表不采用。"),
+    ] = None,
 ) -> None:
-    """把各省汇总表合成全国汇总（商务部用）。"""
+    """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。"""
+    from rich.markup import escape
+
     from formkit.rollup import rollup as do_rollup
     from formkit.summary import write
 
     ref = _reference(reference)
     files = _files(paths)
-    result = do_rollup(files, reference=ref)
+    result = do_rollup(files, reference=ref, year=year)
     result.data.inputs = [str(p) for p in paths]
     for file, reason in result.rejected:
-        err.print(f"[red]未采用[/] {file}：{reason}", markup=True)
+        err.print(f"[red]未采用[/] {escape(str(file))}：{escape(reason)}")
     try:
         write(output, result.data, reference=ref, national=True)
     except OSError as exc:

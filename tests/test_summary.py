@@ -313,3 +313,53 @@ def test_the_summary_is_the_same_whether_or_not_provenance_travels(tmp_path: Pat
     full = list(check_many(SAMPLES[:2], jobs=1))
     assert [s.sources for s in lean] == [{}, {}] and all(s.sources for s in full)
     assert [s.values for s in lean] == [s.values for s in full]
+
+
+def test_rollup_refuses_other_years_and_forms_and_counts_progress_within_quota(
+    tmp_path: Path, results: list[Any]
+) -> None:
+    import dataclasses
+
+    from formkit.reference import load_reference
+    from formkit.summary import counted_towards_targets
+
+    spec = load_spec()
+    js = [r for r in results if r.values.get("province") == "江苏省"]
+    ours = write(tmp_path / "江苏.xlsx", collect(js, unit="江苏省"))
+    zj = [r for r in results if r.values.get("province") == "浙江省"]
+    zhejiang = write(tmp_path / "浙江.xlsx", collect(zj, unit="浙江省"))
+    later = write(tmp_path / "江苏-2007.xlsx", collect(js, unit="江苏省", year=2007))
+    other_form = tmp_path / "其他表单.xlsx"
+    other_form.write_bytes(
+        build(collect(js, unit="浙江省"), spec=dataclasses.replace(spec, id="another-form"))
+    )
+    result = rollup([ours, later, other_form, ours, zhejiang])
+    reasons = dict(result.rejected)
+    assert "2007 年" in reasons[str(later)] and "2006 年" in reasons[str(later)]
+    assert "another-form" in reasons[str(other_form)]
+    assert "逐字节相同" in [r for f, r in result.rejected if f == str(ours)][0]
+    assert len(result.data.sources) == 2 and len(result.rejected) == 3
+
+    # 六(三): a central unit without bases may recommend one 新申报: of two that pass,
+    # only the one with the larger 高新技术产品出口额 counts towards the national target
+    def app(name: str, hitech: float, verdict: str = "符合") -> dict[str, Any]:
+        return {
+            "province": "湖北省",
+            "applicant_name": name,
+            "application_type": "新申报",
+            "hitech_export_value": hitech,
+            "_verdict": verdict,
+        }
+
+    apps = [app("甲", 1.0), app("乙", 3.0), app("丙", 9.0, "不符合")]
+    counted = counted_towards_targets(apps, spec, load_reference())
+    assert [a["applicant_name"] for a in counted] == ["乙"]
+    # a re-certification always fits (and leaves a central unit one 新申报); a value with
+    # an error does not rank a 新申报 first
+    apps = [
+        {**app("丁", 50.0), "_excluded": {"hitech_export_value": "疑似单位错误"}},
+        app("戊", 2.0),
+        {**app("己", 4.0), "application_type": "现有基地重新认定"},
+    ]
+    counted = counted_towards_targets(apps, spec, load_reference())
+    assert sorted(a["applicant_name"] for a in counted) == sorted(["己", "戊"])
