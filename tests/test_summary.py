@@ -337,7 +337,7 @@ def test_rollup_refuses_other_years_and_forms_and_counts_progress_within_quota(
     reasons = dict(result.rejected)
     assert "2007 年" in reasons[str(later)] and "2006 年" in reasons[str(later)]
     assert "another-form" in reasons[str(other_form)]
-    assert "逐字节相同" in [r for f, r in result.rejected if f == str(ours)][0]
+    assert "逐字节相同" in next(r for f, r in result.rejected if f == str(ours))
     assert len(result.data.sources) == 2 and len(result.rejected) == 3
 
     # 六(三): a central unit without bases may recommend one 新申报: of two that pass,
