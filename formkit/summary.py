@@ -742,7 +742,7 @@ def _stats_sheet(
         row += 1
         cols = [Col("name", heading, "text", width=20), *base_cols]
         last = _table_plain(ws, fmt, row, cols, _group_rows(data.applications, key, totals, order))
-        row = _excluded_line(ws, fmt, last + 1, data.applications, totals, spec) + 1
+        row = _excluded_line(ws, fmt, last + 1, data.applications, totals, spec, cols) + 1
     # per reporting unit: totals, national share, the notice's quota and deadline (六(三))
     ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报送时限）", fmt(bold=True))
     row += 1
@@ -766,7 +766,8 @@ def _stats_sheet(
         Col("deadline", "报送时限", "text", width=40),
     ]
     last = _table_plain(ws, fmt, row, cols, unit_rows)
-    _excluded_line(ws, fmt, last + 1, data.applications, [share_key] if share_key else [], spec)
+    keys = [share_key] if share_key else []
+    _excluded_line(ws, fmt, last + 1, data.applications, keys, spec, cols)
     if last > row:
         ws.conditional_format(
             row + 1,
@@ -808,12 +809,18 @@ def _excluded_line(
     apps: Sequence[Mapping[str, Any]],
     keys: Sequence[str],
     spec: FormSpec,
+    cols: Sequence[Col],
 ) -> int:
-    """The line under a table that says which values its totals left out; the next free row."""
+    """The line under a table that says which values its totals left out, wrapped across
+    the table's width (it prints whole); returns the next free row."""
     text = excluded_summary(apps, keys, spec) or "合计包含全部申请的数值（无错误数值）。"
-    ws.write_string(
-        row, 0, text, fmt(italic=True, font_color="#C00000" if "未计入" in text else "#404040")
-    )
+    color = "#C00000" if "未计入" in text else "#404040"
+    line = fmt(italic=True, font_color=color, text_wrap=True, valign="top")
+    width = sum(max(c.width, 10) for c in cols)
+    ws.merge_range(row, 0, row, len(cols) - 1, text, line)
+    lines = wrapped_lines(text, width)
+    if lines > 1:
+        ws.set_row(row, _LINE_HEIGHT * lines + 2)
     return row + 1
 
 
