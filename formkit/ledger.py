@@ -30,6 +30,7 @@ from formkit.distribute import RosterRow, applicant_key
 if TYPE_CHECKING:
     from formkit.read import ReadOptions, Submission
     from formkit.reference import Reference
+    from formkit.spec import FormSpec
     from formkit.supersession import Decision
 
 # Ordered schema scripts; the database's PRAGMA user_version counts those applied.
@@ -249,9 +250,16 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 class Ledger:
     """`with Ledger("formkit.db") as ledger: ...` — created and migrated on open."""
 
-    def __init__(self, path: str | os.PathLike[str], *, reference: Reference | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        reference: Reference | None = None,
+        spec: FormSpec | None = None,
+    ):
         self.path = Path(path)
         self._reference = reference
+        self._spec = spec
         try:
             if self.path.parent != Path():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -279,6 +287,15 @@ class Ledger:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def spec(self) -> FormSpec:
+        """The form whose roles (reporting unit, applicant, 填报日期) the ledger records."""
+        if self._spec is None:
+            from formkit.spec import load_spec
+
+            self._spec = load_spec()
+        return self._spec
 
     @property
     def reference(self) -> Reference:
@@ -598,8 +615,9 @@ class Ledger:
                 ).fetchone()
                 self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
                 self._event("reread", sub.submission_id, sha, _name(sub.file))
-            province = _province(sub.values.get("province"), self.reference)
-            applicant = _text(sub.values.get("applicant_name"))
+            roles = self.spec.summary
+            province = _province(sub.values.get(roles.get("unit_field", "")), self.reference)
+            applicant = _text(sub.values.get(roles.get("applicant_field", "")))
             roster_id, key = self._match(sub.submission_id, province, applicant)
             current = "SELECT sha256 FROM files WHERE superseded_by IS NULL"
             before = {r[0] for r in self.db.execute(current)}
@@ -608,7 +626,7 @@ class Ledger:
             else:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
                 received = _now()
-            fill = _fill_date(sub)
+            fill = _fill_date(sub, roles.get("date_field", ""))
             accepted = sub.status == "accepted"
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
@@ -783,8 +801,8 @@ def _safe_doc(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _fill_date(sub: Submission) -> dt.date | None:
-    fill = sub.values.get("fill_date")
+def _fill_date(sub: Submission, date_field: str) -> dt.date | None:
+    fill = sub.values.get(date_field)
     if isinstance(fill, dt.datetime):
         return fill.date()
     return fill if isinstance(fill, dt.date) else None
