@@ -599,7 +599,6 @@ class Ledger:
         return report
 
     def _record(self, sub: Submission, sha: str) -> FileOutcome:
-        from formkit.read.submission import values_json
         from formkit.supersession import fingerprint
 
         with self._tx():
@@ -653,7 +652,7 @@ class Ledger:
                     sub.warnings,
                     _problem(sub),
                     json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True),
-                    fingerprint(values_json(sub.values)) if accepted else None,
+                    fingerprint(sub.values) if accepted else None,
                     getattr(sub, "annotates", None),
                 ),
             )

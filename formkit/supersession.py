@@ -95,23 +95,31 @@ class _Version:
 
 
 def fingerprint(values: Mapping[str, Any]) -> str:
-    """A stable digest of a file's values as read (JSON form): equal values, equal digest.
-
-    Numbers are compared as numbers: a client that saves 21.0 as 21 changed nothing."""
-    text = json.dumps(_numbers(values), ensure_ascii=False, sort_keys=True, default=str)
+    """A stable digest of a file's values: equal values, equal digest, whether the values
+    are typed (as read) or their JSON form (as the ledger stores them). Numbers compare
+    as numbers: a client that saves 21.0 as 21 changed nothing."""
+    text = json.dumps(_canon(values), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _numbers(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
+def _canon(value: Any) -> Any:
+    """Values in one JSON form in one pass: dates as ISO text, every number a float."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
         return value
-    if isinstance(value, int | float):
+    if kind is int or kind is float:
         return float(value)
+    if kind is dict:
+        return {k: _canon(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_canon(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, Mapping):
-        return {k: _numbers(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_numbers(v) for v in value]
-    return value
+        return {k: _canon(v) for k, v in value.items()}
+    return str(value)
 
 
 def candidate(
@@ -127,8 +135,6 @@ def candidate(
     """A checked file as the rule sees it; the form's roles say which fields are the
     reporting unit, the applicant and the 填报日期."""
     from pathlib import Path
-
-    from formkit.read.submission import values_json
 
     roles = spec.summary
     accepted = sub.status == "accepted"
@@ -150,7 +156,7 @@ def candidate(
         unit=unit,
         applicant=_text(sub.values.get(roles.get("applicant_field", ""))) if accepted else None,
         fill_date=day if isinstance(day, dt.date) else None,
-        fingerprint=fingerprint(values_json(sub.values)) if accepted else None,
+        fingerprint=fingerprint(sub.values) if accepted else None,
         annotates=getattr(sub, "annotates", None),
     )
 

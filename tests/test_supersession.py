@@ -154,3 +154,21 @@ def test_exactly_one_current_per_application_and_order_of_input_irrelevant(
                     assert o.fill_date <= c.fill_date
         else:
             assert x.winner is not None and x.reason
+
+
+def test_values_digest_is_the_same_typed_or_from_the_ledgers_json() -> None:
+    """The ledger digests what it stores (JSON), a batch what it read (typed): they agree."""
+    from formkit.check import check_file
+    from formkit.read.submission import from_json, values_json
+    from formkit.spec import load_spec
+    from tests.conftest import ROOT
+
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    for path in sorted((ROOT / "samples").iterdir()):
+        sub = check_file(path)
+        if sub.status != "accepted":
+            continue
+        stored = values_json(sub.values)
+        assert fingerprint(sub.values) == fingerprint(stored)
+        assert fingerprint(from_json(sub.to_json(), dates).values) == fingerprint(sub.values)
+    assert fingerprint({"x": 21}) == fingerprint({"x": 21.0}) != fingerprint({"x": 21.5})
