@@ -176,6 +176,7 @@ def _annotate(sub: Submission, target: Path) -> FeedbackResult:
     _clear_previous(wb)
     marked = _mark_cells(wb, sub.issues)
     listed = _write_sheet(wb, sub, notes)
+    _stamp(wb, sub)
     buf = io.BytesIO()
     wb.save(buf)
     from formkit.atomic import write_bytes_atomic
@@ -218,6 +219,53 @@ def _load(data: bytes) -> Workbook:
     if meta is not None:
         meta.sheet_state = "veryHidden"  # LibreOffice saves it merely hidden
     return wb
+
+
+# ---------------------------------------------------------------- the mark
+
+# workbook-level names in the `formkit` metadata sheet: what this copy annotates
+ANNOTATES = "formkit_annotates"
+ANNOTATES_VALUES = "formkit_annotates_values"
+_MARK_ROWS = (
+    (ANNOTATES, "审核意见副本：所标注文件的 SHA-256"),
+    (ANNOTATES_VALUES, "审核意见副本：所标注文件的数据摘要"),
+)
+
+
+def _stamp(wb: Workbook, sub: Submission) -> None:
+    """Mark the copy as formkit's feedback copy of `sub`'s file (its SHA-256 and values).
+
+    Workbook-level names into the hidden `formkit` sheet, like the form's own metadata,
+    so the mark survives a save by Excel, WPS or LibreOffice; the reader gives it back as
+    `Submission.annotates` / `annotates_values`. A copy of a copy gets the new values.
+    """
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from formkit.read.extract import META_SHEET
+
+    if META_SHEET in wb.sheetnames:
+        meta = wb[META_SHEET]
+    else:  # a workbook without our metadata (located by labels): the sheet is added
+        meta = wb.create_sheet(META_SHEET)
+        meta.cell(1, 1, "本表由 formkit 生成，用于识别表单及其版本，请勿修改。")
+        meta.sheet_state = "veryHidden"
+        meta.protection.sheet = True
+    values = {ANNOTATES: sub.sha256, ANNOTATES_VALUES: sub.values_digest()}
+    used = max((r for (r, _c) in meta._cells), default=1)
+    for name, label in _MARK_ROWS:
+        row = next(
+            (r for (r, c), cell in meta._cells.items() if c == 3 and cell.value == name), None
+        )
+        if row is None:
+            used += 1
+            row = used
+        meta.cell(row, 1, label)
+        meta.cell(row, 2, values[name])
+        meta.cell(row, 3, name)
+        ref = f"'{META_SHEET}'!$B${row}"
+        if name in wb.defined_names:
+            del wb.defined_names[name]
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
 
 
 # ---------------------------------------------------------------- formula results

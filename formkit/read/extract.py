@@ -19,6 +19,9 @@ META_NAMES = {
     "version": "formkit_spec_version",
     "year": "formkit_year",
     "submission_id": "formkit_submission_id",
+    # written by formkit feedback into its annotated copies (formkit/feedback.py)
+    "annotates": "formkit_annotates",
+    "annotates_values": "formkit_annotates_values",
 }
 META_SHEET = "formkit"
 # below this share of the form's labels a workbook without our metadata is another form
@@ -137,6 +140,8 @@ def extract(
         id=_str(meta.get("id")), version=_str(meta.get("version")), year=_int(meta.get("year"))
     )
     sub.submission_id = _str(meta.get("submission_id"))
+    sub.annotates = _digest(meta.get("annotates"))
+    sub.annotates_values = _digest(meta.get("annotates_values"))
     if sub.form.id is not None and sub.form.id != spec.id:
         return _reject(
             sub,
@@ -362,7 +367,7 @@ def _meta(book: Book) -> dict[str, Any]:
         # names lost (e.g. an app dropped them): the metadata sheet keeps its layout
         sheet = book.sheet(META_SHEET)
         if sheet is not None:
-            for row in range(2, 8):
+            for row in range(2, 12):
                 code = sheet.value(row, 3)
                 for key, name in META_NAMES.items():
                     if code == name:
@@ -376,6 +381,15 @@ def _str(v: Any) -> str | None:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return str(v).strip()
+
+
+def _digest(v: Any) -> str | None:
+    """A SHA-256 in hex, or None: whatever else a cell holds is not our mark."""
+    text = _str(v)
+    if text is None or len(text) != 64:
+        return None
+    text = text.lower()
+    return text if all(c in "0123456789abcdef" for c in text) else None
 
 
 def _int(v: Any) -> int | None:

@@ -56,10 +56,35 @@ class Submission:
     verdict: str | None = None
     criteria: list[dict[str, str]] = field(default_factory=list)
     computed: dict[str, Any] = field(default_factory=dict)
+    # set in formkit's annotated feedback copies (formkit feedback): the SHA-256 of the file
+    # the copy annotates, and the values_digest() that file had; None in any other file
+    annotates: str | None = None
+    annotates_values: str | None = None
 
     def located_sheet(self, spec_sheet_id: str) -> str | None:
         """The book's name for a spec sheet, as seen from where its values were read."""
         return self.sheet_names.get(spec_sheet_id)
+
+    def values_digest(self) -> str:
+        """SHA-256 of the values as the `--json` contract writes them (keys sorted).
+
+        Equal digests: the same values, whatever the file's bytes (a copy saved again by
+        another application, a feedback copy with its comments and fills).
+        """
+        import hashlib
+        import json
+
+        text = json.dumps(
+            {k: _json(v) for k, v in self.values.items()},
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @property
+    def is_feedback_copy(self) -> bool:
+        return self.annotates is not None
 
     @property
     def errors(self) -> int:
@@ -91,6 +116,8 @@ class Submission:
             "verdict": self.verdict,
             "criteria": list(self.criteria),
             "computed": _json(self.computed),
+            "annotates": self.annotates,
+            "annotates_values": self.annotates_values,
         }
 
 
@@ -139,6 +166,8 @@ def from_json(
         verdict=doc.get("verdict"),
         criteria=list(doc.get("criteria") or []),
         computed=dict(doc.get("computed") or {}),
+        annotates=doc.get("annotates"),
+        annotates_values=doc.get("annotates_values"),
     )
 
 
