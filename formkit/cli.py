@@ -49,6 +49,18 @@ def _require(paths: list[Path | None]) -> None:
         raise _fail("找不到：" + "、".join(str(p) for p in missing))
 
 
+def _guard(
+    inputs: list[Any], outputs: tuple[Any, ...] | list[Any] = (), out_dirs: tuple[Any, ...] = ()
+) -> None:
+    """No output may overwrite an input or land in a folder being read (formkit/paths.py)."""
+    from formkit.paths import OutputClash, check_outputs
+
+    try:
+        check_outputs(inputs, outputs, out_dirs)
+    except OutputClash as exc:
+        raise _fail(exc.message) from None
+
+
 def _files(paths: list[Path]) -> list[Path]:
     """Files as given and everything under given folders; usage error if none or missing."""
     from formkit.read import collect_paths
@@ -104,6 +116,7 @@ def template(
 
     if not 2000 <= year <= 2100:
         raise _fail(f"申报年度 {year} 不合理，请填写如 2006 的四位年份。")
+    _guard([], [output])
     try:
         path = write_template(output, year=year, password=password)
     except (OSError, SpecError) as exc:
@@ -136,6 +149,7 @@ def check(
         raise _fail("--lang 只能是 zh 或 en。")
     ref = _reference(reference)
     files = _files(paths)
+    _guard([*paths, reference], [json_out])
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
     results = []
     workers = _workers(jobs, len(files))
@@ -438,6 +452,7 @@ def summary(
     if db is None and not paths:
         raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
     _require([*paths, db])
+    _guard([*paths, db, reference], [output, json_out])
     ref = _reference(reference)
     if unit is not None and ref.unit(unit) is None:
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
@@ -527,6 +542,7 @@ def rollup(
 
     ref = _reference(reference)
     files = _files(paths)
+    _guard([*paths, reference], [output])
     result = do_rollup(files, reference=ref, year=year)
     result.data.inputs = [str(p) for p in paths]
     for file, reason in result.rejected:
@@ -600,6 +616,9 @@ def distribute(
         rows = read_roster(roster)
     except RosterError as exc:
         raise _fail("名单有误，未生成任何文件：\n" + "\n".join(exc.problems)) from None
+    from formkit.distribute import plan
+
+    _guard([roster], [db, *(item.path for item in plan(rows, output, year))], (output,))
     try:
         with Ledger(db) as ledger:
             written = write_all(rows, output, year=year)
@@ -631,6 +650,7 @@ def ingest(
     from formkit.read import ReadOptions
 
     files = _files(paths)
+    _guard(list(paths), [db])
     workers = _workers(jobs, len(files))
     try:
         with Ledger(db) as ledger, _progress() as progress:
@@ -712,6 +732,7 @@ def status(
     now = _day_option(today, "--today 日期")
     if not db.is_file():
         raise _fail(f"找不到报送台账 {db}：请先运行 formkit distribute 或 formkit ingest。")
+    _guard([db], [output])
     try:
         with Ledger(db) as ledger:
             report = ledger.status(due, today=now)
@@ -799,6 +820,7 @@ def feedback(
     if db is None and not paths:
         raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
     _require([*paths, db])
+    _guard([*paths, db], out_dirs=(output,))
     files: list[Any] = _ledger_items_with_issues(db) if db is not None else _files(paths)
     if not files:
         raise _fail("台账中没有需要发回修改的文件。")
