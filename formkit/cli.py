@@ -445,6 +445,7 @@ def summary(
     """读取、审核全部申报书，生成省级汇总表（可打印报部）。"""
 
     from formkit.check import check_many
+    from formkit.paths import display_name
     from formkit.read import ReadOptions
     from formkit.summary import Collector, write
 
@@ -475,7 +476,7 @@ def summary(
             results.append(_slim(sub))
             progress.advance(task)
     _print_results(results, details=False)
-    data = collector.finish(year=year, unit=unit_name, inputs=[str(p) for p in paths])
+    data = collector.finish(year=year, unit=unit_name, inputs=[display_name(p) for p in paths])
     try:
         write(output, data, reference=ref)
     except OSError as exc:
@@ -537,6 +538,7 @@ def rollup(
     """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。"""
     from rich.markup import escape
 
+    from formkit.paths import display_name
     from formkit.rollup import rollup as do_rollup
     from formkit.summary import write
 
@@ -544,9 +546,9 @@ def rollup(
     files = _files(paths)
     _guard([*paths, reference], [output])
     result = do_rollup(files, reference=ref, year=year)
-    result.data.inputs = [str(p) for p in paths]
+    result.data.inputs = [display_name(p) for p in paths]
     for file, reason in result.rejected:
-        err.print(f"[red]未采用[/] {escape(str(file))}：{escape(reason)}")
+        err.print(f"[red]未采用[/] {escape(display_name(file))}：{escape(reason)}")
     try:
         write(output, result.data, reference=ref, national=True)
     except OSError as exc:
@@ -647,6 +649,7 @@ def ingest(
     from rich.table import Table
 
     from formkit.ledger import Ledger, LedgerError
+    from formkit.paths import display_name
     from formkit.read import ReadOptions
 
     files = _files(paths)
@@ -672,7 +675,8 @@ def ingest(
         r = f.record
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
-            table.add_row(escape(Path(f.path).name), kind, "", "", escape(f.detail or ""))
+            shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
+            table.add_row(escape(shown), kind, "", "", escape(detail))
             continue
         kind = "新版本（替代旧版）" if f.supersedes else "新收到"
         d = f.decision

@@ -105,7 +105,7 @@ def feedback_many(
     paths = [p for p in items if not isinstance(p, Submission)]
     checked = check_many(paths, options, jobs=jobs) if paths else iter(())
     out = Path(out_dir)
-    inputs = {_resolved(x.file if isinstance(x, Submission) else x) for x in items}
+    inputs = {_resolved(_on_disk(x) if isinstance(x, Submission) else x) for x in items}
     taken: set[str] = set()
 
     def jobs_() -> Iterator[tuple[Submission, str, str]]:
@@ -130,6 +130,13 @@ def feedback_many(
 def _annotate_job(job: tuple[Submission, str, str]) -> FeedbackResult:
     sub, out_dir, name = job
     return annotate(sub, out_dir, name=name)
+
+
+def _on_disk(sub: Submission) -> str:
+    """Where to open the checked file: `file` is a display name for a non-UTF-8 name."""
+    from formkit.paths import on_disk
+
+    return sub.path or on_disk(sub.file)
 
 
 def _resolved(p: str | os.PathLike[str]) -> str:
@@ -160,7 +167,7 @@ class _NoCopy(Exception):
 def _annotate(sub: Submission, target: Path) -> FeedbackResult:
     import hashlib
 
-    data = Path(sub.file).read_bytes()
+    data = Path(_on_disk(sub)).read_bytes()
     if sub.sha256 and hashlib.sha256(data).hexdigest() != sub.sha256:
         # the issues' cells belong to the version that was checked
         raise _NoCopy("文件在审核之后被修改过，请重新审核后再生成审核意见。")

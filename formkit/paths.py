@@ -43,6 +43,23 @@ def _component(part: bytes) -> str:
     return part.decode("utf-8", "replace")
 
 
+def on_disk(shown: str) -> str:
+    """The path behind a display name (e.g. one stored in the ledger), if it can be found.
+
+    A name shown decoded from GBK is found again by encoding its file name back to GBK;
+    otherwise `shown` itself is returned (and opening it reports the file as missing).
+    """
+    if os.path.lexists(shown):
+        return shown
+    folder, name = os.path.split(shown)
+    try:
+        candidate = os.path.join(os.fsencode(folder), name.encode("gbk"))
+    except UnicodeEncodeError:
+        return shown
+    found = os.fsdecode(candidate)
+    return found if os.path.lexists(found) else shown
+
+
 def is_displayable(text: str) -> bool:
     """Whether `text` encodes as UTF-8 (no lone surrogates)."""
     try:

@@ -64,13 +64,17 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Su
     try:
         gate = inspect_file(file)
     except OSError as exc:
-        return Submission(
-            file,
-            "",
-            "rejected",
-            issues=[make_issue("unreadable_path", detail=f"无法打开文件：{exc.strerror or exc}")],
+        return _named(
+            Submission(
+                file,
+                "",
+                "rejected",
+                issues=[
+                    make_issue("unreadable_path", detail=f"无法打开文件：{exc.strerror or exc}")
+                ],
+            )
         )
-    sub = Submission(file=file, sha256=gate.sha256, status="accepted", format=gate.kind)
+    sub = _named(Submission(file=file, sha256=gate.sha256, status="accepted", format=gate.kind))
     for w in gate.warnings:
         sub.issues.append(_gate_issue(w.code, w.message))
     if not gate.ok:
@@ -195,12 +199,24 @@ def _failed(file: str, kind: str, detail: str) -> Submission:
             sha = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         pass
-    return Submission(
-        file,
-        sha,
-        "rejected",
-        issues=[make_issue(READ_FAILED, detail=f"{reason}：{detail}"[:200])],
+    return _named(
+        Submission(
+            file,
+            sha,
+            "rejected",
+            issues=[make_issue(READ_FAILED, detail=f"{reason}：{detail}"[:200])],
+        )
     )
+
+
+def _named(sub: Submission) -> Submission:
+    """A path that is not valid UTF-8 (a GBK name from a Windows zip) is shown decoded:
+    JSON, the summary workbook and the ledger need text; `path` keeps it for opening."""
+    from formkit.paths import display_name, is_displayable
+
+    if not is_displayable(sub.file):
+        sub.path, sub.file = sub.file, display_name(sub.file)
+    return sub
 
 
 class _CallableModule(types.ModuleType):

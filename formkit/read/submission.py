@@ -36,6 +36,8 @@ class Source:
 
 @dataclass
 class Submission:
+    # the file as text to show, store and write: its path, or, for a name that is not valid
+    # UTF-8, its display name (formkit.paths.display_name); open it by `location`
     file: str
     sha256: str
     status: Status
@@ -60,6 +62,13 @@ class Submission:
     # the copy annotates, and the values_digest() that file had; None in any other file
     annotates: str | None = None
     annotates_values: str | None = None
+    # the path as given, when it is not `file` (never in the JSON: it may not be text)
+    path: str | None = None
+
+    @property
+    def location(self) -> str:
+        """The path to open the file by."""
+        return self.path or self.file
 
     def located_sheet(self, spec_sheet_id: str) -> str | None:
         """The book's name for a spec sheet, as seen from where its values were read."""
