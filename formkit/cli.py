@@ -809,6 +809,9 @@ def feedback(
     末尾增加“审核意见”工作表逐条列出问题。原文件不改动；副本为
     “<原文件名>-审核意见.xlsx”（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。
 
+    formkit 生成、数据未改动的审核意见副本不再生成副本（列出并说明）；改正过的副本照常处理。
+    输出文件夹不能是输入文件夹或位于其中。
+
     退出码：0 每个文件都生成了副本（无论有无问题）；1 有文件未受理或未能生成副本
     （如缺少 LibreOffice），其余文件照常处理；2 参数错误或输出文件夹无法写入。
     """
@@ -818,6 +821,7 @@ def feedback(
     from rich.table import Table
 
     from formkit.feedback import feedback_many
+    from formkit.paths import display_name
     from formkit.read import ReadOptions
 
     paths = paths or []
@@ -851,6 +855,8 @@ def feedback(
         shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
         if r.status == "written" and r.output is not None:
             copy = escape(r.output.name) + "".join(f"\n[dim]{escape(n)}[/]" for n in r.notes)
+        elif r.status == "skipped":
+            copy = f"[yellow]跳过：{escape(r.reason or '')}[/]"
         else:
             shown = "[red]未受理[/]" if r.status == "rejected" else shown
             copy = f"[red]未生成：{escape(r.reason or '')}[/]"
@@ -864,10 +870,13 @@ def feedback(
     out.print(table)
     written = sum(1 for r in results if r.status == "written")
     rejected = sum(1 for r in results if r.status == "rejected")
-    failed = len(results) - written - rejected
+    skipped = sum(1 for r in results if r.status == "skipped")
+    failed = len(results) - written - rejected - skipped
     out.print(
-        f"已生成 {written} 份审核意见副本：[bold]{escape(str(output))}[/]；"
-        f"未受理 {rejected} 个，未能生成 {failed} 个。"
+        f"已生成 {written} 份审核意见副本：[bold]{escape(display_name(output))}[/]；"
+        f"未受理 {rejected} 个，未能生成 {failed} 个"
+        + (f"；跳过审核意见副本 {skipped} 个（数据未改动）" if skipped else "")
+        + "。"
     )
     raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)
 

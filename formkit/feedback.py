@@ -43,13 +43,19 @@ NO_FINDINGS = "未发现错误或警告，无需修改。"
 # seconds for one LibreOffice conversion; the worker's own limit adds this to the read limit
 CONVERT_TIMEOUT = 120.0
 
-Outcome = Literal["written", "rejected", "failed"]
+# a feedback copy (it carries the mark, see _stamp) whose values are those of the file it
+# annotates: not a submission, never annotated again. A copy the city corrected is.
+OWN_COPY = "这是 formkit 生成的审核意见副本，数据与所标注的文件相同，不再为它生成副本。"
+
+Outcome = Literal["written", "rejected", "failed", "skipped"]
 
 
 @dataclass(frozen=True)
 class FeedbackResult:
     file: str
-    status: Outcome  # written: copy made; rejected: the reader refused the file; failed: no copy
+    # written: copy made; rejected: the reader refused the file; failed: no copy;
+    # skipped: the file is an unchanged feedback copy (OWN_COPY)
+    status: Outcome
     submission: Submission | None = None
     output: Path | None = None
     reason: str | None = None  # Chinese, why there is no copy
@@ -72,6 +78,8 @@ def annotate(
     if sub.status != "accepted":
         reason = sub.rejection.message if sub.rejection else "文件未受理"
         return FeedbackResult(sub.file, "rejected", sub, reason=reason)
+    if is_own_copy(sub):
+        return FeedbackResult(sub.file, "skipped", sub, reason=OWN_COPY)
     target = Path(out_dir) / (name or output_name(sub.file))
     try:
         return _annotate(sub, target)
@@ -82,6 +90,11 @@ def annotate(
     except Exception as exc:  # openpyxl on a workbook it cannot round-trip
         reason = f"无法生成审核意见副本（{type(exc).__name__}: {exc}）"[:300]
         return FeedbackResult(sub.file, "failed", sub, reason=reason)
+
+
+def is_own_copy(sub: Submission) -> bool:
+    """A feedback copy as formkit wrote it (values unchanged; comments, fills may differ)."""
+    return sub.annotates is not None and sub.annotates_values == sub.values_digest()
 
 
 def feedback_many(

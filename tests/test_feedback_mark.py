@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -192,3 +193,56 @@ def test_an_untouched_copy_saved_by_libreoffice_keeps_its_values(
         sub = read(path)
         assert sub.annotates == copy07.submission.sha256, fmt
         assert sub.values_digest() == copy07.submission.values_digest(), fmt
+
+
+# ------------------------------------------------ feedback never re-reads its copies
+
+
+def test_feedback_skips_its_own_copies_and_says_why(tmp_path: Path) -> None:
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    for prefix in ("07", "09"):
+        shutil.copy(sample(prefix), inbox / sample(prefix).name)
+    first = runner.invoke(
+        app, ["feedback", str(inbox), "-o", str(tmp_path / "审核意见"), "-j", "1"]
+    )
+    assert first.exit_code == 0, first.output
+    copies = sorted((tmp_path / "审核意见").iterdir())
+    assert len(copies) == 2
+    before = {p.name: sha256(p) for p in copies}
+
+    # the province gives both folders by mistake: the copies are listed as skipped
+    again = runner.invoke(
+        app,
+        [
+            "feedback",
+            str(inbox),
+            str(tmp_path / "审核意见"),
+            "-o",
+            str(tmp_path / "二次"),
+            "-j",
+            "1",
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    text = "".join(again.output.replace("│", "").split())
+    assert "跳过审核意见副本2个" in text, text
+    assert text.count("跳过：") == 2
+    written = sorted(p.name for p in (tmp_path / "二次").iterdir())
+    assert written == sorted(f"{sample(p).stem}-审核意见.xlsx" for p in ("07", "09"))
+    assert {p.name: sha256(p) for p in copies} == before
+
+
+def test_a_corrected_copy_is_annotated_like_any_return(
+    copy07: FeedbackResult, tmp_path: Path
+) -> None:
+    assert copy07.output is not None
+    unchanged = annotate(check_file(copy07.output), tmp_path / "a")
+    assert unchanged.status == "skipped" and unchanged.output is None
+    assert not (tmp_path / "a").exists() or not list((tmp_path / "a").iterdir())
+    wb = openpyxl.load_workbook(copy07.output)
+    wb[BASE]["C6"] = 5.8
+    fixed = tmp_path / "改正后.xlsx"
+    wb.save(fixed)
+    corrected = annotate(check_file(fixed), tmp_path / "b")
+    assert corrected.status == "written", corrected.reason
