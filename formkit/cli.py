@@ -53,8 +53,10 @@ def _guard(
     inputs: list[Any], outputs: tuple[Any, ...] | list[Any] = (), out_dirs: tuple[Any, ...] = ()
 ) -> None:
     """No output may overwrite an input or land in a folder being read (formkit/paths.py)."""
+    from formkit.atomic import mark_run_start
     from formkit.paths import OutputClash, check_outputs
 
+    mark_run_start()  # .part files older than this are an interrupted run's leftovers
     try:
         check_outputs(inputs, outputs, out_dirs)
     except OutputClash as exc:
@@ -444,6 +446,7 @@ def summary(
 ) -> None:
     """读取、审核全部申报书，生成省级汇总表（可打印报部）。"""
 
+    from formkit.atomic import committed_together
     from formkit.check import check_many
     from formkit.paths import display_name
     from formkit.read import ReadOptions
@@ -466,19 +469,24 @@ def summary(
     workers = _workers(jobs, len(files))
     results = []
     collector = Collector(reference=ref)
-    # each result is reduced to its summary rows as it arrives: memory stays flat in N
-    with _progress() as progress, _JsonOut(json_out, ref) as stream:
-        task = progress.add_task("读取并审核", total=len(files))
-        # the cells each value came from go only into the JSON
-        for sub in check_many(files, options, jobs=workers, provenance=json_out is not None):
-            stream.add(sub)
-            collector.add(sub)
-            results.append(_slim(sub))
-            progress.advance(task)
-    _print_results(results, details=False)
-    data = collector.finish(year=year, unit=unit_name, inputs=[display_name(p) for p in paths])
+    # the JSON and the workbook are renamed into place together: both new or both old
     try:
-        write(output, data, reference=ref)
+        with committed_together():
+            # each result is reduced to its summary rows as it arrives: memory stays flat in N
+            with _progress() as progress, _JsonOut(json_out, ref) as stream:
+                task = progress.add_task("读取并审核", total=len(files))
+                # the cells each value came from go only into the JSON
+                for sub in check_many(
+                    files, options, jobs=workers, provenance=json_out is not None
+                ):
+                    stream.add(sub)
+                    collector.add(sub)
+                    results.append(_slim(sub))
+                    progress.advance(task)
+            _print_results(results, details=False)
+            inputs = [display_name(p) for p in paths]
+            data = collector.finish(year=year, unit=unit_name, inputs=inputs)
+            write(output, data, reference=ref)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
@@ -487,6 +495,7 @@ def summary(
 def _summary_from_ledger(
     db: Path, output: Path, ref: Any, unit: str | None, year: int | None, json_out: Path | None
 ) -> None:
+    from formkit.atomic import committed_together
     from formkit.ledger import Ledger
     from formkit.read.submission import from_json
     from formkit.spec import load_spec
@@ -505,11 +514,12 @@ def _summary_from_ledger(
     data = collector.finish(year=year, unit=unit, inputs=[str(db)])
     _print_results(results, details=False)
     try:
-        write(output, data, reference=ref)
+        with committed_together():  # both new or both old
+            write(output, data, reference=ref)
+            if json_out is not None:
+                _write_json(json_out, results, ref)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
-    if json_out is not None:
-        _write_json(json_out, results, ref)
     out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
 
 
