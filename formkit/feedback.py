@@ -191,6 +191,7 @@ def _annotate(sub: Submission, target: Path) -> FeedbackResult:
         notes.append(f"原文件为 .{fmt} 格式，审核意见副本已另存为 .xlsx。")
     elif fmt == "xlsm":
         notes.append("原文件为 .xlsm 格式，审核意见副本已另存为 .xlsx，文件中的宏未保留。")
+    _check_extent(data)
     wb = _load(data)
     cached = _cached_results(wb, data)
     _clear_previous(wb)
@@ -220,6 +221,70 @@ def _to_xlsx(data: bytes, fmt: str) -> bytes:
         except OfficeError as exc:
             raise _NoCopy(exc.message) from None
         return produced.read_bytes()
+
+
+# openpyxl holds every <c> and <row> element as an object (~0.5 KB each) and every cell of a
+# merged range as a MergedCell: a hostile or careless file (a million formatted empty rows,
+# a merge over a whole sheet) would need gigabytes. A form has a few hundred cells.
+MAX_CELLS = 200_000
+MAX_ROWS = 200_000
+MAX_MERGED_CELLS = 200_000
+TOO_LARGE = "文件含有超大范围的格式或合并，无法生成标注副本"
+_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row|mergeCell)(?=[\s>/])")
+_MERGE_REF = re.compile(
+    rb'\bref="\$?([A-Z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?"'
+)
+_CARRY = 4096
+
+
+def _check_extent(data: bytes) -> None:
+    """Refuse (with TOO_LARGE) a workbook openpyxl could not hold within the worker's cap.
+
+    Counts cells, rows and merged cells in the worksheets' XML as it is inflated in chunks,
+    before openpyxl sees it; the reader already checked the zip's sizes (gate.py).
+    """
+    import zipfile
+
+    cells = rows = merged = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with zf.open(info) as fh:
+                buf = b""
+                while True:
+                    chunk = fh.read(1 << 20)
+                    buf += chunk
+                    # elements starting in the last _CARRY bytes wait for the next chunk
+                    end = len(buf) if not chunk else max(0, len(buf) - _CARRY)
+                    for m in _ELEMENT.finditer(buf):
+                        if m.start() >= end:
+                            break
+                        kind = m[1]
+                        if kind == b"c":
+                            cells += 1
+                        elif kind == b"row":
+                            rows += 1
+                        else:
+                            merged += _merge_area(buf[m.end() : m.end() + 200])
+                    if cells > MAX_CELLS or rows > MAX_ROWS or merged > MAX_MERGED_CELLS:
+                        raise _NoCopy(TOO_LARGE)
+                    buf = buf[end:]
+                    if not chunk:
+                        break
+
+
+def _merge_area(attrs: bytes) -> int:
+    from openpyxl.utils.cell import column_index_from_string
+
+    m = _MERGE_REF.search(attrs.split(b">", 1)[0])
+    if m is None:
+        return 0
+    c1: int = column_index_from_string(m[1].decode())
+    c2: int = column_index_from_string(m[3].decode()) if m[3] else c1
+    r1 = int(m[2])
+    r2 = int(m[4]) if m[4] else r1
+    return (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)
 
 
 def _load(data: bytes) -> Workbook:
@@ -300,7 +365,8 @@ def _cached_results(wb: Workbook, data: bytes) -> Cached:
     growth columns), so a copy of an Excel-saved file would read differently from it.
     """
     formulas = {
-        ws.title: [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        # the cells that exist: iter_rows() would create every cell up to the far corner
+        ws.title: [c.coordinate for c in list(ws._cells.values()) if c.data_type == "f"]
         for ws in wb.worksheets
     }
     if not any(formulas.values()):
@@ -400,17 +466,16 @@ def _clear_previous(wb: Workbook) -> None:
     if SHEET_NAME in wb.sheetnames:
         del wb[SHEET_NAME]
     for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                comment = cell.comment
-                if comment is None or comment.author != AUTHOR:
-                    continue
-                cell.comment = None
-                # the original fill is lost; input cells (unlocked) get the template's back
-                if cell.protection.locked:
-                    cell.fill = PatternFill(fill_type=None)
-                else:
-                    cell.fill = PatternFill("solid", fgColor="FF" + INPUT_FILL.lstrip("#"))
+        for cell in list(ws._cells.values()):  # not iter_rows(): see _cached_results
+            comment = cell.comment
+            if comment is None or comment.author != AUTHOR:
+                continue
+            cell.comment = None
+            # the original fill is lost; input cells (unlocked) get the template's back
+            if cell.protection.locked:
+                cell.fill = PatternFill(fill_type=None)
+            else:
+                cell.fill = PatternFill("solid", fgColor="FF" + INPUT_FILL.lstrip("#"))
 
 
 def _issue_range(wb: Workbook, issue: Issue) -> tuple[Worksheet, int, int, int, int] | None:
@@ -457,7 +522,8 @@ def _mark_cells(wb: Workbook, issues: list[Issue]) -> int:
         _, r1, c1 = key
         colour = ERROR_FILL if any(i.severity == "error" for i in found) else WARNING_FILL
         fill = PatternFill("solid", fgColor="FF" + colour)
-        for row in ws.iter_rows(min_row=r1, max_row=min(r2, r1 + 200), min_col=c1, max_col=c2):
+        rows, cols = (r1, min(r2, r1 + 200)), (c1, min(c2, c1 + 200))
+        for row in ws.iter_rows(min_row=rows[0], max_row=rows[1], min_col=cols[0], max_col=cols[1]):
             for cell in row:
                 cell.fill = fill
         found = sorted(found, key=lambda i: i.severity != "error")
