@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -157,3 +158,22 @@ def test_display_name_decodes_gbk_and_replaces_the_rest() -> None:
     shown.encode("utf-8")  # valid text for JSON, XML and SQLite
     assert display_name("苏州.xlsx") == "苏州.xlsx"
     assert display_name(b"\xce\xde\xce\xfd.xlsx") == "无锡.xlsx"
+
+
+def test_distribute_never_writes_over_its_roster(tmp_path: Path) -> None:
+    """A roster kept in the output folder under the name a row's file would get."""
+    out = tmp_path / "下发"
+    out.mkdir()
+    roster = out / "申报书-江苏省-苏州市-苏州工业园区管理委员会.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["推荐单位", "所在地级市", "申请单位全称"])
+    ws.append(["江苏", "苏州市", "苏州工业园区管理委员会"])
+    wb.save(roster)
+    before = snapshot(tmp_path)
+    args = ["distribute", str(roster), "-o", str(out), "--db", str(tmp_path / "formkit.db")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "就是输入文件" in "".join(result.output.split())
+    assert snapshot(tmp_path) == before
