@@ -246,3 +246,17 @@ def test_a_corrected_copy_is_annotated_like_any_return(
     wb.save(fixed)
     corrected = annotate(check_file(fixed), tmp_path / "b")
     assert corrected.status == "written", corrected.reason
+
+
+def test_values_digest_is_the_supersession_fingerprint() -> None:
+    """The mark and the supersession rule compare values the same way (21 == 21.0)."""
+    from formkit.supersession import fingerprint
+
+    sub = read(sample("07"))
+    assert sub.values_digest() == fingerprint(sub.to_json()["values"])
+    number = next(k for k, v in sub.values.items() if isinstance(v, float) and v.is_integer())
+    before = sub.values_digest()
+    sub.values[number] = int(sub.values[number])
+    assert sub.values_digest() == before
+    sub.values[number] += 1
+    assert sub.values_digest() != before

@@ -75,21 +75,15 @@ class Submission:
         return self.sheet_names.get(spec_sheet_id)
 
     def values_digest(self) -> str:
-        """SHA-256 of the values as the `--json` contract writes them (keys sorted).
+        """SHA-256 of the values as the `--json` contract writes them: the supersession
+        rule's fingerprint (formkit.supersession.fingerprint; numbers compared as numbers).
 
         Equal digests: the same values, whatever the file's bytes (a copy saved again by
         another application, a feedback copy with its comments and fills).
         """
-        import hashlib
-        import json
+        from formkit.supersession import fingerprint
 
-        text = json.dumps(
-            {k: _json(v) for k, v in self.values.items()},
-            ensure_ascii=False,
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return fingerprint({k: _json(v) for k, v in self.values.items()})
 
     @property
     def is_feedback_copy(self) -> bool:
