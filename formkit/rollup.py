@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formkit.paths import display_name
 from formkit.read.book import Book, Bounds
 from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
@@ -179,7 +180,7 @@ def rollup(
     parts: list[_Part] = []
     seen: dict[str, str] = {}
     for path in paths:
-        name = Path(path).name
+        name = display_name(Path(path).name)  # text for the workbook (a GBK file name)
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         except OSError as exc:
@@ -252,7 +253,7 @@ def rollup(
         data.issues += p.data.issues
         data.files += p.data.files
     for file, reason in result.rejected:
-        data.notes.append(("未采用的汇总表", f"{Path(file).name}：{reason}"))
+        data.notes.append(("未采用的汇总表", f"{display_name(Path(file).name)}：{reason}"))
     data.applications.sort(key=sort_key(spec, unit_order(reference)))
     for i, rec in enumerate(data.applications, start=1):
         rec["_no"] = i

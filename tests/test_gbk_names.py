@@ -128,3 +128,20 @@ def test_feedback_writes_copies_with_utf8_names(inbox: Path, tmp_path: Path) -> 
     )
     assert again.exit_code == 0, again.output
     assert os.listdir(tmp_path / "再次") == ["无锡市-申报书-审核意见.xlsx"]
+
+
+def test_rollup_takes_a_gbk_named_province_summary(inbox: Path, tmp_path: Path) -> None:
+    made = tmp_path / "汇总表.xlsx"
+    result = runner.invoke(app, ["summary", str(inbox), "-o", str(made), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "各省"
+    folder.mkdir()
+    shutil.copy(made, os.path.join(os.fsencode(folder), "江苏汇总.xlsx".encode("gbk")))
+    out = tmp_path / "全国汇总.xlsx"
+    result = runner.invoke(app, ["rollup", str(folder), "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    wb = openpyxl.load_workbook(out)
+    texts = " ".join(
+        str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value
+    )
+    assert "江苏汇总.xlsx" in texts
