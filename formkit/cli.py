@@ -39,6 +39,10 @@ def _day_option(text: str | None, what: str) -> Any:
 
 
 def _fail(message: str) -> typer.Exit:
+    from formkit.paths import display_name, is_displayable
+
+    if not is_displayable(message):  # a path that is not UTF-8 (a GBK name) in the message
+        message = display_name(message)
     err.print(f"[bold red]错误：[/]{message}")
     return typer.Exit(EXIT_USAGE)
 

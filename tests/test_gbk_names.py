@@ -145,3 +145,11 @@ def test_rollup_takes_a_gbk_named_province_summary(inbox: Path, tmp_path: Path) 
         str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value
     )
     assert "江苏汇总.xlsx" in texts
+
+
+def test_a_missing_gbk_named_path_is_a_plain_error(tmp_path: Path) -> None:
+    gone = os.fsdecode(os.path.join(os.fsencode(tmp_path), "无锡.xlsx".encode("gbk")))
+    result = runner.invoke(app, ["check", gone])
+    assert result.exit_code == 2, result.output
+    text = "".join(result.output.split())
+    assert "找不到" in text and "无锡.xlsx" in text
