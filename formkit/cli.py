@@ -618,11 +618,20 @@ def distribute(
     db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
         "formkit.db"
     ),
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="上报链接的网址前缀，如 https://baosong.example.gov.cn（formkit serve）。",
+        ),
+    ] = None,
 ) -> None:
-    """按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账。"""
-    from formkit.distribute import RosterError, read_roster
+    """按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账；
+    同时写出“上报链接.csv”：每个申请单位在网上报送页面（formkit serve）的专用上传链接。"""
+    from formkit.distribute import RosterError, read_roster, write_links
     from formkit.distribute import distribute as write_all
     from formkit.ledger import Ledger, LedgerError
+    from formkit.web.auth import new_token, token_hash
 
     if not 2000 <= year <= 2100:
         raise _fail(f"申报年度 {year} 不合理，请填写如 2006 的四位年份。")
@@ -639,11 +648,16 @@ def distribute(
         with Ledger(db) as ledger:
             written = write_all(rows, output, year=year)
             ledger.add_roster(rows, year=year)
+            # new links for this roster: the file first, so a failure keeps the old ones
+            tokens = {item.submission_id: new_token() for item in written}
+            links = write_links(written, tokens, output, base_url=base_url)
+            ledger.set_token_hashes({sid: token_hash(t) for sid, t in tokens.items()})
     except (OSError, LedgerError) as exc:
         raise _fail(f"无法完成下发：{exc}") from None
     for item in written:
         out.print(f"{item.submission_id}  {item.path.name}")
     out.print(f"已为 {len(written)} 个申请单位生成申报书：[bold]{output}[/]；名单已登记到 {db}")
+    out.print(f"上报链接已写入 {links.name}（请随申报书分别发给各单位；此前发出的链接随之失效）。")
 
 
 @app.command()
@@ -909,6 +923,99 @@ def _ledger_items_with_issues(db: Path) -> list[Any]:
         for r in current
         if r.status == "accepted" and (r.errors or r.warnings)
     ]
+
+
+@app.command()
+def serve(
+    db: Annotated[Path, typer.Option("--db", help="报送账本（不存在则新建）。")] = Path(
+        "formkit.db"
+    ),
+    host: Annotated[
+        str,
+        typer.Option("--host", help="监听地址（默认只接受本机访问；对外请经 HTTPS 反向代理）。"),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口。")] = 8000,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="上传文件的存放文件夹（默认为账本旁的“<账本名>-上报文件”）。"),
+    ] = None,
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", help="报送截止日期，如 2006-04-30。")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="推荐单位，如 江苏省（写入汇总表标题）。")
+    ] = None,
+    max_upload_mb: Annotated[
+        int, typer.Option("--max-upload-mb", help="单个上传文件的大小上限（MB）。")
+    ] = 20,
+    behind_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--behind-proxy", help="经本机反向代理访问：按 X-Forwarded-For 识别访问者地址。"
+        ),
+    ] = False,
+    set_password: Annotated[
+        bool, typer.Option("--set-password", help="设置省级登录密码（输入两次，不回显）后退出。")
+    ] = False,
+) -> None:
+    """网上报送页面：各申请单位经各自的上报链接上传申报书、立即看到审核意见；省级登录查看报送情况。"""
+    import datetime as dt
+
+    from formkit.ledger import Ledger, LedgerError
+
+    if set_password:
+        from formkit.web.auth import hash_password, password_problem
+
+        password = typer.prompt("新密码", hide_input=True, confirmation_prompt="再输入一次")
+        problem = password_problem(password)
+        if problem:
+            raise _fail(problem)
+        try:
+            with Ledger(db) as ledger:
+                ledger.set_web_setting("password", hash_password(password))
+                ledger.drop_sessions()
+                ledger.audit("password_set", actor="cli")
+        except LedgerError as exc:
+            raise _fail(str(exc)) from None
+        out.print(f"已设置省级登录密码（账本 {db}；已登录的会话全部失效）。")
+        return
+    due = None
+    if deadline is not None:
+        try:
+            due = dt.date.fromisoformat(deadline)
+        except ValueError:
+            raise _fail(f"截止日期“{deadline}”应写成 2006-04-30 的形式。") from None
+    if not 1 <= max_upload_mb <= 50:
+        raise _fail("--max-upload-mb 应在 1 到 50 之间（读取时文件上限为 50 MB）。")
+    try:
+        from formkit.web.server import LOOPBACK, run
+        from formkit.web.service import Settings, cpu_slots, default_store
+    except ImportError as exc:
+        raise _fail(
+            f"缺少网页所需的组件（{exc.name}），请运行 pip install 'formkit[web]'。"
+        ) from None
+    try:
+        with Ledger(db) as ledger:
+            has_password = ledger.web_setting("password") is not None
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    settings = Settings(
+        db=db,
+        store=store or default_store(db),
+        max_upload=max_upload_mb * 1024 * 1024,
+        deadline=due,
+        unit=unit,
+        checks=cpu_slots(),
+    )
+    if not has_password:
+        err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")
+    if host not in LOOPBACK:
+        err.print(
+            f"[yellow]注意：[/]监听 {host}，其他计算机可直接访问；本服务不加密，"
+            "请置于单位的 HTTPS 反向代理之后。"
+        )
+    out.print(f"网上报送页面：http://{host}:{port}/province/login（账本 {db}，Ctrl+C 停止）")
+    run(settings, host=host, port=port, behind_proxy=behind_proxy)
 
 
 @app.command()

@@ -294,3 +294,45 @@ def distribute(
         )
         write_bytes_atomic(item.path, data)
     return planned
+
+
+LINKS_FILE = "上报链接.csv"
+LINK_COLUMNS = ("报送编号", "推荐单位", "所在地级市", "申请单位全称", "申报书文件", "上报链接")
+
+
+def link_path(token: str) -> str:
+    """The page of one upload link in `formkit serve`."""
+    return f"/u/{token}"
+
+
+def write_links(
+    items: Sequence[Distributed],
+    tokens: dict[str, str],
+    out_dir: str | Path,
+    *,
+    base_url: str | None = None,
+) -> Path:
+    """上报链接.csv beside the files: each applicant's private upload link, to send with its
+    申报书. UTF-8 with a byte-order mark, so Excel and WPS open it with the Chinese intact.
+    The tokens are in this file only (the ledger keeps their hashes)."""
+    from formkit.atomic import write_bytes_atomic
+
+    prefix = (base_url or "").rstrip("/")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(LINK_COLUMNS)
+    for item in items:
+        row = item.row
+        writer.writerow(
+            [
+                item.submission_id,
+                row.province,
+                row.city,
+                row.applicant_name,
+                item.path.name,
+                prefix + link_path(tokens[item.submission_id]),
+            ]
+        )
+    target = Path(out_dir) / LINKS_FILE
+    write_bytes_atomic(target, buf.getvalue().encode("utf-8-sig"))
+    return target

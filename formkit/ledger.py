@@ -94,6 +94,44 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE files ADD COLUMN fingerprint TEXT;
     ALTER TABLE files ADD COLUMN annotates TEXT;
     """,
+    # formkit serve (formkit/web): upload links, the province's password and sessions,
+    # uploaded bytes and the audit trail.  Secrets are stored only as hashes.
+    """
+    CREATE TABLE web_settings (
+        key             TEXT PRIMARY KEY,         -- password (scrypt hash) / secret (CSRF key)
+        value           TEXT NOT NULL,
+        updated         TEXT NOT NULL
+    );
+    CREATE TABLE web_tokens (
+        submission_id   TEXT PRIMARY KEY REFERENCES roster (submission_id),
+        token_hash      TEXT NOT NULL UNIQUE,     -- SHA-256 of the link's token
+        created         TEXT NOT NULL
+    );
+    CREATE TABLE web_sessions (
+        session_hash    TEXT PRIMARY KEY,         -- SHA-256 of the province's cookie
+        created         TEXT NOT NULL,
+        expires         TEXT NOT NULL
+    );
+    CREATE TABLE web_uploads (
+        sha256          TEXT PRIMARY KEY,         -- the name it is stored under
+        submission_id   TEXT NOT NULL,            -- the link it came through
+        original_name   TEXT NOT NULL,            -- as the browser sent it: display only
+        size            INTEGER NOT NULL,
+        received_at     TEXT NOT NULL,
+        data            BLOB NOT NULL
+    );
+    CREATE INDEX web_uploads_by_entry ON web_uploads (submission_id, received_at);
+    CREATE TABLE web_audit (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        at              TEXT NOT NULL,
+        kind            TEXT NOT NULL,            -- upload / refused / download / login / ...
+        actor           TEXT,                     -- city:<submission id> / province / cli
+        address         TEXT,
+        sha256          TEXT,
+        status          INTEGER,                  -- the HTTP status answered
+        detail          TEXT
+    );
+    """,
 )
 
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
@@ -754,6 +792,139 @@ class Ledger:
             )
         ]
         return StatusReport(rows, unmatched, deadline, source, today)
+
+    # ------------------------------------------------------------ formkit serve (web)
+    # Storage only: what a token, password or session is, and who may do what, is decided
+    # in formkit/web.  Secrets arrive here already hashed.
+
+    def entry(self, submission_id: str) -> RosterEntry | None:
+        row = self.db.execute(
+            "SELECT * FROM roster WHERE submission_id = ?", (submission_id,)
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def web_setting(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM web_settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_web_setting(self, key: str, value: str, *, if_absent: bool = False) -> str:
+        """Store a setting; with `if_absent` keep one already there. Returns the value kept."""
+        with self._tx():
+            if if_absent:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO web_settings (key, value, updated) VALUES (?, ?, ?)",
+                    (key, value, _now()),
+                )
+            else:
+                self.db.execute(
+                    "INSERT INTO web_settings (key, value, updated) VALUES (?, ?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                    " updated = excluded.updated",
+                    (key, value, _now()),
+                )
+        kept = self.web_setting(key)
+        assert kept is not None
+        return kept
+
+    def set_token_hashes(self, hashes: dict[str, str]) -> None:
+        """submission id -> SHA-256 of its new link token; an entry's old link stops working."""
+        with self._tx():
+            for sid, token_hash in hashes.items():
+                self.db.execute(
+                    "INSERT INTO web_tokens (submission_id, token_hash, created) VALUES (?, ?, ?)"
+                    " ON CONFLICT (submission_id) DO UPDATE SET"
+                    " token_hash = excluded.token_hash, created = excluded.created",
+                    (sid, token_hash, _now()),
+                )
+                self.db.execute(
+                    "INSERT INTO web_audit (at, kind, actor, detail) VALUES (?, ?, ?, ?)",
+                    (_now(), "link_issued", "cli", sid),
+                )
+
+    def token_entry(self, token_hash: str) -> tuple[str, str] | None:
+        """(submission id, stored hash) of the link whose token hashes to `token_hash`."""
+        row = self.db.execute(
+            "SELECT submission_id, token_hash FROM web_tokens WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def add_session(self, session_hash: str, expires: dt.datetime) -> None:
+        with self._tx():
+            self.db.execute("DELETE FROM web_sessions WHERE expires < ?", (_now(),))
+            self.db.execute(
+                "INSERT INTO web_sessions (session_hash, created, expires) VALUES (?, ?, ?)",
+                (session_hash, _now(), expires.astimezone().isoformat(timespec="seconds")),
+            )
+
+    def session_expires(self, session_hash: str) -> dt.datetime | None:
+        row = self.db.execute(
+            "SELECT expires FROM web_sessions WHERE session_hash = ?", (session_hash,)
+        ).fetchone()
+        return None if row is None else dt.datetime.fromisoformat(row[0])
+
+    def drop_sessions(self, session_hash: str | None = None) -> None:
+        """End one session, or (None) every session, as a new password does."""
+        with self._tx():
+            if session_hash is None:
+                self.db.execute("DELETE FROM web_sessions")
+            else:
+                self.db.execute("DELETE FROM web_sessions WHERE session_hash = ?", (session_hash,))
+
+    def store_upload(
+        self, sha256: str, submission_id: str, original_name: str, data: bytes
+    ) -> bool:
+        """Keep an upload's bytes under its hash; False if those bytes were kept before."""
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO web_uploads"
+                " (sha256, submission_id, original_name, size, received_at, data)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (sha256, submission_id, original_name, len(data), _now(), data),
+            )
+        return cur.rowcount == 1
+
+    def upload_names(self, sha256s: Iterable[str]) -> dict[str, str]:
+        """sha256 -> the name the browser sent, for the uploads among `sha256s`."""
+        out: dict[str, str] = {}
+        for sha in sha256s:
+            row = self.db.execute(
+                "SELECT original_name FROM web_uploads WHERE sha256 = ?", (sha,)
+            ).fetchone()
+            if row is not None:
+                out[sha] = str(row[0])
+        return out
+
+    def upload_data(self, sha256: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM web_uploads WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def audit(
+        self,
+        kind: str,
+        *,
+        actor: str | None = None,
+        address: str | None = None,
+        sha256: str | None = None,
+        status: int | None = None,
+        detail: str = "",
+    ) -> None:
+        with self._tx():
+            self.db.execute(
+                "INSERT INTO web_audit (at, kind, actor, address, sha256, status, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_now(), kind, actor, address, sha256, status, detail),
+            )
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The latest audit entries, newest first."""
+        return [
+            dict(r)
+            for r in self.db.execute(
+                "SELECT at, kind, actor, address, sha256, status, detail FROM web_audit"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+        ]
 
 
 # ---------------------------------------------------------------- helpers

@@ -1,0 +1,805 @@
+"""Routes and pages of `formkit serve` (Starlette + Jinja2; run by uvicorn).
+
+    /u/<token>                       a city's page: upload, verdict, issues, history
+    /u/<token>/upload                POST multipart field `file` (JSON if Accept asks)
+    /u/<token>/files/<sha256>        one of its files; .../annotated the annotated copy
+    /province/login, /province/logout
+    /province                        status of every roster entry (password)
+    /province/entries/<id>, /province/files/<sha256>[/original|/annotated]
+    /province/download/status.xlsx, /province/download/summary.xlsx, /province/audit
+
+Rules kept everywhere: a city's link is its only credential and reaches only its own
+entry; the province's session cookie reaches only province pages; every POST carries a
+CSRF token bound to its link or session; no request value becomes a file path (static
+files are served from memory, uploads stored under their hash); uploads and logins are
+rate-limited per link and per address; uploads, downloads and logins go to the audit
+trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import jinja2
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from formkit.ledger import STATE_ORDER, FileRecord, RosterEntry, sort_for_chasing
+from formkit.web import auth, service
+from formkit.web.limits import Limit, RateLimiter
+from formkit.web.service import Settings
+
+T = TypeVar("T")
+
+SESSION_COOKIE = "formkit_session"
+LOGIN_COOKIE = "formkit_login"
+SESSION_HOURS = 12
+FORM_BODY_LIMIT = 64 * 1024  # any POST other than an upload
+MULTIPART_OVERHEAD = 64 * 1024
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# defaults that suit a province (a few dozen cities behind a handful of addresses)
+UPLOADS_PER_LINK = Limit(10, 60.0)
+UPLOADS_PER_ADDRESS = Limit(120, 60.0)
+LOGINS_PER_ADDRESS = Limit(10, 300.0)
+
+
+@dataclass(frozen=True)
+class Limits:
+    upload_per_link: Limit = UPLOADS_PER_LINK
+    upload_per_address: Limit = UPLOADS_PER_ADDRESS
+    login_per_address: Limit = LOGINS_PER_ADDRESS
+
+
+# ---------------------------------------------------------------- body size
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse a request body over its route's limit: by Content-Length before reading,
+    and by counting while reading (a chunked body declares nothing)."""
+
+    def __init__(self, app: ASGIApp, upload_limit: int) -> None:
+        self.app = app
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        upload = scope["path"].endswith("/upload")
+        limit = self.upload_limit + MULTIPART_OVERHEAD if upload else FORM_BODY_LIMIT
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(scope, receive, send, self.upload_limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(scope, receive, send, self.upload_limit)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    message = f"文件过大：上传上限为 {limit / 2**20:.0f} MB。"
+    accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+    response: Response
+    if "application/json" in accept:
+        response = JSONResponse({"ok": False, "message": message}, status_code=413)
+    else:
+        response = HTMLResponse(f"<!doctype html><meta charset=utf-8><p>{message}</p>", 413)
+    response.headers["Connection"] = "close"
+    await response(scope, receive, send)
+
+
+# ---------------------------------------------------------------- security headers
+
+
+def _security_headers(app: ASGIApp) -> ASGIApp:
+    headers = [
+        (
+            b"content-security-policy",
+            b"default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+            b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (b"referrer-policy", b"no-referrer"),  # links carry a city's token
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"cache-control", b"no-store"),
+    ]
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in headers if k not in present
+                ]
+            await send(message)
+
+        await app(scope, receive, send_with)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------- the application
+
+
+def province_only(
+    handler: Callable[[Web, Request, str], Awaitable[Response]],
+) -> Callable[[Web, Request], Awaitable[Response]]:
+    """A province page: without a live session, GET goes to the login page, else 401."""
+
+    async def guarded(self: Web, request: Request) -> Response:
+        digest = await self.session(request)
+        if digest is None:
+            if request.method == "GET" and not _wants_json(request):
+                return RedirectResponse("/province/login", status_code=303)
+            return self.refuse(request, 401, "请先登录。")
+        return await handler(self, request, digest)
+
+    return guarded
+
+
+async def read_form(request: Request, *, files: int = 0) -> Any:
+    """The request's form; an oversized body is 413, a malformed one 400."""
+    try:
+        return await request.form(max_files=files, max_fields=4, max_part_size=4096)
+    except _TooLarge:
+        raise HTTPException(413) from None
+
+
+class Web:
+    """State shared by the routes: settings, secret, limits, templates, check slots."""
+
+    def __init__(self, settings: Settings, limits: Limits | None = None) -> None:
+        self.settings = settings
+        self.limits = limits or Limits()
+        self.rate = RateLimiter()
+        self.slots = threading.BoundedSemaphore(settings.checks)
+        with service.ledger(settings) as led:
+            # the CSRF key lives in the ledger: pages opened before a restart still post
+            self.secret = led.set_web_setting("secret", auth.new_secret(), if_absent=True)
+        self.templates = jinja2.Environment(
+            loader=jinja2.PackageLoader("formkit.web", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.templates.filters["when"] = _when
+        self.too_large = f"文件过大：上传上限为 {settings.max_upload / 2**20:.0f} MB。"
+        self.static = {
+            name: (resources.files("formkit.web").joinpath("static", name).read_bytes(), kind)
+            for name, kind in (("style.css", "text/css"), ("upload.js", "text/javascript"))
+        }
+
+    # ------------------------------------------------------------ helpers
+
+    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("max_upload_mb", f"{self.settings.max_upload / 2**20:.0f}")
+        html = self.templates.get_template(name).render(request=request, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def audit(self, request: Request, kind: str, **fields: Any) -> None:
+        with service.ledger(self.settings) as led:
+            led.audit(kind, address=_address(request), **fields)
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        """Blocking work (the ledger, a worker process) in a thread: the loop stays free."""
+        return await anyio.to_thread.run_sync(func, *args)
+
+    def refuse(self, request: Request, status: int, message: str) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"ok": False, "message": message}, status_code=status)
+        return self.page(request, "error.html", status, message=message)
+
+    # ------------------------------------------------------------ the city's link
+
+    async def city_entry(self, request: Request) -> tuple[str, RosterEntry]:
+        token = str(request.path_params["token"])
+        if not auth.TOKEN_RE.fullmatch(token):
+            raise HTTPException(404)
+        digest = auth.token_hash(token)
+
+        def lookup() -> tuple[str, RosterEntry] | None:
+            with service.ledger(self.settings) as led:
+                hit = led.token_entry(digest)
+                if hit is None or not auth.same(hit[1], digest):
+                    return None
+                entry = led.entry(hit[0])
+            return None if entry is None else (digest, entry)
+
+        found = await self.run(lookup)
+        if found is None:
+            raise HTTPException(404)
+        return found
+
+    async def city_page(self, request: Request) -> Response:
+        digest, entry = await self.city_entry(request)
+        return await self.render_city(request, digest, entry)
+
+    async def render_city(
+        self,
+        request: Request,
+        digest: str,
+        entry: RosterEntry,
+        *,
+        status: int = 200,
+        result: service.UploadResult | None = None,
+        shown: str | None = None,
+    ) -> Response:
+        def gather() -> dict[str, Any]:
+            with service.ledger(self.settings) as led:
+                history = led.history(entry.submission_id)
+                names = service.display_names(led, history)
+            current = next((f for f in reversed(history) if f.superseded_by is None), None)
+            focus = next((f for f in history if f.sha256 == shown), None) or current
+            return {"history": list(reversed(history)), "names": names, "focus": focus}
+
+        data = await self.run(gather)
+        focus: FileRecord | None = data["focus"]
+        return self.page(
+            request,
+            "city.html",
+            status,
+            entry=entry,
+            token=request.path_params["token"],
+            csrf=auth.csrf_token(self.secret, f"city:{digest}"),
+            result=result,
+            focus=focus,
+            issues=service.issues_of(focus) if focus else [],
+            history=data["history"],
+            names=data["names"],
+            state=_state(data["history"]),
+        )
+
+    async def city_file(self, request: Request) -> Response:
+        digest, entry = await self.city_entry(request)
+        sha = await self.own_file(request, entry)
+        return await self.render_city(request, digest, entry, shown=sha)
+
+    async def own_file(self, request: Request, entry: RosterEntry) -> str:
+        sha = str(request.path_params["sha"])
+        if not auth.SHA256_RE.fullmatch(sha):
+            raise HTTPException(404)
+
+        def mine() -> bool:
+            with service.ledger(self.settings) as led:
+                record = led.file(sha)
+            return record is not None and record.roster_id == entry.submission_id
+
+        if not await self.run(mine):
+            raise HTTPException(404)
+        return sha
+
+    async def city_annotated(self, request: Request) -> Response:
+        _, entry = await self.city_entry(request)
+        sha = await self.own_file(request, entry)
+        return await self.send_annotated(request, sha, f"city:{entry.submission_id}")
+
+    async def send_annotated(self, request: Request, sha: str, actor: str) -> Response:
+        data = await self.run(service.annotated_copy, self.settings, self.slots, sha)
+        if data is None:
+            return self.refuse(request, 404, "这个文件没有审核意见副本（文件未受理或无法生成）。")
+
+        def name() -> str:
+            with service.ledger(self.settings) as led:
+                shown = led.upload_names([sha]).get(sha)
+                record = led.file(sha)
+            stem = Path(shown or (record.original_name if record else sha)).stem
+            return f"{stem}-审核意见.xlsx"
+
+        filename = await self.run(name)
+        await self.run(
+            lambda: self.audit(
+                request, "download", actor=actor, sha256=sha, status=200, detail="审核意见副本"
+            )
+        )
+        return _download(data, filename)
+
+    async def city_upload(self, request: Request) -> Response:
+        digest, entry = await self.city_entry(request)
+        actor = f"city:{entry.submission_id}"
+
+        async def refused(status: int, message: str) -> Response:
+            await self.run(
+                lambda: self.audit(request, "refused", actor=actor, status=status, detail=message)
+            )
+            if _wants_json(request):
+                return JSONResponse({"ok": False, "message": message}, status_code=status)
+            result = service.UploadResult("refused", status, message, "")
+            return await self.render_city(request, digest, entry, status=status, result=result)
+
+        wait = self.rate.allow(
+            {
+                ("upload-link", digest): self.limits.upload_per_link,
+                ("upload-address", _address(request)): self.limits.upload_per_address,
+            }
+        )
+        if wait is not None:
+            response = await refused(429, f"上传过于频繁，请 {int(wait) + 1} 秒后再试。")
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
+        try:
+            form = await read_form(request, files=1)
+        except HTTPException as exc:
+            if exc.status_code == 413:
+                return await refused(413, self.too_large)
+            return await refused(400, "上传的内容无法识别，请用页面上的“上传”按钮提交文件。")
+        try:
+            if not auth.csrf_ok(self.secret, f"city:{digest}", _csrf(request, form)):
+                return await refused(403, "页面已过期或来源不明，请刷新本页后重新上传。")
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                return await refused(400, "没有收到文件：请选择申报书文件后再上传。")
+            problem = _bad_filename(upload.filename)
+            if problem:
+                return await refused(400, problem)
+            data = await upload.read(self.settings.max_upload + 1)
+            if len(data) > self.settings.max_upload:
+                return await refused(413, self.too_large)
+            name = service.clean_name(upload.filename)
+        finally:
+            await form.close()
+        result: service.UploadResult = await self.run(
+            service.process_upload, self.settings, self.slots, entry, name, data
+        )
+        kind = "upload" if result.outcome != "refused" else "refused"
+        await self.run(
+            lambda: self.audit(
+                request,
+                kind,
+                actor=actor,
+                sha256=result.sha256,
+                status=result.status,
+                detail=f"{name}：{result.message}",
+            )
+        )
+        if _wants_json(request):
+            return JSONResponse(_result_json(request, result), status_code=result.status)
+        if result.outcome == "refused":
+            return await self.render_city(
+                request, digest, entry, status=result.status, result=result
+            )
+        # post/redirect/get: reloading the page does not upload again
+        token = request.path_params["token"]
+        return RedirectResponse(f"/u/{token}/files/{result.sha256}?new=1", status_code=303)
+
+    # ------------------------------------------------------------ the province
+
+    async def session(self, request: Request) -> str | None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie or not auth.TOKEN_RE.fullmatch(cookie):
+            return None
+        digest = auth.token_hash(cookie)
+
+        def valid() -> bool:
+            with service.ledger(self.settings) as led:
+                expires = led.session_expires(digest)
+            return expires is not None and expires > dt.datetime.now().astimezone()
+
+        return digest if await self.run(valid) else None
+
+    async def login_page(self, request: Request) -> Response:
+        return await self.render_login(request)
+
+    async def render_login(
+        self, request: Request, status: int = 200, message: str | None = None
+    ) -> Response:
+        nonce = request.cookies.get(LOGIN_COOKIE)
+        if not nonce or not auth.TOKEN_RE.fullmatch(nonce):
+            nonce = auth.new_token()
+        has_password = await self.run(self.password_hash) is not None
+        response = self.page(
+            request,
+            "login.html",
+            status,
+            csrf=auth.csrf_token(self.secret, f"login:{nonce}"),
+            message=message,
+            has_password=has_password,
+        )
+        _cookie(request, response, LOGIN_COOKIE, nonce, "/province", 3600)
+        return response
+
+    def password_hash(self) -> str | None:
+        with service.ledger(self.settings) as led:
+            return led.web_setting("password")
+
+    async def login(self, request: Request) -> Response:
+        address = _address(request)
+        wait = self.rate.allow({("login-address", address): self.limits.login_per_address})
+        if wait is not None:
+            await self.run(
+                lambda: self.audit(
+                    request, "login_refused", actor="province", status=429, detail="登录过于频繁"
+                )
+            )
+            response = await self.render_login(
+                request, 429, f"登录尝试过于频繁，请 {int(wait) + 1} 秒后再试。"
+            )
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
+        form = await read_form(request)
+        nonce = request.cookies.get(LOGIN_COOKIE) or ""
+        if not auth.csrf_ok(self.secret, f"login:{nonce}", _csrf(request, form)):
+            await self.run(
+                lambda: self.audit(
+                    request, "login_refused", actor="province", status=403, detail="CSRF"
+                )
+            )
+            return await self.render_login(request, 403, "页面已过期，请重新输入密码登录。")
+        password = form.get("password")
+        stored = await self.run(self.password_hash)
+        ok = isinstance(password, str) and await self.run(auth.verify_password, password, stored)
+        if not ok:
+            await self.run(
+                lambda: self.audit(request, "login_failed", actor="province", status=401)
+            )
+            message = (
+                "密码不正确。"
+                if stored
+                else "尚未设置密码：请在服务器上运行 formkit serve --set-password。"
+            )
+            return await self.render_login(request, 401, message)
+        session = auth.new_token()
+        expires = dt.datetime.now().astimezone() + dt.timedelta(hours=SESSION_HOURS)
+
+        def start() -> None:
+            with service.ledger(self.settings) as led:
+                led.add_session(auth.token_hash(session), expires)
+            self.audit(request, "login", actor="province", status=303)
+
+        await self.run(start)
+        response = RedirectResponse("/province", status_code=303)
+        _cookie(request, response, SESSION_COOKIE, session, "/province", SESSION_HOURS * 3600)
+        response.delete_cookie(LOGIN_COOKIE, path="/province")
+        return response
+
+    @province_only
+    async def logout(self, request: Request, digest: str) -> Response:
+        form = await read_form(request)
+        if not auth.csrf_ok(self.secret, f"session:{digest}", _csrf(request, form)):
+            return self.refuse(request, 403, "页面已过期，请刷新后重试。")
+
+        def end() -> None:
+            with service.ledger(self.settings) as led:
+                led.drop_sessions(digest)
+            self.audit(request, "logout", actor="province", status=303)
+
+        await self.run(end)
+        response = RedirectResponse("/province/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/province")
+        return response
+
+    def province_context(self, digest: str) -> dict[str, Any]:
+        return {"csrf": auth.csrf_token(self.secret, f"session:{digest}")}
+
+    @province_only
+    async def province_home(self, request: Request, digest: str) -> Response:
+        def gather() -> dict[str, Any]:
+            with service.ledger(self.settings) as led:
+                report = led.status(self.settings.deadline)
+                lasts = [r.last for r in report.rows if r.last] + report.unmatched
+                names = service.display_names(led, lasts)
+            return {"report": report, "names": names}
+
+        data = await self.run(gather)
+        report = data["report"]
+        counts = report.counts
+        return self.page(
+            request,
+            "province.html",
+            rows=sort_for_chasing(report.rows),
+            unmatched=report.unmatched,
+            names=data["names"],
+            counts=[(k, counts[k]) for k in (*STATE_ORDER, "逾期", "名单外")],
+            deadline=self.settings.deadline,
+            total=len(report.rows),
+            **self.province_context(digest),
+        )
+
+    @province_only
+    async def province_entry(self, request: Request, digest: str) -> Response:
+        sid = request.path_params["sid"]
+
+        def gather() -> dict[str, Any] | None:
+            with service.ledger(self.settings) as led:
+                entry = led.entry(sid)
+                if entry is None:
+                    return None
+                history = led.history(sid)
+                names = service.display_names(led, history)
+            return {"entry": entry, "history": list(reversed(history)), "names": names}
+
+        data = await self.run(gather)
+        if data is None:
+            raise HTTPException(404)
+        current = next((f for f in data["history"] if f.superseded_by is None), None)
+        return self.page(
+            request,
+            "province_entry.html",
+            focus=current,
+            issues=service.issues_of(current) if current else [],
+            state=_state(list(reversed(data["history"]))),
+            **data,
+            **self.province_context(digest),
+        )
+
+    async def province_record(self, request: Request) -> FileRecord:
+        sha = request.path_params["sha"]
+        if not auth.SHA256_RE.fullmatch(sha):
+            raise HTTPException(404)
+
+        def get() -> FileRecord | None:
+            with service.ledger(self.settings) as led:
+                return led.file(sha)
+
+        record: FileRecord | None = await self.run(get)
+        if record is None:
+            raise HTTPException(404)
+        return record
+
+    @province_only
+    async def province_file(self, request: Request, digest: str) -> Response:
+        record = await self.province_record(request)
+
+        def gather() -> dict[str, Any]:
+            with service.ledger(self.settings) as led:
+                names = service.display_names(led, [record])
+                entry = led.entry(record.roster_id) if record.roster_id else None
+            return {"names": names, "entry": entry}
+
+        data = await self.run(gather)
+        return self.page(
+            request,
+            "province_file.html",
+            focus=record,
+            issues=service.issues_of(record),
+            **data,
+            **self.province_context(digest),
+        )
+
+    @province_only
+    async def province_original(self, request: Request, digest: str) -> Response:
+        record = await self.province_record(request)
+        data = await self.run(service.original_bytes, self.settings, record.sha256)
+        if data is None:
+            return self.refuse(request, 404, "找不到这个文件的原件。")
+
+        def name() -> str:
+            with service.ledger(self.settings) as led:
+                return led.upload_names([record.sha256]).get(record.sha256) or (
+                    record.original_name
+                )
+
+        filename = await self.run(name)
+        await self.run(
+            lambda: self.audit(
+                request,
+                "download",
+                actor="province",
+                sha256=record.sha256,
+                status=200,
+                detail="原件",
+            )
+        )
+        return _download(data, filename)
+
+    @province_only
+    async def province_annotated(self, request: Request, digest: str) -> Response:
+        record = await self.province_record(request)
+        return await self.send_annotated(request, record.sha256, "province")
+
+    @province_only
+    async def download_status(self, request: Request, digest: str) -> Response:
+        data = await self.run(service.status_workbook, self.settings)
+        await self.run(
+            lambda: self.audit(request, "download", actor="province", status=200, detail="报送情况")
+        )
+        return _download(data, "报送情况.xlsx")
+
+    @province_only
+    async def download_summary(self, request: Request, digest: str) -> Response:
+        async with _semaphore(self.slots):
+            data = await self.run(service.summary_workbook, self.settings)
+        await self.run(
+            lambda: self.audit(request, "download", actor="province", status=200, detail="汇总表")
+        )
+        return _download(data, "汇总表.xlsx")
+
+    @province_only
+    async def province_audit(self, request: Request, digest: str) -> Response:
+        def gather() -> list[dict[str, Any]]:
+            with service.ledger(self.settings) as led:
+                return led.audit_log(300)
+
+        entries = await self.run(gather)
+        return self.page(request, "audit.html", entries=entries, **self.province_context(digest))
+
+    # ------------------------------------------------------------ other
+
+    async def home(self, request: Request) -> Response:
+        return self.page(request, "home.html")
+
+    async def static_file(self, request: Request) -> Response:
+        hit = self.static.get(request.path_params["name"])
+        if hit is None:
+            raise HTTPException(404)
+        data, kind = hit
+        return Response(data, media_type=kind, headers={"Cache-Control": "max-age=3600"})
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        message = {
+            404: "页面不存在。如果这是下发给您的上报链接，请核对链接是否完整，"
+            "或向省级主管部门索取新链接。",
+            405: "不支持这种请求方式。",
+            413: "提交的内容过大。",
+            400: "请求无法识别。",
+        }.get(status, "服务器出错，请稍后再试。")
+        return self.refuse(request, status, message)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+class _semaphore:
+    """`async with` a threading semaphore without blocking the event loop."""
+
+    def __init__(self, sem: threading.BoundedSemaphore) -> None:
+        self.sem = sem
+
+    async def __aenter__(self) -> None:
+        await anyio.to_thread.run_sync(self.sem.acquire)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.sem.release()
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _csrf(request: Request, form: Any) -> str | None:
+    value = form.get("csrf") if form is not None else None
+    if isinstance(value, str):
+        return value
+    return request.headers.get("x-csrf-token")
+
+
+def _bad_filename(name: str) -> str | None:
+    """Why a browser's file name is refused: it is display text, never a path."""
+    if any(ch in name for ch in "/\\\x00") or name.strip() in (".", "..") or ":" in name:
+        return "文件名不能含有路径（/、\\、: 等字符），请直接选择文件上传。"
+    if len(name) > 255:
+        return "文件名过长（超过 255 个字符），请改短后重新上传。"
+    return None
+
+
+def _cookie(
+    request: Request, response: Response, name: str, value: str, path: str, max_age: int
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _download(data: bytes, filename: str) -> Response:
+    """An attachment under a Chinese name (RFC 6266 filename*, with an ASCII fallback)."""
+    xlsx = filename.endswith(".xlsx")
+    fallback = "download.xlsx" if xlsx else "download"
+    disposition = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(filename)}"
+    )
+    kind = XLSX_TYPE if xlsx else "application/octet-stream"
+    return Response(data, media_type=kind, headers={"Content-Disposition": disposition})
+
+
+def _state(history: list[FileRecord]) -> str:
+    current = next((f for f in reversed(history) if f.superseded_by is None), None)
+    return "未收到" if current is None else current.state
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _result_json(request: Request, result: service.UploadResult) -> dict[str, Any]:
+    token = request.path_params["token"]
+    doc: dict[str, Any] = {
+        "ok": result.outcome != "refused",
+        "outcome": result.outcome,
+        "message": result.message,
+        "sha256": result.sha256 or None,
+    }
+    record = result.record
+    if record is None:
+        doc["issues"] = result.issues
+        return doc
+    doc.update(
+        {
+            "state": record.state,
+            "status": record.status,
+            "verdict": record.verdict,
+            "errors": record.errors,
+            "warnings": record.warnings,
+            "supersedes": result.supersedes,
+            "issues": service.issues_of(record),
+            "page": f"/u/{token}/files/{record.sha256}",
+            "annotated": f"/u/{token}/files/{record.sha256}/annotated"
+            if record.status == "accepted" and (record.errors or record.warnings)
+            else None,
+        }
+    )
+    return doc
+
+
+def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
+    """The ASGI application; `settings.db` is created and migrated if needed."""
+    web = Web(settings, limits)
+
+    def bound(name: str) -> Callable[[Request], Awaitable[Response]]:
+        method = getattr(web, name)
+        return method  # type: ignore[no-any-return]
+
+    routes = [
+        Route("/", bound("home")),
+        Route("/static/{name}", bound("static_file")),
+        Route("/u/{token}", bound("city_page")),
+        Route("/u/{token}/upload", bound("city_upload"), methods=["POST"]),
+        Route("/u/{token}/files/{sha}", bound("city_file")),
+        Route("/u/{token}/files/{sha}/annotated", bound("city_annotated")),
+        Route("/province/login", bound("login_page")),
+        Route("/province/login", bound("login"), methods=["POST"]),
+        Route("/province/logout", bound("logout"), methods=["POST"]),
+        Route("/province", bound("province_home")),
+        Route("/province/entries/{sid}", bound("province_entry")),
+        Route("/province/files/{sha}", bound("province_file")),
+        Route("/province/files/{sha}/original", bound("province_original")),
+        Route("/province/files/{sha}/annotated", bound("province_annotated")),
+        Route("/province/download/status.xlsx", bound("download_status")),
+        Route("/province/download/summary.xlsx", bound("download_summary")),
+        Route("/province/audit", bound("province_audit")),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: web.http_error, Exception: web.http_error},
+    )
+    app.state.web = web
+    return BodyLimit(_security_headers(app), settings.max_upload)

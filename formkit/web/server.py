@@ -1,0 +1,39 @@
+"""Running the application: uvicorn on one process, graceful shutdown, no access log.
+
+uvicorn's access log would write every city's link (its token) in clear, so it is off;
+what happened is in the ledger's audit trail instead. On SIGINT/SIGTERM uvicorn stops
+accepting connections and waits for requests in progress (an upload being checked is
+finished and recorded) before the process exits; a restart loses nothing because the
+ledger (and the upload store beside it) is the only state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from formkit.web.service import Settings
+
+GRACEFUL_SECONDS = 120  # longer than one upload's read limit plus recording
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def run(settings: Settings, *, host: str, port: int, behind_proxy: bool = False) -> None:
+    import uvicorn
+
+    from formkit.web.app import create_app
+
+    # workers fork from a server that has the reader and validator imported already
+    multiprocessing.set_forkserver_preload(["formkit.check", "formkit.feedback"])
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="warning",
+        proxy_headers=behind_proxy,
+        forwarded_allow_ips="127.0.0.1" if behind_proxy else None,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        server_header=False,
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,286 @@
+"""The blocking work behind the pages: uploads, annotated copies, downloads.
+
+Every function opens its own `Ledger` (SQLite, WAL) and is meant to run in a thread, so
+the event loop stays free while a workbook is read in its isolated worker. Nothing here
+builds a path from anything a request sent: an upload is stored as `<store>/<sha256>`,
+the hash computed here from the bytes received.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from formkit.distribute import applicant_key
+from formkit.ledger import FileRecord, Ledger, RosterEntry, StatusReport
+from formkit.web.auth import SHA256_RE
+
+if TYPE_CHECKING:
+    from formkit.read import ReadOptions, Submission
+
+DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024  # a filled 申报书 is about 20 KB
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path
+    store: Path  # uploaded files, each under its SHA-256; annotated copies in store/审核意见
+    max_upload: int = DEFAULT_MAX_UPLOAD
+    deadline: dt.date | None = None
+    unit: str | None = None  # the province, for the summary's title
+    checks: int = 2  # uploads read at once (each in its own worker process)
+    read_timeout: float = 60.0
+    year: int | None = None
+
+    def read_options(self) -> ReadOptions:
+        from formkit.read import ReadOptions
+
+        return ReadOptions(year=self.year, timeout=self.read_timeout)
+
+
+def default_store(db: Path) -> Path:
+    return db.parent / f"{db.stem}-上报文件"
+
+
+@contextlib.contextmanager
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    with Ledger(settings.db) as led:
+        yield led
+
+
+# ---------------------------------------------------------------- uploads
+
+
+@dataclass
+class UploadResult:
+    # new: recorded; duplicate: these bytes were recorded before; refused: not recorded
+    outcome: Literal["new", "duplicate", "refused"]
+    status: int  # the HTTP status to answer with
+    message: str  # Chinese, one sentence for the page
+    sha256: str
+    record: FileRecord | None = None
+    supersedes: str | None = None
+    issues: list[dict[str, Any]] = field(default_factory=list)  # of a refused file
+
+
+def _store_file(settings: Settings, sha: str, data: bytes) -> Path:
+    from formkit.atomic import write_bytes_atomic
+
+    assert SHA256_RE.fullmatch(sha)
+    path = settings.store / sha
+    if not path.is_file() or path.stat().st_size != len(data):
+        write_bytes_atomic(path, data)
+    return path
+
+
+def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
+    """Why a checked file is not this entry's (Chinese), or None if it is."""
+    if sub.submission_id:
+        if sub.submission_id == entry.submission_id:
+            return None
+        return (
+            f"文件的报送编号（{sub.submission_id}）不是本单位的（{entry.submission_id}）："
+            "请上传下发给本单位的申报书。"
+        )
+    province = sub.values.get("province")
+    applicant = sub.values.get("applicant_name")
+    unit = led.reference.unit(province.strip()) if isinstance(province, str) else None
+    same_unit = unit is not None and unit.name == entry.province
+    same_name = isinstance(applicant, str) and applicant_key(applicant) == applicant_key(
+        entry.applicant_name
+    )
+    if same_unit and same_name:
+        return None
+    return (
+        f"文件中的推荐单位、申请单位（{province or '未填'}，{applicant or '未填'}）与本链接的"
+        f"申请单位（{entry.province}，{entry.applicant_name}）不符：请上传本单位的申报书。"
+    )
+
+
+def _issue_rows(sub: Submission) -> list[dict[str, Any]]:
+    return [i for i in sub.to_json()["issues"] if i.get("severity") != "info"]
+
+
+def process_upload(
+    settings: Settings,
+    slots: threading.BoundedSemaphore,
+    entry: RosterEntry,
+    original_name: str,
+    data: bytes,
+) -> UploadResult:
+    """Check an uploaded file and, if it is this entry's readable workbook, record it.
+
+    The file is read twice in isolated workers: once to see whose it is (a city's link
+    must never record or supersede another applicant's file), then by `Ledger.ingest`,
+    which decides supersession as for `formkit ingest`.
+    """
+    from formkit.check import check_many
+    from formkit.read import READ_FAILED
+
+    sha = hashlib.sha256(data).hexdigest()
+    with slots, ledger(settings) as led:
+        known = led.file(sha)
+        if known is not None and known.roster_id == entry.submission_id:
+            return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
+        if known is not None and known.roster_id is not None:
+            return UploadResult(
+                "refused", 422, "这个文件已由其他申请单位上报，请上传本单位的申报书。", sha
+            )
+        options = settings.read_options()
+        # read first from a private temporary copy: a refused file leaves nothing behind
+        with tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
+            trial = Path(tmp) / sha
+            trial.write_bytes(data)
+            sub = next(check_many([trial], options, jobs=1))
+        if sub.status == "rejected":
+            failed = any(i.code == READ_FAILED for i in sub.issues)
+            first = sub.rejection.message if sub.rejection else "文件未受理。"
+            if failed:
+                return UploadResult(
+                    "refused", 503, f"暂时无法读取这个文件（{first}），请稍后重新上传。", sha
+                )
+            return UploadResult(
+                "refused", 422, f"文件未受理：{first}", sha, issues=_issue_rows(sub)
+            )
+        why = _belongs(sub, entry, led)
+        if why is not None:
+            return UploadResult("refused", 422, why, sha)
+        path = _store_file(settings, sha, data)
+        led.store_upload(sha, entry.submission_id, original_name, data)
+        report = led.ingest([path], jobs=1, options=options)
+        (outcome,) = report.files
+        record = outcome.record or led.file(sha)
+        if record is None:  # could not even be hashed: the store is unwritable
+            return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
+        kind: Literal["new", "duplicate"] = "duplicate" if outcome.outcome == "duplicate" else "new"
+        message = "已收到。" if kind == "new" else "这个文件已经上报过，结果见下。"
+        if outcome.supersedes:
+            message = "已收到，替代此前上报的文件。"
+        return UploadResult(
+            kind, 201 if kind == "new" else 200, message, sha, record, outcome.supersedes
+        )
+
+
+# ---------------------------------------------------------------- files and downloads
+
+
+def file_path(settings: Settings, led: Ledger, record: FileRecord) -> Path | None:
+    """Where a recorded file's bytes are: the store (from the ledger's copy if the file
+    went missing), else where `formkit ingest` found it."""
+    data = led.upload_data(record.sha256)
+    if data is not None:
+        return _store_file(settings, record.sha256, data)
+    path = Path(record.path)
+    return path if path.is_file() else None
+
+
+def original_bytes(settings: Settings, sha: str) -> bytes | None:
+    with ledger(settings) as led:
+        record = led.file(sha)
+        if record is None:
+            return None
+        data = led.upload_data(sha)
+        if data is not None:
+            return data
+        path = Path(record.path)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+    return data if hashlib.sha256(data).hexdigest() == sha else None
+
+
+def annotated_copy(settings: Settings, slots: threading.BoundedSemaphore, sha: str) -> bytes | None:
+    """The annotated copy (formkit.feedback) of a recorded, accepted file; cached by hash."""
+    from formkit.atomic import write_bytes_atomic
+    from formkit.feedback import feedback_many
+    from formkit.read.submission import from_json
+    from formkit.spec import load_spec
+
+    assert SHA256_RE.fullmatch(sha)
+    cached = settings.store / "审核意见" / f"{sha}.xlsx"
+    if cached.is_file():
+        return cached.read_bytes()
+    with ledger(settings) as led:
+        record = led.file(sha)
+        if record is None or record.status != "accepted":
+            return None
+        path = file_path(settings, led, record)
+    if path is None:
+        return None
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    sub = from_json(record.submission, dates)
+    sub.file = str(path)
+    with slots, tempfile.TemporaryDirectory(prefix="formkit-serve-") as tmp:
+        (result,) = feedback_many([sub], tmp, jobs=1, options=settings.read_options())
+        if result.status != "written" or result.output is None:
+            return None
+        data = result.output.read_bytes()
+    write_bytes_atomic(cached, data)
+    return data
+
+
+def status_report(settings: Settings) -> StatusReport:
+    with ledger(settings) as led:
+        return led.status(settings.deadline)
+
+
+def status_workbook(settings: Settings) -> bytes:
+    from formkit.ledger import status_workbook as build
+
+    return build(status_report(settings))
+
+
+def summary_workbook(settings: Settings) -> bytes:
+    """The provincial summary of the ledger's files, as `formkit summary --db` writes it."""
+    from formkit.read.submission import from_json
+    from formkit.spec import load_spec
+    from formkit.summary import build, collect
+
+    with ledger(settings) as led:
+        records = led.files()
+        reference = led.reference
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    results = [from_json(r.submission, dates) for r in records]
+    superseded = {r.sha256: r.superseded_by for r in records if r.superseded_by}
+    unit = reference.unit(settings.unit) if settings.unit else None
+    data = collect(
+        results,
+        reference=reference,
+        unit=unit.name if unit is not None else settings.unit,
+        inputs=[settings.db.name],
+        superseded_by=superseded,
+    )
+    return build(data, reference=reference)
+
+
+def issues_of(record: FileRecord) -> list[dict[str, Any]]:
+    """A recorded file's issues to show (conversions noted for the reader left out)."""
+    issues = record.submission.get("issues") or []
+    return [i for i in issues if i.get("severity") != "info"]
+
+
+def display_names(led: Ledger, records: list[FileRecord]) -> dict[str, str]:
+    """sha256 -> the name to show: as the browser sent it, or as ingested from a folder."""
+    names = {r.sha256: r.original_name for r in records}
+    names.update(led.upload_names(names))
+    return names
+
+
+def clean_name(name: str) -> str:
+    """A browser's file name as display text: printable, at most 200 characters."""
+    text = "".join(ch for ch in name if ch.isprintable())
+    return text.strip()[:200] or "未命名文件"
+
+
+def cpu_slots() -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cpus or 1)

@@ -1,0 +1,47 @@
+/* Upload progress for browsers that run scripts; without it the form posts as usual. */
+(function () {
+  var form = document.getElementById("upload");
+  if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
+  var bar = document.getElementById("progress");
+  var text = document.getElementById("progress-text");
+  form.addEventListener("submit", function (event) {
+    var xhr = new XMLHttpRequest();
+    event.preventDefault();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", "application/json");
+    bar.hidden = false;
+    bar.value = 0;
+    text.textContent = "正在上传……";
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) { bar.value = Math.round(e.loaded * 100 / e.total); }
+    };
+    xhr.upload.onload = function () { bar.value = 100; text.textContent = "已上传，正在审核……"; };
+    xhr.onload = function () {
+      var answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = null; }
+      if (answer && answer.ok && answer.page) {
+        window.location.href = answer.page + "?new=1";
+      } else {
+        bar.hidden = true;
+        text.textContent = "";
+        showError(answer && answer.message ? answer.message : "上传失败（" + xhr.status + "），请重试。");
+      }
+    };
+    xhr.onerror = function () {
+      bar.hidden = true;
+      showError("网络中断，上传未完成，请重试。");
+    };
+    xhr.send(new FormData(form));
+  });
+  function showError(message) {
+    var box = document.getElementById("result");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "result";
+      form.parentNode.insertBefore(box, form);
+    }
+    box.className = "alert bad";
+    box.setAttribute("role", "alert");
+    box.textContent = "未能受理：" + message;
+  }
+})();
