@@ -118,10 +118,11 @@ def inflating_part(src: Path, path: Path, size: int) -> Path:
     return rewrite_zip(src, path, add={"xl/worksheets/sheet2.xml": filler})
 
 
-def lying_header(src: Path, path: Path, *, real_size: int, declared: int) -> Path:
+def lying_header(
+    src: Path, path: Path, *, real_size: int, declared: int, name: str = "xl/worksheets/sheet2.xml"
+) -> Path:
     """A part whose central directory and local header declare `declared` bytes but
     whose deflate stream produces `real_size` bytes (the CRC is left as is)."""
-    name = "xl/worksheets/sheet2.xml"
     rewrite_zip(src, path, add={name: b" " * real_size})
     data = bytearray(path.read_bytes())
     raw = name.encode()

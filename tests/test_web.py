@@ -1,0 +1,493 @@
+"""formkit serve over HTTP (Starlette's test client): a city's loop through its upload link,
+the province's pages behind the password, and the refusals that keep the round safe.
+Every refusal is asserted by its status and by the ledger and upload store staying as
+they were."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from formkit.cli import app as cli
+from formkit.ledger import Ledger
+from formkit.web.limits import Limit
+from tests import hostile
+from tests.web_support import Round, filled, make_round
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:starlette.testclient")
+
+starlette_testclient = pytest.importorskip("starlette.testclient")
+from formkit.web.app import Limits, create_app  # noqa: E402
+from formkit.web.service import Settings, default_store  # noqa: E402
+
+PASSWORD = "春眠不觉晓-2006"
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture()
+def round_(tmp_path: Path) -> Round:
+    return make_round(tmp_path)
+
+
+def client(round_: Round, limits: Limits | None = None, **settings: Any) -> Any:
+    s = Settings(db=round_.db, store=default_store(round_.db), **settings)
+    return starlette_testclient.TestClient(create_app(s, limits), follow_redirects=False)
+
+
+@pytest.fixture()
+def web(round_: Round) -> Iterator[Any]:
+    with client(round_) as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf" value="([0-9a-f]{64})"', html)
+    assert m, "no CSRF field on the page"
+    return m.group(1)
+
+
+def upload(
+    c: Any,
+    link: str,
+    data: bytes,
+    name: str = "申报书.xlsx",
+    *,
+    csrf: str | None = None,
+    json: bool = True,
+) -> Any:
+    if csrf is None:
+        csrf = csrf_of(c.get(link).text)
+    return c.post(
+        f"{link}/upload",
+        data={"csrf": csrf},
+        files={"file": (name, data)},
+        headers=JSON if json else {},
+    )
+
+
+def recorded(round_: Round) -> tuple[int, int, int]:
+    """(files in the ledger, uploads kept, files in the upload store)."""
+    with sqlite3.connect(round_.db) as db:
+        files = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        uploads = db.execute("SELECT COUNT(*) FROM web_uploads").fetchone()[0]
+    store = default_store(round_.db)
+    stored = len([p for p in store.glob("*") if p.is_file()]) if store.exists() else 0
+    return files, uploads, stored
+
+
+def login(c: Any, password: str = PASSWORD) -> Any:
+    page = c.get("/province/login")
+    return c.post("/province/login", data={"csrf": csrf_of(page.text), "password": password})
+
+
+def set_password(round_: Round, password: str = PASSWORD) -> Any:
+    result = CliRunner().invoke(
+        cli,
+        ["serve", "--db", str(round_.db), "--set-password"],
+        input=f"{password}\n{password}\n",
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+# ---------------------------------------------------------------- links
+
+
+def test_distribute_writes_one_private_link_per_applicant_and_keeps_only_hashes(
+    round_: Round,
+) -> None:
+    assert len(round_.links) == 3 and len(set(round_.links.values())) == 3
+    tokens = [link.removeprefix("/u/") for link in round_.links.values()]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", t) for t in tokens)
+    raw = round_.db.read_bytes() + _wal(round_.db)
+    for t in tokens:
+        assert t.encode() not in raw
+    with sqlite3.connect(round_.db) as db:
+        assert db.execute("SELECT COUNT(*) FROM web_tokens").fetchone()[0] == 3
+
+
+def _wal(db: Path) -> bytes:
+    wal = db.with_name(db.name + "-wal")
+    return wal.read_bytes() if wal.exists() else b""
+
+
+def test_distributing_again_replaces_the_links(round_: Round, tmp_path: Path) -> None:
+    old = round_.link(0)
+    again = make_round(tmp_path)  # same roster, same ledger, same folder
+    assert again.link(0) != old
+    with client(again) as c:
+        assert c.get(old).status_code == 404
+        assert c.get(again.link(0)).status_code == 200
+
+
+# ---------------------------------------------------------------- a city's loop
+
+
+def test_city_uploads_sees_issues_downloads_annotated_copy_corrects_and_gets_符合(
+    round_: Round, web: Any
+) -> None:
+    link = round_.link(1)
+    page = web.get(link)
+    assert page.status_code == 200
+    assert "杭州高新技术产业开发区" in page.text and "未收到" in page.text
+
+    first = upload(web, link, round_.with_error(1), "浙江.xlsx")
+    assert first.status_code == 201, first.text
+    doc = first.json()
+    assert (doc["outcome"], doc["state"], doc["status"]) == ("new", "有错误", "accepted")
+    email = [i for i in doc["issues"] if i["field"] == "contact_email"]
+    assert email and email[0]["severity"] == "error"
+    assert email[0]["sheet"] and re.fullmatch(r"[A-Z]+[0-9]+", email[0]["cell"])
+
+    copy = web.get(doc["annotated"])
+    assert copy.status_code == 200
+    assert "filename*=UTF-8''" in copy.headers["content-disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(copy.content))
+    cell = wb[email[0]["sheet"]][email[0]["cell"]]
+    assert cell.comment is not None and "电子信箱" in cell.comment.text
+    listed = " ".join(str(c.value) for row in wb["审核意见"].iter_rows() for c in row)
+    assert email[0]["cell"] in listed
+
+    second = upload(web, link, round_.correct(1), "浙江-修改后.xlsx")
+    assert second.status_code == 201
+    assert second.json()["state"] == "符合" and second.json()["supersedes"] == doc["sha256"]
+    assert second.json()["annotated"] is None  # nothing to mark
+
+    page = web.get(link).text
+    assert "符合" in page and "浙江-修改后.xlsx" in page and "已替代" in page
+    with Ledger(round_.db) as led:
+        history = led.history(round_.sid(1))
+        assert [h.sha256 for h in history] == [doc["sha256"], second.json()["sha256"]]
+        assert history[0].superseded_by == history[1].sha256
+        state = {r.entry.submission_id: r.state for r in led.status().rows}
+        assert state[round_.sid(1)] == "符合"
+
+
+def test_the_same_file_again_is_recorded_once(round_: Round, web: Any) -> None:
+    link = round_.link(0)
+    data = round_.correct(0)
+    assert upload(web, link, data).status_code == 201
+    again = upload(web, link, data, "另一个名字.xlsx")
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+    assert recorded(round_) == (1, 1, 1)
+
+
+def test_a_form_post_without_javascript_redirects_to_the_result(round_: Round, web: Any) -> None:
+    link = round_.link(1)
+    posted = upload(web, link, round_.with_error(1), "浙江.xlsx", json=False)
+    assert posted.status_code == 303
+    page = web.get(posted.headers["location"])
+    assert page.status_code == 200
+    assert "已收到您上传的文件" in page.text and "下载审核意见副本" in page.text
+    assert "电子信箱" in page.text
+
+
+def test_a_file_the_gate_refuses_is_explained_and_not_recorded(round_: Round, web: Any) -> None:
+    word = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048
+    answer = upload(web, round_.link(0), word, "申报书.xlsx")
+    assert answer.status_code == 422
+    assert answer.json()["ok"] is False and "未受理" in answer.json()["message"]
+    html = upload(web, round_.link(0), word, "申报书.xlsx", json=False)
+    assert html.status_code == 422 and "未能受理" in html.text
+    assert recorded(round_) == (0, 0, 0)
+
+
+def test_another_applicants_workbook_is_refused(round_: Round, web: Any) -> None:
+    # 江苏's link, 浙江's file: it must neither be recorded nor supersede anything
+    answer = upload(web, round_.link(0), round_.correct(1))
+    assert answer.status_code == 422 and "报送编号" in answer.json()["message"]
+    no_id = filled(None, {**_values_of(round_, 1)})
+    answer = upload(web, round_.link(0), no_id)
+    assert answer.status_code == 422 and "不符" in answer.json()["message"]
+    assert recorded(round_) == (0, 0, 0)
+
+
+def _values_of(round_: Round, i: int) -> dict[str, Any]:
+    from tests.web_support import eligible
+
+    row = round_.rows[i]
+    return eligible(province=row.province, city=row.city, applicant_name=row.applicant_name)
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def test_a_city_link_reaches_only_its_own_page(round_: Round, web: Any) -> None:
+    a, b = round_.link(0), round_.link(1)
+    sha_b = upload(web, b, round_.with_error(1)).json()["sha256"]
+    for path in (f"{a}/files/{sha_b}", f"{a}/files/{sha_b}/annotated"):
+        got = web.get(path)
+        assert got.status_code == 404 and "杭州" not in got.text
+    assert "杭州高新技术产业开发区" not in web.get(a).text
+    # province pages: a link's token is no session
+    token = a.removeprefix("/u/")
+    for path in (
+        "/province",
+        f"/province/files/{sha_b}",
+        f"/province/files/{sha_b}/original",
+        "/province/download/summary.xlsx",
+        "/province/download/status.xlsx",
+        "/province/audit",
+        f"/province/entries/{round_.sid(1)}",
+    ):
+        got = web.get(path, cookies={"formkit_session": token})
+        assert got.status_code == 303 and got.headers["location"] == "/province/login"
+        assert web.get(path, headers=JSON).status_code == 401
+
+
+def test_wrong_or_missing_tokens_are_404_and_record_nothing(round_: Round, web: Any) -> None:
+    good = round_.link(0)
+    csrf = csrf_of(web.get(good).text)
+    wrong = "/u/" + "A" * 43
+    for link in (wrong, "/u/short", "/u/" + good[3:-1] + "!", "/u"):
+        assert web.get(link).status_code == 404
+    for link in (wrong, "/u/short", "/u/"):
+        answer = upload(web, link, round_.correct(0), csrf=csrf)
+        assert answer.status_code == 404
+    assert recorded(round_) == (0, 0, 0)
+
+
+def test_forged_or_missing_csrf_is_403_and_records_nothing(round_: Round, web: Any) -> None:
+    link = round_.link(0)
+    other = csrf_of(web.get(round_.link(1)).text)  # another link's token: no use here
+    for csrf in ("0" * 64, other, ""):
+        assert upload(web, link, round_.correct(0), csrf=csrf).status_code == 403
+    bare = web.post(f"{link}/upload", files={"file": ("a.xlsx", round_.correct(0))}, headers=JSON)
+    assert bare.status_code == 403
+    assert recorded(round_) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd.xlsx", "..\\..\\申报书.xlsx", "a/b.xlsx", "..", "/etc/passwd"]
+)
+def test_a_path_in_the_file_name_is_400_and_records_nothing(
+    round_: Round, web: Any, name: str
+) -> None:
+    answer = upload(web, round_.link(0), round_.correct(0), name)
+    assert answer.status_code == 400 and "路径" in answer.json()["message"]
+    assert recorded(round_) == (0, 0, 0)
+
+
+def test_an_old_browsers_full_path_is_cut_to_its_name_and_stored_under_the_hash(
+    round_: Round, web: Any
+) -> None:
+    # Internet Explorer sends the whole path; the multipart parser keeps its last part
+    answer = upload(web, round_.link(0), round_.correct(0), "C:\\Users\\李华\\申报书.xlsx")
+    assert answer.status_code == 201
+    sha = answer.json()["sha256"]
+    stored = [p.name for p in default_store(round_.db).iterdir() if p.is_file()]
+    assert stored == [sha]
+    with Ledger(round_.db) as led:
+        assert led.upload_names([sha]) == {sha: "申报书.xlsx"}
+        record = led.file(sha)
+        assert record is not None and Path(record.path).name == sha
+
+
+def test_an_oversized_upload_is_413_and_records_nothing(round_: Round) -> None:
+    with client(round_, max_upload=64 * 1024) as c:
+        link = round_.link(0)
+        csrf = csrf_of(c.get(link).text)
+        big = round_.correct(0) + b"\0" * (200 * 1024)
+        assert upload(c, link, big, csrf=csrf).status_code == 413
+
+        # a chunked body declares no length: counted as it arrives
+        boundary = "fkboundary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="a.xlsx"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+            + big
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+
+        def chunks() -> Iterator[bytes]:
+            for i in range(0, len(body), 16384):
+                yield body[i : i + 16384]
+
+        answer = c.post(
+            f"{link}/upload",
+            content=chunks(),
+            headers={**JSON, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert answer.status_code == 413
+    assert recorded(round_) == (0, 0, 0)
+
+
+def test_a_zip_bomb_is_refused_and_records_nothing(round_: Round, web: Any, tmp_path: Path) -> None:
+    src = tmp_path / "good.xlsx"
+    src.write_bytes(round_.correct(0))
+    # declares 1 KiB, inflates to 50 MiB (about 50 KB on the wire)
+    bomb = hostile.lying_header(
+        src, tmp_path / "bomb.xlsx", real_size=50 << 20, declared=1024, name="xl/bomb.xml"
+    )
+    answer = upload(web, round_.link(0), bomb.read_bytes(), "bomb.xlsx")
+    assert answer.status_code == 422
+    assert "解压后过大" in answer.json()["message"]
+    assert recorded(round_) == (0, 0, 0)
+
+
+def test_100_rapid_uploads_are_limited_per_link(round_: Round) -> None:
+    limits = Limits(upload_per_link=Limit(5, 60.0), upload_per_address=Limit(1000, 60.0))
+    with client(round_, limits) as c:
+        link = round_.link(0)
+        csrf = csrf_of(c.get(link).text)
+        data = round_.correct(0)
+        codes = [upload(c, link, data, csrf=csrf).status_code for _ in range(100)]
+        assert codes[:5] == [201, 200, 200, 200, 200]
+        assert codes[5:] == [429] * 95
+        # another link from the same address still gets through
+        assert upload(c, round_.link(1), round_.correct(1)).status_code == 201
+        limited = c.post(
+            f"{link}/upload", data={"csrf": csrf}, files={"file": ("a.xlsx", data)}, headers=JSON
+        )
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    assert recorded(round_) == (2, 2, 2)
+    with Ledger(round_.db) as led:
+        refused = [e for e in led.audit_log(1000) if e["status"] == 429]
+    assert len(refused) == 96
+
+
+def test_uploads_are_limited_per_address(round_: Round) -> None:
+    limits = Limits(upload_per_link=Limit(100, 60.0), upload_per_address=Limit(3, 60.0))
+    with client(round_, limits) as c:
+        codes = [upload(c, round_.link(i % 3), round_.correct(i % 3)).status_code for i in range(6)]
+    assert codes[:3] == [201, 201, 201] and codes[3:] == [429] * 3
+
+
+def test_the_static_route_serves_only_its_own_two_files(web: Any) -> None:
+    assert web.get("/static/style.css").status_code == 200
+    for path in ("/static/app.py", "/static/..%2Fapp.py", "/static/../../pyproject.toml"):
+        assert web.get(path).status_code == 404
+
+
+def test_pages_carry_security_headers(round_: Round, web: Any) -> None:
+    got = web.get(round_.link(0))
+    assert got.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in got.headers["content-security-policy"]
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["cache-control"] == "no-store"
+
+
+# ---------------------------------------------------------------- the province
+
+
+def test_password_is_stored_only_as_a_memory_hard_hash_and_never_logged(
+    round_: Round, web: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = set_password(round_)
+    assert PASSWORD not in result.output
+    with Ledger(round_.db) as led:
+        stored = led.web_setting("password")
+    assert stored is not None and stored.startswith("scrypt$65536$8$1$")
+    assert login(web, "不是这个密码").status_code == 401
+    assert login(web).status_code == 303
+    raw = round_.db.read_bytes() + _wal(round_.db)
+    assert PASSWORD.encode() not in raw and "不是这个密码".encode() not in raw
+    assert PASSWORD not in caplog.text and "不是这个密码" not in caplog.text
+    with Ledger(round_.db) as led:
+        kinds = [e["kind"] for e in led.audit_log()]
+    assert kinds[:2] == ["login", "login_failed"]
+
+
+def test_short_password_is_refused(round_: Round) -> None:
+    result = CliRunner().invoke(
+        cli, ["serve", "--db", str(round_.db), "--set-password"], input="short\nshort\n"
+    )
+    assert result.exit_code == 2
+    with Ledger(round_.db) as led:
+        assert led.web_setting("password") is None
+
+
+def test_login_csrf_rate_limit_and_logout(round_: Round) -> None:
+    set_password(round_)
+    limits = Limits(login_per_address=Limit(3, 300.0))
+    with client(round_, limits) as c:
+        page = c.get("/province/login")
+        forged = c.post("/province/login", data={"csrf": "0" * 64, "password": PASSWORD})
+        assert forged.status_code == 403 and "formkit_session" not in forged.cookies
+        assert login(c, "wrong-password").status_code == 401
+        ok = c.post("/province/login", data={"csrf": csrf_of(page.text), "password": PASSWORD})
+        assert ok.status_code == 303 and ok.headers["location"] == "/province"
+        home = c.get("/province")
+        assert home.status_code == 200 and "报送情况" in home.text
+        assert login(c).status_code == 429  # the fourth attempt in five minutes
+
+        assert c.post("/province/logout", data={"csrf": "0" * 64}).status_code == 403
+        out = c.post("/province/logout", data={"csrf": csrf_of(home.text)})
+        assert out.status_code == 303
+        c.cookies.clear()
+        c.cookies.set("formkit_session", ok.cookies["formkit_session"], path="/province")
+        assert c.get("/province").status_code == 303  # the session ended on the server
+
+
+def test_province_sees_status_change_file_issues_and_downloads(round_: Round, web: Any) -> None:
+    set_password(round_)
+    first = upload(web, round_.link(1), round_.with_error(1), "浙江.xlsx").json()
+    assert login(web).status_code == 303
+    home = web.get("/province").text
+    assert home.count("未收到") >= 2 and "有错误" in home and "电子信箱" in home
+
+    upload(web, round_.link(1), round_.correct(1), "浙江-修改后.xlsx")
+    rows = re.findall(r"<tr>(.*?)</tr>", web.get("/province").text, re.S)
+    zj = next(r for r in rows if "杭州高新技术产业开发区" in r)
+    assert "符合" in zj and "有错误" not in zj
+
+    entry = web.get(f"/province/entries/{round_.sid(1)}").text
+    assert "浙江-修改后.xlsx" in entry and "浙江.xlsx" in entry and "已替代" in entry
+    file_page = web.get(f"/province/files/{first['sha256']}")
+    assert file_page.status_code == 200 and "电子信箱" in file_page.text
+    original = web.get(f"/province/files/{first['sha256']}/original")
+    assert original.status_code == 200 and original.content == round_.with_error(1)
+    assert web.get(f"/province/files/{first['sha256']}/annotated").status_code == 200
+
+    status = web.get("/province/download/status.xlsx")
+    assert status.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(status.content))
+    assert "催报名单" in wb.sheetnames
+    summary = web.get("/province/download/summary.xlsx")
+    assert summary.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(summary.content)) as z:
+        text = b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml")).decode()
+    assert "杭州高新技术产业开发区" in text
+
+    audit = web.get("/province/audit").text
+    for word in ("登录", "上传", "下载", "汇总表", "报送情况"):
+        assert word in audit
+    with Ledger(round_.db) as led:
+        kinds = {e["kind"] for e in led.audit_log()}
+    assert {"upload", "download", "login", "password_set", "link_issued"} <= kinds
+
+
+def test_a_restart_loses_nothing(round_: Round) -> None:
+    set_password(round_)
+    with client(round_) as c:
+        link = round_.link(1)
+        page = c.get(link).text
+        sha = upload(c, link, round_.with_error(1), "浙江.xlsx").json()["sha256"]
+        assert login(c).status_code == 303
+        session = c.cookies["formkit_session"]
+    with client(round_) as c:  # a new process, as after a restart
+        assert sha in c.get(link).text
+        # the page opened before the restart still posts (its CSRF key is in the ledger)
+        again = upload(c, link, round_.correct(1), csrf=csrf_of(page))
+        assert again.status_code == 201
+        c.cookies.set("formkit_session", session, path="/province")
+        assert c.get("/province").status_code == 200
+    # the store can go: the ledger keeps every upload's bytes
+    for p in default_store(round_.db).rglob("*"):
+        if p.is_file():
+            p.unlink()
+    with client(round_) as c:
+        got = c.get(f"{link}/files/{sha}/annotated")
+        assert got.status_code == 200 and got.content[:2] == b"PK"

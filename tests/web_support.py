@@ -1,0 +1,85 @@
+"""A collection round for the web tests: a roster distributed with upload links, and the
+workbooks that cities send back (one with a data error, its correction, another's)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from formkit.cli import app as cli
+from formkit.distribute import LINKS_FILE, LOCKED_FIELDS, RosterRow, read_roster
+from formkit.template import build_template
+from tests.forms import full_values, template_values
+
+YEAR = 2006
+ROSTER = "\n".join(
+    [
+        "推荐单位,所在地级市,申请单位全称,联系人,联系电话,电子信箱",
+        "江苏,示例市,示例市高新技术产业开发区管理委员会,李华,025-83301234,lihua@example.gov.cn",
+        "浙江,杭州市,杭州高新技术产业开发区,王明,0571-88886666,wm@example.cn",
+        "广东,广州市,广州经济技术开发区,陈静,020-82221111,cj@example.cn",
+    ]
+)
+
+
+def eligible(**changes: Any) -> dict[str, Any]:
+    return {
+        **full_values(),
+        "has_feature_industry": True,
+        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+        **changes,
+    }
+
+
+def filled(row: RosterRow | None, values: dict[str, Any]) -> bytes:
+    """What an applicant sends back: the distributed copy with its inputs filled."""
+    if row is not None:
+        values = {**values, "province": row.province, "city": row.city}
+        values["applicant_name"] = row.applicant_name
+    return build_template(
+        year=YEAR,
+        values=template_values(values),
+        locked_fields=LOCKED_FIELDS if row is not None else (),
+        submission_id=row.submission_id(YEAR) if row is not None else None,
+    )
+
+
+@dataclass
+class Round:
+    db: Path
+    out: Path
+    rows: tuple[RosterRow, ...]
+    links: dict[str, str]  # submission id -> link path (/u/<token>)
+
+    def sid(self, i: int) -> str:
+        return self.rows[i].submission_id(YEAR)
+
+    def link(self, i: int) -> str:
+        return self.links[self.sid(i)]
+
+    def with_error(self, i: int) -> bytes:
+        # a data error the applicant must correct: an e-mail that is not one
+        return filled(
+            self.rows[i], eligible(contact_email="wm-at-example", fill_date=dt.date(2006, 4, 18))
+        )
+
+    def correct(self, i: int) -> bytes:
+        return filled(self.rows[i], eligible(fill_date=dt.date(2006, 4, 25)))
+
+
+def make_round(tmp_path: Path) -> Round:
+    """`formkit distribute` as the province runs it: files, ledger, 上报链接.csv."""
+    roster = tmp_path / "名单.csv"
+    roster.write_bytes(ROSTER.encode("gbk"))
+    out, db = tmp_path / "下发", tmp_path / "formkit.db"
+    result = CliRunner().invoke(cli, ["distribute", str(roster), "-o", str(out), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    text = (out / LINKS_FILE).read_bytes().decode("utf-8-sig")
+    links = {r["报送编号"]: r["上报链接"] for r in csv.DictReader(io.StringIO(text))}
+    return Round(db, out, tuple(read_roster(roster)), links)
