@@ -195,7 +195,7 @@ def test_a_file_the_gate_refuses_is_explained_and_not_recorded(round_: Round, we
     word = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048
     answer = upload(web, round_.link(0), word, "申报书.xlsx")
     assert answer.status_code == 422
-    assert answer.json()["ok"] is False and "未受理" in answer.json()["message"]
+    assert answer.json()["ok"] is False and "文件不完整" in answer.json()["message"]
     html = upload(web, round_.link(0), word, "申报书.xlsx", json=False)
     assert html.status_code == 422 and "未能受理" in html.text
     assert recorded(round_) == (0, 0, 0)

@@ -147,9 +147,9 @@ def process_upload(
                 return UploadResult(
                     "refused", 503, f"暂时无法读取这个文件（{first}），请稍后重新上传。", sha
                 )
-            return UploadResult(
-                "refused", 422, f"文件未受理：{first}", sha, issues=_issue_rows(sub)
-            )
+            # the reason is the message; further findings (e.g. macros) are listed below it
+            rest = [i for i in _issue_rows(sub) if i.get("message") != first]
+            return UploadResult("refused", 422, first, sha, issues=rest)
         why = _belongs(sub, entry, led)
         if why is not None:
             return UploadResult("refused", 422, why, sha)
