@@ -491,3 +491,100 @@ def test_a_restart_loses_nothing(round_: Round) -> None:
     with client(round_) as c:
         got = c.get(f"{link}/files/{sha}/annotated")
         assert got.status_code == 200 and got.content[:2] == b"PK"
+
+
+# ---------------------------------------------------------------- as a service
+
+
+def test_serve_finishes_an_upload_in_progress_on_sigterm_and_restarts_with_it(
+    round_: Round, tmp_path: Path
+) -> None:
+    """SIGTERM while an upload is being recorded: the answer still arrives, the process
+    exits cleanly, and the restarted server shows the file. uvicorn's access log (which
+    would print every link's token) stays off."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+
+    from formkit.ledger import SLEEP_ENV
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), SLEEP_ENV: "3"}
+    cmd = [sys.executable, "-m", "formkit", "serve", "--db", str(round_.db), "--port", str(port)]
+    log = tmp_path / "serve.log"
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                return proc
+            except httpx.TransportError:
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "formkit serve did not start"
+                time.sleep(0.1)
+
+    base = f"http://127.0.0.1:{port}"
+    link = round_.link(1)
+    proc = start()
+    try:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            csrf = csrf_of(http.get(link).text)
+            answer: dict[str, Any] = {}
+
+            def send() -> None:
+                answer["r"] = http.post(
+                    f"{link}/upload",
+                    data={"csrf": csrf},
+                    files={"file": ("浙江.xlsx", round_.with_error(1))},
+                    headers=JSON,
+                )
+
+            sender = threading.Thread(target=send)
+            sender.start()
+            deadline = time.monotonic() + 30
+            while recorded(round_)[0] == 0:  # recorded; the request is still open
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+            sender.join(60)
+        assert answer["r"].status_code == 201
+        # uvicorn shuts down, then ends the process by the signal it was sent, as is usual
+        assert proc.wait(30) in (0, -signal.SIGTERM)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    sha = answer["r"].json()["sha256"]
+    proc = start()
+    try:
+        page = httpx.get(base + link, timeout=30)
+        assert page.status_code == 200 and sha in page.text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    output = log.read_text()
+    assert link.removeprefix("/u/") not in output and "/u/" not in output
+
+
+def test_the_command_line_does_not_load_the_web_stack() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from formkit.cli import app; "
+        "import formkit.web.auth; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2', 'multipart') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
