@@ -18,10 +18,10 @@ trail.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import threading
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -183,7 +183,7 @@ class Web:
         self.settings = settings
         self.limits = limits or Limits()
         self.rate = RateLimiter()
-        self.slots = threading.BoundedSemaphore(settings.checks)
+        self.workers = service.Workers(settings)
         with service.ledger(settings) as led:
             # the CSRF key lives in the ledger: pages opened before a restart still post
             self.secret = led.set_web_setting("secret", auth.new_secret(), if_absent=True)
@@ -304,7 +304,7 @@ class Web:
         return await self.send_annotated(request, sha, f"city:{entry.submission_id}")
 
     async def send_annotated(self, request: Request, sha: str, actor: str) -> Response:
-        data = await self.run(service.annotated_copy, self.settings, self.slots, sha)
+        data = await self.run(service.annotated_copy, self.settings, self.workers, sha)
         if data is None:
             return self.refuse(request, 404, "这个文件没有审核意见副本（文件未受理或无法生成）。")
 
@@ -368,7 +368,7 @@ class Web:
         finally:
             await form.close()
         result: service.UploadResult = await self.run(
-            service.process_upload, self.settings, self.slots, entry, name, data
+            service.process_upload, self.settings, self.workers, entry, name, data
         )
         kind = "upload" if result.outcome != "refused" else "refused"
         await self.run(
@@ -626,8 +626,7 @@ class Web:
 
     @province_only
     async def download_summary(self, request: Request, digest: str) -> Response:
-        async with _semaphore(self.slots):
-            data = await self.run(service.summary_workbook, self.settings)
+        data = await self.run(self.summary)
         await self.run(
             lambda: self.audit(request, "download", actor="province", status=200, detail="汇总表")
         )
@@ -641,6 +640,10 @@ class Web:
 
         entries = await self.run(gather)
         return self.page(request, "audit.html", entries=entries, **self.province_context(digest))
+
+    def summary(self) -> bytes:
+        with self.workers.slot():
+            return service.summary_workbook(self.settings)
 
     # ------------------------------------------------------------ other
 
@@ -667,19 +670,6 @@ class Web:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-class _semaphore:
-    """`async with` a threading semaphore without blocking the event loop."""
-
-    def __init__(self, sem: threading.BoundedSemaphore) -> None:
-        self.sem = sem
-
-    async def __aenter__(self) -> None:
-        await anyio.to_thread.run_sync(self.sem.acquire)
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.sem.release()
 
 
 def _address(request: Request) -> str:
@@ -797,9 +787,16 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         Route("/province/download/summary.xlsx", bound("download_summary")),
         Route("/province/audit", bound("province_audit")),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await anyio.to_thread.run_sync(web.workers.close)
+
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: web.http_error, Exception: web.http_error},
+        lifespan=lifespan,
     )
     app.state.web = web
     return BodyLimit(_security_headers(app), settings.max_upload)

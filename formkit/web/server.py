@@ -23,7 +23,7 @@ def run(settings: Settings, *, host: str, port: int, behind_proxy: bool = False)
     from formkit.web.app import create_app
 
     # workers fork from a server that has the reader and validator imported already
-    multiprocessing.set_forkserver_preload(["formkit.check", "formkit.feedback"])
+    multiprocessing.set_forkserver_preload(["formkit.web.warm"])
     app = create_app(settings)
     config = uvicorn.Config(
         app,

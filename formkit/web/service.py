@@ -12,8 +12,8 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import queue
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from formkit.web.auth import SHA256_RE
 
 if TYPE_CHECKING:
     from formkit.read import ReadOptions, Submission
+    from formkit.read.isolate import WorkerPool
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024  # a filled 申报书 is about 20 KB
 
@@ -48,6 +49,37 @@ class Settings:
 
 def default_store(db: Path) -> Path:
     return db.parent / f"{db.stem}-上报文件"
+
+
+class Workers:
+    """The server's check slots: `settings.checks` worker pools of one process each, kept
+    between uploads (the same isolation, limits and timeouts as `formkit check`). A
+    thread borrows one for an upload, an annotated copy or a summary, so no more than
+    that many such jobs run at once and the event loop is never the one waiting."""
+
+    def __init__(self, settings: Settings) -> None:
+        from formkit.read.isolate import WorkerPool
+
+        options = settings.read_options()
+        self._free: queue.Queue[WorkerPool] = queue.Queue()
+        self._all = [
+            WorkerPool(jobs=1, timeout=options.timeout, memory_mb=options.memory_mb)
+            for _ in range(max(1, settings.checks))
+        ]
+        for pool in self._all:
+            self._free.put(pool)
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[WorkerPool]:
+        pool = self._free.get()
+        try:
+            yield pool
+        finally:
+            self._free.put(pool)
+
+    def close(self) -> None:
+        for pool in self._all:
+            pool.close()
 
 
 @contextlib.contextmanager
@@ -111,7 +143,7 @@ def _issue_rows(sub: Submission) -> list[dict[str, Any]]:
 
 def process_upload(
     settings: Settings,
-    slots: threading.BoundedSemaphore,
+    workers: Workers,
     entry: RosterEntry,
     original_name: str,
     data: bytes,
@@ -122,37 +154,38 @@ def process_upload(
     must never record or supersede another applicant's file), then by `Ledger.ingest`,
     which decides supersession as for `formkit ingest`.
     """
-    from formkit.check import check_many
-    from formkit.read import READ_FAILED
+    from formkit.read.isolate import Failure
+    from formkit.web.warm import check_one
 
     sha = hashlib.sha256(data).hexdigest()
-    with slots, ledger(settings) as led:
+    with ledger(settings) as led:  # a file sent twice needs no slot
         known = led.file(sha)
-        if known is not None and known.roster_id == entry.submission_id:
-            return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
-        if known is not None and known.roster_id is not None:
-            return UploadResult(
-                "refused", 422, "这个文件已由其他申请单位上报，请上传本单位的申报书。", sha
-            )
+    if known is not None and known.roster_id == entry.submission_id:
+        return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
+    if known is not None and known.roster_id is not None:
+        return UploadResult(
+            "refused", 422, "这个文件已由其他申请单位上报，请上传本单位的申报书。", sha
+        )
+    with workers.slot() as pool, ledger(settings) as led:
         options = settings.read_options()
         # read first from a private temporary copy: a refused file leaves nothing behind
         with tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
             trial = Path(tmp) / sha
             trial.write_bytes(data)
-            sub = next(check_many([trial], options, jobs=1))
+            ((_, sub),) = pool.map(check_one, [(trial, options)])
+        if isinstance(sub, Failure):  # timed out, out of memory, crashed: maybe passing
+            why = {"timeout": "读取超时", "memory": "内存超限"}.get(sub.kind, "读取进程异常")
+            return UploadResult(
+                "refused", 503, f"暂时无法读取这个文件（{why}），请稍后重新上传。", sha
+            )
         if sub.status == "rejected":
-            failed = any(i.code == READ_FAILED for i in sub.issues)
             first = sub.rejection.message if sub.rejection else "文件未受理。"
-            if failed:
-                return UploadResult(
-                    "refused", 503, f"暂时无法读取这个文件（{first}），请稍后重新上传。", sha
-                )
             # the reason is the message; further findings (e.g. macros) are listed below it
             rest = [i for i in _issue_rows(sub) if i.get("message") != first]
             return UploadResult("refused", 422, first, sha, issues=rest)
-        why = _belongs(sub, entry, led)
-        if why is not None:
-            return UploadResult("refused", 422, why, sha)
+        other = _belongs(sub, entry, led)
+        if other is not None:
+            return UploadResult("refused", 422, other, sha)
         path = _store_file(settings, sha, data)
         led.store_upload(sha, entry.submission_id, original_name, data)
         report = led.ingest([path], jobs=1, options=options)
@@ -198,7 +231,7 @@ def original_bytes(settings: Settings, sha: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == sha else None
 
 
-def annotated_copy(settings: Settings, slots: threading.BoundedSemaphore, sha: str) -> bytes | None:
+def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | None:
     """The annotated copy (formkit.feedback) of a recorded, accepted file; cached by hash."""
     from formkit.atomic import write_bytes_atomic
     from formkit.feedback import feedback_many
@@ -219,7 +252,7 @@ def annotated_copy(settings: Settings, slots: threading.BoundedSemaphore, sha: s
     dates = {f.id for f in load_spec().fields if f.type == "date"}
     sub = from_json(record.submission, dates)
     sub.file = str(path)
-    with slots, tempfile.TemporaryDirectory(prefix="formkit-serve-") as tmp:
+    with workers.slot(), tempfile.TemporaryDirectory(prefix="formkit-serve-") as tmp:
         (result,) = feedback_many([sub], tmp, jobs=1, options=settings.read_options())
         if result.status != "written" or result.output is None:
             return None
