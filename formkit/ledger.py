@@ -826,7 +826,7 @@ class Ledger:
         assert kept is not None
         return kept
 
-    def set_token_hashes(self, hashes: dict[str, str]) -> None:
+    def set_token_hashes(self, hashes: dict[str, str], *, actor: str = "cli") -> None:
         """submission id -> SHA-256 of its new link token; an entry's old link stops working."""
         with self._tx():
             for sid, token_hash in hashes.items():
@@ -838,7 +838,7 @@ class Ledger:
                 )
                 self.db.execute(
                     "INSERT INTO web_audit (at, kind, actor, detail) VALUES (?, ?, ?, ?)",
-                    (_now(), "link_issued", "cli", sid),
+                    (_now(), "link_issued", actor, sid),
                 )
 
     def token_entry(self, token_hash: str) -> tuple[str, str] | None:

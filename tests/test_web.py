@@ -588,3 +588,26 @@ def test_the_command_line_does_not_load_the_web_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_province_issues_a_new_link_and_the_old_one_stops_working(
+    round_: Round, web: Any
+) -> None:
+    set_password(round_)
+    old = round_.link(2)
+    assert web.get(old).status_code == 200
+    assert login(web).status_code == 303
+    page = web.get(f"/province/entries/{round_.sid(2)}")
+    path = f"/province/entries/{round_.sid(2)}/link"
+    assert web.post(path, data={"csrf": "0" * 64}).status_code == 403
+    assert web.get(old).status_code == 200  # a forged request changed nothing
+    made = web.post(path, data={"csrf": csrf_of(page.text)})
+    assert made.status_code == 200
+    new = re.search(r"<code>http://testserver(/u/[A-Za-z0-9_-]{43})</code>", made.text)
+    assert new is not None
+    assert web.get(old).status_code == 404
+    assert "广州经济技术开发区" in web.get(new.group(1)).text
+    gone = web.post(
+        "/province/entries/2006-000000-00000000/link", data={"csrf": csrf_of(page.text)}
+    )
+    assert gone.status_code == 404

@@ -525,7 +525,35 @@ class Web:
         )
 
     @province_only
+    async def new_link(self, request: Request, digest: str) -> Response:
+        """A new upload link for one entry (its old one stops working), shown once."""
+        from formkit.distribute import link_path
+
+        form = await read_form(request)
+        if not auth.csrf_ok(self.secret, f"session:{digest}", _csrf(request, form)):
+            return self.refuse(request, 403, "页面已过期，请刷新后重试。")
+        sid = str(request.path_params["sid"])
+        token = auth.new_token()
+
+        def store() -> bool:
+            with service.ledger(self.settings) as led:
+                if led.entry(sid) is None:
+                    return False
+                led.set_token_hashes({sid: auth.token_hash(token)}, actor="province")
+            return True
+
+        if not await self.run(store):
+            raise HTTPException(404)
+        link = str(request.base_url).rstrip("/") + link_path(token)
+        return await self.render_entry(request, digest, new_link=link)
+
+    @province_only
     async def province_entry(self, request: Request, digest: str) -> Response:
+        return await self.render_entry(request, digest)
+
+    async def render_entry(
+        self, request: Request, digest: str, new_link: str | None = None
+    ) -> Response:
         sid = request.path_params["sid"]
 
         def gather() -> dict[str, Any] | None:
@@ -544,6 +572,7 @@ class Web:
         return self.page(
             request,
             "province_entry.html",
+            new_link=new_link,
             focus=current,
             issues=service.issues_of(current) if current else [],
             state=_state(list(reversed(data["history"]))),
@@ -780,6 +809,7 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         Route("/province/logout", bound("logout"), methods=["POST"]),
         Route("/province", bound("province_home")),
         Route("/province/entries/{sid}", bound("province_entry")),
+        Route("/province/entries/{sid}/link", bound("new_link"), methods=["POST"]),
         Route("/province/files/{sha}", bound("province_file")),
         Route("/province/files/{sha}/original", bound("province_original")),
         Route("/province/files/{sha}/annotated", bound("province_annotated")),
