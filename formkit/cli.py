@@ -927,7 +927,7 @@ def _ledger_items_with_issues(db: Path) -> list[Any]:
 
 @app.command()
 def serve(
-    db: Annotated[Path, typer.Option("--db", help="报送账本（不存在则新建）。")] = Path(
+    db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
         "formkit.db"
     ),
     host: Annotated[
@@ -937,7 +937,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="端口。")] = 8000,
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="上传文件的存放文件夹（默认为账本旁的“<账本名>-上报文件”）。"),
+        typer.Option("--store", help="上传文件的存放文件夹（默认为台账旁的“<台账名>-上报文件”）。"),
     ] = None,
     deadline: Annotated[
         str | None, typer.Option("--deadline", help="报送截止日期，如 2006-04-30。")
@@ -977,7 +977,7 @@ def serve(
                 ledger.audit("password_set", actor="cli")
         except LedgerError as exc:
             raise _fail(str(exc)) from None
-        out.print(f"已设置省级登录密码（账本 {db}；已登录的会话全部失效）。")
+        out.print(f"已设置省级登录密码（台账 {db}；已登录的会话全部失效）。")
         return
     due = None
     if deadline is not None:
@@ -985,6 +985,13 @@ def serve(
             due = dt.date.fromisoformat(deadline)
         except ValueError:
             raise _fail(f"截止日期“{deadline}”应写成 2006-04-30 的形式。") from None
+    if unit is not None:
+        from formkit.reference import load_reference
+
+        known = load_reference().unit(unit)
+        if known is None:
+            raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
+        unit = known.name
     if not 1 <= max_upload_mb <= 50:
         raise _fail("--max-upload-mb 应在 1 到 50 之间（读取时文件上限为 50 MB）。")
     try:
@@ -1014,7 +1021,7 @@ def serve(
             f"[yellow]注意：[/]监听 {host}，其他计算机可直接访问；本服务不加密，"
             "请置于单位的 HTTPS 反向代理之后。"
         )
-    out.print(f"网上报送页面：http://{host}:{port}/province/login（账本 {db}，Ctrl+C 停止）")
+    out.print(f"网上报送页面：http://{host}:{port}/province/login（台账 {db}，Ctrl+C 停止）")
     run(settings, host=host, port=port, behind_proxy=behind_proxy)
 
 

@@ -611,3 +611,22 @@ def test_the_province_issues_a_new_link_and_the_old_one_stops_working(
         "/province/entries/2006-000000-00000000/link", data={"csrf": csrf_of(page.text)}
     )
     assert gone.status_code == 404
+
+
+def test_an_upload_the_ledgers_rule_does_not_count_is_recorded_and_explained(
+    round_: Round, web: Any
+) -> None:
+    """Which file counts is the ledger's decision (填报日期 first), not the upload order:
+    an older version sent after the newer one is kept in the history but does not count."""
+    link = round_.link(1)
+    newer = upload(web, link, round_.correct(1), "浙江-修改后.xlsx").json()  # 填报日期 4-25
+    older = upload(web, link, round_.with_error(1), "浙江-旧.xlsx")  # 填报日期 4-18
+    assert older.status_code == 201
+    doc = older.json()
+    assert doc["outcome"] == "new" and "不作为本单位的当前文件" in doc["message"]
+    with Ledger(round_.db) as led:
+        state = {r.entry.submission_id: r for r in led.status().rows}[round_.sid(1)]
+        assert state.state == "符合" and state.last is not None
+        assert state.last.sha256 == newer["sha256"]
+    page = web.get(f"{link}/files/{doc['sha256']}?new=1").text
+    assert "不作为本单位的当前文件" in page and "已替代" in page

@@ -37,7 +37,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from formkit.ledger import STATE_ORDER, FileRecord, RosterEntry, sort_for_chasing
+from formkit.ledger import FileRecord, RosterEntry, sort_for_chasing
 from formkit.web import auth, service
 from formkit.web.limits import Limit, RateLimiter
 from formkit.web.service import Settings
@@ -258,9 +258,15 @@ class Web:
             with service.ledger(self.settings) as led:
                 history = led.history(entry.submission_id)
                 names = service.display_names(led, history)
+                fates = service.fates(led, history)
             current = next((f for f in reversed(history) if f.superseded_by is None), None)
             focus = next((f for f in history if f.sha256 == shown), None) or current
-            return {"history": list(reversed(history)), "names": names, "focus": focus}
+            return {
+                "history": list(reversed(history)),
+                "names": names,
+                "focus": focus,
+                "fates": fates,
+            }
 
         data = await self.run(gather)
         focus: FileRecord | None = data["focus"]
@@ -276,6 +282,7 @@ class Web:
             issues=service.issues_of(focus) if focus else [],
             history=data["history"],
             names=data["names"],
+            fates=data["fates"],
             state=_state(data["history"]),
         )
 
@@ -518,8 +525,9 @@ class Web:
             rows=sort_for_chasing(report.rows),
             unmatched=report.unmatched,
             names=data["names"],
-            counts=[(k, counts[k]) for k in (*STATE_ORDER, "逾期", "名单外")],
-            deadline=self.settings.deadline,
+            counts=list(counts.items()),
+            deadline=report.deadline,
+            deadline_source=report.deadline_source,
             total=len(report.rows),
             **self.province_context(digest),
         )
@@ -563,7 +571,13 @@ class Web:
                     return None
                 history = led.history(sid)
                 names = service.display_names(led, history)
-            return {"entry": entry, "history": list(reversed(history)), "names": names}
+                fates = service.fates(led, history)
+            return {
+                "entry": entry,
+                "history": list(reversed(history)),
+                "names": names,
+                "fates": fates,
+            }
 
         data = await self.run(gather)
         if data is None:
@@ -602,7 +616,8 @@ class Web:
             with service.ledger(self.settings) as led:
                 names = service.display_names(led, [record])
                 entry = led.entry(record.roster_id) if record.roster_id else None
-            return {"names": names, "entry": entry}
+                fates = service.fates(led, [record])
+            return {"names": names, "entry": entry, "fates": fates}
 
         data = await self.run(gather)
         return self.page(

@@ -197,6 +197,10 @@ def process_upload(
         message = "已收到。" if kind == "new" else "这个文件已经上报过，结果见下。"
         if outcome.supersedes:
             message = "已收到，替代此前上报的文件。"
+        if kind == "new" and record.superseded_by is not None:
+            # the ledger's rule (填报日期 first) keeps another file: say why
+            why = outcome.decision.reason if outcome.decision is not None else ""
+            message = "已收到，但不作为本单位的当前文件" + (f"：{why}" if why else "。")
         return UploadResult(
             kind, 201 if kind == "new" else 200, message, sha, record, outcome.supersedes
         )
@@ -273,25 +277,22 @@ def status_workbook(settings: Settings) -> bytes:
 
 
 def summary_workbook(settings: Settings) -> bytes:
-    """The provincial summary of the ledger's files, as `formkit summary --db` writes it."""
+    """The provincial summary of the ledger's files, as `formkit summary --db` makes it
+    (the ledger's handles and received order, so the same file counts as in `status`)."""
     from formkit.read.submission import from_json
     from formkit.spec import load_spec
-    from formkit.summary import build, collect
+    from formkit.summary import Collector, build
 
     with ledger(settings) as led:
         records = led.files()
         reference = led.reference
     dates = {f.id for f in load_spec().fields if f.type == "date"}
-    results = [from_json(r.submission, dates) for r in records]
-    superseded = {r.sha256: r.superseded_by for r in records if r.superseded_by}
+    collector = Collector(reference=reference)
+    for r in records:
+        sub = from_json(r.submission, dates)
+        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
     unit = reference.unit(settings.unit) if settings.unit else None
-    data = collect(
-        results,
-        reference=reference,
-        unit=unit.name if unit is not None else settings.unit,
-        inputs=[settings.db.name],
-        superseded_by=superseded,
-    )
+    data = collector.finish(unit=unit.name if unit is not None else None, inputs=[settings.db.name])
     return build(data, reference=reference)
 
 
@@ -306,6 +307,25 @@ def display_names(led: Ledger, records: list[FileRecord]) -> dict[str, str]:
     names = {r.sha256: r.original_name for r in records}
     names.update(led.upload_names(names))
     return names
+
+
+def fates(led: Ledger, records: list[FileRecord]) -> dict[str, tuple[str, str]]:
+    """sha256 -> (a word for the history table, why it does not count), from the ledger's
+    supersession decision, for each of `records`."""
+    decisions = led.decisions()
+    out: dict[str, tuple[str, str]] = {}
+    for r in records:
+        d = decisions.get(r.sha256)
+        if r.status != "accepted":
+            out[r.sha256] = ("未受理", r.problem or "")
+        elif r.superseded_by is None:
+            note = "与另一版本填报日期相同，由省级部门确定以哪一份为准" if d and d.conflicts else ""
+            out[r.sha256] = ("当前", note)
+        elif d is not None and d.disposition == "same_version":
+            out[r.sha256] = ("重复", d.reason)
+        else:
+            out[r.sha256] = ("已替代", d.reason if d is not None else "")
+    return out
 
 
 def clean_name(name: str) -> str:
