@@ -999,7 +999,7 @@ def serve(
         from formkit.web.service import Settings, cpu_slots, default_store
     except ImportError as exc:
         raise _fail(
-            f"缺少网页所需的组件（{exc.name}），请运行 pip install 'formkit[web]'。"
+            f"缺少网页所需的组件（{exc.name}），请重新安装 formkit（pip install .）。"
         ) from None
     try:
         with Ledger(db) as ledger:
