@@ -630,3 +630,47 @@ def test_an_upload_the_ledgers_rule_does_not_count_is_recorded_and_explained(
         assert state.last.sha256 == newer["sha256"]
     page = web.get(f"{link}/files/{doc['sha256']}?new=1").text
     assert "不作为本单位的当前文件" in page and "已替代" in page
+
+
+def test_pages_answer_while_an_upload_is_being_recorded(
+    round_: Round, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check and the recording run in threads and worker processes: while one city's
+    upload is held in the ledger (the test hook sleeps 3 s after its commit), another
+    city's page still answers at once."""
+    import threading
+    import time
+
+    import httpx
+
+    from formkit.ledger import SLEEP_ENV
+    from tests.web_support import LiveServer
+
+    monkeypatch.setenv(SLEEP_ENV, "3")
+    with LiveServer(round_) as server, httpx.Client(timeout=60) as http:
+        link = round_.link(1)
+        csrf = csrf_of(http.get(server.url(link)).text)
+        done: dict[str, float] = {}
+
+        def send() -> None:
+            http.post(
+                server.url(f"{link}/upload"),
+                data={"csrf": csrf},
+                files={"file": ("浙江.xlsx", round_.with_error(1))},
+                headers=JSON,
+            )
+            done["upload"] = time.monotonic()
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        deadline = time.monotonic() + 30
+        while recorded(round_)[0] == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        start = time.monotonic()
+        page = http.get(server.url(round_.link(0)))
+        answered = time.monotonic()
+        sender.join(60)
+    assert page.status_code == 200
+    assert answered - start < 1.0
+    assert done["upload"] > answered  # the upload was still open when the page answered

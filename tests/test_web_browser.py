@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.web_support import Round, make_round
+from tests.web_support import LiveServer, Round, make_round
 
 pytestmark = pytest.mark.slow
 
@@ -54,39 +51,6 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-class LiveServer:
-    """uvicorn serving the app on a free loopback port, in a thread of this process."""
-
-    def __init__(self, round_: Round) -> None:
-        import uvicorn
-
-        from formkit.web.app import create_app
-        from formkit.web.service import Settings, default_store
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        app = create_app(Settings(db=round_.db, store=default_store(round_.db)))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
 
 
 @pytest.fixture()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import socket
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,3 +86,36 @@ def make_round(tmp_path: Path) -> Round:
     text = (out / LINKS_FILE).read_bytes().decode("utf-8-sig")
     links = {r["报送编号"]: r["上报链接"] for r in csv.DictReader(io.StringIO(text))}
     return Round(db, out, tuple(read_roster(roster)), links)
+
+
+class LiveServer:
+    """uvicorn serving the app on a free loopback port, in a thread of this process."""
+
+    def __init__(self, round_: Round) -> None:
+        import uvicorn
+
+        from formkit.web.app import create_app
+        from formkit.web.service import Settings, default_store
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        app = create_app(Settings(db=round_.db, store=default_store(round_.db)))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
