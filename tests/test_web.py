@@ -419,6 +419,11 @@ def test_login_csrf_rate_limit_and_logout(round_: Round) -> None:
         assert login(c, "wrong-password").status_code == 401
         ok = c.post("/province/login", data={"csrf": csrf_of(page.text), "password": PASSWORD})
         assert ok.status_code == 303 and ok.headers["location"] == "/province"
+        cookie = next(
+            v for v in ok.headers.get_list("set-cookie") if v.startswith("formkit_session=")
+        )
+        for attribute in ("HttpOnly", "SameSite=strict", "Path=/province", "Max-Age=43200"):
+            assert attribute.lower() in cookie.lower()
         home = c.get("/province")
         assert home.status_code == 200 and "报送情况" in home.text
         assert login(c).status_code == 429  # the fourth attempt in five minutes

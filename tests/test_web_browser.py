@@ -141,6 +141,9 @@ def test_a_city_and_the_province_through_the_whole_round(
         prov.click("text=杭州高新技术产业开发区")
         assert "电子信箱" in prov.inner_text("table.issues")
         prov.screenshot(path=shots / "06-省级单位详情.png", full_page=True)
+        prov.click("#history a")
+        assert "SHA-256" in prov.inner_text("main") and "电子信箱" in prov.inner_text("main")
+        prov.screenshot(path=shots / "06b-省级文件详情.png", full_page=True)
 
         # the city uploads the corrected file and sees 符合
         page.set_input_files("#file", files["good"])
@@ -195,6 +198,12 @@ def test_a_city_without_javascript(
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     try:
         page = context.new_page()
+        page.goto(server.url("/"))
+        assert "上报链接" in page.inner_text("main")
+        page.screenshot(path=shots / "11-首页.png", full_page=True)
+        page.goto(server.url("/u/" + "A" * 43))
+        assert "页面不存在" in page.inner_text("main")
+        page.screenshot(path=shots / "12-链接无效.png", full_page=True)
         page.goto(server.url(round_.link(1)))
         page.set_input_files("#file", word)
         page.click("#upload button[type=submit]")
