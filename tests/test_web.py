@@ -679,3 +679,36 @@ def test_pages_answer_while_an_upload_is_being_recorded(
     assert page.status_code == 200
     assert answered - start < 1.0
     assert done["upload"] > answered  # the upload was still open when the page answered
+
+
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_forwarded_headers_count_only_behind_the_proxy(round_: Round, behind_proxy: bool) -> None:
+    """Without --behind-proxy a client cannot pick its own address with X-Forwarded-For
+    (to slip past the per-address limit); behind the proxy on this machine the forwarded
+    address and scheme are used (per-address limits, Secure cookies over HTTPS)."""
+    import httpx
+
+    from tests.web_support import LiveServer
+
+    with LiveServer(round_, behind_proxy=behind_proxy) as server, httpx.Client() as http:
+        codes = []
+        for i in range(11):  # the 11th login attempt in 5 minutes from one address is 429
+            page = http.get(server.url("/province/login"))
+            forwarded = {"X-Forwarded-For": f"203.0.113.{i}", "X-Forwarded-Proto": "https"}
+            codes.append(
+                http.post(
+                    server.url("/province/login"),
+                    data={"csrf": csrf_of(page.text), "password": "x" * 8},
+                    headers=forwarded,
+                ).status_code
+            )
+        login_cookie = http.get(
+            server.url("/province/login"), headers={"X-Forwarded-Proto": "https"}
+        ).headers["set-cookie"]
+    if behind_proxy:
+        assert codes == [401] * 11 and "secure" in login_cookie.lower()
+    else:
+        assert codes == [401] * 10 + [429] and "secure" not in login_cookie.lower()
+    with Ledger(round_.db) as led:
+        addresses = {e["address"] for e in led.audit_log() if e["kind"].startswith("login")}
+    assert addresses == ({f"203.0.113.{i}" for i in range(11)} if behind_proxy else {"127.0.0.1"})

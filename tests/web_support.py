@@ -91,18 +91,19 @@ def make_round(tmp_path: Path) -> Round:
 class LiveServer:
     """uvicorn serving the app on a free loopback port, in a thread of this process."""
 
-    def __init__(self, round_: Round) -> None:
+    def __init__(self, round_: Round, *, behind_proxy: bool = False) -> None:
         import uvicorn
 
-        from formkit.web.app import create_app
+        from formkit.web.server import config
         from formkit.web.service import Settings, default_store
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        app = create_app(Settings(db=round_.db, store=default_store(round_.db)))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
+        settings = Settings(db=round_.db, store=default_store(round_.db))
+        self.server = uvicorn.Server(
+            config(settings, host="127.0.0.1", port=self.port, behind_proxy=behind_proxy)
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -10,23 +10,28 @@ ledger (and the upload store beside it) is the only state.
 from __future__ import annotations
 
 import multiprocessing
+from typing import TYPE_CHECKING
 
 from formkit.web.service import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 GRACEFUL_SECONDS = 120  # longer than one upload's read limit plus recording
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def run(settings: Settings, *, host: str, port: int, behind_proxy: bool = False) -> None:
+def config(
+    settings: Settings, *, host: str, port: int, behind_proxy: bool = False
+) -> uvicorn.Config:
+    """uvicorn's configuration: no access log, proxy headers only when told, and trusted
+    only from this machine (the office's reverse proxy runs beside the server)."""
     import uvicorn
 
     from formkit.web.app import create_app
 
-    # workers fork from a server that has the reader and validator imported already
-    multiprocessing.set_forkserver_preload(["formkit.web.warm"])
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app,
+    return uvicorn.Config(
+        create_app(settings),
         host=host,
         port=port,
         access_log=False,
@@ -36,4 +41,11 @@ def run(settings: Settings, *, host: str, port: int, behind_proxy: bool = False)
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
     )
-    uvicorn.Server(config).run()
+
+
+def run(settings: Settings, *, host: str, port: int, behind_proxy: bool = False) -> None:
+    import uvicorn
+
+    # workers fork from a server that has the reader, validator and spec loaded already
+    multiprocessing.set_forkserver_preload(["formkit.web.warm"])
+    uvicorn.Server(config(settings, host=host, port=port, behind_proxy=behind_proxy)).run()
