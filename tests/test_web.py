@@ -338,7 +338,7 @@ def test_a_zip_bomb_is_refused_and_records_nothing(round_: Round, web: Any, tmp_
 
 
 def test_100_rapid_uploads_are_limited_per_link(round_: Round) -> None:
-    limits = Limits(upload_per_link=Limit(5, 60.0), upload_per_address=Limit(1000, 60.0))
+    limits = Limits(upload_per_link=Limit(5, 3600.0), upload_per_address=Limit(1000, 3600.0))
     with client(round_, limits) as c:
         link = round_.link(0)
         csrf = csrf_of(c.get(link).text)
@@ -359,7 +359,7 @@ def test_100_rapid_uploads_are_limited_per_link(round_: Round) -> None:
 
 
 def test_uploads_are_limited_per_address(round_: Round) -> None:
-    limits = Limits(upload_per_link=Limit(100, 60.0), upload_per_address=Limit(3, 60.0))
+    limits = Limits(upload_per_link=Limit(100, 3600.0), upload_per_address=Limit(3, 3600.0))
     with client(round_, limits) as c:
         codes = [upload(c, round_.link(i % 3), round_.correct(i % 3)).status_code for i in range(6)]
     assert codes[:3] == [201, 201, 201] and codes[3:] == [429] * 3
@@ -641,8 +641,8 @@ def test_pages_answer_while_an_upload_is_being_recorded(
     round_: Round, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The check and the recording run in threads and worker processes: while one city's
-    upload is held in the ledger (the test hook sleeps 3 s after its commit), another
-    city's page still answers at once."""
+    upload is held in the ledger (the test hook sleeps 4 s after its commit), another
+    city's page still answers well before it."""
     import threading
     import time
 
@@ -651,7 +651,7 @@ def test_pages_answer_while_an_upload_is_being_recorded(
     from formkit.ledger import SLEEP_ENV
     from tests.web_support import LiveServer
 
-    monkeypatch.setenv(SLEEP_ENV, "3")
+    monkeypatch.setenv(SLEEP_ENV, "4")
     with LiveServer(round_) as server, httpx.Client(timeout=60) as http:
         link = round_.link(1)
         csrf = csrf_of(http.get(server.url(link)).text)
@@ -677,7 +677,7 @@ def test_pages_answer_while_an_upload_is_being_recorded(
         answered = time.monotonic()
         sender.join(60)
     assert page.status_code == 200
-    assert answered - start < 1.0
+    assert answered - start < 2.0
     assert done["upload"] > answered  # the upload was still open when the page answered
 
 
