@@ -808,29 +808,25 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
     """The ASGI application; `settings.db` is created and migrated if needed."""
     web = Web(settings, limits)
 
-    def bound(name: str) -> Callable[[Request], Awaitable[Response]]:
-        method = getattr(web, name)
-        return method  # type: ignore[no-any-return]
-
     routes = [
-        Route("/", bound("home")),
-        Route("/static/{name}", bound("static_file")),
-        Route("/u/{token}", bound("city_page")),
-        Route("/u/{token}/upload", bound("city_upload"), methods=["POST"]),
-        Route("/u/{token}/files/{sha}", bound("city_file")),
-        Route("/u/{token}/files/{sha}/annotated", bound("city_annotated")),
-        Route("/province/login", bound("login_page")),
-        Route("/province/login", bound("login"), methods=["POST"]),
-        Route("/province/logout", bound("logout"), methods=["POST"]),
-        Route("/province", bound("province_home")),
-        Route("/province/entries/{sid}", bound("province_entry")),
-        Route("/province/entries/{sid}/link", bound("new_link"), methods=["POST"]),
-        Route("/province/files/{sha}", bound("province_file")),
-        Route("/province/files/{sha}/original", bound("province_original")),
-        Route("/province/files/{sha}/annotated", bound("province_annotated")),
-        Route("/province/download/status.xlsx", bound("download_status")),
-        Route("/province/download/summary.xlsx", bound("download_summary")),
-        Route("/province/audit", bound("province_audit")),
+        Route("/", web.home),
+        Route("/static/{name}", web.static_file),
+        Route("/u/{token}", web.city_page),
+        Route("/u/{token}/upload", web.city_upload, methods=["POST"]),
+        Route("/u/{token}/files/{sha}", web.city_file),
+        Route("/u/{token}/files/{sha}/annotated", web.city_annotated),
+        Route("/province/login", web.login_page),
+        Route("/province/login", web.login, methods=["POST"]),
+        Route("/province/logout", web.logout, methods=["POST"]),
+        Route("/province", web.province_home),
+        Route("/province/entries/{sid}", web.province_entry),
+        Route("/province/entries/{sid}/link", web.new_link, methods=["POST"]),
+        Route("/province/files/{sha}", web.province_file),
+        Route("/province/files/{sha}/original", web.province_original),
+        Route("/province/files/{sha}/annotated", web.province_annotated),
+        Route("/province/download/status.xlsx", web.download_status),
+        Route("/province/download/summary.xlsx", web.download_summary),
+        Route("/province/audit", web.province_audit),
     ]
 
     @contextlib.asynccontextmanager
