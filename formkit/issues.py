@@ -344,6 +344,16 @@ _RULES: list[Entry] = [
         "growth rate out of range",
     ),
     Entry(
+        "text_too_long",
+        "error",
+        "文字超过字数限制",
+        "{where}：共 {length} 字，超过 {limit} 字的限制，打印时显示不全。",
+        "请精简到 {limit} 字以内。",
+        "表单",
+        "{where}: {length} characters, over the limit of {limit}.",
+        "text too long",
+    ),
+    Entry(
         "fill_date_before_notice",
         "error",
         "填报日期早于通知",

@@ -194,7 +194,13 @@ def build_template(
         _write_field(ws, f, spec, year, fmt, list_sources, values.get(f.id), f.id in locked_fields)
     for t in spec.tables:
         _write_table(
-            ws=worksheets[t.sheet], table=t, spec=spec, year=year, fmt=fmt, rows=values.get(t.id)
+            ws=worksheets[t.sheet],
+            table=t,
+            spec=spec,
+            year=year,
+            fmt=fmt,
+            rows=values.get(t.id),
+            list_sources=list_sources,
         )
 
     for name, sheet_id, area in spec.defined_names():
@@ -327,7 +333,7 @@ def _write_field(
     locked: bool,
 ) -> None:
     if f.label_cell and f.type != "group":
-        label = f.label + ("：" if f.sheet == spec.sheets[0].id else "")
+        label = f.label + spec.sheet(f.sheet).label_suffix
         _put(ws, Area(f.label_cell, f.label_cell), label, fmt.get("label"))
     if f.clause_cell is not None and f.clause:
         _put(ws, f.clause_cell, f"通知{f.clause}", fmt.get("clause"))
@@ -364,6 +370,8 @@ def _write_input(
         list_source=list_sources.get(f.choices),
         year=year,
         anchor=f.cell.a1,
+        max_length=f.max_length,
+        date_window=f.date_window,
     )
     cell_format = fmt.input(spec_input.num_format, locked=locked, wrap=f.wrap)
     _write_value(ws, f.area, value, cell_format)
@@ -382,6 +390,7 @@ def _write_table(
     year: int,
     fmt: _Formats,
     rows: Sequence[Mapping[str, Any]] | None,
+    list_sources: Mapping[tuple[str, ...], str],
 ) -> None:
     data_rows = list(rows or [])
     input_rows = table.input_rows
@@ -403,7 +412,13 @@ def _write_table(
                     ws, table, col.computed_from or "", area, i, input_rows, data_rows, fmt
                 )
                 continue
-            spec_input = excel_input(col.type, label=col.label, unit=col.unit, year=year)
+            spec_input = excel_input(
+                col.type,
+                label=col.label,
+                unit=col.unit,
+                year=year,
+                list_source=list_sources.get(col.choices),
+            )
             _write_value(ws, area, record.get(col.id), fmt.input(spec_input.num_format))
             if spec_input.validation and i == 0:  # one validation per column block
                 for block in table.blocks:
@@ -459,6 +474,10 @@ def _write_lookup(
         for item in (f, *f.items):
             if item.choices and item.choices not in labels:
                 labels[item.choices] = "是/否" if item.type == "yesno" else item.label
+    for t in spec.tables:
+        for c in t.columns:
+            if c.choices and c.choices not in labels:
+                labels[c.choices] = "是/否" if c.type == "yesno" else c.label
     for i, (choices, label) in enumerate(labels.items()):
         ws.write_string(0, i, label, fmt.get("header"))
         for j, choice in enumerate(choices, start=1):
