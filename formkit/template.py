@@ -118,14 +118,15 @@ class _Formats:
         locked: bool = False,
         wrap: bool = False,
         center: bool = False,
+        top: bool = False,
     ) -> Format:
-        key = ("input", locked, num_format, wrap, center)
+        key = ("input", locked, num_format, wrap, center, top)
         if key not in self._cache:
             props: dict[str, Any] = {
                 "font_name": FONT,
                 "font_size": 11,
                 "border": 1,
-                "valign": "vcenter",
+                "valign": "top" if top else "vcenter",
                 "locked": locked,
                 "bg_color": FIXED_FILL if locked else INPUT_FILL,
                 "text_wrap": wrap,
@@ -373,7 +374,9 @@ def _write_input(
         max_length=f.max_length,
         date_window=f.date_window,
     )
-    cell_format = fmt.input(spec_input.num_format, locked=locked, wrap=f.wrap)
+    # an input spanning several rows (a text section) is written from the top down
+    top = f.area.first.row != f.area.last.row
+    cell_format = fmt.input(spec_input.num_format, locked=locked, wrap=f.wrap, top=top)
     _write_value(ws, f.area, value, cell_format)
     if spec_input.validation and not locked:
         a = f.area
