@@ -152,16 +152,13 @@ def template(
 
 @app.command()
 def forms() -> None:
-    """列出 formkit 能生成和读取的表单：标识、名称、版本。"""
-    from rich.table import Table as RichTable
-
+    """列出 formkit 能生成和读取的表单：标识、版本、名称、依据。"""
     from formkit.forms import FORMS, load_form_spec
 
-    table = RichTable("表单标识", "名称", "版本", "依据")
     for form_id in FORMS:
         spec = load_form_spec(form_id)
-        table.add_row(spec.id, spec.title.replace("{year}", "××××"), spec.version, spec.source)
-    out.print(table)
+        name = spec.title.replace("{year}年度", "").replace("{year}年", "")
+        out.print(f"{spec.id}  版本 {spec.version}  {name}（{spec.source}）", soft_wrap=True)
 
 
 @app.command()
