@@ -412,3 +412,22 @@ def test_report_rules_only_name_their_own_forms_fields() -> None:
     table_cols = {c.id for t in spec.tables for c in t.columns}
     for key in re.findall(r'"([a-z_]+_(?:q|ytd|growth))"', src):
         assert key in spec.ids or key in table_cols, key
+
+
+def test_check_command_checks_each_file_against_its_own_form(tmp_path: Path) -> None:
+    """`formkit check` on a folder of both reports: each file by its own spec and rules."""
+    import json
+
+    values = jidu_values()
+    values["export_value_q"] = 99000.0
+    _write(tmp_path, JIDU, values, "jidu")
+    _write(tmp_path, NIANBAO, nianbao_values(), "nianbao")
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["check", str(tmp_path), "--json", str(out), "--jobs", "1"])
+    assert result.exit_code == 1, result.output  # the quarterly report has an error
+    results = {Path(r["file"]).stem: r for r in json.loads(out.read_text("utf-8"))["results"]}
+    assert results["jidu"]["form"]["id"] == JIDU
+    assert [(i["code"], i["cell"]) for i in results["jidu"]["issues"]] == [
+        ("quarter_above_cumulative", "C16")
+    ]
+    assert results["nianbao"]["issues"] == [] and results["nianbao"]["verdict"] is None
