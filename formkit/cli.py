@@ -108,7 +108,9 @@ ReferenceFile = Annotated[
 
 @app.command()
 def template(
-    year: Annotated[int, typer.Option("--year", help="申报年度（数据年度为上一年）。")] = 2006,
+    year: Annotated[
+        int, typer.Option("--year", help="申报年度（数据年度为上一年）；其他表单为报告年度。")
+    ] = 2006,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="输出文件（默认 templates/申报书.xlsx）。"),

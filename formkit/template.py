@@ -497,7 +497,7 @@ def _write_meta(
     rows = [
         ("formkit_form_id", "表单标识", spec.id),
         ("formkit_spec_version", "表单版本", spec.version),
-        ("formkit_year", "申报年度", year),
+        ("formkit_year", spec.year_label, year),
         ("formkit_version", "formkit 版本", __version__),
         ("formkit_submission_id", "报送编号", submission_id or ""),
     ]

@@ -106,6 +106,7 @@ def test_blank_template_names_every_input(form_id: str) -> None:
         )
     meta = book["formkit"]
     assert meta["B2"].value == form_id and meta["B4"].value == YEAR
+    assert meta["A4"].value == "报告年度"
 
 
 @pytest.mark.parametrize("form_id", [JIDU, NIANBAO])
@@ -431,3 +432,82 @@ def test_check_command_checks_each_file_against_its_own_form(tmp_path: Path) -> 
         ("quarter_above_cumulative", "C16")
     ]
     assert results["nianbao"]["issues"] == [] and results["nianbao"]["verdict"] is None
+
+
+# ---------------------------------------------------------------- the spec options the reports use
+
+
+def _spec_with(tmp_path: Path, field: str = "", column: str = "") -> FormSpec:
+    text = f"""
+[form]
+id = "toy"
+version = "1"
+title = "玩具"
+default_year = 2007
+
+[[sheet]]
+id = "s"
+name = "表"
+
+[[sheet.text]]
+cell = "A2"
+text = "列"
+style = "header"
+
+[[field]]
+id = "f"
+label = "项目"
+sheet = "s"
+cell = "B1"
+{field}
+
+[[table]]
+id = "t"
+label = "表格"
+sheet = "s"
+blocks = ["A3:B5"]
+header_row = 2
+
+[[table.column]]
+id = "c"
+label = "列"
+cell = "A"
+{column}
+"""
+    path = tmp_path / "toy.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_spec(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "column", "message"),
+    [
+        ('type = "integer"\nmax_length = 10', 'type = "text"', "max_length is for text"),
+        ('type = "text"\nmax_length = 40000', 'type = "text"', "max_length is for text"),
+        ('type = "date"\ndate_window = [1, 0]', 'type = "text"', "date_window"),
+        ('type = "text"', 'type = "choice"', "a choice column needs"),
+    ],
+)
+def test_spec_options_refuse_what_excel_cannot_do(
+    tmp_path: Path, field: str, column: str, message: str
+) -> None:
+    from formkit.spec import SpecError
+
+    with pytest.raises(SpecError, match=message):
+        _spec_with(tmp_path, field, column)
+
+
+def test_spec_choice_column_gets_its_drop_down_and_is_read(tmp_path: Path) -> None:
+    spec = _spec_with(tmp_path, 'type = "text"', 'type = "choice"\nchoices = ["甲", "乙"]')
+    assert spec.table("t").columns[0].choices == ("甲", "乙")
+    data = build_template(spec, values={"t": [{"c": "乙"}]})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    dv = next(dv for dv in book["表"].data_validations.dataValidation if "A3" in dv.sqref)
+    assert dv.type == "list" and "代码表" in (dv.formula1 or "")
+    path = tmp_path / "toy.xlsx"
+    path.write_bytes(data)
+    from formkit.read import ReadOptions
+
+    sub = read(path, ReadOptions(spec_path=str(tmp_path / "toy.toml")))
+    assert sub.status == "accepted", sub.issues
+    assert sub.values["t"] == [{"c": "乙"}]

@@ -189,6 +189,8 @@ class FormSpec:
     rules: str | None = None
     # the blank template's default file name, without extension (default: the form id)
     file_name: str | None = None
+    # what the template's year is called (the 申报书's 申报年度; a report's 报告年度)
+    year_label: str = "申报年度"
     # which fields the summaries group and total by (see [summary] in the spec file)
     summary: Mapping[str, Any] = field(default_factory=dict)
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
@@ -282,6 +284,7 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         tables=tuple(e for e in by_id.values() if isinstance(e, Table)),
         rules=form.get("rules"),
         file_name=form.get("file_name"),
+        year_label=str(form.get("year_label", "申报年度")),
         summary=dict(data.get("summary", {})),
         _by_id=by_id,
     )
