@@ -511,3 +511,63 @@ def test_spec_choice_column_gets_its_drop_down_and_is_read(tmp_path: Path) -> No
     sub = read(path, ReadOptions(spec_path=str(tmp_path / "toy.toml")))
     assert sub.status == "accepted", sub.issues
     assert sub.values["t"] == [{"c": "乙"}]
+
+
+@pytest.mark.parametrize("form_id", [JIDU, NIANBAO])
+def test_names_lost_every_value_found_by_its_label(tmp_path: Path, form_id: str) -> None:
+    """A copy whose defined names were lost (an app dropped them) reads the same by labels."""
+    from formkit.read.extract import extract
+    from formkit.read.xlsx import load_xlsx
+    from formkit.reference import load_reference
+
+    values = FULL[form_id]()
+    book = load_xlsx(_write(tmp_path, form_id, values))
+    book.names = {}
+    spec = load_form_spec(form_id)
+    sub = extract(
+        book,
+        spec,
+        Submission("mem.xlsx", "", "accepted"),
+        aliases=load_reference().unit_names,
+    )
+    assert sub.status == "accepted", sub.issues
+    assert sub.form is not None and sub.form.id == form_id  # the metadata sheet's layout
+    assert dict(sub.values) == {k: values.get(k) for k in spec.ids}
+    assert set(sub.located.values()) == {"label"}
+
+
+def test_spec_refuses_a_label_printed_earlier_on_its_sheet(tmp_path: Path) -> None:
+    """A heading with a field's words above the field would mislead reading by label
+    (the first 重要信息 sheet had its heading say just 重要信息)."""
+    from formkit.spec import SpecError
+
+    text = """
+[form]
+id = "toy"
+version = "1"
+title = "玩具"
+default_year = 2007
+
+[[sheet]]
+id = "s"
+name = "表"
+
+[[sheet.text]]
+cell = "A1:C1"
+text = "重要信息"
+style = "heading"
+
+[[field]]
+id = "f"
+label = "重要信息"
+type = "text"
+sheet = "s"
+label_cell = "A2"
+cell = "A3:C9"
+"""
+    path = tmp_path / "toy.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError, match="reading by label would not find A2"):
+        load_spec(path)
+    path.write_text(text.replace('label_cell = "A2"', 'label_cell = "A2"\nlabel_occurrence = 2'))
+    assert load_spec(path).field("f").label_occurrence == 2

@@ -523,10 +523,46 @@ def _check(spec: FormSpec) -> None:
     for named in (*spec.summary.get("group_by", ()), *spec.summary.get("totals", ())):
         if named not in spec._by_id:
             raise SpecError(f"[summary]: unknown field {named!r}")
+    _check_labels(spec)
     for f in spec.fields:
         if f.required_when is not None:
             other = spec._by_id.get(f.required_when.field)
             if not isinstance(other, Field) or f.required_when.equals not in other.choices:
                 raise SpecError(
                     f"field {f.id!r}: required_when refers to an unknown field or choice"
+                )
+
+
+def _check_labels(spec: FormSpec) -> None:
+    """Reading by label (when names are lost) takes the label's n-th occurrence on its sheet,
+    in reading order: the same words printed earlier on the sheet (a heading, another
+    label) would point it at the wrong cell unless `label_occurrence` says which one."""
+    from formkit.parse import normalise_label
+
+    for sheet in spec.sheets:
+        printed: list[tuple[Cell, str]] = [
+            (t.area.first, normalise_label(t.text)) for t in sheet.texts if "{" not in t.text
+        ]
+        inputs = [
+            (key, f)
+            for e in spec.fields
+            if e.sheet == sheet.id
+            for key, f in ([(e.id, e)] if e.type != "group" else [(i.id, i) for i in e.items])
+            if f.label_cell is not None
+        ]
+        at: dict[Cell, str] = {c: text for c, text in printed}
+        for _key, f in inputs:
+            assert f.label_cell is not None
+            at[f.label_cell] = normalise_label(f.label)
+        order = sorted(at)
+        for key, f in inputs:
+            assert f.label_cell is not None
+            want = normalise_label(f.label)
+            hits = [c for c in order if at[c] == want]
+            if len(hits) < f.label_occurrence or hits[f.label_occurrence - 1] != f.label_cell:
+                where = ", ".join(c.a1 for c in hits)
+                raise SpecError(
+                    f"field {key!r}: its label {f.label!r} is printed at {where} on sheet "
+                    f"{sheet.name!r}, so reading by label would not find {f.label_cell.a1}; "
+                    "set label_occurrence or change the text"
                 )
