@@ -18,7 +18,8 @@ def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None)
     sub = read(path, options)
     return validate(
         sub,
-        spec=load_spec(options.spec_path),
+        # a spec asked for; else the form the file was read as (validate dispatches on it)
+        spec=load_spec(options.spec_path) if options.spec_path else None,
         reference=load_reference(options.reference_path),
         year=options.year,
     )

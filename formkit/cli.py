@@ -108,26 +108,59 @@ ReferenceFile = Annotated[
 
 @app.command()
 def template(
-    year: Annotated[int, typer.Option("--year", help="申报年度（数据年度为上一年）。")] = 2006,
-    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件。")] = Path(
-        "templates/申报书.xlsx"
-    ),
+    year: Annotated[
+        int, typer.Option("--year", help="申报年度（数据年度为上一年）；其他表单为报告年度。")
+    ] = 2006,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="输出文件（默认 templates/申报书.xlsx）。"),
+    ] = None,
     password: Annotated[
         str | None, typer.Option("--password", help="工作表保护密码（默认不设密码）。")
     ] = None,
+    form: Annotated[
+        str | None,
+        typer.Option("--form", help="表单标识（默认为申报书；`formkit forms` 列出全部表单）。"),
+    ] = None,
 ) -> None:
-    """生成空白申报书模板（.xlsx）。"""
+    """生成空白申报书模板（.xlsx）；用 --form 生成其他表单的模板。"""
+    from formkit.forms import DEFAULT_FORM, UnknownForm, load_form_spec
     from formkit.spec import SpecError
     from formkit.template import write_template
 
     if not 2000 <= year <= 2100:
         raise _fail(f"申报年度 {year} 不合理，请填写如 2006 的四位年份。")
+    if form is None or form == DEFAULT_FORM:
+        output = output or Path("templates/申报书.xlsx")
+        _guard([], [output])
+        try:
+            path = write_template(output, year=year, password=password)
+        except (OSError, SpecError) as exc:
+            raise _fail(f"无法写出模板 {output}：{exc}") from None
+        out.print(f"已生成模板：[bold]{path}[/]（{year}年申报，数据年度 {year - 1} 年）")
+        return
+    try:
+        spec = load_form_spec(form)
+    except UnknownForm:
+        raise _fail(f"没有表单“{form}”；`formkit forms` 列出可用的表单。") from None
+    output = output or Path("templates") / f"{spec.file_name or spec.id}.xlsx"
     _guard([], [output])
     try:
-        path = write_template(output, year=year, password=password)
+        path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
         raise _fail(f"无法写出模板 {output}：{exc}") from None
-    out.print(f"已生成模板：[bold]{path}[/]（{year}年申报，数据年度 {year - 1} 年）")
+    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）")
+
+
+@app.command()
+def forms() -> None:
+    """列出 formkit 能生成和读取的表单：标识、版本、名称、依据。"""
+    from formkit.forms import FORMS, load_form_spec
+
+    for form_id in FORMS:
+        spec = load_form_spec(form_id)
+        name = spec.title.replace("{year}年度", "").replace("{year}年", "")
+        out.print(f"{spec.id}  版本 {spec.version}  {name}（{spec.source}）", soft_wrap=True)
 
 
 @app.command()

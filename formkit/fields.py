@@ -28,6 +28,8 @@ from formkit.parse import (
 NUMBER_FORMATS: dict[str, str] = {
     "个": "#,##0",
     "人": "#,##0",
+    "件": "#,##0",
+    "项": "#,##0",
     "%": "0.00",
     "亿元": "#,##0.00",
     "万元": "#,##0.00",
@@ -61,6 +63,8 @@ def excel_input(
     list_source: str | None = None,
     year: int | None = None,
     anchor: str | None = None,
+    max_length: int | None = None,
+    date_window: tuple[int, int] = (-1, 0),
 ) -> ExcelInput:
     """Number format and xlsxwriter data-validation options for a field kind.
 
@@ -121,8 +125,8 @@ def excel_input(
         )
         return ExcelInput(NUMBER_FORMATS["%"], v(options, prompt, error, style="warning"))
     if ftype == "date":
-        first = dt.date((year or 2006) - 1, 1, 1)
-        last = dt.date((year or 2006), 12, 31)
+        first = dt.date((year or 2006) + date_window[0], 1, 1)
+        last = dt.date((year or 2006) + date_window[1], 12, 31)
         options = {"validate": "date", "criteria": "between", "minimum": first, "maximum": last}
         prompt = f"填写日期，如 {year or 2006}-4-20。"
         error = (
@@ -141,6 +145,16 @@ def excel_input(
         return ExcelInput(
             TEXT_FORMAT,
             v(options, "填写电子邮箱，如 name@example.gov.cn。", "电子信箱格式不对。", "warning"),
+        )
+    if ftype == "text" and max_length is not None:
+        options = {"validate": "length", "criteria": "<=", "value": max_length}
+        return ExcelInput(
+            TEXT_FORMAT,
+            v(
+                options,
+                f"不超过 {max_length} 字。",
+                f"“{label}”不超过 {max_length} 字，请精简后填写。",
+            ),
         )
     if ftype in ("text", "phone", "email"):
         # phones stay text: Excel would drop a landline's leading 0 from a number

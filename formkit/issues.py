@@ -344,6 +344,16 @@ _RULES: list[Entry] = [
         "growth rate out of range",
     ),
     Entry(
+        "text_too_long",
+        "error",
+        "文字超过字数限制",
+        "{where}：共 {length} 字，超过 {limit} 字的限制，打印时显示不全。",
+        "请精简到 {limit} 字以内。",
+        "表单",
+        "{where}: {length} characters, over the limit of {limit}.",
+        "text too long",
+    ),
+    Entry(
         "fill_date_before_notice",
         "error",
         "填报日期早于通知",
@@ -540,8 +550,93 @@ _FILES: list[Entry] = [
     ),
 ]
 
+# the 季度数据报表 and 年度工作报告 (formkit/forms/jidu, formkit/forms/nianbao): rules within
+# one report; amounts are in 万美元
+_REPORTS: list[Entry] = [
+    Entry(
+        "quarter_above_cumulative",
+        "error",
+        "本季度数大于累计数",
+        "{where}：本季度{what} {value} 大于1月至本季度累计 {total}。",
+        "累计数包含本季度，应不小于本季度数，请核对两项数字。",
+        "四(四)",
+        "{where}: this quarter's {what} {value} exceeds the cumulative {total}.",
+        "quarter above cumulative",
+    ),
+    Entry(
+        "first_quarter_not_cumulative",
+        "error",
+        "第一季度累计数不等于本季度数",
+        "{where}：第一季度1月至本季度累计{what} {value} 应等于本季度数 {quarter_value}。",
+        "第一季度的累计数就是本季度数，请使两者一致。",
+        "四(四)",
+        "{where}: first quarter: cumulative {what} {value} should equal the quarter's {quarter_value}.",
+        "first quarter cumulative differs from the quarter",
+    ),
+    Entry(
+        "part_above_whole",
+        "error",
+        "分项大于总数",
+        "{where}：{part} {value} {unit}大于{whole} {total} {unit}。",
+        "{part}是{whole}的一部分，请核对两项数字及单位。",
+        _V,
+        "{where}: {part} {value} exceeds {whole} {total} {unit}.",
+        "part above its whole",
+    ),
+    Entry(
+        "enterprises_above_base",
+        "error",
+        "重点企业合计大于基地数",
+        "{where}：重点企业{what}合计 {value} 万美元，大于基地的{what} {total} 万美元。",
+        "重点企业是基地的一部分，请核对企业和基地的数字及单位（万美元）。",
+        "四(四)",
+        "{where}: key enterprises' {what} sum to {value}, above the base's {total} (万美元).",
+        "key enterprises above the base",
+    ),
+    Entry(
+        "growth_impossible",
+        "error",
+        "同比增长与本期数不符",
+        "{where}：同比增长 {value}%，但{detail}。",
+        "请核对同比增长率和本期数字。",
+        "四(四)",
+        "{where}: growth {value}% contradicts the figure it is about.",
+        "growth contradicts its figure",
+    ),
+    Entry(
+        "growth_without_value",
+        "warning",
+        "有同比增长而无本期数",
+        "{where}：填了同比增长 {value}%，但没有填{what}。",
+        "请补填{what}，或清空同比增长。",
+        "四(四)",
+        "{where}: growth {value}% given without {what}.",
+        "growth without its figure",
+    ),
+    Entry(
+        "report_year_differs",
+        "warning",
+        "报告年度与模板年度不同",
+        "{where}：报告年度 {value} 与模板年度 {year} 不同。",
+        "请核对是否使用了本年度的模板，或更正报告年度。",
+        "四(四)",
+        "{where}: report year {value} differs from the template's year {year}.",
+        "report year differs from the template",
+    ),
+    Entry(
+        "fill_date_before_period_end",
+        "warning",
+        "填报日期早于报告期结束",
+        "{where}：填报日期 {value} 不晚于{period}的最后一天（{end}）。",
+        "季度数据应在季度结束后填报，请核对日期；如为预计数，请在“重要信息”中说明。",
+        "四(四)",
+        "{where}: filled on {value}, before {period} ended ({end}).",
+        "filled before the period ended",
+    ),
+]
+
 CATALOGUE: dict[str, Entry] = {}
-for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES]:
+for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES, *_REPORTS]:
     if _entry.code in CATALOGUE:
         raise RuntimeError(f"duplicate issue code {_entry.code}")
     CATALOGUE[_entry.code] = _entry

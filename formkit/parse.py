@@ -190,7 +190,7 @@ _CURRENCIES: Mapping[str, str] = {
     "$": "USD",
 }
 _CURRENCY_NAME = {"CNY": "元", "USD": "美元"}
-_COUNT_UNITS = ("个", "人", "家", "名", "户", "位")
+_COUNT_UNITS = ("个", "人", "家", "名", "户", "位", "件", "项")
 _PERCENT_MARKS = ("个百分点", "百分点", "%")
 
 

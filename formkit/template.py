@@ -118,14 +118,15 @@ class _Formats:
         locked: bool = False,
         wrap: bool = False,
         center: bool = False,
+        top: bool = False,
     ) -> Format:
-        key = ("input", locked, num_format, wrap, center)
+        key = ("input", locked, num_format, wrap, center, top)
         if key not in self._cache:
             props: dict[str, Any] = {
                 "font_name": FONT,
                 "font_size": 11,
                 "border": 1,
-                "valign": "vcenter",
+                "valign": "top" if top else "vcenter",
                 "locked": locked,
                 "bg_color": FIXED_FILL if locked else INPUT_FILL,
                 "text_wrap": wrap,
@@ -194,7 +195,13 @@ def build_template(
         _write_field(ws, f, spec, year, fmt, list_sources, values.get(f.id), f.id in locked_fields)
     for t in spec.tables:
         _write_table(
-            ws=worksheets[t.sheet], table=t, spec=spec, year=year, fmt=fmt, rows=values.get(t.id)
+            ws=worksheets[t.sheet],
+            table=t,
+            spec=spec,
+            year=year,
+            fmt=fmt,
+            rows=values.get(t.id),
+            list_sources=list_sources,
         )
 
     for name, sheet_id, area in spec.defined_names():
@@ -327,7 +334,7 @@ def _write_field(
     locked: bool,
 ) -> None:
     if f.label_cell and f.type != "group":
-        label = f.label + ("：" if f.sheet == spec.sheets[0].id else "")
+        label = f.label + spec.sheet(f.sheet).label_suffix
         _put(ws, Area(f.label_cell, f.label_cell), label, fmt.get("label"))
     if f.clause_cell is not None and f.clause:
         _put(ws, f.clause_cell, f"通知{f.clause}", fmt.get("clause"))
@@ -364,8 +371,12 @@ def _write_input(
         list_source=list_sources.get(f.choices),
         year=year,
         anchor=f.cell.a1,
+        max_length=f.max_length,
+        date_window=f.date_window,
     )
-    cell_format = fmt.input(spec_input.num_format, locked=locked, wrap=f.wrap)
+    # an input spanning several rows (a text section) is written from the top down
+    top = f.area.first.row != f.area.last.row
+    cell_format = fmt.input(spec_input.num_format, locked=locked, wrap=f.wrap, top=top)
     _write_value(ws, f.area, value, cell_format)
     if spec_input.validation and not locked:
         a = f.area
@@ -382,6 +393,7 @@ def _write_table(
     year: int,
     fmt: _Formats,
     rows: Sequence[Mapping[str, Any]] | None,
+    list_sources: Mapping[tuple[str, ...], str],
 ) -> None:
     data_rows = list(rows or [])
     input_rows = table.input_rows
@@ -403,7 +415,13 @@ def _write_table(
                     ws, table, col.computed_from or "", area, i, input_rows, data_rows, fmt
                 )
                 continue
-            spec_input = excel_input(col.type, label=col.label, unit=col.unit, year=year)
+            spec_input = excel_input(
+                col.type,
+                label=col.label,
+                unit=col.unit,
+                year=year,
+                list_source=list_sources.get(col.choices),
+            )
             _write_value(ws, area, record.get(col.id), fmt.input(spec_input.num_format))
             if spec_input.validation and i == 0:  # one validation per column block
                 for block in table.blocks:
@@ -459,6 +477,10 @@ def _write_lookup(
         for item in (f, *f.items):
             if item.choices and item.choices not in labels:
                 labels[item.choices] = "是/否" if item.type == "yesno" else item.label
+    for t in spec.tables:
+        for c in t.columns:
+            if c.choices and c.choices not in labels:
+                labels[c.choices] = "是/否" if c.type == "yesno" else c.label
     for i, (choices, label) in enumerate(labels.items()):
         ws.write_string(0, i, label, fmt.get("header"))
         for j, choice in enumerate(choices, start=1):
@@ -475,7 +497,7 @@ def _write_meta(
     rows = [
         ("formkit_form_id", "表单标识", spec.id),
         ("formkit_spec_version", "表单版本", spec.version),
-        ("formkit_year", "申报年度", year),
+        ("formkit_year", spec.year_label, year),
         ("formkit_version", "formkit 版本", __version__),
         ("formkit_submission_id", "报送编号", submission_id or ""),
     ]

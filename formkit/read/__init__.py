@@ -23,6 +23,7 @@ from formkit.read.submission import FormInfo, Source, Submission
 if TYPE_CHECKING:
     from formkit.issues import Issue
     from formkit.read.gate import GateResult
+    from formkit.spec import FormSpec
 
 __all__ = [
     "READ_FAILED",
@@ -91,9 +92,19 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Su
     from formkit.reference import load_reference
     from formkit.spec import load_spec
 
-    spec = load_spec(options.spec_path)
+    # the spec asked for; else the form the workbook says it is (the default form if none)
+    spec = load_spec(options.spec_path) if options.spec_path else _spec_of(book)
     reference = load_reference(options.reference_path)
     return extract(book, spec, sub, aliases=reference.unit_names, year=options.year)
+
+
+def _spec_of(book: Book) -> FormSpec:
+    """The registered form whose id the workbook carries; the default form otherwise."""
+    from formkit.forms import FORMS, load_form_spec
+    from formkit.read.extract import form_id_of
+
+    form_id = form_id_of(book)
+    return load_form_spec(form_id if form_id in FORMS else None)
 
 
 def _gate_issue(code: str, message: str) -> Issue:

@@ -242,7 +242,9 @@ def _table(
                 raw_row[col.id] = reader.cell(spot)
                 if col.computed:
                     continue
-                record[col.id] = reader.value(f"{t.id}[{n}].{col.id}", t.id, col, spot)
+                record[col.id] = reader.value(
+                    f"{t.id}[{n}].{col.id}", t.id, col, spot, choices=col.choices
+                )
                 if col.fixed and t.fixed_rows and i < len(years) and record[col.id] != years[i]:
                     reader.issue(
                         make_issue(
@@ -256,10 +258,11 @@ def _table(
                         )
                     )
                     record[col.id] = years[i]
-            inputs = [c for c in t.input_columns]
-            filled = [c for c in inputs if record.get(c.id) is not None]
-            if filled and len(filled) < len(inputs) and not t.fixed_rows:
-                missing = "、".join(f"“{c.label}”" for c in inputs if c not in filled)
+            filled = [c for c in t.input_columns if record.get(c.id) is not None]
+            # a started row needs every column that is not optional
+            unfilled = [c for c in t.input_columns if not c.optional and c not in filled]
+            if filled and unfilled and not t.fixed_rows:
+                missing = "、".join(f"“{c.label}”" for c in unfilled)
                 reader.issue(
                     make_issue(
                         "table_row_incomplete",
@@ -352,6 +355,11 @@ def _compare_copies(reader: _Reader, f: Field, located: Located, original: Any) 
                 original="" if original is None else original,
             )
         )
+
+
+def form_id_of(book: Book) -> str | None:
+    """The form id a workbook carries (`formkit_form_id`), if any."""
+    return _str(_meta(book).get("id"))
 
 
 def _meta(book: Book) -> dict[str, Any]:

@@ -23,6 +23,8 @@ FIELD_TYPES: frozenset[str] = frozenset(FieldType.__args__)  # type: ignore[attr
 UNITS: Mapping[str, tuple[str, float]] = {
     "个": ("count", 1.0),
     "人": ("count", 1.0),
+    "件": ("count", 1.0),
+    "项": ("count", 1.0),
     "%": ("percent", 1.0),
     "亿元": ("CNY", 1e8),
     "万元": ("CNY", 1e4),
@@ -33,6 +35,7 @@ UNITS: Mapping[str, tuple[str, float]] = {
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 EXCEL_SHEET_NAME_MAX = 31
 EXCEL_INLINE_LIST_MAX = 255
+EXCEL_CELL_TEXT_MAX = 32767
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -60,6 +63,8 @@ class Sheet:
     page_breaks: tuple[int, ...]
     copyable: bool
     texts: tuple[Text, ...]
+    # printed after each input's label on this sheet (the 申报书's cover: "申请单位全称：")
+    label_suffix: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ class Field:
     items: tuple[Field, ...] = ()
     # column header in summaries, where the verbatim label is long or not unique
     column_label: str | None = None
+    # text: at most this many characters (the template's length check, a validation issue)
+    max_length: int | None = None
+    # date: the years a value may fall in, relative to the form's year (first, last)
+    date_window: tuple[int, int] = (-1, 0)
 
     @property
     def header(self) -> str:
@@ -117,6 +126,9 @@ class Column:
     unit: str | None = None
     fixed: bool = False
     computed: str | None = None
+    choices: tuple[str, ...] = ()
+    # a row may leave it blank without being "incomplete"
+    optional: bool = False
 
     @property
     def computed_from(self) -> str | None:
@@ -175,6 +187,10 @@ class FormSpec:
     tables: tuple[Table, ...]
     # module holding the form's own validation rules (a RULES list), e.g. the notice's
     rules: str | None = None
+    # the blank template's default file name, without extension (default: the form id)
+    file_name: str | None = None
+    # what the template's year is called (the 申报书's 申报年度; a report's 报告年度)
+    year_label: str = "申报年度"
     # which fields the summaries group and total by (see [summary] in the spec file)
     summary: Mapping[str, Any] = field(default_factory=dict)
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
@@ -267,6 +283,8 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         fields=tuple(e for e in by_id.values() if isinstance(e, Field)),
         tables=tuple(e for e in by_id.values() if isinstance(e, Table)),
         rules=form.get("rules"),
+        file_name=form.get("file_name"),
+        year_label=str(form.get("year_label", "申报年度")),
         summary=dict(data.get("summary", {})),
         _by_id=by_id,
     )
@@ -321,6 +339,7 @@ def _sheet(d: Mapping[str, Any]) -> Sheet:
         page_breaks=tuple(int(x) for x in d.get("page_breaks", [])),
         copyable=bool(d.get("copyable", False)),
         texts=texts,
+        label_suffix=str(d.get("label_suffix", "")),
     )
 
 
@@ -376,6 +395,16 @@ def _field(
             "use dropdown = 'range'"
         )
     rw = d.get("required_when")
+    max_length = d.get("max_length")
+    if max_length is not None and (
+        ftype != "text" or not 0 < int(max_length) <= EXCEL_CELL_TEXT_MAX
+    ):
+        raise SpecError(
+            f"{where}: max_length is for text, between 1 and {EXCEL_CELL_TEXT_MAX} (Excel's limit)"
+        )
+    window = d.get("date_window", (-1, 0))
+    if len(window) != 2 or int(window[0]) > int(window[1]):
+        raise SpecError(f"{where}: date_window must be [first, last] years relative to the form's")
     items = tuple(_field(i, choice_sources, sheet_ids, parent=d) for i in d.get("item", []))
     if ftype == "group" and not items:
         raise SpecError(f"{where}: a group needs items")
@@ -401,6 +430,8 @@ def _field(
         dropdown=dropdown,
         items=items,
         column_label=d.get("column_label"),
+        max_length=int(max_length) if max_length is not None else None,
+        date_window=(int(window[0]), int(window[1])),
     )
 
 
@@ -417,6 +448,9 @@ def _table(d: Mapping[str, Any], sheet_ids: set[str]) -> Table:
         cid = str(_req(c, "id", where))
         cwhere = f"{where} column {cid!r}"
         ctype = _type(_req(c, "type", cwhere), cwhere)
+        cchoices = ("是", "否") if ctype == "yesno" else tuple(str(x) for x in c.get("choices", ()))
+        if ctype == "choice" and not cchoices:
+            raise SpecError(f"{cwhere}: a choice column needs a non-empty choice list")
         span = str(_req(c, "cell", cwhere)).split(":")
         try:
             first, last = col_number(span[0]), col_number(span[-1])
@@ -432,6 +466,8 @@ def _table(d: Mapping[str, Any], sheet_ids: set[str]) -> Table:
                 unit=_unit(c.get("unit"), ctype, cwhere),
                 fixed=bool(c.get("fixed", False)),
                 computed=c.get("computed"),
+                choices=cchoices,
+                optional=bool(c.get("optional", False)),
             )
         )
     ids = [c.id for c in columns]
@@ -487,10 +523,46 @@ def _check(spec: FormSpec) -> None:
     for named in (*spec.summary.get("group_by", ()), *spec.summary.get("totals", ())):
         if named not in spec._by_id:
             raise SpecError(f"[summary]: unknown field {named!r}")
+    _check_labels(spec)
     for f in spec.fields:
         if f.required_when is not None:
             other = spec._by_id.get(f.required_when.field)
             if not isinstance(other, Field) or f.required_when.equals not in other.choices:
                 raise SpecError(
                     f"field {f.id!r}: required_when refers to an unknown field or choice"
+                )
+
+
+def _check_labels(spec: FormSpec) -> None:
+    """Reading by label (when names are lost) takes the label's n-th occurrence on its sheet,
+    in reading order: the same words printed earlier on the sheet (a heading, another
+    label) would point it at the wrong cell unless `label_occurrence` says which one."""
+    from formkit.parse import normalise_label
+
+    for sheet in spec.sheets:
+        printed: list[tuple[Cell, str]] = [
+            (t.area.first, normalise_label(t.text)) for t in sheet.texts if "{" not in t.text
+        ]
+        inputs = [
+            (key, f)
+            for e in spec.fields
+            if e.sheet == sheet.id
+            for key, f in ([(e.id, e)] if e.type != "group" else [(i.id, i) for i in e.items])
+            if f.label_cell is not None
+        ]
+        at: dict[Cell, str] = {c: text for c, text in printed}
+        for _key, f in inputs:
+            assert f.label_cell is not None
+            at[f.label_cell] = normalise_label(f.label)
+        order = sorted(at)
+        for key, f in inputs:
+            assert f.label_cell is not None
+            want = normalise_label(f.label)
+            hits = [c for c in order if at[c] == want]
+            if len(hits) < f.label_occurrence or hits[f.label_occurrence - 1] != f.label_cell:
+                where = ", ".join(c.a1 for c in hits)
+                raise SpecError(
+                    f"field {key!r}: its label {f.label!r} is printed at {where} on sheet "
+                    f"{sheet.name!r}, so reading by label would not find {f.label_cell.a1}; "
+                    "set label_occurrence or change the text"
                 )

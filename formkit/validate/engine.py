@@ -113,11 +113,11 @@ def validate(
     """Add every validation issue to an accepted submission and set verdict, criteria, computed."""
     if sub.status != "accepted":
         return sub
-    spec = spec or load_spec()
+    spec = spec or _spec_of(sub)
     reference = reference or load_reference()
     year = year or (sub.form.year if sub.form and sub.form.year else None) or spec.default_year
     ctx = Context(sub, spec, reference, year)
-    for check in (_required, _ranges):
+    for check in (_required, _ranges, _lengths):
         check(ctx)
     for rule in _form_rules(spec):
         rule(ctx)
@@ -136,6 +136,14 @@ def verdict(criteria: list[Criterion]) -> str | None:
     if any(c.status == "unknown" for c in criteria):
         return "待补充材料"
     return "符合"
+
+
+def _spec_of(sub: Submission) -> FormSpec:
+    """The registered form the submission was read as (its form id), else the default form."""
+    from formkit.forms import FORMS, load_form_spec
+
+    form_id = sub.form.id if sub.form else None
+    return load_form_spec(form_id) if form_id in FORMS else load_spec()
 
 
 def _form_rules(spec: FormSpec) -> list[Callable[[Context], None]]:
@@ -194,3 +202,12 @@ def _ranges(ctx: Context) -> None:
             for c in t.columns:
                 if c.computed is None:
                     check(f"{t.id}[{i}].{c.id}", c.type, False, row.get(c.id))
+
+
+def _lengths(ctx: Context) -> None:
+    for f in ctx.spec.fields:
+        value = ctx.value(f.id)
+        if f.max_length is not None and isinstance(value, str) and len(value) > f.max_length:
+            ctx.add(
+                "text_too_long", f.id, value=f"{value[:20]}…", length=len(value), limit=f.max_length
+            )
