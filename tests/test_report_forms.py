@@ -421,10 +421,12 @@ def test_check_command_checks_each_file_against_its_own_form(tmp_path: Path) -> 
 
     values = jidu_values()
     values["export_value_q"] = 99000.0
-    _write(tmp_path, JIDU, values, "jidu")
-    _write(tmp_path, NIANBAO, nianbao_values(), "nianbao")
-    out = tmp_path / "out.json"
-    result = runner.invoke(app, ["check", str(tmp_path), "--json", str(out), "--jobs", "1"])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write(inbox, JIDU, values, "jidu")
+    _write(inbox, NIANBAO, nianbao_values(), "nianbao")
+    out = tmp_path / "out.json"  # outside the folder it reads (an output is never an input)
+    result = runner.invoke(app, ["check", str(inbox), "--json", str(out), "--jobs", "1"])
     assert result.exit_code == 1, result.output  # the quarterly report has an error
     results = {Path(r["file"]).stem: r for r in json.loads(out.read_text("utf-8"))["results"]}
     assert results["jidu"]["form"]["id"] == JIDU
