@@ -574,6 +574,151 @@ def rollup(
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 
+@app.command(short_help="推荐决定：排序、名额、推荐文件与公示名单。")
+def recommend(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="省级汇总表（formkit summary 生成，可在 Excel/WPS 中改过推荐次序和推荐意见）。",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("推荐文件"),
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="改为按报送台账中的当前文件，由 formkit 建议推荐名单。"),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只处理这个推荐单位，如 四川省。")
+    ] = None,
+    rank_by: Annotated[
+        str | None,
+        typer.Option(
+            "--rank-by",
+            help="排序依据（与 --db 一起用），逗号分隔，默认“审核结论,高新技术产品出口额”。",
+        ),
+    ] = None,
+    contact: Annotated[str, typer.Option("--contact", help="推荐文件上的联系人。")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="推荐文件上的联系电话。")] = "",
+    date: Annotated[
+        str | None, typer.Option("--date", help="推荐文件的日期，如 2006-04-25（默认留空）。")
+    ] = None,
+    reference: ReferenceFile = None,
+) -> None:
+    """按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单
+    （.xlsx 与 .docx）。
+
+    给出汇总表时，以汇总表“汇总表”工作表中的推荐次序、推荐意见、推荐理由三列为准：
+    可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
+    formkit 按排序依据和推荐名额直接建议。
+
+    退出码：0 已生成；1 已生成，但推荐意见无法识别或推荐超出名额（见提示）；
+    2 参数错误或文件无法读写。
+    """
+    import datetime as dt
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from formkit.letters import LetterInfo, write_documents
+    from formkit.recommend import RankKeyError, propose, rank_key, settle
+
+    paths = paths or []
+    if db is None and not paths:
+        raise _fail("请给出汇总表文件，或用 --db 指定报送台账。")
+    _require([*paths, db])
+    ref = _reference(reference)
+    when = None
+    if date is not None:
+        try:
+            when = dt.date.fromisoformat(date)
+        except ValueError:
+            raise _fail(f"日期“{date}”应写成 2006-04-25 的形式。") from None
+    unit_name = None
+    if unit is not None:
+        found = ref.unit(unit)
+        if found is None:
+            raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
+        unit_name = found.name
+    try:
+        key = rank_key(rank_by)
+    except RankKeyError as exc:
+        raise _fail(str(exc)) from None
+    problems: list[str] = []
+    if db is not None:
+        data = _ledger_data(db, ref, unit_name)
+        apps = data.applications
+        propose(apps, reference=ref, key=key)
+        year = data.year
+    else:
+        from formkit.rollup import NotASummary, read_summary
+
+        apps, year = [], 0
+        for path in _files(paths):
+            try:
+                part = read_summary(path)[1]
+            except NotASummary as exc:
+                raise _fail(f"{path}：{exc}") from None
+            apps += part.applications
+            year = year or part.year
+        settled = settle(apps, reference=ref)
+        problems = settled.problems
+    if unit_name is not None:
+        apps = [a for a in apps if a.get("province") == unit_name]
+    units: list[str] = []
+    for a in apps:
+        if str(a.get("province") or "") not in units:
+            units.append(str(a.get("province") or ""))
+    if not apps:
+        raise _fail("没有可推荐的申请。")
+    table = Table(title="推荐决定")
+    for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
+        table.add_column(col, overflow="fold")
+    written = []
+    for name in units:
+        members = [a for a in apps if str(a.get("province") or "") == name]
+        for a in sorted(members, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0)):
+            reason = str(a.get("_reason") or "")
+            if a.get("_override"):
+                reason += f"\n[yellow]{escape(str(a['_override']))}[/]"
+            table.add_row(
+                escape(name),
+                str(a.get("_rank") or ""),
+                escape(str(a.get("applicant_name") or "")),
+                escape(str(a.get("application_type") or "")),
+                escape(str(a.get("_verdict") or "")),
+                escape(str(a.get("_decision") or "")),
+                reason,
+            )
+        info = LetterInfo(year or 2006, name or None, contact, phone, when)
+        try:
+            written.append(write_documents(members, info, output))
+        except OSError as exc:
+            raise _fail(f"无法写出 {output}：{exc}") from None
+    out.print(table)
+    if db is not None:
+        out.print(f"排序依据：{key.shown}")
+    for problem in problems:
+        err.print(f"[yellow]提示：[/]{escape(problem)}")
+    for w in written:
+        out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
+    raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
+
+
+def _ledger_data(db: Path, ref: Any, unit: str | None) -> Any:
+    from formkit.ledger import Ledger
+    from formkit.read.submission import from_json
+    from formkit.spec import load_spec
+    from formkit.summary import collect
+
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    with Ledger(db, reference=ref) as ledger:
+        records = ledger.files()
+    results = [from_json(r.submission, dates) for r in records]
+    superseded = {r.sha256: r.superseded_by for r in records if r.superseded_by}
+    return collect(results, reference=ref, unit=unit, inputs=[str(db)], superseded_by=superseded)
+
+
 def reference_json(reference: Any) -> dict[str, Any]:
     """The effective reference values, echoed so a reader of the output knows what was used."""
     return {
