@@ -13,6 +13,10 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from formkit.cli_frame import install as _frame
+
+_frame("zh")  # typer's own words (用法, 选项, 缺少参数 …) in Chinese; `--lang en` restores them
+
 app = typer.Typer(
     name="formkit",
     help="科技兴贸出口创新基地申报书：生成模板、读取回收表、审核、汇总、跟踪报送。",
@@ -24,6 +28,18 @@ out = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@app.callback()
+def _root(
+    lang: Annotated[
+        str, typer.Option("--lang", help="命令行的语言：zh（默认）或 en（英文帮助）。")
+    ] = "zh",
+) -> None:
+    if lang not in ("zh", "en"):
+        raise _fail("--lang 只能是 zh 或 en。")
+
+
 MAX_TABLE_ROWS = 50
 
 
@@ -102,7 +118,7 @@ Jobs = Annotated[int, typer.Option("--jobs", "-j", help="并行读取的进程�
 Year = Annotated[int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")]
 ReferenceFile = Annotated[
     Path | None,
-    typer.Option("--reference", help="参考数据文件（TOML），覆盖内置的全国统计等数据。"),
+    typer.Option("--reference", help="参考数据（TOML），覆盖内置的全国统计等。"),
 ]
 
 
@@ -133,7 +149,10 @@ def template(
 @app.command()
 def check(
     paths: Annotated[
-        list[Path], typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="把结果按 JSON 写入文件（- 表示标准输出）。")
@@ -141,7 +160,7 @@ def check(
     jobs: Jobs = 0,
     year: Year = None,
     details: Annotated[
-        bool, typer.Option("--details", help="逐条列出每个问题（文件、工作表、单元格、说明）。")
+        bool, typer.Option("--details", help="逐条列出问题（文件、工作表、单元格、说明）。")
     ] = False,
     reference: ReferenceFile = None,
     lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
@@ -430,7 +449,9 @@ def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "z
 def summary(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False),
+        typer.Argument(
+            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="汇总表文件。")] = Path(
         "汇总表.xlsx"
@@ -538,7 +559,9 @@ def _file_counts(data: Any) -> str:
 def rollup(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="各省的汇总表（formkit summary 生成）。", show_default=False),
+        typer.Argument(
+            help="各省的汇总表（formkit summary 生成）。", show_default=False, metavar="汇总表"
+        ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="全国汇总文件。")] = Path(
         "全国汇总.xlsx"
@@ -581,6 +604,7 @@ def recommend(
         typer.Argument(
             help="省级汇总表（formkit summary 生成，可在 Excel/WPS 中改过推荐次序和推荐意见）。",
             show_default=False,
+            metavar="汇总表",
         ),
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("推荐文件"),
@@ -756,7 +780,10 @@ def catalogue(
 @app.command()
 def distribute(
     roster: Annotated[
-        Path, typer.Argument(help="申报单位名单（.xlsx 或 .csv），首行为列名。", show_default=False)
+        Path,
+        typer.Argument(
+            help="申报单位名单（.xlsx 或 .csv），首行为列名。", show_default=False, metavar="名单"
+        ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("下发"),
     year: Annotated[int, typer.Option("--year", help="申报年度。")] = 2006,
@@ -794,7 +821,10 @@ def distribute(
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="收到的申报书文件或文件夹（递归）。", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="收到的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ],
     db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
         "formkit.db"
@@ -817,7 +847,7 @@ def ingest(
     try:
         with Ledger(db) as ledger, _progress() as progress:
             if not ledger.roster():
-                err.print("[yellow]提示：[/]账本中还没有名单，收到的文件都将列为名单外。")
+                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
             task = progress.add_task("读取并审核", total=len(files))
             report = ledger.ingest(
                 files,
@@ -950,7 +980,9 @@ def status(
 def feedback(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False),
+        typer.Argument(
+            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="审核意见副本的输出文件夹。", show_default=False)
@@ -1066,7 +1098,173 @@ def version() -> None:
     out.print(f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}")
 
 
+# Each command's help: (one-line summary, text, exit codes) in Chinese and in English.
+# The text is the command's documentation in `formkit COMMAND --help`; the summary is its
+# line in `formkit --help`. Both fit 80 columns (tests/test_cli_frame.py).
+_HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
+    "template": (
+        (
+            "生成空白申报书模板（.xlsx）。",
+            "生成空白申报书模板（.xlsx），按申报年度填写表头。",
+            "0 成功；2 参数错误或无法写出文件。",
+        ),
+        (
+            "Write the blank application workbook (.xlsx).",
+            "Write the blank application workbook for a year.",
+            "0 success; 2 bad option or the file cannot be written.",
+        ),
+    ),
+    "check": (
+        (
+            "读取并审核申报书，列出结论和问题。",
+            "读取并审核回收的申报书：每个文件的审核结论、错误和警告。",
+            "0 全部无错误；1 有错误或未受理的文件；2 参数错误或无法读写。",
+        ),
+        (
+            "Read and check returned workbooks.",
+            "Read and check returned workbooks: verdict, errors and warnings per file.",
+            "0 no errors; 1 a file has errors or was rejected; 2 usage or I/O error.",
+        ),
+    ),
+    "summary": (
+        (
+            "生成省级汇总表（可打印报部）。",
+            "读取、审核全部申报书，生成省级汇总表；推荐次序、推荐意见按通知六(三)建议，可在"
+            " Excel/WPS 中修改（见 formkit recommend）。",
+            "0 成功；2 参数错误或无法写出文件。",
+        ),
+        (
+            "Write the provincial summary workbook.",
+            "Read and check every workbook and write the provincial summary, with the"
+            " proposed recommendation order and decision (editable; see recommend).",
+            "0 success; 2 usage error or the file cannot be written.",
+        ),
+    ),
+    "rollup": (
+        (
+            "把各省汇总表合成全国汇总。",
+            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准。",
+            "0 全部采用；1 有文件未采用；2 参数错误或无法写出文件。",
+        ),
+        (
+            "Combine provincial summaries into the national roll-up.",
+            "Combine the provinces' summaries into the national roll-up (for the ministry).",
+            "0 all used; 1 a file was not used; 2 usage error or the file cannot be written.",
+        ),
+    ),
+    "recommend": (
+        (
+            "推荐决定：推荐文件与公示名单。",
+            "按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单"
+            "（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、推荐意见、推荐理由为准（可在"
+            " Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”）；用 --db 时由"
+            " formkit 按排序依据和推荐名额建议。",
+            "0 已生成；1 已生成，但推荐意见无法识别或超出名额（见提示）；2 参数错误或无法读写。",
+        ),
+        (
+            "The recommendation: letter and publication list.",
+            "Decide the recommendation (notice 6(3)) and write the letter (.docx, to sign and"
+            " stamp) and the publication list (.xlsx, .docx). From a summary its editable"
+            " columns are the decision; with --db formkit proposes by the ranking key.",
+            "0 written; 1 written, but a decision was unreadable or over the quota;"
+            " 2 usage or I/O error.",
+        ),
+    ),
+    "catalogue": (
+        ("生成问题代码一览。", "生成问题代码一览（docs/issues.md）。", "0 成功；2 无法写出文件。"),
+        (
+            "Write the issue catalogue.",
+            "Write the issue catalogue (docs/issues.md).",
+            "0 success; 2 the file cannot be written.",
+        ),
+    ),
+    "distribute": (
+        (
+            "按名单生成预填的申报书。",
+            "按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账。",
+            "0 成功；2 名单有误（不写任何文件）或无法写出。",
+        ),
+        (
+            "Write pre-filled workbooks from a roster.",
+            "Write a pre-filled workbook per applicant of a roster and record the roster.",
+            "0 success; 2 the roster has errors (nothing written) or I/O error.",
+        ),
+    ),
+    "ingest": (
+        (
+            "登记收到的申报书到报送台账。",
+            "登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。",
+            "0 成功；1 新文件有错误或无法读取；2 参数错误或台账无法使用。",
+        ),
+        (
+            "Record received workbooks in the ledger.",
+            "Read, check and record received workbooks; a newer version replaces the older.",
+            "0 success; 1 a new file has errors or is unreadable; 2 usage or ledger error.",
+        ),
+    ),
+    "status": (
+        (
+            "报送情况与催报名单。",
+            "报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料，以及名单外文件。",
+            "0 成功；2 参数错误、台账不存在或无法写出文件。",
+        ),
+        (
+            "Who has sent what; the list to chase.",
+            "Per applicant: not received / errors / verdict; files not on the roster.",
+            "0 success; 2 usage error, no ledger, or the file cannot be written.",
+        ),
+    ),
+    "feedback": (
+        (
+            "生成标注问题的副本，发回修改。",
+            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，末尾增加"
+            "“审核意见”工作表逐条列出问题。原文件不改动；副本为“<原文件名>-审核意见.xlsx”"
+            "（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。",
+            "0 每个文件都生成了副本；1 有文件未受理或未能生成副本（如缺少 LibreOffice），"
+            "其余照常处理；2 参数错误或输出文件夹无法写入。",
+        ),
+        (
+            "Annotated copies to send back.",
+            "Write a copy of each workbook with its problems marked and listed.",
+            "0 every copy written; 1 a file was rejected or not written; 2 usage error.",
+        ),
+    ),
+    "version": (
+        ("显示 formkit 及表单版本。", "显示 formkit 及表单版本。", "0。"),
+        ("Show the formkit and form versions.", "Show the formkit and form versions.", "0."),
+    ),
+}
+
+
+def _apply_help(lang: str = "zh") -> None:
+    exit_word = "退出码：" if lang == "zh" else "Exit codes: "
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        zh, en = _HELP[name]
+        short, text, codes = zh if lang == "zh" else en
+        info.short_help = short
+        info.help = f"{text}\n\n{exit_word}{codes}"
+    if lang != "zh":
+        app.info.help = "The application round of MOFCOM notice 商技发[2006]6号."
+
+
+def _english_help() -> None:
+    _apply_help("en")
+
+
+_apply_help("zh")
+
+
 def main() -> None:
+    # `--lang en` anywhere on the command line: the frame and the help in English
+    argv = sys.argv[1:]
+    english = any(
+        a == "--lang=en" or (a == "--lang" and argv[i + 1 : i + 2] == ["en"])
+        for i, a in enumerate(argv)
+    )
+    if english:
+        _frame("en")
+        _english_help()
     app()
 
 
