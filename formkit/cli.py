@@ -730,17 +730,20 @@ def recommend(
 
 
 def _ledger_data(db: Path, ref: Any, unit: str | None) -> Any:
+    """The ledger's current applications, decided as `summary --db` decides them."""
     from formkit.ledger import Ledger
     from formkit.read.submission import from_json
     from formkit.spec import load_spec
-    from formkit.summary import collect
+    from formkit.summary import Collector
 
     dates = {f.id for f in load_spec().fields if f.type == "date"}
     with Ledger(db, reference=ref) as ledger:
         records = ledger.files()
-    results = [from_json(r.submission, dates) for r in records]
-    superseded = {r.sha256: r.superseded_by for r in records if r.superseded_by}
-    return collect(results, reference=ref, unit=unit, inputs=[str(db)], superseded_by=superseded)
+    collector = Collector(reference=ref)
+    for r in records:
+        sub = from_json(r.submission, dates)
+        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
+    return collector.finish(unit=unit, inputs=[str(db)])
 
 
 def reference_json(reference: Any) -> dict[str, Any]:
