@@ -548,7 +548,7 @@ for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES]:
 
 
 # codes the summaries show that are not findings in a file's content
-_OTHER_TITLES = {"superseded": "已被新版本替代"}
+_OTHER_TITLES = {"superseded": "已被新版本替代", "same_version": "同一版本重复报送"}
 
 
 def title(code: str) -> str:

@@ -185,11 +185,6 @@ def _unit_groups(apps: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
     return groups
 
 
-def _criteria_short(rec: Mapping[str, Any]) -> str:
-    text = str(rec.get("_criteria") or "")
-    return f"：{text}" if text else ""
-
-
 def propose(
     apps: Iterable[dict[str, Any]],
     *,
@@ -210,10 +205,11 @@ def propose(
         for rec in sorted(members, key=key):
             verdict = rec.get("_verdict")
             kind = rec.get(_TYPE)
+            # which conditions: the summary's 未通过或待补充的条件, beside the reason
             if verdict == "不符合":
-                decision, reason = NOT_RECOMMEND, "不符合条件" + _criteria_short(rec)
+                decision, reason = NOT_RECOMMEND, "不符合条件"
             elif verdict != "符合":
-                decision, reason = NOT_RECOMMEND, "待补充材料" + _criteria_short(rec)
+                decision, reason = NOT_RECOMMEND, "待补充材料"
             elif kind == RECERT:
                 decision, reason = RECOMMEND, "现有基地重新认定，符合条件"
             elif kind == NEW and left > 0:
@@ -302,10 +298,10 @@ def settle(apps: list[dict[str, Any]], *, reference: Any = None) -> Settled:
         for n, (_, rec) in enumerate(ordered, start=1):
             rec[RANK] = n
         for rec in members:
-            if not rec.get(REASON):
-                rec[REASON] = (
-                    rec.get(P_REASON) if rec[DECISION] == rec.get(P_DECISION) else "人工调整"
-                )
+            changed = rec[DECISION] != rec.get(P_DECISION)
+            if not rec.get(REASON) or (changed and rec.get(REASON) == rec.get(P_REASON)):
+                # formkit's reason for a decision the person reversed no longer applies
+                rec[REASON] = "人工调整" if changed else rec.get(P_REASON)
             changes = []
             if rec[DECISION] != rec.get(P_DECISION):
                 changes.append(

@@ -54,8 +54,8 @@ def test_west_with_bases_recommends_recertifications_and_one_new_by_hitech_expor
     got = by_name(apps)
     assert [(a["applicant_name"], a["_rank"]) for a in recommended(apps)] == [("乙", 1), ("丙", 2)]
     assert got["甲"]["_decision"] == NOT_RECOMMEND and got["甲"]["_reason"].startswith("超出名额")
-    assert got["丁"]["_reason"].startswith("不符合条件：六(二)(2)")
-    assert got["戊"]["_reason"].startswith("待补充材料")
+    assert got["丁"]["_reason"] == "不符合条件"
+    assert got["戊"]["_reason"] == "待补充材料"
     assert got["乙"]["_reason"].startswith("新申报，在推荐名额内")
     assert all(a["_override"] == "" for a in apps)
 
