@@ -468,6 +468,12 @@ def summary(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="同时把检查结果写成 JSON。")
     ] = None,
+    rank_by: Annotated[
+        str | None,
+        typer.Option(
+            "--rank-by", help="推荐排序依据，逗号分隔，默认“审核结论,高新技术产品出口额”。"
+        ),
+    ] = None,
 ) -> None:
     """读取、审核全部申报书，生成省级汇总表（可打印报部）。"""
 
@@ -486,8 +492,9 @@ def summary(
     if unit is not None and ref.unit(unit) is None:
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
     unit_name = ref.unit(unit).name if unit else None
+    _check_rank_key(rank_by)
     if db is not None:
-        _summary_from_ledger(db, output, ref, unit_name, year, json_out)
+        _summary_from_ledger(db, output, ref, unit_name, year, json_out, rank_by)
         return
     files = _files(paths)
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
@@ -511,14 +518,29 @@ def summary(
             _print_results(results, details=False)
             inputs = [display_name(p) for p in paths]
             data = collector.finish(year=year, unit=unit_name, inputs=inputs)
-            write(output, data, reference=ref)
+            write(output, data, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
 
 
+def _check_rank_key(rank_by: str | None) -> None:
+    from formkit.recommend import RankKeyError, rank_key
+
+    try:
+        rank_key(rank_by)
+    except RankKeyError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _summary_from_ledger(
-    db: Path, output: Path, ref: Any, unit: str | None, year: int | None, json_out: Path | None
+    db: Path,
+    output: Path,
+    ref: Any,
+    unit: str | None,
+    year: int | None,
+    json_out: Path | None,
+    rank_by: str | None = None,
 ) -> None:
     from formkit.atomic import committed_together
     from formkit.ledger import Ledger
@@ -540,7 +562,7 @@ def _summary_from_ledger(
     _print_results(results, details=False)
     try:
         with committed_together():  # both new or both old
-            write(output, data, reference=ref)
+            write(output, data, reference=ref, rank_by=rank_by)
             if json_out is not None:
                 _write_json(json_out, results, ref)
     except OSError as exc:
