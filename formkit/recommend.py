@@ -156,10 +156,10 @@ class Quota:
 
 def quota(region: str | None, has_bases: bool) -> Quota:
     if has_bases and region == "东部":
-        return Quota(0, "东部地区已有基地的，2006年对现有基地重新认定，不再另行推荐")
+        return Quota(0, "东部已有基地，只做重新认定，不再另行推荐")
     if has_bases:
-        return Quota(1, "中西部地区在对现有基地重新认定的基础上，可再推荐1家")
-    return Quota(1, "原来没有基地的，可推荐1家")
+        return Quota(1, "中西部已有基地，可再推荐1家")
+    return Quota(1, "原来没有基地，可推荐1家")
 
 
 def unit_has_bases(reference: Any, unit: str, apps: Sequence[Mapping[str, Any]]) -> bool:
@@ -214,7 +214,7 @@ def propose(
                 decision, reason = RECOMMEND, "现有基地重新认定，符合条件"
             elif kind == NEW and left > 0:
                 left -= 1
-                decision, reason = RECOMMEND, f"新申报，在推荐名额内（{q.reason}）"
+                decision, reason = RECOMMEND, f"新申报，在名额内（{q.reason}）"
             elif kind == NEW:
                 decision, reason = NOT_RECOMMEND, f"超出名额（{q.reason}）"
             else:

@@ -120,7 +120,7 @@ def print_columns(spec: FormSpec) -> list[Col]:
         Col("_no", "序号", "integer", width=4.5),
         Col(RANK, "推荐次序", "integer", width=5.5),
         col(s.get("unit_field", ""), "推荐单位", 9),
-        col(s.get("applicant_field", ""), "申请单位", 17),
+        col(s.get("applicant_field", ""), "申请单位", 19),
         col(s.get("type_field", ""), "申报类型", 9),
         col("key_field", "重点领域", 7),
         col("export_value", "出口额(亿美元)", 8.5),
@@ -128,9 +128,9 @@ def print_columns(spec: FormSpec) -> list[Col]:
         col(growth, "高新技术产品出口增速(%)：填报", 9),
         col(f"computed.{growth}", "高新技术产品出口增速(%)：核算", 9.5),
         Col("_verdict", "审核结论", "text", width=7.5),
-        Col("_criteria", "未通过或待补充的条件", "text", width=30),
+        Col("_criteria", "未通过或待补充的条件", "text", width=28),
         Col(DECISION, "推荐意见", "text", width=6.5),
-        Col(REASON, "推荐理由", "text", width=18),
+        Col(REASON, "推荐理由", "text", width=19),
     ]
     return [c for c in wanted if c is not None]
 
@@ -1143,6 +1143,8 @@ def _chart_sheet(
         ws.insert_chart(
             n + 2, 0, _bar_and_line(wb, n, bars, line, chart_title, unit), {"x_offset": 520 * k}
         )
+    # the print area reaches the charts' right edge: fitted to the page width with them
+    ws.print_area(0, 0, n + 2 + 18, 11)
     _landscape(ws, title, 0)
     ws.fit_to_pages(1, 0)
 

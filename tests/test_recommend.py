@@ -56,7 +56,7 @@ def test_west_with_bases_recommends_recertifications_and_one_new_by_hitech_expor
     assert got["甲"]["_decision"] == NOT_RECOMMEND and got["甲"]["_reason"].startswith("超出名额")
     assert got["丁"]["_reason"] == "不符合条件"
     assert got["戊"]["_reason"] == "待补充材料"
-    assert got["乙"]["_reason"].startswith("新申报，在推荐名额内")
+    assert got["乙"]["_reason"] == "新申报，在名额内（中西部已有基地，可再推荐1家）"
     assert all(a["_override"] == "" for a in apps)
 
 
@@ -70,7 +70,7 @@ def test_east_with_bases_recommends_no_new_application() -> None:
     got = by_name(apps)
     assert got["甲"]["_decision"] == RECOMMEND
     assert got["乙"]["_decision"] == NOT_RECOMMEND
-    assert "不再另行推荐" in got["乙"]["_reason"]
+    assert got["乙"]["_reason"] == "超出名额（东部已有基地，只做重新认定，不再另行推荐）"
 
 
 def test_unit_without_bases_recommends_one() -> None:
@@ -136,7 +136,7 @@ def test_unreadable_edits_and_quota_overrun_are_reported() -> None:
     got["甲"].update(_decision="√", _rank=None)
     problems = settle(apps, reference=REF).problems
     # 四川 has no re-certification here: a unit without bases may recommend 1
-    assert problems == ["四川省推荐新申报 2 家，超出名额 1 家（原来没有基地的，可推荐1家）"]
+    assert problems == ["四川省推荐新申报 2 家，超出名额 1 家（原来没有基地，可推荐1家）"]
 
 
 @pytest.mark.parametrize(
