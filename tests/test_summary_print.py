@@ -247,6 +247,17 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
             "text": "经省厅研究，推荐丙市",
         },
     ]
+    # and sorts the rows by 申请单位 (whole rows move; 序号 moves with its row)
+    last_col = _letter(max(cols.values()))
+    steps.append(
+        {
+            "op": "sort",
+            "sheet": "汇总表",
+            "range": f"A3:{last_col}{max(rows.values())}",
+            "column": cols["申请单位"] - 1,
+            "descending": True,
+        }
+    )
     saved = tmp_path / "改过" / "汇总表.xlsx"
     job = tmp_path / "job.json"
     job.write_text(
@@ -272,6 +283,13 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     )
     assert proc.returncode == 0, proc.stderr
     assert saved.exists()
+    moved = openpyxl.load_workbook(saved)["汇总表"]
+    order = [moved.cell(r, cols["申请单位"]).value for r in sorted(rows.values())]
+    assert (
+        order
+        == sorted(rows, reverse=True)
+        != [n for n, _ in sorted(rows.items(), key=lambda x: x[1])]
+    )
 
     # the 推荐文件 follows the person
     docs = tmp_path / "docs"
