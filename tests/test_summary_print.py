@@ -322,3 +322,21 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     assert str(overrides["乙市高新区"]).startswith("人工调整：formkit 建议推荐")
     assert overrides["甲市出口基地"] in (None, "")
     assert os.path.getsize(nat) > 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "shown"),
+    [
+        ("crashed", "worker exited with status 1", "读取进程异常退出：工作进程退出，状态码 1"),
+        ("crashed", "worker killed by SIGKILL", "读取进程异常退出：工作进程被信号 SIGKILL 终止"),
+        ("timeout", "no result after 30 s", "读取超时：30 秒内未读完"),
+        ("memory", "MemoryError", "内存超限：内存不足"),
+    ],
+)
+def test_read_failures_are_told_in_chinese(kind: str, detail: str, shown: str) -> None:
+    """The isolation layer's English details (for logs) reach 未受理文件 in Chinese."""
+    from formkit.read import _failed
+
+    message = _failed("/nonexistent.xlsx", kind, detail).issues[0].message
+    assert shown in message
+    assert not _SENTENCE.search(message) and "worker" not in message
