@@ -1273,8 +1273,67 @@ def _apply_help(lang: str = "zh") -> None:
         app.info.help = "The application round of MOFCOM notice 商技发[2006]6号."
 
 
+# the options' help in English (`--lang en`), by their Chinese text
+_OPTION_HELP_EN = {
+    "命令行的语言：zh（默认）或 en（英文帮助）。": "Command-line language: zh (default) or en.",
+    "并行读取的进程数（默认为 CPU 核数）。": "Worker processes for reading (default: CPUs).",
+    "本次收集的申报年度，用于核对模板年度。": "The round's year, to check the template's year.",
+    "参考数据（TOML），覆盖内置的全国统计等。": "Reference data (TOML) overriding the built-in.",
+    "申报年度（数据年度为上一年）。": "Application year (data year: the year before).",
+    "输出文件。": "Output file.",
+    "工作表保护密码（默认不设密码）。": "Sheet protection password (default: none).",
+    "回收的申报书文件或文件夹（递归）。": "Returned workbooks or folders (recursive).",
+    "把结果按 JSON 写入文件（- 表示标准输出）。": "Write the results as JSON (- for stdout).",
+    "逐条列出问题（文件、工作表、单元格、说明）。": "List every issue (file, sheet, cell, text).",
+    "问题说明的语言：zh 或 en。": "Language of the issue messages: zh or en.",
+    "汇总表文件。": "The summary workbook.",
+    "改为汇总报送台账（formkit ingest）中的全部文件。": "Summarise the ledger's files instead.",
+    "推荐单位，如 江苏省（写入标题和标识）。": "Reporting unit, e.g. 江苏省 (in the title).",
+    "申报年度（默认取自模板）。": "Application year (default: the template's).",
+    "同时把检查结果写成 JSON。": "Also write the check results as JSON.",
+    "推荐排序依据，逗号分隔，默认“审核结论,高新技术产品出口额”。": (
+        "Ranking key, comma-separated (default: 审核结论,高新技术产品出口额)."
+    ),
+    "各省的汇总表（formkit summary 生成）。": "Provincial summaries (from formkit summary).",
+    "全国汇总文件。": "The national roll-up workbook.",
+    "申报年度（默认取多数汇总表的年度）；其他年度的汇总表不采用。": (
+        "Year (default: most summaries'); other years' summaries are not used."
+    ),
+    "省级汇总表（formkit summary 生成，可在 Excel/WPS 中改过推荐次序和推荐意见）。": (
+        "Provincial summaries (their decision columns may have been edited)."
+    ),
+    "输出文件夹。": "Output folder.",
+    "改为按报送台账中的当前文件，由 formkit 建议推荐名单。": "Propose from the ledger instead.",
+    "只处理这个推荐单位，如 四川省。": "Only this reporting unit, e.g. 四川省.",
+    "排序依据（与 --db 一起用），逗号分隔，默认“审核结论,高新技术产品出口额”。": (
+        "Ranking key with --db (default: 审核结论,高新技术产品出口额)."
+    ),
+    "推荐文件上的联系人。": "Contact person on the letter.",
+    "推荐文件上的联系电话。": "Contact phone on the letter.",
+    "推荐文件的日期，如 2006-04-25（默认留空）。": "Letter date, e.g. 2006-04-25 (default: blank).",
+    "申报单位名单（.xlsx 或 .csv），首行为列名。": "Roster (.xlsx or .csv), headers first.",
+    "申报年度。": "Application year.",
+    "报送台账（不存在则新建）。": "The ledger (created if missing).",
+    "收到的申报书文件或文件夹（递归）。": "Received workbooks or folders (recursive).",
+    "报送台账。": "The ledger.",
+    "报送截止日期，如 2006-04-30（默认为通知规定的申报年度 4月30日）。": (
+        "Deadline, e.g. 2006-04-30 (default: the notice's)."
+    ),
+    "按这一天判断是否逾期（默认今天；用于复核或重现）。": "Judge lateness as of this day.",
+    "把催报名单写成 Excel 文件。": "Write the reminder list as a workbook.",
+    "审核意见副本的输出文件夹。": "Folder for the annotated copies.",
+    "改为报送台账中所有有问题的当前文件（formkit ingest 登记的）。": (
+        "Instead, the ledger's current files with issues."
+    ),
+    "并行处理的进程数（默认为 CPU 核数）。": "Worker processes (default: CPUs).",
+}
+
+
 def _english_help() -> None:
+    from formkit.cli_frame import param_help
+
     _apply_help("en")
+    param_help(_OPTION_HELP_EN)
 
 
 _apply_help("zh")

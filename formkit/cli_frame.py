@@ -176,3 +176,28 @@ def _fold_table(table: Any) -> Any:
                 column.overflow = "fold"
 
     return FoldTable
+
+
+def param_help(mapping: dict[str, str]) -> None:
+    """Show each option's help through `mapping` (its text -> the text to show), e.g. the
+    English of `--lang en`; texts not in it are shown as written."""
+    import importlib
+
+    ru: Any = importlib.import_module("typer.rich_utils")
+    original: Callable[..., Any] = _state["saved"].get("_get_parameter_help") or (
+        ru._get_parameter_help
+    )
+    _state["saved"]["_get_parameter_help"] = original
+
+    def shown(*args: Any, **kwargs: Any) -> Any:
+        param = kwargs.get("param")
+        text = getattr(param, "help", None)
+        if param is None or text not in mapping:
+            return original(*args, **kwargs)
+        param.help = mapping[text]
+        try:
+            return original(*args, **kwargs)
+        finally:
+            param.help = text
+
+    ru._get_parameter_help = shown

@@ -83,6 +83,8 @@ def test_lang_en_keeps_english_help() -> None:
     result = formkit("--lang", "en", "check", "--help")
     assert result.returncode == 0
     assert "Usage:" in result.stdout and "Exit codes: 0 no errors" in result.stdout
+    assert "List every issue (file, sheet, cell, text)." in result.stdout
+    assert "逐条列出问题" not in result.stdout and "用法" not in result.stdout
     assert "No such command 'chek'" in formkit("--lang", "en", "chek").stderr
 
 
