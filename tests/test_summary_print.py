@@ -299,6 +299,11 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     letter = docx.Document(str(docs / "推荐文件-四川省.docx"))
     table = [[c.text for c in row.cells] for row in letter.tables[0].rows]
     assert [(r[0], r[1]) for r in table[1:]] == [("1", "丙市产业集群"), ("2", "甲市出口基地")]
+    # key figures read back from the summary: 8.25 × 0.8 and 12.5 × 0.8 (亿美元)
+    hitech = table[0].index("高新技术产品出口额（亿美元）")
+    export = table[0].index("出口额（亿美元）")
+    assert (table[1][export], table[1][hitech]) == ("10.00", "6.60")
+    assert table[1][-1] == "符合"
     text = "\n".join(p.text for p in letter.paragraphs)
     assert "现推荐以下 2 家申请单位（其中现有基地重新认定 1 家，新申报 1 家）" in text
     assert "四川省商务主管部门（盖章）" in text
