@@ -707,8 +707,12 @@ def recommend(
                 raise _fail(f"{path}：{exc}") from None
             apps += part.applications
             year = year or part.year
-        settled = settle(apps, reference=ref)
-        problems = settled.problems
+        if any(a.get("_proposed_decision") for a in apps):
+            if rank_by is not None:
+                err.print("[yellow]提示：[/]给出汇总表时以表中的推荐次序为准，--rank-by 未使用。")
+            problems = settle(apps, reference=ref).problems
+        else:  # a summary from before the decision columns: formkit proposes
+            propose(apps, reference=ref, key=key)
     if unit_name is not None:
         apps = [a for a in apps if a.get("province") == unit_name]
     units: list[str] = []
