@@ -571,7 +571,7 @@ def build(
         }
     )
     fmt = _Fmt(wb)
-    _apps_sheet(wb, fmt, data, spec, title)
+    _apps_sheet(wb, fmt, data, spec, title, national)
     cols = detail_columns(spec)
     ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
     _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
@@ -597,7 +597,9 @@ def build(
     return buf.getvalue()
 
 
-def _apps_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, title: str) -> None:
+def _apps_sheet(
+    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, title: str, national: bool
+) -> None:
     """汇总表: what an official reads, prints and decides on (one A4 landscape page wide).
 
     推荐次序, 推荐意见 and 推荐理由 are the province's decision: filled with formkit's
@@ -606,15 +608,23 @@ def _apps_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, titl
     """
     ws = wb.add_worksheet(APPS_SHEET, _SummarySheet)
     cols = print_columns(spec)
-    editable = [j for j, c in enumerate(cols) if c.key in (RANK, DECISION, REASON)]
+    # the province decides on its own summary; the roll-up shows the provinces' decisions
+    editable = (
+        [] if national else [j for j, c in enumerate(cols) if c.key in (RANK, DECISION, REASON)]
+    )
+    note = (
+        "推荐次序、推荐意见、推荐理由为各推荐单位的决定；与 formkit 建议不同之处见明细“人工调整”。"
+        if national
+        else "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的"
+        "内容生成推荐文件，formkit rollup 按其汇总。"
+    )
     ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
     ws.merge_range(
         0,
         8,
         0,
         len(cols) - 1,
-        "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的内容"
-        "生成推荐文件，formkit rollup 按其汇总。",
+        note,
         fmt(font_size=8, text_wrap=True, align="left", font_color="#595959"),
     )
     ws.set_row(0, 34)
@@ -631,7 +641,7 @@ def _apps_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, titl
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     _verdict_formats(ws, fmt, cols, last, counts=False)
-    if last >= 2:
+    if last >= 2 and not national:
         d = next(j for j, c in enumerate(cols) if c.key == DECISION)
         r = next(j for j, c in enumerate(cols) if c.key == RANK)
         ws.data_validation(
