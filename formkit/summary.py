@@ -571,7 +571,7 @@ def build(
         }
     )
     fmt = _Fmt(wb)
-    _apps_sheet(wb, fmt, data, spec, title, national)
+    _apps_sheet(wb, fmt, data, spec, title, national, key.shown)
     cols = detail_columns(spec)
     ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
     _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
@@ -598,7 +598,13 @@ def build(
 
 
 def _apps_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, title: str, national: bool
+    wb: Workbook,
+    fmt: _Fmt,
+    data: SummaryData,
+    spec: FormSpec,
+    title: str,
+    national: bool,
+    key_shown: str = "",
 ) -> None:
     """汇总表: what an official reads, prints and decides on (one A4 landscape page wide).
 
@@ -617,6 +623,7 @@ def _apps_sheet(
         if national
         else "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的"
         "内容生成推荐文件，formkit rollup 按其汇总。"
+        + (f"formkit 建议的排序依据：{key_shown}。" if key_shown else "")
     )
     ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
     ws.merge_range(
@@ -627,7 +634,7 @@ def _apps_sheet(
         note,
         fmt(font_size=8, text_wrap=True, align="left", font_color="#595959"),
     )
-    ws.set_row(0, 34)
+    ws.set_row(0, 36)
     last = _table(
         ws,
         fmt,
