@@ -13,6 +13,10 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from formkit.cli_frame import install as _frame
+
+_frame("zh")  # typer's own words (用法, 选项, 缺少参数 …) in Chinese; `--lang en` restores them
+
 app = typer.Typer(
     name="formkit",
     help="科技兴贸出口创新基地申报书：生成模板、读取回收表、审核、汇总、跟踪报送。",
@@ -24,6 +28,18 @@ out = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@app.callback()
+def _root(
+    lang: Annotated[
+        str, typer.Option("--lang", help="命令行的语言：zh（默认）或 en（英文帮助）。")
+    ] = "zh",
+) -> None:
+    if lang not in ("zh", "en"):
+        raise _fail("--lang 只能是 zh 或 en。")
+
+
 MAX_TABLE_ROWS = 50
 
 
@@ -102,7 +118,7 @@ Jobs = Annotated[int, typer.Option("--jobs", "-j", help="并行读取的进程�
 Year = Annotated[int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")]
 ReferenceFile = Annotated[
     Path | None,
-    typer.Option("--reference", help="参考数据文件（TOML），覆盖内置的全国统计等数据。"),
+    typer.Option("--reference", help="参考数据（TOML），覆盖内置的全国统计等。"),
 ]
 
 
@@ -166,7 +182,10 @@ def forms() -> None:
 @app.command()
 def check(
     paths: Annotated[
-        list[Path], typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="把结果按 JSON 写入文件（- 表示标准输出）。")
@@ -174,7 +193,7 @@ def check(
     jobs: Jobs = 0,
     year: Year = None,
     details: Annotated[
-        bool, typer.Option("--details", help="逐条列出每个问题（文件、工作表、单元格、说明）。")
+        bool, typer.Option("--details", help="逐条列出问题（文件、工作表、单元格、说明）。")
     ] = False,
     reference: ReferenceFile = None,
     lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
@@ -463,7 +482,9 @@ def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "z
 def summary(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False),
+        typer.Argument(
+            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="汇总表文件。")] = Path(
         "汇总表.xlsx"
@@ -479,6 +500,12 @@ def summary(
     reference: ReferenceFile = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="同时把检查结果写成 JSON。")
+    ] = None,
+    rank_by: Annotated[
+        str | None,
+        typer.Option(
+            "--rank-by", help="推荐排序依据，逗号分隔，默认“审核结论,高新技术产品出口额”。"
+        ),
     ] = None,
 ) -> None:
     """读取、审核全部申报书，生成省级汇总表（可打印报部）。"""
@@ -498,8 +525,9 @@ def summary(
     if unit is not None and ref.unit(unit) is None:
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
     unit_name = ref.unit(unit).name if unit else None
+    _check_rank_key(rank_by)
     if db is not None:
-        _summary_from_ledger(db, output, ref, unit_name, year, json_out)
+        _summary_from_ledger(db, output, ref, unit_name, year, json_out, rank_by)
         return
     files = _files(paths)
     options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
@@ -523,14 +551,29 @@ def summary(
             _print_results(results, details=False)
             inputs = [display_name(p) for p in paths]
             data = collector.finish(year=year, unit=unit_name, inputs=inputs)
-            write(output, data, reference=ref)
+            write(output, data, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
 
 
+def _check_rank_key(rank_by: str | None) -> None:
+    from formkit.recommend import RankKeyError, rank_key
+
+    try:
+        rank_key(rank_by)
+    except RankKeyError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _summary_from_ledger(
-    db: Path, output: Path, ref: Any, unit: str | None, year: int | None, json_out: Path | None
+    db: Path,
+    output: Path,
+    ref: Any,
+    unit: str | None,
+    year: int | None,
+    json_out: Path | None,
+    rank_by: str | None = None,
 ) -> None:
     from formkit.atomic import committed_together
     from formkit.ledger import Ledger
@@ -552,7 +595,7 @@ def _summary_from_ledger(
     _print_results(results, details=False)
     try:
         with committed_together():  # both new or both old
-            write(output, data, reference=ref)
+            write(output, data, reference=ref, rank_by=rank_by)
             if json_out is not None:
                 _write_json(json_out, results, ref)
     except OSError as exc:
@@ -571,7 +614,9 @@ def _file_counts(data: Any) -> str:
 def rollup(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="各省的汇总表（formkit summary 生成）。", show_default=False),
+        typer.Argument(
+            help="各省的汇总表（formkit summary 生成）。", show_default=False, metavar="汇总表"
+        ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="全国汇总文件。")] = Path(
         "全国汇总.xlsx"
@@ -605,6 +650,159 @@ def rollup(
         f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
     )
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
+
+
+@app.command(short_help="推荐决定：排序、名额、推荐文件与公示名单。")
+def recommend(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="省级汇总表（formkit summary 生成，可在 Excel/WPS 中改过推荐次序和推荐意见）。",
+            show_default=False,
+            metavar="汇总表",
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("推荐文件"),
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="改为按报送台账中的当前文件，由 formkit 建议推荐名单。"),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只处理这个推荐单位，如 四川省。")
+    ] = None,
+    rank_by: Annotated[
+        str | None,
+        typer.Option(
+            "--rank-by",
+            help="排序依据（与 --db 一起用），逗号分隔，默认“审核结论,高新技术产品出口额”。",
+        ),
+    ] = None,
+    contact: Annotated[str, typer.Option("--contact", help="推荐文件上的联系人。")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="推荐文件上的联系电话。")] = "",
+    date: Annotated[
+        str | None, typer.Option("--date", help="推荐文件的日期，如 2006-04-25（默认留空）。")
+    ] = None,
+    reference: ReferenceFile = None,
+) -> None:
+    """按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单
+    （.xlsx 与 .docx）。
+
+    给出汇总表时，以汇总表“汇总表”工作表中的推荐次序、推荐意见、推荐理由三列为准：
+    可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
+    formkit 按排序依据和推荐名额直接建议。
+
+    退出码：0 已生成；1 已生成，但推荐意见无法识别或推荐超出名额（见提示）；
+    2 参数错误或文件无法读写。
+    """
+    import datetime as dt
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from formkit.letters import LetterInfo, write_documents
+    from formkit.recommend import RankKeyError, propose, rank_key, settle
+
+    paths = paths or []
+    if db is None and not paths:
+        raise _fail("请给出汇总表文件，或用 --db 指定报送台账。")
+    _require([*paths, db])
+    ref = _reference(reference)
+    when = None
+    if date is not None:
+        try:
+            when = dt.date.fromisoformat(date)
+        except ValueError:
+            raise _fail(f"日期“{date}”应写成 2006-04-25 的形式。") from None
+    unit_name = None
+    if unit is not None:
+        found = ref.unit(unit)
+        if found is None:
+            raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
+        unit_name = found.name
+    try:
+        key = rank_key(rank_by)
+    except RankKeyError as exc:
+        raise _fail(str(exc)) from None
+    problems: list[str] = []
+    if db is not None:
+        data = _ledger_data(db, ref, unit_name)
+        apps = data.applications
+        propose(apps, reference=ref, key=key)
+        year = data.year
+    else:
+        from formkit.rollup import NotASummary, read_summary
+
+        apps, year = [], 0
+        for path in _files(paths):
+            try:
+                part = read_summary(path)[1]
+            except NotASummary as exc:
+                raise _fail(f"{path}：{exc}") from None
+            apps += part.applications
+            year = year or part.year
+        if any(a.get("_proposed_decision") for a in apps):
+            if rank_by is not None:
+                err.print("[yellow]提示：[/]给出汇总表时以表中的推荐次序为准，--rank-by 未使用。")
+            problems = settle(apps, reference=ref).problems
+        else:  # a summary from before the decision columns: formkit proposes
+            propose(apps, reference=ref, key=key)
+    if unit_name is not None:
+        apps = [a for a in apps if a.get("province") == unit_name]
+    units: list[str] = []
+    for a in apps:
+        if str(a.get("province") or "") not in units:
+            units.append(str(a.get("province") or ""))
+    if not apps:
+        raise _fail("没有可推荐的申请。")
+    table = Table(title="推荐决定")
+    for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
+        table.add_column(col, overflow="fold")
+    written = []
+    for name in units:
+        members = [a for a in apps if str(a.get("province") or "") == name]
+        for a in sorted(members, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0)):
+            reason = str(a.get("_reason") or "")
+            if a.get("_override"):
+                reason += f"\n[yellow]{escape(str(a['_override']))}[/]"
+            table.add_row(
+                escape(name),
+                str(a.get("_rank") or ""),
+                escape(str(a.get("applicant_name") or "")),
+                escape(str(a.get("application_type") or "")),
+                escape(str(a.get("_verdict") or "")),
+                escape(str(a.get("_decision") or "")),
+                reason,
+            )
+        info = LetterInfo(year or 2006, name or None, contact, phone, when)
+        try:
+            written.append(write_documents(members, info, output))
+        except OSError as exc:
+            raise _fail(f"无法写出 {output}：{exc}") from None
+    out.print(table)
+    if db is not None:
+        out.print(f"排序依据：{key.shown}")
+    for problem in problems:
+        err.print(f"[yellow]提示：[/]{escape(problem)}")
+    for w in written:
+        out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
+    raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
+
+
+def _ledger_data(db: Path, ref: Any, unit: str | None) -> Any:
+    """The ledger's current applications, decided as `summary --db` decides them."""
+    from formkit.ledger import Ledger
+    from formkit.read.submission import from_json
+    from formkit.spec import load_spec
+    from formkit.summary import Collector
+
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    with Ledger(db, reference=ref) as ledger:
+        records = ledger.files()
+    collector = Collector(reference=ref)
+    for r in records:
+        sub = from_json(r.submission, dates)
+        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
+    return collector.finish(unit=unit, inputs=[str(db)])
 
 
 def reference_json(reference: Any) -> dict[str, Any]:
@@ -644,7 +842,10 @@ def catalogue(
 @app.command()
 def distribute(
     roster: Annotated[
-        Path, typer.Argument(help="申报单位名单（.xlsx 或 .csv），首行为列名。", show_default=False)
+        Path,
+        typer.Argument(
+            help="申报单位名单（.xlsx 或 .csv），首行为列名。", show_default=False, metavar="名单"
+        ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("下发"),
     year: Annotated[int, typer.Option("--year", help="申报年度。")] = 2006,
@@ -696,7 +897,10 @@ def distribute(
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="收到的申报书文件或文件夹（递归）。", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="收到的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ],
     db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
         "formkit.db"
@@ -719,7 +923,7 @@ def ingest(
     try:
         with Ledger(db) as ledger, _progress() as progress:
             if not ledger.roster():
-                err.print("[yellow]提示：[/]账本中还没有名单，收到的文件都将列为名单外。")
+                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
             task = progress.add_task("读取并审核", total=len(files))
             report = ledger.ingest(
                 files,
@@ -852,7 +1056,9 @@ def status(
 def feedback(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="回收的申报书文件或文件夹（递归）。", show_default=False),
+        typer.Argument(
+            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+        ),
     ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="审核意见副本的输出文件夹。", show_default=False)
@@ -1068,7 +1274,232 @@ def version() -> None:
     out.print(f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}")
 
 
+# Each command's help: (one-line summary, text, exit codes) in Chinese and in English.
+# The text is the command's documentation in `formkit COMMAND --help`; the summary is its
+# line in `formkit --help`. Both fit 80 columns (tests/test_cli_frame.py).
+_HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
+    "template": (
+        (
+            "生成空白申报书模板（.xlsx）。",
+            "生成空白申报书模板（.xlsx），按申报年度填写表头。",
+            "0 成功；2 参数错误或无法写出文件。",
+        ),
+        (
+            "Write the blank application workbook (.xlsx).",
+            "Write the blank application workbook for a year.",
+            "0 success; 2 bad option or the file cannot be written.",
+        ),
+    ),
+    "check": (
+        (
+            "读取并审核申报书，列出结论和问题。",
+            "读取并审核回收的申报书：每个文件的审核结论、错误和警告。",
+            "0 全部无错误；1 有错误或未受理的文件；2 参数错误或无法读写。",
+        ),
+        (
+            "Read and check returned workbooks.",
+            "Read and check returned workbooks: verdict, errors and warnings per file.",
+            "0 no errors; 1 a file has errors or was rejected; 2 usage or I/O error.",
+        ),
+    ),
+    "summary": (
+        (
+            "生成省级汇总表（可打印报部）。",
+            "读取、审核全部申报书，生成省级汇总表；推荐次序、推荐意见按通知六(三)建议，可在"
+            " Excel/WPS 中修改（见 formkit recommend）。",
+            "0 成功；2 参数错误或无法写出文件。",
+        ),
+        (
+            "Write the provincial summary workbook.",
+            "Read and check every workbook and write the provincial summary, with the"
+            " proposed recommendation order and decision (editable; see recommend).",
+            "0 success; 2 usage error or the file cannot be written.",
+        ),
+    ),
+    "rollup": (
+        (
+            "把各省汇总表合成全国汇总。",
+            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准。",
+            "0 全部采用；1 有文件未采用；2 参数错误或无法写出文件。",
+        ),
+        (
+            "Combine provincial summaries into the national roll-up.",
+            "Combine the provinces' summaries into the national roll-up (for the ministry).",
+            "0 all used; 1 a file was not used; 2 usage error or the file cannot be written.",
+        ),
+    ),
+    "recommend": (
+        (
+            "推荐决定：推荐文件与公示名单。",
+            "按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单"
+            "（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、推荐意见、推荐理由为准（可在"
+            " Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”）；用 --db 时由"
+            " formkit 按排序依据和推荐名额建议。",
+            "0 已生成；1 已生成，但推荐意见无法识别或超出名额（见提示）；2 参数错误或无法读写。",
+        ),
+        (
+            "The recommendation: letter and publication list.",
+            "Decide the recommendation (notice 6(3)) and write the letter (.docx, to sign and"
+            " stamp) and the publication list (.xlsx, .docx). From a summary its editable"
+            " columns are the decision; with --db formkit proposes by the ranking key.",
+            "0 written; 1 written, but a decision was unreadable or over the quota;"
+            " 2 usage or I/O error.",
+        ),
+    ),
+    "catalogue": (
+        ("生成问题代码一览。", "生成问题代码一览（docs/issues.md）。", "0 成功；2 无法写出文件。"),
+        (
+            "Write the issue catalogue.",
+            "Write the issue catalogue (docs/issues.md).",
+            "0 success; 2 the file cannot be written.",
+        ),
+    ),
+    "distribute": (
+        (
+            "按名单生成预填的申报书。",
+            "按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账。",
+            "0 成功；2 名单有误（不写任何文件）或无法写出。",
+        ),
+        (
+            "Write pre-filled workbooks from a roster.",
+            "Write a pre-filled workbook per applicant of a roster and record the roster.",
+            "0 success; 2 the roster has errors (nothing written) or I/O error.",
+        ),
+    ),
+    "ingest": (
+        (
+            "登记收到的申报书到报送台账。",
+            "登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。",
+            "0 成功；1 新文件有错误或无法读取；2 参数错误或台账无法使用。",
+        ),
+        (
+            "Record received workbooks in the ledger.",
+            "Read, check and record received workbooks; a newer version replaces the older.",
+            "0 success; 1 a new file has errors or is unreadable; 2 usage or ledger error.",
+        ),
+    ),
+    "status": (
+        (
+            "报送情况与催报名单。",
+            "报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料，以及名单外文件。",
+            "0 成功；2 参数错误、台账不存在或无法写出文件。",
+        ),
+        (
+            "Who has sent what; the list to chase.",
+            "Per applicant: not received / errors / verdict; files not on the roster.",
+            "0 success; 2 usage error, no ledger, or the file cannot be written.",
+        ),
+    ),
+    "feedback": (
+        (
+            "生成标注问题的副本，发回修改。",
+            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，末尾增加"
+            "“审核意见”工作表逐条列出问题。原文件不改动；副本为“<原文件名>-审核意见.xlsx”"
+            "（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。",
+            "0 每个文件都生成了副本；1 有文件未受理或未能生成副本（如缺少 LibreOffice），"
+            "其余照常处理；2 参数错误或输出文件夹无法写入。",
+        ),
+        (
+            "Annotated copies to send back.",
+            "Write a copy of each workbook with its problems marked and listed.",
+            "0 every copy written; 1 a file was rejected or not written; 2 usage error.",
+        ),
+    ),
+    "version": (
+        ("显示 formkit 及表单版本。", "显示 formkit 及表单版本。", "0。"),
+        ("Show the formkit and form versions.", "Show the formkit and form versions.", "0."),
+    ),
+}
+
+
+def _apply_help(lang: str = "zh") -> None:
+    exit_word = "退出码：" if lang == "zh" else "Exit codes: "
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        zh, en = _HELP[name]
+        short, text, codes = zh if lang == "zh" else en
+        info.short_help = short
+        info.help = f"{text}\n\n{exit_word}{codes}"
+    if lang != "zh":
+        app.info.help = "The application round of MOFCOM notice 商技发[2006]6号."
+
+
+# the options' help in English (`--lang en`), by their Chinese text
+_OPTION_HELP_EN = {
+    "命令行的语言：zh（默认）或 en（英文帮助）。": "Command-line language: zh (default) or en.",
+    "并行读取的进程数（默认为 CPU 核数）。": "Worker processes for reading (default: CPUs).",
+    "本次收集的申报年度，用于核对模板年度。": "The round's year, to check the template's year.",
+    "参考数据（TOML），覆盖内置的全国统计等。": "Reference data (TOML) overriding the built-in.",
+    "申报年度（数据年度为上一年）。": "Application year (data year: the year before).",
+    "输出文件。": "Output file.",
+    "工作表保护密码（默认不设密码）。": "Sheet protection password (default: none).",
+    "回收的申报书文件或文件夹（递归）。": "Returned workbooks or folders (recursive).",
+    "把结果按 JSON 写入文件（- 表示标准输出）。": "Write the results as JSON (- for stdout).",
+    "逐条列出问题（文件、工作表、单元格、说明）。": "List every issue (file, sheet, cell, text).",
+    "问题说明的语言：zh 或 en。": "Language of the issue messages: zh or en.",
+    "汇总表文件。": "The summary workbook.",
+    "改为汇总报送台账（formkit ingest）中的全部文件。": "Summarise the ledger's files instead.",
+    "推荐单位，如 江苏省（写入标题和标识）。": "Reporting unit, e.g. 江苏省 (in the title).",
+    "申报年度（默认取自模板）。": "Application year (default: the template's).",
+    "同时把检查结果写成 JSON。": "Also write the check results as JSON.",
+    "推荐排序依据，逗号分隔，默认“审核结论,高新技术产品出口额”。": (
+        "Ranking key, comma-separated (default: 审核结论,高新技术产品出口额)."
+    ),
+    "各省的汇总表（formkit summary 生成）。": "Provincial summaries (from formkit summary).",
+    "全国汇总文件。": "The national roll-up workbook.",
+    "申报年度（默认取多数汇总表的年度）；其他年度的汇总表不采用。": (
+        "Year (default: most summaries'); other years' summaries are not used."
+    ),
+    "省级汇总表（formkit summary 生成，可在 Excel/WPS 中改过推荐次序和推荐意见）。": (
+        "Provincial summaries (their decision columns may have been edited)."
+    ),
+    "输出文件夹。": "Output folder.",
+    "改为按报送台账中的当前文件，由 formkit 建议推荐名单。": "Propose from the ledger instead.",
+    "只处理这个推荐单位，如 四川省。": "Only this reporting unit, e.g. 四川省.",
+    "排序依据（与 --db 一起用），逗号分隔，默认“审核结论,高新技术产品出口额”。": (
+        "Ranking key with --db (default: 审核结论,高新技术产品出口额)."
+    ),
+    "推荐文件上的联系人。": "Contact person on the letter.",
+    "推荐文件上的联系电话。": "Contact phone on the letter.",
+    "推荐文件的日期，如 2006-04-25（默认留空）。": "Letter date, e.g. 2006-04-25 (default: blank).",
+    "申报单位名单（.xlsx 或 .csv），首行为列名。": "Roster (.xlsx or .csv), headers first.",
+    "申报年度。": "Application year.",
+    "报送台账（不存在则新建）。": "The ledger (created if missing).",
+    "收到的申报书文件或文件夹（递归）。": "Received workbooks or folders (recursive).",
+    "报送台账。": "The ledger.",
+    "报送截止日期，如 2006-04-30（默认为通知规定的申报年度 4月30日）。": (
+        "Deadline, e.g. 2006-04-30 (default: the notice's)."
+    ),
+    "按这一天判断是否逾期（默认今天；用于复核或重现）。": "Judge lateness as of this day.",
+    "把催报名单写成 Excel 文件。": "Write the reminder list as a workbook.",
+    "审核意见副本的输出文件夹。": "Folder for the annotated copies.",
+    "改为报送台账中所有有问题的当前文件（formkit ingest 登记的）。": (
+        "Instead, the ledger's current files with issues."
+    ),
+    "并行处理的进程数（默认为 CPU 核数）。": "Worker processes (default: CPUs).",
+}
+
+
+def _english_help() -> None:
+    from formkit.cli_frame import param_help
+
+    _apply_help("en")
+    param_help(_OPTION_HELP_EN)
+
+
+_apply_help("zh")
+
+
 def main() -> None:
+    # `--lang en` anywhere on the command line: the frame and the help in English
+    argv = sys.argv[1:]
+    english = any(
+        a == "--lang=en" or (a == "--lang" and argv[i + 1 : i + 2] == ["en"])
+        for i, a in enumerate(argv)
+    )
+    if english:
+        _frame("en")
+        _english_help()
     app()
 
 

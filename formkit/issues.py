@@ -265,7 +265,7 @@ _GATE_TITLES = {
     "text_as_xls": "文本格式冒充 .xls",
     "obsolete_xls": "过旧的 Excel 格式",
     "xlsb": "二进制工作簿 .xlsb",
-    "strict_ooxml": "Strict Open XML 格式",
+    "strict_ooxml": "严格（Strict）格式的 Open XML",
     "encrypted": "文件已加密",
     "zip_bomb": "压缩内容异常",
     "too_many_entries": "文件结构异常",
@@ -640,6 +640,29 @@ for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES, *_REPORTS]:
     if _entry.code in CATALOGUE:
         raise RuntimeError(f"duplicate issue code {_entry.code}")
     CATALOGUE[_entry.code] = _entry
+
+
+# codes the summaries show that are not findings in a file's content
+_OTHER_TITLES = {"superseded": "已被新版本替代", "same_version": "同一版本重复报送"}
+
+
+def title(code: str) -> str:
+    """The Chinese name of a code (问题类型), for every sheet an official reads; the code
+    itself stays in --json and in the tables' last, machine-readable column."""
+    entry = CATALOGUE.get(code)
+    if entry is not None:
+        return entry.title
+    return _OTHER_TITLES.get(code, code)
+
+
+# the clause a criterion cites, as a reader sees it ("consistency" is the data checks')
+_CLAUSE_NAMES = {"consistency": "数据核对", "读取": "读取"}
+
+
+def clause_name(clause: str | None) -> str:
+    if not clause:
+        return ""
+    return _CLAUSE_NAMES.get(clause, clause)
 
 
 class _Blank(dict[str, Any]):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from formkit.issues import clause_name
 from formkit.read.submission import Submission
 from formkit.reference import Reference
 from formkit.spec import FormSpec
@@ -155,7 +156,8 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
     rec["_unit_code"] = unit.code if unit else None
     rec["_verdict"] = sub.verdict
     rec["_criteria"] = "；".join(
-        f"{c['clause']} {c['title']}（{'不符合' if c['status'] == 'fail' else '待补充'}）"
+        f"{clause_name(c['clause'])} {c['title']}"
+        f"（{'不符合' if c['status'] == 'fail' else '待补充'}）"
         for c in sub.criteria
         if c["status"] != "pass"
     )

@@ -19,11 +19,13 @@ from typing import Any
 
 from formkit.paths import display_name
 from formkit.read.book import Book, Bounds
+from formkit.recommend import DECISION, RANK, REASON, settle
 from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
 from formkit.summary import (
     APPS_SHEET,
+    DETAIL_SHEET,
     DUPLICATE_SHEET,
     HEADER_ROW,
     ISSUE_COLS,
@@ -32,7 +34,9 @@ from formkit.summary import (
     SUMMARY_KIND,
     SUPERSEDED_SHEET,
     SummaryData,
+    detail_columns,
     file_cols,
+    print_columns,
 )
 
 # summaries hold every application of a province: far more rows than a form
@@ -73,7 +77,7 @@ def read_summary(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SummaryD
     data = SummaryData(year=year, unit=str(meta.get("formkit_unit") or "") or None)
     data.generated = str(meta.get("formkit_generated") or "") or None
     spec = load_spec()
-    data.applications = _rows(book, APPS_SHEET, columns(spec, compact=True))
+    data.applications = _applications(book, spec)
     for rec in data.applications:
         # values the province's summary left out of its totals stay out of the nation's
         rec["_excluded"] = excluded_keys(rec.get("_excluded_text"), spec)
@@ -101,6 +105,30 @@ def read_summary(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SummaryD
         ]
     )
     return meta, data
+
+
+def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
+    """Every application from 明细, with the decision as the 汇总表 shows it now.
+
+    A person may have changed 推荐次序, 推荐意见 and 推荐理由 on the 汇总表 (and moved its
+    rows): each row is matched to its 明细 row by 序号. A summary made before 明细
+    existed has everything on its 汇总表.
+    """
+    if book.sheet(DETAIL_SHEET) is None:
+        return _rows(book, APPS_SHEET, columns(spec, compact=True))
+    apps = _rows(book, DETAIL_SHEET, detail_columns(spec))
+    keys = ("_no", RANK, DECISION, REASON)
+    shown = _rows(book, APPS_SHEET, [c for c in print_columns(spec) if c.key in keys])
+    by_no = {_whole(row.get("_no")): row for row in shown}
+    for rec in apps:
+        row = by_no.get(_whole(rec.get("_no")), {})
+        for key in (RANK, DECISION, REASON):
+            rec[key] = row.get(key)
+    return apps
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _meta(book: Book) -> dict[str, Any]:
@@ -237,6 +265,10 @@ def rollup(
     counted: dict[str, str] = {}
     for p in sorted(kept, key=lambda p: [str(x) for x in paths].index(p.path)):
         data.sources.append(f"{p.name}（{p.data.unit or '未注明推荐单位'}）")
+        if any(DECISION in a for a in p.data.applications):
+            # the province's decision as its people left it on the 汇总表
+            settled = settle(p.data.applications, reference=reference)
+            data.notes += [("推荐决定", f"{p.name}：{problem}") for problem in settled.problems]
         for rec in p.data.applications:
             ident = _identity(rec, spec)
             if ident in counted:

@@ -29,6 +29,19 @@ from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.read.submission import Submission
+from formkit.recommend import (
+    DECISION,
+    DECISIONS,
+    OVERRIDE,
+    P_DECISION,
+    P_RANK,
+    P_REASON,
+    RANK,
+    REASON,
+    order_for_summary,
+    propose,
+    rank_key,
+)
 from formkit.records import Col, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
@@ -47,14 +60,19 @@ APPS_SHEET, ISSUES_SHEET = "汇总表", "问题清单"
 REJECTED_SHEET, SUPERSEDED_SHEET, DUPLICATE_SHEET = "未受理文件", "已替代文件", "重复文件"
 # the header row of every table sheet (row 1 is the title); the roll-up reads them back
 HEADER_ROW = 2
+# the complete table of every application, for machines and the roll-up (the first sheet
+# is what an official reads and prints)
+DETAIL_SHEET = "明细"
+# an issue's code stays for machines, in the last column; people read its 问题类型
 ISSUE_COLS = [
     Col("file", "文件", "text", width=30),
     Col("applicant", "申请单位", "text", width=24),
     Col("sheet", "工作表", "text", width=20),
     Col("cell", "单元格", "text", width=8),
     Col("severity", "级别", "text", width=6),
-    Col("code", "代码", "text", width=20),
+    Col("type", "问题类型", "text", width=18),
     Col("message", "说明", "text", width=70),
+    Col("code", "代码", "text", width=18),
 ]
 
 
@@ -63,10 +81,63 @@ def file_cols(status: str) -> list[Col]:
         Col("file", "文件", "text", width=36),
         Col("applicant", "申请单位", "text", width=24),
         Col("fill_date", "填报日期", "text", width=12),
-        Col("code", "代码", "text", width=18),
+        Col("type", "类别", "text", width=16),
         Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
-        Col("sha256", "SHA-256", "text", width=30),
+        Col("sha256", "SHA-256", "text", width=30, shrink=True),
+        Col("code", "代码", "text", width=16),
     ]
+
+
+# the decision columns (formkit.recommend): what the 汇总表 shows, editable, and formkit's
+# proposal beside them in 明细
+DECISION_COLS = [
+    Col(RANK, "推荐次序", "integer", width=6),
+    Col(DECISION, "推荐意见", "text", width=8),
+    Col(REASON, "推荐理由", "text", width=22),
+]
+PROPOSAL_COLS = [
+    Col(P_RANK, "建议推荐次序", "integer", width=8),
+    Col(P_DECISION, "建议推荐意见", "text", width=8),
+    Col(P_REASON, "建议推荐理由", "text", width=30),
+    Col(OVERRIDE, "人工调整", "text", width=30),
+]
+EDITABLE_FILL = "#FFF2CC"  # the columns a person may change, as the template's inputs
+
+
+def print_columns(spec: FormSpec) -> list[Col]:
+    """The 汇总表's columns: one A4 landscape page wide, what an official reads."""
+    s = spec.summary
+    by_key = {c.key: c for c in columns(spec, compact=True)}
+
+    def col(key: str, header: str | None = None, width: float = 9.0) -> Col | None:
+        c = by_key.get(key)
+        if c is None:
+            return None
+        return Col(c.key, header or c.header, c.kind, c.unit, width)
+
+    growth = "hitech_export_growth"
+    wanted = [
+        Col("_no", "序号", "integer", width=4.5),
+        Col(RANK, "推荐次序", "integer", width=5.5),
+        col(s.get("unit_field", ""), "推荐单位", 9),
+        col(s.get("applicant_field", ""), "申请单位", 19),
+        col(s.get("type_field", ""), "申报类型", 9),
+        col("key_field", "重点领域", 7),
+        col("export_value", "出口额(亿美元)", 8.5),
+        col("hitech_export_value", "高新技术产品出口额(亿美元)", 10),
+        col(growth, "高新技术产品出口增速(%)：填报", 9),
+        col(f"computed.{growth}", "高新技术产品出口增速(%)：核算", 9.5),
+        Col("_verdict", "审核结论", "text", width=7.5),
+        Col("_criteria", "未通过或待补充的条件", "text", width=28),
+        Col(DECISION, "推荐意见", "text", width=6.5),
+        Col(REASON, "推荐理由", "text", width=19),
+    ]
+    return [c for c in wanted if c is not None]
+
+
+def detail_columns(spec: FormSpec) -> list[Col]:
+    """明细: every column of every application (a complete machine-readable table)."""
+    return [*columns(spec, compact=True), *PROPOSAL_COLS]
 
 
 FONT = "宋体"
@@ -297,10 +368,10 @@ class _Fmt:
             )
             return self(border=1, num_format=num, **extra)
         if col.kind == "date":
-            return self(border=1, num_format=DATE_FORMAT)
+            return self(border=1, num_format=DATE_FORMAT, **extra)
         if col.shrink:
-            return self(border=1, shrink=True)
-        return self(border=1, text_wrap=True)  # never cut off; rows are sized to fit
+            return self(border=1, shrink=True, **extra)
+        return self(border=1, text_wrap=True, **extra)  # never cut off; rows are sized to fit
 
 
 # what xlsxwriter changes in a string cell's text: Excel's _xHHHH_ escape (and text that
@@ -394,19 +465,24 @@ def _table(
     top: int,
     cols: Sequence[Col],
     rows: Sequence[Mapping[str, Any]],
+    fill: Mapping[int, str] | None = None,
+    header_height: float = 42,
 ) -> int:
-    """A header row at `top` and the rows below; returns the last row index."""
+    """A header row at `top` and the rows below; returns the last row index.
+
+    `fill`: column index -> background colour of its cells (empty ones too)."""
+    fill = fill or {}
     for j, col in enumerate(cols):
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, col.width)
-    ws.set_row(top, 42)
+    ws.set_row(top, header_height)
     # the hot loop of a large summary: plain text and numbers straight to their writers.
     # Rows with wrapped text are made tall enough for it (no application grows a row for
     # wrapped text in a file it did not lay out itself): `wrap` is a wrapping column's
     # width, 0 where nothing wraps.
     plan = []
     for j, c in enumerate(cols):
-        cell_fmt = fmt.cell(c)
+        cell_fmt = fmt.cell(c, bg_color=fill[j]) if j in fill else fmt.cell(c)
         plan.append((j, c.key, c.kind, cell_fmt, c.width if cell_fmt.text_wrap else 0.0))
     measured: dict[tuple[str, float], int] = {}  # the same message recurs across files
     write_string, write_number = ws.write_string, ws.write_number
@@ -421,6 +497,8 @@ def _table(
                 ws.write_comment(i, j, f"未计入合计：{doubted[key]}", {"author": "formkit"})
                 continue
             if value is None or value == "":
+                if j in fill:  # an input left empty is still shown as one
+                    ws.write_blank(i, j, None, cell_fmt)
                 continue  # empty cells get their border from one conditional format below
             elif type(value) is str:
                 write_string(i, j, value, cell_fmt)
@@ -452,10 +530,24 @@ def build(
     spec: FormSpec | None = None,
     reference: Reference | None = None,
     national: bool = False,
+    rank_by: str | None = None,
 ) -> bytes:
-    """The summary (or, with national=True, the roll-up) workbook as bytes."""
+    """The summary (or, with national=True, the roll-up) workbook as bytes.
+
+    Applications without a recommendation decision get formkit's proposal (ranked by
+    `rank_by`, formkit.recommend); the 汇总表 lists each unit's recommended applications
+    in their order, then the others.
+    """
     spec = spec or load_spec()
     reference = reference or load_reference()
+    key = rank_key(rank_by, spec)
+    apps = data.applications
+    if any(P_DECISION not in a for a in apps):
+        propose(apps, reference=reference, key=key)
+        data.notes.append(("推荐排序依据（通知六(三)）", key.shown))
+    order_for_summary(apps, unit_order(reference), key)
+    for n, rec in enumerate(apps, start=1):
+        rec["_no"] = n
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
@@ -479,15 +571,15 @@ def build(
         }
     )
     fmt = _Fmt(wb)
-    cols = columns(spec, compact=True)
-
-    ws = wb.add_worksheet(APPS_SHEET, _SummarySheet)
-    _title(ws, title, len(cols), fmt)
+    _apps_sheet(wb, fmt, data, spec, title, national, key.shown)
+    cols = detail_columns(spec)
+    ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
+    _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
     last = _table(ws, fmt, 1, cols, data.applications)
     ws.freeze_panes(2, 5)
-    # wide by nature: printed across several pages, 序号 to 申请单位 repeated on each
-    _landscape(ws, title, 1, repeat_cols=5)
-    ws.set_print_scale(80)
+    # a table for machines and for looking things up; on paper one page wide, small
+    _landscape(ws, title, 1)
+    ws.fit_to_pages(1, 0)
     _verdict_formats(ws, fmt, cols, last)
 
     if national:
@@ -498,11 +590,98 @@ def build(
     _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title)
     _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title)
     _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title)
-    _chart_sheet(wb, fmt, data, spec, reference)
+    _chart_sheet(wb, fmt, data, spec, reference, title)
     _notes_sheet(wb, fmt, data, spec, reference, title, national)
     _meta_sheet(wb, data, spec.id)
     wb.close()
     return buf.getvalue()
+
+
+def _apps_sheet(
+    wb: Workbook,
+    fmt: _Fmt,
+    data: SummaryData,
+    spec: FormSpec,
+    title: str,
+    national: bool,
+    key_shown: str = "",
+) -> None:
+    """汇总表: what an official reads, prints and decides on (one A4 landscape page wide).
+
+    推荐次序, 推荐意见 and 推荐理由 are the province's decision: filled with formkit's
+    proposal, shaded as inputs, and read back by `formkit recommend` and `formkit rollup`
+    after a person changes them in Excel or WPS.
+    """
+    ws = wb.add_worksheet(APPS_SHEET, _SummarySheet)
+    cols = print_columns(spec)
+    # the province decides on its own summary; the roll-up shows the provinces' decisions
+    editable = (
+        [] if national else [j for j, c in enumerate(cols) if c.key in (RANK, DECISION, REASON)]
+    )
+    note = (
+        "推荐次序、推荐意见、推荐理由为各推荐单位的决定；与 formkit 建议不同之处见明细“人工调整”。"
+        if national
+        else "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的"
+        "内容生成推荐文件，formkit rollup 按其汇总。"
+        + (f"formkit 建议的排序依据：{key_shown}。" if key_shown else "")
+    )
+    ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
+    ws.merge_range(
+        0,
+        8,
+        0,
+        len(cols) - 1,
+        note,
+        fmt(font_size=8, text_wrap=True, align="left", font_color="#595959"),
+    )
+    ws.set_row(0, 36)
+    last = _table(
+        ws,
+        fmt,
+        1,
+        cols,
+        data.applications,
+        fill={j: EDITABLE_FILL for j in editable},
+        header_height=56,
+    )
+    ws.freeze_panes(2, 4)
+    _landscape(ws, title, 1)
+    ws.fit_to_pages(1, 0)
+    _verdict_formats(ws, fmt, cols, last, counts=False)
+    if last >= 2 and not national:
+        d = next(j for j, c in enumerate(cols) if c.key == DECISION)
+        r = next(j for j, c in enumerate(cols) if c.key == RANK)
+        ws.data_validation(
+            2,
+            d,
+            last,
+            d,
+            {
+                "validate": "list",
+                "source": list(DECISIONS),
+                "input_title": "推荐意见",
+                "input_message": "选择“推荐”或“不推荐”。",
+                "error_title": "推荐意见",
+                "error_message": "请选择“推荐”或“不推荐”。",
+            },
+        )
+        ws.data_validation(
+            2,
+            r,
+            last,
+            r,
+            {
+                "validate": "integer",
+                "criteria": ">=",
+                "value": 1,
+                "ignore_blank": True,
+                "input_title": "推荐次序",
+                "input_message": "1 为第一位；不推荐的留空。",
+                "error_type": "warning",
+                "error_title": "推荐次序",
+                "error_message": "推荐次序应为 1、2、3 …",
+            },
+        )
 
 
 def _workbook_title(data: SummaryData, national: bool) -> str:
@@ -510,7 +689,9 @@ def _workbook_title(data: SummaryData, national: bool) -> str:
     return f"{who}{data.year}年科技兴贸出口创新基地申报汇总表"
 
 
-def _verdict_formats(ws: Worksheet, fmt: _Fmt, cols: Sequence[Col], last: int) -> None:
+def _verdict_formats(
+    ws: Worksheet, fmt: _Fmt, cols: Sequence[Col], last: int, counts: bool = True
+) -> None:
     if last < 2:
         return
     keys = [c.key for c in cols]
@@ -525,6 +706,8 @@ def _verdict_formats(ws: Worksheet, fmt: _Fmt, cols: Sequence[Col], last: int) -
             2, v, last, v, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": f}
         )
     for key, f in (("_errors", red), ("_warnings", yellow)):
+        if not counts:
+            break
         j = keys.index(key)
         ws.conditional_format(
             2, j, last, j, {"type": "cell", "criteria": ">", "value": 0, "format": f}
@@ -660,7 +843,7 @@ def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str) -> None
     ws = wb.add_worksheet(ISSUES_SHEET, _SummarySheet)
     cols = ISSUE_COLS
     _title(ws, f"{title}：问题清单", len(cols), fmt)
-    last = _table(ws, fmt, 1, cols, data.issues)
+    last = _table(ws, fmt, 1, cols, _typed(data.issues))
     if last >= 2:
         ws.conditional_format(
             2,
@@ -688,6 +871,13 @@ def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str) -> None
         )
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
+
+
+def _typed(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the Chinese name of their code (问题类型) beside it."""
+    from formkit.issues import title
+
+    return [{**r, "type": title(str(r.get("code") or "")) if r.get("code") else ""} for r in rows]
 
 
 def _group_rows(
@@ -916,13 +1106,16 @@ def _files_sheet(
     ws = wb.add_worksheet(name, _SummarySheet)
     cols = file_cols(status)
     _title(ws, f"{title}：{name}", len(cols), fmt)
-    _table(ws, fmt, 1, cols, [f for f in data.files if f["status"] == status])
+    rows = _typed([f for f in data.files if f["status"] == status])
+    _table(ws, fmt, 1, cols, rows)
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
+    if not rows:  # nothing to read or print: the sheet stays, for machines, hidden
+        ws.hide()
 
 
 def _chart_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference
+    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
 ) -> None:
     ws = wb.add_worksheet("图表", _SummarySheet)
     s = spec.summary
@@ -962,12 +1155,14 @@ def _chart_sheet(
         (1, 2, "高新技术产品出口额与地区门槛（通知六(二)(2)）", "亿美元"),
         (3, 4, "近三年高新技术产品出口增幅与全国（通知六(二)(3)）", "%"),
     )
-    anchors = [n + 3 + 20 * k for k in range(len(charts))]
-    for row, (bars, line, title, unit) in zip(anchors, charts, strict=True):
-        ws.insert_chart(row, 0, _bar_and_line(wb, n, bars, line, title, unit))
-    ws.set_h_pagebreaks(anchors)  # each chart on a page of its own, never cut in two
-    ws.set_paper(9)
-    ws.set_landscape()
+    # the two charts side by side under the data: one landscape page for a few applications
+    for k, (bars, line, chart_title, unit) in enumerate(charts):
+        ws.insert_chart(
+            n + 2, 0, _bar_and_line(wb, n, bars, line, chart_title, unit), {"x_offset": 520 * k}
+        )
+    # the print area reaches the charts' right edge: fitted to the page width with them
+    ws.print_area(0, 0, n + 2 + 18, 11)
+    _landscape(ws, title, 0)
     ws.fit_to_pages(1, 0)
 
 
@@ -991,7 +1186,7 @@ def _bar_and_line(wb: Workbook, n: int, bars: int, line: int, title: str, unit: 
     chart.set_title({"name": title})
     chart.set_y_axis({"name": unit})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 900, "height": 360})
+    chart.set_size({"width": 510, "height": 340})
     return chart
 
 
@@ -1069,6 +1264,8 @@ def _notes_sheet(
             ws.set_row(i, 14 * lines_needed + 2)
     ws.set_paper(9)
     ws.set_portrait()
+    ws.set_header(f"&C{title}", {"margin": 0.3})
+    ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.3})
     ws.fit_to_pages(1, 0)
 
 

@@ -70,6 +70,15 @@ _STYLES: dict[str, dict[str, Any]] = {
         "valign": "vcenter",
         "text_wrap": True,
     },
+    # a field's 填写说明 beside its cells, inside the table's borders
+    "note_boxed": {
+        "font_size": 9,
+        "font_color": "#595959",
+        "align": "left",
+        "valign": "vcenter",
+        "text_wrap": True,
+        "border": 1,
+    },
     "clause": {
         "font_size": 9,
         "font_color": "#1F4E79",
@@ -131,6 +140,8 @@ class _Formats:
                 "bg_color": FIXED_FILL if locked else INPUT_FILL,
                 "text_wrap": wrap,
             }
+            if wrap:  # long text: smaller print, read from the top (500 characters fit)
+                props.update(font_size=10, valign="top")
             if center:
                 props["align"] = "center"
             if num_format:
@@ -203,6 +214,7 @@ def build_template(
             rows=values.get(t.id),
             list_sources=list_sources,
         )
+    _box_empty_notes(worksheets, spec, fmt)
 
     for name, sheet_id, area in spec.defined_names():
         wb.define_name(name, f"={quote_sheet(spec.sheet(sheet_id).name)}!{area.absolute}")
@@ -252,6 +264,22 @@ def _layout(ws: Worksheet, sheet: Sheet, spec: FormSpec, year: int, fmt: _Format
     ws.hide_gridlines(2)
 
 
+def _box_empty_notes(worksheets: Mapping[str, Worksheet], spec: FormSpec, fmt: _Formats) -> None:
+    """A sheet with a 填写说明 column has it bordered on every field's row, noted or not:
+    the printed table has no open side."""
+    for sheet in spec.sheets:
+        fields = [f for f in spec.fields if f.sheet == sheet.id]
+        note_cols = {f.note_cell.first.col for f in fields if f.note_cell is not None and f.hint}
+        for f in fields:
+            if (f.note_cell is not None and f.hint) or f.label_cell is None or f.type == "group":
+                continue
+            taken = set(f.area.cols) | (set(f.clause_cell.cols) if f.clause_cell else set())
+            for col in sorted(note_cols - taken - {f.label_cell.col}):
+                worksheets[sheet.id].write_blank(
+                    f.label_cell.row - 1, col - 1, None, fmt.get("note_boxed")
+                )
+
+
 def _row_heights(
     sheet: Sheet, spec: FormSpec, year: int, widths: Mapping[int, float]
 ) -> dict[int, float]:
@@ -270,7 +298,7 @@ def _row_heights(
         if f.clause_cell is not None and f.clause:
             placed.append((f.clause_cell, f"通知{f.clause}", "clause"))
         if f.note_cell is not None and f.hint:
-            placed.append((f.note_cell, spec.render(f.hint, year), "note"))
+            placed.append((f.note_cell, spec.render(f.hint, year), "note_boxed"))
     heights: dict[int, float] = {}
     for area, text, style in placed:
         size = float(_STYLES.get(style, {}).get("font_size", 11))
@@ -339,7 +367,7 @@ def _write_field(
     if f.clause_cell is not None and f.clause:
         _put(ws, f.clause_cell, f"通知{f.clause}", fmt.get("clause"))
     if f.note_cell is not None and f.hint:
-        _put(ws, f.note_cell, spec.render(f.hint, year), fmt.get("note"))
+        _put(ws, f.note_cell, spec.render(f.hint, year), fmt.get("note_boxed"))
     if f.type == "group":
         if f.label_cell:
             _put(ws, Area(f.label_cell, f.label_cell), f.label, fmt.get("section"))

@@ -42,7 +42,7 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
             "--nolockcheck",
             f"-env:UserInstallation=file://{profile}",
             "--convert-to",
-            FILTERS[fmt],
+            "pdf:writer_pdf_Export" if fmt == "pdf" and src.suffix == ".docx" else FILTERS[fmt],
             "--outdir",
             str(outdir),
             str(src),
@@ -58,3 +58,27 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
     if "Error" in proc.stderr and "javaldx" not in proc.stderr:
         raise RuntimeError(f"LibreOffice reported an error on {src.name}: {proc.stderr}")
     return produced[0]
+
+
+def pdf_pages(pdf: Path) -> int:
+    """The number of pages of a PDF LibreOffice wrote (poppler's pdfinfo when installed)."""
+    import re
+
+    exe = shutil.which("pdfinfo")
+    if exe is not None:
+        info = subprocess.run([exe, str(pdf)], capture_output=True, text=True, check=True)
+        match = re.search(r"^Pages:\s+(\d+)", info.stdout, re.M)
+        if match:
+            return int(match.group(1))
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def pdf_text(pdf: Path) -> list[str]:
+    """The text of each page (poppler's pdftotext), for checking what prints where."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise RuntimeError("poppler-utils (pdftotext) is not installed")
+    text = subprocess.run(
+        [exe, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[: pdf_pages(pdf)]

@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from formkit.cli import app
 from formkit.distribute import LOCKED_FIELDS, RosterRow, read_roster
-from formkit.records import columns
 from formkit.spec import load_spec
+from formkit.summary import detail_columns
 from formkit.template import build_template
 from tests.forms import full_values, template_values
 from tests.libreoffice import convert
@@ -164,10 +164,11 @@ def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
     r = _cli("summary", "--db", db, "-o", str(by_db), *unit)
     assert r.exit_code == 0, r.output
 
-    # the same 汇总表, row for row, by either route
-    apps_paths, apps_db = _rows(by_paths, "汇总表"), _rows(by_db, "汇总表")
+    # the same 汇总表 (and 明细, every column), row for row, by either route
+    assert _rows(by_paths, "汇总表") == _rows(by_db, "汇总表")
+    apps_paths, apps_db = _rows(by_paths, "明细"), _rows(by_db, "明细")
     assert apps_paths == apps_db
-    keys = [c.key for c in columns(load_spec(), compact=True)]
+    keys = [c.key for c in detail_columns(load_spec())]
     body = apps_paths[1:]
     current = {row[keys.index("_file")] for row in body}
     assert current == {"无锡-更正.xlsx", "苏州-乙.xlsx", "常州.xlsx"}
@@ -194,7 +195,7 @@ def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
     for region in ("中部", "西部", "东北"):  # regions without applications: zeros, listed
         row = next(r for r in stats if r[0] == region)
         assert row[1] == 0 and row[header.index("出口额(亿美元)")] == 0
-    ws = openpyxl.load_workbook(by_paths)["汇总表"]
+    ws = openpyxl.load_workbook(by_paths)["明细"]
     cz_cell = ws.cell(3 + body.index(cz_row), keys.index("export_value") + 1)
     assert cz_cell.comment is not None and cz_cell.comment.text.startswith("未计入合计")
 
@@ -210,7 +211,7 @@ def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
     duplicates = {row[0]: row[4] for row in _rows(by_paths, "重复文件")[1:]}
     assert set(duplicates) == {"常州-转发.xlsx"} and "常州.xlsx" in duplicates["常州-转发.xlsx"]
     issues = _rows(by_paths, "问题清单")[1:]
-    conflict = [row for row in issues if row[5] == "version_conflict"]
+    conflict = [row for row in issues if row[-1] == "version_conflict"]  # the code: last
     assert len(conflict) == 1 and "苏州-甲.xlsx" in conflict[0][6]
     assert conflict[0][0] == "苏州-乙.xlsx"
 

@@ -15,10 +15,9 @@ from typer.testing import CliRunner
 
 from formkit.check import check_file
 from formkit.cli import app
-from formkit.records import columns
 from formkit.rollup import rollup
 from formkit.spec import load_spec
-from formkit.summary import build, collect, write
+from formkit.summary import build, collect, detail_columns, write
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 from tests.libreoffice import convert
@@ -39,9 +38,9 @@ def _sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
 
 def test_summary_values_equal_the_inputs(tmp_path: Path, results: list[Any]) -> None:
     out = write(tmp_path / "汇总表.xlsx", collect(results))
-    rows = _sheet_rows(out, "汇总表")
+    rows = _sheet_rows(out, "明细")  # the complete table; 汇总表 is for reading
     header, body = rows[0], rows[1:]
-    cols = columns(load_spec(), compact=True)
+    cols = detail_columns(load_spec())
     assert header == [c.header for c in cols]
     assert len(body) == len(results)
     by_file = {r.sha256: r for r in results}
@@ -66,9 +65,9 @@ def test_summary_values_equal_the_inputs(tmp_path: Path, results: list[Any]) -> 
 def test_libreoffice_confirms_the_values(soffice: str, tmp_path: Path, results: list[Any]) -> None:
     out = write(tmp_path / "summary.xlsx", collect(results))
     convert(out, "csv", tmp_path / "csv")
-    text = next((tmp_path / "csv").glob("*汇总表.csv")).read_text(encoding="utf-8")
+    text = next((tmp_path / "csv").glob("*明细.csv")).read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))
-    keys = [c.key for c in columns(load_spec(), compact=True)]
+    keys = [c.key for c in detail_columns(load_spec())]
     by_name = {r[keys.index("applicant_name")]: r for r in rows[2:]}
     for sub in results:
         row = by_name[sub.values["applicant_name"]]
@@ -113,8 +112,8 @@ def test_applicant_text_is_never_a_formula(tmp_path: Path, prefix: str) -> None:
         tmp_path / "x.xlsx", {**full_values(), "applicant_name": name, "city": f"{prefix}1+1"}
     )
     out = write(tmp_path / "s.xlsx", collect([check_file(path)]))
-    ws = openpyxl.load_workbook(out)["汇总表"]
-    keys = [c.key for c in columns(load_spec(), compact=True)]
+    ws = openpyxl.load_workbook(out)["明细"]
+    keys = [c.key for c in detail_columns(load_spec())]
     cell = ws.cell(3, keys.index("applicant_name") + 1)
     assert cell.value == name and cell.data_type == "s"
     assert ws.cell(3, keys.index("city") + 1).data_type == "s"
@@ -153,11 +152,14 @@ def test_native_charts_and_stats(tmp_path: Path, results: list[Any]) -> None:
     stats = _sheet_rows(out, "统计")
     flat = [c for r in stats for c in r if c is not None]
     assert "按地区" in flat and "合计" in flat
-    # each chart begins a printed page: a break right above each chart's top row
+    # the two charts side by side under their data, on the sheet's printed page
     charts = openpyxl.load_workbook(out)["图表"]
-    tops = sorted(a._from.row for a in (c.anchor for c in charts._charts))
-    assert len(tops) == 2
-    assert sorted(b.id for b in charts.row_breaks.brk) == tops
+    anchors = sorted((a._from.row, a._from.colOff) for a in (c.anchor for c in charts._charts))
+    assert len(anchors) == 2 and anchors[0][0] == anchors[1][0] == len(results) + 2
+    assert anchors[0][1] < anchors[1][1]
+    assert (
+        charts.page_setup.orientation == "landscape" and charts.HeaderFooter.oddFooter.center.text
+    )
 
 
 def test_quota_is_flagged(tmp_path: Path) -> None:
@@ -278,7 +280,7 @@ def test_rows_are_tall_enough_for_their_wrapped_text(tmp_path: Path, results: li
                         assert height is not None and height >= 13.5 * lines, (name, c.coordinate)
     assert checked > 5  # the samples' issue messages wrap
     # the hash stays whole on one line, in small print, and sets no row's height
-    ws = wb["汇总表"]
+    ws = wb["明细"]
     col = [c.value for c in ws[2]].index("SHA-256") + 1
     cell = ws.cell(3, col)
     assert len(cell.value) == 64 and cell.alignment.shrink_to_fit and not cell.alignment.wrap_text

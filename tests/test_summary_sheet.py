@@ -19,7 +19,6 @@ from xlsxwriter.worksheet import Worksheet
 
 import formkit.summary as summary
 from formkit.check import check_file
-from formkit.records import columns
 from formkit.spec import load_spec
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
@@ -143,9 +142,9 @@ def test_rich_text_lookalike_from_an_applicant_stays_text(tmp_path: Path) -> Non
     sub = check_file(tmp_path / "typed.xlsx")
     assert sub.status == "accepted" and sub.values["applicant_name"] == name
     out = summary.write(tmp_path / "s.xlsx", summary.collect([sub]))
-    keys = [c.key for c in columns(load_spec(), compact=True)]
+    keys = [c.key for c in summary.detail_columns(load_spec())]
     book = openpyxl.load_workbook(out)
-    assert book["汇总表"].cell(3, keys.index("applicant_name") + 1).value == name
+    assert book["明细"].cell(3, keys.index("applicant_name") + 1).value == name
     assert book["问题清单"].max_column == len(summary.ISSUE_COLS)
     with zipfile.ZipFile(out) as z:
         sheets = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet"))

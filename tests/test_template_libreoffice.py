@@ -85,3 +85,35 @@ def test_xls_save_keeps_names_and_hidden_sheets(
     assert {i.lower() for i in load_spec().ids} <= names
     states = {s.name: s.visibility for s in book.sheets()}
     assert states[LOOKUP_SHEET] == 1 and states[META_SHEET] == 1  # 1 = hidden
+
+
+def test_a_500_character_text_prints_whole(soffice: str, tmp_path: Path) -> None:
+    """产业特色 (and any long text cell) prints all of 500 characters on paper."""
+    from tests.forms import full_values, write_filled
+    from tests.libreoffice import pdf_pages, pdf_text
+
+    text = "".join(f"特色第{i:02d}组，" for i in range(72))[:497] + "终了。"
+    assert len(text) == 500
+    filled = write_filled(tmp_path / "filled.xlsx", {**full_values(), "industry_features": text})
+    pdf = convert(filled, "pdf", tmp_path / "pdf")
+    assert pdf_pages(pdf) == 6  # no page added
+    # the label 产业特色 sits on one of the text's lines, left of it
+    printed = re.sub(r"\s+", "", "".join(pdf_text(pdf)).replace("产业特色", ""))
+    assert text in printed
+
+
+def test_notes_column_is_inside_the_borders(template_file: Path) -> None:
+    """续表一's 填写说明 column is bordered on every field's row, with or without a note."""
+    wb = openpyxl.load_workbook(template_file)
+    spec = load_spec()
+    for sheet in spec.sheets:
+        fields = [f for f in spec.fields if f.sheet == sheet.id]
+        note_cols = {f.note_cell.first.col for f in fields if f.note_cell is not None and f.hint}
+        ws = wb[sheet.name]
+        for f in fields:
+            if f.label_cell is None or f.type == "group":
+                continue
+            for col in note_cols:
+                cell = ws.cell(f.label_cell.row, col)
+                sides = (cell.border.left, cell.border.right, cell.border.top, cell.border.bottom)
+                assert all(s.style == "thin" for s in sides), (sheet.name, cell.coordinate)

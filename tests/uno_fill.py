@@ -15,7 +15,8 @@ not have formkit's dependencies). The job file (JSON, UTF-8) says what to do:
       "steps": [
         {"op": "type", "sheet": "封面", "cell": "B4", "text": "..."},
         {"op": "insert_rows", "sheet": "...", "before_row": 9, "count": 2},
-        {"op": "copy_sheet", "sheet": "...", "new_name": "... (2)", "index": 2}
+        {"op": "copy_sheet", "sheet": "...", "new_name": "... (2)", "index": 2},
+        {"op": "sort", "sheet": "...", "range": "A3:N5", "column": 3, "descending": true}
       ]
     }
 
@@ -157,6 +158,10 @@ class _Filler:
             self.insert_rows(step["sheet"], int(step["before_row"]), int(step["count"]))
         elif op == "copy_sheet":
             self.copy_sheet(step["sheet"], step["new_name"], int(step["index"]))
+        elif op == "sort":
+            self.sort(
+                step["sheet"], step["range"], int(step["column"]), bool(step.get("descending"))
+            )
         else:
             raise ValueError(f"unknown step {op!r}")
 
@@ -171,6 +176,22 @@ class _Filler:
         if cell.getFormula() == "" and text != "":
             raise RuntimeError(f"typing {text!r} into {sheet_name}!{a1} had no effect")
         self.report["typed"] += 1
+
+    def sort(self, sheet_name: str, a1: str, column: int, descending: bool) -> None:
+        """Data > Sort on a range (no header row): whole rows move, as a person sorts them.
+        `column` counts from 0 within the range."""
+        rng = self.sheet(sheet_name).getCellRangeByName(a1)
+        field = uno.createUnoStruct("com.sun.star.table.TableSortField")
+        field.Field = column
+        field.IsAscending = not descending
+        props = list(rng.createSortDescriptor())
+        for p in props:
+            if p.Name == "SortFields":
+                p.Value = uno.Any("[]com.sun.star.table.TableSortField", (field,))
+            elif p.Name == "ContainsHeader":
+                p.Value = False
+        uno.invoke(rng, "sort", (tuple(props),))
+        self.report["steps"].append(f"sorted {sheet_name}!{a1} by column {column}")
 
     def insert_rows(self, sheet_name: str, before_row: int, count: int) -> None:
         # The template's sheet protection allows inserting rows, as Excel does for a person.

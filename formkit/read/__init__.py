@@ -215,7 +215,7 @@ def _failed(file: str, kind: str, detail: str) -> Submission:
             file,
             sha,
             "rejected",
-            issues=[make_issue(READ_FAILED, detail=f"{reason}：{detail}"[:200])],
+            issues=[make_issue(READ_FAILED, detail=f"{reason}：{_detail_zh(detail)}"[:200])],
         )
     )
 
@@ -228,6 +228,25 @@ def _named(sub: Submission) -> Submission:
     if not is_displayable(sub.file):
         sub.path, sub.file = sub.file, display_name(sub.file)
     return sub
+
+
+# the isolation layer's details are English, for logs; people read them in Chinese
+_DETAILS_ZH = [
+    (r"worker exited with status (-?\d+)", "工作进程退出，状态码 {0}"),
+    (r"worker killed by (\w+)", "工作进程被信号 {0} 终止"),
+    (r"no result after ([\d.]+) s", "{0} 秒内未读完"),
+    (r"MemoryError", "内存不足"),
+]
+
+
+def _detail_zh(detail: str) -> str:
+    import re
+
+    for pattern, zh in _DETAILS_ZH:
+        m = re.fullmatch(pattern, detail.strip())
+        if m:
+            return zh.format(*m.groups())
+    return detail
 
 
 class _CallableModule(types.ModuleType):
