@@ -1381,7 +1381,8 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "status": (
         (
             "报送情况与催报名单。",
-            "报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料，以及名单外文件。",
+            "报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料、是否逾期"
+            "（逾期未报 / 逾期报送；不给截止日期时按通知规定的 4月30日），以及名单外文件。",
             "0 成功；2 参数错误、台账不存在或无法写出文件。",
         ),
         (
@@ -1403,6 +1404,32 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
             "Annotated copies to send back.",
             "Write a copy of each workbook with its problems marked and listed.",
             "0 every copy written; 1 a file was rejected or not written; 2 usage error.",
+        ),
+    ),
+    "forms": (
+        (
+            "列出 formkit 能生成和读取的表单。",
+            "列出 formkit 能生成和读取的表单：标识、版本、名称、依据。",
+            "0。",
+        ),
+        (
+            "List the forms formkit can make and read.",
+            "List the forms formkit can make and read: id, version, title, source.",
+            "0.",
+        ),
+    ),
+    "serve": (
+        (
+            "网上报送页面（上传即审核，省级查看报送情况）。",
+            "网上报送页面：各申请单位经各自的上报链接上传申报书、立即看到审核意见和标注副本；"
+            "省级登录后查看报送情况、下载汇总表。默认只接受本机访问，对外请经 HTTPS 反向代理。",
+            "0 正常停止；2 参数错误或台账无法使用。",
+        ),
+        (
+            "The web page for the round.",
+            "Each recipient uploads through its own link and sees its problems at once; "
+            "the province logs in to watch the round. Binds to 127.0.0.1 unless told otherwise.",
+            "0 stopped normally; 2 usage error or unusable ledger.",
         ),
     ),
     "version": (
