@@ -183,3 +183,20 @@ def test_a_newer_gbk_named_version_is_current_by_its_file_time(tmp_path: Path) -
     ws = openpyxl.load_workbook(book)["汇总表"]
     texts = {str(c.value) for row in ws.iter_rows() for c in row if c.value}
     assert "无锡-更正.xlsx" in texts and "a.xlsx" not in texts
+
+
+def test_feedback_from_the_ledger_names_an_original_it_cannot_find(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A name neither UTF-8 nor GBK is stored with U+FFFD: from the ledger it cannot be
+    found again, and the reason says so (it is not a write failure)."""
+    from formkit.feedback import annotate
+    from formkit.read.submission import from_json
+
+    raw = os.path.join(os.fsencode(inbox), BAD_BYTES)
+    sub = read(os.fsdecode(raw))
+    stored = from_json(json.loads(json.dumps(sub.to_json(), ensure_ascii=False)))
+    result = annotate(stored, tmp_path / "out")
+    assert result.status == "failed"
+    assert result.reason is not None and result.reason.startswith("找不到原文件")
+    assert "\ufffd" in result.reason
