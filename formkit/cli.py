@@ -348,7 +348,7 @@ class _Versions:
         from formkit.supersession import candidate
 
         try:
-            mtime = os.stat(sub.file).st_mtime
+            mtime = os.stat(sub.location).st_mtime  # file is a display name for a GBK name
         except OSError:
             mtime = 0.0
         self.cands.append(

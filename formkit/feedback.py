@@ -180,7 +180,11 @@ class _NoCopy(Exception):
 def _annotate(sub: Submission, target: Path) -> FeedbackResult:
     import hashlib
 
-    data = Path(_on_disk(sub)).read_bytes()
+    try:
+        data = Path(_on_disk(sub)).read_bytes()
+    except OSError as exc:  # not a write failure: the checked file is gone or unreadable
+        why = "找不到原文件" if isinstance(exc, FileNotFoundError) else "无法读取原文件"
+        raise _NoCopy(f"{why} {Path(sub.file).name}，无法生成审核意见副本。") from None
     if sub.sha256 and hashlib.sha256(data).hexdigest() != sub.sha256:
         # the issues' cells belong to the version that was checked
         raise _NoCopy("文件在审核之后被修改过，请重新审核后再生成审核意见。")

@@ -202,7 +202,8 @@ class Collector:
             else ""
         )
         file = Path(sub.file).name
-        mtime = _mtime(sub.file) if received is None else 0.0
+        # location: file is only a display name when the path is not UTF-8 (a GBK name)
+        mtime = _mtime(sub.location) if received is None else 0.0
         cand = candidate(
             sub,
             self.spec,

@@ -162,3 +162,17 @@ def test_cli_summary_json_and_workbook_both_old_when_the_workbook_fails(
     assert book.read_bytes()[:2] == b"PK" and json.loads(doc.read_text("utf-8"))["results"]
     assert not leftover.exists()  # the next successful run removed it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["检查结果.json", "汇总表.xlsx"]
+
+
+def test_feedback_workers_clean_the_output_folder_too(tmp_path: Path) -> None:
+    """Copies are written by worker processes: they know the run's start as well."""
+    from formkit.cli import app
+
+    sample = next((ROOT / "samples").glob("07-*"))
+    out = tmp_path / "审核意见"
+    out.mkdir()
+    leftover = _part(out, f".{sample.stem}-审核意见.xlsx.0123456789ab.part", 3600)
+    result = CliRunner().invoke(app, ["feedback", str(sample), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert not leftover.exists()
+    assert [p.name for p in out.iterdir()] == [f"{sample.stem}-审核意见.xlsx"]

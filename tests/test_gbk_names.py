@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import openpyxl
@@ -153,3 +154,49 @@ def test_a_missing_gbk_named_path_is_a_plain_error(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     text = "".join(result.output.split())
     assert "找不到" in text and "无锡.xlsx" in text
+
+
+def test_a_newer_gbk_named_version_is_current_by_its_file_time(tmp_path: Path) -> None:
+    """Same application, same 填报日期, other values: the later file wins, so its time must be
+    read from the real path (the display name is no path)."""
+    box = tmp_path / "收件箱"
+    box.mkdir()
+    old = box / "a.xlsx"
+    shutil.copy(sample("07"), old)
+    wb = openpyxl.load_workbook(sample("07"))
+    wb["第一项：基地基本情况"]["C6"] = 5.8
+    new = os.path.join(os.fsencode(box), "无锡-更正.xlsx".encode("gbk"))
+    wb.save(os.fsdecode(new))
+    now = time.time()
+    os.utime(old, (now - 3600, now - 3600))
+    os.utime(new, (now, now))
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["check", str(box), "--json", str(out), "-j", "1"])
+    assert result.exit_code in (0, 1), result.output
+    files = {Path(f["file"]).name: f for f in json.loads(out.read_text("utf-8"))["files"]}
+    assert files["无锡-更正.xlsx"]["disposition"] == "current", files
+    assert files["a.xlsx"]["disposition"] != "current"
+    # the summary of the folder takes the same file
+    book = tmp_path / "汇总表.xlsx"
+    result = runner.invoke(app, ["summary", str(box), "-o", str(book), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(book)["汇总表"]
+    texts = {str(c.value) for row in ws.iter_rows() for c in row if c.value}
+    assert "无锡-更正.xlsx" in texts and "a.xlsx" not in texts
+
+
+def test_feedback_from_the_ledger_names_an_original_it_cannot_find(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A name neither UTF-8 nor GBK is stored with U+FFFD: from the ledger it cannot be
+    found again, and the reason says so (it is not a write failure)."""
+    from formkit.feedback import annotate
+    from formkit.read.submission import from_json
+
+    raw = os.path.join(os.fsencode(inbox), BAD_BYTES)
+    sub = read(os.fsdecode(raw))
+    stored = from_json(json.loads(json.dumps(sub.to_json(), ensure_ascii=False)))
+    result = annotate(stored, tmp_path / "out")
+    assert result.status == "failed"
+    assert result.reason is not None and result.reason.startswith("找不到原文件")
+    assert "\ufffd" in result.reason

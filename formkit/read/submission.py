@@ -83,7 +83,7 @@ class Submission:
         """
         from formkit.supersession import fingerprint
 
-        return fingerprint({k: _json(v) for k, v in self.values.items()})
+        return fingerprint(self.values)
 
     @property
     def is_feedback_copy(self) -> bool:
