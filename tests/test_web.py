@@ -241,8 +241,10 @@ def test_a_city_link_reaches_only_its_own_page(round_: Round, web: Any) -> None:
         "/province/audit",
         f"/province/entries/{round_.sid(1)}",
     ):
-        got = web.get(path, cookies={"formkit_session": token})
+        web.cookies.set("formkit_session", token, path="/province")
+        got = web.get(path)
         assert got.status_code == 303 and got.headers["location"] == "/province/login"
+        web.cookies.clear()
         assert web.get(path, headers=JSON).status_code == 401
 
 
