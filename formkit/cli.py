@@ -113,7 +113,11 @@ def template(
     ] = 2006,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="输出文件（默认 templates/申报书.xlsx）。"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="输出文件（默认 templates/申报书.xlsx；其他表单如 templates/季度数据报表.xlsx）。",
+        ),
     ] = None,
     password: Annotated[
         str | None, typer.Option("--password", help="工作表保护密码（默认不设密码）。")
