@@ -159,7 +159,7 @@ def test_quarterly_fill_date_accepts_january_of_the_next_year() -> None:
 def test_text_sections_are_top_aligned_wrapped_and_limited() -> None:
     spec = load_form_spec(NIANBAO)
     book = openpyxl.load_workbook(io.BytesIO(build_template(spec, year=YEAR)))
-    for fid in ("progress", "results", "problems", "next_year_plan"):
+    for fid in ("work_progress", "work_results", "work_problems", "next_year_plan"):
         f = spec.field(fid)
         assert f.max_length == 1500 and f.required
         cell = book[spec.sheet(f.sheet).name][f.cell.a1]
@@ -243,7 +243,7 @@ def test_quarter_above_cumulative(tmp_path: Path) -> None:
 
 def test_first_quarter_cumulative_equals_the_quarter(tmp_path: Path) -> None:
     values = jidu_values()
-    values["quarter"] = "第一季度"
+    values["report_quarter"] = "第一季度"
     values["fill_date"] = dt.date(2007, 4, 10)
     for stem in ("export_value", "hitech_export_value", "own_ip_export_value"):
         values[f"{stem}_ytd"] = values[f"{stem}_q"]
@@ -380,9 +380,9 @@ def test_annual_figures_follow_the_same_rules(tmp_path: Path) -> None:
     assert _at(sub, "growth_impossible") == [_cell(NIANBAO, "export_growth")]
     assert _at(sub, "report_year_differs") == [_cell(NIANBAO, "report_year")]
     values = nianbao_values()
-    values["problems"] = None
+    values["work_problems"] = None
     sub = _checked(tmp_path, NIANBAO, values)
-    assert _at(sub, "required_missing") == [_cell(NIANBAO, "problems")]
+    assert _at(sub, "required_missing") == [_cell(NIANBAO, "work_problems")]
 
 
 def test_new_codes_are_catalogued_in_chinese() -> None:

@@ -36,7 +36,7 @@ INSERTED: dict[str, Any] = {
     "hitech_export_value_q": 800.0,
     "hitech_export_value_ytd": 1500.0,
     "export_growth": None,  # optional columns left blank
-    "markets": None,
+    "main_markets": None,
     "own_brand": True,
 }
 
@@ -179,7 +179,7 @@ def test_blank_template_pages(soffice: str, tmp_path: Path, form_id: str, pages:
     ("form_id", "sections", "pages"),
     [
         (JIDU, ("important_info",), 3),
-        (NIANBAO, ("progress", "results", "problems", "next_year_plan"), 5),
+        (NIANBAO, ("work_progress", "work_results", "work_problems", "next_year_plan"), 5),
     ],
 )
 def test_full_length_sections_print_whole(
