@@ -573,3 +573,28 @@ cell = "A3:C9"
         load_spec(path)
     path.write_text(text.replace('label_cell = "A2"', 'label_cell = "A2"\nlabel_occurrence = 2'))
     assert load_spec(path).field("f").label_occurrence == 2
+
+
+def test_engine_names_no_field_of_the_reports() -> None:
+    """The engine (everything outside formkit/forms/) knows the reports only through their
+    specs: no id of theirs (beyond those the 申报书 shares) is written in its code."""
+    import re
+
+    root = Path(__file__).parent.parent / "formkit"
+    base = load_spec()
+    shared = set(base.ids) | {c.id for t in base.tables for c in t.columns}
+    ids: set[str] = set()
+    for form_id in (JIDU, NIANBAO):
+        spec = load_form_spec(form_id)
+        ids |= set(spec.ids) | {c.id for t in spec.tables for c in t.columns}
+    ids -= shared
+    assert "report_quarter" in ids and "work_results" in ids
+    alternatives = "|".join(map(re.escape, sorted(ids)))
+    pattern = re.compile(rf"""["']({alternatives})["']""")
+    found = [
+        (str(p.relative_to(root)), m.group(1))
+        for p in sorted(root.rglob("*.py"))
+        if "forms" not in p.relative_to(root).parts
+        for m in pattern.finditer(p.read_text("utf-8"))
+    ]
+    assert found == []
