@@ -193,7 +193,10 @@ def check(
     ref = _reference(reference)
     files = _files(paths)
     _guard([*paths, reference], [json_out])
-    options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
+    # every registered form, each file checked against its own
+    options = ReadOptions(
+        year=year, reference_path=str(reference) if reference else None, forms=None
+    )
     results = []
     workers = _workers(jobs, len(files))
     versions = _Versions(ref)

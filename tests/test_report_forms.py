@@ -598,3 +598,26 @@ def test_engine_names_no_field_of_the_reports() -> None:
         for m in pattern.finditer(p.read_text("utf-8"))
     ]
     assert found == []
+
+
+def test_application_stages_refuse_a_report_until_they_handle_it(tmp_path: Path) -> None:
+    """summary, ledger and feedback read with the default options (the 申报书 only): a
+    report's file is refused as another form, as before the reports existed; `check` and
+    `read(path)` take any registered form."""
+    from formkit.check import check_file
+    from formkit.read import ReadOptions
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    path = _write(inbox, JIDU, jidu_values(), "jidu")
+    refused = check_file(path)
+    assert refused.status == "rejected"
+    assert [i.code for i in refused.issues] == ["not_this_form"]
+    assert JIDU in refused.issues[0].message
+    assert check_file(path, ReadOptions(forms=None)).status == "accepted"
+    assert check_file(path, ReadOptions(forms=(JIDU,))).status == "accepted"
+    assert read(path).status == "accepted"
+    out = tmp_path / "汇总表.xlsx"
+    result = runner.invoke(app, ["summary", str(inbox), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code in (0, 1), result.output
+    assert "汇总 0 份" in result.output and "未受理 1 份" in result.output
