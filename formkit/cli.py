@@ -153,7 +153,7 @@ def template(
         path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
         raise _fail(f"无法写出模板 {output}：{exc}") from None
-    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）")
+    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
 
 
 @app.command()
