@@ -621,3 +621,14 @@ def test_application_stages_refuse_a_report_until_they_handle_it(tmp_path: Path)
     result = runner.invoke(app, ["summary", str(inbox), "-o", str(out), "--jobs", "1"])
     assert result.exit_code in (0, 1), result.output
     assert "汇总 0 份" in result.output and "未受理 1 份" in result.output
+
+
+def test_a_stage_for_one_report_names_that_report_when_refusing(tmp_path: Path) -> None:
+    from formkit.check import check_file
+    from formkit.read import ReadOptions
+    from tests.forms import write_filled
+
+    path = write_filled(tmp_path / "申报书.xlsx")
+    refused = check_file(path, ReadOptions(forms=(JIDU,)))
+    assert refused.status == "rejected" and refused.issues[0].code == "not_this_form"
+    assert "不是本季度数据报表（kjxm-cxjd-jidu）" in refused.issues[0].message
