@@ -129,7 +129,11 @@ def template(
     ] = 2006,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="输出文件（默认 templates/申报书.xlsx）。"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="输出文件（默认 templates/申报书.xlsx；其他表单如 templates/季度数据报表.xlsx）。",
+        ),
     ] = None,
     password: Annotated[
         str | None, typer.Option("--password", help="工作表保护密码（默认不设密码）。")
@@ -165,7 +169,7 @@ def template(
         path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
         raise _fail(f"无法写出模板 {output}：{exc}") from None
-    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）")
+    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
 
 
 @app.command()
@@ -208,7 +212,10 @@ def check(
     ref = _reference(reference)
     files = _files(paths)
     _guard([*paths, reference], [json_out])
-    options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
+    # every registered form, each file checked against its own
+    options = ReadOptions(
+        year=year, reference_path=str(reference) if reference else None, forms=None
+    )
     results = []
     workers = _workers(jobs, len(files))
     versions = _Versions(ref)

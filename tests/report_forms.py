@@ -48,7 +48,7 @@ def jidu_values() -> dict[str, Any]:
     """Every field of the 季度数据报表 filled (the second quarter of 2007)."""
     values: dict[str, Any] = {
         **identity(),
-        "quarter": "第二季度",
+        "report_quarter": "第二季度",
         "fill_date": dt.date(2007, 7, 10),
     }
     for stem, (q, ytd) in FIGURES.items():
@@ -63,7 +63,7 @@ def jidu_values() -> dict[str, Any]:
             "hitech_export_value_q": 15000.0,
             "hitech_export_value_ytd": 28000.0,
             "export_growth": 12.5,
-            "markets": "美国、欧盟、日本",
+            "main_markets": "美国、欧盟、日本",
             "own_brand": True,
         },
         {
@@ -73,7 +73,7 @@ def jidu_values() -> dict[str, Any]:
             "hitech_export_value_q": 2300.0,
             "hitech_export_value_ytd": 4100.0,
             "export_growth": 40.0,
-            "markets": "日本",
+            "main_markets": "日本",
             "own_brand": False,
         },
     ]
@@ -88,9 +88,9 @@ def nianbao_values() -> dict[str, Any]:
         values[stem] = ytd * 2 if isinstance(ytd, float) else ytd + 10
     values.update(export_growth=18.5, hitech_export_growth=-3.25, software_export_growth=40.0)
     values.update(
-        progress="一是完善服务体系。\n二是落实配套政策，安排专项资金。",
-        results="全年高新技术产品出口增长较快，自主品牌出口比重提高。",
-        problems="企业研发投入不足；国际认证费用较高。",
+        work_progress="一是完善服务体系。\n二是落实配套政策，安排专项资金。",
+        work_results="全年高新技术产品出口增长较快，自主品牌出口比重提高。",
+        work_problems="企业研发投入不足；国际认证费用较高。",
         next_year_plan="扩大自主品牌出口，支持企业取得国际认证，承接国际服务外包。",
     )
     return values

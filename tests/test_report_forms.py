@@ -159,7 +159,7 @@ def test_quarterly_fill_date_accepts_january_of_the_next_year() -> None:
 def test_text_sections_are_top_aligned_wrapped_and_limited() -> None:
     spec = load_form_spec(NIANBAO)
     book = openpyxl.load_workbook(io.BytesIO(build_template(spec, year=YEAR)))
-    for fid in ("progress", "results", "problems", "next_year_plan"):
+    for fid in ("work_progress", "work_results", "work_problems", "next_year_plan"):
         f = spec.field(fid)
         assert f.max_length == 1500 and f.required
         cell = book[spec.sheet(f.sheet).name][f.cell.a1]
@@ -243,7 +243,7 @@ def test_quarter_above_cumulative(tmp_path: Path) -> None:
 
 def test_first_quarter_cumulative_equals_the_quarter(tmp_path: Path) -> None:
     values = jidu_values()
-    values["quarter"] = "第一季度"
+    values["report_quarter"] = "第一季度"
     values["fill_date"] = dt.date(2007, 4, 10)
     for stem in ("export_value", "hitech_export_value", "own_ip_export_value"):
         values[f"{stem}_ytd"] = values[f"{stem}_q"]
@@ -380,9 +380,9 @@ def test_annual_figures_follow_the_same_rules(tmp_path: Path) -> None:
     assert _at(sub, "growth_impossible") == [_cell(NIANBAO, "export_growth")]
     assert _at(sub, "report_year_differs") == [_cell(NIANBAO, "report_year")]
     values = nianbao_values()
-    values["problems"] = None
+    values["work_problems"] = None
     sub = _checked(tmp_path, NIANBAO, values)
-    assert _at(sub, "required_missing") == [_cell(NIANBAO, "problems")]
+    assert _at(sub, "required_missing") == [_cell(NIANBAO, "work_problems")]
 
 
 def test_new_codes_are_catalogued_in_chinese() -> None:
@@ -573,3 +573,62 @@ cell = "A3:C9"
         load_spec(path)
     path.write_text(text.replace('label_cell = "A2"', 'label_cell = "A2"\nlabel_occurrence = 2'))
     assert load_spec(path).field("f").label_occurrence == 2
+
+
+def test_engine_names_no_field_of_the_reports() -> None:
+    """The engine (everything outside formkit/forms/) knows the reports only through their
+    specs: no id of theirs (beyond those the 申报书 shares) is written in its code."""
+    import re
+
+    root = Path(__file__).parent.parent / "formkit"
+    base = load_spec()
+    shared = set(base.ids) | {c.id for t in base.tables for c in t.columns}
+    ids: set[str] = set()
+    for form_id in (JIDU, NIANBAO):
+        spec = load_form_spec(form_id)
+        ids |= set(spec.ids) | {c.id for t in spec.tables for c in t.columns}
+    ids -= shared
+    assert "report_quarter" in ids and "work_results" in ids
+    alternatives = "|".join(map(re.escape, sorted(ids)))
+    pattern = re.compile(rf"""["']({alternatives})["']""")
+    found = [
+        (str(p.relative_to(root)), m.group(1))
+        for p in sorted(root.rglob("*.py"))
+        if "forms" not in p.relative_to(root).parts
+        for m in pattern.finditer(p.read_text("utf-8"))
+    ]
+    assert found == []
+
+
+def test_application_stages_refuse_a_report_until_they_handle_it(tmp_path: Path) -> None:
+    """summary, ledger and feedback read with the default options (the 申报书 only): a
+    report's file is refused as another form, as before the reports existed; `check` and
+    `read(path)` take any registered form."""
+    from formkit.check import check_file
+    from formkit.read import ReadOptions
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    path = _write(inbox, JIDU, jidu_values(), "jidu")
+    refused = check_file(path)
+    assert refused.status == "rejected"
+    assert [i.code for i in refused.issues] == ["not_this_form"]
+    assert JIDU in refused.issues[0].message
+    assert check_file(path, ReadOptions(forms=None)).status == "accepted"
+    assert check_file(path, ReadOptions(forms=(JIDU,))).status == "accepted"
+    assert read(path).status == "accepted"
+    out = tmp_path / "汇总表.xlsx"
+    result = runner.invoke(app, ["summary", str(inbox), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code in (0, 1), result.output
+    assert "汇总 0 份" in result.output and "未受理 1 份" in result.output
+
+
+def test_a_stage_for_one_report_names_that_report_when_refusing(tmp_path: Path) -> None:
+    from formkit.check import check_file
+    from formkit.read import ReadOptions
+    from tests.forms import write_filled
+
+    path = write_filled(tmp_path / "申报书.xlsx")
+    refused = check_file(path, ReadOptions(forms=(JIDU,)))
+    assert refused.status == "rejected" and refused.issues[0].code == "not_this_form"
+    assert "不是本季度数据报表（kjxm-cxjd-jidu）" in refused.issues[0].message

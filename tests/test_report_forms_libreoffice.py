@@ -20,7 +20,7 @@ from formkit.read import Submission, read
 from formkit.template import build_template
 from formkit.validate import validate
 from tests.libreoffice import convert
-from tests.report_forms import JIDU, NIANBAO, jidu_values
+from tests.report_forms import JIDU, NIANBAO, jidu_values, nianbao_values
 from tests.test_real_client import UNO_FILL, _clean_env, _typed, uno_python
 
 pytestmark = pytest.mark.libreoffice
@@ -36,7 +36,7 @@ INSERTED: dict[str, Any] = {
     "hitech_export_value_q": 800.0,
     "hitech_export_value_ytd": 1500.0,
     "export_growth": None,  # optional columns left blank
-    "markets": None,
+    "main_markets": None,
     "own_brand": True,
 }
 
@@ -73,11 +73,17 @@ def _plan() -> tuple[list[dict[str, Any]], dict[str, Any]]:
 def filled(
     soffice: str, uno_python: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Path]:
-    work = tmp_path_factory.mktemp("jidu-real-client")
-    template = work / "季度数据报表.xlsx"
-    template.write_bytes(build_template(load_form_spec(JIDU), year=YEAR))
     steps, _ = _plan()
-    outputs = {fmt: work / "out" / f"季度数据报表-已填.{fmt}" for fmt in FORMATS}
+    return _fill(soffice, uno_python, tmp_path_factory.mktemp("jidu-real-client"), JIDU, steps)
+
+
+def _fill(
+    soffice: str, uno_python: str, work: Path, form_id: str, steps: list[dict[str, Any]]
+) -> dict[str, Path]:
+    """Type `steps` into the blank template in LibreOffice; the workbook saved in each format."""
+    template = work / "blank.xlsx"
+    template.write_bytes(build_template(load_form_spec(form_id), year=YEAR))
+    outputs = {fmt: work / "out" / f"filled.{fmt}" for fmt in FORMATS}
     job = work / "job.json"
     job.write_text(
         json.dumps(
@@ -117,6 +123,42 @@ def filled(
 @pytest.fixture(scope="module", params=FORMATS)
 def submission(request: pytest.FixtureRequest, filled: dict[str, Path]) -> tuple[str, Submission]:
     return request.param, validate(read(filled[request.param]))
+
+
+def _annual_plan() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every field of the 年度工作报告 typed, each text section at its 1500-character limit
+    with line breaks between paragraphs."""
+    spec = load_form_spec(NIANBAO)
+    values = nianbao_values()
+    for i, fid in enumerate(("work_progress", "work_results", "work_problems", "next_year_plan")):
+        values[fid] = _section_text(f"第{i + 1}节完。")
+    steps = [
+        {"op": "type", "sheet": spec.sheet(f.sheet).name, "cell": f.cell.a1, "text": _typed(v)}
+        for f in spec.fields
+        if (v := values[f.id]) is not None
+    ]
+    return steps, values
+
+
+@pytest.fixture(scope="module")
+def annual(
+    soffice: str, uno_python: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    steps, _ = _annual_plan()
+    work = tmp_path_factory.mktemp("nianbao-real-client")
+    return _fill(soffice, uno_python, work, NIANBAO, steps)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_typed_annual_report_reads_back_exactly(annual: dict[str, Path], fmt: str) -> None:
+    """四(四): four sections of 1500 characters, typed in LibreOffice, read back whole."""
+    sub = validate(read(annual[fmt]))
+    assert sub.status == "accepted", sub.issues
+    assert sub.form is not None and sub.form.id == NIANBAO
+    _, expected = _annual_plan()
+    assert dict(sub.values) == {k: expected[k] for k in load_form_spec(NIANBAO).ids}
+    assert len(sub.values["work_progress"]) == 1500
+    assert [i for i in sub.issues if i.severity != "info"] == []
 
 
 def test_typed_quarterly_report_reads_back_exactly(submission: tuple[str, Submission]) -> None:
@@ -179,7 +221,7 @@ def test_blank_template_pages(soffice: str, tmp_path: Path, form_id: str, pages:
     ("form_id", "sections", "pages"),
     [
         (JIDU, ("important_info",), 3),
-        (NIANBAO, ("progress", "results", "problems", "next_year_plan"), 5),
+        (NIANBAO, ("work_progress", "work_results", "work_problems", "next_year_plan"), 5),
     ],
 )
 def test_full_length_sections_print_whole(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from formkit.forms import DEFAULT_FORM
 from formkit.read.book import Book, Bounds
 from formkit.read.submission import FormInfo, Source, Submission
 
@@ -43,11 +44,20 @@ READ_FAILED = "parse_failed"
 
 # Excel's lock files ("~$name.xlsx") and hidden files are not submissions
 _SKIP_PREFIXES = ("~$", ".")
+# the form the application round's stages (summary, ledger, feedback) take; until they
+# handle the reports too, a report's file is refused there as "not this form"
+APPLICATION_FORM = DEFAULT_FORM
 
 
 @dataclass(frozen=True)
 class ReadOptions:
+    """How to read. `forms`: the registered forms a file may be (by the form id it
+    carries); None takes any of them (what `formkit check` and `read(path)` do). The
+    default is the 申报书 alone, as the later stages of a round expect. `spec_path`
+    overrides both: that spec, and a file of another form is refused."""
+
     year: int | None = None
+    forms: tuple[str, ...] | None = (APPLICATION_FORM,)
     spec_path: str | None = None
     reference_path: str | None = None
     bounds: Bounds = field(default_factory=Bounds)
@@ -56,11 +66,14 @@ class ReadOptions:
 
 
 def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Submission:
-    """Read one returned workbook. Never raises for a bad file: it comes back rejected."""
+    """Read one returned workbook. Never raises for a bad file: it comes back rejected.
+
+    Without options any registered form is read, each by its own spec (the form id the
+    workbook carries)."""
     from formkit.issues import make_issue
     from formkit.read.gate import inspect_file
 
-    options = options or ReadOptions()
+    options = options or ReadOptions(forms=None)
     file = str(path)
     try:
         gate = inspect_file(file)
@@ -92,19 +105,22 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Su
     from formkit.reference import load_reference
     from formkit.spec import load_spec
 
-    # the spec asked for; else the form the workbook says it is (the default form if none)
-    spec = load_spec(options.spec_path) if options.spec_path else _spec_of(book)
+    # the spec asked for; else the form the workbook says it is, among those allowed
+    spec = load_spec(options.spec_path) if options.spec_path else _spec_of(book, options.forms)
     reference = load_reference(options.reference_path)
     return extract(book, spec, sub, aliases=reference.unit_names, year=options.year)
 
 
-def _spec_of(book: Book) -> FormSpec:
-    """The registered form whose id the workbook carries; the default form otherwise."""
+def _spec_of(book: Book, forms: tuple[str, ...] | None) -> FormSpec:
+    """The registered form whose id the workbook carries, if allowed; else the first allowed
+    (or default) form, against which a file of another form is refused."""
     from formkit.forms import FORMS, load_form_spec
     from formkit.read.extract import form_id_of
 
     form_id = form_id_of(book)
-    return load_form_spec(form_id if form_id in FORMS else None)
+    if form_id in FORMS and (forms is None or form_id in forms):
+        return load_form_spec(form_id)
+    return load_form_spec(forms[0] if forms else None)
 
 
 def _gate_issue(code: str, message: str) -> Issue:

@@ -146,7 +146,7 @@ def extract(
         return _reject(
             sub,
             "not_this_form",
-            detail=f"文件是另一种表单（{sub.form.id}），不是本申报书（{spec.id}）",
+            detail=f"文件是另一种表单（{sub.form.id}），不是本{_name(spec)}（{spec.id}）",
         )
     if sub.form.version is not None and sub.form.version != spec.version:
         if sub.form.version not in spec.compatible_versions:
@@ -170,7 +170,7 @@ def extract(
             sub,
             "not_this_form",
             detail=(
-                f"文件不是《申报书》：没有模板的表单信息，找到的申报书标签只有 "
+                f"文件不是《{_name(spec)}》：没有模板的表单信息，找到的{_name(spec)}标签只有 "
                 f"{located.labels_found}/{located.labels_expected} 个"
             ),
         )
@@ -355,6 +355,11 @@ def _compare_copies(reader: _Reader, f: Field, located: Located, original: Any) 
                 original="" if original is None else original,
             )
         )
+
+
+def _name(spec: FormSpec) -> str:
+    """The form's short name in messages (the 申报书's spec names no file)."""
+    return spec.file_name or "申报书"
 
 
 def form_id_of(book: Book) -> str | None:

@@ -87,7 +87,7 @@ def _unit(stem: str) -> str:
 
 def quarter(ctx: Context) -> int | None:
     """The report's quarter, 1 to 4 (None if not given)."""
-    return QUARTERS.get(str(ctx.value("quarter")))
+    return QUARTERS.get(str(ctx.value("report_quarter")))
 
 
 def quarter_within_cumulative(ctx: Context) -> None:
