@@ -775,9 +775,14 @@ def counted_towards_targets(
     apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference
 ) -> list[Mapping[str, Any]]:
     """The applications national progress may count: verdict 符合 and within their unit's
-    quota (六(三), the form's rules decide which fit)."""
+    quota (六(三)). Where the province decided (推荐意见, formkit.recommend), its 推荐 are
+    the ones within the quota; otherwise the form's rules decide which fit."""
     import importlib
 
+    from formkit.recommend import DECISION, RECOMMEND
+
+    if apps and all(a.get(DECISION) for a in apps):
+        return [a for a in apps if a.get(DECISION) == RECOMMEND and a.get("_verdict") == "符合"]
     s = spec.summary
     rules = importlib.import_module(spec.rules) if spec.rules else None
     fits = getattr(rules, "within_quota", None)
@@ -832,7 +837,8 @@ def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
     data.notes.append(
         (
             "工作目标进展（通知一）",
-            f"审核结论为“符合”且在本单位推荐名额（六(三)）之内的申请 {t['bases']} 家，"
+            "审核结论为“符合”且在本单位推荐名额（六(三)）之内、由推荐单位推荐的申请"
+            f" {t['bases']} 家，"
             f"目标 {t['target_bases']} 家；"
             f"其高新技术产品出口 {t['hitech']:g} 亿美元，占全国 {share}，"
             f"目标 {t['target_share']:g}% 左右",

@@ -365,3 +365,28 @@ def test_rollup_refuses_other_years_and_forms_and_counts_progress_within_quota(
     ]
     counted = counted_towards_targets(apps, spec, load_reference())
     assert sorted(a["applicant_name"] for a in counted) == sorted(["己", "戊"])
+
+
+def test_progress_follows_the_provinces_decision_where_there_is_one() -> None:
+    from formkit.recommend import DECISION
+    from formkit.reference import load_reference
+    from formkit.summary import counted_towards_targets
+
+    spec = load_spec()
+    apps = [
+        {
+            "province": "湖北省",
+            "applicant_name": n,
+            "application_type": "新申报",
+            "hitech_export_value": v,
+            "_verdict": verdict,
+            DECISION: decision,
+        }
+        for n, v, verdict, decision in (
+            ("甲", 1.0, "符合", "推荐"),  # the province chose the smaller one
+            ("乙", 3.0, "符合", "不推荐"),
+            ("丙", 9.0, "不符合", "推荐"),  # recommended against the verdict: not counted
+        )
+    ]
+    counted = counted_towards_targets(apps, spec, load_reference())
+    assert [a["applicant_name"] for a in counted] == ["甲"]
