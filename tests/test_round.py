@@ -116,7 +116,10 @@ def round_(tmp_path: Path) -> dict[str, Any]:
     )
     # 常州: a slip nobody corrected (35000 亿美元 with a history that says 12.5)
     f["cz"] = _fill(inbox / "常州.xlsx", cz, _values(35000, 8.25, dt.date(2006, 4, 19)), t0 + 20)
-    f["cz_copy"] = inbox2 / "常州-转发.xlsx"
+    # ... forwarded as a byte copy whose name came out of a Windows zip: GBK bytes, not UTF-8
+    f["cz_copy"] = Path(
+        os.fsdecode(os.path.join(os.fsencode(inbox2), "常州-转发.xlsx".encode("gbk")))
+    )
     shutil.copy(f["cz"], f["cz_copy"])
     os.utime(f["cz_copy"], (t0 + 120, t0 + 120))
     # a file of another province in 江苏's folder
