@@ -367,7 +367,9 @@ class _Fmt:
             num = NUMBER_FORMATS.get(
                 col.unit or "", "#,##0" if col.kind == "integer" else "#,##0.00"
             )
-            return self(border=1, num_format=num, **extra)
+            # a figure wider than its column (a 万/亿 slip: 35000.0000) prints smaller, never
+            # as ###
+            return self(border=1, num_format=num, shrink=True, **extra)
         if col.kind == "date":
             return self(border=1, num_format=DATE_FORMAT, **extra)
         if col.shrink:
