@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from formkit.cli import app
+from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 from tests.libreoffice import convert, pdf_pages, pdf_text
 from tests.test_real_client import UNO_FILL, _clean_env, uno_python  # noqa: F401
@@ -345,3 +346,17 @@ def test_read_failures_are_told_in_chinese(kind: str, detail: str, shown: str) -
     message = _failed("/nonexistent.xlsx", kind, detail).issues[0].message
     assert shown in message
     assert not _SENTENCE.search(message) and "worker" not in message
+
+
+@pytest.mark.libreoffice
+def test_a_figure_wider_than_its_column_prints_as_a_number_not_hashes(
+    soffice: str, tmp_path: Path
+) -> None:
+    """A 万/亿 slip (35000 亿美元, the 陕西 sample) is printed, smaller, where a person can
+    read what was typed."""
+    out = summary_of(ROOT / "samples", tmp_path / "s.xlsx")
+    pdf = convert(out, "pdf", tmp_path / "pdf")
+    first, pages = sheet_pages(pdf)
+    printed = "".join(pages[:first])
+    assert "###" not in printed
+    assert "35,000" in printed
