@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -24,7 +25,7 @@ from formkit.web.app import Limits, create_app
 from formkit.web.limits import Limit
 from formkit.web.service import Settings, default_store
 from tests import hostile
-from tests.web_support import Round, filled, make_round
+from tests.web_support import Round, eligible, filled, make_round
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 in its test client; httpx (what it still supports) is used
@@ -238,6 +239,11 @@ def test_a_city_link_reaches_only_its_own_page(round_: Round, web: Any) -> None:
         f"/province/files/{sha_b}/original",
         "/province/download/summary.xlsx",
         "/province/download/status.xlsx",
+        "/province/recommend",
+        "/province/download/recommendation.docx",
+        "/province/download/recommendation.docx?unit=浙江省",
+        "/province/download/public.xlsx",
+        "/province/download/public.docx",
         "/province/audit",
         f"/province/entries/{round_.sid(1)}",
     ):
@@ -476,6 +482,186 @@ def test_province_sees_status_change_file_issues_and_downloads(round_: Round, we
     with Ledger(round_.db) as led:
         kinds = {e["kind"] for e in led.audit_log()}
     assert {"upload", "download", "login", "password_set", "link_issued"} <= kinds
+
+
+# ---------------------------------------------------------------- the recommendation
+
+# 江苏省's applications besides the roster's (高新技术产品出口额 8.25): each a 现有基地重新认定
+# (no quota), so all are recommended in order of 高新技术产品出口额, high to low
+JIANGSU = {"南京出口创新基地": 10.5, "苏州出口创新基地": 9.0, "无锡出口创新基地": 7.5}
+JIANGSU_ORDER = [
+    "南京出口创新基地",
+    "苏州出口创新基地",
+    "示例市高新技术产业开发区管理委员会",
+    "无锡出口创新基地",
+]
+
+
+def _ingest_jiangsu(round_: Round, tmp_path: Path) -> None:
+    """Workbooks the province received by e-mail and ingested (`formkit ingest`)."""
+    folder = tmp_path / "邮件收到"
+    folder.mkdir()
+    for name, hitech in JIANGSU.items():
+        values = eligible(
+            province="江苏省",
+            city="南京市",
+            applicant_name=name,
+            hitech_export_value=hitech,
+            hitech_export_growth=(hitech / 6.0 - 1) * 100,
+            history=[
+                {"year": 2003, "export_value": 8.0, "hitech_export_value": 4.0},
+                {"year": 2004, "export_value": 10.0, "hitech_export_value": 6.0},
+                {"year": 2005, "export_value": 12.5, "hitech_export_value": hitech},
+            ],
+        )
+        (folder / f"{name}.xlsx").write_bytes(filled(None, values))
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(round_.db)])
+    assert result.exit_code == 0, result.output
+
+
+def _recommended_by_formkit(round_: Round, unit: str) -> list[str]:
+    """What formkit.recommend decides for the ledger: its applications as `summary --db`
+    collects them, proposed with the default ranking key."""
+    from formkit.read.submission import from_json
+    from formkit.recommend import propose, recommended
+    from formkit.spec import load_spec
+    from formkit.summary import Collector
+
+    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    with Ledger(round_.db) as led:
+        collector = Collector(reference=led.reference)
+        for r in led.files():
+            sub = from_json(r.submission, dates)
+            collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
+        apps = collector.finish().applications
+        propose(apps, reference=led.reference)
+    return [str(a["applicant_name"]) for a in recommended(apps) if a["province"] == unit]
+
+
+def _letter_applicants(data: bytes) -> list[str]:
+    """The 申请单位 column of the 推荐文件's table, in its order, as Word shows it."""
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    (table,) = document.tables
+    header = [c.text for c in table.rows[0].cells]
+    column = header.index("申请单位")
+    return [row.cells[column].text for row in table.rows[1:]]
+
+
+def test_province_downloads_the_推荐文件_as_formkit_recommend_writes_it(
+    round_: Round, web: Any, tmp_path: Path
+) -> None:
+    set_password(round_)
+    assert login(web).status_code == 303
+
+    # nothing received yet: the page says so, no link to a document that cannot be made
+    page = web.get("/province/recommend")
+    assert page.status_code == 200
+    assert "台账中还没有可推荐的申请" in page.text
+    assert "/province/download/recommendation.docx" not in page.text
+    empty = web.get("/province/download/recommendation.docx")
+    assert empty.status_code == 404 and "台账中还没有可推荐的申请" in empty.text
+    assert "推荐文件" in web.get("/province").text  # in the province's navigation
+
+    upload(web, round_.link(0), round_.correct(0), "江苏.xlsx")
+    upload(web, round_.link(1), round_.correct(1), "浙江.xlsx")
+    _ingest_jiangsu(round_, tmp_path)
+
+    page = web.get("/province/recommend").text
+    assert "台账中还没有可推荐的申请" not in page
+    jiangsu = page[page.index("江苏省") : page.index("浙江省")]
+    assert "建议推荐 4 个" in jiangsu
+    listed = [name for name in JIANGSU_ORDER if name in jiangsu]
+    assert sorted(listed, key=jiangsu.index) == JIANGSU_ORDER
+    link = "/province/download/recommendation.docx?unit=%E6%B1%9F%E8%8B%8F%E7%9C%81"
+    assert link in page  # two reporting units in the ledger: one letter each
+
+    letter = web.get(link)
+    assert letter.status_code == 200
+    assert letter.headers["content-type"].startswith("application/vnd.openxmlformats")
+    disposition = letter.headers["content-disposition"]
+    assert "filename*=UTF-8''" + quote("推荐文件-江苏省.docx") in disposition
+    assert _letter_applicants(letter.content) == JIANGSU_ORDER
+    assert _recommended_by_formkit(round_, "江苏省") == JIANGSU_ORDER
+
+    # byte for byte what `formkit recommend --db` writes for the same ledger
+    out = tmp_path / "推荐文件"
+    result = CliRunner().invoke(cli, ["recommend", "--db", str(round_.db), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert letter.content == (out / "推荐文件-江苏省.docx").read_bytes()
+    for route, name in (
+        ("public.xlsx?unit=江苏省", "公示名单-江苏省.xlsx"),
+        ("public.docx?unit=江苏省", "公示名单-江苏省.docx"),
+        ("recommendation.docx?unit=浙江省", "推荐文件-浙江省.docx"),
+        ("public.xlsx?unit=浙江省", "公示名单-浙江省.xlsx"),
+    ):
+        got = web.get(f"/province/download/{route}")
+        assert got.status_code == 200, route
+        assert got.content == (out / name).read_bytes(), name
+    public = web.get("/province/download/public.xlsx?unit=江苏省").content
+    sheet = openpyxl.load_workbook(io.BytesIO(public))["公示名单"]
+    assert [r[2] for r in sheet.iter_rows(min_row=3, values_only=True)] == JIANGSU_ORDER
+
+    # which unit, when there are several, is asked for; an unknown one is not guessed
+    for route in ("recommendation.docx", "recommendation.docx?unit=四川省"):
+        refused = web.get(f"/province/download/{route}")
+        assert refused.status_code == 404 and "选择推荐单位" in refused.text
+
+    with Ledger(round_.db) as led:
+        downloads = [e for e in led.audit_log() if e["kind"] == "download"]
+    details = [e["detail"] for e in downloads]
+    assert details.count("推荐文件-江苏省.docx") == 1 and details.count("公示名单-江苏省.xlsx") == 2
+    assert "公示名单-浙江省.xlsx" in details and "推荐文件-浙江省.docx" in details
+    assert all(e["actor"] == "province" and e["status"] == 200 for e in downloads)
+    assert "推荐文件-江苏省.docx" in web.get("/province/audit").text
+
+
+def test_with_serve_unit_the_推荐文件_is_that_units_alone(round_: Round, tmp_path: Path) -> None:
+    set_password(round_)
+    with client(round_) as c:
+        upload(c, round_.link(0), round_.correct(0))
+        upload(c, round_.link(1), round_.correct(1))
+    _ingest_jiangsu(round_, tmp_path)
+    with client(round_, unit="江苏省") as c:
+        login(c)
+        page = c.get("/province/recommend").text
+        assert "浙江省" not in page and "杭州高新技术产业开发区" not in page
+        assert 'href="/province/download/recommendation.docx"' in page  # one unit: no choice
+        letter = c.get("/province/download/recommendation.docx")
+        assert letter.status_code == 200
+        assert _letter_applicants(letter.content) == JIANGSU_ORDER
+    out = tmp_path / "推荐文件"
+    args = ["recommend", "--db", str(round_.db), "-o", str(out), "--unit", "江苏省"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["推荐文件-江苏省.docx", "公示名单-江苏省.xlsx", "公示名单-江苏省.docx"]
+    )
+    assert letter.content == (out / "推荐文件-江苏省.docx").read_bytes()
+
+
+def test_a_city_or_nobody_gets_no_推荐文件_and_nothing_is_logged_as_a_download(
+    round_: Round, web: Any
+) -> None:
+    set_password(round_)
+    upload(web, round_.link(0), round_.correct(0))
+    token = round_.link(0).removeprefix("/u/")
+    routes = ["recommendation.docx", "public.xlsx", "public.docx"]
+    for route in routes:
+        path = f"/province/download/{route}"
+        anonymous = web.get(path)
+        assert anonymous.status_code == 303 and anonymous.headers["location"] == "/province/login"
+        assert web.get(path, headers=JSON).status_code == 401
+        web.cookies.set("formkit_session", token, path="/province")
+        assert web.get(path, headers=JSON).status_code == 401
+        web.cookies.clear()
+        # the city's own link carries no province route
+        assert web.get(f"{round_.link(0)}/{route}").status_code == 404
+        assert web.get(f"{round_.link(0)}/download/{route}").status_code == 404
+        assert web.post(path, headers=JSON).status_code in (401, 405)
+    with Ledger(round_.db) as led:
+        assert not [e for e in led.audit_log() if e["kind"] == "download"]
 
 
 def test_a_restart_loses_nothing(round_: Round) -> None:

@@ -7,6 +7,9 @@
     /province                        status of every roster entry (password)
     /province/entries/<id>, /province/files/<sha256>[/original|/annotated]
     /province/download/status.xlsx, /province/download/summary.xlsx, /province/audit
+    /province/recommend              formkit's proposed recommendation, per reporting unit
+    /province/download/recommendation.docx, .../public.xlsx, .../public.docx [?unit=<name>]
+                                     the 推荐文件 and 公示名单, as `formkit recommend --db`
 
 Rules kept everywhere: a city's link is its only credential and reaches only its own
 entry; the province's session cookie reaches only province pages; every POST carries a
@@ -50,6 +53,8 @@ SESSION_HOURS = 12
 FORM_BODY_LIMIT = 64 * 1024  # any POST other than an upload
 MULTIPART_OVERHEAD = 64 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+NO_APPLICATIONS = "台账中还没有可推荐的申请：申请单位上报、文件受理后，这里才有推荐名单和推荐文件。"
 
 
 # defaults that suit a province (a few dozen cities behind a handful of addresses)
@@ -677,6 +682,45 @@ class Web:
         return _download(data, "汇总表.xlsx")
 
     @province_only
+    async def province_recommend(self, request: Request, digest: str) -> Response:
+        decided = await self.run(service.decision, self.settings)
+        return self.page(
+            request,
+            "recommend.html",
+            decision=decided,
+            empty=NO_APPLICATIONS,
+            documents=service.DOCUMENTS,
+            **self.province_context(digest),
+        )
+
+    @province_only
+    async def download_recommendation(self, request: Request, digest: str) -> Response:
+        """One of a unit's 推荐文件 / 公示名单; `?unit=` names it when there are several."""
+        kind = request.url.path.rsplit("/", 1)[-1]
+        if kind not in service.DOCUMENTS:
+            raise HTTPException(404)
+        wanted = request.query_params.get("unit")
+
+        def build() -> tuple[int, str, bytes]:
+            decided = service.decision(self.settings)
+            if not decided.units:
+                return 404, NO_APPLICATIONS, b""
+            unit = decided.unit(wanted)
+            if unit is None:
+                return 404, "请在“推荐文件”页面上选择推荐单位后下载。", b""
+            with self.workers.slot():  # python-docx takes a moment: no more than the checks
+                name, data = service.recommendation_document(unit, kind)
+            return 200, name, data
+
+        status, name, data = await self.run(build)
+        if status != 200:
+            return self.refuse(request, status, name)
+        await self.run(
+            lambda: self.audit(request, "download", actor="province", status=200, detail=name)
+        )
+        return _download(data, name)
+
+    @province_only
     async def province_audit(self, request: Request, digest: str) -> Response:
         def gather() -> list[dict[str, Any]]:
             with service.ledger(self.settings) as led:
@@ -756,12 +800,13 @@ def _cookie(
 
 def _download(data: bytes, filename: str) -> Response:
     """An attachment under a Chinese name (RFC 6266 filename*, with an ASCII fallback)."""
-    xlsx = filename.endswith(".xlsx")
-    fallback = "download.xlsx" if xlsx else "download"
+    suffix = Path(filename).suffix.lower()
+    known = {".xlsx": XLSX_TYPE, ".docx": DOCX_TYPE}
+    fallback = f"download{suffix}" if suffix in known else "download"
     disposition = (
         f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(filename)}"
     )
-    kind = XLSX_TYPE if xlsx else "application/octet-stream"
+    kind = known.get(suffix, "application/octet-stream")
     return Response(data, media_type=kind, headers={"Content-Disposition": disposition})
 
 
@@ -826,6 +871,11 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         Route("/province/files/{sha}/annotated", web.province_annotated),
         Route("/province/download/status.xlsx", web.download_status),
         Route("/province/download/summary.xlsx", web.download_summary),
+        Route("/province/recommend", web.province_recommend),
+        *(
+            Route(f"/province/download/{name}", web.download_recommendation)
+            for name in service.DOCUMENTS
+        ),
         Route("/province/audit", web.province_audit),
     ]
 

@@ -276,12 +276,13 @@ def status_workbook(settings: Settings) -> bytes:
     return build(status_report(settings))
 
 
-def summary_workbook(settings: Settings) -> bytes:
-    """The provincial summary of the ledger's files, as `formkit summary --db` makes it
-    (the ledger's handles and received order, so the same file counts as in `status`)."""
+def ledger_data(settings: Settings) -> Any:
+    """The ledger's current applications as `formkit summary --db` and `formkit recommend
+    --db` collect them (the ledger's handles and received order, so the same file counts
+    as in `status`); files of another reporting unit than `settings.unit` are not counted."""
     from formkit.read.submission import from_json
     from formkit.spec import load_spec
-    from formkit.summary import Collector, build
+    from formkit.summary import Collector
 
     with ledger(settings) as led:
         records = led.files()
@@ -292,8 +293,103 @@ def summary_workbook(settings: Settings) -> bytes:
         sub = from_json(r.submission, dates)
         collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
     unit = reference.unit(settings.unit) if settings.unit else None
-    data = collector.finish(unit=unit.name if unit is not None else None, inputs=[settings.db.name])
-    return build(data, reference=reference)
+    return collector.finish(unit=unit.name if unit is not None else None, inputs=[settings.db.name])
+
+
+def summary_workbook(settings: Settings) -> bytes:
+    """The provincial summary of the ledger's files, as `formkit summary --db` makes it."""
+    from formkit.summary import build
+
+    with ledger(settings) as led:
+        reference = led.reference
+    return build(ledger_data(settings), reference=reference)
+
+
+# ---------------------------------------------------------------- the recommendation
+
+# what the province downloads, by route name: (file name prefix, suffix, audit detail)
+DOCUMENTS = {
+    "recommendation.docx": ("推荐文件", ".docx", "推荐文件"),
+    "public.xlsx": ("公示名单", ".xlsx", "公示名单（Excel）"),
+    "public.docx": ("公示名单", ".docx", "公示名单（Word）"),
+}
+
+
+@dataclass(frozen=True)
+class UnitDecision:
+    """One reporting unit's applications with formkit's proposal (formkit.recommend)."""
+
+    unit: str  # "" when the files name no reporting unit
+    apps: list[dict[str, Any]]  # as `formkit recommend --db` passes them to formkit.letters
+    year: int
+
+    @property
+    def ordered(self) -> list[dict[str, Any]]:
+        """As `formkit recommend` shows them: in 推荐次序, then the others."""
+        return sorted(self.apps, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0))
+
+    @property
+    def tag(self) -> str:
+        """The name in the documents' file names, as `formkit.letters.write_documents`."""
+        return self.unit or "全国"
+
+    @property
+    def chosen(self) -> int:
+        from formkit.recommend import RECOMMEND
+
+        return sum(1 for a in self.apps if a.get("_decision") == RECOMMEND)
+
+
+@dataclass(frozen=True)
+class Decision:
+    units: list[UnitDecision]
+    key: str  # the ranking key in words
+
+    def unit(self, name: str | None) -> UnitDecision | None:
+        """A unit by name; with no name, the only one (None when there are several)."""
+        if name is None:
+            return self.units[0] if len(self.units) == 1 else None
+        return next((u for u in self.units if u.unit == name), None)
+
+
+def decision(settings: Settings) -> Decision:
+    """The recommendation `formkit recommend --db` proposes for this ledger: the same
+    applications (`ledger_data`), ranking key (its default), quota and decision
+    (`formkit.recommend.propose`), one reporting unit after another."""
+    from formkit.recommend import propose, rank_key
+
+    with ledger(settings) as led:
+        reference = led.reference
+    data = ledger_data(settings)
+    key = rank_key()
+    apps = data.applications
+    propose(apps, reference=reference, key=key)
+    if data.unit is not None:
+        apps = [a for a in apps if a.get("province") == data.unit]
+    names: list[str] = []
+    for a in apps:
+        if str(a.get("province") or "") not in names:
+            names.append(str(a.get("province") or ""))
+    units = []
+    for name in names:
+        members = [a for a in apps if str(a.get("province") or "") == name]
+        units.append(UnitDecision(name, members, data.year or 2006))
+    return Decision(units, key.shown)
+
+
+def recommendation_document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
+    """(file name, bytes) of one of the unit's documents, built by `formkit.letters` as
+    `formkit recommend --db` writes them (blank 联系人, 联系电话 and date to fill in)."""
+    from formkit.letters import LetterInfo, public_docx, public_xlsx, recommendation_docx
+
+    prefix, suffix, _ = DOCUMENTS[kind]
+    info = LetterInfo(unit.year, unit.unit or None)
+    build = {
+        "recommendation.docx": recommendation_docx,
+        "public.xlsx": public_xlsx,
+        "public.docx": public_docx,
+    }[kind]
+    return f"{prefix}-{unit.tag}{suffix}", build(unit.apps, info)
 
 
 def issues_of(record: FileRecord) -> list[dict[str, Any]]:
