@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pytest
 
@@ -104,6 +105,12 @@ def test_a_city_and_the_province_through_the_whole_round(
         prov.wait_for_url(server.url("/province"))
         assert "未收到" in _row(prov, "杭州高新技术产业开发区")
         prov.screenshot(path=shots / "02-省级报送情况-开始.png", full_page=True)
+        prov.click("text=推荐文件")
+        assert "台账中还没有可推荐的申请" in prov.inner_text("#no-applications")
+        assert prov.locator("a[href*=recommendation]").count() == 0
+        prov.screenshot(path=shots / "02b-省级推荐文件-尚无申请.png", full_page=True)
+        prov.click("nav >> text=报送情况")
+        prov.wait_for_url(server.url("/province"))
 
         # the city opens its link, uploads a workbook with an error, sees the issue
         page = city.new_page()
@@ -175,9 +182,25 @@ def test_a_city_and_the_province_through_the_whole_round(
             prov.click("text=下载催报名单")
         status = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
         assert "催报名单" in status.sheetnames
+        # the 推荐文件: the proposal on the page, the letter as formkit recommend --db writes it
+        prov.click("nav >> text=推荐文件")
+        decision = prov.inner_text("table.decision")
+        assert "杭州高新技术产业开发区" in decision and "推荐" in decision
+        prov.screenshot(path=shots / "08b-省级推荐文件.png", full_page=True)
+        with prov.expect_download() as info:
+            prov.click("#letter-1")
+        assert info.value.suggested_filename == "推荐文件-浙江省.docx"
+        letter = docx.Document(io.BytesIO(Path(info.value.path()).read_bytes()))
+        (table,) = letter.tables
+        assert [r.cells[1].text for r in table.rows] == ["申请单位", "杭州高新技术产业开发区"]
+        assert "关于推荐2006年科技兴贸出口创新基地的函" in letter.paragraphs[0].text
+        with prov.expect_download() as info:
+            prov.click("text=下载公示名单（Excel）")
+        assert info.value.suggested_filename == "公示名单-浙江省.xlsx"
         prov.click("text=操作记录")
         audit = prov.inner_text("#audit")
         assert "上传" in audit and "下载" in audit and "登录失败" in audit
+        assert "推荐文件-浙江省.docx" in audit and "公示名单-浙江省.xlsx" in audit
         prov.screenshot(path=shots / "09-省级操作记录.png", full_page=True)
         prov.click("nav button")  # 退出
         prov.wait_for_url(server.url("/province/login"))
