@@ -617,6 +617,27 @@ def test_province_downloads_the_推荐文件_as_formkit_recommend_writes_it(
     assert "推荐文件-江苏省.docx" in web.get("/province/audit").text
 
 
+def test_a_ledger_with_only_unaccepted_files_has_no_推荐文件_yet(
+    round_: Round, web: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "邮件收到"
+    folder.mkdir()
+    (folder / "申报书.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
+    CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(round_.db)])
+    with Ledger(round_.db) as led:
+        assert [f.status for f in led.files()] == ["rejected"]
+    set_password(round_)
+    login(web)
+    page = web.get("/province/recommend")
+    assert page.status_code == 200 and "台账中还没有可推荐的申请" in page.text
+    assert "/province/download/" not in page.text.split("</nav>", 1)[1]
+    for route in ("recommendation.docx", "public.xlsx", "public.docx"):
+        got = web.get(f"/province/download/{route}")
+        assert got.status_code == 404 and "台账中还没有可推荐的申请" in got.text
+    with Ledger(round_.db) as led:
+        assert not [e for e in led.audit_log() if e["kind"] == "download"]
+
+
 def test_with_serve_unit_the_推荐文件_is_that_units_alone(round_: Round, tmp_path: Path) -> None:
     set_password(round_)
     with client(round_) as c:
