@@ -707,7 +707,7 @@ def recommend(
     from rich.table import Table
 
     from formkit.letters import LetterInfo, write_documents
-    from formkit.recommend import RankKeyError, propose, rank_key, settle
+    from formkit.recommend import RankKeyError, by_unit, propose, rank_key, settle
 
     paths = paths or []
     if db is None and not paths:
@@ -753,20 +753,15 @@ def recommend(
             problems = settle(apps, reference=ref).problems
         else:  # a summary from before the decision columns: formkit proposes
             propose(apps, reference=ref, key=key)
-    if unit_name is not None:
-        apps = [a for a in apps if a.get("province") == unit_name]
-    units: list[str] = []
-    for a in apps:
-        if str(a.get("province") or "") not in units:
-            units.append(str(a.get("province") or ""))
+    grouped = by_unit(apps, unit_name)
+    apps = [a for _, members in grouped for a in members]
     if not apps:
         raise _fail("没有可推荐的申请。")
     table = Table(title="推荐决定")
     for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
         table.add_column(col, overflow="fold")
     written = []
-    for name in units:
-        members = [a for a in apps if str(a.get("province") or "") == name]
+    for name, members in grouped:
         for a in sorted(members, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0)):
             reason = str(a.get("_reason") or "")
             if a.get("_override"):

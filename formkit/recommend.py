@@ -320,6 +320,19 @@ def settle(apps: list[dict[str, Any]], *, reference: Any = None) -> Settled:
     return Settled(problems, overridden)
 
 
+def by_unit(
+    apps: Iterable[dict[str, Any]], unit: str | None = None
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The applications per reporting unit, units in the order they first appear (only
+    `unit`'s when given): what `formkit recommend` and the web page write a letter for."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for a in apps:
+        name = str(a.get(_UNIT) or "")
+        if unit is None or name == unit:
+            groups.setdefault(name, []).append(a)
+    return list(groups.items())
+
+
 def recommended(apps: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The recommended applications in order: by reporting unit as given, then 推荐次序."""
     chosen = [a for a in apps if a.get(DECISION) == RECOMMEND]

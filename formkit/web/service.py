@@ -356,24 +356,17 @@ def decision(settings: Settings) -> Decision:
     """The recommendation `formkit recommend --db` proposes for this ledger: the same
     applications (`ledger_data`), ranking key (its default), quota and decision
     (`formkit.recommend.propose`), one reporting unit after another."""
-    from formkit.recommend import propose, rank_key
+    from formkit.recommend import by_unit, propose, rank_key
 
     with ledger(settings) as led:
         reference = led.reference
     data = ledger_data(settings)
     key = rank_key()
-    apps = data.applications
-    propose(apps, reference=reference, key=key)
-    if data.unit is not None:
-        apps = [a for a in apps if a.get("province") == data.unit]
-    names: list[str] = []
-    for a in apps:
-        if str(a.get("province") or "") not in names:
-            names.append(str(a.get("province") or ""))
-    units = []
-    for name in names:
-        members = [a for a in apps if str(a.get("province") or "") == name]
-        units.append(UnitDecision(name, members, data.year or 2006))
+    propose(data.applications, reference=reference, key=key)
+    units = [
+        UnitDecision(name, members, data.year or 2006)
+        for name, members in by_unit(data.applications, data.unit)
+    ]
     return Decision(units, key.shown)
 
 
