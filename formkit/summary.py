@@ -115,18 +115,14 @@ def print_columns(spec: FormSpec) -> list[Col]:
             return None
         return Col(c.key, header or c.header, c.kind, c.unit, width)
 
-    growth = "hitech_export_growth"
     wanted = [
         Col("_no", "序号", "integer", width=4.5),
         Col(RANK, "推荐次序", "integer", width=5.5),
         col(s.get("unit_field", ""), "推荐单位", 9),
         col(s.get("applicant_field", ""), "申请单位", 19),
         col(s.get("type_field", ""), "申报类型", 9),
-        col("key_field", "重点领域", 7),
-        col("export_value", "出口额(亿美元)", 8.5),
-        col("hitech_export_value", "高新技术产品出口额(亿美元)", 10),
-        col(growth, "高新技术产品出口增速(%)：填报", 9),
-        col(f"computed.{growth}", "高新技术产品出口增速(%)：核算", 9.5),
+        # the form's own figures, as its spec lists them ([summary] printed)
+        *(col(str(key), str(header), float(width)) for key, header, width in s.get("printed", ())),
         Col("_verdict", "审核结论", "text", width=7.5),
         Col("_criteria", "未通过或待补充的条件", "text", width=28),
         Col(DECISION, "推荐意见", "text", width=6.5),

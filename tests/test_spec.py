@@ -107,3 +107,13 @@ def test_spec_objects_are_frozen() -> None:
     f = load_spec().field("applicant_name")
     with pytest.raises(AttributeError):
         f.label = "x"  # type: ignore[misc]
+
+
+def test_printed_summary_columns_are_checked_when_loaded() -> None:
+    """The printed 汇总表's figures are the form's data ([summary] printed), checked on load."""
+    data = _data()
+    assert data["summary"]["printed"][0] == ["key_field", "重点领域", 7]
+    _build(data)
+    data["summary"]["printed"] = [["no_such_field", "无", 5]]
+    with pytest.raises(SpecError, match="printed"):
+        _build(data)

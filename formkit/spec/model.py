@@ -523,6 +523,11 @@ def _check(spec: FormSpec) -> None:
     for named in (*spec.summary.get("group_by", ()), *spec.summary.get("totals", ())):
         if named not in spec._by_id:
             raise SpecError(f"[summary]: unknown field {named!r}")
+    for entry in spec.summary.get("printed", ()):
+        ok = isinstance(entry, list | tuple) and len(entry) == 3
+        printed = str(entry[0]).removeprefix("computed.") if ok else ""
+        if not ok or not isinstance(entry[2], int | float) or printed not in spec._by_id:
+            raise SpecError(f"[summary] printed: {entry!r} should be [field id, header, width]")
     _check_labels(spec)
     for f in spec.fields:
         if f.required_when is not None:
