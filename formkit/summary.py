@@ -802,7 +802,7 @@ def counted_towards_targets(
                 }
                 for m in members
             ]
-            ok = fits(unit.region if unit else "", plain)
+            ok = fits(unit.region if unit else "", plain, unit=unit, reference=reference)
         out += [
             m for m, fit in zip(members, ok, strict=True) if fit and m.get("_verdict") == "符合"
         ]
@@ -1070,11 +1070,12 @@ def unit_table(
                 }
                 for m in members
             ]
-            checks = rules.unit_checks(region, apps_plain, deadline)
+            checks = rules.unit_checks(region, apps_plain, deadline, unit=unit, reference=reference)
             for (_clause, _title, ok, detail), key in zip(
                 checks, ("quota", "deadline"), strict=False
             ):
-                row[key] = ("符合：" if ok else "超出：") + detail
+                verdict = "符合：" if ok else "待核实：" if ok is None else "超出："
+                row[key] = verdict + detail
         rows.append(row)
     return rows
 

@@ -12,7 +12,7 @@ import tomllib
 import types
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,42 @@ class ExchangeRate:
 
 
 @dataclass(frozen=True)
+class ExistingBase:
+    """A national export base recognised before the notice (五(一)), in one reporting unit."""
+
+    type: str
+    unit: str  # the reporting unit's code
+    place: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ExistingBases:
+    """The bases by type, with which lists are complete (a unit absent from an incomplete list
+    may still have a base of that type)."""
+
+    bases: tuple[ExistingBase, ...] = ()
+    complete: Mapping[str, bool] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+    as_of: str = ""
+    totals_source: str = ""
+
+    def of(self, unit_code: str) -> tuple[ExistingBase, ...]:
+        return tuple(b for b in self.bases if b.unit == unit_code)
+
+    @property
+    def all_complete(self) -> bool:
+        return bool(self.complete) and all(self.complete.values())
+
+    def has_bases(self, unit_code: str) -> bool | None:
+        """True if the unit has a recorded base; False if it has none and every list is
+        complete; None when it is not recorded but an incomplete list may omit it."""
+        if self.of(unit_code):
+            return True
+        return False if self.all_complete else None
+
+
+@dataclass(frozen=True)
 class Reference:
     units: tuple[ReportingUnit, ...]
     national: Mapping[int, NationalYear]
@@ -60,6 +96,7 @@ class Reference:
     notice: Mapping[str, Any]
     thresholds: Mapping[str, float]
     sources: tuple[str, ...]
+    bases: ExistingBases = field(default_factory=ExistingBases)
 
     def unit(self, name_or_alias: str) -> ReportingUnit | None:
         """The reporting unit a person meant by 江苏 / 江苏省 / 苏, or None."""
@@ -109,7 +146,12 @@ def load_reference(override: str | Path | None = None) -> Reference:
 def _load(override: str | None) -> Reference:
     units_data = _read(_HERE / "reporting_units.toml")
     nat_data = _read(_HERE / "national.toml")
-    sources = [str(_HERE / "reporting_units.toml"), str(_HERE / "national.toml")]
+    base_data = _read(_HERE / "existing_bases.toml")
+    sources = [
+        str(_HERE / "reporting_units.toml"),
+        str(_HERE / "national.toml"),
+        str(_HERE / "existing_bases.toml"),
+    ]
     if override:
         extra = _read(Path(override))
         sources.append(override)
@@ -118,6 +160,12 @@ def _load(override: str | None) -> Reference:
         nat_data["exchange_rate"] = _merge(
             nat_data.get("exchange_rate", []), extra.get("exchange_rate", []), "year"
         )
+        base_data["base"] = _merge_bases(base_data.get("base", []), extra.get("base", []))
+        if "bases" in extra:
+            meta = dict(base_data.get("bases", {}))
+            for key, value in extra["bases"].items():
+                meta[key] = {**meta.get(key, {}), **value} if isinstance(value, dict) else value
+            base_data["bases"] = meta
         if "notice" in extra:
             notice = dict(nat_data.get("notice", {}))
             notice.update(extra["notice"])
@@ -152,6 +200,26 @@ def _load(override: str | None) -> Reference:
             )
             for r in nat_data.get("exchange_rate", [])
         }
+        meta = base_data.get("bases", {})
+        bases = ExistingBases(
+            bases=tuple(
+                ExistingBase(
+                    type=str(b["type"]),
+                    unit=str(b["unit"]),
+                    place=str(b.get("place", "")),
+                    source=str(b.get("source", "")),
+                )
+                for b in base_data.get("base", [])
+            ),
+            complete=types.MappingProxyType(
+                {str(k): bool(v) for k, v in meta.get("complete", {}).items()}
+            ),
+            notes=types.MappingProxyType(
+                {str(k): str(v) for k, v in meta.get("notes", {}).items()}
+            ),
+            as_of=str(meta.get("as_of", "")),
+            totals_source=str(meta.get("totals_source", "")),
+        )
         notice = dict(nat_data["notice"])
         thresholds = {str(k): float(v) for k, v in notice.pop("thresholds").items()}
     except (KeyError, TypeError, ValueError) as exc:
@@ -159,7 +227,10 @@ def _load(override: str | None) -> Reference:
     regions = {u.region for u in units}
     if missing := regions - set(thresholds):
         raise ReferenceError(f"参考数据缺少地区门槛：{'、'.join(sorted(missing))}")
-    return Reference(units, national, rates, notice, thresholds, tuple(sources))
+    codes = {u.code for u in units}
+    if unknown := sorted({b.unit for b in bases.bases} - codes):
+        raise ReferenceError(f"参考数据中的既有基地所属单位代码不存在：{'、'.join(unknown)}")
+    return Reference(units, national, rates, notice, thresholds, tuple(sources), bases)
 
 
 def _merge(
@@ -168,4 +239,16 @@ def _merge(
     merged = {str(item[key]): item for item in base}
     for item in extra:
         merged[str(item[key])] = {**merged.get(str(item[key]), {}), **item}
+    return list(merged.values())
+
+
+def _merge_bases(base: list[dict[str, Any]], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bundled bases plus the override's; the same (type, unit, place) replaces."""
+
+    def key(b: dict[str, Any]) -> tuple[str, str, str]:
+        return (str(b.get("type")), str(b.get("unit")), str(b.get("place", "")))
+
+    merged = {key(b): b for b in base}
+    for b in extra:
+        merged[key(b)] = {**merged.get(key(b), {}), **b}
     return list(merged.values())

@@ -275,6 +275,7 @@ def eligibility(ctx: Context) -> None:
             "请在续表一选择申报类型。",
         )
     if kind == RECERT:
+        _existing_base(ctx)
         for cid, key, title in (
             ("recert_policy", "has_policy", "已制定实施科技兴贸配套政策"),
             ("recert_funding", "has_funding", "已对科技兴贸项目给予资金支持"),
@@ -296,6 +297,34 @@ def eligibility(ctx: Context) -> None:
     if kind == NEW:
         _new_base(ctx)
     _materials(ctx)
+
+
+def _existing_base(ctx: Context) -> None:
+    """五(一): the base to re-certify is one the unit has, by the reference's list of bases."""
+    kind = ctx.value("existing_base_type")
+    unit = ctx.reference.unit(str(ctx.value("province") or ""))
+    if not isinstance(kind, str) or unit is None:
+        return
+    bases = ctx.reference.bases
+    if any(b.type == kind for b in bases.of(unit.code)):
+        return
+    if bases.complete.get(kind, False):
+        ctx.add(
+            "existing_base_not_found",
+            "existing_base_type",
+            value=kind,
+            unit=unit.name,
+            bases=_bases_text(bases, unit.code),
+            as_of=bases.as_of,
+        )
+    else:
+        ctx.add(
+            "existing_base_unverified",
+            "existing_base_type",
+            value=kind,
+            unit=unit.name,
+            note=bases.notes.get(kind, "名单不全"),
+        )
 
 
 def _new_base(ctx: Context) -> None:
@@ -448,16 +477,34 @@ COMPUTED_LABELS: dict[str, str] = {
 }
 
 
-def allowed_new(region: str, applications: list[dict[str, Any]]) -> int:
-    """六(三): how many 新申报 a unit may recommend (东部 units with bases: none; others: 1)."""
-    recert = any(a.get("application_type") == RECERT for a in applications)
-    return 0 if region == "东部" and recert else 1
+def allowed_new(
+    region: str,
+    applications: list[dict[str, Any]],
+    *,
+    unit: Any = None,
+    reference: Any = None,
+) -> int:
+    """六(三): how many 新申报 a unit may recommend (东部 units with bases: none; others: 1).
+
+    Whether the unit has bases comes from the reference data (`unit`, `reference`); where
+    its incomplete list cannot say, or without it, from the unit's re-certifications.
+    """
+    has = reference.bases.has_bases(unit.code) if unit is not None and reference else None
+    if has is None:
+        has = any(a.get("application_type") == RECERT for a in applications)
+    return 0 if region == "东部" and has else 1
 
 
-def within_quota(region: str, applications: list[dict[str, Any]]) -> list[bool]:
+def within_quota(
+    region: str,
+    applications: list[dict[str, Any]],
+    *,
+    unit: Any = None,
+    reference: Any = None,
+) -> list[bool]:
     """Which of a unit's applications fit its 六(三) quota: every 重新认定, and the first
     `allowed_new` 新申报 ranked 符合 first, then by 高新技术产品出口额 (larger first)."""
-    allowed = allowed_new(region, applications)
+    allowed = allowed_new(region, applications, unit=unit, reference=reference)
     new = [i for i, a in enumerate(applications) if a.get("application_type") == NEW]
     new.sort(
         key=lambda i: (
@@ -469,17 +516,73 @@ def within_quota(region: str, applications: list[dict[str, Any]]) -> list[bool]:
     return [a.get("application_type") != NEW or i in chosen for i, a in enumerate(applications)]
 
 
+def _bases_text(bases: Any, code: str) -> str:
+    found = bases.of(code)
+    if not found:
+        return "无"
+    by_type: dict[str, list[str]] = {}
+    for b in found:
+        by_type.setdefault(b.type, []).append(b.place)
+    return "；".join(f"{t}：{'、'.join(p)}" for t, p in by_type.items())
+
+
+def quota(
+    region: str, unit_name: str, recert: int, new: int, has_bases: bool | None, bases_text: str
+) -> tuple[bool | None, str]:
+    """六(三) 推荐名额 for one unit: (ok, detail); ok is None when it turns on a fact the
+    reference data cannot settle (whether the unit has a base not in an incomplete list).
+
+    东部 units with bases only re-certify (0 new); 中西部 units (东北 with them: the notice
+    names only 东部 as closed) with bases may add 1; units without bases may recommend 1.
+    """
+    counts = f"重新认定 {recert} 家、新申报 {new} 家"
+    if has_bases is True:
+        fact = f"{unit_name}已有国家级出口基地（{bases_text}）"
+        if region == "东部":
+            return new == 0, f"{fact}，东部地区只对现有基地重新认定、不再另行推荐；{counts}"
+        return new <= 1, f"{fact}，可在重新认定基础上再推荐 1 家；{counts}"
+    if has_bases is False:
+        return new <= 1, f"{unit_name}原来没有国家级出口基地，可推荐 1 家；{counts}"
+    # not in the reference's incomplete list: either reading of the notice may apply
+    fact = f"参考数据中未列出{unit_name}的国家级出口基地，但既有基地名单不全"
+    if new >= 2:
+        return False, f"{fact}；无论有无基地，新申报最多 1 家；{counts}"
+    if new == 0 or region != "东部":
+        return True, f"{fact}；无论有无基地，均可新申报 1 家；{counts}"
+    return None, (
+        f"{fact}；东部地区如已有基地则不得新申报，如没有可推荐 1 家；{counts}。"
+        "请核实该单位是否已有基地（可用 --reference 补充名单）"
+    )
+
+
 def unit_checks(
-    region: str, applications: list[dict[str, Any]], deadline: dt.date
-) -> list[tuple[str, str, bool, str]]:
+    region: str,
+    applications: list[dict[str, Any]],
+    deadline: dt.date,
+    *,
+    unit: Any = None,
+    reference: Any = None,
+) -> list[tuple[str, str, bool | None, str]]:
     """六(三) per reporting unit: (clause, title, ok, detail) for quota and deadline.
 
-    `applications` are summary records with "application_type" and "fill_date". Whether a
-    unit already has bases is taken from its re-certifications (the notice gives no list).
+    `applications` are summary records with "application_type" and "fill_date". Whether the
+    unit already has bases comes from the reference data (`unit`: its ReportingUnit); without
+    it, from its re-certification applications (older callers).
     """
     recert = sum(1 for a in applications if a.get("application_type") == RECERT)
     new = sum(1 for a in applications if a.get("application_type") == NEW)
-    if region == "东部" and recert:
+    ok: bool | None
+    if unit is not None and reference is not None:
+        bases = reference.bases
+        ok, detail = quota(
+            region,
+            unit.name,
+            recert,
+            new,
+            bases.has_bases(unit.code),
+            _bases_text(bases, unit.code),
+        )
+    elif region == "东部" and recert:
         ok, detail = new == 0, f"东部已有基地的单位只做重新认定，新申报 {new} 家"
     elif recert:
         ok, detail = new <= 1, f"在重新认定基础上可再推荐 1 家，新申报 {new} 家"

@@ -1,0 +1,150 @@
+"""The notice's rules clause by clause, table-driven, with the boundary cases of issue 13.
+
+Verdicts and criterion statuses are asserted by id and issue code (never by message text);
+expected numbers are computed here from first principles, not taken from formkit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from formkit.check import check_file
+from formkit.read import ReadOptions
+from formkit.read.submission import Submission
+from formkit.reference import load_reference
+from formkit.summary import collect, write
+from formkit.validate.notice import unit_checks
+from tests.forms import full_values, write_filled
+
+INFO = "续表一 申报信息"
+DEADLINE = dt.date(2006, 4, 30)
+
+
+def run(tmp_path: Path, values: dict[str, Any], name: str = "a.xlsx", **kw: Any) -> Submission:
+    return check_file(write_filled(tmp_path / name, values), ReadOptions(**kw))
+
+
+def issue_codes(sub: Submission) -> set[tuple[str, str | None, str | None]]:
+    return {(i.code, i.sheet, i.cell) for i in sub.issues}
+
+
+# ---------------------------------------------------------------- 六(三) 推荐名额
+
+
+QUOTA_CASES = [
+    # unit, 重新认定, 新申报, expected ok (None: 待核实), why
+    ("江苏省", 0, 1, False, "东部, has bases (高新区, 泰州医药): only re-certification"),
+    ("江苏省", 2, 0, True, "东部 with bases re-certifying only"),
+    ("深圳市", 0, 1, False, "计划单列市 with its own bases"),
+    ("安徽省", 1, 1, True, "中部, one existing base plus one new"),
+    ("安徽省", 1, 2, False, "中部 with a base: one new at most"),
+    ("湖南省", 0, 1, True, "中部, 长沙 医药基地, no re-certification sent: one new fits"),
+    ("吉林省", 1, 1, True, "东北 with bases (长春、通化): may add one like 中西部"),
+    ("贵州省", 0, 2, False, "no recorded base: one new at most, whatever the truth"),
+    ("贵州省", 0, 1, True, "西部: one new fits with or without a base"),
+    ("新疆生产建设兵团", 0, 1, True, "西部, one new"),
+    ("海南省", 0, 2, False, "东部 without a recorded base, two new"),
+    ("福建省", 0, 1, None, "东部, not in the incomplete high-tech list: turns on a fact"),
+    ("福建省", 0, 0, True, "nothing new: fits either way"),
+]
+
+
+@pytest.mark.parametrize(("name", "recert", "new", "expected", "why"), QUOTA_CASES)
+def test_quota_by_reference_bases(
+    name: str, recert: int, new: int, expected: bool | None, why: str
+) -> None:
+    ref = load_reference()
+    unit = ref.unit(name)
+    assert unit is not None
+    apps = [{"application_type": "现有基地重新认定"}] * recert + [
+        {"application_type": "新申报"}
+    ] * new
+    (clause, title, ok, detail), _deadline = unit_checks(
+        unit.region, apps, DEADLINE, unit=unit, reference=ref
+    )
+    assert (clause, title) == ("六(三)", "推荐名额")
+    assert ok is expected, (why, detail)
+    assert f"新申报 {new} 家" in detail
+
+
+def test_reference_override_settles_the_unknown(tmp_path: Path) -> None:
+    """--reference adds a base (福建 then has one: no new) or declares the lists complete."""
+    extra = tmp_path / "ref.toml"
+    extra.write_text(
+        '[[base]]\ntype = "国家高新技术产品出口基地"\nunit = "350000"\nplace = "福州"\n'
+        'source = "测试"\n',
+        encoding="utf-8",
+    )
+    ref = load_reference(extra)
+    fj = ref.unit("福建省")
+    assert fj is not None
+    apps = [{"application_type": "新申报"}]
+    assert unit_checks(fj.region, apps, DEADLINE, unit=fj, reference=ref)[0][2] is False
+    complete = tmp_path / "complete.toml"
+    complete.write_text('[bases.complete]\n"国家高新技术产品出口基地" = true\n', encoding="utf-8")
+    ref = load_reference(complete)
+    fj = ref.unit("福建省")
+    assert fj is not None and ref.bases.has_bases(fj.code) is False
+    assert unit_checks(fj.region, apps, DEADLINE, unit=fj, reference=ref)[0][2] is True
+
+
+def test_every_bundled_base_is_sourced_and_counted() -> None:
+    """15 医药 and 6 软件 bases (complete lists); every entry has a source and a known unit."""
+    ref = load_reference()
+    bases = ref.bases
+    by_type: dict[str, int] = {}
+    for b in bases.bases:
+        assert b.source and b.place
+        assert any(u.code == b.unit for u in ref.units)
+        by_type[b.type] = by_type.get(b.type, 0) + 1
+    assert by_type == {
+        "国家高新技术产品出口基地": 14,
+        "国家医药出口基地": 15,
+        "国家软件出口基地": 6,
+    }
+    assert bases.complete == {
+        "国家高新技术产品出口基地": False,
+        "国家医药出口基地": True,
+        "国家软件出口基地": True,
+    }
+    assert bases.totals_source
+
+
+def test_jiangsu_sending_only_a_new_application_exceeds_in_the_summary(tmp_path: Path) -> None:
+    """The summary's 统计 row for 江苏 says 超出 though the batch has no re-certification."""
+    import openpyxl
+
+    values = {**full_values(), "application_type": "新申报", "existing_base_type": None}
+    sub = run(tmp_path, values)
+    out = write(tmp_path / "s.xlsx", collect([sub], unit="江苏省"))
+    ws = openpyxl.load_workbook(out)["统计"]
+    row = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "江苏省")
+    quota = next(c for c in row if isinstance(c, str) and "新申报 1 家" in c)
+    assert quota.startswith("超出")
+
+
+# ---------------------------------------------------------------- 五(一) 原基地类型
+
+
+@pytest.mark.parametrize(
+    ("province", "kind", "code"),
+    [
+        ("江苏省", "国家高新技术产品出口基地", None),
+        ("江苏省", "国家医药出口基地", None),  # 泰州
+        ("江苏省", "国家软件出口基地", "existing_base_not_found"),
+        ("贵州省", "国家医药出口基地", "existing_base_not_found"),
+        ("陕西省", "国家软件出口基地", None),  # 西安
+        ("福建省", "国家高新技术产品出口基地", "existing_base_unverified"),
+    ],
+)
+def test_recertified_base_type_against_the_units_bases(
+    tmp_path: Path, province: str, kind: str, code: str | None
+) -> None:
+    values = {**full_values(), "province": province, "existing_base_type": kind}
+    sub = run(tmp_path, values)
+    found = {c for c in issue_codes(sub) if c[0].startswith("existing_base_")}
+    assert found == ({(code, INFO, "B7")} if code else set())
