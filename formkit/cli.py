@@ -816,7 +816,17 @@ def reference_json(reference: Any) -> dict[str, Any]:
             str(y): {
                 "total_exports": n.total_exports,
                 "hitech_exports": n.hitech_exports,
+                "gdp": n.gdp,
                 "source": f"{n.total_exports_source}; {n.hitech_exports_source}",
+                "figures": {
+                    name: {
+                        "value": f.value,
+                        "source": f.source,
+                        "exact": f.exact,
+                        "margin": f.margin,
+                    }
+                    for name, f in n.figures.items()
+                },
             }
             for y, n in sorted(reference.national.items())
         },

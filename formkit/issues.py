@@ -484,6 +484,16 @@ _RULES: list[Entry] = [
         "eligibility criterion failed",
     ),
     Entry(
+        "national_figure_missing",
+        "info",
+        "缺少全国统计数据",
+        "参考数据中没有 {year} 年{what}（有来源的数据未找到），{use}无法计算。",
+        "请用 --reference 提供该年数据（注明来源）。",
+        "参考数据",
+        "The reference data has no {year} figure for {what}; {use} cannot be computed.",
+        "national figure missing",
+    ),
+    Entry(
         "existing_base_not_found",
         "warning",
         "原基地类型与既有基地不符",

@@ -1249,13 +1249,15 @@ def _notes_sheet(
         )
     )
     for y, n in sorted(reference.national.items()):
-        lines.append(
-            (
-                f"全国 {y} 年（亿美元）",
-                f"出口 {n.total_exports:g}（{n.total_exports_source}）；"
-                f"高新技术产品出口 {n.hitech_exports:g}（{n.hitech_exports_source}）",
+        parts = [
+            f"{what} {f.describe()}（{f.source}）" if f else f"{what}（无来源数据）"
+            for what, f in (
+                ("出口（亿美元）", n.figure("total_exports")),
+                ("高新技术产品出口（亿美元）", n.figure("hitech_exports")),
+                ("国内生产总值（亿元）", n.figure("gdp")),
             )
-        )
+        ]
+        lines.append((f"全国 {y} 年", "；".join(parts)))
     for y, r in sorted(reference.exchange_rates.items()):
         lines.append((f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{r.source}），仅用于合理性提示"))
     lines.append(("参考数据文件", "；".join(Path(p).name for p in reference.sources)))

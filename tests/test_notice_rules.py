@@ -148,3 +148,131 @@ def test_recertified_base_type_against_the_units_bases(
     sub = run(tmp_path, values)
     found = {c for c in issue_codes(sub) if c[0].startswith("existing_base_")}
     assert found == ({(code, INFO, "B7")} if code else set())
+
+
+# ---------------------------------------------------------------- reference data
+
+
+def test_every_bundled_national_figure_has_a_source_and_an_exactness_flag() -> None:
+    """Read the bundled file itself: each figure states its source and exact/approximate, and
+    an approximate one its margin; 2006-2010 rounds each have their data year's exports."""
+    import tomllib
+
+    import formkit.reference as reference
+
+    raw = tomllib.loads((Path(reference.__file__).parent / "national.toml").read_text("utf-8"))
+    figures = 0
+    for year in raw["year"]:
+        for name in ("total_exports", "hitech_exports", "gdp"):
+            if name not in year:
+                continue
+            figures += 1
+            assert year[f"{name}_source"].strip(), (year["year"], name)
+            assert isinstance(year[f"{name}_exact"], bool), (year["year"], name)
+            if not year[f"{name}_exact"]:
+                assert year[f"{name}_margin"] > 0, (year["year"], name)
+    assert figures >= 25
+    for rate in raw["exchange_rate"]:
+        assert rate["source"].strip() and isinstance(rate["exact"], bool)
+    ref = load_reference()
+    for round_year in range(2006, 2012):
+        nat = ref.national.get(round_year - 1)
+        assert nat is not None and nat.total_exports is not None, round_year
+    # the 2003 high-tech figure is the rounded “US$110 billion”
+    f = ref.national[2003].figure("hitech_exports")
+    assert f is not None and not f.exact and f.value == 1100.0 and f.margin == 5.0
+
+
+def _new_with_growth(hitech: tuple[float, float, float], local: float) -> dict[str, Any]:
+    """A western 新申报 whose history gives `hitech` (2003-2005), every other rule satisfied."""
+    v = full_values()
+    _h0, h1, h2 = hitech
+    exports = (8.0, 10.0, 12.5)
+    v.update(
+        application_type="新申报",
+        province="四川省",
+        existing_base_type=None,
+        has_policy=None,
+        has_funding=None,
+        has_feature_industry=None,
+        provincial_policy_fund=True,
+        key_field="信息",
+        hitech_export_value=h2,
+        hitech_export_growth=round((h2 - h1) / h1 * 100, 2),
+        export_growth=round((exports[2] - exports[1]) / exports[1] * 100, 2),
+        local_export_growth=local,
+        history=[
+            {"year": 2003 + i, "export_value": e, "hitech_export_value": h}
+            for i, (e, h) in enumerate(zip(exports, hitech, strict=True))
+        ],
+        attachments={"recommendation": True, "application_form": True, "development_plan": True},
+    )
+    return v
+
+
+def _criterion(sub: Submission, cid: str) -> dict[str, str]:
+    return next(c for c in sub.criteria if c["id"] == cid)
+
+
+# national 2003->2005 high-tech growth from the bundled figures: 1100 (±5) -> 2183 (±0.5)
+NAT = round((2183 - 1100) / 1100 * 100, 2)
+NAT_LOW = (2182.5 - 1105) / 1105 * 100
+NAT_HIGH = (2183.5 - 1095) / 1095 * 100
+
+
+@pytest.mark.parametrize(
+    ("hitech", "local", "status"),
+    [
+        # 98.1%: above the exact-figure growth (97.88%), below the bundled 98.45%: inside the margin
+        ((4.0, 6.0, 7.924), 200.0, "unknown"),
+        # 97.0% is below the lowest possible national growth (97.51%): fails without local
+        ((4.0, 6.0, 7.88), 200.0, "fail"),
+        # 100% is above the highest possible national growth (99.41%)
+        ((4.0, 6.0, 8.0), 200.0, "pass"),
+        # inside the margin but above the local growth: passes on the local half
+        ((4.0, 6.0, 7.924), 50.0, "pass"),
+        # equal to the local growth is not “高于”
+        ((4.0, 6.0, 7.88), 97.0, "fail"),
+    ],
+)
+def test_growth_verdict_inside_an_approximate_margin_is_pending(
+    tmp_path: Path, hitech: tuple[float, float, float], local: float, status: str
+) -> None:
+    assert round(NAT_LOW, 2) == 97.51 and round(NAT_HIGH, 2) == 99.41  # the cases rely on these
+    sub = run(tmp_path, _new_with_growth(hitech, local))
+    c = _criterion(sub, "new_growth")
+    assert c["status"] == status, c
+    assert sub.computed["national_hitech_growth_3y"] == NAT
+    assert sub.computed["national_hitech_growth_3y_range"] == [
+        round(NAT_LOW, 2),
+        round(NAT_HIGH, 2),
+    ]
+    expected = {"unknown": "待补充材料", "fail": "不符合", "pass": None}[status]
+    if expected:
+        assert sub.verdict == expected
+    if status == "unknown":
+        assert "约 1100" in c["detail"] and "2003" in c["detail"]
+
+
+def test_exact_figures_from_reference_settle_the_margin_case(tmp_path: Path) -> None:
+    """With the customs figure 1103.2 (exact) supplied, 98.1% beats 97.88%: 符合."""
+    extra = tmp_path / "ref.toml"
+    extra.write_text(
+        '[[year]]\nyear = 2003\nhitech_exports = 1103.2\nhitech_exports_source = "海关统计"\n'
+        '[[year]]\nyear = 2005\nhitech_exports = 2182.5\nhitech_exports_source = "海关统计"\n',
+        encoding="utf-8",
+    )
+    sub = run(tmp_path, _new_with_growth((4.0, 6.0, 7.924), 200.0), reference_path=str(extra))
+    assert sub.computed["national_hitech_growth_3y"] == round((2182.5 - 1103.2) / 1103.2 * 100, 2)
+    assert sub.computed["national_hitech_growth_3y_range"] is None
+    assert _criterion(sub, "new_growth")["status"] == "pass"
+    assert sub.verdict == "符合", [i.message for i in sub.issues]
+
+
+def test_a_round_without_national_figures_says_so(tmp_path: Path) -> None:
+    """2011 round: no citable 2010 (or 2008) high-tech figure: an info issue, not silence."""
+    v = _new_with_growth((4.0, 6.0, 8.0), 200.0)
+    v["fill_date"] = dt.date(2011, 4, 20)
+    sub = run(tmp_path, v, year=2011)
+    assert any(i.code == "national_figure_missing" for i in sub.issues)
+    assert sub.computed["national_hitech_growth_3y"] is None

@@ -36,13 +36,85 @@ class ReportingUnit:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One national figure with its source; an approximate one has the margin of its rounding."""
+
+    value: float
+    source: str
+    exact: bool = True
+    margin: float = 0.0
+
+    @property
+    def low(self) -> float:
+        return self.value - self.margin
+
+    @property
+    def high(self) -> float:
+        return self.value + self.margin
+
+    def describe(self) -> str:
+        """“约 1100（±5）” for an approximate figure, “1655.4” for an exact one."""
+        return f"{self.value:g}" if self.exact else f"约 {self.value:g}（±{self.margin:g}）"
+
+
+NATIONAL_FIGURES = ("total_exports", "hitech_exports", "gdp")
+
+
+@dataclass(frozen=True)
 class NationalYear:
+    """National figures for one year; a figure without a citable source is None."""
+
     year: int
-    total_exports: float
-    total_exports_source: str
-    hitech_exports: float
-    hitech_exports_source: str
-    hitech_exports_rounded: bool = False
+    figures: Mapping[str, Figure]
+
+    def figure(self, name: str) -> Figure | None:
+        return self.figures.get(name)
+
+    def _value(self, name: str) -> float | None:
+        f = self.figures.get(name)
+        return f.value if f else None
+
+    def _source(self, name: str) -> str:
+        f = self.figures.get(name)
+        return f.source if f else "（无来源数据）"
+
+    @property
+    def total_exports(self) -> float | None:
+        return self._value("total_exports")
+
+    @property
+    def total_exports_source(self) -> str:
+        return self._source("total_exports")
+
+    @property
+    def hitech_exports(self) -> float | None:
+        return self._value("hitech_exports")
+
+    @property
+    def hitech_exports_source(self) -> str:
+        return self._source("hitech_exports")
+
+    @property
+    def hitech_exports_rounded(self) -> bool:
+        f = self.figures.get("hitech_exports")
+        return f is not None and not f.exact
+
+    @property
+    def gdp(self) -> float | None:
+        return self._value("gdp")
+
+
+def _figures(y: Mapping[str, Any]) -> dict[str, Figure]:
+    out = {}
+    for name in NATIONAL_FIGURES:
+        if name not in y:
+            continue
+        exact = bool(y.get(f"{name}_exact", not y.get(f"{name}_rounded", False)))
+        margin = float(y.get(f"{name}_margin", 0.0))
+        if not exact and margin <= 0:
+            raise ReferenceError(f"参考数据 {y.get('year')} 年 {name} 为约数，须给出 {name}_margin")
+        out[name] = Figure(float(y[name]), str(y.get(f"{name}_source", "")), exact, margin)
+    return out
 
 
 @dataclass(frozen=True)
@@ -50,6 +122,7 @@ class ExchangeRate:
     year: int
     rmb_per_usd: float
     source: str
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -156,7 +229,9 @@ def _load(override: str | None) -> Reference:
         extra = _read(Path(override))
         sources.append(override)
         units_data["unit"] = _merge(units_data.get("unit", []), extra.get("unit", []), "code")
-        nat_data["year"] = _merge(nat_data.get("year", []), extra.get("year", []), "year")
+        nat_data["year"] = _merge(
+            nat_data.get("year", []), [_restated(y) for y in extra.get("year", [])], "year"
+        )
         nat_data["exchange_rate"] = _merge(
             nat_data.get("exchange_rate", []), extra.get("exchange_rate", []), "year"
         )
@@ -184,19 +259,15 @@ def _load(override: str | None) -> Reference:
             for u in units_data["unit"]
         )
         national = {
-            int(y["year"]): NationalYear(
-                year=int(y["year"]),
-                total_exports=float(y["total_exports"]),
-                total_exports_source=str(y.get("total_exports_source", "")),
-                hitech_exports=float(y["hitech_exports"]),
-                hitech_exports_source=str(y.get("hitech_exports_source", "")),
-                hitech_exports_rounded=bool(y.get("hitech_exports_rounded", False)),
-            )
+            int(y["year"]): NationalYear(year=int(y["year"]), figures=_figures(y))
             for y in nat_data.get("year", [])
         }
         rates = {
             int(r["year"]): ExchangeRate(
-                int(r["year"]), float(r["rmb_per_usd"]), str(r.get("source", ""))
+                int(r["year"]),
+                float(r["rmb_per_usd"]),
+                str(r.get("source", "")),
+                bool(r.get("exact", True)),
             )
             for r in nat_data.get("exchange_rate", [])
         }
@@ -252,3 +323,15 @@ def _merge_bases(base: list[dict[str, Any]], extra: list[dict[str, Any]]) -> lis
     for b in extra:
         merged[key(b)] = {**merged.get(key(b), {}), **b}
     return list(merged.values())
+
+
+def _restated(year: dict[str, Any]) -> dict[str, Any]:
+    """An override's year entry: a figure it restates drops the bundled flags for that figure
+    (a user's 1103.2 is exact unless the user says otherwise, not “±5” from the bundle)."""
+    out = dict(year)
+    for name in NATIONAL_FIGURES:
+        if name in year:
+            out.setdefault(f"{name}_exact", not year.get(f"{name}_rounded", False))
+            out.setdefault(f"{name}_margin", 0.0)
+            out.setdefault(f"{name}_source", "")
+    return out

@@ -55,7 +55,7 @@ def unit_slips(ctx: Context) -> None:
             ("hitech_export_value", "高新技术产品出口额", national.hitech_exports),
         ):
             v = _num(ctx.value(key))
-            if v is not None and v > limit:
+            if v is not None and limit is not None and v > limit:
                 ctx.add(
                     "unit_slip",
                     key,
@@ -76,7 +76,7 @@ def unit_slips(ctx: Context) -> None:
                 ("hitech_export_value", "高新技术产品出口额", nat.hitech_exports),
             ):
                 v = _num(row.get(col))
-                if v is not None and v > limit:
+                if v is not None and limit is not None and v > limit:
                     ctx.add(
                         "unit_slip",
                         f"history[{i}].{col}",
@@ -212,21 +212,44 @@ def growth_rates(ctx: Context) -> None:
                 ctx.add(
                     "growth_mismatch_minor", reported_key, value=reported, computed=calc, gap=gap
                 )
-    nat = ctx.reference.national
     first, last = exports.years[0], exports.years[-1]
-    if first in nat and last in nat:
-        national = round(
-            (nat[last].hitech_exports - nat[first].hitech_exports)
-            / nat[first].hitech_exports
-            * 100,
-            2,
-        )
-        computed["national_hitech_growth_3y"] = national
-        sources = (f"{y}: {nat[y].hitech_exports_source}" for y in (first, last))
-        computed["national_hitech_source"] = "; ".join(sources)
-    else:
-        computed["national_hitech_growth_3y"] = None
+    computed.update(_national_growth(ctx, first, last))
     ctx.computed.update(computed)
+
+
+def _national_growth(ctx: Context, first: int, last: int) -> dict[str, Any]:
+    """全国同期高新技术产品出口增幅 (first -> last history year), with its possible range when
+    a figure is approximate (its rounding margin carried through)."""
+    nat = ctx.reference.national
+    figs = {y: (nat[y].figure("hitech_exports") if y in nat else None) for y in (first, last)}
+    missing = [y for y, f in figs.items() if f is None]
+    if missing:
+        for y in missing:
+            ctx.add(
+                "national_figure_missing",
+                "history",
+                year=y,
+                what="全国高新技术产品出口额",
+                use="六(二)(3) 全国同期增幅",
+            )
+        return {"national_hitech_growth_3y": None}
+    f0, f1 = figs[first], figs[last]
+    assert f0 is not None and f1 is not None
+    out: dict[str, Any] = {
+        "national_hitech_growth_3y": round((f1.value - f0.value) / f0.value * 100, 2),
+        "national_hitech_source": f"{first}: {f0.source}; {last}: {f1.source}",
+        "national_hitech_growth_3y_range": None,
+    }
+    approx = [(y, f) for y, f in ((first, f0), (last, f1)) if not f.exact]
+    if approx:
+        low = (f1.low - f0.high) / f0.high * 100
+        high = (f1.high - f0.low) / f0.low * 100
+        out["national_hitech_growth_3y_range"] = [round(low, 2), round(high, 2)]
+        out["national_hitech_approx"] = "；".join(
+            f"{y} 年全国高新技术产品出口额为约数 {f.describe()} 亿美元（{f.source}）"
+            for y, f in approx
+        )
+    return out
 
 
 def _yes(ctx: Context, key: str) -> Status:
@@ -372,6 +395,7 @@ def _new_base(ctx: Context) -> None:
     # 六(二)(3): three-year high-tech growth above the national or the local total growth
     own = ctx.computed.get("hitech_export_growth_3y")
     national = ctx.computed.get("national_hitech_growth_3y")
+    span = ctx.computed.get("national_hitech_growth_3y_range")
     local = _num(ctx.value("local_export_growth"))
     hist_keys = [
         f"history[{i}].hitech_export_value" for i in range(len(ctx.value("history") or []))
@@ -379,19 +403,7 @@ def _new_base(ctx: Context) -> None:
     if own is None or ctx.has_error(*hist_keys):
         status, detail = "unknown", "近三年高新技术产品出口数据不全或有误，无法计算增幅"
     else:
-        beats = [b for b in (national, local) if b is not None]
-        if any(own > b for b in beats):
-            status = "pass"
-        elif national is not None and local is not None:
-            status = "fail"
-        else:
-            status = "unknown"
-        parts = [f"本基地近三年高新技术产品出口增幅 {own:g}%"]
-        parts.append(f"全国 {national:g}%" if national is not None else "全国数据缺失")
-        parts.append(
-            f"本地区外贸出口 {local:g}%" if local is not None else "本地区外贸出口增幅未填写"
-        )
-        detail = "，".join(parts)
+        status, detail = _growth_verdict(own, national, span, local, ctx.computed)
     _criterion(
         ctx,
         "new_growth",
@@ -425,6 +437,46 @@ def _new_base(ctx: Context) -> None:
         "leading_enterprises",
         "请在续表三填写龙头企业、出口额及全国本行业排名。",
     )
+
+
+def _growth_verdict(
+    own: float,
+    national: float | None,
+    span: list[float] | None,
+    local: float | None,
+    computed: dict[str, Any],
+) -> tuple[Status, str]:
+    """六(二)(3) “高于全国或本地区”: pass if above either; fail only if known to be above
+    neither; a national growth from approximate figures that brackets `own` settles nothing."""
+    beats_nat: bool | None = None
+    if national is not None:
+        if span is None:
+            beats_nat = own > national
+        elif own > span[1]:
+            beats_nat = True
+        elif own <= span[0]:
+            beats_nat = False
+    beats_local = own > local if local is not None else None
+    if beats_nat or beats_local:
+        status: Status = "pass"
+    elif beats_nat is False and beats_local is False:
+        status = "fail"
+    else:
+        status = "unknown"
+    parts = [f"本基地近三年高新技术产品出口增幅 {own:g}%"]
+    if national is None:
+        parts.append("全国数据缺失")
+    elif span is None:
+        parts.append(f"全国 {national:g}%")
+    else:
+        parts.append(f"全国 {national:g}%（按约数计算，可能范围 {span[0]:g}%–{span[1]:g}%）")
+        if beats_nat is None:
+            parts.append(
+                f"本基地增幅落在全国增幅的可能范围内，是否高于全国取决于约数"
+                f"（{computed.get('national_hitech_approx', '')}），请以精确数核定"
+            )
+    parts.append(f"本地区外贸出口 {local:g}%" if local is not None else "本地区外贸出口增幅未填写")
+    return status, "，".join(parts)
 
 
 def data_quality(ctx: Context) -> None:
