@@ -284,6 +284,8 @@ def _print_results(
             status += "：" + escape(reason)
         verdict = r.verdict or ""
         shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
+        if any(c.get("status") == "manual" for c in r.criteria):
+            shown += "（需人工判断）"
         table.add_row(
             escape(Path(r.file).name),
             escape(str(unit)),
@@ -335,7 +337,9 @@ def _slim(sub: Any) -> Any:
 
     unit_field = load_spec().summary.get("unit_field", "")
     sub.values = {unit_field: sub.values.get(unit_field)} if sub.values else {}
-    sub.sources, sub.computed, sub.criteria = {}, {}, []
+    # the criteria a person must judge still mark the verdict in the table
+    sub.sources, sub.computed = {}, {}
+    sub.criteria = [c for c in sub.criteria if c.get("status") == "manual"]
     return sub
 
 

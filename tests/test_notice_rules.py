@@ -276,3 +276,164 @@ def test_a_round_without_national_figures_says_so(tmp_path: Path) -> None:
     sub = run(tmp_path, v, year=2011)
     assert any(i.code == "national_figure_missing" for i in sub.issues)
     assert sub.computed["national_hitech_growth_3y"] is None
+
+
+# ---------------------------------------------------------------- 六(一), 六(二)(1)-(4), 五(二)
+
+
+@pytest.mark.parametrize(
+    ("answers", "status", "verdict"),
+    [
+        ((True, True, True), "pass", "符合"),
+        ((True, False, True), "fail", "不符合"),
+        ((True, None, True), "unknown", "待补充材料"),
+        ((False, None, True), "fail", "不符合"),  # a failure wins over an unknown
+    ],
+)
+def test_recertification_conditions(
+    tmp_path: Path, answers: tuple[bool | None, ...], status: str, verdict: str
+) -> None:
+    """六(一)(1)-(3): 是 passes, 否 fails, blank is unknown."""
+    v = full_values()
+    v.update(
+        has_policy=answers[0],
+        has_funding=answers[1],
+        has_feature_industry=answers[2],
+        attachments={"recommendation": True, "application_form": True, "development_plan": True},
+    )
+    sub = run(tmp_path, v)
+    statuses = {c["id"]: c["status"] for c in sub.criteria}
+    worst = {"pass": 0, "unknown": 1, "fail": 2}
+    got = max(
+        (statuses[k] for k in ("recert_policy", "recert_funding", "recert_feature")),
+        key=worst.__getitem__,
+    )
+    assert got == status and sub.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("province", "hitech", "status"),
+    [
+        ("江苏省", 1.0, "pass"),  # 东部 1亿美元: exactly at the line passes
+        ("江苏省", 0.9999, "fail"),  # 9999万 fails
+        ("青岛市", 1.0, "pass"),
+        ("宁波市", 0.9999, "fail"),
+        ("大连市", 0.5, "pass"),  # 东北 5000万
+        ("大连市", 0.4999, "fail"),
+        ("湖北省", 0.5, "pass"),  # 中部 5000万
+        ("新疆生产建设兵团", 0.1, "pass"),  # 西部 1000万
+        ("新疆生产建设兵团", 0.0999, "fail"),
+    ],
+)
+def test_regional_threshold(tmp_path: Path, province: str, hitech: float, status: str) -> None:
+    """六(二)(2): the data year's high-tech exports against the region's threshold."""
+    v = _new_with_growth((0.05, 0.08, hitech), 0.0)
+    v["province"] = province
+    sub = run(tmp_path, v)
+    assert _criterion(sub, "new_threshold")["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("ranks", "status"),
+    [
+        ([3], "pass"),
+        ([10], "pass"),  # the cutoff itself is within
+        ([11], "fail"),
+        ([500], "fail"),  # a rank far down the industry is not 前列
+        ([None], "unknown"),
+        ([500, None], "unknown"),  # the missing one might be in front
+        ([3, None], "pass"),  # one leading enterprise in front suffices
+        ([12, 40], "fail"),
+        ([], "unknown"),
+    ],
+)
+def test_leading_enterprises_rank_cutoff(
+    tmp_path: Path, ranks: list[int | None], status: str
+) -> None:
+    """六(二)(4) “在全国位居本行业前列”: the best rank within the cutoff (default 10)."""
+    v = _new_with_growth((4.0, 6.0, 8.0), 0.0)
+    v["leading_enterprises"] = [
+        {"name": f"企业{i}", "export_value": 1000.0, "industry_rank": r}
+        for i, r in enumerate(ranks)
+    ]
+    sub = run(tmp_path, v)
+    assert _criterion(sub, "new_leading")["status"] == status
+    assert sub.computed["leading_rank_cutoff"] == 10
+
+
+def test_rank_cutoff_from_reference(tmp_path: Path) -> None:
+    extra = tmp_path / "ref.toml"
+    extra.write_text("[notice]\nleading_rank_cutoff = 20\n", encoding="utf-8")
+    v = _new_with_growth((4.0, 6.0, 8.0), 0.0)
+    v["leading_enterprises"] = [{"name": "企业", "export_value": 1000.0, "industry_rank": 15}]
+    assert _criterion(run(tmp_path, v), "new_leading")["status"] == "fail"
+    sub = run(tmp_path, v, name="b.xlsx", reference_path=str(extra))
+    assert _criterion(sub, "new_leading")["status"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("total", "status"),
+    [
+        (None, "manual"),  # no regional total: facts for a person, verdict unaffected
+        ("total = 80.0", "pass"),  # 8.0 of 80: exactly 10%
+        ("total = 80.01", "fail"),  # just under 10%
+        ("total = 80.0\nhitech_exports_exact = false\nhitech_exports_margin = 1.0", "unknown"),
+    ],
+)
+def test_regional_leading(tmp_path: Path, total: str | None, status: str) -> None:
+    """六(二)(2) “在本地区位居前列”: share of the unit's own total where the reference has it."""
+    v = _new_with_growth((4.0, 6.0, 8.0), 0.0)
+    kw: dict[str, Any] = {}
+    if total is not None:
+        extra = tmp_path / "ref.toml"
+        body = total.replace("total", "hitech_exports")
+        extra.write_text(
+            f'[[unit_year]]\nunit = "四川省"\nyear = 2005\n{body}\n'
+            'hitech_exports_source = "四川省商务厅（测试）"\n',
+            encoding="utf-8",
+        )
+        kw["reference_path"] = str(extra)
+    sub = run(tmp_path, v, **kw)
+    c = _criterion(sub, "new_regional_leading")
+    assert c["status"] == status, c
+    if status == "manual":
+        assert sub.verdict == "符合"
+        assert sub.to_json()["verdict_note"].startswith("需人工判断")
+        assert ("criterion_manual", "第一项：基地基本情况", "C6") in issue_codes(sub)
+
+
+@pytest.mark.parametrize(
+    ("app_type", "province", "kind", "key_field", "expected"),
+    [
+        ("新申报", "四川省", "产业集群", "信息", set()),
+        ("新申报", "四川省", "地级市", "机械制造", {("new_field_outside_notice", INFO, "B8")}),
+        ("新申报", "湖北省", "地级市", "其他", {("new_field_outside_notice", INFO, "B8")}),
+        ("新申报", "江苏省", "产业集群", "软件", {("cluster_outside_region", INFO, "B5")}),
+        ("新申报", "宁波市", "产业集群", "医药", {("cluster_outside_region", INFO, "B5")}),
+        ("新申报", "江苏省", "地级市", "软件", set()),
+        # 东北 is not 中西部 in the notice's words: a cluster there is warned as well
+        ("新申报", "大连市", "产业集群", "软件", {("cluster_outside_region", INFO, "B5")}),
+        # a re-certification keeps its field: 五(二) is about new bases
+        ("现有基地重新认定", "江苏省", "产业集群", "机械制造", set()),
+    ],
+)
+def test_new_base_fields_and_clusters(
+    tmp_path: Path,
+    app_type: str,
+    province: str,
+    kind: str,
+    key_field: str,
+    expected: set[tuple[str, str, str]],
+) -> None:
+    """五(二): fields for new bases; enterprise clusters for 中西部 (六)."""
+    v = _new_with_growth((4.0, 6.0, 8.0), 0.0)
+    v.update(province=province, applicant_kind=kind, key_field=key_field, application_type=app_type)
+    if app_type != "新申报":
+        v.update(existing_base_type="国家高新技术产品出口基地", has_policy=True, has_funding=True)
+    sub = run(tmp_path, v)
+    got = {
+        c
+        for c in issue_codes(sub)
+        if c[0] in ("new_field_outside_notice", "cluster_outside_region")
+    }
+    assert got == expected

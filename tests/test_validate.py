@@ -42,6 +42,7 @@ def eligible_new() -> dict[str, Any]:
         has_funding=None,
         has_feature_industry=None,
         provincial_policy_fund=True,
+        key_field="信息",  # 五(二): a field the notice lists for new bases
     )
     return v
 
@@ -80,9 +81,16 @@ def test_an_eligible_recertification_is_clean(tmp_path: Path) -> None:
 def test_an_eligible_new_application_is_clean(tmp_path: Path) -> None:
     """六(二)(1)-(4) all pass for a western new base."""
     sub = run(tmp_path, eligible_new())
-    assert codes(sub) == set(), sub.issues
+    # 六(二)(2) “在本地区位居前列” has no regional total to compare with: left to a person
+    assert codes(sub) == {("criterion_manual", BASE, "C6")}, sub.issues
     assert sub.verdict == "符合"
-    assert all(c["status"] == "pass" for c in sub.criteria)
+    assert {c["id"]: c["status"] for c in sub.criteria if c["status"] != "pass"} == {
+        "new_regional_leading": "manual"
+    }
+    assert (
+        sub.to_json()["verdict_note"]
+        == "需人工判断：高新技术产品年出口额在本地区位居前列（六(二)(2)）"
+    )
 
 
 # ---------------------------------------------------------------- field rules from the spec

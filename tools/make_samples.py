@@ -361,27 +361,58 @@ BASE, INFO_SHEET, HIST = "第一项：基地基本情况", "续表一 申报信�
 EXPECTED: dict[str, tuple[str, set[tuple[str, str, str]]]] = {
     "01-江苏省-苏州工业园区-重新认定.xlsx": ("符合", set()),
     "02-深圳市-南山软件园-重新认定.xlsx": ("符合", set()),
-    "03-四川省-成都高新区-新申报.xlsx": ("符合", set()),
-    "04-湖北省-武汉东湖-新申报.xlsx": ("符合", set()),
-    "05-辽宁省-沈阳市-新申报-手工录入.xlsx": ("符合", {("approximate", BASE, "G5")}),
+    # 六(二)(2) “在本地区位居前列”: no regional total in the bundled reference: 需人工判断
+    "03-四川省-成都高新区-新申报.xlsx": ("符合", {("criterion_manual", BASE, "C6")}),
+    "04-湖北省-武汉东湖-新申报.xlsx": ("符合", {("criterion_manual", BASE, "C6")}),
+    # 机械制造 is not among the fields 五(二) lists for new bases: a warning
+    "05-辽宁省-沈阳市-新申报-手工录入.xlsx": (
+        "符合",
+        {
+            ("approximate", BASE, "G5"),
+            ("criterion_manual", BASE, "C6"),
+            ("new_field_outside_notice", INFO_SHEET, "B8"),
+        },
+    ),
     "06-陕西省-西安市-新申报-单位错误.xlsx": (
         "待补充材料",
-        {("unit_slip", BASE, "C5"), ("history_mismatch", HIST, "B6")},
+        {
+            ("unit_slip", BASE, "C5"),
+            ("history_mismatch", HIST, "B6"),
+            ("criterion_manual", BASE, "C6"),
+        },
     ),
     "07-浙江省-杭州市-重新认定-高新大于出口.xlsx": (
         "待补充材料",
         {("hitech_above_total", BASE, "C6"), ("history_mismatch", HIST, "C6")},
     ),
-    "08-安徽省-合肥市-新申报-增速不符.xlsx": ("待补充材料", {("growth_mismatch", BASE, "E5")}),
+    "08-安徽省-合肥市-新申报-增速不符.xlsx": (
+        "待补充材料",
+        {("growth_mismatch", BASE, "E5"), ("criterion_manual", BASE, "C6")},
+    ),
     "09-山东省-烟台市-重新认定-缺必填项.xlsx": (
         "待补充材料",
         {("required_missing", "封面", "B6"), ("required_when_missing", INFO_SHEET, "B7")},
     ),
-    "10-湖南省-长沙市-新申报.xls": ("符合", set()),
-    "11-重庆市-重庆市-新申报.ods": ("符合", set()),
+    "10-湖南省-长沙市-新申报.xls": (
+        "符合",
+        {("criterion_manual", BASE, "C6"), ("new_field_outside_notice", INFO_SHEET, "B8")},
+    ),
+    "11-重庆市-重庆市-新申报.ods": (
+        "符合",
+        {("criterion_manual", BASE, "C6"), ("new_field_outside_notice", INFO_SHEET, "B8")},
+    ),
     "12-广东省-东莞市-新申报-未达门槛.xlsx": (
         "不符合",
-        {("criterion_failed", HIST, "B14"), ("criterion_failed", BASE, "C6")},
+        {
+            ("criterion_failed", HIST, "B14"),
+            ("criterion_failed", BASE, "C6"),
+            # 六(二)(4): best rank 15 is beyond the cutoff (前 10 位)
+            ("criterion_failed", "续表三 龙头企业及附报材料", "A4"),
+            ("criterion_manual", BASE, "C6"),
+            ("new_field_outside_notice", INFO_SHEET, "B8"),
+            # an enterprise cluster in 东部: the notice's clusters are 中西部
+            ("cluster_outside_region", INFO_SHEET, "B5"),
+        },
     ),
 }
 

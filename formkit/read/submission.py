@@ -117,6 +117,7 @@ class Submission:
             "located": dict(self.located),
             "issues": [i.to_json() for i in self.issues],
             "verdict": self.verdict,
+            "verdict_note": verdict_note(self.criteria),
             "criteria": list(self.criteria),
             "computed": _json(self.computed),
             "annotates": self.annotates,
@@ -187,3 +188,9 @@ def _json(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     return json_value(value)
+
+
+def verdict_note(criteria: list[dict[str, str]]) -> str | None:
+    """“需人工判断：…” naming the criteria a person must still judge (status "manual")."""
+    manual = [f"{c['title']}（{c['clause']}）" for c in criteria if c.get("status") == "manual"]
+    return "需人工判断：" + "；".join(manual) if manual else None

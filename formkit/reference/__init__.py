@@ -170,6 +170,11 @@ class Reference:
     thresholds: Mapping[str, float]
     sources: tuple[str, ...]
     bases: ExistingBases = field(default_factory=ExistingBases)
+    # a unit's own totals by (unit code, year), e.g. its high-tech exports (user supplied)
+    unit_totals: Mapping[tuple[str, int], Mapping[str, Figure]] = field(default_factory=dict)
+
+    def unit_total(self, code: str, year: int, name: str) -> Figure | None:
+        return self.unit_totals.get((code, year), {}).get(name)
 
     def unit(self, name_or_alias: str) -> ReportingUnit | None:
         """The reporting unit a person meant by 江苏 / 江苏省 / 苏, or None."""
@@ -229,6 +234,7 @@ def _load(override: str | None) -> Reference:
         extra = _read(Path(override))
         sources.append(override)
         units_data["unit"] = _merge(units_data.get("unit", []), extra.get("unit", []), "code")
+        units_data["unit_year"] = [*units_data.get("unit_year", []), *extra.get("unit_year", [])]
         nat_data["year"] = _merge(
             nat_data.get("year", []), [_restated(y) for y in extra.get("year", [])], "year"
         )
@@ -299,9 +305,18 @@ def _load(override: str | None) -> Reference:
     if missing := regions - set(thresholds):
         raise ReferenceError(f"参考数据缺少地区门槛：{'、'.join(sorted(missing))}")
     codes = {u.code for u in units}
+    unit_totals: dict[tuple[str, int], dict[str, Figure]] = {}
+    try:
+        for uy in units_data.get("unit_year", []):
+            unit = next((u for u in units if str(uy["unit"]) in (u.code, u.name)), None)
+            if unit is None:
+                raise ReferenceError(f"参考数据 unit_year 中的单位不存在：{uy['unit']}")
+            unit_totals.setdefault((unit.code, int(uy["year"])), {}).update(_figures(uy))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReferenceError(f"参考数据 unit_year 格式不正确：{exc}") from None
     if unknown := sorted({b.unit for b in bases.bases} - codes):
         raise ReferenceError(f"参考数据中的既有基地所属单位代码不存在：{'、'.join(unknown)}")
-    return Reference(units, national, rates, notice, thresholds, tuple(sources), bases)
+    return Reference(units, national, rates, notice, thresholds, tuple(sources), bases, unit_totals)
 
 
 def _merge(

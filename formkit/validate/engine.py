@@ -17,7 +17,9 @@ from formkit.read.submission import Submission
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
 
-Status = Literal["pass", "fail", "unknown"]
+# "manual": the notice's criterion cannot be decided from the form and the reference data;
+# the facts are shown for a person to judge (需人工判断); it does not change the verdict
+Status = Literal["pass", "fail", "unknown", "manual"]
 VERDICTS = ("符合", "不符合", "待补充材料")
 
 
@@ -128,7 +130,10 @@ def validate(
 
 
 def verdict(criteria: list[Criterion]) -> str | None:
-    """不符合 if any criterion fails (even with others unknown); 待补充材料 if any is unknown."""
+    """不符合 if any criterion fails (even with others unknown); 待补充材料 if any is unknown.
+
+    A criterion left to a person ("manual") does not decide the verdict; `verdict_note` says so.
+    """
     if not criteria:
         return None
     if any(c.status == "fail" for c in criteria):

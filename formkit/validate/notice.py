@@ -271,6 +271,8 @@ def _criterion(
             detail_en=cid,
             fix_detail="不符合条件的不予推荐；如系填写有误，请更正后重新提交。",
         )
+    elif status == "manual":
+        ctx.add("criterion_manual", key, clause=clause, clause_text=clause, detail=detail)
     elif status == "unknown":
         ctx.add(
             "criterion_unknown",
@@ -350,7 +352,72 @@ def _existing_base(ctx: Context) -> None:
         )
 
 
+def _new_fields(ctx: Context) -> None:
+    """五(二): new bases in the listed fields; a 产业集群 is a form for 中西部 only (六)."""
+    notice = ctx.reference.notice
+    fields = [str(f) for f in notice.get("new_base_fields", ())]
+    key_field = ctx.value("key_field")
+    if fields and isinstance(key_field, str) and key_field not in fields:
+        ctx.add("new_field_outside_notice", "key_field", value=key_field, fields="、".join(fields))
+    unit = ctx.reference.unit(str(ctx.value("province") or ""))
+    regions = [str(r) for r in notice.get("cluster_regions", ())]
+    if (
+        regions
+        and unit is not None
+        and ctx.value("applicant_kind") == "产业集群"
+        and unit.region not in regions
+    ):
+        ctx.add(
+            "cluster_outside_region",
+            "applicant_kind",
+            value="产业集群",
+            unit=unit.name,
+            region=unit.region,
+            regions="、".join(regions),
+        )
+
+
+def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
+    """六(二)(2) “在本地区位居前列”: against the unit's own total where the reference has it;
+    otherwise the facts, for a person to judge."""
+    data_year = ctx.year - 1
+    share = float(ctx.reference.notice.get("regional_leading_share", 0.1))
+    total = ctx.reference.unit_total(unit.code, data_year, "hitech_exports") if unit else None
+    status: Status
+    if unit is None or hitech is None or ctx.has_error("hitech_export_value"):
+        status, detail = "unknown", "推荐单位或高新技术产品出口额未填写或有误"
+    elif total is not None and total.value > 0:
+        ratio = hitech / total.value
+        ctx.computed["regional_hitech_share"] = round(ratio * 100, 2)
+        facts = (
+            f"填报 {hitech:g} 亿美元，占{unit.name}{data_year}年高新技术产品出口 "
+            f"{total.describe()} 亿美元的 {ratio * 100:.1f}%"
+            f"（参考：{share * 100:g}%，{total.source}）"
+        )
+        if not total.exact and (hitech / total.high < share) != (hitech / total.low < share):
+            status, detail = "unknown", facts + "，本地区总额为约数，无法判断"
+        else:
+            status, detail = ("pass" if ratio >= share else "fail"), facts
+    else:
+        status = "manual"
+        detail = (
+            f"填报 {hitech:g} 亿美元；参考数据中没有{unit.name}{data_year}年高新技术产品出口总额，"
+            "是否在本地区位居前列请人工判断（可用 --reference 的 [[unit_year]] 提供）"
+        )
+    _criterion(
+        ctx,
+        "new_regional_leading",
+        "六(二)(2)",
+        "高新技术产品年出口额在本地区位居前列",
+        status,
+        detail,
+        "hitech_export_value",
+        "请提供本地区高新技术产品出口总额或排名。",
+    )
+
+
 def _new_base(ctx: Context) -> None:
+    _new_fields(ctx)
     status = _yes(ctx, "provincial_policy_fund")
     detail = {"pass": "是", "fail": "所在省未出台配套政策或未安排专项资金", "unknown": "未填写"}[
         status
@@ -381,6 +448,7 @@ def _new_base(ctx: Context) -> None:
         detail = f"{unit.region}地区门槛 {threshold:g} 亿美元，填报 {hitech:g} 亿美元" + (
             "" if ok else "，未达到"
         )
+    _regional_leading(ctx, unit, hitech)
     _criterion(
         ctx,
         "new_threshold",
@@ -415,17 +483,31 @@ def _new_base(ctx: Context) -> None:
         "请核对近三年出口情况和本地区外贸出口增幅。",
     )
 
-    # 六(二)(4): leading enterprises listed with their national export rank
+    # 六(二)(4): leading enterprises in the front of their industry nationally (the cutoff is
+    # reference data: the notice gives no number)
+    cutoff = int(ctx.reference.notice.get("leading_rank_cutoff", 10))
     rows = [r for r in ctx.value("leading_enterprises") or [] if r.get("name")]
-    ranked = [r for r in rows if isinstance(r.get("industry_rank"), int)]
+    ranks = [r["industry_rank"] for r in rows if isinstance(r.get("industry_rank"), int)]
+    valid = [r for r in ranks if r >= 1]
+    ctx.computed["leading_rank_cutoff"] = cutoff
     if not rows:
         status, detail = "unknown", "未填写龙头企业及配套企业"
-    elif len(ranked) < len(rows):
-        status, detail = "unknown", f"{len(rows) - len(ranked)} 家企业未填写全国本行业排名"
-    else:
+    elif valid and min(valid) <= cutoff:
         status, detail = (
             "pass",
-            f"填写 {len(rows)} 家企业，最好排名第 {min(r['industry_rank'] for r in ranked)} 位",
+            f"填写 {len(rows)} 家企业，最好排名第 {min(valid)} 位，在前 {cutoff} 位以内",
+        )
+    elif len(valid) < len(rows):
+        status, detail = (
+            "unknown",
+            f"{len(rows) - len(valid)} 家企业未填写（或填写有误）全国本行业排名"
+            + (f"，已填写的最好排名第 {min(valid)} 位，未进入前 {cutoff} 位" if valid else ""),
+        )
+    else:
+        status, detail = (
+            "fail",
+            f"填写 {len(rows)} 家企业，最好排名第 {min(valid)} 位，未进入全国本行业前 {cutoff} 位"
+            f"（{ctx.reference.notice.get('leading_rank_cutoff_reason', '')}）",
         )
     _criterion(
         ctx,
