@@ -140,7 +140,8 @@ def test_warning_is_yellow_and_info_is_not_marked(copies: dict[str, FeedbackResu
     assert sub is not None
     wb = opened(result)
     warned = marked(sub.issues, "warning")
-    assert warned == {(BASE, "G5")}
+    # G5 约数; C6 六(二)(2) 需人工判断; B8 机械制造 outside the fields of 五(二)
+    assert warned == {(BASE, "G5"), (BASE, "C6"), ("续表一 申报信息", "B8")}
     assert fill_of(wb[BASE], "G5") == WARNING_FILL
     assert "约数" in wb[BASE]["G5"].comment.text
     # C5 only had its unit stripped (info): left as the submitter sent it

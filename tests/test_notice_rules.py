@@ -437,3 +437,122 @@ def test_new_base_fields_and_clusters(
         if c[0] in ("new_field_outside_notice", "cluster_outside_region")
     }
     assert got == expected
+
+
+# ---------------------------------------------------------------- plausibility, from the spec
+
+BASE = "第一项：基地基本情况"
+HIST = "续表二 出口情况与评估条件"
+ENT = "续表三 龙头企业及附报材料"
+PLAUSIBLE = ("unit_slip", "unit_slip_small", "implausible_value")
+
+
+def _slip_history(value: float) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in full_values()["history"]]
+    rows[2]["export_value"] = value
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected", "likely"),
+    [
+        # 销售总额(亿元): above the country's GDP: 万元 typed as 亿元
+        ({"sales_total": 8_200_000.0}, ("unit_slip", "error", BASE, "E4"), "820"),
+        # above 5% of GDP, below GDP: a warning, still a 万元 slip
+        ({"sales_total": 50_000.0}, ("unit_slip", "warning", BASE, "E4"), "5"),
+        # 元 typed as 亿元
+        ({"sales_total": 123_450_000_000.0}, ("unit_slip", "error", BASE, "E4"), "1234.5"),
+        # 资产总额(万元): 540 万元 against 1234.5 亿元 of sales: 亿元 typed as 万元
+        ({"assets_total": 540.0}, ("unit_slip_small", "warning", BASE, "G4"), "5400000"),
+        # 元 typed as 万元
+        ({"assets_total": 88_000_000_000.0}, ("unit_slip", "error", BASE, "G4"), "8800000"),
+        # 出口额(亿美元) above the national total: 万美元
+        ({"export_value": 125_000.0}, ("unit_slip", "error", BASE, "C5"), "12.5"),
+        ({"hitech_export_value": 82_500.0}, ("unit_slip", "error", BASE, "C6"), "8.25"),
+        # 利税总额(万元) larger than sales: 元
+        ({"profit_tax_total": 3e9}, ("unit_slip", "warning", BASE, "G5"), "300000"),
+        # 12 employees across 380 enterprises: 万人
+        (
+            {"employees": 12, "enterprise_count": 380},
+            ("unit_slip_small", "warning", BASE, "G6"),
+            "120000",
+        ),
+        # 企业数 0: no slip explains it
+        ({"enterprise_count": 0}, ("implausible_value", "warning", BASE, "C4"), None),
+        ({"enterprise_count": 60_000}, ("implausible_value", "warning", BASE, "C4"), None),
+        # 主要出口产品出口额(万美元) of 0.5: 亿美元
+        (
+            {"main_products": [{"name": "A", "export_value": 0.5}]},
+            ("unit_slip_small", "warning", BASE, "E8"),
+            "5000",
+        ),
+        (
+            {"leading_enterprises": [{"name": "A", "export_value": 0.3, "industry_rank": 2}]},
+            ("unit_slip_small", "warning", ENT, "B4"),
+            "3000",
+        ),
+        (
+            {"leading_enterprises": [{"name": "A", "export_value": 300.0, "industry_rank": 0}]},
+            ("implausible_value", "warning", ENT, "C4"),
+            None,
+        ),
+        # the history row against the national total of its own year
+        ({"history": _slip_history(125_000.0)}, ("unit_slip", "error", HIST, "B6"), "12.5"),
+    ],
+)
+def test_plausibility_and_unit_slips(
+    tmp_path: Path,
+    changes: dict[str, Any],
+    expected: tuple[str, str, str, str],
+    likely: str | None,
+) -> None:
+    sub = run(tmp_path, {**full_values(), **changes})
+    found = [i for i in sub.issues if i.code in PLAUSIBLE]
+    assert [(i.code, i.severity, i.sheet, i.cell) for i in found] == [expected], [
+        i.message for i in found
+    ]
+    if likely is not None:
+        assert found[0].params["likely"] == likely
+    assert found[0].params["source"]
+
+
+def test_a_clean_application_is_plausible(tmp_path: Path) -> None:
+    sub = run(tmp_path, full_values())
+    assert not [i for i in sub.issues if i.code in PLAUSIBLE]
+
+
+def test_every_numeric_field_declares_sourced_bounds() -> None:
+    """The spec, not code, names the bounds: each input amount/count has at least one."""
+    from formkit.spec import load_spec
+
+    spec = load_spec()
+    numeric = [(f.id, f) for f in spec.fields if f.type in ("integer", "decimal")]
+    numeric += [
+        (f"{t.id}.{c.id}", c)
+        for t in spec.tables
+        for c in t.columns
+        if c.type in ("integer", "decimal") and not c.fixed and c.computed is None
+    ]
+    assert len(numeric) >= 12
+    for name, f in numeric:
+        assert f.bounds, name
+        assert all(b.source for b in f.bounds), name
+    # the slips the issue names: 万元 in 亿元, 元 in 万元, 万人 in 人, 万美元 in 亿美元
+    assert "万元" in spec.field("sales_total").slips
+    assert "元" in spec.field("assets_total").slips
+    assert "万人" in spec.field("employees").slips
+    assert "万美元" in spec.field("export_value").slips
+
+
+def test_a_bound_without_a_source_is_refused() -> None:
+    import tomllib
+
+    import formkit.spec as spec_pkg
+    from formkit.spec import load_spec
+    from formkit.spec.model import SpecError, build
+
+    data = tomllib.loads((Path(spec_pkg.__file__).parent / "application.toml").read_text("utf-8"))
+    field = next(f for f in data["field"] if f["id"] == "sales_total")
+    field["bound"].append({"min": 1})
+    with pytest.raises(SpecError, match="source"):
+        build(data, {"reporting_units": tuple(load_spec().field("province").choices)})

@@ -58,6 +58,13 @@ class Figure:
 
 
 NATIONAL_FIGURES = ("total_exports", "hitech_exports", "gdp")
+# each national figure's unit and name, for the spec's plausibility bounds and messages
+NATIONAL_UNITS = {"total_exports": "亿美元", "hitech_exports": "亿美元", "gdp": "亿元"}
+NATIONAL_LABELS = {
+    "total_exports": "出口总额",
+    "hitech_exports": "高新技术产品出口额",
+    "gdp": "国内生产总值",
+}
 
 
 @dataclass(frozen=True)

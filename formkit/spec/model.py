@@ -32,6 +32,15 @@ UNITS: Mapping[str, tuple[str, float]] = {
     "万美元": ("USD", 1e4),
 }
 
+# units a person may type by mistake in a column of another unit (a slip the plausibility
+# check names): the column's own units and their neighbours
+SLIP_UNITS: Mapping[str, tuple[str, float]] = {
+    **UNITS,
+    "元": ("CNY", 1.0),
+    "美元": ("USD", 1.0),
+    "万人": ("count", 1e4),
+}
+
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 EXCEL_SHEET_NAME_MAX = 31
 EXCEL_INLINE_LIST_MAX = 255
@@ -68,6 +77,39 @@ class Sheet:
 
 
 @dataclass(frozen=True)
+class Bound:
+    """A plausibility bound on a number, declared in the spec with its source.
+
+    Exactly one of: an absolute range (`min`/`max` in the field's unit); `per` another field
+    (value ÷ that field, e.g. sales per enterprise); `ratio` to another field (both in base
+    units of the same currency, e.g. assets ÷ sales); `national` figure of the year (value ≤
+    `max_share` × the national figure, same currency).
+    """
+
+    source: str
+    min: float | None = None
+    max: float | None = None
+    per: str | None = None
+    ratio: str | None = None
+    national: str | None = None
+    max_share: float | None = None
+    # a table row's column giving the year of `national` (else the data year)
+    year_from: str | None = None
+    unit: str | None = None  # how the per/ratio quantity is shown, e.g. "亿元/个"
+    severity: Literal["error", "warning"] = "warning"
+
+    @property
+    def kind(self) -> str:
+        return (
+            "national"
+            if self.national
+            else "per"
+            if self.per
+            else ("ratio" if self.ratio else "range")
+        )
+
+
+@dataclass(frozen=True)
 class RequiredWhen:
     field: str
     equals: str
@@ -101,6 +143,8 @@ class Field:
     max_length: int | None = None
     # date: the years a value may fall in, relative to the form's year (first, last)
     date_window: tuple[int, int] = (-1, 0)
+    bounds: tuple[Bound, ...] = ()
+    slips: tuple[str, ...] = ()
 
     @property
     def header(self) -> str:
@@ -129,6 +173,8 @@ class Column:
     choices: tuple[str, ...] = ()
     # a row may leave it blank without being "incomplete"
     optional: bool = False
+    bounds: tuple[Bound, ...] = ()
+    slips: tuple[str, ...] = ()
 
     @property
     def computed_from(self) -> str | None:
@@ -432,7 +478,70 @@ def _field(
         column_label=d.get("column_label"),
         max_length=int(max_length) if max_length is not None else None,
         date_window=(int(window[0]), int(window[1])),
+        bounds=_bounds(d, ftype, where),
+        slips=_slips(d, where),
     )
+
+
+_BOUND_KEYS = {
+    "source",
+    "min",
+    "max",
+    "per",
+    "ratio",
+    "national",
+    "max_share",
+    "year_from",
+    "unit",
+    "severity",
+}
+
+
+def _bounds(d: Mapping[str, Any], ftype: str, where: str) -> tuple[Bound, ...]:
+    out = []
+    for b in d.get("bound", []):
+        if unknown := set(b) - _BOUND_KEYS:
+            raise SpecError(f"{where}: unknown bound key(s) {sorted(unknown)}")
+        if ftype not in ("integer", "decimal", "percent"):
+            raise SpecError(f"{where}: bounds apply to numbers only")
+        if not str(b.get("source", "")).strip():
+            raise SpecError(f"{where}: every bound names its source")
+        kinds = [k for k in ("per", "ratio", "national") if k in b]
+        if len(kinds) > 1:
+            raise SpecError(f"{where}: a bound is one of per / ratio / national")
+        if "national" in b and "max_share" not in b:
+            raise SpecError(f"{where}: a national bound needs max_share")
+        if "national" not in b and "min" not in b and "max" not in b:
+            raise SpecError(f"{where}: a bound needs min or max")
+        severity = b.get("severity", "warning")
+        if severity not in ("error", "warning"):
+            raise SpecError(f"{where}: bound severity is error or warning")
+        out.append(
+            Bound(
+                source=str(b["source"]),
+                min=float(b["min"]) if "min" in b else None,
+                max=float(b["max"]) if "max" in b else None,
+                per=b.get("per"),
+                ratio=b.get("ratio"),
+                national=b.get("national"),
+                max_share=float(b["max_share"]) if "max_share" in b else None,
+                year_from=b.get("year_from"),
+                unit=b.get("unit"),
+                severity=severity,
+            )
+        )
+    return tuple(out)
+
+
+def _slips(d: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    slips = tuple(str(u) for u in d.get("slips", ()))
+    for u in slips:
+        if u not in SLIP_UNITS:
+            raise SpecError(f"{where}: unknown slip unit {u!r}")
+        unit = d.get("unit")
+        if unit is None or SLIP_UNITS[u][0] != UNITS[unit][0] or u == unit:
+            raise SpecError(f"{where}: slip unit {u!r} is not another unit of {unit!r}")
+    return slips
 
 
 def _table(d: Mapping[str, Any], sheet_ids: set[str]) -> Table:
@@ -468,6 +577,8 @@ def _table(d: Mapping[str, Any], sheet_ids: set[str]) -> Table:
                 computed=c.get("computed"),
                 choices=cchoices,
                 optional=bool(c.get("optional", False)),
+                bounds=_bounds(c, ctype, cwhere),
+                slips=_slips(c, cwhere),
             )
         )
     ids = [c.id for c in columns]
@@ -529,6 +640,19 @@ def _check(spec: FormSpec) -> None:
         if not ok or not isinstance(entry[2], int | float) or printed not in spec._by_id:
             raise SpecError(f"[summary] printed: {entry!r} should be [field id, header, width]")
     _check_labels(spec)
+    numeric = {f.id for f in spec.fields if f.type in ("integer", "decimal")}
+    bounded = [(f.id, f.bounds, None) for f in spec.fields] + [
+        (f"{t.id}.{c.id}", c.bounds, t) for t in spec.tables for c in t.columns
+    ]
+    for name, bounds, table in bounded:
+        for b in bounds:
+            for ref in (b.per, b.ratio):
+                if ref is not None and ref not in numeric:
+                    raise SpecError(f"{name}: bound refers to unknown numeric field {ref!r}")
+            if b.year_from is not None and (
+                table is None or b.year_from not in {c.id for c in table.columns}
+            ):
+                raise SpecError(f"{name}: year_from {b.year_from!r} is not a column of its table")
     for f in spec.fields:
         if f.required_when is not None:
             other = spec._by_id.get(f.required_when.field)

@@ -119,7 +119,9 @@ def validate(
     reference = reference or load_reference()
     year = year or (sub.form.year if sub.form and sub.form.year else None) or spec.default_year
     ctx = Context(sub, spec, reference, year)
-    for check in (_required, _ranges, _lengths):
+    from formkit.validate.plausible import plausibility
+
+    for check in (_required, _ranges, _lengths, plausibility):
         check(ctx)
     for rule in _form_rules(spec):
         rule(ctx)

@@ -20,8 +20,6 @@ RECERT, NEW = "现有基地重新认定", "新申报"
 GROWTH_FINE, GROWTH_MINOR = 0.1, 1.0
 # exports converted to RMB above this multiple of sales: almost certainly a unit slip
 SALES_MULTIPLE = 1.5
-# a main product below 1 万美元 ($10,000) is almost certainly written in 亿美元
-PRODUCT_MIN_WAN = 1.0
 WAN_PER_YI = 10_000
 
 
@@ -43,63 +41,6 @@ def fill_date_in_round(ctx: Context) -> None:
 
 def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-def unit_slips(ctx: Context) -> None:
-    """Consistency: a value about 10,000 times too large or small for its unit."""
-    data_year = ctx.year - 1
-    national = ctx.reference.national.get(data_year)
-    if national is not None:
-        for key, what, limit in (
-            ("export_value", "出口总额", national.total_exports),
-            ("hitech_export_value", "高新技术产品出口额", national.hitech_exports),
-        ):
-            v = _num(ctx.value(key))
-            if v is not None and limit is not None and v > limit:
-                ctx.add(
-                    "unit_slip",
-                    key,
-                    value=v,
-                    unit="亿美元",
-                    year=data_year,
-                    what=what,
-                    limit=f"{limit:g}",
-                    likely=f"{v / WAN_PER_YI:g}",
-                )
-        for i, row in enumerate(ctx.value("history") or []):
-            year = row.get("year")
-            nat = ctx.reference.national.get(year) if isinstance(year, int) else None
-            if nat is None:
-                continue
-            for col, what, limit in (
-                ("export_value", "出口总额", nat.total_exports),
-                ("hitech_export_value", "高新技术产品出口额", nat.hitech_exports),
-            ):
-                v = _num(row.get(col))
-                if v is not None and limit is not None and v > limit:
-                    ctx.add(
-                        "unit_slip",
-                        f"history[{i}].{col}",
-                        value=v,
-                        unit="亿美元",
-                        year=year,
-                        what=what,
-                        limit=f"{limit:g}",
-                        likely=f"{v / WAN_PER_YI:g}",
-                    )
-    total = _num(ctx.value("export_value"))
-    if total is not None and total >= 1:
-        for i, row in enumerate(ctx.value("main_products") or []):
-            v = _num(row.get("export_value"))
-            if v is not None and 0 < v < PRODUCT_MIN_WAN:
-                ctx.add(
-                    "unit_slip_small",
-                    f"main_products[{i}].export_value",
-                    value=v,
-                    unit="万美元",
-                    wrong="亿美元",
-                    likely=f"{v * WAN_PER_YI:g}",
-                )
 
 
 def consistency(ctx: Context) -> None:
@@ -590,7 +531,6 @@ def _materials(ctx: Context) -> None:
 
 RULES: list[Callable[[Context], None]] = [
     fill_date_in_round,
-    unit_slips,
     consistency,
     growth_rates,
     eligibility,
