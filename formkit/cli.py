@@ -308,27 +308,27 @@ def _print_results(
     )
     if not details:
         return
-    issues = Table(title="问题清单", show_lines=False)
-    for col in ("文件", "级别", "工作表", "单元格", "说明"):
-        issues.add_column(col, overflow="fold")
-    infos = 0
-    for r in results:
-        for i in r.issues:
-            if i.severity == "info":  # conversions done for the reader; listed in --json
-                infos += 1
-                continue
+    order = {"error": 0, "warning": 1, "info": 2}
+    rows = sorted(((r, i) for r in results for i in r.issues), key=lambda ri: order[ri[1].severity])
+    # errors, then warnings; then the hints (conversions, likely intended values) on their own
+    for title, wanted in (("问题清单", ("error", "warning")), ("提示", ("info",))):
+        chosen = [(r, i) for r, i in rows if i.severity in wanted]
+        if not chosen and wanted == ("info",):
+            continue
+        table = Table(title=title, show_lines=False)
+        for col in ("文件", "级别", "工作表", "单元格", "说明"):
+            table.add_column(col, overflow="fold")
+        for r, i in chosen:
             message = render(i, lang) if lang == "en" else i.message
             level = i.severity if lang == "en" else _SEVERITY_ZH[i.severity]
-            issues.add_row(
+            table.add_row(
                 escape(Path(r.file).name),
                 level,
                 escape(i.sheet or ""),
                 i.cell or "",
                 escape(message),
             )
-    show.print(issues)
-    if infos:
-        show.print(f"另有 {infos} 条提示（如单位换算），见 --json 输出。")
+        show.print(table)
 
 
 def _slim(sub: Any) -> Any:

@@ -556,3 +556,84 @@ def test_a_bound_without_a_source_is_refused() -> None:
     field["bound"].append({"min": 1})
     with pytest.raises(SpecError, match="source"):
         build(data, {"reporting_units": tuple(load_spec().field("province").choices)})
+
+
+# ---------------------------------------------------------------- messages at their own cell
+
+
+def _cases_required() -> list[tuple[str, dict[str, Any], str]]:
+    """(field id, changes that make it missing, the issue code expected at its cell)."""
+    from formkit.spec import load_spec
+
+    spec = load_spec()
+    out: list[tuple[str, dict[str, Any], str]] = []
+    for f in spec.fields:
+        if f.required and f.type != "group":
+            out.append((f.id, {f.id: None}, "required_missing"))
+        if f.required_when is not None:
+            trigger = {f.required_when.field: f.required_when.equals, f.id: None}
+            out.append((f.id, trigger, "required_when_missing"))
+    return out
+
+
+@pytest.mark.parametrize(("fid", "changes", "code"), _cases_required())
+def test_each_missing_field_is_reported_at_its_template_cell(
+    tmp_path: Path, fid: str, changes: dict[str, Any], code: str
+) -> None:
+    from formkit.spec import load_spec
+
+    spec = load_spec()
+    f = spec.field(fid)
+    sub = run(tmp_path, {**full_values(), **changes})
+    where = {(i.sheet, i.cell) for i in sub.issues if i.code == code and i.field == fid}
+    assert where == {(spec.sheet(f.sheet).name, f.cell.a1)}, [i.message for i in sub.issues]
+
+
+@pytest.mark.parametrize("item", ["recommendation", "application_form", "development_plan"])
+def test_a_missing_material_is_reported_at_its_own_row(tmp_path: Path, item: str) -> None:
+    """六(三): a missing 发展方案 at B19, not the group's first cell (推荐文件, B17)."""
+    from formkit.spec import load_spec
+
+    spec = load_spec()
+    group = spec.field("attachments")
+    cell = next(i.area.first.a1 for i in group.items if i.id == item)
+    attachments = {i.id: True for i in group.items} | {item: False}
+    sub = run(tmp_path, {**full_values(), "attachments": attachments})
+    found = [i for i in sub.issues if i.code == "criterion_unknown" and i.field == "attachments"]
+    assert [(i.sheet, i.cell) for i in found] == [(spec.sheet(group.sheet).name, cell)]
+
+
+# ---------------------------------------------------------------- percent as a fraction
+
+
+def test_a_percent_that_looks_like_a_fraction_gets_a_hint(tmp_path: Path) -> None:
+    """出口增速 0.25 where 25% was meant: a hint suggesting 25, and the mismatch says so."""
+    v = full_values()  # history 10 -> 12.5: 25%
+    sub = run(tmp_path, {**v, "export_growth": 0.25})
+    hint = next(i for i in sub.issues if i.code == "percent_looks_fraction")
+    assert (hint.severity, hint.cell, hint.params["percent"]) == ("info", "E5", "25")
+    mismatch = next(i for i in sub.issues if i.code == "growth_mismatch" and i.cell == "E5")
+    assert "应填 25" in mismatch.message
+    # a real small growth is not told it is a fraction in the mismatch message
+    other = run(tmp_path, {**v, "export_growth": 0.5}, name="b.xlsx")
+    mismatch = next(i for i in other.issues if i.code == "growth_mismatch" and i.cell == "E5")
+    assert "应填" not in mismatch.message
+    assert not any(
+        i.code == "percent_looks_fraction" for i in run(tmp_path, v, name="c.xlsx").issues
+    )
+
+
+def test_check_details_lists_hints_after_errors_and_warnings(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from formkit.cli import app
+    from tests.conftest import ROOT
+
+    sample = ROOT / "samples" / "05-辽宁省-沈阳市-新申报-手工录入.xlsx"
+    result = CliRunner().invoke(app, ["check", str(sample), "--details"], env={"COLUMNS": "400"})
+    text = result.output
+    assert "见 --json" not in text
+    assert text.index("问题清单") < text.index("提示")
+    # an info hint (a unit converted) is listed, after the warnings
+    assert "换算为 0.8 亿美元" in text
+    assert text.index("警告") < text.index("换算为 0.8 亿美元")

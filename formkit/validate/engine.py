@@ -7,6 +7,7 @@ unit; the form's rules module (named in the spec) holds the notice's rules.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -66,7 +67,7 @@ class Context:
         if entry is None:
             return {"field": fid, "label": label}
         sheet = self.sub.located_sheet(entry.sheet) or self.spec.sheet(entry.sheet).name
-        return {"field": fid, "sheet": sheet, "cell": entry.area.first.a1, "label": label}
+        return {"field": fid, "sheet": sheet, "cell": _template_cell(entry, key), "label": label}
 
     def add(self, code: str, key: str, *, related: tuple[str, ...] = (), **params: Any) -> Issue:
         issue = make_issue(code, **self.where(key), related=related, **params)
@@ -86,6 +87,24 @@ class Context:
             and ((i.sheet, i.cell) in cells or (i.field in plain and i.cell is None))
             for i in self.sub.issues
         )
+
+
+def _template_cell(entry: Any, key: str) -> str:
+    """The template's cell for a value key with no source: a group item's own cell, a table
+    row's column cell, else the entry's first cell."""
+    from formkit.cells import Cell
+    from formkit.spec.model import Table
+
+    m = re.fullmatch(r"\w+\[(\d+)\]\.(\w+)", key)
+    if isinstance(entry, Table) and m:
+        rows, col = entry.input_rows, m.group(2)
+        if int(m.group(1)) < len(rows) and col in {c.id for c in entry.columns}:
+            return Cell(rows[int(m.group(1))], entry.column(col).first_col).a1
+    if not isinstance(entry, Table) and "." in key and entry.items:
+        item = next((i for i in entry.items if i.id == key.rsplit(".", 1)[-1]), None)
+        if item is not None:
+            return str(item.area.first.a1)
+    return str(entry.area.first.a1)
 
 
 def _label(spec: FormSpec, key: str) -> str:
@@ -200,6 +219,11 @@ def _ranges(ctx: Context) -> None:
             ctx.add("negative_value", key, value=value)
         if ftype == "percent" and not low <= value <= high:
             ctx.add("percent_out_of_range", key, value=value, low=f"{low:g}", high=f"{high:g}")
+        src = ctx.sub.sources.get(key)
+        read_as_fraction = src is not None and src.how == "percent-fraction"
+        if ftype == "percent" and 0 < abs(value) < 1 and not read_as_fraction:
+            # "20%" typed in a spreadsheet is stored as 0.2
+            ctx.add("percent_looks_fraction", key, value=value, percent=f"{value * 100:g}")
 
     for f in ctx.spec.fields:
         if f.type != "group":

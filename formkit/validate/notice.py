@@ -147,8 +147,22 @@ def growth_rates(ctx: Context) -> None:
         computed[reported_key] = {"reported": reported, "computed": calc}
         if reported is not None and calc is not None:
             gap = round(abs(reported - calc), 2)
+            # 0.2 where 20% was meant ("20%" typed in a spreadsheet is stored as 0.2)
+            fraction = 0 < abs(reported) < 1 and abs(reported * 100 - calc) <= GROWTH_MINOR
+            hint = (
+                f"；看来是把 {reported * 100:g}% 存成了小数 {reported:g}，应填 {reported * 100:g}"
+                if fraction
+                else ""
+            )
             if gap > GROWTH_MINOR:
-                ctx.add("growth_mismatch", reported_key, value=reported, computed=calc, gap=gap)
+                ctx.add(
+                    "growth_mismatch",
+                    reported_key,
+                    value=reported,
+                    computed=calc,
+                    gap=gap,
+                    fraction_hint=hint,
+                )
             elif gap > GROWTH_FINE:
                 ctx.add(
                     "growth_mismatch_minor", reported_key, value=reported, computed=calc, gap=gap
@@ -514,9 +528,12 @@ def _materials(ctx: Context) -> None:
     """六(三): 推荐文件、申报书、发展方案 accompany the application."""
     group = ctx.value("attachments") or {}
     f = ctx.spec.field("attachments")
-    missing = [i.label for i in f.items if group.get(i.id) is not True]
+    absent = [i for i in f.items if group.get(i.id) is not True]
+    missing = [i.label for i in absent]
     status: Status = "pass" if not missing else "unknown"
     detail = "齐全" if not missing else "缺少或未确认：" + "、".join(missing)
+    # located at the first material missing (its own row), not the group's first cell
+    key = f"attachments.{absent[0].id}" if absent else "attachments"
     _criterion(
         ctx,
         "materials",
@@ -524,7 +541,7 @@ def _materials(ctx: Context) -> None:
         "附报材料齐全",
         status,
         detail,
-        "attachments",
+        key,
         "请在续表三确认附报材料，并随申报书报送。",
     )
 
