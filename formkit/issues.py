@@ -160,10 +160,24 @@ _E: list[Entry] = [
     ),
     Entry(
         "copy_value_differs",
-        "warning",
+        "error",
         "复制表中的数据与原表不同",
-        "{where}：复制的工作表中“{label}”为“{value}”，与原表“{original}”不同，以原表为准。",
-        "请核对；复制的工作表只用于续填主要出口产品。",
+        "{where}：复制的工作表中“{label}”为“{value}”，与原表（{original_cell}）的“{original}”不同，无法确定以哪一处为准。",
+        "请只保留一处：复制的工作表只用于续填主要出口产品，基本情况请填在原表。",
+    ),
+    Entry(
+        "copy_value_used",
+        "warning",
+        "采用了复制表中的数据",
+        "{where}：原表“{label}”未填写，已采用复制的工作表中的“{value}”。",
+        "请把该数据填在原表中。",
+    ),
+    Entry(
+        "copy_row_duplicate",
+        "warning",
+        "复制表中的行与原表重复",
+        "{where}：复制的工作表第 {row} 行与原表（{original} 行）完全相同，是随工作表复制过来的，按一行计。",
+        "如确为另一产品，请修改；否则请删除复制表中的该行。",
     ),
     Entry(
         "values_outside_form",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from formkit.cells import Cell
+from formkit.cells import Cell, col_letter
 from formkit.fields import coerce
 from formkit.issues import Issue, make_issue
 from formkit.parse import Parsed, ParseError, normalise_label
@@ -217,7 +217,7 @@ def extract(
         spot = located.spots.get(f.id)
         sub.located[f.id] = spot.by if spot else "missing"
         sub.values[f.id] = reader.value(f.id, f.id, f, spot, choices=f.choices) if spot else None
-        _compare_copies(reader, f, located, sub.values[f.id])
+        sub.values[f.id] = _compare_copies(reader, f, located, sub.values[f.id])
 
     for t in spec.tables:
         blocks = located.blocks.get(t.id, [])
@@ -232,6 +232,8 @@ def _table(
 ) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     cells: list[dict[str, RawCell | None]] = []
+    # rows of the original sheet by their values: a copy's identical row is a duplicate
+    originals: dict[tuple[Any, ...], str] = {}
     for block in located.blocks.get(t.id, []):
         for i, row in enumerate(block.rows):
             record: dict[str, Any] = {}
@@ -273,12 +275,37 @@ def _table(
                         missing=missing,
                     )
                 )
+            signature = tuple(_same(record.get(c.id)) for c in t.input_columns)
+            if any(v is not None for v in signature):
+                if not block.copy:
+                    originals.setdefault(signature, f"{block.sheet}!{row}")
+                elif signature in originals:
+                    # carried over with the copied sheet: counted once
+                    for col in t.columns:
+                        reader.sub.sources.pop(f"{t.id}[{n}].{col.id}", None)
+                    reader.issue(
+                        make_issue(
+                            "copy_row_duplicate",
+                            field=t.id,
+                            sheet=block.sheet,
+                            cell=f"{col_letter(block.cols[t.input_columns[0].id])}{row}",
+                            label=t.label,
+                            row=row,
+                            original=originals[signature],
+                        )
+                    )
+                    continue
             records.append(record)
             cells.append(raw_row)
     for col in t.columns:
         if col.computed:
             _computed_column(reader, t, col, records, cells, located)
     return records
+
+
+def _same(value: Any) -> Any:
+    """A table value as compared across sheets (text without spacing differences)."""
+    return normalise_label(value) if isinstance(value, str) else value
 
 
 def _computed_column(
@@ -330,20 +357,46 @@ def _computed_column(
             reader.sub.sources[key] = Source(sheet, cell_ref.a1, formula, "computed", "name")
 
 
-def _compare_copies(reader: _Reader, f: Field, located: Located, original: Any) -> None:
+def _compare_copies(reader: _Reader, f: Field, located: Located, original: Any) -> Any:
+    """A copy's own cell (本表可以复制): never dropped. The same value as the original is
+    nothing; a value where the original is blank is used (and said so); a different value
+    is an error naming both cells: which one holds is for the submitter to say."""
+    value = original
     for spot in located.copy_spots.get(f.id, []):
         raw = reader.cell(spot)
         if raw is None or raw.value is None:
             continue
-        shown = raw.value
-        if (
-            isinstance(shown, str)
-            and original is not None
-            and normalise_label(shown) == normalise_label(str(original))
+        if raw.value == original:
+            continue
+        # read the copy's cell as the field's type, without recording it as the value yet
+        before = len(reader.sub.issues)
+        key = f"{f.id}@{spot.sheet}"
+        typed = reader.value(key, f.id, f, spot, choices=f.choices)
+        notes = reader.sub.issues[before:]
+        del reader.sub.issues[before:]
+        source = reader.sub.sources.pop(key, None)
+        if typed == value or (
+            isinstance(typed, str)
+            and value is not None
+            and normalise_label(typed) == normalise_label(str(value))
         ):
             continue
-        if shown == original:
+        if value is None and typed is not None and source is not None:
+            value = typed
+            reader.sub.sources[f.id] = source
+            reader.sub.issues.extend(notes)
+            reader.issue(
+                make_issue(
+                    "copy_value_used",
+                    field=f.id,
+                    sheet=spot.sheet,
+                    cell=spot.cell.a1,
+                    label=f.label,
+                    value=raw.value,
+                )
+            )
             continue
+        first = reader.sub.sources.get(f.id)
         reader.issue(
             make_issue(
                 "copy_value_differs",
@@ -351,10 +404,12 @@ def _compare_copies(reader: _Reader, f: Field, located: Located, original: Any) 
                 sheet=spot.sheet,
                 cell=spot.cell.a1,
                 label=f.label,
-                value=shown,
-                original="" if original is None else original,
+                value=raw.value,
+                original="" if value is None else value,
+                original_cell=first.ref if first else "",
             )
         )
+    return value
 
 
 def _name(spec: FormSpec) -> str:
