@@ -166,6 +166,13 @@ def unit_has_bases(reference: Any, unit: str, apps: Sequence[Mapping[str, Any]])
     """Whether a reporting unit already has bases: from the reference data where it says
     so, otherwise from its applications (a 现有基地重新认定 means it has one)."""
     u = reference.unit(unit) if reference is not None and unit else None
+    bases = getattr(reference, "bases", None)
+    if u is not None and bases is not None:
+        # the reference's existing national bases (formkit/reference/existing_bases.toml);
+        # None where an incomplete list cannot say
+        recorded = bases.has_bases(u.code)
+        if isinstance(recorded, bool):
+            return recorded
     for attr in ("has_bases", "existing_bases"):
         known = getattr(u, attr, None) if u is not None else None
         if isinstance(known, bool):

@@ -637,3 +637,20 @@ def test_check_details_lists_hints_after_errors_and_warnings(tmp_path: Path) -> 
     # an info hint (a unit converted) is listed, after the warnings
     assert "换算为 0.8 亿美元" in text
     assert text.index("警告") < text.index("换算为 0.8 亿美元")
+
+
+@pytest.mark.parametrize(
+    ("unit", "decision"),
+    [
+        ("江苏省", "不推荐"),  # 东部 with bases in the reference: no new base, batch or not
+        ("贵州省", "推荐"),  # no recorded base (list incomplete, 西部): one new fits
+        ("湖南省", "推荐"),  # 中部 with 长沙 医药基地: one more
+    ],
+)
+def test_recommendation_uses_the_reference_bases(unit: str, decision: str) -> None:
+    """recommend's quota asks the reference data, not only the batch's re-certifications."""
+    from formkit.recommend import DECISION, propose
+
+    apps = [{"province": unit, "application_type": "新申报", "_verdict": "符合"}]
+    propose(apps, reference=load_reference())
+    assert apps[0][DECISION] == decision
