@@ -74,10 +74,19 @@ def test_east_with_bases_recommends_no_new_application() -> None:
 
 
 def test_unit_without_bases_recommends_one() -> None:
-    """六(三): a unit without bases (no re-certification) may recommend 1, east or not."""
-    apps = [app("上海市", "甲", "新申报", "符合", 3.0), app("上海市", "乙", "新申报", "符合", 5.0)]
+    """六(三): a unit without bases (none in the reference, no re-certification) may
+    recommend 1, east or not."""
+    apps = [app("海南省", "甲", "新申报", "符合", 3.0), app("海南省", "乙", "新申报", "符合", 5.0)]
     propose(apps, reference=REF)
     assert [a["applicant_name"] for a in recommended(apps)] == ["乙"]
+
+
+def test_bases_come_from_the_reference_not_the_batch() -> None:
+    """上海 has national bases (高新区, 医药, 软件): an eastern unit with bases sends no new
+    one, though this batch holds no re-certification."""
+    apps = [app("上海市", "甲", "新申报", "符合", 3.0), app("上海市", "乙", "新申报", "符合", 5.0)]
+    propose(apps, reference=REF)
+    assert recommended(apps) == []
 
 
 def test_ranking_key_is_changeable_and_shown() -> None:
@@ -135,8 +144,8 @@ def test_unreadable_edits_and_quota_overrun_are_reported() -> None:
     assert not any("超出名额" in p for p in problems)
     got["甲"].update(_decision="√", _rank=None)
     problems = settle(apps, reference=REF).problems
-    # 四川 has no re-certification here: a unit without bases may recommend 1
-    assert problems == ["四川省推荐新申报 2 家，超出名额 1 家（原来没有基地，可推荐1家）"]
+    # 四川 has a base in the reference (成都, 医药): 中西部 with bases may add 1
+    assert problems == ["四川省推荐新申报 2 家，超出名额 1 家（中西部已有基地，可再推荐1家）"]
 
 
 @pytest.mark.parametrize(

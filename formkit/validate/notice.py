@@ -357,7 +357,7 @@ def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
         status = "manual"
         detail = (
             f"填报 {hitech:g} 亿美元；参考数据中没有{unit.name}{data_year}年高新技术产品出口总额，"
-            "是否在本地区位居前列请人工判断（可用 --reference 的 [[unit_year]] 提供）"
+            "是否在本地区位居前列请人工判断（本地区总额可用 --reference 参考数据文件提供）"
         )
     _criterion(
         ctx,
