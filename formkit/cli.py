@@ -1173,11 +1173,13 @@ def _ledger_items_with_issues(db: Path) -> list[Any]:
     dates = {f.id for f in load_spec().fields if f.type == "date"}
     with Ledger(db) as ledger:
         current = ledger.current()
-    return [
-        from_json(r.submission, dates)
-        for r in current
-        if r.status == "accepted" and (r.errors or r.warnings)
-    ]
+    subs = []
+    for r in current:
+        if r.status == "accepted" and (r.errors or r.warnings):
+            sub = from_json(r.submission, dates)
+            sub.path = r.location  # the bytes on disk, for a name that is not UTF-8
+            subs.append(sub)
+    return subs
 
 
 @app.command()

@@ -132,6 +132,11 @@ MIGRATIONS: tuple[str, ...] = (
         detail          TEXT
     );
     """,
+    # the path's own bytes: a name that is not UTF-8 (a GBK folder or file name) is shown
+    # decoded in `path`, and found again only by these
+    """
+    ALTER TABLE files ADD COLUMN path_bytes BLOB;
+    """,
 )
 
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
@@ -166,6 +171,8 @@ class FileRecord:
     problem: str | None
     superseded_by: str | None
     submission: dict[str, Any] = field(repr=False, compare=False)
+    # the path to open the file by (`path` is display text when the name is not UTF-8)
+    location: str = ""
 
     @property
     def state(self) -> State:
@@ -669,8 +676,8 @@ class Ledger:
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
                        submission_id, roster_id, match_key, province, applicant, fill_date,
                        status, verdict, errors, data_errors, warnings, problem,
-                       submission_json, superseded_by, fingerprint, annotates)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)""",
+                       submission_json, superseded_by, fingerprint, annotates, path_bytes)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)""",
                 (
                     sha,
                     seq,
@@ -692,6 +699,7 @@ class Ledger:
                     json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True),
                     fingerprint(sub.values) if accepted else None,
                     getattr(sub, "annotates", None),
+                    os.fsencode(sub.location),
                 ),
             )
             self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
@@ -1038,6 +1046,7 @@ def _file(r: sqlite3.Row) -> FileRecord:
         problem=r["problem"],
         superseded_by=r["superseded_by"],
         submission=json.loads(r["submission_json"]),
+        location=os.fsdecode(r["path_bytes"]) if r["path_bytes"] else r["path"],
     )
 
 
