@@ -484,7 +484,9 @@ def _table(
         cell_fmt = fmt.cell(c, bg_color=fill[j]) if j in fill else fmt.cell(c)
         plan.append((j, c.key, c.kind, cell_fmt, c.width if cell_fmt.text_wrap else 0.0))
     measured: dict[tuple[str, float], int] = {}  # the same message recurs across files
-    write_string, write_number = ws.write_string, ws.write_number
+    # the undecorated writers: rows and columns are numbers here, never "A1" text to parse
+    # (the decorator's check was a sixth of writing a large summary)
+    write_string, write_number = ws._write_string, ws._write_number
     for i, rec in enumerate(rows, start=top + 1):
         lines = 1
         doubted = rec.get("_excluded")

@@ -11,10 +11,6 @@ The same session types “20%” into 出口增速, the way LibreOffice users wr
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +22,7 @@ from formkit.read.submission import Submission
 from formkit.spec import load_spec
 from formkit.template import build_template
 from tests.forms import full_values
-from tests.test_real_client import UNO_FILL, _clean_env, _typed
+from tests.test_real_client import _typed, run_uno_fill
 from tests.test_real_client import uno_python as uno_python  # the fixture
 
 pytestmark = pytest.mark.libreoffice
@@ -95,35 +91,7 @@ def saved(
     template = work / "申报书.xlsx"
     template.write_bytes(build_template())
     outputs = {fmt: work / "out" / f"复制.{fmt}" for fmt in FORMATS}
-    job = work / "job.json"
-    job.write_text(
-        json.dumps(
-            {
-                "soffice": soffice,
-                "profile": str(work / "profile"),
-                "input": str(template),
-                "outputs": {fmt: str(p) for fmt, p in outputs.items()},
-                "steps": _steps(),
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
-    proc = subprocess.Popen(
-        [uno_python, str(UNO_FILL), str(job)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_clean_env(),
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"uno_fill.py took more than 120 s\n{out}\n{err}")
-    assert proc.returncode == 0, f"uno_fill.py failed\n{out}\n{err}"
+    run_uno_fill(uno_python, soffice, work, template, outputs, _steps(), 120)
     return outputs
 
 

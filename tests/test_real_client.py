@@ -156,6 +156,51 @@ def uno_python() -> str:
     return SYSTEM_PYTHON
 
 
+def run_uno_fill(
+    uno_python: str,
+    soffice: str,
+    work: Path,
+    template: Path,
+    outputs: dict[str, Path],
+    steps: list[dict[str, Any]],
+    timeout: float = RUN_TIMEOUT,
+) -> dict[str, Any]:
+    """Type `steps` into `template` in LibreOffice through uno_fill.py, save it in each of
+    `outputs`' formats; uno_fill.py's report. Its own session: if the script hangs, it and
+    the office it started are killed together."""
+    job = work / "job.json"
+    job.write_text(
+        json.dumps(
+            {
+                "soffice": soffice,
+                "profile": str(work / "profile"),
+                "input": str(template),
+                "outputs": {fmt: str(p) for fmt, p in outputs.items()},
+                "steps": steps,
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [uno_python, str(UNO_FILL), str(job)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(),
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"uno_fill.py took more than {timeout:.0f} s\n{out}\n{err}")
+    assert proc.returncode == 0, f"uno_fill.py failed (rc={proc.returncode})\n{out}\n{err}"
+    report: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return report
+
+
 def _clean_env() -> dict[str, str]:
     """The environment without the venv's python settings (the system python runs the script)."""
     drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
@@ -180,39 +225,9 @@ def filled(soffice: str, uno_python: str, tmp_path_factory: pytest.TempPathFacto
     template.write_bytes(build_template())
     steps, expected, where = _plan()
     outputs = {fmt: work / "out" / f"申报书-已填.{fmt}" for fmt in FORMATS}
-    job = work / "job.json"
-    job.write_text(
-        json.dumps(
-            {
-                "soffice": soffice,
-                "profile": str(work / "profile"),
-                "input": str(template),
-                "outputs": {fmt: str(p) for fmt, p in outputs.items()},
-                "steps": steps,
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
     start = time.monotonic()
-    # own session: if the script hangs, it and the office it started are killed together
-    proc = subprocess.Popen(
-        [uno_python, str(UNO_FILL), str(job)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_clean_env(),
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"uno_fill.py took more than {RUN_TIMEOUT:.0f} s\n{out}\n{err}")
+    report = run_uno_fill(uno_python, soffice, work, template, outputs, steps, RUN_TIMEOUT)
     seconds = time.monotonic() - start
-    assert proc.returncode == 0, f"uno_fill.py failed (rc={proc.returncode})\n{out}\n{err}"
-    report = json.loads(out.strip().splitlines()[-1])
     print(
         f"LibreOffice fill: {seconds:.1f} s; {json.dumps(report, ensure_ascii=False)}",
         file=sys.stderr,

@@ -5,9 +5,7 @@ character of a 1500-character section on paper."""
 
 from __future__ import annotations
 
-import json
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from formkit.template import build_template
 from formkit.validate import validate
 from tests.libreoffice import convert
 from tests.report_forms import JIDU, NIANBAO, jidu_values, nianbao_values
-from tests.test_real_client import UNO_FILL, _clean_env, _typed, uno_python
+from tests.test_real_client import _typed, run_uno_fill, uno_python
 
 pytestmark = pytest.mark.libreoffice
 __all__ = ["uno_python"]  # the fixture, shared with the 申报书's real-client test
@@ -84,38 +82,7 @@ def _fill(
     template = work / "blank.xlsx"
     template.write_bytes(build_template(load_form_spec(form_id), year=YEAR))
     outputs = {fmt: work / "out" / f"filled.{fmt}" for fmt in FORMATS}
-    job = work / "job.json"
-    job.write_text(
-        json.dumps(
-            {
-                "soffice": soffice,
-                "profile": str(work / "profile"),
-                "input": str(template),
-                "outputs": {fmt: str(p) for fmt, p in outputs.items()},
-                "steps": steps,
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
-    proc = subprocess.Popen(
-        [uno_python, str(UNO_FILL), str(job)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_clean_env(),
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        import os
-
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"uno_fill.py took too long\n{out}\n{err}")
-    assert proc.returncode == 0, f"uno_fill.py failed\n{out}\n{err}"
-    report = json.loads(out.strip().splitlines()[-1])
+    report = run_uno_fill(uno_python, soffice, work, template, outputs, steps, 180)
     assert report["office"] == "terminated" and report["unprotected_for"] == []
     return outputs
 
