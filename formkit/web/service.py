@@ -122,8 +122,9 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
             f"文件的报送编号（{sub.submission_id}）不是本单位的（{entry.submission_id}）："
             "请上传下发给本单位的申报书。"
         )
-    province = sub.values.get("province")
-    applicant = sub.values.get("applicant_name")
+    roles = led.spec.summary  # the form's reporting unit and applicant
+    province = sub.values.get(roles.get("unit_field", ""))
+    applicant = sub.values.get(roles.get("applicant_field", ""))
     unit = led.reference.unit(province.strip()) if isinstance(province, str) else None
     same_unit = unit is not None and unit.name == entry.province
     same_name = isinstance(applicant, str) and applicant_key(applicant) == applicant_key(
