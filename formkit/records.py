@@ -156,8 +156,7 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
     rec["_unit_code"] = unit.code if unit else None
     rec["_verdict"] = sub.verdict
     rec["_criteria"] = "；".join(
-        f"{clause_name(c['clause'])} {c['title']}"
-        f"（{'不符合' if c['status'] == 'fail' else '待补充'}）"
+        f"{clause_name(c['clause'])} {c['title']}（{_CRITERION_ZH.get(c['status'], '待补充')}）"
         for c in sub.criteria
         if c["status"] != "pass"
     )
@@ -171,6 +170,9 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
     rec["_submission_id"] = sub.submission_id
     return rec
 
+
+# how the 未通过或待补充的条件 column names a criterion that did not pass
+_CRITERION_ZH = {"fail": "不符合", "unknown": "待补充", "manual": "需人工判断"}
 
 # failed eligibility is a verdict on a correct value, not a doubt about the value
 _VERDICT_CODES = frozenset({"criterion_failed", "criterion_unknown"})
