@@ -587,22 +587,10 @@ def _summary_from_ledger(
     rank_by: str | None = None,
 ) -> None:
     from formkit.atomic import committed_together
-    from formkit.ledger import Ledger
-    from formkit.read.submission import from_json
-    from formkit.spec import load_spec
-    from formkit.summary import Collector, write
+    from formkit.summary import from_ledger, write
 
-    dates = {f.id for f in load_spec().fields if f.type == "date"}
-    with Ledger(db, reference=ref) as ledger:
-        records = ledger.files()
-    results = []
-    collector = Collector(reference=ref)
-    # the ledger's handles and received order: the same decision `status` shows
-    for r in records:
-        sub = from_json(r.submission, dates)
-        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
-        results.append(sub)
-    data = collector.finish(year=year, unit=unit, inputs=[str(db)])
+    results: list[Any] = []
+    data = from_ledger(db, reference=ref, unit=unit, year=year, results=results)
     _print_results(results, details=False)
     try:
         with committed_together():  # both new or both old
@@ -736,7 +724,9 @@ def recommend(
         raise _fail(str(exc)) from None
     problems: list[str] = []
     if db is not None:
-        data = _ledger_data(db, ref, unit_name)
+        from formkit.summary import from_ledger
+
+        data = from_ledger(db, reference=ref, unit=unit_name)
         apps = data.applications
         propose(apps, reference=ref, key=key)
         year = data.year
@@ -792,23 +782,6 @@ def recommend(
     for w in written:
         out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
     raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
-
-
-def _ledger_data(db: Path, ref: Any, unit: str | None) -> Any:
-    """The ledger's current applications, decided as `summary --db` decides them."""
-    from formkit.ledger import Ledger
-    from formkit.read.submission import from_json
-    from formkit.spec import load_spec
-    from formkit.summary import Collector
-
-    dates = {f.id for f in load_spec().fields if f.type == "date"}
-    with Ledger(db, reference=ref) as ledger:
-        records = ledger.files()
-    collector = Collector(reference=ref)
-    for r in records:
-        sub = from_json(r.submission, dates)
-        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
-    return collector.finish(unit=unit, inputs=[str(db)])
 
 
 def reference_json(reference: Any) -> dict[str, Any]:

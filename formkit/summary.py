@@ -332,6 +332,37 @@ def collect(
     return collector.finish(year=year, unit=unit, inputs=inputs)
 
 
+def from_ledger(
+    db: str | os.PathLike[str],
+    *,
+    reference: Reference | None = None,
+    unit: str | None = None,
+    year: int | None = None,
+    inputs: Sequence[str] | None = None,
+    results: list[Submission] | None = None,
+) -> SummaryData:
+    """The ledger's files as SummaryData: the one route from a ledger to a summary, for
+    `summary --db`, `recommend --db` and the web page alike. The ledger's handles and
+    received order go to the same collector a folder of files goes through, so the same
+    file counts as in `status`. `results`, when given, receives each file's Submission."""
+    from formkit.ledger import Ledger
+    from formkit.read.submission import from_json
+
+    with Ledger(db, reference=reference) as ledger:
+        records = ledger.files()
+        reference = ledger.reference
+        spec = ledger.spec
+    dates = {f.id for f in spec.fields if f.type == "date"}
+    collector = Collector(spec=spec, reference=reference)
+    for r in records:
+        sub = from_json(r.submission, dates)
+        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
+        if results is not None:
+            results.append(sub)
+    shown = [str(db)] if inputs is None else list(inputs)
+    return collector.finish(year=year, unit=unit, inputs=shown)
+
+
 def _mtime(path: str) -> float:
     try:
         return os.stat(path).st_mtime

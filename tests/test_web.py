@@ -475,6 +475,16 @@ def test_province_sees_status_change_file_issues_and_downloads(round_: Round, we
     with zipfile.ZipFile(io.BytesIO(summary.content)) as z:
         text = b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml")).decode()
     assert "杭州高新技术产业开发区" in text
+    # the same rows, route for route, as `formkit summary --db` gives for this ledger
+    cli_out = round_.db.parent / "命令行汇总表.xlsx"
+    made = CliRunner().invoke(cli, ["summary", "--db", str(round_.db), "-o", str(cli_out)])
+    assert made.exit_code == 0, made.output
+    from_web = openpyxl.load_workbook(io.BytesIO(summary.content))
+    from_cli = openpyxl.load_workbook(cli_out)
+    for sheet in ("汇总表", "明细", "统计"):
+        assert [r for r in from_web[sheet].iter_rows(min_row=2, values_only=True)] == [
+            r for r in from_cli[sheet].iter_rows(min_row=2, values_only=True)
+        ], sheet
 
     audit = web.get("/province/audit").text
     for word in ("登录", "上传", "下载", "汇总表", "报送情况"):

@@ -281,20 +281,17 @@ def ledger_data(settings: Settings) -> Any:
     """The ledger's current applications as `formkit summary --db` and `formkit recommend
     --db` collect them (the ledger's handles and received order, so the same file counts
     as in `status`); files of another reporting unit than `settings.unit` are not counted."""
-    from formkit.read.submission import from_json
-    from formkit.spec import load_spec
-    from formkit.summary import Collector
+    from formkit.summary import from_ledger
 
     with ledger(settings) as led:
-        records = led.files()
         reference = led.reference
-    dates = {f.id for f in load_spec().fields if f.type == "date"}
-    collector = Collector(reference=reference)
-    for r in records:
-        sub = from_json(r.submission, dates)
-        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
     unit = reference.unit(settings.unit) if settings.unit else None
-    return collector.finish(unit=unit.name if unit is not None else None, inputs=[settings.db.name])
+    return from_ledger(
+        settings.db,
+        reference=reference,
+        unit=unit.name if unit is not None else None,
+        inputs=[settings.db.name],
+    )
 
 
 def summary_workbook(settings: Settings) -> bytes:
