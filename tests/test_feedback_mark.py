@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -25,7 +25,7 @@ from formkit.feedback import ANNOTATES, ANNOTATES_VALUES, FeedbackResult, annota
 from formkit.read import read
 from formkit.read.submission import from_json
 from tests.conftest import ROOT
-from tests.test_real_client import RUN_TIMEOUT, UNO_FILL, _clean_env
+from tests.test_real_client import run_uno_fill
 from tests.test_real_client import uno_python as uno_python
 
 SAMPLES = ROOT / "samples"
@@ -124,33 +124,10 @@ def test_copy_of_a_copy_names_the_copy_it_annotates(copy07: FeedbackResult, tmp_
 
 
 def _lo_edit(
-    python: str, soffice: str, src: Path, work: Path, steps: list[dict[str, object]]
+    python: str, soffice: str, src: Path, work: Path, steps: list[dict[str, Any]]
 ) -> dict[str, Path]:
     outputs = {fmt: work / "out" / f"{src.stem}-LO.{fmt}" for fmt in ("xlsx", "ods", "xls")}
-    job = work / "job.json"
-    job.write_text(
-        json.dumps(
-            {
-                "soffice": soffice,
-                "profile": str(work / "profile"),
-                "input": str(src),
-                "outputs": {fmt: str(p) for fmt, p in outputs.items()},
-                "steps": steps,
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        [python, str(UNO_FILL), str(job)],
-        capture_output=True,
-        text=True,
-        env=_clean_env(),
-        timeout=RUN_TIMEOUT,
-        check=False,
-        start_new_session=True,
-    )
-    assert proc.returncode == 0, f"uno_fill.py failed\n{proc.stdout}\n{proc.stderr}"
+    run_uno_fill(python, soffice, work, src, outputs, steps)
     return outputs
 
 

@@ -3,10 +3,8 @@ person's decision made in LibreOffice carried into the 推荐文件 and the nati
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from formkit.cli import app
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 from tests.libreoffice import convert, pdf_pages, pdf_text
-from tests.test_real_client import UNO_FILL, _clean_env, uno_python  # noqa: F401
+from tests.test_real_client import run_uno_fill, uno_python  # noqa: F401
 
 runner = CliRunner()
 PAGE_NUMBER = re.compile(r"第\s*\d+\s*页\s*[，,]?\s*共\s*\d+\s*页")
@@ -260,29 +258,7 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
         }
     )
     saved = tmp_path / "改过" / "汇总表.xlsx"
-    job = tmp_path / "job.json"
-    job.write_text(
-        json.dumps(
-            {
-                "soffice": soffice,
-                "profile": str(tmp_path / "profile"),
-                "input": str(out),
-                "outputs": {"xlsx": str(saved)},
-                "steps": steps,
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        [uno_python, str(UNO_FILL), str(job)],
-        capture_output=True,
-        text=True,
-        env=_clean_env(),
-        timeout=180,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    run_uno_fill(uno_python, soffice, tmp_path, out, {"xlsx": saved}, steps, 180)
     assert saved.exists()
     moved = openpyxl.load_workbook(saved)["汇总表"]
     order = [moved.cell(r, cols["申请单位"]).value for r in sorted(rows.values())]
