@@ -11,46 +11,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from typer.testing import CliRunner
 
 from formkit.cli import app as cli
-from formkit.distribute import LINKS_FILE, LOCKED_FIELDS, RosterRow, read_roster
-from formkit.template import build_template
-from tests.forms import full_values, template_values
-
-YEAR = 2006
-ROSTER = "\n".join(
-    [
-        "推荐单位,所在地级市,申请单位全称,联系人,联系电话,电子信箱",
-        "江苏,示例市,示例市高新技术产业开发区管理委员会,李华,025-83301234,lihua@example.gov.cn",
-        "浙江,杭州市,杭州高新技术产业开发区,王明,0571-88886666,wm@example.cn",
-        "广东,广州市,广州经济技术开发区,陈静,020-82221111,cj@example.cn",
-    ]
-)
-
-
-def eligible(**changes: Any) -> dict[str, Any]:
-    return {
-        **full_values(),
-        "has_feature_industry": True,
-        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
-        **changes,
-    }
-
-
-def filled(row: RosterRow | None, values: dict[str, Any]) -> bytes:
-    """What an applicant sends back: the distributed copy with its inputs filled."""
-    if row is not None:
-        values = {**values, "province": row.province, "city": row.city}
-        values["applicant_name"] = row.applicant_name
-    return build_template(
-        year=YEAR,
-        values=template_values(values),
-        locked_fields=LOCKED_FIELDS if row is not None else (),
-        submission_id=row.submission_id(YEAR) if row is not None else None,
-    )
+from formkit.distribute import LINKS_FILE, RosterRow, read_roster
+from tests.forms import ROSTER, YEAR, eligible, filled
 
 
 @dataclass
