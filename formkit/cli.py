@@ -175,9 +175,9 @@ def template(
 @app.command()
 def forms() -> None:
     """列出 formkit 能生成和读取的表单：标识、版本、名称、依据。"""
-    from formkit.forms import FORMS, load_form_spec
+    from formkit.forms import form_ids, load_form_spec
 
-    for form_id in FORMS:
+    for form_id in form_ids():
         spec = load_form_spec(form_id)
         name = spec.title.replace("{year}年度", "").replace("{year}年", "")
         out.print(f"{spec.id}  版本 {spec.version}  {name}（{spec.source}）", soft_wrap=True)
@@ -569,7 +569,7 @@ def summary(
 
 
 def _check_rank_key(rank_by: str | None) -> None:
-    from formkit.recommend import RankKeyError, rank_key
+    from formkit.forms.shenbaoshu.recommend import RankKeyError, rank_key
 
     try:
         rank_key(rank_by)
@@ -698,8 +698,8 @@ def recommend(
     from rich.markup import escape
     from rich.table import Table
 
-    from formkit.letters import LetterInfo, write_documents
-    from formkit.recommend import RankKeyError, by_unit, propose, rank_key, settle
+    from formkit.forms.shenbaoshu.letters import LetterInfo, write_documents
+    from formkit.forms.shenbaoshu.recommend import RankKeyError, by_unit, propose, rank_key, settle
 
     paths = paths or []
     if db is None and not paths:

@@ -8,6 +8,7 @@ message is built from the catalogue's template, so wording lives in one place;
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
@@ -734,6 +735,15 @@ for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES, *_REPORTS]:
     if _entry.code in CATALOGUE:
         raise RuntimeError(f"duplicate issue code {_entry.code}")
     CATALOGUE[_entry.code] = _entry
+
+
+def add_codes(entries: Sequence[Entry]) -> None:
+    """A form's own codes (formkit.forms.register); a code may not change its meaning."""
+    for entry in entries:
+        known = CATALOGUE.get(entry.code)
+        if known is not None and known != entry:
+            raise ValueError(f"issue code {entry.code} is already defined differently")
+        CATALOGUE[entry.code] = entry
 
 
 # codes the summaries show that are not findings in a file's content

@@ -7,7 +7,6 @@ so the three cannot disagree about what a column holds.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,10 +33,9 @@ class Col:
 
 
 def computed_labels(spec: FormSpec) -> Mapping[str, str]:
-    if not spec.rules:
-        return {}
-    module = importlib.import_module(spec.rules)
-    return dict(getattr(module, "COMPUTED_LABELS", {}))
+    from formkit.forms import form_of
+
+    return form_of(spec).computed_labels
 
 
 def _kind(ftype: str) -> Kind:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formkit.forms.shenbaoshu.recommend import DECISION, RANK, REASON, settle
 from formkit.paths import display_name
 from formkit.read.book import Book, Bounds
-from formkit.recommend import DECISION, RANK, REASON, settle
 from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
@@ -53,8 +53,12 @@ class NotASummary(ValueError):
     """A file that is not a provincial summary written by formkit; the message says why."""
 
 
-def read_summary(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SummaryData]:
-    """One provincial summary back as (metadata, SummaryData); raises NotASummary."""
+def read_summary(
+    path: str | os.PathLike[str], form_id: str | None = None
+) -> tuple[dict[str, Any], SummaryData]:
+    """One provincial summary back as (metadata, SummaryData), read with the spec of the
+    form it summarises; raises NotASummary, also when that is not `form_id`."""
+    from formkit.forms import UnknownForm, get_form
     from formkit.read.gate import inspect_file
     from formkit.read.xlsx import XlsxError, load_xlsx
 
@@ -76,7 +80,13 @@ def read_summary(path: str | os.PathLike[str]) -> tuple[dict[str, Any], SummaryD
     year = int(meta.get("formkit_year") or 0)
     data = SummaryData(year=year, unit=str(meta.get("formkit_unit") or "") or None)
     data.generated = str(meta.get("formkit_generated") or "") or None
-    spec = load_spec()
+    form = str(meta.get("formkit_form_id") or form_id or get_form().id)
+    if form_id is not None and form != form_id:
+        raise NotASummary(f"是表单 {form} 的汇总表，不是本次汇总的 {form_id}，未采用")
+    try:
+        spec = get_form(form).spec
+    except UnknownForm:
+        raise NotASummary(f"是表单 {form} 的汇总表，formkit 没有这个表单，未采用") from None
     data.applications = _applications(book, spec)
     for rec in data.applications:
         # values the province's summary left out of its totals stay out of the nation's
@@ -221,15 +231,9 @@ def rollup(
             continue
         seen[digest] = name
         try:
-            meta, part = read_summary(path)
+            meta, part = read_summary(path, spec.id)
         except NotASummary as exc:
             result.rejected.append((str(path), str(exc)))
-            continue
-        form = str(meta.get("formkit_form_id") or spec.id)
-        if form != spec.id:
-            result.rejected.append(
-                (str(path), f"是表单 {form} 的汇总表，不是本次汇总的 {spec.id}，未采用")
-            )
             continue
         parts.append(_Part(str(path), name, digest, meta, part, _mtime(path)))
     if not data.year:

@@ -28,8 +28,7 @@ from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
-from formkit.read.submission import Submission
-from formkit.recommend import (
+from formkit.forms.shenbaoshu.recommend import (
     DECISION,
     DECISIONS,
     OVERRIDE,
@@ -42,6 +41,7 @@ from formkit.recommend import (
     propose,
     rank_key,
 )
+from formkit.read.submission import Submission
 from formkit.records import Col, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
@@ -88,7 +88,7 @@ def file_cols(status: str) -> list[Col]:
     ]
 
 
-# the decision columns (formkit.recommend): what the 汇总表 shows, editable, and formkit's
+# the decision columns (shenbaoshu.recommend): what the 汇总表 shows, editable, and formkit's
 # proposal beside them in 明细
 DECISION_COLS = [
     Col(RANK, "推荐次序", "integer", width=6),
@@ -567,7 +567,7 @@ def build(
     """The summary (or, with national=True, the roll-up) workbook as bytes.
 
     Applications without a recommendation decision get formkit's proposal (ranked by
-    `rank_by`, formkit.recommend); the 汇总表 lists each unit's recommended applications
+    `rank_by`, shenbaoshu.recommend); the 汇总表 lists each unit's recommended applications
     in their order, then the others.
     """
     spec = spec or load_spec()
@@ -806,17 +806,15 @@ def counted_towards_targets(
     apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference
 ) -> list[Mapping[str, Any]]:
     """The applications national progress may count: verdict 符合 and within their unit's
-    quota (六(三)). Where the province decided (推荐意见, formkit.recommend), its 推荐 are
+    quota (六(三)). Where the province decided (推荐意见, shenbaoshu.recommend), its 推荐 are
     the ones within the quota; otherwise the form's rules decide which fit."""
-    import importlib
-
-    from formkit.recommend import DECISION, RECOMMEND
+    from formkit.forms import form_of
+    from formkit.forms.shenbaoshu.recommend import DECISION, RECOMMEND
 
     if apps and all(a.get(DECISION) for a in apps):
         return [a for a in apps if a.get(DECISION) == RECOMMEND and a.get("_verdict") == "符合"]
     s = spec.summary
-    rules = importlib.import_module(spec.rules) if spec.rules else None
-    fits = getattr(rules, "within_quota", None)
+    fits = form_of(spec).hook("within_quota")
     unit_key = s.get("unit_field", "")
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for a in apps:
@@ -1056,7 +1054,7 @@ def unit_table(
     apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference, year: int
 ) -> list[dict[str, Any]]:
     """One row per reporting unit: counts, share of the national figure, quota and deadline."""
-    import importlib
+    from formkit.forms import form_of
 
     s = spec.summary
     unit_key, type_key, share_key = (
@@ -1064,7 +1062,7 @@ def unit_table(
         s.get("type_field", ""),
         s.get("national_share"),
     )
-    rules = importlib.import_module(spec.rules) if spec.rules else None
+    unit_checks = form_of(spec).hook("unit_checks")
     month, day = (
         int(x) for x in str(reference.notice.get("deadline_month_day", "04-30")).split("-")
     )
@@ -1095,7 +1093,7 @@ def unit_table(
         }
         verdicts = Counter(m.get("_verdict") for m in members)
         row.update({f"v_{v}": verdicts.get(v, 0) for v in ("符合", "不符合", "待补充材料")})
-        if rules is not None and hasattr(rules, "unit_checks"):
+        if unit_checks is not None:
             apps_plain = [
                 {
                     "application_type": m.get(type_key),
@@ -1103,7 +1101,7 @@ def unit_table(
                 }
                 for m in members
             ]
-            checks = rules.unit_checks(region, apps_plain, deadline, unit=unit, reference=reference)
+            checks = unit_checks(region, apps_plain, deadline, unit=unit, reference=reference)
             for (_clause, _title, ok, detail), key in zip(
                 checks, ("quota", "deadline"), strict=False
             ):

@@ -12,7 +12,7 @@ import docx
 import openpyxl
 import pytest
 
-from formkit.letters import (
+from formkit.forms.shenbaoshu.letters import (
     LetterInfo,
     chinese_date,
     public_docx,
@@ -20,7 +20,7 @@ from formkit.letters import (
     recommendation_docx,
     write_documents,
 )
-from formkit.recommend import propose
+from formkit.forms.shenbaoshu.recommend import propose
 from formkit.reference import load_reference
 from tests.libreoffice import convert, pdf_pages, pdf_text
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from formkit.check import check_file
+from formkit.forms.shenbaoshu.rules import unit_checks
 from formkit.read import ReadOptions
 from formkit.read.submission import Submission
 from formkit.reference import load_reference
 from formkit.summary import collect, write
-from formkit.validate.notice import unit_checks
 from tests.forms import full_values, write_filled
 
 INFO = "续表一 申报信息"
@@ -547,11 +547,11 @@ def test_every_numeric_field_declares_sourced_bounds() -> None:
 def test_a_bound_without_a_source_is_refused() -> None:
     import tomllib
 
-    import formkit.spec as spec_pkg
+    from formkit.forms import get_form
     from formkit.spec import load_spec
     from formkit.spec.model import SpecError, build
 
-    data = tomllib.loads((Path(spec_pkg.__file__).parent / "application.toml").read_text("utf-8"))
+    data = tomllib.loads(get_form().spec_file.read_text("utf-8"))
     field = next(f for f in data["field"] if f["id"] == "sales_total")
     field["bound"].append({"min": 1})
     with pytest.raises(SpecError, match="source"):
@@ -649,7 +649,7 @@ def test_check_details_lists_hints_after_errors_and_warnings(tmp_path: Path) -> 
 )
 def test_recommendation_uses_the_reference_bases(unit: str, decision: str) -> None:
     """recommend's quota asks the reference data, not only the batch's re-certifications."""
-    from formkit.recommend import DECISION, propose
+    from formkit.forms.shenbaoshu.recommend import DECISION, propose
 
     apps = [{"province": unit, "application_type": "新申报", "_verdict": "符合"}]
     propose(apps, reference=load_reference())

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from formkit.recommend import (
+from formkit.forms.shenbaoshu.recommend import (
     NOT_RECOMMEND,
     RECOMMEND,
     RankKeyError,

@@ -368,7 +368,7 @@ def test_rollup_refuses_other_years_and_forms_and_counts_progress_within_quota(
 
 
 def test_progress_follows_the_provinces_decision_where_there_is_one() -> None:
-    from formkit.recommend import DECISION
+    from formkit.forms.shenbaoshu.recommend import DECISION
     from formkit.reference import load_reference
     from formkit.summary import counted_towards_targets
 

@@ -530,10 +530,10 @@ def _ingest_jiangsu(round_: Round, tmp_path: Path) -> None:
 
 
 def _recommended_by_formkit(round_: Round, unit: str) -> list[str]:
-    """What formkit.recommend decides for the ledger: its applications as `summary --db`
+    """What shenbaoshu.recommend decides for the ledger: its applications as `summary --db`
     collects them, proposed with the default ranking key."""
+    from formkit.forms.shenbaoshu.recommend import propose, recommended
     from formkit.read.submission import from_json
-    from formkit.recommend import propose, recommended
     from formkit.spec import load_spec
     from formkit.summary import Collector
 

@@ -114,11 +114,11 @@ def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Su
 def _spec_of(book: Book, forms: tuple[str, ...] | None) -> FormSpec:
     """The registered form whose id the workbook carries, if allowed; else the first allowed
     (or default) form, against which a file of another form is refused."""
-    from formkit.forms import FORMS, load_form_spec
+    from formkit.forms import form_ids, load_form_spec
     from formkit.read.extract import form_id_of
 
     form_id = form_id_of(book)
-    if form_id in FORMS and (forms is None or form_id in forms):
+    if form_id in form_ids() and (forms is None or form_id in forms):
         return load_form_spec(form_id)
     return load_form_spec(forms[0] if forms else None)
 

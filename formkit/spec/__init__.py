@@ -34,7 +34,7 @@ __all__ = [
     "load_spec",
 ]
 
-DEFAULT_SPEC = Path(__file__).with_name("application.toml")
+DEFAULT_SPEC = Path(__file__).parent.parent / "forms" / "shenbaoshu" / "spec.toml"
 
 
 def _choice_sources() -> dict[str, tuple[str, ...]]:

@@ -231,8 +231,6 @@ class FormSpec:
     sheets: tuple[Sheet, ...]
     fields: tuple[Field, ...]
     tables: tuple[Table, ...]
-    # module holding the form's own validation rules (a RULES list), e.g. the notice's
-    rules: str | None = None
     # the blank template's default file name, without extension (default: the form id)
     file_name: str | None = None
     # what the template's year is called (the 申报书's 申报年度; a report's 报告年度)
@@ -328,7 +326,6 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         sheets=sheets,
         fields=tuple(e for e in by_id.values() if isinstance(e, Field)),
         tables=tuple(e for e in by_id.values() if isinstance(e, Table)),
-        rules=form.get("rules"),
         file_name=form.get("file_name"),
         year_label=str(form.get("year_label", "申报年度")),
         summary=dict(data.get("summary", {})),

@@ -6,7 +6,6 @@ unit; the form's rules module (named in the spec) holds the notice's rules.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,17 +165,18 @@ def verdict(criteria: list[Criterion]) -> str | None:
 
 def _spec_of(sub: Submission) -> FormSpec:
     """The registered form the submission was read as (its form id), else the default form."""
-    from formkit.forms import FORMS, load_form_spec
+    from formkit.forms import UnknownForm, load_form_spec
 
-    form_id = sub.form.id if sub.form else None
-    return load_form_spec(form_id) if form_id in FORMS else load_spec()
+    try:
+        return load_form_spec(sub.form.id if sub.form else None)
+    except UnknownForm:
+        return load_spec()
 
 
 def _form_rules(spec: FormSpec) -> list[Callable[[Context], None]]:
-    if not spec.rules:
-        return []
-    module = importlib.import_module(spec.rules)
-    return list(module.RULES)
+    from formkit.forms import form_of
+
+    return list(form_of(spec).rules)
 
 
 # ---------------------------------------------------------------- generic field rules

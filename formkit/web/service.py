@@ -315,10 +315,12 @@ DOCUMENTS = {
 
 @dataclass(frozen=True)
 class UnitDecision:
-    """One reporting unit's applications with formkit's proposal (formkit.recommend)."""
+    """One reporting unit's applications with formkit's proposal (shenbaoshu.recommend)."""
 
     unit: str  # "" when the files name no reporting unit
-    apps: list[dict[str, Any]]  # as `formkit recommend --db` passes them to formkit.letters
+    apps: list[
+        dict[str, Any]
+    ]  # as `formkit recommend --db` passes them to formkit.forms.shenbaoshu.letters
     year: int
 
     @property
@@ -328,12 +330,12 @@ class UnitDecision:
 
     @property
     def tag(self) -> str:
-        """The name in the documents' file names, as `formkit.letters.write_documents`."""
+        """The name in the documents' file names, as `shenbaoshu.letters.write_documents`."""
         return self.unit or "全国"
 
     @property
     def chosen(self) -> int:
-        from formkit.recommend import RECOMMEND
+        from formkit.forms.shenbaoshu.recommend import RECOMMEND
 
         return sum(1 for a in self.apps if a.get("_decision") == RECOMMEND)
 
@@ -353,8 +355,8 @@ class Decision:
 def decision(settings: Settings) -> Decision:
     """The recommendation `formkit recommend --db` proposes for this ledger: the same
     applications (`ledger_data`), ranking key (its default), quota and decision
-    (`formkit.recommend.propose`), one reporting unit after another."""
-    from formkit.recommend import by_unit, propose, rank_key
+    (`formkit.forms.shenbaoshu.recommend.propose`), one reporting unit after another."""
+    from formkit.forms.shenbaoshu.recommend import by_unit, propose, rank_key
 
     with ledger(settings) as led:
         reference = led.reference
@@ -369,9 +371,14 @@ def decision(settings: Settings) -> Decision:
 
 
 def recommendation_document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
-    """(file name, bytes) of one of the unit's documents, built by `formkit.letters` as
+    """(file name, bytes) of one of the unit's documents, built by `shenbaoshu.letters` as
     `formkit recommend --db` writes them (blank 联系人, 联系电话 and date to fill in)."""
-    from formkit.letters import LetterInfo, public_docx, public_xlsx, recommendation_docx
+    from formkit.forms.shenbaoshu.letters import (
+        LetterInfo,
+        public_docx,
+        public_xlsx,
+        recommendation_docx,
+    )
 
     prefix, suffix, _ = DOCUMENTS[kind]
     info = LetterInfo(unit.year, unit.unit or None)

@@ -40,7 +40,7 @@ RANK, DECISION, REASON = "_rank", "_decision", "_reason"
 P_RANK, P_DECISION, P_REASON = "_proposed_rank", "_proposed_decision", "_proposed_reason"
 OVERRIDE = "_override"
 
-# the spec's summary roles this module uses (formkit/spec/application.toml [summary])
+# the spec's summary roles this module uses (formkit/forms/shenbaoshu/spec.toml [summary])
 _UNIT, _TYPE, _APPLICANT = "province", "application_type", "applicant_name"
 
 

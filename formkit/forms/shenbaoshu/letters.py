@@ -5,7 +5,7 @@ unit, the recommended applications in their order with key figures and verdicts,
 for the 推荐意见, the 联系人, the date and the 盖章 block. 公示名单: the recommended
 applications as a table for publication, as .xlsx and as .docx.
 
-Both are built from summary records whose decision is settled (formkit.recommend); the
+Both are built from summary records whose decision is settled (shenbaoshu.recommend); the
 same records give byte-identical files (fixed zip times and document properties).
 python-docx and xlsxwriter are imported here only, when a document is written.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from formkit.atomic import write_bytes_atomic
-from formkit.recommend import NEW, RECERT, recommended
+from formkit.forms.shenbaoshu.recommend import NEW, RECERT, recommended
 
 NOTICE = "商技发[2006]6号"
 NOTICE_TITLE = "《关于建设“科技兴贸出口创新基地”有关问题的通知》"
