@@ -757,7 +757,7 @@ _REPORTS: list[Entry] = [
         "growth_recomputed_differs",
         "warning",
         "同比增长与上年同期数据不符",
-        "{where}：{period}填报{what}同比增长 {reported}，按本期 {amount} 和{earlier}的 "
+        "{where}：{period}填报{what}同比增长 {reported}，按本期累计 {amount} 和{earlier}的累计 "
         "{earlier_amount} 计算为 {computed}，相差 {gap} 个百分点（超过 {tolerance} 个百分点）。",
         "请核对同比增长率和两期数字；如上年数据已修订，请在“重要信息”中说明。",
         "四(四)",
