@@ -210,12 +210,19 @@ CASES: list[tuple[str, Callable[[Files], None], list[tuple[str, str, str, str, l
                 q(3),
                 JIDU,
                 "enterprise_count_ytd",
-                ["2007年第三季度", "168 个", "2007年第二季度", f"{ENTERPRISES_YTD[1]} 个", "2007Q2.xlsx"],
+                [
+                    "2007年第三季度",
+                    "168 个",
+                    "2007年第二季度",
+                    f"{ENTERPRISES_YTD[1]} 个",
+                    "2007Q2.xlsx",
+                ],
             )
         ],
     ),
     (
-        "a-amount-falls",  # the fourth quarter's difference then disagrees too; the third's is not repeated
+        # the fourth quarter's difference then disagrees too; the third's is not repeated
+        "a-amount-falls",
         _set(q(3), export_value_ytd=FELL),
         [
             ("cumulative_fell", q(3), JIDU, "export_value_ytd", [shown(FELL), shown(E2)]),
@@ -242,7 +249,12 @@ CASES: list[tuple[str, Callable[[Files], None], list[tuple[str, str, str, str, l
                 q(2),
                 JIDU,
                 "hitech_export_value_q",
-                ["30200 万美元", f"{shown(H2)} 万美元", "27100.75 万美元", f"{shown(H2 - 27100.75)} 万美元"],
+                [
+                    "30200 万美元",
+                    f"{shown(H2)} 万美元",
+                    "27100.75 万美元",
+                    f"{shown(H2 - 27100.75)} 万美元",
+                ],
             )
         ],
     ),
@@ -266,13 +278,19 @@ CASES: list[tuple[str, Callable[[Files], None], list[tuple[str, str, str, str, l
                 q(2),
                 JIDU,
                 "export_growth",
-                [f"{round(GROWTH_Q2 + 5, 1)}%", f"{GROWTH_Q2:.2f}%", "2006年第二季度", "80000 万美元"],
+                [
+                    f"{round(GROWTH_Q2 + 5, 1)}%",
+                    f"{GROWTH_Q2:.2f}%",
+                    "2006年第二季度",
+                    "80000 万美元",
+                ],
             )
         ],
     ),
     ("c-growth-within-a-point", _set(q(2), export_growth=round(GROWTH_Q2 + 0.9, 1)), []),
     (
-        "c-annual-growth-off",  # the fourth quarter says the same: only last year's report disagrees
+        # the fourth quarter says the same: only last year's report disagrees
+        "c-annual-growth-off",
         _both(
             _set(q(4), hitech_export_growth=round(HITECH_YEAR + 3, 1)),
             _set(f"{YEAR}年报", hitech_export_growth=round(HITECH_YEAR + 3, 1)),

@@ -189,7 +189,9 @@ def _differs(a: float, b: float, tolerance: float) -> bool:
 # ---------------------------------------------------------------- 1. cumulative never falls
 
 
-def _never_falls(earlier: _Report, later: _Report, fell: set[str]) -> list[tuple[Submission, Issue]]:
+def _never_falls(
+    earlier: _Report, later: _Report, fell: set[str]
+) -> list[tuple[Submission, Issue]]:
     out = []
     for stem, what in FIGURES:
         key = f"{stem}_ytd"
