@@ -728,6 +728,65 @@ _REPORTS: list[Entry] = [
         "{where}: filled on {value}, before {period} ended ({end}).",
         "filled before the period ended",
     ),
+    # -- across periods and forms of one base (formkit/forms/jidu/across.py; docs/forms/
+    # kjxm-cxjd-jidu.md 跨期核对): each issue is in the later period's file
+    Entry(
+        "cumulative_fell",
+        "error",
+        "累计数比上季度减少",
+        "{where}：{period}1月至本季度累计{what}为 {amount}，小于{earlier}的累计 {earlier_amount}。",
+        "累计数逐季只增不减，请核对本季度和上季度的累计数，有误的一份更正后重新报送。",
+        "四(四)",
+        "{where}: {period} cumulative {what} {amount} is below the cumulative {earlier_amount} "
+        "of {earlier}.",
+        "cumulative fell",
+    ),
+    Entry(
+        "quarter_not_difference",
+        "warning",
+        "本季度数不等于两季累计数之差",
+        "{where}：{period}本季度{what}为 {amount}，而本季度累计 {cumulative} 减去{earlier}的累计 "
+        "{earlier_amount} 为 {difference}。",
+        "本季度数应等于本季度累计数减去上季度累计数，请核对三项数字；如上季度数据已修订，"
+        "请在“重要信息”中说明。",
+        "四(四)",
+        "{where}: {period} quarter's {what} {amount}, but cumulative {cumulative} minus "
+        "{earlier}'s {earlier_amount} is {difference}.",
+        "quarter differs from the difference of cumulatives",
+    ),
+    Entry(
+        "growth_recomputed_differs",
+        "warning",
+        "同比增长与上年同期数据不符",
+        "{where}：{period}填报{what}同比增长 {reported}，按本期累计 {amount} 和{earlier}的累计 "
+        "{earlier_amount} 计算为 {computed}，相差 {gap} 个百分点（超过 {tolerance} 个百分点）。",
+        "请核对同比增长率和两期数字；如上年数据已修订，请在“重要信息”中说明。",
+        "四(四)",
+        "{where}: {period} reports {what} growth {reported}; from {amount} and {earlier}'s "
+        "{earlier_amount} it is {computed} ({gap} points apart).",
+        "growth disagrees with last year's report",
+    ),
+    Entry(
+        "annual_not_fourth_quarter",
+        "error",
+        "全年数与第四季度累计数不符",
+        "{where}：{period}的{what}为 {amount}，{q4}的{q4_what}为 {q4_amount}，两者应相同。",
+        "全年数就是第四季度的1月至本季度累计数，请核对两份报表，有误的一份更正后重新报送"
+        "（12月底前报送的预计数，请按第四季度数据更正）。",
+        "四(四)",
+        "{where}: {period}'s {what} {amount} differs from {q4}'s {q4_amount}.",
+        "annual figure differs from the fourth quarter",
+    ),
+    Entry(
+        "key_enterprises_dropped",
+        "warning",
+        "上季度的重点企业未再填报",
+        "{where}：{earlier}填报的 {count} 家重点企业未出现在{period}的报表中：{names}。",
+        "如企业仍是重点企业，请补填；如已不是（迁出、停产等），请在“重要信息”中说明。",
+        "四(四)",
+        "{where}: {count} key enterprise(s) of {earlier} are missing from {period}: {names}.",
+        "key enterprises dropped",
+    ),
 ]
 
 CATALOGUE: dict[str, Entry] = {}

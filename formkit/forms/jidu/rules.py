@@ -1,10 +1,10 @@
 """Within-form rules of the 季度数据报表 (商技发[2006]6号 四(四)).
 
 Named by the spec (`[form] rules`); this package is the one place outside the spec that
-knows the form's fields by id. Each rule checks one workbook on its own; rules across
+knows the form's fields by id. Each rule checks one workbook on its own; the rules across
 quarters and forms (cumulative figures never fall, the quarter equals the difference of
-cumulatives, the annual report equals the fourth quarter) need the ledger and live with
-it (see docs/forms/kjxm-cxjd-jidu.md).
+cumulatives, the annual report equals the fourth quarter) are in `across.py` (see
+docs/forms/kjxm-cxjd-jidu.md 跨期核对).
 
 The 年度工作报告 shares the figures' rules: `parts_within_wholes` and `growth_plausible`
 are built for a suffix ("_ytd" here, "" for the annual figures).

@@ -1,8 +1,8 @@
 """Within-form rules of the 年度工作报告 (商技发[2006]6号 四(四)): the year's figures obey
 the same part/whole and growth rules as the 季度数据报表's cumulative figures.
 
-That the year's figures equal the fourth quarter's cumulative needs the ledger; it is
-written into docs/forms/kjxm-cxjd-nianbao.md and lives with the cross-period rules.
+That the year's figures equal the fourth quarter's cumulative is a rule across forms:
+formkit/forms/jidu/across.py (docs/forms/kjxm-cxjd-jidu.md 跨期核对).
 """
 
 from __future__ import annotations
