@@ -266,7 +266,7 @@ def _print_results(
     from formkit.issues import render
     from formkit.spec import load_spec
 
-    unit_field = load_spec().summary.get("unit_field", "")
+    unit_field = load_spec().roles.unit or ""
     show = console or out
 
     table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
@@ -335,7 +335,7 @@ def _slim(sub: Any) -> Any:
     """What the result table and --details need of a checked file, and no more."""
     from formkit.spec import load_spec
 
-    unit_field = load_spec().summary.get("unit_field", "")
+    unit_field = load_spec().roles.unit or ""
     sub.values = {unit_field: sub.values.get(unit_field)} if sub.values else {}
     # the criteria a person must judge still mark the verdict in the table
     sub.sources, sub.computed = {}, {}

@@ -659,9 +659,9 @@ class Ledger:
                 ).fetchone()
                 self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
                 self._event("reread", sub.submission_id, sha, _name(sub.file))
-            roles = self.spec.summary
-            province = _province(sub.values.get(roles.get("unit_field", "")), self.reference)
-            applicant = _text(sub.values.get(roles.get("applicant_field", "")))
+            roles = self.spec.roles
+            province = _province(sub.values.get(roles.unit or ""), self.reference)
+            applicant = _text(sub.values.get(roles.subject or ""))
             roster_id, key = self._match(sub.submission_id, province, applicant)
             current = "SELECT sha256 FROM files WHERE superseded_by IS NULL"
             before = {r[0] for r in self.db.execute(current)}
@@ -670,7 +670,7 @@ class Ledger:
             else:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
                 received = _now()
-            fill = _fill_date(sub, roles.get("date_field", ""))
+            fill = _fill_date(sub, (roles.date or ""))
             accepted = sub.status == "accepted"
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,

@@ -65,9 +65,8 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
     `compact` leaves out the yes/no conditions and groups (the criteria column names any
     that fail): the printed 汇总表 stays a few pages wide.
     """
-    s = spec.summary
     labels = computed_labels(spec)
-    lead = [s.get("unit_field"), None, s.get("city_field"), s.get("applicant_field")]
+    lead = [(spec.roles.unit or ""), None, (spec.roles.city or ""), (spec.roles.subject or "")]
     cols: list[Col] = [Col("_no", "序号", "integer", width=6)]
     shown: set[str] = set()
     for fid in lead:
@@ -75,7 +74,7 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
             cols.append(Col("_region", "地区", "text", width=8))
             continue
         f = spec.field(fid)
-        wide = 26.0 if fid == s.get("applicant_field") else _width(f.header, "text") + 4
+        wide = 26.0 if fid == (spec.roles.subject or "") else _width(f.header, "text") + 4
         cols.append(Col(fid, f.header, _kind(f.type), f.unit, wide))
         shown.add(fid)
     for f in spec.fields:
@@ -148,7 +147,7 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
             rec[f"{t.id}.names"] = "、".join(
                 str(r[text_col.id]) for r in rows if r.get(text_col.id)
             )
-    unit_field = spec.summary.get("unit_field")
+    unit_field = spec.roles.unit or ""
     unit = reference.unit(str(rec.get(unit_field) or "")) if unit_field else None
     rec["_region"] = unit.region if unit else None
     rec["_unit_code"] = unit.code if unit else None
@@ -242,15 +241,14 @@ def unit_order(reference: Reference) -> dict[str, int]:
 
 
 def sort_key(spec: FormSpec, order: Mapping[str, int]) -> Any:
-    s = spec.summary
 
     def key(rec: Mapping[str, Any]) -> tuple[Any, ...]:
-        unit = str(rec.get(s.get("unit_field", ""), "") or "")
+        unit = str(rec.get((spec.roles.unit or ""), "") or "")
         return (
             order.get(unit, len(order)),
             unit,
-            str(rec.get(s.get("city_field", ""), "") or ""),
-            str(rec.get(s.get("applicant_field", ""), "") or ""),
+            str(rec.get((spec.roles.city or ""), "") or ""),
+            str(rec.get((spec.roles.subject or ""), "") or ""),
             str(rec.get("_file", "")),
         )
 
@@ -268,19 +266,18 @@ def supersede(records: Iterable[dict[str, Any]], spec: FormSpec) -> dict[int, di
     unit and applicant name. Latest by 填报日期, then by file time, then by name: several
     files from one applicant are never merged silently.
     """
-    s = spec.summary
     groups: dict[Any, list[dict[str, Any]]] = {}
     for rec in records:
         if rec.get("_submission_id"):
             key: Any = ("id", rec["_submission_id"])
         else:
-            unit = str(rec.get(s.get("unit_field", "")) or "")
-            name = str(rec.get(s.get("applicant_field", "")) or "")
+            unit = str(rec.get(spec.roles.unit or "") or "")
+            name = str(rec.get(spec.roles.subject or "") or "")
             norm = unicodedata.normalize("NFKC", name).replace(" ", "")
             # without a name nothing says two files are the same application
             key = ("name", unit, norm) if norm else ("file", rec.get("_path"))
         groups.setdefault(key, []).append(rec)
-    date_field = s.get("date_field", "")
+    date_field = spec.roles.date or ""
 
     def when(rec: dict[str, Any]) -> tuple[Any, ...]:
         d = rec.get(date_field)

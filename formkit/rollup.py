@@ -279,7 +279,7 @@ def rollup(
                 data.notes.append(
                     (
                         "重复的申请",
-                        f"{p.name} 中的 {rec.get(spec.summary.get('applicant_field', ''))}"
+                        f"{p.name} 中的 {rec.get(spec.roles.subject or '')}"
                         f" 已见于 {counted[ident]}，只计一次",
                     )
                 )
@@ -300,13 +300,12 @@ def rollup(
 def _identity(rec: dict[str, Any], spec: FormSpec) -> str:
     from formkit.supersession import name_key
 
-    s = spec.summary
     sid = rec.get("_submission_id")
     if sid:
         return f"id:{sid}"
     key = name_key(
-        str(rec.get(s.get("unit_field", "")) or ""),
-        str(rec.get(s.get("applicant_field", "")) or ""),
+        str(rec.get(spec.roles.unit or "") or ""),
+        str(rec.get(spec.roles.subject or "") or ""),
     )
     return f"name:{key}" if key else f"sha:{rec.get('_sha256')}"
 

@@ -118,8 +118,8 @@ def print_columns(spec: FormSpec) -> list[Col]:
     wanted = [
         Col("_no", "序号", "integer", width=4.5),
         Col(RANK, "推荐次序", "integer", width=5.5),
-        col(s.get("unit_field", ""), "推荐单位", 9),
-        col(s.get("applicant_field", ""), "申请单位", 19),
+        col((spec.roles.unit or ""), "推荐单位", 9),
+        col((spec.roles.subject or ""), "申请单位", 19),
         col(s.get("type_field", ""), "申报类型", 9),
         # the form's own figures, as its spec lists them ([summary] printed)
         *(col(str(key), str(header), float(width)) for key, header, width in s.get("printed", ())),
@@ -191,9 +191,9 @@ class Collector:
     ) -> None:
         """`handle`/`received`: how the caller knows the file and when it arrived (the
         ledger's sha256 and order); a batch uses the path and the file's time."""
-        s = self.spec.summary
+
         name = (
-            str(sub.values.get(s.get("applicant_field", "")) or "")
+            str(sub.values.get(self.spec.roles.subject or "") or "")
             if sub.status == "accepted"
             else ""
         )
@@ -251,7 +251,7 @@ class Collector:
         spec = self.spec
         year = year or (self.years[0] if self.years else None) or spec.default_year
         data = SummaryData(year=year, unit=unit, inputs=list(inputs))
-        unit_field = spec.summary.get("unit_field", "")
+        unit_field = spec.roles.unit or ""
         foreign: dict[str, str] = {}
         if unit:
             for _row, rec, cand in self.entries:
@@ -291,8 +291,8 @@ class Collector:
                 )
             if rec is not None and row["status"] != "汇总":
                 row.update(
-                    applicant=str(rec.get(spec.summary.get("applicant_field", "")) or ""),
-                    fill_date=iso(rec.get(spec.summary.get("date_field", ""))),
+                    applicant=str(rec.get(spec.roles.subject or "") or ""),
+                    fill_date=iso(rec.get(spec.roles.date or "")),
                 )
             data.files.append(row)
         data.issues = [i for h, i in self.issues if h not in foreign]
@@ -301,7 +301,7 @@ class Collector:
                 data.issues.append(
                     {
                         "file": rec["_file"],
-                        "applicant": str(rec.get(spec.summary.get("applicant_field", "")) or ""),
+                        "applicant": str(rec.get(spec.roles.subject or "") or ""),
                         "sheet": "",
                         "cell": "",
                         "severity": SEVERITY_ZH["warning"],
@@ -815,7 +815,7 @@ def counted_towards_targets(
         return [a for a in apps if a.get(DECISION) == RECOMMEND and a.get("_verdict") == "符合"]
     s = spec.summary
     fits = form_of(spec).hook("within_quota")
-    unit_key = s.get("unit_field", "")
+    unit_key = spec.roles.unit or ""
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for a in apps:
         groups[str(a.get(unit_key) or "")].append(a)
@@ -1014,14 +1014,13 @@ def _stats_sheet(
 
 def excluded_summary(apps: Sequence[Mapping[str, Any]], keys: Sequence[str], spec: FormSpec) -> str:
     """What the totals of `keys` left out, in words: "未计入合计：…" or "" when nothing."""
-    s = spec.summary
     parts = []
     for key in keys:
         out = [a for a in apps if key in (a.get("_excluded") or {}) and a.get(key) is not None]
         if not out:
             continue
         who = "、".join(
-            f"{a.get(s.get('applicant_field', '')) or a.get('_file')}（{a['_excluded'][key]}）"
+            f"{a.get(spec.roles.subject or '') or a.get('_file')}（{a['_excluded'][key]}）"
             for a in out
         )
         parts.append(f"{_label(spec, key)} {len(out)} 个申请的数值：{who}")
@@ -1058,7 +1057,7 @@ def unit_table(
 
     s = spec.summary
     unit_key, type_key, share_key = (
-        s.get("unit_field", ""),
+        (spec.roles.unit or ""),
         s.get("type_field", ""),
         s.get("national_share"),
     )
@@ -1097,7 +1096,7 @@ def unit_table(
             apps_plain = [
                 {
                     "application_type": m.get(type_key),
-                    "fill_date": _date(m.get(s.get("date_field", ""))),
+                    "fill_date": _date(m.get(spec.roles.date or "")),
                 }
                 for m in members
             ]
@@ -1157,7 +1156,7 @@ def _chart_sheet(
     ws = wb.add_worksheet("图表", _SummarySheet)
     s = spec.summary
     apps = data.applications
-    applicant = s.get("applicant_field", "")
+    applicant = spec.roles.subject or ""
     value_key, growth_key, nat_key = (
         s.get("threshold_field", ""),
         s.get("growth", ""),

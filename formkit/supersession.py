@@ -136,13 +136,13 @@ def candidate(
     reporting unit, the applicant and the 填报日期."""
     from pathlib import Path
 
-    roles = spec.summary
+    roles = spec.roles
     accepted = sub.status == "accepted"
-    unit = _text(sub.values.get(roles.get("unit_field", ""))) if accepted else None
+    unit = _text(sub.values.get(roles.unit or "")) if accepted else None
     if unit is not None:
         known = reference.unit(unit)
         unit = known.name if known is not None else unit
-    day = sub.values.get(roles.get("date_field", "")) if accepted else None
+    day = sub.values.get(roles.date or "") if accepted else None
     if isinstance(day, dt.datetime):
         day = day.date()
     return Candidate(
@@ -154,7 +154,7 @@ def candidate(
         submission_id=sub.submission_id if accepted else None,
         roster_id=roster_id,
         unit=unit,
-        applicant=_text(sub.values.get(roles.get("applicant_field", ""))) if accepted else None,
+        applicant=_text(sub.values.get(roles.subject or "")) if accepted else None,
         fill_date=day if isinstance(day, dt.date) else None,
         fingerprint=fingerprint(sub.values) if accepted else None,
         annotates=getattr(sub, "annotates", None),

@@ -220,6 +220,24 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """What the engine needs to know about a form's fields, by role ([roles] in the spec):
+    whose file it is, about whom, when it was filled and which period it reports on."""
+
+    unit: str  # the reporting unit (推荐单位 / 所在省): a field whose values are reference units
+    subject: str  # who the file is about (the applicant, the base): one file per subject
+    date: str | None = None  # the 填报日期: of two versions, the later date is the newer
+    city: str | None = None
+    # the fields naming the period a file reports on (year, quarter); none: one per round
+    period: tuple[str, ...] = ()
+    # the application's own id as the file states it (a report names the base's 申报书)
+    origin: str | None = None
+    # what sheets call the two (推荐单位 / 申请单位; 所在省 / 基地)
+    unit_label: str = "推荐单位"
+    subject_label: str = "申请单位"
+
+
+@dataclass(frozen=True)
 class FormSpec:
     id: str
     version: str
@@ -237,6 +255,7 @@ class FormSpec:
     year_label: str = "申报年度"
     # which fields the summaries group and total by (see [summary] in the spec file)
     summary: Mapping[str, Any] = field(default_factory=dict)
+    roles: Roles = field(default_factory=lambda: Roles(unit="", subject=""))
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
 
     def sheet(self, sheet_id: str) -> Sheet:
@@ -329,6 +348,7 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         file_name=form.get("file_name"),
         year_label=str(form.get("year_label", "申报年度")),
         summary=dict(data.get("summary", {})),
+        roles=_roles(data.get("roles")),
         _by_id=by_id,
     )
     _check(spec)
@@ -597,6 +617,24 @@ def _table(d: Mapping[str, Any], sheet_ids: set[str]) -> Table:
     )
 
 
+def _roles(data: Any) -> Roles:
+    if data is None:
+        return Roles(unit="", subject="")
+    try:
+        return Roles(
+            unit=str(data["unit"]),
+            subject=str(data["subject"]),
+            date=data.get("date"),
+            city=data.get("city"),
+            period=tuple(data.get("period", ())),
+            origin=data.get("origin"),
+            unit_label=str(data.get("unit_label", "推荐单位")),
+            subject_label=str(data.get("subject_label", "申请单位")),
+        )
+    except (KeyError, TypeError) as exc:
+        raise SpecError(f"[roles]: {exc} (unit and subject are required)") from None
+
+
 def _check(spec: FormSpec) -> None:
     names = [s.name for s in spec.sheets]
     if len({n.casefold() for n in names}) != len(names):
@@ -624,7 +662,19 @@ def _check(spec: FormSpec) -> None:
             raise SpecError(f"table {t.id!r}: unknown fixed_rows {t.fixed_rows!r}")
         if t.fixed_rows == "history_years" and len(t.input_rows) != spec.history_years:
             raise SpecError(f"table {t.id!r}: needs exactly {spec.history_years} rows")
-    for role in ("unit_field", "city_field", "applicant_field", "date_field", "type_field"):
+    if spec.roles.unit or spec.roles.subject:
+        roles = spec.roles
+        for role, named in (
+            ("unit", roles.unit),
+            ("subject", roles.subject),
+            ("date", roles.date),
+            ("city", roles.city),
+            ("origin", roles.origin),
+            *(("period", p) for p in roles.period),
+        ):
+            if named and named not in spec._by_id:
+                raise SpecError(f"[roles] {role}: unknown field {named!r}")
+    for role in ("type_field",):
         named = spec.summary.get(role)
         if named is not None and named not in spec._by_id:
             raise SpecError(f"[summary] {role}: unknown field {named!r}")

@@ -122,9 +122,9 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
             f"文件的报送编号（{sub.submission_id}）不是本单位的（{entry.submission_id}）："
             "请上传下发给本单位的申报书。"
         )
-    roles = led.spec.summary  # the form's reporting unit and applicant
-    province = sub.values.get(roles.get("unit_field", ""))
-    applicant = sub.values.get(roles.get("applicant_field", ""))
+    roles = led.spec.roles  # the form's reporting unit and applicant
+    province = sub.values.get(roles.unit or "")
+    applicant = sub.values.get(roles.subject or "")
     unit = led.reference.unit(province.strip()) if isinstance(province, str) else None
     same_unit = unit is not None and unit.name == entry.province
     same_name = isinstance(applicant, str) and applicant_key(applicant) == applicant_key(
