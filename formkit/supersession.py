@@ -65,6 +65,8 @@ class Candidate:
     fill_date: dt.date | None = None
     fingerprint: str | None = None  # of the values read; equal values, same version
     annotates: str | None = None  # a feedback copy: sha256 of the file it annotates
+    # the period the file reports on (a quarterly form's "2007/第一季度"); None: the round's
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,19 @@ def candidate(
         fill_date=day if isinstance(day, dt.date) else None,
         fingerprint=fingerprint(sub.values) if accepted else None,
         annotates=getattr(sub, "annotates", None),
+        period=period_of(sub.values, spec) if accepted else None,
     )
+
+
+def period_of(values: Mapping[str, Any], spec: FormSpec) -> str | None:
+    """The period a file reports on, as one text ("2007/第一季度"); None for a form filed
+    once per round, or when the file does not say."""
+    if not spec.roles.period:
+        return None
+    parts = [values.get(f) for f in spec.roles.period]
+    if any(p is None or p == "" for p in parts):
+        return None
+    return "/".join(str(p).strip() for p in parts)
 
 
 def _text(value: Any) -> str | None:
@@ -176,12 +190,15 @@ def name_key(unit: str | None, applicant: str | None) -> str | None:
 
 
 def _identity(c: Candidate) -> str | None:
+    # a periodic form's file is one subject's report for one period: a pre-filled copy of
+    # last quarter's workbook keeps its id but reports on another quarter
+    at = f"@{c.period}" if c.period else ""
     if c.roster_id:
-        return f"roster:{c.roster_id}"
+        return f"roster:{c.roster_id}{at}"
     if c.submission_id:
-        return f"id:{c.submission_id}"
+        return f"id:{c.submission_id}{at}"
     key = name_key(c.unit, c.applicant)
-    return f"name:{key}" if key else None
+    return f"name:{key}{at}" if key else None
 
 
 def identities(cands: Iterable[Candidate]) -> dict[str, str]:
@@ -196,7 +213,7 @@ def identities(cands: Iterable[Candidate]) -> dict[str, str]:
         out[c.handle] = ident
         nk = name_key(c.unit, c.applicant)
         if nk and not ident.startswith("name:"):
-            by_name[nk].add(ident)
+            by_name[nk + (f"@{c.period}" if c.period else "")].add(ident)
     for c in cands:
         ident = out[c.handle]
         if ident.startswith("name:"):

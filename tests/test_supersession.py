@@ -172,3 +172,19 @@ def test_values_digest_is_the_same_typed_or_from_the_ledgers_json() -> None:
         assert fingerprint(sub.values) == fingerprint(stored)
         assert fingerprint(from_json(sub.to_json(), dates).values) == fingerprint(sub.values)
     assert fingerprint({"x": 21}) == fingerprint({"x": 21.0}) != fingerprint({"x": 21.5})
+
+
+def test_a_periodic_forms_files_for_two_periods_are_two_reports_not_two_versions() -> None:
+    """One base's Q1 and Q2 reports both count; a resent Q1 replaces only Q1, even when it
+    is the Q1 workbook re-used (same stamped id) or a name-only copy."""
+    q1 = cand("q1", 1, submission_id="S1", period="2007/第一季度", values={"x": 1})
+    q2 = cand("q2", 2, submission_id="S1", period="2007/第二季度", values={"x": 2})
+    q1_new = cand(
+        "q1b", 3, submission_id="S1", period="2007/第一季度", values={"x": 3}, fill_date=D2
+    )
+    named = cand("q2n", 4, period="2007/第二季度", values={"x": 4}, fill_date=D2)
+    d = decide([q1, q2, q1_new, named])
+    assert disp(d) == {"q1": "superseded", "q1b": "current", "q2": "superseded", "q2n": "current"}
+    assert d["q1"].winner == "q1b" and d["q2"].winner == "q2n"
+    ids = identities([q1, q2, q1_new, named])
+    assert ids["q1"] == ids["q1b"] != ids["q2"] == ids["q2n"]
