@@ -699,7 +699,14 @@ def recommend(
     from rich.table import Table
 
     from formkit.forms.shenbaoshu.letters import LetterInfo, write_documents
-    from formkit.forms.shenbaoshu.recommend import RankKeyError, by_unit, propose, rank_key, settle
+    from formkit.forms.shenbaoshu.recommend import (
+        RankKeyError,
+        by_unit,
+        propose,
+        rank_key,
+        settle,
+        shown,
+    )
 
     paths = paths or []
     if db is None and not paths:
@@ -760,11 +767,12 @@ def recommend(
             reason = str(a.get("_reason") or "")
             if a.get("_override"):
                 reason += f"\n[yellow]{escape(str(a['_override']))}[/]"
+            applicant, kind = shown(a)
             table.add_row(
                 escape(name),
                 str(a.get("_rank") or ""),
-                escape(str(a.get("applicant_name") or "")),
-                escape(str(a.get("application_type") or "")),
+                escape(applicant),
+                escape(kind),
                 escape(str(a.get("_verdict") or "")),
                 escape(str(a.get("_decision") or "")),
                 reason,

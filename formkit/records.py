@@ -66,7 +66,7 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
     that fail): the printed 汇总表 stays a few pages wide.
     """
     labels = computed_labels(spec)
-    lead = [(spec.roles.unit or ""), None, (spec.roles.city or ""), (spec.roles.subject or "")]
+    lead = [(spec.roles.unit or ""), None, (spec.roles.locality or ""), (spec.roles.subject or "")]
     cols: list[Col] = [Col("_no", "序号", "integer", width=6)]
     shown: set[str] = set()
     for fid in lead:
@@ -247,7 +247,7 @@ def sort_key(spec: FormSpec, order: Mapping[str, int]) -> Any:
         return (
             order.get(unit, len(order)),
             unit,
-            str(rec.get((spec.roles.city or ""), "") or ""),
+            str(rec.get((spec.roles.locality or ""), "") or ""),
             str(rec.get((spec.roles.subject or ""), "") or ""),
             str(rec.get("_file", "")),
         )

@@ -623,7 +623,7 @@ def test_province_downloads_the_推荐文件_as_formkit_recommend_writes_it(
     details = [e["detail"] for e in downloads]
     assert details.count("推荐文件-江苏省.docx") == 1 and details.count("公示名单-江苏省.xlsx") == 2
     assert "公示名单-浙江省.xlsx" in details and "推荐文件-浙江省.docx" in details
-    assert all(e["actor"] == "province" and e["status"] == 200 for e in downloads)
+    assert all(e["actor"] == "office" and e["status"] == 200 for e in downloads)
     assert "推荐文件-江苏省.docx" in web.get("/province/audit").text
 
 

@@ -227,7 +227,7 @@ class Roles:
     unit: str  # the reporting unit (推荐单位 / 所在省): a field whose values are reference units
     subject: str  # who the file is about (the applicant, the base): one file per subject
     date: str | None = None  # the 填报日期: of two versions, the later date is the newer
-    city: str | None = None
+    locality: str | None = None  # the 申报书's 所在城市: shown beside the unit
     # the fields naming the period a file reports on (year, quarter); none: one per round
     period: tuple[str, ...] = ()
     # the application's own id as the file states it (a report names the base's 申报书)
@@ -625,7 +625,7 @@ def _roles(data: Any) -> Roles:
             unit=str(data["unit"]),
             subject=str(data["subject"]),
             date=data.get("date"),
-            city=data.get("city"),
+            locality=data.get("locality"),
             period=tuple(data.get("period", ())),
             origin=data.get("origin"),
             unit_label=str(data.get("unit_label", "推荐单位")),
@@ -668,7 +668,7 @@ def _check(spec: FormSpec) -> None:
             ("unit", roles.unit),
             ("subject", roles.subject),
             ("date", roles.date),
-            ("city", roles.city),
+            ("locality", roles.locality),
             ("origin", roles.origin),
             *(("period", p) for p in roles.period),
         ):

@@ -51,6 +51,8 @@ SESSION_COOKIE = "formkit_session"
 LOGIN_COOKIE = "formkit_login"
 SESSION_HOURS = 12
 FORM_BODY_LIMIT = 64 * 1024  # any POST other than an upload
+# the provincial office in the audit trail (older ledgers wrote "province")
+OFFICE = "office"
 MULTIPART_OVERHEAD = 64 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -267,7 +269,7 @@ class Web:
             current = next((f for f in reversed(history) if f.superseded_by is None), None)
             focus = next((f for f in history if f.sha256 == shown), None) or current
             return {
-                "history": list(reversed(history)),
+                "uploads": list(reversed(history)),
                 "names": names,
                 "focus": focus,
                 "fates": fates,
@@ -285,10 +287,10 @@ class Web:
             result=result,
             focus=focus,
             issues=service.issues_of(focus) if focus else [],
-            history=data["history"],
+            uploads=data["uploads"],
             names=data["names"],
             fates=data["fates"],
-            state=_state(data["history"]),
+            state=_state(data["uploads"]),
         )
 
     async def city_file(self, request: Request) -> Response:
@@ -449,7 +451,7 @@ class Web:
         if wait is not None:
             await self.run(
                 lambda: self.audit(
-                    request, "login_refused", actor="province", status=429, detail="登录过于频繁"
+                    request, "login_refused", actor=OFFICE, status=429, detail="登录过于频繁"
                 )
             )
             response = await self.render_login(
@@ -462,7 +464,7 @@ class Web:
         if not auth.csrf_ok(self.secret, f"login:{nonce}", _csrf(request, form)):
             await self.run(
                 lambda: self.audit(
-                    request, "login_refused", actor="province", status=403, detail="CSRF"
+                    request, "login_refused", actor=OFFICE, status=403, detail="CSRF"
                 )
             )
             return await self.render_login(request, 403, "页面已过期，请重新输入密码登录。")
@@ -470,9 +472,7 @@ class Web:
         stored = await self.run(self.password_hash)
         ok = isinstance(password, str) and await self.run(auth.verify_password, password, stored)
         if not ok:
-            await self.run(
-                lambda: self.audit(request, "login_failed", actor="province", status=401)
-            )
+            await self.run(lambda: self.audit(request, "login_failed", actor=OFFICE, status=401))
             message = (
                 "密码不正确。"
                 if stored
@@ -485,7 +485,7 @@ class Web:
         def start() -> None:
             with service.ledger(self.settings) as led:
                 led.add_session(auth.token_hash(session), expires)
-            self.audit(request, "login", actor="province", status=303)
+            self.audit(request, "login", actor=OFFICE, status=303)
 
         await self.run(start)
         response = RedirectResponse("/province", status_code=303)
@@ -502,7 +502,7 @@ class Web:
         def end() -> None:
             with service.ledger(self.settings) as led:
                 led.drop_sessions(digest)
-            self.audit(request, "logout", actor="province", status=303)
+            self.audit(request, "logout", actor=OFFICE, status=303)
 
         await self.run(end)
         response = RedirectResponse("/province/login", status_code=303)
@@ -552,7 +552,7 @@ class Web:
             with service.ledger(self.settings) as led:
                 if led.entry(sid) is None:
                     return False
-                led.set_token_hashes({sid: auth.token_hash(token)}, actor="province")
+                led.set_token_hashes({sid: auth.token_hash(token)}, actor=OFFICE)
             return True
 
         if not await self.run(store):
@@ -579,7 +579,7 @@ class Web:
                 fates = service.fates(led, history)
             return {
                 "entry": entry,
-                "history": list(reversed(history)),
+                "uploads": list(reversed(history)),
                 "names": names,
                 "fates": fates,
             }
@@ -587,14 +587,14 @@ class Web:
         data = await self.run(gather)
         if data is None:
             raise HTTPException(404)
-        current = next((f for f in data["history"] if f.superseded_by is None), None)
+        current = next((f for f in data["uploads"] if f.superseded_by is None), None)
         return self.page(
             request,
             "province_entry.html",
             new_link=new_link,
             focus=current,
             issues=service.issues_of(current) if current else [],
-            state=_state(list(reversed(data["history"]))),
+            state=_state(list(reversed(data["uploads"]))),
             **data,
             **self.province_context(digest),
         )
@@ -652,7 +652,7 @@ class Web:
             lambda: self.audit(
                 request,
                 "download",
-                actor="province",
+                actor=OFFICE,
                 sha256=record.sha256,
                 status=200,
                 detail="原件",
@@ -663,13 +663,13 @@ class Web:
     @province_only
     async def province_annotated(self, request: Request, digest: str) -> Response:
         record = await self.province_record(request)
-        return await self.send_annotated(request, record.sha256, "province")
+        return await self.send_annotated(request, record.sha256, OFFICE)
 
     @province_only
     async def download_status(self, request: Request, digest: str) -> Response:
         data = await self.run(service.status_workbook, self.settings)
         await self.run(
-            lambda: self.audit(request, "download", actor="province", status=200, detail="报送情况")
+            lambda: self.audit(request, "download", actor=OFFICE, status=200, detail="报送情况")
         )
         return _download(data, "报送情况.xlsx")
 
@@ -677,7 +677,7 @@ class Web:
     async def download_summary(self, request: Request, digest: str) -> Response:
         data = await self.run(self.summary)
         await self.run(
-            lambda: self.audit(request, "download", actor="province", status=200, detail="汇总表")
+            lambda: self.audit(request, "download", actor=OFFICE, status=200, detail="汇总表")
         )
         return _download(data, "汇总表.xlsx")
 
@@ -716,7 +716,7 @@ class Web:
         if status != 200:
             return self.refuse(request, status, name)
         await self.run(
-            lambda: self.audit(request, "download", actor="province", status=200, detail=name)
+            lambda: self.audit(request, "download", actor=OFFICE, status=200, detail=name)
         )
         return _download(data, name)
 

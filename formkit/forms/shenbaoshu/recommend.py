@@ -363,3 +363,11 @@ def order_for_summary(
             key(a),
         )
     )
+
+
+def shown(app: Mapping[str, Any]) -> tuple[str, str]:
+    """An application as the recommend command lists it: (申请单位, 申报类型)."""
+    from formkit.forms import get_form
+
+    spec = get_form("kjxm-cxjd-shenbaoshu").spec
+    return str(app.get(spec.roles.subject) or ""), str(app.get(spec.summary["type_field"]) or "")
