@@ -117,3 +117,26 @@ def test_printed_summary_columns_are_checked_when_loaded() -> None:
     data["summary"]["printed"] = [["no_such_field", "无", 5]]
     with pytest.raises(SpecError, match="printed"):
         _build(data)
+
+
+def test_a_spec_declares_its_own_units_and_a_unit_keeps_one_meaning() -> None:
+    from formkit.parse import parse_number
+    from formkit.spec.model import UNITS
+
+    data = _data()
+    field = next(f for f in data["field"] if f["id"] == "sales_total")
+    field["unit"] = "万立方米"
+    field.pop("bound", None)
+    field.pop("slips", None)
+    with pytest.raises(SpecError, match="unknown unit '万立方米'"):
+        _build(data)
+    data["units"] = {"万立方米": ["volume", 10000]}
+    _build(data)
+    assert UNITS["万立方米"] == ("volume", 10000.0)
+    assert parse_number("3.5", "万立方米").value == 3.5
+    data["units"] = {"万立方米": ["volume", 1000]}
+    with pytest.raises(SpecError, match=r"\[units\] 万立方米: already means"):
+        _build(data)
+    data["units"] = {"亿元": ["CNY", 1]}
+    with pytest.raises(SpecError, match=r"\[units\] 亿元"):
+        _build(data)

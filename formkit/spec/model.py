@@ -20,7 +20,7 @@ FIELD_TYPES: frozenset[str] = frozenset(FieldType.__args__)  # type: ignore[attr
 
 # unit -> (currency or kind, multiplier against the base unit); used to convert
 # "3.5亿" written into a 万美元 cell and to format numbers.
-UNITS: Mapping[str, tuple[str, float]] = {
+UNITS: dict[str, tuple[str, float]] = {
     "个": ("count", 1.0),
     "人": ("count", 1.0),
     "件": ("count", 1.0),
@@ -319,6 +319,7 @@ class FormSpec:
 def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]) -> FormSpec:
     """Turn parsed spec data into a checked FormSpec, or raise SpecError saying what is wrong."""
     form = _req(data, "form", "spec")
+    _declare_units(data.get("units"))
     sheets = tuple(_sheet(s) for s in data.get("sheet", []))
     sheet_ids = {s.id for s in sheets}
     fields = tuple(_field(f, choice_sources, sheet_ids) for f in data.get("field", []))
@@ -412,6 +413,19 @@ def _type(value: Any, where: str) -> FieldType:
             f"{where}: unknown type {value!r} (known: {', '.join(sorted(FIELD_TYPES))})"
         )
     return value  # type: ignore[no-any-return]
+
+
+def _declare_units(data: Any) -> None:
+    """A spec's own units ([units] 万吨 = ["water", 10000]): kind and multiplier against
+    the kind's base unit. A unit keeps one meaning across every form."""
+    for name, entry in dict(data or {}).items():
+        ok = isinstance(entry, list | tuple) and len(entry) == 2
+        if not ok or not isinstance(entry[1], int | float) or entry[1] <= 0:
+            raise SpecError(f"[units] {name}: should be [kind, multiplier > 0]")
+        unit = (str(entry[0]), float(entry[1]))
+        if UNITS.get(name, unit) != unit:
+            raise SpecError(f"[units] {name}: already means {UNITS[name]}, not {unit}")
+        UNITS[name] = unit
 
 
 def _unit(value: Any, ftype: str, where: str) -> str | None:
