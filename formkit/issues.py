@@ -8,7 +8,7 @@ message is built from the catalogue's template, so wording lives in one place;
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
@@ -379,56 +379,6 @@ _RULES: list[Entry] = [
         "percent entered as a fraction",
     ),
     Entry(
-        "fill_date_before_notice",
-        "error",
-        "填报日期早于通知",
-        "{where}：填报日期 {value} 早于通知发布日期 {notice}。",
-        "请填写实际填报日期。",
-        "六(三)",
-        "{where}: fill date {value} is before the notice ({notice}).",
-        "fill date before the notice",
-    ),
-    Entry(
-        "fill_date_after_deadline",
-        "warning",
-        "填报日期晚于报送截止日",
-        "{where}：填报日期 {value} 晚于报送截止日 {deadline}。",
-        "请核对日期；逾期申报请与省级商务主管部门联系。",
-        "六(三)",
-        "{where}: fill date {value} is after the deadline {deadline}.",
-        "fill date after the deadline",
-    ),
-    Entry(
-        "hitech_above_total",
-        "error",
-        "高新技术产品出口额大于出口额",
-        "{where}：高新技术产品出口额 {value} 亿美元大于出口额 {total} 亿美元。",
-        "高新技术产品出口是出口的一部分，请核对两项数字及单位。",
-        _V,
-        "{where}: high-tech exports {value} exceed total exports {total} (亿美元).",
-        "high-tech exports above total exports",
-    ),
-    Entry(
-        "products_above_total",
-        "error",
-        "主要出口产品合计大于出口额",
-        "{where}：主要出口产品出口额合计 {value} 万美元，大于出口额 {total} 亿美元（= {total_wan} 万美元）。",
-        "请核对产品出口额的单位（万美元）和出口额的单位（亿美元）。",
-        _V,
-        "{where}: main products sum to {value} 万美元, above total exports {total} 亿美元 (= {total_wan} 万美元).",
-        "main products above total exports",
-    ),
-    Entry(
-        "history_mismatch",
-        "error",
-        "近三年数据与第一项不一致",
-        "{where}：{year} 年{what}为 {value} 亿美元，第一项填的是 {reported} 亿美元。",
-        "请使两处数字一致。",
-        _V,
-        "{where}: {year} {what} is {value} but 第一项 says {reported} (亿美元).",
-        "history row differs from 第一项",
-    ),
-    Entry(
         "unit_slip",
         "error",
         "疑似单位错误（过大）",
@@ -459,56 +409,6 @@ _RULES: list[Entry] = [
         "implausible value",
     ),
     Entry(
-        "exports_above_sales",
-        "warning",
-        "出口额折算后大于销售总额",
-        "{where}：出口额 {value} 亿美元按 {rate} 折合约 {converted} 亿元，远大于销售总额 {sales} 亿元。",
-        "请核对出口额、销售总额及其单位。",
-        _V,
-        "{where}: exports {value} 亿美元 ≈ {converted} 亿元 at {rate}, far above sales {sales} 亿元.",
-        "exports far above sales",
-    ),
-    Entry(
-        "growth_mismatch",
-        "error",
-        "出口增速与近三年数据不符",
-        "{where}：填报的增速为 {value}%，按近三年出口情况计算为 {computed}%，相差 {gap} 个百分点{fraction_hint}。",
-        "请核对增速或近三年出口数据。",
-        "六(二)(3)",
-        "{where}: reported growth {value}% but the history gives {computed}% ({gap} points apart).",
-        "growth rate disagrees with history",
-    ),
-    Entry(
-        "growth_mismatch_minor",
-        "warning",
-        "出口增速与计算值略有出入",
-        "{where}：填报的增速为 {value}%，按近三年出口情况计算为 {computed}%，相差 {gap} 个百分点{fraction_hint}。",
-        "请核对计算口径和四舍五入。",
-        "六(二)(3)",
-        "{where}: reported growth {value}% vs computed {computed}% ({gap} points).",
-        "growth rate slightly off",
-    ),
-    Entry(
-        "growth_base_zero",
-        "warning",
-        "基期为零，无法计算增速",
-        "{where}：{year} 年{what}为 0，无法计算增速。",
-        "请核对基期数据。",
-        "六(二)(3)",
-        "{where}: {year} {what} is 0; growth cannot be computed.",
-        "zero base year",
-    ),
-    Entry(
-        "growth_base_missing",
-        "warning",
-        "缺少数据，无法计算增速",
-        "{where}：{year} 年{what}未填写，无法计算增速。",
-        "请补全近三年出口情况。",
-        "六(二)(3)",
-        "{where}: {year} {what} is missing; growth cannot be computed.",
-        "missing base year",
-    ),
-    Entry(
         "criterion_failed",
         "error",
         "不符合申报条件",
@@ -529,26 +429,6 @@ _RULES: list[Entry] = [
         "criterion left to a person",
     ),
     Entry(
-        "new_field_outside_notice",
-        "warning",
-        "重点领域不在新基地领域之内",
-        "{where}：新申报的重点领域为“{value}”，不在通知五(二)所列新基地领域（{fields}）之内。",
-        "请核对重点领域；确属其他领域的，请在推荐文件中说明理由。",
-        "五(二)",
-        "{where}: new application in “{value}”, outside the fields of 五(二) ({fields}).",
-        "new base outside the listed fields",
-    ),
-    Entry(
-        "cluster_outside_region",
-        "warning",
-        "产业集群申报限中西部地区",
-        "{where}：{unit}属{region}地区，通知所称由龙头企业和配套企业组成的企业集群限于{regions}地区。",
-        "请核对申报主体；{region}地区宜以地级市或省级龙头企业申报。",
-        "五(二)",
-        "{where}: {unit} is in {region}; enterprise clusters are for {regions} only.",
-        "enterprise cluster outside 中西部",
-    ),
-    Entry(
         "national_figure_missing",
         "info",
         "缺少全国统计数据",
@@ -557,26 +437,6 @@ _RULES: list[Entry] = [
         "参考数据",
         "The reference data has no {year} figure for {what}; {use} cannot be computed.",
         "national figure missing",
-    ),
-    Entry(
-        "existing_base_not_found",
-        "warning",
-        "原基地类型与既有基地不符",
-        "{where}：申报重新认定的原基地类型为“{value}”，但参考数据中{unit}的国家级出口基地为：{bases}（截至 {as_of}）。",
-        "请核对原基地类型；如参考数据有遗漏，请用 --reference 补充既有基地名单。",
-        "五(一)",
-        "{where}: re-certification of a “{value}” but the reference lists for {unit}: {bases}.",
-        "existing base type not among the unit's bases",
-    ),
-    Entry(
-        "existing_base_unverified",
-        "info",
-        "原基地无法核实",
-        "{where}：参考数据中未列出{unit}的“{value}”（该类基地名单不全：{note}），无法核实。",
-        "请人工核实；可用 --reference 补充既有基地名单。",
-        "五(一)",
-        "{where}: “{value}” of {unit} cannot be verified (the reference list is incomplete).",
-        "existing base not verifiable",
     ),
     Entry(
         "criterion_unknown",
@@ -645,153 +505,57 @@ _FILES: list[Entry] = [
     ),
 ]
 
-# the 季度数据报表 and 年度工作报告 (formkit/forms/jidu, formkit/forms/nianbao): rules within
-# one report; amounts are in 万美元
-_REPORTS: list[Entry] = [
-    Entry(
-        "quarter_above_cumulative",
-        "error",
-        "本季度数大于累计数",
-        "{where}：本季度{what} {value} 大于1月至本季度累计 {total}。",
-        "累计数包含本季度，应不小于本季度数，请核对两项数字。",
-        "四(四)",
-        "{where}: this quarter's {what} {value} exceeds the cumulative {total}.",
-        "quarter above cumulative",
-    ),
-    Entry(
-        "first_quarter_not_cumulative",
-        "error",
-        "第一季度累计数不等于本季度数",
-        "{where}：第一季度1月至本季度累计{what} {value} 应等于本季度数 {quarter_value}。",
-        "第一季度的累计数就是本季度数，请使两者一致。",
-        "四(四)",
-        "{where}: first quarter: cumulative {what} {value} should equal the quarter's {quarter_value}.",
-        "first quarter cumulative differs from the quarter",
-    ),
-    Entry(
-        "part_above_whole",
-        "error",
-        "分项大于总数",
-        "{where}：{part} {value} {unit}大于{whole} {total} {unit}。",
-        "{part}是{whole}的一部分，请核对两项数字及单位。",
-        _V,
-        "{where}: {part} {value} exceeds {whole} {total} {unit}.",
-        "part above its whole",
-    ),
-    Entry(
-        "enterprises_above_base",
-        "error",
-        "重点企业合计大于基地数",
-        "{where}：重点企业{what}合计 {value} 万美元，大于基地的{what} {total} 万美元。",
-        "重点企业是基地的一部分，请核对企业和基地的数字及单位（万美元）。",
-        "四(四)",
-        "{where}: key enterprises' {what} sum to {value}, above the base's {total} (万美元).",
-        "key enterprises above the base",
-    ),
-    Entry(
-        "growth_impossible",
-        "error",
-        "同比增长与本期数不符",
-        "{where}：同比增长 {value}%，但{detail}。",
-        "请核对同比增长率和本期数字。",
-        "四(四)",
-        "{where}: growth {value}% contradicts the figure it is about.",
-        "growth contradicts its figure",
-    ),
-    Entry(
-        "growth_without_value",
-        "warning",
-        "有同比增长而无本期数",
-        "{where}：填了同比增长 {value}%，但没有填{what}。",
-        "请补填{what}，或清空同比增长。",
-        "四(四)",
-        "{where}: growth {value}% given without {what}.",
-        "growth without its figure",
-    ),
-    Entry(
-        "report_year_differs",
-        "warning",
-        "报告年度与模板年度不同",
-        "{where}：报告年度 {value} 与模板年度 {year} 不同。",
-        "请核对是否使用了本年度的模板，或更正报告年度。",
-        "四(四)",
-        "{where}: report year {value} differs from the template's year {year}.",
-        "report year differs from the template",
-    ),
-    Entry(
-        "fill_date_before_period_end",
-        "warning",
-        "填报日期早于报告期结束",
-        "{where}：填报日期 {value} 不晚于{period}的最后一天（{end}）。",
-        "季度数据应在季度结束后填报，请核对日期；如为预计数，请在“重要信息”中说明。",
-        "四(四)",
-        "{where}: filled on {value}, before {period} ended ({end}).",
-        "filled before the period ended",
-    ),
-    # -- across periods and forms of one base (formkit/forms/jidu/across.py; docs/forms/
-    # kjxm-cxjd-jidu.md 跨期核对): each issue is in the later period's file
-    Entry(
-        "cumulative_fell",
-        "error",
-        "累计数比上季度减少",
-        "{where}：{period}1月至本季度累计{what}为 {amount}，小于{earlier}的累计 {earlier_amount}。",
-        "累计数逐季只增不减，请核对本季度和上季度的累计数，有误的一份更正后重新报送。",
-        "四(四)",
-        "{where}: {period} cumulative {what} {amount} is below the cumulative {earlier_amount} "
-        "of {earlier}.",
-        "cumulative fell",
-    ),
-    Entry(
-        "quarter_not_difference",
-        "warning",
-        "本季度数不等于两季累计数之差",
-        "{where}：{period}本季度{what}为 {amount}，而本季度累计 {cumulative} 减去{earlier}的累计 "
-        "{earlier_amount} 为 {difference}。",
-        "本季度数应等于本季度累计数减去上季度累计数，请核对三项数字；如上季度数据已修订，"
-        "请在“重要信息”中说明。",
-        "四(四)",
-        "{where}: {period} quarter's {what} {amount}, but cumulative {cumulative} minus "
-        "{earlier}'s {earlier_amount} is {difference}.",
-        "quarter differs from the difference of cumulatives",
-    ),
-    Entry(
-        "growth_recomputed_differs",
-        "warning",
-        "同比增长与上年同期数据不符",
-        "{where}：{period}填报{what}同比增长 {reported}，按本期累计 {amount} 和{earlier}的累计 "
-        "{earlier_amount} 计算为 {computed}，相差 {gap} 个百分点（超过 {tolerance} 个百分点）。",
-        "请核对同比增长率和两期数字；如上年数据已修订，请在“重要信息”中说明。",
-        "四(四)",
-        "{where}: {period} reports {what} growth {reported}; from {amount} and {earlier}'s "
-        "{earlier_amount} it is {computed} ({gap} points apart).",
-        "growth disagrees with last year's report",
-    ),
-    Entry(
-        "annual_not_fourth_quarter",
-        "error",
-        "全年数与第四季度累计数不符",
-        "{where}：{period}的{what}为 {amount}，{q4}的{q4_what}为 {q4_amount}，两者应相同。",
-        "全年数就是第四季度的1月至本季度累计数，请核对两份报表，有误的一份更正后重新报送"
-        "（12月底前报送的预计数，请按第四季度数据更正）。",
-        "四(四)",
-        "{where}: {period}'s {what} {amount} differs from {q4}'s {q4_amount}.",
-        "annual figure differs from the fourth quarter",
-    ),
-    Entry(
-        "key_enterprises_dropped",
-        "warning",
-        "上季度的重点企业未再填报",
-        "{where}：{earlier}填报的 {count} 家重点企业未出现在{period}的报表中：{names}。",
-        "如企业仍是重点企业，请补填；如已不是（迁出、停产等），请在“重要信息”中说明。",
-        "四(四)",
-        "{where}: {count} key enterprise(s) of {earlier} are missing from {period}: {names}.",
-        "key enterprises dropped",
-    ),
-]
 
-CATALOGUE: dict[str, Entry] = {}
-for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES, *_REPORTS]:
-    if _entry.code in CATALOGUE:
+class _Catalogue(dict[str, Entry]):
+    """The generic codes, joined by each built-in form's own (formkit/forms/<form>/codes.py)
+    the first time the catalogue is read: a form's rules import this module, so the forms
+    cannot be imported while it loads."""
+
+    _complete = False
+
+    def _load(self) -> None:
+        if not _Catalogue._complete:
+            _Catalogue._complete = True
+            from formkit.forms import all_codes
+
+            add_codes(all_codes())
+
+    def __getitem__(self, code: str) -> Entry:
+        self._load()
+        return super().__getitem__(code)
+
+    def get(self, code: str, default: Any = None) -> Any:
+        self._load()
+        return super().get(code, default)
+
+    def __contains__(self, code: object) -> bool:
+        self._load()
+        return super().__contains__(code)
+
+    def __iter__(self) -> Iterator[str]:
+        self._load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+    def items(self) -> Any:
+        self._load()
+        return super().items()
+
+    def values(self) -> Any:
+        self._load()
+        return super().values()
+
+    def keys(self) -> Any:
+        self._load()
+        return super().keys()
+
+
+CATALOGUE: dict[str, Entry] = _Catalogue()
+for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES]:
+    if dict.__contains__(CATALOGUE, _entry.code):
         raise RuntimeError(f"duplicate issue code {_entry.code}")
     CATALOGUE[_entry.code] = _entry
 
@@ -799,7 +563,7 @@ for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES, *_REPORTS]:
 def add_codes(entries: Sequence[Entry]) -> None:
     """A form's own codes (formkit.forms.register); a code may not change its meaning."""
     for entry in entries:
-        known = CATALOGUE.get(entry.code)
+        known = dict.get(CATALOGUE, entry.code)
         if known is not None and known != entry:
             raise ValueError(f"issue code {entry.code} is already defined differently")
         CATALOGUE[entry.code] = entry

@@ -3,10 +3,11 @@
 from pathlib import Path
 
 from formkit.forms import Form
-from formkit.forms.jidu import rules
+from formkit.forms.jidu import codes, rules
 
 FORM = Form(
     id="kjxm-cxjd-jidu",
     spec_file=Path(__file__).with_name("spec.toml"),
     rules=tuple(rules.RULES),
+    codes=tuple(codes.CODES),
 )

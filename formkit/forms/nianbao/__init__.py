@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from formkit.forms import Form
+from formkit.forms.jidu import codes
 from formkit.forms.nianbao import rules
 
 FORM = Form(
     id="kjxm-cxjd-nianbao",
     spec_file=Path(__file__).with_name("spec.toml"),
     rules=tuple(rules.RULES),
+    codes=tuple(codes.CODES),
 )

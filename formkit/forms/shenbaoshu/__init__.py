@@ -8,12 +8,13 @@ criteria (六、五(二)、六(三)); recommend.py and letters.py the province's
 from pathlib import Path
 
 from formkit.forms import Form
-from formkit.forms.shenbaoshu import rules
+from formkit.forms.shenbaoshu import codes, rules
 
 FORM = Form(
     id="kjxm-cxjd-shenbaoshu",
     spec_file=Path(__file__).with_name("spec.toml"),
     rules=tuple(rules.RULES),
+    codes=tuple(codes.CODES),
     computed_labels=rules.COMPUTED_LABELS,
     hooks={"within_quota": rules.within_quota, "unit_checks": rules.unit_checks},
 )
