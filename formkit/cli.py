@@ -263,10 +263,9 @@ def _print_results(
     from rich.markup import escape
     from rich.table import Table
 
+    from formkit.forms import spec_of
     from formkit.issues import render
-    from formkit.spec import load_spec
 
-    unit_field = load_spec().roles.unit or ""
     show = console or out
 
     table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
@@ -278,7 +277,7 @@ def _print_results(
         shown_rows = [r for r in results if r.status == "rejected" or r.errors][:MAX_TABLE_ROWS]
     for r in shown_rows:
         status = "[green]已受理[/]" if r.status == "accepted" else "[red]未受理[/]"
-        unit = r.values.get(unit_field) or ""
+        unit = r.values.get(spec_of(r).roles.unit) or ""
         if r.rejection is not None:
             reason = render(r.rejection, lang) if lang == "en" else r.rejection.message
             status += "：" + escape(reason)
@@ -333,9 +332,9 @@ def _print_results(
 
 def _slim(sub: Any) -> Any:
     """What the result table and --details need of a checked file, and no more."""
-    from formkit.spec import load_spec
+    from formkit.forms import spec_of
 
-    unit_field = load_spec().roles.unit or ""
+    unit_field = spec_of(sub).roles.unit
     sub.values = {unit_field: sub.values.get(unit_field)} if sub.values else {}
     # the criteria a person must judge still mark the verdict in the table
     sub.sources, sub.computed = {}, {}
@@ -348,14 +347,13 @@ class _Versions:
     the end of `check`: files that will not count, and same-day conflicts to verify."""
 
     def __init__(self, reference: Any) -> None:
-        from formkit.spec import load_spec
-
-        self.spec, self.reference = load_spec(), reference
+        self.reference = reference
         self.cands: list[Any] = []
 
     def add(self, sub: Any) -> None:
         import os
 
+        from formkit.forms import spec_of
         from formkit.supersession import candidate
 
         try:
@@ -363,7 +361,9 @@ class _Versions:
         except OSError:
             mtime = 0.0
         self.cands.append(
-            candidate(sub, self.spec, self.reference, handle=sub.file, received=(mtime, sub.file))
+            candidate(
+                sub, spec_of(sub), self.reference, handle=sub.file, received=(mtime, sub.file)
+            )
         )
 
     def rows(self) -> list[dict[str, Any]]:
@@ -1267,10 +1267,10 @@ def serve(
 def version() -> None:
     """显示 formkit 及表单版本。"""
     from formkit import __version__
-    from formkit.spec import load_spec
+    from formkit.forms import form_ids, load_form_spec
 
-    spec = load_spec()
-    out.print(f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}")
+    forms = "；".join(f"{s.id} 版本 {s.version}" for s in map(load_form_spec, form_ids()))
+    out.print(f"formkit {__version__}；表单 {forms}")
 
 
 # Each command's help: (one-line summary, text, exit codes) in Chinese and in English.

@@ -108,6 +108,14 @@ def form_of(spec: FormSpec) -> Form:
         return Form(spec.id, Path())
 
 
+def spec_of(sub: Submission) -> FormSpec:
+    """The spec a checked file was read with: its own form's, else the default form's."""
+    try:
+        return load_form_spec(sub.form.id if sub.form else None)
+    except UnknownForm:
+        return load_form_spec()
+
+
 def form_ids() -> tuple[str, ...]:
     return (*_PACKAGES, *(i for i in _EXTRA if i not in _PACKAGES))
 

@@ -15,7 +15,7 @@ from formkit.fields import PERCENT_RANGE
 from formkit.issues import Issue, make_issue
 from formkit.read.submission import Submission
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec
 
 # "manual": the notice's criterion cannot be decided from the form and the reference data;
 # the facts are shown for a person to judge (需人工判断); it does not change the verdict
@@ -164,13 +164,9 @@ def verdict(criteria: list[Criterion]) -> str | None:
 
 
 def _spec_of(sub: Submission) -> FormSpec:
-    """The registered form the submission was read as (its form id), else the default form."""
-    from formkit.forms import UnknownForm, load_form_spec
+    from formkit.forms import spec_of
 
-    try:
-        return load_form_spec(sub.form.id if sub.form else None)
-    except UnknownForm:
-        return load_spec()
+    return spec_of(sub)
 
 
 def _form_rules(spec: FormSpec) -> list[Callable[[Context], None]]:
