@@ -238,6 +238,32 @@ class Roles:
 
 
 @dataclass(frozen=True)
+class RosterColumn:
+    """One column of a roster file ([[roster.column]]): the field it fills, its header."""
+
+    field: str
+    header: str  # the header formkit writes and names in its messages
+    aliases: tuple[str, ...] = ()  # other headers accepted (the field id and label always are)
+    required: bool = False
+    locked: bool = True  # written locked in the distributed copy
+
+
+@dataclass(frozen=True)
+class RosterSpec:
+    """A form's roster ([roster]): the columns a roster file has, and, for a report form,
+    which application fields feed a roster drawn from the application round."""
+
+    columns: tuple[RosterColumn, ...] = ()
+    # this form's field id -> the application's field id (`formkit roster`)
+    from_application: Mapping[str, str] = field(default_factory=dict)
+    # the form whose applications `from_application` reads (default: the default form)
+    application_form: str | None = None
+
+    def column(self, field_id: str) -> RosterColumn | None:
+        return next((c for c in self.columns if c.field == field_id), None)
+
+
+@dataclass(frozen=True)
 class FormSpec:
     id: str
     version: str
@@ -256,6 +282,7 @@ class FormSpec:
     # which fields the summaries group and total by (see [summary] in the spec file)
     summary: Mapping[str, Any] = field(default_factory=dict)
     roles: Roles = field(default_factory=lambda: Roles(unit="", subject=""))
+    roster: RosterSpec = field(default_factory=RosterSpec)
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
 
     def sheet(self, sheet_id: str) -> Sheet:
@@ -350,6 +377,7 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         year_label=str(form.get("year_label", "申报年度")),
         summary=dict(data.get("summary", {})),
         roles=_roles(data.get("roles")),
+        roster=_roster(data.get("roster")),
         _by_id=by_id,
     )
     _check(spec)
@@ -649,7 +677,70 @@ def _roles(data: Any) -> Roles:
         raise SpecError(f"[roles]: {exc} (unit and subject are required)") from None
 
 
+def _roster(data: Any) -> RosterSpec:
+    if data is None:
+        return RosterSpec()
+    if not isinstance(data, Mapping):
+        raise SpecError("[roster]: should be a table")
+    unknown = set(data) - {"column", "from_application", "application_form"}
+    if unknown:
+        raise SpecError(f"[roster]: unknown key(s) {sorted(unknown)}")
+    cols = []
+    for i, c in enumerate(data.get("column", []), start=1):
+        where = f"[[roster.column]] {i}"
+        extra = set(c) - {"field", "header", "aliases", "required", "locked"}
+        if extra:
+            raise SpecError(f"{where}: unknown key(s) {sorted(extra)}")
+        cols.append(
+            RosterColumn(
+                field=str(_req(c, "field", where)),
+                header=str(_req(c, "header", where)),
+                aliases=tuple(str(a) for a in c.get("aliases", ())),
+                required=bool(c.get("required", False)),
+                locked=bool(c.get("locked", True)),
+            )
+        )
+    feed = data.get("from_application", {})
+    if not isinstance(feed, Mapping):
+        raise SpecError("[roster] from_application: should map field ids to field ids")
+    app = data.get("application_form")
+    return RosterSpec(
+        columns=tuple(cols),
+        from_application={str(k): str(v) for k, v in feed.items()},
+        application_form=None if app is None else str(app),
+    )
+
+
+def _check_roster(spec: FormSpec) -> None:
+    cols = spec.roster.columns
+    if not cols:
+        return
+    seen: set[str] = set()
+    headers: set[str] = set()
+    for c in cols:
+        if c.field not in spec._by_id or not isinstance(spec._by_id[c.field], Field):
+            raise SpecError(f"[roster] column: unknown field {c.field!r}")
+        if c.field in seen:
+            raise SpecError(f"[roster] column: {c.field!r} listed twice")
+        seen.add(c.field)
+        for h in (c.header, *c.aliases):
+            if h.casefold() in headers:
+                raise SpecError(f"[roster] column {c.field!r}: header {h!r} used twice")
+            headers.add(h.casefold())
+    for role, named in (("unit", spec.roles.unit), ("subject", spec.roles.subject)):
+        col = spec.roster.column(named)
+        if col is None or not col.required:
+            raise SpecError(f"[roster]: the {role} ({named!r}) must be a required column")
+    for named in spec.roles.period:
+        if named in seen:
+            raise SpecError(f"[roster]: the period field {named!r} is set by distribute")
+    for target in spec.roster.from_application:
+        if target not in seen:
+            raise SpecError(f"[roster] from_application: {target!r} is not a roster column")
+
+
 def _check(spec: FormSpec) -> None:
+    _check_roster(spec)
     names = [s.name for s in spec.sheets]
     if len({n.casefold() for n in names}) != len(names):
         raise SpecError("two sheets share a name (Excel compares names case-insensitively)")
