@@ -116,6 +116,46 @@ def _workers(jobs: int, files: int) -> int:
 # options several commands share
 Jobs = Annotated[int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")]
 Year = Annotated[int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")]
+FormOpt = Annotated[
+    str | None,
+    typer.Option("--form", help="表单标识（默认为申报书；formkit forms 列出可用的表单）。"),
+]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="报告期（按期报送的表单必填）：季度如 2007Q2（2007 年第二季度），年度如 2007。",
+    ),
+]
+
+
+def _form_spec(form: str | None) -> Any:
+    """The spec of `--form` (default: the 申报书); exits 2 naming the forms there are."""
+    from formkit.forms import UnknownForm, load_form_spec
+
+    try:
+        return load_form_spec(form)
+    except UnknownForm:
+        raise _fail(f"没有表单“{form}”；`formkit forms` 列出可用的表单。") from None
+
+
+def _period_option(spec: Any, period: str | None) -> Any:
+    """`--period` as a Period of the form, None for a form filed once per round."""
+    from formkit.distribute import parse_period
+
+    title = spec.file_name or spec.id
+    if not spec.roles.period:
+        if period is not None:
+            raise _fail(f"{title}不分报告期，不用 --period。")
+        return None
+    if period is None:
+        raise _fail(f"{title}按报告期报送：请用 --period 指定，如 2007Q2。")
+    try:
+        return parse_period(period, spec)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
 ReferenceFile = Annotated[
     Path | None,
     typer.Option("--reference", help="参考数据（TOML），覆盖内置的全国统计等。"),
@@ -849,6 +889,8 @@ def distribute(
     db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
         "formkit.db"
     ),
+    form: FormOpt = None,
+    period: PeriodOpt = None,
     base_url: Annotated[
         str | None,
         typer.Option(
@@ -858,7 +900,10 @@ def distribute(
     ] = None,
 ) -> None:
     """按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账；
-    同时写出“上报链接.csv”：每个申请单位在网上报送页面（formkit serve）的专用上传链接。"""
+    同时写出“上报链接.csv”：每个申请单位在网上报送页面（formkit serve）的专用上传链接。
+
+    --form 选其他表单：如 --form kjxm-cxjd-jidu --period 2007Q2 按基地名单为每个基地生成
+    2007 年第二季度的季度数据报表（报告期填好并锁定，每份有本期的报送编号）。"""
     from formkit.distribute import RosterError, read_roster, write_links
     from formkit.distribute import distribute as write_all
     from formkit.ledger import Ledger, LedgerError
@@ -866,28 +911,39 @@ def distribute(
 
     if not 2000 <= year <= 2100:
         raise _fail(f"申报年度 {year} 不合理，请填写如 2006 的四位年份。")
+    spec = _form_spec(form)
+    when = _period_option(spec, period)
+    if when is not None:
+        year = when.year
     if not roster.is_file():
         raise _fail(f"找不到名单文件：{roster}")
     try:
-        rows = read_roster(roster)
+        rows = read_roster(roster, spec=spec)
     except RosterError as exc:
         raise _fail("名单有误，未生成任何文件：\n" + "\n".join(exc.problems)) from None
     from formkit.distribute import plan
 
-    _guard([roster], [db, *(item.path for item in plan(rows, output, year))], (output,))
+    planned = plan(rows, output, year, spec=spec, period=when)
+    _guard([roster], [db, *(item.path for item in planned)], (output,))
     try:
         with Ledger(db) as ledger:
-            written = write_all(rows, output, year=year)
-            ledger.add_roster(rows, year=year)
+            written = write_all(rows, output, year=year, spec=spec, period=when)
+            ledger.add_roster(rows, year=year, period=when)
             # new links for this roster: the file first, so a failure keeps the old ones
             tokens = {item.submission_id: new_token() for item in written}
-            links = write_links(written, tokens, output, base_url=base_url)
+            links = write_links(written, tokens, output, base_url=base_url, spec=spec)
             ledger.set_token_hashes({sid: token_hash(t) for sid, t in tokens.items()})
     except (OSError, LedgerError) as exc:
         raise _fail(f"无法完成下发：{exc}") from None
     for item in written:
         out.print(f"{item.submission_id}  {item.path.name}")
-    out.print(f"已为 {len(written)} 个申请单位生成申报书：[bold]{output}[/]；名单已登记到 {db}")
+    what = spec.file_name or spec.id
+    if when is not None:
+        what = f"{when.text}的{what}"
+    out.print(
+        f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}：[bold]{output}[/]；"
+        f"名单已登记到 {db}"
+    )
     out.print(f"上报链接已写入 {links.name}（请随申报书分别发给各单位；此前发出的链接随之失效）。")
 
 
@@ -904,8 +960,18 @@ def ingest(
     ),
     jobs: Jobs = 0,
     year: Year = None,
+    form: Annotated[
+        str | None,
+        typer.Option(
+            "--form",
+            help="只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。",
+        ),
+    ] = None,
 ) -> None:
-    """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。"""
+    """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
+
+    季度数据报表、年度工作报告按文件自带的表单标识一并登记（同一基地的每个报告期各算一份）；
+    登记后按台账中的当前文件做跨期核对，列出本次收到的文件的问题（工作表、单元格）。"""
 
     from rich.markup import escape
     from rich.table import Table
@@ -916,22 +982,29 @@ def ingest(
 
     files = _files(paths)
     _guard(list(paths), [db])
+    if form is not None:
+        _form_spec(form)
     workers = _workers(jobs, len(files))
+    across: dict[str, list[Any]] = {}
     try:
-        with Ledger(db) as ledger, _progress() as progress:
+        with Ledger(db, form=form) as ledger, _progress() as progress:
             if not ledger.roster():
                 err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
             task = progress.add_task("读取并审核", total=len(files))
             report = ledger.ingest(
                 files,
                 jobs=workers,
-                options=ReadOptions(year=year),
+                options=ReadOptions(year=year, forms=None if form is None else (form,)),
                 progress=lambda n: progress.advance(task, n),
             )
+            # issues across periods, from the ledger's current files after this run
+            ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
+            for fid in sorted(i for i in ids if i is not None):
+                across.update(ledger.across_issues(fid))
     except (OSError, LedgerError) as exc:
         raise _fail(f"无法登记：{exc}") from None
     table = Table(title=f"共 {len(report.files)} 个文件")
-    for col in ("文件", "登记", "申请单位", "报送情况", "说明"):
+    for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
         table.add_column(col, overflow="fold")
     for f in report.files:
         r = f.record
@@ -953,17 +1026,29 @@ def ingest(
             kind = "重新读取（上次读取失败）"
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
-        who = "，".join(x for x in (r.province, r.applicant) if x)
+        who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
         table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
     out.print(table)
+    from formkit.ledger import issue_text
+
+    found = [
+        (f.record, i) for f in report.files if f.record for i in across.get(f.record.sha256, ())
+    ]
+    if found:
+        out.print(f"[bold]跨期核对[/]：本次收到的文件有 {len(found)} 个问题")
+        for r, i in found:
+            tag = "[red]错误[/]" if i.severity == "error" else "[yellow]警告[/]"
+            out.print(f"{tag} {escape(issue_text(r.original_name, i))}")
     out.print(
         f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
         f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个"
         + (f"；上次读取失败、本次重新读取 {report.reread} 个" if report.reread else "")
         + "。"
     )
-    bad = report.unreadable or any(
-        f.record is not None and f.record.state == "有错误" for f in report.files
+    bad = (
+        report.unreadable
+        or any(f.record is not None and f.record.state == "有错误" for f in report.files)
+        or any(i.severity == "error" for _, i in found)
     )
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
@@ -984,9 +1069,15 @@ def status(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="把催报名单写成 Excel 文件。")
     ] = None,
+    form: FormOpt = None,
+    period: PeriodOpt = None,
 ) -> None:
     """报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料、是否逾期，
-    以及名单外文件。"""
+    以及名单外文件。
+
+    --form kjxm-cxjd-jidu --period 2007Q2：名单中每个基地这一季度的报送情况；未给 --deadline
+    时按表单规定的默认时限（季度数据报表：季度结束后次月15日，通知未规定，为 formkit 默认），
+    输出中写明时限的来源。跨期核对的问题列在“需更正或核实的问题”中，写明文件、工作表和单元格。"""
     import sqlite3
 
     from rich.markup import escape
@@ -996,46 +1087,69 @@ def status(
 
     due = _day_option(deadline, "截止日期")
     now = _day_option(today, "--today 日期")
+    spec = _form_spec(form)
+    when = _period_option(spec, period)
     if not db.is_file():
         raise _fail(f"找不到报送台账 {db}：请先运行 formkit distribute 或 formkit ingest。")
     _guard([db], [output])
     try:
         with Ledger(db) as ledger:
-            report = ledger.status(due, today=now)
+            report = ledger.status(due, today=now, form_id=spec.id, period=when)
     except (LedgerError, sqlite3.OperationalError) as exc:
         raise _fail(str(exc)) from None
+    from formkit.ledger import issue_text
+
     styles = {"未收到": "red", "有错误": "dark_orange", "符合": "green", "不符合": "magenta"}
-    table = Table(title=f"报送情况（名单 {len(report.rows)} 家）")
-    for col in ("推荐单位", "申请单位", "联系人", "联系电话", "报送情况", "是否逾期", "最近收到"):
+    what = report.title + (f"（{report.period}）" if report.period else "")
+    title = f"{what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
+    table = Table(title=title or f"报送情况（名单 {len(report.rows)} 家）")
+    # the unit, the subject and the roster's optional text and phone columns (contacts)
+    cols = [c for c in spec.roster.columns if c.field in (spec.roles.unit, spec.roles.subject)]
+    cols += [
+        c
+        for c in spec.roster.columns
+        if not c.required and spec.field(c.field).type in ("text", "phone")
+    ]
+    for col in (*(c.header for c in cols), "报送情况", "是否逾期", "最近收到"):
         table.add_column(col, overflow="fold")
     for r in sort_for_chasing(report.rows):
         e, last = r.entry, r.last
         shown = f"[{styles[r.state]}]{r.state}[/]" if r.state in styles else r.state
-        when = last.received_at.astimezone().strftime("%m-%d %H:%M") if last else ""
+        at = last.received_at.astimezone().strftime("%m-%d %H:%M") if last else ""
         table.add_row(
-            escape(e.province),
-            escape(e.applicant_name),
-            escape(e.contact_person or ""),
-            escape(e.contact_phone or ""),
+            *(escape(str(e.values.get(c.field) or "")) for c in cols),
             shown,
             r.overdue,
-            escape(f"{last.original_name}（{when}）") if last else "",
+            escape(f"{last.original_name}（{at}）") if last else "",
         )
     out.print(table)
     if report.deadline is not None:
         out.print(f"{report.deadline_source}：{report.deadline.isoformat()}")
     for r in report.rows:
         if r.note:
-            err.print(f"[yellow]请核实：[/]{escape(r.entry.applicant_name)}：{escape(r.note)}")
+            err.print(f"[yellow]请核实：[/]{escape(r.entry.subject)}：{escape(r.note)}")
+    problems = [(r, i) for r in report.rows for i in r.across if r.last is not None]
+    if problems:
+        found = Table(title="需更正或核实的问题（跨期核对）")
+        for col in (report.subject_label, "问题（文件、工作表、单元格）", "严重程度"):
+            found.add_column(col, overflow="fold")
+        for r, i in problems:
+            assert r.last is not None
+            found.add_row(
+                escape(r.entry.subject),
+                escape(issue_text(r.last.original_name, i)),
+                "错误" if i.severity == "error" else "警告",
+            )
+        out.print(found)
     if report.unmatched:
         extra = Table(title="名单外的文件")
-        for col in ("文件", "推荐单位", "申请单位", "说明"):
+        for col in ("文件", report.unit_label, report.subject_label, "说明"):
             extra.add_column(col, overflow="fold")
         for f in report.unmatched:
             extra.add_row(
                 escape(f.original_name),
-                escape(f.province or ""),
-                escape(f.applicant or ""),
+                escape(f.unit or ""),
+                escape(f.subject or ""),
                 escape(f.problem or ""),
             )
         out.print(extra)
@@ -1068,6 +1182,10 @@ def feedback(
         int, typer.Option("--jobs", "-j", help="并行处理的进程数（默认为 CPU 核数）。")
     ] = 0,
     year: Year = None,
+    form: Annotated[
+        str | None,
+        typer.Option("--form", help="与 --db 同用：只处理这一表单的文件（默认：全部表单）。"),
+    ] = None,
 ) -> None:
     """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，
     末尾增加“审核意见”工作表逐条列出问题。原文件不改动；副本为
@@ -1093,7 +1211,9 @@ def feedback(
         raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
     _require([*paths, db])
     _guard([*paths, db], out_dirs=(output,))
-    files: list[Any] = _ledger_items_with_issues(db) if db is not None else _files(paths)
+    if form is not None:
+        _form_spec(form)
+    files: list[Any] = _ledger_items_with_issues(db, form) if db is not None else _files(paths)
     if not files:
         raise _fail("台账中没有需要发回修改的文件。")
     try:  # before any work: an unwritable folder would fail every file alike
@@ -1106,7 +1226,10 @@ def feedback(
     results = []
     with _progress() as progress:
         task = progress.add_task("审核并生成审核意见", total=len(files))
-        for r in feedback_many(files, output, jobs=workers, options=ReadOptions(year=year)):
+        options = ReadOptions(year=year)
+        if form is not None:
+            options = ReadOptions(year=year, forms=(form,))
+        for r in feedback_many(files, output, jobs=workers, options=options):
             results.append(r)
             progress.advance(task)
     table = Table(title=f"审核意见副本（共 {len(files)} 个文件）")
@@ -1145,21 +1268,26 @@ def feedback(
     raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)
 
 
-def _ledger_items_with_issues(db: Path) -> list[Any]:
-    """The ledger's current accepted files that have errors or warnings, as Submissions."""
+def _ledger_items_with_issues(db: Path, form: str | None = None) -> list[Any]:
+    """The ledger's current accepted files (of one form, if given) that have errors or
+    warnings, or issues across periods (added to the file's own), as Submissions."""
+    from formkit.forms import form_ids
     from formkit.ledger import Ledger
-    from formkit.read.submission import from_json
-    from formkit.spec import load_spec
 
-    dates = {f.id for f in load_spec().fields if f.type == "date"}
-    with Ledger(db) as ledger:
-        current = ledger.current()
     subs = []
-    for r in current:
-        if r.status == "accepted" and (r.errors or r.warnings):
-            sub = from_json(r.submission, dates)
-            sub.path = r.location  # the bytes on disk, for a name that is not UTF-8
-            subs.append(sub)
+    with Ledger(db) as ledger:
+        forms = [form] if form is not None else list(form_ids())
+        across: dict[str, list[Any]] = {}
+        for fid in forms:
+            across.update(ledger.across_issues(fid))
+        for r in ledger.current():
+            if form is not None and r.form_id != form:
+                continue
+            extra = across.get(r.sha256, [])
+            if r.status == "accepted" and (r.errors or r.warnings or extra):
+                sub = ledger.submission(r)
+                sub.issues += extra
+                subs.append(sub)
     return subs
 
 

@@ -1,37 +1,34 @@
-"""Roster -> one pre-filled 申报书 per applicant, each stamped with its own submission id.
+"""Roster -> one pre-filled workbook per subject, each stamped with its own submission id.
 
 The roster (名单) is what a provincial office already has: a sheet or CSV with one row
-per applicant. Everything in it is checked before the first file is written, so a bad
-roster never leaves half a folder of templates behind.
+per applicant (申报书) or base (季度数据报表, 年度工作报告). Which columns it has, which are
+required and which are locked in the copy sent out is the form's own `[roster]` (its
+spec); this module names no field of any form. A periodic form is distributed for one
+period (`parse_period`), filled in and locked in every copy. Everything in the roster is
+checked before the first file is written, so a bad roster never leaves half a folder of
+templates behind.
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formkit.parse import ParseError, normalise_label, parse_email, parse_phone
 
-REQUIRED = ("province", "city", "applicant_name")
-OPTIONAL = ("contact_person", "contact_phone", "contact_email")
-COLUMNS = REQUIRED + OPTIONAL
-# every field the roster knows is filled and locked, so returns match the roster (and the
-# ledger); a changed contact is corrected in the roster and the file sent again
-LOCKED_FIELDS = (
-    "province",
-    "city",
-    "applicant_name",
-    "contact_person",
-    "contact_phone",
-    "contact_email",
-)
+if TYPE_CHECKING:
+    from formkit.spec import FormSpec
+    from formkit.spec.model import RosterColumn
+
 # header cells searched for the header row (a roster often starts with a title line)
 HEADER_SCAN_ROWS = 10
 
@@ -44,57 +41,164 @@ class RosterError(ValueError):
         self.problems = list(problems)
 
 
+def _spec(spec: FormSpec | None) -> FormSpec:
+    if spec is not None:
+        return spec
+    from formkit.forms import load_form_spec
+
+    return load_form_spec()
+
+
+def locked_fields(spec: FormSpec | None = None) -> tuple[str, ...]:
+    """The fields a distributed copy has locked (when the roster fills them): every roster
+    column the spec does not leave open, so returns match the roster and the ledger; a
+    changed contact is corrected in the roster and the file sent again."""
+    return tuple(c.field for c in _spec(spec).roster.columns if c.locked)
+
+
+# ---------------------------------------------------------------- the period
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period a periodic form reports on, as distribute fills it in."""
+
+    values: tuple[tuple[str, Any], ...]  # period field id -> value, in the spec's order
+    text: str  # as formkit.supersession.period_of writes it: "2007/第二季度"
+    tag: str  # compact, for submission ids and file names: "2007Q2"
+
+    @property
+    def year(self) -> int:
+        return int(self.values[0][1])
+
+
+_PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-/Qq年]\s*(\d{1,2}|[^/\s]+?))?\s*$")
+
+
+def parse_period(text: str, spec: FormSpec) -> Period:
+    """`--period` of a periodic form: "2007" (a yearly form), "2007Q2" or "2007-2" (the
+    second choice of the form's second period field, 第二季度), or "2007/第二季度".
+    Raises ValueError with a Chinese message."""
+    from formkit.supersession import period_of
+
+    fields = spec.roles.period
+    if not fields:
+        raise ValueError(f"{spec.title.format(year='')}不分报告期，不用 --period。")
+    m = _PERIOD.match(text)
+    example = "如 2007" if len(fields) == 1 else "如 2007Q2（2007 年第二季度）"
+    if m is None or (m.group(2) is None) != (len(fields) == 1) or len(fields) > 2:
+        raise ValueError(f"报告期“{text}”无法识别，{example}。")
+    year = int(m.group(1))
+    if not 2000 <= year <= 2100:
+        raise ValueError(f"报告期“{text}”的年份不合理，{example}。")
+    values: list[tuple[str, Any]] = [(fields[0], year)]
+    tag = str(year)
+    if len(fields) == 2:
+        field = spec.field(fields[1])
+        part = str(m.group(2))
+        choice = None
+        if part.isdigit() and 1 <= int(part) <= len(field.choices):
+            choice = field.choices[int(part) - 1]
+        elif part in field.choices:
+            choice = part
+        if choice is None:
+            raise ValueError(
+                f"报告期“{text}”的{field.label}无法识别：应为 1 至 {len(field.choices)}"
+                f"（{'、'.join(field.choices)}），{example}。"
+            )
+        values.append((field.id, choice))
+        tag += f"Q{field.choices.index(choice) + 1}"
+    got = period_of(dict(values), spec)
+    assert got is not None
+    return Period(tuple(values), got, tag)
+
+
+def period_end(period: Period, spec: FormSpec) -> tuple[int, int]:
+    """(year, month) of a period's last month: December for a year; for the n-th of k
+    choices of the second period field (第二季度 of four), month n * 12 / k."""
+    if len(period.values) < 2:
+        return period.year, 12
+    choices = spec.field(period.values[1][0]).choices
+    n = choices.index(period.values[1][1]) + 1
+    return period.year, n * 12 // len(choices)
+
+
+def period_deadline(period: Period, spec: FormSpec) -> tuple[dt.date | None, str]:
+    """A period's default deadline and where it comes from (the form's [roster] deadline);
+    (None, ...) when the form declares none."""
+    due = spec.roster.deadline
+    if due is None:
+        return None, "报送截止日期"
+    year, month = period_end(period, spec)
+    month += due.months_after
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    day = min(due.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day), due.source
+
+
+# ---------------------------------------------------------------- a roster row
+
+
 @dataclass(frozen=True)
 class RosterRow:
+    """One roster line: its unit (canonical reporting unit), its subject, and every roster
+    column's value by field id (the unit's canonical name included)."""
+
     row: int  # the Excel / CSV line number, as the user sees it
-    province: str  # canonical reporting-unit name (江苏 -> 江苏省)
-    province_code: str
-    city: str
-    applicant_name: str
-    contact_person: str | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
+    unit: str  # canonical reporting-unit name (江苏 -> 江苏省)
+    unit_code: str
+    subject: str
+    cells: Mapping[str, str | None]
+    form_id: str | None = None  # None: the default form (the 申报书)
+    unit_field: str = ""
 
-    def submission_id(self, year: int) -> str:
-        """Stable across re-distribution: year, province and the applicant, nothing else.
+    def __getattr__(self, name: str) -> Any:
+        # a column by its field id (row.<field>), and the unit's code as <unit field>_code
+        cells = self.__dict__.get("cells") or {}
+        if name in cells:
+            return cells[name]
+        if name == f"{self.__dict__.get('unit_field')}_code":
+            return self.unit_code
+        raise AttributeError(name)
 
-        Contacts and the city may be corrected in the roster without changing the id, so
-        files already sent out keep matching.
+    def submission_id(self, year: int, period: Period | None = None) -> str:
+        """Stable across re-distribution: form, year, period, unit and subject, nothing else.
+
+        Other columns (contacts, the city) may be corrected in the roster without changing
+        the id, so files already sent out keep matching. A form filed once per round (the
+        申报书) keeps the id it always had: year, unit and subject.
         """
-        digest = hashlib.sha256(
-            f"{year}|{self.province_code}|{applicant_key(self.applicant_name)}".encode()
-        ).hexdigest()
-        return f"{year}-{self.province_code}-{digest[:8]}"
+        key = applicant_key(self.subject)
+        if period is None:
+            text = f"{year}|{self.unit_code}|{key}"
+            head = str(year)
+        else:
+            text = f"{self.form_id}|{year}|{period.text}|{self.unit_code}|{key}"
+            head = period.tag
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return f"{head}-{self.unit_code}-{digest[:8]}"
 
     def values(self) -> dict[str, Any]:
-        """Field id -> value for `build_template`; absent contacts are left blank."""
-        out: dict[str, Any] = {
-            "province": self.province,
-            "city": self.city,
-            "applicant_name": self.applicant_name,
-        }
-        for key in OPTIONAL:
-            value = getattr(self, key)
-            if value:
-                out[key] = value
-        return out
+        """Field id -> value for `build_template`; empty columns are left blank."""
+        return {f: v for f, v in self.cells.items() if v not in (None, "")}
 
 
 def applicant_key(name: str) -> str:
-    """An applicant name for matching: width, spaces and Latin case do not count."""
+    """A subject's name for matching: width, spaces and Latin case do not count."""
     return normalise_label(name).casefold()
 
 
-def _header_aliases() -> dict[str, str]:
-    from formkit.spec import load_spec
+def short_label(label: str) -> str:
+    """推荐单位(省、…) -> 推荐单位."""
+    return re.split(r"[(（]", label, maxsplit=1)[0]
 
-    spec = load_spec()
+
+def _header_aliases(spec: FormSpec) -> dict[str, str]:
     aliases: dict[str, str] = {}
-    for fid in COLUMNS:
-        label = spec.field(fid).label
-        short = re.split(r"[(（]", label, maxsplit=1)[0]  # 推荐单位(省、…) -> 推荐单位
-        for alias in (fid, label, short):
-            aliases[normalise_label(alias).casefold()] = fid
+    for col in spec.roster.columns:
+        label = spec.field(col.field).label
+        for alias in (col.field, label, short_label(label), col.header, *col.aliases):
+            aliases.setdefault(normalise_label(alias).casefold(), col.field)
     return aliases
 
 
@@ -134,10 +238,11 @@ def _cell_text(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def read_roster(path: str | Path, reference: Any = None) -> list[RosterRow]:
-    """Read and check a roster. Raises RosterError listing every problem found (with rows)."""
-    from formkit.reference import load_reference
-
+def read_roster(
+    path: str | Path, reference: Any = None, *, spec: FormSpec | None = None
+) -> list[RosterRow]:
+    """Read and check a roster of `spec`'s form (default: the 申报书) against the columns
+    its [roster] declares. Raises RosterError listing every problem found (with rows)."""
     path = Path(path)
     try:
         table = read_table(path)
@@ -145,12 +250,33 @@ def read_roster(path: str | Path, reference: Any = None) -> list[RosterRow]:
         if isinstance(exc, RosterError):
             raise
         raise RosterError([f"无法读取名单文件 {path}：{exc}"]) from None
+    return roster_rows(table, path.name, reference, spec=spec)
+
+
+def roster_rows(
+    table: Sequence[Sequence[Any]],
+    name: str,
+    reference: Any = None,
+    *,
+    spec: FormSpec | None = None,
+) -> list[RosterRow]:
+    """A roster's table (row 0 is line 1) as checked rows; raises RosterError."""
+    from formkit.reference import load_reference
+
+    spec = _spec(spec)
     ref = reference or load_reference()
-    aliases = _header_aliases()
+    roster = spec.roster
+    if not roster.columns:
+        raise RosterError([f"{spec.title.format(year='')}没有名单格式，不能按名单下发。"])
+    by_field = {c.field: c for c in roster.columns}
+    aliases = _header_aliases(spec)
+    required = [c for c in roster.columns if c.required]
+    optional = [c for c in roster.columns if not c.required]
+    unit_field, subject_field = spec.roles.unit, spec.roles.subject
 
     header_at, columns = -1, {}
     for i, row in enumerate(table[:HEADER_SCAN_ROWS]):
-        found = {}
+        found: dict[str, int] = {}
         for j, cell in enumerate(row):
             fid = aliases.get(normalise_label(_cell_text(cell)).casefold())
             if fid is not None and fid not in found:
@@ -159,19 +285,15 @@ def read_roster(path: str | Path, reference: Any = None) -> list[RosterRow]:
             header_at, columns = i, found
             break
     if header_at < 0:
+        more = f"（可选：{'、'.join(c.header for c in optional)}）" if optional else ""
         raise RosterError(
-            [
-                "名单第一行应为表头，写明列名：推荐单位、所在地级市、申请单位全称"
-                "（可选：联系人、联系电话、电子信箱）。"
-            ]
+            [f"名单第一行应为表头，写明列名：{'、'.join(c.header for c in required)}{more}。"]
         )
-    missing = [f for f in REQUIRED if f not in columns]
+    missing = [c.header for c in required if c.field not in columns]
     if missing:
-        from formkit.spec import load_spec
-
-        spec = load_spec()
-        names = "、".join(re.split(r"[(（]", spec.field(f).label)[0] for f in missing)
-        raise RosterError([f"名单第 {header_at + 1} 行（表头）缺少必需的列：{names}。"])
+        raise RosterError(
+            [f"名单第 {header_at + 1} 行（表头）缺少必需的列：{'、'.join(missing)}。"]
+        )
 
     problems: list[str] = []
     rows: list[RosterRow] = []
@@ -180,59 +302,66 @@ def read_roster(path: str | Path, reference: Any = None) -> list[RosterRow]:
         cells = {f: _cell_text(raw[j]) if j < len(raw) else "" for f, j in columns.items()}
         if not any(cells.values()):
             continue  # blank lines between blocks are common
-        empty = [label for f, label in _REQUIRED_LABELS.items() if not cells.get(f)]
+        empty = [c.header for c in required if not cells.get(c.field)]
         if empty:
             problems.append(f"第 {i} 行：{'、'.join(empty)}未填写。")
             continue
-        unit = ref.unit(cells["province"])
+        unit = ref.unit(cells[unit_field])
         if unit is None:
             problems.append(
-                f"第 {i} 行：推荐单位“{cells['province']}”不是通知所列的 37 个推荐单位之一。"
+                f"第 {i} 行：{by_field[unit_field].header}“{cells[unit_field]}”"
+                "不是通知所列的 37 个推荐单位之一。"
             )
             continue
-        key = (unit.code, applicant_key(cells["applicant_name"]))
+        key = (unit.code, applicant_key(cells[subject_field]))
         if key in seen:
             problems.append(
-                f"第 {i} 行：与第 {seen[key]} 行重复（{unit.name}，{cells['applicant_name']}）。"
+                f"第 {i} 行：与第 {seen[key]} 行重复（{unit.name}，{cells[subject_field]}）。"
             )
             continue
         seen[key] = i
-        contact: dict[str, str | None] = {}
-        for f, parse in (("contact_phone", parse_phone), ("contact_email", parse_email)):
-            text = cells.get(f) or ""
+        values: dict[str, str | None] = {}
+        for col in roster.columns:
+            text = cells.get(col.field) or ""
+            if col.field == unit_field:
+                values[col.field] = unit.name
+                continue
             try:
-                parsed = parse(text).value if text else None
-                contact[f] = None if parsed is None else str(parsed)
+                values[col.field] = _column_value(col, text, spec)
             except ParseError as exc:
-                problems.append(f"第 {i} 行：{_LABELS[f]}{exc.message}。")
+                problems.append(f"第 {i} 行：{col.header}{exc.message}。")
         rows.append(
             RosterRow(
                 row=i,
-                province=unit.name,
-                province_code=unit.code,
-                city=cells["city"],
-                applicant_name=cells["applicant_name"],
-                contact_person=cells.get("contact_person") or None,
-                contact_phone=contact.get("contact_phone"),
-                contact_email=contact.get("contact_email"),
+                unit=unit.name,
+                unit_code=unit.code,
+                subject=cells[subject_field],
+                cells=values,
+                form_id=spec.id,
+                unit_field=unit_field,
             )
         )
     if problems:
         raise RosterError(problems)
     if not rows:
-        raise RosterError([f"名单 {path.name} 中没有申请单位。"])
+        raise RosterError([f"名单 {name} 中没有{spec.roles.subject_label}。"])
     return rows
 
 
-_LABELS = {
-    "province": "推荐单位",
-    "city": "所在地级市",
-    "applicant_name": "申请单位全称",
-    "contact_person": "联系人",
-    "contact_phone": "联系电话",
-    "contact_email": "电子信箱",
-}
-_REQUIRED_LABELS = {f: _LABELS[f] for f in REQUIRED}
+def _column_value(col: RosterColumn, text: str, spec: FormSpec) -> str | None:
+    """A roster cell as the template is filled with it; ParseError when it cannot be."""
+    if not text:
+        return None
+    field = spec.field(col.field)
+    if field.type == "phone":
+        parsed = parse_phone(text).value
+    elif field.type == "email":
+        parsed = parse_email(text).value
+    elif field.type == "choice" and field.choices and text not in field.choices:
+        raise ParseError("roster_choice", f"“{text}”不是可选项之一（{'、'.join(field.choices)}）")
+    else:
+        parsed = text
+    return None if parsed is None else str(parsed)
 
 
 # ---------------------------------------------------------------- writing
@@ -248,8 +377,15 @@ def safe_name(text: str) -> str:
     return re.sub(r"\s+", " ", cleaned).strip(" .")
 
 
-def file_name(row: RosterRow) -> str:
-    stem = safe_name(f"申报书-{row.province}-{row.city}-{row.applicant_name}")
+def file_name(row: RosterRow, spec: FormSpec | None = None, period: Period | None = None) -> str:
+    spec = _spec(spec)
+    middle = [row.unit]
+    if spec.roles.city and row.cells.get(spec.roles.city):
+        middle.append(str(row.cells[spec.roles.city]))
+    head = spec.file_name or spec.id
+    if period is not None:
+        head = f"{head}-{period.tag}"
+    stem = safe_name("-".join([head, *middle, row.subject]))
     return stem[:MAX_NAME].rstrip(" .") + ".xlsx"
 
 
@@ -260,14 +396,21 @@ class Distributed:
     path: Path
 
 
-def plan(rows: Sequence[RosterRow], out_dir: str | Path, year: int) -> list[Distributed]:
+def plan(
+    rows: Sequence[RosterRow],
+    out_dir: str | Path,
+    year: int,
+    *,
+    spec: FormSpec | None = None,
+    period: Period | None = None,
+) -> list[Distributed]:
     """Where each row's file goes; names made unique if sanitising made two alike."""
     out = Path(out_dir)
     used: set[str] = set()
     planned: list[Distributed] = []
     for row in rows:
-        sid = row.submission_id(year)
-        name = file_name(row)
+        sid = row.submission_id(year, period)
+        name = file_name(row, spec, period)
         if name.casefold() in used:  # Windows file names ignore case
             name = f"{name[: -len('.xlsx')]}-{sid.rsplit('-', 1)[-1]}.xlsx"
         used.add(name.casefold())
@@ -276,20 +419,36 @@ def plan(rows: Sequence[RosterRow], out_dir: str | Path, year: int) -> list[Dist
 
 
 def distribute(
-    rows: Sequence[RosterRow], out_dir: str | Path, *, year: int = 2006
+    rows: Sequence[RosterRow],
+    out_dir: str | Path,
+    *,
+    year: int = 2006,
+    spec: FormSpec | None = None,
+    period: Period | None = None,
 ) -> list[Distributed]:
-    """Write one pre-filled, locked-identity template per row (atomically, byte-stable)."""
+    """Write one pre-filled, locked-identity template per row (atomically, byte-stable).
+
+    A periodic form needs `period`: its fields are filled and locked in every copy, and
+    the template's year is the period's."""
     from formkit.atomic import write_bytes_atomic
     from formkit.template import build_template
 
-    planned = plan(rows, out_dir, year)
+    spec = _spec(spec)
+    if spec.roles.period and period is None:
+        raise ValueError(f"{spec.title.format(year='')}按报告期下发，请用 --period 指定报告期。")
+    if period is not None:
+        year = period.year
+    planned = plan(rows, out_dir, year, spec=spec, period=period)
+    locked = locked_fields(spec)
     for item in planned:
         values = item.row.values()
+        fixed = dict(period.values) if period is not None else {}
         data = build_template(
+            spec,
             year=year,
-            values=values,
+            values={**values, **fixed},
             # a column the roster leaves empty stays open for the city to fill
-            locked_fields=[f for f in LOCKED_FIELDS if values.get(f) not in (None, "")],
+            locked_fields=[*(f for f in locked if values.get(f) not in (None, "")), *fixed],
             submission_id=item.submission_id,
         )
         write_bytes_atomic(item.path, data)
@@ -297,7 +456,13 @@ def distribute(
 
 
 LINKS_FILE = "上报链接.csv"
-LINK_COLUMNS = ("报送编号", "推荐单位", "所在地级市", "申请单位全称", "申报书文件", "上报链接")
+
+
+def link_columns(spec: FormSpec | None = None) -> tuple[str, ...]:
+    """上报链接.csv's header: the id, the roster's required columns, the file, the link."""
+    spec = _spec(spec)
+    named = tuple(c.header for c in spec.roster.columns if c.required)
+    return ("报送编号", *named, f"{spec.file_name or spec.id}文件", "上报链接")
 
 
 def link_path(token: str) -> str:
@@ -311,6 +476,7 @@ def write_links(
     out_dir: str | Path,
     *,
     base_url: str | None = None,
+    spec: FormSpec | None = None,
 ) -> Path:
     """上报链接.csv beside the files: each applicant's private upload link, to send with its
     申报书. UTF-8 with a byte-order mark, so Excel and WPS open it with the Chinese intact.
@@ -320,15 +486,14 @@ def write_links(
     prefix = (base_url or "").rstrip("/")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(LINK_COLUMNS)
+    spec = _spec(spec)
+    writer.writerow(link_columns(spec))
+    required = [c.field for c in spec.roster.columns if c.required]
     for item in items:
-        row = item.row
         writer.writerow(
             [
                 item.submission_id,
-                row.province,
-                row.city,
-                row.applicant_name,
+                *(item.row.cells.get(f) or "" for f in required),
                 item.path.name,
                 prefix + link_path(tokens[item.submission_id]),
             ]

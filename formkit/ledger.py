@@ -1,8 +1,12 @@
-"""The collection round's ledger: who should submit, what arrived, what counts now.
+"""The collection rounds' ledger: who should submit, what arrived, what counts now.
 
-An SQLite file (stdlib sqlite3) that formkit creates and migrates itself. Every
-received file is kept forever under its SHA-256; a later file for the same applicant
-supersedes the earlier one (`superseded_by`), so the history stays complete.
+An SQLite file (stdlib sqlite3) that formkit creates and migrates itself. One ledger may
+hold several forms (the 申报书 round, a year of 季度数据报表 and 年度工作报告): every roster
+entry and file carries its form and period, and every query is per form. Which columns a
+roster has is the form's `[roster]`, which field is the unit, the subject and the 填报日期
+its `[roles]`; the tables and this module name no field of any form. Every received file
+is kept forever under its SHA-256; a later file for the same subject and period supersedes
+the earlier one (`superseded_by`), so the history stays complete.
 
 Durability: WAL, synchronous=FULL and one IMMEDIATE transaction per file, so a run
 killed at any moment leaves the ledger as it was before the file being recorded; since
@@ -18,125 +22,84 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from formkit.distribute import RosterRow, applicant_key
+from formkit.distribute import Period, RosterRow, applicant_key
 
 if TYPE_CHECKING:
+    from formkit.issues import Issue
     from formkit.read import ReadOptions, Submission
     from formkit.reference import Reference
     from formkit.spec import FormSpec
     from formkit.supersession import Decision
 
-# Ordered schema scripts; the database's PRAGMA user_version counts those applied.
-# Never edit a released entry: append a new one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE roster (
-        submission_id   TEXT PRIMARY KEY,
-        year            INTEGER NOT NULL,
-        province        TEXT NOT NULL,
-        province_code   TEXT NOT NULL,
-        city            TEXT NOT NULL,
-        applicant_name  TEXT NOT NULL,
-        applicant_key   TEXT NOT NULL,
-        contact_person  TEXT,
-        contact_phone   TEXT,
-        contact_email   TEXT,
-        roster_row      INTEGER,
-        created         TEXT NOT NULL,
-        updated         TEXT NOT NULL
-    );
-    CREATE INDEX roster_by_name ON roster (province, applicant_key);
+# Ordered schema steps; the database's PRAGMA user_version counts those applied. Versions
+# 1-4 are SQL scripts (formkit/ledger_schema/, released: never edit one); from version 5
+# a step may be a function of the connection. Append, never change.
+_SCHEMA = Path(__file__).with_name("ledger_schema")
 
-    CREATE TABLE files (
-        sha256          TEXT PRIMARY KEY,
-        seq             INTEGER NOT NULL UNIQUE,  -- received order
-        original_name   TEXT NOT NULL,
-        path            TEXT NOT NULL,
-        received_at     TEXT NOT NULL,
-        submission_id   TEXT,                     -- as stamped in the file
-        roster_id       TEXT REFERENCES roster (submission_id),  -- matched entry, or NULL
-        match_key       TEXT,                     -- files with one key supersede each other
-        province        TEXT,
-        applicant       TEXT,
-        fill_date       TEXT,
-        status          TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
-        verdict         TEXT,
-        errors          INTEGER NOT NULL,
-        data_errors     INTEGER NOT NULL,         -- errors other than failed eligibility
-        warnings        INTEGER NOT NULL,
-        problem         TEXT,                     -- rejection reason or first errors
-        submission_json TEXT NOT NULL,            -- Submission.to_json()
-        superseded_by   TEXT REFERENCES files (sha256)
-    );
-    CREATE INDEX files_by_key ON files (match_key, seq);
-    CREATE INDEX files_by_roster ON files (roster_id, seq);
 
-    CREATE TABLE events (
-        id              INTEGER PRIMARY KEY AUTOINCREMENT,
-        at              TEXT NOT NULL,
-        kind            TEXT NOT NULL,            -- roster / received / superseded / relinked
-        submission_id   TEXT,
-        sha256          TEXT,
-        detail          TEXT
-    );
-    """,
-    # which file is current is formkit.supersession's decision over every file: it needs
-    # each file's values digest (same values, same version) and, for a feedback copy,
-    # the file it annotates. superseded_by stays, kept equal to the decision.
-    """
-    ALTER TABLE files ADD COLUMN fingerprint TEXT;
-    ALTER TABLE files ADD COLUMN annotates TEXT;
-    """,
-    # formkit serve (formkit/web): upload links, the province's password and sessions,
-    # uploaded bytes and the audit trail.  Secrets are stored only as hashes.
-    """
-    CREATE TABLE web_settings (
-        key             TEXT PRIMARY KEY,         -- password (scrypt hash) / secret (CSRF key)
-        value           TEXT NOT NULL,
-        updated         TEXT NOT NULL
-    );
-    CREATE TABLE web_tokens (
-        submission_id   TEXT PRIMARY KEY REFERENCES roster (submission_id),
-        token_hash      TEXT NOT NULL UNIQUE,     -- SHA-256 of the link's token
-        created         TEXT NOT NULL
-    );
-    CREATE TABLE web_sessions (
-        session_hash    TEXT PRIMARY KEY,         -- SHA-256 of the province's cookie
-        created         TEXT NOT NULL,
-        expires         TEXT NOT NULL
-    );
-    CREATE TABLE web_uploads (
-        sha256          TEXT PRIMARY KEY,         -- the name it is stored under
-        submission_id   TEXT NOT NULL,            -- the link it came through
-        original_name   TEXT NOT NULL,            -- as the browser sent it: display only
-        size            INTEGER NOT NULL,
-        received_at     TEXT NOT NULL,
-        data            BLOB NOT NULL
-    );
-    CREATE INDEX web_uploads_by_entry ON web_uploads (submission_id, received_at);
-    CREATE TABLE web_audit (
-        id              INTEGER PRIMARY KEY AUTOINCREMENT,
-        at              TEXT NOT NULL,
-        kind            TEXT NOT NULL,            -- upload / refused / download / login / ...
-        actor           TEXT,                     -- city:<submission id> / province / cli
-        address         TEXT,
-        sha256          TEXT,
-        status          INTEGER,                  -- the HTTP status answered
-        detail          TEXT
-    );
-    """,
-    # the path's own bytes: a name that is not UTF-8 (a GBK folder or file name) is shown
-    # decoded in `path`, and found again only by these
-    """
-    ALTER TABLE files ADD COLUMN path_bytes BLOB;
-    """,
+def _v5_generic(db: sqlite3.Connection) -> None:
+    """Version 5: one ledger, several forms. The roster and files tables of versions 1-4
+    named their columns after the 申报书's fields (the default form's roles and roster
+    columns); they become the form-independent unit / subject / filled, each row gains
+    its form and period, and the roster's other columns move into `values_json`. Rows and
+    their ids are kept; what the old columns were called is read from the default form's
+    spec, not written here."""
+    from formkit.forms import DEFAULT_FORM, get_form
+
+    spec = get_form(DEFAULT_FORM).spec
+    roles = spec.roles
+
+    def columns(table: str) -> list[str]:
+        return [str(r[1]) for r in db.execute(f"PRAGMA table_info({table})")]
+
+    def rename(table: str, old: str, new: str) -> None:
+        if old in columns(table) and old != new:
+            db.execute(f'ALTER TABLE {table} RENAME COLUMN "{old}" TO "{new}"')
+
+    rename("roster", roles.unit, "unit")
+    rename("roster", f"{roles.unit}_code", "unit_code")
+    rename("roster", roles.subject, "subject")
+    rename("roster", "applicant_key", "subject_key")
+    db.execute("ALTER TABLE roster ADD COLUMN form_id TEXT")
+    db.execute("ALTER TABLE roster ADD COLUMN period TEXT")
+    db.execute("ALTER TABLE roster ADD COLUMN values_json TEXT NOT NULL DEFAULT '{}'")
+    rest = [c.field for c in spec.roster.columns if c.field in columns("roster")]
+    for row in db.execute("SELECT * FROM roster").fetchall():
+        values = {
+            roles.unit: row["unit"],
+            roles.subject: row["subject"],
+            **{f: row[f] for f in rest},
+        }
+        db.execute(
+            "UPDATE roster SET form_id = ?, values_json = ? WHERE submission_id = ?",
+            (DEFAULT_FORM, json.dumps(values, ensure_ascii=False), row["submission_id"]),
+        )
+    for f in rest:
+        db.execute(f'ALTER TABLE roster DROP COLUMN "{f}"')
+    db.execute("CREATE INDEX roster_by_form ON roster (form_id, period, unit, subject_key)")
+
+    rename("files", roles.unit, "unit")
+    rename("files", "applicant", "subject")
+    if roles.date:
+        rename("files", roles.date, "filled")
+    db.execute("ALTER TABLE files ADD COLUMN form_id TEXT")
+    db.execute("ALTER TABLE files ADD COLUMN period TEXT")
+    # every file of a version-4 ledger was read as the 申报书 (the only form it took)
+    db.execute("UPDATE files SET form_id = ?", (DEFAULT_FORM,))
+    db.execute("CREATE INDEX files_by_form ON files (form_id, period)")
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[Migration, ...] = (
+    *(p.read_text(encoding="utf-8") for p in sorted(_SCHEMA.glob("*.sql"))),
+    _v5_generic,
 )
 
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
@@ -160,9 +123,9 @@ class FileRecord:
     received_at: dt.datetime
     submission_id: str | None
     roster_id: str | None
-    province: str | None
-    applicant: str | None
-    fill_date: dt.date | None
+    unit: str | None  # the reporting unit, canonical (江苏 -> 江苏省)
+    subject: str | None  # the applicant / base the file is about
+    filled: dt.date | None  # the 填报日期 (the form's date role)
     status: str
     verdict: str | None
     errors: int
@@ -173,6 +136,8 @@ class FileRecord:
     submission: dict[str, Any] = field(repr=False, compare=False)
     # the path to open the file by (`path` is display text when the name is not UTF-8)
     location: str = ""
+    form_id: str | None = None  # None: a file whose form could not be told
+    period: str | None = None  # a periodic form's period ("2007/第二季度"), as read
 
     @property
     def state(self) -> State:
@@ -239,14 +204,24 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class RosterEntry:
+    """One roster line as the ledger keeps it; `values` has every roster column of its
+    form by field id (`entry.<field id>` reads one, for templates)."""
+
     submission_id: str
     year: int
-    province: str
-    city: str
-    applicant_name: str
-    contact_person: str | None
-    contact_phone: str | None
-    contact_email: str | None
+    unit: str
+    subject: str
+    values: Mapping[str, Any]
+    form_id: str | None = None
+    period: str | None = None
+    unit_code: str = ""
+    row: int | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values") or {}
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -258,6 +233,8 @@ class StatusRow:
     files: int  # how many files arrived for this entry (history included)
     last: FileRecord | None
     note: str = ""  # a same-day conflict between two versions: a person must decide
+    # issues across periods (formkit.forms.<form>.across) of the current file, as located
+    across: tuple[Issue, ...] = ()
 
     @property
     def late(self) -> bool:
@@ -271,6 +248,13 @@ class StatusReport:
     deadline: dt.date | None
     deadline_source: str = "报送截止日期"  # or the notice's own, when none was given
     today: dt.date | None = None
+    form_id: str | None = None
+    period: str | None = None  # the period reported on ("2007/第二季度"), periodic forms
+    # the roster's columns, (field id, header), in the form's [roster] order
+    columns: tuple[tuple[str, str], ...] = ()
+    title: str = "申报书"  # what the form is called in headings (its file name)
+    unit_label: str = "推荐单位"
+    subject_label: str = "申请单位"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -301,10 +285,14 @@ class Ledger:
         *,
         reference: Reference | None = None,
         spec: FormSpec | None = None,
+        form: str | None = None,
     ):
+        """`spec`: the default form's spec (the 申报书's unless given); `form`: the form a
+        file is recorded as when it does not say which it is (one that could not be read)."""
         self.path = Path(path)
         self._reference = reference
         self._spec = spec
+        self._form = form
         try:
             if self.path.parent != Path():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -342,6 +330,17 @@ class Ledger:
             self._spec = load_spec()
         return self._spec
 
+    def _spec_of(self, form_id: str | None) -> FormSpec:
+        """The spec of a form by id: a registered form's, else the default spec."""
+        from formkit.forms import UnknownForm, get_form
+
+        if form_id is None or (self._spec is not None and self._spec.id == form_id):
+            return self.spec
+        try:
+            return get_form(form_id).spec
+        except UnknownForm:
+            return self.spec
+
     @property
     def reference(self) -> Reference:
         if self._reference is None:
@@ -370,9 +369,12 @@ class Ledger:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             version = self.schema_version
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in _statements(script):
-                    self.db.execute(statement)
+            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                if callable(step):
+                    step(self.db)
+                else:
+                    for statement in _statements(step):
+                        self.db.execute(statement)
                 # user_version lives in the file header and commits with the script
                 self.db.execute(f"PRAGMA user_version = {number}")
             self._backfill()
@@ -444,41 +446,42 @@ class Ledger:
 
     # ------------------------------------------------------------ roster
 
-    def add_roster(self, rows: Iterable[RosterRow], *, year: int) -> int:
+    def add_roster(
+        self, rows: Iterable[RosterRow], *, year: int, period: Period | None = None
+    ) -> int:
         """Add or update roster entries (by submission id); returns how many rows were given.
 
-        Files received before their entry was known are linked to it afterwards.
+        A periodic form's entries are for one period (the one distributed). Files received
+        before their entry was known are linked to it afterwards.
         """
+        from formkit.forms import DEFAULT_FORM
+
         n = 0
         with self._tx():
             now = _now()
             for r in rows:
-                sid = r.submission_id(year)
+                sid = r.submission_id(year, period)
                 self.db.execute(
-                    """INSERT INTO roster (submission_id, year, province, province_code, city,
-                           applicant_name, applicant_key, contact_person, contact_phone,
-                           contact_email, roster_row, created, updated)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """INSERT INTO roster (submission_id, year, unit, unit_code, subject,
+                           subject_key, roster_row, created, updated, form_id, period,
+                           values_json)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (submission_id) DO UPDATE SET
-                           city = excluded.city, applicant_name = excluded.applicant_name,
-                           contact_person = excluded.contact_person,
-                           contact_phone = excluded.contact_phone,
-                           contact_email = excluded.contact_email,
+                           subject = excluded.subject, values_json = excluded.values_json,
                            roster_row = excluded.roster_row, updated = excluded.updated""",
                     (
                         sid,
-                        year,
-                        r.province,
-                        r.province_code,
-                        r.city,
-                        r.applicant_name,
-                        applicant_key(r.applicant_name),
-                        r.contact_person,
-                        r.contact_phone,
-                        r.contact_email,
+                        year if period is None else period.year,
+                        r.unit,
+                        r.unit_code,
+                        r.subject,
+                        applicant_key(r.subject),
                         r.row,
                         now,
                         now,
+                        r.form_id or DEFAULT_FORM,
+                        None if period is None else period.text,
+                        json.dumps(dict(r.cells), ensure_ascii=False, sort_keys=True),
                     ),
                 )
                 self._event("roster", sid, None, f"名单第 {r.row} 行")
@@ -486,18 +489,23 @@ class Ledger:
             self._relink()
         return n
 
-    def roster(self) -> list[RosterEntry]:
-        return [
-            _entry(r)
-            for r in self.db.execute("SELECT * FROM roster ORDER BY province_code, roster_row")
-        ]
+    def roster(self, form_id: str | None = None, *, period: str | None = None) -> list[RosterEntry]:
+        """The roster entries of one form (None: every form), of one period if given."""
+        sql, args = "SELECT * FROM roster WHERE 1 = 1", []
+        if form_id is not None:
+            sql, args = sql + " AND form_id = ?", [form_id]
+        if period is not None:
+            sql, args = sql + " AND period = ?", [*args, period]
+        return [_entry(r) for r in self.db.execute(sql + " ORDER BY unit_code, roster_row", args)]
 
     def _relink(self) -> None:
         for row in self.db.execute(
-            "SELECT sha256, submission_id, province, applicant, match_key FROM files"
+            "SELECT sha256, submission_id, form_id, period, unit, subject FROM files"
             " WHERE roster_id IS NULL"
         ).fetchall():
-            roster_id, key = self._match(row["submission_id"], row["province"], row["applicant"])
+            roster_id, key = self._match(
+                row["form_id"], row["period"], row["submission_id"], row["unit"], row["subject"]
+            )
             if roster_id is None:
                 continue
             self.db.execute(
@@ -508,55 +516,71 @@ class Ledger:
         self._resolve()
 
     def _match(
-        self, submission_id: str | None, province: str | None, applicant: str | None
+        self,
+        form_id: str | None,
+        period: str | None,
+        submission_id: str | None,
+        unit: str | None,
+        subject: str | None,
     ) -> tuple[str | None, str | None]:
-        """(roster entry, supersession key): by stamped id, else by province + applicant."""
-        if (
-            submission_id
-            and self.db.execute(
-                "SELECT 1 FROM roster WHERE submission_id = ?", (submission_id,)
-            ).fetchone()
-        ):
-            return submission_id, f"roster:{submission_id}"
-        if province and applicant:
+        """(roster entry, supersession key): by stamped id (of the same form and period),
+        else by form, period, unit and subject."""
+        if submission_id:
             hit = self.db.execute(
-                "SELECT submission_id FROM roster WHERE province = ? AND applicant_key = ?"
-                " ORDER BY year DESC LIMIT 1",
-                (province, applicant_key(applicant)),
+                "SELECT form_id, period FROM roster WHERE submission_id = ?", (submission_id,)
+            ).fetchone()
+            # a copy of last quarter's workbook keeps its id but reports on another quarter
+            if (
+                hit is not None
+                and hit["form_id"] == form_id
+                and (period is None or hit["period"] in (None, period))
+            ):
+                return submission_id, f"roster:{submission_id}"
+        if unit and subject and form_id:
+            hit = self.db.execute(
+                "SELECT submission_id FROM roster WHERE form_id = ? AND period IS ?"
+                " AND unit = ? AND subject_key = ? ORDER BY year DESC LIMIT 1",
+                (form_id, period, unit, applicant_key(subject)),
             ).fetchone()
             if hit:
                 return hit[0], f"roster:{hit[0]}"
+        at = f"@{period}" if period else ""
         if submission_id:
-            return None, f"id:{submission_id}"
-        if province and applicant:
-            return None, f"name:{province}|{applicant_key(applicant)}"
+            return None, f"id:{submission_id}{at}"
+        if unit and subject:
+            return None, f"name:{form_id}|{unit}|{applicant_key(subject)}{at}"
         return None, None  # e.g. a file that could not be read: nothing it could replace
 
     def decisions(self) -> dict[str, Decision]:
-        """formkit.supersession's decision for every file, by sha256."""
+        """formkit.supersession's decision for every file, by sha256 (each form apart)."""
         from formkit.supersession import Candidate, decide
 
-        cands = [
-            Candidate(
-                handle=r["sha256"],
-                name=r["original_name"],
-                sha256=r["sha256"],
-                received=(r["seq"],),
-                accepted=r["status"] == "accepted",
-                submission_id=r["submission_id"],
-                roster_id=r["roster_id"],
-                unit=r["province"],
-                applicant=r["applicant"],
-                fill_date=dt.date.fromisoformat(r["fill_date"]) if r["fill_date"] else None,
-                fingerprint=r["fingerprint"],
-                annotates=r["annotates"],
+        by_form: dict[str | None, list[Candidate]] = {}
+        for r in self.db.execute(
+            "SELECT sha256, original_name, seq, status, submission_id, roster_id, unit,"
+            " subject, filled, fingerprint, annotates, form_id, period FROM files"
+        ):
+            by_form.setdefault(r["form_id"], []).append(
+                Candidate(
+                    handle=r["sha256"],
+                    name=r["original_name"],
+                    sha256=r["sha256"],
+                    received=(r["seq"],),
+                    accepted=r["status"] == "accepted",
+                    submission_id=r["submission_id"],
+                    roster_id=r["roster_id"],
+                    unit=r["unit"],
+                    applicant=r["subject"],
+                    fill_date=dt.date.fromisoformat(r["filled"]) if r["filled"] else None,
+                    fingerprint=r["fingerprint"],
+                    annotates=r["annotates"],
+                    period=r["period"],
+                )
             )
-            for r in self.db.execute(
-                "SELECT sha256, original_name, seq, status, submission_id, roster_id, province,"
-                " applicant, fill_date, fingerprint, annotates FROM files"
-            )
-        ]
-        return decide(cands)
+        out: dict[str, Decision] = {}
+        for cands in by_form.values():
+            out.update(decide(cands))
+        return out
 
     def _resolve(self) -> dict[str, Decision]:
         """Store the decision in superseded_by (inside the caller's transaction); each
@@ -644,7 +668,7 @@ class Ledger:
         return report
 
     def _record(self, sub: Submission, sha: str) -> FileOutcome:
-        from formkit.supersession import fingerprint
+        from formkit.supersession import fingerprint, period_of
 
         with self._tx():
             first = None
@@ -659,10 +683,14 @@ class Ledger:
                 ).fetchone()
                 self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
                 self._event("reread", sub.submission_id, sha, _name(sub.file))
-            roles = self.spec.roles
-            province = _province(sub.values.get(roles.unit or ""), self.reference)
-            applicant = _text(sub.values.get(roles.subject or ""))
-            roster_id, key = self._match(sub.submission_id, province, applicant)
+            form_id = sub.form.id if sub.form is not None and sub.form.id else self._form
+            spec = self._spec_of(form_id)
+            roles = spec.roles
+            unit = _unit(sub.values.get(roles.unit or ""), self.reference)
+            subject = _text(sub.values.get(roles.subject or ""))
+            accepted = sub.status == "accepted"
+            period = period_of(sub.values, spec) if accepted else None
+            roster_id, key = self._match(form_id, period, sub.submission_id, unit, subject)
             current = "SELECT sha256 FROM files WHERE superseded_by IS NULL"
             before = {r[0] for r in self.db.execute(current)}
             if first is not None:
@@ -671,13 +699,14 @@ class Ledger:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
                 received = _now()
             fill = _fill_date(sub, (roles.date or ""))
-            accepted = sub.status == "accepted"
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
-                       submission_id, roster_id, match_key, province, applicant, fill_date,
+                       submission_id, roster_id, match_key, unit, subject, filled,
                        status, verdict, errors, data_errors, warnings, problem,
-                       submission_json, superseded_by, fingerprint, annotates, path_bytes)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)""",
+                       submission_json, superseded_by, fingerprint, annotates, path_bytes,
+                       form_id, period)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?,
+                       ?, ?)""",
                 (
                     sha,
                     seq,
@@ -687,8 +716,8 @@ class Ledger:
                     sub.submission_id,
                     roster_id,
                     key,
-                    province,
-                    applicant,
+                    unit,
+                    subject,
                     fill.isoformat() if fill is not None else None,
                     sub.status,
                     sub.verdict,
@@ -700,6 +729,8 @@ class Ledger:
                     fingerprint(sub.values) if accepted else None,
                     getattr(sub, "annotates", None),
                     os.fsencode(sub.location),
+                    form_id,
+                    period,
                 ),
             )
             self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
@@ -726,16 +757,26 @@ class Ledger:
         row = self.db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else _file(row)
 
-    def files(self) -> list[FileRecord]:
-        """Every file ever received, in received order."""
-        return [_file(r) for r in self.db.execute("SELECT * FROM files ORDER BY seq")]
-
-    def current(self) -> list[FileRecord]:
-        """The file that counts for each roster entry (or applicant, for unlisted files)."""
+    def files(self, form_id: str | None = None) -> list[FileRecord]:
+        """Every file ever received (of one form, if given), in received order."""
+        if form_id is None:
+            return [_file(r) for r in self.db.execute("SELECT * FROM files ORDER BY seq")]
         return [
             _file(r)
-            for r in self.db.execute("SELECT * FROM files WHERE superseded_by IS NULL ORDER BY seq")
+            for r in self.db.execute(
+                "SELECT * FROM files WHERE form_id = ? ORDER BY seq", (form_id,)
+            )
         ]
+
+    def current(self, form_id: str | None = None, *, period: str | None = None) -> list[FileRecord]:
+        """The file that counts for each roster entry (or subject, for unlisted files) and
+        period; of one form and one period, if given."""
+        sql, args = "SELECT * FROM files WHERE superseded_by IS NULL", []
+        if form_id is not None:
+            sql, args = sql + " AND form_id = ?", [form_id]
+        if period is not None:
+            sql, args = sql + " AND period = ?", [*args, period]
+        return [_file(r) for r in self.db.execute(sql + " ORDER BY seq", args)]
 
     def history(self, submission_id: str) -> list[FileRecord]:
         """Every file received for one roster entry, oldest first."""
@@ -746,9 +787,64 @@ class Ledger:
             )
         ]
 
+    def submission(self, record: FileRecord) -> Submission:
+        """A recorded file's Submission back from the ledger (values typed by its spec)."""
+        from formkit.read.submission import from_json
+
+        spec = self._spec_of(record.form_id)
+        sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
+        sub.path = record.location  # the bytes on disk, for a name that is not UTF-8
+        return sub
+
+    def across_issues(self, form_id: str | None = None) -> dict[str, list[Issue]]:
+        """sha256 -> the issues across periods of that current file, computed now from the
+        current files (so they always agree with supersession).
+
+        The form's `across` (formkit/forms/<form>/__init__.py) gets each subject's current
+        accepted files of every form that shares the subject: forms whose spec has the
+        same unit and subject fields and subject label and is also periodic (the
+        季度数据报表 and 年度工作报告 of one base). The result covers the files of all of them.
+        """
+        from formkit.forms import form_ids, get_form
+
+        mine = get_form(form_id)
+        spec = mine.spec
+        if not spec.roles.subject:
+            return {}
+
+        def shares(other: FormSpec) -> bool:
+            a, b = spec.roles, other.roles
+            return (a.unit, a.subject, a.subject_label, bool(a.period)) == (
+                b.unit,
+                b.subject,
+                b.subject_label,
+                bool(b.period),
+            )
+
+        group = [get_form(i) for i in form_ids() if shares(get_form(i).spec)]
+        across = mine.across or next((f.across for f in group if f.across is not None), None)
+        if across is None:
+            return {}
+        subjects: dict[tuple[str, str], list[Submission]] = {}
+        for form in group:
+            for r in self.current(form.id):
+                if r.status != "accepted" or not r.subject:
+                    continue
+                key = (r.unit or "", applicant_key(r.subject))
+                subjects.setdefault(key, []).append(self.submission(r))
+        out: dict[str, list[Issue]] = {}
+        for history in subjects.values():
+            for sub, issue in across(history, self.reference):
+                out.setdefault(sub.sha256, []).append(issue)
+        return out
+
     def notice_deadline(self) -> dt.date | None:
         """The notice's own deadline (六(三): 4月30日) of the roster's reporting year."""
-        row = self.db.execute("SELECT MAX(year) FROM roster").fetchone()
+        from formkit.forms import DEFAULT_FORM
+
+        row = self.db.execute(
+            "SELECT MAX(year) FROM roster WHERE form_id = ?", (DEFAULT_FORM,)
+        ).fetchone()
         if row is None or row[0] is None:
             return None
         month, day = (
@@ -757,20 +853,48 @@ class Ledger:
         return dt.date(int(row[0]), month, day)
 
     def status(
-        self, deadline: dt.date | None = None, *, today: dt.date | None = None
+        self,
+        deadline: dt.date | None = None,
+        *,
+        today: dt.date | None = None,
+        form_id: str | None = None,
+        period: Period | None = None,
     ) -> StatusReport:
-        """Every roster entry's state. Without `deadline`, the notice's (4月30日 of the
-        reporting year). An entry with nothing received is 逾期未报 once the deadline has
-        passed (`today`, default the current date); one whose first file arrived after it
-        is 逾期报送."""
-        source = "报送截止日期" if deadline is not None else "通知六(三)规定的报送时限"
+        """Every roster entry's state, for one form (default: the 申报书) and, for a
+        periodic form, one period (required).
+
+        Without `deadline`: a periodic form's own default ([roster] deadline in its spec,
+        counted from the end of the period), else the notice's (4月30日 of the reporting
+        year). An entry with nothing received is 逾期未报 once the deadline has passed
+        (`today`, default the current date); one whose first file arrived after it is
+        逾期报送. Issues across periods (`across_issues`) of an entry's current file are
+        in its row, and an error among them makes the entry 有错误."""
+        from formkit.distribute import period_deadline
+        from formkit.forms import DEFAULT_FORM, get_form
+
+        form_id = form_id or DEFAULT_FORM
+        spec = get_form(form_id).spec
+        if spec.roles.period and period is None:
+            raise LedgerError(f"{_title(spec)}按报告期报送：请指定报告期（如 --period 2007Q2）。")
+        if not spec.roles.period:
+            period = None
+        source = "报送截止日期"
         if deadline is None:
-            deadline = self.notice_deadline()
+            if period is not None:
+                deadline, source = period_deadline(period, spec)
+            else:
+                source = "通知六(三)规定的报送时限"
+                deadline = self.notice_deadline()
         today = today or dt.date.today()
         decisions = self.decisions()
+        across = self.across_issues(form_id)
         names = dict(self.db.execute("SELECT sha256, original_name FROM files").fetchall())
+        ptext = None if period is None else period.text
         rows: list[StatusRow] = []
-        for r in self.db.execute("SELECT * FROM roster ORDER BY province_code, roster_row"):
+        for r in self.db.execute(
+            "SELECT * FROM roster WHERE form_id = ? AND period IS ? ORDER BY unit_code, roster_row",
+            (form_id, ptext),
+        ):
             sid = r["submission_id"]
             count, first_at = self.db.execute(
                 "SELECT COUNT(*), MIN(received_at) FROM files WHERE roster_id = ?", (sid,)
@@ -792,14 +916,34 @@ class Ledger:
 
                 note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
             state: State = "未收到" if last is None else last.state
-            rows.append(StatusRow(_entry(r), state, overdue, int(count), last, note))
+            found = tuple(across.get(last.sha256, ())) if last is not None else ()
+            if state in ("符合", "不符合", "待补充材料", "已收到") and any(
+                i.severity == "error" for i in found
+            ):
+                state = "有错误"
+            rows.append(StatusRow(_entry(r), state, overdue, int(count), last, note, found))
         unmatched = [
             _file(r)
             for r in self.db.execute(
-                "SELECT * FROM files WHERE roster_id IS NULL AND superseded_by IS NULL ORDER BY seq"
+                "SELECT * FROM files WHERE roster_id IS NULL AND superseded_by IS NULL"
+                " AND (form_id = ? OR form_id IS NULL)"
+                " AND (? IS NULL OR period IS NULL OR period = ?) ORDER BY seq",
+                (form_id, ptext, ptext),
             )
         ]
-        return StatusReport(rows, unmatched, deadline, source, today)
+        return StatusReport(
+            rows,
+            unmatched,
+            deadline,
+            source,
+            today,
+            form_id=form_id,
+            period=ptext,
+            columns=tuple((c.field, c.header) for c in spec.roster.columns),
+            title=_title(spec),
+            unit_label=spec.roles.unit_label,
+            subject_label=spec.roles.subject_label,
+        )
 
     # ------------------------------------------------------------ formkit serve (web)
     # Storage only: what a token, password or session is, and who may do what, is decided
@@ -990,7 +1134,7 @@ def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _province(value: Any, reference: Reference) -> str | None:
+def _unit(value: Any, reference: Reference) -> str | None:
     text = _text(value)
     if text is None:
         return None
@@ -1015,15 +1159,21 @@ def _problem(sub: Submission, limit: int = 3) -> str | None:
 
 def _entry(r: sqlite3.Row) -> RosterEntry:
     return RosterEntry(
-        r["submission_id"],
-        r["year"],
-        r["province"],
-        r["city"],
-        r["applicant_name"],
-        r["contact_person"],
-        r["contact_phone"],
-        r["contact_email"],
+        submission_id=r["submission_id"],
+        year=r["year"],
+        unit=r["unit"],
+        subject=r["subject"],
+        values=json.loads(r["values_json"] or "{}"),
+        form_id=r["form_id"],
+        period=r["period"],
+        unit_code=r["unit_code"],
+        row=r["roster_row"],
     )
+
+
+def _title(spec: FormSpec) -> str:
+    """What a form is called in headings and messages: its file name (申报书, 季度数据报表)."""
+    return spec.file_name or spec.id
 
 
 def _file(r: sqlite3.Row) -> FileRecord:
@@ -1035,9 +1185,9 @@ def _file(r: sqlite3.Row) -> FileRecord:
         received_at=dt.datetime.fromisoformat(r["received_at"]),
         submission_id=r["submission_id"],
         roster_id=r["roster_id"],
-        province=r["province"],
-        applicant=r["applicant"],
-        fill_date=dt.date.fromisoformat(r["fill_date"]) if r["fill_date"] else None,
+        unit=r["unit"],
+        subject=r["subject"],
+        filled=dt.date.fromisoformat(r["filled"]) if r["filled"] else None,
         status=r["status"],
         verdict=r["verdict"],
         errors=r["errors"],
@@ -1047,6 +1197,8 @@ def _file(r: sqlite3.Row) -> FileRecord:
         superseded_by=r["superseded_by"],
         submission=json.loads(r["submission_json"]),
         location=os.fsdecode(r["path_bytes"]) if r["path_bytes"] else r["path"],
+        form_id=r["form_id"],
+        period=r["period"],
     )
 
 
@@ -1062,16 +1214,10 @@ def _local_day(stamp: str) -> dt.date:
 
 # ---------------------------------------------------------------- the 催报 workbook
 
-# column -> the widest it gets (characters): wider text wraps.  Thirteen columns must
+# column -> the widest it gets (characters): wider text wraps. The roster's own columns
+# take their widths from the form's [roster] (`width`); thirteen columns of the 申报书 must
 # print one page wide on A4 landscape at a readable size (about 170 characters in all).
-_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 5),
-    ("推荐单位", 8),
-    ("所在地级市", 9),
-    ("申请单位全称", 20),
-    ("联系人", 8),
-    ("联系电话", 14),
-    ("电子信箱", 20),
+_STATUS_COLUMNS: tuple[tuple[str, float], ...] = (
     ("报送情况", 9),
     ("是否逾期", 9),
     ("需更正或核实的问题", 28),
@@ -1081,34 +1227,45 @@ _COLUMNS: tuple[tuple[str, float], ...] = (
 )
 
 
-def _status_cells(i: int, r: StatusRow) -> list[Any]:
+def status_columns(report: StatusReport) -> list[tuple[str, float]]:
+    """The 催报 workbook's columns: 序号, the roster's columns, then the state."""
+    from formkit.forms import get_form
+
+    roster = get_form(report.form_id).spec.roster
+    return [
+        ("序号", 5),
+        *((c.header, c.width) for c in roster.columns),
+        *_STATUS_COLUMNS,
+    ]
+
+
+def issue_text(file: str, issue: Issue) -> str:
+    """An issue as one line a person can act on: file, sheet and cell first."""
+    where = "，".join(x for x in (issue.sheet and f"工作表“{issue.sheet}”", issue.cell) if x)
+    return f"{file}{f'（{where}）' if where else ''}：{issue.message.rstrip('。')}"
+
+
+def problems_text(r: StatusRow) -> str:
+    """What must be corrected or checked for one entry: its file's errors, the issues
+    across periods of its current file, a same-day conflict."""
+    last = r.last
+    own = (last.problem or "") if last is not None and last.state == "有错误" else ""
+    across = [issue_text(last.original_name, i) for i in r.across] if last is not None else []
+    return "；".join(x for x in (own, *across, r.note) if x)
+
+
+def _status_cells(i: int, r: StatusRow, report: StatusReport) -> list[Any]:
     e, last = r.entry, r.last
     return [
         i,
-        e.province,
-        e.city,
-        e.applicant_name,
-        e.contact_person or "",
-        e.contact_phone or "",
-        e.contact_email or "",
+        *(e.values.get(fid) or "" for fid, _ in report.columns),
         r.state,
         r.overdue,
-        "；".join(
-            x
-            for x in (
-                (last.problem or "") if last is not None and r.state == "有错误" else "",
-                r.note,
-            )
-            if x
-        ),
+        problems_text(r),
         last.original_name if last is not None else "",
         last.received_at.astimezone().strftime("%Y-%m-%d %H:%M") if last is not None else "",
         e.submission_id,
     ]
-
-
-def _problem_text(r: StatusRow) -> str:
-    return (r.last.problem or "") if r.last is not None and r.state == "有错误" else ""
 
 
 def status_workbook(report: StatusReport) -> bytes:
@@ -1138,13 +1295,15 @@ def status_workbook(report: StatusReport) -> bytes:
         "有错误": wb.add_format({**base, "font_color": "#C55A11", "bold": True}),
     }
     when = f"（{report.deadline_source} {report.deadline.isoformat()}）" if report.deadline else ""
+    columns = status_columns(report)
+    what = report.title + (f"（{report.period}）" if report.period else "")
 
     def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
         ws = wb.add_worksheet(name)
         ws.write_string(0, 0, title, wb.add_format({"font_name": FONT, "bold": True}))
         # as wide as the content, up to the column's cap; wider text (and headers) wrap,
         # in rows made tall enough for it
-        caps = dict(_COLUMNS)
+        caps = dict(columns)
         widths = [min(display_width(h), 6) + 2 for h in header]
         for cells in rows:
             for j, v in enumerate(cells):
@@ -1174,32 +1333,39 @@ def status_workbook(report: StatusReport) -> bytes:
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&C第 &P 页，共 &N 页")
 
-    header = [c for c, _ in _COLUMNS]
-    chase = [r for r in sort_for_chasing(report.rows) if r.state in ("未收到", "有错误") or r.note]
+    header = [c for c, _ in columns]
+    chase = [
+        r
+        for r in sort_for_chasing(report.rows)
+        if r.state in ("未收到", "有错误") or r.note or r.across
+    ]
     c = report.counts
     sheet(
         "催报名单",
-        f"申报书催报名单{when}：未报送 {c['未收到']} 家（其中逾期未报 {c['逾期未报']} 家），"
+        f"{what}催报名单{when}：未报送 {c['未收到']} 家（其中逾期未报 {c['逾期未报']} 家），"
         f"需更正 {c['有错误']} 家",
         header,
-        [_status_cells(i, r) for i, r in enumerate(chase, start=1)],
+        [_status_cells(i, r, report) for i, r in enumerate(chase, start=1)],
     )
     sheet(
         "全部",
-        f"申报书报送情况{when}：共 {len(report.rows)} 家",
+        f"{what}报送情况{when}：共 {len(report.rows)} 家",
         header,
-        [_status_cells(i, r) for i, r in enumerate(sort_for_chasing(report.rows), start=1)],
+        [_status_cells(i, r, report) for i, r in enumerate(sort_for_chasing(report.rows), start=1)],
     )
     sheet(
         "名单外",
-        "名单外收到的文件（未能对应名单中的申请单位）",
-        ["序号", "文件", "推荐单位", "申请单位", "状态", "问题", "收到时间", "SHA-256"],
+        f"名单外收到的文件（未能对应名单中的{report.subject_label}）",
+        [
+            *("序号", "文件", report.unit_label, report.subject_label),
+            *("状态", "问题", "收到时间", "SHA-256"),
+        ],
         [
             [
                 i,
                 f.original_name,
-                f.province or "",
-                f.applicant or "",
+                f.unit or "",
+                f.subject or "",
                 "未受理" if f.status == "rejected" else (f.verdict or "已受理"),
                 f.problem or "",
                 f.received_at.astimezone().strftime("%Y-%m-%d %H:%M"),

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from formkit.distribute import LOCKED_FIELDS, RosterRow
+from formkit.distribute import RosterRow, locked_fields
 from formkit.template import build_template
 
 
@@ -118,6 +118,6 @@ def filled(row: RosterRow | None, values: dict[str, Any]) -> bytes:
     return build_template(
         year=YEAR,
         values=template_values(values),
-        locked_fields=LOCKED_FIELDS if row is not None else (),
+        locked_fields=locked_fields() if row is not None else (),
         submission_id=row.submission_id(YEAR) if row is not None else None,
     )

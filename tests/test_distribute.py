@@ -165,7 +165,10 @@ def test_cli_distribute_writes_files_and_records_the_roster(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "下发").glob("*.xlsx"))) == 3
     with sqlite3.connect(db) as conn:
-        got = conn.execute("SELECT province, applicant_name, contact_person FROM roster").fetchall()
+        # schema 5: form-independent columns, the roster's other columns as JSON
+        got = conn.execute(
+            "SELECT unit, subject, json_extract(values_json, '$.contact_person') FROM roster"
+        ).fetchall()
     assert sorted(got) == sorted(
         [
             ("江苏省", "苏州工业园区管理委员会", "张三"),

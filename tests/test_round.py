@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from formkit.cli import app
-from formkit.distribute import LOCKED_FIELDS, RosterRow, read_roster
+from formkit.distribute import RosterRow, locked_fields, read_roster
 from formkit.spec import load_spec
 from formkit.summary import detail_columns
 from formkit.template import build_template
@@ -73,7 +73,7 @@ def _fill(path: Path, row: RosterRow | None, values: dict[str, Any], when: float
         build_template(
             year=YEAR,
             values=template_values(values),
-            locked_fields=LOCKED_FIELDS if row is not None else (),
+            locked_fields=locked_fields() if row is not None else (),
             submission_id=row.submission_id(YEAR) if row is not None else None,
         )
     )

@@ -246,6 +246,17 @@ class RosterColumn:
     aliases: tuple[str, ...] = ()  # other headers accepted (the field id and label always are)
     required: bool = False
     locked: bool = True  # written locked in the distributed copy
+    width: float = 12  # the widest the column gets in the 催报 workbook (characters)
+
+
+@dataclass(frozen=True)
+class RosterDeadline:
+    """A periodic form's default deadline: `day` of the month `months_after` the period's
+    last month (the day capped at the month's end); `source` says where it comes from."""
+
+    months_after: int
+    day: int
+    source: str
 
 
 @dataclass(frozen=True)
@@ -258,6 +269,8 @@ class RosterSpec:
     from_application: Mapping[str, str] = field(default_factory=dict)
     # the form whose applications `from_application` reads (default: the default form)
     application_form: str | None = None
+    # a periodic form's default deadline (formkit status), counted from the period's end
+    deadline: RosterDeadline | None = None
 
     def column(self, field_id: str) -> RosterColumn | None:
         return next((c for c in self.columns if c.field == field_id), None)
@@ -682,13 +695,13 @@ def _roster(data: Any) -> RosterSpec:
         return RosterSpec()
     if not isinstance(data, Mapping):
         raise SpecError("[roster]: should be a table")
-    unknown = set(data) - {"column", "from_application", "application_form"}
+    unknown = set(data) - {"column", "from_application", "application_form", "deadline"}
     if unknown:
         raise SpecError(f"[roster]: unknown key(s) {sorted(unknown)}")
     cols = []
     for i, c in enumerate(data.get("column", []), start=1):
         where = f"[[roster.column]] {i}"
-        extra = set(c) - {"field", "header", "aliases", "required", "locked"}
+        extra = set(c) - {"field", "header", "aliases", "required", "locked", "width"}
         if extra:
             raise SpecError(f"{where}: unknown key(s) {sorted(extra)}")
         cols.append(
@@ -698,16 +711,27 @@ def _roster(data: Any) -> RosterSpec:
                 aliases=tuple(str(a) for a in c.get("aliases", ())),
                 required=bool(c.get("required", False)),
                 locked=bool(c.get("locked", True)),
+                width=float(c.get("width", 12)),
             )
         )
     feed = data.get("from_application", {})
     if not isinstance(feed, Mapping):
         raise SpecError("[roster] from_application: should map field ids to field ids")
     app = data.get("application_form")
+    due = data.get("deadline")
+    deadline = None
+    if due is not None:
+        try:
+            deadline = RosterDeadline(int(due["months_after"]), int(due["day"]), str(due["source"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SpecError(f"[roster] deadline: {exc} (months_after, day, source)") from None
+        if not 1 <= deadline.day <= 31 or not 0 <= deadline.months_after <= 12:
+            raise SpecError("[roster] deadline: day is 1-31, months_after 0-12")
     return RosterSpec(
         columns=tuple(cols),
         from_application={str(k): str(v) for k, v in feed.items()},
         application_form=None if app is None else str(app),
+        deadline=deadline,
     )
 
 
@@ -734,6 +758,8 @@ def _check_roster(spec: FormSpec) -> None:
     for named in spec.roles.period:
         if named in seen:
             raise SpecError(f"[roster]: the period field {named!r} is set by distribute")
+    if spec.roster.deadline is not None and not spec.roles.period:
+        raise SpecError("[roster] deadline: only a periodic form ([roles] period) has one")
     for target in spec.roster.from_application:
         if target not in seen:
             raise SpecError(f"[roster] from_application: {target!r} is not a roster column")

@@ -126,15 +126,15 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
     province = sub.values.get(roles.unit or "")
     applicant = sub.values.get(roles.subject or "")
     unit = led.reference.unit(province.strip()) if isinstance(province, str) else None
-    same_unit = unit is not None and unit.name == entry.province
+    same_unit = unit is not None and unit.name == entry.unit
     same_name = isinstance(applicant, str) and applicant_key(applicant) == applicant_key(
-        entry.applicant_name
+        entry.subject
     )
     if same_unit and same_name:
         return None
     return (
         f"文件中的推荐单位、申请单位（{province or '未填'}，{applicant or '未填'}）与本链接的"
-        f"申请单位（{entry.province}，{entry.applicant_name}）不符：请上传本单位的申报书。"
+        f"申请单位（{entry.unit}，{entry.subject}）不符：请上传本单位的申报书。"
     )
 
 
