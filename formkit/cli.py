@@ -947,6 +947,83 @@ def distribute(
     out.print(f"上报链接已写入 {links.name}（请随申报书分别发给各单位；此前发出的链接随之失效）。")
 
 
+@app.command(name="roster")
+def roster_cmd(
+    db: Annotated[
+        Path, typer.Option("--db", help="申报轮次的报送台账（formkit ingest 登记的申报书）。")
+    ],
+    form: Annotated[
+        str, typer.Option("--form", help="名单用于哪个表单，如 kjxm-cxjd-jidu（季度数据报表）。")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="输出的名单文件（.xlsx）。", show_default=False)
+    ],
+    year: Annotated[int | None, typer.Option("--year", help="申报年度，如 2006。")] = None,
+    recommended: Annotated[
+        Path | None,
+        typer.Option(
+            "--recommended",
+            help="省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。",
+        ),
+    ] = None,
+) -> None:
+    """从申报轮次的台账生成基地名单（.xlsx），供 formkit distribute --form 下发报表。"""
+    from formkit.distribute import write_roster
+    from formkit.ledger import Ledger, LedgerError
+
+    spec = _form_spec(form)
+    _require([db, recommended])
+    _guard([db, *([recommended] if recommended else [])], [output])
+    chosen = None
+    if recommended is not None:
+        chosen = _recommended_pairs(recommended, spec.roster.application_form)
+    try:
+        with Ledger(db) as ledger:
+            rows = ledger.application_roster(spec.id, year=year, chosen=chosen)
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    if not rows:
+        which = "汇总表中推荐的" if recommended is not None else "审核结论为“符合”的"
+        raise _fail(f"台账 {db} 中没有{which}申请（{year or '全部'}年度），未写出名单。")
+    try:
+        write_roster(rows, output, spec)
+    except OSError as exc:
+        raise _fail(f"无法写出 {output}：{exc}") from None
+    for r in rows:
+        out.print(f"{r.unit}  {r.subject}")
+    out.print(
+        f"已写出{spec.file_name or spec.id}的名单（{len(rows)} 个{spec.roles.subject_label}）："
+        f"[bold]{output}[/]；下发：formkit distribute {output} --form {spec.id} --period …"
+    )
+
+
+def _recommended_pairs(path: Path, app_form: str | None) -> list[tuple[str, str]]:
+    """(unit, subject) of the applications a provincial summary marks 推荐, read back as
+    `formkit recommend` reads them (the person's decisions, else formkit's proposal)."""
+    from formkit.forms import get_form
+    from formkit.forms.shenbaoshu.recommend import RECOMMEND, propose, settle
+    from formkit.rollup import NotASummary, read_summary
+
+    ref = _reference(None)
+    try:
+        apps = read_summary(path, app_form)[1].applications
+    except NotASummary as exc:
+        raise _fail(f"{path}：{exc}") from None
+    if any(a.get("_proposed_decision") for a in apps):
+        for problem in settle(apps, reference=ref).problems:
+            err.print(f"[yellow]提示：[/]{problem}")
+    else:
+        propose(apps, reference=ref)
+    roles = get_form(app_form).spec.roles
+    pairs = []
+    for a in apps:
+        if a.get("_decision") == RECOMMEND:
+            unit = ref.unit(str(a.get(roles.unit) or ""))
+            name = str(a.get(roles.subject) or "")
+            pairs.append((unit.name if unit is not None else str(a.get(roles.unit)), name))
+    return pairs
+
+
 @app.command()
 def ingest(
     paths: Annotated[
@@ -1484,20 +1561,26 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "distribute": (
         (
             "按名单生成预填的申报书。",
-            "按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账。",
+            "按名单为每个申请单位生成预填的申报书（单位信息锁定，带报送编号），并登记到报送台账。"
+            "--form 选其他表单，按期报送的表单须给 --period：如 --form kjxm-cxjd-jidu --period"
+            " 2007Q2 为基地名单中的每个基地生成 2007 年第二季度的季度数据报表（报告期填好并锁定，"
+            "每份有本期的报送编号）；年度工作报告为 --period 2007。",
             "0 成功；2 名单有误（不写任何文件）或无法写出。",
         ),
         (
             "Write pre-filled workbooks from a roster.",
-            "Write a pre-filled workbook per applicant of a roster and record the roster.",
+            "Write a pre-filled workbook per applicant of a roster and record the roster;"
+            " --form and --period (e.g. 2007Q2) for the reports, one per base and period.",
             "0 success; 2 the roster has errors (nothing written) or I/O error.",
         ),
     ),
     "ingest": (
         (
             "登记收到的申报书到报送台账。",
-            "登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。",
-            "0 成功；1 新文件有错误或无法读取；2 参数错误或台账无法使用。",
+            "登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。"
+            "季度数据报表、年度工作报告按文件自带的表单标识一并登记（同一基地每个报告期各算一份，"
+            "重报的只替代同一报告期的）；登记后做跨期核对，列出本次收到的文件的问题（工作表、单元格）。",
+            "0 成功；1 新文件有错误（含跨期核对的错误）或无法读取；2 参数错误或台账无法使用。",
         ),
         (
             "Record received workbooks in the ledger.",
@@ -1509,12 +1592,18 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
         (
             "报送情况与催报名单。",
             "报送情况：每个申请单位未收到 / 有错误 / 符合 / 不符合 / 待补充材料、是否逾期"
-            "（逾期未报 / 逾期报送；不给截止日期时按通知规定的 4月30日），以及名单外文件。",
+            "（逾期未报 / 逾期报送；不给截止日期时按通知规定的 4月30日），以及名单外文件。"
+            "--form kjxm-cxjd-jidu --period 2007Q2：名单中每个基地这一季度的报送情况，"
+            "默认时限为季度结束后次月15日（通知未规定季度报表时限，为 formkit 默认，"
+            "输出写明来源；年度工作报告按通知四(四)为 12月31日），--deadline 可改；"
+            "跨期核对的问题列在“需更正或核实的问题”中。",
             "0 成功；2 参数错误、台账不存在或无法写出文件。",
         ),
         (
             "Who has sent what; the list to chase.",
-            "Per applicant: not received / errors / verdict; files not on the roster.",
+            "Per applicant: not received / errors / verdict; files not on the roster."
+            " --form and --period for the reports (per base and quarter, with issues across"
+            " periods).",
             "0 success; 2 usage error, no ledger, or the file cannot be written.",
         ),
     ),
@@ -1523,7 +1612,7 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
             "生成标注问题的副本，发回修改。",
             "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，末尾增加"
             "“审核意见”工作表逐条列出问题。原文件不改动；副本为“<原文件名>-审核意见.xlsx”"
-            "（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。",
+            "（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。--db 时含跨期核对的问题。",
             "0 每个文件都生成了副本；1 有文件未受理或未能生成副本（如缺少 LibreOffice），"
             "其余照常处理；2 参数错误或输出文件夹无法写入。",
         ),
@@ -1531,6 +1620,22 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
             "Annotated copies to send back.",
             "Write a copy of each workbook with its problems marked and listed.",
             "0 every copy written; 1 a file was rejected or not written; 2 usage error.",
+        ),
+    ),
+    "roster": (
+        (
+            "从申报台账生成基地名单。",
+            "从申报轮次的报送台账生成报表的基地名单（.xlsx）：当前申报书中审核结论为“符合”的"
+            "（或 --recommended 给出的汇总表中推荐的），申报书的报送编号写入“申报书编号”；"
+            "哪些申报书字段填入名单哪一列由报表的表单定义声明。名单可直接用于 formkit distribute"
+            " --form。",
+            "0 成功；2 参数错误、台账中没有可列入的申请或无法写出文件。",
+        ),
+        (
+            "A roster of bases from the application round.",
+            "Write the report forms' roster of bases from the ledger's current applications"
+            " that are eligible (or recommended in a summary), for distribute --form.",
+            "0 success; 2 usage error, no application to list, or I/O error.",
         ),
     ),
     "forms": (
@@ -1631,6 +1736,27 @@ _OPTION_HELP_EN = {
         "Instead, the ledger's current files with issues."
     ),
     "并行处理的进程数（默认为 CPU 核数）。": "Worker processes (default: CPUs).",
+    "表单标识（默认为申报书；formkit forms 列出可用的表单）。": (
+        "Form id (default: the application; `formkit forms` lists them)."
+    ),
+    "报告期（按期报送的表单必填）：季度如 2007Q2（2007 年第二季度），年度如 2007。": (
+        "Period of a periodic form: 2007Q2 for a quarter, 2007 for a year."
+    ),
+    "只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。": (
+        "Accept files of this form only (default: any form, by the id each file carries)."
+    ),
+    "与 --db 同用：只处理这一表单的文件（默认：全部表单）。": (
+        "With --db: only this form's files (default: every form)."
+    ),
+    "申报轮次的报送台账（formkit ingest 登记的申报书）。": "The application round's ledger.",
+    "名单用于哪个表单，如 kjxm-cxjd-jidu（季度数据报表）。": (
+        "The form the roster is for, e.g. kjxm-cxjd-jidu."
+    ),
+    "输出的名单文件（.xlsx）。": "The roster file to write (.xlsx).",
+    "申报年度，如 2006。": "The application round's year, e.g. 2006.",
+    "省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。": (
+        "A provincial summary: only the applications it recommends."
+    ),
 }
 
 

@@ -455,6 +455,40 @@ def distribute(
     return planned
 
 
+def roster_workbook(rows: Sequence[RosterRow], spec: FormSpec | None = None) -> bytes:
+    """A roster file `read_roster` reads back: one sheet 名单, the form's roster headers on
+    line 1, a row per entry; every cell text (a phone keeps its leading 0)."""
+    import xlsxwriter
+
+    from formkit.template import FONT
+    from formkit.xlsx_text import plain
+
+    spec = _spec(spec)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
+    )
+    wb.set_properties({"created": dt.datetime(2000, 1, 1)})  # the same rows, the same bytes
+    head = wb.add_format({"font_name": FONT, "bold": True, "bg_color": "#D9E1F2", "border": 1})
+    body = wb.add_format({"font_name": FONT, "border": 1, "num_format": "@"})
+    ws = wb.add_worksheet("名单")
+    for j, col in enumerate(spec.roster.columns):
+        ws.write_string(0, j, col.header, head)
+        ws.set_column(j, j, col.width + 4)
+        for i, row in enumerate(rows, start=1):
+            ws.write_string(i, j, plain(str(row.cells.get(col.field) or "")), body)
+    ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()
+
+
+def write_roster(rows: Sequence[RosterRow], path: str | Path, spec: FormSpec | None = None) -> Path:
+    from formkit.atomic import write_bytes_atomic
+
+    write_bytes_atomic(Path(path), roster_workbook(rows, spec))
+    return Path(path)
+
+
 LINKS_FILE = "上报链接.csv"
 
 

@@ -838,6 +838,78 @@ class Ledger:
                 out.setdefault(sub.sha256, []).append(issue)
         return out
 
+    def application_roster(
+        self,
+        form_id: str,
+        *,
+        year: int | None = None,
+        chosen: Iterable[tuple[str, str]] | None = None,
+    ) -> list[RosterRow]:
+        """The roster of `form_id` (a report form) drawn from the current applications in
+        this ledger: the applications of its [roster] application_form (default: the
+        default form) of round `year`, that are 符合 with no errors to correct or, with
+        `chosen`, whose (unit, subject) is among those (the summary's 推荐). Which application
+        field feeds which roster column is the report form's [roster] from_application;
+        its origin column (roles.origin) gets the application's submission id. Raises
+        LedgerError when the form declares no such feed."""
+        from formkit.forms import DEFAULT_FORM, get_form
+
+        spec = get_form(form_id).spec
+        feed = spec.roster.from_application
+        if not feed or not spec.roster.columns:
+            raise LedgerError(
+                f"{_title(spec)}没有声明如何从申报材料生成名单"
+                "（表单定义的 [roster] from_application）。"
+            )
+        app_form = spec.roster.application_form or DEFAULT_FORM
+        picked = None if chosen is None else {(u, applicant_key(n)) for u, n in chosen}
+        roles = spec.roles
+        origin = roles.origin if roles.origin and spec.roster.column(roles.origin) else None
+        rows: list[RosterRow] = []
+        seen: set[tuple[str, str]] = set()
+        for r in self.current(app_form):
+            if r.status != "accepted" or not r.subject or not r.unit:
+                continue
+            form = r.submission.get("form") or {}
+            if year is not None and form.get("year") not in (None, year):
+                continue
+            key = (r.unit, applicant_key(r.subject))
+            if picked is None:
+                if r.state != "符合":
+                    continue
+            elif key not in picked:
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            values = r.submission.get("values") or {}
+            cells: dict[str, str | None] = {}
+            for col in spec.roster.columns:
+                src = feed.get(col.field)
+                value = values.get(src) if src is not None else None
+                cells[col.field] = None if value in (None, "") else str(value).strip()
+            if origin is not None:
+                cells[origin] = r.roster_id or r.submission_id
+            unit = self.reference.unit(r.unit)
+            cells[roles.unit] = unit.name if unit is not None else r.unit
+            cells[roles.subject] = r.subject
+            rows.append(
+                RosterRow(
+                    row=len(rows) + 2,  # line 1 is the header
+                    unit=unit.name if unit is not None else r.unit,
+                    unit_code=unit.code if unit is not None else "",
+                    subject=r.subject,
+                    cells=cells,
+                    form_id=form_id,
+                    unit_field=roles.unit,
+                )
+            )
+        rows.sort(key=lambda x: (x.unit_code, applicant_key(x.subject)))
+        return [
+            RosterRow(i, x.unit, x.unit_code, x.subject, x.cells, x.form_id, x.unit_field)
+            for i, x in enumerate(rows, start=2)
+        ]
+
     def notice_deadline(self) -> dt.date | None:
         """The notice's own deadline (六(三): 4月30日) of the roster's reporting year."""
         from formkit.forms import DEFAULT_FORM
