@@ -944,7 +944,10 @@ def distribute(
         f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}：[bold]{output}[/]；"
         f"名单已登记到 {db}"
     )
-    out.print(f"上报链接已写入 {links.name}（请随申报书分别发给各单位；此前发出的链接随之失效）。")
+    out.print(
+        f"上报链接已写入 {links.name}（请随{spec.file_name or spec.id}分别发给各单位；"
+        "此前发出的链接随之失效）。"
+    )
 
 
 @app.command(name="roster")

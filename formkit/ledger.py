@@ -627,10 +627,14 @@ class Ledger:
 
         Received order: this run after earlier runs; within the run, by file time. Which
         file counts is formkit.supersession's rule (填报日期 first), stored after each file.
-        `progress(n)` is called as files are read.
+        `progress(n)` is called as files are read. Without `options`, a file of any
+        registered form is read as that form (the ledger's `form`, if given, only).
         """
         from formkit.check import check_many
-        from formkit.read import collect_paths
+        from formkit.read import ReadOptions, collect_paths
+
+        if options is None:  # any registered form, by the id each file carries
+            options = ReadOptions(forms=None if self._form is None else (self._form,))
 
         report = IngestReport()
         todo: list[tuple[str, str, float]] = []
