@@ -164,7 +164,7 @@ class RosterRow:
     def submission_id(self, year: int, period: Period | None = None) -> str:
         """Stable across re-distribution: form, year, period, unit and subject, nothing else.
 
-        Other columns (contacts, the city) may be corrected in the roster without changing
+        Other columns (contacts, the place) may be corrected in the roster without changing
         the id, so files already sent out keep matching. A form filed once per round (the
         申报书) keeps the id it always had: year, unit and subject.
         """

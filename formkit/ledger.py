@@ -6,7 +6,7 @@ entry and file carries its form and period, and every query is per form. Which c
 roster has is the form's `[roster]`, which field is the unit, the subject and the 填报日期
 its `[roles]`; the tables and this module name no field of any form. Every received file
 is kept forever under its SHA-256; a later file for the same subject and period supersedes
-the earlier one (`superseded_by`), so the history stays complete.
+the earlier one (`superseded_by`), so every version stays on record.
 
 Durability: WAL, synchronous=FULL and one IMMEDIATE transaction per file, so a run
 killed at any moment leaves the ledger as it was before the file being recorded; since
@@ -1280,7 +1280,7 @@ def _file(r: sqlite3.Row) -> FileRecord:
 
 def sort_for_chasing(rows: Sequence[StatusRow]) -> list[StatusRow]:
     """Most urgent first: overdue before the rest, then 未收到, 有错误, ..., then by
-    province and roster order."""
+    unit and roster order."""
     return sorted(rows, key=lambda r: (not r.late, STATE_ORDER.index(r.state)))
 
 
