@@ -380,8 +380,8 @@ def safe_name(text: str) -> str:
 def file_name(row: RosterRow, spec: FormSpec | None = None, period: Period | None = None) -> str:
     spec = _spec(spec)
     middle = [row.unit]
-    if spec.roles.city and row.cells.get(spec.roles.city):
-        middle.append(str(row.cells[spec.roles.city]))
+    if spec.roles.locality and row.cells.get(spec.roles.locality):
+        middle.append(str(row.cells[spec.roles.locality]))
     head = spec.file_name or spec.id
     if period is not None:
         head = f"{head}-{period.tag}"
