@@ -97,8 +97,14 @@ def _v5_generic(db: sqlite3.Connection) -> None:
 
 
 Migration = str | Callable[[sqlite3.Connection], None]
+_SCRIPTS = (
+    "0001-roster-files-events.sql",
+    "0002-supersession.sql",
+    "0003-web.sql",
+    "0004-path-bytes.sql",
+)
 MIGRATIONS: tuple[Migration, ...] = (
-    *(p.read_text(encoding="utf-8") for p in sorted(_SCHEMA.glob("*.sql"))),
+    *((_SCHEMA / name).read_text(encoding="utf-8") for name in _SCRIPTS),
     _v5_generic,
 )
 
