@@ -979,7 +979,7 @@ def roster_cmd(
     _guard([db, *([recommended] if recommended else [])], [output])
     chosen = None
     if recommended is not None:
-        chosen = _recommended_pairs(recommended, spec.roster.application_form)
+        chosen = _recommended_pairs(recommended, spec.roster.source_form)
     try:
         with Ledger(db) as ledger:
             rows = ledger.application_roster(spec.id, year=year, chosen=chosen)

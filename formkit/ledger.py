@@ -106,6 +106,7 @@ _SCRIPTS = (
 MIGRATIONS: tuple[Migration, ...] = (
     *((_SCHEMA / name).read_text(encoding="utf-8") for name in _SCRIPTS),
     _v5_generic,
+    (_SCHEMA / "0006-audit-client.sql").read_text(encoding="utf-8"),
 )
 
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
@@ -856,7 +857,7 @@ class Ledger:
         chosen: Iterable[tuple[str, str]] | None = None,
     ) -> list[RosterRow]:
         """The roster of `form_id` (a report form) drawn from the current applications in
-        this ledger: the applications of its [roster] application_form (default: the
+        this ledger: the applications of its [roster] source_form (default: the
         default form) of round `year`, that are 符合 with no errors to correct or, with
         `chosen`, whose (unit, subject) is among those (the summary's 推荐). Which application
         field feeds which roster column is the report form's [roster] from_application;
@@ -871,7 +872,7 @@ class Ledger:
                 f"{_title(spec)}没有声明如何从申报材料生成名单"
                 "（表单定义的 [roster] from_application）。"
             )
-        app_form = spec.roster.application_form or DEFAULT_FORM
+        app_form = spec.roster.source_form or DEFAULT_FORM
         picked = None if chosen is None else {(u, applicant_key(n)) for u, n in chosen}
         roles = spec.roles
         origin = roles.origin if roles.origin and spec.roster.column(roles.origin) else None
@@ -1144,7 +1145,7 @@ class Ledger:
     ) -> None:
         with self._tx():
             self.db.execute(
-                "INSERT INTO web_audit (at, kind, actor, address, sha256, status, detail)"
+                "INSERT INTO web_audit (at, kind, actor, client, sha256, status, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (_now(), kind, actor, address, sha256, status, detail),
             )
@@ -1154,7 +1155,7 @@ class Ledger:
         return [
             dict(r)
             for r in self.db.execute(
-                "SELECT at, kind, actor, address, sha256, status, detail FROM web_audit"
+                "SELECT at, kind, actor, client, sha256, status, detail FROM web_audit"
                 " ORDER BY id DESC LIMIT ?",
                 (limit,),
             )

@@ -539,8 +539,12 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
             ("a" * 64, now, json.dumps(doc, ensure_ascii=False)),
         )
         conn.execute("INSERT INTO web_tokens VALUES ('2006-32-0000abcd', 'h' || 'x', ?)", (now,))
+        conn.execute(
+            "INSERT INTO web_audit (at, kind, actor, address) VALUES (?, 'login', 'province', ?)",
+            (now, "203.0.113.7"),
+        )
     with Ledger(db) as ledger:
-        assert ledger.schema_version == len(MIGRATIONS) == 5
+        assert ledger.schema_version == len(MIGRATIONS) == 6
         entries = {e.submission_id: e for e in ledger.roster()}
         js = entries["2006-32-0000abcd"]
         assert (js.unit, js.subject, js.form_id, js.period, js.unit_code) == (
@@ -570,6 +574,8 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
         states = {r.entry.subject: (r.state, r.files) for r in ledger.status().rows}
         assert states == {"苏州工业园区": ("符合", 1), "杭州高新区": ("未收到", 0)}
         assert ledger.token_entry("hx") == ("2006-32-0000abcd", "hx")
+        (logged,) = ledger.audit_log()
+        assert (logged["actor"], logged["client"]) == ("province", "203.0.113.7")
     with sqlite3.connect(db) as conn:
         cols = {r[1] for r in conn.execute("PRAGMA table_info(roster)")}
         assert not cols & {"province", "city", "applicant_name", "contact_person"}

@@ -931,5 +931,5 @@ def test_forwarded_headers_count_only_behind_the_proxy(round_: Round, behind_pro
     else:
         assert codes == [401] * 10 + [429] and "secure" not in login_cookie.lower()
     with Ledger(round_.db) as led:
-        addresses = {e["address"] for e in led.audit_log() if e["kind"].startswith("login")}
+        addresses = {e["client"] for e in led.audit_log() if e["kind"].startswith("login")}
     assert addresses == ({f"203.0.113.{i}" for i in range(11)} if behind_proxy else {"127.0.0.1"})

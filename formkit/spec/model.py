@@ -268,7 +268,7 @@ class RosterSpec:
     # this form's field id -> the application's field id (`formkit roster`)
     from_application: Mapping[str, str] = field(default_factory=dict)
     # the form whose applications `from_application` reads (default: the default form)
-    application_form: str | None = None
+    source_form: str | None = None
     # a periodic form's default deadline (formkit status), counted from the period's end
     deadline: RosterDeadline | None = None
 
@@ -695,7 +695,7 @@ def _roster(data: Any) -> RosterSpec:
         return RosterSpec()
     if not isinstance(data, Mapping):
         raise SpecError("[roster]: should be a table")
-    unknown = set(data) - {"column", "from_application", "application_form", "deadline"}
+    unknown = set(data) - {"column", "from_application", "source_form", "deadline"}
     if unknown:
         raise SpecError(f"[roster]: unknown key(s) {sorted(unknown)}")
     cols = []
@@ -717,7 +717,7 @@ def _roster(data: Any) -> RosterSpec:
     feed = data.get("from_application", {})
     if not isinstance(feed, Mapping):
         raise SpecError("[roster] from_application: should map field ids to field ids")
-    app = data.get("application_form")
+    app = data.get("source_form")
     due = data.get("deadline")
     deadline = None
     if due is not None:
@@ -730,7 +730,7 @@ def _roster(data: Any) -> RosterSpec:
     return RosterSpec(
         columns=tuple(cols),
         from_application={str(k): str(v) for k, v in feed.items()},
-        application_form=None if app is None else str(app),
+        source_form=None if app is None else str(app),
         deadline=deadline,
     )
 
