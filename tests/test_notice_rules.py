@@ -558,6 +558,123 @@ def test_a_bound_without_a_source_is_refused() -> None:
         build(data, {"reporting_units": tuple(load_spec().field("province").choices)})
 
 
+# ---------------------------------------------------------------- percent fields' own ranges
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # a fall of 60% is a fact, not a slip
+        ({"export_growth": -60.0}, None),
+        ({"hitech_export_growth": -60.0}, None),
+        ({"local_export_growth": -60.0}, None),
+        # 2500%: beyond the spec's range for the field, warned citing the spec's reasoning
+        ({"export_growth": 2500.0}, ("implausible_value", "warning", BASE, "E5")),
+        ({"hitech_export_growth": 2500.0}, ("implausible_value", "warning", BASE, "E6")),
+        ({"local_export_growth": 2500.0}, ("implausible_value", "warning", HIST, "B7")),
+        # 本地区外贸出口 over three years: 600% is beyond its own (narrower) range
+        ({"local_export_growth": 600.0}, ("implausible_value", "warning", HIST, "B7")),
+        # a fall of more than 100% is impossible: an error
+        ({"export_growth": -150.0}, ("implausible_value", "error", BASE, "E5")),
+    ],
+)
+def test_percent_fields_use_their_own_range_from_the_spec(
+    tmp_path: Path, changes: dict[str, Any], expected: tuple[str, str, str, str] | None
+) -> None:
+    sub = run(tmp_path, {**full_values(), **changes})
+    fid = next(iter(changes))
+    found = [
+        (i.code, i.severity, i.sheet, i.cell)
+        for i in sub.issues
+        if i.field == fid and i.code in (*PLAUSIBLE, "percent_out_of_range")
+    ]
+    assert found == ([expected] if expected else []), [i.message for i in sub.issues]
+    if expected:
+        issue = next(i for i in sub.issues if i.field == fid and i.code == expected[0])
+        bound = next(b for b in _spec().field(fid).bounds if b.source == issue.params["source"])
+        assert bound.kind == "range"
+
+
+def _spec() -> Any:
+    from formkit.spec import load_spec
+
+    return load_spec()
+
+
+def test_every_percent_input_declares_its_own_sourced_range() -> None:
+    spec = _spec()
+    percent = [f for f in spec.fields if f.type == "percent"]
+    assert {f.id for f in percent} >= {"export_growth", "hitech_export_growth"}
+    for f in percent:
+        ranges = [b for b in f.bounds if b.kind == "range"]
+        assert any(b.min is not None for b in ranges), f.id
+        assert any(b.max is not None for b in ranges), f.id
+        assert all(b.source.strip() for b in ranges), f.id
+
+
+def _toy_spec_with_share() -> Any:
+    """The 申报书 spec with 本地区外贸出口增幅 declared as a share (0–100%, an error beyond):
+    how a form with a share field declares it."""
+    import tomllib
+
+    from formkit.forms import get_form
+    from formkit.spec.model import build
+
+    data = tomllib.loads(get_form().spec_file.read_text("utf-8"))
+    field = next(f for f in data["field"] if f["id"] == "local_export_growth")
+    field["bound"] = [
+        {"min": 0, "max": 100, "severity": "error", "source": "占比在 0 与 100% 之间"}
+    ]
+    return build(data, {"reporting_units": tuple(_spec().field("province").choices)})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (120.0, ("implausible_value", "error")),
+        (100.0, None),
+        (35.0, None),
+        (-5.0, ("implausible_value", "error")),
+    ],
+)
+def test_a_share_above_100_percent_is_an_error(
+    tmp_path: Path, value: float, expected: tuple[str, str] | None
+) -> None:
+    from formkit.validate.engine import validate
+
+    spec = _toy_spec_with_share()
+    sub = run(tmp_path, {**full_values(), "local_export_growth": value})
+    sub.issues = [i for i in sub.issues if i.field != "local_export_growth"]
+    validate(sub, spec=spec)
+    found = [
+        (i.code, i.severity)
+        for i in sub.issues
+        if i.field == "local_export_growth" and i.code in (*PLAUSIBLE, "percent_out_of_range")
+    ]
+    assert found == ([expected] if expected else [])
+
+
+def test_a_percent_field_without_a_range_falls_back_to_the_generic_one() -> None:
+    """A percent field that declares no min/max (e.g. a form's table column) keeps the generic
+    −100%…1000% check."""
+    import tomllib
+
+    from formkit.fields import PERCENT_RANGE
+    from formkit.forms import get_form
+    from formkit.read.submission import Submission
+    from formkit.spec.model import build
+    from formkit.validate.engine import validate
+
+    data = tomllib.loads(get_form().spec_file.read_text("utf-8"))
+    field = next(f for f in data["field"] if f["id"] == "export_growth")
+    del field["bound"]
+    spec = build(data, {"reporting_units": tuple(_spec().field("province").choices)})
+    sub = Submission(file="x.xlsx", sha256="0" * 64, status="accepted")
+    sub.values = {"export_growth": PERCENT_RANGE[1] + 1}
+    validate(sub, spec=spec, year=2006)
+    assert [i.code for i in sub.issues if i.field == "export_growth"] == ["percent_out_of_range"]
+
+
 # ---------------------------------------------------------------- messages at their own cell
 
 
