@@ -403,6 +403,125 @@ def test_regional_leading(tmp_path: Path, total: str | None, status: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # one clearly ahead (front third), one between, one below 10% of the largest
+        ([8.0, 2.0, 0.5], [("pass", 1), ("manual", 2), ("fail", 3)]),
+        ([8.0], [("manual", 1)]),  # alone: nothing to compare with
+        ([3.0, 3.0], [("pass", 1), ("pass", 1)]),  # a tie shares the rank
+        ([4.0, 0.3], [("pass", 1), ("fail", 2)]),
+        ([4.0, 0.4], [("pass", 1), ("manual", 2)]),  # exactly 10% of the largest: not below
+        (
+            [6.0, 5.0, 4.0, 3.0, 2.0, 1.0],
+            [("pass", 1), ("pass", 2)] + [("manual", r) for r in (3, 4, 5, 6)],
+        ),
+        ([8.0, None], [("manual", 1), ("manual", None)]),  # a missing figure neither ranks
+    ],
+)
+def test_regional_rank_rule(
+    values: list[float | None], expected: list[tuple[str, int | None]]
+) -> None:
+    """六(二)(2) among the unit's applications: front third passes, below 10% of the largest
+    fails, the rest (and one alone) is left to a person."""
+    from formkit.forms.shenbaoshu.rules import regional_rank
+
+    got = regional_rank(values, 0.10)
+    assert [(s, r) for s, r, _n in got] == expected
+    assert {n for _s, _r, n in got} == {sum(v is not None for v in values)}
+
+
+def _record(name: str, hitech: float, verdict: str = "符合", **extra: Any) -> dict[str, Any]:
+    """A summary record as formkit.records.record makes it, 六(二)(2) left to a person."""
+    return {
+        "applicant_name": name,
+        "hitech_export_value": hitech,
+        "_verdict": verdict,
+        "_criteria": "六(二)(2) 高新技术产品年出口额在本地区位居前列（需人工判断）",
+        "_criteria_status": {"new_threshold": "pass", "new_regional_leading": "manual"},
+        "_excluded": {},
+        **extra,
+    }
+
+
+def test_unit_review_is_pure_and_explains_itself() -> None:
+    from formkit.forms import get_form
+
+    review = get_form().hook("unit_review")
+    assert review is not None
+    ref = load_reference()
+    unit = ref.unit("四川省")
+    apps = [_record("甲市", 8.0), _record("乙市", 2.0), _record("丙市", 0.5, "待补充材料")]
+    before = [dict(a) for a in apps]
+    ahead, middle, behind = review(apps, ref, unit)
+    assert apps == before  # pure: the caller applies the updates
+    assert ahead["_criteria_status"]["new_regional_leading"] == "pass"
+    assert ahead["_criteria"] == "" and "_verdict" not in ahead
+    assert "排第 1 位" in ahead["_regional_note"] and "3 份申请" in ahead["_regional_note"]
+    assert middle["_criteria_status"]["new_regional_leading"] == "manual"
+    assert "需人工判断：" in middle["_criteria"] and "排第 2 位" in middle["_criteria"]
+    assert behind["_verdict"] == "不符合"
+    assert behind["_criteria"].startswith(
+        "六(二)(2) 高新技术产品年出口额在本地区位居前列（不符合："
+    )
+    assert "甲市 8" in behind["_criteria"] and "0.5 亿美元" in behind["_criteria"]
+    # a criterion the unit's own total already settled is left as it is
+    settled = _record("丁市", 0.1, _criteria_status={"new_regional_leading": "pass"})
+    assert review([apps[0], settled], ref, unit)[1] == {}
+
+
+def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
+    """Three 新申报 of 四川省 (no regional total): the one clearly ahead 符合, the one far
+    behind 不符合 in 汇总表's 审核结论 and 未通过或待补充的条件, the middle one 需人工判断 with
+    the facts; 贵州省's single application stays 需人工判断 with the facts. The roll-up
+    shows the same."""
+    import openpyxl
+
+    from formkit.rollup import rollup
+
+    def app(name: str, province: str, hitech: tuple[float, float, float]) -> Submission:
+        v = _new_with_growth(hitech, 0.0)
+        v.update(province=province, applicant_name=name, city=name)
+        return run(tmp_path, v, name=f"{name}.xlsx")
+
+    subs = [
+        app("甲市", "四川省", (4.0, 6.0, 8.0)),
+        app("乙市", "四川省", (1.0, 1.5, 2.0)),
+        app("丙市", "四川省", (0.25, 0.4, 0.5)),
+        app("丁市", "贵州省", (0.5, 0.8, 1.0)),
+    ]
+    assert {s.verdict for s in subs} == {"符合"}  # each alone: 需人工判断 does not decide
+    data = collect(subs)
+    by_name = {a["applicant_name"]: a for a in data.applications}
+    assert by_name["甲市"]["_verdict"] == "符合"
+    assert "本地区位居前列" not in by_name["甲市"]["_criteria"]
+    assert by_name["丙市"]["_verdict"] == "不符合"
+    assert "（不符合：" in by_name["丙市"]["_criteria"]
+    assert "（需人工判断：" in by_name["乙市"]["_criteria"]
+    assert by_name["乙市"]["_verdict"] == "符合"
+    alone = by_name["丁市"]["_criteria"]
+    assert "需人工判断：" in alone and "只有这一份申请" in alone and "1 亿美元" in alone
+
+    out = write(tmp_path / "四川.xlsx", data)
+    ws = openpyxl.load_workbook(out)["汇总表"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    header = next(r for r in rows if "审核结论" in r)
+    v_col, c_col = header.index("审核结论"), header.index("未通过或待补充的条件")
+    printed = {
+        r[header.index("申请单位")]: (r[v_col], r[c_col])
+        for r in rows
+        if r[v_col] in ("符合", "不符合", "待补充材料")
+    }
+    assert printed["丙市"][0] == "不符合" and "不到其中最大者" in printed["丙市"][1]
+    assert printed["甲市"][0] == "符合"
+    assert "只有这一份申请" in printed["丁市"][1]
+    national = rollup([out]).data
+    again = {a["applicant_name"]: a for a in national.applications}
+    for name in ("甲市", "乙市", "丙市", "丁市"):
+        assert again[name]["_verdict"] == by_name[name]["_verdict"], name
+        assert (again[name].get("_criteria") or "") == by_name[name]["_criteria"], name
+
+
+@pytest.mark.parametrize(
     ("app_type", "province", "kind", "key_field", "expected"),
     [
         ("新申报", "四川省", "产业集群", "信息", set()),
