@@ -174,6 +174,16 @@ def test_every_bundled_national_figure_has_a_source_and_an_exactness_flag() -> N
     assert figures >= 25
     for rate in raw["exchange_rate"]:
         assert rate["source"].strip() and isinstance(rate["exact"], bool)
+    # a source is named precisely: a publication 《…》, a date of release or a URL
+    import re
+
+    precise = re.compile(r"《[^》]+》|\d{4}-\d{2}-\d{2}|https?://")
+    for year in raw["year"]:
+        for name in ("total_exports", "hitech_exports", "gdp"):
+            if name in year:
+                assert precise.search(year[f"{name}_source"]), (year["year"], name)
+    for rate in raw["exchange_rate"]:
+        assert precise.search(rate["source"]), rate["year"]
     ref = load_reference()
     for round_year in range(2006, 2012):
         nat = ref.national.get(round_year - 1)
