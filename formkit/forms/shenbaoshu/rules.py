@@ -708,8 +708,9 @@ def unit_checks(
 #   its strongest cities and clusters (六(三) lets it recommend few: 东部 with bases none, the
 #   others one new base), so its applications are already the region's front runners; the
 #   front third of them — the first of two or three, the first two of four to six — is in
-#   front of the region. The third, not “first only”, because a unit may re-certify several
-#   bases and send one new one: a new base second to a large existing base is still in front.
+#   front of the region. The third, not “first only”: a unit re-certifying three or more
+#   bases and sending one new one (N ≥ 4) may have its new base second to a large existing
+#   base and still in front; with two or three applications only the first passes.
 # * 不符合 when the application's figure is below `regional_leading_share` (10%, the same
 #   share the unit-total rule uses) of the largest application of the unit: the unit's
 #   total is at least that largest application (its area lies within the unit), so the
