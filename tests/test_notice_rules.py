@@ -466,9 +466,9 @@ def test_unit_review_is_pure_and_explains_itself() -> None:
     assert apps == before  # pure: the caller applies the updates
     assert ahead["_criteria_status"]["new_regional_leading"] == "pass"
     assert ahead["_criteria"] == "" and "_verdict" not in ahead
-    assert "排第 1 位" in ahead["_regional_note"] and "3 份申请" in ahead["_regional_note"]
+    assert "第 1 位" in ahead["_regional_note"] and "3 份申请" in ahead["_regional_note"]
     assert middle["_criteria_status"]["new_regional_leading"] == "manual"
-    assert "需人工判断：" in middle["_criteria"] and "排第 2 位" in middle["_criteria"]
+    assert "需人工判断：" in middle["_criteria"] and "第 2 位" in middle["_criteria"]
     assert behind["_verdict"] == "不符合"
     assert behind["_criteria"].startswith(
         "六(二)(2) 高新技术产品年出口额在本地区位居前列（不符合："
@@ -509,7 +509,7 @@ def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
     assert "（需人工判断：" in by_name["乙市"]["_criteria"]
     assert by_name["乙市"]["_verdict"] == "符合"
     alone = by_name["丁市"]["_criteria"]
-    assert "需人工判断：" in alone and "只有这一份申请" in alone and "1 亿美元" in alone
+    assert "需人工判断：" in alone and "仅此 1 份申请" in alone and "1 亿美元" in alone
 
     out = write(tmp_path / "四川.xlsx", data)
     ws = openpyxl.load_workbook(out)["汇总表"]
@@ -521,9 +521,9 @@ def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
         for r in rows
         if r[v_col] in ("符合", "不符合", "待补充材料")
     }
-    assert printed["丙市"][0] == "不符合" and "不到其中最大者" in printed["丙市"][1]
+    assert printed["丙市"][0] == "不符合" and "不到最多的甲市 8 亿美元的 10%" in printed["丙市"][1]
     assert printed["甲市"][0] == "符合"
-    assert "只有这一份申请" in printed["丁市"][1]
+    assert "仅此 1 份申请" in printed["丁市"][1]
     national = rollup([out]).data
     again = {a["applicant_name"]: a for a in national.applications}
     for name in ("甲市", "乙市", "丙市", "丁市"):

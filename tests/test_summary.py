@@ -402,7 +402,7 @@ def test_a_criterion_left_to_a_person_says_so_in_the_summary(results: list[Any])
         manual = [c for c in sub.criteria if c["status"] == "manual"]
         for c in manual:
             assert f"{c['title']}（需人工判断：" in rec["_criteria"]
-            assert "只有这一份申请" in rec["_criteria"]
+            assert "仅此 1 份申请" in rec["_criteria"]
         if not manual:
             assert "需人工判断" not in rec["_criteria"]
     assert any("需人工判断" in rec["_criteria"] for rec in data.applications)

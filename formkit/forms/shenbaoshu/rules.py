@@ -724,7 +724,6 @@ def unit_checks(
 # missing neither rank nor are ranked.
 
 REGIONAL_FRONT = 1 / 3
-LISTED = 5  # applications named in the sentence
 
 
 def regional_rank(values: list[float | None], share: float) -> list[tuple[Status, int | None, int]]:
@@ -764,11 +763,13 @@ def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[d
     Pure: returns, per application in order, the record keys to update (empty: unchanged):
     `_criteria_status` with the criterion's new status, `_verdict` where it changes
     (需人工判断 → 不符合), `_criteria` (the 未通过或待补充的条件 cell, with the facts) and
-    `_regional_note`, the Chinese sentence with the facts. Only applications whose
-    criterion is 需人工判断 (no unit total in the reference data) are reviewed.
+    `_regional_note`, the Chinese sentence with the facts (rank among the unit's N
+    applications, the value, the largest). Only applications whose criterion is 需人工判断
+    (no unit total in the reference data) are reviewed. The sentence is terse: it goes into
+    a narrow column of the printed 汇总表.
     """
     share = float(reference.notice.get("regional_leading_share", 0.1))
-    name = getattr(unit, "name", None) or "本推荐单位"
+    name = getattr(unit, "name", None) or "本单位"
 
     def value(a: dict[str, Any]) -> float | None:
         v = _num(a.get("hitech_export_value"))
@@ -776,50 +777,29 @@ def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[d
 
     values = [value(a) for a in apps]
     ranks = regional_rank(values, share)
-    usable = sorted(
-        (
-            (v, str(a.get("applicant_name") or "未填写名称"))
-            for a, v in zip(apps, values, strict=True)
-            if v is not None
-        ),
-        key=lambda p: -p[0],
-    )
-    # the largest few, enough to see the unit's field without a paragraph per cell
-    listing = "、".join(f"{who} {v:g}" for v, who in usable[:LISTED])
-    listing += "等" if len(usable) > LISTED else ""
-    top_value, top_name = usable[0] if usable else (0.0, "")
-    front = math.ceil(len(usable) * REGIONAL_FRONT - 1e-9)
+    usable = [(v, str(a.get("applicant_name") or "")) for a, v in zip(apps, values, strict=True)]
+    top_value, top_name = max(((v, who) for v, who in usable if v is not None), default=(0.0, ""))
     out: list[dict[str, Any]] = []
     for a, v, (status, rank, n) in zip(apps, values, ranks, strict=True):
         statuses = dict(a.get("_criteria_status") or {})
         if statuses.get(REGIONAL_ID) != "manual":
             out.append({})
             continue
+        front = math.ceil(n * REGIONAL_FRONT - 1e-9)
         if v is None:
-            note = "高新技术产品出口额未填写或有误，无法与本单位其他申请比较"
+            note = "高新技术产品出口额未填或有误，无法与本单位其他申请比较"
         elif n == 1:
-            note = (
-                f"{name}本轮只有这一份申请（高新技术产品出口额 {v:g} 亿美元），无从比较；"
-                f"参考数据中也没有{name}的本地区高新技术产品出口总额"
-                "（可用 --reference 参考数据文件提供）"
-            )
+            note = f"{name}本轮仅此 1 份申请（{v:g} 亿美元），无从比较，且无本地区总额"
         else:
-            facts = (
-                f"高新技术产品出口额 {v:g} 亿美元，在{name}本轮 {n} 份申请中排第 {rank} 位"
-                f"（{listing}，亿美元）"
-            )
+            facts = f"{name}本轮 {n} 份申请中第 {rank} 位（{v:g} 亿美元）"
             if status == "pass":
-                note = f"{facts}，在前三分之一（前 {front} 位）以内，视为在本地区位居前列"
+                note = f"{facts}，在前 {front} 位以内"
             elif status == "fail":
-                note = (
-                    f"{facts}，不到其中最大者（{top_name} {top_value:g} 亿美元）的 "
-                    f"{share * 100:g}%；本地区总额不少于该最大者，占本地区的比重必然低于 "
-                    f"{share * 100:g}%"
-                )
+                note = f"{facts}，不到最多的{top_name} {top_value:g} 亿美元的 {share * 100:g}%"
             else:
                 note = (
-                    f"{facts}，未进入前三分之一（前 {front} 位），也不低于最大者的 "
-                    f"{share * 100:g}%（本地区总额可用 --reference 参考数据文件提供）"
+                    f"{facts}，未进前 {front} 位，不低于最多的 {top_value:g} 亿美元的 "
+                    f"{share * 100:g}%"
                 )
         statuses[REGIONAL_ID] = status
         old = _segment("manual")
