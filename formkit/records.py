@@ -157,6 +157,7 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
         for c in sub.criteria
         if c["status"] != "pass"
     )
+    rec["_criteria_status"] = {c["id"]: c["status"] for c in sub.criteria}
     rec["_excluded"] = excluded(sub, spec)
     rec["_excluded_text"] = excluded_text(rec["_excluded"], spec)
     rec["_errors"] = sub.errors

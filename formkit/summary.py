@@ -309,6 +309,15 @@ class Collector:
                         "message": rec["_conflict"],
                     }
                 )
+        # the form's review across one unit's applications (申报书: 六(二)(2) by rank)
+        from formkit.forms import form_of
+
+        hook = form_of(spec).hook("unit_review")
+        for code in dict.fromkeys(r["_unit_code"] for r in current if r.get("_unit_code")):
+            members = [r for r in current if r.get("_unit_code") == code]
+            updates = hook(members, self.reference, self.reference.unit(code)) if hook else []
+            for rec, update in zip(members, updates, strict=False):
+                rec.update(update)
         current.sort(key=sort_key(spec, unit_order(self.reference)))
         for n, rec in enumerate(current, start=1):
             rec["_no"] = n

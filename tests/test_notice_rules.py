@@ -174,6 +174,16 @@ def test_every_bundled_national_figure_has_a_source_and_an_exactness_flag() -> N
     assert figures >= 25
     for rate in raw["exchange_rate"]:
         assert rate["source"].strip() and isinstance(rate["exact"], bool)
+    # a source is named precisely: a publication 《…》, a date of release or a URL
+    import re
+
+    precise = re.compile(r"《[^》]+》|\d{4}-\d{2}-\d{2}|https?://")
+    for year in raw["year"]:
+        for name in ("total_exports", "hitech_exports", "gdp"):
+            if name in year:
+                assert precise.search(year[f"{name}_source"]), (year["year"], name)
+    for rate in raw["exchange_rate"]:
+        assert precise.search(rate["source"]), rate["year"]
     ref = load_reference()
     for round_year in range(2006, 2012):
         nat = ref.national.get(round_year - 1)
@@ -403,6 +413,125 @@ def test_regional_leading(tmp_path: Path, total: str | None, status: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # one clearly ahead (front third), one between, one below 10% of the largest
+        ([8.0, 2.0, 0.5], [("pass", 1), ("manual", 2), ("fail", 3)]),
+        ([8.0], [("manual", 1)]),  # alone: nothing to compare with
+        ([3.0, 3.0], [("pass", 1), ("pass", 1)]),  # a tie shares the rank
+        ([4.0, 0.3], [("pass", 1), ("fail", 2)]),
+        ([4.0, 0.4], [("pass", 1), ("manual", 2)]),  # exactly 10% of the largest: not below
+        (
+            [6.0, 5.0, 4.0, 3.0, 2.0, 1.0],
+            [("pass", 1), ("pass", 2)] + [("manual", r) for r in (3, 4, 5, 6)],
+        ),
+        ([8.0, None], [("manual", 1), ("manual", None)]),  # a missing figure neither ranks
+    ],
+)
+def test_regional_rank_rule(
+    values: list[float | None], expected: list[tuple[str, int | None]]
+) -> None:
+    """六(二)(2) among the unit's applications: front third passes, below 10% of the largest
+    fails, the rest (and one alone) is left to a person."""
+    from formkit.forms.shenbaoshu.rules import regional_rank
+
+    got = regional_rank(values, 0.10)
+    assert [(s, r) for s, r, _n in got] == expected
+    assert {n for _s, _r, n in got} == {sum(v is not None for v in values)}
+
+
+def _record(name: str, hitech: float, verdict: str = "符合", **extra: Any) -> dict[str, Any]:
+    """A summary record as formkit.records.record makes it, 六(二)(2) left to a person."""
+    return {
+        "applicant_name": name,
+        "hitech_export_value": hitech,
+        "_verdict": verdict,
+        "_criteria": "六(二)(2) 高新技术产品年出口额在本地区位居前列（需人工判断）",
+        "_criteria_status": {"new_threshold": "pass", "new_regional_leading": "manual"},
+        "_excluded": {},
+        **extra,
+    }
+
+
+def test_unit_review_is_pure_and_explains_itself() -> None:
+    from formkit.forms import get_form
+
+    review = get_form().hook("unit_review")
+    assert review is not None
+    ref = load_reference()
+    unit = ref.unit("四川省")
+    apps = [_record("甲市", 8.0), _record("乙市", 2.0), _record("丙市", 0.5, "待补充材料")]
+    before = [dict(a) for a in apps]
+    ahead, middle, behind = review(apps, ref, unit)
+    assert apps == before  # pure: the caller applies the updates
+    assert ahead["_criteria_status"]["new_regional_leading"] == "pass"
+    assert ahead["_criteria"] == "" and "_verdict" not in ahead
+    assert "第 1 位" in ahead["_regional_note"] and "3 份申请" in ahead["_regional_note"]
+    assert middle["_criteria_status"]["new_regional_leading"] == "manual"
+    assert "需人工判断：" in middle["_criteria"] and "第 2 位" in middle["_criteria"]
+    assert behind["_verdict"] == "不符合"
+    assert behind["_criteria"].startswith(
+        "六(二)(2) 高新技术产品年出口额在本地区位居前列（不符合："
+    )
+    assert "甲市 8" in behind["_criteria"] and "0.5 亿美元" in behind["_criteria"]
+    # a criterion the unit's own total already settled is left as it is
+    settled = _record("丁市", 0.1, _criteria_status={"new_regional_leading": "pass"})
+    assert review([apps[0], settled], ref, unit)[1] == {}
+
+
+def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
+    """Three 新申报 of 四川省 (no regional total): the one clearly ahead 符合, the one far
+    behind 不符合 in 汇总表's 审核结论 and 未通过或待补充的条件, the middle one 需人工判断 with
+    the facts; 贵州省's single application stays 需人工判断 with the facts. The roll-up
+    shows the same."""
+    import openpyxl
+
+    from formkit.rollup import rollup
+
+    def app(name: str, province: str, hitech: tuple[float, float, float]) -> Submission:
+        v = _new_with_growth(hitech, 0.0)
+        v.update(province=province, applicant_name=name, city=name)
+        return run(tmp_path, v, name=f"{name}.xlsx")
+
+    subs = [
+        app("甲市", "四川省", (4.0, 6.0, 8.0)),
+        app("乙市", "四川省", (1.0, 1.5, 2.0)),
+        app("丙市", "四川省", (0.25, 0.4, 0.5)),
+        app("丁市", "贵州省", (0.5, 0.8, 1.0)),
+    ]
+    assert {s.verdict for s in subs} == {"符合"}  # each alone: 需人工判断 does not decide
+    data = collect(subs)
+    by_name = {a["applicant_name"]: a for a in data.applications}
+    assert by_name["甲市"]["_verdict"] == "符合"
+    assert "本地区位居前列" not in by_name["甲市"]["_criteria"]
+    assert by_name["丙市"]["_verdict"] == "不符合"
+    assert "（不符合：" in by_name["丙市"]["_criteria"]
+    assert "（需人工判断：" in by_name["乙市"]["_criteria"]
+    assert by_name["乙市"]["_verdict"] == "符合"
+    alone = by_name["丁市"]["_criteria"]
+    assert "需人工判断：" in alone and "仅此 1 份申请" in alone and "1 亿美元" in alone
+
+    out = write(tmp_path / "四川.xlsx", data)
+    ws = openpyxl.load_workbook(out)["汇总表"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    header = next(r for r in rows if "审核结论" in r)
+    v_col, c_col = header.index("审核结论"), header.index("未通过或待补充的条件")
+    printed = {
+        r[header.index("申请单位")]: (r[v_col], r[c_col])
+        for r in rows
+        if r[v_col] in ("符合", "不符合", "待补充材料")
+    }
+    assert printed["丙市"][0] == "不符合" and "不到最多的甲市 8 亿美元的 10%" in printed["丙市"][1]
+    assert printed["甲市"][0] == "符合"
+    assert "仅此 1 份申请" in printed["丁市"][1]
+    national = rollup([out]).data
+    again = {a["applicant_name"]: a for a in national.applications}
+    for name in ("甲市", "乙市", "丙市", "丁市"):
+        assert again[name]["_verdict"] == by_name[name]["_verdict"], name
+        assert (again[name].get("_criteria") or "") == by_name[name]["_criteria"], name
+
+
+@pytest.mark.parametrize(
     ("app_type", "province", "kind", "key_field", "expected"),
     [
         ("新申报", "四川省", "产业集群", "信息", set()),
@@ -556,6 +685,123 @@ def test_a_bound_without_a_source_is_refused() -> None:
     field["bound"].append({"min": 1})
     with pytest.raises(SpecError, match="source"):
         build(data, {"reporting_units": tuple(load_spec().field("province").choices)})
+
+
+# ---------------------------------------------------------------- percent fields' own ranges
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # a fall of 60% is a fact, not a slip
+        ({"export_growth": -60.0}, None),
+        ({"hitech_export_growth": -60.0}, None),
+        ({"local_export_growth": -60.0}, None),
+        # 2500%: beyond the spec's range for the field, warned citing the spec's reasoning
+        ({"export_growth": 2500.0}, ("implausible_value", "warning", BASE, "E5")),
+        ({"hitech_export_growth": 2500.0}, ("implausible_value", "warning", BASE, "E6")),
+        ({"local_export_growth": 2500.0}, ("implausible_value", "warning", HIST, "B7")),
+        # 本地区外贸出口 over three years: 600% is beyond its own (narrower) range
+        ({"local_export_growth": 600.0}, ("implausible_value", "warning", HIST, "B7")),
+        # a fall of more than 100% is impossible: an error
+        ({"export_growth": -150.0}, ("implausible_value", "error", BASE, "E5")),
+    ],
+)
+def test_percent_fields_use_their_own_range_from_the_spec(
+    tmp_path: Path, changes: dict[str, Any], expected: tuple[str, str, str, str] | None
+) -> None:
+    sub = run(tmp_path, {**full_values(), **changes})
+    fid = next(iter(changes))
+    found = [
+        (i.code, i.severity, i.sheet, i.cell)
+        for i in sub.issues
+        if i.field == fid and i.code in (*PLAUSIBLE, "percent_out_of_range")
+    ]
+    assert found == ([expected] if expected else []), [i.message for i in sub.issues]
+    if expected:
+        issue = next(i for i in sub.issues if i.field == fid and i.code == expected[0])
+        bound = next(b for b in _spec().field(fid).bounds if b.source == issue.params["source"])
+        assert bound.kind == "range"
+
+
+def _spec() -> Any:
+    from formkit.spec import load_spec
+
+    return load_spec()
+
+
+def test_every_percent_input_declares_its_own_sourced_range() -> None:
+    spec = _spec()
+    percent = [f for f in spec.fields if f.type == "percent"]
+    assert {f.id for f in percent} >= {"export_growth", "hitech_export_growth"}
+    for f in percent:
+        ranges = [b for b in f.bounds if b.kind == "range"]
+        assert any(b.min is not None for b in ranges), f.id
+        assert any(b.max is not None for b in ranges), f.id
+        assert all(b.source.strip() for b in ranges), f.id
+
+
+def _toy_spec_with_share() -> Any:
+    """The 申报书 spec with 本地区外贸出口增幅 declared as a share (0–100%, an error beyond):
+    how a form with a share field declares it."""
+    import tomllib
+
+    from formkit.forms import get_form
+    from formkit.spec.model import build
+
+    data = tomllib.loads(get_form().spec_file.read_text("utf-8"))
+    field = next(f for f in data["field"] if f["id"] == "local_export_growth")
+    field["bound"] = [
+        {"min": 0, "max": 100, "severity": "error", "source": "占比在 0 与 100% 之间"}
+    ]
+    return build(data, {"reporting_units": tuple(_spec().field("province").choices)})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (120.0, ("implausible_value", "error")),
+        (100.0, None),
+        (35.0, None),
+        (-5.0, ("implausible_value", "error")),
+    ],
+)
+def test_a_share_above_100_percent_is_an_error(
+    tmp_path: Path, value: float, expected: tuple[str, str] | None
+) -> None:
+    from formkit.validate.engine import validate
+
+    spec = _toy_spec_with_share()
+    sub = run(tmp_path, {**full_values(), "local_export_growth": value})
+    sub.issues = [i for i in sub.issues if i.field != "local_export_growth"]
+    validate(sub, spec=spec)
+    found = [
+        (i.code, i.severity)
+        for i in sub.issues
+        if i.field == "local_export_growth" and i.code in (*PLAUSIBLE, "percent_out_of_range")
+    ]
+    assert found == ([expected] if expected else [])
+
+
+def test_a_percent_field_without_a_range_falls_back_to_the_generic_one() -> None:
+    """A percent field that declares no min/max (e.g. a form's table column) keeps the generic
+    −100%…1000% check."""
+    import tomllib
+
+    from formkit.fields import PERCENT_RANGE
+    from formkit.forms import get_form
+    from formkit.read.submission import Submission
+    from formkit.spec.model import build
+    from formkit.validate.engine import validate
+
+    data = tomllib.loads(get_form().spec_file.read_text("utf-8"))
+    field = next(f for f in data["field"] if f["id"] == "export_growth")
+    del field["bound"]
+    spec = build(data, {"reporting_units": tuple(_spec().field("province").choices)})
+    sub = Submission(file="x.xlsx", sha256="0" * 64, status="accepted")
+    sub.values = {"export_growth": PERCENT_RANGE[1] + 1}
+    validate(sub, spec=spec, year=2006)
+    assert [i.code for i in sub.issues if i.field == "export_growth"] == ["percent_out_of_range"]
 
 
 # ---------------------------------------------------------------- messages at their own cell

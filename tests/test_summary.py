@@ -394,13 +394,15 @@ def test_progress_follows_the_provinces_decision_where_there_is_one() -> None:
 
 def test_a_criterion_left_to_a_person_says_so_in_the_summary(results: list[Any]) -> None:
     """六(二)(2) 本地区位居前列 without the unit's total is for a person to judge: the
-    summary's 未通过或待补充的条件 says 需人工判断, not 待补充."""
+    summary's 未通过或待补充的条件 says 需人工判断 (not 待补充), with the facts (each sample is
+    its unit's only application: nothing to rank it against)."""
     data = collect(results)
     for rec in data.applications:
         sub = next(r for r in results if r.sha256 == rec["_sha256"])
         manual = [c for c in sub.criteria if c["status"] == "manual"]
         for c in manual:
-            assert f"{c['title']}（需人工判断）" in rec["_criteria"]
+            assert f"{c['title']}（需人工判断：" in rec["_criteria"]
+            assert "仅此 1 份申请" in rec["_criteria"]
         if not manual:
             assert "需人工判断" not in rec["_criteria"]
     assert any("需人工判断" in rec["_criteria"] for rec in data.applications)

@@ -16,6 +16,7 @@ from formkit.issues import Issue, make_issue
 from formkit.read.submission import Submission
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec
+from formkit.spec.model import Bound
 
 # "manual": the notice's criterion cannot be decided from the form and the reference data;
 # the facts are shown for a person to judge (需人工判断); it does not change the verdict
@@ -206,14 +207,22 @@ def _required(ctx: Context) -> None:
 
 
 def _ranges(ctx: Context) -> None:
+    """Signs of amounts; a percent field's range where the spec gives it none.
+
+    A percent field's plausible range is its own, declared in the spec (`[[field.bound]]`
+    min/max with the reasoning: a growth rate may be negative, a share is 0–100) and checked
+    by `plausibility`; the generic PERCENT_RANGE is only the fallback for a percent field
+    that declares no range.
+    """
     low, high = PERCENT_RANGE
 
-    def check(key: str, ftype: str, signed: bool, value: Any) -> None:
+    def check(key: str, ftype: str, signed: bool, value: Any, bounds: tuple[Bound, ...]) -> None:
         if not isinstance(value, int | float) or isinstance(value, bool):
             return
         if ftype in ("decimal", "integer") and not signed and value < 0:
             ctx.add("negative_value", key, value=value)
-        if ftype == "percent" and not low <= value <= high:
+        own_range = any(b.kind == "range" for b in bounds)
+        if ftype == "percent" and not own_range and not low <= value <= high:
             ctx.add("percent_out_of_range", key, value=value, low=f"{low:g}", high=f"{high:g}")
         src = ctx.sub.sources.get(key)
         read_as_fraction = src is not None and src.how == "percent-fraction"
@@ -223,12 +232,12 @@ def _ranges(ctx: Context) -> None:
 
     for f in ctx.spec.fields:
         if f.type != "group":
-            check(f.id, f.type, f.signed, ctx.value(f.id))
+            check(f.id, f.type, f.signed, ctx.value(f.id), f.bounds)
     for t in ctx.spec.tables:
         for i, row in enumerate(ctx.value(t.id) or []):
             for c in t.columns:
                 if c.computed is None:
-                    check(f"{t.id}[{i}].{c.id}", c.type, False, row.get(c.id))
+                    check(f"{t.id}[{i}].{c.id}", c.type, False, row.get(c.id), c.bounds)
 
 
 def _lengths(ctx: Context) -> None:

@@ -16,5 +16,9 @@ FORM = Form(
     rules=tuple(rules.RULES),
     codes=tuple(codes.CODES),
     computed_labels=rules.COMPUTED_LABELS,
-    hooks={"within_quota": rules.within_quota, "unit_checks": rules.unit_checks},
+    hooks={
+        "within_quota": rules.within_quota,
+        "unit_checks": rules.unit_checks,
+        "unit_review": rules.unit_review,
+    },
 )

@@ -8,6 +8,7 @@ reference data (with sources), never from constants here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -332,6 +333,10 @@ def _new_fields(ctx: Context) -> None:
         )
 
 
+REGIONAL_ID, REGIONAL_CLAUSE = "new_regional_leading", "六(二)(2)"
+REGIONAL_TITLE = "高新技术产品年出口额在本地区位居前列"
+
+
 def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
     """六(二)(2) “在本地区位居前列”: against the unit's own total where the reference has it;
     otherwise the facts, for a person to judge."""
@@ -361,9 +366,9 @@ def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
         )
     _criterion(
         ctx,
-        "new_regional_leading",
-        "六(二)(2)",
-        "高新技术产品年出口额在本地区位居前列",
+        REGIONAL_ID,
+        REGIONAL_CLAUSE,
+        REGIONAL_TITLE,
         status,
         detail,
         "hitech_export_value",
@@ -691,3 +696,126 @@ def unit_checks(
         ("六(三)", "推荐名额", ok, detail),
         ("六(三)", "报送时限", not late, deadline_detail),
     ]
+
+
+# ---------------------------------------------------------------- 六(二)(2) within the unit
+
+# 六(二)(2) “在本地区位居前列” compared with the unit's other applications of the round, for
+# an application the unit's own total could not settle (需人工判断). The rule:
+#
+# * 符合 when the application is in the front third of the unit's applications by
+#   高新技术产品出口额 (rank ≤ ⌈N/3⌉, N ≥ 2 applications with a usable figure). A unit sends
+#   its strongest cities and clusters (六(三) lets it recommend few: 东部 with bases none, the
+#   others one new base), so its applications are already the region's front runners; the
+#   front third of them — the first of two or three, the first two of four to six — is in
+#   front of the region. The third, not “first only”: a unit re-certifying three or more
+#   bases and sending one new one (N ≥ 4) may have its new base second to a large existing
+#   base and still in front; with two or three applications only the first passes.
+# * 不符合 when the application's figure is below `regional_leading_share` (10%, the same
+#   share the unit-total rule uses) of the largest application of the unit: the unit's
+#   total is at least that largest application (its area lies within the unit), so the
+#   application's share of the unit's total is below 10% for certain. The largest single
+#   application, not the sum of all, because applications may overlap (a cluster within a
+#   city that applies too).
+# * otherwise, and for an application alone in its unit, the criterion stays 需人工判断,
+#   with the facts (rank among N, the values) in the 汇总表's 未通过或待补充的条件 cell.
+#
+# Applications whose figure has an error (the summary leaves it out of totals) or is
+# missing neither rank nor are ranked.
+
+REGIONAL_FRONT = 1 / 3
+
+
+def regional_rank(values: list[float | None], share: float) -> list[tuple[Status, int | None, int]]:
+    """Per application of one unit: (status, rank, N) by the rule above.
+
+    `values` are the applications' 高新技术产品出口额 (None: missing or wrong); N counts the
+    usable ones; status is "pass", "fail" or "manual" (rank None for an unusable value).
+    """
+    usable = [v for v in values if v is not None]
+    n = len(usable)
+    top = max(usable, default=0.0)
+    front = math.ceil(n * REGIONAL_FRONT - 1e-9)
+    out: list[tuple[Status, int | None, int]] = []
+    for v in values:
+        if v is None:
+            out.append(("manual", None, n))
+            continue
+        rank = 1 + sum(1 for u in usable if u > v)
+        if n >= 2 and rank <= front:
+            out.append(("pass", rank, n))
+        elif n >= 2 and top > 0 and v < share * top - 1e-12:
+            out.append(("fail", rank, n))
+        else:
+            out.append(("manual", rank, n))
+    return out
+
+
+def _segment(status: str, note: str = "") -> str:
+    """This criterion's part of the 汇总表's 未通过或待补充的条件 cell (formkit.records)."""
+    what = {"fail": "不符合", "manual": "需人工判断", "unknown": "待补充"}[status]
+    return f"{REGIONAL_CLAUSE} {REGIONAL_TITLE}（{what}{'：' + note if note else ''}）"
+
+
+def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[dict[str, Any]]:
+    """六(二)(2) across one reporting unit's applications of the round (summary records).
+
+    Pure: returns, per application in order, the record keys to update (empty: unchanged):
+    `_criteria_status` with the criterion's new status, `_verdict` where it changes
+    (需人工判断 → 不符合), `_criteria` (the 未通过或待补充的条件 cell, with the facts) and
+    `_regional_note`, the Chinese sentence with the facts (rank among the unit's N
+    applications, the value, the largest). Only applications whose criterion is 需人工判断
+    (no unit total in the reference data) are reviewed. The sentence is terse: it goes into
+    a narrow column of the printed 汇总表.
+    """
+    share = float(reference.notice.get("regional_leading_share", 0.1))
+    name = getattr(unit, "name", None) or "本单位"
+
+    def value(a: dict[str, Any]) -> float | None:
+        v = _num(a.get("hitech_export_value"))
+        return None if "hitech_export_value" in (a.get("_excluded") or {}) else v
+
+    values = [value(a) for a in apps]
+    ranks = regional_rank(values, share)
+    usable = [(v, str(a.get("applicant_name") or "")) for a, v in zip(apps, values, strict=True)]
+    top_value, top_name = max(((v, who) for v, who in usable if v is not None), default=(0.0, ""))
+    out: list[dict[str, Any]] = []
+    for a, v, (status, rank, n) in zip(apps, values, ranks, strict=True):
+        statuses = dict(a.get("_criteria_status") or {})
+        if statuses.get(REGIONAL_ID) != "manual":
+            out.append({})
+            continue
+        front = math.ceil(n * REGIONAL_FRONT - 1e-9)
+        if v is None:
+            note = "高新技术产品出口额未填或有误，无法与本单位其他申请比较"
+        elif n == 1:
+            note = f"{name}本轮仅此 1 份申请（{v:g} 亿美元），无从比较，且无本地区总额"
+        else:
+            facts = f"{name}本轮 {n} 份申请中第 {rank} 位（{v:g} 亿美元）"
+            if status == "pass":
+                note = f"{facts}，在前 {front} 位以内"
+            elif status == "fail":
+                note = f"{facts}，不到最多的{top_name} {top_value:g} 亿美元的 {share * 100:g}%"
+            else:
+                note = (
+                    f"{facts}，未进前 {front} 位，不低于最多的 {top_value:g} 亿美元的 "
+                    f"{share * 100:g}%"
+                )
+        statuses[REGIONAL_ID] = status
+        old = _segment("manual")
+        parts = [p for p in str(a.get("_criteria") or "").split("；") if p]
+        new = _segment(status, note) if status != "pass" else None
+        if old in parts:
+            i = parts.index(old)
+            parts[i : i + 1] = [new] if new else []
+        elif new:
+            parts.append(new)
+        update: dict[str, Any] = {
+            "_criteria_status": statuses,
+            "_criteria": "；".join(parts),
+            "_regional_note": note,
+        }
+        if status == "fail" and a.get("_verdict") != "不符合":
+            update["_verdict"] = "不符合"
+        out.append(update)
+    return out
