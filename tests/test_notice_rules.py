@@ -188,6 +188,12 @@ def test_every_bundled_national_figure_has_a_source_and_an_exactness_flag() -> N
     for round_year in range(2006, 2012):
         nat = ref.national.get(round_year - 1)
         assert nat is not None and nat.total_exports is not None, round_year
+    # every round's data year has its own rate (the yuan rose after the 2005 reform: a
+    # 2005 rate reused for 2008 would overstate converted exports by about 18%)
+    for data_year in range(2002, 2011):
+        rate = ref.exchange_rate(data_year)
+        assert rate is not None and rate.year == data_year, data_year
+    assert 6.9 < ref.exchange_rate(2008).rmb_per_usd < 7.0  # type: ignore[union-attr]
     # the 2003 high-tech figure is the rounded “US$110 billion”
     f = ref.national[2003].figure("hitech_exports")
     assert f is not None and not f.exact and f.value == 1100.0 and f.margin == 5.0
