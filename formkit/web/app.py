@@ -40,7 +40,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from formkit.ledger import FileRecord, RosterEntry, sort_for_chasing
+from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
 from formkit.web import auth, service
 from formkit.web.limits import Limit, RateLimiter
 from formkit.web.service import Settings
@@ -266,13 +266,17 @@ class Web:
                 history = led.history(entry.submission_id)
                 names = service.display_names(led, history)
                 fates = service.fates(led, history)
-            current = next((f for f in reversed(history) if f.superseded_by is None), None)
-            focus = next((f for f in history if f.sha256 == shown), None) or current
+                current = next((f for f in reversed(history) if f.superseded_by is None), None)
+                focus = next((f for f in history if f.sha256 == shown), None) or current
+                across = service.across_of(led, focus)
+                now = across if focus is current else service.across_of(led, current)
             return {
                 "uploads": list(reversed(history)),
                 "names": names,
                 "focus": focus,
                 "fates": fates,
+                "across": across,
+                "state": service.state_with(current, now),
             }
 
         data = await self.run(gather)
@@ -282,15 +286,17 @@ class Web:
             "city.html",
             status,
             entry=entry,
+            form=service.form_view(entry),
             token=request.path_params["token"],
             csrf=auth.csrf_token(self.secret, f"city:{digest}"),
             result=result,
             focus=focus,
-            issues=service.issues_of(focus) if focus else [],
+            issues=(service.issues_of(focus) + data["across"]) if focus else [],
+            across=data["across"],
             uploads=data["uploads"],
             names=data["names"],
             fates=data["fates"],
-            state=_state(data["uploads"]),
+            state=data["state"],
         )
 
     async def city_file(self, request: Request) -> Response:
@@ -371,7 +377,8 @@ class Web:
                 return await refused(403, "页面已过期或来源不明，请刷新本页后重新上传。")
             upload = form.get("file")
             if not isinstance(upload, UploadFile) or not upload.filename:
-                return await refused(400, "没有收到文件：请选择申报书文件后再上传。")
+                title = service.entry_round(entry).title
+                return await refused(400, f"没有收到文件：请选择{title}文件后再上传。")
             problem = _bad_filename(upload.filename)
             if problem:
                 return await refused(400, problem)
@@ -396,7 +403,16 @@ class Web:
             )
         )
         if _wants_json(request):
-            return JSONResponse(_result_json(request, result), status_code=result.status)
+            across: list[dict[str, Any]] = []
+            if result.record is not None:
+                record = result.record
+
+                def cross() -> list[dict[str, Any]]:
+                    with service.ledger(self.settings) as led:
+                        return service.across_of(led, led.file(record.sha256))
+
+                across = await self.run(cross)
+            return JSONResponse(_result_json(request, result, across), status_code=result.status)
         if result.outcome == "refused":
             return await self.render_city(
                 request, digest, entry, status=result.status, result=result
@@ -512,18 +528,49 @@ class Web:
     def province_context(self, digest: str) -> dict[str, Any]:
         return {"csrf": auth.csrf_token(self.secret, f"session:{digest}")}
 
+    def chosen_round(
+        self, request: Request, led: Any
+    ) -> tuple[list[service.Round], service.Round | None]:
+        """The round a province page is about: `?form=&period=`, else `serve --form
+        --period`, else the round distributed last."""
+        form = request.query_params.get("form")
+        period = request.query_params.get("period")
+        if form is None and self.settings.form is not None:
+            form, period = self.settings.form, self.settings.period
+            if period is not None:
+                found = service.period_of_text(period, service.spec_of(form))
+                period = found.tag if found is not None else period
+        return service.pick_round(led, form, period)
+
     @province_only
     async def province_home(self, request: Request, digest: str) -> Response:
-        def gather() -> dict[str, Any]:
+        def gather() -> dict[str, Any] | None:
             with service.ledger(self.settings) as led:
-                report = led.status(self.settings.deadline)
+                listed, chosen = self.chosen_round(request, led)
+                if chosen is None:
+                    return {"rounds": listed, "round": None}
+                report = led.status(
+                    service.deadline_for(self.settings, chosen),
+                    form_id=chosen.form_id,
+                    period=chosen.period,
+                )
                 lasts = [r.last for r in report.rows if r.last] + report.unmatched
                 names = service.display_names(led, lasts)
-            return {"report": report, "names": names}
+            return {"report": report, "names": names, "rounds": listed, "round": chosen}
 
         data = await self.run(gather)
+        if data is None or data["round"] is None:
+            return self.page(
+                request,
+                "error.html",
+                404,
+                message="台账中没有这一轮报送：请从“报送情况”页面选择。",
+                rounds=data["rounds"] if data else [],
+                **self.province_context(digest),
+            )
         report = data["report"]
         counts = report.counts
+        spec = service.spec_of(report.form_id)
         return self.page(
             request,
             "province.html",
@@ -534,6 +581,11 @@ class Web:
             deadline=report.deadline,
             deadline_source=report.deadline_source,
             total=len(report.rows),
+            report=report,
+            rounds=data["rounds"],
+            round=data["round"],
+            subject_field=spec.roles.subject,
+            problems=_problems,
             **self.province_context(digest),
         )
 
@@ -577,24 +629,28 @@ class Web:
                 history = led.history(sid)
                 names = service.display_names(led, history)
                 fates = service.fates(led, history)
+                current = next((f for f in reversed(history) if f.superseded_by is None), None)
+                across = service.across_of(led, current)
             return {
                 "entry": entry,
                 "uploads": list(reversed(history)),
                 "names": names,
                 "fates": fates,
+                "focus": current,
+                "across": across,
+                "state": service.state_with(current, across),
             }
 
         data = await self.run(gather)
         if data is None:
             raise HTTPException(404)
-        current = next((f for f in data["uploads"] if f.superseded_by is None), None)
+        current = data["focus"]
         return self.page(
             request,
             "province_entry.html",
             new_link=new_link,
-            focus=current,
-            issues=service.issues_of(current) if current else [],
-            state=_state(list(reversed(data["uploads"]))),
+            form=service.form_view(data["entry"]),
+            issues=(service.issues_of(current) + data["across"]) if current else [],
             **data,
             **self.province_context(digest),
         )
@@ -622,14 +678,15 @@ class Web:
                 names = service.display_names(led, [record])
                 entry = led.entry(record.roster_id) if record.roster_id else None
                 fates = service.fates(led, [record])
-            return {"names": names, "entry": entry, "fates": fates}
+                across = service.across_of(led, record)
+            return {"names": names, "entry": entry, "fates": fates, "across": across}
 
         data = await self.run(gather)
         return self.page(
             request,
             "province_file.html",
             focus=record,
-            issues=service.issues_of(record),
+            issues=service.issues_of(record) + data["across"],
             **data,
             **self.province_context(digest),
         )
@@ -667,11 +724,26 @@ class Web:
 
     @province_only
     async def download_status(self, request: Request, digest: str) -> Response:
-        data = await self.run(service.status_workbook, self.settings)
+        """The 催报 workbook of the round the page shows (`?form=&period=`)."""
+
+        def build() -> tuple[service.Round | None, bytes]:
+            with service.ledger(self.settings) as led:
+                _, chosen = self.chosen_round(request, led)
+            if chosen is None:
+                return None, b""
+            return chosen, service.status_workbook(self.settings, chosen)
+
+        chosen, data = await self.run(build)
+        if chosen is None:
+            return self.refuse(request, 404, "台账中没有这一轮报送：请从“报送情况”页面选择。")
+        name = "报送情况.xlsx" if chosen.period is None else f"报送情况-{chosen.label}.xlsx"
+        name = name.replace(" ", "-")
         await self.run(
-            lambda: self.audit(request, "download", actor=OFFICE, status=200, detail="报送情况")
+            lambda: self.audit(
+                request, "download", actor=OFFICE, status=200, detail=name.removesuffix(".xlsx")
+            )
         )
-        return _download(data, "报送情况.xlsx")
+        return _download(data, name)
 
     @province_only
     async def download_summary(self, request: Request, digest: str) -> Response:
@@ -810,16 +882,28 @@ def _download(data: bytes, filename: str) -> Response:
     return Response(data, media_type=kind, headers={"Content-Disposition": disposition})
 
 
-def _state(history: list[FileRecord]) -> str:
-    current = next((f for f in reversed(history) if f.superseded_by is None), None)
-    return "未收到" if current is None else current.state
+def _problems(row: StatusRow) -> list[str]:
+    """What must be corrected in one status row: its file's own problem (when 有错误) and
+    each issue across periods, placed at its sheet and cell."""
+    last = row.last
+    own = [last.problem] if last is not None and last.state == "有错误" and last.problem else []
+    across = []
+    for i in row.across:
+        where = " ".join(x for x in (i.sheet and f"工作表“{i.sheet}”", i.cell) if x)
+        across.append(f"{where}：{i.message}" if where else i.message)
+    return own + across
 
 
 def _when(value: dt.datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _result_json(request: Request, result: service.UploadResult) -> dict[str, Any]:
+def _result_json(
+    request: Request, result: service.UploadResult, across: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """An upload's outcome for the page's script; `across`: the file's issues across
+    periods (listed with its own, and counted in its state)."""
+    across = across or []
     token = request.path_params["token"]
     doc: dict[str, Any] = {
         "ok": result.outcome != "refused",
@@ -833,16 +917,16 @@ def _result_json(request: Request, result: service.UploadResult) -> dict[str, An
         return doc
     doc.update(
         {
-            "state": record.state,
+            "state": service.state_with(record, across),
             "status": record.status,
             "verdict": record.verdict,
             "errors": record.errors,
             "warnings": record.warnings,
             "supersedes": result.supersedes,
-            "issues": service.issues_of(record),
+            "issues": service.issues_of(record) + across,
             "page": f"/u/{token}/files/{record.sha256}",
             "annotated": f"/u/{token}/files/{record.sha256}/annotated"
-            if record.status == "accepted" and (record.errors or record.warnings)
+            if record.status == "accepted" and (record.errors or record.warnings or across)
             else None,
         }
     )

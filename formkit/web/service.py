@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import queue
 import tempfile
@@ -19,13 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from formkit.distribute import applicant_key
+from formkit.distribute import Period, applicant_key, parse_period
 from formkit.ledger import FileRecord, Ledger, RosterEntry, StatusReport
 from formkit.web.auth import SHA256_RE
 
 if TYPE_CHECKING:
     from formkit.read import ReadOptions, Submission
     from formkit.read.isolate import WorkerPool
+    from formkit.spec import FormSpec
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024  # a filled 申报书 is about 20 KB
 
@@ -40,11 +42,20 @@ class Settings:
     checks: int = 2  # uploads read at once (each in its own worker process)
     read_timeout: float = 60.0
     year: int | None = None
+    form: str | None = None  # the round the province's page opens on (`serve --form`)
+    period: str | None = None  # its period, as `--period` takes it ("2007Q2")
 
     def read_options(self) -> ReadOptions:
         from formkit.read import ReadOptions
 
         return ReadOptions(year=self.year, timeout=self.read_timeout)
+
+    def upload_options(self) -> ReadOptions:
+        """How an upload is read: as the form it carries (any registered form), so a file
+        of another form than its link's is told apart and refused by name."""
+        from formkit.read import ReadOptions
+
+        return ReadOptions(year=self.year, timeout=self.read_timeout, forms=None)
 
 
 def default_store(db: Path) -> Path:
@@ -88,6 +99,194 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
         yield led
 
 
+# ---------------------------------------------------------------- rounds
+
+
+def spec_of(form_id: str | None) -> FormSpec:
+    from formkit.forms import get_form
+
+    return get_form(form_id).spec
+
+
+def form_title(spec: FormSpec) -> str:
+    """What a form is called on the pages: its file name (申报书, 季度数据报表)."""
+    return spec.file_name or spec.id
+
+
+def period_label(period: Period) -> str:
+    """A period in words: "2007年第二季度", "2007年"."""
+    return f"{period.year}年" + "".join(str(v) for _, v in period.values[1:])
+
+
+def period_of_text(text: str | None, spec: FormSpec) -> Period | None:
+    """A period as the ledger stores it ("2007/第二季度"), None if unreadable or absent."""
+    if not text or not spec.roles.period:
+        return None
+    try:
+        return parse_period(text, spec)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Round:
+    """One collection round in the ledger: a form and, for a periodic form, a period."""
+
+    form_id: str
+    period: Period | None
+    year: int
+    title: str  # the form's name (申报书, 季度数据报表)
+    unit_label: str
+    subject_label: str
+
+    @property
+    def when(self) -> str:
+        return period_label(self.period) if self.period is not None else str(self.year)
+
+    @property
+    def label(self) -> str:
+        """As the province's page lists it: "申报书 2006", "季度数据报表 2007年第二季度"."""
+        return f"{self.title} {self.when}"
+
+    @property
+    def tag(self) -> str:
+        return self.period.tag if self.period is not None else ""
+
+    @property
+    def query(self) -> str:
+        """The query string that selects this round on the province's pages."""
+        import urllib.parse
+
+        params = {"form": self.form_id, **({"period": self.tag} if self.tag else {})}
+        return urllib.parse.urlencode(params)
+
+
+def _round(form_id: str, period_text: str | None, year: int) -> Round | None:
+    from formkit.forms import UnknownForm
+
+    try:
+        spec = spec_of(form_id)
+    except UnknownForm:
+        return None
+    period = period_of_text(period_text, spec)
+    if spec.roles.period and period is None:
+        return None
+    roles = spec.roles
+    return Round(form_id, period, year, form_title(spec), roles.unit_label, roles.subject_label)
+
+
+def entry_round(entry: RosterEntry) -> Round:
+    """The round a roster entry belongs to (an unknown form reads as the default one)."""
+    found = _round(entry.form_id or "", entry.period, entry.year)
+    if found is None:
+        spec = spec_of(None)
+        roles = spec.roles
+        return Round(
+            spec.id, None, entry.year, form_title(spec), roles.unit_label, roles.subject_label
+        )
+    return found
+
+
+def rounds(led: Ledger) -> tuple[list[Round], Round | None]:
+    """Every round with roster entries, in form and period order, and the one distributed
+    last (the province's page opens on it unless told otherwise)."""
+    from formkit.forms import form_ids
+
+    seen: dict[tuple[str, str], tuple[Round, str]] = {}
+    for form_id, period, year, created in led.db.execute(
+        "SELECT form_id, period, MAX(year), MAX(created) FROM roster GROUP BY form_id, period"
+    ):
+        r = _round(form_id or "", period, int(year))
+        if r is None:
+            continue
+        key = (r.form_id, r.tag)
+        if key not in seen or seen[key][1] < created:
+            seen[key] = (r, created)
+    order = {f: i for i, f in enumerate(form_ids())}
+
+    def sort_key(r: Round) -> tuple[int, int, str]:
+        return (order.get(r.form_id, len(order)), r.year, r.tag)
+
+    listed = sorted((r for r, _ in seen.values()), key=sort_key)
+    latest = max(seen.values(), key=lambda x: (x[1], sort_key(x[0])), default=None)
+    return listed, (latest[0] if latest is not None else None)
+
+
+def pick_round(
+    led: Ledger, form_id: str | None, tag: str | None
+) -> tuple[list[Round], Round | None]:
+    """(every round, the one asked for): by form and period tag; None when no round
+    matches what was asked. Nothing asked: the ledger's latest round, or the default
+    form's (empty) round when the ledger has no roster yet."""
+    listed, latest = rounds(led)
+    if form_id is None:
+        if latest is not None:
+            return listed, latest
+        spec = spec_of(None)
+        if spec.roles.period:
+            return listed, None
+        roles = spec.roles
+        empty = Round(spec.id, None, 0, form_title(spec), roles.unit_label, roles.subject_label)
+        return listed, empty
+    tag = (tag or "").upper()
+    hit = next((r for r in listed if r.form_id == form_id and r.tag.upper() == tag), None)
+    return listed, hit
+
+
+@dataclass(frozen=True)
+class FormView:
+    """What the pages say about one roster entry's form: its names and labels."""
+
+    round: Round
+    locality_label: str | None  # the 申报书's 所在地级市, shown beside the unit
+    locality: str | None
+    # the entry's other roster columns with a value, (header, value), in roster order
+    columns: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.round.title
+
+
+def form_view(entry: RosterEntry) -> FormView:
+    round_ = entry_round(entry)
+    spec = spec_of(round_.form_id)
+    fid = spec.roles.locality
+    label = value = None
+    if fid:
+        column = spec.roster.column(fid)
+        label = column.header if column is not None else spec.field(fid).label
+        value = entry.values.get(fid)
+    roles = spec.roles
+    columns = tuple(
+        (c.header, str(entry.values[c.field]))
+        for c in spec.roster.columns
+        if c.field not in (roles.unit, roles.subject) and entry.values.get(c.field) not in (None, "")
+    )
+    return FormView(round_, label, value if isinstance(value, str) else None, columns)
+
+
+def across_of(led: Ledger, record: FileRecord | None) -> list[dict[str, Any]]:
+    """The issues across periods (formkit.forms.<form>.across) of a file, as the page lists
+    issues; only a current file has them (they are computed from the current files)."""
+    if record is None or record.form_id is None or record.status != "accepted":
+        return []
+    if not spec_of(record.form_id).roles.period:
+        return []
+    found = led.across_issues(record.form_id).get(record.sha256, [])
+    return [i.to_json() for i in found if i.severity != "info"]
+
+
+def state_with(record: FileRecord | None, across: list[dict[str, Any]]) -> str:
+    """A file's state counting its issues across periods (an error among them: 有错误)."""
+    if record is None:
+        return "未收到"
+    state: str = record.state
+    if state != "有错误" and any(i.get("severity") == "error" for i in across):
+        return "有错误"
+    return state
+
+
 # ---------------------------------------------------------------- uploads
 
 
@@ -114,15 +313,36 @@ def _store_file(settings: Settings, sha: str, data: bytes) -> Path:
 
 
 def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
-    """Why a checked file is not this entry's (Chinese), or None if it is."""
+    """Why a checked file is not this entry's (Chinese), or None if it is: another form,
+    another period, another submission id, another unit or subject."""
+    from formkit.supersession import period_of
+
+    mine = entry_round(entry)
+    title = mine.title
+    form_id = sub.form.id if sub.form is not None and sub.form.id else None
+    if form_id is not None and form_id != mine.form_id:
+        other = form_title(spec_of(form_id))
+        return f"这个文件是{other}，本链接收的是{mine.label}：请上传下发给本单位的{title}。"
+    spec = spec_of(mine.form_id)
+    if mine.period is not None:
+        text = period_of(sub.values, spec)
+        period = period_of_text(text, spec)
+        if period is None:
+            return f"文件中没有填写报告期，本链接收的是{mine.label}：请上传下发给本单位的{title}。"
+        if period.text != mine.period.text:
+            return (
+                f"这个文件是{period_label(period)}的{title}，本链接收的是"
+                f"{period_label(mine.period)}的{title}：请上传本单位"
+                f"{period_label(mine.period)}的{title}。"
+            )
     if sub.submission_id:
         if sub.submission_id == entry.submission_id:
             return None
         return (
             f"文件的报送编号（{sub.submission_id}）不是本单位的（{entry.submission_id}）："
-            "请上传下发给本单位的申报书。"
+            f"请上传下发给本单位的{title}。"
         )
-    roles = led.spec.roles  # the form's reporting unit and applicant
+    roles = spec.roles  # the form's reporting unit and applicant
     province = sub.values.get(roles.unit or "")
     applicant = sub.values.get(roles.subject or "")
     unit = led.reference.unit(province.strip()) if isinstance(province, str) else None
@@ -132,9 +352,10 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
     )
     if same_unit and same_name:
         return None
+    ul, sl = roles.unit_label, roles.subject_label
     return (
-        f"文件中的推荐单位、申请单位（{province or '未填'}，{applicant or '未填'}）与本链接的"
-        f"申请单位（{entry.unit}，{entry.subject}）不符：请上传本单位的申报书。"
+        f"文件中的{ul}、{sl}（{province or '未填'}，{applicant or '未填'}）与本链接的"
+        f"{sl}（{entry.unit}，{entry.subject}）不符：请上传本单位的{title}。"
     )
 
 
@@ -164,11 +385,15 @@ def process_upload(
     if known is not None and known.roster_id == entry.submission_id:
         return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
     if known is not None and known.roster_id is not None:
+        mine = entry_round(entry)
         return UploadResult(
-            "refused", 422, "这个文件已由其他申请单位上报，请上传本单位的申报书。", sha
+            "refused",
+            422,
+            f"这个文件已由其他{mine.subject_label}上报，请上传本单位的{mine.title}。",
+            sha,
         )
     with workers.slot() as pool, ledger(settings) as led:
-        options = settings.read_options()
+        options = settings.upload_options()
         # read first from a private temporary copy: a refused file leaves nothing behind
         with tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
             trial = Path(tmp) / sha
@@ -244,19 +469,27 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
     from formkit.spec import load_spec
 
     assert SHA256_RE.fullmatch(sha)
-    cached = settings.store / "审核意见" / f"{sha}.xlsx"
-    if cached.is_file():
-        return cached.read_bytes()
     with ledger(settings) as led:
         record = led.file(sha)
         if record is None or record.status != "accepted":
             return None
+        periodic = record.form_id is not None and bool(spec_of(record.form_id).roles.period)
+        extra = led.across_issues(record.form_id).get(sha, []) if periodic else []
+        # issues across periods change as other periods arrive: they are in the cache's name
+        key = hashlib.sha256(
+            json.dumps([i.to_json() for i in extra], sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        cached = settings.store / "审核意见" / (f"{sha}-{key}.xlsx" if extra else f"{sha}.xlsx")
+        if cached.is_file():
+            return cached.read_bytes()
         path = file_path(settings, led, record)
     if path is None:
         return None
-    dates = {f.id for f in load_spec().fields if f.type == "date"}
+    spec = spec_of(record.form_id) if record.form_id else load_spec()
+    dates = {f.id for f in spec.fields if f.type == "date"}
     sub = from_json(record.submission, dates)
     sub.file = str(path)
+    sub.issues += extra
     with workers.slot(), tempfile.TemporaryDirectory(prefix="formkit-serve-") as tmp:
         (result,) = feedback_many([sub], tmp, jobs=1, options=settings.read_options())
         if result.status != "written" or result.output is None:
@@ -266,15 +499,33 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
     return data
 
 
-def status_report(settings: Settings) -> StatusReport:
+def status_report(settings: Settings, round_: Round | None = None) -> StatusReport:
+    """The status of one round (default: the default form's, as before rounds)."""
     with ledger(settings) as led:
-        return led.status(settings.deadline)
+        if round_ is None:
+            return led.status(settings.deadline)
+        return led.status(
+            deadline_for(settings, round_), form_id=round_.form_id, period=round_.period
+        )
 
 
-def status_workbook(settings: Settings) -> bytes:
+def deadline_for(settings: Settings, round_: Round) -> dt.date | None:
+    """`serve --deadline` is the deadline of the round `serve` was started for (`--form`,
+    `--period`; without them the default form's); every other round has its own default."""
+    from formkit.forms import DEFAULT_FORM
+
+    if settings.deadline is None or round_.form_id != (settings.form or DEFAULT_FORM):
+        return None
+    if round_.period is None or settings.period is None:
+        return settings.deadline if round_.period is None else None
+    chosen = period_of_text(settings.period, spec_of(round_.form_id))
+    return settings.deadline if chosen is not None and chosen.text == round_.period.text else None
+
+
+def status_workbook(settings: Settings, round_: Round | None = None) -> bytes:
     from formkit.ledger import status_workbook as build
 
-    return build(status_report(settings))
+    return build(status_report(settings, round_))
 
 
 def ledger_data(settings: Settings) -> Any:
