@@ -1403,8 +1403,11 @@ def serve(
     set_password: Annotated[
         bool, typer.Option("--set-password", help="设置省级登录密码（输入两次，不回显）后退出。")
     ] = False,
+    form: FormOpt = None,
+    period: PeriodOpt = None,
 ) -> None:
-    """网上报送页面：各申请单位经各自的上报链接上传申报书、立即看到审核意见；省级登录查看报送情况。"""
+    """网上报送页面：各申请单位（基地）经各自的上报链接上传申报书或报表、立即看到审核意见；省级登录查看
+    各轮报送情况（--form、--period 指定页面默认显示的一轮，--deadline 是这一轮的截止日期）。"""
     import datetime as dt
 
     from formkit.ledger import Ledger, LedgerError
@@ -1440,6 +1443,10 @@ def serve(
         unit = known.name
     if not 1 <= max_upload_mb <= 50:
         raise _fail("--max-upload-mb 应在 1 到 50 之间（读取时文件上限为 50 MB）。")
+    form_id = when = None
+    if form is not None or period is not None:
+        spec = _form_spec(form)
+        form_id, when = spec.id, _period_option(spec, period)
     try:
         from formkit.web.server import LOOPBACK, run
         from formkit.web.service import Settings, cpu_slots, default_store
@@ -1459,6 +1466,8 @@ def serve(
         deadline=due,
         unit=unit,
         checks=cpu_slots(),
+        form=form_id,
+        period=when.tag if when is not None else None,
     )
     if not has_password:
         err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")

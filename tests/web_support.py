@@ -86,3 +86,97 @@ class LiveServer:
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+
+# ---------------------------------------------------------------- a quarterly round
+
+
+@dataclass
+class QuarterlyRound:
+    """The 季度数据报表 round of two bases (the first two 符合 applications of the 申报书
+    round), distributed for 2007Q1 and 2007Q2 into one ledger, with each base's links."""
+
+    db: Path
+    tmp: Path
+    bases: tuple[RosterRow, ...]
+    links: dict[str, dict[str, str]]  # "Q1" -> submission id -> link path
+    applications: tuple[RosterRow, ...] = ()  # the 申报书 round's roster
+
+    def application(self, base: int) -> bytes:
+        """The base's own 申报书 (a file of another form than a report link takes)."""
+        subject = self.bases[base].subject
+        row = next(r for r in self.applications if r.subject == subject)
+        return filled(row, eligible())
+
+    def sid(self, base: int, quarter: int) -> str:
+        from formkit.distribute import parse_period
+        from formkit.forms import load_form_spec
+        from tests.report_forms import JIDU
+
+        period = parse_period(f"2007Q{quarter}", load_form_spec(JIDU))
+        return self.bases[base].submission_id(2007, period)
+
+    def link(self, base: int, quarter: int) -> str:
+        return self.links[f"Q{quarter}"][self.sid(base, quarter)]
+
+    def report(self, base: int, quarter: int, **changed: object) -> bytes:
+        """Base `base`'s distributed copy for that quarter, its figures filled in."""
+        from formkit.distribute import locked_fields
+        from formkit.forms import load_form_spec
+        from formkit.template import build_template
+        from tests.report_forms import JIDU
+        from tests.test_across_periods import quarter_values
+
+        spec = load_form_spec(JIDU)
+        row = self.bases[base]
+        values = {**quarter_values(quarter), **changed, **row.values()}
+        return build_template(
+            spec,
+            year=2007,
+            values=values,
+            locked_fields=[f for f in locked_fields(spec) if f in row.values()],
+            submission_id=self.sid(base, quarter),
+        )
+
+
+def make_quarterly_round(tmp_path: Path) -> QuarterlyRound:
+    """As the province runs it: the application round's ledger, `formkit roster --form`,
+    two bases kept, `formkit distribute --form --period --db` for Q1 and Q2."""
+    import openpyxl
+
+    from formkit.forms import load_form_spec
+    from formkit.ledger import Ledger
+    from tests.report_forms import JIDU
+
+    roster_csv = tmp_path / "申报名单.csv"
+    roster_csv.write_bytes(ROSTER.encode("gbk"))
+    rows = read_roster(roster_csv)
+    inbox = tmp_path / "申报书"
+    inbox.mkdir()
+    for i, row in enumerate(rows):
+        (inbox / f"{i}.xlsx").write_bytes(filled(row, eligible()))
+    app_db = tmp_path / "申报.db"
+    with Ledger(app_db) as ledger:
+        ledger.add_roster(rows, year=YEAR)
+        ledger.ingest([inbox])
+    roster = tmp_path / "基地名单.xlsx"
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["roster", "--db", str(app_db), "--year", str(YEAR), "--form", JIDU, "-o", str(roster)]
+    )
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(roster)
+    wb.worksheets[0].delete_rows(4, 10)  # header and two bases
+    wb.save(roster)
+    db = tmp_path / "季报.db"
+    links: dict[str, dict[str, str]] = {}
+    for q in (1, 2):
+        out = tmp_path / "下发" / f"Q{q}"
+        args = ["distribute", str(roster), "--form", JIDU, "--period", f"2007Q{q}"]
+        result = runner.invoke(cli, [*args, "-o", str(out), "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        text = (out / LINKS_FILE).read_bytes().decode("utf-8-sig")
+        links[f"Q{q}"] = {r["报送编号"]: r["上报链接"] for r in csv.DictReader(io.StringIO(text))}
+    bases = tuple(read_roster(roster, spec=load_form_spec(JIDU)))
+    assert len(bases) == 2
+    return QuarterlyRound(db, tmp_path, bases, links, tuple(rows))

@@ -554,6 +554,7 @@ class Web:
                     form_id=chosen.form_id,
                     period=chosen.period,
                 )
+                report = service.named_report(led, report)
                 lasts = [r.last for r in report.rows if r.last] + report.unmatched
                 names = service.display_names(led, lasts)
             return {"report": report, "names": names, "rounds": listed, "round": chosen}

@@ -9,11 +9,13 @@ the hash computed here from the bytes received.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
 import queue
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from formkit.ledger import FileRecord, Ledger, RosterEntry, StatusReport
 from formkit.web.auth import SHA256_RE
 
 if TYPE_CHECKING:
+    from formkit.issues import Issue
     from formkit.read import ReadOptions, Submission
     from formkit.read.isolate import WorkerPool
     from formkit.spec import FormSpec
@@ -144,6 +147,13 @@ class Round:
         return period_label(self.period) if self.period is not None else str(self.year)
 
     @property
+    def what(self) -> str:
+        """What a link takes, in a sentence: "2007年第二季度的季度数据报表", "申报书"."""
+        return (
+            f"{period_label(self.period)}的{self.title}" if self.period is not None else self.title
+        )
+
+    @property
     def label(self) -> str:
         """As the province's page lists it: "申报书 2006", "季度数据报表 2007年第二季度"."""
         return f"{self.title} {self.when}"
@@ -261,9 +271,29 @@ def form_view(entry: RosterEntry) -> FormView:
     columns = tuple(
         (c.header, str(entry.values[c.field]))
         for c in spec.roster.columns
-        if c.field not in (roles.unit, roles.subject) and entry.values.get(c.field) not in (None, "")
+        if c.field not in (roles.unit, roles.subject)
+        and entry.values.get(c.field) not in (None, "")
     )
     return FormView(round_, label, value if isinstance(value, str) else None, columns)
+
+
+_SHA_IN_TEXT = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def named(led: Ledger, issues: list[Issue]) -> list[Issue]:
+    """Issues whose messages name another file by its stored name (an upload is stored
+    under its SHA-256) with the name it was uploaded under instead."""
+    shas = {m for i in issues for m in _SHA_IN_TEXT.findall(i.message)}
+    if not shas:
+        return issues
+    names = led.upload_names(shas)
+    if not names:
+        return issues
+
+    def swap(text: str) -> str:
+        return _SHA_IN_TEXT.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+
+    return [dataclasses.replace(i, message=swap(i.message)) for i in issues]
 
 
 def across_of(led: Ledger, record: FileRecord | None) -> list[dict[str, Any]]:
@@ -274,7 +304,7 @@ def across_of(led: Ledger, record: FileRecord | None) -> list[dict[str, Any]]:
     if not spec_of(record.form_id).roles.period:
         return []
     found = led.across_issues(record.form_id).get(record.sha256, [])
-    return [i.to_json() for i in found if i.severity != "info"]
+    return [i.to_json() for i in named(led, found) if i.severity != "info"]
 
 
 def state_with(record: FileRecord | None, across: list[dict[str, Any]]) -> str:
@@ -328,7 +358,7 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
         text = period_of(sub.values, spec)
         period = period_of_text(text, spec)
         if period is None:
-            return f"文件中没有填写报告期，本链接收的是{mine.label}：请上传下发给本单位的{title}。"
+            return f"文件中没有填写报告期，本链接收的是{mine.what}：请上传下发给本单位的{title}。"
         if period.text != mine.period.text:
             return (
                 f"这个文件是{period_label(period)}的{title}，本链接收的是"
@@ -475,6 +505,7 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
             return None
         periodic = record.form_id is not None and bool(spec_of(record.form_id).roles.period)
         extra = led.across_issues(record.form_id).get(sha, []) if periodic else []
+        extra = named(led, extra)
         # issues across periods change as other periods arrive: they are in the cache's name
         key = hashlib.sha256(
             json.dumps([i.to_json() for i in extra], sort_keys=True, default=str).encode()
@@ -503,10 +534,25 @@ def status_report(settings: Settings, round_: Round | None = None) -> StatusRepo
     """The status of one round (default: the default form's, as before rounds)."""
     with ledger(settings) as led:
         if round_ is None:
-            return led.status(settings.deadline)
-        return led.status(
+            return named_report(led, led.status(settings.deadline))
+        report = led.status(
             deadline_for(settings, round_), form_id=round_.form_id, period=round_.period
         )
+        return named_report(led, report)
+
+
+def named_report(led: Ledger, report: StatusReport) -> StatusReport:
+    """The report with each file under the name it was uploaded as (the ledger records an
+    upload under its stored name, its SHA-256), in the rows and in their messages."""
+    lasts = [r.last for r in report.rows if r.last is not None]
+    names = led.upload_names([f.sha256 for f in lasts])
+    rows = []
+    for r in report.rows:
+        last = r.last
+        if last is not None and last.sha256 in names:
+            last = dataclasses.replace(last, original_name=names[last.sha256])
+        rows.append(dataclasses.replace(r, last=last, across=tuple(named(led, list(r.across)))))
+    return dataclasses.replace(report, rows=rows)
 
 
 def deadline_for(settings: Settings, round_: Round) -> dt.date | None:

@@ -1,0 +1,166 @@
+"""formkit serve for a quarterly round (商技发[2006]6号 四(四)): each base's link for one
+quarter takes that quarter's 季度数据报表 only, shows its problems at their cells, those
+across quarters included, and the province sees the status of each round in the ledger."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+import pytest
+
+from formkit.distribute import parse_period
+from formkit.forms import load_form_spec
+from formkit.ledger import Ledger
+from tests.report_forms import JIDU
+from tests.test_across_periods import ytd
+from tests.test_web import PASSWORD, client, csrf_of, login, upload
+from tests.web_support import QuarterlyRound, make_quarterly_round
+
+
+@pytest.fixture()
+def qround(tmp_path: Any) -> QuarterlyRound:
+    return make_quarterly_round(tmp_path)
+
+
+@pytest.fixture()
+def web(qround: QuarterlyRound) -> Iterator[Any]:
+    with client(qround) as c:  # type: ignore[arg-type]
+        yield c
+
+
+def _cell(field_id: str) -> tuple[str, str]:
+    spec = load_form_spec(JIDU)
+    f = spec.field(field_id)
+    return spec.sheet(f.sheet).name, f.area.first.a1
+
+
+def _files(qround: QuarterlyRound) -> int:
+    with sqlite3.connect(qround.db) as db:
+        return int(db.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+
+
+def _set_password(qround: QuarterlyRound) -> None:
+    from typer.testing import CliRunner
+
+    from formkit.cli import app as cli
+
+    result = CliRunner().invoke(
+        cli, ["serve", "--db", str(qround.db), "--set-password"], input=f"{PASSWORD}\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_a_base_uploads_its_quarters_and_sees_a_falling_cumulative_at_its_cell(
+    qround: QuarterlyRound, web: Any
+) -> None:
+    a = qround.bases[0].subject
+    page = web.get(qround.link(0, 2))
+    assert page.status_code == 200
+    assert a in page.text and "季度数据报表 2007年第二季度" in page.text
+    assert "上传季度数据报表" in page.text and "所在省" in page.text and "未收到" in page.text
+
+    first = upload(web, qround.link(0, 1), qround.report(0, 1), "A-一季度.xlsx").json()
+    assert (first["outcome"], first["status"]) == ("new", "accepted"), first
+    # the second quarter's cumulative export is below the first quarter's
+    fell = ytd("export_value", 1) - 500.0
+    sent = qround.report(0, 2, export_value_ytd=fell, export_value_q=0.0)
+    doc = upload(web, qround.link(0, 2), sent, "A-二季度.xlsx").json()
+    assert doc["outcome"] == "new" and doc["state"] == "有错误", doc
+    across = [i for i in doc["issues"] if i["code"] == "cumulative_fell"]
+    assert [(i["sheet"], i["cell"]) for i in across] == [_cell("export_value_ytd")]
+    # the other quarter's file is named as it was uploaded, not as it is stored
+    assert "A-一季度.xlsx" in across[0]["message"] and first["sha256"] not in across[0]["message"]
+    assert doc["annotated"]
+
+    html = web.get(doc["page"]).text
+    sheet, cell = _cell("export_value_ytd")
+    row = re.search(
+        rf"<tr class=\"sev-error\">(?:(?!</tr>).)*{cell}(?:(?!</tr>).)*</tr>", html, re.S
+    )
+    assert row is not None and sheet in row.group(0), "the problem is not listed at its cell"
+    assert "其他报告期" in html  # said to come from checking the base's other quarters
+
+    # the annotated copy marks and comments that cell
+    got = web.get(doc["annotated"])
+    assert got.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(got.content))[sheet]
+    assert ws[cell].comment is not None
+
+    # each link's history is its own quarter's
+    q1 = web.get(qround.link(0, 1)).text
+    assert "A-一季度.xlsx" in q1 and "A-二季度.xlsx" not in q1
+    assert "A-二季度.xlsx" in web.get(qround.link(0, 2)).text
+
+
+def test_a_file_of_another_period_or_form_is_refused_naming_both(
+    qround: QuarterlyRound, web: Any
+) -> None:
+    before = _files(qround)
+    got = upload(web, qround.link(1, 2), qround.report(1, 1), "B-一季度.xlsx")
+    assert got.status_code == 422
+    message = got.json()["message"]
+    assert "2007年第一季度" in message and "2007年第二季度" in message, message
+    # without JavaScript: the page says why
+    html = upload(web, qround.link(1, 2), qround.report(1, 1), "B-一季度.xlsx", json=False)
+    assert html.status_code == 422 and "未能受理" in html.text and "2007年第一季度" in html.text
+    # a 申报书 sent to a quarterly link
+    other = upload(web, qround.link(1, 2), qround.application(1), "申报书.xlsx")
+    assert other.status_code == 422
+    assert "申报书" in other.json()["message"] and "季度数据报表" in other.json()["message"]
+    assert _files(qround) == before
+    with Ledger(qround.db) as led:
+        assert led.history(qround.sid(1, 2)) == []
+
+
+def test_the_province_sees_each_rounds_status_with_the_forms_labels(
+    qround: QuarterlyRound, web: Any
+) -> None:
+    _set_password(qround)
+    assert login(web).status_code == 303
+    upload(web, qround.link(0, 1), qround.report(0, 1), "A-一季度.xlsx")
+    upload(web, qround.link(1, 1), qround.report(1, 1), "B-一季度.xlsx")
+    fell = ytd("export_value", 1) - 500.0
+    upload(web, qround.link(0, 2), qround.report(0, 2, export_value_ytd=fell, export_value_q=0.0))
+
+    home = web.get("/province")  # opens on the round distributed last: Q2
+    assert home.status_code == 200
+    assert "季度数据报表 2007年第一季度" in home.text and "季度数据报表 2007年第二季度" in home.text
+    q2 = web.get(f"/province?form={JIDU}&period=2007Q2")
+    assert q2.status_code == 200
+    text = q2.text
+    assert "所在省" in text and "基地名称" in text and "季度结束后次月15日" in text
+    a, b = (base.subject for base in qround.bases)
+    status = re.search(r'<table class="grid" id="status">.*?</table>', text, re.S)
+    assert status is not None
+    b_row = next(r for r in status.group(0).split("<tr>") if b in r)
+    a_row = next(r for r in status.group(0).split("<tr>") if a in r)
+    assert "未收到" in b_row and "逾期未报" in b_row  # the deadline, 2007-07-15, has passed
+    sheet, cell = _cell("export_value_ytd")
+    assert "有错误" in a_row and cell in a_row and sheet in a_row
+
+    q1 = web.get(f"/province?form={JIDU}&period=2007Q1").text
+    q1_status = re.search(r'<table class="grid" id="status">.*?</table>', q1, re.S)
+    assert q1_status is not None and "未收到" not in q1_status.group(0)
+
+    # the 催报 workbook of the round shown
+    got = web.get(f"/province/download/status.xlsx?form={JIDU}&period=2007Q2")
+    assert got.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(got.content))
+    chase = [str(v) for r in wb["催报名单"].iter_rows(values_only=True) for v in r if v]
+    assert any(b in v for v in chase)
+
+    # a base's page names its round and links back to it
+    with Ledger(qround.db) as led:
+        spec = load_form_spec(JIDU)
+        rows2 = led.status(form_id=JIDU, period=parse_period("2007Q2", spec)).rows
+    entry = web.get(f"/province/entries/{rows2[0].entry.submission_id}").text
+    assert "季度数据报表 2007年第二季度" in entry and "period=2007Q2" in entry
+
+    # a round the ledger does not have
+    assert web.get(f"/province?form={JIDU}&period=2007Q4").status_code == 404
+    assert csrf_of(q2.text)
