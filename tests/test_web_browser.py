@@ -18,7 +18,7 @@ import docx
 import openpyxl
 import pytest
 
-from tests.web_support import LiveServer, Round, make_round
+from tests.web_support import LiveServer, Round, make_quarterly_round, make_round
 
 pytestmark = pytest.mark.slow
 
@@ -239,6 +239,72 @@ def test_a_city_without_javascript(
         assert "电子信箱" in page.inner_text("table.issues")
     finally:
         context.close()
+
+
+def test_a_base_reports_its_quarter_and_the_province_sees_the_round(
+    browser: Any, shots: Path, tmp_path: Path
+) -> None:
+    """A base's link for 2007年第二季度: the upload, its falling cumulative listed at the cell
+    with the first quarter's file named; the province's page for the quarterly round."""
+    from typer.testing import CliRunner
+
+    from formkit.cli import app as cli
+    from formkit.forms import load_form_spec
+    from tests.report_forms import JIDU
+    from tests.test_across_periods import ytd
+
+    qround = make_quarterly_round(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["serve", "--db", str(qround.db), "--set-password"], input=f"{PASSWORD}\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "to-upload"
+    folder.mkdir()
+    q1, q2 = folder / "基地一季度.xlsx", folder / "基地二季度.xlsx"
+    q1.write_bytes(qround.report(0, 1))
+    q2.write_bytes(qround.report(0, 2, export_value_ytd=ytd("export_value", 1) - 500.0))
+    spec = load_form_spec(JIDU)
+    field = spec.field("export_value_ytd")
+    sheet, cell = spec.sheet(field.sheet).name, field.area.first.a1
+    base = qround.bases[0].subject
+    with LiveServer(qround) as server:
+        city = browser.new_context(accept_downloads=True, locale="zh-CN")
+        province = browser.new_context(accept_downloads=True, locale="zh-CN")
+        try:
+            page = city.new_page()
+            page.goto(server.url(qround.link(0, 1)))
+            page.set_input_files("#file", q1)
+            page.click("#upload button[type=submit]")
+            page.wait_for_selector("#focus")
+            page.goto(server.url(qround.link(0, 2)))
+            assert base in page.inner_text("h1")
+            assert "2007年第二季度" in page.inner_text("#round")
+            assert "上传季度数据报表" in page.inner_text("main")
+            page.set_input_files("#file", q2)
+            page.click("#upload button[type=submit]")
+            page.wait_for_selector("#focus")
+            assert "有错误" in page.inner_text("#state")
+            row = str(page.locator("table.issues tr", has_text="逐季只增不减").inner_text())
+            assert cell in row and sheet in row and "基地一季度.xlsx" in row
+            page.screenshot(
+                path=shots / "20-基地上报页-季度数据报表-累计数下降.png", full_page=True
+            )
+
+            prov = province.new_page()
+            prov.goto(server.url("/province/login"))
+            prov.fill("#password", PASSWORD)
+            prov.click("button[type=submit]")
+            prov.wait_for_url(server.url("/province"))
+            assert "季度数据报表 2007年第二季度" in prov.inner_text("#rounds")
+            prov.click("#rounds >> text=2007年第二季度")
+            status = _row(prov, base)
+            assert "有错误" in status and cell in status
+            other = _row(prov, qround.bases[1].subject)
+            assert "未收到" in other and "逾期未报" in other
+            prov.screenshot(path=shots / "21-省级报送情况-季度数据报表.png", full_page=True)
+        finally:
+            city.close()
+            province.close()
 
 
 def _row(page: Any, applicant: str) -> str:

@@ -57,7 +57,7 @@ def make_round(tmp_path: Path) -> Round:
 class LiveServer:
     """uvicorn serving the app on a free loopback port, in a thread of this process."""
 
-    def __init__(self, round_: Round, *, behind_proxy: bool = False) -> None:
+    def __init__(self, round_: Round | QuarterlyRound, *, behind_proxy: bool = False) -> None:
         import uvicorn
 
         from formkit.web.server import config

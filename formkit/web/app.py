@@ -40,6 +40,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from formkit.forms import DEFAULT_FORM
 from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
 from formkit.web import auth, service
 from formkit.web.limits import Limit, RateLimiter
@@ -200,6 +201,10 @@ class Web:
             undefined=jinja2.StrictUndefined,
         )
         self.templates.filters["when"] = _when
+        # a phone number or an id is not broken across lines; names and text wrap
+        self.templates.tests["unbroken"] = lambda v: len(str(v)) <= 20 and str(v).isascii()
+        # the 汇总表 and 推荐文件 are the application round's (the default form's)
+        self.templates.globals["application_form"] = DEFAULT_FORM
         self.too_large = f"文件过大：上传上限为 {settings.max_upload / 2**20:.0f} MB。"
         self.static = {
             name: (resources.files("formkit.web").joinpath("static", name).read_bytes(), kind)
@@ -890,8 +895,10 @@ def _problems(row: StatusRow) -> list[str]:
     own = [last.problem] if last is not None and last.state == "有错误" and last.problem else []
     across = []
     for i in row.across:
+        # the messages name their sheet and cell already, as the file pages show them
         where = " ".join(x for x in (i.sheet and f"工作表“{i.sheet}”", i.cell) if x)
-        across.append(f"{where}：{i.message}" if where else i.message)
+        placed = not where or (i.cell or "") in i.message
+        across.append(i.message if placed else f"{where}：{i.message}")
     return own + across
 
 
