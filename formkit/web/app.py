@@ -766,6 +766,7 @@ class Web:
             request,
             "recommend.html",
             decision=decided,
+            columns=service.decision_columns(),
             empty=NO_APPLICATIONS,
             documents=service.DOCUMENTS,
             **self.province_context(digest),

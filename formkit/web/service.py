@@ -667,6 +667,22 @@ def decision(settings: Settings) -> Decision:
     return Decision(units, key.shown)
 
 
+def decision_columns() -> list[tuple[str, str]]:
+    """(header, value key) of the applications' own columns in the 推荐文件 page, from the
+    application form's roles: who applies, where, and its type (the summary's)."""
+    spec = spec_of(None)
+    roles = spec.roles
+    out = [(roles.subject_label, roles.subject)]
+    if roles.locality:
+        column = spec.roster.column(roles.locality)
+        label = column.header if column is not None else spec.field(roles.locality).label
+        out.append((label, roles.locality))
+    kind = spec.summary.get("type_field")
+    if isinstance(kind, str) and kind:
+        out.append((spec.field(kind).label, kind))
+    return out
+
+
 def recommendation_document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
     """(file name, bytes) of one of the unit's documents, built by `shenbaoshu.letters` as
     `formkit recommend --db` writes them (blank 联系人, 联系电话 and date to fill in)."""
