@@ -302,6 +302,12 @@ def test_a_base_reports_its_quarter_and_the_province_sees_the_round(
             other = _row(prov, qround.bases[1].subject)
             assert "未收到" in other and "逾期未报" in other
             prov.screenshot(path=shots / "21-省级报送情况-季度数据报表.png", full_page=True)
+            prov.click(f"#status >> text={base}")
+            assert "季度数据报表 2007年第二季度" in prov.inner_text("main")
+            assert "逐季只增不减" in prov.inner_text("table.issues")
+            prov.screenshot(path=shots / "22-省级基地详情-季度数据报表.png", full_page=True)
+            prov.click("text=← 报送情况")
+            assert "2007年第二季度" in prov.inner_text("h1")
         finally:
             city.close()
             province.close()

@@ -160,6 +160,9 @@ def test_the_province_sees_each_rounds_status_with_the_forms_labels(
         rows2 = led.status(form_id=JIDU, period=parse_period("2007Q2", spec)).rows
     entry = web.get(f"/province/entries/{rows2[0].entry.submission_id}").text
     assert "季度数据报表 2007年第二季度" in entry and "period=2007Q2" in entry
+    # its navigation downloads this round's 催报名单; the 汇总表 is the application round's
+    assert f"/province/download/status.xlsx?form={JIDU}&amp;period=2007Q2" in entry
+    assert "下载汇总表" not in entry and "下载汇总表" not in q2.text
 
     # a round the ledger does not have
     assert web.get(f"/province?form={JIDU}&period=2007Q4").status_code == 404

@@ -590,6 +590,8 @@ class Web:
             report=report,
             rounds=data["rounds"],
             round=data["round"],
+            round_query=data["round"].query if data["rounds"] else "",
+            round_form=data["round"].form_id,
             subject_field=spec.roles.subject,
             problems=_problems,
             **self.province_context(digest),
@@ -651,11 +653,14 @@ class Web:
         if data is None:
             raise HTTPException(404)
         current = data["focus"]
+        form = service.form_view(data["entry"])
         return self.page(
             request,
             "province_entry.html",
             new_link=new_link,
-            form=service.form_view(data["entry"]),
+            form=form,
+            round_query=form.round.query,
+            round_form=form.round.form_id,
             issues=(service.issues_of(current) + data["across"]) if current else [],
             **data,
             **self.province_context(digest),
@@ -692,6 +697,7 @@ class Web:
             request,
             "province_file.html",
             focus=record,
+            **_nav_round(data["entry"]),
             issues=service.issues_of(record) + data["across"],
             **data,
             **self.province_context(digest),
@@ -887,6 +893,14 @@ def _download(data: bytes, filename: str) -> Response:
     )
     kind = known.get(suffix, "application/octet-stream")
     return Response(data, media_type=kind, headers={"Content-Disposition": disposition})
+
+
+def _nav_round(entry: RosterEntry | None) -> dict[str, Any]:
+    """The navigation's round (its 催报名单; the 汇总表 only with the application round)."""
+    if entry is None:
+        return {}
+    round_ = service.entry_round(entry)
+    return {"round_query": round_.query, "round_form": round_.form_id}
 
 
 def _problems(row: StatusRow) -> list[str]:
