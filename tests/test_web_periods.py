@@ -167,3 +167,26 @@ def test_the_province_sees_each_rounds_status_with_the_forms_labels(
     # a round the ledger does not have
     assert web.get(f"/province?form={JIDU}&period=2007Q4").status_code == 404
     assert csrf_of(q2.text)
+
+
+def test_serve_form_and_period_choose_the_round_the_page_opens_on(qround: QuarterlyRound) -> None:
+    _set_password(qround)
+    with client(qround, form=JIDU, period="2007Q1") as c:  # type: ignore[arg-type]
+        assert login(c).status_code == 303
+        page = c.get("/province").text
+        assert re.search(r'class="here"[^>]*>季度数据报表 2007年第一季度<', page)
+        # the other round is a click away
+        assert "2007年第二季度" in c.get(f"/province?form={JIDU}&period=2007Q2").text
+
+
+def test_serve_refuses_a_periodic_form_without_its_period(qround: QuarterlyRound) -> None:
+    from typer.testing import CliRunner
+
+    from formkit.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["serve", "--db", str(qround.db), "--form", JIDU])
+    assert result.exit_code == 2 and "--period" in result.output
+    result = CliRunner().invoke(
+        cli, ["serve", "--db", str(qround.db), "--form", JIDU, "--period", "2007Q5"]
+    )
+    assert result.exit_code == 2 and "2007Q5" in result.output
