@@ -204,7 +204,7 @@ class Web:
         # a phone number or an id is not broken across lines; names and text wrap
         self.templates.tests["unbroken"] = lambda v: len(str(v)) <= 20 and str(v).isascii()
         # the 汇总表 and 推荐文件 are the application round's (the default form's)
-        self.templates.globals["application_form"] = DEFAULT_FORM
+        self.templates.globals["default_form"] = DEFAULT_FORM
         self.too_large = f"文件过大：上传上限为 {settings.max_upload / 2**20:.0f} MB。"
         self.static = {
             name: (resources.files("formkit.web").joinpath("static", name).read_bytes(), kind)
