@@ -111,10 +111,11 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
         if text_col is not None:
             h = f"{t.label}"
             cols.append(Col(f"{t.id}.names", h, "text", width=28))
+    verdicts = spec.summary.verdicts
     cols += [
-        Col("_verdict", "审核结论", "text", width=11),
+        *([Col("_verdict", "审核结论", "text", width=11)] if verdicts else []),
         Col("_excluded_text", "未计入合计的数值", "text", width=24),
-        Col("_criteria", "未通过或待补充的条件", "text", width=36),
+        *([Col("_criteria", "未通过或待补充的条件", "text", width=36)] if verdicts else []),
         Col("_errors", "错误", "integer", width=6),
         Col("_warnings", "警告", "integer", width=6),
         Col("_file", "源文件", "text", width=36),
@@ -196,7 +197,7 @@ def excluded(sub: Submission, spec: FormSpec) -> dict[str, str]:
                 out.setdefault(fid, why)
     tables = {t.id for t in spec.tables}
     doubtful = [out[t] for t in tables if t in out]
-    reference_only = spec.summary.get("national_growth")  # the nation's, not the file's
+    reference_only = spec.summary.national_growth  # the nation's, not the file's
     if doubtful:
         for key in sub.computed:
             if key != reference_only:

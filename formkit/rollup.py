@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formkit.forms.shenbaoshu.recommend import DECISION, RANK, REASON, settle
+from formkit.forms import form_of
 from formkit.paths import display_name
 from formkit.read.book import Book, Bounds
 from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
@@ -118,21 +118,25 @@ def read_summary(
 
 
 def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
-    """Every application from 明细, with the decision as the 汇总表 shows it now.
+    """Every record from 明细, with the columns a person may edit as the 汇总表 shows them
+    now (the form's `summary_print_note` hook names them: the 申报书's decision).
 
-    A person may have changed 推荐次序, 推荐意见 and 推荐理由 on the 汇总表 (and moved its
-    rows): each row is matched to its 明细 row by 序号. A summary made before 明细
-    existed has everything on its 汇总表.
+    A person may have changed them on the 汇总表 (and moved its rows): each row is matched
+    to its 明细 row by 序号. A summary made before 明细 existed has everything on its 汇总表.
     """
     if book.sheet(DETAIL_SHEET) is None:
         return _rows(book, APPS_SHEET, columns(spec, compact=True))
     apps = _rows(book, DETAIL_SHEET, detail_columns(spec))
-    keys = ("_no", RANK, DECISION, REASON)
+    note = form_of(spec).hook("summary_print_note")
+    editable: tuple[str, ...] = tuple(note(False, "")[1]) if note is not None else ()
+    if not editable:
+        return apps
+    keys = ("_no", *editable)
     shown = _rows(book, APPS_SHEET, [c for c in print_columns(spec) if c.key in keys])
     by_no = {_whole(row.get("_no")): row for row in shown}
     for rec in apps:
         row = by_no.get(_whole(rec.get("_no")), {})
-        for key in (RANK, DECISION, REASON):
+        for key in editable:
             rec[key] = row.get(key)
     return apps
 
@@ -267,12 +271,13 @@ def rollup(
                 )
             )
     counted: dict[str, str] = {}
+    settle = form_of(spec).hook("rollup_settle")
     for p in sorted(kept, key=lambda p: [str(x) for x in paths].index(p.path)):
         data.sources.append(f"{p.name}（{p.data.unit or '未注明推荐单位'}）")
-        if any(DECISION in a for a in p.data.applications):
+        if settle is not None:
             # the province's decision as its people left it on the 汇总表
-            settled = settle(p.data.applications, reference=reference)
-            data.notes += [("推荐决定", f"{p.name}：{problem}") for problem in settled.problems]
+            problems = settle(p.data.applications, reference)
+            data.notes += [("推荐决定", f"{p.name}：{problem}") for problem in problems]
         for rec in p.data.applications:
             ident = _identity(rec, spec)
             if ident in counted:

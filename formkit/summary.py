@@ -28,21 +28,9 @@ from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
-from formkit.forms.shenbaoshu.recommend import (
-    DECISION,
-    DECISIONS,
-    OVERRIDE,
-    P_DECISION,
-    P_RANK,
-    P_REASON,
-    RANK,
-    REASON,
-    order_for_summary,
-    propose,
-    rank_key,
-)
+from formkit.forms import form_of
 from formkit.read.submission import Submission
-from formkit.records import Col, columns, iso, record, sort_key, unit_order, usable
+from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
 from formkit.supersession import (
@@ -52,6 +40,7 @@ from formkit.supersession import (
     conflict_message,
     decide,
 )
+from formkit.validate.engine import VERDICTS
 from formkit.xlsx_text import plain
 
 SUMMARY_KIND = "provincial-summary"
@@ -80,7 +69,7 @@ def file_cols(status: str) -> list[Col]:
     return [
         Col("file", "文件", "text", width=36),
         Col("applicant", "申请单位", "text", width=24),
-        Col("fill_date", "填报日期", "text", width=12),
+        Col("date", "填报日期", "text", width=12),
         Col("type", "类别", "text", width=16),
         Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
         Col("sha256", "SHA-256", "text", width=30, shrink=True),
@@ -88,24 +77,13 @@ def file_cols(status: str) -> list[Col]:
     ]
 
 
-# the decision columns (shenbaoshu.recommend): what the 汇总表 shows, editable, and formkit's
-# proposal beside them in 明细
-DECISION_COLS = [
-    Col(RANK, "推荐次序", "integer", width=6),
-    Col(DECISION, "推荐意见", "text", width=8),
-    Col(REASON, "推荐理由", "text", width=22),
-]
-PROPOSAL_COLS = [
-    Col(P_RANK, "建议推荐次序", "integer", width=8),
-    Col(P_DECISION, "建议推荐意见", "text", width=8),
-    Col(P_REASON, "建议推荐理由", "text", width=30),
-    Col(OVERRIDE, "人工调整", "text", width=30),
-]
 EDITABLE_FILL = "#FFF2CC"  # the columns a person may change, as the template's inputs
 
 
 def print_columns(spec: FormSpec) -> list[Col]:
-    """The 汇总表's columns: one A4 landscape page wide, what an official reads."""
+    """The 汇总表's columns: one A4 landscape page wide, what an official reads: 序号, the
+    unit and the subject, the form's type column and its printed figures ([summary]), the
+    verdict where the form has one; the form's `summary_columns` hook adds its own."""
     s = spec.summary
     by_key = {c.key: c for c in columns(spec, compact=True)}
 
@@ -117,23 +95,35 @@ def print_columns(spec: FormSpec) -> list[Col]:
 
     wanted = [
         Col("_no", "序号", "integer", width=4.5),
-        Col(RANK, "推荐次序", "integer", width=5.5),
-        col((spec.roles.unit or ""), "推荐单位", 9),
-        col((spec.roles.subject or ""), "申请单位", 19),
-        col(s.get("type_field", ""), "申报类型", 9),
+        col((spec.roles.unit or ""), spec.roles.unit_label, 9),
+        col((spec.roles.subject or ""), spec.roles.subject_label, 19),
+        col(s.type_field or "", None, 9),
         # the form's own figures, as its spec lists them ([summary] printed)
-        *(col(str(key), str(header), float(width)) for key, header, width in s.get("printed", ())),
-        Col("_verdict", "审核结论", "text", width=7.5),
-        Col("_criteria", "未通过或待补充的条件", "text", width=28),
-        Col(DECISION, "推荐意见", "text", width=6.5),
-        Col(REASON, "推荐理由", "text", width=19),
+        *(col(p.key, p.header, p.width) for p in s.printed),
+        *(
+            [
+                Col("_verdict", "审核结论", "text", width=7.5),
+                Col("_criteria", "未通过或待补充的条件", "text", width=28),
+            ]
+            if s.verdicts
+            else [
+                Col("_errors", "错误", "integer", width=4.5),
+                Col("_excluded_text", "未计入合计的数值", "text", width=16),
+            ]
+        ),
     ]
-    return [c for c in wanted if c is not None]
+    cols = [c for c in wanted if c is not None]
+    hook = form_of(spec).hook("summary_columns")
+    return list(hook(spec, cols)) if hook is not None else cols
 
 
 def detail_columns(spec: FormSpec) -> list[Col]:
     """明细: every column of every application (a complete machine-readable table)."""
-    return [*columns(spec, compact=True), *PROPOSAL_COLS]
+    cols = columns(spec, compact=True)
+    if spec.roles.period:
+        cols.append(Col("_period", "期间", "text", width=14))
+    hook = form_of(spec).hook("summary_detail_columns")
+    return list(hook(spec, cols)) if hook is not None else cols
 
 
 FONT = "宋体"
@@ -157,6 +147,11 @@ class SummaryData:
     generated: str | None = None  # ISO time the summary was made (see generated_at)
     # a roll-up: reporting unit -> the summary file used for it (units absent sent none)
     reported: dict[str, str] = field(default_factory=dict)
+    # a periodic form: the period summarised (the values of [roles] period, e.g. (2007,
+    # "第二季度")), and the current records of the other periods (listed in 明细; the
+    # comparisons and the time series use them)
+    period: tuple[Any, ...] | None = None
+    others: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -292,7 +287,7 @@ class Collector:
             if rec is not None and row["status"] != "汇总":
                 row.update(
                     applicant=str(rec.get(spec.roles.subject or "") or ""),
-                    fill_date=iso(rec.get(spec.roles.date or "")),
+                    date=iso(rec.get(spec.roles.date or "")),
                 )
             data.files.append(row)
         data.issues = [i for h, i in self.issues if h not in foreign]
@@ -565,6 +560,27 @@ def _table(
     return last
 
 
+@dataclass
+class Writer:
+    """One summary being written, as the form's hooks see it (formkit.forms.Form.hooks)."""
+
+    wb: Workbook
+    fmt: _Fmt
+    data: SummaryData
+    spec: FormSpec
+    reference: Reference
+    title: str
+    national: bool
+    # what one hook leaves for another (the 申报书's ranking key, shown on its 汇总表)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> Worksheet:
+        return self.wb.add_worksheet(name, _SummarySheet)
+
+    def hook(self, name: str) -> Any:
+        return form_of(self.spec).hook(name)
+
+
 def build(
     data: SummaryData,
     *,
@@ -575,18 +591,18 @@ def build(
 ) -> bytes:
     """The summary (or, with national=True, the roll-up) workbook as bytes.
 
-    Applications without a recommendation decision get formkit's proposal (ranked by
-    `rank_by`, shenbaoshu.recommend); the 汇总表 lists each unit's recommended applications
-    in their order, then the others.
+    The engine writes what every form has: 汇总表 (the printed columns), 明细, 问题清单, 统计,
+    the file sheets, the layout's charts, 说明 and the metadata; the form's hooks add their
+    own (the 申报书's proposed recommendation, `rank_by`, and its 各推荐单位 and 图表).
     """
     spec = spec or load_spec()
     reference = reference or load_reference()
-    key = rank_key(rank_by, spec)
+    form = form_of(spec)
+    prepare = form.hook("summary_prepare")
+    shown = prepare(data, spec, reference, rank_by) if prepare is not None else ""
+    if prepare is None:
+        data.applications.sort(key=sort_key(spec, unit_order(reference)))
     apps = data.applications
-    if any(P_DECISION not in a for a in apps):
-        propose(apps, reference=reference, key=key)
-        data.notes.append(("推荐排序依据（通知六(三)）", key.shown))
-    order_for_summary(apps, unit_order(reference), key)
     for n, rec in enumerate(apps, start=1):
         rec["_no"] = n
     buf = io.BytesIO()
@@ -602,7 +618,7 @@ def build(
             "strings_to_numbers": False,
         },
     )
-    title = _workbook_title(data, national)
+    title = workbook_title(data, spec, national)
     wb.set_properties(
         {
             "title": title,
@@ -611,71 +627,68 @@ def build(
             "comments": spec.id,
         }
     )
-    fmt = _Fmt(wb)
-    _apps_sheet(wb, fmt, data, spec, title, national, key.shown)
+    w = Writer(wb, _Fmt(wb), data, spec, reference, title, national, {"shown": shown})
+    fmt = w.fmt
+    sheets = form.hook("summary_sheets")
+    _apps_sheet(w)
     cols = detail_columns(spec)
     ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
     _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
-    last = _table(ws, fmt, 1, cols, data.applications)
+    last = _table(ws, fmt, 1, cols, [*data.applications, *data.others])
     ws.freeze_panes(2, 5)
     # a table for machines and for looking things up; on paper one page wide, small
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     _verdict_formats(ws, fmt, cols, last)
-
-    if national:
-        _unit_sheet(wb, fmt, data, spec, reference, title)
-        _targets(data, spec, reference)
+    if sheets is not None:
+        sheets(w, "after_detail")
+    if national and spec.summary.unit_table:
+        _unit_sheet(w)
     _issue_sheet(wb, fmt, data, title)
-    _stats_sheet(wb, fmt, data, spec, reference, title)
+    _stats_sheet(w)
+    for name in spec.summary.tables:
+        _rows_sheet(w, spec.table(name))
     _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title)
     _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title)
     _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title)
-    _chart_sheet(wb, fmt, data, spec, reference, title)
-    _notes_sheet(wb, fmt, data, spec, reference, title, national)
+    if sheets is not None:
+        sheets(w, "after_files")
+    if spec.summary.charts:
+        _chart_sheet(w)
+    _notes_sheet(w)
     _meta_sheet(wb, data, spec.id)
     wb.close()
     return buf.getvalue()
 
 
-def _apps_sheet(
-    wb: Workbook,
-    fmt: _Fmt,
-    data: SummaryData,
-    spec: FormSpec,
-    title: str,
-    national: bool,
-    key_shown: str = "",
-) -> None:
+def _apps_sheet(w: Writer) -> None:
     """汇总表: what an official reads, prints and decides on (one A4 landscape page wide).
 
-    推荐次序, 推荐意见 and 推荐理由 are the province's decision: filled with formkit's
-    proposal, shaded as inputs, and read back by `formkit recommend` and `formkit rollup`
-    after a person changes them in Excel or WPS.
+    A form may say, beside the title, which of its columns a person may edit (the 申报书's
+    推荐次序, 推荐意见 and 推荐理由, read back by `formkit recommend` and `formkit rollup`):
+    they are shaded as the template's inputs.
     """
-    ws = wb.add_worksheet(APPS_SHEET, _SummarySheet)
+    fmt, data, spec, title = w.fmt, w.data, w.spec, w.title
+    ws = w.sheet(APPS_SHEET)
     cols = print_columns(spec)
-    # the province decides on its own summary; the roll-up shows the provinces' decisions
-    editable = (
-        [] if national else [j for j, c in enumerate(cols) if c.key in (RANK, DECISION, REASON)]
+    note_hook = w.hook("summary_print_note")
+    note, editable_keys = (
+        note_hook(w.national, w.state.get("shown", "")) if note_hook is not None else ("", ())
     )
-    note = (
-        "推荐次序、推荐意见、推荐理由为各推荐单位的决定；与 formkit 建议不同之处见明细“人工调整”。"
-        if national
-        else "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的"
-        "内容生成推荐文件，formkit rollup 按其汇总。"
-        + (f"formkit 建议的排序依据：{key_shown}。" if key_shown else "")
-    )
-    ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
-    ws.merge_range(
-        0,
-        8,
-        0,
-        len(cols) - 1,
-        note,
-        fmt(font_size=8, text_wrap=True, align="left", font_color="#595959"),
-    )
-    ws.set_row(0, 36)
+    editable = [j for j, c in enumerate(cols) if c.key in editable_keys]
+    if note:
+        ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
+        ws.merge_range(
+            0,
+            8,
+            0,
+            len(cols) - 1,
+            note,
+            fmt(font_size=8, text_wrap=True, align="left", font_color="#595959"),
+        )
+        ws.set_row(0, 36)
+    else:
+        _title(ws, title, len(cols), fmt)
     last = _table(
         ws,
         fmt,
@@ -685,49 +698,29 @@ def _apps_sheet(
         fill={j: EDITABLE_FILL for j in editable},
         header_height=56,
     )
-    ws.freeze_panes(2, 4)
+    ws.freeze_panes(2, 4 if note else 3)
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     _verdict_formats(ws, fmt, cols, last, counts=False)
-    if last >= 2 and not national:
-        d = next(j for j, c in enumerate(cols) if c.key == DECISION)
-        r = next(j for j, c in enumerate(cols) if c.key == RANK)
-        ws.data_validation(
-            2,
-            d,
-            last,
-            d,
-            {
-                "validate": "list",
-                "source": list(DECISIONS),
-                "input_title": "推荐意见",
-                "input_message": "选择“推荐”或“不推荐”。",
-                "error_title": "推荐意见",
-                "error_message": "请选择“推荐”或“不推荐”。",
-            },
-        )
-        ws.data_validation(
-            2,
-            r,
-            last,
-            r,
-            {
-                "validate": "integer",
-                "criteria": ">=",
-                "value": 1,
-                "ignore_blank": True,
-                "input_title": "推荐次序",
-                "input_message": "1 为第一位；不推荐的留空。",
-                "error_type": "warning",
-                "error_title": "推荐次序",
-                "error_message": "推荐次序应为 1、2、3 …",
-            },
-        )
+    after = w.hook("summary_print_after")
+    if after is not None:
+        after(ws, cols, last, w.national)
 
 
-def _workbook_title(data: SummaryData, national: bool) -> str:
+def workbook_title(data: SummaryData, spec: FormSpec, national: bool) -> str:
+    """The layout's title for this unit (or 全国), year and period."""
     who = "全国" if national else (data.unit or "")
-    return f"{who}{data.year}年科技兴贸出口创新基地申报汇总表"
+    return (
+        spec.summary.title.replace("{unit}", who)
+        .replace("{year}", str(data.year))
+        .replace("{period}", period_words(data.period))
+    )
+
+
+def period_words(period: Sequence[Any] | None) -> str:
+    """The period's own words after its year ("第二季度"); "" for a form filed once a round
+    or a yearly one."""
+    return "".join(str(p) for p in (period or ())[1:])
 
 
 def _verdict_formats(
@@ -741,147 +734,28 @@ def _verdict_formats(
         fmt(bg_color="#FFEB9C", border=1),
         fmt(bg_color="#C6EFCE", border=1),
     )
-    v = keys.index("_verdict")
-    for text, f in (("不符合", red), ("待补充材料", yellow), ("符合", green)):
-        ws.conditional_format(
-            2, v, last, v, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": f}
-        )
+    if "_verdict" in keys:
+        v = keys.index("_verdict")
+        for text, f in (("不符合", red), ("待补充材料", yellow), ("符合", green)):
+            ws.conditional_format(
+                2, v, last, v, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": f}
+            )
     for key, f in (("_errors", red), ("_warnings", yellow)):
-        if not counts:
-            break
+        if not counts or key not in keys:
+            continue
         j = keys.index(key)
         ws.conditional_format(
             2, j, last, j, {"type": "cell", "criteria": ">", "value": 0, "format": f}
         )
 
 
-def _unit_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
-) -> None:
-    """The ministry's view: one row per reporting unit with verdicts, quota and deadline."""
-    ws = wb.add_worksheet("各推荐单位", _SummarySheet)
-    cols = [
-        Col("name", "推荐单位", "text", width=20),
-        Col("region", "地区", "text", width=8),
-        Col("count", "申请数", "integer", width=8),
-        Col("recert", "重新认定", "integer", width=8),
-        Col("new", "新申报", "integer", width=8),
-        Col("v_符合", "符合", "integer", width=7),
-        Col("v_不符合", "不符合", "integer", width=7),
-        Col("v_待补充材料", "待补充材料", "integer", width=9),
-        Col("share_total", "高新技术产品出口额合计(亿美元)", "decimal", "亿美元", 16),
-        Col("share", "占全国比重(%)", "percent", "%", 12),
-        Col("quota", "推荐名额（六(三)）", "text", width=46),
-        Col("deadline", "报送时限（六(三)）", "text", width=40),
-        Col("reported", "报送情况", "text", width=24),
-    ]
-    _title(ws, f"{title}：各推荐单位", len(cols), fmt)
-    rows = unit_table(data.applications, spec, reference, data.year)
-    # every reporting unit, those that sent nothing too: the ministry's list to chase
-    have = {r["name"] for r in rows}
-    for unit in reference.units:
-        if unit.name not in have:
-            rows.append(
-                {"name": unit.name, "region": unit.region, "count": 0, "recert": 0, "new": 0}
-                | {"v_符合": 0, "v_不符合": 0, "v_待补充材料": 0, "share_total": 0.0}
-            )
-    order = unit_order(reference)
-    rows.sort(key=lambda r: (order.get(r["name"], len(order)), r["name"]))
-    for r in rows:
-        source = data.reported.get(r["name"])
-        r["reported"] = f"已报送：{source}" if source else ("已报送" if r["count"] else "未报送")
-    last = _table(ws, fmt, 1, cols, rows)
-    if last >= 2:
-        red = fmt(bg_color="#FFC7CE", border=1)
-        ws.conditional_format(
-            2,
-            10,
-            last,
-            11,
-            {"type": "text", "criteria": "begins with", "value": "超出", "format": red},
-        )
-        ws.conditional_format(
-            2,
-            12,
-            last,
-            12,
-            {"type": "cell", "criteria": "==", "value": '"未报送"', "format": red},
-        )
-    _landscape(ws, title, 1)
-    ws.fit_to_pages(1, 0)
-
-
 def counted_towards_targets(
     apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference
 ) -> list[Mapping[str, Any]]:
-    """The applications national progress may count: verdict 符合 and within their unit's
-    quota (六(三)). Where the province decided (推荐意见, shenbaoshu.recommend), its 推荐 are
-    the ones within the quota; otherwise the form's rules decide which fit."""
-    from formkit.forms import form_of
-    from formkit.forms.shenbaoshu.recommend import DECISION, RECOMMEND
-
-    if apps and all(a.get(DECISION) for a in apps):
-        return [a for a in apps if a.get(DECISION) == RECOMMEND and a.get("_verdict") == "符合"]
-    s = spec.summary
-    fits = form_of(spec).hook("within_quota")
-    unit_key = spec.roles.unit or ""
-    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for a in apps:
-        groups[str(a.get(unit_key) or "")].append(a)
-    out: list[Mapping[str, Any]] = []
-    for name, members in groups.items():
-        unit = reference.unit(name)
-        if fits is None:
-            ok = [True] * len(members)
-        else:
-            plain = [
-                {
-                    s.get("type_field", ""): m.get(s.get("type_field", "")),
-                    s.get("threshold_field", ""): usable(m, s.get("threshold_field", "")),
-                    "verdict": m.get("_verdict"),
-                }
-                for m in members
-            ]
-            ok = fits(unit.region if unit else "", plain, unit=unit, reference=reference)
-        out += [
-            m for m, fit in zip(members, ok, strict=True) if fit and m.get("_verdict") == "符合"
-        ]
-    return out
-
-
-def targets(data: SummaryData, spec: FormSpec, reference: Reference) -> dict[str, Any]:
-    """Progress towards the programme's targets (通知一): 100 bases, ~70% of high-tech exports."""
-    share_key = spec.summary.get("national_share", "")
-    passing = counted_towards_targets(data.applications, spec, reference)
-    national = reference.national.get(data.year - 1)
-    hitech = sum(v for a in passing if (v := usable(a, share_key)) is not None)
-    share = (
-        round(hitech / national.hitech_exports * 100, 2)
-        if national and national.hitech_exports
-        else None
-    )
-    return {
-        "bases": len(passing),
-        "target_bases": int(reference.notice.get("target_bases", 100)),
-        "hitech": round(hitech, 4),
-        "share": share,
-        "target_share": float(reference.notice.get("target_hitech_share", 0.7)) * 100,
-    }
-
-
-def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
-    t = targets(data, spec, reference)
-    share = f"{t['share']:g}%" if t["share"] is not None else "（缺全国数据）"
-    data.notes.append(
-        (
-            "工作目标进展（通知一）",
-            "审核结论为“符合”且在本单位推荐名额（六(三)）之内、由推荐单位推荐的申请"
-            f" {t['bases']} 家，"
-            f"目标 {t['target_bases']} 家；"
-            f"其高新技术产品出口 {t['hitech']:g} 亿美元，占全国 {share}，"
-            f"目标 {t['target_share']:g}% 左右",
-        )
-    )
+    """The records a programme's national progress may count, as the form says (its
+    `counted_towards_targets` hook); a form without targets counts none."""
+    hook = form_of(spec).hook("counted_towards_targets")
+    return list(hook(apps, spec, reference)) if hook is not None else []
 
 
 def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str) -> None:
@@ -930,100 +804,100 @@ def _group_rows(
     key: str,
     totals: Sequence[str],
     order: Sequence[str] | None = None,
+    verdicts: bool = True,
 ) -> list[dict[str, Any]]:
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for a in apps:
         groups[str(a.get(key) or "（未填）")].append(a)
     # every listed group, empty ones with zeros: a region without applications is a fact
     names = list(order or []) + sorted(n for n in groups if n not in (order or []))
+    counts = [f"v_{v}" for v in VERDICTS] if verdicts else []
     rows = []
     for name in names:
         members = groups[name]
-        verdicts = Counter(m.get("_verdict") for m in members)
         row: dict[str, Any] = {"name": name, "count": len(members)}
-        row.update({f"v_{v}": verdicts.get(v, 0) for v in ("符合", "不符合", "待补充材料")})
+        if verdicts:
+            seen = Counter(m.get("_verdict") for m in members)
+            row.update({f"v_{v}": seen.get(v, 0) for v in VERDICTS})
         for t in totals:
-            row[t] = round(sum(v for m in members if (v := usable(m, t)) is not None), 4)
+            row[t] = total(members, t)
         rows.append(row)
-    total: dict[str, Any] = {"name": "合计", "count": len(apps)}
-    for k in ("v_符合", "v_不符合", "v_待补充材料", *totals):
-        total[k] = round(sum(r[k] for r in rows), 4)
-    return [*rows, total]
+    whole: dict[str, Any] = {"name": "合计", "count": len(apps)}
+    for k in (*counts, *totals):
+        whole[k] = round(sum(r[k] for r in rows), 4)
+    return [*rows, whole]
 
 
-def _stats_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
-) -> None:
-    ws = wb.add_worksheet("统计", _SummarySheet)
+# the reference data's regions (formkit/reference), in the order tables list them
+REGION_ORDER = ("东部", "中部", "西部", "东北")
+
+
+def regions(reference: Reference) -> list[str]:
+    return list(dict.fromkeys([*REGION_ORDER, *(u.region for u in reference.units)]))
+
+
+def total(records: Iterable[Mapping[str, Any]], key: str) -> float:
+    """The sum of `key` over the records, values with errors left out (to 4 decimals)."""
+    return round(sum(v for m in records if (v := usable(m, key)) is not None), 4)
+
+
+def _total_col(spec: FormSpec, key: str, width: float = 16) -> Col:
+    f = spec.field(key)
+    kind: Kind = "integer" if f.type == "integer" else "decimal"
+    return Col(key, label(spec, key), kind, f.unit, width)
+
+
+def _stats_sheet(w: Writer) -> None:
+    """统计: by region, by each group_by field and by verdict, with the totals; under each
+    table, the values its totals left out. A form's `summary_stats` hook adds its own."""
+    fmt, data, spec = w.fmt, w.data, w.spec
+    ws = w.sheet("统计")
     s = spec.summary
-    totals = list(s.get("totals", []))
-    total_cols = [Col(t, _label(spec, t), "decimal", spec.field(t).unit, 16) for t in totals]
+    totals = list(s.totals)
+    item = spec.summary.item
+    total_cols = [_total_col(spec, t) for t in totals]
     base_cols = [
-        Col("count", "申请数", "integer", width=8),
-        Col("v_符合", "符合", "integer", width=7),
-        Col("v_不符合", "不符合", "integer", width=7),
-        Col("v_待补充材料", "待补充材料", "integer", width=9),
+        Col("count", f"{item}数", "integer", width=8),
+        *(
+            [
+                Col("v_符合", "符合", "integer", width=7),
+                Col("v_不符合", "不符合", "integer", width=7),
+                Col("v_待补充材料", "待补充材料", "integer", width=9),
+            ]
+            if s.verdicts
+            else []
+        ),
         *total_cols,
     ]
-    _title(ws, f"{title}：统计", 9, fmt)
+    _title(ws, f"{w.title}：统计", 9, fmt)
     row = 2
     sections: list[tuple[str, str, Sequence[str] | None]] = [
-        ("地区", "_region", ["东部", "中部", "西部", "东北"])
+        ("地区", "_region", regions(w.reference))
     ]
-    sections += [(_label(spec, k), k, list(spec.field(k).choices)) for k in s.get("group_by", [])]
-    sections.append(("审核结论", "_verdict", ["符合", "不符合", "待补充材料"]))
+    sections += [(label(spec, k), k, list(spec.field(k).choices)) for k in s.group_by]
+    if s.verdicts:
+        sections.append(("审核结论", "_verdict", list(VERDICTS)))
     for heading, key, order in sections:
         ws.write_string(row, 0, f"按{heading}", fmt(bold=True))
         row += 1
         cols = [Col("name", heading, "text", width=20), *base_cols]
-        last = _table_plain(ws, fmt, row, cols, _group_rows(data.applications, key, totals, order))
+        rows = _group_rows(data.applications, key, totals, order, s.verdicts)
+        last = _table_plain(ws, fmt, row, cols, rows)
         row = _excluded_line(ws, fmt, last + 1, data.applications, totals, spec, cols) + 1
-    # per reporting unit: totals, national share, the notice's quota and deadline (六(三))
-    ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报送时限）", fmt(bold=True))
-    row += 1
-    unit_rows = unit_table(data.applications, spec, reference, data.year)
-    share_key = s.get("national_share")
-    cols = [
-        Col("name", "推荐单位", "text", width=20),
-        Col("region", "地区", "text", width=8),
-        Col("count", "申请数", "integer", width=8),
-        Col("recert", "重新认定", "integer", width=8),
-        Col("new", "新申报", "integer", width=8),
-        Col(
-            "share_total",
-            f"{_label(spec, share_key)}合计" if share_key else "合计",
-            "decimal",
-            "亿美元",
-            16,
-        ),
-        Col("share", "占全国比重(%)", "percent", "%", 12),
-        Col("quota", "推荐名额", "text", width=46),
-        Col("deadline", "报送时限", "text", width=40),
-    ]
-    last = _table_plain(ws, fmt, row, cols, unit_rows)
-    keys = [share_key] if share_key else []
-    _excluded_line(ws, fmt, last + 1, data.applications, keys, spec, cols)
-    if last > row:
-        ws.conditional_format(
-            row + 1,
-            7,
-            last,
-            8,
-            {
-                "type": "text",
-                "criteria": "begins with",
-                "value": "超出",
-                "format": fmt(bg_color="#FFC7CE", border=1),
-            },
-        )
+    hook = w.hook("summary_stats")
+    if hook is not None:
+        row = hook(w, ws, row)
+    if spec.summary.compare is not None:
+        row = _compare_tables(w, ws, row)
     ws.set_column(0, 0, 22)
-    _landscape(ws, title, 0)
+    _landscape(ws, w.title, 0)
     ws.fit_to_pages(1, 0)
 
 
 def excluded_summary(apps: Sequence[Mapping[str, Any]], keys: Sequence[str], spec: FormSpec) -> str:
     """What the totals of `keys` left out, in words: "未计入合计：…" or "" when nothing."""
     parts = []
+    item = spec.summary.item
     for key in keys:
         out = [a for a in apps if key in (a.get("_excluded") or {}) and a.get(key) is not None]
         if not out:
@@ -1032,7 +906,7 @@ def excluded_summary(apps: Sequence[Mapping[str, Any]], keys: Sequence[str], spe
             f"{a.get(spec.roles.subject or '') or a.get('_file')}（{a['_excluded'][key]}）"
             for a in out
         )
-        parts.append(f"{_label(spec, key)} {len(out)} 个申请的数值：{who}")
+        parts.append(f"{label(spec, key)} {len(out)} 个{item}的数值：{who}")
     return ("未计入合计（有错误，待更正）：" + "；".join(parts) + "。") if parts else ""
 
 
@@ -1047,7 +921,10 @@ def _excluded_line(
 ) -> int:
     """The line under a table that says which values its totals left out, wrapped across
     the table's width (it prints whole); returns the next free row."""
-    text = excluded_summary(apps, keys, spec) or "合计包含全部申请的数值（无错误数值）。"
+    text = (
+        excluded_summary(apps, keys, spec)
+        or f"合计包含全部{spec.summary.item}的数值（无错误数值）。"
+    )
     color = "#C00000" if "未计入" in text else "#404040"
     line = fmt(italic=True, font_color=color, text_wrap=True, valign="top")
     width = sum(max(c.width, 10) for c in cols)
@@ -1056,78 +933,6 @@ def _excluded_line(
     if lines > 1:
         ws.set_row(row, _LINE_HEIGHT * lines + 2)
     return row + 1
-
-
-def unit_table(
-    apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference, year: int
-) -> list[dict[str, Any]]:
-    """One row per reporting unit: counts, share of the national figure, quota and deadline."""
-    from formkit.forms import form_of
-
-    s = spec.summary
-    unit_key, type_key, share_key = (
-        (spec.roles.unit or ""),
-        s.get("type_field", ""),
-        s.get("national_share"),
-    )
-    unit_checks = form_of(spec).hook("unit_checks")
-    month, day = (
-        int(x) for x in str(reference.notice.get("deadline_month_day", "04-30")).split("-")
-    )
-    deadline = dt.date(year, month, day)
-    national = reference.national.get(year - 1)
-    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for a in apps:
-        groups[str(a.get(unit_key) or "（未填）")].append(a)
-    order = unit_order(reference)
-    rows = []
-    for name in sorted(groups, key=lambda n: (order.get(n, len(order)), n)):
-        members = groups[name]
-        unit = reference.unit(name)
-        region = unit.region if unit else ""
-        total = (
-            sum(v for m in members if (v := usable(m, share_key)) is not None) if share_key else 0.0
-        )
-        row: dict[str, Any] = {
-            "name": name,
-            "region": region,
-            "count": len(members),
-            "recert": sum(1 for m in members if m.get(type_key) == "现有基地重新认定"),
-            "new": sum(1 for m in members if m.get(type_key) == "新申报"),
-            "share_total": round(total, 4),
-            "share": round(total / national.hitech_exports * 100, 2)
-            if national and national.hitech_exports
-            else None,
-        }
-        verdicts = Counter(m.get("_verdict") for m in members)
-        row.update({f"v_{v}": verdicts.get(v, 0) for v in ("符合", "不符合", "待补充材料")})
-        if unit_checks is not None:
-            apps_plain = [
-                {
-                    "application_type": m.get(type_key),
-                    "fill_date": _date(m.get(spec.roles.date or "")),
-                }
-                for m in members
-            ]
-            checks = unit_checks(region, apps_plain, deadline, unit=unit, reference=reference)
-            for (_clause, _title, ok, detail), key in zip(
-                checks, ("quota", "deadline"), strict=False
-            ):
-                verdict = "符合：" if ok else "待核实：" if ok is None else "超出："
-                row[key] = verdict + detail
-        rows.append(row)
-    return rows
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def _table_plain(
@@ -1159,148 +964,82 @@ def _files_sheet(
         ws.hide()
 
 
-def _chart_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, spec: FormSpec, reference: Reference, title: str
-) -> None:
-    ws = wb.add_worksheet("图表", _SummarySheet)
-    s = spec.summary
-    apps = data.applications
-    applicant = spec.roles.subject or ""
-    value_key, growth_key, nat_key = (
-        s.get("threshold_field", ""),
-        s.get("growth", ""),
-        s.get("national_growth", ""),
-    )
-    headers = [
-        "申请单位",
-        _label(spec, value_key),
-        "地区门槛(亿美元)",
-        "近三年增幅(%)",
-        "全国同期增幅(%)",
-    ]
-    for j, h in enumerate(headers):
-        ws.write_string(0, j, h, fmt.header())
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 4, 14)
-    text, num = fmt(border=1), fmt(border=1, num_format="0.00")
-    growth, nat_growth = f"computed.{growth_key}", f"computed.{nat_key}"
-    for i, a in enumerate(apps, start=1):
-        region = a.get("_region")
-        # values with errors are not drawn: the chart shows what the totals count
-        _put(ws, i, 0, a.get(applicant), text)
-        _put(ws, i, 1, usable(a, value_key), num, "decimal")
-        _put(ws, i, 2, reference.thresholds.get(str(region)) if region else None, num, "decimal")
-        _put(ws, i, 3, usable(a, growth), num, "percent")
-        _put(ws, i, 4, a.get(nat_growth), num, "percent")
-    n = len(apps)
-    if n == 0:
-        ws.write_string(2, 0, "没有可汇总的申请。")
-        return
-    charts = (
-        (1, 2, "高新技术产品出口额与地区门槛（通知六(二)(2)）", "亿美元"),
-        (3, 4, "近三年高新技术产品出口增幅与全国（通知六(二)(3)）", "%"),
-    )
-    # the two charts side by side under the data: one landscape page for a few applications
-    for k, (bars, line, chart_title, unit) in enumerate(charts):
-        ws.insert_chart(
-            n + 2, 0, _bar_and_line(wb, n, bars, line, chart_title, unit), {"x_offset": 520 * k}
-        )
-    # the print area reaches the charts' right edge: fitted to the page width with them
-    ws.print_area(0, 0, n + 2 + 18, 11)
-    _landscape(ws, title, 0)
-    ws.fit_to_pages(1, 0)
+def _unit_sheet(w: Writer) -> None:
+    raise NotImplementedError
 
 
-def _bar_and_line(wb: Workbook, n: int, bars: int, line: int, title: str, unit: str) -> Any:
-    """A native column chart of one 图表 column with another drawn as a line over it."""
-    cats = ["图表", 1, 0, n, 0]
-    chart = wb.add_chart({"type": "column"})
-    chart.add_series(
-        {"name": ["图表", 0, bars], "categories": cats, "values": ["图表", 1, bars, n, bars]}
-    )
-    over = wb.add_chart({"type": "line"})
-    over.add_series(
-        {
-            "name": ["图表", 0, line],
-            "categories": cats,
-            "values": ["图表", 1, line, n, line],
-            "marker": {"type": "none"},
-        }
-    )
-    chart.combine(over)
-    chart.set_title({"name": title})
-    chart.set_y_axis({"name": unit})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 510, "height": 340})
-    return chart
+def _rows_sheet(w: Writer, t: Any) -> None:
+    raise NotImplementedError
 
 
-def _notes_sheet(
-    wb: Workbook,
-    fmt: _Fmt,
-    data: SummaryData,
-    spec: FormSpec,
-    reference: Reference,
-    title: str,
-    national: bool,
-) -> None:
-    ws = wb.add_worksheet("说明", _SummarySheet)
+def _chart_sheet(w: Writer) -> None:
+    raise NotImplementedError
+
+
+def _compare_tables(w: Writer, ws: Worksheet, row: int) -> int:
+    raise NotImplementedError
+
+
+def _notes_sheet(w: Writer) -> None:
+    fmt, data, spec, title, national = w.fmt, w.data, w.spec, w.title, w.national
+    ws = w.sheet("说明")
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90)
     bold, wrap = fmt(bold=True), fmt(text_wrap=True)
-    total = len(data.files)
+    total_files = len(data.files)
+    roles = spec.roles
+    period = f"{data.year} 年{period_words(data.period)}"
+    counted = (
+        f"汇总 {data.count('汇总')} 个"
+        if not data.others
+        else f"汇总 {data.count('汇总') - len(data.others)} 个 + 其他期间 {len(data.others)} 个"
+        "（列入明细，用于环比、同比和趋势）"
+    )
     lines: list[tuple[str, str]] = [
         ("汇总表", title),
-        ("申报年度", f"{data.year} 年（数据年度 {data.year - 1} 年）"),
-        ("推荐单位", data.unit or ("全国" if national else "（未指定）")),
+        (spec.year_label, period),
+        (roles.unit_label, data.unit or ("全国" if national else "（未指定）")),
         ("生成工具", f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}"),
         (
             "文件数",
-            f"输入 {total} 个 = 汇总 {data.count('汇总')} 个 + 已替代 {data.count('已替代')} 个"
+            f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
             f" + 重复 {data.count('重复')} 个 + 未受理 {data.count('未受理')} 个",
         ),
+    ]
+    if spec.summary.verdicts:
+        lines.append(
+            (
+                "审核结论",
+                "符合：全部条件满足且无错误；不符合：至少一项条件不满足；待补充材料：无不满足项，但有条件无法判断或有错误待更正。",
+            )
+        )
+    lines += [
         (
-            "审核结论",
-            "符合：全部条件满足且无错误；不符合：至少一项条件不满足；待补充材料：无不满足项，但有条件无法判断或有错误待更正。",
-        ),
-        (
-            "同一申请单位多次报送",
-            "以填报日期最晚者为准，填报日期较早的文件不会替代较晚的；填报日期相同而数据不同时"
+            f"同一{roles.subject_label}多次报送",
+            ("同一期间" if roles.period else "")
+            + "以填报日期最晚者为准，填报日期较早的文件不会替代较晚的；填报日期相同而数据不同时"
             "暂以收到较晚者为准，并在问题清单中提示核实。逐字节相同或数据相同（另存、审核意见副本）"
             "的文件列入“重复文件”，只计一次；被替代的列入“已替代文件”。",
         ),
         (
             "合计口径",
-            "合计、占全国比重、图表和工作目标进展只计入没有错误的数值：某字段（或与之核对的字段）"
-            "有错误的，该数值在汇总表中以橙色标出并加批注“未计入合计”，各统计表下方列出未计入的申请。",
+            "合计、图表"
+            + ("、环比和同比" if spec.summary.compare is not None else "")
+            + "只计入没有错误的数值：某字段（或与之核对的字段）"
+            f"有错误的，该数值在汇总表中以橙色标出并加批注“未计入合计”，各统计表下方列出未计入的{spec.summary.item}。",
         ),
     ]
-    left_out = excluded_summary(data.applications, list(spec.summary.get("totals", [])), spec)
+    left_out = excluded_summary(data.applications, list(spec.summary.totals), spec)
     if left_out:
         lines.append(("未计入合计的数值", left_out))
     if national:
         lines.append(("汇总来源", "；".join(data.sources) or "（无）"))
     lines += data.notes
-    lines.append(
-        (
-            "地区门槛（通知六(二)(2)）",
-            "；".join(f"{k} {v:g} 亿美元" for k, v in reference.thresholds.items()),
-        )
-    )
-    for y, n in sorted(reference.national.items()):
-        parts = [
-            f"{what} {f.describe()}（{f.source}）" if f else f"{what}（无来源数据）"
-            for what, f in (
-                ("出口（亿美元）", n.figure("total_exports")),
-                ("高新技术产品出口（亿美元）", n.figure("hitech_exports")),
-                ("国内生产总值（亿元）", n.figure("gdp")),
-            )
-        ]
-        lines.append((f"全国 {y} 年", "；".join(parts)))
-    for y, r in sorted(reference.exchange_rates.items()):
-        lines.append((f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{r.source}），仅用于合理性提示"))
-    lines.append(("参考数据文件", "；".join(Path(p).name for p in reference.sources)))
+    lines.append(("参考数据文件", "；".join(Path(p).name for p in w.reference.sources)))
     lines.append(("输入", "；".join(data.inputs) or "（无）"))
+    hook = w.hook("summary_notes")
+    if hook is not None:
+        lines = hook(w, lines)
     ws.write_string(0, 0, title, fmt(bold=True, font_size=14))
     for i, (k, v) in enumerate(lines, start=2):
         ws.write_string(i, 0, k, bold)
@@ -1349,13 +1088,22 @@ def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
     meta.very_hidden()
 
 
-def _label(spec: FormSpec, key: str | None) -> str:
+def label(spec: FormSpec, key: str | None) -> str:
     if not key:
         return ""
     try:
         return spec.field(key).label
     except KeyError:
         return key
+
+
+# what a form's summary hooks write with (formkit/forms/<form>/summary.py)
+table = _table
+plain_table = _table_plain
+sheet_title = _title
+landscape = _landscape
+excluded_line = _excluded_line
+put = _put
 
 
 def write(path: str | Path, data: SummaryData, **options: Any) -> Path:

@@ -12,11 +12,15 @@ from pathlib import Path
 
 from formkit.spec.model import (
     UNITS,
+    Chart,
     Column,
+    Compare,
     Field,
     FormSpec,
+    PrintedColumn,
     Sheet,
     SpecError,
+    SummaryLayout,
     Table,
     Text,
     build,
@@ -24,11 +28,15 @@ from formkit.spec.model import (
 
 __all__ = [
     "UNITS",
+    "Chart",
     "Column",
+    "Compare",
     "Field",
     "FormSpec",
+    "PrintedColumn",
     "Sheet",
     "SpecError",
+    "SummaryLayout",
     "Table",
     "Text",
     "load_spec",

@@ -275,6 +275,76 @@ class RosterSpec:
     def column(self, field_id: str) -> RosterColumn | None:
         return next((c for c in self.columns if c.field == field_id), None)
 
+@dataclass(frozen=True)
+class PrintedColumn:
+    """A figure on the printed summary sheet: a field id (or "computed.<id>"), its header
+    and its width in Excel's character units."""
+
+    key: str
+    header: str
+    width: float
+
+
+ChartKind = Literal["column", "line"]
+ChartCategory = Literal["subject", "unit", "period"]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of the summary: one series per field, one category per subject (the
+    applicant or base), per reporting unit, or per period (a time series of the totals)."""
+
+    title: str
+    kind: ChartKind
+    series: tuple[str, ...]
+    category: ChartCategory
+    axis: str = ""  # the value axis' title (the unit)
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A periodic form's comparisons, recomputed from the other periods' files.
+
+    `previous`: fields compared with the period before (环比: the quarter before, the fourth
+    quarter of last year for a first quarter); `year_ago`: with the same period a year
+    earlier (同比). A comparison counts the subjects with a usable value in both periods
+    and names the others."""
+
+    previous: tuple[str, ...] = ()
+    year_ago: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SummaryLayout:
+    """What a form's summary shows ([summary] in its spec). The engine writes what every
+    form has from this; a form's hooks (formkit.forms.Form.hooks) add what only it has."""
+
+    # the workbook's title: {unit} is the reporting unit (or 全国), {year} the form's year,
+    # {period} the period's own words (第二季度) for a periodic form
+    title: str = "{unit}{year}年汇总表"
+    # what one row is called in counts and notes ("申请数", "3 个申请的数值")
+    item: str = "记录"
+    # a column shown after the subject on the printed sheet (the 申报书's 申报类型)
+    type_field: str | None = None
+    group_by: tuple[str, ...] = ()
+    totals: tuple[str, ...] = ()
+    printed: tuple[PrintedColumn, ...] = ()
+    # verdict columns and counts (审核结论: forms whose rules judge eligibility)
+    verdicts: bool = False
+    # per reporting unit: these fields totalled (the roll-up's 各推荐单位/各省 table)
+    unit_table: tuple[str, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    compare: Compare | None = None
+    # repeatable tables listed on their own sheet, every subject's rows
+    tables: tuple[str, ...] = ()
+    # the 申报书's: the figure compared with the national total (占全国比重) and charted
+    # against the region's threshold, the computed growth and the nation's growth (a
+    # reference value, never the file's: no error of the file takes it out of a total)
+    national_share: str | None = None
+    threshold_field: str | None = None
+    growth: str | None = None
+    national_growth: str | None = None
+
 
 @dataclass(frozen=True)
 class FormSpec:
@@ -292,8 +362,8 @@ class FormSpec:
     file_name: str | None = None
     # what the template's year is called (the 申报书's 申报年度; a report's 报告年度)
     year_label: str = "申报年度"
-    # which fields the summaries group and total by (see [summary] in the spec file)
-    summary: Mapping[str, Any] = field(default_factory=dict)
+    # what the summaries show, group and total by ([summary] in the spec file)
+    summary: SummaryLayout = field(default_factory=SummaryLayout)
     roles: Roles = field(default_factory=lambda: Roles(unit="", subject=""))
     roster: RosterSpec = field(default_factory=RosterSpec)
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
@@ -388,7 +458,7 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         tables=tuple(e for e in by_id.values() if isinstance(e, Table)),
         file_name=form.get("file_name"),
         year_label=str(form.get("year_label", "申报年度")),
-        summary=dict(data.get("summary", {})),
+        summary=_summary(data.get("summary", {})),
         roles=_roles(data.get("roles")),
         roster=_roster(data.get("roster")),
         _by_id=by_id,
@@ -764,6 +834,129 @@ def _check_roster(spec: FormSpec) -> None:
         if target not in seen:
             raise SpecError(f"[roster] from_application: {target!r} is not a roster column")
 
+_SUMMARY_KEYS = {
+    "title",
+    "item",
+    "type_field",
+    "group_by",
+    "totals",
+    "printed",
+    "verdicts",
+    "unit_table",
+    "chart",
+    "compare",
+    "tables",
+    "national_share",
+    "threshold_field",
+    "growth",
+    "national_growth",
+}
+
+
+def _names(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = d.get(key, ())
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise SpecError(f"{where} {key}: a list of field ids")
+    return tuple(value)
+
+
+def _summary(d: Any) -> SummaryLayout:
+    """[summary] -> SummaryLayout; what it names is checked against the fields in _check."""
+    where = "[summary]"
+    if not isinstance(d, Mapping):
+        raise SpecError(f"{where}: a table")
+    if unknown := set(d) - _SUMMARY_KEYS:
+        raise SpecError(f"{where}: unknown key(s) {sorted(unknown)}")
+    printed = []
+    for entry in d.get("printed", ()):
+        ok = isinstance(entry, list | tuple) and len(entry) == 3
+        if not ok or not isinstance(entry[2], int | float) or isinstance(entry[2], bool):
+            raise SpecError(f"{where} printed: {entry!r} should be [field id, header, width]")
+        printed.append(PrintedColumn(str(entry[0]), str(entry[1]), float(entry[2])))
+    charts = []
+    for c in d.get("chart", ()):
+        cwhere = f"{where} chart {c.get('title', '')!r}"
+        if unknown := set(c) - {"title", "kind", "series", "category", "axis"}:
+            raise SpecError(f"{cwhere}: unknown key(s) {sorted(unknown)}")
+        kind, category = c.get("kind", "column"), c.get("category", "subject")
+        if kind not in ("column", "line"):
+            raise SpecError(f"{cwhere}: kind is column or line, not {kind!r}")
+        if category not in ("subject", "unit", "period"):
+            raise SpecError(f"{cwhere}: category is subject, unit or period, not {category!r}")
+        series = _names(c, "series", cwhere)
+        if not series or not str(c.get("title", "")).strip():
+            raise SpecError(f"{cwhere}: a chart needs a title and at least one series")
+        charts.append(Chart(str(c["title"]), kind, series, category, str(c.get("axis", ""))))
+    compare = None
+    if "compare" in d:
+        cd = d["compare"]
+        if not isinstance(cd, Mapping) or (unknown := set(cd) - {"previous", "year_ago"}):
+            raise SpecError(f"{where} compare: only previous and year_ago (lists of field ids)")
+        compare = Compare(
+            _names(cd, "previous", f"{where} compare"), _names(cd, "year_ago", f"{where} compare")
+        )
+    optional = {
+        k: (str(d[k]) if d.get(k) is not None else None)
+        for k in ("type_field", "national_share", "threshold_field", "growth", "national_growth")
+    }
+    verdicts = d.get("verdicts", False)
+    if not isinstance(verdicts, bool):
+        raise SpecError(f"{where} verdicts: true or false")
+    return SummaryLayout(
+        title=str(d.get("title", SummaryLayout.title)),
+        item=str(d.get("item", SummaryLayout.item)),
+        group_by=_names(d, "group_by", where),
+        totals=_names(d, "totals", where),
+        printed=tuple(printed),
+        verdicts=verdicts,
+        unit_table=_names(d, "unit_table", where),
+        charts=tuple(charts),
+        compare=compare,
+        tables=_names(d, "tables", where),
+        **optional,
+    )
+
+
+def _check_summary(spec: FormSpec) -> None:
+    s = spec.summary
+    numeric = {f.id for f in spec.fields if f.type in ("integer", "decimal", "percent")}
+    computed = {f"computed.{k}" for k in spec._by_id}
+
+    def known(role: str, named: str | None, *, number: bool = False) -> None:
+        if named is None:
+            return
+        if named.removeprefix("computed.") not in spec._by_id:
+            raise SpecError(f"[summary] {role}: unknown field {named!r}")
+        if number and named not in numeric and named not in computed:
+            raise SpecError(f"[summary] {role}: {named!r} is not a number")
+
+    known("type_field", s.type_field)
+    for named in s.group_by:
+        known("group_by", named)
+    for role, names in (("totals", s.totals), ("unit_table", s.unit_table)):
+        for named in names:
+            known(role, named, number=True)
+    for p in s.printed:
+        known("printed", p.key)
+    for c in s.charts:
+        for named in c.series:
+            known(f"chart {c.title!r}", named, number=True)
+        if c.category == "period" and not spec.roles.period:
+            raise SpecError(f"[summary] chart {c.title!r}: by period, but the form has none")
+    if s.compare is not None:
+        if not spec.roles.period:
+            raise SpecError("[summary] compare: the form has no period ([roles] period)")
+        for named in (*s.compare.previous, *s.compare.year_ago):
+            known("compare", named, number=True)
+    for t in s.tables:
+        if not isinstance(spec._by_id.get(t), Table):
+            raise SpecError(f"[summary] tables: {t!r} is not a table of the form")
+    # growth and national_growth name values the form's rules compute (Submission.computed)
+    known("national_share", s.national_share, number=True)
+    known("threshold_field", s.threshold_field, number=True)
+    if "{unit}" not in s.title or "{year}" not in s.title:
+        raise SpecError("[summary] title: must hold {unit} and {year}")
+
 
 def _check(spec: FormSpec) -> None:
     _check_roster(spec)
@@ -805,18 +998,7 @@ def _check(spec: FormSpec) -> None:
         ):
             if named and named not in spec._by_id:
                 raise SpecError(f"[roles] {role}: unknown field {named!r}")
-    for role in ("type_field",):
-        named = spec.summary.get(role)
-        if named is not None and named not in spec._by_id:
-            raise SpecError(f"[summary] {role}: unknown field {named!r}")
-    for named in (*spec.summary.get("group_by", ()), *spec.summary.get("totals", ())):
-        if named not in spec._by_id:
-            raise SpecError(f"[summary]: unknown field {named!r}")
-    for entry in spec.summary.get("printed", ()):
-        ok = isinstance(entry, list | tuple) and len(entry) == 3
-        printed = str(entry[0]).removeprefix("computed.") if ok else ""
-        if not ok or not isinstance(entry[2], int | float) or printed not in spec._by_id:
-            raise SpecError(f"[summary] printed: {entry!r} should be [field id, header, width]")
+    _check_summary(spec)
     _check_labels(spec)
     numeric = {f.id for f in spec.fields if f.type in ("integer", "decimal")}
     bounded = [(f.id, f.bounds, None) for f in spec.fields] + [

@@ -2,13 +2,14 @@
 
 spec.toml is the form (contract: docs/forms/kjxm-cxjd-shenbaoshu.md); rules.py the notice's
 criteria (六、五(二)、六(三)); recommend.py and letters.py the province's ranking and its
-推荐文件 / 公示名单, which only this form has.
+推荐文件 / 公示名单, which only this form has; summary.py its own parts of the summary and
+the roll-up (the engine calls them through the hooks below).
 """
 
 from pathlib import Path
 
 from formkit.forms import Form
-from formkit.forms.shenbaoshu import codes, rules
+from formkit.forms.shenbaoshu import codes, rules, summary
 
 FORM = Form(
     id="kjxm-cxjd-shenbaoshu",
@@ -20,5 +21,6 @@ FORM = Form(
         "within_quota": rules.within_quota,
         "unit_checks": rules.unit_checks,
         "unit_review": rules.unit_review,
+        **summary.HOOKS,
     },
 )

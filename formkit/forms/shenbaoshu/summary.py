@@ -1,0 +1,527 @@
+"""The 申报书's own parts of the provincial summary and the national roll-up.
+
+The summary engine (formkit/summary.py) writes what every form's summary has; it calls
+these through `FORM.hooks` (formkit/forms/shenbaoshu/__init__.py), by the names there:
+
+- summary_prepare: formkit's proposed recommendation (六(三)), and the 汇总表's order
+- summary_columns / summary_detail_columns: the decision columns (推荐次序, 推荐意见, 推荐理由)
+  on the printed 汇总表, formkit's proposal beside them in 明细
+- summary_print_note / summary_print_after: the 汇总表's note on what may be edited, the
+  editable columns' shading and drop-downs
+- summary_sheets: the ministry's 各推荐单位 table (quota, deadline, 重新认定 / 新申报), the
+  progress towards the programme's targets (通知一), the threshold and growth charts
+  (六(二)(2)、(3))
+- summary_stats: the 统计 sheet's 按推荐单位 table (推荐名额与报送时限, 六(三))
+- summary_notes: the 说明 sheet's notice-specific lines (申报年度 and 数据年度, 地区门槛,
+  national figures, exchange rates)
+- counted_towards_targets: the applications national progress may count
+- rollup_settle: the roll-up reads each province's decision back (recommend.settle)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from formkit.forms.shenbaoshu.recommend import (
+    DECISION,
+    DECISIONS,
+    NEW,
+    OVERRIDE,
+    P_DECISION,
+    P_RANK,
+    P_REASON,
+    RANK,
+    REASON,
+    RECERT,
+    RECOMMEND,
+    order_for_summary,
+    propose,
+    rank_key,
+    settle,
+)
+from formkit.records import Col, unit_order, usable
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
+
+    from formkit.reference import Reference
+    from formkit.spec import FormSpec
+    from formkit.summary import SummaryData, Writer
+
+# the decision columns (recommend.py): what the 汇总表 shows, editable, and formkit's
+# proposal beside them in 明细
+DECISION_COLS = [
+    Col(RANK, "推荐次序", "integer", width=6),
+    Col(DECISION, "推荐意见", "text", width=8),
+    Col(REASON, "推荐理由", "text", width=22),
+]
+PROPOSAL_COLS = [
+    Col(P_RANK, "建议推荐次序", "integer", width=8),
+    Col(P_DECISION, "建议推荐意见", "text", width=8),
+    Col(P_REASON, "建议推荐理由", "text", width=30),
+    Col(OVERRIDE, "人工调整", "text", width=30),
+]
+_VERDICTS = ("符合", "不符合", "待补充材料")
+
+
+def prepare(data: SummaryData, spec: FormSpec, reference: Reference, rank_by: str | None) -> str:
+    """Applications without a decision get formkit's proposal (ranked by `rank_by`); the
+    汇总表 lists each unit's recommended applications in their order, then the others.
+    Returns the ranking key as shown."""
+    key = rank_key(rank_by, spec)
+    apps = data.applications
+    if any(P_DECISION not in a for a in apps):
+        propose(apps, reference=reference, key=key)
+        data.notes.append(("推荐排序依据（通知六(三)）", key.shown))
+    order_for_summary(apps, unit_order(reference), key)
+    return key.shown
+
+
+def print_columns(spec: FormSpec, cols: list[Col]) -> list[Col]:
+    """推荐次序 after 序号; 推荐意见 and 推荐理由 last."""
+    return [
+        cols[0],
+        Col(RANK, "推荐次序", "integer", width=5.5),
+        *cols[1:],
+        Col(DECISION, "推荐意见", "text", width=6.5),
+        Col(REASON, "推荐理由", "text", width=19),
+    ]
+
+
+def detail_columns(spec: FormSpec, cols: list[Col]) -> list[Col]:
+    return [*cols, *PROPOSAL_COLS]
+
+
+def print_note(national: bool, shown: str) -> tuple[str, tuple[str, ...]]:
+    """The 汇总表's note beside its title, and the columns a person may edit."""
+    if national:
+        return (
+            "推荐次序、推荐意见、推荐理由为各推荐单位的决定；"
+            "与 formkit 建议不同之处见明细“人工调整”。",
+            (),
+        )
+    return (
+        "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的"
+        "内容生成推荐文件，formkit rollup 按其汇总。"
+        + (f"formkit 建议的排序依据：{shown}。" if shown else ""),
+        (RANK, DECISION, REASON),
+    )
+
+
+def print_after(ws: Worksheet, cols: Sequence[Col], last: int, national: bool) -> None:
+    """Drop-downs on the province's own decision columns."""
+    if last < 2 or national:
+        return
+    d = next(j for j, c in enumerate(cols) if c.key == DECISION)
+    r = next(j for j, c in enumerate(cols) if c.key == RANK)
+    ws.data_validation(
+        2,
+        d,
+        last,
+        d,
+        {
+            "validate": "list",
+            "source": list(DECISIONS),
+            "input_title": "推荐意见",
+            "input_message": "选择“推荐”或“不推荐”。",
+            "error_title": "推荐意见",
+            "error_message": "请选择“推荐”或“不推荐”。",
+        },
+    )
+    ws.data_validation(
+        2,
+        r,
+        last,
+        r,
+        {
+            "validate": "integer",
+            "criteria": ">=",
+            "value": 1,
+            "ignore_blank": True,
+            "input_title": "推荐次序",
+            "input_message": "1 为第一位；不推荐的留空。",
+            "error_type": "warning",
+            "error_title": "推荐次序",
+            "error_message": "推荐次序应为 1、2、3 …",
+        },
+    )
+
+
+def sheets(w: Writer, where: str) -> None:
+    """After 明细 (the national view): 各推荐单位 and the targets' progress; after the file
+    sheets: 图表."""
+    if where == "after_detail" and w.national:
+        _unit_sheet(w)
+        _targets(w.data, w.spec, w.reference)
+    elif where == "after_files":
+        _chart_sheet(w)
+
+
+def _unit_sheet(w: Writer) -> None:
+    """The ministry's view: one row per reporting unit with verdicts, quota and deadline."""
+    from formkit.summary import landscape, sheet_title, table
+
+    data, spec, reference, fmt = w.data, w.spec, w.reference, w.fmt
+    ws = w.sheet("各推荐单位")
+    cols = [
+        Col("name", "推荐单位", "text", width=20),
+        Col("region", "地区", "text", width=8),
+        Col("count", "申请数", "integer", width=8),
+        Col("recert", "重新认定", "integer", width=8),
+        Col("new", "新申报", "integer", width=8),
+        Col("v_符合", "符合", "integer", width=7),
+        Col("v_不符合", "不符合", "integer", width=7),
+        Col("v_待补充材料", "待补充材料", "integer", width=9),
+        Col("share_total", "高新技术产品出口额合计(亿美元)", "decimal", "亿美元", 16),
+        Col("share", "占全国比重(%)", "percent", "%", 12),
+        Col("quota", "推荐名额（六(三)）", "text", width=46),
+        Col("deadline", "报送时限（六(三)）", "text", width=40),
+        Col("reported", "报送情况", "text", width=24),
+    ]
+    sheet_title(ws, f"{w.title}：各推荐单位", len(cols), fmt)
+    rows = unit_table(data.applications, spec, reference, data.year)
+    # every reporting unit, those that sent nothing too: the ministry's list to chase
+    have = {r["name"] for r in rows}
+    for unit in reference.units:
+        if unit.name not in have:
+            rows.append(
+                {"name": unit.name, "region": unit.region, "count": 0, "recert": 0, "new": 0}
+                | {"v_符合": 0, "v_不符合": 0, "v_待补充材料": 0, "share_total": 0.0}
+            )
+    order = unit_order(reference)
+    rows.sort(key=lambda r: (order.get(r["name"], len(order)), r["name"]))
+    for r in rows:
+        source = data.reported.get(r["name"])
+        r["reported"] = f"已报送：{source}" if source else ("已报送" if r["count"] else "未报送")
+    last = table(ws, fmt, 1, cols, rows)
+    if last >= 2:
+        red = fmt(bg_color="#FFC7CE", border=1)
+        ws.conditional_format(
+            2,
+            10,
+            last,
+            11,
+            {"type": "text", "criteria": "begins with", "value": "超出", "format": red},
+        )
+        ws.conditional_format(
+            2,
+            12,
+            last,
+            12,
+            {"type": "cell", "criteria": "==", "value": '"未报送"', "format": red},
+        )
+    landscape(ws, w.title, 1)
+    ws.fit_to_pages(1, 0)
+
+
+def counted_towards_targets(
+    apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference
+) -> list[Mapping[str, Any]]:
+    """The applications national progress may count: verdict 符合 and within their unit's
+    quota (六(三)). Where the province decided (推荐意见, recommend.py), its 推荐 are the
+    ones within the quota; otherwise the form's rules decide which fit."""
+    from formkit.forms.shenbaoshu.rules import within_quota
+
+    if apps and all(a.get(DECISION) for a in apps):
+        return [a for a in apps if a.get(DECISION) == RECOMMEND and a.get("_verdict") == "符合"]
+    s = spec.summary
+    type_key, value_key = s.type_field or "", s.threshold_field or ""
+    unit_key = spec.roles.unit or ""
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for a in apps:
+        groups[str(a.get(unit_key) or "")].append(a)
+    out: list[Mapping[str, Any]] = []
+    for name, members in groups.items():
+        unit = reference.unit(name)
+        plain = [
+            {
+                type_key: m.get(type_key),
+                value_key: usable(m, value_key),
+                "verdict": m.get("_verdict"),
+            }
+            for m in members
+        ]
+        ok = within_quota(unit.region if unit else "", plain, unit=unit, reference=reference)
+        out += [
+            m for m, fit in zip(members, ok, strict=True) if fit and m.get("_verdict") == "符合"
+        ]
+    return out
+
+
+def targets(data: SummaryData, spec: FormSpec, reference: Reference) -> dict[str, Any]:
+    """Progress towards the programme's targets (通知一): 100 bases, ~70% of high-tech exports."""
+    share_key = spec.summary.national_share or ""
+    passing = counted_towards_targets(data.applications, spec, reference)
+    national = reference.national.get(data.year - 1)
+    hitech = sum(v for a in passing if (v := usable(a, share_key)) is not None)
+    share = (
+        round(hitech / national.hitech_exports * 100, 2)
+        if national and national.hitech_exports
+        else None
+    )
+    return {
+        "bases": len(passing),
+        "target_bases": int(reference.notice.get("target_bases", 100)),
+        "hitech": round(hitech, 4),
+        "share": share,
+        "target_share": float(reference.notice.get("target_hitech_share", 0.7)) * 100,
+    }
+
+
+def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
+    t = targets(data, spec, reference)
+    share = f"{t['share']:g}%" if t["share"] is not None else "（缺全国数据）"
+    data.notes.append(
+        (
+            "工作目标进展（通知一）",
+            "审核结论为“符合”且在本单位推荐名额（六(三)）之内、由推荐单位推荐的申请"
+            f" {t['bases']} 家，"
+            f"目标 {t['target_bases']} 家；"
+            f"其高新技术产品出口 {t['hitech']:g} 亿美元，占全国 {share}，"
+            f"目标 {t['target_share']:g}% 左右",
+        )
+    )
+
+
+def stats(w: Writer, ws: Worksheet, row: int) -> int:
+    """统计: per reporting unit, totals, national share, the notice's quota and deadline."""
+    from formkit.summary import excluded_line, label, plain_table
+
+    spec, fmt = w.spec, w.fmt
+    ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报送时限）", fmt(bold=True))
+    row += 1
+    unit_rows = unit_table(w.data.applications, spec, w.reference, w.data.year)
+    share_key = spec.summary.national_share
+    cols = [
+        Col("name", "推荐单位", "text", width=20),
+        Col("region", "地区", "text", width=8),
+        Col("count", "申请数", "integer", width=8),
+        Col("recert", "重新认定", "integer", width=8),
+        Col("new", "新申报", "integer", width=8),
+        Col(
+            "share_total",
+            f"{label(spec, share_key)}合计" if share_key else "合计",
+            "decimal",
+            "亿美元",
+            16,
+        ),
+        Col("share", "占全国比重(%)", "percent", "%", 12),
+        Col("quota", "推荐名额", "text", width=46),
+        Col("deadline", "报送时限", "text", width=40),
+    ]
+    last = plain_table(ws, fmt, row, cols, unit_rows)
+    keys = [share_key] if share_key else []
+    excluded_line(ws, fmt, last + 1, w.data.applications, keys, spec, cols)
+    if last > row:
+        ws.conditional_format(
+            row + 1,
+            7,
+            last,
+            8,
+            {
+                "type": "text",
+                "criteria": "begins with",
+                "value": "超出",
+                "format": fmt(bg_color="#FFC7CE", border=1),
+            },
+        )
+    return last + 2
+
+
+def unit_table(
+    apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference, year: int
+) -> list[dict[str, Any]]:
+    """One row per reporting unit: counts, share of the national figure, quota and deadline."""
+    from formkit.forms.shenbaoshu.rules import unit_checks
+
+    s = spec.summary
+    unit_key, type_key, share_key = (spec.roles.unit or ""), s.type_field or "", s.national_share
+    month, day = (
+        int(x) for x in str(reference.notice.get("deadline_month_day", "04-30")).split("-")
+    )
+    deadline = dt.date(year, month, day)
+    national = reference.national.get(year - 1)
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for a in apps:
+        groups[str(a.get(unit_key) or "（未填）")].append(a)
+    order = unit_order(reference)
+    rows = []
+    for name in sorted(groups, key=lambda n: (order.get(n, len(order)), n)):
+        members = groups[name]
+        unit = reference.unit(name)
+        region = unit.region if unit else ""
+        total = (
+            sum(v for m in members if (v := usable(m, share_key)) is not None) if share_key else 0.0
+        )
+        row: dict[str, Any] = {
+            "name": name,
+            "region": region,
+            "count": len(members),
+            "recert": sum(1 for m in members if m.get(type_key) == RECERT),
+            "new": sum(1 for m in members if m.get(type_key) == NEW),
+            "share_total": round(total, 4),
+            "share": round(total / national.hitech_exports * 100, 2)
+            if national and national.hitech_exports
+            else None,
+        }
+        verdicts = Counter(m.get("_verdict") for m in members)
+        row.update({f"v_{v}": verdicts.get(v, 0) for v in _VERDICTS})
+        apps_plain = [
+            {type_key: m.get(type_key), "fill_date": _date(m.get(spec.roles.date or ""))}
+            for m in members
+        ]
+        checks = unit_checks(region, apps_plain, deadline, unit=unit, reference=reference)
+        for (_clause, _title, ok, detail), key in zip(checks, ("quota", "deadline"), strict=False):
+            verdict = "符合：" if ok else "待核实：" if ok is None else "超出："
+            row[key] = verdict + detail
+        rows.append(row)
+    return rows
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _chart_sheet(w: Writer) -> None:
+    """图表: high-tech exports against the region's threshold (六(二)(2)) and the three-year
+    growth against the nation's (六(二)(3)); values with errors are not drawn."""
+    from formkit.summary import label, landscape, put
+
+    fmt, spec, reference = w.fmt, w.spec, w.reference
+    ws = w.sheet("图表")
+    s = spec.summary
+    apps = w.data.applications
+    applicant = spec.roles.subject or ""
+    value_key, growth_key, nat_key = s.threshold_field or "", s.growth or "", s.national_growth
+    headers = [
+        "申请单位",
+        label(spec, value_key),
+        "地区门槛(亿美元)",
+        "近三年增幅(%)",
+        "全国同期增幅(%)",
+    ]
+    for j, h in enumerate(headers):
+        ws.write_string(0, j, h, fmt.header())
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 4, 14)
+    text, num = fmt(border=1), fmt(border=1, num_format="0.00")
+    growth, nat_growth = f"computed.{growth_key}", f"computed.{nat_key or ''}"
+    for i, a in enumerate(apps, start=1):
+        region = a.get("_region")
+        # values with errors are not drawn: the chart shows what the totals count
+        put(ws, i, 0, a.get(applicant), text)
+        put(ws, i, 1, usable(a, value_key), num, "decimal")
+        put(ws, i, 2, reference.thresholds.get(str(region)) if region else None, num, "decimal")
+        put(ws, i, 3, usable(a, growth), num, "percent")
+        put(ws, i, 4, a.get(nat_growth), num, "percent")
+    n = len(apps)
+    if n == 0:
+        ws.write_string(2, 0, "没有可汇总的申请。")
+        return
+    charts = (
+        (1, 2, "高新技术产品出口额与地区门槛（通知六(二)(2)）", "亿美元"),
+        (3, 4, "近三年高新技术产品出口增幅与全国（通知六(二)(3)）", "%"),
+    )
+    # the two charts side by side under the data: one landscape page for a few applications
+    for k, (bars, line, chart_title, unit) in enumerate(charts):
+        ws.insert_chart(
+            n + 2, 0, _bar_and_line(w, n, bars, line, chart_title, unit), {"x_offset": 520 * k}
+        )
+    # the print area reaches the charts' right edge: fitted to the page width with them
+    ws.print_area(0, 0, n + 2 + 18, 11)
+    landscape(ws, w.title, 0)
+    ws.fit_to_pages(1, 0)
+
+
+def _bar_and_line(w: Writer, n: int, bars: int, line: int, title: str, unit: str) -> Any:
+    """A native column chart of one 图表 column with another drawn as a line over it."""
+    cats = ["图表", 1, 0, n, 0]
+    chart = w.wb.add_chart({"type": "column"})
+    chart.add_series(
+        {"name": ["图表", 0, bars], "categories": cats, "values": ["图表", 1, bars, n, bars]}
+    )
+    over = w.wb.add_chart({"type": "line"})
+    over.add_series(
+        {
+            "name": ["图表", 0, line],
+            "categories": cats,
+            "values": ["图表", 1, line, n, line],
+            "marker": {"type": "none"},
+        }
+    )
+    chart.combine(over)
+    chart.set_title({"name": title})
+    chart.set_y_axis({"name": unit})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 510, "height": 340})
+    return chart
+
+
+def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """说明: the 申报年度 with its 数据年度, what the totals also feed (占全国比重, 工作目标
+    进展), and the reference data the notice's rules used."""
+    reference, year = w.reference, w.data.year
+    out: list[tuple[str, str]] = []
+    for key, text in lines:
+        if key == w.spec.year_label:
+            text = f"{year} 年（数据年度 {year - 1} 年）"
+        elif key == "合计口径":
+            text = text.replace("合计、图表", "合计、占全国比重、图表和工作目标进展", 1)
+        elif key == "参考数据文件":
+            out += _reference_lines(reference)
+        out.append((key, text))
+    return out
+
+
+def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
+    lines = [
+        (
+            "地区门槛（通知六(二)(2)）",
+            "；".join(f"{k} {v:g} 亿美元" for k, v in reference.thresholds.items()),
+        )
+    ]
+    for y, n in sorted(reference.national.items()):
+        parts = [
+            f"{what} {f.describe()}（{f.source}）" if f else f"{what}（无来源数据）"
+            for what, f in (
+                ("出口（亿美元）", n.figure("total_exports")),
+                ("高新技术产品出口（亿美元）", n.figure("hitech_exports")),
+                ("国内生产总值（亿元）", n.figure("gdp")),
+            )
+        ]
+        lines.append((f"全国 {y} 年", "；".join(parts)))
+    for y, r in sorted(reference.exchange_rates.items()):
+        lines.append((f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{r.source}），仅用于合理性提示"))
+    return lines
+
+
+def settle_decisions(apps: list[dict[str, Any]], reference: Reference) -> list[str]:
+    """The roll-up: a province's decision as its people left it on the 汇总表; what does not
+    add up (a rank twice, a quota exceeded) in words."""
+    if not any(DECISION in a for a in apps):
+        return []
+    return list(settle(apps, reference=reference).problems)
+
+
+HOOKS: dict[str, Callable[..., Any]] = {
+    "summary_prepare": prepare,
+    "summary_columns": print_columns,
+    "summary_detail_columns": detail_columns,
+    "summary_print_note": print_note,
+    "summary_print_after": print_after,
+    "summary_sheets": sheets,
+    "summary_stats": stats,
+    "summary_notes": notes,
+    "counted_towards_targets": counted_towards_targets,
+    "rollup_settle": settle_decisions,
+}
