@@ -558,8 +558,20 @@ def summary(
             "--rank-by", help="推荐排序依据，逗号分隔，默认“审核结论,高新技术产品出口额”。"
         ),
     ] = None,
+    form_id: Annotated[
+        str | None,
+        typer.Option("--form", help="汇总哪个表单（默认为申报书；`formkit forms` 列出全部表单）。"),
+    ] = None,
+    quarter: Annotated[
+        int | None,
+        typer.Option(
+            "--quarter",
+            min=1,
+            help="季度数据报表：汇总第几季度（1—4，与 --year 一起；默认为最近的季度）。",
+        ),
+    ] = None,
 ) -> None:
-    """读取、审核全部申报书，生成省级汇总表（可打印报部）。"""
+    """读取、审核全部申报书（或 --form 指定的报表），生成省级汇总表（可打印报部）。"""
 
     from formkit.atomic import committed_together
     from formkit.check import check_many
@@ -576,15 +588,24 @@ def summary(
     if unit is not None and ref.unit(unit) is None:
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
     unit_name = ref.unit(unit).name if unit else None
+    spec = _form_spec(form_id)
+    period = _period(spec, year, quarter)
     _check_rank_key(rank_by)
     if db is not None:
-        _summary_from_ledger(db, output, ref, unit_name, year, json_out, rank_by)
+        _summary_from_ledger(
+            db, output, ref, unit_name, year, json_out, rank_by, form_id=form_id, period=period
+        )
         return
     files = _files(paths)
-    options = ReadOptions(year=year, reference_path=str(reference) if reference else None)
+    # a periodic form's files of other years are read as they are (the comparisons need them)
+    options = ReadOptions(
+        year=None if spec.roles.period else year,
+        forms=(spec.id,),
+        reference_path=str(reference) if reference else None,
+    )
     workers = _workers(jobs, len(files))
     results = []
-    collector = Collector(reference=ref)
+    collector = Collector(spec=spec, reference=ref)
     # the JSON and the workbook are renamed into place together: both new or both old
     try:
         with committed_together():
@@ -601,11 +622,35 @@ def summary(
                     progress.advance(task)
             _print_results(results, details=False)
             inputs = [display_name(p) for p in paths]
-            data = collector.finish(year=year, unit=unit_name, inputs=inputs)
-            write(output, data, reference=ref, rank_by=rank_by)
+            data = collector.finish(year=year, unit=unit_name, inputs=inputs, period=period)
+            write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+
+
+def _form_spec(form_id: str | None) -> Any:
+    from formkit.forms import UnknownForm, form_ids, get_form
+
+    try:
+        return get_form(form_id).spec
+    except UnknownForm:
+        raise _fail(f"没有表单“{form_id}”；可用的表单：{'、'.join(form_ids())}。") from None
+
+
+def _period(spec: Any, year: int | None, quarter: int | None) -> tuple[Any, ...] | None:
+    """--year/--quarter as the values of the form's period fields ([roles] period)."""
+    fields = spec.roles.period
+    if quarter is not None:
+        last = spec.field(fields[-1]) if len(fields) > 1 else None
+        if last is None or not last.choices:
+            raise _fail(f"表单 {spec.id} 不分季度，--quarter 不适用。")
+        if year is None:
+            raise _fail("--quarter 需要与 --year 一起给出。")
+        if quarter > len(last.choices):
+            raise _fail(f"--quarter 为 1—{len(last.choices)}。")
+        return (year, last.choices[quarter - 1])
+    return (year,) if fields and year is not None else None
 
 
 def _check_rank_key(rank_by: str | None) -> None:
@@ -625,16 +670,28 @@ def _summary_from_ledger(
     year: int | None,
     json_out: Path | None,
     rank_by: str | None = None,
+    *,
+    form_id: str | None = None,
+    period: tuple[Any, ...] | None = None,
 ) -> None:
     from formkit.atomic import committed_together
     from formkit.summary import from_ledger, write
 
     results: list[Any] = []
-    data = from_ledger(db, reference=ref, unit=unit, year=year, results=results)
+    data = from_ledger(
+        db,
+        reference=ref,
+        unit=unit,
+        year=year,
+        results=results,
+        form_id=form_id,
+        period=period,
+    )
     _print_results(results, details=False)
+    spec = _form_spec(form_id) if form_id else None
     try:
         with committed_together():  # both new or both old
-            write(output, data, reference=ref, rank_by=rank_by)
+            write(output, data, spec=spec, reference=ref, rank_by=rank_by)
             if json_out is not None:
                 _write_json(json_out, results, ref)
     except OSError as exc:
@@ -665,6 +722,13 @@ def rollup(
         int | None,
         typer.Option("--year", help="申报年度（默认取多数汇总表的年度）；其他年度的汇总表不采用。"),
     ] = None,
+    form_id: Annotated[
+        str | None,
+        typer.Option(
+            "--form",
+            help="汇总哪个表单的汇总表（默认取第一份汇总表记录的表单；其他表单的不采用）。",
+        ),
+    ] = None,
 ) -> None:
     """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。"""
     from rich.markup import escape
@@ -676,12 +740,13 @@ def rollup(
     ref = _reference(reference)
     files = _files(paths)
     _guard([*paths, reference], [output])
-    result = do_rollup(files, reference=ref, year=year)
+    spec = _form_spec(form_id or _summary_form(files))
+    result = do_rollup(files, spec=spec, reference=ref, year=year)
     result.data.inputs = [display_name(p) for p in paths]
     for file, reason in result.rejected:
         err.print(f"[red]未采用[/] {escape(display_name(file))}：{escape(reason)}")
     try:
-        write(output, result.data, reference=ref, national=True)
+        write(output, result.data, spec=spec, reference=ref, national=True)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(
@@ -689,6 +754,18 @@ def rollup(
         f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
     )
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
+
+
+def _summary_form(files: list[Path]) -> str | None:
+    """The form of the first readable summary (its formkit_form_id), else the default."""
+    from formkit.rollup import NotASummary, summary_form
+
+    for path in files:
+        try:
+            return summary_form(path)
+        except NotASummary:
+            continue
+    return None
 
 
 @app.command(short_help="推荐决定：排序、名额、推荐文件与公示名单。")

@@ -503,6 +503,16 @@ _FILES: list[Entry] = [
         "{where}: belongs to reporting unit {other}; not summarised here.",
         "file of another reporting unit",
     ),
+    Entry(
+        "other_form",
+        "error",
+        "不是本汇总的表单",
+        "{where}：是 {other}，不是本汇总的表单，未汇总。",
+        "请用 formkit summary --form 该表单的标识另行汇总。",
+        "报送",
+        "{where}: a file of form {other}, not the form summarised; not summarised here.",
+        "file of another form",
+    ),
 ]
 
 

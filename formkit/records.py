@@ -73,6 +73,8 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
         if fid is None:
             cols.append(Col("_region", "地区", "text", width=8))
             continue
+        if not fid:  # a role the form does not have (a report names no city)
+            continue
         f = spec.field(fid)
         wide = 26.0 if fid == (spec.roles.subject or "") else _width(f.header, "text") + 4
         cols.append(Col(fid, f.header, _kind(f.type), f.unit, wide))
@@ -144,6 +146,8 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
     for t in spec.tables:
         text_col = next((c for c in t.columns if c.type == "text"), None)
         rows = sub.values.get(t.id) or []
+        if t.id in spec.summary.tables:  # listed on a sheet of their own
+            rec[f"_rows.{t.id}"] = [dict(r) for r in rows]
         if text_col is not None:
             rec[f"{t.id}.names"] = "、".join(
                 str(r[text_col.id]) for r in rows if r.get(text_col.id)

@@ -36,7 +36,9 @@ from formkit.summary import (
     SummaryData,
     detail_columns,
     file_cols,
+    period_key,
     print_columns,
+    table_columns,
 )
 
 # summaries hold every application of a province: far more rows than a form
@@ -51,6 +53,20 @@ class RollupResult:
 
 class NotASummary(ValueError):
     """A file that is not a provincial summary written by formkit; the message says why."""
+
+
+def summary_form(path: str | os.PathLike[str]) -> str | None:
+    """The form a summary workbook summarises (its formkit_form_id); raises NotASummary."""
+    from formkit.read.xlsx import XlsxError, load_xlsx
+
+    try:
+        book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
+    except (XlsxError, OSError, ValueError) as exc:
+        raise NotASummary(str(exc)) from None
+    meta = _meta(book)
+    if meta.get("formkit_summary_kind") != SUMMARY_KIND:
+        raise NotASummary("不是 formkit 生成的汇总表")
+    return str(meta.get("formkit_form_id") or "") or None
 
 
 def read_summary(
@@ -91,6 +107,17 @@ def read_summary(
     for rec in data.applications:
         # values the province's summary left out of its totals stay out of the nation's
         rec["_excluded"] = excluded_keys(rec.get("_excluded_text"), spec)
+    if spec.roles.period:
+        # 明细 holds every period's current records: the summary's own period, the others
+        # for the comparisons and the time series
+        data.period = _period(meta.get("formkit_period"))
+        wanted = period_key(dict(zip(spec.roles.period, data.period or (), strict=False)), spec)
+        records, data.applications = data.applications, []
+        for rec in records:
+            (data.applications if period_key(rec, spec) == wanted else data.others).append(rec)
+    for name in spec.summary.tables:
+        t = spec.table(name)
+        data.tables[name] = _rows(book, t.label, table_columns(spec, t))
     data.issues = _rows(book, ISSUES_SHEET, ISSUE_COLS)
     rejected = _rows(book, REJECTED_SHEET, file_cols("未受理"))
     superseded = _rows(book, SUPERSEDED_SHEET, file_cols("已替代"))
@@ -139,6 +166,16 @@ def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
         for key in editable:
             rec[key] = row.get(key)
     return apps
+
+
+def _period(text: Any) -> tuple[Any, ...] | None:
+    """formkit_period ("2007/第二季度") back to the period fields' values."""
+    if not isinstance(text, str) or not text:
+        return None
+    parts: list[Any] = text.split("/")
+    if parts[0].isdigit():
+        parts[0] = int(parts[0])
+    return tuple(parts)
 
 
 def _whole(value: Any) -> Any:
@@ -243,12 +280,37 @@ def rollup(
     if not data.year:
         years = Counter(p.data.year for p in parts)
         data.year = max(years, key=lambda y: (years[y], y)) if years else spec.default_year
-    by_unit: dict[str, list[_Part]] = {}
+    if spec.roles.period:
+        # the period most summaries are of (the later of two as common)
+        periods = Counter(
+            p.data.period for p in parts if p.data.period and p.data.year == data.year
+        )
+        data.period = (
+            max(
+                periods,
+                key=lambda k: (
+                    periods[k],
+                    period_key(dict(zip(spec.roles.period, k, strict=False)), spec) or (),
+                ),
+            )
+            if periods
+            else None
+        )
+    by_unit: dict[str, list[_Part]] = {}  # one per unit (and period: one period kept)
     kept: list[_Part] = []
     for p in parts:
         if p.data.year != data.year:
             result.rejected.append(
                 (p.path, f"汇总表年度为 {p.data.year} 年，与本次汇总的 {data.year} 年不同，未采用")
+            )
+            continue
+        if spec.roles.period and p.data.period != data.period:
+            result.rejected.append(
+                (
+                    p.path,
+                    f"汇总表期间为 {_shown(p.data.period)}，"
+                    f"与本次汇总的 {_shown(data.period)} 不同，未采用",
+                )
             )
             continue
         unit = reference.unit(p.data.unit or "")
@@ -291,6 +353,13 @@ def rollup(
                 continue
             counted[ident] = p.name
             data.applications.append(_retype(rec, spec))
+        for rec in p.data.others:  # other periods' records: one per subject and period
+            ident = _identity(rec, spec)
+            if ident not in counted:
+                counted[ident] = p.name
+                data.others.append(_retype(rec, spec))
+        for name, rows in p.data.tables.items():
+            data.tables.setdefault(name, []).extend(rows)
         data.issues += p.data.issues
         data.files += p.data.files
     for file, reason in result.rejected:
@@ -303,16 +372,23 @@ def rollup(
 
 
 def _identity(rec: dict[str, Any], spec: FormSpec) -> str:
-    from formkit.supersession import name_key
+    from formkit.supersession import name_key, period_of
 
+    when = f"@{period_of(rec, spec)}" if spec.roles.period else ""
     sid = rec.get("_submission_id")
     if sid:
-        return f"id:{sid}"
+        return f"id:{sid}{when}"
     key = name_key(
         str(rec.get(spec.roles.unit or "") or ""),
         str(rec.get(spec.roles.subject or "") or ""),
     )
-    return f"name:{key}" if key else f"sha:{rec.get('_sha256')}"
+    return f"name:{key}{when}" if key else f"sha:{rec.get('_sha256')}"
+
+
+def _shown(period: tuple[Any, ...] | None) -> str:
+    if not period:
+        return "（未注明）"
+    return "".join(f"{v}年" if i == 0 else str(v) for i, v in enumerate(period))
 
 
 def _mtime(path: str | os.PathLike[str]) -> float:

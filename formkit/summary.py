@@ -32,13 +32,14 @@ from formkit.forms import form_of
 from formkit.read.submission import Submission
 from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec, Table, load_spec
 from formkit.supersession import (
     DISPOSITION_ZH,
     Candidate,
     candidate,
     conflict_message,
     decide,
+    name_key,
 )
 from formkit.validate.engine import VERDICTS
 from formkit.xlsx_text import plain
@@ -152,6 +153,8 @@ class SummaryData:
     # comparisons and the time series use them)
     period: tuple[Any, ...] | None = None
     others: list[dict[str, Any]] = field(default_factory=list)
+    # the rows of the layout's tables ([summary] tables), each with its subject and unit
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -175,6 +178,11 @@ class Collector:
         self.issues: list[tuple[str, dict[str, Any]]] = []
         # every input in order: (file row, record or None for a rejected file, candidate)
         self.entries: list[tuple[dict[str, Any], dict[str, Any] | None, Candidate]] = []
+        # files of another form: listed 未受理, never compared with this form's
+        self.other_form: set[str] = set()
+        # a form with rules across periods (Form.across): its accepted files, until finish
+        self.across = form_of(self.spec).across
+        self.subs: dict[str, Submission] = {}
 
     def add(
         self,
@@ -203,6 +211,20 @@ class Collector:
             received=received if received is not None else (mtime, sub.file),
             roster_id=roster_id,
         )
+        row: dict[str, Any] = {"file": file, "path": sub.file, "sha256": sub.sha256}
+        theirs = sub.form.id if sub.form is not None else None
+        if sub.status == "accepted" and theirs and theirs != self.spec.id:
+            row.update(
+                status="未受理",
+                code="other_form",
+                detail=f"是表单 {_form_title(theirs, sub)}（{theirs}）的文件，不是本汇总的"
+                f"{self.spec.render(self.spec.title, self.spec.default_year)}（{self.spec.id}），"
+                "未汇总",
+                applicant=name,
+            )
+            self.other_form.add(cand.handle)
+            self.entries.append((row, None, cand))
+            return
         for i in sub.issues:
             self.issues.append(
                 (
@@ -218,7 +240,6 @@ class Collector:
                     },
                 )
             )
-        row: dict[str, Any] = {"file": file, "path": sub.file, "sha256": sub.sha256}
         if sub.status == "rejected":
             rejection = sub.rejection
             row.update(
@@ -232,6 +253,8 @@ class Collector:
             self.years.append(sub.form.year)
         rec = record(sub, self.spec, self.reference)
         rec["_file"] = file
+        if self.across is not None:
+            self.subs[cand.handle] = sub
         self.entries.append((row, rec, cand))
 
     def finish(
@@ -240,10 +263,17 @@ class Collector:
         year: int | None = None,
         unit: str | None = None,
         inputs: Sequence[str] = (),
+        period: Sequence[Any] | None = None,
     ) -> SummaryData:
         """`unit`: the reporting unit this summary is for; files of another unit are listed
-        as 未受理 with the reason, never counted."""
+        as 未受理 with the reason, never counted.
+
+        A periodic form ([roles] period): `period` is the period summarised, as the values
+        of its period fields (a leading year alone: that year's latest period present;
+        none: the latest present). Its files make the 汇总表; the other periods' current
+        files go to 明细 (for the comparisons and the time series)."""
         spec = self.spec
+        asked = year
         year = year or (self.years[0] if self.years else None) or spec.default_year
         data = SummaryData(year=year, unit=unit, inputs=list(inputs))
         unit_field = spec.roles.unit or ""
@@ -255,7 +285,8 @@ class Collector:
                 theirs = self.reference.unit(str(rec.get(unit_field) or ""))
                 if theirs is not None and theirs.name != unit:
                     foreign[cand.handle] = theirs.name
-        decisions = decide(c for _r, _rec, c in self.entries if c.handle not in foreign)
+        left_out = foreign.keys() | self.other_form
+        decisions = decide(c for _r, _rec, c in self.entries if c.handle not in left_out)
         names = {c.handle: r["file"] for r, _rec, c in self.entries}
         current = []
         for row, rec, cand in self.entries:
@@ -274,6 +305,7 @@ class Collector:
             elif d.disposition == "current":
                 row.update(status="汇总", code="", detail="")
                 current.append(rec)
+                rec["_handle"] = cand.handle
                 if d.conflicts:
                     rec["_conflict"] = conflict_message(
                         row["file"], [names[h] for h in d.conflicts]
@@ -291,6 +323,8 @@ class Collector:
                 )
             data.files.append(row)
         data.issues = [i for h, i in self.issues if h not in foreign]
+        if self.across is not None:
+            data.issues += self._across(current)
         for rec in current:
             if rec.get("_conflict"):
                 data.issues.append(
@@ -314,10 +348,138 @@ class Collector:
             for rec, update in zip(members, updates, strict=False):
                 rec.update(update)
         current.sort(key=sort_key(spec, unit_order(self.reference)))
+        if spec.roles.period:
+            current = self._periods(data, current, year, period or ((year,) if asked else ()))
         for n, rec in enumerate(current, start=1):
             rec["_no"] = n
         data.applications = current
+        for t in spec.summary.tables:
+            data.tables[t] = [
+                {
+                    **r,
+                    "_subject": rec.get(spec.roles.subject or ""),
+                    "_unit": rec.get(spec.roles.unit or ""),
+                }
+                for rec in current
+                for r in rec.get(f"_rows.{t}") or []
+            ]
         return data
+
+    def _across(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The form's rules across one subject's periods (Form.across) over the current
+        files: each issue joins its file's issues, and a value it calls wrong leaves the
+        totals as a within-file error does."""
+        assert self.across is not None
+        spec = self.spec
+        by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for rec in current:
+            key = name_key(
+                str(rec.get(spec.roles.unit or "") or ""),
+                str(rec.get(spec.roles.subject or "") or ""),
+            )
+            by_subject[key or rec["_handle"]].append(rec)
+        rows: list[dict[str, Any]] = []
+        for members in by_subject.values():
+            subs = {id(self.subs[m["_handle"]]): m for m in members if m["_handle"] in self.subs}
+            history = [self.subs[m["_handle"]] for m in members if m["_handle"] in self.subs]
+            found = self.across(history, self.reference)
+            for sub, issue in found:
+                sub.issues.append(issue)
+                rows.append(
+                    {
+                        "file": Path(sub.file).name,
+                        "applicant": str(sub.values.get(spec.roles.subject or "") or ""),
+                        "sheet": issue.sheet or "",
+                        "cell": issue.cell or "",
+                        "severity": SEVERITY_ZH[issue.severity],
+                        "code": issue.code,
+                        "message": issue.message,
+                    }
+                )
+            for sub in {id(s): s for s, _i in found}.values():
+                rec = subs[id(sub)]
+                fresh = record(sub, spec, self.reference)
+                for key in ("_excluded", "_excluded_text", "_errors", "_warnings"):
+                    rec[key] = fresh[key]
+        return rows
+
+    def _periods(
+        self,
+        data: SummaryData,
+        current: list[dict[str, Any]],
+        year: int,
+        period: Sequence[Any] | None,
+    ) -> list[dict[str, Any]]:
+        """The records of the period summarised; the others go to data.others."""
+        spec = self.spec
+        full = len(spec.roles.period)
+        given = period_key(dict(zip(spec.roles.period, period or (), strict=False)), spec) or ()
+        keyed = []
+        for rec in current:
+            rec["_period"] = period_text(rec, spec)
+            keyed.append((period_key(rec, spec), rec))
+        if len(given) == full:
+            wanted: tuple[int, ...] = given
+        else:  # a year alone, or nothing: the latest period present in it
+            present = sorted({k for k, _r in keyed if k is not None and len(k) == full})
+            within = [k for k in present if k[: len(given)] == given]
+            wanted = within[-1] if within else given
+        data.period = period_values(wanted, spec)
+        if data.period and isinstance(data.period[0], int):
+            data.year = data.period[0]
+        data.others = sorted(
+            (r for k, r in keyed if k != wanted), key=lambda r: period_key(r, spec) or ()
+        )
+        return [r for k, r in keyed if k == wanted]
+
+
+def period_key(values: Mapping[str, Any], spec: FormSpec) -> tuple[int, ...] | None:
+    """A period as numbers that sort in time order ((2007, 2) for 2007 第二季度): a choice
+    field counts by its place in the choices; the leading fields given (None: not even the
+    first)."""
+    out: list[int] = []
+    for fid in spec.roles.period:
+        v = values.get(fid)
+        f = spec.field(fid)
+        if f.choices:
+            if v not in f.choices:
+                break
+            out.append(f.choices.index(v) + 1)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out.append(int(v))
+        else:
+            break
+    return tuple(out) or None
+
+
+def period_values(key: Sequence[int] | None, spec: FormSpec) -> tuple[Any, ...]:
+    """`period_key` back to the fields' values ((2007, "第二季度"))."""
+    out: list[Any] = []
+    for fid, n in zip(spec.roles.period, key or (), strict=False):
+        f = spec.field(fid)
+        out.append(f.choices[n - 1] if f.choices else n)
+    return tuple(out)
+
+
+def period_text(values: Mapping[str, Any], spec: FormSpec) -> str:
+    """A period as people write it: "2007年第二季度", "2007年"."""
+    vals = period_values(period_key(values, spec), spec)
+    return "".join(f"{v}年" if i == 0 else str(v) for i, v in enumerate(vals))
+
+
+def shift(key: Sequence[int], spec: FormSpec, *, years: int = 0, steps: int = 0) -> tuple[int, ...]:
+    """The period `years` earlier or `steps` sub-periods earlier (the quarter before the
+    first quarter is last year's fourth)."""
+    k = list(key)
+    k[0] -= years
+    if steps and len(k) > 1:
+        n = len(spec.field(spec.roles.period[-1]).choices)
+        index = k[0] * n + (k[-1] - 1) - steps
+        k[0], k[-1] = divmod(index, n)
+        k[-1] += 1
+    elif steps:
+        k[0] -= steps
+    return tuple(k)
 
 
 def collect(
@@ -328,12 +490,13 @@ def collect(
     year: int | None = None,
     unit: str | None = None,
     inputs: Sequence[str] = (),
+    period: Sequence[Any] | None = None,
 ) -> SummaryData:
     """Checked submissions -> SummaryData: current applications and every other file's fate."""
     collector = Collector(spec=spec, reference=reference)
     for sub in results:
         collector.add(sub)
-    return collector.finish(year=year, unit=unit, inputs=inputs)
+    return collector.finish(year=year, unit=unit, inputs=inputs, period=period)
 
 
 def from_ledger(
@@ -344,27 +507,54 @@ def from_ledger(
     year: int | None = None,
     inputs: Sequence[str] | None = None,
     results: list[Submission] | None = None,
+    form_id: str | None = None,
+    period: Sequence[Any] | None = None,
 ) -> SummaryData:
     """The ledger's files as SummaryData: the one route from a ledger to a summary, for
     `summary --db`, `recommend --db` and the web page alike. The ledger's handles and
     received order go to the same collector a folder of files goes through, so the same
-    file counts as in `status`. `results`, when given, receives each file's Submission."""
+    file counts as in `status`. `results`, when given, receives each file's Submission.
+
+    `form_id` (default: the ledger's form): the files of that form, by the form id each
+    file's stored reading names; a file that could not be read names none and belongs to
+    the ledger's own form. The files of other forms are counted in a note."""
+    from formkit.forms import get_form
     from formkit.ledger import Ledger
     from formkit.read.submission import from_json
 
     with Ledger(db, reference=reference) as ledger:
         records = ledger.files()
         reference = ledger.reference
-        spec = ledger.spec
+        own = ledger.spec
+    spec = get_form(form_id).spec if form_id else own
     dates = {f.id for f in spec.fields if f.type == "date"}
     collector = Collector(spec=spec, reference=reference)
+    elsewhere = 0
     for r in records:
+        stored = (r.submission or {}).get("form") or {}
+        theirs = stored.get("id") if isinstance(stored, Mapping) else None
+        if (theirs or own.id) != spec.id:
+            elsewhere += 1
+            continue
         sub = from_json(r.submission, dates)
         collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
         if results is not None:
             results.append(sub)
     shown = [str(db)] if inputs is None else list(inputs)
-    return collector.finish(year=year, unit=unit, inputs=shown)
+    data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
+    if elsewhere:
+        data.notes.append(("台账中其他表单的文件", f"{elsewhere} 个，不属于本汇总的表单，未列入"))
+    return data
+
+
+def _form_title(form_id: str, sub: Submission) -> str:
+    from formkit.forms import UnknownForm, get_form
+
+    try:
+        spec = get_form(form_id).spec
+    except UnknownForm:
+        return form_id
+    return spec.render(spec.title, (sub.form.year if sub.form else None) or spec.default_year)
 
 
 def _mtime(path: str) -> float:
@@ -631,6 +821,8 @@ def build(
     fmt = w.fmt
     sheets = form.hook("summary_sheets")
     _apps_sheet(w)
+    if spec.roles.period:
+        _compare_sheet(w)
     cols = detail_columns(spec)
     ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
     _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
@@ -698,6 +890,18 @@ def _apps_sheet(w: Writer) -> None:
         fill={j: EDITABLE_FILL for j in editable},
         header_height=56,
     )
+    if spec.roles.period and data.applications:
+        # a periodic form's 汇总表 ends with the totals (环比 and 同比: 合计与比较)
+        last += 1
+        who = "全国" if w.national else (data.unit or "")
+        strong = fmt(bold=True, border=1, bg_color="#F2F2F2")
+        for j, c in enumerate(cols):
+            if c.key == spec.roles.subject:
+                ws.write_string(last, j, f"{who}合计", strong)
+            elif c.key in spec.summary.totals:
+                _put(ws, last, j, total(data.applications, c.key), fmt.cell(c, bold=True), c.kind)
+            else:
+                ws.write_blank(last, j, None, strong)
     ws.freeze_panes(2, 4 if note else 3)
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
@@ -887,8 +1091,6 @@ def _stats_sheet(w: Writer) -> None:
     hook = w.hook("summary_stats")
     if hook is not None:
         row = hook(w, ws, row)
-    if spec.summary.compare is not None:
-        row = _compare_tables(w, ws, row)
     ws.set_column(0, 0, 22)
     _landscape(ws, w.title, 0)
     ws.fit_to_pages(1, 0)
@@ -964,20 +1166,291 @@ def _files_sheet(
         ws.hide()
 
 
+def _subject_key(rec: Mapping[str, Any], spec: FormSpec) -> str:
+    """Who a record is about, across periods: its unit and subject, as supersession says."""
+    unit = str(rec.get(spec.roles.unit or "") or "")
+    subject = str(rec.get(spec.roles.subject or "") or "")
+    return name_key(unit, subject) or f"file:{rec.get('_file')}"
+
+
+def _period_name(key: Sequence[int], spec: FormSpec) -> str:
+    return period_text(dict(zip(spec.roles.period, period_values(key, spec), strict=False)), spec)
+
+
+def comparisons(data: SummaryData, spec: FormSpec) -> list[dict[str, Any]]:
+    """One row per total of the layout: the period's total and, for the fields the layout
+    compares, the total of the period before (环比) and of the same period a year earlier
+    (同比) with the growth in percent (two decimals).
+
+    A growth compares like with like: the subjects with a usable value (present, without
+    an error) in both periods; the row's note names the others and why (no file for that
+    period, or a value left out), and says when the comparison period has no file at all.
+    """
+    s = spec.summary
+    now = period_key(dict(zip(spec.roles.period, data.period or (), strict=False)), spec)
+    compare = s.compare
+    by_period: dict[tuple[int, ...], dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    for rec in [*data.applications, *data.others]:
+        k = period_key(rec, spec)
+        if k is not None:
+            by_period[k][_subject_key(rec, spec)] = rec
+    current = {_subject_key(r, spec): r for r in data.applications}
+    item = s.item
+    rows = []
+    for f in s.totals:
+        f_spec = spec.field(f)
+        row: dict[str, Any] = {
+            "name": label(spec, f),
+            "key": f,
+            "unit": f_spec.unit or "",
+            "now": total(data.applications, f),
+            "count": sum(1 for r in data.applications if usable(r, f) is not None),
+        }
+        notes = []
+        for kind, fields, what in (
+            ("previous", compare.previous if compare else (), "环比"),
+            ("year_ago", compare.year_ago if compare else (), "同比"),
+        ):
+            if f not in fields or now is None or len(now) < len(spec.roles.period):
+                continue
+            target = shift(now, spec, steps=1) if kind == "previous" else shift(now, spec, years=1)
+            shown = _period_name(target, spec)
+            before = by_period.get(target, {})
+            if not before:
+                notes.append(f"{what}：缺{shown}的报表，未计算")
+                continue
+            pairs, missing, doubtful = [], [], []
+            for key, rec in current.items():
+                other = before.get(key)
+                subject = str(rec.get(spec.roles.subject or "") or rec.get("_file"))
+                if other is None:
+                    missing.append(subject)
+                elif usable(rec, f) is None or usable(other, f) is None:
+                    doubtful.append(subject)
+                else:
+                    pairs.append((usable(rec, f) or 0.0, usable(other, f) or 0.0))
+            then = round(sum(b for _a, b in pairs), 4)
+            row[f"{kind}_total"] = then if pairs else None
+            row[kind] = (
+                round((sum(a for a, _b in pairs) / then - 1) * 100, 2) if pairs and then else None
+            )
+            parts = []
+            if missing:
+                parts.append(f"缺{shown}报表的{item}：{'、'.join(missing)}")
+            if doubtful:
+                parts.append(f"数值有错误或空白的{item}：{'、'.join(doubtful)}")
+            if pairs and not then:
+                parts.append(f"{shown}合计为 0")
+            if parts:
+                notes.append(
+                    f"{what}（只比较两期都有数值的 {len(pairs)} 个{item}）不含" + "；".join(parts)
+                )
+        row["note"] = "；".join(notes)
+        rows.append(row)
+    return rows
+
+
+def series(
+    records: Iterable[Mapping[str, Any]], spec: FormSpec, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Totals of `keys` per period present, in time order (values with errors left out)."""
+    groups: dict[tuple[int, ...], list[Mapping[str, Any]]] = defaultdict(list)
+    for rec in records:
+        k = period_key(rec, spec)
+        if k is not None and len(k) == len(spec.roles.period):
+            groups[k].append(rec)
+    return [
+        {"name": _period_name(k, spec), "count": len(g), **{f: total(g, f) for f in keys}}
+        for k, g in sorted(groups.items())
+    ]
+
+
+def _compare_sheet(w: Writer) -> None:
+    """合计与比较: the period's totals, 环比 and 同比 (one A4 landscape page)."""
+    fmt, spec = w.fmt, w.spec
+    ws = w.sheet("合计与比较")
+    who = "全国" if w.national else (w.data.unit or "")
+    cols = [
+        Col("name", "指标", "text", width=30),
+        Col("now", f"{who}本期合计", "decimal", width=12),
+        Col("count", f"计入{spec.summary.item}数", "integer", width=7),
+        Col("previous_total", "上期可比合计", "decimal", width=12),
+        Col("previous", "环比(%)", "percent", "%", width=8),
+        Col("year_ago_total", "上年同期可比合计", "decimal", width=12),
+        Col("year_ago", "同比(%)", "percent", "%", width=8),
+        Col("note", "说明", "text", width=46),
+    ]
+    _title(ws, f"{w.title}：合计、环比与同比", len(cols), fmt)
+    rows = comparisons(w.data, spec)
+    # amounts, then counts (printed without decimals)
+    amounts = [r for r in rows if spec.field(r["key"]).type != "integer"]
+    counts = [r for r in rows if spec.field(r["key"]).type == "integer"]
+    last = _table(ws, fmt, 1, cols, amounts, header_height=30)
+    if counts:
+        whole = [
+            Col(c.key, c.header, "integer" if c.kind == "decimal" else c.kind, c.unit, c.width)
+            for c in cols
+        ]
+        last = _table(ws, fmt, last + 1, whole, counts, header_height=30)
+        ws.freeze_panes(2, 1)
+    text = excluded_summary(w.data.applications, list(spec.summary.totals), spec) or (
+        f"合计包含全部{spec.summary.item}的数值（无错误数值）。"
+    )
+    note = (
+        "合计、环比、同比只计入没有错误的数值；环比、同比由本表各期间的报表重新计算，"
+        "只比较两期都有数值的" + spec.summary.item + "（说明列写明未比较的及原因）。" + text
+    )
+    wrap = fmt(italic=True, text_wrap=True, valign="top", font_color="#404040")
+    ws.merge_range(last + 1, 0, last + 1, len(cols) - 1, note, wrap)
+    ws.set_row(last + 1, _LINE_HEIGHT * wrapped_lines(note, sum(c.width for c in cols)) + 2)
+    _landscape(ws, w.title, 1)
+    ws.fit_to_pages(1, 0)
+
+
 def _unit_sheet(w: Writer) -> None:
-    raise NotImplementedError
+    """The national view: every reporting unit (those that sent nothing too) and every
+    region, with the layout's unit_table totals."""
+    fmt, spec, data, reference = w.fmt, w.spec, w.data, w.reference
+    ws = w.sheet(f"按{spec.roles.unit_label}")
+    keys = list(spec.summary.unit_table)
+    totals = [_total_col(spec, k, 13) for k in keys]
+    unit_key = spec.roles.unit or ""
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for a in data.applications:
+        known = reference.unit(str(a.get(unit_key) or ""))
+        groups[known.name if known else str(a.get(unit_key) or "（未填）")].append(a)
+    rows: list[dict[str, Any]] = []
+    for unit in reference.units:
+        members = groups.pop(unit.name, [])
+        source = data.reported.get(unit.name)
+        rows.append(
+            {
+                "name": unit.name,
+                "region": unit.region,
+                "count": len(members),
+                **{k: total(members, k) for k in keys},
+                "reported": f"已报送：{source}" if source else ("已报送" if members else "未报送"),
+            }
+        )
+    for name, members in sorted(groups.items()):  # a unit the reference data does not know
+        rows.append({"name": name, "region": "", "count": len(members)})
+        rows[-1].update({k: total(members, k) for k in keys})
+    cols = [
+        Col("name", spec.roles.unit_label, "text", width=14),
+        Col("region", "地区", "text", width=6),
+        Col("count", f"{spec.summary.item}数", "integer", width=6),
+        *totals,
+        Col("reported", "报送情况", "text", width=22),
+    ]
+    _title(ws, f"{w.title}：按{spec.roles.unit_label}、按地区", len(cols), fmt)
+    last = _table_plain(ws, fmt, 1, cols, rows)
+    ws.conditional_format(
+        2,
+        len(cols) - 1,
+        last,
+        len(cols) - 1,
+        {
+            "type": "cell",
+            "criteria": "==",
+            "value": '"未报送"',
+            "format": fmt(bg_color="#FFC7CE", border=1),
+        },
+    )
+    row = _excluded_line(ws, fmt, last + 1, data.applications, keys, spec, cols) + 1
+    ws.write_string(row, 0, "按地区", fmt(bold=True))
+    region_cols = [Col("name", "地区", "text", width=14), cols[2], *totals]
+    last = _table_plain(
+        ws,
+        fmt,
+        row + 1,
+        region_cols,
+        _group_rows(data.applications, "_region", keys, regions(reference), verdicts=False),
+    )
+    _landscape(ws, w.title, 1)
+    ws.fit_to_pages(1, 0)
+    del last
 
 
-def _rows_sheet(w: Writer, t: Any) -> None:
-    raise NotImplementedError
+def _rows_sheet(w: Writer, t: Table) -> None:
+    """A repeatable table of the form (the key enterprises), every subject's rows."""
+    fmt, spec = w.fmt, w.spec
+    ws = w.sheet(t.label)
+    cols = table_columns(spec, t)
+    rows = [{**r, "_no": n} for n, r in enumerate(w.data.tables.get(t.id, []), start=1)]
+    _title(ws, f"{w.title}：{t.label}", len(cols), fmt)
+    _table(ws, fmt, 1, cols, rows)
+    _landscape(ws, w.title, 1)
+    ws.fit_to_pages(1, 0)
+
+
+def table_columns(spec: FormSpec, t: Table) -> list[Col]:
+    """The columns of a table's own sheet (the roll-up reads it back with them)."""
+    kinds: dict[str, Kind] = {"decimal": "decimal", "integer": "integer", "percent": "percent"}
+    return [
+        Col("_no", "序号", "integer", width=4.5),
+        Col("_unit", spec.roles.unit_label, "text", width=8),
+        Col("_subject", spec.roles.subject_label, "text", width=20),
+        *(
+            Col(
+                c.id,
+                f"{c.label}({c.unit})" if c.unit and c.unit not in c.label else c.label,
+                "bool" if c.type == "yesno" else kinds.get(c.type, "text"),
+                c.unit,
+                20 if c.type == "text" else 6 if c.type == "yesno" else 10,
+            )
+            for c in t.columns
+            if not c.fixed
+        ),
+    ]
 
 
 def _chart_sheet(w: Writer) -> None:
-    raise NotImplementedError
-
-
-def _compare_tables(w: Writer, ws: Worksheet, row: int) -> int:
-    raise NotImplementedError
+    """图表: each of the layout's charts over its data, one under the other; values with
+    errors are not counted (the chart shows what the totals count)."""
+    fmt, spec, data = w.fmt, w.spec, w.data
+    ws = w.sheet("图表")
+    row = 0
+    for chart_spec in spec.summary.charts:
+        keys = list(chart_spec.series)
+        if chart_spec.category == "period":
+            head = "期间"
+            rows = series([*data.applications, *data.others], spec, keys)
+        elif chart_spec.category == "unit":
+            head = spec.roles.unit_label
+            rows = _group_rows(data.applications, spec.roles.unit or "", keys, verdicts=False)[:-1]
+        else:
+            head = spec.roles.subject_label
+            rows = [
+                {"name": a.get(spec.roles.subject or ""), **{k: usable(a, k) for k in keys}}
+                for a in data.applications
+            ]
+        ws.write_string(row, 0, chart_spec.title, fmt(bold=True, font_size=12))
+        cols = [Col("name", head, "text", width=24), *(_total_col(spec, k, 18) for k in keys)]
+        last = _table_plain(ws, fmt, row + 1, cols, rows)
+        if rows:
+            chart = w.wb.add_chart({"type": chart_spec.kind})
+            for j, _k in enumerate(keys, start=1):
+                chart.add_series(
+                    {
+                        "name": ["图表", row + 1, j],
+                        "categories": ["图表", row + 2, 0, last, 0],
+                        "values": ["图表", row + 2, j, last, j],
+                        **({"marker": {"type": "circle"}} if chart_spec.kind == "line" else {}),
+                    }
+                )
+            chart.set_title({"name": chart_spec.title})
+            chart.set_y_axis({"name": chart_spec.axis})
+            chart.set_legend({"position": "bottom"})
+            chart.set_size({"width": 760, "height": 300})
+            ws.insert_chart(last + 1, 0, chart, {"x_offset": 4, "y_offset": 6})
+            row = last + 18
+        else:
+            ws.write_string(last + 1, 0, "没有可画的数据。")
+            row = last + 3
+    ws.set_column(0, 0, 24)
+    ws.print_area(0, 0, max(row, 1), 6)
+    _landscape(ws, w.title, 0)
+    ws.fit_to_pages(1, 0)
 
 
 def _notes_sheet(w: Writer) -> None:
@@ -1081,6 +1554,8 @@ def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
         # the roll-up keeps the later of two summaries of one unit
         ("formkit_generated", generated_at(data)),
     ]
+    if data.period:  # a periodic form's period, its fields' values joined by "/"
+        rows.append(("formkit_period", "/".join(str(v) for v in data.period)))
     for i, (name, value) in enumerate(rows):
         meta.write_string(i, 0, name)
         _put(meta, i, 1, value, None, "integer")
@@ -1089,10 +1564,12 @@ def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
 
 
 def label(spec: FormSpec, key: str | None) -> str:
+    """A field as summaries name it: its column label where the spec gives one (the
+    quarterly report's 本季度出口额(万美元) / 累计出口额(万美元)), else its label."""
     if not key:
         return ""
     try:
-        return spec.field(key).label
+        return spec.field(key).header
     except KeyError:
         return key
 

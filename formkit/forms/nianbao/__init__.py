@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from formkit.forms import Form
-from formkit.forms.jidu import codes
+from formkit.forms.jidu import across, codes
 from formkit.forms.nianbao import rules
 
 FORM = Form(
@@ -11,4 +11,5 @@ FORM = Form(
     spec_file=Path(__file__).with_name("spec.toml"),
     rules=tuple(rules.RULES),
     codes=tuple(codes.CODES),
+    across=across.check_across,
 )

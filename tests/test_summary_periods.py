@@ -1,0 +1,416 @@
+"""The quarterly summary (季度数据报表, 商技发[2006]6号 四(四)) and its national roll-up, from
+the same engine as the 申报书's (issue #15 items 1 and 5).
+
+Three bases of 江苏省 report four quarters of 2007; two of them also sent 2006's second
+quarter. Every file is written through the form's template and read and checked as a
+returned file. Every expected number (totals, 环比, 同比, the series) is computed here from
+the figures the files were filled with, never read from formkit's own records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from formkit import summary
+from formkit.check import check_file
+from formkit.cli import app
+from formkit.forms import load_form_spec
+from formkit.read import ReadOptions, Submission
+from formkit.rollup import rollup
+from formkit.template import build_template
+from tests.report_forms import JIDU, NIANBAO
+
+YEAR = 2007
+QUARTERS = ["第一季度", "第二季度", "第三季度", "第四季度"]
+BASES = [
+    ("苏州国家高新技术产品出口基地", "国家高新技术产品出口基地"),
+    ("南京国家软件出口基地", "国家软件出口基地"),
+    ("泰州国家医药出口基地", "国家医药出口基地"),
+]
+AMOUNTS = (
+    "export_value",
+    "hitech_export_value",
+    "own_ip_export_value",
+    "own_brand_export_value",
+    "tech_import_value",
+    "software_export_value",
+    "outsourcing_value",
+)
+COUNTS = (
+    "enterprise_count",
+    "tech_import_contracts",
+    "intl_certifications",
+    "foreign_patents",
+    "foreign_trademarks",
+    "foreign_copyrights",
+)
+runner = CliRunner()
+ANY = ReadOptions(forms=None)  # each file read as the form it carries
+
+
+def quarter_figures(b: int, q: int, year: int = YEAR) -> dict[str, float | int]:
+    """Base b's figures for quarter q (本季度)."""
+    e = 10000.0 * (b + 1) + 1000.0 * q + 0.25 + (0 if year == YEAR else -2500.0)
+    software = 500.0 * (b + 1) + 10.0 * q
+    return {
+        "export_value": e,
+        "hitech_export_value": round(e * 0.6, 2),
+        "own_ip_export_value": round(e * 0.2, 2),
+        "own_brand_export_value": round(e * 0.1, 2),
+        "tech_import_value": 100.0 * (b + 1) + q,
+        "software_export_value": software,
+        "outsourcing_value": software / 2,
+        "enterprise_count": 50 + 10 * b + 2 * (q - 1),
+        "tech_import_contracts": q + b,
+        "intl_certifications": 1,
+        "foreign_patents": b + 1,
+        "foreign_trademarks": 1,
+        "foreign_copyrights": 0,
+    }
+
+
+def enterprises_ytd(b: int, q: int) -> int:
+    # distinct enterprises: more than any quarter, less than the quarters' sum
+    return 50 + 10 * b + 5 * (q - 1)
+
+
+def values(b: int, q: int, year: int = YEAR, **changes: Any) -> dict[str, Any]:
+    name, kind = BASES[b]
+    v: dict[str, Any] = {
+        "province": "江苏省",
+        "base_name": name,
+        "base_type": kind,
+        "report_year": year,
+        "report_quarter": QUARTERS[q - 1],
+        "fill_date": dt.date(year, 3 * q, 28) + dt.timedelta(days=12),
+        "contact_person": "王芳",
+        "contact_phone": "025-83301234",
+        "important_info": "无",
+    }
+    for stem in (*AMOUNTS, *COUNTS):
+        v[f"{stem}_q"] = quarter_figures(b, q, year)[stem]
+        if stem == "enterprise_count":
+            v[f"{stem}_ytd"] = enterprises_ytd(b, q)
+        else:
+            running = sum(quarter_figures(b, k, year)[stem] for k in range(1, q + 1))
+            v[f"{stem}_ytd"] = round(running, 2) if isinstance(running, float) else running
+    e_q, e_ytd = v["export_value_q"], v["export_value_ytd"]
+    v["key_enterprises"] = [
+        {
+            "name": f"{name[:2]}示例{k}有限公司",
+            "export_value_q": round(e_q * 0.2, 2),
+            "export_value_ytd": round(e_ytd * 0.2, 2),
+            "hitech_export_value_q": round(e_q * 0.1, 2),
+            "hitech_export_value_ytd": round(e_ytd * 0.1, 2),
+            "own_brand": k == 1,
+        }
+        for k in (1, 2)
+    ]
+    v.update(changes)
+    return v
+
+
+# base 2's second quarter: 自主品牌 above 高新 (part_above_whole), so both of its quarter
+# figures stay out of the totals and the comparisons
+BAD_BRAND = values(2, 2)["hitech_export_value_q"] + 100.0
+# base 1's second quarter: 境外专利 cumulative below the first quarter's (cumulative_fell,
+# found only across the two files)
+FELL = {"foreign_patents_q": 1, "foreign_patents_ytd": 1}
+
+
+def file_set() -> dict[str, dict[str, Any]]:
+    files = {}
+    for b in range(3):
+        for q in range(1, 5):
+            changes: dict[str, Any] = {}
+            if (b, q) == (2, 2):
+                q1 = values(2, 1)["own_brand_export_value_ytd"]
+                changes = {
+                    "own_brand_export_value_q": BAD_BRAND,
+                    "own_brand_export_value_ytd": round(q1 + BAD_BRAND, 2),
+                }
+            if (b, q) == (1, 2):
+                changes = dict(FELL)
+            files[f"b{b}-{YEAR}Q{q}"] = values(b, q, **changes)
+    for b in (0, 1):  # last year's second quarter: the 同比 of two bases
+        files[f"b{b}-{YEAR - 1}Q2"] = values(b, 2, year=YEAR - 1)
+    return files
+
+
+def write_files(folder: Path, files: dict[str, dict[str, Any]], year_of: Any = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = load_form_spec(JIDU)
+    for label, v in files.items():
+        (folder / f"{label}.xlsx").write_bytes(
+            build_template(spec, year=v["report_year"], values=v)
+        )
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("jidu") / "收件箱"
+    write_files(folder, file_set())
+    # base 0 sent its second quarter twice: an earlier version with other figures
+    early = values(0, 2, fill_date=dt.date(YEAR, 7, 2), export_value_q=1.0)
+    early["export_value_ytd"] = round(values(0, 1)["export_value_ytd"] + 1.0, 2)
+    early["hitech_export_value_q"] = early["own_ip_export_value_q"] = 0.5
+    early["own_brand_export_value_q"] = 0.25
+    early["key_enterprises"] = []
+    (folder / "b0-2007Q2-初稿.xlsx").write_bytes(
+        build_template(load_form_spec(JIDU), year=YEAR, values=early)
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def results(inbox: Path) -> list[Submission]:
+    subs = [check_file(p, ANY) for p in sorted(inbox.iterdir())]
+    assert all(s.status == "accepted" for s in subs), [s.rejection for s in subs]
+    return subs
+
+
+@pytest.fixture(scope="module")
+def book(results: list[Submission], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    data = summary.collect(
+        results, spec=load_form_spec(JIDU), unit="江苏省", period=(YEAR, "第二季度")
+    )
+    path = tmp_path_factory.mktemp("out") / "季度汇总.xlsx"
+    summary.write(path, data, spec=load_form_spec(JIDU))
+    return openpyxl.load_workbook(path)
+
+
+def table(ws: Any, header_row: int = 2) -> list[dict[str, Any]]:
+    headers = [c.value for c in ws[header_row]]
+    out = []
+    for row in ws.iter_rows(min_row=header_row + 1, values_only=True):
+        if all(v is None for v in row):
+            break
+        out.append(dict(zip(headers, row, strict=False)))
+    return out
+
+
+def usable(b: int, q: int, key: str, year: int = YEAR) -> float | None:
+    """A figure as filed, None where the file has an error on it."""
+    if (
+        year == YEAR
+        and (b, q) == (2, 2)
+        and key
+        in (
+            "own_brand_export_value_q",
+            "hitech_export_value_q",
+        )
+    ):
+        return None
+    if year == YEAR and (b, q) == (1, 2) and key == "foreign_patents_ytd":
+        return None
+    v = file_set()[f"b{b}-{year}Q{q}"][key]
+    return float(v)
+
+
+def test_the_summary_is_the_quarter_asked_for_one_row_per_base(book: Any) -> None:
+    """四(四): one row per base for the second quarter, the resent quarter counted once."""
+    rows = table(book["汇总表"])
+    bases = [r["基地"] for r in rows if r["序号"] is not None]
+    assert sorted(bases) == sorted(b for b, _k in BASES)
+    by_base = {r["基地"]: r for r in rows}
+    # the later version of base 0's second quarter, not the 初稿
+    assert by_base[BASES[0][0]]["出口额(万美元)：本季度"] == values(0, 2)["export_value_q"]
+    superseded = table(book["已替代文件"])
+    assert [r["文件"] for r in superseded] == ["b0-2007Q2-初稿.xlsx"]
+    assert book["汇总表"]["A1"].value == "江苏省2007年第二季度科技兴贸出口创新基地季度数据汇总表"
+
+
+def test_totals_leave_out_values_with_errors_and_name_them(book: Any) -> None:
+    """Totals count no value formkit called wrong, within one file or across two."""
+    rows = table(book["汇总表"])
+    total_row = next(r for r in rows if r["基地"] == "江苏省合计")
+    for key, header in (
+        ("export_value_q", "出口额(万美元)：本季度"),
+        ("hitech_export_value_q", "高新技术产品出口额(万美元)：本季度"),
+        ("export_value_ytd", "出口额(万美元)：累计"),
+        ("own_brand_export_value_ytd", "自主品牌产品出口额(万美元)：累计"),
+    ):
+        want = sum(v for b in range(3) if (v := usable(b, 2, key)) is not None)
+        assert total_row[header] == pytest.approx(want, abs=1e-6), key
+    # base 2's 高新 this quarter is shown, not counted, and said why
+    base2 = next(r for r in rows if r["基地"] == BASES[2][0])
+    assert "高新技术产品出口额" in base2["未计入合计的数值"]
+    # the cross-period error: base 1's 境外专利 cumulative is out of the total
+    compare = {r["指标"]: r for r in table(book["合计与比较"]) if r["指标"]}
+    patents = compare["累计境外专利授权数(件)"]
+    counted = [usable(b, 2, "foreign_patents_ytd") for b in range(3)]
+    assert patents["江苏省本期合计"] == sum(v for v in counted if v is not None)
+    assert patents["计入基地数"] == 2
+    issues = table(book["问题清单"])
+    assert any(i["代码"] == "cumulative_fell" and i["文件"] == "b1-2007Q2.xlsx" for i in issues)
+    notes = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=3) if r[0].value}
+    assert BASES[2][0] in notes["未计入合计的数值"]
+    assert BASES[1][0] in notes["未计入合计的数值"]
+
+
+def growth(now: float, before: float) -> float:
+    return round((now / before - 1) * 100, 2)
+
+
+def test_quarter_on_quarter_and_year_on_year_recomputed(book: Any) -> None:
+    """环比 against the first quarter, 同比 against 2006's second quarter: like with like,
+    the bases without the comparison period (or with an error) named."""
+    compare = {r["指标"]: r for r in table(book["合计与比较"]) if r["指标"]}
+    e = compare["本季度出口额(万美元)"]
+    now = sum(values(b, 2)["export_value_q"] for b in range(3))
+    before = sum(values(b, 1)["export_value_q"] for b in range(3))
+    assert e["江苏省本期合计"] == pytest.approx(now)
+    assert e["上期可比合计"] == pytest.approx(before)
+    assert e["环比(%)"] == pytest.approx(growth(now, before))
+    h = compare["本季度高新技术产品出口额(万美元)"]  # base 2's is out: bases 0 and 1 only
+    now_h = sum(values(b, 2)["hitech_export_value_q"] for b in (0, 1))
+    before_h = sum(values(b, 1)["hitech_export_value_q"] for b in (0, 1))
+    assert h["环比(%)"] == pytest.approx(growth(now_h, before_h))
+    assert BASES[2][0] in h["说明"] and "错误" in h["说明"]
+    ytd = compare["累计出口额(万美元)"]  # 同比: bases 0 and 1 sent 2006's second quarter
+    now_y = sum(values(b, 2)["export_value_ytd"] for b in (0, 1))
+    before_y = sum(values(b, 2, year=YEAR - 1)["export_value_ytd"] for b in (0, 1))
+    assert ytd["上年同期可比合计"] == pytest.approx(before_y)
+    assert ytd["同比(%)"] == pytest.approx(growth(now_y, before_y))
+    assert f"缺{YEAR - 1}年第二季度报表的基地：{BASES[2][0]}" in ytd["说明"]
+
+
+def test_series_of_the_province_across_the_quarters_present(book: Any) -> None:
+    ws = book["图表"]
+    assert ws._charts, "the time series is a native chart"
+    rows = table(ws, header_row=2)
+    periods = [r["期间"] for r in rows]
+    assert periods == [f"{YEAR - 1}年第二季度", *(f"{YEAR}年{q}" for q in QUARTERS)]
+    for r, (year, q) in zip(rows, [(YEAR - 1, 2), *((YEAR, q) for q in range(1, 5))], strict=True):
+        bases = (0, 1) if year < YEAR else (0, 1, 2)
+        for key, header in (
+            ("export_value_q", "本季度出口额(万美元)"),
+            ("hitech_export_value_q", "本季度高新技术产品出口额(万美元)"),
+        ):
+            want = sum(v for b in bases if (v := usable(b, q, key, year)) is not None)
+            assert r[header] == pytest.approx(want), (year, q, key)
+
+
+def test_key_enterprises_of_all_bases_and_every_file_accounted_for(book: Any) -> None:
+    rows = table(book["重点企业"])
+    assert len(rows) == 6  # two per base, the second quarter
+    assert {r["基地"] for r in rows} == {b for b, _k in BASES}
+    notes = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=3) if r[0].value}
+    # 15 files: 3 of the quarter + 11 of other quarters, 1 superseded
+    assert notes["文件数"].startswith("输入 15 个 = 汇总 3 个 + 其他期间 11 个")
+    assert "已替代 1 个" in notes["文件数"]
+    detail = table(book["明细"])
+    assert len(detail) == 14
+
+
+def test_cli_summary_of_a_quarter_and_the_national_rollup(inbox: Path, tmp_path: Path) -> None:
+    """`formkit summary --form … --year --quarter`, then `formkit rollup` of two provinces:
+    per province, per region, the series; every input summary used or 未采用."""
+    js = tmp_path / "江苏.xlsx"
+    result = runner.invoke(
+        app,
+        [
+            "summary", str(inbox), "--form", JIDU, "--year", "2007", "--quarter", "2",
+            "--unit", "江苏省", "-o", str(js), "-j", "1",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # 浙江省: two bases, the same quarters
+    zj_in = tmp_path / "浙江"
+    files = {
+        f"zj{b}-{YEAR}Q{q}": values(b, q, province="浙江省", base_name=f"浙江{BASES[b][0]}")
+        for b in (0, 1)
+        for q in (1, 2)
+    }
+    write_files(zj_in, files)
+    zj = tmp_path / "浙江.xlsx"
+    result = runner.invoke(
+        app,
+        ["summary", str(zj_in), "--form", JIDU, "--unit", "浙江省", "-o", str(zj), "-j", "1"],
+    )
+    assert result.exit_code == 0, result.output
+    national = tmp_path / "全国.xlsx"
+    # the rollup finds the form in the summaries' metadata
+    result = runner.invoke(app, ["rollup", str(js), str(zj), str(js), "-o", str(national)])
+    assert result.exit_code == 1, result.output  # the copy of 江苏's summary: 未采用
+    wb = openpyxl.load_workbook(national)
+    units = {r["所在省"]: r for r in table(wb["按所在省"])}
+    assert units["浙江省"]["基地数"] == 2 and units["江苏省"]["基地数"] == 3
+    assert units["上海市"]["报送情况"] == "未报送"
+    want_zj = sum(f["export_value_q"] for k, f in files.items() if k.endswith("Q2"))
+    assert units["浙江省"]["本季度出口额(万美元)"] == pytest.approx(want_zj)
+    want_js = sum(values(b, 2)["export_value_q"] for b in range(3))
+    compare = {r["指标"]: r for r in table(wb["合计与比较"]) if r["指标"]}
+    assert compare["本季度出口额(万美元)"]["全国本期合计"] == pytest.approx(want_js + want_zj)
+    before = sum(values(b, 1)["export_value_q"] for b in range(3)) + sum(
+        f["export_value_q"] for k, f in files.items() if k.endswith("Q1")
+    )
+    assert compare["本季度出口额(万美元)"]["环比(%)"] == pytest.approx(
+        growth(want_js + want_zj, before)
+    )
+    notes = {r[0].value: r[1].value for r in wb["说明"].iter_rows(min_row=3) if r[0].value}
+    assert "逐字节相同" in notes["未采用的汇总表"]
+    ws = wb["按所在省"]
+    at = next(c.row for c in ws["A"] if c.value == "按地区")
+    regions = {r["地区"]: r for r in table(ws, header_row=at + 1)}
+    assert regions["东部"]["本季度出口额(万美元)"] == pytest.approx(want_js + want_zj)
+    assert regions["西部"]["基地数"] == 0
+    assert regions["合计"]["基地数"] == 5
+
+
+def test_a_summary_of_another_form_is_refused_by_the_rollup(tmp_path: Path, inbox: Path) -> None:
+    js = tmp_path / "江苏.xlsx"
+    summary.write(
+        js,
+        summary.collect(
+            [check_file(p, ANY) for p in sorted(inbox.iterdir())[:2]], spec=load_form_spec(JIDU)
+        ),
+        spec=load_form_spec(JIDU),
+    )
+    result = rollup([js])  # the default form: the 申报书
+    assert "不是本次汇总的" in result.rejected[0][1]
+
+
+def test_annual_reports_get_the_per_base_summary(tmp_path: Path) -> None:
+    """年度工作报告: one row per base for the year, 同比 against last year's reports."""
+    spec = load_form_spec(NIANBAO)
+    paths = []
+    for year in (YEAR - 1, YEAR):
+        for b in (0, 1):
+            v: dict[str, Any] = {
+                **{k: values(b, 4)[k] for k in ("province", "base_name", "base_type")},
+                "report_year": year,
+                "fill_date": dt.date(year, 12, 20),
+                "contact_person": "王芳",
+                "contact_phone": "025-83301234",
+                "work_progress": "进展",
+                "work_results": "成效",
+                "work_problems": "问题",
+                "next_year_plan": "思路",
+            }
+            for stem in (*AMOUNTS, *COUNTS):
+                v[stem] = values(b, 4, year=year)[f"{stem}_ytd"]
+            path = tmp_path / f"{year}-{b}.xlsx"
+            path.write_bytes(build_template(spec, year=year, values=v))
+            paths.append(path)
+    data = summary.collect([check_file(p, ANY) for p in paths], spec=spec, unit="江苏省")
+    assert data.period == (YEAR,)
+    out = summary.write(tmp_path / "年报汇总.xlsx", data, spec=spec)
+    wb = openpyxl.load_workbook(out)
+    assert wb["汇总表"]["A1"].value == "江苏省2007年科技兴贸出口创新基地年度工作报告汇总表"
+    compare = {r["指标"]: r for r in table(wb["合计与比较"]) if r["指标"]}
+    now = sum(values(b, 4)["export_value_ytd"] for b in (0, 1))
+    before = sum(values(b, 4, year=YEAR - 1)["export_value_ytd"] for b in (0, 1))
+    assert compare["全年出口额(万美元)"]["同比(%)"] == pytest.approx(growth(now, before))
+
+
+def test_a_file_of_another_form_is_listed_not_summarised(results: list[Submission]) -> None:
+    data = summary.collect(results[:2])  # the 申报书's summary of two quarterly reports
+    assert data.applications == []
+    assert {f["code"] for f in data.files} == {"other_form"}
