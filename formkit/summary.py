@@ -1057,7 +1057,9 @@ def _stats_sheet(w: Writer) -> None:
     fmt, data, spec = w.fmt, w.data, w.spec
     ws = w.sheet("统计")
     s = spec.summary
-    totals = list(s.totals)
+    # the unit-level table's figures where the layout names them (a quarterly report totals
+    # 26 figures: all of them are on 合计与比较), else every total
+    totals = list(s.unit_table or s.totals)
     item = spec.summary.item
     total_cols = [_total_col(spec, t) for t in totals]
     base_cols = [
@@ -1236,15 +1238,13 @@ def comparisons(data: SummaryData, spec: FormSpec) -> list[dict[str, Any]]:
             )
             parts = []
             if missing:
-                parts.append(f"缺{shown}报表的{item}：{'、'.join(missing)}")
+                parts.append(f"缺{shown}报表：{'、'.join(missing)}")
             if doubtful:
-                parts.append(f"数值有错误或空白的{item}：{'、'.join(doubtful)}")
+                parts.append(f"数值有错误或空白：{'、'.join(doubtful)}")
             if pairs and not then:
                 parts.append(f"{shown}合计为 0")
             if parts:
-                notes.append(
-                    f"{what}（只比较两期都有数值的 {len(pairs)} 个{item}）不含" + "；".join(parts)
-                )
+                notes.append(f"{what}只比 {len(pairs)} 个{item}，不含" + "；".join(parts))
         row["note"] = "；".join(notes)
         rows.append(row)
     return rows
@@ -1271,14 +1271,14 @@ def _compare_sheet(w: Writer) -> None:
     ws = w.sheet("合计与比较")
     who = "全国" if w.national else (w.data.unit or "")
     cols = [
-        Col("name", "指标", "text", width=30),
+        Col("name", "指标", "text", width=34),
         Col("now", f"{who}本期合计", "decimal", width=12),
         Col("count", f"计入{spec.summary.item}数", "integer", width=7),
         Col("previous_total", "上期可比合计", "decimal", width=12),
         Col("previous", "环比(%)", "percent", "%", width=8),
         Col("year_ago_total", "上年同期可比合计", "decimal", width=12),
         Col("year_ago", "同比(%)", "percent", "%", width=8),
-        Col("note", "说明", "text", width=46),
+        Col("note", "说明", "text", width=52),
     ]
     _title(ws, f"{w.title}：合计、环比与同比", len(cols), fmt)
     rows = comparisons(w.data, spec)
@@ -1304,7 +1304,7 @@ def _compare_sheet(w: Writer) -> None:
     ws.merge_range(last + 1, 0, last + 1, len(cols) - 1, note, wrap)
     ws.set_row(last + 1, _LINE_HEIGHT * wrapped_lines(note, sum(c.width for c in cols)) + 2)
     _landscape(ws, w.title, 1)
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 1)  # one table of the period's figures: one page
 
 
 def _unit_sheet(w: Writer) -> None:
@@ -1410,7 +1410,10 @@ def _chart_sheet(w: Writer) -> None:
     fmt, spec, data = w.fmt, w.spec, w.data
     ws = w.sheet("图表")
     row = 0
+    breaks = []
     for chart_spec in spec.summary.charts:
+        if row:
+            breaks.append(row)  # each chart on a page of its own
         keys = list(chart_spec.series)
         if chart_spec.category == "period":
             head = "期间"
@@ -1441,13 +1444,15 @@ def _chart_sheet(w: Writer) -> None:
             chart.set_title({"name": chart_spec.title})
             chart.set_y_axis({"name": chart_spec.axis})
             chart.set_legend({"position": "bottom"})
-            chart.set_size({"width": 760, "height": 300})
+            chart.set_size({"width": 640, "height": 300})
             ws.insert_chart(last + 1, 0, chart, {"x_offset": 4, "y_offset": 6})
             row = last + 18
         else:
             ws.write_string(last + 1, 0, "没有可画的数据。")
             row = last + 3
     ws.set_column(0, 0, 24)
+    ws.set_column(3, 6, 10)
+    ws.set_h_pagebreaks(breaks)
     ws.print_area(0, 0, max(row, 1), 6)
     _landscape(ws, w.title, 0)
     ws.fit_to_pages(1, 0)

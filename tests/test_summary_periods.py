@@ -278,7 +278,7 @@ def test_quarter_on_quarter_and_year_on_year_recomputed(book: Any) -> None:
     before_y = sum(values(b, 2, year=YEAR - 1)["export_value_ytd"] for b in (0, 1))
     assert ytd["上年同期可比合计"] == pytest.approx(before_y)
     assert ytd["同比(%)"] == pytest.approx(growth(now_y, before_y))
-    assert f"缺{YEAR - 1}年第二季度报表的基地：{BASES[2][0]}" in ytd["说明"]
+    assert f"同比只比 2 个基地，不含缺{YEAR - 1}年第二季度报表：{BASES[2][0]}" in ytd["说明"]
 
 
 def test_series_of_the_province_across_the_quarters_present(book: Any) -> None:
@@ -414,3 +414,27 @@ def test_a_file_of_another_form_is_listed_not_summarised(results: list[Submissio
     data = summary.collect(results[:2])  # the 申报书's summary of two quarterly reports
     assert data.applications == []
     assert {f["code"] for f in data.files} == {"other_form"}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_the_quarterly_summary_prints_its_sheets_one_page_wide(
+    soffice: str, results: list[Submission], tmp_path: Path
+) -> None:
+    """汇总表 on one A4 landscape page (its last column and the totals row on it), 合计与比较
+    on one, each chart on a page; every page with the title and a page number."""
+    import re
+
+    from tests.libreoffice import convert, pdf_pages, pdf_text
+
+    spec = load_form_spec(JIDU)
+    data = summary.collect(results, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
+    pdf = convert(summary.write(tmp_path / "季度汇总.xlsx", data, spec=spec), "pdf", tmp_path)
+    pages = [re.sub(r"\s+", "", p) for p in pdf_text(pdf)]
+    assert pdf_pages(pdf) <= 10
+    title = "江苏省2007年第二季度科技兴贸出口创新基地季度数据汇总表"
+    for i, text in enumerate(pages, start=1):
+        assert title in text and re.search(r"第\d+页，共\d+页", text), i
+    assert "未计入合计的数值" in pages[0] and "江苏省合计" in pages[0]
+    assert "合计、环比与同比" in pages[1] and "境外著作权" in pages[1]
+    assert "明细" in pages[2]
