@@ -10,6 +10,7 @@ the figures the files were filled with, never read from formkit's own records.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -438,3 +439,49 @@ def test_the_quarterly_summary_prints_its_sheets_one_page_wide(
     assert "未计入合计的数值" in pages[0] and "江苏省合计" in pages[0]
     assert "合计、环比与同比" in pages[1] and "境外著作权" in pages[1]
     assert "明细" in pages[2]
+
+
+def test_the_summary_engine_names_no_field_of_any_form() -> None:
+    """The summary, roll-up and record modules know forms only through their specs and
+    hooks: no string constant in them is a field or table id of a registered form."""
+    import ast
+
+    from formkit.forms import form_ids, get_form
+    from tests.conftest import ROOT
+
+    ids: set[str] = set()
+    for form_id in form_ids():
+        spec = get_form(form_id).spec
+        ids |= {f.id for f in spec.fields} | {i.id for f in spec.fields for i in f.items}
+        ids |= {t.id for t in spec.tables}
+    for module in ("summary.py", "rollup.py", "records.py"):
+        tree = ast.parse((ROOT / "formkit" / module).read_text(encoding="utf-8"))
+        named = {
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in ids
+        }
+        assert not named, f"formkit/{module} names {sorted(named)}"
+
+
+def test_a_summary_layout_is_checked_when_the_spec_loads() -> None:
+    import tomllib
+
+    from formkit.forms import get_form
+    from formkit.spec import SpecError, build
+    from formkit.spec import _choice_sources as sources
+
+    data = tomllib.loads(get_form(JIDU).spec_file.read_text(encoding="utf-8"))
+    for change, words in (
+        ({"totals": ["no_such_field"]}, "unknown field"),
+        ({"totals": ["base_name"]}, "not a number"),
+        ({"colour": "red"}, "unknown key"),
+        ({"chart": [{"title": "x", "kind": "pie", "series": ["export_value_q"]}]}, "kind"),
+        ({"compare": {"previous": ["export_value_q"], "later": []}}, "compare"),
+        ({"tables": ["base_name"]}, "not a table"),
+        ({"title": "汇总表"}, "{unit}"),
+        ({"printed": [["export_value_q", "出口额"]]}, "printed"),
+    ):
+        bad = {**data, "summary": {**data["summary"], **change}}
+        with pytest.raises(SpecError, match=re.escape(words)):
+            build(bad, sources())
