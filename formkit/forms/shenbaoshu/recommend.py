@@ -370,4 +370,4 @@ def shown(app: Mapping[str, Any]) -> tuple[str, str]:
     from formkit.forms import get_form
 
     spec = get_form("kjxm-cxjd-shenbaoshu").spec
-    return str(app.get(spec.roles.subject) or ""), str(app.get(spec.summary["type_field"]) or "")
+    return str(app.get(spec.roles.subject) or ""), str(app.get(spec.summary.type_field or "") or "")
