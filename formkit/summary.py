@@ -463,17 +463,30 @@ def period_values(key: Sequence[int] | None, spec: FormSpec) -> tuple[Any, ...]:
 
 def period_text(values: Mapping[str, Any], spec: FormSpec) -> str:
     """A period as people write it: "2007年第二季度", "2007年"."""
-    vals = period_values(period_key(values, spec), spec)
-    return "".join(f"{v}年" if i == 0 else str(v) for i, v in enumerate(vals))
+    key = period_key(values, spec)
+    out = []
+    for i, (fid, v) in enumerate(zip(spec.roles.period, period_values(key, spec), strict=False)):
+        f = spec.field(fid)
+        out.append(f"{v}年" if i == 0 else str(v) if f.choices else f"{f.label}{v}")
+    return "".join(out)
 
 
-def shift(key: Sequence[int], spec: FormSpec, *, years: int = 0, steps: int = 0) -> tuple[int, ...]:
+def shift(
+    key: Sequence[int], spec: FormSpec, *, years: int = 0, steps: int = 0
+) -> tuple[int, ...] | None:
     """The period `years` earlier or `steps` sub-periods earlier (the quarter before the
-    first quarter is last year's fourth)."""
+    first quarter is last year's fourth); None where the form does not say how many
+    sub-periods a year has (a sub-period that is a number, not a choice) and the step
+    would cross the year."""
     k = list(key)
     k[0] -= years
     if steps and len(k) > 1:
         n = len(spec.field(spec.roles.period[-1]).choices)
+        if not n:
+            if k[-1] - steps < 1:
+                return None
+            k[-1] -= steps
+            return tuple(k)
         index = k[0] * n + (k[-1] - 1) - steps
         k[0], k[-1] = divmod(index, n)
         k[-1] += 1
@@ -1216,6 +1229,9 @@ def comparisons(data: SummaryData, spec: FormSpec) -> list[dict[str, Any]]:
             if f not in fields or now is None or len(now) < len(spec.roles.period):
                 continue
             target = shift(now, spec, steps=1) if kind == "previous" else shift(now, spec, years=1)
+            if target is None:
+                notes.append(f"{what}：不知上一期，未计算")
+                continue
             shown = _period_name(target, spec)
             before = by_period.get(target, {})
             if not before:

@@ -485,3 +485,50 @@ def test_a_summary_layout_is_checked_when_the_spec_loads() -> None:
         bad = {**data, "summary": {**data["summary"], **change}}
         with pytest.raises(SpecError, match=re.escape(words)):
             build(bad, sources())
+
+
+def test_a_form_defined_outside_formkit_gets_its_summary_from_the_same_engine(
+    tmp_path: Path,
+) -> None:
+    """The toy form (tests/toy_form): a monthly report whose month is a number. Its spec's
+    [summary] is all the engine needs: the period's rows, the totals without the value
+    its own rule calls wrong, 环比 of nothing asked, every file accounted for."""
+    from formkit.forms import register, unregister
+    from tests.toy_form import FORM as TOY
+
+    register(TOY)
+    try:
+        spec = TOY.spec
+        paths = []
+        for park, use, reuse in (("甲园区", 10.5, 2.0), ("乙园区", 20.25, 30.0)):
+            for month in (1, 2):
+                v = {
+                    "sheng": "江苏省",
+                    "yuanqu": park,
+                    "nian": 2007,
+                    "yue": month,
+                    "tianbao_riqi": dt.date(2007, month + 1, 5),
+                    "yongshui": use + month,
+                    "huiyong": reuse,
+                }
+                path = tmp_path / f"{park}-{month}.xlsx"
+                path.write_bytes(build_template(spec, year=2007, values=v))
+                paths.append(path)
+        data = summary.collect([check_file(p, ANY) for p in paths], spec=spec, unit="江苏省")
+        assert data.period == (2007, 2)
+        assert sorted(a["yuanqu"] for a in data.applications) == ["乙园区", "甲园区"]
+        out = summary.write(tmp_path / "汇总.xlsx", data, spec=spec)
+        wb = openpyxl.load_workbook(out)
+        rows = table(wb["汇总表"])
+        total_row = next(r for r in rows if r["园区"] == "江苏省合计")
+        # 乙园区's 回用 above its 用水: its rule leaves both out (and names them)
+        assert total_row["用水量(万吨)"] == pytest.approx(10.5 + 2)
+        assert total_row["回用水量(万吨)"] == pytest.approx(2.0)
+        compare = {r["指标"]: r for r in table(wb["合计与比较"]) if r["指标"]}
+        assert compare["用水量"]["计入记录数"] == 1
+        note = next(
+            str(c.value) for c in wb["合计与比较"]["A"] if str(c.value).startswith("合计、")
+        )
+        assert "乙园区" in note and "未计入合计" in note
+    finally:
+        unregister(TOY.id)
