@@ -532,3 +532,35 @@ def test_a_form_defined_outside_formkit_gets_its_summary_from_the_same_engine(
         assert "乙园区" in note and "未计入合计" in note
     finally:
         unregister(TOY.id)
+
+
+def test_the_quarterly_summary_from_a_ledger_equals_the_folder(
+    inbox: Path, results: list[Submission], tmp_path: Path
+) -> None:
+    """summary.from_ledger(form_id=…): the ledger's files of that form (by the form each
+    stored reading names) give the same rows as the folder; another form's files are
+    counted in a note, not listed."""
+    import shutil
+
+    from formkit.ledger import Ledger
+    from tests.conftest import ROOT
+
+    spec = load_form_spec(JIDU)
+    mixed = tmp_path / "收件"
+    shutil.copytree(inbox, mixed)
+    shutil.copy(next(p for p in sorted((ROOT / "samples").iterdir()) if p.is_file()), mixed)
+    db = tmp_path / "台账.db"
+    with Ledger(db) as ledger:
+        ledger.ingest([mixed], options=ANY)
+    data = summary.from_ledger(db, form_id=JIDU, unit="江苏省", period=(YEAR, "第二季度"))
+    folder = summary.collect(results, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
+
+    def rows(d: summary.SummaryData) -> list[tuple[Any, ...]]:
+        return sorted(
+            (a["base_name"], a["_period"], a["export_value_q"], a["_excluded_text"])
+            for a in [*d.applications, *d.others]
+        )
+
+    assert rows(data) == rows(folder)
+    assert sorted(f["status"] for f in data.files) == sorted(f["status"] for f in folder.files)
+    assert ("台账中其他表单的文件", "1 个，不属于本汇总的表单，未列入") in data.notes
