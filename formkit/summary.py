@@ -1115,12 +1115,16 @@ def excluded_summary(apps: Sequence[Mapping[str, Any]], keys: Sequence[str], spe
     """What the totals of `keys` left out, in words: "未计入合计：…" or "" when nothing."""
     parts = []
     item = spec.summary.item
+    # records of several periods (a time series): each named with its period
+    periodic = len({a.get("_period") for a in apps}) > 1
     for key in keys:
         out = [a for a in apps if key in (a.get("_excluded") or {}) and a.get(key) is not None]
         if not out:
             continue
         who = "、".join(
-            f"{a.get(spec.roles.subject or '') or a.get('_file')}（{a['_excluded'][key]}）"
+            f"{a.get(spec.roles.subject or '') or a.get('_file')}"
+            f"（{a['_period'] + '，' if periodic and a.get('_period') else ''}"
+            f"{a['_excluded'][key]}）"
             for a in out
         )
         parts.append(f"{label(spec, key)} {len(out)} 个{item}的数值：{who}")
@@ -1446,6 +1450,10 @@ def _chart_sheet(w: Writer) -> None:
         ws.write_string(row, 0, chart_spec.title, fmt(bold=True, font_size=12))
         cols = [Col("name", head, "text", width=24), *(_total_col(spec, k, 18) for k in keys)]
         last = _table_plain(ws, fmt, row + 1, cols, rows)
+        counted = [*data.applications, *data.others]
+        if chart_spec.category != "period":
+            counted = data.applications
+        below = _excluded_line(ws, fmt, last + 1, counted, keys, spec, cols) - 1
         if rows:
             chart = w.wb.add_chart({"type": chart_spec.kind})
             for j, _k in enumerate(keys, start=1):
@@ -1461,11 +1469,11 @@ def _chart_sheet(w: Writer) -> None:
             chart.set_y_axis({"name": chart_spec.axis})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 640, "height": 300})
-            ws.insert_chart(last + 1, 0, chart, {"x_offset": 4, "y_offset": 6})
-            row = last + 18
+            ws.insert_chart(below + 1, 0, chart, {"x_offset": 4, "y_offset": 6})
+            row = below + 18
         else:
-            ws.write_string(last + 1, 0, "没有可画的数据。")
-            row = last + 3
+            ws.write_string(below + 1, 0, "没有可画的数据。")
+            row = below + 3
     ws.set_column(0, 0, 24)
     ws.set_column(3, 6, 10)
     ws.set_h_pagebreaks(breaks)
