@@ -681,11 +681,14 @@ def _title(ws: Worksheet, text: str, width: int, fmt: _Fmt) -> None:
     ws.set_row(0, 26)
 
 
-def _landscape(ws: Worksheet, title: str, header_row: int, repeat_cols: int = 0) -> None:
+def _landscape(ws: Worksheet, title: str, header_row: int | None, repeat_cols: int = 0) -> None:
+    """A4 landscape with the title as page header and page numbers; rows 0..header_row
+    repeat on every page (None: none repeat)."""
     ws.set_paper(9)
     ws.set_landscape()
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
-    ws.repeat_rows(0, header_row)
+    if header_row is not None:
+        ws.repeat_rows(0, header_row)
     if repeat_cols:
         ws.repeat_columns(0, repeat_cols - 1)
     ws.set_header(f"&C{title}", {"margin": 0.3})
@@ -1478,7 +1481,7 @@ def _chart_sheet(w: Writer) -> None:
     ws.set_column(3, 6, 10)
     ws.set_h_pagebreaks(breaks)
     ws.print_area(0, 0, max(row, 1), 6)
-    _landscape(ws, w.title, 0)
+    _landscape(ws, w.title, None)  # each chart has its own title
     ws.fit_to_pages(1, 0)
 
 
