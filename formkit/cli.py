@@ -729,6 +729,14 @@ def rollup(
             help="汇总哪个表单的汇总表（默认取第一份汇总表记录的表单；其他表单的不采用）。",
         ),
     ] = None,
+    quarter: Annotated[
+        int | None,
+        typer.Option(
+            "--quarter",
+            min=1,
+            help="季度数据报表：汇总第几季度的汇总表（与 --year 一起；默认取多数汇总表的季度）。",
+        ),
+    ] = None,
 ) -> None:
     """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。"""
     from rich.markup import escape
@@ -741,7 +749,8 @@ def rollup(
     files = _files(paths)
     _guard([*paths, reference], [output])
     spec = _form_spec(form_id or _summary_form(files))
-    result = do_rollup(files, spec=spec, reference=ref, year=year)
+    period = _period(spec, year, quarter) if quarter is not None else None
+    result = do_rollup(files, spec=spec, reference=ref, year=year, period=period)
     result.data.inputs = [display_name(p) for p in paths]
     for file, reason in result.rejected:
         err.print(f"[red]未采用[/] {escape(display_name(file))}：{escape(reason)}")

@@ -242,12 +242,15 @@ def rollup(
     spec: FormSpec | None = None,
     reference: Reference | None = None,
     year: int | None = None,
+    period: tuple[Any, ...] | None = None,
 ) -> RollupResult:
     """Provincial summaries -> one national SummaryData; every input used or listed 未采用.
 
     One summary per reporting unit and year: a byte-identical copy, or an older summary of
     a unit that sent a newer one (by generation time), is not used; a summary of another
-    year or form is refused. An application found in two summaries counts once.
+    year or form is refused. A periodic form's summaries are of one period: `period` (its
+    fields' values), else the one most summaries are of; the others are refused. An
+    application found in two summaries counts once.
     """
     import hashlib
 
@@ -280,7 +283,10 @@ def rollup(
     if not data.year:
         years = Counter(p.data.year for p in parts)
         data.year = max(years, key=lambda y: (years[y], y)) if years else spec.default_year
-    if spec.roles.period:
+    if spec.roles.period and period is not None and len(period) == len(spec.roles.period):
+        data.period = tuple(period)
+        data.year = int(period[0])
+    elif spec.roles.period:
         # the period most summaries are of (the later of two as common)
         periods = Counter(
             p.data.period for p in parts if p.data.period and p.data.year == data.year

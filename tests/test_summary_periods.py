@@ -341,7 +341,21 @@ def test_cli_summary_of_a_quarter_and_the_national_rollup(inbox: Path, tmp_path:
     assert result.exit_code == 0, result.output
     national = tmp_path / "全国.xlsx"
     # the rollup finds the form in the summaries' metadata
-    result = runner.invoke(app, ["rollup", str(js), str(zj), str(js), "-o", str(national)])
+    result = runner.invoke(
+        app,
+        [
+            "rollup",
+            str(js),
+            str(zj),
+            str(js),
+            "-o",
+            str(national),
+            "--year",
+            "2007",
+            "--quarter",
+            "2",
+        ],
+    )
     assert result.exit_code == 1, result.output  # the copy of 江苏's summary: 未采用
     wb = openpyxl.load_workbook(national)
     units = {r["所在省"]: r for r in table(wb["按所在省"])}
