@@ -1104,7 +1104,8 @@ def _stats_sheet(w: Writer) -> None:
         row += 1
         cols = [Col("name", heading, "text", width=20), *base_cols]
         rows = _group_rows(data.applications, key, totals, order, s.verdicts)
-        last = _table_plain(ws, fmt, row, cols, rows)
+        # headers of up to three lines (the 申报书's, in two, keep their height)
+        last = _table_plain(ws, fmt, row, cols, rows, 30 if s.verdicts else 44)
         row = _excluded_line(ws, fmt, last + 1, data.applications, totals, spec, cols) + 1
     hook = w.hook("summary_stats")
     if hook is not None:
@@ -1160,12 +1161,17 @@ def _excluded_line(
 
 
 def _table_plain(
-    ws: Worksheet, fmt: _Fmt, top: int, cols: Sequence[Col], rows: Sequence[Mapping[str, Any]]
+    ws: Worksheet,
+    fmt: _Fmt,
+    top: int,
+    cols: Sequence[Col],
+    rows: Sequence[Mapping[str, Any]],
+    header_height: float = 30,
 ) -> int:
     for j, col in enumerate(cols):
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, max(col.width, 10))
-    ws.set_row(top, 30)
+    ws.set_row(top, header_height)
     # plain cells: these columns are wide enough for their text on one line
     fmts = [fmt.cell(c) if c.kind != "text" else fmt(border=1) for c in cols]
     for i, rec in enumerate(rows, start=top + 1):
@@ -1351,7 +1357,8 @@ def _unit_sheet(w: Writer) -> None:
                 "name": unit.name,
                 "region": unit.region,
                 "count": len(members),
-                **{k: total(members, k) for k in keys},
+                # a unit that sent nothing has no figures (blank, not 0)
+                **({k: total(members, k) for k in keys} if members else {}),
                 "reported": f"已报送：{source}" if source else ("已报送" if members else "未报送"),
             }
         )
@@ -1366,7 +1373,7 @@ def _unit_sheet(w: Writer) -> None:
         Col("reported", "报送情况", "text", width=22),
     ]
     _title(ws, f"{w.title}：按{spec.roles.unit_label}、按地区", len(cols), fmt)
-    last = _table_plain(ws, fmt, 1, cols, rows)
+    last = _table_plain(ws, fmt, 1, cols, rows, header_height=44)
     ws.conditional_format(
         2,
         len(cols) - 1,
@@ -1388,6 +1395,7 @@ def _unit_sheet(w: Writer) -> None:
         row + 1,
         region_cols,
         _group_rows(data.applications, "_region", keys, regions(reference), verdicts=False),
+        header_height=44,
     )
     _landscape(ws, w.title, 1)
     ws.fit_to_pages(1, 0)
