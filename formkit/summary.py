@@ -1279,6 +1279,26 @@ def comparisons(data: SummaryData, spec: FormSpec) -> list[dict[str, Any]]:
     return rows
 
 
+def not_reported(data: SummaryData, spec: FormSpec) -> str:
+    """The subjects with a file of another period but none of this one, in words ("" when
+    none): a base that stopped reporting is named, never silently absent."""
+    now = {_subject_key(r, spec) for r in data.applications}
+    last: dict[str, Mapping[str, Any]] = {}
+    for rec in data.others:  # sorted by period: the latest stays
+        key = _subject_key(rec, spec)
+        if key not in now:
+            last[key] = rec
+    if not last:
+        return ""
+    names = "、".join(
+        f"{r.get(spec.roles.subject or '') or r.get('_file')}"
+        f"（{r.get(spec.roles.unit or '') or ''}，"
+        f"报表最近的期间：{r.get('_period') or period_text(r, spec)}）"
+        for r in last.values()
+    )
+    return f"本期未报送、其他期间有报表的{spec.summary.item} {len(last)} 个：{names}。"
+
+
 def series(
     records: Iterable[Mapping[str, Any]], spec: FormSpec, keys: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -1327,7 +1347,11 @@ def _compare_sheet(w: Writer) -> None:
     )
     note = (
         "合计、环比、同比只计入没有错误的数值；环比、同比由本表各期间的报表重新计算，"
-        "只比较两期都有数值的" + spec.summary.item + "（说明列写明未比较的及原因）。" + text
+        "只比较两期都有数值的"
+        + spec.summary.item
+        + "（说明列写明未比较的及原因）。"
+        + text
+        + not_reported(w.data, spec)
     )
     wrap = fmt(italic=True, text_wrap=True, valign="top", font_color="#404040")
     ws.merge_range(last + 1, 0, last + 1, len(cols) - 1, note, wrap)
@@ -1545,6 +1569,9 @@ def _notes_sheet(w: Writer) -> None:
     left_out = excluded_summary(data.applications, list(spec.summary.totals), spec)
     if left_out:
         lines.append(("未计入合计的数值", left_out))
+    missing = not_reported(data, spec) if roles.period else ""
+    if missing:
+        lines.append(("本期未报送", missing))
     if national:
         lines.append(("汇总来源", "；".join(data.sources) or "（无）"))
     lines += data.notes

@@ -581,3 +581,14 @@ def test_the_quarterly_summary_from_a_ledger_equals_the_folder(
     assert rows(data) == rows(folder)
     assert sorted(f["status"] for f in data.files) == sorted(f["status"] for f in folder.files)
     assert ("台账中其他表单的文件", "1 个，不属于本汇总的表单，未列入") in data.notes
+
+
+def test_a_base_without_a_file_for_the_quarter_is_named(results: list[Submission]) -> None:
+    """Every reporting base accounted for: one that sent other quarters but not this one
+    is named in 说明 and under 合计与比较, not silently absent."""
+    spec = load_form_spec(JIDU)
+    kept = [s for s in results if Path(s.file).name != "b2-2007Q3.xlsx"]
+    data = summary.collect(kept, spec=spec, unit="江苏省", period=(YEAR, "第三季度"))
+    assert len(data.applications) == 2
+    text = summary.not_reported(data, spec)
+    assert text.startswith("本期未报送、其他期间有报表的基地 1 个：泰州国家医药出口基地（江苏省")
