@@ -28,7 +28,6 @@ from formkit.summary import (
     DETAIL_SHEET,
     DUPLICATE_SHEET,
     HEADER_ROW,
-    ISSUE_COLS,
     ISSUES_SHEET,
     REJECTED_SHEET,
     SUMMARY_KIND,
@@ -36,6 +35,7 @@ from formkit.summary import (
     SummaryData,
     detail_columns,
     file_cols,
+    issue_cols,
     period_key,
     print_columns,
     table_columns,
@@ -118,11 +118,12 @@ def read_summary(
     for name in spec.summary.tables:
         t = spec.table(name)
         data.tables[name] = _rows(book, t.label, table_columns(spec, t))
-    data.issues = _rows(book, ISSUES_SHEET, ISSUE_COLS)
-    rejected = _rows(book, REJECTED_SHEET, file_cols("未受理"))
-    superseded = _rows(book, SUPERSEDED_SHEET, file_cols("已替代"))
+    who = spec.roles.subject_label
+    data.issues = _rows(book, ISSUES_SHEET, issue_cols(who))
+    rejected = _rows(book, REJECTED_SHEET, file_cols("未受理", who))
+    superseded = _rows(book, SUPERSEDED_SHEET, file_cols("已替代", who))
     duplicate = (
-        _rows(book, DUPLICATE_SHEET, file_cols("重复"))
+        _rows(book, DUPLICATE_SHEET, file_cols("重复", who))
         if book.sheet(DUPLICATE_SHEET) is not None
         else []
     )
@@ -333,7 +334,8 @@ def rollup(
             result.rejected.append(
                 (
                     old.path,
-                    f"同一推荐单位（{unit_name}）另有生成时间较晚的汇总表 {newest.name}"
+                    f"同一{spec.roles.unit_label}（{unit_name}）另有生成时间较晚的汇总表 "
+                    f"{newest.name}"
                     f"（{newest.data.generated or '未注明'}），采用该表；本表生成于"
                     f"{old.data.generated or '未注明时间'}，未采用",
                 )
@@ -341,17 +343,19 @@ def rollup(
     counted: dict[str, str] = {}
     settle = form_of(spec).hook("rollup_settle")
     for p in sorted(kept, key=lambda p: [str(x) for x in paths].index(p.path)):
-        data.sources.append(f"{p.name}（{p.data.unit or '未注明推荐单位'}）")
+        data.sources.append(f"{p.name}（{p.data.unit or '未注明' + spec.roles.unit_label}）")
         if settle is not None:
             # the province's decision as its people left it on the 汇总表
-            problems = settle(p.data.applications, reference)
-            data.notes += [("推荐决定", f"{p.name}：{problem}") for problem in problems]
+            # the form's own reading of its decision columns: (heading, problem) lines
+            data.notes += [
+                (head, f"{p.name}：{text}") for head, text in settle(p.data.applications, reference)
+            ]
         for rec in p.data.applications:
             ident = _identity(rec, spec)
             if ident in counted:
                 data.notes.append(
                     (
-                        "重复的申请",
+                        f"重复的{spec.summary.item}",
                         f"{p.name} 中的 {rec.get(spec.roles.subject or '')}"
                         f" 已见于 {counted[ident]}，只计一次",
                     )

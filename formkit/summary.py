@@ -53,23 +53,31 @@ HEADER_ROW = 2
 # the complete table of every application, for machines and the roll-up (the first sheet
 # is what an official reads and prints)
 DETAIL_SHEET = "明细"
+
+
 # an issue's code stays for machines, in the last column; people read its 问题类型
-ISSUE_COLS = [
-    Col("file", "文件", "text", width=30),
-    Col("applicant", "申请单位", "text", width=24),
-    Col("sheet", "工作表", "text", width=20),
-    Col("cell", "单元格", "text", width=8),
-    Col("severity", "级别", "text", width=6),
-    Col("type", "问题类型", "text", width=18),
-    Col("message", "说明", "text", width=70),
-    Col("code", "代码", "text", width=18),
-]
+def issue_cols(subject_label: str = "申请单位") -> list[Col]:
+    """问题清单's columns; the second names whom the file is about (the form's subject)."""
+    return [
+        Col("file", "文件", "text", width=30),
+        Col("applicant", subject_label, "text", width=24),
+        Col("sheet", "工作表", "text", width=20),
+        Col("cell", "单元格", "text", width=8),
+        Col("severity", "级别", "text", width=6),
+        Col("type", "问题类型", "text", width=18),
+        Col("message", "说明", "text", width=70),
+        Col("code", "代码", "text", width=18),
+    ]
 
 
-def file_cols(status: str) -> list[Col]:
+# an issue's code stays for machines, in the last column; people read its 问题类型
+ISSUE_COLS = issue_cols()
+
+
+def file_cols(status: str, subject_label: str = "申请单位") -> list[Col]:
     return [
         Col("file", "文件", "text", width=36),
-        Col("applicant", "申请单位", "text", width=24),
+        Col("applicant", subject_label, "text", width=24),
         Col("date", "填报日期", "text", width=12),
         Col("type", "类别", "text", width=16),
         Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
@@ -295,7 +303,7 @@ class Collector:
                 row.update(
                     status="未受理",
                     code="other_unit",
-                    detail=f"不属于本推荐单位：{foreign[cand.handle]}",
+                    detail=f"不属于本{spec.roles.unit_label}：{foreign[cand.handle]}",
                 )
             elif d is None or d.disposition == "rejected" or rec is None:
                 if rec is None and d is not None and d.disposition == "duplicate":
@@ -852,13 +860,14 @@ def build(
         sheets(w, "after_detail")
     if national and spec.summary.unit_table:
         _unit_sheet(w)
-    _issue_sheet(wb, fmt, data, title)
+    who = spec.roles.subject_label
+    _issue_sheet(wb, fmt, data, title, who)
     _stats_sheet(w)
     for name in spec.summary.tables:
         _rows_sheet(w, spec.table(name))
-    _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title)
-    _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title)
-    _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title)
+    _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title, who)
+    _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title, who)
+    _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title, who)
     if sheets is not None:
         sheets(w, "after_files")
     if spec.summary.charts:
@@ -978,9 +987,9 @@ def counted_towards_targets(
     return list(hook(apps, spec, reference)) if hook is not None else []
 
 
-def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str) -> None:
+def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str, who: str) -> None:
     ws = wb.add_worksheet(ISSUES_SHEET, _SummarySheet)
-    cols = ISSUE_COLS
+    cols = issue_cols(who)
     _title(ws, f"{title}：问题清单", len(cols), fmt)
     last = _table(ws, fmt, 1, cols, _typed(data.issues))
     if last >= 2:
@@ -1181,10 +1190,10 @@ def _table_plain(
 
 
 def _files_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, name: str, status: str, title: str
+    wb: Workbook, fmt: _Fmt, data: SummaryData, name: str, status: str, title: str, who: str
 ) -> None:
     ws = wb.add_worksheet(name, _SummarySheet)
-    cols = file_cols(status)
+    cols = file_cols(status, who)
     _title(ws, f"{title}：{name}", len(cols), fmt)
     rows = _typed([f for f in data.files if f["status"] == status])
     _table(ws, fmt, 1, cols, rows)
