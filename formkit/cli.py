@@ -700,8 +700,14 @@ def _summary_from_ledger(
 
 
 def _file_counts(data: Any) -> str:
+    others = len(getattr(data, "others", ()))
+    counted = (
+        f"汇总 {data.count('汇总') - others} 份（另有其他期间 {others} 份列入明细，用于比较）"
+        if others
+        else f"汇总 {data.count('汇总')} 份"
+    )
     return (
-        f"汇总 {data.count('汇总')} 份，已替代 {data.count('已替代')} 份，"
+        f"{counted}，已替代 {data.count('已替代')} 份，"
         f"重复 {data.count('重复')} 份，未受理 {data.count('未受理')} 份"
     )
 
