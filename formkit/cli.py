@@ -570,6 +570,12 @@ def summary(
             help="季度数据报表：汇总第几季度（1—4，与 --year 一起；默认为最近的季度）。",
         ),
     ] = None,
+    period_text: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="按期报送的表单：汇总哪一期，如 2007Q2（同 --year 2007 --quarter 2）。"
+        ),
+    ] = None,
 ) -> None:
     """读取、审核全部申报书（或 --form 指定的报表），生成省级汇总表（可打印报部）。"""
 
@@ -589,7 +595,7 @@ def summary(
         raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
     unit_name = ref.unit(unit).name if unit else None
     spec = _form_spec(form_id)
-    period = _period(spec, year, quarter)
+    period = _period(spec, year, quarter, period_text)
     _check_rank_key(rank_by)
     if db is not None:
         _summary_from_ledger(
@@ -629,18 +635,21 @@ def summary(
     out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
 
 
-def _form_spec(form_id: str | None) -> Any:
-    from formkit.forms import UnknownForm, form_ids, get_form
-
-    try:
-        return get_form(form_id).spec
-    except UnknownForm:
-        raise _fail(f"没有表单“{form_id}”；可用的表单：{'、'.join(form_ids())}。") from None
-
-
-def _period(spec: Any, year: int | None, quarter: int | None) -> tuple[Any, ...] | None:
-    """--year/--quarter as the values of the form's period fields ([roles] period)."""
+def _period(
+    spec: Any, year: int | None, quarter: int | None, period: str | None = None
+) -> tuple[Any, ...] | None:
+    """--year/--quarter (or --period 2007Q2, as distribute and status take it) as the values
+    of the form's period fields ([roles] period); None: the latest present."""
     fields = spec.roles.period
+    if period is not None:
+        from formkit.distribute import parse_period
+
+        if quarter is not None:
+            raise _fail("--period 与 --quarter 只用一个。")
+        try:
+            return tuple(v for _f, v in parse_period(period, spec).values)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     if quarter is not None:
         last = spec.field(fields[-1]) if len(fields) > 1 else None
         if last is None or not last.choices:

@@ -536,9 +536,9 @@ def from_ledger(
     received order go to the same collector a folder of files goes through, so the same
     file counts as in `status`. `results`, when given, receives each file's Submission.
 
-    `form_id` (default: the ledger's form): the files of that form, by the form id each
-    file's stored reading names; a file that could not be read names none and belongs to
-    the ledger's own form. The files of other forms are counted in a note."""
+    `form_id` (default: the ledger's form): the files of that form (the ledger's form_id of
+    each file); a file whose form could not be told belongs to the ledger's own form. The
+    files of other forms are counted in a note."""
     from formkit.forms import get_form
     from formkit.ledger import Ledger
     from formkit.read.submission import from_json
@@ -552,9 +552,7 @@ def from_ledger(
     collector = Collector(spec=spec, reference=reference)
     elsewhere = 0
     for r in records:
-        stored = (r.submission or {}).get("form") or {}
-        theirs = stored.get("id") if isinstance(stored, Mapping) else None
-        if (theirs or own.id) != spec.id:
+        if (r.form_id or own.id) != spec.id:
             elsewhere += 1
             continue
         sub = from_json(r.submission, dates)

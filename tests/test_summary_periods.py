@@ -596,3 +596,17 @@ def test_a_base_without_a_file_for_the_quarter_is_named(results: list[Submission
     assert len(data.applications) == 2
     text = summary.not_reported(data, spec)
     assert text.startswith("本期未报送、其他期间有报表的基地 1 个：泰州国家医药出口基地（江苏省")
+
+
+def test_summary_takes_the_period_as_distribute_and_status_write_it(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "q1.xlsx"
+    result = runner.invoke(
+        app, ["summary", str(inbox), "--form", JIDU, "--period", "2007Q1", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    title = openpyxl.load_workbook(out)["汇总表"]["A1"].value
+    assert title == "2007年第一季度科技兴贸出口创新基地季度数据汇总表"
+    bad = runner.invoke(app, ["summary", str(inbox), "--form", NIANBAO, "--quarter", "2"])
+    assert bad.exit_code == 2 and "不分季度" in bad.output

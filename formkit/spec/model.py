@@ -275,6 +275,7 @@ class RosterSpec:
     def column(self, field_id: str) -> RosterColumn | None:
         return next((c for c in self.columns if c.field == field_id), None)
 
+
 @dataclass(frozen=True)
 class PrintedColumn:
     """A figure on the printed summary sheet: a field id (or "computed.<id>"), its header
@@ -833,6 +834,7 @@ def _check_roster(spec: FormSpec) -> None:
     for target in spec.roster.from_application:
         if target not in seen:
             raise SpecError(f"[roster] from_application: {target!r} is not a roster column")
+
 
 _SUMMARY_KEYS = {
     "title",
