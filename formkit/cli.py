@@ -626,9 +626,10 @@ def summary(
                     collector.add(sub)
                     results.append(_slim(sub))
                     progress.advance(task)
-            _print_results(results, details=False)
             inputs = [display_name(p) for p in paths]
             data = collector.finish(year=year, unit=unit_name, inputs=inputs, period=period)
+            # after finish: a periodic form's issues across periods are in the table too
+            _print_results(results, details=False)
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None

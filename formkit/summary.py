@@ -8,6 +8,7 @@ never as a formula or link; the same inputs give a byte-identical file.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
@@ -262,7 +263,9 @@ class Collector:
         rec = record(sub, self.spec, self.reference)
         rec["_file"] = file
         if self.across is not None:
-            self.subs[cand.handle] = sub
+            # a copy: the caller may trim the submission it keeps (the CLI's result table);
+            # the issues list stays shared, so issues found across periods reach it too
+            self.subs[cand.handle] = copy.copy(sub)
         self.entries.append((row, rec, cand))
 
     def finish(

@@ -325,6 +325,10 @@ def test_cli_summary_of_a_quarter_and_the_national_rollup(inbox: Path, tmp_path:
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    # the cross-period error is found from the command line too, and shown on screen
+    issues = table(openpyxl.load_workbook(js)["问题清单"])
+    assert any(i["代码"] == "cumulative_fell" for i in issues)
+    assert "b1-2007Q2.xlsx" in result.output
     # 浙江省: two bases, the same quarters
     zj_in = tmp_path / "浙江"
     files = {
