@@ -677,8 +677,8 @@ def decision_columns() -> list[tuple[str, str]]:
         column = spec.roster.column(roles.locality)
         label = column.header if column is not None else spec.field(roles.locality).label
         out.append((label, roles.locality))
-    kind = spec.summary.get("type_field")
-    if isinstance(kind, str) and kind:
+    kind = spec.summary.type_field  # the typed [summary] layout
+    if kind:
         out.append((spec.field(kind).label, kind))
     return out
 
