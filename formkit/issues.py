@@ -579,6 +579,12 @@ def add_codes(entries: Sequence[Entry]) -> None:
         CATALOGUE[entry.code] = entry
 
 
+def remove_codes(entries: Sequence[Entry]) -> None:
+    for entry in entries:
+        if dict.get(CATALOGUE, entry.code) == entry:
+            dict.pop(CATALOGUE, entry.code)
+
+
 # codes the summaries show that are not findings in a file's content
 _OTHER_TITLES = {"superseded": "已被新版本替代", "same_version": "同一版本重复报送"}
 

@@ -173,10 +173,8 @@ def _period(text: Any) -> tuple[Any, ...] | None:
     """formkit_period ("2007/第二季度") back to the period fields' values."""
     if not isinstance(text, str) or not text:
         return None
-    parts: list[Any] = text.split("/")
-    if parts[0].isdigit():
-        parts[0] = int(parts[0])
-    return tuple(parts)
+    # every part that is a number was a number (a year, a month): "2007/3" is (2007, 3)
+    return tuple(int(p) if p.isdigit() else p for p in text.split("/"))
 
 
 def _whole(value: Any) -> Any:

@@ -462,34 +462,6 @@ def test_the_quarterly_summary_prints_its_sheets_one_page_wide(
     assert "明细" in pages[2]
 
 
-def test_the_engine_names_no_field_of_any_form() -> None:
-    """Every module outside formkit/forms knows forms only through their specs and hooks:
-    no string constant in it is a field, group item or table id of a registered form."""
-    import ast
-
-    from formkit.forms import form_ids, get_form
-    from tests.conftest import ROOT
-
-    ids: set[str] = set()
-    for form_id in form_ids():
-        spec = get_form(form_id).spec
-        ids |= {f.id for f in spec.fields} | {i.id for f in spec.fields for i in f.items}
-        ids |= {t.id for t in spec.tables}
-    found = {}
-    for path in sorted((ROOT / "formkit").rglob("*.py")):
-        if "forms" in path.relative_to(ROOT / "formkit").parts:
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        named = {
-            n.value
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in ids
-        }
-        if named:
-            found[str(path.relative_to(ROOT))] = sorted(named)
-    assert not found, found
-
-
 def test_a_summary_layout_is_checked_when_the_spec_loads() -> None:
     import tomllib
 

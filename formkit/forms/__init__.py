@@ -76,13 +76,26 @@ class UnknownForm(KeyError):
 def register(form: Form) -> None:
     """Add a form defined outside formkit/forms (replacing one of the same id)."""
     from formkit.issues import add_codes
+    from formkit.spec.model import declare_units
 
     add_codes(form.codes)
+    declare_units(form.spec.units)
     _EXTRA[form.id] = form
 
 
+def registered_elsewhere() -> tuple[Form, ...]:
+    """The forms added with register(): a worker process is given them."""
+    return tuple(_EXTRA.values())
+
+
 def unregister(form_id: str) -> None:
-    _EXTRA.pop(form_id, None)
+    """Forget a form added with register(), and the codes only it had."""
+    from formkit.issues import remove_codes
+
+    form = _EXTRA.pop(form_id, None)
+    if form is not None:
+        builtin = {e.code for e in all_codes()}
+        remove_codes([e for e in form.codes if e.code not in builtin])
 
 
 def get_form(form_id: str | None = None) -> Form:

@@ -55,7 +55,14 @@ class Failure:
     traceback: str | None = None  # for kind "error"/"memory": where it was raised
 
 
-def _worker_main(conn: Connection, memory_bytes: int) -> None:
+def _worker_main(conn: Connection, memory_bytes: int, forms: tuple[Any, ...] = ()) -> None:
+    # forms registered in the parent (formkit.forms.register): a forkserver child starts
+    # from a clean interpreter and would not know them
+    if forms:
+        from formkit.forms import register
+
+        for form in forms:
+            register(form)
     # The cap applies to this process only; the parent and other workers keep theirs.
     if memory_bytes > 0:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -88,9 +95,14 @@ def _worker_main(conn: Connection, memory_bytes: int) -> None:
 
 class _Worker:
     def __init__(self, ctx: Any, memory_bytes: int) -> None:
+        from formkit.forms import registered_elsewhere
+
         self.conn, child = multiprocessing.Pipe(duplex=True)
         self.process: BaseProcess = ctx.Process(
-            target=_worker_main, args=(child, memory_bytes), daemon=True, name="formkit-worker"
+            target=_worker_main,
+            args=(child, memory_bytes, registered_elsewhere()),
+            daemon=True,
+            name="formkit-worker",
         )
         self.process.start()
         child.close()

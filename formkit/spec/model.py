@@ -365,6 +365,8 @@ class FormSpec:
     year_label: str = "申报年度"
     # what the summaries show, group and total by ([summary] in the spec file)
     summary: SummaryLayout = field(default_factory=SummaryLayout)
+    # units the spec declares beyond formkit's own ([units])
+    units: Mapping[str, tuple[str, float]] = field(default_factory=dict)
     roles: Roles = field(default_factory=lambda: Roles(unit="", subject=""))
     roster: RosterSpec = field(default_factory=RosterSpec)
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
@@ -430,7 +432,7 @@ class FormSpec:
 def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]) -> FormSpec:
     """Turn parsed spec data into a checked FormSpec, or raise SpecError saying what is wrong."""
     form = _req(data, "form", "spec")
-    _declare_units(data.get("units"))
+    units = declare_units(data.get("units"))
     sheets = tuple(_sheet(s) for s in data.get("sheet", []))
     sheet_ids = {s.id for s in sheets}
     fields = tuple(_field(f, choice_sources, sheet_ids) for f in data.get("field", []))
@@ -461,6 +463,7 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         year_label=str(form.get("year_label", "申报年度")),
         summary=_summary(data.get("summary", {})),
         roles=_roles(data.get("roles")),
+        units=units,
         roster=_roster(data.get("roster")),
         _by_id=by_id,
     )
@@ -527,9 +530,11 @@ def _type(value: Any, where: str) -> FieldType:
     return value  # type: ignore[no-any-return]
 
 
-def _declare_units(data: Any) -> None:
+def declare_units(data: Any) -> dict[str, tuple[str, float]]:
     """A spec's own units ([units] 万吨 = ["water", 10000]): kind and multiplier against
-    the kind's base unit. A unit keeps one meaning across every form."""
+    the kind's base unit. A unit keeps one meaning across every form. Also run for a form
+    registered in a worker process, whose spec arrives already built."""
+    declared = {}
     for name, entry in dict(data or {}).items():
         ok = isinstance(entry, list | tuple) and len(entry) == 2
         if not ok or not isinstance(entry[1], int | float) or entry[1] <= 0:
@@ -537,7 +542,8 @@ def _declare_units(data: Any) -> None:
         unit = (str(entry[0]), float(entry[1]))
         if UNITS.get(name, unit) != unit:
             raise SpecError(f"[units] {name}: already means {UNITS[name]}, not {unit}")
-        UNITS[name] = unit
+        UNITS[name] = declared[name] = unit
+    return declared
 
 
 def _unit(value: Any, ftype: str, where: str) -> str | None:
