@@ -566,7 +566,6 @@ def summary(
         int | None,
         typer.Option(
             "--quarter",
-            min=1,
             help="季度数据报表：汇总第几季度（1—4，与 --year 一起；默认为最近的季度）。",
         ),
     ] = None,
@@ -657,7 +656,7 @@ def _period(
             raise _fail(f"表单 {spec.id} 不分季度，--quarter 不适用。")
         if year is None:
             raise _fail("--quarter 需要与 --year 一起给出。")
-        if quarter > len(last.choices):
+        if not 1 <= quarter <= len(last.choices):
             raise _fail(f"--quarter 为 1—{len(last.choices)}。")
         return (year, last.choices[quarter - 1])
     return (year,) if fields and year is not None else None
@@ -749,7 +748,6 @@ def rollup(
         int | None,
         typer.Option(
             "--quarter",
-            min=1,
             help="季度数据报表：汇总第几季度的汇总表（与 --year 一起；默认取多数汇总表的季度）。",
         ),
     ] = None,

@@ -591,3 +591,21 @@ def test_summary_takes_the_period_as_distribute_and_status_write_it(
     assert title == "2007年第一季度科技兴贸出口创新基地季度数据汇总表"
     bad = runner.invoke(app, ["summary", str(inbox), "--form", NIANBAO, "--quarter", "2"])
     assert bad.exit_code == 2 and "不分季度" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--quarter", "0", "--year", "2007"], "--quarter 为 1—4。"),
+        (["--quarter", "5", "--year", "2007"], "--quarter 为 1—4。"),
+        (["--quarter", "2"], "--quarter 需要与 --year 一起给出。"),
+        (["--period", "2007Q2", "--quarter", "2"], "--period 与 --quarter 只用一个。"),
+    ],
+)
+def test_a_bad_quarter_is_refused_in_chinese_and_nothing_is_written(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "季度汇总.xlsx"
+    result = runner.invoke(app, ["summary", str(tmp_path), "--form", JIDU, *args, "-o", str(out)])
+    assert result.exit_code == 2 and message in result.output
+    assert not out.exists()
