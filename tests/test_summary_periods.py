@@ -605,7 +605,9 @@ def test_summary_takes_the_period_as_distribute_and_status_write_it(
 def test_a_bad_quarter_is_refused_in_chinese_and_nothing_is_written(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
     out = tmp_path / "季度汇总.xlsx"
-    result = runner.invoke(app, ["summary", str(tmp_path), "--form", JIDU, *args, "-o", str(out)])
+    result = runner.invoke(app, ["summary", str(inbox), "--form", JIDU, *args, "-o", str(out)])
     assert result.exit_code == 2 and message in result.output
     assert not out.exists()
