@@ -1406,9 +1406,8 @@ def feedback(
     results = []
     with _progress() as progress:
         task = progress.add_task("审核并生成审核意见", total=len(files))
-        options = ReadOptions(year=year)
-        if form is not None:
-            options = ReadOptions(year=year, forms=(form,))
+        # like check: each file by its own form, unless --form names one
+        options = ReadOptions(year=year, forms=(form,) if form is not None else None)
         for r in feedback_many(files, output, jobs=workers, options=options):
             results.append(r)
             progress.advance(task)

@@ -604,9 +604,9 @@ def test_engine_names_no_field_of_the_reports() -> None:
 
 
 def test_application_stages_refuse_a_report_until_they_handle_it(tmp_path: Path) -> None:
-    """summary, ledger and feedback read with the default options (the 申报书 only): a
-    report's file is refused as another form, as before the reports existed; `check` and
-    `read(path)` take any registered form."""
+    """A stage asked for the 申报书 (the default read options, summary without --form)
+    refuses a report's file as another form; `check`, `read(path)`, `ingest` and
+    `feedback` take any registered form."""
     from formkit.check import check_file
     from formkit.read import ReadOptions
 
@@ -635,3 +635,27 @@ def test_a_stage_for_one_report_names_that_report_when_refusing(tmp_path: Path) 
     refused = check_file(path, ReadOptions(forms=(JIDU,)))
     assert refused.status == "rejected" and refused.issues[0].code == "not_this_form"
     assert "不是本季度数据报表（kjxm-cxjd-jidu）" in refused.issues[0].message
+
+
+def test_feedback_annotates_a_report_by_its_own_form(tmp_path: Path) -> None:
+    """`feedback PATH` reads each file as its own form, like `check`: a quarterly report
+    whose hi-tech export is above its export gets the comment at that cell."""
+    import openpyxl
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    values = jidu_values()
+    values["hitech_export_value_q"] = values["export_value_q"] + 100.0
+    path = _write(inbox, JIDU, values, "基地")
+    sub = validate(read(path))
+    flagged = [
+        i for i in sub.issues if i.severity == "error" and i.field == "hitech_export_value_q"
+    ]
+    assert flagged, [i.code for i in sub.issues]
+    out = tmp_path / "审核意见"
+    result = runner.invoke(app, ["feedback", str(inbox), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    (copy,) = out.glob("*.xlsx")
+    ws = openpyxl.load_workbook(copy)[flagged[0].sheet]
+    comment = ws[flagged[0].cell].comment
+    assert comment is not None and flagged[0].message.split("：")[-1][:10] in comment.text
