@@ -121,3 +121,23 @@ def filled(row: RosterRow | None, values: dict[str, Any]) -> bytes:
         locked_fields=locked_fields() if row is not None else (),
         submission_id=row.submission_id(YEAR) if row is not None else None,
     )
+
+
+def application_round(tmp_path: Path) -> tuple[Path, list[RosterRow]]:
+    """The 申报书 round the report rounds start from: ROSTER's three applications, all
+    符合, returned and ingested into their own ledger (申报.db)."""
+    from formkit.distribute import read_roster
+    from formkit.ledger import Ledger
+
+    roster_csv = tmp_path / "申报名单.csv"
+    roster_csv.write_bytes(ROSTER.encode("gbk"))
+    rows = read_roster(roster_csv)
+    inbox = tmp_path / "申报书"
+    inbox.mkdir()
+    for i, row in enumerate(rows):
+        (inbox / f"{i}.xlsx").write_bytes(filled(row, eligible()))
+    db = tmp_path / "申报.db"
+    with Ledger(db) as ledger:
+        ledger.add_roster(rows, year=YEAR)
+        ledger.ingest([inbox])
+    return db, rows

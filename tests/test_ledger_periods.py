@@ -30,7 +30,7 @@ from formkit.distribute import (
 from formkit.forms import DEFAULT_FORM, load_form_spec
 from formkit.ledger import MIGRATIONS, Ledger, file_sha256
 from formkit.template import build_template
-from tests.forms import ROSTER, YEAR, eligible, filled
+from tests.forms import YEAR, application_round, eligible
 from tests.report_forms import JIDU, NIANBAO
 from tests.test_across_periods import annual_values, quarter_values, ytd
 
@@ -46,18 +46,8 @@ def _cell(form_id: str, field_id: str) -> tuple[str, str]:
 
 
 def _application_round(tmp_path: Path) -> tuple[Path, list[RosterRow]]:
-    """The 申报书 round: three applications, all 符合, in their own ledger."""
-    roster_csv = tmp_path / "申报名单.csv"
-    roster_csv.write_bytes(ROSTER.encode("gbk"))
-    rows = read_roster(roster_csv)
-    inbox = tmp_path / "申报书"
-    inbox.mkdir()
-    for i, row in enumerate(rows):
-        (inbox / f"{i}.xlsx").write_bytes(filled(row, eligible()))
-    db = tmp_path / "申报.db"
+    db, rows = application_round(tmp_path)
     with Ledger(db) as ledger:
-        ledger.add_roster(rows, year=YEAR)
-        ledger.ingest([inbox])
         assert [r.state for r in ledger.status().rows] == ["符合"] * 3
     return db, rows
 

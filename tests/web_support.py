@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from formkit.cli import app as cli
 from formkit.distribute import LINKS_FILE, RosterRow, read_roster
-from tests.forms import ROSTER, YEAR, eligible, filled
+from tests.forms import ROSTER, YEAR, application_round, eligible, filled
 
 
 @dataclass
@@ -145,20 +145,9 @@ def make_quarterly_round(tmp_path: Path) -> QuarterlyRound:
     import openpyxl
 
     from formkit.forms import load_form_spec
-    from formkit.ledger import Ledger
     from tests.report_forms import JIDU
 
-    roster_csv = tmp_path / "申报名单.csv"
-    roster_csv.write_bytes(ROSTER.encode("gbk"))
-    rows = read_roster(roster_csv)
-    inbox = tmp_path / "申报书"
-    inbox.mkdir()
-    for i, row in enumerate(rows):
-        (inbox / f"{i}.xlsx").write_bytes(filled(row, eligible()))
-    app_db = tmp_path / "申报.db"
-    with Ledger(app_db) as ledger:
-        ledger.add_roster(rows, year=YEAR)
-        ledger.ingest([inbox])
+    app_db, rows = application_round(tmp_path)
     roster = tmp_path / "基地名单.xlsx"
     runner = CliRunner()
     result = runner.invoke(
