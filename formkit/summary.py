@@ -1318,10 +1318,26 @@ def series(
         k = period_key(rec, spec)
         if k is not None and len(k) == len(spec.roles.period):
             groups[k].append(rec)
-    return [
+    out = [
         {"name": _period_name(k, spec), "count": len(g), **{f: total(g, f) for f in keys}}
         for k, g in sorted(groups.items())
     ]
+    # a period with no file at all between two that have one is shown, empty and named,
+    # never skipped: the series would otherwise join its neighbours as if it were not due
+    last = spec.field(spec.roles.period[-1]) if spec.roles.period else None
+    if len(groups) < 2 or last is None or not last.choices or len(spec.roles.period) != 2:
+        return out
+    n = len(last.choices)
+    first, end = min(groups), max(groups)
+    filled, at = [], first
+    by_key = dict(zip(sorted(groups), out, strict=True))
+    while at <= end:
+        filled.append(
+            by_key.get(at)
+            or {"name": f"{_period_name(at, spec)}（无报表）", "count": 0, **dict.fromkeys(keys)}
+        )
+        at = (at[0] + 1, 1) if at[1] >= n else (at[0], at[1] + 1)
+    return filled
 
 
 def _compare_sheet(w: Writer) -> None:

@@ -285,10 +285,18 @@ def test_quarter_on_quarter_and_year_on_year_recomputed(book: Any) -> None:
 def test_series_of_the_province_across_the_quarters_present(book: Any) -> None:
     ws = book["图表"]
     assert ws._charts, "the time series is a native chart"
-    rows = [r for r in table(ws, header_row=2) if r["本季度出口额(万美元)"] is not None]
+    every = [r for r in table(ws, header_row=2) if re.match(r"\d{4}年", str(r["期间"]))]
+    # the quarters of last year with no file between its Q2 and this year are shown, empty
+    empty = [r for r in every if r["本季度出口额(万美元)"] is None]
+    assert [r["期间"] for r in empty] == [
+        f"{YEAR - 1}年第三季度（无报表）",
+        f"{YEAR - 1}年第四季度（无报表）",
+    ]
+    assert all(r["本季度高新技术产品出口额(万美元)"] is None for r in empty)
+    rows = [r for r in every if r["本季度出口额(万美元)"] is not None]
     periods = [r["期间"] for r in rows]
     # the line under the table names what its totals left out, with the period
-    line = ws.cell(len(rows) + 3, 1).value
+    line = ws.cell(len(every) + 3, 1).value
     assert f"{BASES[2][0]}（{YEAR}年第二季度，分项大于总数）" in line
     assert periods == [f"{YEAR - 1}年第二季度", *(f"{YEAR}年{q}" for q in QUARTERS)]
     for r, (year, q) in zip(rows, [(YEAR - 1, 2), *((YEAR, q) for q in range(1, 5))], strict=True):
