@@ -16,13 +16,16 @@ def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None)
 
     options = options or ReadOptions()
     sub = read(path, options)
-    return validate(
+    sub = validate(
         sub,
         # a spec asked for; else the form the file was read as (validate dispatches on it)
         spec=load_spec(options.spec_path) if options.spec_path else None,
         reference=load_reference(options.reference_path),
         year=options.year,
     )
+    if sub.status == "accepted":
+        sub.remember_digest()  # here, in the reading worker, not in the collecting process
+    return sub
 
 
 def _check_for_pool(args: tuple[str, ReadOptions]) -> Submission:

@@ -158,7 +158,7 @@ def candidate(
         unit=unit,
         applicant=_text(sub.values.get(roles.subject or "")) if accepted else None,
         fill_date=day if isinstance(day, dt.date) else None,
-        fingerprint=fingerprint(sub.values) if accepted else None,
+        fingerprint=sub.values_digest() if accepted else None,
         annotates=getattr(sub, "annotates", None),
         period=period_of(sub.values, spec) if accepted else None,
     )

@@ -237,3 +237,21 @@ def test_values_digest_is_the_supersession_fingerprint() -> None:
     assert sub.values_digest() == before
     sub.values[number] += 1
     assert sub.values_digest() != before
+
+
+def test_a_checked_files_digest_is_computed_where_it_was_checked_and_kept_across_processes() -> (
+    None
+):
+    """check_file computes the digest in the reading worker; it arrives with the result
+    (pickled) and is forgotten when the values are replaced."""
+    import pickle
+
+    from formkit.check import check_file
+    from formkit.supersession import fingerprint
+
+    sub = check_file(sample("07"))
+    assert sub._digest == fingerprint(sub.values)
+    back = pickle.loads(pickle.dumps(sub))
+    assert back._digest == sub._digest and back.values_digest() == fingerprint(back.values)
+    back.values = {**back.values, "x": 1}
+    assert back._digest is None and back.values_digest() == fingerprint(back.values)

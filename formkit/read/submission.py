@@ -64,6 +64,15 @@ class Submission:
     annotates_values: str | None = None
     # the path as given, when it is not `file` (never in the JSON: it may not be text)
     path: str | None = None
+    # values_digest() as computed where the file was checked (a reading worker), so the
+    # process collecting thousands of results does not compute it again; forgotten when
+    # `values` is replaced
+    _digest: str | None = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "values":
+            object.__setattr__(self, "_digest", None)
+        object.__setattr__(self, name, value)
 
     @property
     def location(self) -> str:
@@ -83,7 +92,15 @@ class Submission:
         """
         from formkit.supersession import fingerprint
 
+        if self._digest is not None:
+            return self._digest
         return fingerprint(self.values)
+
+    def remember_digest(self) -> None:
+        """Compute values_digest() now (the values are final: read and validated)."""
+        from formkit.supersession import fingerprint
+
+        object.__setattr__(self, "_digest", fingerprint(self.values))
 
     @property
     def is_feedback_copy(self) -> bool:
