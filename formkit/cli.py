@@ -228,7 +228,7 @@ def check(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+            help="回收的文件（申报书或报表）或文件夹（递归）。", show_default=False, metavar="文件"
         ),
     ],
     json_out: Annotated[
@@ -534,7 +534,7 @@ def summary(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+            help="回收的文件（申报书或报表）或文件夹（递归）。", show_default=False, metavar="文件"
         ),
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="汇总表文件。")] = Path(
@@ -586,7 +586,7 @@ def summary(
 
     paths = paths or []
     if db is None and not paths:
-        raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
+        raise _fail("请给出回收的文件或文件夹，或用 --db 指定报送台账。")
     _require([*paths, db])
     _guard([*paths, db, reference], [output, json_out])
     ref = _reference(reference)
@@ -1132,7 +1132,7 @@ def ingest(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="收到的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+            help="收到的文件（申报书或报表）或文件夹（递归）。", show_default=False, metavar="文件"
         ),
     ],
     db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
@@ -1348,7 +1348,7 @@ def feedback(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="回收的申报书文件或文件夹（递归）。", show_default=False, metavar="申报书"
+            help="回收的文件（申报书或报表）或文件夹（递归）。", show_default=False, metavar="文件"
         ),
     ] = None,
     output: Annotated[
@@ -1388,7 +1388,7 @@ def feedback(
 
     paths = paths or []
     if db is None and not paths:
-        raise _fail("请给出申报书文件或文件夹，或用 --db 指定报送台账。")
+        raise _fail("请给出回收的文件或文件夹，或用 --db 指定报送台账。")
     _require([*paths, db])
     _guard([*paths, db], out_dirs=(output,))
     if form is not None:
@@ -1620,8 +1620,9 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "summary": (
         (
             "生成省级汇总表（可打印报部）。",
-            "读取、审核全部申报书，生成省级汇总表；推荐次序、推荐意见按通知六(三)建议，可在"
-            " Excel/WPS 中修改（见 formkit recommend）。",
+            "读取、审核回收的全部文件，生成省级汇总表（默认为申报书，--form 选季度数据报表或"
+            "年度工作报告）；申报书的推荐次序、推荐意见按通知六(三)建议，可在 Excel/WPS 中修改"
+            "（见 formkit recommend）。",
             "0 成功；2 参数错误或无法写出文件。",
         ),
         (
@@ -1803,7 +1804,7 @@ _OPTION_HELP_EN = {
     "申报年度（数据年度为上一年）。": "Application year (data year: the year before).",
     "输出文件。": "Output file.",
     "工作表保护密码（默认不设密码）。": "Sheet protection password (default: none).",
-    "回收的申报书文件或文件夹（递归）。": "Returned workbooks or folders (recursive).",
+    "回收的文件（申报书或报表）或文件夹（递归）。": "Returned workbooks or folders (recursive).",
     "把结果按 JSON 写入文件（- 表示标准输出）。": "Write the results as JSON (- for stdout).",
     "逐条列出问题（文件、工作表、单元格、说明）。": "List every issue (file, sheet, cell, text).",
     "问题说明的语言：zh 或 en。": "Language of the issue messages: zh or en.",
@@ -1835,7 +1836,7 @@ _OPTION_HELP_EN = {
     "申报单位名单（.xlsx 或 .csv），首行为列名。": "Roster (.xlsx or .csv), headers first.",
     "申报年度。": "Application year.",
     "报送台账（不存在则新建）。": "The ledger (created if missing).",
-    "收到的申报书文件或文件夹（递归）。": "Received workbooks or folders (recursive).",
+    "收到的文件（申报书或报表）或文件夹（递归）。": "Received workbooks or folders (recursive).",
     "报送台账。": "The ledger.",
     "报送截止日期，如 2006-04-30（默认为通知规定的申报年度 4月30日）。": (
         "Deadline, e.g. 2006-04-30 (default: the notice's)."

@@ -72,7 +72,7 @@ def test_mistyped_command_and_missing_argument_are_chinese() -> None:
     assert not ENGLISH_FRAME.search(result.stderr)
     result = formkit("check")
     assert result.returncode == 2
-    assert "缺少参数：申报书。" in result.stderr
+    assert "缺少参数：文件。" in result.stderr
     result = formkit("check", "--jobs", "x", "a.xlsx")
     assert "的值无效：应为整数" in result.stderr
     result = formkit("check", "--nope", "a.xlsx")
