@@ -459,6 +459,8 @@ class _JsonOut:
         self.count = 0
         # which file counts for each application: written after the results
         self.files: list[dict[str, Any]] | None = None
+        # issues found across periods (a periodic form's summary), by file
+        self.across: list[dict[str, Any]] | None = None
         self._ctx: Any = None
         self._fh: Any = None
 
@@ -511,6 +513,8 @@ class _JsonOut:
             tail = "\n  ]"
             if self.files is not None:
                 tail += ',\n  "files": ' + json.dumps(self.files, ensure_ascii=False, indent=2)
+            if self.across is not None:
+                tail += ',\n  "across": ' + json.dumps(self.across, ensure_ascii=False, indent=2)
             self._fh.write((tail + "\n}\n").encode("utf-8"))
         if self._ctx is not None:
             try:
@@ -521,6 +525,20 @@ class _JsonOut:
                 err.print(f"结果已写入 {self.target}")
         else:
             self._fh.flush()
+
+
+def _across_json(found: list[Any]) -> list[dict[str, Any]] | None:
+    """Issues the rules across periods found, each with its file: they are not in the
+    file's own result, which was written when it arrived."""
+    if not found:
+        return None
+    by_file: dict[str, dict[str, Any]] = {}
+    for sub, issue in found:
+        entry = by_file.setdefault(
+            sub.sha256, {"file": sub.file, "sha256": sub.sha256, "issues": []}
+        )
+        entry["issues"].append(issue.to_json())
+    return list(by_file.values())
 
 
 def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "zh") -> None:
@@ -625,8 +643,9 @@ def summary(
                     collector.add(sub)
                     results.append(_slim(sub))
                     progress.advance(task)
-            inputs = [display_name(p) for p in paths]
-            data = collector.finish(year=year, unit=unit_name, inputs=inputs, period=period)
+                inputs = [display_name(p) for p in paths]
+                data = collector.finish(year=year, unit=unit_name, inputs=inputs, period=period)
+                stream.across = _across_json(collector.found_across)
             # after finish: a periodic form's issues across periods are in the table too
             _print_results(results, details=False)
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)

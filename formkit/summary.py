@@ -30,6 +30,7 @@ from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.forms import form_of
+from formkit.issues import Issue
 from formkit.read.submission import Submission
 from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
@@ -191,6 +192,8 @@ class Collector:
         self.other_form: set[str] = set()
         # a form with rules across periods (Form.across): its accepted files, until finish
         self.across = form_of(self.spec).across
+        # what those rules found, by file, once finish() has run (for the --json output)
+        self.found_across: list[tuple[Submission, Issue]] = []
         self.subs: dict[str, Submission] = {}
 
     def add(
@@ -394,6 +397,7 @@ class Collector:
             subs = {id(self.subs[m["_handle"]]): m for m in members if m["_handle"] in self.subs}
             history = [self.subs[m["_handle"]] for m in members if m["_handle"] in self.subs]
             found = self.across(history, self.reference)
+            self.found_across += found
             for sub, issue in found:
                 sub.issues.append(issue)
                 rows.append(

@@ -619,3 +619,31 @@ def test_a_bad_quarter_is_refused_in_chinese_and_nothing_is_written(
     result = runner.invoke(app, ["summary", str(inbox), "--form", JIDU, *args, "-o", str(out)])
     assert result.exit_code == 2 and message in result.output
     assert not out.exists()
+
+
+def test_summary_json_carries_the_issues_found_across_periods(inbox: Path, tmp_path: Path) -> None:
+    """Each file's result is written to --json as it arrives, before the rules across
+    periods run: what they find is written after the results, by file ("across")."""
+    import json
+
+    out, doc_path = tmp_path / "江苏.xlsx", tmp_path / "江苏.json"
+    result = runner.invoke(
+        app,
+        [
+            "summary", str(inbox), "--form", JIDU, "--period", "2007Q2", "--unit", "江苏省",
+            "-o", str(out), "--json", str(doc_path), "-j", "1",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(doc_path.read_text("utf-8"))
+    across = {Path(a["file"]).name: a for a in doc["across"]}
+    fell = [i for i in across["b1-2007Q2.xlsx"]["issues"] if i["code"] == "cumulative_fell"]
+    spec = load_form_spec(JIDU)
+    f = spec.field("foreign_patents_ytd")  # FELL: b1's cumulative below its first quarter
+    assert fell and (fell[0]["sheet"], fell[0]["cell"]) == (
+        spec.sheet(f.sheet).name,
+        f.area.first.a1,
+    )
+    # the file's own result (written when it arrived) has only its within-file issues
+    own = next(r for r in doc["results"] if Path(r["file"]).name == "b1-2007Q2.xlsx")
+    assert not any(i["code"] == "cumulative_fell" for i in own["issues"])
