@@ -128,6 +128,17 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
     return cols
 
 
+def _row_problems(sub: Submission, prefix: str) -> str:
+    from formkit.issues import title
+
+    found = [
+        i
+        for i in sub.issues
+        if i.severity in ("error", "warning") and str(i.params.get("at_key", "")).startswith(prefix)
+    ]
+    return "；".join(f"{title(i.code)}（{i.sheet}!{i.cell}）" for i in found)
+
+
 def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, Any]:
     """One accepted submission as a flat record keyed like `columns()`."""
     rec: dict[str, Any] = {}
@@ -146,8 +157,11 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
     for t in spec.tables:
         text_col = next((c for c in t.columns if c.type == "text"), None)
         rows = sub.values.get(t.id) or []
-        if t.id in spec.summary.tables:  # listed on a sheet of their own
-            rec[f"_rows.{t.id}"] = [dict(r) for r in rows]
+        if t.id in spec.summary.tables:  # listed on a sheet of their own, with each
+            # row's own problems beside it
+            rec[f"_rows.{t.id}"] = [
+                {**r, "_problems": _row_problems(sub, f"{t.id}[{i}].")} for i, r in enumerate(rows)
+            ]
         if text_col is not None:
             rec[f"{t.id}.names"] = "、".join(
                 str(r[text_col.id]) for r in rows if r.get(text_col.id)

@@ -1486,6 +1486,7 @@ def table_columns(spec: FormSpec, t: Table) -> list[Col]:
             for c in t.columns
             if not c.fixed
         ),
+        Col("_problems", "问题（错误、警告）", "text", width=24),
     ]
 
 

@@ -647,3 +647,29 @@ def test_summary_json_carries_the_issues_found_across_periods(inbox: Path, tmp_p
     # the file's own result (written when it arrived) has only its within-file issues
     own = next(r for r in doc["results"] if Path(r["file"]).name == "b1-2007Q2.xlsx")
     assert not any(i["code"] == "cumulative_fell" for i in own["issues"])
+
+
+def test_a_key_enterprise_row_with_a_problem_says_so_on_its_row(tmp_path: Path) -> None:
+    """重点企业 lists every base's rows; a row whose own figures have an error (its
+    hi-tech export above its export) names the problem and the cell on that row."""
+    v = values(0, 2)
+    rows = [dict(r) for r in v["key_enterprises"]]
+    rows[1]["hitech_export_value_q"] = rows[1]["export_value_q"] + 10.0
+    v["key_enterprises"] = rows
+    write_files(tmp_path / "in", {"b0-2007Q2": v})
+    subs = [check_file(p, ANY) for p in sorted((tmp_path / "in").glob("*.xlsx"))]
+    row_1 = "key_enterprises[1]."
+    flagged = [
+        i
+        for i in subs[0].issues
+        if i.severity == "error" and str(i.params.get("at_key", "")).startswith(row_1)
+    ]
+    assert flagged
+    data = summary.collect(
+        subs, spec=load_form_spec(JIDU), unit="江苏省", period=(YEAR, "第二季度")
+    )
+    out = summary.write(tmp_path / "汇总.xlsx", data, spec=load_form_spec(JIDU))
+    listed = table(openpyxl.load_workbook(out)["重点企业"])
+    problems = [r["问题（错误、警告）"] or "" for r in listed]
+    assert problems[0] == ""
+    assert f"（{flagged[0].sheet}!{flagged[0].cell}）" in problems[1]

@@ -70,7 +70,9 @@ class Context:
         return {"field": fid, "sheet": sheet, "cell": _template_cell(entry, key), "label": label}
 
     def add(self, code: str, key: str, *, related: tuple[str, ...] = (), **params: Any) -> Issue:
-        issue = make_issue(code, **self.where(key), related=related, **params)
+        # the value key ("key_enterprises[1].export_value_q") stays with the issue, so a
+        # table row's problems can be shown beside that row
+        issue = make_issue(code, **self.where(key), related=related, at_key=key, **params)
         self.sub.issues.append(issue)
         return issue
 
