@@ -115,6 +115,8 @@ SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
 State = Literal["未收到", "有错误", "符合", "不符合", "待补充材料", "已收到"]
 # most urgent first: the order of a 催报 list
 STATE_ORDER: tuple[str, ...] = ("未收到", "有错误", "待补充材料", "不符合", "已收到", "符合")
+# the states a file's 审核结论 gives (a form without verdicts has none of them)
+_VERDICT_STATES = ("待补充材料", "不符合", "符合")
 
 
 class LedgerError(RuntimeError):
@@ -268,10 +270,24 @@ class StatusReport:
         out = {s: 0 for s in STATE_ORDER}
         for r in self.rows:
             out[r.state] += 1
+        if not _gives_verdicts(self.form_id):
+            # a report has no 审核结论: its states are 未收到 / 有错误 / 已收到 only
+            for verdict in _VERDICT_STATES:
+                if not out.get(verdict):
+                    out.pop(verdict, None)
         out["逾期未报"] = sum(1 for r in self.rows if r.overdue == "逾期未报")
         out["逾期报送"] = sum(1 for r in self.rows if r.overdue == "逾期报送")
         out["名单外"] = len(self.unmatched)
         return out
+
+
+def _gives_verdicts(form_id: str | None) -> bool:
+    from formkit.forms import UnknownForm, get_form
+
+    try:
+        return get_form(form_id).spec.summary.verdicts
+    except UnknownForm:
+        return True
 
 
 def _now() -> str:

@@ -142,6 +142,11 @@ def test_the_province_sees_each_rounds_status_with_the_forms_labels(
     assert "未收到" in b_row and "逾期未报" in b_row  # the deadline, 2007-07-15, has passed
     sheet, cell = _cell("export_value_ytd")
     assert "有错误" in a_row and cell in a_row and sheet in a_row
+    # a report gives no 审核结论: the counts name only the states it can have
+    counts = re.search(r'<ul class="counts" id="counts">.*?</ul>', text, re.S)
+    assert counts is not None
+    assert "未收到" in counts.group(0) and "有错误" in counts.group(0)
+    assert not any(v in counts.group(0) for v in ("待补充材料", "不符合", "符合"))
 
     q1 = web.get(f"/province?form={JIDU}&period=2007Q1").text
     q1_status = re.search(r'<table class="grid" id="status">.*?</table>', q1, re.S)
