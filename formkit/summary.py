@@ -360,7 +360,10 @@ class Collector:
             members = [r for r in current if r.get("_unit_code") == code]
             updates = hook(members, self.reference, self.reference.unit(code)) if hook else []
             for rec, update in zip(members, updates, strict=False):
+                settle = update.pop("_settle_issue", None)
                 rec.update(update)
+                if settle:
+                    data.issues = _settled(data.issues, rec["_file"], settle)
         current.sort(key=sort_key(spec, unit_order(self.reference)))
         if spec.roles.period:
             current = self._periods(data, current, year, period or ((year,) if asked else ()))
@@ -581,6 +584,38 @@ def _form_title(form_id: str, sub: Submission) -> str:
     except UnknownForm:
         return form_id
     return spec.render(spec.title, (sub.form.year if sub.form else None) or spec.default_year)
+
+
+def _settled(
+    rows: list[dict[str, Any]], file: str, settle: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """A form's review across files (Form hook) settled one issue of `file`: the issue
+    row whose code is `code` and whose message names `contains` is dropped, or rewritten
+    as `new_code` with `text` after the row's own place ("工作表…单元格…："), so 问题清单
+    says what 汇总表 says."""
+    from formkit.issues import CATALOGUE
+
+    out = []
+    for row in rows:
+        hit = (
+            row.get("file") == file
+            and row.get("code") == settle["code"]
+            and str(settle["contains"]) in str(row.get("message", ""))
+        )
+        if not hit:
+            out.append(row)
+        elif settle.get("new_code"):
+            where = str(row["message"]).split("：", 1)[0]
+            new = settle["new_code"]
+            out.append(
+                {
+                    **row,
+                    "code": new,
+                    "severity": SEVERITY_ZH[CATALOGUE[new].severity],
+                    "message": f"{where}：{settle['text']}",
+                }
+            )
+    return out
 
 
 def _mtime(path: str) -> float:

@@ -516,6 +516,21 @@ def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
     assert by_name["乙市"]["_verdict"] == "符合"
     alone = by_name["丁市"]["_criteria"]
     assert "需人工判断：" in alone and "仅此 1 份申请" in alone and "1 亿美元" in alone
+    # 问题清单 says what 汇总表 says: settled 需人工判断 issues are dropped (甲市) or
+    # rewritten (丙市 不符合, 乙市 still 需人工判断 with the facts), each at its own cell
+    listed = {
+        (Path(r["file"]).stem, r["code"]): r for r in data.issues if "六(二)(2)" in r["message"]
+    }
+    assert ("甲市", "criterion_manual") not in listed and ("甲市", "criterion_failed") not in listed
+    failed = listed[("丙市", "criterion_failed")]
+    assert failed["severity"] == "错误" and "不到最多的甲市 8 亿美元的 10%" in failed["message"]
+    assert ("丙市", "criterion_manual") not in listed
+    kept = listed[("乙市", "criterion_manual")]
+    assert "3 份申请中第 2 位" in kept["message"]
+    own = next(
+        i for i in subs[2].issues if i.code == "criterion_manual" and "六(二)(2)" in i.message
+    )
+    assert failed["cell"] == own.cell and failed["message"].startswith(own.message.split("：")[0])
 
     out = write(tmp_path / "四川.xlsx", data)
     ws = openpyxl.load_workbook(out)["汇总表"]

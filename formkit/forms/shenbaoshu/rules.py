@@ -810,10 +810,21 @@ def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[d
             parts[i : i + 1] = [new] if new else []
         elif new:
             parts.append(new)
+        # the file's own 需人工判断 issue (问题清单) says what the comparison settled
+        settle: dict[str, Any] = {"code": "criterion_manual", "contains": REGIONAL_CLAUSE}
+        if status == "fail":
+            settle.update(
+                new_code="criterion_failed", text=f"不符合通知{REGIONAL_CLAUSE}：{note}。"
+            )
+        elif status == "manual":
+            settle.update(
+                new_code="criterion_manual", text=f"通知{REGIONAL_CLAUSE}需人工判断：{note}。"
+            )
         update: dict[str, Any] = {
             "_criteria_status": statuses,
             "_criteria": "；".join(parts),
             "_regional_note": note,
+            "_settle_issue": settle,  # pass: no new_code, the issue is settled and dropped
         }
         if status == "fail" and a.get("_verdict") != "不符合":
             update["_verdict"] = "不符合"
