@@ -663,6 +663,17 @@ def _shown(value: Any) -> str:
     return json_value(value) if not isinstance(value, str) else value
 
 
+def where_zh(issue: Issue) -> str:
+    """Where an issue is, as its Chinese message begins: 工作表“…” C6（标签）."""
+    label = issue.params.get("label", "")
+    where = " ".join(
+        p for p in (f"工作表“{issue.sheet}”" if issue.sheet else "", issue.cell or "") if p
+    )
+    if label:
+        where = f"{where}（{label}）" if where else f"“{label}”"
+    return where or "文件"
+
+
 def render(issue: Issue, lang: str = "zh") -> str:
     """The issue's message in Chinese ("zh") or English ("en"), from the catalogue's templates."""
     entry = CATALOGUE[issue.code]
@@ -675,12 +686,7 @@ def render(issue: Issue, lang: str = "zh") -> str:
             where = f"{where} ({label})" if where else f"“{label}”"
         template = entry.template_en or "{where}: " + (entry.title_en or entry.title) + "."
         return template.format_map(_Blank(issue.params, where=where or "file"))
-    where = " ".join(
-        p for p in (f"工作表“{issue.sheet}”" if issue.sheet else "", issue.cell or "") if p
-    )
-    if label:
-        where = f"{where}（{label}）" if where else f"“{label}”"
-    fields = _Blank(issue.params, where=where or "文件")
+    fields = _Blank(issue.params, where=where_zh(issue))
     text = entry.template.format_map(fields)
     fix = entry.fix.format_map(fields)
     return f"{text.rstrip('。')}。{fix}" if fix and fix not in text else text

@@ -30,7 +30,7 @@ from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.forms import form_of
-from formkit.issues import Issue
+from formkit.issues import Issue, where_zh
 from formkit.read.submission import Submission
 from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
@@ -249,6 +249,7 @@ class Collector:
                         "severity": SEVERITY_ZH[i.severity],
                         "code": i.code,
                         "message": i.message,
+                        "_where": where_zh(i),  # for a form hook's settlement (_settled)
                     },
                 )
             )
@@ -589,10 +590,10 @@ def _form_title(form_id: str, sub: Submission) -> str:
 def _settled(
     rows: list[dict[str, Any]], file: str, settle: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
-    """A form's review across files (Form hook) settled one issue of `file`: the issue
-    row whose code is `code` and whose message names `contains` is dropped, or rewritten
-    as `new_code` with `text` after the row's own place ("工作表…单元格…："), so 问题清单
-    says what 汇总表 says."""
+    """A form's review across files (a Form hook) settled one issue of `file`: the issue
+    row whose code is `code` and whose message names `contains` is dropped; or has
+    `append` added to its message; or becomes `new_code` saying `text` at its own place.
+    So 问题清单 says what 汇总表 says."""
     from formkit.issues import CATALOGUE
 
     out = []
@@ -604,15 +605,17 @@ def _settled(
         )
         if not hit:
             out.append(row)
+        elif settle.get("append"):
+            out.append({**row, "message": f"{row['message']}{settle['append']}"})
         elif settle.get("new_code"):
-            where = str(row["message"]).split("：", 1)[0]
-            new = settle["new_code"]
+            new = CATALOGUE[settle["new_code"]]
+            text = f"{row.get('_where') or '文件'}：{settle['text']}"
             out.append(
                 {
                     **row,
-                    "code": new,
-                    "severity": SEVERITY_ZH[CATALOGUE[new].severity],
-                    "message": f"{where}：{settle['text']}",
+                    "code": new.code,
+                    "severity": SEVERITY_ZH[new.severity],
+                    "message": f"{text}{new.fix}" if new.fix and new.fix not in text else text,
                 }
             )
     return out

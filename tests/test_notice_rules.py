@@ -530,7 +530,16 @@ def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
     own = next(
         i for i in subs[2].issues if i.code == "criterion_manual" and "六(二)(2)" in i.message
     )
-    assert failed["cell"] == own.cell and failed["message"].startswith(own.message.split("：")[0])
+    from formkit.issues import where_zh
+
+    assert failed["cell"] == own.cell and failed["message"].startswith(where_zh(own) + "：不符合")
+    # a criterion still left to a person keeps its own message, the comparison's facts added
+    own_b = next(
+        i for i in subs[1].issues if i.code == "criterion_manual" and "六(二)(2)" in i.message
+    )
+    assert (
+        kept["message"].startswith(own_b.message) and "与本单位本轮其他申请比较" in kept["message"]
+    )
 
     out = write(tmp_path / "四川.xlsx", data)
     ws = openpyxl.load_workbook(out)["汇总表"]

@@ -817,9 +817,7 @@ def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[d
                 new_code="criterion_failed", text=f"不符合通知{REGIONAL_CLAUSE}：{note}。"
             )
         elif status == "manual":
-            settle.update(
-                new_code="criterion_manual", text=f"通知{REGIONAL_CLAUSE}需人工判断：{note}。"
-            )
+            settle.update(append=f"与本单位本轮其他申请比较：{note}。")
         update: dict[str, Any] = {
             "_criteria_status": statuses,
             "_criteria": "；".join(parts),
