@@ -160,6 +160,16 @@ def sheets(w: Writer, where: str) -> None:
         _chart_sheet(w)
 
 
+# the first columns of every per-unit table: who, where, how many of each type
+_UNIT_LEAD = (
+    Col("name", "推荐单位", "text", width=20),
+    Col("region", "地区", "text", width=8),
+    Col("count", "申请数", "integer", width=8),
+    Col("recert", "重新认定", "integer", width=8),
+    Col("new", "新申报", "integer", width=8),
+)
+
+
 def _unit_sheet(w: Writer) -> None:
     """The ministry's view: one row per reporting unit with verdicts, quota and deadline."""
     from formkit.summary import landscape, sheet_title, table
@@ -167,11 +177,7 @@ def _unit_sheet(w: Writer) -> None:
     data, spec, reference, fmt = w.data, w.spec, w.reference, w.fmt
     ws = w.sheet("各推荐单位")
     cols = [
-        Col("name", "推荐单位", "text", width=20),
-        Col("region", "地区", "text", width=8),
-        Col("count", "申请数", "integer", width=8),
-        Col("recert", "重新认定", "integer", width=8),
-        Col("new", "新申报", "integer", width=8),
+        *_UNIT_LEAD,
         Col("v_符合", "符合", "integer", width=7),
         Col("v_不符合", "不符合", "integer", width=7),
         Col("v_待补充材料", "待补充材料", "integer", width=9),
@@ -296,11 +302,7 @@ def stats(w: Writer, ws: Worksheet, row: int) -> int:
     unit_rows = unit_table(w.data.applications, spec, w.reference, w.data.year)
     share_key = spec.summary.national_share
     cols = [
-        Col("name", "推荐单位", "text", width=20),
-        Col("region", "地区", "text", width=8),
-        Col("count", "申请数", "integer", width=8),
-        Col("recert", "重新认定", "integer", width=8),
-        Col("new", "新申报", "integer", width=8),
+        *_UNIT_LEAD,
         Col(
             "share_total",
             f"{label(spec, share_key)}合计" if share_key else "合计",
