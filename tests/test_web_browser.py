@@ -280,7 +280,13 @@ def test_a_base_reports_its_quarter_and_the_province_sees_the_round(
             assert base in page.inner_text("h1")
             assert "2007年第二季度" in page.inner_text("#round")
             assert "上传季度数据报表" in page.inner_text("main")
+            # the picker speaks Chinese (the browser's own says "Choose File")
+            assert page.is_visible("label.picker") and page.inner_text("label.picker") == "选择文件"
+            assert page.inner_text("#file-name").strip() == "尚未选择文件"
+            assert page.evaluate("document.getElementById('file').offsetWidth") <= 1
             page.set_input_files("#file", q2)
+            assert page.inner_text("#file-name").strip() == "基地二季度.xlsx"
+            page.screenshot(path=shots / "19-基地上报页-已选择文件.png")
             page.click("#upload button[type=submit]")
             page.wait_for_selector("#focus")
             assert "有错误" in page.inner_text("#state")

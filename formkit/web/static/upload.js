@@ -2,6 +2,25 @@
 (function () {
   var form = document.getElementById("upload");
   if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
+  // the browser's own file picker says "Choose File / No file chosen" in its language:
+  // with scripts, a Chinese button and the chosen file's name stand in for it
+  var input = document.getElementById("file");
+  if (input && input.parentNode) {
+    var pick = document.createElement("label");
+    pick.htmlFor = "file";
+    pick.className = "button picker";
+    pick.textContent = "选择文件";
+    var chosen = document.createElement("span");
+    chosen.id = "file-name";
+    chosen.className = "muted";
+    chosen.textContent = " 尚未选择文件";
+    input.className += " picker-input";
+    input.parentNode.insertBefore(pick, input);
+    input.parentNode.appendChild(chosen);
+    input.addEventListener("change", function () {
+      chosen.textContent = input.files && input.files.length ? " " + input.files[0].name : " 尚未选择文件";
+    });
+  }
   var bar = document.getElementById("progress");
   var text = document.getElementById("progress-text");
   form.addEventListener("submit", function (event) {
