@@ -10,8 +10,9 @@ import unicodedata
 
 import pytest
 
-from formkit.cli import _HELP, app
-from formkit.cli_frame import translate_error
+from formkit.cli import app
+from formkit.cli.frame import translate_error
+from formkit.cli.help import HELP as _HELP
 from tests.conftest import ROOT
 
 COMMANDS = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]

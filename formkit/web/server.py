@@ -43,6 +43,13 @@ def config(
     )
 
 
+def require_web_stack() -> None:
+    """Import what serving needs, so a broken installation is told before anything starts."""
+    import jinja2  # noqa: F401
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+
+
 def run(settings: Settings, *, host: str, port: int, behind_proxy: bool = False) -> None:
     import uvicorn
 

@@ -1,0 +1,75 @@
+"""`formkit check`: read and check returned files; the result tables and the `--json`
+contract (README: {"formkit", "reference", "results", "files", "across"})."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from formkit.check import check_many
+from formkit.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    Jobs,
+    ReferenceFile,
+    Year,
+    err,
+    fail,
+    files_of,
+    guard,
+    out,
+    progress_bar,
+    reference_of,
+    worker_count,
+)
+from formkit.cli.results import JsonOut, Versions, print_results, slim
+from formkit.read import ReadOptions
+
+
+def check(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="回收的文件（申报书或报表）或文件夹（递归）。", show_default=False, metavar="文件"
+        ),
+    ],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="把结果按 JSON 写入文件（- 表示标准输出）。")
+    ] = None,
+    jobs: Jobs = 0,
+    year: Year = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="逐条列出问题（文件、工作表、单元格、说明）。")
+    ] = False,
+    reference: ReferenceFile = None,
+    lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
+) -> None:
+    """读取并审核回收的申报书：每个文件的审核结论、错误和警告。"""
+    if lang not in ("zh", "en"):
+        raise fail("--lang 只能是 zh 或 en。")
+    ref = reference_of(reference)
+    files = files_of(paths)
+    guard([*paths, reference], [json_out])
+    # every registered form, each file checked against its own
+    options = ReadOptions(
+        year=year, reference_path=str(reference) if reference else None, forms=None
+    )
+    results = []
+    workers = worker_count(jobs, len(files))
+    versions = Versions(ref)
+    with progress_bar() as progress, JsonOut(json_out, ref, lang) as stream:
+        task = progress.add_task("读取并审核", total=len(files))
+        for sub in check_many(files, options, jobs=workers):
+            stream.add(sub)
+            versions.add(sub)
+            results.append(slim(sub))  # memory stays flat in the number of files
+            progress.advance(task)
+        stream.files = versions.rows()
+    # with --json - the JSON owns standard output; the tables go to standard error
+    console = err if str(json_out) == "-" else out
+    print_results(results, details, lang, console=console)
+    versions.print(console)
+    bad = any(r.status == "rejected" or r.errors for r in results)
+    raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)

@@ -1,0 +1,169 @@
+"""What every command shares: the application, the consoles, exit codes, the options
+several commands take, and the checks of their values (a usage error exits 2 with a
+Chinese message on standard error)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from formkit.atomic import mark_run_start
+from formkit.cli.frame import install as _frame
+from formkit.distribute import Period, parse_period
+from formkit.forms import UnknownForm, load_form_spec
+from formkit.paths import OutputClash, check_outputs, display_name, is_displayable
+from formkit.read import collect_paths
+from formkit.reference import Reference, ReferenceError, load_reference
+from formkit.spec import FormSpec
+
+_frame("zh")  # typer's own words (用法, 选项, 缺少参数 …) in Chinese; `--lang en` restores them
+
+app = typer.Typer(
+    name="formkit",
+    help="科技兴贸出口创新基地申报书与季度、年度报表：生成模板、读取回收表、审核、汇总、跟踪报送。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@app.callback()
+def _root(
+    lang: Annotated[
+        str, typer.Option("--lang", help="命令行的语言：zh（默认）或 en（英文帮助）。")
+    ] = "zh",
+) -> None:
+    if lang not in ("zh", "en"):
+        raise fail("--lang 只能是 zh 或 en。")
+
+
+def day_option(text: str | None, what: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{what}“{text}”应写成 2006-04-30 的形式。") from None
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a usage or I/O error; the caller raises what this returns (exit 2)."""
+    if not is_displayable(message):  # a path that is not UTF-8 (a GBK name) in the message
+        message = display_name(message)
+    err.print(f"[bold red]错误：[/]{message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def require(paths: list[Path | None]) -> None:
+    missing = [p for p in paths if p is not None and not p.exists()]
+    if missing:
+        raise fail("找不到：" + "、".join(str(p) for p in missing))
+
+
+def guard(
+    inputs: list[Any], outputs: tuple[Any, ...] | list[Any] = (), out_dirs: tuple[Any, ...] = ()
+) -> None:
+    """No output may overwrite an input or land in a folder being read (formkit/paths.py)."""
+    mark_run_start()  # .part files older than this are an interrupted run's leftovers
+    try:
+        check_outputs(inputs, outputs, out_dirs)
+    except OutputClash as exc:
+        raise fail(exc.message) from None
+
+
+def files_of(paths: list[Path]) -> list[Path]:
+    """Files as given and everything under given folders; usage error if none or missing."""
+    require(list(paths))
+    files = collect_paths(paths)
+    if not files:
+        raise fail("给出的文件夹中没有文件。")
+    return files
+
+
+def reference_of(path: Path | None) -> Reference:
+    try:
+        return load_reference(path)
+    except ReferenceError as exc:
+        raise fail(str(exc)) from None
+
+
+def unit_name(reference: Reference, unit: str | None) -> str | None:
+    """`--unit` as the reference data names it (江苏 -> 江苏省); exits 2 for an unknown one."""
+    if unit is None:
+        return None
+    found = reference.unit(unit)
+    if found is None:
+        raise fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
+    return found.name
+
+
+def worker_count(jobs: int, files: int) -> int:
+    if jobs > 0:
+        return jobs
+    # the CPUs this process may run on (a container or `taskset` may allow fewer than exist)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(files, cpus or 1))
+
+
+# options several commands share
+Jobs = Annotated[int, typer.Option("--jobs", "-j", help="并行读取的进程数（默认为 CPU 核数）。")]
+Year = Annotated[int | None, typer.Option("--year", help="本次收集的申报年度，用于核对模板年度。")]
+FormOpt = Annotated[
+    str | None,
+    typer.Option("--form", help="表单标识（默认为申报书；formkit forms 列出可用的表单）。"),
+]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="报告期（按期报送的表单必填）：季度如 2007Q2（2007 年第二季度），年度如 2007。",
+    ),
+]
+ReferenceFile = Annotated[
+    Path | None,
+    typer.Option("--reference", help="参考数据（TOML），覆盖内置的全国统计等。"),
+]
+
+
+def form_spec(form: str | None) -> FormSpec:
+    """The spec of `--form` (default: the 申报书); exits 2 naming the forms there are."""
+    try:
+        return load_form_spec(form)
+    except UnknownForm:
+        raise fail(f"没有表单“{form}”；`formkit forms` 列出可用的表单。") from None
+
+
+def period_option(spec: FormSpec, period: str | None) -> Period | None:
+    """`--period` as a Period of the form, None for a form filed once per round."""
+    title = spec.file_name or spec.id
+    if not spec.roles.period:
+        if period is not None:
+            raise fail(f"{title}不分报告期，不用 --period。")
+        return None
+    if period is None:
+        raise fail(f"{title}按报告期报送：请用 --period 指定，如 2007Q2。")
+    try:
+        return parse_period(period, spec)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )

@@ -1,0 +1,231 @@
+"""`formkit recommend` (the 推荐文件 and 公示名单) and `formkit roster` (the reports' roster
+of bases drawn from the application round)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from formkit.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    ReferenceFile,
+    err,
+    fail,
+    files_of,
+    form_spec,
+    guard,
+    out,
+    reference_of,
+    require,
+)
+from formkit.distribute import write_roster
+from formkit.forms import get_form
+from formkit.forms.shenbaoshu.letters import LetterInfo, write_documents
+from formkit.forms.shenbaoshu.recommend import (
+    RECOMMEND,
+    RankKeyError,
+    by_unit,
+    propose,
+    rank_key,
+    settle,
+    shown,
+)
+from formkit.ledger import Ledger, LedgerError
+from formkit.rollup import NotASummary, read_summary
+from formkit.summary import from_ledger
+
+
+def recommend(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="省级汇总表（formkit summary 生成，可在 Excel/WPS 中改过推荐次序和推荐意见）。",
+            show_default=False,
+            metavar="汇总表",
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")] = Path("推荐文件"),
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="改为按报送台账中的当前文件，由 formkit 建议推荐名单。"),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只处理这个推荐单位，如 四川省。")
+    ] = None,
+    rank_by: Annotated[
+        str | None,
+        typer.Option(
+            "--rank-by",
+            help="排序依据（与 --db 一起用），逗号分隔，默认“审核结论,高新技术产品出口额”。",
+        ),
+    ] = None,
+    contact: Annotated[str, typer.Option("--contact", help="推荐文件上的联系人。")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="推荐文件上的联系电话。")] = "",
+    date: Annotated[
+        str | None, typer.Option("--date", help="推荐文件的日期，如 2006-04-25（默认留空）。")
+    ] = None,
+    reference: ReferenceFile = None,
+) -> None:
+    """按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单
+    （.xlsx 与 .docx）。
+
+    给出汇总表时，以汇总表“汇总表”工作表中的推荐次序、推荐意见、推荐理由三列为准：
+    可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
+    formkit 按排序依据和推荐名额直接建议。
+
+    退出码：0 已生成；1 已生成，但推荐意见无法识别或推荐超出名额（见提示）；
+    2 参数错误或文件无法读写。
+    """
+    paths = paths or []
+    if db is None and not paths:
+        raise fail("请给出汇总表文件，或用 --db 指定报送台账。")
+    require([*paths, db])
+    ref = reference_of(reference)
+    when = None
+    if date is not None:
+        try:
+            when = dt.date.fromisoformat(date)
+        except ValueError:
+            raise fail(f"日期“{date}”应写成 2006-04-25 的形式。") from None
+    unit_name = None
+    if unit is not None:
+        found = ref.unit(unit)
+        if found is None:
+            raise fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
+        unit_name = found.name
+    try:
+        key = rank_key(rank_by)
+    except RankKeyError as exc:
+        raise fail(str(exc)) from None
+    problems: list[str] = []
+    if db is not None:
+        data = from_ledger(db, reference=ref, unit=unit_name)
+        apps = data.applications
+        propose(apps, reference=ref, key=key)
+        year = data.year
+    else:
+        apps, year = [], 0
+        for path in files_of(paths):
+            try:
+                part = read_summary(path)[1]
+            except NotASummary as exc:
+                raise fail(f"{path}：{exc}") from None
+            apps += part.applications
+            year = year or part.year
+        if any(a.get("_proposed_decision") for a in apps):
+            if rank_by is not None:
+                err.print("[yellow]提示：[/]给出汇总表时以表中的推荐次序为准，--rank-by 未使用。")
+            problems = settle(apps, reference=ref).problems
+        else:  # a summary from before the decision columns: formkit proposes
+            propose(apps, reference=ref, key=key)
+    grouped = by_unit(apps, unit_name)
+    apps = [a for _, members in grouped for a in members]
+    if not apps:
+        raise fail("没有可推荐的申请。")
+    table = Table(title="推荐决定")
+    for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
+        table.add_column(col, overflow="fold")
+    written = []
+    for name, members in grouped:
+        for a in sorted(members, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0)):
+            reason = str(a.get("_reason") or "")
+            if a.get("_override"):
+                reason += f"\n[yellow]{escape(str(a['_override']))}[/]"
+            applicant, kind = shown(a)
+            table.add_row(
+                escape(name),
+                str(a.get("_rank") or ""),
+                escape(applicant),
+                escape(kind),
+                escape(str(a.get("_verdict") or "")),
+                escape(str(a.get("_decision") or "")),
+                reason,
+            )
+        info = LetterInfo(year or 2006, name or None, contact, phone, when)
+        try:
+            written.append(write_documents(members, info, output))
+        except OSError as exc:
+            raise fail(f"无法写出 {output}：{exc}") from None
+    out.print(table)
+    if db is not None:
+        out.print(f"排序依据：{key.shown}")
+    for problem in problems:
+        err.print(f"[yellow]提示：[/]{escape(problem)}")
+    for w in written:
+        out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
+    raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
+
+
+def roster(
+    db: Annotated[
+        Path, typer.Option("--db", help="申报轮次的报送台账（formkit ingest 登记的申报书）。")
+    ],
+    form: Annotated[
+        str, typer.Option("--form", help="名单用于哪个表单，如 kjxm-cxjd-jidu（季度数据报表）。")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="输出的名单文件（.xlsx）。", show_default=False)
+    ],
+    year: Annotated[int | None, typer.Option("--year", help="申报年度，如 2006。")] = None,
+    recommended: Annotated[
+        Path | None,
+        typer.Option(
+            "--recommended",
+            help="省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。",
+        ),
+    ] = None,
+) -> None:
+    """从申报轮次的台账生成基地名单（.xlsx），供 formkit distribute --form 下发报表。"""
+    spec = form_spec(form)
+    require([db, recommended])
+    guard([db, *([recommended] if recommended else [])], [output])
+    chosen = None
+    if recommended is not None:
+        chosen = _recommended_pairs(recommended, spec.roster.source_form)
+    try:
+        with Ledger(db) as ledger:
+            rows = ledger.application_roster(spec.id, year=year, chosen=chosen)
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
+    if not rows:
+        which = "汇总表中推荐的" if recommended is not None else "审核结论为“符合”的"
+        raise fail(f"台账 {db} 中没有{which}申请（{year or '全部'}年度），未写出名单。")
+    try:
+        write_roster(rows, output, spec)
+    except OSError as exc:
+        raise fail(f"无法写出 {output}：{exc}") from None
+    for r in rows:
+        out.print(f"{r.unit}  {r.subject}")
+    out.print(
+        f"已写出{spec.file_name or spec.id}的名单（{len(rows)} 个{spec.roles.subject_label}）："
+        f"[bold]{output}[/]；下发：formkit distribute {output} --form {spec.id} --period …"
+    )
+
+
+def _recommended_pairs(path: Path, app_form: str | None) -> list[tuple[str, str]]:
+    """(unit, subject) of the applications a provincial summary marks 推荐, read back as
+    `formkit recommend` reads them (the person's decisions, else formkit's proposal)."""
+    ref = reference_of(None)
+    try:
+        apps = read_summary(path, app_form)[1].applications
+    except NotASummary as exc:
+        raise fail(f"{path}：{exc}") from None
+    if any(a.get("_proposed_decision") for a in apps):
+        for problem in settle(apps, reference=ref).problems:
+            err.print(f"[yellow]提示：[/]{problem}")
+    else:
+        propose(apps, reference=ref)
+    roles = get_form(app_form).spec.roles
+    pairs = []
+    for a in apps:
+        if a.get("_decision") == RECOMMEND:
+            unit = ref.unit(str(a.get(roles.unit) or ""))
+            name = str(a.get(roles.subject) or "")
+            pairs.append((unit.name if unit is not None else str(a.get(roles.unit)), name))
+    return pairs

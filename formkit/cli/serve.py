@@ -1,0 +1,115 @@
+"""`formkit serve`: the web page of the round (and `--set-password`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from formkit.cli.common import (
+    FormOpt,
+    PeriodOpt,
+    day_option,
+    err,
+    fail,
+    form_spec,
+    out,
+    period_option,
+    unit_name,
+)
+from formkit.ledger import Ledger, LedgerError
+from formkit.reference import load_reference
+from formkit.web.auth import hash_password, password_problem
+from formkit.web.server import LOOPBACK, require_web_stack, run
+from formkit.web.service import Settings, cpu_slots, default_store
+
+
+def serve(
+    db: Annotated[Path, typer.Option("--db", help="报送台账（不存在则新建）。")] = Path(
+        "formkit.db"
+    ),
+    host: Annotated[
+        str,
+        typer.Option("--host", help="监听地址（默认只接受本机访问；对外请经 HTTPS 反向代理）。"),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口。")] = 8000,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="上传文件的存放文件夹（默认为台账旁的“<台账名>-上报文件”）。"),
+    ] = None,
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", help="报送截止日期，如 2006-04-30。")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="推荐单位，如 江苏省（写入汇总表标题）。")
+    ] = None,
+    max_upload_mb: Annotated[
+        int, typer.Option("--max-upload-mb", help="单个上传文件的大小上限（MB）。")
+    ] = 20,
+    behind_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--behind-proxy", help="经本机反向代理访问：按 X-Forwarded-For 识别访问者地址。"
+        ),
+    ] = False,
+    set_password: Annotated[
+        bool, typer.Option("--set-password", help="设置省级登录密码（输入两次，不回显）后退出。")
+    ] = False,
+    form: FormOpt = None,
+    period: PeriodOpt = None,
+) -> None:
+    """网上报送页面：各申请单位（基地）经各自的上报链接上传申报书或报表、立即看到审核意见；省级登录查看
+    各轮报送情况（--form、--period 指定页面默认显示的一轮，--deadline 是这一轮的截止日期）。"""
+    if set_password:
+        password = typer.prompt("新密码", hide_input=True, confirmation_prompt="再输入一次")
+        problem = password_problem(password)
+        if problem:
+            raise fail(problem)
+        try:
+            with Ledger(db) as ledger:
+                ledger.set_web_setting("password", hash_password(password))
+                ledger.drop_sessions()
+                ledger.audit("password_set", actor="cli")
+        except LedgerError as exc:
+            raise fail(str(exc)) from None
+        out.print(f"已设置省级登录密码（台账 {db}；已登录的会话全部失效）。")
+        return
+    due = day_option(deadline, "截止日期")
+    unit = unit_name(load_reference(), unit)
+    if not 1 <= max_upload_mb <= 50:
+        raise fail("--max-upload-mb 应在 1 到 50 之间（读取时文件上限为 50 MB）。")
+    form_id = when = None
+    if form is not None or period is not None:
+        spec = form_spec(form)
+        form_id, when = spec.id, period_option(spec, period)
+    try:
+        require_web_stack()
+    except ImportError as exc:
+        raise fail(
+            f"缺少网页所需的组件（{exc.name}），请重新安装 formkit（pip install .）。"
+        ) from None
+    try:
+        with Ledger(db) as ledger:
+            has_password = ledger.web_setting("password") is not None
+    except LedgerError as exc:
+        raise fail(str(exc)) from None
+    settings = Settings(
+        db=db,
+        store=store or default_store(db),
+        max_upload=max_upload_mb * 1024 * 1024,
+        deadline=due,
+        unit=unit,
+        checks=cpu_slots(),
+        form=form_id,
+        period=when.tag if when is not None else None,
+    )
+    if not has_password:
+        err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")
+    if host not in LOOPBACK:
+        err.print(
+            f"[yellow]注意：[/]监听 {host}，其他计算机可直接访问；本服务不加密，"
+            "请置于单位的 HTTPS 反向代理之后。"
+        )
+    out.print(f"网上报送页面：http://{host}:{port}/province/login（台账 {db}，Ctrl+C 停止）")
+    run(settings, host=host, port=port, behind_proxy=behind_proxy)
