@@ -28,7 +28,8 @@ def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None)
     return sub
 
 
-def _check_for_pool(args: tuple[str, ReadOptions]) -> Submission:
+def check_job(args: tuple[str | os.PathLike[str], ReadOptions]) -> Submission:
+    """check_file for a worker pool: one (path, options) item, by name (picklable)."""
     return check_file(args[0], args[1])
 
 
@@ -49,5 +50,5 @@ def check_many(
 
     `provenance=False` leaves out each value's source cell (`Submission.sources`), for a
     caller that does not use it (a summary without --json)."""
-    worker = _check_for_pool if provenance else _check_for_pool_without_provenance
+    worker = check_job if provenance else _check_for_pool_without_provenance
     return read_many(paths, options, jobs=jobs, worker=worker)

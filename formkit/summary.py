@@ -9,6 +9,7 @@ never as a formula or link; the same inputs give a byte-identical file.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -165,6 +166,9 @@ class SummaryData:
     others: list[dict[str, Any]] = field(default_factory=list)
     # the rows of the layout's tables ([summary] tables), each with its subject and unit
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # what the form's rules across periods (Form.across) found, each with its file: the
+    # issues are in 问题清单 too, never added to the files' own results
+    across: list[tuple[Submission, Issue]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -192,8 +196,6 @@ class Collector:
         self.other_form: set[str] = set()
         # a form with rules across periods (Form.across): its accepted files, until finish
         self.across = form_of(self.spec).across
-        # what those rules found, by file, once finish() has run (for the --json output)
-        self.found_across: list[tuple[Submission, Issue]] = []
         self.subs: dict[str, Submission] = {}
 
     def add(
@@ -267,8 +269,7 @@ class Collector:
         rec = record(sub, self.spec, self.reference)
         rec["_file"] = file
         if self.across is not None:
-            # a copy: the caller may trim the submission it keeps (the CLI's result table);
-            # the issues list stays shared, so issues found across periods reach it too
+            # a copy: the caller may trim the submission it keeps (the CLI's result table)
             self.subs[cand.handle] = copy.copy(sub)
         self.entries.append((row, rec, cand))
 
@@ -339,7 +340,7 @@ class Collector:
             data.files.append(row)
         data.issues = [i for h, i in self.issues if h not in foreign]
         if self.across is not None:
-            data.issues += self._across(current)
+            data.issues += self._across(current, data)
         for rec in current:
             if rec.get("_conflict"):
                 data.issues.append(
@@ -383,10 +384,10 @@ class Collector:
             ]
         return data
 
-    def _across(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _across(self, current: list[dict[str, Any]], data: SummaryData) -> list[dict[str, Any]]:
         """The form's rules across one subject's periods (Form.across) over the current
-        files: each issue joins its file's issues, and a value it calls wrong leaves the
-        totals as a within-file error does."""
+        files: what they found goes to `data.across` and its 问题清单 rows are returned; a
+        value they call wrong leaves the totals as a within-file error does."""
         assert self.across is not None
         spec = self.spec
         by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -401,9 +402,8 @@ class Collector:
             subs = {id(self.subs[m["_handle"]]): m for m in members if m["_handle"] in self.subs}
             history = [self.subs[m["_handle"]] for m in members if m["_handle"] in self.subs]
             found = self.across(history, self.reference)
-            self.found_across += found
+            data.across += found
             for sub, issue in found:
-                sub.issues.append(issue)
                 rows.append(
                     {
                         "file": Path(sub.file).name,
@@ -415,9 +415,14 @@ class Collector:
                         "message": issue.message,
                     }
                 )
+            mine: dict[int, list[Issue]] = defaultdict(list)
+            for sub, issue in found:
+                mine[id(sub)].append(issue)
             for sub in {id(s): s for s, _i in found}.values():
                 rec = subs[id(sub)]
-                fresh = record(sub, spec, self.reference)
+                # the record as it would be with those issues among the file's own
+                seen = dataclasses.replace(sub, issues=[*sub.issues, *mine[id(sub)]])
+                fresh = record(seen, spec, self.reference)
                 for key in ("_excluded", "_excluded_text", "_errors", "_warnings"):
                     rec[key] = fresh[key]
         return rows

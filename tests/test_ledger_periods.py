@@ -30,6 +30,7 @@ from formkit.distribute import (
 from formkit.forms import DEFAULT_FORM, load_form_spec
 from formkit.ledger import MIGRATIONS, Ledger, file_sha256
 from formkit.template import build_template
+from formkit.web.store import WebStore
 from tests.forms import YEAR, application_round, eligible
 from tests.report_forms import JIDU, NIANBAO
 from tests.test_across_periods import annual_values, quarter_values, ytd
@@ -563,8 +564,8 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
         )
         states = {r.entry.subject: (r.state, r.files) for r in ledger.status().rows}
         assert states == {"苏州工业园区": ("符合", 1), "杭州高新区": ("未收到", 0)}
-        assert ledger.token_entry("hx") == ("2006-32-0000abcd", "hx")
-        (logged,) = ledger.audit_log()
+        assert WebStore(ledger).token_entry("hx") == ("2006-32-0000abcd", "hx")
+        (logged,) = WebStore(ledger).audit_log()
         assert (logged["actor"], logged["client"]) == ("province", "203.0.113.7")
     with sqlite3.connect(db) as conn:
         cols = {r[1] for r in conn.execute("PRAGMA table_info(roster)")}

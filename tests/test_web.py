@@ -24,6 +24,7 @@ from formkit.ledger import Ledger
 from formkit.web.app import Limits, create_app
 from formkit.web.limits import Limit
 from formkit.web.service import Settings, default_store
+from formkit.web.store import WebStore
 from tests import hostile
 from tests.web_support import Round, eligible, filled, make_round
 
@@ -297,7 +298,7 @@ def test_an_old_browsers_full_path_is_cut_to_its_name_and_stored_under_the_hash(
     stored = [p.name for p in default_store(round_.db).iterdir() if p.is_file()]
     assert stored == [sha]
     with Ledger(round_.db) as led:
-        assert led.upload_names([sha]) == {sha: "申报书.xlsx"}
+        assert WebStore(led).upload_names([sha]) == {sha: "申报书.xlsx"}
         record = led.file(sha)
         assert record is not None and Path(record.path).name == sha
 
@@ -364,7 +365,7 @@ def test_100_rapid_uploads_are_limited_per_link(round_: Round) -> None:
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
     assert recorded(round_) == (2, 2, 2)
     with Ledger(round_.db) as led:
-        refused = [e for e in led.audit_log(1000) if e["status"] == 429]
+        refused = [e for e in WebStore(led).audit_log(1000) if e["status"] == 429]
     assert len(refused) == 96
 
 
@@ -398,7 +399,7 @@ def test_password_is_stored_only_as_a_memory_hard_hash_and_never_logged(
     result = set_password(round_)
     assert PASSWORD not in result.output
     with Ledger(round_.db) as led:
-        stored = led.web_setting("password")
+        stored = WebStore(led).web_setting("password")
     assert stored is not None and stored.startswith("scrypt$65536$8$1$")
     assert login(web, "不是这个密码").status_code == 401
     assert login(web).status_code == 303
@@ -406,7 +407,7 @@ def test_password_is_stored_only_as_a_memory_hard_hash_and_never_logged(
     assert PASSWORD.encode() not in raw and "不是这个密码".encode() not in raw
     assert PASSWORD not in caplog.text and "不是这个密码" not in caplog.text
     with Ledger(round_.db) as led:
-        kinds = [e["kind"] for e in led.audit_log()]
+        kinds = [e["kind"] for e in WebStore(led).audit_log()]
     assert kinds[:2] == ["login", "login_failed"]
 
 
@@ -416,7 +417,7 @@ def test_short_password_is_refused(round_: Round) -> None:
     )
     assert result.exit_code == 2
     with Ledger(round_.db) as led:
-        assert led.web_setting("password") is None
+        assert WebStore(led).web_setting("password") is None
 
 
 def test_login_csrf_rate_limit_and_logout(round_: Round) -> None:
@@ -490,7 +491,7 @@ def test_province_sees_status_change_file_issues_and_downloads(round_: Round, we
     for word in ("登录", "上传", "下载", "汇总表", "报送情况"):
         assert word in audit
     with Ledger(round_.db) as led:
-        kinds = {e["kind"] for e in led.audit_log()}
+        kinds = {e["kind"] for e in WebStore(led).audit_log()}
     assert {"upload", "download", "login", "password_set", "link_issued"} <= kinds
 
 
@@ -619,7 +620,7 @@ def test_province_downloads_the_推荐文件_as_formkit_recommend_writes_it(
         assert refused.status_code == 404 and "选择推荐单位" in refused.text
 
     with Ledger(round_.db) as led:
-        downloads = [e for e in led.audit_log() if e["kind"] == "download"]
+        downloads = [e for e in WebStore(led).audit_log() if e["kind"] == "download"]
     details = [e["detail"] for e in downloads]
     assert details.count("推荐文件-江苏省.docx") == 1 and details.count("公示名单-江苏省.xlsx") == 2
     assert "公示名单-浙江省.xlsx" in details and "推荐文件-浙江省.docx" in details
@@ -645,7 +646,7 @@ def test_a_ledger_with_only_unaccepted_files_has_no_推荐文件_yet(
         got = web.get(f"/province/download/{route}")
         assert got.status_code == 404 and "台账中还没有可推荐的申请" in got.text
     with Ledger(round_.db) as led:
-        assert not [e for e in led.audit_log() if e["kind"] == "download"]
+        assert not [e for e in WebStore(led).audit_log() if e["kind"] == "download"]
 
 
 def test_with_serve_unit_the_推荐文件_is_that_units_alone(round_: Round, tmp_path: Path) -> None:
@@ -692,7 +693,7 @@ def test_a_city_or_nobody_gets_no_推荐文件_and_nothing_is_logged_as_a_downlo
         assert web.get(f"{round_.link(0)}/download/{route}").status_code == 404
         assert web.post(path, headers=JSON).status_code in (401, 405)
     with Ledger(round_.db) as led:
-        assert not [e for e in led.audit_log() if e["kind"] == "download"]
+        assert not [e for e in WebStore(led).audit_log() if e["kind"] == "download"]
 
 
 def test_a_restart_loses_nothing(round_: Round) -> None:
@@ -931,5 +932,7 @@ def test_forwarded_headers_count_only_behind_the_proxy(round_: Round, behind_pro
     else:
         assert codes == [401] * 10 + [429] and "secure" not in login_cookie.lower()
     with Ledger(round_.db) as led:
-        addresses = {e["client"] for e in led.audit_log() if e["kind"].startswith("login")}
+        addresses = {
+            e["client"] for e in WebStore(led).audit_log() if e["kind"].startswith("login")
+        }
     assert addresses == ({f"203.0.113.{i}" for i in range(11)} if behind_proxy else {"127.0.0.1"})

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from formkit.check import check_many
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -24,8 +23,10 @@ from formkit.cli.common import (
     reference_of,
     worker_count,
 )
-from formkit.cli.results import JsonOut, Versions, print_results, slim
+from formkit.cli.results import JsonOut, print_results, print_versions, slim
 from formkit.read import ReadOptions
+from formkit.rounds.check import Versions
+from formkit.rounds.check import check as check_files
 
 
 def check(
@@ -57,19 +58,18 @@ def check(
         year=year, reference_path=str(reference) if reference else None, forms=None
     )
     results = []
-    workers = worker_count(jobs, len(files))
     versions = Versions(ref)
     with progress_bar() as progress, JsonOut(json_out, ref, lang) as stream:
         task = progress.add_task("读取并审核", total=len(files))
-        for sub in check_many(files, options, jobs=workers):
+        for sub in check_files(files, options, jobs=worker_count(jobs, len(files))):
             stream.add(sub)
             versions.add(sub)
             results.append(slim(sub))  # memory stays flat in the number of files
             progress.advance(task)
-        stream.files = versions.rows()
+        stream.files = rows = versions.rows()
     # with --json - the JSON owns standard output; the tables go to standard error
     console = err if str(json_out) == "-" else out
     print_results(results, details, lang, console=console)
-    versions.print(console)
+    print_versions(rows, console)
     bad = any(r.status == "rejected" or r.errors for r in results)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)

@@ -11,6 +11,7 @@ internals; tests/test_cli_frame.py fails if a typer upgrade moves them.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -92,8 +93,6 @@ def translate_error(message: str) -> str:
 
 def install(lang: str = "zh") -> None:
     """Put the frame into Chinese ("zh") or back into typer's English ("en")."""
-    import importlib
-
     # typer's internals, untyped on purpose: this module replaces some of their attributes
     ru: Any = importlib.import_module("typer.rich_utils")
     click_core: Any = importlib.import_module("typer._click.core")
@@ -181,8 +180,6 @@ def _fold_table(table: Any) -> Any:
 def param_help(mapping: dict[str, str]) -> None:
     """Show each option's help through `mapping` (its text -> the text to show), e.g. the
     English of `--lang en`; texts not in it are shown as written."""
-    import importlib
-
     ru: Any = importlib.import_module("typer.rich_utils")
     original: Callable[..., Any] = _state["saved"].get("_get_parameter_help") or (
         ru._get_parameter_help

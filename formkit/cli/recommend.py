@@ -23,22 +23,20 @@ from formkit.cli.common import (
     out,
     reference_of,
     require,
+    unit_name,
 )
 from formkit.distribute import write_roster
-from formkit.forms import get_form
-from formkit.forms.shenbaoshu.letters import LetterInfo, write_documents
-from formkit.forms.shenbaoshu.recommend import (
-    RECOMMEND,
-    RankKeyError,
-    by_unit,
-    propose,
-    rank_key,
-    settle,
-    shown,
-)
 from formkit.ledger import Ledger, LedgerError
-from formkit.rollup import NotASummary, read_summary
-from formkit.summary import from_ledger
+from formkit.rounds.recommend import (
+    NotASummary,
+    RankKeyError,
+    decide_from_ledger,
+    decide_from_summaries,
+    ranking,
+    recommended_pairs,
+    row_text,
+    write_unit_documents,
+)
 
 
 def recommend(
@@ -87,59 +85,37 @@ def recommend(
         raise fail("请给出汇总表文件，或用 --db 指定报送台账。")
     require([*paths, db])
     ref = reference_of(reference)
-    when = None
-    if date is not None:
-        try:
-            when = dt.date.fromisoformat(date)
-        except ValueError:
-            raise fail(f"日期“{date}”应写成 2006-04-25 的形式。") from None
-    unit_name = None
-    if unit is not None:
-        found = ref.unit(unit)
-        if found is None:
-            raise fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
-        unit_name = found.name
+    when = _letter_date(date) if date is not None else None
+    chosen_unit = unit_name(ref, unit)
     try:
-        key = rank_key(rank_by)
+        key = ranking(rank_by)
     except RankKeyError as exc:
         raise fail(str(exc)) from None
-    problems: list[str] = []
     if db is not None:
-        data = from_ledger(db, reference=ref, unit=unit_name)
-        apps = data.applications
-        propose(apps, reference=ref, key=key)
-        year = data.year
+        decided = decide_from_ledger(db, reference=ref, unit=chosen_unit, key=key)
     else:
-        apps, year = [], 0
-        for path in files_of(paths):
-            try:
-                part = read_summary(path)[1]
-            except NotASummary as exc:
-                raise fail(f"{path}：{exc}") from None
-            apps += part.applications
-            year = year or part.year
-        if any(a.get("_proposed_decision") for a in apps):
-            if rank_by is not None:
-                err.print("[yellow]提示：[/]给出汇总表时以表中的推荐次序为准，--rank-by 未使用。")
-            problems = settle(apps, reference=ref).problems
-        else:  # a summary from before the decision columns: formkit proposes
-            propose(apps, reference=ref, key=key)
-    grouped = by_unit(apps, unit_name)
-    apps = [a for _, members in grouped for a in members]
-    if not apps:
+        try:
+            decided, recorded = decide_from_summaries(
+                files_of(paths), reference=ref, unit=chosen_unit, key=key
+            )
+        except NotASummary as exc:
+            raise fail(str(exc)) from None
+        if recorded and rank_by is not None:
+            err.print("[yellow]提示：[/]给出汇总表时以表中的推荐次序为准，--rank-by 未使用。")
+    if not any(u.apps for u in decided.units):
         raise fail("没有可推荐的申请。")
     table = Table(title="推荐决定")
     for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
         table.add_column(col, overflow="fold")
     written = []
-    for name, members in grouped:
-        for a in sorted(members, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0)):
+    for group in decided.units:
+        for a in group.ordered:
             reason = str(a.get("_reason") or "")
             if a.get("_override"):
                 reason += f"\n[yellow]{escape(str(a['_override']))}[/]"
-            applicant, kind = shown(a)
+            applicant, kind = row_text(a)
             table.add_row(
-                escape(name),
+                escape(group.unit),
                 str(a.get("_rank") or ""),
                 escape(applicant),
                 escape(kind),
@@ -147,19 +123,27 @@ def recommend(
                 escape(str(a.get("_decision") or "")),
                 reason,
             )
-        info = LetterInfo(year or 2006, name or None, contact, phone, when)
         try:
-            written.append(write_documents(members, info, output))
+            written.append(
+                write_unit_documents(group, output, contact=contact, phone=phone, date=when)
+            )
         except OSError as exc:
             raise fail(f"无法写出 {output}：{exc}") from None
     out.print(table)
     if db is not None:
-        out.print(f"排序依据：{key.shown}")
-    for problem in problems:
+        out.print(f"排序依据：{decided.key}")
+    for problem in decided.problems:
         err.print(f"[yellow]提示：[/]{escape(problem)}")
     for w in written:
         out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
-    raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if decided.problems else EXIT_OK)
+
+
+def _letter_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"日期“{text}”应写成 2006-04-25 的形式。") from None
 
 
 def roster(
@@ -209,23 +193,11 @@ def roster(
 
 
 def _recommended_pairs(path: Path, app_form: str | None) -> list[tuple[str, str]]:
-    """(unit, subject) of the applications a provincial summary marks 推荐, read back as
-    `formkit recommend` reads them (the person's decisions, else formkit's proposal)."""
-    ref = reference_of(None)
+    """(unit, subject) of the applications a provincial summary marks 推荐."""
     try:
-        apps = read_summary(path, app_form)[1].applications
+        pairs, problems = recommended_pairs(path, app_form, reference=reference_of(None))
     except NotASummary as exc:
-        raise fail(f"{path}：{exc}") from None
-    if any(a.get("_proposed_decision") for a in apps):
-        for problem in settle(apps, reference=ref).problems:
-            err.print(f"[yellow]提示：[/]{problem}")
-    else:
-        propose(apps, reference=ref)
-    roles = get_form(app_form).spec.roles
-    pairs = []
-    for a in apps:
-        if a.get("_decision") == RECOMMEND:
-            unit = ref.unit(str(a.get(roles.unit) or ""))
-            name = str(a.get(roles.subject) or "")
-            pairs.append((unit.name if unit is not None else str(a.get(roles.unit)), name))
+        raise fail(str(exc)) from None
+    for problem in problems:
+        err.print(f"[yellow]提示：[/]{problem}")
     return pairs

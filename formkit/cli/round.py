@@ -11,7 +11,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from formkit import feedback as feedback_stage
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -36,11 +35,15 @@ from formkit.cli.results import (
 )
 from formkit.distribute import RosterError, plan, read_roster, write_links
 from formkit.distribute import distribute as write_all
-from formkit.forms import form_ids
 from formkit.ledger import Ledger, LedgerError, issue_text, sort_for_chasing, write_status_workbook
 from formkit.paths import display_name
 from formkit.read import ReadOptions
+from formkit.rounds.feedback import annotate, with_issues_in_ledger
+from formkit.rounds.ingest import ingest as ingest_files
+from formkit.rounds.status import round_of
+from formkit.rounds.status import status as status_of
 from formkit.web.auth import new_token, token_hash
+from formkit.web.store import WebStore
 
 
 def distribute(
@@ -92,7 +95,7 @@ def distribute(
             # new links for this roster: the file first, so a failure keeps the old ones
             tokens = {item.submission_id: new_token() for item in written}
             links = write_links(written, tokens, output, base_url=base_url, spec=spec)
-            ledger.set_token_hashes({sid: token_hash(t) for sid, t in tokens.items()})
+            WebStore(ledger).set_token_hashes({sid: token_hash(t) for sid, t in tokens.items()})
     except (OSError, LedgerError) as exc:
         raise fail(f"无法完成下发：{exc}") from None
     for item in written:
@@ -138,25 +141,21 @@ def ingest(
     guard(list(paths), [db])
     if form is not None:
         form_spec(form)
-    workers = worker_count(jobs, len(files))
-    across: dict[str, list[Any]] = {}
     try:
         with Ledger(db, form=form) as ledger, progress_bar() as progress:
             if not ledger.roster():
                 err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
             task = progress.add_task("读取并审核", total=len(files))
-            report = ledger.ingest(
+            done = ingest_files(
+                ledger,
                 files,
-                jobs=workers,
+                jobs=worker_count(jobs, len(files)),
                 options=ReadOptions(year=year, forms=None if form is None else (form,)),
                 progress=lambda n: progress.advance(task, n),
             )
-            # issues across periods, from the ledger's current files after this run
-            ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
-            for fid in sorted(i for i in ids if i is not None):
-                across.update(ledger.across_issues(fid))
     except (OSError, LedgerError) as exc:
         raise fail(f"无法登记：{exc}") from None
+    report = done.report
     table = Table(title=f"共 {len(report.files)} 个文件")
     for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
         table.add_column(col, overflow="fold")
@@ -184,9 +183,7 @@ def ingest(
         table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
     out.print(table)
 
-    found = [
-        (f.record, i) for f in report.files if f.record for i in across.get(f.record.sha256, ())
-    ]
+    found = done.found()
     if found:
         out.print(f"[bold]跨期核对[/]：本次收到的文件有 {len(found)} 个问题")
         for r, i in found:
@@ -198,12 +195,7 @@ def ingest(
         + (f"；上次读取失败、本次重新读取 {report.reread} 个" if report.reread else "")
         + "。"
     )
-    bad = (
-        report.unreadable
-        or any(f.record is not None and f.record.state == "有错误" for f in report.files)
-        or any(i.severity == "error" for _, i in found)
-    )
-    raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if done.bad else EXIT_OK)
 
 
 def status(
@@ -239,7 +231,7 @@ def status(
     guard([db], [output])
     try:
         with Ledger(db) as ledger:
-            report = ledger.status(due, today=now, form_id=spec.id, period=when)
+            report = status_of(ledger, round_of(spec.id, when), deadline=due, today=now)
     except (LedgerError, sqlite3.OperationalError) as exc:
         raise fail(str(exc)) from None
 
@@ -347,7 +339,7 @@ def feedback(
     guard([*paths, db], out_dirs=(output,))
     if form is not None:
         form_spec(form)
-    files: list[Any] = _ledger_items_with_issues(db, form) if db is not None else files_of(paths)
+    files: list[Any] = with_issues_in_ledger(db, form) if db is not None else files_of(paths)
     if not files:
         raise fail("台账中没有需要发回修改的文件。")
     try:  # before any work: an unwritable folder would fail every file alike
@@ -362,7 +354,7 @@ def feedback(
         task = progress.add_task("审核并生成审核意见", total=len(files))
         # like check: each file by its own form, unless --form names one
         options = ReadOptions(year=year, forms=(form,) if form is not None else None)
-        for r in feedback_stage.feedback_many(files, output, jobs=workers, options=options):
+        for r in annotate(files, output, jobs=workers, options=options):
             results.append(r)
             progress.advance(task)
     table = Table(title=f"审核意见副本（共 {len(files)} 个文件）")
@@ -399,23 +391,3 @@ def feedback(
         + "。"
     )
     raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)
-
-
-def _ledger_items_with_issues(db: Path, form: str | None = None) -> list[Any]:
-    """The ledger's current accepted files (of one form, if given) that have errors or
-    warnings, or issues across periods (added to the file's own), as Submissions."""
-    subs = []
-    with Ledger(db) as ledger:
-        forms = [form] if form is not None else list(form_ids())
-        across: dict[str, list[Any]] = {}
-        for fid in forms:
-            across.update(ledger.across_issues(fid))
-        for r in ledger.current():
-            if form is not None and r.form_id != form:
-                continue
-            extra = across.get(r.sha256, [])
-            if r.status == "accepted" and (r.errors or r.warnings or extra):
-                sub = ledger.submission(r)
-                sub.issues += extra
-                subs.append(sub)
-    return subs

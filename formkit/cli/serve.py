@@ -23,6 +23,7 @@ from formkit.reference import load_reference
 from formkit.web.auth import hash_password, password_problem
 from formkit.web.server import LOOPBACK, require_web_stack, run
 from formkit.web.service import Settings, cpu_slots, default_store
+from formkit.web.store import WebStore
 
 
 def serve(
@@ -68,9 +69,9 @@ def serve(
             raise fail(problem)
         try:
             with Ledger(db) as ledger:
-                ledger.set_web_setting("password", hash_password(password))
-                ledger.drop_sessions()
-                ledger.audit("password_set", actor="cli")
+                WebStore(ledger).set_web_setting("password", hash_password(password))
+                WebStore(ledger).drop_sessions()
+                WebStore(ledger).audit("password_set", actor="cli")
         except LedgerError as exc:
             raise fail(str(exc)) from None
         out.print(f"已设置省级登录密码（台账 {db}；已登录的会话全部失效）。")
@@ -91,7 +92,7 @@ def serve(
         ) from None
     try:
         with Ledger(db) as ledger:
-            has_password = ledger.web_setting("password") is not None
+            has_password = WebStore(ledger).web_setting("password") is not None
     except LedgerError as exc:
         raise fail(str(exc)) from None
     settings = Settings(

@@ -11,7 +11,6 @@ from rich.markup import escape
 
 from formkit import summary as summary_stage
 from formkit.atomic import committed_together
-from formkit.check import check_many
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -31,17 +30,18 @@ from formkit.cli.common import (
 )
 from formkit.cli.results import (
     JsonOut,
-    across_json,
     print_results,
     slim,
     write_json,
 )
 from formkit.distribute import parse_period
-from formkit.forms.shenbaoshu.recommend import RankKeyError, rank_key
 from formkit.paths import display_name
-from formkit.read import ReadOptions
+from formkit.read import ReadOptions, Submission
 from formkit.rollup import NotASummary, summary_form
 from formkit.rollup import rollup as do_rollup
+from formkit.rounds.recommend import RankKeyError, ranking
+from formkit.rounds.report import across_json
+from formkit.rounds.summary import from_files, from_ledger, with_across
 
 
 def summary(
@@ -113,28 +113,36 @@ def summary(
         forms=(spec.id,),
         reference_path=str(reference) if reference else None,
     )
-    workers = worker_count(jobs, len(files))
-    results = []
-    collector = summary_stage.Collector(spec=spec, reference=ref)
+    results: list[Submission] = []
     # the JSON and the workbook are renamed into place together: both new or both old
     try:
         with committed_together():
-            # each result is reduced to its summary rows as it arrives: memory stays flat in N
             with progress_bar() as progress, JsonOut(json_out, ref) as stream:
                 task = progress.add_task("读取并审核", total=len(files))
-                # the cells each value came from go only into the JSON
-                for sub in check_many(
-                    files, options, jobs=workers, provenance=json_out is not None
-                ):
+
+                def each(sub: Submission) -> None:
                     stream.add(sub)
-                    collector.add(sub)
                     results.append(slim(sub))
                     progress.advance(task)
-                inputs = [display_name(p) for p in paths]
-                data = collector.finish(year=year, unit=unit, inputs=inputs, period=period)
-                stream.across = across_json(collector.found_across)
-            # after finish: a periodic form's issues across periods are in the table too
-            print_results(results, details=False)
+
+                # each result is reduced to its summary rows as it arrives: memory stays flat
+                data = from_files(
+                    files,
+                    options,
+                    spec=spec,
+                    reference=ref,
+                    jobs=worker_count(jobs, len(files)),
+                    # the cells each value came from go only into the JSON
+                    provenance=json_out is not None,
+                    each=each,
+                    year=year,
+                    unit=unit,
+                    inputs=[display_name(p) for p in paths],
+                    period=period,
+                )
+                stream.across = across_json(data.across)
+            # a periodic form's issues across periods are in the table too
+            print_results(with_across(results, data.across), details=False)
             summary_stage.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise fail(f"无法写出 {output}：{exc}") from None
@@ -167,9 +175,8 @@ def _period(
 
 
 def _check_rank_key(rank_by: str | None) -> None:
-
     try:
-        rank_key(rank_by)
+        ranking(rank_by)
     except RankKeyError as exc:
         raise fail(str(exc)) from None
 
@@ -187,15 +194,8 @@ def _summary_from_ledger(
     period: tuple[Any, ...] | None = None,
 ) -> None:
 
-    results: list[Any] = []
-    data = summary_stage.from_ledger(
-        db,
-        reference=ref,
-        unit=unit,
-        year=year,
-        results=results,
-        form_id=form_id,
-        period=period,
+    data, results = from_ledger(
+        db, reference=ref, unit=unit, year=year, form_id=form_id, period=period
     )
     print_results(results, details=False)
     spec = form_spec(form_id) if form_id else None

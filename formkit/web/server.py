@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 from typing import TYPE_CHECKING
 
+from formkit.web.app import create_app
 from formkit.web.service import Settings
 
 if TYPE_CHECKING:
@@ -27,8 +28,6 @@ def config(
     """uvicorn's configuration: no access log, proxy headers only when told, and trusted
     only from this machine (the office's reverse proxy runs beside the server)."""
     import uvicorn
-
-    from formkit.web.app import create_app
 
     return uvicorn.Config(
         create_app(settings),

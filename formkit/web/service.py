@@ -20,17 +20,35 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from formkit.distribute import Period, applicant_key, parse_period
+from formkit.atomic import write_bytes_atomic
+from formkit.check import check_job
+from formkit.distribute import applicant_key
+from formkit.forms import DEFAULT_FORM
+from formkit.issues import Issue
 from formkit.ledger import FileRecord, Ledger, RosterEntry, StatusReport
+from formkit.ledger import status_workbook as build_status_workbook
+from formkit.read import ReadOptions, Submission
+from formkit.read.isolate import Failure, WorkerPool
+from formkit.rounds.feedback import annotate, recorded
+from formkit.rounds.ingest import ingest
+from formkit.rounds.recommend import Decision, decide_from_ledger
+from formkit.rounds.report import file_issues
+from formkit.rounds.status import (
+    Round,
+    entry_round,
+    form_title,
+    period_label,
+    period_of_text,
+    spec_of,
+    status,
+)
+from formkit.rounds.summary import from_ledger
+from formkit.summary import SummaryData, build
+from formkit.supersession import period_of
 from formkit.web.auth import SHA256_RE
-
-if TYPE_CHECKING:
-    from formkit.issues import Issue
-    from formkit.read import ReadOptions, Submission
-    from formkit.read.isolate import WorkerPool
-    from formkit.spec import FormSpec
+from formkit.web.store import WebStore
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024  # a filled 申报书 is about 20 KB
 
@@ -49,14 +67,12 @@ class Settings:
     period: str | None = None  # its period, as `--period` takes it ("2007Q2")
 
     def read_options(self) -> ReadOptions:
-        from formkit.read import ReadOptions
 
         return ReadOptions(year=self.year, timeout=self.read_timeout)
 
     def upload_options(self) -> ReadOptions:
         """How an upload is read: as the form it carries (any registered form), so a file
         of another form than its link's is told apart and refused by name."""
-        from formkit.read import ReadOptions
 
         return ReadOptions(year=self.year, timeout=self.read_timeout, forms=None)
 
@@ -72,7 +88,6 @@ class Workers:
     that many such jobs run at once and the event loop is never the one waiting."""
 
     def __init__(self, settings: Settings) -> None:
-        from formkit.read.isolate import WorkerPool
 
         options = settings.read_options()
         self._free: queue.Queue[WorkerPool] = queue.Queue()
@@ -103,144 +118,6 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
 
 
 # ---------------------------------------------------------------- rounds
-
-
-def spec_of(form_id: str | None) -> FormSpec:
-    from formkit.forms import get_form
-
-    return get_form(form_id).spec
-
-
-def form_title(spec: FormSpec) -> str:
-    """What a form is called on the pages: its file name (申报书, 季度数据报表)."""
-    return spec.file_name or spec.id
-
-
-def period_label(period: Period) -> str:
-    """A period in words: "2007年第二季度", "2007年"."""
-    return f"{period.year}年" + "".join(str(v) for _, v in period.values[1:])
-
-
-def period_of_text(text: str | None, spec: FormSpec) -> Period | None:
-    """A period as the ledger stores it ("2007/第二季度"), None if unreadable or absent."""
-    if not text or not spec.roles.period:
-        return None
-    try:
-        return parse_period(text, spec)
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class Round:
-    """One collection round in the ledger: a form and, for a periodic form, a period."""
-
-    form_id: str
-    period: Period | None
-    year: int
-    title: str  # the form's name (申报书, 季度数据报表)
-    unit_label: str
-    subject_label: str
-
-    @property
-    def when(self) -> str:
-        return period_label(self.period) if self.period is not None else str(self.year)
-
-    @property
-    def what(self) -> str:
-        """What a link takes, in a sentence: "2007年第二季度的季度数据报表", "申报书"."""
-        return (
-            f"{period_label(self.period)}的{self.title}" if self.period is not None else self.title
-        )
-
-    @property
-    def label(self) -> str:
-        """As the province's page lists it: "申报书 2006", "季度数据报表 2007年第二季度"."""
-        return f"{self.title} {self.when}"
-
-    @property
-    def tag(self) -> str:
-        return self.period.tag if self.period is not None else ""
-
-    @property
-    def query(self) -> str:
-        """The query string that selects this round on the province's pages."""
-        import urllib.parse
-
-        params = {"form": self.form_id, **({"period": self.tag} if self.tag else {})}
-        return urllib.parse.urlencode(params)
-
-
-def _round(form_id: str, period_text: str | None, year: int) -> Round | None:
-    from formkit.forms import UnknownForm
-
-    try:
-        spec = spec_of(form_id)
-    except UnknownForm:
-        return None
-    period = period_of_text(period_text, spec)
-    if spec.roles.period and period is None:
-        return None
-    roles = spec.roles
-    return Round(form_id, period, year, form_title(spec), roles.unit_label, roles.subject_label)
-
-
-def entry_round(entry: RosterEntry) -> Round:
-    """The round a roster entry belongs to (an unknown form reads as the default one)."""
-    found = _round(entry.form_id or "", entry.period, entry.year)
-    if found is None:
-        spec = spec_of(None)
-        roles = spec.roles
-        return Round(
-            spec.id, None, entry.year, form_title(spec), roles.unit_label, roles.subject_label
-        )
-    return found
-
-
-def rounds(led: Ledger) -> tuple[list[Round], Round | None]:
-    """Every round with roster entries, in form and period order, and the one distributed
-    last (the province's page opens on it unless told otherwise)."""
-    from formkit.forms import form_ids
-
-    seen: dict[tuple[str, str], tuple[Round, str]] = {}
-    for form_id, period, year, created in led.db.execute(
-        "SELECT form_id, period, MAX(year), MAX(created) FROM roster GROUP BY form_id, period"
-    ):
-        r = _round(form_id or "", period, int(year))
-        if r is None:
-            continue
-        key = (r.form_id, r.tag)
-        if key not in seen or seen[key][1] < created:
-            seen[key] = (r, created)
-    order = {f: i for i, f in enumerate(form_ids())}
-
-    def sort_key(r: Round) -> tuple[int, int, str]:
-        return (order.get(r.form_id, len(order)), r.year, r.tag)
-
-    listed = sorted((r for r, _ in seen.values()), key=sort_key)
-    latest = max(seen.values(), key=lambda x: (x[1], sort_key(x[0])), default=None)
-    return listed, (latest[0] if latest is not None else None)
-
-
-def pick_round(
-    led: Ledger, form_id: str | None, tag: str | None
-) -> tuple[list[Round], Round | None]:
-    """(every round, the one asked for): by form and period tag; None when no round
-    matches what was asked. Nothing asked: the ledger's latest round, or the default
-    form's (empty) round when the ledger has no roster yet."""
-    listed, latest = rounds(led)
-    if form_id is None:
-        if latest is not None:
-            return listed, latest
-        spec = spec_of(None)
-        if spec.roles.period:
-            return listed, None
-        roles = spec.roles
-        empty = Round(spec.id, None, 0, form_title(spec), roles.unit_label, roles.subject_label)
-        return listed, empty
-    tag = (tag or "").upper()
-    hit = next((r for r in listed if r.form_id == form_id and r.tag.upper() == tag), None)
-    return listed, hit
 
 
 @dataclass(frozen=True)
@@ -286,7 +163,7 @@ def named(led: Ledger, issues: list[Issue]) -> list[Issue]:
     shas = {m for i in issues for m in _SHA_IN_TEXT.findall(i.message)}
     if not shas:
         return issues
-    names = led.upload_names(shas)
+    names = WebStore(led).upload_names(shas)
     if not names:
         return issues
 
@@ -333,7 +210,6 @@ class UploadResult:
 
 
 def _store_file(settings: Settings, sha: str, data: bytes) -> Path:
-    from formkit.atomic import write_bytes_atomic
 
     assert SHA256_RE.fullmatch(sha)
     path = settings.store / sha
@@ -345,7 +221,6 @@ def _store_file(settings: Settings, sha: str, data: bytes) -> Path:
 def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
     """Why a checked file is not this entry's (Chinese), or None if it is: another form,
     another period, another submission id, another unit or subject."""
-    from formkit.supersession import period_of
 
     mine = entry_round(entry)
     title = mine.title
@@ -389,10 +264,6 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
     )
 
 
-def _issue_rows(sub: Submission) -> list[dict[str, Any]]:
-    return [i for i in sub.to_json()["issues"] if i.get("severity") != "info"]
-
-
 def process_upload(
     settings: Settings,
     workers: Workers,
@@ -406,8 +277,6 @@ def process_upload(
     must never record or supersede another applicant's file), then by `Ledger.ingest`,
     which decides supersession as for `formkit ingest`.
     """
-    from formkit.read.isolate import Failure
-    from formkit.web.warm import check_one
 
     sha = hashlib.sha256(data).hexdigest()
     with ledger(settings) as led:  # a file sent twice needs no slot
@@ -428,7 +297,7 @@ def process_upload(
         with tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
             trial = Path(tmp) / sha
             trial.write_bytes(data)
-            ((_, sub),) = pool.map(check_one, [(trial, options)])
+            ((_, sub),) = pool.map(check_job, [(trial, options)])
         if isinstance(sub, Failure):  # timed out, out of memory, crashed: maybe passing
             why = {"timeout": "读取超时", "memory": "内存超限"}.get(sub.kind, "读取进程异常")
             return UploadResult(
@@ -437,15 +306,14 @@ def process_upload(
         if sub.status == "rejected":
             first = sub.rejection.message if sub.rejection else "文件未受理。"
             # the reason is the message; further findings (e.g. macros) are listed below it
-            rest = [i for i in _issue_rows(sub) if i.get("message") != first]
+            rest = [i for i in file_issues(sub.to_json()) if i.get("message") != first]
             return UploadResult("refused", 422, first, sha, issues=rest)
         other = _belongs(sub, entry, led)
         if other is not None:
             return UploadResult("refused", 422, other, sha)
         path = _store_file(settings, sha, data)
-        led.store_upload(sha, entry.submission_id, original_name, data)
-        report = led.ingest([path], jobs=1, options=options)
-        (outcome,) = report.files
+        WebStore(led).store_upload(sha, entry.submission_id, original_name, data)
+        (outcome,) = ingest(led, [path], jobs=1, options=options, across=False).report.files
         record = outcome.record or led.file(sha)
         if record is None:  # could not even be hashed: the store is unwritable
             return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
@@ -468,7 +336,7 @@ def process_upload(
 def file_path(settings: Settings, led: Ledger, record: FileRecord) -> Path | None:
     """Where a recorded file's bytes are: the store (from the ledger's copy if the file
     went missing), else where `formkit ingest` found it."""
-    data = led.upload_data(record.sha256)
+    data = WebStore(led).upload_data(record.sha256)
     if data is not None:
         return _store_file(settings, record.sha256, data)
     path = Path(record.path)
@@ -480,7 +348,7 @@ def original_bytes(settings: Settings, sha: str) -> bytes | None:
         record = led.file(sha)
         if record is None:
             return None
-        data = led.upload_data(sha)
+        data = WebStore(led).upload_data(sha)
         if data is not None:
             return data
         path = Path(record.path)
@@ -493,10 +361,6 @@ def original_bytes(settings: Settings, sha: str) -> bytes | None:
 
 def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | None:
     """The annotated copy (formkit.feedback) of a recorded, accepted file; cached by hash."""
-    from formkit.atomic import write_bytes_atomic
-    from formkit.feedback import feedback_many
-    from formkit.read.submission import from_json
-    from formkit.spec import load_spec
 
     assert SHA256_RE.fullmatch(sha)
     with ledger(settings) as led:
@@ -516,13 +380,11 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
         path = file_path(settings, led, record)
     if path is None:
         return None
-    spec = spec_of(record.form_id) if record.form_id else load_spec()
-    dates = {f.id for f in spec.fields if f.type == "date"}
-    sub = from_json(record.submission, dates)
-    sub.file = str(path)
-    sub.issues += extra
+    with ledger(settings) as led:
+        # annotated as recorded, from the bytes in the store
+        sub = dataclasses.replace(recorded(led, record, extra), file=str(path), path=None)
     with workers.slot(), tempfile.TemporaryDirectory(prefix="formkit-serve-") as tmp:
-        (result,) = feedback_many([sub], tmp, jobs=1, options=settings.read_options())
+        (result,) = annotate([sub], tmp, jobs=1, options=settings.read_options())
         if result.status != "written" or result.output is None:
             return None
         data = result.output.read_bytes()
@@ -533,19 +395,22 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
 def status_report(settings: Settings, round_: Round | None = None) -> StatusReport:
     """The status of one round (default: the default form's, as before rounds)."""
     with ledger(settings) as led:
-        if round_ is None:
-            return named_report(led, led.status(settings.deadline))
-        report = led.status(
-            deadline_for(settings, round_), form_id=round_.form_id, period=round_.period
-        )
-        return named_report(led, report)
+        return round_status(settings, led, round_)
+
+
+def round_status(settings: Settings, led: Ledger, round_: Round | None) -> StatusReport:
+    """`status_report` in an open ledger: the round's status as `formkit status` gives it,
+    with `serve --deadline` where it applies and each file under its uploaded name."""
+    if round_ is None:
+        return named_report(led, status(led, deadline=settings.deadline))
+    return named_report(led, status(led, round_, deadline=deadline_for(settings, round_)))
 
 
 def named_report(led: Ledger, report: StatusReport) -> StatusReport:
     """The report with each file under the name it was uploaded as (the ledger records an
     upload under its stored name, its SHA-256), in the rows and in their messages."""
     lasts = [r.last for r in report.rows if r.last is not None]
-    names = led.upload_names([f.sha256 for f in lasts])
+    names = WebStore(led).upload_names([f.sha256 for f in lasts])
     rows = []
     for r in report.rows:
         last = r.last
@@ -558,7 +423,6 @@ def named_report(led: Ledger, report: StatusReport) -> StatusReport:
 def deadline_for(settings: Settings, round_: Round) -> dt.date | None:
     """`serve --deadline` is the deadline of the round `serve` was started for (`--form`,
     `--period`; without them the default form's); every other round has its own default."""
-    from formkit.forms import DEFAULT_FORM
 
     if settings.deadline is None or round_.form_id != (settings.form or DEFAULT_FORM):
         return None
@@ -569,31 +433,27 @@ def deadline_for(settings: Settings, round_: Round) -> dt.date | None:
 
 
 def status_workbook(settings: Settings, round_: Round | None = None) -> bytes:
-    from formkit.ledger import status_workbook as build
-
-    return build(status_report(settings, round_))
+    return build_status_workbook(status_report(settings, round_))
 
 
-def ledger_data(settings: Settings) -> Any:
+def ledger_data(settings: Settings) -> SummaryData:
     """The ledger's current applications as `formkit summary --db` and `formkit recommend
     --db` collect them (the ledger's handles and received order, so the same file counts
     as in `status`); files of another reporting unit than `settings.unit` are not counted."""
-    from formkit.summary import from_ledger
-
     with ledger(settings) as led:
         reference = led.reference
     unit = reference.unit(settings.unit) if settings.unit else None
-    return from_ledger(
+    data, _ = from_ledger(
         settings.db,
         reference=reference,
         unit=unit.name if unit is not None else None,
         inputs=[settings.db.name],
     )
+    return data
 
 
 def summary_workbook(settings: Settings) -> bytes:
     """The provincial summary of the ledger's files, as `formkit summary --db` makes it."""
-    from formkit.summary import build
 
     with ledger(settings) as led:
         reference = led.reference
@@ -602,69 +462,20 @@ def summary_workbook(settings: Settings) -> bytes:
 
 # ---------------------------------------------------------------- the recommendation
 
-# what the province downloads, by route name: (file name prefix, suffix, audit detail)
-DOCUMENTS = {
-    "recommendation.docx": ("推荐文件", ".docx", "推荐文件"),
-    "public.xlsx": ("公示名单", ".xlsx", "公示名单（Excel）"),
-    "public.docx": ("公示名单", ".docx", "公示名单（Word）"),
-}
-
-
-@dataclass(frozen=True)
-class UnitDecision:
-    """One reporting unit's applications with formkit's proposal (shenbaoshu.recommend)."""
-
-    unit: str  # "" when the files name no reporting unit
-    apps: list[
-        dict[str, Any]
-    ]  # as `formkit recommend --db` passes them to formkit.forms.shenbaoshu.letters
-    year: int
-
-    @property
-    def ordered(self) -> list[dict[str, Any]]:
-        """As `formkit recommend` shows them: in 推荐次序, then the others."""
-        return sorted(self.apps, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0))
-
-    @property
-    def tag(self) -> str:
-        """The name in the documents' file names, as `shenbaoshu.letters.write_documents`."""
-        return self.unit or "全国"
-
-    @property
-    def chosen(self) -> int:
-        from formkit.forms.shenbaoshu.recommend import RECOMMEND
-
-        return sum(1 for a in self.apps if a.get("_decision") == RECOMMEND)
-
-
-@dataclass(frozen=True)
-class Decision:
-    units: list[UnitDecision]
-    key: str  # the ranking key in words
-
-    def unit(self, name: str | None) -> UnitDecision | None:
-        """A unit by name; with no name, the only one (None when there are several)."""
-        if name is None:
-            return self.units[0] if len(self.units) == 1 else None
-        return next((u for u in self.units if u.unit == name), None)
-
 
 def decision(settings: Settings) -> Decision:
     """The recommendation `formkit recommend --db` proposes for this ledger: the same
-    applications (`ledger_data`), ranking key (its default), quota and decision
-    (`formkit.forms.shenbaoshu.recommend.propose`), one reporting unit after another."""
-    from formkit.forms.shenbaoshu.recommend import by_unit, propose, rank_key
-
+    applications, ranking key (its default), quota and decision, one reporting unit after
+    another; files of another reporting unit than `settings.unit` are not counted."""
     with ledger(settings) as led:
         reference = led.reference
-    data = ledger_data(settings)
-    key = rank_key()
-    propose(data.applications, reference=reference, key=key)
-    units = [
-        UnitDecision(name, members, data.year or 2006)
-        for name, members in by_unit(data.applications, data.unit)
-    ]
-    return Decision(units, key.shown)
+    unit = reference.unit(settings.unit) if settings.unit else None
+    return decide_from_ledger(
+        settings.db,
+        reference=reference,
+        unit=unit.name if unit is not None else None,
+        inputs=[settings.db.name],
+    )
 
 
 def decision_columns() -> list[tuple[str, str]]:
@@ -683,36 +494,10 @@ def decision_columns() -> list[tuple[str, str]]:
     return out
 
 
-def recommendation_document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
-    """(file name, bytes) of one of the unit's documents, built by `shenbaoshu.letters` as
-    `formkit recommend --db` writes them (blank 联系人, 联系电话 and date to fill in)."""
-    from formkit.forms.shenbaoshu.letters import (
-        LetterInfo,
-        public_docx,
-        public_xlsx,
-        recommendation_docx,
-    )
-
-    prefix, suffix, _ = DOCUMENTS[kind]
-    info = LetterInfo(unit.year, unit.unit or None)
-    build = {
-        "recommendation.docx": recommendation_docx,
-        "public.xlsx": public_xlsx,
-        "public.docx": public_docx,
-    }[kind]
-    return f"{prefix}-{unit.tag}{suffix}", build(unit.apps, info)
-
-
-def issues_of(record: FileRecord) -> list[dict[str, Any]]:
-    """A recorded file's issues to show (conversions noted for the reader left out)."""
-    issues = record.submission.get("issues") or []
-    return [i for i in issues if i.get("severity") != "info"]
-
-
 def display_names(led: Ledger, records: list[FileRecord]) -> dict[str, str]:
     """sha256 -> the name to show: as the browser sent it, or as ingested from a folder."""
     names = {r.sha256: r.original_name for r in records}
-    names.update(led.upload_names(names))
+    names.update(WebStore(led).upload_names(names))
     return names
 
 

@@ -4,9 +4,6 @@ an upload is then checked in milliseconds instead of paying the imports each tim
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
 import formkit.check
 import formkit.feedback
 import formkit.read.extract
@@ -17,15 +14,7 @@ import formkit.validate
 from formkit.reference import load_reference
 from formkit.spec import load_spec
 
-if TYPE_CHECKING:
-    from formkit.read import ReadOptions, Submission
-
 load_spec()
 load_reference()
 
-__all__ = ["check_one", "formkit"]
-
-
-def check_one(job: tuple[Path, ReadOptions]) -> Submission:
-    """One upload's check, in a pool worker (a module-level function: sent by name)."""
-    return formkit.check.check_file(job[0], job[1])
+__all__ = ["formkit"]

@@ -1,0 +1,155 @@
+"""The status of a round: each roster entry's state (未收到, 有错误, the verdict), lateness
+against the deadline, the issues across periods of its current file, and the files that
+match no entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from formkit.distribute import Period, period_deadline
+from formkit.forms import DEFAULT_FORM, get_form
+from formkit.issues import Issue
+from formkit.ledger.model import (
+    STATE_ORDER,
+    State,
+    StatusReport,
+    StatusRow,
+    entry_of,
+    form_title,
+    record_of,
+)
+from formkit.ledger.roster import RosterStore
+from formkit.ledger.store import LedgerError
+from formkit.supersession import conflict_message
+
+
+class StatusStore(RosterStore):
+    """The status of the roster's rounds."""
+
+    def notice_deadline(self) -> dt.date | None:
+        """The notice's own deadline (六(三): 4月30日) of the roster's reporting year."""
+        row = self.db.execute(
+            "SELECT MAX(year) FROM roster WHERE form_id = ?", (DEFAULT_FORM,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        month, day = (
+            int(x) for x in str(self.reference.notice.get("deadline_month_day", "04-30")).split("-")
+        )
+        return dt.date(int(row[0]), month, day)
+
+    def status(
+        self,
+        deadline: dt.date | None = None,
+        *,
+        today: dt.date | None = None,
+        form_id: str | None = None,
+        period: Period | None = None,
+    ) -> StatusReport:
+        """Every roster entry's state, for one form (default: the 申报书) and, for a
+        periodic form, one period (required).
+
+        Without `deadline`: a periodic form's own default ([roster] deadline in its spec,
+        counted from the end of the period), else the notice's (4月30日 of the reporting
+        year). An entry with nothing received is 逾期未报 once the deadline has passed
+        (`today`, default the current date); one whose first file arrived after it is
+        逾期报送. Issues across periods (`across_issues`) of an entry's current file are
+        in its row, and an error among them makes the entry 有错误."""
+        form_id = form_id or DEFAULT_FORM
+        spec = get_form(form_id).spec
+        if spec.roles.period and period is None:
+            raise LedgerError(
+                f"{form_title(spec)}按报告期报送：请指定报告期（如 --period 2007Q2）。"
+            )
+        if not spec.roles.period:
+            period = None
+        source = "报送截止日期"
+        if deadline is None:
+            if period is not None:
+                deadline, source = period_deadline(period, spec)
+            else:
+                source = "通知六(三)规定的报送时限"
+                deadline = self.notice_deadline()
+        today = today or dt.date.today()
+        decisions = self.decisions()
+        across = self.across_issues(form_id)
+        names = dict(self.db.execute("SELECT sha256, original_name FROM files").fetchall())
+        ptext = None if period is None else period.text
+        rows: list[StatusRow] = []
+        for r in self.db.execute(
+            "SELECT * FROM roster WHERE form_id = ? AND period IS ? ORDER BY unit_code, roster_row",
+            (form_id, ptext),
+        ):
+            sid = r["submission_id"]
+            count, first_at = self.db.execute(
+                "SELECT COUNT(*), MIN(received_at) FROM files WHERE roster_id = ?", (sid,)
+            ).fetchone()
+            hit = self.db.execute(
+                "SELECT * FROM files WHERE roster_id = ? AND superseded_by IS NULL", (sid,)
+            ).fetchone()
+            last = None if hit is None else record_of(hit)
+            overdue = ""
+            if deadline is not None:
+                if last is None and today > deadline:
+                    overdue = "逾期未报"
+                elif first_at is not None and _local_day(first_at) > deadline:
+                    overdue = "逾期报送"
+            note = ""
+            d = decisions.get(last.sha256) if last is not None else None
+            if last is not None and d is not None and d.conflicts:
+                note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
+            state: State = "未收到" if last is None else last.state
+            found = tuple(across.get(last.sha256, ())) if last is not None else ()
+            if state in ("符合", "不符合", "待补充材料", "已收到") and any(
+                i.severity == "error" for i in found
+            ):
+                state = "有错误"
+            rows.append(StatusRow(entry_of(r), state, overdue, int(count), last, note, found))
+        unmatched = [
+            record_of(r)
+            for r in self.db.execute(
+                "SELECT * FROM files WHERE roster_id IS NULL AND superseded_by IS NULL"
+                " AND (form_id = ? OR form_id IS NULL)"
+                " AND (? IS NULL OR period IS NULL OR period = ?) ORDER BY seq",
+                (form_id, ptext, ptext),
+            )
+        ]
+        return StatusReport(
+            rows,
+            unmatched,
+            deadline,
+            source,
+            today,
+            form_id=form_id,
+            period=ptext,
+            columns=tuple((c.field, c.header) for c in spec.roster.columns),
+            title=form_title(spec),
+            unit_label=spec.roles.unit_label,
+            subject_label=spec.roles.subject_label,
+        )
+
+
+def sort_for_chasing(rows: Sequence[StatusRow]) -> list[StatusRow]:
+    """Most urgent first: overdue before the rest, then 未收到, 有错误, ..., then by
+    unit and roster order."""
+    return sorted(rows, key=lambda r: (not r.late, STATE_ORDER.index(r.state)))
+
+
+def _local_day(stamp: str) -> dt.date:
+    return dt.datetime.fromisoformat(stamp).astimezone().date()
+
+
+def issue_text(file: str, issue: Issue) -> str:
+    """An issue as one line a person can act on: file, sheet and cell first."""
+    where = "，".join(x for x in (issue.sheet and f"工作表“{issue.sheet}”", issue.cell) if x)
+    return f"{file}{f'（{where}）' if where else ''}：{issue.message.rstrip('。')}"
+
+
+def problems_text(r: StatusRow) -> str:
+    """What must be corrected or checked for one entry: its file's errors, the issues
+    across periods of its current file, a same-day conflict."""
+    last = r.last
+    own = (last.problem or "") if last is not None and last.state == "有错误" else ""
+    across = [issue_text(last.original_name, i) for i in r.across] if last is not None else []
+    return "；".join(x for x in (own, *across, r.note) if x)

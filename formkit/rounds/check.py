@@ -1,0 +1,70 @@
+"""Checking a batch of returned files: each read and validated against its own form (in
+isolated workers), and which of them counts for each subject (formkit.supersession), as
+`formkit check` reports it and `formkit summary` and the ledger decide it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from formkit.check import check_many
+from formkit.forms import spec_of
+from formkit.read import ReadOptions, Submission
+from formkit.reference import Reference
+from formkit.supersession import Candidate, candidate, decide
+
+# the dispositions of a file that will not count (a later or equal version counts)
+NOT_COUNTED = ("duplicate", "same_version", "superseded")
+
+
+def check(
+    paths: Iterable[str | os.PathLike[str]],
+    options: ReadOptions,
+    *,
+    jobs: int = 1,
+    provenance: bool = True,
+) -> Iterator[Submission]:
+    """Every file read and validated, in input order, one result per file."""
+    return check_many(paths, options, jobs=jobs, provenance=provenance)
+
+
+class Versions:
+    """Which of the checked files counts for each subject: `add` each file as it is
+    checked, then `rows` (the `files` list of the `--json` output)."""
+
+    def __init__(self, reference: Reference) -> None:
+        self.reference = reference
+        self.cands: list[Candidate] = []
+
+    def add(self, sub: Submission) -> None:
+        try:
+            mtime = os.stat(sub.location).st_mtime  # file is a display name for a GBK name
+        except OSError:
+            mtime = 0.0
+        self.cands.append(
+            candidate(
+                sub, spec_of(sub), self.reference, handle=sub.file, received=(mtime, sub.file)
+            )
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per file: its disposition, the file that counts instead and why, and
+        the files of the same day it conflicts with."""
+        decisions = decide(self.cands)
+        names = {c.handle: c.name for c in self.cands}
+        by_handle = {c.handle: c for c in self.cands}
+        out = []
+        for c in self.cands:
+            d = decisions[c.handle]
+            out.append(
+                {
+                    "file": c.handle,
+                    "sha256": c.sha256,
+                    "disposition": d.disposition,
+                    "current": by_handle[d.winner].handle if d.winner else None,
+                    "reason": d.reason,
+                    "conflicts": [names[h] for h in d.conflicts],
+                }
+            )
+        return out
