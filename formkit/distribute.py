@@ -21,13 +21,17 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from formkit.atomic import write_bytes_atomic
+from formkit.forms import load_form_spec
 from formkit.parse import ParseError, normalise_label, parse_email, parse_phone
-
-if TYPE_CHECKING:
-    from formkit.spec import FormSpec
-    from formkit.spec.model import RosterColumn
+from formkit.reference import load_reference
+from formkit.spec import FormSpec
+from formkit.spec.model import RosterColumn
+from formkit.supersession import period_of
+from formkit.template import FONT, build_template
+from formkit.xlsx_text import plain
 
 # header cells searched for the header row (a roster often starts with a title line)
 HEADER_SCAN_ROWS = 10
@@ -42,11 +46,7 @@ class RosterError(ValueError):
 
 
 def _spec(spec: FormSpec | None) -> FormSpec:
-    if spec is not None:
-        return spec
-    from formkit.forms import load_form_spec
-
-    return load_form_spec()
+    return spec if spec is not None else load_form_spec()
 
 
 def locked_fields(spec: FormSpec | None = None) -> tuple[str, ...]:
@@ -79,7 +79,6 @@ def parse_period(text: str, spec: FormSpec) -> Period:
     """`--period` of a periodic form: "2007" (a yearly form), "2007Q2" or "2007-2" (the
     second choice of the form's second period field, 第二季度), or "2007/第二季度".
     Raises ValueError with a Chinese message."""
-    from formkit.supersession import period_of
 
     fields = spec.roles.period
     if not fields:
@@ -261,7 +260,6 @@ def roster_rows(
     spec: FormSpec | None = None,
 ) -> list[RosterRow]:
     """A roster's table (row 0 is line 1) as checked rows; raises RosterError."""
-    from formkit.reference import load_reference
 
     spec = _spec(spec)
     ref = reference or load_reference()
@@ -430,8 +428,6 @@ def distribute(
 
     A periodic form needs `period`: its fields are filled and locked in every copy, and
     the template's year is the period's."""
-    from formkit.atomic import write_bytes_atomic
-    from formkit.template import build_template
 
     spec = _spec(spec)
     if spec.roles.period and period is None:
@@ -460,9 +456,6 @@ def roster_workbook(rows: Sequence[RosterRow], spec: FormSpec | None = None) -> 
     line 1, a row per entry; every cell text (a phone keeps its leading 0)."""
     import xlsxwriter
 
-    from formkit.template import FONT
-    from formkit.xlsx_text import plain
-
     spec = _spec(spec)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
@@ -483,7 +476,6 @@ def roster_workbook(rows: Sequence[RosterRow], spec: FormSpec | None = None) -> 
 
 
 def write_roster(rows: Sequence[RosterRow], path: str | Path, spec: FormSpec | None = None) -> Path:
-    from formkit.atomic import write_bytes_atomic
 
     write_bytes_atomic(Path(path), roster_workbook(rows, spec))
     return Path(path)
@@ -515,7 +507,6 @@ def write_links(
     """上报链接.csv beside the files: each applicant's private upload link, to send with its
     申报书. UTF-8 with a byte-order mark, so Excel and WPS open it with the Chinese intact.
     The tokens are in this file only (the ledger keeps their hashes)."""
-    from formkit.atomic import write_bytes_atomic
 
     prefix = (base_url or "").rstrip("/")
     buf = io.StringIO()

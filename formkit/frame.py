@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from formkit.read.submission import Submission
+from formkit.records import columns, record
+from formkit.reference import load_reference
+from formkit.spec import load_spec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,10 +20,6 @@ def to_frame(results: Iterable[Submission]) -> pd.DataFrame:
     start with `_`). Units and labels are in `df.attrs["units"]` and `df.attrs["labels"]`.
     """
     import pandas as pd
-
-    from formkit.records import columns, record
-    from formkit.reference import load_reference
-    from formkit.spec import load_spec
 
     spec, reference = load_spec(), load_reference()
     cols = [c for c in columns(spec) if c.key != "_no"]

@@ -23,7 +23,9 @@ from formkit.read.book import Book, Bounds
 from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
-from formkit.summary import (
+from formkit.summary.kit import SummaryData
+from formkit.summary.periods import period_key
+from formkit.summary.sheets import (
     APPS_SHEET,
     DETAIL_SHEET,
     DUPLICATE_SHEET,
@@ -32,14 +34,12 @@ from formkit.summary import (
     REJECTED_SHEET,
     SUMMARY_KIND,
     SUPERSEDED_SHEET,
-    SummaryData,
     detail_columns,
     file_cols,
     issue_cols,
-    period_key,
     print_columns,
-    table_columns,
 )
+from formkit.summary.tables import table_columns
 
 # summaries hold every application of a province: far more rows than a form
 SUMMARY_BOUNDS = Bounds(max_row=1_000_000, max_col=400)

@@ -136,7 +136,7 @@ def test_leftover_parts_are_removed_by_the_next_run_only_if_older_and_ours(
 def test_cli_summary_json_and_workbook_both_old_when_the_workbook_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import formkit.summary
+    import formkit.summary.sheets
     from formkit.cli import app
 
     sample = next((ROOT / "samples").glob("01-*"))
@@ -149,7 +149,7 @@ def test_cli_summary_json_and_workbook_both_old_when_the_workbook_fails(
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as m:
-        m.setattr(formkit.summary, "write", broken)
+        m.setattr(formkit.summary.sheets, "write", broken)
         args = ["summary", str(sample), "-o", str(book), "--json", str(doc), "-j", "1"]
         result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output

@@ -17,7 +17,8 @@ from formkit.forms.shenbaoshu.rules import unit_checks
 from formkit.read import ReadOptions
 from formkit.read.submission import Submission
 from formkit.reference import load_reference
-from formkit.summary import collect, write
+from formkit.summary.collect import collect
+from formkit.summary.sheets import write
 from tests.forms import full_values, write_filled
 
 INFO = "续表一 申报信息"

@@ -17,7 +17,8 @@ from formkit.check import check_file
 from formkit.cli import app
 from formkit.rollup import rollup
 from formkit.spec import load_spec
-from formkit.summary import build, collect, detail_columns, write
+from formkit.summary.collect import collect
+from formkit.summary.sheets import build, detail_columns, write
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 from tests.libreoffice import convert
@@ -133,7 +134,7 @@ def test_write_is_atomic(
 ) -> None:
     target = tmp_path / "s.xlsx"
     target.write_bytes(b"old")
-    import formkit.summary as summary
+    import formkit.summary.sheets as summary
 
     def boom(*_: Any, **__: Any) -> bytes:
         raise RuntimeError("crash while building")
@@ -323,7 +324,7 @@ def test_rollup_refuses_other_years_and_forms_and_counts_progress_within_quota(
     import dataclasses
 
     from formkit.reference import load_reference
-    from formkit.summary import counted_towards_targets
+    from formkit.summary.sheets import counted_towards_targets
 
     spec = load_spec()
     js = [r for r in results if r.values.get("province") == "江苏省"]
@@ -370,7 +371,7 @@ def test_rollup_refuses_other_years_and_forms_and_counts_progress_within_quota(
 def test_progress_follows_the_provinces_decision_where_there_is_one() -> None:
     from formkit.forms.shenbaoshu.recommend import DECISION
     from formkit.reference import load_reference
-    from formkit.summary import counted_towards_targets
+    from formkit.summary.sheets import counted_towards_targets
 
     spec = load_spec()
     apps = [

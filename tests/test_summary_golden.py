@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from formkit import summary
 from formkit.check import check_file
 from formkit.read import Submission
 from formkit.rollup import rollup
+from formkit.summary.collect import collect
+from formkit.summary.sheets import build, write
 from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).with_name("golden") / "summary"
@@ -61,11 +62,11 @@ def _same(name: str, ours: bytes) -> None:
 
 @pytest.mark.parametrize("unit", [None, "江苏省"])
 def test_provincial_summary_is_unchanged(results: list[Submission], unit: str | None) -> None:
-    _same(f"summary-{unit or 'all'}.xlsx", summary.build(summary.collect(results, unit=unit)))
+    _same(f"summary-{unit or 'all'}.xlsx", build(collect(results, unit=unit)))
 
 
 def test_national_view_is_unchanged(results: list[Submission]) -> None:
-    _same("national-build.xlsx", summary.build(summary.collect(results), national=True))
+    _same("national-build.xlsx", build(collect(results), national=True))
 
 
 def test_rollup_is_unchanged(results: list[Submission], tmp_path: Path) -> None:
@@ -73,8 +74,8 @@ def test_rollup_is_unchanged(results: list[Submission], tmp_path: Path) -> None:
     paths = []
     for unit in ("江苏省", "四川省"):
         path = tmp_path / f"{unit}.xlsx"
-        summary.write(path, summary.collect(results, unit=unit))
+        write(path, collect(results, unit=unit))
         paths.append(path)
     result = rollup(paths)
     result.data.inputs = [p.name for p in paths]
-    _same("rollup.xlsx", summary.build(result.data, national=True))
+    _same("rollup.xlsx", build(result.data, national=True))

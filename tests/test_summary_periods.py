@@ -18,12 +18,16 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from formkit import summary
 from formkit.check import check_file
 from formkit.cli import app
 from formkit.forms import load_form_spec
 from formkit.read import ReadOptions, Submission
 from formkit.rollup import rollup
+from formkit.summary.collect import collect
+from formkit.summary.kit import SummaryData
+from formkit.summary.ledger import from_ledger
+from formkit.summary.periods import not_reported
+from formkit.summary.sheets import write
 from formkit.template import build_template
 from tests.report_forms import JIDU, NIANBAO
 
@@ -178,11 +182,9 @@ def results(inbox: Path) -> list[Submission]:
 
 @pytest.fixture(scope="module")
 def book(results: list[Submission], tmp_path_factory: pytest.TempPathFactory) -> Any:
-    data = summary.collect(
-        results, spec=load_form_spec(JIDU), unit="江苏省", period=(YEAR, "第二季度")
-    )
+    data = collect(results, spec=load_form_spec(JIDU), unit="江苏省", period=(YEAR, "第二季度"))
     path = tmp_path_factory.mktemp("out") / "季度汇总.xlsx"
-    summary.write(path, data, spec=load_form_spec(JIDU))
+    write(path, data, spec=load_form_spec(JIDU))
     return openpyxl.load_workbook(path)
 
 
@@ -396,9 +398,9 @@ def test_cli_summary_of_a_quarter_and_the_national_rollup(inbox: Path, tmp_path:
 
 def test_a_summary_of_another_form_is_refused_by_the_rollup(tmp_path: Path, inbox: Path) -> None:
     js = tmp_path / "江苏.xlsx"
-    summary.write(
+    write(
         js,
-        summary.collect(
+        collect(
             [check_file(p, ANY) for p in sorted(inbox.iterdir())[:2]], spec=load_form_spec(JIDU)
         ),
         spec=load_form_spec(JIDU),
@@ -429,9 +431,9 @@ def test_annual_reports_get_the_per_base_summary(tmp_path: Path) -> None:
             path = tmp_path / f"{year}-{b}.xlsx"
             path.write_bytes(build_template(spec, year=year, values=v))
             paths.append(path)
-    data = summary.collect([check_file(p, ANY) for p in paths], spec=spec, unit="江苏省")
+    data = collect([check_file(p, ANY) for p in paths], spec=spec, unit="江苏省")
     assert data.period == (YEAR,)
-    out = summary.write(tmp_path / "年报汇总.xlsx", data, spec=spec)
+    out = write(tmp_path / "年报汇总.xlsx", data, spec=spec)
     wb = openpyxl.load_workbook(out)
     assert wb["汇总表"]["A1"].value == "江苏省2007年科技兴贸出口创新基地年度工作报告汇总表"
     compare = {r["指标"]: r for r in table(wb["合计与比较"]) if r["指标"]}
@@ -441,7 +443,7 @@ def test_annual_reports_get_the_per_base_summary(tmp_path: Path) -> None:
 
 
 def test_a_file_of_another_form_is_listed_not_summarised(results: list[Submission]) -> None:
-    data = summary.collect(results[:2])  # the 申报书's summary of two quarterly reports
+    data = collect(results[:2])  # the 申报书's summary of two quarterly reports
     assert data.applications == []
     assert {f["code"] for f in data.files} == {"other_form"}
 
@@ -458,8 +460,8 @@ def test_the_quarterly_summary_prints_its_sheets_one_page_wide(
     from tests.libreoffice import convert, pdf_pages, pdf_text
 
     spec = load_form_spec(JIDU)
-    data = summary.collect(results, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
-    pdf = convert(summary.write(tmp_path / "季度汇总.xlsx", data, spec=spec), "pdf", tmp_path)
+    data = collect(results, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
+    pdf = convert(write(tmp_path / "季度汇总.xlsx", data, spec=spec), "pdf", tmp_path)
     pages = [re.sub(r"\s+", "", p) for p in pdf_text(pdf)]
     assert pdf_pages(pdf) <= 10
     title = "江苏省2007年第二季度科技兴贸出口创新基地季度数据汇总表"
@@ -520,10 +522,10 @@ def test_a_form_defined_outside_formkit_gets_its_summary_from_the_same_engine(
                 path = tmp_path / f"{park}-{month}.xlsx"
                 path.write_bytes(build_template(spec, year=2007, values=v))
                 paths.append(path)
-        data = summary.collect([check_file(p, ANY) for p in paths], spec=spec, unit="江苏省")
+        data = collect([check_file(p, ANY) for p in paths], spec=spec, unit="江苏省")
         assert data.period == (2007, 2)
         assert sorted(a["yuanqu"] for a in data.applications) == ["乙园区", "甲园区"]
-        out = summary.write(tmp_path / "汇总.xlsx", data, spec=spec)
+        out = write(tmp_path / "汇总.xlsx", data, spec=spec)
         wb = openpyxl.load_workbook(out)
         rows = table(wb["汇总表"])
         total_row = next(r for r in rows if r["园区"] == "江苏省合计")
@@ -547,7 +549,7 @@ def test_a_form_defined_outside_formkit_gets_its_summary_from_the_same_engine(
 def test_the_quarterly_summary_from_a_ledger_equals_the_folder(
     inbox: Path, results: list[Submission], tmp_path: Path
 ) -> None:
-    """summary.from_ledger(form_id=…): the ledger's files of that form (by the form each
+    """from_ledger(form_id=…): the ledger's files of that form (by the form each
     stored reading names) give the same rows as the folder; another form's files are
     counted in a note, not listed."""
     import shutil
@@ -562,10 +564,10 @@ def test_the_quarterly_summary_from_a_ledger_equals_the_folder(
     db = tmp_path / "台账.db"
     with Ledger(db) as ledger:
         ledger.ingest([mixed], options=ANY)
-    data = summary.from_ledger(db, form_id=JIDU, unit="江苏省", period=(YEAR, "第二季度"))
-    folder = summary.collect(results, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
+    data = from_ledger(db, form_id=JIDU, unit="江苏省", period=(YEAR, "第二季度"))
+    folder = collect(results, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
 
-    def rows(d: summary.SummaryData) -> list[tuple[Any, ...]]:
+    def rows(d: SummaryData) -> list[tuple[Any, ...]]:
         return sorted(
             (a["base_name"], a["_period"], a["export_value_q"], a["_excluded_text"])
             for a in [*d.applications, *d.others]
@@ -581,9 +583,9 @@ def test_a_base_without_a_file_for_the_quarter_is_named(results: list[Submission
     is named in 说明 and under 合计与比较, not silently absent."""
     spec = load_form_spec(JIDU)
     kept = [s for s in results if Path(s.file).name != "b2-2007Q3.xlsx"]
-    data = summary.collect(kept, spec=spec, unit="江苏省", period=(YEAR, "第三季度"))
+    data = collect(kept, spec=spec, unit="江苏省", period=(YEAR, "第三季度"))
     assert len(data.applications) == 2
-    text = summary.not_reported(data, spec)
+    text = not_reported(data, spec)
     assert text.startswith("本期未报送、其他期间有报表的基地 1 个：泰州国家医药出口基地（江苏省")
 
 
@@ -665,10 +667,8 @@ def test_a_key_enterprise_row_with_a_problem_says_so_on_its_row(tmp_path: Path) 
         if i.severity == "error" and str(i.params.get("at_key", "")).startswith(row_1)
     ]
     assert flagged
-    data = summary.collect(
-        subs, spec=load_form_spec(JIDU), unit="江苏省", period=(YEAR, "第二季度")
-    )
-    out = summary.write(tmp_path / "汇总.xlsx", data, spec=load_form_spec(JIDU))
+    data = collect(subs, spec=load_form_spec(JIDU), unit="江苏省", period=(YEAR, "第二季度"))
+    out = write(tmp_path / "汇总.xlsx", data, spec=load_form_spec(JIDU))
     listed = table(openpyxl.load_workbook(out)["重点企业"])
     problems = [r["问题（错误、警告）"] or "" for r in listed]
     assert problems[0] == ""

@@ -17,9 +17,11 @@ import pytest
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-import formkit.summary as summary
 from formkit.check import check_file
 from formkit.spec import load_spec
+from formkit.summary import cellwriter
+from formkit.summary.collect import collect
+from formkit.summary.sheets import ISSUE_COLS, build, detail_columns, write
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 
@@ -86,16 +88,16 @@ def _sheet_xml(cls: type, texts: list[str], numbers: list[Any]) -> bytes:
 
 def test_ordinary_cells_are_xlsxwriters_bytes() -> None:
     """The fast path writes what xlsxwriter writes, escapes and whitespace included."""
-    assert _sheet_xml(summary._SummarySheet, TEXTS, NUMBERS) == _sheet_xml(
+    assert _sheet_xml(cellwriter.SummarySheet, TEXTS, NUMBERS) == _sheet_xml(
         Worksheet, TEXTS, NUMBERS
     )
 
 
 @pytest.mark.parametrize("text", RICH_LOOKING)
 def test_rich_text_lookalike_is_text(text: str) -> None:
-    xml = _sheet_xml(summary._SummarySheet, [text], [])
+    xml = _sheet_xml(cellwriter.SummarySheet, [text], [])
     assert b"<f>" not in xml
-    ws = _read_back(summary._SummarySheet, text)
+    ws = _read_back(cellwriter.SummarySheet, text)
     # control characters are stored as Excel's _xHHHH_ escapes, which openpyxl shows as is
     shown = Worksheet._escape_control_characters(text)
     for col in (1, 2, 3):
@@ -141,11 +143,11 @@ def test_rich_text_lookalike_from_an_applicant_stays_text(tmp_path: Path) -> Non
     wb.save(tmp_path / "typed.xlsx")
     sub = check_file(tmp_path / "typed.xlsx")
     assert sub.status == "accepted" and sub.values["applicant_name"] == name
-    out = summary.write(tmp_path / "s.xlsx", summary.collect([sub]))
-    keys = [c.key for c in summary.detail_columns(load_spec())]
+    out = write(tmp_path / "s.xlsx", collect([sub]))
+    keys = [c.key for c in detail_columns(load_spec())]
     book = openpyxl.load_workbook(out)
     assert book["明细"].cell(3, keys.index("applicant_name") + 1).value == name
-    assert book["问题清单"].max_column == len(summary.ISSUE_COLS)
+    assert book["问题清单"].max_column == len(ISSUE_COLS)
     with zipfile.ZipFile(out) as z:
         sheets = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
     assert b"<f>" not in sheets
@@ -158,6 +160,6 @@ def test_summary_bytes_equal_a_stock_xlsxwriter_summary(
     """On ordinary inputs the worksheet class changes no byte of the workbook."""
     samples = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file())
     results = [check_file(p) for p in samples]
-    ours = summary.build(summary.collect(results, unit="江苏省"), national=national)
-    monkeypatch.setattr(summary, "_SummarySheet", Worksheet)
-    assert summary.build(summary.collect(results, unit="江苏省"), national=national) == ours
+    ours = build(collect(results, unit="江苏省"), national=national)
+    monkeypatch.setattr(cellwriter, "SummarySheet", Worksheet)
+    assert build(collect(results, unit="江苏省"), national=national) == ours

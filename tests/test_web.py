@@ -536,7 +536,7 @@ def _recommended_by_formkit(round_: Round, unit: str) -> list[str]:
     from formkit.forms.shenbaoshu.recommend import propose, recommended
     from formkit.read.submission import from_json
     from formkit.spec import load_spec
-    from formkit.summary import Collector
+    from formkit.summary.collect import Collector
 
     dates = {f.id for f in load_spec().fields if f.type == "date"}
     with Ledger(round_.db) as led:

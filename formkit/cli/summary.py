@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from formkit import summary as summary_stage
 from formkit.atomic import committed_together
 from formkit.cli.common import (
     EXIT_FINDINGS,
@@ -42,6 +41,7 @@ from formkit.rollup import rollup as do_rollup
 from formkit.rounds.recommend import RankKeyError, ranking
 from formkit.rounds.report import across_json
 from formkit.rounds.summary import from_files, from_ledger, with_across
+from formkit.summary import sheets
 
 
 def summary(
@@ -143,7 +143,7 @@ def summary(
                 stream.across = across_json(data.across)
             # a periodic form's issues across periods are in the table too
             print_results(with_across(results, data.across), details=False)
-            summary_stage.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
+            sheets.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise fail(f"无法写出 {output}：{exc}") from None
     out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
@@ -201,7 +201,7 @@ def _summary_from_ledger(
     spec = form_spec(form_id) if form_id else None
     try:
         with committed_together():  # both new or both old
-            summary_stage.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
+            sheets.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
             if json_out is not None:
                 write_json(json_out, results, ref)
     except OSError as exc:
@@ -263,7 +263,7 @@ def rollup(
     for file, reason in result.rejected:
         err.print(f"[red]未采用[/] {escape(display_name(file))}：{escape(reason)}")
     try:
-        summary_stage.write(output, result.data, spec=spec, reference=ref, national=True)
+        sheets.write(output, result.data, spec=spec, reference=ref, national=True)
     except OSError as exc:
         raise fail(f"无法写出 {output}：{exc}") from None
     out.print(

@@ -9,13 +9,14 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from formkit import summary as summary_stage
 from formkit.issues import Issue
 from formkit.read import ReadOptions, Submission
 from formkit.reference import Reference
 from formkit.rounds.check import check
 from formkit.spec import FormSpec
-from formkit.summary import SummaryData
+from formkit.summary.collect import collect
+from formkit.summary.kit import SummaryData
+from formkit.summary.ledger import from_ledger as ledger_summary
 
 
 def from_files(
@@ -43,7 +44,7 @@ def from_files(
             if each is not None:
                 each(sub)
 
-    return summary_stage.collect(
+    return collect(
         checked(),
         spec=spec,
         reference=reference,
@@ -67,7 +68,7 @@ def from_ledger(
     """The ledger's files as the summary counts them, and each file's result with its
     issues across periods (what the result table and `--json` show)."""
     results: list[Submission] = []
-    data = summary_stage.from_ledger(
+    data = ledger_summary(
         db,
         reference=reference,
         unit=unit,

@@ -3,12 +3,15 @@
 Each roster entry has a private upload link; a city uploads its 申报书 there and sees at
 once the verdict and every issue with its sheet and cell, downloads the annotated copy
 and its history. The province logs in with a password and watches the round's status.
-The work is the library's: uploads go through `Ledger.ingest` (gate, isolated worker,
-supersession), the annotated copy through `formkit.feedback`, the summary through
-`formkit.summary`, the 推荐文件 and 公示名单 through `formkit.forms.shenbaoshu.recommend` and
-`formkit.forms.shenbaoshu.letters` (as `formkit recommend --db`).
+The work is the use cases' (formkit/rounds/), as the command line calls them: an upload is
+recorded by `rounds.ingest` (gate, isolated worker, supersession), the annotated copy made
+by `rounds.feedback`, the summary by `rounds.summary`, the 推荐文件 and 公示名单 by
+`rounds.recommend` (as `formkit recommend --db`).
 
-Modules: `auth` (tokens, password hash, CSRF; stdlib only, also used by `distribute`
-and `serve --set-password`), `limits` (rate limiting), `service` (the blocking work, run
-in threads), `app` (routes and pages; imports Starlette, so only `serve` loads it).
+Modules: `auth` (tokens, password hash, CSRF; stdlib only, also used by `distribute` and
+`serve --set-password`), `limits` (rate limiting), `store` (the web's own records in the
+ledger's file), `service` (the blocking work, run in threads), `http` (responses),
+`middleware`, `pages`, `city`, `province`, `downloads` (the handlers), `app` (the routes),
+`server` (uvicorn). Starlette, Jinja2 and uvicorn are imported inside the functions that
+use them, so the command line, which imports this package, loads none of them.
 """

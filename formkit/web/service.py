@@ -45,7 +45,8 @@ from formkit.rounds.status import (
     status,
 )
 from formkit.rounds.summary import from_ledger
-from formkit.summary import SummaryData, build
+from formkit.summary.kit import SummaryData
+from formkit.summary.sheets import build
 from formkit.supersession import period_of
 from formkit.web.auth import SHA256_RE
 from formkit.web.store import WebStore
