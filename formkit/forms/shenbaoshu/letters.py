@@ -358,6 +358,16 @@ def _right_tab(p: Any, at_pt: float) -> None:
     p.paragraph_format.tab_stops.add_tab_stop(Pt(at_pt), WD_TAB_ALIGNMENT.RIGHT)
 
 
+def title_lines(doc: Any, *lines: str) -> Any:
+    """A title in 2号小标宋, centred, broken where its meaning breaks (7.3.1)."""
+    p = _para(doc, align="center", font=TITLE_FONT, size=TITLE_PT, line=LINE_PT * 1.25)
+    for n, line in enumerate(lines):
+        if n:
+            p.add_run().add_break()
+        _run(p, line, TITLE_FONT, TITLE_PT)
+    return p
+
+
 def _page_break(doc: Any) -> None:
     from docx.enum.text import WD_BREAK
 
@@ -573,10 +583,7 @@ def recommendation_docx(apps: Sequence[Mapping[str, Any]], info: LetterInfo) -> 
 
     # 主体: title 2号小标宋, centred, broken where the meaning breaks (7.3.1)
     head, _, tail = title.partition(f"{info.year}年度")
-    p = _para(doc, align="center", font=TITLE_FONT, size=TITLE_PT, line=LINE_PT * 1.25)
-    _run(p, head + f"{info.year}年度", TITLE_FONT, TITLE_PT)
-    p.add_run().add_break()
-    _run(p, tail, TITLE_FONT, TITLE_PT)
+    title_lines(doc, head + f"{info.year}年度", tail)
     _para(doc)
     _para(doc, f"{MINISTRY}：")
     for text in letter_paragraphs(apps, info, authority):
@@ -649,7 +656,8 @@ def list_docx(apps: Sequence[Mapping[str, Any]], info: LetterInfo) -> bytes:
     rows = _rows(apps)
     title = list_title(info, _units(apps, info.unit))
     doc = _official_document(title)
-    _para(doc, title, font=TITLE_FONT, size=TITLE_PT, align="center", line=LINE_PT * 1.25)
+    head, _, tail = title.partition(f"{info.year}年度")
+    title_lines(doc, head + f"{info.year}年度", tail)
     _para(doc)
     if rows:
         _table(doc, LIST_COLS, rows, [1.1, 1.9, 3.5, 1.8, 2.0, 1.6, 3.7])

@@ -23,18 +23,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from formkit.forms.shenbaoshu.letters import (
-    LINE_PT,
     MINISTRY,
     NOTICE,
     NOTICE_TITLE,
     TABLE_PT,
-    TITLE_FONT,
-    TITLE_PT,
     _docx_bytes,
     _official_document,
     _para,
     _shown,
     _table,
+    title_lines,
 )
 from formkit.forms.shenbaoshu.recommend import NEW, RECERT, recommended
 
@@ -149,7 +147,8 @@ def publicity_xlsx(apps: Sequence[Mapping[str, Any]], year: int) -> bytes:
 def publicity_docx(apps: Sequence[Mapping[str, Any]], year: int) -> bytes:
     rows = national_rows(apps)
     doc = _official_document(title(year))
-    _para(doc, title(year), font=TITLE_FONT, size=TITLE_PT, align="center", line=LINE_PT * 1.25)
+    head, _, tail = title(year).partition("推荐名单")
+    title_lines(doc, head, "推荐名单" + tail)
     _para(doc)
     for text in lead(year, rows):
         _para(doc, text, align="justify", indent_chars=2)
