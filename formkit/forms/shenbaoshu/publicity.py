@@ -51,7 +51,7 @@ COLS: list[tuple[str, str, str]] = [
     ("key_field", "重点领域", "text"),
 ]
 GROUPED = [c for c in COLS if c[0] != _UNIT]
-GROUPED_WIDTHS_CM = [1.2, 6.4, 2.6, 3.0, 2.4]  # 15.6 cm: the 版心
+GROUPED_WIDTHS_CM = [1.2, 5.8, 2.4, 3.6, 2.6]  # 15.6 cm: the 版心
 
 
 def file_names(year: int) -> tuple[str, str, str]:
