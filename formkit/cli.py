@@ -864,7 +864,7 @@ def recommend(
     signer: Annotated[str, typer.Option("--signer", help="签发人姓名（默认留空待填）。")] = "",
     doc_code: Annotated[
         str,
-        typer.Option("--doc-code", help="发文字号的机关代字，如 苏外经贸技（序号留空待填）。"),
+        typer.Option("--doc-code", help="发文字号中〔年份〕之前的机关代字（序号留空待填）。"),
     ] = "",
     reference: ReferenceFile = None,
 ) -> None:
