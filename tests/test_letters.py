@@ -184,6 +184,10 @@ def test_the_province_names_itself() -> None:
     default = authority_for("江苏", REF)
     assert default.name == "江苏省对外贸易经济合作厅" and default.checked
     assert "江苏省对外贸易经济合作厅" in letter_notes(records, LetterInfo(2006, "江苏省"))[0]
+    # a long name: the title breaks after 关于推荐, each line within the 版心's 20 characters
+    letter = recommendation_docx(records, LetterInfo(2006, "江苏省"))
+    title = _texts(docx.Document(io.BytesIO(letter)))[2]
+    assert title == "江苏省对外贸易经济合作厅关于推荐\n2006年度科技兴贸出口创新基地的请示"
     committee = authority_for("上海", REF)
     assert committee.self_reference == "我委" and not committee.checked
     assert "请用 --authority" in committee.note

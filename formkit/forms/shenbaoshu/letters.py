@@ -368,6 +368,23 @@ def title_lines(doc: Any, *lines: str) -> Any:
     return p
 
 
+# characters of 2号 on one line of the 版心 (156 mm / 22 pt is 20.1; one kept in hand)
+TITLE_LINE_CHARS = 19
+
+
+def broken(title: str, *after: str) -> list[str]:
+    """The title in lines: broken after the first of `after` that leaves both lines
+    short enough for one line each; unbroken (left to wrap) when none does."""
+    for mark in after:
+        at = title.find(mark)
+        if at < 0:
+            continue
+        head, tail = title[: at + len(mark)], title[at + len(mark) :]
+        if max(_width_chars(head), _width_chars(tail)) <= TITLE_LINE_CHARS:
+            return [head, tail]
+    return [title]
+
+
 def _page_break(doc: Any) -> None:
     from docx.enum.text import WD_BREAK
 
@@ -582,8 +599,7 @@ def recommendation_docx(apps: Sequence[Mapping[str, Any]], info: LetterInfo) -> 
     _para(doc)
 
     # 主体: title 2号小标宋, centred, broken where the meaning breaks (7.3.1)
-    head, _, tail = title.partition(f"{info.year}年度")
-    title_lines(doc, head + f"{info.year}年度", tail)
+    title_lines(doc, *broken(title, f"{info.year}年度", "关于推荐", "关于"))
     _para(doc)
     _para(doc, f"{MINISTRY}：")
     for text in letter_paragraphs(apps, info, authority):
