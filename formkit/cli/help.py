@@ -56,28 +56,33 @@ HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "rollup": (
         (
             "把各省汇总表合成全国汇总。",
-            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准。",
+            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准；申报书另写出"
+            "全国推荐名单（公示）的 .xlsx、.docx 和网页 .html。",
             "0 全部采用；1 有文件未采用；2 参数错误或无法写出文件。",
         ),
         (
             "Combine provincial summaries into the national roll-up.",
-            "Combine the provinces' summaries into the national roll-up (for the ministry).",
+            "Combine the provinces' summaries into the national roll-up (for the ministry);"
+            " for the application form also the national list for publication (.xlsx, .docx,"
+            " .html).",
             "0 all used; 1 a file was not used; 2 usage error or the file cannot be written.",
         ),
     ),
     "recommend": (
         (
-            "推荐决定：推荐文件与公示名单。",
-            "按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单"
-            "（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、推荐意见、推荐理由为准（可在"
+            "推荐决定：推荐文件与报部名单。",
+            "按通知六(三)确定推荐名单，生成推荐文件（请示，GB/T 9704-2012 公文格式的 .docx，"
+            "打印、签发、盖章）和报部名单（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、"
+            "推荐意见、推荐理由为准（可在"
             " Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”）；用 --db 时由"
             " formkit 按排序依据和推荐名额建议。",
             "0 已生成；1 已生成，但推荐意见无法识别或超出名额（见提示）；2 参数错误或无法读写。",
         ),
         (
-            "The recommendation: letter and publication list.",
-            "Decide the recommendation (notice 6(3)) and write the letter (.docx, to sign and"
-            " stamp) and the publication list (.xlsx, .docx). From a summary its editable"
+            "The recommendation: letter and the list sent to the ministry.",
+            "Decide the recommendation (notice 6(3)) and write the letter (a request to the"
+            " ministry laid out per GB/T 9704-2012, .docx, to sign and stamp) and the list"
+            " sent with it (.xlsx, .docx). From a summary its editable"
             " columns are the decision; with --db formkit proposes by the ranking key.",
             "0 written; 1 written, but a decision was unreadable or over the quota;"
             " 2 usage or I/O error.",

@@ -1,4 +1,4 @@
-"""`formkit recommend` (the 推荐文件 and 公示名单) and `formkit roster` (the reports' roster
+"""`formkit recommend` (the 推荐文件 and 报部名单) and `formkit roster` (the reports' roster
 of bases drawn from the application round)."""
 
 from __future__ import annotations
@@ -66,12 +66,23 @@ def recommend(
     contact: Annotated[str, typer.Option("--contact", help="推荐文件上的联系人。")] = "",
     phone: Annotated[str, typer.Option("--phone", help="推荐文件上的联系电话。")] = "",
     date: Annotated[
-        str | None, typer.Option("--date", help="推荐文件的日期，如 2006-04-25（默认留空）。")
+        str | None, typer.Option("--date", help="成文日期，如 2006-04-28（默认留空待填）。")
     ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(
+            "--authority", help="发文机关全称，如 江苏省对外贸易经济合作厅（默认取参考数据）。"
+        ),
+    ] = None,
+    signer: Annotated[str, typer.Option("--signer", help="签发人姓名（默认留空待填）。")] = "",
+    doc_code: Annotated[
+        str,
+        typer.Option("--doc-code", help="发文字号中〔年份〕之前的机关代字（序号留空待填）。"),
+    ] = "",
     reference: ReferenceFile = None,
 ) -> None:
-    """按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单
-    （.xlsx 与 .docx）。
+    """按通知六(三)确定推荐名单，生成推荐文件（请示，.docx，按 GB/T 9704-2012 公文格式，
+    打印、签发、盖章）和报部名单（.xlsx 与 .docx）。
 
     给出汇总表时，以汇总表“汇总表”工作表中的推荐次序、推荐意见、推荐理由三列为准：
     可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
@@ -108,6 +119,7 @@ def recommend(
     for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
         table.add_column(col, overflow="fold")
     written = []
+    notes: list[str] = []
     for group in decided.units:
         for a in group.ordered:
             reason = str(a.get("_reason") or "")
@@ -124,18 +136,29 @@ def recommend(
                 reason,
             )
         try:
-            written.append(
-                write_unit_documents(group, output, contact=contact, phone=phone, date=when)
+            files, told = write_unit_documents(
+                group,
+                output,
+                contact=contact,
+                phone=phone,
+                date=when,
+                authority=authority,
+                signer=signer,
+                doc_code=doc_code,
             )
         except OSError as exc:
             raise fail(f"无法写出 {output}：{exc}") from None
+        written.append(files)
+        notes += told
     out.print(table)
     if db is not None:
         out.print(f"排序依据：{decided.key}")
     for problem in decided.problems:
         err.print(f"[yellow]提示：[/]{escape(problem)}")
+    for note in notes:
+        out.print(escape(note))
     for w in written:
-        out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
+        out.print(f"已生成：{w.letter}、{w.list_xlsx}、{w.list_docx}")
     raise typer.Exit(EXIT_FINDINGS if decided.problems else EXIT_OK)
 
 

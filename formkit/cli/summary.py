@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from formkit.atomic import committed_together
+from formkit.atomic import committed_together, write_bytes_atomic
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -37,9 +37,10 @@ from formkit.distribute import parse_period
 from formkit.paths import display_name
 from formkit.read import ReadOptions, Submission
 from formkit.rollup import NotASummary, summary_form
-from formkit.rollup import rollup as do_rollup
 from formkit.rounds.recommend import RankKeyError, ranking
 from formkit.rounds.report import across_json
+from formkit.rounds.rollup import documents as rollup_documents
+from formkit.rounds.rollup import national
 from formkit.rounds.summary import from_files, from_ledger, with_across
 from formkit.summary import sheets
 
@@ -252,24 +253,36 @@ def rollup(
         ),
     ] = None,
 ) -> None:
-    """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。"""
+    """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。
+
+    申报书的全国汇总另在同一文件夹写出全国推荐名单（公示）：推荐名单公示-<年度>.xlsx、
+    .docx 和 .html（网页，可直接放到网站上）。
+    """
     ref = reference_of(reference)
     files = files_of(paths)
     guard([*paths, reference], [output])
     spec = form_spec(form_id or _summary_form(files))
     period = _period(spec, year, quarter) if quarter is not None else None
-    result = do_rollup(files, spec=spec, reference=ref, year=year, period=period)
-    result.data.inputs = [display_name(p) for p in paths]
+    inputs = [display_name(p) for p in paths]
+    result = national(files, spec=spec, reference=ref, year=year, period=period, inputs=inputs)
     for file, reason in result.rejected:
         err.print(f"[red]未采用[/] {escape(display_name(file))}：{escape(reason)}")
+    # the form's own documents beside the roll-up (the 申报书's national 公示)
+    extra = [(output.parent / n, b) for n, b in rollup_documents(spec, result.data, ref)]
+    guard([*paths, reference], [output, *(p for p, _ in extra)])
     try:
-        sheets.write(output, result.data, spec=spec, reference=ref, national=True)
+        with committed_together():  # all new or all old
+            sheets.write(output, result.data, spec=spec, reference=ref, national=True)
+            for path, content in extra:
+                write_bytes_atomic(path, content)
     except OSError as exc:
         raise fail(f"无法写出 {output}：{exc}") from None
     out.print(
         f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
         f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
     )
+    if extra:
+        out.print("已生成推荐名单（公示）：" + "、".join(str(p) for p, _ in extra))
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 

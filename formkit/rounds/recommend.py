@@ -1,5 +1,5 @@
 """The recommendation (通知六(三)): which applications each reporting unit recommends, in
-which order, and its 推荐文件 and 公示名单. `formkit recommend`, `formkit roster
+which order, and its 推荐文件 and 报部名单. `formkit recommend`, `formkit roster
 --recommended` and the province's 推荐文件 page all decide here.
 
 From the ledger formkit proposes (ranking key, quota); from provincial summaries the
@@ -20,8 +20,9 @@ from formkit.forms import get_form
 from formkit.forms.shenbaoshu.letters import (
     LetterInfo,
     Written,
-    public_docx,
-    public_xlsx,
+    letter_notes,
+    list_docx,
+    list_xlsx,
     recommendation_docx,
     write_documents,
 )
@@ -58,8 +59,8 @@ __all__ = [
 # (file name prefix, suffix, what the audit trail calls it)
 DOCUMENTS = {
     "recommendation.docx": ("推荐文件", ".docx", "推荐文件"),
-    "public.xlsx": ("公示名单", ".xlsx", "公示名单（Excel）"),
-    "public.docx": ("公示名单", ".docx", "公示名单（Word）"),
+    "public.xlsx": ("报部名单", ".xlsx", "报部名单（Excel）"),
+    "public.docx": ("报部名单", ".docx", "报部名单（Word）"),
 }
 
 
@@ -192,10 +193,16 @@ def write_unit_documents(
     contact: str = "",
     phone: str = "",
     date: dt.date | None = None,
-) -> Written:
-    """The unit's 推荐文件 (.docx) and 公示名单 (.xlsx, .docx) in `output`."""
-    info = LetterInfo(unit.year, unit.unit or None, contact, phone, date)
-    return write_documents(unit.apps, info, Path(output))
+    authority: str | None = None,
+    signer: str = "",
+    doc_code: str = "",
+) -> tuple[Written, list[str]]:
+    """The unit's 推荐文件 (a 请示, .docx) and 报部名单 (.xlsx, .docx) in `output`, and what
+    the sender should know about them (the 发文机关 taken, reasons left blank)."""
+    info = LetterInfo(
+        unit.year, unit.unit or None, contact, phone, date, authority, signer, doc_code
+    )
+    return write_documents(unit.apps, info, Path(output)), letter_notes(unit.apps, info)
 
 
 def document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
@@ -205,7 +212,7 @@ def document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
     info = LetterInfo(unit.year, unit.unit or None)
     build = {
         "recommendation.docx": recommendation_docx,
-        "public.xlsx": public_xlsx,
-        "public.docx": public_docx,
+        "public.xlsx": list_xlsx,
+        "public.docx": list_docx,
     }[kind]
     return f"{prefix}-{unit.tag}{suffix}", build(unit.apps, info)

@@ -5,7 +5,7 @@ once the verdict and every issue with its sheet and cell, downloads the annotate
 and its history. The province logs in with a password and watches the round's status.
 The work is the use cases' (formkit/rounds/), as the command line calls them: an upload is
 recorded by `rounds.ingest` (gate, isolated worker, supersession), the annotated copy made
-by `rounds.feedback`, the summary by `rounds.summary`, the 推荐文件 and 公示名单 by
+by `rounds.feedback`, the summary by `rounds.summary`, the 推荐文件 and 报部名单 by
 `rounds.recommend` (as `formkit recommend --db`).
 
 Modules: `auth` (tokens, password hash, CSRF; stdlib only, also used by `distribute` and

@@ -1,5 +1,5 @@
 """What the province downloads: the 催报 workbook of a round, the provincial summary, the
-推荐文件 and 公示名单 (as `formkit recommend --db` makes them), and the audit trail."""
+推荐文件 and 报部名单 (as `formkit recommend --db` makes them), and the audit trail."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class Downloads(ProvincePages):
 
     @province_only
     async def download_recommendation(self, request: Request, digest: str) -> Response:
-        """One of a unit's 推荐文件 / 公示名单; `?unit=` names it when there are several."""
+        """One of a unit's 推荐文件 / 报部名单; `?unit=` names it when there are several."""
         kind = request.url.path.rsplit("/", 1)[-1]
         if kind not in DOCUMENTS:
             raise http_error(404)
