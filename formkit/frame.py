@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from formkit.forms import form_of
 from formkit.read.submission import Submission
 from formkit.records import columns, record
 from formkit.reference import load_reference
@@ -22,7 +23,7 @@ def to_frame(results: Iterable[Submission]) -> pd.DataFrame:
     import pandas as pd
 
     spec, reference = load_spec(), load_reference()
-    cols = [c for c in columns(spec) if c.key != "_no"]
+    cols = [c for c in columns(spec, computed=form_of(spec).computed_labels) if c.key != "_no"]
     records = [record(r, spec, reference) for r in results if r.status == "accepted"]
     frame = pd.DataFrame(
         [{c.key: rec.get(c.key) for c in cols} for rec in records], columns=[c.key for c in cols]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from formkit.issues import clause_name
+from formkit.issues import CATALOGUE, clause_name, title
 from formkit.read.submission import Submission
 from formkit.reference import Reference
 from formkit.spec import FormSpec
@@ -30,12 +30,6 @@ class Col:
     width: float = 12.0
     # long text that must stay on one line (a hash): shrunk to the width, never wrapped
     shrink: bool = False
-
-
-def computed_labels(spec: FormSpec) -> Mapping[str, str]:
-    from formkit.forms import form_of
-
-    return form_of(spec).computed_labels
 
 
 def _kind(ftype: str) -> Kind:
@@ -59,13 +53,17 @@ def _width(header: str, kind: Kind) -> float:
     return max(base, min(40.0, cjk / 2 + 3))
 
 
-def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
-    """The application columns, in the order the summary shows them.
+def columns(
+    spec: FormSpec, *, compact: bool = False, computed: Mapping[str, str] | None = None
+) -> list[Col]:
+    """The application columns, in the order the summary shows them; `computed`: the
+    headers of the values the form's rules compute (`Form.computed_labels`), each beside
+    its field.
 
     `compact` leaves out the yes/no conditions and groups (the criteria column names any
     that fail): the printed 汇总表 stays a few pages wide.
     """
-    labels = computed_labels(spec)
+    labels = computed or {}
     lead = [(spec.roles.unit or ""), None, (spec.roles.locality or ""), (spec.roles.subject or "")]
     cols: list[Col] = [Col("_no", "序号", "integer", width=6)]
     shown: set[str] = set()
@@ -129,8 +127,6 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
 
 
 def _row_problems(sub: Submission, prefix: str) -> str:
-    from formkit.issues import title
-
     found = [
         i
         for i in sub.issues
@@ -202,8 +198,6 @@ def excluded(sub: Submission, spec: FormSpec) -> dict[str, str]:
     with (`Issue.related`: 高新 > 出口 leaves both out). Values computed from a table are
     out when an error names that table.
     """
-    from formkit.issues import CATALOGUE
-
     out: dict[str, str] = {}
     for issue in sub.issues:
         if issue.severity != "error" or issue.code in _VERDICT_CODES:

@@ -153,7 +153,9 @@ def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
     to its 明细 row by 序号. A summary made before 明细 existed has everything on its 汇总表.
     """
     if book.sheet(DETAIL_SHEET) is None:
-        return _rows(book, APPS_SHEET, columns(spec, compact=True))
+        return _rows(
+            book, APPS_SHEET, columns(spec, compact=True, computed=form_of(spec).computed_labels)
+        )
     apps = _rows(book, DETAIL_SHEET, detail_columns(spec))
     note = form_of(spec).hook("summary_print_note")
     editable: tuple[str, ...] = tuple(note(False, "")[1]) if note is not None else ()

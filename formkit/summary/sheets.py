@@ -110,7 +110,7 @@ def print_columns(spec: FormSpec) -> list[Col]:
     unit and the subject, the form's type column and its printed figures ([summary]), the
     verdict where the form has one; the form's `summary_columns` hook adds its own."""
     s = spec.summary
-    by_key = {c.key: c for c in columns(spec, compact=True)}
+    by_key = {c.key: c for c in columns(spec, compact=True, computed=form_of(spec).computed_labels)}
 
     def col(key: str, header: str | None = None, width: float = 9.0) -> Col | None:
         c = by_key.get(key)
@@ -144,7 +144,7 @@ def print_columns(spec: FormSpec) -> list[Col]:
 
 def detail_columns(spec: FormSpec) -> list[Col]:
     """明细: every column of every application (a complete machine-readable table)."""
-    cols = columns(spec, compact=True)
+    cols = columns(spec, compact=True, computed=form_of(spec).computed_labels)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
     hook = form_of(spec).hook("summary_detail_columns")
