@@ -245,7 +245,7 @@ def check(
     """读取并审核回收的申报书：每个文件的审核结论、错误和警告。"""
 
     from formkit.check import check_many
-    from formkit.read import ReadOptions
+    from formkit.forms import read_options
 
     if lang not in ("zh", "en"):
         raise _fail("--lang 只能是 zh 或 en。")
@@ -253,7 +253,7 @@ def check(
     files = _files(paths)
     _guard([*paths, reference], [json_out])
     # every registered form, each file checked against its own
-    options = ReadOptions(
+    options = read_options(
         year=year, reference_path=str(reference) if reference else None, forms=None
     )
     results = []
@@ -372,14 +372,31 @@ def _print_results(
 
 def _slim(sub: Any) -> Any:
     """What the result table and --details need of a checked file, and no more."""
+    from dataclasses import replace
+
     from formkit.forms import spec_of
 
     unit_field = spec_of(sub).roles.unit
-    sub.values = {unit_field: sub.values.get(unit_field)} if sub.values else {}
-    # the criteria a person must judge still mark the verdict in the table
-    sub.sources, sub.computed = {}, {}
-    sub.criteria = [c for c in sub.criteria if c.get("status") == "manual"]
-    return sub
+    return replace(
+        sub,
+        values={unit_field: sub.values.get(unit_field)} if sub.values else {},
+        sources={},
+        computed={},
+        # the criteria a person must judge still mark the verdict in the table
+        criteria=tuple(c for c in sub.criteria if c.get("status") == "manual"),
+    )
+
+
+def _with_across(results: list[Any], found: list[Any]) -> list[Any]:
+    """The results with the issues the rules across periods found in each file."""
+    from dataclasses import replace
+
+    more: dict[str, list[Any]] = {}
+    for sub, issue in found:
+        more.setdefault(sub.sha256, []).append(issue)
+    return [
+        replace(r, issues=(*r.issues, *more[r.sha256])) if r.sha256 in more else r for r in results
+    ]
 
 
 class _Versions:
@@ -598,8 +615,8 @@ def summary(
 
     from formkit.atomic import committed_together
     from formkit.check import check_many
+    from formkit.forms import read_options
     from formkit.paths import display_name
-    from formkit.read import ReadOptions
     from formkit.summary import Collector, write
 
     paths = paths or []
@@ -621,7 +638,7 @@ def summary(
         return
     files = _files(paths)
     # a periodic form's files of other years are read as they are (the comparisons need them)
-    options = ReadOptions(
+    options = read_options(
         year=None if spec.roles.period else year,
         forms=(spec.id,),
         reference_path=str(reference) if reference else None,
@@ -647,7 +664,7 @@ def summary(
                 data = collector.finish(year=year, unit=unit_name, inputs=inputs, period=period)
                 stream.across = _across_json(collector.found_across)
             # after finish: a periodic form's issues across periods are in the table too
-            _print_results(results, details=False)
+            _print_results(_with_across(results, collector.found_across), details=False)
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
@@ -1175,9 +1192,9 @@ def ingest(
     from rich.markup import escape
     from rich.table import Table
 
+    from formkit.forms import read_options
     from formkit.ledger import Ledger, LedgerError
     from formkit.paths import display_name
-    from formkit.read import ReadOptions
 
     files = _files(paths)
     _guard(list(paths), [db])
@@ -1193,7 +1210,7 @@ def ingest(
             report = ledger.ingest(
                 files,
                 jobs=workers,
-                options=ReadOptions(year=year, forms=None if form is None else (form,)),
+                options=read_options(year=year, forms=None if form is None else (form,)),
                 progress=lambda n: progress.advance(task, n),
             )
             # issues across periods, from the ledger's current files after this run
@@ -1402,8 +1419,8 @@ def feedback(
     from rich.table import Table
 
     from formkit.feedback import feedback_many
+    from formkit.forms import read_options
     from formkit.paths import display_name
-    from formkit.read import ReadOptions
 
     paths = paths or []
     if db is None and not paths:
@@ -1426,7 +1443,7 @@ def feedback(
     with _progress() as progress:
         task = progress.add_task("审核并生成审核意见", total=len(files))
         # like check: each file by its own form, unless --form names one
-        options = ReadOptions(year=year, forms=(form,) if form is not None else None)
+        options = read_options(year=year, forms=(form,) if form is not None else None)
         for r in feedback_many(files, output, jobs=workers, options=options):
             results.append(r)
             progress.advance(task)
@@ -1469,6 +1486,8 @@ def feedback(
 def _ledger_items_with_issues(db: Path, form: str | None = None) -> list[Any]:
     """The ledger's current accepted files (of one form, if given) that have errors or
     warnings, or issues across periods (added to the file's own), as Submissions."""
+    from dataclasses import replace
+
     from formkit.forms import form_ids
     from formkit.ledger import Ledger
 
@@ -1484,8 +1503,7 @@ def _ledger_items_with_issues(db: Path, form: str | None = None) -> list[Any]:
             extra = across.get(r.sha256, [])
             if r.status == "accepted" and (r.errors or r.warnings or extra):
                 sub = ledger.submission(r)
-                sub.issues += extra
-                subs.append(sub)
+                subs.append(replace(sub, issues=(*sub.issues, *extra)))
     return subs
 
 

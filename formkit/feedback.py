@@ -17,7 +17,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -110,10 +110,10 @@ def feedback_many(
     Output names are unique within the run and never one of the inputs.
     """
     from formkit.check import check_many
-    from formkit.read import ReadOptions
+    from formkit.forms import read_options
     from formkit.read.isolate import Failure, WorkerPool
 
-    options = options or ReadOptions()
+    options = options or read_options()
     items = list(items)
     paths = [p for p in items if not isinstance(p, Submission)]
     checked = check_many(paths, options, jobs=jobs) if paths else iter(())
@@ -504,7 +504,7 @@ def _issue_range(wb: Workbook, issue: Issue) -> tuple[Worksheet, int, int, int, 
     return ws, c1, r1, c2, r2
 
 
-def _mark_cells(wb: Workbook, issues: list[Issue]) -> int:
+def _mark_cells(wb: Workbook, issues: Sequence[Issue]) -> int:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 

@@ -16,6 +16,7 @@ the job with the same result.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -654,10 +655,11 @@ class Ledger:
         registered form is read as that form (the ledger's `form`, if given, only).
         """
         from formkit.check import check_many
-        from formkit.read import ReadOptions, collect_paths
+        from formkit.forms import read_options
+        from formkit.read import collect_paths
 
         if options is None:  # any registered form, by the id each file carries
-            options = ReadOptions(forms=None if self._form is None else (self._form,))
+            options = read_options(forms=None if self._form is None else (self._form,))
 
         report = IngestReport()
         todo: list[tuple[str, str, float]] = []
@@ -820,8 +822,8 @@ class Ledger:
 
         spec = self._spec_of(record.form_id)
         sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
-        sub.path = record.location  # the bytes on disk, for a name that is not UTF-8
-        return sub
+        # the bytes on disk, for a name that is not UTF-8
+        return dataclasses.replace(sub, path=record.location)
 
     def across_issues(self, form_id: str | None = None) -> dict[str, list[Issue]]:
         """sha256 -> the issues across periods of that current file, computed now from the

@@ -57,11 +57,12 @@ class NotASummary(ValueError):
 
 def summary_form(path: str | os.PathLike[str]) -> str | None:
     """The form a summary workbook summarises (its formkit_form_id); raises NotASummary."""
-    from formkit.read.xlsx import XlsxError, load_xlsx
+    from formkit.read.book import WorkbookError
+    from formkit.read.xlsx import load_xlsx
 
     try:
         book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
-    except (XlsxError, OSError, ValueError) as exc:
+    except (WorkbookError, OSError, ValueError) as exc:
         raise NotASummary(str(exc)) from None
     meta = _meta(book)
     if meta.get("formkit_summary_kind") != SUMMARY_KIND:
@@ -75,8 +76,9 @@ def read_summary(
     """One provincial summary back as (metadata, SummaryData), read with the spec of the
     form it summarises; raises NotASummary, also when that is not `form_id`."""
     from formkit.forms import UnknownForm, get_form
+    from formkit.read.book import WorkbookError
     from formkit.read.gate import inspect_file
-    from formkit.read.xlsx import XlsxError, load_xlsx
+    from formkit.read.xlsx import load_xlsx
 
     try:
         gate = inspect_file(path)
@@ -86,7 +88,7 @@ def read_summary(
         raise NotASummary(gate.message or "不是 formkit 生成的汇总表（.xlsx）")
     try:
         book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
-    except XlsxError as exc:
+    except WorkbookError as exc:
         raise NotASummary(str(getattr(exc, "message", exc))) from None
     meta = _meta(book)
     if meta.get("formkit_summary_kind") != SUMMARY_KIND:
@@ -147,7 +149,7 @@ def read_summary(
 
 def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
     """Every record from 明细, with the columns a person may edit as the 汇总表 shows them
-    now (the form's `summary_print_note` hook names them: the 申报书's decision).
+    now (the form's `SummaryPart.print_note` names them: the 申报书's decision).
 
     A person may have changed them on the 汇总表 (and moved its rows): each row is matched
     to its 明细 row by 序号. A summary made before 明细 existed has everything on its 汇总表.
@@ -155,7 +157,7 @@ def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
     if book.sheet(DETAIL_SHEET) is None:
         return _rows(book, APPS_SHEET, columns(spec, compact=True))
     apps = _rows(book, DETAIL_SHEET, detail_columns(spec))
-    note = form_of(spec).hook("summary_print_note")
+    note = form_of(spec).summary.print_note
     editable: tuple[str, ...] = tuple(note(False, "")[1]) if note is not None else ()
     if not editable:
         return apps
@@ -339,7 +341,7 @@ def rollup(
                 )
             )
     counted: dict[str, str] = {}
-    settle = form_of(spec).hook("rollup_settle")
+    settle = form_of(spec).summary.settle
     for p in sorted(kept, key=lambda p: [str(x) for x in paths].index(p.path)):
         data.sources.append(f"{p.name}（{p.data.unit or '未注明' + spec.roles.unit_label}）")
         if settle is not None:

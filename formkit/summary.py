@@ -8,7 +8,6 @@ never as a formula or link; the same inputs give a byte-identical file.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import os
@@ -16,7 +15,7 @@ import re
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
-from formkit.forms import form_of
+from formkit.forms import SummaryPart, form_of
 from formkit.issues import Issue, where_zh
 from formkit.read.submission import Submission
 from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
@@ -124,7 +123,7 @@ def print_columns(spec: FormSpec) -> list[Col]:
         ),
     ]
     cols = [c for c in wanted if c is not None]
-    hook = form_of(spec).hook("summary_columns")
+    hook = form_of(spec).summary.print_columns
     return list(hook(spec, cols)) if hook is not None else cols
 
 
@@ -133,7 +132,7 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols = columns(spec, compact=True)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
-    hook = form_of(spec).hook("summary_detail_columns")
+    hook = form_of(spec).summary.detail_columns
     return list(hook(spec, cols)) if hook is not None else cols
 
 
@@ -267,9 +266,7 @@ class Collector:
         rec = record(sub, self.spec, self.reference)
         rec["_file"] = file
         if self.across is not None:
-            # a copy: the caller may trim the submission it keeps (the CLI's result table);
-            # the issues list stays shared, so issues found across periods reach it too
-            self.subs[cand.handle] = copy.copy(sub)
+            self.subs[cand.handle] = sub
         self.entries.append((row, rec, cand))
 
     def finish(
@@ -354,9 +351,7 @@ class Collector:
                     }
                 )
         # the form's review across one unit's applications (申报书: 六(二)(2) by rank)
-        from formkit.forms import form_of
-
-        hook = form_of(spec).hook("unit_review")
+        hook = form_of(spec).summary.unit_review
         for code in dict.fromkeys(r["_unit_code"] for r in current if r.get("_unit_code")):
             members = [r for r in current if r.get("_unit_code") == code]
             updates = hook(members, self.reference, self.reference.unit(code)) if hook else []
@@ -402,8 +397,9 @@ class Collector:
             history = [self.subs[m["_handle"]] for m in members if m["_handle"] in self.subs]
             found = self.across(history, self.reference)
             self.found_across += found
+            more: dict[int, list[Issue]] = defaultdict(list)
             for sub, issue in found:
-                sub.issues.append(issue)
+                more[id(sub)].append(issue)
                 rows.append(
                     {
                         "file": Path(sub.file).name,
@@ -417,7 +413,10 @@ class Collector:
                 )
             for sub in {id(s): s for s, _i in found}.values():
                 rec = subs[id(sub)]
-                fresh = record(sub, spec, self.reference)
+                # the file as it is with these issues too (the submission is not changed)
+                fresh = record(
+                    replace(sub, issues=(*sub.issues, *more[id(sub)])), spec, self.reference
+                )
                 for key in ("_excluded", "_excluded_text", "_errors", "_warnings"):
                     rec[key] = fresh[key]
         return rows
@@ -819,7 +818,7 @@ def _table(
 
 @dataclass
 class Writer:
-    """One summary being written, as the form's hooks see it (formkit.forms.Form.hooks)."""
+    """One summary being written, as the form's parts see it (formkit.forms.SummaryPart)."""
 
     wb: Workbook
     fmt: _Fmt
@@ -834,8 +833,10 @@ class Writer:
     def sheet(self, name: str) -> Worksheet:
         return self.wb.add_worksheet(name, _SummarySheet)
 
-    def hook(self, name: str) -> Any:
-        return form_of(self.spec).hook(name)
+    @property
+    def part(self) -> SummaryPart:
+        """The form's own parts (formkit.forms.SummaryPart)."""
+        return form_of(self.spec).summary
 
 
 def build(
@@ -855,7 +856,7 @@ def build(
     spec = spec or load_spec()
     reference = reference or load_reference()
     form = form_of(spec)
-    prepare = form.hook("summary_prepare")
+    prepare = form.summary.prepare
     shown = prepare(data, spec, reference, rank_by) if prepare is not None else ""
     if prepare is None:
         data.applications.sort(key=sort_key(spec, unit_order(reference)))
@@ -886,7 +887,7 @@ def build(
     )
     w = Writer(wb, _Fmt(wb), data, spec, reference, title, national, {"shown": shown})
     fmt = w.fmt
-    sheets = form.hook("summary_sheets")
+    sheets = form.summary.sheets
     _apps_sheet(w)
     if spec.roles.period:
         _compare_sheet(w)
@@ -931,7 +932,7 @@ def _apps_sheet(w: Writer) -> None:
     fmt, data, spec, title = w.fmt, w.data, w.spec, w.title
     ws = w.sheet(APPS_SHEET)
     cols = print_columns(spec)
-    note_hook = w.hook("summary_print_note")
+    note_hook = w.part.print_note
     note, editable_keys = (
         note_hook(w.national, w.state.get("shown", "")) if note_hook is not None else ("", ())
     )
@@ -974,7 +975,7 @@ def _apps_sheet(w: Writer) -> None:
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     _verdict_formats(ws, fmt, cols, last, counts=False)
-    after = w.hook("summary_print_after")
+    after = w.part.print_after
     if after is not None:
         after(ws, cols, last, w.national)
 
@@ -1026,7 +1027,7 @@ def counted_towards_targets(
 ) -> list[Mapping[str, Any]]:
     """The records a programme's national progress may count, as the form says (its
     `counted_towards_targets` hook); a form without targets counts none."""
-    hook = form_of(spec).hook("counted_towards_targets")
+    hook = form_of(spec).summary.counted_towards_targets
     return list(hook(apps, spec, reference)) if hook is not None else []
 
 
@@ -1159,7 +1160,7 @@ def _stats_sheet(w: Writer) -> None:
         # headers of up to three lines (the 申报书's, in two, keep their height)
         last = _table_plain(ws, fmt, row, cols, rows, 30 if s.verdicts else 44)
         row = _excluded_line(ws, fmt, last + 1, data.applications, totals, spec, cols) + 1
-    hook = w.hook("summary_stats")
+    hook = w.part.stats
     if hook is not None:
         row = hook(w, ws, row)
     ws.set_column(0, 0, 22)
@@ -1646,7 +1647,7 @@ def _notes_sheet(w: Writer) -> None:
     lines += data.notes
     lines.append(("参考数据文件", "；".join(Path(p).name for p in w.reference.sources)))
     lines.append(("输入", "；".join(data.inputs) or "（无）"))
-    hook = w.hook("summary_notes")
+    hook = w.part.notes
     if hook is not None:
         lines = hook(w, lines)
     ws.write_string(0, 0, title, fmt(bold=True, font_size=14))

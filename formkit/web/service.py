@@ -49,16 +49,16 @@ class Settings:
     period: str | None = None  # its period, as `--period` takes it ("2007Q2")
 
     def read_options(self) -> ReadOptions:
-        from formkit.read import ReadOptions
+        from formkit.forms import read_options
 
-        return ReadOptions(year=self.year, timeout=self.read_timeout)
+        return read_options(year=self.year, timeout=self.read_timeout)
 
     def upload_options(self) -> ReadOptions:
         """How an upload is read: as the form it carries (any registered form), so a file
         of another form than its link's is told apart and refused by name."""
-        from formkit.read import ReadOptions
+        from formkit.forms import read_options
 
-        return ReadOptions(year=self.year, timeout=self.read_timeout, forms=None)
+        return read_options(year=self.year, timeout=self.read_timeout, forms=None)
 
 
 def default_store(db: Path) -> Path:
@@ -519,8 +519,7 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
     spec = spec_of(record.form_id) if record.form_id else load_spec()
     dates = {f.id for f in spec.fields if f.type == "date"}
     sub = from_json(record.submission, dates)
-    sub.file = str(path)
-    sub.issues += extra
+    sub = dataclasses.replace(sub, file=str(path), issues=(*sub.issues, *extra))
     with workers.slot(), tempfile.TemporaryDirectory(prefix="formkit-serve-") as tmp:
         (result,) = feedback_many([sub], tmp, jobs=1, options=settings.read_options())
         if result.status != "written" or result.output is None:

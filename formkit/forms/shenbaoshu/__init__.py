@@ -3,7 +3,7 @@
 spec.toml is the form (contract: docs/forms/kjxm-cxjd-shenbaoshu.md); rules.py the notice's
 criteria (六、五(二)、六(三)); recommend.py and letters.py the province's ranking and its
 推荐文件 / 公示名单, which only this form has; summary.py its own parts of the summary and
-the roll-up (the engine calls them through the hooks below).
+the roll-up (`FORM.summary`, the typed parts the summary calls).
 """
 
 from pathlib import Path
@@ -17,10 +17,5 @@ FORM = Form(
     rules=tuple(rules.RULES),
     codes=tuple(codes.CODES),
     computed_labels=rules.COMPUTED_LABELS,
-    hooks={
-        "within_quota": rules.within_quota,
-        "unit_checks": rules.unit_checks,
-        "unit_review": rules.unit_review,
-        **summary.HOOKS,
-    },
+    summary=summary.PART,
 )
