@@ -96,7 +96,7 @@ def make_workbooks(folder: Path, n: int) -> list[Path]:
 
 def _formkit_read() -> Callable[[str], object]:
     # formkit.read (the package attribute) is lazy; take the function from its module
-    from formkit.read import read
+    from formkit.api import read
 
     def run(path: str) -> object:
         sub = read(path)

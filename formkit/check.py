@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
-from formkit.read import ReadOptions, Submission, read, read_many
+from formkit.forms import form_of, read_options, register_all, registered_elsewhere
+from formkit.read import ReadOptions, Submission, read, read_many, spec_read_with
+from formkit.reference import load_reference
+from formkit.validate import Checked, validate
 
 
-def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Submission:
-    """Read one file and, if accepted, validate it against the spec and the notice."""
-    from formkit.reference import load_reference
-    from formkit.spec import load_spec
-    from formkit.validate import validate
-
-    options = options or ReadOptions()
+def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Checked:
+    """Read one file and, if accepted, validate it by the form it was read as."""
+    options = options or read_options()
     sub = read(path, options)
-    sub = validate(
+    checked = validate(
         sub,
-        # a spec asked for; else the form the file was read as (validate dispatches on it)
-        spec=load_spec(options.spec_path) if options.spec_path else None,
+        form_of(spec_read_with(sub, options)),
         reference=load_reference(options.reference_path),
         year=options.year,
     )
-    if sub.status == "accepted":
-        sub.remember_digest()  # here, in the reading worker, not in the collecting process
-    return sub
+    if checked.status == "accepted":
+        checked.remember_digest()  # here, in the reading worker, not in the collecting process
+    return checked
 
 
 def check_job(args: tuple[str | os.PathLike[str], ReadOptions]) -> Submission:
@@ -34,9 +33,8 @@ def check_job(args: tuple[str | os.PathLike[str], ReadOptions]) -> Submission:
 
 
 def _check_for_pool_without_provenance(args: tuple[str, ReadOptions]) -> Submission:
-    sub = check_file(args[0], args[1])
-    sub.sources = {}  # half of what a result weighs on its way back from the worker
-    return sub
+    # half of what a result weighs on its way back from the worker
+    return replace(check_file(args[0], args[1]), sources={})
 
 
 def check_many(
@@ -51,4 +49,7 @@ def check_many(
     `provenance=False` leaves out each value's source cell (`Submission.sources`), for a
     caller that does not use it (a summary without --json)."""
     worker = check_job if provenance else _check_for_pool_without_provenance
-    return read_many(paths, options, jobs=jobs, worker=worker)
+    # a worker process starts afresh: it is given the forms registered here
+    extra = registered_elsewhere()
+    setup = (register_all, (extra,)) if extra else None
+    return read_many(paths, options or read_options(), jobs=jobs, worker=worker, setup=setup)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from formkit.forms import all_codes
 from formkit.issues import CATALOGUE
 
 _SEVERITY = {"error": "错误 error", "warning": "警告 warning", "info": "提示 info"}
@@ -22,8 +23,10 @@ def catalogue_markdown() -> str:
         "| 代码 code | 级别 | 标题 | 说明模板 | 依据 | 如何改正 |",
         "|---|---|---|---|---|---|",
     ]
-    for code in sorted(CATALOGUE):
-        e = CATALOGUE[code]
+    # the generic codes and every form's (a form's join the catalogue once it is loaded)
+    entries = {**CATALOGUE, **{e.code: e for e in all_codes()}}
+    for code in sorted(entries):
+        e = entries[code]
         cells = [f"`{code}`", _SEVERITY[e.severity], e.title, e.template, e.clause, e.fix]
         lines.append(
             "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"

@@ -13,18 +13,33 @@ OOXML); .xlsm macros are dropped (the copy is .xlsx). Both are said in the sheet
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import posixpath
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from xml.etree.ElementTree import fromstring  # only our own output (openpyxl), trusted
+from xml.sax.saxutils import escape
 
+from formkit import __version__
+from formkit.atomic import write_bytes_atomic
 from formkit.cells import wrapped_lines
+from formkit.check import check_many
+from formkit.forms import read_options
 from formkit.issues import Issue
+from formkit.office import OfficeError, convert
+from formkit.paths import on_disk
+from formkit.read.extract import META_SHEET
+from formkit.read.isolate import Failure, WorkerPool
 from formkit.read.submission import Submission
+from formkit.template import INPUT_FILL
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -109,11 +124,8 @@ def feedback_many(
     Submissions (e.g. from the ledger) are annotated as they are, without re-checking.
     Output names are unique within the run and never one of the inputs.
     """
-    from formkit.check import check_many
-    from formkit.read import ReadOptions
-    from formkit.read.isolate import Failure, WorkerPool
 
-    options = options or ReadOptions()
+    options = options or read_options()
     items = list(items)
     paths = [p for p in items if not isinstance(p, Submission)]
     checked = check_many(paths, options, jobs=jobs) if paths else iter(())
@@ -147,7 +159,6 @@ def _annotate_job(job: tuple[Submission, str, str]) -> FeedbackResult:
 
 def _on_disk(sub: Submission) -> str:
     """Where to open the checked file: `file` is a display name for a non-UTF-8 name."""
-    from formkit.paths import on_disk
 
     return sub.path or on_disk(sub.file)
 
@@ -178,7 +189,6 @@ class _NoCopy(Exception):
 
 
 def _annotate(sub: Submission, target: Path) -> FeedbackResult:
-    import hashlib
 
     try:
         data = Path(_on_disk(sub)).read_bytes()
@@ -204,7 +214,6 @@ def _annotate(sub: Submission, target: Path) -> FeedbackResult:
     _stamp(wb, sub)
     buf = io.BytesIO()
     wb.save(buf)
-    from formkit.atomic import write_bytes_atomic
 
     write_bytes_atomic(target, _put_cached(buf.getvalue(), cached))
     return FeedbackResult(
@@ -213,7 +222,6 @@ def _annotate(sub: Submission, target: Path) -> FeedbackResult:
 
 
 def _to_xlsx(data: bytes, fmt: str) -> bytes:
-    from formkit.office import OfficeError, convert
 
     # a private copy under a plain name: LibreOffice never sees the original, and a
     # file whose extension does not match its content converts by what it is
@@ -247,7 +255,6 @@ def _check_extent(data: bytes) -> None:
     Counts cells, rows and merged cells in the worksheets' XML as it is inflated in chunks,
     before openpyxl sees it; the reader already checked the zip's sizes (gate.py).
     """
-    import zipfile
 
     cells = rows = merged = 0
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -292,7 +299,6 @@ def _merge_area(attrs: bytes) -> int:
 
 
 def _load(data: bytes) -> Workbook:
-    import warnings
 
     from openpyxl import load_workbook
 
@@ -329,8 +335,6 @@ def _stamp(wb: Workbook, sub: Submission) -> None:
     `Submission.annotates` / `annotates_values`. A copy of a copy gets the new values.
     """
     from openpyxl.workbook.defined_name import DefinedName
-
-    from formkit.read.extract import META_SHEET
 
     if META_SHEET in wb.sheetnames:
         meta = wb[META_SHEET]
@@ -375,7 +379,6 @@ def _cached_results(wb: Workbook, data: bytes) -> Cached:
     }
     if not any(formulas.values()):
         return {}
-    import warnings
 
     from openpyxl import load_workbook
     from openpyxl.utils.datetime import to_excel
@@ -418,10 +421,6 @@ def _put_cached(xlsx: bytes, cached: Cached) -> bytes:
     """Put the saved formula results back into the sheets openpyxl wrote."""
     if not cached:
         return xlsx
-    import posixpath
-    import zipfile
-    from xml.etree.ElementTree import fromstring  # our own output from openpyxl, trusted
-    from xml.sax.saxutils import escape
 
     src = zipfile.ZipFile(io.BytesIO(xlsx))
     ns = {
@@ -465,8 +464,6 @@ def _clear_previous(wb: Workbook) -> None:
     """An annotated copy sent back and annotated again: old marks must not linger."""
     from openpyxl.styles import PatternFill
 
-    from formkit.template import INPUT_FILL
-
     if SHEET_NAME in wb.sheetnames:
         del wb[SHEET_NAME]
     for ws in wb.worksheets:
@@ -504,7 +501,7 @@ def _issue_range(wb: Workbook, issue: Issue) -> tuple[Worksheet, int, int, int, 
     return ws, c1, r1, c2, r2
 
 
-def _mark_cells(wb: Workbook, issues: list[Issue]) -> int:
+def _mark_cells(wb: Workbook, issues: Sequence[Issue]) -> int:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
@@ -561,8 +558,6 @@ def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
-
-    from formkit import __version__
 
     ws = wb.create_sheet(SHEET_NAME)  # last: the form's own sheet order stays
     for i, (_, width) in enumerate(_COLUMNS, 1):

@@ -8,8 +8,9 @@ message is built from the catalogue's template, so wording lives in one place;
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
@@ -60,8 +61,6 @@ class Issue:
 
 def json_value(value: Any) -> Any:
     """A raw or typed value as JSON: dates as ISO text, other non-JSON types as text."""
-    import datetime as dt
-
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dt.date):
@@ -271,38 +270,98 @@ _E: list[Entry] = [
     Entry("choice_alias", "info", "已按简称识别", "{where}：{detail}。", "无需处理。"),
 ]
 
-_GATE_TITLES = {
-    "empty": "空文件",
-    "too_large": "文件过大",
-    "truncated": "文件不完整",
-    "not_spreadsheet": "不是电子表格",
-    "html_as_xls": "网页格式冒充 .xls",
-    "text_as_xls": "文本格式冒充 .xls",
-    "obsolete_xls": "过旧的 Excel 格式",
-    "xlsb": "二进制工作簿 .xlsb",
-    "strict_ooxml": "严格（Strict）格式的 Open XML",
-    "encrypted": "文件已加密",
-    "zip_bomb": "压缩内容异常",
-    "too_many_entries": "文件结构异常",
-    "bad_compression": "压缩方式不受支持",
-    "bad_zip_names": "文件结构异常",
-    "xml_doctype": "文件含不安全内容",
-    "macros": "含宏",
-    "external_links": "含外部链接",
-    "embedded_objects": "含嵌入对象",
-    "activex": "含 ActiveX 控件",
-}
+# ---- files the gate refuses before any spreadsheet library opens them (formkit.read.gate),
+# and what it notes about the ones it lets through: code, title, message template
+_SAVE_AS_XLSX = "请在 Excel/WPS 中另存为“Excel 工作簿(.xlsx)”后重新提交"
+_RESAVE = "请在 Excel/WPS 中打开后重新保存为“Excel 工作簿(.xlsx)”再提交"
+_GATE_REJECTIONS: list[tuple[str, str, str]] = [
+    ("empty", "空文件", "文件是空的（0 字节），请重新保存后提交"),
+    (
+        "too_large",
+        "文件过大",
+        "文件过大（{size_mb} MB，上限 {limit_mb} MB），请删除无关的图片、附件和工作表后重新提交",
+    ),
+    ("truncated", "文件不完整", "文件不完整（可能未下载完或已损坏），请重新保存后提交"),
+    (
+        "not_spreadsheet",
+        "不是电子表格",
+        "文件不是 Excel 表格（识别为：{what}），"
+        "请用 Excel/WPS 填写申报表并保存为“Excel 工作簿(.xlsx)”后提交",
+    ),
+    ("html_as_xls", "网页格式冒充 .xls", "文件是网页格式（另存为 .xls 的 HTML），" + _SAVE_AS_XLSX),
+    ("text_as_xls", "文本格式冒充 .xls", "文件是纯文本（CSV/制表符分隔）格式，" + _SAVE_AS_XLSX),
+    ("obsolete_xls", "过旧的 Excel 格式", "文件是 Excel 4.0 或更早的旧格式，" + _SAVE_AS_XLSX),
+    ("xlsb", "二进制工作簿 .xlsb", "文件是“Excel 二进制工作簿(.xlsb)”格式，" + _SAVE_AS_XLSX),
+    (
+        "strict_ooxml",
+        "严格（Strict）格式的 Open XML",
+        "文件是“Strict Open XML 电子表格”格式，" + _SAVE_AS_XLSX,
+    ),
+    ("encrypted", "文件已加密", "文件已加密，请去除打开密码后重新提交"),
+    ("zip_bomb", "压缩内容异常", "文件解压后过大或内部结构异常（{what}），" + _RESAVE),
+    (
+        "too_many_entries",
+        "文件结构异常",
+        "文件内部部件过多（{count} 个，上限 {limit} 个），" + _RESAVE,
+    ),
+    ("bad_compression", "压缩方式不受支持", "文件使用了不支持的压缩方式，" + _RESAVE),
+    ("bad_zip_names", "文件结构异常", "文件内部部件名称异常（重复或非法），" + _RESAVE),
+    (
+        "xml_doctype",
+        "文件含不安全内容",
+        "文件含有表格软件不会写入的 XML 声明（DOCTYPE/ENTITY），可能被改动过，" + _RESAVE,
+    ),
+]
+_GATE_WARNINGS: list[tuple[str, str, str]] = [
+    (
+        "macros",
+        "含宏",
+        "文件含有宏（VBA 或 Excel 4.0 宏表），读取时不会运行；如非必要，请另存为不含宏的 .xlsx",
+    ),
+    (
+        "external_links",
+        "含外部链接",
+        "文件含有指向其他工作簿的外部链接，读取的是保存时的数值，请确认数据为最终结果",
+    ),
+    ("embedded_objects", "含嵌入对象", "文件含有嵌入对象（如其他文档），读取时将被忽略"),
+    ("activex", "含 ActiveX 控件", "文件含有 ActiveX 控件，读取时不会运行"),
+]
+# code -> message template, as the gate fills them in from a rejection's details
+GATE_REJECTIONS: dict[str, str] = {c: t for c, _title, t in _GATE_REJECTIONS}
+GATE_WARNINGS: dict[str, str] = {c: t for c, _title, t in _GATE_WARNINGS}
 
 
 def _gate_entries() -> list[Entry]:
-    # the gate (stdlib only, no spreadsheet library) owns the wording of its findings
-    from formkit.read.gate import REJECTION_CODES, WARNING_CODES
-
-    entries = [Entry(c, "error", _GATE_TITLES.get(c, c), t, "") for c, t in REJECTION_CODES.items()]
-    entries += [
-        Entry(c, "warning", _GATE_TITLES.get(c, c), t, "") for c, t in WARNING_CODES.items()
+    return [Entry(c, "error", title, t, "") for c, title, t in _GATE_REJECTIONS] + [
+        Entry(c, "warning", title, t, "") for c, title, t in _GATE_WARNINGS
     ]
-    return entries
+
+
+# ---- why a workbook the gate let through still cannot be opened (formkit.read.book's
+# WorkbookError, from the xlsx, xls and ods readers). The file is rejected with the issue
+# `bad_workbook`, worded by its reason; the reason code stays in the issue's params.
+_RESAVE_XLSX = "请在 Excel/WPS 中打开后另存为“Excel 工作簿(.xlsx)”再提交"
+_RESAVE_ODS = "请在 Excel/WPS/LibreOffice 中打开后另存为“Excel 工作簿(.xlsx)”再提交"
+_AGAIN = "请在 Excel/WPS 中打开后重新保存再提交"
+WORKBOOK_REASONS: dict[str, str] = {
+    # .xlsx / .xlsm
+    "bad_zip": "文件不是有效的 Excel 工作簿（压缩包已损坏），请在 Excel/WPS 中重新保存后提交",
+    "bad_workbook": "工作簿结构不完整（缺少 {part}），" + _AGAIN,
+    "missing_sheet": "工作表“{sheet}”的内容缺失（{part}），" + _AGAIN,
+    "bad_xml": "工作簿内容已损坏（{part}：{detail}），" + _AGAIN,
+    "doctype": "工作簿含有不允许的 XML 声明（{part}），请在 Excel/WPS 中另存为新文件后提交",
+    # .xls
+    "bad_xls": "文件已损坏或不是有效的 Excel 97-2003 (.xls) 文件，无法读取。" + _RESAVE_XLSX,
+    "not_xls": "文件扩展名是 .xls，但内容不是 Excel 97-2003 格式。" + _RESAVE_XLSX,
+    # .ods
+    "bad_ods": "文件已损坏或不是有效的 OpenDocument 表格 (.ods)，无法读取。" + _RESAVE_ODS,
+    "not_ods": "文件扩展名是 .ods，但内容不是 OpenDocument 表格（识别为：{what}）。" + _RESAVE_ODS,
+    "too_large": "表格内容过大（解压后超过 {limit_mb} MB），请删除无关的工作表和内容后重新提交",
+    # any of them
+    "encrypted": "文件设置了打开密码，无法读取。请取消密码后另存为“Excel 工作簿(.xlsx)”再提交",
+    "unreadable": "无法打开文件（{detail}），请确认文件存在且可读后重新提交",
+    "unsupported": "不支持的文件类型：{kind}",
+}
 
 
 # ---- validation: the spec's field rules, consistency, growth, and the notice's criteria
@@ -516,64 +575,19 @@ _FILES: list[Entry] = [
 ]
 
 
-class _Catalogue(dict[str, Entry]):
-    """The generic codes, joined by each built-in form's own (formkit/forms/<form>/codes.py)
-    the first time the catalogue is read: a form's rules import this module, so the forms
-    cannot be imported while it loads."""
-
-    _complete = False
-
-    def _load(self) -> None:
-        if not _Catalogue._complete:
-            _Catalogue._complete = True
-            from formkit.forms import all_codes
-
-            add_codes(all_codes())
-
-    def __getitem__(self, code: str) -> Entry:
-        self._load()
-        return super().__getitem__(code)
-
-    def get(self, code: str, default: Any = None) -> Any:
-        self._load()
-        return super().get(code, default)
-
-    def __contains__(self, code: object) -> bool:
-        self._load()
-        return super().__contains__(code)
-
-    def __iter__(self) -> Iterator[str]:
-        self._load()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._load()
-        return super().__len__()
-
-    def items(self) -> Any:
-        self._load()
-        return super().items()
-
-    def values(self) -> Any:
-        self._load()
-        return super().values()
-
-    def keys(self) -> Any:
-        self._load()
-        return super().keys()
-
-
-CATALOGUE: dict[str, Entry] = _Catalogue()
+# the generic codes; each form's own (formkit/forms/<form>/codes.py) join when its `Form` is
+# made (formkit.forms.Form), so a form's rules never raise a code the catalogue lacks
+CATALOGUE: dict[str, Entry] = {}
 for _entry in [*_gate_entries(), *_E, *_RULES, *_FILES]:
-    if dict.__contains__(CATALOGUE, _entry.code):
+    if _entry.code in CATALOGUE:
         raise RuntimeError(f"duplicate issue code {_entry.code}")
     CATALOGUE[_entry.code] = _entry
 
 
 def add_codes(entries: Sequence[Entry]) -> None:
-    """A form's own codes (formkit.forms.register); a code may not change its meaning."""
+    """A form's own codes (formkit.forms.Form); a code may not change its meaning."""
     for entry in entries:
-        known = dict.get(CATALOGUE, entry.code)
+        known = CATALOGUE.get(entry.code)
         if known is not None and known != entry:
             raise ValueError(f"issue code {entry.code} is already defined differently")
         CATALOGUE[entry.code] = entry
@@ -581,8 +595,8 @@ def add_codes(entries: Sequence[Entry]) -> None:
 
 def remove_codes(entries: Sequence[Entry]) -> None:
     for entry in entries:
-        if dict.get(CATALOGUE, entry.code) == entry:
-            dict.pop(CATALOGUE, entry.code)
+        if CATALOGUE.get(entry.code) == entry:
+            del CATALOGUE[entry.code]
 
 
 # codes the summaries show that are not findings in a file's content
@@ -650,8 +664,6 @@ def make_issue(
 
 
 def _with_message(issue: Issue, message: str) -> Issue:
-    from dataclasses import replace
-
     return replace(issue, message=message)
 
 

@@ -42,8 +42,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from formkit.spec.model import UNITS
-
 __all__ = [
     "Note",
     "ParseError",
@@ -59,6 +57,29 @@ __all__ = [
     "parse_text",
     "parse_yesno",
 ]
+
+# unit -> (currency or kind, multiplier against the base unit); used to convert
+# "3.5亿" written into a 万美元 cell and to format numbers.
+UNITS: dict[str, tuple[str, float]] = {
+    "个": ("count", 1.0),
+    "人": ("count", 1.0),
+    "件": ("count", 1.0),
+    "项": ("count", 1.0),
+    "%": ("percent", 1.0),
+    "亿元": ("CNY", 1e8),
+    "万元": ("CNY", 1e4),
+    "亿美元": ("USD", 1e8),
+    "万美元": ("USD", 1e4),
+}
+
+# units a person may type by mistake in a column of another unit (a slip the plausibility
+# check names): the column's own units and their neighbours
+SLIP_UNITS: Mapping[str, tuple[str, float]] = {
+    **UNITS,
+    "元": ("CNY", 1.0),
+    "美元": ("USD", 1.0),
+    "万人": ("count", 1e4),
+}
 
 
 @dataclass(frozen=True)

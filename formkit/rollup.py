@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable
@@ -17,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formkit.forms import form_of
+from formkit.forms import UnknownForm, form_of, get_form
 from formkit.paths import display_name
-from formkit.read.book import Book, Bounds
+from formkit.read.book import Book, Bounds, WorkbookError
+from formkit.read.gate import inspect_file
+from formkit.read.xlsx import load_xlsx
 from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
@@ -40,6 +43,7 @@ from formkit.summary.sheets import (
     print_columns,
 )
 from formkit.summary.tables import table_columns
+from formkit.supersession import name_key, period_of
 
 # summaries hold every application of a province: far more rows than a form
 SUMMARY_BOUNDS = Bounds(max_row=1_000_000, max_col=400)
@@ -57,11 +61,10 @@ class NotASummary(ValueError):
 
 def summary_form(path: str | os.PathLike[str]) -> str | None:
     """The form a summary workbook summarises (its formkit_form_id); raises NotASummary."""
-    from formkit.read.xlsx import XlsxError, load_xlsx
 
     try:
         book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
-    except (XlsxError, OSError, ValueError) as exc:
+    except (WorkbookError, OSError, ValueError) as exc:
         raise NotASummary(str(exc)) from None
     meta = _meta(book)
     if meta.get("formkit_summary_kind") != SUMMARY_KIND:
@@ -74,9 +77,6 @@ def read_summary(
 ) -> tuple[dict[str, Any], SummaryData]:
     """One provincial summary back as (metadata, SummaryData), read with the spec of the
     form it summarises; raises NotASummary, also when that is not `form_id`."""
-    from formkit.forms import UnknownForm, get_form
-    from formkit.read.gate import inspect_file
-    from formkit.read.xlsx import XlsxError, load_xlsx
 
     try:
         gate = inspect_file(path)
@@ -86,7 +86,7 @@ def read_summary(
         raise NotASummary(gate.message or "不是 formkit 生成的汇总表（.xlsx）")
     try:
         book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
-    except XlsxError as exc:
+    except WorkbookError as exc:
         raise NotASummary(str(getattr(exc, "message", exc))) from None
     meta = _meta(book)
     if meta.get("formkit_summary_kind") != SUMMARY_KIND:
@@ -147,7 +147,7 @@ def read_summary(
 
 def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
     """Every record from 明细, with the columns a person may edit as the 汇总表 shows them
-    now (the form's `summary_print_note` hook names them: the 申报书's decision).
+    now (the form's `SummaryPart.print_note` names them: the 申报书's decision).
 
     A person may have changed them on the 汇总表 (and moved its rows): each row is matched
     to its 明细 row by 序号. A summary made before 明细 existed has everything on its 汇总表.
@@ -157,7 +157,7 @@ def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
             book, APPS_SHEET, columns(spec, compact=True, computed=form_of(spec).computed_labels)
         )
     apps = _rows(book, DETAIL_SHEET, detail_columns(spec))
-    note = form_of(spec).hook("summary_print_note")
+    note = form_of(spec).summary.print_note
     editable: tuple[str, ...] = tuple(note(False, "")[1]) if note is not None else ()
     if not editable:
         return apps
@@ -253,7 +253,6 @@ def rollup(
     fields' values), else the one most summaries are of; the others are refused. An
     application found in two summaries counts once.
     """
-    import hashlib
 
     spec = spec or load_spec()
     reference = reference or load_reference()
@@ -341,7 +340,7 @@ def rollup(
                 )
             )
     counted: dict[str, str] = {}
-    settle = form_of(spec).hook("rollup_settle")
+    settle = form_of(spec).summary.settle
     for p in sorted(kept, key=lambda p: [str(x) for x in paths].index(p.path)):
         data.sources.append(f"{p.name}（{p.data.unit or '未注明' + spec.roles.unit_label}）")
         if settle is not None:
@@ -382,7 +381,6 @@ def rollup(
 
 
 def _identity(rec: dict[str, Any], spec: FormSpec) -> str:
-    from formkit.supersession import name_key, period_of
 
     when = f"@{period_of(rec, spec)}" if spec.roles.period else ""
     sid = rec.get("_submission_id")

@@ -24,18 +24,17 @@ Knows no field of any form: callers pass the roles (unit, applicant, date) as va
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from formkit.read.submission import Submission
-    from formkit.reference import Reference
-    from formkit.spec import FormSpec
+from formkit.read.submission import Submission
+from formkit.read.submission import fingerprint as fingerprint  # the rule's, kept where read
+from formkit.reference import Reference
+from formkit.spec import FormSpec
 
 Disposition = Literal["current", "duplicate", "same_version", "superseded", "rejected"]
 
@@ -96,34 +95,6 @@ class _Version:
         return (c.fill_date or dt.date.min, 0 if self.demoted else 1, c.received)
 
 
-def fingerprint(values: Mapping[str, Any]) -> str:
-    """A stable digest of a file's values: equal values, equal digest, whether the values
-    are typed (as read) or their JSON form (as the ledger stores them). Numbers compare
-    as numbers: a client that saves 21.0 as 21 changed nothing."""
-    text = json.dumps(_canon(values), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _canon(value: Any) -> Any:
-    """Values in one JSON form in one pass: dates as ISO text, every number a float."""
-    kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return value
-    if kind is int or kind is float:
-        return float(value)
-    if kind is dict:
-        return {k: _canon(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [_canon(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: _canon(v) for k, v in value.items()}
-    return str(value)
-
-
 def candidate(
     sub: Submission,
     spec: FormSpec,
@@ -136,8 +107,6 @@ def candidate(
 ) -> Candidate:
     """A checked file as the rule sees it; the form's roles say which fields are the
     reporting unit, the applicant and the 填报日期."""
-    from pathlib import Path
-
     roles = spec.roles
     accepted = sub.status == "accepted"
     unit = _text(sub.values.get(roles.unit or "")) if accepted else None

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from formkit.check import check_file
-from formkit.read import ReadOptions
+from formkit.forms import read_options
 from formkit.read.submission import Submission
 from formkit.spec import load_spec
 from formkit.template import build_template
@@ -97,7 +97,7 @@ def saved(
 
 @pytest.fixture(scope="module", params=FORMATS)
 def checked(request: pytest.FixtureRequest, saved: dict[str, Path]) -> Submission:
-    return check_file(saved[request.param], ReadOptions())
+    return check_file(saved[request.param], read_options())
 
 
 def test_carried_rows_count_once_and_say_so(checked: Submission) -> None:

@@ -8,6 +8,7 @@ and a copy corrected and saved goes back through `check_file` without the error.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -20,6 +21,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
+from formkit.api import read
 from formkit.check import check_file
 from formkit.cli import app
 from formkit.feedback import (
@@ -35,7 +37,6 @@ from formkit.feedback import (
 )
 from formkit.issues import Issue
 from formkit.parse import normalise_label
-from formkit.read import read
 from formkit.read.submission import Submission
 from tests.conftest import ROOT
 
@@ -151,9 +152,9 @@ def test_warning_is_yellow_and_info_is_not_marked(copies: dict[str, FeedbackResu
 
 
 def test_several_issues_on_one_cell_share_one_comment(tmp_path: Path) -> None:
-    sub = check_file(sample("07"))
+    checked = check_file(sample("07"))
     extra = Issue("approximate", "warning", "另一条说明：请核对。", sheet=BASE, cell="C6")
-    sub.issues.append(extra)
+    sub = dataclasses.replace(checked, issues=(*checked.issues, extra))
     result = annotate(sub, tmp_path)
     ws = opened(result)[BASE]
     text = ws["C6"].comment.text

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from formkit.api import read
 from formkit.feedback import TOO_LARGE
-from formkit.read import read
 from tests.conftest import ROOT
 from tests.hostile import rewrite_zip
 

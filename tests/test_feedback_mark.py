@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from formkit.api import read
 from formkit.check import check_file
 from formkit.cli import app
 from formkit.feedback import ANNOTATES, ANNOTATES_VALUES, FeedbackResult, annotate
-from formkit.read import read
 from formkit.read.submission import from_json
 from tests.conftest import ROOT
 from tests.test_real_client import run_uno_fill
@@ -233,17 +234,17 @@ def test_values_digest_is_the_supersession_fingerprint() -> None:
     assert sub.values_digest() == fingerprint(sub.to_json()["values"])
     number = next(k for k, v in sub.values.items() if isinstance(v, float) and v.is_integer())
     before = sub.values_digest()
-    sub.values[number] = int(sub.values[number])
-    assert sub.values_digest() == before
-    sub.values[number] += 1
-    assert sub.values_digest() != before
+    as_int = replace(sub, values={**sub.values, number: int(sub.values[number])})
+    assert as_int.values_digest() == before
+    other = replace(sub, values={**sub.values, number: sub.values[number] + 1})
+    assert other.values_digest() != before
 
 
 def test_a_checked_files_digest_is_computed_where_it_was_checked_and_kept_across_processes() -> (
     None
 ):
     """check_file computes the digest in the reading worker; it arrives with the result
-    (pickled) and is forgotten when the values are replaced."""
+    (pickled); a copy with other values starts without it."""
     import pickle
 
     from formkit.check import check_file
@@ -253,5 +254,5 @@ def test_a_checked_files_digest_is_computed_where_it_was_checked_and_kept_across
     assert sub._digest == fingerprint(sub.values)
     back = pickle.loads(pickle.dumps(sub))
     assert back._digest == sub._digest and back.values_digest() == fingerprint(back.values)
-    back.values = {**back.values, "x": 1}
-    assert back._digest is None and back.values_digest() == fingerprint(back.values)
+    other = replace(back, values={**back.values, "x": 1})
+    assert other._digest is None and other.values_digest() == fingerprint(other.values)

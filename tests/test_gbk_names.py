@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from formkit.api import read
 from formkit.cli import app
-from formkit.read import read
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "samples"

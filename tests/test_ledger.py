@@ -282,11 +282,11 @@ def test_files_whose_reading_failed_are_read_again_on_the_next_run(
 ) -> None:
     """A worker that timed out (a busy machine) is the machine's trouble, not the file's:
     the next ingest reads such files again, in their place in the received order."""
-    from formkit.read import ReadOptions
+    from formkit.forms import read_options
 
     inbox = round_["files"]["js"].parent
     with _ledger(round_) as ledger:
-        failed = ledger.ingest([inbox], options=ReadOptions(timeout=0.001))
+        failed = ledger.ingest([inbox], options=read_options(timeout=0.001))
         assert {f.record.status for f in failed.files if f.record} == {"rejected"}
         assert all("读取超时" in (f.record.problem or "") for f in failed.files if f.record)
         before = {r.sha256: (r.seq, r.received_at) for r in ledger.files()}

@@ -7,14 +7,15 @@ expected numbers are computed here from first principles, not taken from formkit
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from formkit.check import check_file
+from formkit.forms import read_options
 from formkit.forms.shenbaoshu.rules import unit_checks
-from formkit.read import ReadOptions
 from formkit.read.submission import Submission
 from formkit.reference import load_reference
 from formkit.summary.collect import collect
@@ -26,7 +27,7 @@ DEADLINE = dt.date(2006, 4, 30)
 
 
 def run(tmp_path: Path, values: dict[str, Any], name: str = "a.xlsx", **kw: Any) -> Submission:
-    return check_file(write_filled(tmp_path / name, values), ReadOptions(**kw))
+    return check_file(write_filled(tmp_path / name, values), read_options(**kw))
 
 
 def issue_codes(sub: Submission) -> set[tuple[str, str | None, str | None]]:
@@ -463,7 +464,7 @@ def _record(name: str, hitech: float, verdict: str = "符合", **extra: Any) -> 
 def test_unit_review_is_pure_and_explains_itself() -> None:
     from formkit.forms import get_form
 
-    review = get_form().hook("unit_review")
+    review = get_form().summary.unit_review
     assert review is not None
     ref = load_reference()
     unit = ref.unit("四川省")
@@ -800,12 +801,13 @@ def _toy_spec_with_share() -> Any:
 def test_a_share_above_100_percent_is_an_error(
     tmp_path: Path, value: float, expected: tuple[str, str] | None
 ) -> None:
+    from formkit.forms import form_of
     from formkit.validate.engine import validate
 
     spec = _toy_spec_with_share()
     sub = run(tmp_path, {**full_values(), "local_export_growth": value})
-    sub.issues = [i for i in sub.issues if i.field != "local_export_growth"]
-    validate(sub, spec=spec)
+    sub = replace(sub, issues=tuple(i for i in sub.issues if i.field != "local_export_growth"))
+    sub = validate(sub, form_of(spec))
     found = [
         (i.code, i.severity)
         for i in sub.issues
@@ -820,7 +822,7 @@ def test_a_percent_field_without_a_range_falls_back_to_the_generic_one() -> None
     import tomllib
 
     from formkit.fields import PERCENT_RANGE
-    from formkit.forms import get_form
+    from formkit.forms import form_of, get_form
     from formkit.read.submission import Submission
     from formkit.spec.model import build
     from formkit.validate.engine import validate
@@ -829,9 +831,13 @@ def test_a_percent_field_without_a_range_falls_back_to_the_generic_one() -> None
     field = next(f for f in data["field"] if f["id"] == "export_growth")
     del field["bound"]
     spec = build(data, {"reporting_units": tuple(_spec().field("province").choices)})
-    sub = Submission(file="x.xlsx", sha256="0" * 64, status="accepted")
-    sub.values = {"export_growth": PERCENT_RANGE[1] + 1}
-    validate(sub, spec=spec, year=2006)
+    sub = Submission(
+        file="x.xlsx",
+        sha256="0" * 64,
+        status="accepted",
+        values={"export_growth": PERCENT_RANGE[1] + 1},
+    )
+    sub = validate(sub, form_of(spec), year=2006)
     assert [i.code for i in sub.issues if i.field == "export_growth"] == ["percent_out_of_range"]
 
 

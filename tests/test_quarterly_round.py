@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from formkit.api import read
 from formkit.cli import app
 from formkit.distribute import parse_period
 from formkit.forms import load_form_spec
 from formkit.ledger import Ledger
-from formkit.read import read
 from tests.report_forms import JIDU
 from tests.test_across_periods import quarter_values, ytd
 from tests.test_ledger_periods import _cell, _resend, _send_round, quarterly

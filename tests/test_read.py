@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from formkit.api import read
 from formkit.cells import Area, Cell
-from formkit.read import ReadOptions, read, read_many
+from formkit.forms import read_options
+from formkit.read import read_many
 from formkit.read.book import Book, RawCell, SheetData
 from formkit.read.extract import extract
 from formkit.read.submission import Submission
@@ -326,7 +328,7 @@ def test_batch_survives_bad_files_and_accounts_for_each(tmp_path: Path, filled: 
     _zip_replace(filled, tmp_path / "far.xlsx", "xl/worksheets/sheet2.xml", far)
     files.append(tmp_path / "far.xlsx")
     hashes = {p: _sha(p) for p in files}
-    results = list(read_many(files, ReadOptions(timeout=60), jobs=2))
+    results = list(read_many(files, read_options(timeout=60), jobs=2))
     assert [r.file for r in results] == [str(p) for p in files]
     by_name = {Path(r.file).name: r for r in results}
     assert by_name["filled.xlsx"].status == "accepted"
@@ -351,7 +353,7 @@ def _docx() -> bytes:
 
 
 def test_read_many_equals_read(filled: Path) -> None:
-    [pooled] = list(read_many([filled]))
+    [pooled] = list(read_many([filled], read_options()))
     assert pooled.to_json() == read(filled).to_json()
 
 
@@ -384,7 +386,7 @@ def test_formkit_read_is_callable_every_time(filled: Path) -> None:
 
 
 def test_template_of_another_year_is_a_warning(filled: Path) -> None:
-    sub = read(filled, ReadOptions(year=2007))
+    sub = read(filled, read_options(year=2007))
     assert sub.status == "accepted"
     assert [i.code for i in sub.issues if i.severity == "warning"] == ["form_year_mismatch"]
 

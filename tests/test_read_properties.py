@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from formkit.read import read
+from formkit.api import read
 from formkit.spec import load_spec
 from formkit.template import build_template
 

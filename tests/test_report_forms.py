@@ -14,13 +14,13 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from formkit.api import read, validate
 from formkit.cli import app
 from formkit.forms import UnknownForm, form_ids, load_form_spec
 from formkit.issues import CATALOGUE, Issue
-from formkit.read import Submission, read
+from formkit.read import Submission
 from formkit.spec import FormSpec, load_spec
 from formkit.template import build_template
-from formkit.validate import validate
 from tests.report_forms import FULL, JIDU, NIANBAO, jidu_values, nianbao_values
 
 YEAR = 2007
@@ -511,9 +511,9 @@ def test_spec_choice_column_gets_its_drop_down_and_is_read(tmp_path: Path) -> No
     assert dv.type == "list" and "代码表" in (dv.formula1 or "")
     path = tmp_path / "toy.xlsx"
     path.write_bytes(data)
-    from formkit.read import ReadOptions
+    from formkit.forms import read_options
 
-    sub = read(path, ReadOptions(spec_path=str(tmp_path / "toy.toml")))
+    sub = read(path, read_options(spec_path=str(tmp_path / "toy.toml")))
     assert sub.status == "accepted", sub.issues
     assert sub.values["t"] == [{"c": "乙"}]
 
@@ -608,7 +608,7 @@ def test_application_stages_refuse_a_report_until_they_handle_it(tmp_path: Path)
     refuses a report's file as another form; `check`, `read(path)`, `ingest` and
     `feedback` take any registered form."""
     from formkit.check import check_file
-    from formkit.read import ReadOptions
+    from formkit.forms import read_options
 
     inbox = tmp_path / "收件箱"
     inbox.mkdir()
@@ -617,8 +617,8 @@ def test_application_stages_refuse_a_report_until_they_handle_it(tmp_path: Path)
     assert refused.status == "rejected"
     assert [i.code for i in refused.issues] == ["not_this_form"]
     assert JIDU in refused.issues[0].message
-    assert check_file(path, ReadOptions(forms=None)).status == "accepted"
-    assert check_file(path, ReadOptions(forms=(JIDU,))).status == "accepted"
+    assert check_file(path, read_options(forms=None)).status == "accepted"
+    assert check_file(path, read_options(forms=(JIDU,))).status == "accepted"
     assert read(path).status == "accepted"
     out = tmp_path / "汇总表.xlsx"
     result = runner.invoke(app, ["summary", str(inbox), "-o", str(out), "--jobs", "1"])
@@ -628,11 +628,11 @@ def test_application_stages_refuse_a_report_until_they_handle_it(tmp_path: Path)
 
 def test_a_stage_for_one_report_names_that_report_when_refusing(tmp_path: Path) -> None:
     from formkit.check import check_file
-    from formkit.read import ReadOptions
+    from formkit.forms import read_options
     from tests.forms import write_filled
 
     path = write_filled(tmp_path / "申报书.xlsx")
-    refused = check_file(path, ReadOptions(forms=(JIDU,)))
+    refused = check_file(path, read_options(forms=(JIDU,)))
     assert refused.status == "rejected" and refused.issues[0].code == "not_this_form"
     assert "不是本季度数据报表（kjxm-cxjd-jidu）" in refused.issues[0].message
 

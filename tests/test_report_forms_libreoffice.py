@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from formkit.api import read, validate
 from formkit.cells import col_letter
 from formkit.forms import load_form_spec
-from formkit.read import Submission, read
+from formkit.read import Submission
 from formkit.template import build_template
-from formkit.validate import validate
 from tests.libreoffice import convert
 from tests.report_forms import JIDU, NIANBAO, jidu_values, nianbao_values
 from tests.test_real_client import _typed, run_uno_fill, uno_python

@@ -60,8 +60,8 @@ def _park(
 
 def test_the_toy_form_runs_the_whole_round(tmp_path: Path, toy: Any) -> None:
     from formkit.check import check_file
+    from formkit.forms import read_options
     from formkit.ledger import Ledger
-    from formkit.read import ReadOptions
     from formkit.rollup import rollup
     from formkit.summary.collect import collect
     from formkit.summary.sheets import write
@@ -77,7 +77,7 @@ def test_the_toy_form_runs_the_whole_round(tmp_path: Path, toy: Any) -> None:
     b = _park(tmp_path, template, "乙园区", 3, 80.0, 95.0)  # reuse above use: the rule
     a_again = _park(tmp_path, template, "甲园区", 3, 121.0, 30.0, day=9)  # resent, newer
 
-    this_round = ReadOptions(forms=(TOY.id,))
+    this_round = read_options(forms=(TOY.id,))
     subs = [check_file(p, this_round) for p in (a, b, a_again)]
     assert all(s.status == "accepted" and s.form and s.form.id == TOY.id for s in subs)
     assert subs[0].values["yongshui"] == 120.5

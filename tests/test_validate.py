@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from formkit.check import check_file
-from formkit.read import ReadOptions
+from formkit.forms import read_options
 from formkit.read.submission import Submission
 from formkit.validate.engine import Criterion, verdict
 from formkit.validate.growth import Series, cagr, growth
@@ -50,7 +50,7 @@ def eligible_new() -> dict[str, Any]:
 def run(tmp_path: Path, values: dict[str, Any], **changes: Any) -> Submission:
     data = {**values, **changes}
     path = write_filled(tmp_path / "a.xlsx", data)
-    return check_file(path, ReadOptions())
+    return check_file(path, read_options())
 
 
 def codes(sub: Submission) -> set[tuple[str, str | None, str | None]]:

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 import formkit.read.xlsx_fast as fast
-from formkit.read.book import Book, Bounds
-from formkit.read.xlsx import XlsxError, load_xlsx
+from formkit.read.book import Book, Bounds, WorkbookError
+from formkit.read.xlsx import load_xlsx
 from formkit.read.xlsx_fast import load_xlsx_fast
 from tests.conftest import ROOT, SHARED
 from tests.forms import full_values, write_filled
@@ -59,14 +59,14 @@ def compare(path: str | Path, bounds: Bounds = Bounds()) -> tuple[str, bool]:  #
 
     try:
         expected = load_xlsx(path, bounds)
-    except XlsxError as exc:
+    except WorkbookError as exc:
         expected_error: str | None = exc.message
     else:
         expected_error = None
     fast.load_xlsx = counting  # type: ignore[assignment]
     try:
         got = load_xlsx_fast(path, bounds)
-    except XlsxError as exc:
+    except WorkbookError as exc:
         if exc.message == expected_error:
             return "both-fail", bool(delegated)
         return f"errors differ: {exc.message!r} != {expected_error!r}", bool(delegated)

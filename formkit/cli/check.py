@@ -24,7 +24,7 @@ from formkit.cli.common import (
     worker_count,
 )
 from formkit.cli.results import JsonOut, print_results, print_versions, slim
-from formkit.read import ReadOptions
+from formkit.forms import read_options
 from formkit.rounds.check import Versions
 from formkit.rounds.check import check as check_files
 
@@ -54,7 +54,7 @@ def check(
     files = files_of(paths)
     guard([*paths, reference], [json_out])
     # every registered form, each file checked against its own
-    options = ReadOptions(
+    options = read_options(
         year=year, reference_path=str(reference) if reference else None, forms=None
     )
     results = []

@@ -104,7 +104,7 @@ def slim(sub: Submission) -> Submission:
         sources={},
         computed={},
         # the criteria a person must judge still mark the verdict in the table
-        criteria=[c for c in sub.criteria if c.get("status") == "manual"],
+        criteria=tuple(c for c in sub.criteria if c.get("status") == "manual"),
     )
 
 

@@ -35,9 +35,9 @@ from formkit.cli.results import (
 )
 from formkit.distribute import RosterError, plan, read_roster, write_links
 from formkit.distribute import distribute as write_all
+from formkit.forms import read_options
 from formkit.ledger import Ledger, LedgerError, issue_text, sort_for_chasing, write_status_workbook
 from formkit.paths import display_name
-from formkit.read import ReadOptions
 from formkit.rounds.feedback import annotate, with_issues_in_ledger
 from formkit.rounds.ingest import ingest as ingest_files
 from formkit.rounds.status import round_of
@@ -150,7 +150,7 @@ def ingest(
                 ledger,
                 files,
                 jobs=worker_count(jobs, len(files)),
-                options=ReadOptions(year=year, forms=None if form is None else (form,)),
+                options=read_options(year=year, forms=None if form is None else (form,)),
                 progress=lambda n: progress.advance(task, n),
             )
     except (OSError, LedgerError) as exc:
@@ -353,7 +353,7 @@ def feedback(
     with progress_bar() as progress:
         task = progress.add_task("审核并生成审核意见", total=len(files))
         # like check: each file by its own form, unless --form names one
-        options = ReadOptions(year=year, forms=(form,) if form is not None else None)
+        options = read_options(year=year, forms=(form,) if form is not None else None)
         for r in annotate(files, output, jobs=workers, options=options):
             results.append(r)
             progress.advance(task)

@@ -34,8 +34,9 @@ from formkit.cli.results import (
     write_json,
 )
 from formkit.distribute import parse_period
+from formkit.forms import read_options
 from formkit.paths import display_name
-from formkit.read import ReadOptions, Submission
+from formkit.read import Submission
 from formkit.rollup import NotASummary, summary_form
 from formkit.rounds.recommend import RankKeyError, ranking
 from formkit.rounds.report import across_json
@@ -109,7 +110,7 @@ def summary(
         return
     files = files_of(paths)
     # a periodic form's files of other years are read as they are (the comparisons need them)
-    options = ReadOptions(
+    options = read_options(
         year=None if spec.roles.period else year,
         forms=(spec.id,),
         reference_path=str(reference) if reference else None,

@@ -4,6 +4,7 @@ them, the issues across periods included."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -15,7 +16,7 @@ from typing import Any
 
 from formkit.check import check_many
 from formkit.distribute import applicant_key
-from formkit.forms import form_ids, get_form
+from formkit.forms import form_ids, get_form, read_options
 from formkit.issues import Issue
 from formkit.ledger.model import FileOutcome, FileRecord, IngestReport, record_of
 from formkit.ledger.store import Store, now_text
@@ -180,7 +181,7 @@ class FileStore(Store):
         registered form is read as that form (the ledger's `form`, if given, only).
         """
         if options is None:  # any registered form, by the id each file carries
-            options = ReadOptions(forms=None if self._form is None else (self._form,))
+            options = read_options(forms=None if self._form is None else (self._form,))
 
         report = IngestReport()
         todo: list[tuple[str, str, float]] = []
@@ -337,8 +338,8 @@ class FileStore(Store):
         """A recorded file's Submission back from the ledger (values typed by its spec)."""
         spec = self._spec_of(record.form_id)
         sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
-        sub.path = record.location  # the bytes on disk, for a name that is not UTF-8
-        return sub
+        # the bytes on disk, for a name that is not UTF-8
+        return dataclasses.replace(sub, path=record.location)
 
     def across_issues(self, form_id: str | None = None) -> dict[str, list[Issue]]:
         """sha256 -> the issues across periods of that current file, computed now from the

@@ -1,30 +1,39 @@
-"""Reading returned workbooks: `read(path)` -> `Submission`; `read_many` for batches.
+"""Reading returned workbooks: `read(path, options)` -> `Submission`; `read_many` for batches.
 
 Pipeline per file: gate (raw bytes, before any spreadsheet library) -> backend
 (xlsx / xls / ods, bounded) -> locate fields -> coerce values. `read_many` runs each
 file in a worker process with time and memory limits, so a file that hangs, aborts or
 exhausts memory is rejected and the batch goes on.
+
+The reader knows no registry of forms: `ReadOptions.specs` says which forms a file may be
+(their spec files; `formkit.forms.read_options()` makes them from form ids at the edge).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
+import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from formkit.forms import DEFAULT_FORM
-from formkit.read.book import Book, Bounds
-from formkit.read.submission import FormInfo, Source, Submission
-
-if TYPE_CHECKING:
-    from formkit.issues import Issue
-    from formkit.read.gate import GateResult
-    from formkit.spec import FormSpec
+from formkit.issues import CATALOGUE, Issue, make_issue
+from formkit.paths import display_name, is_displayable
+from formkit.read.book import Book, Bounds, WorkbookError
+from formkit.read.extract import extract, form_id_of
+from formkit.read.gate import GateResult, inspect_file
+from formkit.read.isolate import Failure, WorkerPool
+from formkit.read.ods import load_ods
+from formkit.read.submission import Draft, FormInfo, Source, Submission
+from formkit.read.xls import load_xls
+from formkit.read.xlsx_fast import load_xlsx_fast
+from formkit.reference import load_reference
+from formkit.spec import FormSpec, load_spec
 
 __all__ = [
     "READ_FAILED",
@@ -33,9 +42,11 @@ __all__ = [
     "ReadOptions",
     "Source",
     "Submission",
+    "WorkbookError",
     "collect_paths",
     "read",
     "read_many",
+    "spec_read_with",
 ]
 
 # the issue code of a file whose worker timed out, ran out of memory or crashed: the
@@ -44,128 +55,89 @@ READ_FAILED = "parse_failed"
 
 # Excel's lock files ("~$name.xlsx") and hidden files are not submissions
 _SKIP_PREFIXES = ("~$", ".")
-# the form the application round's stages (summary, ledger, feedback) take; until they
-# handle the reports too, a report's file is refused there as "not this form"
-APPLICATION_FORM = DEFAULT_FORM
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReadOptions:
-    """How to read. `forms`: the registered forms a file may be (by the form id it
-    carries); None takes any of them (what `formkit check` and `read(path)` do). The
-    default is the 申报书 alone, as the later stages of a round expect. `spec_path`
-    overrides both: that spec, and a file of another form is refused."""
+    """How to read. `specs`: the spec files of the forms a file may be, the catalogue the
+    caller gives (formkit.forms.read_options() at the edge): a file is read by the one whose
+    form id it carries; a file of none of them is refused against the first. Paths, not
+    loaded specs: they travel to the reading workers with every file, and each worker
+    loads a spec once (formkit.spec.load_spec caches it)."""
 
+    specs: tuple[str, ...]
     year: int | None = None
-    forms: tuple[str, ...] | None = (APPLICATION_FORM,)
-    spec_path: str | None = None
     reference_path: str | None = None
     bounds: Bounds = field(default_factory=Bounds)
     timeout: float = 60.0
     memory_mb: int = 2048
 
+    def __post_init__(self) -> None:
+        if not self.specs:
+            raise ValueError(
+                "ReadOptions needs the forms a file may be (formkit.forms.read_options)"
+            )
+        object.__setattr__(self, "specs", tuple(str(p) for p in self.specs))
 
-def read(path: str | os.PathLike[str], options: ReadOptions | None = None) -> Submission:
-    """Read one returned workbook. Never raises for a bad file: it comes back rejected.
 
-    Without options any registered form is read, each by its own spec (the form id the
-    workbook carries)."""
-    from formkit.issues import make_issue
-    from formkit.read.gate import inspect_file
-
-    options = options or ReadOptions(forms=None)
+def read(path: str | os.PathLike[str], options: ReadOptions) -> Submission:
+    """Read one returned workbook. Never raises for a bad file: it comes back rejected."""
     file = str(path)
     try:
         gate = inspect_file(file)
     except OSError as exc:
-        return _named(
-            Submission(
-                file,
-                "",
-                "rejected",
-                issues=[
-                    make_issue("unreadable_path", detail=f"无法打开文件：{exc.strerror or exc}")
-                ],
-            )
-        )
-    sub = _named(Submission(file=file, sha256=gate.sha256, status="accepted", format=gate.kind))
+        issue = make_issue("unreadable_path", detail=f"无法打开文件：{exc.strerror or exc}")
+        return _named(Submission(file, "", "rejected", issues=(issue,)))
+    sub = Draft(file=file, sha256=gate.sha256, status="accepted", format=gate.kind)
     for w in gate.warnings:
         sub.issues.append(_gate_issue(w.code, w.message))
     if not gate.ok:
-        sub.status = "rejected"
-        sub.issues.insert(0, _gate_issue(gate.code or "not_spreadsheet", gate.message or ""))
-        return sub
+        issue = _gate_issue(gate.code or "not_spreadsheet", gate.message or "")
+        return _named(sub.reject(issue).done())
     try:
         book = _load(file, gate, options.bounds)
-    except _BackendError as exc:
-        sub.status = "rejected"
-        sub.issues.insert(0, make_issue("bad_workbook", detail=exc.message))
-        return sub
-    from formkit.read.extract import extract
-    from formkit.reference import load_reference
-    from formkit.spec import load_spec
-
-    # the spec asked for; else the form the workbook says it is, among those allowed
-    spec = load_spec(options.spec_path) if options.spec_path else _spec_of(book, options.forms)
+    except WorkbookError as exc:
+        # the reason's code stays with the issue (params["reason"]); its wording is the message
+        issue = make_issue("bad_workbook", detail=exc.message, reason=exc.code)
+        return _named(sub.reject(issue).done())
+    # the form the workbook says it is, among those given; else the first given
+    spec = _given(form_id_of(book), options.specs)
     reference = load_reference(options.reference_path)
-    return extract(book, spec, sub, aliases=reference.unit_names, year=options.year)
+    read = extract(book, spec, sub.done(), aliases=reference.unit_names, year=options.year)
+    return _named(read)
 
 
-def _spec_of(book: Book, forms: tuple[str, ...] | None) -> FormSpec:
-    """The registered form whose id the workbook carries, if allowed; else the first allowed
-    (or default) form, against which a file of another form is refused."""
-    from formkit.forms import form_ids, load_form_spec
-    from formkit.read.extract import form_id_of
+def _given(form_id: str | None, specs: tuple[str, ...]) -> FormSpec:
+    """The given form of this id; else the first given, against which a file of another
+    form is refused."""
+    loaded = [load_spec(p) for p in specs]
+    return next((s for s in loaded if s.id == form_id), loaded[0])
 
-    form_id = form_id_of(book)
-    if form_id in form_ids() and (forms is None or form_id in forms):
-        return load_form_spec(form_id)
-    return load_form_spec(forms[0] if forms else None)
+
+def spec_read_with(sub: Submission, options: ReadOptions) -> FormSpec:
+    """The spec `read(path, options)` read `sub` with (to validate it by)."""
+    return _given(sub.form.id if sub.form else None, options.specs)
 
 
 def _gate_issue(code: str, message: str) -> Issue:
-    """The gate's finding as an issue; the gate already worded it (its codes are catalogued)."""
-    from formkit.issues import CATALOGUE, Issue
-
+    """The gate's finding as an issue; the gate worded it from the catalogue's template."""
     entry = CATALOGUE.get(code)
     return Issue(
         code=code, severity=entry.severity if entry else "error", message=message, clause="读取"
     )
 
 
-class _BackendError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def _load(path: str, gate: GateResult, bounds: Bounds) -> Book:
-    """Parse the bytes the gate checked (never the file again: it may have changed since)."""
+    """Parse the bytes the gate checked (never the file again: it may have changed since).
+    Raises WorkbookError."""
     kind = gate.kind or ""
     if kind in ("xlsx", "xlsm"):
-        from formkit.read.xlsx import XlsxError
-        from formkit.read.xlsx_fast import load_xlsx_fast
-
-        try:
-            book = load_xlsx_fast(path, bounds, gate.content, gate.parts)
-        except XlsxError as exc:
-            raise _BackendError(str(getattr(exc, "message", exc))) from None
-        return book
+        return load_xlsx_fast(path, bounds, gate.content, gate.parts)
     if kind == "xls":
-        from formkit.read.xls import XlsError, load_xls
-
-        try:
-            return load_xls(path, bounds, gate.content)
-        except XlsError as exc:
-            raise _BackendError(str(getattr(exc, "message", exc))) from None
+        return load_xls(path, bounds, gate.content)
     if kind == "ods":
-        from formkit.read.ods import OdsError, load_ods
-
-        try:
-            return load_ods(path, bounds)
-        except OdsError as exc:
-            raise _BackendError(str(getattr(exc, "message", exc))) from None
-    raise _BackendError(f"不支持的文件类型：{kind}")
+        return load_ods(path, bounds)
+    raise WorkbookError("unsupported", kind=kind)
 
 
 def collect_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -192,21 +164,22 @@ def _read_for_pool(args: tuple[str, ReadOptions]) -> Submission:
 
 def read_many(
     paths: Iterable[str | os.PathLike[str]],
-    options: ReadOptions | None = None,
+    options: ReadOptions,
     *,
     jobs: int = 1,
     worker: Callable[[tuple[str, ReadOptions]], Submission] = _read_for_pool,
+    setup: tuple[Callable[..., None], tuple[Any, ...]] | None = None,
 ) -> Iterator[Submission]:
     """Read many files in worker processes, in input order; every file yields one Submission.
 
     `worker` (a module-level function, so it can be sent to a process) lets a later
-    stage run read-then-validate in the same isolated process.
+    stage run read-then-validate in the same isolated process; `setup` (a function and its
+    arguments) prepares each worker process for it once (WorkerPool's `setup`).
     """
-    from formkit.read.isolate import Failure, WorkerPool
-
-    options = options or ReadOptions()
     items = [(str(p), options) for p in paths]
-    with WorkerPool(jobs=jobs, timeout=options.timeout, memory_mb=options.memory_mb) as pool:
+    with WorkerPool(
+        jobs=jobs, timeout=options.timeout, memory_mb=options.memory_mb, setup=setup
+    ) as pool:
         for (file, _), result in pool.map(worker, items):
             if isinstance(result, Failure):
                 yield _failed(file, result.kind, result.detail)
@@ -215,8 +188,6 @@ def read_many(
 
 
 def _failed(file: str, kind: str, detail: str) -> Submission:
-    from formkit.issues import make_issue
-
     reason = {"timeout": "读取超时", "memory": "内存超限", "crashed": "读取进程异常退出"}.get(
         kind, "读取出错"
     )
@@ -226,23 +197,15 @@ def _failed(file: str, kind: str, detail: str) -> Submission:
             sha = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         pass
-    return _named(
-        Submission(
-            file,
-            sha,
-            "rejected",
-            issues=[make_issue(READ_FAILED, detail=f"{reason}：{_detail_zh(detail)}"[:200])],
-        )
-    )
+    issue = make_issue(READ_FAILED, detail=f"{reason}：{_detail_zh(detail)}"[:200])
+    return _named(Submission(file, sha, "rejected", issues=(issue,)))
 
 
 def _named(sub: Submission) -> Submission:
     """A path that is not valid UTF-8 (a GBK name from a Windows zip) is shown decoded:
     JSON, the summary workbook and the ledger need text; `path` keeps it for opening."""
-    from formkit.paths import display_name, is_displayable
-
     if not is_displayable(sub.file):
-        sub.path, sub.file = sub.file, display_name(sub.file)
+        return replace(sub, path=sub.file, file=display_name(sub.file))
     return sub
 
 
@@ -256,8 +219,6 @@ _DETAILS_ZH = [
 
 
 def _detail_zh(detail: str) -> str:
-    import re
-
     for pattern, zh in _DETAILS_ZH:
         m = re.fullmatch(pattern, detail.strip())
         if m:
@@ -267,13 +228,17 @@ def _detail_zh(detail: str) -> str:
 
 class _CallableModule(types.ModuleType):
     """`formkit.read(path)` is the public API, and `formkit.read` is also this package:
-    once the package is imported it shadows the lazy function on `formkit`, so the
-    package itself answers the call."""
+    once the package is imported it shadows the facade function on `formkit`, so the
+    package answers the call. It hands the call to the facade, `formkit.api.read` (the
+    edge, which picks the forms a file may be), by name: the one reference from below to
+    the edge (docs/architecture.md; tests/test_layers.py names it)."""
 
     def __call__(
         self, path: str | os.PathLike[str], options: ReadOptions | None = None
     ) -> Submission:
-        return read(path, options)
+        facade: Any = importlib.import_module("formkit.api")
+        result: Submission = facade.read(path, options)
+        return result
 
 
 sys.modules[__name__].__class__ = _CallableModule

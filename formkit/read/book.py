@@ -12,9 +12,28 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from formkit.cells import Area
+from formkit.issues import WORKBOOK_REASONS
 
 CellValue = str | float | int | bool | dt.datetime | None
 SheetState = Literal["visible", "hidden", "veryHidden"]
+
+
+class WorkbookError(Exception):
+    """A workbook the reader cannot open, whatever its format: `code` is stable (a key of
+    formkit.issues.WORKBOOK_REASONS), `message` is the catalogue's Chinese for the sender."""
+
+    def __init__(self, code: str, **details: str) -> None:
+        self.code = code
+        self.details = details
+        self.message = WORKBOOK_REASONS[code].format(**details)
+        super().__init__(f"{code}: {self.message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (self.code, self.details))
+
+
+def _rebuild(code: str, details: dict[str, str]) -> WorkbookError:
+    return WorkbookError(code, **details)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from formkit.issues import Issue, make_issue
 from formkit.parse import Parsed, ParseError, normalise_label
 from formkit.read.book import Book, RawCell
 from formkit.read.locate import Located, Spot, locate
-from formkit.read.submission import FormInfo, Source, Submission
+from formkit.read.submission import Draft, FormInfo, Source, Submission
 from formkit.spec import Column, Field, FormSpec, Table
 
 META_NAMES = {
@@ -33,9 +33,7 @@ _COERCED_LIMIT = 50_000
 
 
 class _Reader:
-    def __init__(
-        self, book: Book, spec: FormSpec, sub: Submission, aliases: Mapping[str, str]
-    ) -> None:
+    def __init__(self, book: Book, spec: FormSpec, sub: Draft, aliases: Mapping[str, str]) -> None:
         self.book = book
         self.spec = spec
         self.sub = sub
@@ -128,12 +126,19 @@ class _Reader:
 def extract(
     book: Book,
     spec: FormSpec,
-    sub: Submission,
+    read: Submission,
     *,
     aliases: Mapping[str, str],
     year: int | None = None,
 ) -> Submission:
-    """Fill `sub` (status accepted) from `book`, or mark it rejected with the reason."""
+    """`read` (status accepted, what the gate found) with the values of `book`, or rejected
+    with the reason."""
+    return _extract(book, spec, Draft.of(read), aliases, year).done()
+
+
+def _extract(
+    book: Book, spec: FormSpec, sub: Draft, aliases: Mapping[str, str], year: int | None
+) -> Draft:
     sub.format = book.format
     meta = _meta(book)
     sub.form = FormInfo(
@@ -467,10 +472,5 @@ def _int(v: Any) -> int | None:
         return None
 
 
-def _reject(sub: Submission, code: str, **params: Any) -> Submission:
-    sub.status = "rejected"
-    sub.issues.insert(0, make_issue(code, **params))
-    sub.values.clear()
-    sub.sources.clear()
-    sub.located.clear()
-    return sub
+def _reject(sub: Draft, code: str, **params: Any) -> Draft:
+    return sub.reject(make_issue(code, **params))

@@ -38,6 +38,8 @@ from xml.etree import ElementTree
 # msoffcrypto-tool bundles olefile; it has no type information
 import olefile  # type: ignore[import-untyped]
 
+from formkit.issues import GATE_REJECTIONS, GATE_WARNINGS
+
 __all__ = [
     "REJECTION_CODES",
     "WARNING_CODES",
@@ -47,45 +49,10 @@ __all__ = [
     "inspect_file",
 ]
 
-_SAVE_AS_XLSX = "请在 Excel/WPS 中另存为“Excel 工作簿(.xlsx)”后重新提交"
-_RESAVE = "请在 Excel/WPS 中打开后重新保存为“Excel 工作簿(.xlsx)”再提交"
-
-# code -> message template; placeholders are filled from the rejection's details.
-# Codes are stable (logs, tests, the catalogue page); the wording may change.
-REJECTION_CODES: dict[str, str] = {
-    "empty": "文件是空的（0 字节），请重新保存后提交",
-    "too_large": (
-        "文件过大（{size_mb} MB，上限 {limit_mb} MB），请删除无关的图片、附件和工作表后重新提交"
-    ),
-    "truncated": "文件不完整（可能未下载完或已损坏），请重新保存后提交",
-    "not_spreadsheet": (
-        "文件不是 Excel 表格（识别为：{what}），"
-        "请用 Excel/WPS 填写申报表并保存为“Excel 工作簿(.xlsx)”后提交"
-    ),
-    "html_as_xls": "文件是网页格式（另存为 .xls 的 HTML），" + _SAVE_AS_XLSX,
-    "text_as_xls": "文件是纯文本（CSV/制表符分隔）格式，" + _SAVE_AS_XLSX,
-    "obsolete_xls": "文件是 Excel 4.0 或更早的旧格式，" + _SAVE_AS_XLSX,
-    "xlsb": "文件是“Excel 二进制工作簿(.xlsb)”格式，" + _SAVE_AS_XLSX,
-    "strict_ooxml": "文件是“Strict Open XML 电子表格”格式，" + _SAVE_AS_XLSX,
-    "encrypted": "文件已加密，请去除打开密码后重新提交",
-    "zip_bomb": "文件解压后过大或内部结构异常（{what}），" + _RESAVE,
-    "too_many_entries": "文件内部部件过多（{count} 个，上限 {limit} 个），" + _RESAVE,
-    "bad_compression": "文件使用了不支持的压缩方式，" + _RESAVE,
-    "bad_zip_names": "文件内部部件名称异常（重复或非法），" + _RESAVE,
-    "xml_doctype": "文件含有表格软件不会写入的 XML 声明（DOCTYPE/ENTITY），可能被改动过，"
-    + _RESAVE,
-}
-
-WARNING_CODES: dict[str, str] = {
-    "macros": (
-        "文件含有宏（VBA 或 Excel 4.0 宏表），读取时不会运行；如非必要，请另存为不含宏的 .xlsx"
-    ),
-    "external_links": (
-        "文件含有指向其他工作簿的外部链接，读取的是保存时的数值，请确认数据为最终结果"
-    ),
-    "embedded_objects": "文件含有嵌入对象（如其他文档），读取时将被忽略",
-    "activex": "文件含有 ActiveX 控件，读取时不会运行",
-}
+# code -> message template (the issue catalogue's, formkit.issues); placeholders are filled
+# from the rejection's details. Codes are stable (logs, tests, the catalogue page).
+REJECTION_CODES: dict[str, str] = GATE_REJECTIONS
+WARNING_CODES: dict[str, str] = GATE_WARNINGS
 
 
 @dataclass(frozen=True)

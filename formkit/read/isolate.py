@@ -55,14 +55,16 @@ class Failure:
     traceback: str | None = None  # for kind "error"/"memory": where it was raised
 
 
-def _worker_main(conn: Connection, memory_bytes: int, forms: tuple[Any, ...] = ()) -> None:
-    # forms registered in the parent (formkit.forms.register): a forkserver child starts
-    # from a clean interpreter and would not know them
-    if forms:
-        from formkit.forms import register
+# a function and its arguments, run once in each worker before its first item
+Setup = tuple[Callable[..., None], tuple[Any, ...]]
 
-        for form in forms:
-            register(form)
+
+def _worker_main(conn: Connection, memory_bytes: int, setup: Setup | None = None) -> None:
+    # what the caller's items need that a forkserver child, started from a clean
+    # interpreter, lacks (the forms registered in the parent: formkit.check's setup)
+    if setup is not None:
+        func, args = setup
+        func(*args)
     # The cap applies to this process only; the parent and other workers keep theirs.
     if memory_bytes > 0:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -94,13 +96,11 @@ def _worker_main(conn: Connection, memory_bytes: int, forms: tuple[Any, ...] = (
 
 
 class _Worker:
-    def __init__(self, ctx: Any, memory_bytes: int) -> None:
-        from formkit.forms import registered_elsewhere
-
+    def __init__(self, ctx: Any, memory_bytes: int, setup: Setup | None) -> None:
         self.conn, child = multiprocessing.Pipe(duplex=True)
         self.process: BaseProcess = ctx.Process(
             target=_worker_main,
-            args=(child, memory_bytes, registered_elsewhere()),
+            args=(child, memory_bytes, setup),
             daemon=True,
             name="formkit-worker",
         )
@@ -143,10 +143,15 @@ class WorkerPool:
         memory_mb: int = 2048,
         *,
         start_method: str = "forkserver",
+        setup: Setup | None = None,
     ) -> None:
+        """`setup`: a function (importable by name) and its arguments, run once in each
+        worker process before its first item (not with jobs=0: the items then run in the
+        caller's own process, which has what it set up)."""
         if jobs < 0:
             raise ValueError("jobs must be >= 0")
         self.jobs = jobs
+        self.setup = setup
         self.timeout = timeout
         self.memory_bytes = memory_mb * 1024 * 1024
         # forkserver/spawn: workers do not inherit the parent's threads and locks
@@ -212,12 +217,14 @@ class WorkerPool:
     def _dispatch(
         self, busy: list[_Worker], index: int, func: Callable[[T], R], item: T
     ) -> Failure | None:
-        worker = self._idle.pop() if self._idle else _Worker(self._ctx, self.memory_bytes)
+        worker = (
+            self._idle.pop() if self._idle else _Worker(self._ctx, self.memory_bytes, self.setup)
+        )
         try:
             worker.conn.send((func, item))
         except BrokenPipeError:  # an idle worker died (killed from outside): replace it once
             worker.stop(kill=True)
-            worker = _Worker(self._ctx, self.memory_bytes)
+            worker = _Worker(self._ctx, self.memory_bytes, self.setup)
             worker.conn.send((func, item))
         except Exception as e:  # pickling failed before anything was written
             self._idle.append(worker)

@@ -27,20 +27,10 @@ from typing import IO
 from xml.parsers import expat
 
 from formkit.cells import EXCEL_MAX_COL, EXCEL_MAX_ROW, Area, Cell, col_letter, parse_cell
-from formkit.read.book import Book, Bounds, CellValue, NameTarget, RawCell, SheetData
+from formkit.read.book import Book, Bounds, CellValue, NameTarget, RawCell, SheetData, WorkbookError
 
-__all__ = ["ODS_ERROR_CODES", "OdsError", "load_ods"]
+__all__ = ["load_ods"]
 
-_RESAVE = "请在 Excel/WPS/LibreOffice 中打开后另存为“Excel 工作簿(.xlsx)”再提交"
-
-# code -> message; codes are stable (logs, tests), the wording may change
-ODS_ERROR_CODES: dict[str, str] = {
-    "bad_ods": "文件已损坏或不是有效的 OpenDocument 表格 (.ods)，无法读取。" + _RESAVE,
-    "not_ods": "文件扩展名是 .ods，但内容不是 OpenDocument 表格（识别为：{what}）。" + _RESAVE,
-    "encrypted": "文件设置了打开密码，无法读取。请取消密码后另存为“Excel 工作簿(.xlsx)”再提交",
-    "too_large": "表格内容过大（解压后超过 {limit_mb} MB），请删除无关的工作表和内容后重新提交",
-    "unreadable": "无法打开文件（{detail}），请确认文件存在且可读后重新提交",
-}
 
 # decompressed content.xml; the 申报书 is ~150 KB, so this only stops abuse
 MAX_CONTENT_BYTES = 256 * 1024 * 1024
@@ -120,26 +110,13 @@ A_TEXT_C = _q(_TEXT, "c")
 DEFAULT_BOUNDS = Bounds()
 
 
-class OdsError(Exception):
-    """An .ods file that cannot be read; `code` is stable, `message` is for the sender."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-def _error(code: str, **details: str) -> OdsError:
-    return OdsError(code, ODS_ERROR_CODES[code].format(**details))
-
-
 def load_ods(path: str | os.PathLike[str], bounds: Bounds = DEFAULT_BOUNDS) -> Book:
     """Read every sheet of an .ods (or flat .fods) file, cells inside `bounds` only."""
     try:
         with open(path, "rb") as f:
             head = f.read(512)
     except OSError as e:
-        raise _error("unreadable", detail=e.strerror or type(e).__name__) from e
+        raise WorkbookError("unreadable", detail=e.strerror or type(e).__name__) from e
     try:
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             # flat ODF (.fods): the whole document is one XML file
@@ -149,18 +126,18 @@ def load_ods(path: str | os.PathLike[str], bounds: Bounds = DEFAULT_BOUNDS) -> B
             _check_container(z)
             with z.open("content.xml") as content:
                 return _parse(content, bounds)
-    except OdsError:
+    except WorkbookError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError) as e:
-        raise _error("bad_ods") from e
+        raise WorkbookError("bad_ods") from e
     except RuntimeError as e:  # zipfile: an encrypted entry needs a password
-        raise _error("encrypted" if "encrypted" in str(e) else "bad_ods") from e
+        raise WorkbookError("encrypted" if "encrypted" in str(e) else "bad_ods") from e
     except OSError as e:
-        raise _error("bad_ods") from e
+        raise WorkbookError("bad_ods") from e
     except Exception as e:
         # zipfile and expat raise a wide variety on hostile input (ValueError, struct
         # errors, OverflowError...); every one of them means the file is unusable
-        raise _error("bad_ods") from e
+        raise WorkbookError("bad_ods") from e
 
 
 def _check_container(z: zipfile.ZipFile) -> None:
@@ -169,16 +146,16 @@ def _check_container(z: zipfile.ZipFile) -> None:
         with z.open("mimetype") as f:
             mime = f.read(200).decode("ascii", "replace").strip()
         if mime not in _MIMETYPES:
-            raise _error("not_ods", what=mime or "未知")
+            raise WorkbookError("not_ods", what=mime or "未知")
     elif "xl/workbook.xml" in names or "[Content_Types].xml" in names:
-        raise _error("not_ods", what="Excel 工作簿 (.xlsx)")
+        raise WorkbookError("not_ods", what="Excel 工作簿 (.xlsx)")
     if "content.xml" not in names:
-        raise _error("bad_ods")
+        raise WorkbookError("bad_ods")
     if "META-INF/manifest.xml" in names:
         info = z.getinfo("META-INF/manifest.xml")
         # a password-protected ODF keeps the zip readable but encrypts each part
         if info.file_size < 1 << 20 and b"encryption-data" in z.read(info):
-            raise _error("encrypted")
+            raise WorkbookError("encrypted")
 
 
 # ---------------------------------------------------------------- the parser
@@ -605,7 +582,7 @@ def _parse(stream: IO[bytes], bounds: Bounds) -> Book:
 
     def refuse_doctype(*_: object) -> None:
         # ODF never has a DTD; one here can only be an entity-expansion attack
-        raise _error("bad_ods")
+        raise WorkbookError("bad_ods")
 
     parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_doctype
@@ -617,11 +594,11 @@ def _parse(stream: IO[bytes], bounds: Bounds) -> Book:
         while chunk := stream.read(_CHUNK):
             total += len(chunk)
             if total > MAX_CONTENT_BYTES:
-                raise _error("too_large", limit_mb=str(MAX_CONTENT_BYTES >> 20))
+                raise WorkbookError("too_large", limit_mb=str(MAX_CONTENT_BYTES >> 20))
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as e:
-        raise _error("bad_ods") from e
+        raise WorkbookError("bad_ods") from e
     if not handler.book.sheets:
-        raise _error("bad_ods")
+        raise WorkbookError("bad_ods")
     return handler.book

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from formkit.issues import Issue, json_value
@@ -34,8 +37,12 @@ class Source:
         return f"{self.sheet}!{self.cell}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Submission:
+    """One file as read (and, as `formkit.validate.Checked`, as validated). Never changed
+    once made: validation, the summary and the ledger make new ones (`dataclasses.replace`);
+    the dicts it holds are not changed either."""
+
     # the file as text to show, store and write: its path, or, for a name that is not valid
     # UTF-8, its display name (formkit.paths.display_name); open it by `location`
     file: str
@@ -53,10 +60,10 @@ class Submission:
     located: dict[str, str] = field(default_factory=dict)
     # spec sheet id -> the sheet's name in this workbook
     sheet_names: dict[str, str] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
+    issues: tuple[Issue, ...] = ()
     # set by validation: 符合 / 不符合 / 待补充材料, each criterion, growth computed from history
     verdict: str | None = None
-    criteria: list[dict[str, str]] = field(default_factory=list)
+    criteria: tuple[dict[str, str], ...] = ()
     computed: dict[str, Any] = field(default_factory=dict)
     # set in formkit's annotated feedback copies (formkit feedback): the SHA-256 of the file
     # the copy annotates, and the values_digest() that file had; None in any other file
@@ -64,15 +71,10 @@ class Submission:
     annotates_values: str | None = None
     # the path as given, when it is not `file` (never in the JSON: it may not be text)
     path: str | None = None
-    # values_digest() as computed where the file was checked (a reading worker), so the
-    # process collecting thousands of results does not compute it again; forgotten when
-    # `values` is replaced
-    _digest: str | None = field(default=None, repr=False, compare=False)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "values":
-            object.__setattr__(self, "_digest", None)
-        object.__setattr__(self, name, value)
+    # values_digest(), once computed: where the file was checked (a reading worker), so the
+    # process collecting thousands of results does not compute it again. Not an argument:
+    # a copy with other values (dataclasses.replace) starts without it
+    _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def location(self) -> str:
@@ -90,17 +92,14 @@ class Submission:
         Equal digests: the same values, whatever the file's bytes (a copy saved again by
         another application, a feedback copy with its comments and fills).
         """
-        from formkit.supersession import fingerprint
-
-        if self._digest is not None:
-            return self._digest
-        return fingerprint(self.values)
+        if self._digest is None:
+            object.__setattr__(self, "_digest", fingerprint(self.values))  # a cache
+        assert self._digest is not None
+        return self._digest
 
     def remember_digest(self) -> None:
-        """Compute values_digest() now (the values are final: read and validated)."""
-        from formkit.supersession import fingerprint
-
-        object.__setattr__(self, "_digest", fingerprint(self.values))
+        """Compute values_digest() now (in the worker that checked the file)."""
+        self.values_digest()
 
     @property
     def is_feedback_copy(self) -> bool:
@@ -134,7 +133,7 @@ class Submission:
             "located": dict(self.located),
             "issues": [i.to_json() for i in self.issues],
             "verdict": self.verdict,
-            "verdict_note": verdict_note(self.criteria),
+            "verdict_note": verdict_note(list(self.criteria)),
             "criteria": list(self.criteria),
             "computed": _json(self.computed),
             "annotates": self.annotates,
@@ -170,7 +169,7 @@ def from_json(
         values=values,
         sources=sources,
         located=dict(doc.get("located") or {}),
-        issues=[
+        issues=tuple(
             Issue(
                 code=i["code"],
                 severity=i["severity"],
@@ -183,9 +182,9 @@ def from_json(
                 related=tuple(i.get("related") or ()),
             )
             for i in doc.get("issues") or []
-        ],
+        ),
         verdict=doc.get("verdict"),
-        criteria=list(doc.get("criteria") or []),
+        criteria=tuple(doc.get("criteria") or ()),
         computed=dict(doc.get("computed") or {}),
         annotates=doc.get("annotates"),
         annotates_values=doc.get("annotates_values"),
@@ -211,3 +210,78 @@ def verdict_note(criteria: list[dict[str, str]]) -> str | None:
     """“需人工判断：…” naming the criteria a person must still judge (status "manual")."""
     manual = [f"{c['title']}（{c['clause']}）" for c in criteria if c.get("status") == "manual"]
     return "需人工判断：" + "；".join(manual) if manual else None
+
+
+@dataclass
+class Draft:
+    """A Submission while formkit.read fills it in; `done()` makes the Submission."""
+
+    file: str
+    sha256: str
+    status: Status
+    format: str | None = None
+    form: FormInfo | None = None
+    submission_id: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    located: dict[str, str] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    annotates: str | None = None
+    annotates_values: str | None = None
+    path: str | None = None
+
+    @classmethod
+    def of(cls, sub: Submission) -> Draft:
+        names = {f.name for f in fields(cls)}
+        given = {f.name: getattr(sub, f.name) for f in fields(sub) if f.name in names}
+        return cls(
+            **{
+                **given,
+                "values": dict(sub.values),
+                "sources": dict(sub.sources),
+                "located": dict(sub.located),
+                "sheet_names": dict(sub.sheet_names),
+                "issues": list(sub.issues),
+            }
+        )
+
+    def reject(self, issue: Issue) -> Draft:
+        """Not read after all: the issue says why (first); no values."""
+        self.status = "rejected"
+        self.issues.insert(0, issue)
+        self.values, self.sources, self.located = {}, {}, {}
+        return self
+
+    def done(self) -> Submission:
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Submission(**{**given, "issues": tuple(self.issues)})
+
+
+def fingerprint(values: Mapping[str, Any]) -> str:
+    """A stable digest of a file's values: equal values, equal digest, whether the values
+    are typed (as read) or their JSON form (as the ledger stores them). Numbers compare
+    as numbers: a client that saves 21.0 as 21 changed nothing. The supersession rule's
+    fingerprint of a version (formkit.supersession)."""
+    text = json.dumps(_canon(values), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _canon(value: Any) -> Any:
+    """Values in one JSON form in one pass: dates as ISO text, every number a float."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is int or kind is float:
+        return float(value)
+    if kind is dict:
+        return {k: _canon(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_canon(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _canon(v) for k, v in value.items()}
+    return str(value)

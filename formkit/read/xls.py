@@ -2,7 +2,7 @@
 
 xlrd is pure Python and only reads: no macros run, nothing is evaluated.  It has no
 formula text for cells (only the cached results), so every cell has `formula=None`.
-Anything xlrd cannot read comes out as `XlsError` with a stable code and a Chinese
+Anything xlrd cannot read comes out as `WorkbookError` with a stable code and a Chinese
 message for the sender; no other exception leaves `load_xls`.
 
     book = load_xls(path)                    # Bounds() by default
@@ -15,33 +15,27 @@ import math
 import os
 from typing import Any
 
-import xlrd
-from xlrd.biffh import (
-    XL_CELL_BLANK,
-    XL_CELL_BOOLEAN,
-    XL_CELL_DATE,
-    XL_CELL_EMPTY,
-    XL_CELL_ERROR,
-    XL_CELL_NUMBER,
-    XL_CELL_TEXT,
-    error_text_from_code,
-)
-from xlrd.formula import oREF
-
 from formkit.cells import EXCEL_MAX_COL, EXCEL_MAX_ROW, Area, Cell, col_letter
-from formkit.read.book import Book, Bounds, CellValue, NameTarget, RawCell, SheetData, SheetState
+from formkit.read.book import (
+    Book,
+    Bounds,
+    CellValue,
+    NameTarget,
+    RawCell,
+    SheetData,
+    SheetState,
+    WorkbookError,
+)
 
-__all__ = ["XLS_ERROR_CODES", "XlsError", "load_xls"]
+__all__ = ["load_xls"]
 
-_RESAVE = "请在 Excel/WPS 中打开后另存为“Excel 工作簿(.xlsx)”再提交"
 
-# code -> message; codes are stable (logs, tests), the wording may change
-XLS_ERROR_CODES: dict[str, str] = {
-    "bad_xls": "文件已损坏或不是有效的 Excel 97-2003 (.xls) 文件，无法读取。" + _RESAVE,
-    "encrypted": "文件设置了打开密码，无法读取。请取消密码后另存为“Excel 工作簿(.xlsx)”再提交",
-    "not_xls": "文件扩展名是 .xls，但内容不是 Excel 97-2003 格式。" + _RESAVE,
-    "unreadable": "无法打开文件（{detail}），请确认文件存在且可读后重新提交",
-}
+# xlrd's cell types (xlrd.biffh.XL_CELL_*) and its operand kind of a reference
+# (xlrd.formula.oREF): xlrd itself is imported by the functions that call it, so reading
+# an .xlsx never pays for it
+XL_CELL_EMPTY, XL_CELL_TEXT, XL_CELL_NUMBER, XL_CELL_DATE = 0, 1, 2, 3
+XL_CELL_BOOLEAN, XL_CELL_ERROR, XL_CELL_BLANK = 4, 5, 6
+O_REF = -1
 
 _STATES: dict[int, SheetState] = {0: "visible", 1: "hidden", 2: "veryHidden"}
 # integral floats become ints only where a float represents them exactly
@@ -50,19 +44,6 @@ _EXACT_INT = 2**53
 
 # Bounds is frozen, so one shared default is safe
 DEFAULT_BOUNDS = Bounds()
-
-
-class XlsError(Exception):
-    """A .xls file that cannot be read; `code` is stable, `message` is for the sender."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-def _error(code: str, **details: str) -> XlsError:
-    return XlsError(code, XLS_ERROR_CODES[code].format(**details))
 
 
 def load_xls(
@@ -76,11 +57,11 @@ def load_xls(
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as e:
-            raise _error("unreadable", detail=e.strerror or type(e).__name__) from e
+            raise WorkbookError("unreadable", detail=e.strerror or type(e).__name__) from e
     book = _open(data)
     try:
         return _convert(book, bounds)
-    except XlsError:
+    except WorkbookError:
         raise
     except Exception as e:
         # on_demand: sheets are parsed here, so a broken sheet record surfaces here too
@@ -90,6 +71,8 @@ def load_xls(
 
 
 def _open(data: bytes) -> Any:
+    import xlrd
+
     # xlrd writes warnings to its logfile (stdout by default): keep them out of the output
     log = io.StringIO()
     try:
@@ -109,14 +92,14 @@ def _open(data: bytes) -> Any:
             raise _classify(e) from e
 
 
-def _classify(e: BaseException) -> XlsError:
+def _classify(e: BaseException) -> WorkbookError:
     text = str(e)
     if "encrypted" in text.lower():
-        return _error("encrypted")
+        return WorkbookError("encrypted")
     # "Excel xlsx file; not supported", or no BIFF BOF at all (CSV/HTML/text renamed .xls)
     if "xlsx file" in text or "Expected BOF record" in text:
-        return _error("not_xls")
-    return _error("bad_xls")
+        return WorkbookError("not_xls")
+    return WorkbookError("bad_xls")
 
 
 def _convert(book: Any, bounds: Bounds) -> Book:
@@ -208,6 +191,8 @@ def _cell(book: Any, ctype: int, value: Any, fmt: str | None) -> RawCell | None:
     if ctype == XL_CELL_NUMBER:
         return RawCell(_number(value), fmt)
     if ctype == XL_CELL_DATE:
+        import xlrd
+
         try:
             return RawCell(xlrd.xldate_as_datetime(value, book.datemode), fmt)
         except (xlrd.xldate.XLDateError, ValueError, OverflowError):
@@ -216,6 +201,8 @@ def _cell(book: Any, ctype: int, value: Any, fmt: str | None) -> RawCell | None:
     if ctype == XL_CELL_BOOLEAN:
         return RawCell(bool(value), fmt)
     if ctype == XL_CELL_ERROR:
+        from xlrd.biffh import error_text_from_code
+
         text = error_text_from_code.get(value, f"#ERR{value}")
         return RawCell(None, fmt, error=text)
     return None
@@ -245,7 +232,7 @@ def _names(book: Any) -> dict[str, NameTarget]:
 def _target(name: Any, sheet_names: list[str]) -> NameTarget:
     result = name.result
     text = getattr(result, "text", None) or repr(name.raw_formula)
-    if result is None or result.kind != oREF or len(result.value) != 1:
+    if result is None or result.kind != O_REF or len(result.value) != 1:
         return NameTarget(None, None, text)
     ref = result.value[0]
     # shtxhi is exclusive: exactly one sheet; row/col bounds are 0-based, hi exclusive

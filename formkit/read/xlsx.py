@@ -6,7 +6,7 @@ they see.  This reader streams each part through expat, keeps only the cells ins
 `Bounds`, counts what lies outside, and stops reading a sheet at the first non-empty
 cell below `Bounds.max_row` (rows are stored in order in valid files).
 
-    book = load_xlsx("申报书.xlsx")        # raises XlsxError(code, message) if unusable
+    book = load_xlsx("申报书.xlsx")        # raises WorkbookError(code, ...) if unusable
 
 The parts read: `_rels/.rels` -> the workbook part and its rels, `[Content_Types].xml`
 (xlsx or xlsm), the workbook (sheets, names, date system, calc flags), shared strings,
@@ -33,33 +33,20 @@ from typing import Any, Literal
 from xml.parsers import expat
 
 from formkit.cells import EXCEL_MAX_COL, EXCEL_MAX_ROW, Area, Cell, col_letter
-from formkit.read.book import Book, Bounds, CellValue, NameTarget, RawCell, SheetData, SheetState
+from formkit.read.book import (
+    Book,
+    Bounds,
+    CellValue,
+    NameTarget,
+    RawCell,
+    SheetData,
+    SheetState,
+    WorkbookError,
+)
 
-__all__ = ["BUILTIN_FORMATS", "XlsxError", "is_date_format", "load_xlsx"]
+__all__ = ["BUILTIN_FORMATS", "is_date_format", "load_xlsx"]
 
 CHUNK = 64 * 1024
-
-# code -> message; codes are stable (logs, tests), the wording may change.
-MESSAGES: dict[str, str] = {
-    "bad_zip": "文件不是有效的 Excel 工作簿（压缩包已损坏），请在 Excel/WPS 中重新保存后提交",
-    "bad_workbook": "工作簿结构不完整（缺少 {part}），请在 Excel/WPS 中打开后重新保存再提交",
-    "missing_sheet": "工作表“{sheet}”的内容缺失（{part}），请在 Excel/WPS 中打开后重新保存再提交",
-    "bad_xml": "工作簿内容已损坏（{part}：{detail}），请在 Excel/WPS 中打开后重新保存再提交",
-    "doctype": "工作簿含有不允许的 XML 声明（{part}），请在 Excel/WPS 中另存为新文件后提交",
-}
-
-
-class XlsxError(Exception):
-    """The file cannot be read as a workbook; `code` is stable, `message` is for the sender."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-def _error(code: str, **details: str) -> XlsxError:
-    return XlsxError(code, MESSAGES[code].format(**details))
 
 
 # ---------------------------------------------------------------- number formats
@@ -276,15 +263,15 @@ class _Package:
     def chunks(self, part: str) -> Iterator[bytes]:
         name = self.find(part)
         if name is None:
-            raise _error("bad_workbook", part=part)
+            raise WorkbookError("bad_workbook", part=part)
         try:
             with self.zf.open(name) as stream:
                 while chunk := stream.read(CHUNK):
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise _error("bad_zip") from exc
+            raise WorkbookError("bad_zip") from exc
         except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encrypted
-            raise _error("bad_zip") from exc
+            raise WorkbookError("bad_zip") from exc
 
 
 def _reject_doctype(*_args: Any) -> None:
@@ -320,12 +307,12 @@ def _parse(
         p.Parse(b"", True)
     except expat.ExpatError as exc:
         detail = f"第 {exc.lineno} 行第 {exc.offset} 列，{expat.errors.messages[exc.code]}"
-        raise _error("bad_xml", part=part, detail=detail) from exc
+        raise WorkbookError("bad_xml", part=part, detail=detail) from exc
     except _Doctype as exc:
-        raise _error("doctype", part=part) from exc
+        raise WorkbookError("doctype", part=part) from exc
     except (ValueError, IndexError, KeyError, OverflowError) as exc:
         # a value the format does not allow (s="x", r="B", a string index out of range)
-        raise _error("bad_xml", part=part, detail=f"{type(exc).__name__}: {exc}") from exc
+        raise WorkbookError("bad_xml", part=part, detail=f"{type(exc).__name__}: {exc}") from exc
 
 
 def _guard(fn: Callable[[], None], part: str) -> None:
@@ -333,7 +320,7 @@ def _guard(fn: Callable[[], None], part: str) -> None:
     try:
         fn()
     except (ValueError, IndexError, KeyError, OverflowError) as exc:
-        raise _error("bad_xml", part=part, detail=f"{type(exc).__name__}: {exc}") from exc
+        raise WorkbookError("bad_xml", part=part, detail=f"{type(exc).__name__}: {exc}") from exc
 
 
 def _simple(pkg: _Package, part: str, start: Callable[[str, dict[str, str]], None]) -> None:
@@ -992,16 +979,16 @@ def load_xlsx(
     bounds: Bounds = Bounds(),  # noqa: B008
     content: bytes | None = None,
 ) -> Book:
-    """Read an .xlsx/.xlsm into a Book; XlsxError if the file is not a usable workbook.
+    """Read an .xlsx/.xlsm into a Book; WorkbookError if the file is not a usable workbook.
 
     `content`: the file's bytes, already read (and checked by the gate); `path` then only
     names the file."""
     try:
         zf = zipfile.ZipFile(path if content is None else io.BytesIO(content))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
-        raise _error("bad_zip") from exc
+        raise WorkbookError("bad_zip") from exc
     except OSError as exc:
-        raise _error("bad_zip") from exc
+        raise WorkbookError("bad_zip") from exc
     with zf:
         return _load(_Package(zf), bounds, Path(path))
 
@@ -1028,7 +1015,7 @@ def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
     if wb_part is None or pkg.find(wb_part) is None:
         wb_part = "xl/workbook.xml"
     if pkg.find(wb_part) is None:
-        raise _error("bad_workbook", part="xl/workbook.xml")
+        raise WorkbookError("bad_workbook", part="xl/workbook.xml")
     wb = _read_workbook(pkg, wb_part)
     rels = _rels(pkg, wb_part)
 
@@ -1049,7 +1036,7 @@ def _load(pkg: _Package, bounds: Bounds, path: Path) -> Book:
         if kind in ("chartsheet", "dialogsheet", "xlMacrosheet", "xlIntlMacrosheet"):
             continue  # no cells a form could use
         if not kind or pkg.find(target) is None:
-            raise _error("missing_sheet", sheet=name, part=target or rid or "?")
+            raise WorkbookError("missing_sheet", sheet=name, part=target or rid or "?")
         reader = _SheetReader(sheet, bounds, strings, styles, wb.date1904, wb.stale)
         reader.read(pkg, target)
     return book

@@ -1,6 +1,6 @@
 """A faster .xlsx/.xlsm reader for the files forms come back as; `load_xlsx` for the rest.
 
-    book = load_xlsx_fast("申报书.xlsx")   # the same Book load_xlsx gives, or its XlsxError
+    book = load_xlsx_fast("申报书.xlsx")   # the same Book load_xlsx gives, or its WorkbookError
 
 `load_xlsx` (xlsx.py) streams every worksheet through expat with a Python call per
 element.  Workbooks written by Excel, WPS, LibreOffice, openpyxl and formkit itself store
@@ -29,7 +29,7 @@ shape it knows hands the whole file over to `load_xlsx` (the `_Delegate` excepti
   control character, a carriage return in text (expat would normalise it);
 * a non-empty cell below `Bounds.max_row` (xlsx.py's stop-and-skip logic), a cell
   reference or index it cannot resolve, a worksheet part larger than `MAX_PART`;
-* any `XlsxError` raised on the way (load_xlsx raises it again, with its own wording).
+* any `WorkbookError` raised on the way (load_xlsx raises it again, with its own wording).
 
 Why not python-calamine: `RawCell` needs, for every cell, its number format (from `s`),
 whether the stored number was an integer (`5` vs `5.0`), its formula text and error
@@ -52,13 +52,12 @@ from pathlib import Path
 from typing import Any
 
 from formkit.cells import EXCEL_MAX_COL, Area, col_letter
-from formkit.read.book import Book, Bounds, CellValue, RawCell, SheetData
+from formkit.read.book import Book, Bounds, CellValue, RawCell, SheetData, WorkbookError
 
 # xlsx.py's private helpers are imported on purpose: this module must read every part
 # exactly as load_xlsx does, so it shares its code rather than copying it.
 from formkit.read.xlsx import (
     CHUNK,
-    XlsxError,
     _cell_position,
     _format,
     _indented,
@@ -104,7 +103,7 @@ def load_xlsx_fast(
     if parts is not None:
         try:
             return _load(_ReadyPackage(parts), bounds, Path(path))
-        except (_Delegate, XlsxError):
+        except (_Delegate, WorkbookError):
             return load_xlsx(path, bounds, content)
     try:
         if content is None:
@@ -121,7 +120,7 @@ def load_xlsx_fast(
     try:
         with zf:
             return _load(_MemoryPackage(zf, raw), bounds, Path(path))
-    except (_Delegate, XlsxError):
+    except (_Delegate, WorkbookError):
         return load_xlsx(path, bounds, content)
 
 

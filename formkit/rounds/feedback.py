@@ -21,7 +21,7 @@ from formkit.read import ReadOptions, Submission
 def with_issues(sub: Submission, extra: Iterable[Issue]) -> Submission:
     """A copy of `sub` with `extra` (its issues across periods) after its own issues."""
     more = list(extra)
-    return dataclasses.replace(sub, issues=[*sub.issues, *more]) if more else sub
+    return dataclasses.replace(sub, issues=(*sub.issues, *more)) if more else sub
 
 
 def recorded(ledger: Ledger, record: FileRecord, extra: Iterable[Issue] = ()) -> Submission:

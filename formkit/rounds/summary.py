@@ -92,5 +92,5 @@ def with_across(
     out = []
     for sub in results:
         more = extra.get((sub.file, sub.sha256))
-        out.append(dataclasses.replace(sub, issues=[*sub.issues, *more]) if more else sub)
+        out.append(dataclasses.replace(sub, issues=(*sub.issues, *more)) if more else sub)
     return out

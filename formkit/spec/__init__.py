@@ -10,8 +10,9 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from formkit.parse import UNITS
+from formkit.reference import load_reference
 from formkit.spec.model import (
-    UNITS,
     Chart,
     Column,
     Compare,
@@ -46,8 +47,6 @@ DEFAULT_SPEC = Path(__file__).parent.parent / "forms" / "shenbaoshu" / "spec.tom
 
 
 def _choice_sources() -> dict[str, tuple[str, ...]]:
-    from formkit.reference import load_reference
-
     return {"reporting_units": tuple(u.name for u in load_reference().units)}
 
 

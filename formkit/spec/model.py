@@ -12,34 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from formkit.cells import Area, Cell, col_number, parse_area
+from formkit.parse import SLIP_UNITS, UNITS, normalise_label
 
 FieldType = Literal[
     "text", "phone", "email", "date", "integer", "decimal", "percent", "yesno", "choice", "group"
 ]
 FIELD_TYPES: frozenset[str] = frozenset(FieldType.__args__)  # type: ignore[attr-defined]
-
-# unit -> (currency or kind, multiplier against the base unit); used to convert
-# "3.5亿" written into a 万美元 cell and to format numbers.
-UNITS: dict[str, tuple[str, float]] = {
-    "个": ("count", 1.0),
-    "人": ("count", 1.0),
-    "件": ("count", 1.0),
-    "项": ("count", 1.0),
-    "%": ("percent", 1.0),
-    "亿元": ("CNY", 1e8),
-    "万元": ("CNY", 1e4),
-    "亿美元": ("USD", 1e8),
-    "万美元": ("USD", 1e4),
-}
-
-# units a person may type by mistake in a column of another unit (a slip the plausibility
-# check names): the column's own units and their neighbours
-SLIP_UNITS: Mapping[str, tuple[str, float]] = {
-    **UNITS,
-    "元": ("CNY", 1.0),
-    "美元": ("USD", 1.0),
-    "万人": ("count", 1e4),
-}
 
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 EXCEL_SHEET_NAME_MAX = 31
@@ -1034,8 +1012,6 @@ def _check_labels(spec: FormSpec) -> None:
     """Reading by label (when names are lost) takes the label's n-th occurrence on its sheet,
     in reading order: the same words printed earlier on the sheet (a heading, another
     label) would point it at the wrong cell unless `label_occurrence` says which one."""
-    from formkit.parse import normalise_label
-
     for sheet in spec.sheets:
         printed: list[tuple[Cell, str]] = [
             (t.area.first, normalise_label(t.text)) for t in sheet.texts if "{" not in t.text

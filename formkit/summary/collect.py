@@ -5,7 +5,6 @@ is returned in `SummaryData.across`, the files' own results are left as they are
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import os
 from collections import defaultdict
@@ -128,8 +127,7 @@ class Collector:
         rec = record(sub, self.spec, self.reference)
         rec["_file"] = file
         if self.across is not None:
-            # a copy: the caller may trim the submission it keeps (the CLI's result table)
-            self.subs[cand.handle] = copy.copy(sub)
+            self.subs[cand.handle] = sub
         self.entries.append((row, rec, cand))
 
     def finish(
@@ -214,7 +212,7 @@ class Collector:
                     }
                 )
         # the form's review across one unit's applications (申报书: 六(二)(2) by rank)
-        hook = form_of(spec).hook("unit_review")
+        hook = form_of(spec).summary.unit_review
         for code in dict.fromkeys(r["_unit_code"] for r in current if r.get("_unit_code")):
             members = [r for r in current if r.get("_unit_code") == code]
             updates = hook(members, self.reference, self.reference.unit(code)) if hook else []
@@ -278,7 +276,7 @@ class Collector:
             for sub in {id(s): s for s, _i in found}.values():
                 rec = subs[id(sub)]
                 # the record as it would be with those issues among the file's own
-                seen = dataclasses.replace(sub, issues=[*sub.issues, *mine[id(sub)]])
+                seen = dataclasses.replace(sub, issues=(*sub.issues, *mine[id(sub)]))
                 fresh = record(seen, spec, self.reference)
                 for key in ("_excluded", "_excluded_text", "_errors", "_warnings"):
                     rec[key] = fresh[key]

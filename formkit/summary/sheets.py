@@ -138,7 +138,7 @@ def print_columns(spec: FormSpec) -> list[Col]:
         ),
     ]
     cols = [c for c in wanted if c is not None]
-    hook = form_of(spec).hook("summary_columns")
+    hook = form_of(spec).summary.print_columns
     return list(hook(spec, cols)) if hook is not None else cols
 
 
@@ -147,7 +147,7 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols = columns(spec, compact=True, computed=form_of(spec).computed_labels)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
-    hook = form_of(spec).hook("summary_detail_columns")
+    hook = form_of(spec).summary.detail_columns
     return list(hook(spec, cols)) if hook is not None else cols
 
 
@@ -162,13 +162,14 @@ def build(
     """The summary (or, with national=True, the roll-up) workbook as bytes.
 
     The engine writes what every form has: 汇总表 (the printed columns), 明细, 问题清单, 统计,
-    the file sheets, the layout's charts, 说明 and the metadata; the form's hooks add their
-    own (the 申报书's proposed recommendation, `rank_by`, and its 各推荐单位 and 图表).
+    the file sheets, the layout's charts, 说明 and the metadata; the form's own parts (its
+    SummaryPart) add theirs (the 申报书's proposed recommendation, `rank_by`, and its
+    各推荐单位 and 图表).
     """
     spec = spec or load_spec()
     reference = reference or load_reference()
     form = form_of(spec)
-    prepare = form.hook("summary_prepare")
+    prepare = form.summary.prepare
     shown = prepare(data, spec, reference, rank_by) if prepare is not None else ""
     if prepare is None:
         data.applications.sort(key=sort_key(spec, unit_order(reference)))
@@ -199,7 +200,7 @@ def build(
     )
     w = Writer(wb, Formats(wb), data, spec, reference, title, national, {"shown": shown})
     fmt = w.fmt
-    sheets = form.hook("summary_sheets")
+    sheets = form.summary.sheets
     _apps_sheet(w)
     if spec.roles.period:
         compare_sheet(w)
@@ -249,7 +250,7 @@ def _apps_sheet(w: Writer) -> None:
     fmt, data, spec, title = w.fmt, w.data, w.spec, w.title
     ws = w.sheet(APPS_SHEET)
     cols = print_columns(spec)
-    note_hook = form_of(w.spec).hook("summary_print_note")
+    note_hook = form_of(w.spec).summary.print_note
     note, editable_keys = (
         note_hook(w.national, w.state.get("shown", "")) if note_hook is not None else ("", ())
     )
@@ -292,7 +293,7 @@ def _apps_sheet(w: Writer) -> None:
     landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     _verdict_formats(ws, fmt, cols, last, counts=False)
-    after = form_of(w.spec).hook("summary_print_after")
+    after = form_of(w.spec).summary.print_after
     if after is not None:
         after(ws, cols, last, w.national)
 
@@ -338,7 +339,7 @@ def counted_towards_targets(
 ) -> list[Mapping[str, Any]]:
     """The records a programme's national progress may count, as the form says (its
     `counted_towards_targets` hook); a form without targets counts none."""
-    hook = form_of(spec).hook("counted_towards_targets")
+    hook = form_of(spec).summary.counted_towards_targets
     return list(hook(apps, spec, reference)) if hook is not None else []
 
 
@@ -457,7 +458,7 @@ def _notes_sheet(w: Writer) -> None:
     lines += data.notes
     lines.append(("参考数据文件", "；".join(Path(p).name for p in w.reference.sources)))
     lines.append(("输入", "；".join(data.inputs) or "（无）"))
-    hook = form_of(w.spec).hook("summary_notes")
+    hook = form_of(w.spec).summary.notes
     if hook is not None:
         lines = hook(w, lines)
     ws.write_string(0, 0, title, fmt(bold=True, font_size=14))

@@ -115,7 +115,7 @@ def stats_sheet(w: Writer) -> None:
         # headers of up to three lines (the 申报书's, in two, keep their height)
         last = plain_table(ws, fmt, row, cols, rows, 30 if s.verdicts else 44)
         row = excluded_line(ws, fmt, last + 1, data.applications, totals, spec, cols) + 1
-    hook = form_of(w.spec).hook("summary_stats")
+    hook = form_of(w.spec).summary.stats
     if hook is not None:
         row = hook(w, ws, row)
     ws.set_column(0, 0, 22)

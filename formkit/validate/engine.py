@@ -1,155 +1,76 @@
 """The validation engine: generic field rules from the spec, then the form's own rule set.
 
 Knows no field of any form by name: the spec says what is required, of which type and
-unit; the form's rules module (named in the spec) holds the notice's rules.
+unit; the form (`formkit.forms.Form`, given by the caller) holds the notice's rules.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from formkit.fields import PERCENT_RANGE
-from formkit.issues import Issue, make_issue
 from formkit.read.submission import Submission
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec
 from formkit.spec.model import Bound
+from formkit.validate.context import Context, Criterion, Rule, Status, label_of
+from formkit.validate.plausible import plausibility
 
-# "manual": the notice's criterion cannot be decided from the form and the reference data;
-# the facts are shown for a person to judge (需人工判断); it does not change the verdict
-Status = Literal["pass", "fail", "unknown", "manual"]
+__all__ = ["VERDICTS", "Checked", "Context", "Criterion", "Rules", "Status", "validate", "verdict"]
+
 VERDICTS = ("符合", "不符合", "待补充材料")
 
 
+class Rules(Protocol):
+    """What validation needs of a form (a `formkit.forms.Form` is one): its spec and its
+    rules within one workbook."""
+
+    @property
+    def spec(self) -> FormSpec: ...
+
+    @property
+    def rules(self) -> Sequence[Rule]: ...
+
+
 @dataclass(frozen=True)
-class Criterion:
-    id: str
-    clause: str
-    title: str
-    status: Status
-    detail: str = ""
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "id": self.id,
-            "clause": self.clause,
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-
-
-@dataclass
-class Context:
-    """What a rule sees: the submission, its spec, the reference data, the reporting year."""
-
-    sub: Submission
-    spec: FormSpec
-    reference: Reference
-    year: int
-    criteria: list[Criterion] = field(default_factory=list)
-    computed: dict[str, Any] = field(default_factory=dict)
-
-    def value(self, key: str) -> Any:
-        return self.sub.values.get(key)
-
-    def where(self, key: str) -> dict[str, Any]:
-        """Location params for make_issue: the cell a value came from, or the spec's cell."""
-        src = self.sub.sources.get(key)
-        fid = key.split("[")[0].split(".")[0]
-        label = _label(self.spec, key)
-        if src is not None:
-            return {"field": fid, "sheet": src.sheet, "cell": src.cell, "label": label}
-        entry = self.spec._by_id.get(fid)
-        if entry is None:
-            return {"field": fid, "label": label}
-        sheet = self.sub.located_sheet(entry.sheet) or self.spec.sheet(entry.sheet).name
-        return {"field": fid, "sheet": sheet, "cell": _template_cell(entry, key), "label": label}
-
-    def add(self, code: str, key: str, *, related: tuple[str, ...] = (), **params: Any) -> Issue:
-        # the value key ("key_enterprises[1].export_value_q") stays with the issue, so a
-        # table row's problems can be shown beside that row
-        issue = make_issue(code, **self.where(key), related=related, at_key=key, **params)
-        self.sub.issues.append(issue)
-        return issue
-
-    def has_error(self, *keys: str) -> bool:
-        """A value an error-severity issue already points at (so a criterion cannot rely on it).
-
-        Keys are value keys ("export_value", "history[2].hitech_export_value"); an issue
-        concerns one when it names the cell the value came from.
-        """
-        cells = {(s.sheet, s.cell) for k in keys if (s := self.sub.sources.get(k)) is not None}
-        plain = {k for k in keys if "[" not in k and "." not in k}
-        return any(
-            i.severity == "error"
-            and ((i.sheet, i.cell) in cells or (i.field in plain and i.cell is None))
-            for i in self.sub.issues
-        )
-
-
-def _template_cell(entry: Any, key: str) -> str:
-    """The template's cell for a value key with no source: a group item's own cell, a table
-    row's column cell, else the entry's first cell."""
-    from formkit.cells import Cell
-    from formkit.spec.model import Table
-
-    m = re.fullmatch(r"\w+\[(\d+)\]\.(\w+)", key)
-    if isinstance(entry, Table) and m:
-        rows, col = entry.input_rows, m.group(2)
-        if int(m.group(1)) < len(rows) and col in {c.id for c in entry.columns}:
-            return Cell(rows[int(m.group(1))], entry.column(col).first_col).a1
-    if not isinstance(entry, Table) and "." in key and entry.items:
-        item = next((i for i in entry.items if i.id == key.rsplit(".", 1)[-1]), None)
-        if item is not None:
-            return str(item.area.first.a1)
-    return str(entry.area.first.a1)
-
-
-def _label(spec: FormSpec, key: str) -> str:
-    fid = key.split("[")[0].split(".")[0]
-    try:
-        f = spec.field(fid)
-    except KeyError:
-        try:
-            t = spec.table(fid)
-        except KeyError:
-            return fid
-        col = key.rsplit(".", 1)[-1] if "." in key else None
-        return t.column(col).label if col and col in {c.id for c in t.columns} else t.label
-    if "." in key and f.items:
-        item = key.rsplit(".", 1)[-1]
-        return next((i.label for i in f.items if i.id == item), f.label)
-    return f.label
+class Checked(Submission):
+    """A submission after validation: the reading's issues and then validation's, the
+    verdict, the criteria and what was computed. The Submission it was made from is
+    unchanged. A rejected file is checked as it is (nothing to validate)."""
 
 
 def validate(
     sub: Submission,
+    form: Rules,
     *,
-    spec: FormSpec | None = None,
     reference: Reference | None = None,
     year: int | None = None,
-) -> Submission:
-    """Add every validation issue to an accepted submission and set verdict, criteria, computed."""
+) -> Checked:
+    """Every validation issue of an accepted submission, its verdict, criteria and computed
+    values, by `form`'s spec and rules (the caller picks the form: formkit.forms.form_of).
+    `sub` is left as it is."""
+    fields: dict[str, Any] = {
+        f: getattr(sub, f) for f in sub.__dataclass_fields__ if f != "_digest"
+    }
     if sub.status != "accepted":
-        return sub
-    spec = spec or _spec_of(sub)
+        return Checked(**fields)
+    spec = form.spec
     reference = reference or load_reference()
     year = year or (sub.form.year if sub.form and sub.form.year else None) or spec.default_year
     ctx = Context(sub, spec, reference, year)
-    from formkit.validate.plausible import plausibility
-
-    for check in (_required, _ranges, _lengths, plausibility):
+    for check in (_required, _ranges, _lengths, plausibility, *form.rules):
         check(ctx)
-    for rule in _form_rules(spec):
-        rule(ctx)
-    sub.criteria = [c.to_json() for c in ctx.criteria]
-    sub.computed = ctx.computed
-    sub.verdict = verdict(ctx.criteria)
-    return sub
+    return Checked(
+        **{
+            **fields,
+            "issues": ctx.issues,
+            "criteria": tuple(c.to_json() for c in ctx.criteria),
+            "computed": ctx.computed,
+            "verdict": verdict(ctx.criteria),
+        }
+    )
 
 
 def verdict(criteria: list[Criterion]) -> str | None:
@@ -166,18 +87,6 @@ def verdict(criteria: list[Criterion]) -> str | None:
     return "符合"
 
 
-def _spec_of(sub: Submission) -> FormSpec:
-    from formkit.forms import spec_of
-
-    return spec_of(sub)
-
-
-def _form_rules(spec: FormSpec) -> list[Callable[[Context], None]]:
-    from formkit.forms import form_of
-
-    return list(form_of(spec).rules)
-
-
 # ---------------------------------------------------------------- generic field rules
 
 
@@ -191,7 +100,7 @@ def _required(ctx: Context) -> None:
             ctx.add("required_missing", f.id)
         if f.required_when is not None:
             other = ctx.value(f.required_when.field)
-            condition = f"{_label(ctx.spec, f.required_when.field)}为“{f.required_when.equals}”"
+            condition = f"{label_of(ctx.spec, f.required_when.field)}为“{f.required_when.equals}”"
             if other == f.required_when.equals and value is None and not unreadable:
                 ctx.add("required_when_missing", f.id, condition=condition)
             elif (
@@ -203,7 +112,7 @@ def _required(ctx: Context) -> None:
                 ctx.add(
                     "not_applicable",
                     f.id,
-                    condition=f"{_label(ctx.spec, f.required_when.field)}为“{other}”",
+                    condition=f"{label_of(ctx.spec, f.required_when.field)}为“{other}”",
                     value=value,
                 )
 

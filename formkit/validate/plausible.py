@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from formkit.parse import SLIP_UNITS, UNITS
 from formkit.reference import NATIONAL_LABELS, NATIONAL_UNITS
-from formkit.spec.model import SLIP_UNITS, UNITS, Bound
-
-if TYPE_CHECKING:
-    from formkit.validate.engine import Context
+from formkit.spec.model import Bound
+from formkit.validate.context import Context
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ _DOUBT = ("unit_slip", "unit_slip_small", "implausible_value")
 
 def _doubted(ctx: Context, field_id: str) -> bool:
     """A field already reported implausible: other bounds do not lean on it."""
-    return any(i.code in _DOUBT and i.field == field_id for i in ctx.sub.issues)
+    return any(i.code in _DOUBT and i.field == field_id for i in ctx.issues)
 
 
 def _missing_national(ctx: Context, key: str, year: int, name: str) -> None:
@@ -138,7 +137,7 @@ def _missing_national(ctx: Context, key: str, year: int, name: str) -> None:
         i.code == "national_figure_missing"
         and i.params.get("year") == year
         and i.params.get("what") == f"全国{NATIONAL_LABELS[name]}"
-        for i in ctx.sub.issues
+        for i in ctx.issues
     ):
         ctx.add(
             "national_figure_missing",

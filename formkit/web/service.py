@@ -25,7 +25,7 @@ from typing import Any, Literal
 from formkit.atomic import write_bytes_atomic
 from formkit.check import check_job
 from formkit.distribute import applicant_key
-from formkit.forms import DEFAULT_FORM
+from formkit.forms import DEFAULT_FORM, read_options
 from formkit.issues import Issue
 from formkit.ledger import FileRecord, Ledger, RosterEntry, StatusReport
 from formkit.ledger import status_workbook as build_status_workbook
@@ -69,13 +69,13 @@ class Settings:
 
     def read_options(self) -> ReadOptions:
 
-        return ReadOptions(year=self.year, timeout=self.read_timeout)
+        return read_options(year=self.year, timeout=self.read_timeout)
 
     def upload_options(self) -> ReadOptions:
         """How an upload is read: as the form it carries (any registered form), so a file
         of another form than its link's is told apart and refused by name."""
 
-        return ReadOptions(year=self.year, timeout=self.read_timeout, forms=None)
+        return read_options(year=self.year, timeout=self.read_timeout, forms=None)
 
 
 def default_store(db: Path) -> Path:

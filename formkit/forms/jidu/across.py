@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formkit.forms import load_form_spec
 from formkit.forms.jidu.rules import FIGURES, GROWTH, QUARTERS
 from formkit.issues import Issue, make_issue
 from formkit.read.submission import Submission
-from formkit.validate.engine import Context
+from formkit.validate.context import Context
 
 JIDU = "kjxm-cxjd-jidu"
 NIANBAO = "kjxm-cxjd-nianbao"
@@ -143,8 +144,6 @@ def check_across(history: Sequence[Submission], reference: Any) -> list[tuple[Su
 def _periods(
     history: Sequence[Submission], reference: Any
 ) -> tuple[dict[tuple[int, int], _Report], dict[int, _Report]]:
-    from formkit.forms import load_form_spec
-
     quarters: dict[tuple[int, int], list[_Report]] = {}
     annuals: dict[int, list[_Report]] = {}
     for sub in history:

@@ -3,10 +3,11 @@
 spec.toml is the form (contract: docs/forms/kjxm-cxjd-shenbaoshu.md); rules.py the notice's
 criteria (六、五(二)、六(三)); recommend.py, authority.py and letters.py the province's ranking,
 its 推荐文件 (a 请示 to 商务部) and 报部名单, publicity.py the ministry's national 推荐名单（公示）,
-which only this form has; summary.py its own parts of the summary and the roll-up (the
-engine calls them through the hooks below).
+which only this form has; summary.py its own parts of the summary and the roll-up
+(`FORM.summary`, the typed parts the summary calls; the 公示 beside the roll-up among them).
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 from formkit.forms import Form
@@ -18,11 +19,5 @@ FORM = Form(
     rules=tuple(rules.RULES),
     codes=tuple(codes.CODES),
     computed_labels=rules.COMPUTED_LABELS,
-    hooks={
-        "within_quota": rules.within_quota,
-        "unit_checks": rules.unit_checks,
-        "unit_review": rules.unit_review,
-        **summary.HOOKS,
-        "rollup_documents": publicity.documents,
-    },
+    summary=replace(summary.PART, rollup_documents=publicity.documents),
 )

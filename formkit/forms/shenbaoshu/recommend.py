@@ -26,7 +26,13 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from formkit.spec import load_spec
+
+# this form's own spec (the field labels a ranking key may name)
+SPEC_FILE = Path(__file__).with_name("spec.toml")
 
 RECOMMEND, NOT_RECOMMEND = "推荐", "不推荐"
 DECISIONS = (RECOMMEND, NOT_RECOMMEND)
@@ -97,9 +103,7 @@ def rank_key(text: str | None = None, spec: Any = None) -> RankKey:
     Numbers sort from high to low, text by name; 审核结论 puts 符合 first. The labels are
     the spec's field labels with or without their unit.
     """
-    from formkit.spec import load_spec
-
-    spec = spec or load_spec()
+    spec = spec or load_spec(SPEC_FILE)
     text = DEFAULT_KEY if text is None or not text.strip() else text
     known: dict[str, KeyPart] = {_norm(VERDICT_KEY): KeyPart("_verdict", VERDICT_KEY, False)}
     known[_norm("verdict")] = known[_norm(VERDICT_KEY)]
@@ -367,7 +371,5 @@ def order_for_summary(
 
 def shown(app: Mapping[str, Any]) -> tuple[str, str]:
     """An application as the recommend command lists it: (申请单位, 申报类型)."""
-    from formkit.forms import get_form
-
-    spec = get_form("kjxm-cxjd-shenbaoshu").spec
+    spec = load_spec(SPEC_FILE)
     return str(app.get(spec.roles.subject) or ""), str(app.get(spec.summary.type_field or "") or "")

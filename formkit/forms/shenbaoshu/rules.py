@@ -120,7 +120,7 @@ def _rate_issue(ctx: Context, rate: Rate, col: str, what: str) -> None:
         and i.field == "history"
         and i.params.get("year") == rate.year
         and i.params.get("what") == what
-        for i in ctx.sub.issues
+        for i in ctx.issues
     ):
         ctx.add(code, key, year=rate.year, what=what)
 
@@ -523,7 +523,7 @@ def _growth_verdict(
 
 def data_quality(ctx: Context) -> None:
     """An application with errors cannot be judged 符合 until they are corrected."""
-    errors = [i for i in ctx.sub.issues if i.severity == "error" and i.code != "criterion_failed"]
+    errors = [i for i in ctx.issues if i.severity == "error" and i.code != "criterion_failed"]
     status: Status = "pass" if not errors else "unknown"
     detail = "无错误" if not errors else f"有 {len(errors)} 处错误待更正"
     ctx.criteria.append(Criterion("data_errors", "consistency", "申报数据无错误", status, detail))

@@ -1,30 +1,31 @@
 """The 申报书's own parts of the provincial summary and the national roll-up.
 
-The summary engine (formkit/summary.py) writes what every form's summary has; it calls
-these through `FORM.hooks` (formkit/forms/shenbaoshu/__init__.py), by the names there:
+The summary engine (formkit/summary) writes what every form's summary has; it calls these
+as the form's `SummaryPart` (`PART`, FORM.summary), by its fields:
 
-- summary_prepare: formkit's proposed recommendation (六(三)), and the 汇总表's order
-- summary_columns / summary_detail_columns: the decision columns (推荐次序, 推荐意见, 推荐理由)
-  on the printed 汇总表, formkit's proposal beside them in 明细
-- summary_print_note / summary_print_after: the 汇总表's note on what may be edited, the
-  editable columns' shading and drop-downs
-- summary_sheets: the ministry's 各推荐单位 table (quota, deadline, 重新认定 / 新申报), the
-  progress towards the programme's targets (通知一), the threshold and growth charts
-  (六(二)(2)、(3))
-- summary_stats: the 统计 sheet's 按推荐单位 table (推荐名额与报送时限, 六(三))
-- summary_notes: the 说明 sheet's notice-specific lines (申报年度 and 数据年度, 地区门槛,
-  national figures, exchange rates)
+- prepare: formkit's proposed recommendation (六(三)), and the 汇总表's order
+- print_columns / detail_columns: the decision columns (推荐次序, 推荐意见, 推荐理由) on the
+  printed 汇总表, formkit's proposal beside them in 明细
+- print_note / print_after: the 汇总表's note on what may be edited, the editable columns'
+  shading and drop-downs
+- sheets: the ministry's 各推荐单位 table (quota, deadline, 重新认定 / 新申报), the progress
+  towards the programme's targets (通知一), the threshold and growth charts (六(二)(2)、(3))
+- stats: the 统计 sheet's 按推荐单位 table (推荐名额与报送时限, 六(三))
+- notes: the 说明 sheet's notice-specific lines (申报年度 and 数据年度, 地区门槛, national
+  figures, exchange rates)
 - counted_towards_targets: the applications national progress may count
-- rollup_settle: the roll-up reads each province's decision back (recommend.settle)
+- settle: the roll-up reads each province's decision back (recommend.settle)
+- unit_review: 六(二)(2) across one reporting unit's applications (rules.unit_review)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from formkit.forms.parts import SummaryPart
 from formkit.forms.shenbaoshu.recommend import (
     DECISION,
     DECISIONS,
@@ -42,14 +43,25 @@ from formkit.forms.shenbaoshu.recommend import (
     rank_key,
     settle,
 )
+from formkit.forms.shenbaoshu.rules import unit_checks, unit_review, within_quota
 from formkit.records import Col, unit_order, usable
+from formkit.summary import (
+    SummaryData,
+    Writer,
+    excluded_line,
+    label,
+    landscape,
+    plain_table,
+    put,
+    sheet_title,
+    table,
+)
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
 
     from formkit.reference import Reference
     from formkit.spec import FormSpec
-    from formkit.summary import SummaryData, Writer
 
 # the decision columns (recommend.py): what the 汇总表 shows, editable, and formkit's
 # proposal beside them in 明细
@@ -172,7 +184,6 @@ _UNIT_LEAD = (
 
 def _unit_sheet(w: Writer) -> None:
     """The ministry's view: one row per reporting unit with verdicts, quota and deadline."""
-    from formkit.summary import landscape, sheet_title, table
 
     data, spec, reference, fmt = w.data, w.spec, w.reference, w.fmt
     ws = w.sheet("各推荐单位")
@@ -229,7 +240,6 @@ def counted_towards_targets(
     """The applications national progress may count: verdict 符合 and within their unit's
     quota (六(三)). Where the province decided (推荐意见, recommend.py), its 推荐 are the
     ones within the quota; otherwise the form's rules decide which fit."""
-    from formkit.forms.shenbaoshu.rules import within_quota
 
     if apps and all(a.get(DECISION) for a in apps):
         return [a for a in apps if a.get(DECISION) == RECOMMEND and a.get("_verdict") == "符合"]
@@ -294,7 +304,6 @@ def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
 
 def stats(w: Writer, ws: Worksheet, row: int) -> int:
     """统计: per reporting unit, totals, national share, the notice's quota and deadline."""
-    from formkit.summary import excluded_line, label, plain_table
 
     spec, fmt = w.spec, w.fmt
     ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报送时限）", fmt(bold=True))
@@ -337,7 +346,6 @@ def unit_table(
     apps: Sequence[Mapping[str, Any]], spec: FormSpec, reference: Reference, year: int
 ) -> list[dict[str, Any]]:
     """One row per reporting unit: counts, share of the national figure, quota and deadline."""
-    from formkit.forms.shenbaoshu.rules import unit_checks
 
     s = spec.summary
     unit_key, type_key, share_key = (spec.roles.unit or ""), s.type_field or "", s.national_share
@@ -397,7 +405,6 @@ def _date(value: Any) -> dt.date | None:
 def _chart_sheet(w: Writer) -> None:
     """图表: high-tech exports against the region's threshold (六(二)(2)) and the three-year
     growth against the nation's (六(二)(3)); values with errors are not drawn."""
-    from formkit.summary import label, landscape, put
 
     fmt, spec, reference = w.fmt, w.spec, w.reference
     ws = w.sheet("图表")
@@ -515,15 +522,16 @@ def settle_decisions(apps: list[dict[str, Any]], reference: Reference) -> list[t
     return [("推荐决定", problem) for problem in settle(apps, reference=reference).problems]
 
 
-HOOKS: dict[str, Callable[..., Any]] = {
-    "summary_prepare": prepare,
-    "summary_columns": print_columns,
-    "summary_detail_columns": detail_columns,
-    "summary_print_note": print_note,
-    "summary_print_after": print_after,
-    "summary_sheets": sheets,
-    "summary_stats": stats,
-    "summary_notes": notes,
-    "counted_towards_targets": counted_towards_targets,
-    "rollup_settle": settle_decisions,
-}
+PART = SummaryPart(
+    prepare=prepare,
+    print_columns=print_columns,
+    detail_columns=detail_columns,
+    print_note=print_note,
+    print_after=print_after,
+    sheets=sheets,
+    stats=stats,
+    notes=notes,
+    counted_towards_targets=counted_towards_targets,
+    settle=settle_decisions,
+    unit_review=unit_review,
+)

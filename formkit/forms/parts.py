@@ -1,0 +1,62 @@
+"""A form's typed parts beyond its rules: what the summary and the roll-up call.
+
+Each is a field of `SummaryPart`, None where the form has nothing of its own there; the
+summary (formkit/summary) writes what every form has and calls these for the rest. They
+work on the summary's records (`formkit.records`) and write with its kit (`Writer`, the
+sheet helpers): the kit sits below the forms (docs/architecture.md), so a form may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
+
+    from formkit.records import Col
+    from formkit.reference import Reference, ReportingUnit
+    from formkit.spec import FormSpec
+    from formkit.summary import SummaryData, Writer
+
+# a summary record: one application's values and the summary's own "_…" entries
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SummaryPart:
+    """A form's own parts of the provincial summary and the national roll-up."""
+
+    # before the sheets: the form's order of the 汇总表 and anything it proposes (the
+    # 申报书's recommendation, ranked by `rank_by`); returns the ranking as shown
+    prepare: Callable[[SummaryData, FormSpec, Reference, str | None], str] | None = None
+    # the printed 汇总表's columns and 明细's, from the engine's
+    print_columns: Callable[[FormSpec, list[Col]], list[Col]] | None = None
+    detail_columns: Callable[[FormSpec, list[Col]], list[Col]] | None = None
+    # (national?, the ranking as shown) -> the 汇总表's note beside its title, and the keys
+    # of the columns a person may edit there
+    print_note: Callable[[bool, str], tuple[str, tuple[str, ...]]] | None = None
+    # after the 汇总表 is written: (sheet, its columns, last row, national?)
+    print_after: Callable[[Worksheet, Sequence[Col], int, bool], None] | None = None
+    # the form's own sheets: called with "after_detail" and with "after_files"
+    sheets: Callable[[Writer, str], None] | None = None
+    # the 统计 sheet's own table from `row`; returns the next free row
+    stats: Callable[[Writer, Worksheet, int], int] | None = None
+    # the 说明 sheet's lines, as the form words them
+    notes: Callable[[Writer, list[tuple[str, str]]], list[tuple[str, str]]] | None = None
+    # the applications the programme's progress may count (the 申报书's 通知一)
+    counted_towards_targets: (
+        Callable[[Sequence[Mapping[str, Any]], FormSpec, Reference], list[Mapping[str, Any]]] | None
+    ) = None
+    # the roll-up reads each province's decision back: 说明 lines of what does not add up
+    settle: Callable[[list[Record], Reference], list[tuple[str, str]]] | None = None
+    # the form's own documents beside the national roll-up, as (file name, bytes) (the
+    # 申报书's national 推荐名单（公示）)
+    rollup_documents: Callable[[SummaryData, Reference], list[tuple[str, bytes]]] | None = None
+    # a review across one reporting unit's current applications (the 申报书's 六(二)(2) by
+    # rank): per application, in order, the record entries to update ("_settle_issue": the
+    # issue of 问题清单 it settles)
+    unit_review: Callable[[list[Record], Reference, ReportingUnit | None], list[Record]] | None = (
+        None
+    )
