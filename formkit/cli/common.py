@@ -15,9 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from formkit.atomic import mark_run_start
 from formkit.cli.frame import install as _frame
-from formkit.distribute import Period, parse_period
+from formkit.distribute import parse_period
 from formkit.forms import UnknownForm, load_form_spec
 from formkit.paths import OutputClash, check_outputs, display_name, is_displayable
+from formkit.period import Period
 from formkit.read import collect_paths
 from formkit.reference import Reference, ReferenceError, load_reference
 from formkit.spec import FormSpec

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from formkit.distribute import Period, RosterRow, applicant_key
+from formkit.distribute import RosterRow, applicant_key
 from formkit.forms import DEFAULT_FORM, get_form
 from formkit.ledger.files import FileStore
 from formkit.ledger.model import RosterEntry, entry_of, form_title
 from formkit.ledger.store import LedgerError, now_text
+from formkit.period import Period
 
 
 class RosterStore(FileStore):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from formkit.distribute import Period, period_deadline
+from formkit.distribute import period_deadline
 from formkit.forms import DEFAULT_FORM, get_form
 from formkit.issues import Issue
 from formkit.ledger.model import (
@@ -21,6 +21,7 @@ from formkit.ledger.model import (
 )
 from formkit.ledger.roster import RosterStore
 from formkit.ledger.store import LedgerError
+from formkit.period import Period
 from formkit.supersession import conflict_message
 
 

@@ -8,9 +8,9 @@ import datetime as dt
 import urllib.parse
 from dataclasses import dataclass
 
-from formkit.distribute import Period, parse_period
 from formkit.forms import DEFAULT_FORM, UnknownForm, form_ids, get_form
 from formkit.ledger import Ledger, RosterEntry, StatusReport
+from formkit.period import Period
 from formkit.spec import FormSpec
 
 
@@ -23,17 +23,12 @@ def form_title(spec: FormSpec) -> str:
     return spec.file_name or spec.id
 
 
-def period_label(period: Period) -> str:
-    """A period in words: "2007年第二季度", "2007年"."""
-    return f"{period.year}年" + "".join(str(v) for _, v in period.values[1:])
-
-
 def period_of_text(text: str | None, spec: FormSpec) -> Period | None:
     """A period as the ledger stores it ("2007/第二季度"), None if unreadable or absent."""
     if not text or not spec.roles.period:
         return None
     try:
-        return parse_period(text, spec)
+        return Period.parse(text, spec)
     except ValueError:
         return None
 
@@ -51,14 +46,12 @@ class Round:
 
     @property
     def when(self) -> str:
-        return period_label(self.period) if self.period is not None else str(self.year)
+        return self.period.words if self.period is not None else str(self.year)
 
     @property
     def what(self) -> str:
         """What a link takes, in a sentence: "2007年第二季度的季度数据报表", "申报书"."""
-        return (
-            f"{period_label(self.period)}的{self.title}" if self.period is not None else self.title
-        )
+        return f"{self.period.words}的{self.title}" if self.period is not None else self.title
 
     @property
     def label(self) -> str:

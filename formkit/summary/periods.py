@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from formkit.period import Period
 from formkit.records import usable
 from formkit.spec import FormSpec
 from formkit.summary.kit import SummaryData, label, total
@@ -15,71 +16,27 @@ from formkit.supersession import name_key
 
 
 def period_key(values: Mapping[str, Any], spec: FormSpec) -> tuple[int, ...] | None:
-    """A period as numbers that sort in time order ((2007, 2) for 2007 第二季度): a choice
-    field counts by its place in the choices; the leading fields given (None: not even the
-    first)."""
-    out: list[int] = []
-    for fid in spec.roles.period:
-        v = values.get(fid)
-        f = spec.field(fid)
-        if f.choices:
-            if v not in f.choices:
-                break
-            out.append(f.choices.index(v) + 1)
-        elif isinstance(v, int | float) and not isinstance(v, bool):
-            out.append(int(v))
-        else:
-            break
-    return tuple(out) or None
+    """The key (formkit.period.Period.key) of the period a record reports on: (2007, 2) for
+    2007 第二季度, the leading fields given; None when not even its year is."""
+    period = Period.of(values, spec)
+    return period.key if period is not None else None
 
 
 def period_values(key: Sequence[int] | None, spec: FormSpec) -> tuple[Any, ...]:
-    """`period_key` back to the fields' values ((2007, "第二季度"))."""
-    out: list[Any] = []
-    for fid, n in zip(spec.roles.period, key or (), strict=False):
-        f = spec.field(fid)
-        out.append(f.choices[n - 1] if f.choices else n)
-    return tuple(out)
+    """A period's key back to its fields' values ((2007, "第二季度"))."""
+    return Period.from_key(key, spec).given if key else ()
 
 
 def period_text(values: Mapping[str, Any], spec: FormSpec) -> str:
-    """A period as people write it: "2007年第二季度", "2007年"."""
-    key = period_key(values, spec)
-    out = []
-    for i, (fid, v) in enumerate(zip(spec.roles.period, period_values(key, spec), strict=False)):
-        f = spec.field(fid)
-        out.append(f"{v}年" if i == 0 else str(v) if f.choices else f"{f.label}{v}")
-    return "".join(out)
+    """The period a record reports on, as people write it: "2007年第二季度", "2007年"."""
+    period = Period.of(values, spec)
+    return period.words if period is not None else ""
 
 
 def period_words(period: Sequence[Any] | None) -> str:
     """The period's own words after its year ("第二季度"); "" for a form filed once a round
     or a yearly one."""
     return "".join(str(p) for p in (period or ())[1:])
-
-
-def shift(
-    key: Sequence[int], spec: FormSpec, *, years: int = 0, steps: int = 0
-) -> tuple[int, ...] | None:
-    """The period `years` earlier or `steps` sub-periods earlier (the quarter before the
-    first quarter is last year's fourth); None where the form does not say how many
-    sub-periods a year has (a sub-period that is a number, not a choice) and the step
-    would cross the year."""
-    k = list(key)
-    k[0] -= years
-    if steps and len(k) > 1:
-        n = len(spec.field(spec.roles.period[-1]).choices)
-        if not n:
-            if k[-1] - steps < 1:
-                return None
-            k[-1] -= steps
-            return tuple(k)
-        index = k[0] * n + (k[-1] - 1) - steps
-        k[0], k[-1] = divmod(index, n)
-        k[-1] += 1
-    elif steps:
-        k[0] -= steps
-    return tuple(k)
 
 
 def subject_key(rec: Mapping[str, Any], spec: FormSpec) -> str:
@@ -90,7 +47,7 @@ def subject_key(rec: Mapping[str, Any], spec: FormSpec) -> str:
 
 
 def period_name(key: Sequence[int], spec: FormSpec) -> str:
-    return period_text(dict(zip(spec.roles.period, period_values(key, spec), strict=False)), spec)
+    return Period.from_key(key, spec).words
 
 
 def comparisons(data: SummaryData, spec: FormSpec) -> list[dict[str, Any]]:
@@ -129,7 +86,9 @@ def comparisons(data: SummaryData, spec: FormSpec) -> list[dict[str, Any]]:
         ):
             if f not in fields or now is None or len(now) < len(spec.roles.period):
                 continue
-            target = shift(now, spec, steps=1) if kind == "previous" else shift(now, spec, years=1)
+            this = Period.from_key(now, spec)
+            earlier = this.shift(steps=1) if kind == "previous" else this.shift(years=1)
+            target = earlier.key if earlier is not None else None
             if target is None:
                 notes.append(f"{what}：不知上一期，未计算")
                 continue

@@ -39,7 +39,6 @@ from formkit.rounds.status import (
     Round,
     entry_round,
     form_title,
-    period_label,
     period_of_text,
     spec_of,
     status,
@@ -237,9 +236,9 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
             return f"文件中没有填写报告期，本链接收的是{mine.what}：请上传下发给本单位的{title}。"
         if period.text != mine.period.text:
             return (
-                f"这个文件是{period_label(period)}的{title}，本链接收的是"
-                f"{period_label(mine.period)}的{title}：请上传本单位"
-                f"{period_label(mine.period)}的{title}。"
+                f"这个文件是{period.words}的{title}，本链接收的是"
+                f"{mine.period.words}的{title}：请上传本单位"
+                f"{mine.period.words}的{title}。"
             )
     if sub.submission_id:
         if sub.submission_id == entry.submission_id:
