@@ -1,15 +1,34 @@
 """申报书 (kjxm-cxjd-shenbaoshu): the application workbook of 商技发[2006]6号.
 
 spec.toml is the form (contract: docs/forms/kjxm-cxjd-shenbaoshu.md); rules.py the notice's
-criteria (六、五(二)、六(三)); recommend.py and letters.py the province's ranking and its
-推荐文件 / 公示名单, which only this form has; summary.py its own parts of the summary and
-the roll-up (`FORM.summary`, the typed parts the summary calls).
+criteria (六、五(二)、六(三)); recommend.py, authority.py and letters.py the province's ranking,
+its 推荐文件 (a 请示 to 商务部) and 报部名单, publicity.py the ministry's national 推荐名单（公示）,
+which only this form has (`FORM.documents`); summary.py its own parts of the summary and the
+roll-up (`FORM.summary`, the typed parts the summary calls).
 """
 
 from pathlib import Path
 
 from formkit.forms import Form
-from formkit.forms.shenbaoshu import codes, rules, summary
+from formkit.forms.parts import Document, Documents, Recommendation
+from formkit.forms.shenbaoshu import codes, letters, publicity, recommend, rules, summary
+
+RECOMMENDATION = Recommendation(
+    rank_key=recommend.rank_key,
+    propose=recommend.propose,
+    settle=recommend.settle,
+    by_unit=recommend.by_unit,
+    shown=recommend.shown,
+    recommended=recommend.RECOMMEND,
+    particulars=letters.LetterInfo,
+    write=letters.write_documents,
+    notes=letters.letter_notes,
+    documents={
+        "recommendation.docx": Document("推荐文件", ".docx", letters.recommendation_docx),
+        "public.xlsx": Document("报部名单", ".xlsx", letters.list_xlsx),
+        "public.docx": Document("报部名单", ".docx", letters.list_docx),
+    },
+)
 
 FORM = Form(
     id="kjxm-cxjd-shenbaoshu",
@@ -18,4 +37,5 @@ FORM = Form(
     codes=tuple(codes.CODES),
     computed_labels=rules.COMPUTED_LABELS,
     summary=summary.PART,
+    documents=Documents(recommendation=RECOMMENDATION, rollup=publicity.documents),
 )
