@@ -56,15 +56,7 @@ FACADE = frozenset(
     }
 )
 
-PENDING = frozenset(
-    {
-        # issue #22's upper half: the recommendation reaches the 申报书's documents through
-        # its package until the form offers them as a typed part (Form.documents)
-        "formkit.rounds.recommend",
-        # from main: a function-local import in the 申报书's 发文机关 lookup
-        "formkit.forms.shenbaoshu.authority",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

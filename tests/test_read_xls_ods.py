@@ -434,3 +434,22 @@ def test_corpus_is_present_or_skipped() -> None:
     if not CORPUS.exists():
         pytest.skip(f"the corpus is not at {CORPUS} (a clone outside the workspace)")
     assert any(True for _ in _corpus())
+
+
+def test_the_xls_reader_knows_xlrds_cell_types_without_importing_it() -> None:
+    """xls.py names xlrd's cell types itself, so reading an .xlsx never imports xlrd; the
+    names must stay what xlrd means by them."""
+    import subprocess
+    import sys
+
+    import xlrd.biffh as biffh
+    import xlrd.formula as formula
+
+    from formkit.read import xls
+
+    for name in ("EMPTY", "TEXT", "NUMBER", "DATE", "BOOLEAN", "ERROR", "BLANK"):
+        assert getattr(xls, f"XL_CELL_{name}") == getattr(biffh, f"XL_CELL_{name}")
+    assert formula.oREF == xls.O_REF
+    probe = "import sys, formkit.read; print('xlrd' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

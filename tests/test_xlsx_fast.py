@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-import formkit.read.xlsx_fast as fast
+import formkit.read.xlsx.fast as fast
 from formkit.read.book import Book, Bounds, WorkbookError
-from formkit.read.xlsx import load_xlsx
-from formkit.read.xlsx_fast import load_xlsx_fast
+from formkit.read.xlsx import load_xlsx, load_xlsx_fast
 from tests.conftest import ROOT, SHARED
 from tests.forms import full_values, write_filled
 from tests.test_read_xlsx import MAIN, _indent, make_xlsx, sheet_xml

@@ -26,10 +26,10 @@ from formkit.cli.common import (
     unit_name,
 )
 from formkit.distribute import write_roster
+from formkit.forms import default_form
 from formkit.ledger import Ledger, LedgerError
 from formkit.rounds.recommend import (
     NotASummary,
-    RankKeyError,
     decide_from_ledger,
     decide_from_summaries,
     ranking,
@@ -98,16 +98,17 @@ def recommend(
     ref = reference_of(reference)
     when = _letter_date(date) if date is not None else None
     chosen_unit = unit_name(ref, unit)
+    form = default_form()  # the application round's: the 申报书
     try:
-        key = ranking(rank_by)
-    except RankKeyError as exc:
+        key = ranking(form, rank_by)
+    except ValueError as exc:
         raise fail(str(exc)) from None
     if db is not None:
-        decided = decide_from_ledger(db, reference=ref, unit=chosen_unit, key=key)
+        decided = decide_from_ledger(db, form, reference=ref, unit=chosen_unit, key=key)
     else:
         try:
             decided, recorded = decide_from_summaries(
-                files_of(paths), reference=ref, unit=chosen_unit, key=key
+                files_of(paths), form, reference=ref, unit=chosen_unit, key=key
             )
         except NotASummary as exc:
             raise fail(str(exc)) from None
@@ -125,7 +126,7 @@ def recommend(
             reason = str(a.get("_reason") or "")
             if a.get("_override"):
                 reason += f"\n[yellow]{escape(str(a['_override']))}[/]"
-            applicant, kind = row_text(a)
+            applicant, kind = row_text(form, a)
             table.add_row(
                 escape(group.unit),
                 str(a.get("_rank") or ""),
@@ -137,6 +138,7 @@ def recommend(
             )
         try:
             files, told = write_unit_documents(
+                form,
                 group,
                 output,
                 contact=contact,

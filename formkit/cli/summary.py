@@ -34,11 +34,11 @@ from formkit.cli.results import (
     write_json,
 )
 from formkit.distribute import parse_period
-from formkit.forms import read_options
+from formkit.forms import default_form, read_options
 from formkit.paths import display_name
 from formkit.read import Submission
 from formkit.rollup import NotASummary, summary_form
-from formkit.rounds.recommend import RankKeyError, ranking
+from formkit.rounds.recommend import ranking
 from formkit.rounds.report import across_json
 from formkit.rounds.rollup import documents as rollup_documents
 from formkit.rounds.rollup import national
@@ -177,9 +177,10 @@ def _period(
 
 
 def _check_rank_key(rank_by: str | None) -> None:
+    """`--rank-by` names a key the application round's recommendation ranks by."""
     try:
-        ranking(rank_by)
-    except RankKeyError as exc:
+        ranking(default_form(), rank_by)
+    except ValueError as exc:
         raise fail(str(exc)) from None
 
 

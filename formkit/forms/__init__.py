@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from formkit.forms.parts import SummaryPart
+from formkit.forms.parts import Documents, Ranking, Recommendation, SummaryPart
 from formkit.issues import Entry, Issue, add_codes, remove_codes
 from formkit.read import ReadOptions
 from formkit.spec import FormSpec, load_spec
@@ -39,7 +39,10 @@ __all__ = [
     "DEFAULT_FORM",
     "ENTRY_POINT_GROUP",
     "Across",
+    "Documents",
     "Form",
+    "Ranking",
+    "Recommendation",
     "SummaryPart",
     "UnknownForm",
     "default_form",
@@ -83,6 +86,8 @@ class Form:
     across: Across | None = None
     # the form's own parts of the summary and the roll-up
     summary: SummaryPart = field(default_factory=SummaryPart)
+    # outputs only this form has (the 申报书's recommendation, 推荐文件, 公示)
+    documents: Documents = field(default_factory=Documents)
     # the spec to use instead of `spec_file`'s (form_for: a spec file given at the edge)
     given_spec: FormSpec | None = field(default=None, repr=False, compare=False)
 

@@ -1,16 +1,18 @@
-"""A form's typed parts beyond its rules: what the summary and the roll-up call.
+"""A form's typed parts beyond its rules: what the summary and the roll-up call
+(`SummaryPart`), and the outputs only the form has (`Documents`).
 
-Each is a field of `SummaryPart`, None where the form has nothing of its own there; the
-summary (formkit/summary) writes what every form has and calls these for the rest. They
-work on the summary's records (`formkit.records`) and write with its kit (`Writer`, the
-sheet helpers): the kit sits below the forms (docs/architecture.md), so a form may use it.
+Each is a field, None where the form has nothing of its own there; the summary
+(formkit/summary) writes what every form has and calls these for the rest. They work on the
+summary's records (`formkit.records`) and write with its kit (`Writer`, the sheet helpers):
+the kit sits below the forms (docs/architecture.md), so a form may use it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -51,12 +53,77 @@ class SummaryPart:
     ) = None
     # the roll-up reads each province's decision back: 说明 lines of what does not add up
     settle: Callable[[list[Record], Reference], list[tuple[str, str]]] | None = None
-    # the form's own documents beside the national roll-up, as (file name, bytes) (the
-    # 申报书's national 推荐名单（公示）)
-    rollup_documents: Callable[[SummaryData, Reference], list[tuple[str, bytes]]] | None = None
     # a review across one reporting unit's current applications (the 申报书's 六(二)(2) by
     # rank): per application, in order, the record entries to update ("_settle_issue": the
     # issue of 问题清单 it settles)
     unit_review: Callable[[list[Record], Reference, ReportingUnit | None], list[Record]] | None = (
         None
     )
+
+
+# ---------------------------------------------------------------- documents
+
+
+class Ranking(Protocol):
+    """How a recommendation ranks applications; `shown` says it in words."""
+
+    @property
+    def shown(self) -> str: ...
+
+
+class Settlement(Protocol):
+    """A person's decisions read back; `problems` says what does not add up, in Chinese."""
+
+    @property
+    def problems(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of one reporting unit's decided applications (the 推荐文件, the 报部名单):
+    what people call it (the start of its file name), its suffix, and how it is made from
+    the applications and the particulars the sender gives (`Recommendation.particulars`)."""
+
+    name: str
+    suffix: str
+    build: Callable[[Sequence[Mapping[str, Any]], Any], bytes]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A form's decision over its applications, and the documents that carry it (the
+    申报书's 六(三): ranking, quota, 推荐 or 不推荐, the 推荐文件 and 报部名单). The command
+    line and the web page reach it through `Form.documents`, never a form package."""
+
+    # a ranking key as the sender writes it (None: the form's default); raises ValueError
+    # (with a Chinese message) for a key the form does not know
+    rank_key: Callable[[str | None], Ranking]
+    # (applications, *, reference, key) -> None: the form's proposal, into the records
+    propose: Callable[..., None]
+    # (applications, *, reference) -> the decisions a person left on the summary, read back
+    settle: Callable[..., Settlement]
+    # (applications, unit or None) -> [(reporting unit, its applications)], in order
+    by_unit: Callable[[Sequence[Record], str | None], list[tuple[str, list[Record]]]]
+    # an application as a list shows it: (who applies, its type)
+    shown: Callable[[Mapping[str, Any]], tuple[str, str]]
+    # the decision (a record's "_decision") that recommends
+    recommended: str
+    # (year, unit, contact, phone, date, authority, signer, doc_code) -> the particulars the
+    # documents are made with
+    particulars: Callable[..., Any]
+    # (applications, particulars, folder) -> what was written; the notes to show the sender
+    write: Callable[[Sequence[Mapping[str, Any]], Any, Path], Any]
+    notes: Callable[[Sequence[Mapping[str, Any]], Any], list[str]]
+    # each document, by the key a download names it with
+    documents: Mapping[str, Document] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Documents:
+    """Outputs only this form has (`Form.documents`); each None where it has none."""
+
+    # the province's recommendation and its 推荐文件 / 报部名单
+    recommendation: Recommendation | None = None
+    # written beside the national roll-up: (file name, content) (the 申报书's national
+    # 推荐名单（公示）: .xlsx, .docx and a web page)
+    rollup: Callable[[SummaryData, Reference], list[tuple[str, bytes]]] | None = None

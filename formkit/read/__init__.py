@@ -31,7 +31,7 @@ from formkit.read.isolate import Failure, WorkerPool
 from formkit.read.ods import load_ods
 from formkit.read.submission import Draft, FormInfo, Source, Submission
 from formkit.read.xls import load_xls
-from formkit.read.xlsx_fast import load_xlsx_fast
+from formkit.read.xlsx import load_xlsx_fast
 from formkit.reference import load_reference
 from formkit.spec import FormSpec, load_spec
 

@@ -1,6 +1,6 @@
 """The format-neutral workbook the reader works on: sheets of raw cells, defined names.
 
-Each backend (xlsx.py, xls.py, ods.py) turns one file format into a `Book`, reading
+Each backend (xlsx/, xls.py, ods.py) turns one file format into a `Book`, reading
 only inside `Bounds` (the area a form can use): a cell at XFD1048576 or a merge over
 a whole sheet costs nothing and is reported, never expanded.
 """

@@ -1,10 +1,12 @@
 """The recommendation (通知六(三)): which applications each reporting unit recommends, in
-which order, and its 推荐文件 and 报部名单. `formkit recommend`, `formkit roster
---recommended` and the province's 推荐文件 page all decide here.
+which order, and the documents that carry it (the 申报书's 推荐文件 and 报部名单).
+`formkit recommend`, `formkit roster --recommended` and the province's 推荐文件 page all
+decide here.
 
-From the ledger formkit proposes (ranking key, quota); from provincial summaries the
-decision columns a person may have edited are read back (`settle`), and a summary made
-before those columns existed gets formkit's proposal.
+The decision and its documents are the form's own (`Form.documents.recommendation`): this
+module names no form. From the ledger the form proposes (ranking key, quota); from
+provincial summaries the decision columns a person may have edited are read back
+(`settle`), and a summary made before those columns existed gets the form's proposal.
 """
 
 from __future__ import annotations
@@ -16,58 +18,50 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formkit.forms import get_form
-from formkit.forms.shenbaoshu.letters import (
-    LetterInfo,
-    Written,
-    letter_notes,
-    list_docx,
-    list_xlsx,
-    recommendation_docx,
-    write_documents,
-)
-from formkit.forms.shenbaoshu.recommend import (
-    RECOMMEND,
-    RankKey,
-    RankKeyError,
-    by_unit,
-    propose,
-    rank_key,
-    settle,
-    shown,
-)
+from formkit.forms import Form, Ranking, Recommendation, get_form
 from formkit.reference import Reference
 from formkit.rollup import NotASummary, read_summary
 from formkit.rounds.summary import from_ledger
 
 __all__ = [
-    "DOCUMENTS",
     "Decision",
+    "NoRecommendation",
     "NotASummary",
-    "RankKeyError",
     "UnitDecision",
     "decide_from_ledger",
     "decide_from_summaries",
     "document",
+    "document_kinds",
     "ranking",
+    "recommendation",
     "recommended_pairs",
-    "row_text",
     "write_unit_documents",
 ]
 
-# the documents of one unit, by the name the web page downloads them under:
-# (file name prefix, suffix, what the audit trail calls it)
-DOCUMENTS = {
-    "recommendation.docx": ("推荐文件", ".docx", "推荐文件"),
-    "public.xlsx": ("报部名单", ".xlsx", "报部名单（Excel）"),
-    "public.docx": ("报部名单", ".docx", "报部名单（Word）"),
-}
+
+class NoRecommendation(ValueError):
+    """A form that decides no recommendation (its message in Chinese)."""
 
 
-def ranking(rank_by: str | None = None) -> RankKey:
-    """The ranking key of `--rank-by` (default: 审核结论, then 高新技术产品出口额); raises
-    RankKeyError (its message in Chinese) for a column the summary does not have."""
-    return rank_key(rank_by)
+def recommendation(form: Form) -> Recommendation:
+    """The form's recommendation; raises NoRecommendation for a form without one."""
+    found = form.documents.recommendation
+    if found is None:
+        title = form.spec.file_name or form.id
+        raise NoRecommendation(f"{title}没有推荐决定（只有申报书按通知六(三)推荐）。")
+    return found
+
+
+def ranking(form: Form, rank_by: str | None = None) -> Ranking:
+    """The ranking key of `--rank-by` (None: the form's default); raises ValueError (its
+    message in Chinese) for a key the form does not know."""
+    return recommendation(form).rank_key(rank_by)
+
+
+def document_kinds(form: Form) -> tuple[str, ...]:
+    """The keys the documents of one unit are downloaded by (the web page's routes)."""
+    found = form.documents.recommendation
+    return tuple(found.documents) if found is not None else ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +71,7 @@ class UnitDecision:
     unit: str  # "" when the files name no reporting unit
     apps: list[dict[str, Any]]
     year: int
+    recommended: str  # the decision that recommends (the form's "推荐")
 
     @property
     def ordered(self) -> list[dict[str, Any]]:
@@ -90,7 +85,7 @@ class UnitDecision:
 
     @property
     def chosen(self) -> int:
-        return sum(1 for a in self.apps if a.get("_decision") == RECOMMEND)
+        return sum(1 for a in self.apps if a.get("_decision") == self.recommended)
 
 
 @dataclass(frozen=True)
@@ -108,38 +103,50 @@ class Decision:
 
 
 def _decision(
-    apps: list[dict[str, Any]], year: int, unit: str | None, key: RankKey, problems: list[str]
+    rec: Recommendation,
+    apps: list[dict[str, Any]],
+    year: int,
+    unit: str | None,
+    key: Ranking,
+    problems: list[str],
 ) -> Decision:
-    units = [UnitDecision(name, members, year or 2006) for name, members in by_unit(apps, unit)]
+    units = [
+        UnitDecision(name, members, year or 2006, rec.recommended)
+        for name, members in rec.by_unit(apps, unit)
+    ]
     return Decision(units, key.shown, problems)
 
 
 def decide_from_ledger(
     db: str | os.PathLike[str],
+    form: Form,
     *,
     reference: Reference,
     unit: str | None = None,
-    key: RankKey | None = None,
+    key: Ranking | None = None,
     inputs: Sequence[str] | None = None,
 ) -> Decision:
-    """formkit's proposal for the ledger's current applications (of reporting unit `unit`,
+    """The form's proposal for the ledger's current applications (of reporting unit `unit`,
     if given): the same files as `formkit summary --db`, ranked by `key`, within quota."""
-    key = key or ranking()
-    data, _ = from_ledger(db, reference=reference, unit=unit, inputs=inputs)
-    propose(data.applications, reference=reference, key=key)
-    return _decision(data.applications, data.year, unit, key, [])
+    rec = recommendation(form)
+    key = key or rec.rank_key(None)
+    data, _ = from_ledger(db, reference=reference, unit=unit, inputs=inputs, form_id=form.id)
+    rec.propose(data.applications, reference=reference, key=key)
+    return _decision(rec, data.applications, data.year, unit, key, [])
 
 
 def decide_from_summaries(
     paths: Iterable[str | os.PathLike[str]],
+    form: Form,
     *,
     reference: Reference,
     unit: str | None = None,
-    key: RankKey | None = None,
+    key: Ranking | None = None,
 ) -> tuple[Decision, bool]:
     """The decision the summaries record (the columns a person may have edited), and
-    whether they record one (False: made before the decision columns, so formkit
+    whether they record one (False: made before the decision columns, so the form
     proposed, ranking by `key`). Raises NotASummary naming the file."""
+    rec = recommendation(form)
     apps: list[dict[str, Any]] = []
     year = 0
     for path in paths:
@@ -149,44 +156,48 @@ def decide_from_summaries(
             raise NotASummary(f"{path}：{exc}") from None
         apps += part.applications
         year = year or part.year
-    key = key or ranking()
+    key = key or rec.rank_key(None)
     if any(a.get("_proposed_decision") for a in apps):
-        return _decision(apps, year, unit, key, settle(apps, reference=reference).problems), True
-    propose(apps, reference=reference, key=key)
-    return _decision(apps, year, unit, key, []), False
+        problems = rec.settle(apps, reference=reference).problems
+        return _decision(rec, apps, year, unit, key, problems), True
+    rec.propose(apps, reference=reference, key=key)
+    return _decision(rec, apps, year, unit, key, []), False
 
 
 def recommended_pairs(
     path: str | os.PathLike[str], app_form: str | None, *, reference: Reference
 ) -> tuple[list[tuple[str, str]], list[str]]:
-    """(unit, subject) of the applications a provincial summary marks 推荐, read back as
-    `formkit recommend` reads them (the person's decisions, else formkit's proposal), and
-    the problems reading the decisions. Raises NotASummary naming the file."""
+    """(unit, subject) of the applications a provincial summary marks recommended, read
+    back as `formkit recommend` reads them (the person's decisions, else the form's
+    proposal), and the problems reading the decisions. Raises NotASummary naming the file."""
+    form = get_form(app_form)
+    rec = recommendation(form)
     try:
         apps = read_summary(Path(path), app_form)[1].applications
     except NotASummary as exc:
         raise NotASummary(f"{path}：{exc}") from None
     problems: list[str] = []
     if any(a.get("_proposed_decision") for a in apps):
-        problems = settle(apps, reference=reference).problems
+        problems = rec.settle(apps, reference=reference).problems
     else:
-        propose(apps, reference=reference)
-    roles = get_form(app_form).spec.roles
+        rec.propose(apps, reference=reference, key=rec.rank_key(None))
+    roles = form.spec.roles
     pairs = []
     for a in apps:
-        if a.get("_decision") == RECOMMEND:
+        if a.get("_decision") == rec.recommended:
             found = reference.unit(str(a.get(roles.unit) or ""))
             name = str(a.get(roles.subject) or "")
             pairs.append((found.name if found is not None else str(a.get(roles.unit)), name))
     return pairs, problems
 
 
-def row_text(app: Mapping[str, Any]) -> tuple[str, str]:
-    """(applicant, application type) as the decision table shows them."""
-    return shown(app)
+def row_text(form: Form, app: Mapping[str, Any]) -> tuple[str, str]:
+    """(who applies, the application's type) as the decision table shows them."""
+    return recommendation(form).shown(app)
 
 
 def write_unit_documents(
+    form: Form,
     unit: UnitDecision,
     output: str | os.PathLike[str],
     *,
@@ -196,23 +207,20 @@ def write_unit_documents(
     authority: str | None = None,
     signer: str = "",
     doc_code: str = "",
-) -> tuple[Written, list[str]]:
-    """The unit's 推荐文件 (a 请示, .docx) and 报部名单 (.xlsx, .docx) in `output`, and what
-    the sender should know about them (the 发文机关 taken, reasons left blank)."""
-    info = LetterInfo(
+) -> tuple[Any, list[str]]:
+    """The unit's documents in `output` (the 申报书's 推荐文件, a 请示, and its 报部名单), and
+    what the sender should know about them (the 发文机关 taken, reasons left blank)."""
+    rec = recommendation(form)
+    info = rec.particulars(
         unit.year, unit.unit or None, contact, phone, date, authority, signer, doc_code
     )
-    return write_documents(unit.apps, info, Path(output)), letter_notes(unit.apps, info)
+    return rec.write(unit.apps, info, Path(output)), rec.notes(unit.apps, info)
 
 
-def document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
-    """(file name, bytes) of one of the unit's documents (a key of DOCUMENTS), as
-    `formkit recommend --db` writes it (blank 联系人, 联系电话 and date to fill in)."""
-    prefix, suffix, _ = DOCUMENTS[kind]
-    info = LetterInfo(unit.year, unit.unit or None)
-    build = {
-        "recommendation.docx": recommendation_docx,
-        "public.xlsx": list_xlsx,
-        "public.docx": list_docx,
-    }[kind]
-    return f"{prefix}-{unit.tag}{suffix}", build(unit.apps, info)
+def document(form: Form, unit: UnitDecision, kind: str) -> tuple[str, bytes]:
+    """(file name, bytes) of one of the unit's documents (`kind`: one of document_kinds),
+    as `formkit recommend --db` writes it (the particulars left blank to fill in)."""
+    rec = recommendation(form)
+    doc = rec.documents[kind]
+    info = rec.particulars(unit.year, unit.unit or None)
+    return f"{doc.name}-{unit.tag}{doc.suffix}", doc.build(unit.apps, info)

@@ -34,5 +34,5 @@ def national(
 def documents(spec: FormSpec, data: SummaryData, reference: Reference) -> list[tuple[str, bytes]]:
     """(file name, bytes) of the form's own documents beside the roll-up; none for a form
     that has none."""
-    make = form_of(spec).summary.rollup_documents
+    make = form_of(spec).documents.rollup
     return list(make(data, reference)) if make is not None else []

@@ -296,7 +296,7 @@ class Compare:
 @dataclass(frozen=True)
 class SummaryLayout:
     """What a form's summary shows ([summary] in its spec). The engine writes what every
-    form has from this; a form's hooks (formkit.forms.Form.hooks) add what only it has."""
+    form has from this; a form's parts (formkit.forms.SummaryPart) add what only it has."""
 
     # the workbook's title: {unit} is the reporting unit (or 全国), {year} the form's year,
     # {period} the period's own words (第二季度) for a periodic form

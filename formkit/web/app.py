@@ -28,7 +28,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from formkit.rounds.recommend import DOCUMENTS
+from formkit.forms import default_form
+from formkit.rounds.recommend import document_kinds
 from formkit.web.downloads import Downloads
 from formkit.web.http import http_error, static, status_of
 from formkit.web.middleware import BodyLimit, security_headers
@@ -96,7 +97,10 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         Route("/province/download/status.xlsx", web.download_status),
         Route("/province/download/summary.xlsx", web.download_summary),
         Route("/province/recommend", web.province_recommend),
-        *(Route(f"/province/download/{name}", web.download_recommendation) for name in DOCUMENTS),
+        *(
+            Route(f"/province/download/{name}", web.download_recommendation)
+            for name in document_kinds(default_form())
+        ),
         Route("/province/audit", web.province_audit),
     ]
 

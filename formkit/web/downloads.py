@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from formkit.rounds.recommend import DOCUMENTS, document
+from formkit.forms import default_form
+from formkit.rounds.recommend import document, document_kinds
 from formkit.rounds.status import Round
 from formkit.web import service
 from formkit.web.http import download, http_error
@@ -63,7 +64,6 @@ class Downloads(ProvincePages):
             decision=decided,
             columns=service.decision_columns(),
             empty=NO_APPLICATIONS,
-            documents=DOCUMENTS,
             **self.province_context(digest),
         )
 
@@ -71,7 +71,7 @@ class Downloads(ProvincePages):
     async def download_recommendation(self, request: Request, digest: str) -> Response:
         """One of a unit's 推荐文件 / 报部名单; `?unit=` names it when there are several."""
         kind = request.url.path.rsplit("/", 1)[-1]
-        if kind not in DOCUMENTS:
+        if kind not in document_kinds(default_form()):
             raise http_error(404)
         wanted = request.query_params.get("unit")
 
@@ -83,7 +83,7 @@ class Downloads(ProvincePages):
             if unit is None:
                 return 404, "请在“推荐文件”页面上选择推荐单位后下载。", b""
             with self.workers.slot():  # python-docx takes a moment: no more than the checks
-                name, data = document(unit, kind)
+                name, data = document(default_form(), unit, kind)
             return 200, name, data
 
         status, name, data = await self.run(build)

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from formkit.atomic import write_bytes_atomic
 from formkit.check import check_job
 from formkit.distribute import applicant_key
-from formkit.forms import DEFAULT_FORM, read_options
+from formkit.forms import DEFAULT_FORM, default_form, read_options
 from formkit.issues import Issue
 from formkit.ledger import FileRecord, Ledger, RosterEntry, StatusReport
 from formkit.ledger import status_workbook as build_status_workbook
@@ -472,6 +472,7 @@ def decision(settings: Settings) -> Decision:
     unit = reference.unit(settings.unit) if settings.unit else None
     return decide_from_ledger(
         settings.db,
+        default_form(),  # the application round's: the 申报书
         reference=reference,
         unit=unit.name if unit is not None else None,
         inputs=[settings.db.name],

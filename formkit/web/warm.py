@@ -9,7 +9,7 @@ import formkit.feedback
 import formkit.read.extract
 import formkit.read.gate
 import formkit.read.locate
-import formkit.read.xlsx_fast
+import formkit.read.xlsx.fast
 import formkit.validate
 from formkit.reference import load_reference
 from formkit.spec import load_spec

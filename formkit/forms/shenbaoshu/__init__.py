@@ -3,15 +3,32 @@
 spec.toml is the form (contract: docs/forms/kjxm-cxjd-shenbaoshu.md); rules.py the notice's
 criteria (六、五(二)、六(三)); recommend.py, authority.py and letters.py the province's ranking,
 its 推荐文件 (a 请示 to 商务部) and 报部名单, publicity.py the ministry's national 推荐名单（公示）,
-which only this form has; summary.py its own parts of the summary and the roll-up
-(`FORM.summary`, the typed parts the summary calls; the 公示 beside the roll-up among them).
+which only this form has (`FORM.documents`); summary.py its own parts of the summary and the
+roll-up (`FORM.summary`, the typed parts the summary calls).
 """
 
-from dataclasses import replace
 from pathlib import Path
 
 from formkit.forms import Form
-from formkit.forms.shenbaoshu import codes, publicity, rules, summary
+from formkit.forms.parts import Document, Documents, Recommendation
+from formkit.forms.shenbaoshu import codes, letters, publicity, recommend, rules, summary
+
+RECOMMENDATION = Recommendation(
+    rank_key=recommend.rank_key,
+    propose=recommend.propose,
+    settle=recommend.settle,
+    by_unit=recommend.by_unit,
+    shown=recommend.shown,
+    recommended=recommend.RECOMMEND,
+    particulars=letters.LetterInfo,
+    write=letters.write_documents,
+    notes=letters.letter_notes,
+    documents={
+        "recommendation.docx": Document("推荐文件", ".docx", letters.recommendation_docx),
+        "public.xlsx": Document("报部名单", ".xlsx", letters.list_xlsx),
+        "public.docx": Document("报部名单", ".docx", letters.list_docx),
+    },
+)
 
 FORM = Form(
     id="kjxm-cxjd-shenbaoshu",
@@ -19,5 +36,6 @@ FORM = Form(
     rules=tuple(rules.RULES),
     codes=tuple(codes.CODES),
     computed_labels=rules.COMPUTED_LABELS,
-    summary=replace(summary.PART, rollup_documents=publicity.documents),
+    summary=summary.PART,
+    documents=Documents(recommendation=RECOMMENDATION, rollup=publicity.documents),
 )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formkit.reference import load_reference
+
 TABLE = Path(__file__).with_name("authorities.toml")
 
 
@@ -64,8 +66,6 @@ def authority_for(unit: str | None, reference: Any = None, given: str | None = N
     if given and given.strip():
         return Authority(given.strip(), True, "", given=True)
     if reference is None:
-        from formkit.reference import load_reference
-
         reference = load_reference()
     found = reference.unit(unit) if unit else None
     if found is not None and found.code in _table():

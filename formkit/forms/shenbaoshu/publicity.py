@@ -11,7 +11,7 @@ order, with its 所在地级市, 申报类型 and 重点领域, as
   scripts, no outside style sheets, fonts or images; prints on A4 with its header repeated.
 
 Only what the provinces decided is listed: no verdicts, figures or reasons (a 公示 shows
-whom, not why). The engine calls `documents` through the form's `rollup_documents` hook.
+whom, not why). `documents` is the form's `Documents.rollup`: `formkit rollup` writes them.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def publicity_html(apps: Sequence[Mapping[str, Any]], year: int) -> bytes:
 
 def documents(data: SummaryData, reference: Reference) -> list[tuple[str, bytes]]:
     """(file name, content) of the national 公示, for `formkit rollup` to write beside the
-    roll-up (the `rollup_documents` hook)."""
+    roll-up (`FORM.documents.rollup`)."""
     del reference  # the roll-up has already ordered the applications by the reference
     year = data.year
     xlsx, docx_name, page = file_names(year)

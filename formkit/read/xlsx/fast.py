@@ -1,14 +1,16 @@
-"""A faster .xlsx/.xlsm reader for the files forms come back as; `load_xlsx` for the rest.
+"""The fast path: a faster .xlsx/.xlsm reader for the files forms come back as; `load_xlsx`
+(workbook.py, the streaming reader) for the rest.
 
     book = load_xlsx_fast("申报书.xlsx")   # the same Book load_xlsx gives, or its WorkbookError
 
-`load_xlsx` (xlsx.py) streams every worksheet through expat with a Python call per
+`load_xlsx` (workbook.py, sheet.py) streams every worksheet through expat with a Python call per
 element.  Workbooks written by Excel, WPS, LibreOffice, openpyxl and formkit itself store
 their cells in one regular shape (`<row r><c r s t><f>..</f><v>..</v></c>..`), so this
 reader takes each worksheet part whole, checks its <sheetData> body against that shape
 with one compiled regular expression (a C-speed `fullmatch`), and then picks out only the
-non-empty cells (one `findall`), turning each into a `RawCell` by xlsx.py's rules.  The workbook,
-relationship, shared-string and styles parts are read with xlsx.py's own functions.
+non-empty cells (one `findall`), turning each into a `RawCell` by sheet.py's rules.  The workbook,
+relationship, shared-string and styles parts are read with the streaming reader's own
+functions.
 
 What returned forms share with their template is worked out once and cached by content:
 the workbook, styles and relationship parts, each worksheet's frame (the part without its
@@ -25,9 +27,9 @@ shape it knows hands the whole file over to `load_xlsx` (the `_Delegate` excepti
   cell elements outside <sheetData>;
 * any token in <sheetData> the expression does not match exactly: inline strings
   (`<is>`), attributes with entities or odd whitespace, unknown child elements, text
-  between tags in a part xlsx.py reads as unindented, an entity it does not know, a
+  between tags in a part the streaming reader reads as unindented, an entity it does not know, a
   control character, a carriage return in text (expat would normalise it);
-* a non-empty cell below `Bounds.max_row` (xlsx.py's stop-and-skip logic), a cell
+* a non-empty cell below `Bounds.max_row` (sheet.py's stop-and-skip logic), a cell
   reference or index it cannot resolve, a worksheet part larger than `MAX_PART`;
 * any `WorkbookError` raised on the way (load_xlsx raises it again, with its own wording).
 
@@ -54,27 +56,24 @@ from typing import Any
 from formkit.cells import EXCEL_MAX_COL, Area, col_letter
 from formkit.read.book import Book, Bounds, CellValue, RawCell, SheetData, WorkbookError
 
-# xlsx.py's private helpers are imported on purpose: this module must read every part
-# exactly as load_xlsx does, so it shares its code rather than copying it.
-from formkit.read.xlsx import (
+# the streaming reader's own steps: this path must read every part exactly as load_xlsx
+# does, so it shares them rather than copying them
+from formkit.read.xlsx.package import (
     CHUNK,
-    _cell_position,
-    _format,
-    _indented,
-    _iso_datetime,
-    _number,
-    _Package,
-    _parser,
-    _read_shared_strings,
-    _read_styles,
-    _read_workbook,
-    _rels,
-    _SheetReader,
-    _Style,
-    _unescape,
-    _Workbook,
+    Package,
+    cell_position,
+    is_indented,
+    new_parser,
+    relationships,
+)
+from formkit.read.xlsx.sheet import SheetReader, iso_datetime, number
+from formkit.read.xlsx.strings import read_shared_strings, unescape
+from formkit.read.xlsx.styles import Style, read_styles, serial_to_datetime
+from formkit.read.xlsx.workbook import (
+    WorkbookPart,
     load_xlsx,
-    serial_to_datetime,
+    package_format,
+    read_workbook,
     strings_and_styles,
 )
 
@@ -124,11 +123,11 @@ def load_xlsx_fast(
         return load_xlsx(path, bounds, content)
 
 
-class _MemoryPackage(_Package):
-    """xlsx.py's package over the file's bytes in memory, each part inflated in one zlib
+class _MemoryPackage(Package):
+    """package.py's Package over the file's bytes in memory, each part inflated in one zlib
     call: zipfile's stream reader (several Python calls per read) costs more than the
     inflating for parts of a few KB.  A part it is unsure of is read by zipfile as before
-    (and its errors are xlsx.py's)."""
+    (and its errors are package.py's)."""
 
     def __init__(self, zf: zipfile.ZipFile, raw: bytes) -> None:
         super().__init__(zf)
@@ -182,7 +181,7 @@ class _ReadyPackage(_MemoryPackage):
     def __init__(self, parts: dict[str, bytes]) -> None:
         self.parts = parts
         self.names = {}
-        for name in parts:  # as _Package names the entries
+        for name in parts:  # as Package names the entries
             self.names.setdefault(name.replace("\\", "/").lstrip("/").lower(), name)
 
     def size(self, name: str) -> int:
@@ -191,7 +190,7 @@ class _ReadyPackage(_MemoryPackage):
     def chunks(self, part: str) -> Iterator[bytes]:
         name = self.find(part)
         if name is None:
-            yield from _Package.chunks(self, part)  # xlsx.py's error for a missing part
+            yield from Package.chunks(self, part)  # package.py's error for a missing part
             return
         data = self.parts[name]
         for i in range(0, len(data), CHUNK):
@@ -201,12 +200,12 @@ class _ReadyPackage(_MemoryPackage):
 # ---------------------------------------------------------------- shared parts, cached
 
 _PART_CACHE_LIMIT = 64
-_WORKBOOK_CACHE: dict[bytes, _Workbook] = {}
-_STYLES_CACHE: dict[bytes, dict[str | None, _Style]] = {}
+_WORKBOOK_CACHE: dict[bytes, WorkbookPart] = {}
+_STYLES_CACHE: dict[bytes, dict[str | None, Style]] = {}
 
 
 class _OnePart:
-    """A stand-in for `_Package` holding one part's bytes, for xlsx.py's part readers."""
+    """A stand-in for `Package` holding one part's bytes, for the part readers."""
 
     def __init__(self, name: str, data: bytes) -> None:
         self.name = name
@@ -233,7 +232,7 @@ _RELS_CACHE: dict[tuple[str, bytes], dict[str, tuple[str, str]]] = {}
 
 
 def _cached_rels(pkg: _MemoryPackage, part: str) -> dict[str, tuple[str, str]]:
-    """xlsx.py's `_rels`, cached by the relationship part's content (never modified)."""
+    """package.py's `relationships`, cached by the relationship part's content (never modified)."""
     folder, base = posixpath.split(part)
     rels_part = posixpath.join(folder, "_rels", base + ".rels")
     if pkg.find(rels_part) is None:
@@ -241,37 +240,37 @@ def _cached_rels(pkg: _MemoryPackage, part: str) -> dict[str, tuple[str, str]]:
     data = _part_bytes(pkg, rels_part)
     rels = _RELS_CACHE.get((part, data))
     if rels is None:
-        rels = _rels(_OnePart(rels_part, data), part)  # type: ignore[arg-type]
+        rels = relationships(_OnePart(rels_part, data), part)  # type: ignore[arg-type]
         if len(_RELS_CACHE) >= _PART_CACHE_LIMIT:
             _RELS_CACHE.clear()
         _RELS_CACHE[(part, data)] = rels
     return rels
 
 
-def _workbook(pkg: _MemoryPackage, part: str) -> _Workbook:
+def _workbook(pkg: _MemoryPackage, part: str) -> WorkbookPart:
     data = _part_bytes(pkg, part)
     wb = _WORKBOOK_CACHE.get(data)
     if wb is None:
-        wb = _read_workbook(_OnePart(part, data), part)  # type: ignore[arg-type]
+        wb = read_workbook(_OnePart(part, data), part)  # type: ignore[arg-type]
         if len(_WORKBOOK_CACHE) >= _PART_CACHE_LIMIT:
             _WORKBOOK_CACHE.clear()
         _WORKBOOK_CACHE[data] = wb
     # the Book gets its own names dict; the targets are immutable
-    copy = _Workbook()
+    copy = WorkbookPart()
     copy.sheets = list(wb.sheets)
     copy.names = dict(wb.names)
     copy.date1904, copy.stale = wb.date1904, wb.stale
     return copy
 
 
-def _styles(pkg: _MemoryPackage, part: str | None) -> tuple[dict[str | None, _Style], bytes | None]:
-    """xlsx.py's styles, cached by content; and the content (None: no styles part)."""
+def _styles(pkg: _MemoryPackage, part: str | None) -> tuple[dict[str | None, Style], bytes | None]:
+    """styles.py's styles, cached by content; and the content (None: no styles part)."""
     if part is None:
-        return _read_styles(pkg, None), None
+        return read_styles(pkg, None), None
     data = _part_bytes(pkg, part)
     styles = _STYLES_CACHE.get(data)
     if styles is None:
-        styles = _read_styles(_OnePart(part, data), part)  # type: ignore[arg-type]
+        styles = read_styles(_OnePart(part, data), part)  # type: ignore[arg-type]
         if len(_STYLES_CACHE) >= _PART_CACHE_LIMIT:
             _STYLES_CACHE.clear()
         _STYLES_CACHE[data] = styles
@@ -282,7 +281,7 @@ def _styles(pkg: _MemoryPackage, part: str | None) -> tuple[dict[str | None, _St
 
 
 def _load(pkg: _MemoryPackage, bounds: Bounds, path: Path) -> Book:
-    """xlsx.py's `_load`, with worksheets read by `_read_sheet`."""
+    """workbook.py's load, with worksheets read by `_read_sheet`."""
     root = _cached_rels(pkg, "")
     wb_part = next((t for kind, t in root.values() if kind == "officeDocument"), None)
     if wb_part is None or pkg.find(wb_part) is None:
@@ -302,7 +301,7 @@ def _load(pkg: _MemoryPackage, bounds: Bounds, path: Path) -> Book:
         memo = _MEMOS[(styles_data, wb.date1904)] = {}
 
     book = Book(
-        format=_format(pkg, path),
+        format=package_format(pkg, path),
         names=wb.names,
         date1904=wb.date1904,
         stale_formulas=wb.stale,
@@ -331,7 +330,7 @@ _ROOT = re.compile(rb"(?:<\?xml[^>]*\?>)?[ \t\r\n]*<worksheet([ \t\r\n][^>]*)?>"
 _DEFAULT_NS = re.compile(rb"""[ \t\r\n]xmlns[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')""")
 # every byte XML allows; what is left after deleting them is a control character
 _XML_BYTES = bytes([9, 10, 13, *range(32, 256)])
-# SpreadsheetML elements xlsx.py's sheet reader acts on, wherever they are
+# SpreadsheetML elements sheet.py's reader acts on, wherever they are
 _SHEET_ELEMENT = re.compile(rb"<(?:c|row|v|f|is|t|rPh)[ \t\r\n/>]")
 _PREFIXED = re.compile(
     rb"<[A-Za-z_][\w.\-]*:(?:worksheet|sheetData|c|row|v|f|is|t|rPh|mergeCells?)[ \t\r\n/>]"
@@ -426,7 +425,7 @@ def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
 
 _VALID_FLAT, _VALID_INDENTED = _valid_pattern(b""), _valid_pattern(_WS)
 _STRICT_FLAT, _STRICT_INDENTED = _valid_pattern(b"", True), _valid_pattern(_WS, True)
-# references _split_ref may refuse (a column past ZZ, a row past 999999): read token by token
+# references split_ref may refuse (a column past ZZ, a row past 999999): read token by token
 _ODD_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{7})"')
 
 _TOKEN_INDENTED = _token_pattern(rb"[ \t\r\n]*")
@@ -473,14 +472,14 @@ def _attrs(raw: bytes) -> dict[bytes, bytes]:
     return found
 
 
-# b"B8" -> (8, 2); bytes keys next to xlsx.py's str-keyed cache, with the same limit
+# b"B8" -> (8, 2); bytes keys next to package.py's str-keyed cache, with the same limit
 _POSITIONS: dict[bytes, tuple[int, int]] = {}
 _POSITIONS_LIMIT = 200_000
 
 
 def _position(ref: bytes) -> tuple[int, int]:
     try:
-        rc = _cell_position(ref.decode("ascii"))
+        rc = cell_position(ref.decode("ascii"))
     except (ValueError, UnicodeDecodeError):
         raise _Delegate from None  # load_xlsx reports it
     if len(_POSITIONS) < _POSITIONS_LIMIT:
@@ -533,7 +532,7 @@ _SST_FRAMES: set[bytes] = set()
 
 
 def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
-    """xlsx.py's shared strings; plain ones (one <t> per <si>, no runs) read by regex."""
+    """strings.py's shared strings; plain ones (one <t> per <si>, no runs) read by regex."""
     data = _part_bytes(pkg, part)
     try:
         data, root_end = _prolog(data, _SST_ROOT)
@@ -556,10 +555,10 @@ def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
         if "&" in body or "\r" in body or "_x" in body:
             for i, raw in enumerate(strings):
                 text = _text(raw.encode("utf-8"))
-                strings[i] = _unescape(text) if "_x" in text else text
+                strings[i] = unescape(text) if "_x" in text else text
         return strings
     except _Delegate:
-        return _read_shared_strings(_OnePart(part, data), part)  # type: ignore[arg-type]
+        return read_shared_strings(_OnePart(part, data), part)  # type: ignore[arg-type]
 
 
 def _general_cells(
@@ -636,7 +635,7 @@ def _locate(data: bytes, root_end: int) -> tuple[int, int, int, int]:
 
 
 def _check_frame(head: bytes, tail: bytes) -> None:
-    """No element xlsx.py's sheet reader acts on before or after <sheetData>."""
+    """No element sheet.py's reader acts on before or after <sheetData>."""
     if _SHEET_ELEMENT.search(head) or _SHEET_ELEMENT.search(tail) or b"<mergeCell" in head:
         raise _Delegate
 
@@ -655,9 +654,9 @@ def _frame_ok(frame: bytes) -> frozenset[bytes] | None:
 
 
 def _well_formed(data: bytes) -> None:
-    """`_Delegate` unless expat (as xlsx.py sets it up) reads the part without an error."""
+    """`_Delegate` unless expat (as package.py sets it up) reads the part without an error."""
     try:
-        _parser().Parse(data, True)
+        new_parser().Parse(data, True)
     except Exception:  # ExpatError, a DOCTYPE: load_xlsx reports it
         raise _Delegate from None
 
@@ -685,7 +684,7 @@ def _read_sheet(
     sheet: SheetData,
     bounds: Bounds,
     strings: list[str],
-    styles: dict[str | None, _Style],
+    styles: dict[str | None, Style],
     date1904: bool,
     stale: bool,
     memo: dict[tuple[Any, ...], Any] | None = None,
@@ -713,7 +712,7 @@ def _read_sheet(
                     _FRAMES.clear()
                 _FRAMES[frame] = prefixes
             if prefixes is not None:
-                indented = _indented(data[:CHUNK])
+                indented = is_indented(data[:CHUNK])
                 pattern = _STRICT_INDENTED if indented else _STRICT_FLAT
                 try:
                     data[body_start:body_end].decode("utf-8")
@@ -731,7 +730,7 @@ def _read_sheet(
         data, root_end = _prolog(data, _ROOT)
         start, body_start, body_end, tail_start = _locate(data, root_end)
         _check_frame(data[root_end:start], data[tail_start:])
-        indented = _indented(data[:CHUNK])
+        indented = is_indented(data[:CHUNK])
     tail = data[tail_start:]
     if not indented and tail[:1] not in (b"", b"<"):
         raise _Delegate  # expat would add this text to the last cell's <v> or <f> text
@@ -739,7 +738,7 @@ def _read_sheet(
     cells = sheet.cells
     max_row, max_col = bounds.max_row, bounds.max_col
     styles_get = styles.get
-    no_style: _Style = (None, False)
+    no_style: Style = (None, False)
 
     def make(
         style: bytes | None,
@@ -748,7 +747,7 @@ def _read_sheet(
         f_raw: bytes | None,
         v_raw: bytes | None,
     ) -> RawCell | None:
-        """A cell's RawCell (None: empty), by xlsx.py's _SheetReader rules."""
+        """A cell's RawCell (None: empty), by sheet.py's SheetReader rules."""
         f_text = None if f_attrs is None else ("" if f_raw is None else _text(f_raw))
         value: CellValue = None
         error: str | None = None
@@ -763,17 +762,17 @@ def _read_sheet(
                     raise _Delegate from None
             elif t is None or t == b"n":
                 v_text = _text(v_raw)
-                value = int(v_text) if v_text.isdecimal() else _number(v_text)
+                value = int(v_text) if v_text.isdecimal() else number(v_text)
             else:
                 v_text = _text(v_raw)
                 if t == b"str":
-                    value = _unescape(v_text) if "_x" in v_text else v_text
+                    value = unescape(v_text) if "_x" in v_text else v_text
                 elif t == b"b":
                     value = v_text.strip() in ("1", "true")
                 elif t == b"e":
                     error = v_text.strip()
                 elif t == b"d":
-                    value = _iso_datetime(v_text)
+                    value = iso_datetime(v_text)
                 else:
                     value = v_text
         if value is None and error is None and f_text is None:
@@ -823,7 +822,7 @@ def _read_sheet(
     else:
         _general_cells(data, body_start, body_end, indented, store)
 
-    # merges: after </sheetData>, kept and clipped by xlsx.py's own code; a returned form
+    # merges: after </sheetData>, kept and clipped by sheet.py's own code; a returned form
     # has its template's merges, so the result is cached by the bytes they are read from
     if b"<mergeCell" not in tail:
         return
@@ -839,7 +838,7 @@ def _read_sheet(
             if ref:
                 refs.append(_text(ref))
         scratch = SheetData(sheet.name)
-        reader = _SheetReader(scratch, bounds, strings, styles, date1904, stale)
+        reader = SheetReader(scratch, bounds, strings, styles, date1904, stale)
         reader.merge_refs = refs
         reader._keep_merges()
         kept = (tuple(scratch.merges), scratch.dropped, scratch.dropped_example)
