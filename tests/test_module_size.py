@@ -17,8 +17,8 @@ MAX_LINES = 800
 # modules still over the limit while issue #22 is under way; this set only shrinks
 PENDING = frozenset(
     {
-        "formkit/read/xlsx.py",  # becomes the read/xlsx/ package (the lower half of #22)
-        "formkit/read/xlsx_fast.py",
+        # the lower half of issue #22 (read/, foundations, forms/)
+        "formkit/read/xlsx/fast.py",
         "formkit/spec/model.py",
         "formkit/parse.py",
         "formkit/forms/shenbaoshu/rules.py",
