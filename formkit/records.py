@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from formkit.issues import CATALOGUE, clause_name, title
 from formkit.read.submission import Submission
@@ -19,6 +19,60 @@ from formkit.reference import Reference
 from formkit.spec import FormSpec
 
 Kind = Literal["text", "integer", "decimal", "percent", "date", "bool"]
+T = TypeVar("T")
+
+
+class Entry(Generic[T]):
+    """One of the summary's own entries of a record: read and set as a typed attribute
+    (`rec.verdict`), kept under its key ("_verdict"), which is what the sheets write by
+    column, the roll-up reads back and a form's parts read and set."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    @overload
+    def __get__(self, rec: None, owner: type[Any]) -> Entry[T]: ...
+
+    @overload
+    def __get__(self, rec: SummaryRecord, owner: type[Any]) -> T: ...
+
+    def __get__(self, rec: SummaryRecord | None, owner: type[Any]) -> Entry[T] | T:
+        if rec is None:
+            return self
+        return cast(T, rec.get(self.key))
+
+    def __set__(self, rec: SummaryRecord, value: T) -> None:
+        rec[self.key] = value
+
+
+class SummaryRecord(dict[str, Any]):
+    """One application as the summary keeps it: a dict keyed like `columns()` (its values by
+    field id, group item, computed value and table; a form's own "_…" entries, such as the
+    申报书's decision), with the summary's own entries typed as attributes. An entry not set
+    reads as None, as `dict.get` would; the dict is what is written and read back, so the
+    typed record changes no output."""
+
+    no = Entry[int | None]("_no")  # 序号, in the summary's order
+    region = Entry[str | None]("_region")  # of the reporting unit (reference data)
+    unit_code = Entry[str | None]("_unit_code")
+    verdict = Entry[str | None]("_verdict")  # 审核结论
+    criteria = Entry[str | None]("_criteria")  # the criteria not passed, in words
+    criteria_status = Entry[dict[str, str] | None]("_criteria_status")  # id -> status
+    excluded = Entry[dict[str, str] | None]("_excluded")  # key -> why it is out of totals
+    excluded_text = Entry[str | None]("_excluded_text")
+    errors = Entry[int | None]("_errors")
+    warnings = Entry[int | None]("_warnings")
+    file = Entry[str | None]("_file")  # the file's name
+    path = Entry[str | None]("_path")  # as given
+    sha256 = Entry[str | None]("_sha256")
+    submission_id = Entry[str | None]("_submission_id")
+    handle = Entry[str | None]("_handle")  # how the collector knows the file
+    conflict = Entry[str | None]("_conflict")  # a same-day version conflict, in words
+    period = Entry[str | None]("_period")  # a periodic form's period, in words
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """A repeatable table's rows, each with its own problems ("_problems")."""
+        return list(self.get(f"_rows.{table}") or [])
 
 
 @dataclass(frozen=True)
@@ -135,9 +189,9 @@ def _row_problems(sub: Submission, prefix: str) -> str:
     return "；".join(f"{title(i.code)}（{i.sheet}!{i.cell}）" for i in found)
 
 
-def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, Any]:
+def record(sub: Submission, spec: FormSpec, reference: Reference) -> SummaryRecord:
     """One accepted submission as a flat record keyed like `columns()`."""
-    rec: dict[str, Any] = {}
+    rec = SummaryRecord()
     for f in spec.fields:
         value = sub.values.get(f.id)
         if f.type == "group":
@@ -164,23 +218,23 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> dict[str, A
             )
     unit_field = spec.roles.unit or ""
     unit = reference.unit(str(rec.get(unit_field) or "")) if unit_field else None
-    rec["_region"] = unit.region if unit else None
-    rec["_unit_code"] = unit.code if unit else None
-    rec["_verdict"] = sub.verdict
-    rec["_criteria"] = "；".join(
+    rec.region = unit.region if unit else None
+    rec.unit_code = unit.code if unit else None
+    rec.verdict = sub.verdict
+    rec.criteria = "；".join(
         f"{clause_name(c['clause'])} {c['title']}（{_CRITERION_ZH.get(c['status'], '待补充')}）"
         for c in sub.criteria
         if c["status"] != "pass"
     )
-    rec["_criteria_status"] = {c["id"]: c["status"] for c in sub.criteria}
-    rec["_excluded"] = excluded(sub, spec)
-    rec["_excluded_text"] = excluded_text(rec["_excluded"], spec)
-    rec["_errors"] = sub.errors
-    rec["_warnings"] = sub.warnings
-    rec["_file"] = Path(sub.file).name
-    rec["_path"] = sub.file
-    rec["_sha256"] = sub.sha256
-    rec["_submission_id"] = sub.submission_id
+    rec.criteria_status = {c["id"]: c["status"] for c in sub.criteria}
+    rec.excluded = doubted = excluded(sub, spec)
+    rec.excluded_text = excluded_text(doubted, spec)
+    rec.errors = sub.errors
+    rec.warnings = sub.warnings
+    rec.file = Path(sub.file).name
+    rec.path = sub.file
+    rec.sha256 = sub.sha256
+    rec.submission_id = sub.submission_id
     return rec
 
 
@@ -271,38 +325,3 @@ def sort_key(spec: FormSpec, order: Mapping[str, int]) -> Any:
 
 def iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def supersede(records: Iterable[dict[str, Any]], spec: FormSpec) -> dict[int, dict[str, Any]]:
-    """Keep the latest record per applicant: {id(superseded record): the record replacing it}.
-
-    The same application is the same submission id or, without one, the same reporting
-    unit and applicant name. Latest by 填报日期, then by file time, then by name: several
-    files from one applicant are never merged silently.
-    """
-    groups: dict[Any, list[dict[str, Any]]] = {}
-    for rec in records:
-        if rec.get("_submission_id"):
-            key: Any = ("id", rec["_submission_id"])
-        else:
-            unit = str(rec.get(spec.roles.unit or "") or "")
-            name = str(rec.get(spec.roles.subject or "") or "")
-            norm = unicodedata.normalize("NFKC", name).replace(" ", "")
-            # without a name nothing says two files are the same application
-            key = ("name", unit, norm) if norm else ("file", rec.get("_path"))
-        groups.setdefault(key, []).append(rec)
-    date_field = spec.roles.date or ""
-
-    def when(rec: dict[str, Any]) -> tuple[Any, ...]:
-        d = rec.get(date_field)
-        return (
-            d if isinstance(d, dt.date) else dt.date.min,
-            rec.get("_mtime", 0.0),
-            str(rec.get("_path")),
-        )
-
-    replaced: dict[int, dict[str, Any]] = {}
-    for members in groups.values():
-        members.sort(key=when)
-        replaced.update({id(m): members[-1] for m in members[:-1]})
-    return replaced

@@ -23,7 +23,7 @@ from formkit.paths import display_name
 from formkit.read.book import Book, Bounds, WorkbookError
 from formkit.read.gate import inspect_file
 from formkit.read.xlsx import load_xlsx
-from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
+from formkit.records import Col, SummaryRecord, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
 from formkit.summary.kit import SummaryData
@@ -106,7 +106,7 @@ def read_summary(
     data.applications = _applications(book, spec)
     for rec in data.applications:
         # values the province's summary left out of its totals stay out of the nation's
-        rec["_excluded"] = excluded_keys(rec.get("_excluded_text"), spec)
+        rec.excluded = excluded_keys(rec.excluded_text, spec)
     if spec.roles.period:
         # 明细 holds every period's current records: the summary's own period, the others
         # for the comparisons and the time series
@@ -133,8 +133,8 @@ def read_summary(
         + [{**f, "status": "重复"} for f in duplicate]
         + [
             {
-                "file": a.get("_file"),
-                "sha256": a.get("_sha256"),
+                "file": a.file,
+                "sha256": a.sha256,
                 "status": "汇总",
                 "code": "",
                 "detail": "",
@@ -145,7 +145,7 @@ def read_summary(
     return meta, data
 
 
-def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
+def _applications(book: Book, spec: FormSpec) -> list[SummaryRecord]:
     """Every record from 明细, with the columns a person may edit as the 汇总表 shows them
     now (the form's `SummaryPart.print_note` names them: the 申报书's decision).
 
@@ -153,10 +153,10 @@ def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
     to its 明细 row by 序号. A summary made before 明细 existed has everything on its 汇总表.
     """
     if book.sheet(DETAIL_SHEET) is None:
-        return _rows(
-            book, APPS_SHEET, columns(spec, compact=True, computed=form_of(spec).computed_labels)
-        )
-    apps = _rows(book, DETAIL_SHEET, detail_columns(spec))
+        labels = form_of(spec).computed_labels
+        rows = _rows(book, APPS_SHEET, columns(spec, compact=True, computed=labels))
+        return [SummaryRecord(r) for r in rows]
+    apps = [SummaryRecord(r) for r in _rows(book, DETAIL_SHEET, detail_columns(spec))]
     note = form_of(spec).summary.print_note
     editable: tuple[str, ...] = tuple(note(False, "")[1]) if note is not None else ()
     if not editable:
@@ -218,7 +218,7 @@ def _rows(book: Book, sheet_name: str, cols: list[Col]) -> list[dict[str, Any]]:
     return [rows[r] for r in sorted(rows)]
 
 
-def _retype(rec: dict[str, Any], spec: FormSpec) -> dict[str, Any]:
+def _retype(rec: SummaryRecord, spec: FormSpec) -> SummaryRecord:
     """Dates were stored as ISO text; give them back their type."""
     for f in spec.fields:
         if f.type == "date" and isinstance(rec.get(f.id), str):
@@ -375,22 +375,22 @@ def rollup(
         data.notes.append(("未采用的汇总表", f"{display_name(Path(file).name)}：{reason}"))
     data.applications.sort(key=sort_key(spec, unit_order(reference)))
     for i, rec in enumerate(data.applications, start=1):
-        rec["_no"] = i
+        rec.no = i
     data.inputs = [str(p) for p in paths]
     return result
 
 
-def _identity(rec: dict[str, Any], spec: FormSpec) -> str:
+def _identity(rec: SummaryRecord, spec: FormSpec) -> str:
 
     when = f"@{period_of(rec, spec)}" if spec.roles.period else ""
-    sid = rec.get("_submission_id")
+    sid = rec.submission_id
     if sid:
         return f"id:{sid}{when}"
     key = name_key(
         str(rec.get(spec.roles.unit or "") or ""),
         str(rec.get(spec.roles.subject or "") or ""),
     )
-    return f"name:{key}{when}" if key else f"sha:{rec.get('_sha256')}"
+    return f"name:{key}{when}" if key else f"sha:{rec.sha256}"
 
 
 def _shown(period: tuple[Any, ...] | None) -> str:

@@ -37,7 +37,9 @@ ROUND = textwrap.dedent(
     from formkit.forms import form_ids, get_form, read_options, registered_elsewhere
     from formkit.ledger import Ledger
     from formkit.rollup import rollup
-    from formkit.summary import collect, from_ledger, write
+    from formkit.summary.collect import collect
+    from formkit.summary.ledger import from_ledger
+    from formkit.summary.sheets import write
     from formkit.template import write_template
 
     out = Path(sys.argv[1])

@@ -132,7 +132,7 @@ def recommend(
                 str(a.get("_rank") or ""),
                 escape(applicant),
                 escape(kind),
-                escape(str(a.get("_verdict") or "")),
+                escape(str(a.verdict or "")),
                 escape(str(a.get("_decision") or "")),
                 reason,
             )

@@ -52,13 +52,13 @@ class SummaryPart:
         Callable[[Sequence[Mapping[str, Any]], FormSpec, Reference], list[Mapping[str, Any]]] | None
     ) = None
     # the roll-up reads each province's decision back: 说明 lines of what does not add up
-    settle: Callable[[list[Record], Reference], list[tuple[str, str]]] | None = None
+    settle: Callable[[Sequence[Record], Reference], list[tuple[str, str]]] | None = None
     # a review across one reporting unit's current applications (the 申报书's 六(二)(2) by
     # rank): per application, in order, the record entries to update ("_settle_issue": the
     # issue of 问题清单 it settles)
-    unit_review: Callable[[list[Record], Reference, ReportingUnit | None], list[Record]] | None = (
-        None
-    )
+    unit_review: (
+        Callable[[Sequence[Record], Reference, ReportingUnit | None], list[Record]] | None
+    ) = None
 
 
 # ---------------------------------------------------------------- documents

@@ -16,9 +16,10 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from formkit.forms import Form, Ranking, Recommendation, get_form
+from formkit.records import SummaryRecord
 from formkit.reference import Reference
 from formkit.rollup import NotASummary, read_summary
 from formkit.rounds.summary import from_ledger
@@ -33,7 +34,7 @@ __all__ = [
     "document",
     "document_kinds",
     "ranking",
-    "recommendation",
+    "recommendation_of",
     "recommended_pairs",
     "write_unit_documents",
 ]
@@ -43,7 +44,7 @@ class NoRecommendation(ValueError):
     """A form that decides no recommendation (its message in Chinese)."""
 
 
-def recommendation(form: Form) -> Recommendation:
+def recommendation_of(form: Form) -> Recommendation:
     """The form's recommendation; raises NoRecommendation for a form without one."""
     found = form.documents.recommendation
     if found is None:
@@ -55,7 +56,7 @@ def recommendation(form: Form) -> Recommendation:
 def ranking(form: Form, rank_by: str | None = None) -> Ranking:
     """The ranking key of `--rank-by` (None: the form's default); raises ValueError (its
     message in Chinese) for a key the form does not know."""
-    return recommendation(form).rank_key(rank_by)
+    return recommendation_of(form).rank_key(rank_by)
 
 
 def document_kinds(form: Form) -> tuple[str, ...]:
@@ -69,12 +70,12 @@ class UnitDecision:
     """One reporting unit's applications with their decision (推荐次序, 推荐意见, 理由)."""
 
     unit: str  # "" when the files name no reporting unit
-    apps: list[dict[str, Any]]
+    apps: list[SummaryRecord]
     year: int
     recommended: str  # the decision that recommends (the form's "推荐")
 
     @property
-    def ordered(self) -> list[dict[str, Any]]:
+    def ordered(self) -> list[SummaryRecord]:
         """In 推荐次序, then the others."""
         return sorted(self.apps, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0))
 
@@ -104,14 +105,15 @@ class Decision:
 
 def _decision(
     rec: Recommendation,
-    apps: list[dict[str, Any]],
+    apps: list[SummaryRecord],
     year: int,
     unit: str | None,
     key: Ranking,
     problems: list[str],
 ) -> Decision:
+    # the form groups the records it is given: each member is one of `apps`
     units = [
-        UnitDecision(name, members, year or 2006, rec.recommended)
+        UnitDecision(name, cast(list[SummaryRecord], members), year or 2006, rec.recommended)
         for name, members in rec.by_unit(apps, unit)
     ]
     return Decision(units, key.shown, problems)
@@ -128,7 +130,7 @@ def decide_from_ledger(
 ) -> Decision:
     """The form's proposal for the ledger's current applications (of reporting unit `unit`,
     if given): the same files as `formkit summary --db`, ranked by `key`, within quota."""
-    rec = recommendation(form)
+    rec = recommendation_of(form)
     key = key or rec.rank_key(None)
     data, _ = from_ledger(db, reference=reference, unit=unit, inputs=inputs, form_id=form.id)
     rec.propose(data.applications, reference=reference, key=key)
@@ -146,8 +148,8 @@ def decide_from_summaries(
     """The decision the summaries record (the columns a person may have edited), and
     whether they record one (False: made before the decision columns, so the form
     proposed, ranking by `key`). Raises NotASummary naming the file."""
-    rec = recommendation(form)
-    apps: list[dict[str, Any]] = []
+    rec = recommendation_of(form)
+    apps: list[SummaryRecord] = []
     year = 0
     for path in paths:
         try:
@@ -171,7 +173,7 @@ def recommended_pairs(
     back as `formkit recommend` reads them (the person's decisions, else the form's
     proposal), and the problems reading the decisions. Raises NotASummary naming the file."""
     form = get_form(app_form)
-    rec = recommendation(form)
+    rec = recommendation_of(form)
     try:
         apps = read_summary(Path(path), app_form)[1].applications
     except NotASummary as exc:
@@ -193,7 +195,7 @@ def recommended_pairs(
 
 def row_text(form: Form, app: Mapping[str, Any]) -> tuple[str, str]:
     """(who applies, the application's type) as the decision table shows them."""
-    return recommendation(form).shown(app)
+    return recommendation_of(form).shown(app)
 
 
 def write_unit_documents(
@@ -210,7 +212,7 @@ def write_unit_documents(
 ) -> tuple[Any, list[str]]:
     """The unit's documents in `output` (the 申报书's 推荐文件, a 请示, and its 报部名单), and
     what the sender should know about them (the 发文机关 taken, reasons left blank)."""
-    rec = recommendation(form)
+    rec = recommendation_of(form)
     info = rec.particulars(
         unit.year, unit.unit or None, contact, phone, date, authority, signer, doc_code
     )
@@ -220,7 +222,7 @@ def write_unit_documents(
 def document(form: Form, unit: UnitDecision, kind: str) -> tuple[str, bytes]:
     """(file name, bytes) of one of the unit's documents (`kind`: one of document_kinds),
     as `formkit recommend --db` writes it (the particulars left blank to fill in)."""
-    rec = recommendation(form)
+    rec = recommendation_of(form)
     doc = rec.documents[kind]
     info = rec.particulars(unit.year, unit.unit or None)
     return f"{doc.name}-{unit.tag}{doc.suffix}", doc.build(unit.apps, info)

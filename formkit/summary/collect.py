@@ -15,7 +15,7 @@ from typing import Any
 from formkit.forms import UnknownForm, form_of, get_form
 from formkit.issues import CATALOGUE, Issue, where_zh
 from formkit.read.submission import Submission
-from formkit.records import iso, record, sort_key, unit_order
+from formkit.records import SummaryRecord, iso, record, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, load_spec
 from formkit.summary.kit import SummaryData
@@ -49,7 +49,7 @@ class Collector:
         # issue rows by file handle: a file left out (other unit) takes its issues with it
         self.issues: list[tuple[str, dict[str, Any]]] = []
         # every input in order: (file row, record or None for a rejected file, candidate)
-        self.entries: list[tuple[dict[str, Any], dict[str, Any] | None, Candidate]] = []
+        self.entries: list[tuple[dict[str, Any], SummaryRecord | None, Candidate]] = []
         # files of another form: listed 未受理, never compared with this form's
         self.other_form: set[str] = set()
         # a form with rules across periods (Form.across): its accepted files, until finish
@@ -125,7 +125,7 @@ class Collector:
         if sub.form and sub.form.year:
             self.years.append(sub.form.year)
         rec = record(sub, self.spec, self.reference)
-        rec["_file"] = file
+        rec.file = file
         if self.across is not None:
             self.subs[cand.handle] = sub
         self.entries.append((row, rec, cand))
@@ -178,11 +178,9 @@ class Collector:
             elif d.disposition == "current":
                 row.update(status="汇总", code="", detail="")
                 current.append(rec)
-                rec["_handle"] = cand.handle
+                rec.handle = cand.handle
                 if d.conflicts:
-                    rec["_conflict"] = conflict_message(
-                        row["file"], [names[h] for h in d.conflicts]
-                    )
+                    rec.conflict = conflict_message(row["file"], [names[h] for h in d.conflicts])
             else:
                 row.update(
                     status=DISPOSITION_ZH[d.disposition],
@@ -199,33 +197,33 @@ class Collector:
         if self.across is not None:
             data.issues += self._across(current, data)
         for rec in current:
-            if rec.get("_conflict"):
+            if rec.conflict:
                 data.issues.append(
                     {
-                        "file": rec["_file"],
+                        "file": rec.file,
                         "applicant": str(rec.get(spec.roles.subject or "") or ""),
                         "sheet": "",
                         "cell": "",
                         "severity": SEVERITY_ZH["warning"],
                         "code": "version_conflict",
-                        "message": rec["_conflict"],
+                        "message": rec.conflict,
                     }
                 )
         # the form's review across one unit's applications (申报书: 六(二)(2) by rank)
         hook = form_of(spec).summary.unit_review
-        for code in dict.fromkeys(r["_unit_code"] for r in current if r.get("_unit_code")):
-            members = [r for r in current if r.get("_unit_code") == code]
+        for code in dict.fromkeys(r.unit_code for r in current if r.unit_code):
+            members = [r for r in current if r.unit_code == code]
             updates = hook(members, self.reference, self.reference.unit(code)) if hook else []
             for rec, update in zip(members, updates, strict=False):
                 settle = update.pop("_settle_issue", None)
                 rec.update(update)
                 if settle:
-                    data.issues = _settled(data.issues, rec["_file"], settle)
+                    data.issues = _settled(data.issues, rec.file or "", settle)
         current.sort(key=sort_key(spec, unit_order(self.reference)))
         if spec.roles.period:
             current = self._periods(data, current, year, period or ((year,) if asked else ()))
         for n, rec in enumerate(current, start=1):
-            rec["_no"] = n
+            rec.no = n
         data.applications = current
         for t in spec.summary.tables:
             data.tables[t] = [
@@ -235,27 +233,28 @@ class Collector:
                     "_unit": rec.get(spec.roles.unit or ""),
                 }
                 for rec in current
-                for r in rec.get(f"_rows.{t}") or []
+                for r in rec.rows(t)
             ]
         return data
 
-    def _across(self, current: list[dict[str, Any]], data: SummaryData) -> list[dict[str, Any]]:
+    def _across(self, current: list[SummaryRecord], data: SummaryData) -> list[dict[str, Any]]:
         """The form's rules across one subject's periods (Form.across) over the current
         files: what they found goes to `data.across` and its 问题清单 rows are returned; a
         value they call wrong leaves the totals as a within-file error does."""
         assert self.across is not None
         spec = self.spec
-        by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_subject: dict[str, list[SummaryRecord]] = defaultdict(list)
         for rec in current:
             key = name_key(
                 str(rec.get(spec.roles.unit or "") or ""),
                 str(rec.get(spec.roles.subject or "") or ""),
             )
-            by_subject[key or rec["_handle"]].append(rec)
+            by_subject[key or rec.handle or ""].append(rec)
         rows: list[dict[str, Any]] = []
         for members in by_subject.values():
-            subs = {id(self.subs[m["_handle"]]): m for m in members if m["_handle"] in self.subs}
-            history = [self.subs[m["_handle"]] for m in members if m["_handle"] in self.subs]
+            known = [(m, self.subs[m.handle]) for m in members if m.handle in self.subs]
+            subs = {id(sub): m for m, sub in known}
+            history = [sub for _m, sub in known]
             found = self.across(history, self.reference)
             data.across += found
             for sub, issue in found:
@@ -285,17 +284,17 @@ class Collector:
     def _periods(
         self,
         data: SummaryData,
-        current: list[dict[str, Any]],
+        current: list[SummaryRecord],
         year: int,
         period: Sequence[Any] | None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[SummaryRecord]:
         """The records of the period summarised; the others go to data.others."""
         spec = self.spec
         full = len(spec.roles.period)
         given = period_key(dict(zip(spec.roles.period, period or (), strict=False)), spec) or ()
         keyed = []
         for rec in current:
-            rec["_period"] = period_text(rec, spec)
+            rec.period = period_text(rec, spec)
             keyed.append((period_key(rec, spec), rec))
         if len(given) == full:
             wanted: tuple[int, ...] = given

@@ -22,7 +22,7 @@ from formkit.cells import wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.issues import Issue
 from formkit.read.submission import Submission
-from formkit.records import Col, iso, usable
+from formkit.records import Col, SummaryRecord, iso, usable
 from formkit.reference import Reference
 from formkit.spec import FormSpec
 from formkit.summary import cellwriter
@@ -46,7 +46,7 @@ class SummaryData:
 
     year: int
     unit: str | None
-    applications: list[dict[str, Any]] = field(default_factory=list)
+    applications: list[SummaryRecord] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     # every input file: status 汇总 / 已替代 / 未受理, with its reason or replacement
     files: list[dict[str, Any]] = field(default_factory=list)
@@ -60,7 +60,7 @@ class SummaryData:
     # "第二季度")), and the current records of the other periods (listed in 明细; the
     # comparisons and the time series use them)
     period: tuple[Any, ...] | None = None
-    others: list[dict[str, Any]] = field(default_factory=list)
+    others: list[SummaryRecord] = field(default_factory=list)
     # the rows of the layout's tables ([summary] tables), each with its subject and unit
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # what the form's rules across periods (Form.across) found, each with its file: the

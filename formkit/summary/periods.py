@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from formkit.period import Period
-from formkit.records import usable
+from formkit.records import SummaryRecord, usable
 from formkit.spec import FormSpec
 from formkit.summary.kit import SummaryData, label, total
 from formkit.supersession import name_key
@@ -130,7 +130,7 @@ def not_reported(data: SummaryData, spec: FormSpec) -> str:
     """The subjects with a file of another period but none of this one, in words ("" when
     none): a base that stopped reporting is named, never silently absent."""
     now = {subject_key(r, spec) for r in data.applications}
-    last: dict[str, Mapping[str, Any]] = {}
+    last: dict[str, SummaryRecord] = {}
     for rec in data.others:  # sorted by period: the latest stays
         key = subject_key(rec, spec)
         if key not in now:
@@ -138,9 +138,9 @@ def not_reported(data: SummaryData, spec: FormSpec) -> str:
     if not last:
         return ""
     names = "、".join(
-        f"{r.get(spec.roles.subject or '') or r.get('_file')}"
+        f"{r.get(spec.roles.subject or '') or r.file}"
         f"（{r.get(spec.roles.unit or '') or ''}，"
-        f"报表最近的期间：{r.get('_period') or period_text(r, spec)}）"
+        f"报表最近的期间：{r.period or period_text(r, spec)}）"
         for r in last.values()
     )
     return f"本期未报送、其他期间有报表的{spec.summary.item} {len(last)} 个：{names}。"

@@ -175,7 +175,7 @@ def build(
         data.applications.sort(key=sort_key(spec, unit_order(reference)))
     apps = data.applications
     for n, rec in enumerate(apps, start=1):
-        rec["_no"] = n
+        rec.no = n
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,

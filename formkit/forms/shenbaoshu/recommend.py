@@ -27,9 +27,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from formkit.spec import load_spec
+
+# a summary record (formkit.records.SummaryRecord, or a plain dict of one)
+App = TypeVar("App", bound=dict[str, Any])
 
 # this form's own spec (the field labels a ranking key may name)
 SPEC_FILE = Path(__file__).with_name("spec.toml")
@@ -274,7 +277,7 @@ class Settled:
     overridden: int
 
 
-def settle(apps: list[dict[str, Any]], *, reference: Any = None) -> Settled:
+def settle(apps: Iterable[dict[str, Any]], *, reference: Any = None) -> Settled:
     """Take the person's 推荐次序 / 推荐意见 / 推荐理由 (in place) and record overrides.
 
     Order: by the number in 推荐次序; recommended applications without a number follow
@@ -354,7 +357,7 @@ def recommended(apps: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def order_for_summary(
-    apps: list[dict[str, Any]], units: Mapping[str, int], key: RankKey | None = None
+    apps: list[App], units: Mapping[str, int], key: RankKey | None = None
 ) -> None:
     """Sort (in place): by reporting unit, recommended by 推荐次序, then the rest by the key."""
     key = key or rank_key()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from formkit.validate.engine import Context, Criterion, Status
@@ -575,7 +575,7 @@ COMPUTED_LABELS: dict[str, str] = {
 
 def allowed_new(
     region: str,
-    applications: list[dict[str, Any]],
+    applications: Sequence[Mapping[str, Any]],
     *,
     unit: Any = None,
     reference: Any = None,
@@ -593,7 +593,7 @@ def allowed_new(
 
 def within_quota(
     region: str,
-    applications: list[dict[str, Any]],
+    applications: Sequence[Mapping[str, Any]],
     *,
     unit: Any = None,
     reference: Any = None,
@@ -653,7 +653,7 @@ def quota(
 
 def unit_checks(
     region: str,
-    applications: list[dict[str, Any]],
+    applications: Sequence[Mapping[str, Any]],
     deadline: dt.date,
     *,
     unit: Any = None,
@@ -757,7 +757,9 @@ def _segment(status: str, note: str = "") -> str:
     return f"{REGIONAL_CLAUSE} {REGIONAL_TITLE}（{what}{'：' + note if note else ''}）"
 
 
-def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[dict[str, Any]]:
+def unit_review(
+    apps: Sequence[Mapping[str, Any]], reference: Any, unit: Any
+) -> list[dict[str, Any]]:
     """六(二)(2) across one reporting unit's applications of the round (summary records).
 
     Pure: returns, per application in order, the record keys to update (empty: unchanged):
@@ -771,7 +773,7 @@ def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[d
     share = float(reference.notice.get("regional_leading_share", 0.1))
     name = getattr(unit, "name", None) or "本单位"
 
-    def value(a: dict[str, Any]) -> float | None:
+    def value(a: Mapping[str, Any]) -> float | None:
         v = _num(a.get("hitech_export_value"))
         return None if "hitech_export_value" in (a.get("_excluded") or {}) else v
 

@@ -514,7 +514,7 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
     return lines
 
 
-def settle_decisions(apps: list[dict[str, Any]], reference: Reference) -> list[tuple[str, str]]:
+def settle_decisions(apps: Sequence[dict[str, Any]], reference: Reference) -> list[tuple[str, str]]:
     """The roll-up: a province's decision as its people left it on the 汇总表; what does not
     add up (a rank twice, a quota exceeded), as 说明 lines."""
     if not any(DECISION in a for a in apps):
