@@ -95,11 +95,11 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def _reference(path: Path | None) -> Any:
-    from formkit.reference import ReferenceError, load_reference
+    from formkit.reference import ReferenceDataError, load_reference
 
     try:
         return load_reference(path)
-    except ReferenceError as exc:
+    except ReferenceDataError as exc:
         raise _fail(str(exc)) from None
 
 

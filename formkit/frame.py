@@ -18,11 +18,11 @@ def to_frame(results: Iterable[Submission]) -> pd.DataFrame:
     """
     import pandas as pd
 
+    from formkit.forms import load_form_spec
     from formkit.records import columns, record
     from formkit.reference import load_reference
-    from formkit.spec import load_spec
 
-    spec, reference = load_spec(), load_reference()
+    spec, reference = load_form_spec(), load_reference()
     cols = [c for c in columns(spec) if c.key != "_no"]
     records = [record(r, spec, reference) for r in results if r.status == "accepted"]
     frame = pd.DataFrame(

@@ -349,9 +349,9 @@ class Ledger:
     def spec(self) -> FormSpec:
         """The form whose roles (reporting unit, applicant, 填报日期) the ledger records."""
         if self._spec is None:
-            from formkit.spec import load_spec
+            from formkit.forms import load_form_spec
 
-            self._spec = load_spec()
+            self._spec = load_form_spec()
         return self._spec
 
     def _spec_of(self, form_id: str | None) -> FormSpec:

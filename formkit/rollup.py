@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formkit.forms import form_of
+from formkit.forms import form_of, load_form_spec
 from formkit.paths import display_name
 from formkit.read.book import Book, Bounds
 from formkit.records import Col, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec
 from formkit.summary import (
     APPS_SHEET,
     DETAIL_SHEET,
@@ -255,7 +255,7 @@ def rollup(
     """
     import hashlib
 
-    spec = spec or load_spec()
+    spec = spec or load_form_spec()
     reference = reference or load_reference()
     paths = list(paths)
     result = RollupResult(SummaryData(year=year or 0, unit=None))

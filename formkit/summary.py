@@ -28,12 +28,12 @@ from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width, wrapped_lines
 from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
-from formkit.forms import SummaryPart, form_of
+from formkit.forms import SummaryPart, form_of, load_form_spec
 from formkit.issues import Issue, where_zh
 from formkit.read.submission import Submission
 from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, Table, load_spec
+from formkit.spec import FormSpec, Table
 from formkit.supersession import (
     DISPOSITION_ZH,
     Candidate,
@@ -180,7 +180,7 @@ class Collector:
     """
 
     def __init__(self, *, spec: FormSpec | None = None, reference: Reference | None = None) -> None:
-        self.spec = spec or load_spec()
+        self.spec = spec or load_form_spec()
         self.reference = reference or load_reference()
         self.years: list[int] = []
         # issue rows by file handle: a file left out (other unit) takes its issues with it
@@ -853,7 +853,7 @@ def build(
     the file sheets, the layout's charts, 说明 and the metadata; the form's hooks add their
     own (the 申报书's proposed recommendation, `rank_by`, and its 各推荐单位 and 图表).
     """
-    spec = spec or load_spec()
+    spec = spec or load_form_spec()
     reference = reference or load_reference()
     form = form_of(spec)
     prepare = form.summary.prepare

@@ -18,8 +18,8 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 import formkit.summary as summary
+from formkit.api import load_spec
 from formkit.check import check_file
-from formkit.spec import load_spec
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 

@@ -496,7 +496,6 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
     from formkit.atomic import write_bytes_atomic
     from formkit.feedback import feedback_many
     from formkit.read.submission import from_json
-    from formkit.spec import load_spec
 
     assert SHA256_RE.fullmatch(sha)
     with ledger(settings) as led:
@@ -516,7 +515,7 @@ def annotated_copy(settings: Settings, workers: Workers, sha: str) -> bytes | No
         path = file_path(settings, led, record)
     if path is None:
         return None
-    spec = spec_of(record.form_id) if record.form_id else load_spec()
+    spec = spec_of(record.form_id)
     dates = {f.id for f in spec.fields if f.type == "date"}
     sub = from_json(record.submission, dates)
     sub = dataclasses.replace(sub, file=str(path), issues=(*sub.issues, *extra))

@@ -14,13 +14,13 @@ import formkit.read.gate
 import formkit.read.locate
 import formkit.read.xlsx.fast
 import formkit.validate
+from formkit.forms import load_form_spec
 from formkit.reference import load_reference
-from formkit.spec import load_spec
 
 if TYPE_CHECKING:
     from formkit.read import ReadOptions, Submission
 
-load_spec()
+load_form_spec()
 load_reference()
 
 __all__ = ["check_one", "formkit"]
