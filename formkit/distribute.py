@@ -11,7 +11,6 @@ templates behind.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import datetime as dt
 import hashlib
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formkit.parse import ParseError, normalise_label, parse_email, parse_phone
+from formkit.period import Period as Period  # distribute's period is formkit.period's
 
 if TYPE_CHECKING:
     from formkit.spec import FormSpec
@@ -59,68 +59,10 @@ def locked_fields(spec: FormSpec | None = None) -> tuple[str, ...]:
 # ---------------------------------------------------------------- the period
 
 
-@dataclass(frozen=True)
-class Period:
-    """The period a periodic form reports on, as distribute fills it in."""
-
-    values: tuple[tuple[str, Any], ...]  # period field id -> value, in the spec's order
-    text: str  # as formkit.supersession.period_of writes it: "2007/第二季度"
-    tag: str  # compact, for submission ids and file names: "2007Q2"
-
-    @property
-    def year(self) -> int:
-        return int(self.values[0][1])
-
-
-_PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-/Qq年]\s*(\d{1,2}|[^/\s]+?))?\s*$")
-
-
 def parse_period(text: str, spec: FormSpec) -> Period:
-    """`--period` of a periodic form: "2007" (a yearly form), "2007Q2" or "2007-2" (the
-    second choice of the form's second period field, 第二季度), or "2007/第二季度".
-    Raises ValueError with a Chinese message."""
-    from formkit.supersession import period_of
-
-    fields = spec.roles.period
-    if not fields:
-        raise ValueError(f"{spec.title.format(year='')}不分报告期，不用 --period。")
-    m = _PERIOD.match(text)
-    example = "如 2007" if len(fields) == 1 else "如 2007Q2（2007 年第二季度）"
-    if m is None or (m.group(2) is None) != (len(fields) == 1) or len(fields) > 2:
-        raise ValueError(f"报告期“{text}”无法识别，{example}。")
-    year = int(m.group(1))
-    if not 2000 <= year <= 2100:
-        raise ValueError(f"报告期“{text}”的年份不合理，{example}。")
-    values: list[tuple[str, Any]] = [(fields[0], year)]
-    tag = str(year)
-    if len(fields) == 2:
-        field = spec.field(fields[1])
-        part = str(m.group(2))
-        choice = None
-        if part.isdigit() and 1 <= int(part) <= len(field.choices):
-            choice = field.choices[int(part) - 1]
-        elif part in field.choices:
-            choice = part
-        if choice is None:
-            raise ValueError(
-                f"报告期“{text}”的{field.label}无法识别：应为 1 至 {len(field.choices)}"
-                f"（{'、'.join(field.choices)}），{example}。"
-            )
-        values.append((field.id, choice))
-        tag += f"Q{field.choices.index(choice) + 1}"
-    got = period_of(dict(values), spec)
-    assert got is not None
-    return Period(tuple(values), got, tag)
-
-
-def period_end(period: Period, spec: FormSpec) -> tuple[int, int]:
-    """(year, month) of a period's last month: December for a year; for the n-th of k
-    choices of the second period field (第二季度 of four), month n * 12 / k."""
-    if len(period.values) < 2:
-        return period.year, 12
-    choices = spec.field(period.values[1][0]).choices
-    n = choices.index(period.values[1][1]) + 1
-    return period.year, n * 12 // len(choices)
+    """`--period` of a periodic form ("2007", "2007Q2", "2007-2", "2007/第二季度"): formkit.period's
+    Period.parse. Raises ValueError with a Chinese message."""
+    return Period.parse(text, spec)
 
 
 def period_deadline(period: Period, spec: FormSpec) -> tuple[dt.date | None, str]:
@@ -129,11 +71,7 @@ def period_deadline(period: Period, spec: FormSpec) -> tuple[dt.date | None, str
     due = spec.roster.deadline
     if due is None:
         return None, "报送截止日期"
-    year, month = period_end(period, spec)
-    month += due.months_after
-    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    day = min(due.day, calendar.monthrange(year, month)[1])
-    return dt.date(year, month, day), due.source
+    return period.deadline(due.months_after, due.day), due.source
 
 
 # ---------------------------------------------------------------- a roster row

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from formkit.period import Period
 from formkit.read.submission import Submission
 from formkit.read.submission import fingerprint as fingerprint  # the rule's, kept where read
 from formkit.reference import Reference
@@ -134,14 +135,10 @@ def candidate(
 
 
 def period_of(values: Mapping[str, Any], spec: FormSpec) -> str | None:
-    """The period a file reports on, as one text ("2007/第一季度"); None for a form filed
-    once per round, or when the file does not say."""
-    if not spec.roles.period:
-        return None
-    parts = [values.get(f) for f in spec.roles.period]
-    if any(p is None or p == "" for p in parts):
-        return None
-    return "/".join(str(p).strip() for p in parts)
+    """The period a file reports on, as stored (Period.text, "2007/第一季度"); None for a
+    form filed once per round, or when the file does not say it all."""
+    period = Period.of(values, spec)
+    return period.text if period is not None and period.complete else None
 
 
 def _text(value: Any) -> str | None:
