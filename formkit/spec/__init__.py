@@ -43,6 +43,7 @@ __all__ = [
     "load_spec",
 ]
 
+
 def _choice_sources() -> dict[str, tuple[str, ...]]:
     return {"reporting_units": tuple(u.name for u in load_reference().units)}
 
