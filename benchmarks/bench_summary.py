@@ -82,8 +82,8 @@ def writing(paths: list[Path], repeats: int) -> tuple[float, float, int, int]:
     """Median seconds: formkit.summary.build vs a plain xlsxwriter table; rows, columns."""
     import xlsxwriter
 
+    from formkit.api import load_spec
     from formkit.check import check_file
-    from formkit.spec import load_spec
     from formkit.summary import build, collect, detail_columns, print_columns
 
     data = collect([check_file(p) for p in paths])

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from formkit.forms import all_codes
-from formkit.issues import CATALOGUE
+from formkit.issues import (
+    CATALOGUE,
+    FILE_REASONS,
+    READ_DETAILS,
+    VALUE_DETAILS,
+    WORKBOOK_REASONS,
+)
 
 _SEVERITY = {"error": "错误 error", "warning": "警告 warning", "info": "提示 info"}
 
@@ -31,4 +37,28 @@ def catalogue_markdown() -> str:
         lines.append(
             "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
         )
+    lines += _wordings()
     return "\n".join(lines) + "\n"
+
+
+_WORDINGS = (
+    (
+        "工作簿无法打开的原因 Why a workbook cannot be opened",
+        '`bad_workbook` 的说明；原因代码保留在问题的 params["reason"] 中。',
+        WORKBOOK_REASONS,
+    ),
+    ("读取时的说明 Details of reading", "`{detail}` of the reading codes.", READ_DETAILS),
+    ("填写值的说明 Details of typed values", "`{detail}` of the value codes.", VALUE_DETAILS),
+    ("以哪个文件为准 Which file counts", "文件清单、报送情况中的原因。", FILE_REASONS),
+)
+
+
+def _wordings() -> list[str]:
+    """The wording the codes' {detail} and the file lists are made of, by key."""
+    lines: list[str] = []
+    for heading, note, table in _WORDINGS:
+        lines += ["", f"## {heading}", "", note, "", "| 键 key | 措辞 wording |", "|---|---|"]
+        for key, text in table.items():
+            shown = text.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| `{key}` | {shown} |")
+    return lines

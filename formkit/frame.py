@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from formkit.forms import form_of
+from formkit.forms import form_of, load_form_spec
 from formkit.read.submission import Submission
 from formkit.records import columns, record
 from formkit.reference import load_reference
-from formkit.spec import load_spec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +21,7 @@ def to_frame(results: Iterable[Submission]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    spec, reference = load_spec(), load_reference()
+    spec, reference = load_form_spec(), load_reference()
     cols = [c for c in columns(spec, computed=form_of(spec).computed_labels) if c.key != "_no"]
     records = [record(r, spec, reference) for r in results if r.status == "accepted"]
     frame = pd.DataFrame(

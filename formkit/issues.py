@@ -364,6 +364,105 @@ WORKBOOK_REASONS: dict[str, str] = {
 }
 
 
+# ---- the details of what people type (formkit.parse), worded here: a value that cannot be
+# read (ParseError) or was read with a note (Note) gets its {detail} from these templates,
+# filled with the reader's facts
+VALUE_DETAILS: dict[str, str] = {
+    # what a cell should hold, as the details say it
+    "expect_number": "数字{unit_label}",
+    "expect_integer": "整数{unit_label}",
+    "unit_label": "（单位：{unit}）",
+    "expect_percent": "百分比（如 12.5 或 12.5%）",
+    "expect_date": "日期（如 2006-04-20 或 2006年4月20日）",
+    "expect_phone": "电话号码（固定电话如 025-83301234，分机写 025-83301234-123；手机如 13912345678）",
+    "expect_email": "电子邮箱（如 name@example.com）",
+    # numbers and percentages
+    "expected": "应填写{expected}，实际为“{raw}”",
+    "too_large": "数字过大，应填写{expected}",
+    "two_currencies": "“{raw}”前后写的币种不一致，请只填写{expected}",
+    "approximate": "“{raw}”是约数，已按 {value}{unit} 读取；请填写准确数字",
+    "not_integer": "应填写整数{unit_label}，实际为“{raw}”",
+    "unit_written": "本栏单位为“{unit}”，单元格写的是{written}（“{raw}”）；请换算为{expected}后填写",
+    "written_percent": "百分比",
+    "written_amount": "金额“{written}”",
+    "written_count": "数量单位“{written}”",
+    "written_currency": "{currency}金额“{written}”",
+    "unit_stripped": "单元格写有单位“{written}”，与本栏单位“{unit}”相同，已去除单位",
+    "unit_converted": "单元格写有单位“{written}”，已按 1{full} = {factor} {unit} 换算为 {value} {unit}",
+    "percent_fraction": "单元格设为百分比格式，存的是 {stored}，已按 {value}% 读取",
+    "percent_units": "本栏应填写{expected}，单元格写的是“{raw}”",
+    # dates
+    "no_such_date": "日期不存在：{year}年{month}月{day}日，请核对后填写",
+    "excel_1900_leap_day": "日期 1900年2月29日 不存在（Excel 1900 日期系统的历史错误），请核对",
+    "partial_date": "“{raw}”只写到月份，已按 {year}年{month}月1日 读取；请填写完整日期（年、月、日）",
+    # phones and e-mail
+    "phone_expected": "{why}应填写{expected}，实际为“{raw}”",
+    "phone_why": "{detail}；",
+    "area_code_length": "区号“{area}”位数不对（010、02x 为 3 位，其余为 4 位）",
+    "no_such_area_code": "没有区号“{area}”",
+    "local_number_length": "号码应为 7 或 8 位",
+    "mobile_extension": "手机号码不能带分机",
+    "area_code_missing": "固定电话缺少区号",
+    "phone_leading_zero": "“{raw}”像是丢了开头 0 的固定电话，已补为 {value}；请核对，并把电话单元格设为文本格式",
+    # yes/no and choices
+    "yesno_expected": "应填写“是”或“否”，实际为“{raw}”",
+    "choice_alias": "“{raw}”已按“{value}”读取",
+    "choice_expected": "应从以下选项中选择：{listing}；实际为“{raw}”",
+    "choices_more": "{listing}等（共 {count} 项，见下拉列表）",
+}
+
+
+def value_detail(key: str, **params: Any) -> str:
+    """One of VALUE_DETAILS, filled in (formkit.parse words its findings with these)."""
+    return VALUE_DETAILS[key].format(**params)
+
+
+# ---- the details of reading a file (formkit.read), worded here
+READ_DETAILS: dict[str, str] = {
+    "unreadable_path": "无法打开文件：{reason}",
+    "other_form": "文件是另一种表单（{theirs}），不是本{name}（{form_id}）",
+    "version_incompatible": "文件使用的模板版本为 {theirs}，当前版本为 {version}，两者不兼容，请下载最新模板",
+    "version_old": "文件使用的是旧版模板（{theirs}，当前 {version}）",
+    "too_few_labels": "文件不是《{name}》：没有模板的表单信息，找到的{name}标签只有 {found}/{expected} 个",
+    "year_mismatch": "文件是 {theirs} 年的模板，本次收集的是 {year} 年",
+    # a reading worker that gave no result (formkit.read.isolate), and why
+    "worker_failed": "{reason}：{detail}",
+    "worker_timeout": "读取超时",
+    "worker_memory": "内存超限",
+    "worker_crashed": "读取进程异常退出",
+    "worker_error": "读取出错",
+    "worker_exit_status": "工作进程退出，状态码 {0}",
+    "worker_signal": "工作进程被信号 {0} 终止",
+    "worker_no_result": "{0} 秒内未读完",
+    "worker_out_of_memory": "内存不足",
+}
+
+
+def read_detail(key: str, *args: Any, **params: Any) -> str:
+    """One of READ_DETAILS, filled in (formkit.read words its findings with these)."""
+    return READ_DETAILS[key].format(*args, **params)
+
+
+# ---- which file counts for an application (formkit.supersession), worded here: the reason
+# each file that does not count gives, in the file lists, status and the web page
+FILE_REASONS: dict[str, str] = {
+    "duplicate": "与 {first} 逐字节相同（重复文件），只计一次",
+    "same_version": "与 {first} 数据相同（同一版本），只计一次",
+    "same_version_superseded": "；该版本已被 {winner} 替代",
+    "feedback_not_redated": "是 {original} 的审核意见副本，数据有改动但填报日期未更新，仍以 {original} 为准；如为更正后的版本，请更新填报日期后重新报送",
+    "same_day": "与 {winner} 填报日期相同（{day}）但数据不同，暂以收到较晚的 {winner} 为准，请核实",
+    "newer_date": "被 {winner} 替代（填报日期 {winner_day} 晚于 {day}）",
+    "received_later": "被 {winner} 替代（收到较晚）",
+    "day_missing": "未填",
+    "conflict": "同一申请单位的 {current} 与 {others} 填报日期相同但数据不同（或为改动过的审核意见副本），暂以收到较晚的 {current} 为准，请核实后让填报单位更新填报日期重新报送",
+}
+
+
+def file_reason(key: str, **params: Any) -> str:
+    """One of FILE_REASONS, filled in."""
+    return FILE_REASONS[key].format(**params)
+
+
 # ---- validation: the spec's field rules, consistency, growth, and the notice's criteria
 _V = "consistency"
 _RULES: list[Entry] = [

@@ -42,6 +42,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from formkit.issues import value_detail as worded
+
 __all__ = [
     "Note",
     "ParseError",
@@ -179,7 +181,9 @@ def _finite_number(raw: object, expected: str) -> Decimal:
     """A stored number as a Decimal; NaN or infinity (which no cell should hold) refused."""
     assert isinstance(raw, int | float | Decimal)
     if isinstance(raw, float) and not math.isfinite(raw):
-        raise ParseError("not_a_number", f"应填写{expected}，实际为“{raw}”", {"raw": raw})
+        raise ParseError(
+            "not_a_number", worded("expected", expected=expected, raw=raw), {"raw": raw}
+        )
     return _from_number(raw)
 
 
@@ -293,7 +297,7 @@ def _lex_number(raw: str, expected: str, shown: str | None = None) -> _Lexed:
     if m is None:
         raise ParseError(
             "not_a_number",
-            f"应填写{expected}，实际为“{shown}”",
+            worded("expected", expected=expected, raw=shown),
             {"raw": shown, "expected": expected},
         )
     approx = approx or bool(m["more1"] or m["more2"])
@@ -302,13 +306,13 @@ def _lex_number(raw: str, expected: str, shown: str | None = None) -> _Lexed:
     if pre and cur and pre != cur:
         raise ParseError(
             "unit_mismatch",
-            f"“{shown}”前后写的币种不一致，请只填写{expected}",
+            worded("two_currencies", raw=shown, expected=expected),
             {"raw": shown, "expected": expected},
         )
     try:
         value = Decimal(m["num"].replace(",", "")) * Decimal(10) ** int(m["exp"] or 0)
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
-        raise ParseError("not_a_number", f"应填写{expected}，实际为“{shown}”") from exc
+        raise ParseError("not_a_number", worded("expected", expected=expected, raw=shown)) from exc
     if m["sign"] == "-":
         value = -value
     unit_text = "".join(u for u in (m["pre"], m["mult"], m["cur"]) if u)
@@ -328,7 +332,7 @@ def _approx_note(raw: object, value: Decimal, unit: str) -> Note:
     return Note(
         "approximate",
         "warning",
-        f"“{_text(raw).strip()}”是约数，已按 {_fmt(value)}{unit} 读取；请填写准确数字",
+        worded("approximate", raw=_text(raw).strip(), value=_fmt(value), unit=unit),
         {"raw": raw, "value": _fmt(value), "unit": unit},
     )
 
@@ -340,14 +344,16 @@ def _finish_number(
         if value != value.to_integral_value():
             raise ParseError(
                 "not_integer",
-                f"应填写整数{unit_label}，实际为“{_text(raw).strip()}”",
+                worded("not_integer", unit_label=unit_label, raw=_text(raw).strip()),
                 {"raw": raw, "value": _fmt(value)},
             )
         return int(value)
     out = float(value)
     if not math.isfinite(out):
         raise ParseError(
-            "not_a_number", f"数字过大，应填写{expected}", {"raw": raw, "expected": expected}
+            "not_a_number",
+            worded("too_large", expected=expected),
+            {"raw": raw, "expected": expected},
         )
     return out
 
@@ -373,8 +379,8 @@ def parse_number(
     if unit is not None and unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
     kind, field_mult = UNITS[unit] if unit is not None else (None, 1.0)
-    unit_label = f"（单位：{unit}）" if unit else ""
-    expected = ("整数" if integer else "数字") + unit_label
+    unit_label = worded("unit_label", unit=unit) if unit else ""
+    expected = worded("expect_integer" if integer else "expect_number", unit_label=unit_label)
 
     empty = _empty_kind(raw)
     if empty:
@@ -385,7 +391,7 @@ def parse_number(
     if not isinstance(raw, str):
         raise ParseError(
             "not_a_number",
-            f"应填写{expected}，实际为“{raw}”",
+            worded("expected", expected=expected, raw=raw),
             {"raw": str(raw), "expected": expected},
         )
 
@@ -395,19 +401,19 @@ def parse_number(
     def mismatch(what: str) -> ParseError:
         return ParseError(
             "unit_mismatch",
-            f"本栏单位为“{unit or '无'}”，单元格写的是{what}（“{shown}”）；"
-            f"请换算为{expected}后填写",
+            worded("unit_written", unit=unit or "无", written=what, raw=shown, expected=expected),
             {"raw": raw, "unit": unit, "written": what},
         )
 
     if lx.percent:
-        raise mismatch("百分比")
+        raise mismatch(worded("written_percent"))
     if kind == "count" and lx.currency:
-        raise mismatch(f"金额“{lx.unit_text}”")
+        raise mismatch(worded("written_amount", written=lx.unit_text))
     if kind in _CURRENCY_NAME and lx.count:
-        raise mismatch(f"数量单位“{lx.count}”")
+        raise mismatch(worded("written_count", written=lx.count))
     if kind in _CURRENCY_NAME and lx.currency and lx.currency != kind:
-        raise mismatch(f"{_CURRENCY_NAME[lx.currency]}金额“{lx.unit_text}”")
+        currency = _CURRENCY_NAME[lx.currency]
+        raise mismatch(worded("written_currency", currency=currency, written=lx.unit_text))
 
     value = lx.value
     notes: list[Note] = []
@@ -430,7 +436,7 @@ def parse_number(
                 Note(
                     "unit_stripped",
                     "info",
-                    f"单元格写有单位“{written}”，与本栏单位“{target}”相同，已去除单位",
+                    worded("unit_stripped", written=written, unit=target),
                     {"written": written, "unit": unit},
                 )
             )
@@ -442,8 +448,14 @@ def parse_number(
                 Note(
                     "unit_converted",
                     "info",
-                    f"单元格写有单位“{written}”，已按 1{full} = {_fmt(ratio)} {target}"
-                    f" 换算为 {_fmt(value)} {target}",
+                    worded(
+                        "unit_converted",
+                        written=written,
+                        full=full,
+                        factor=_fmt(ratio),
+                        unit=target,
+                        value=_fmt(value),
+                    ),
                     {
                         "written": written,
                         "unit": unit,
@@ -481,7 +493,7 @@ def parse_percent(raw: object, *, number_format: str | None = None) -> Parsed:
     fraction: 0.12 → 12.0 with a "percent_fraction" note. "增长12%" → 12, "下降5%" → -5;
     approximations as for numbers.
     """
-    expected = "百分比（如 12.5 或 12.5%）"
+    expected = worded("expect_percent")
     empty = _empty_kind(raw)
     if empty:
         return Parsed(None, empty)
@@ -492,13 +504,15 @@ def parse_percent(raw: object, *, number_format: str | None = None) -> Parsed:
             note = Note(
                 "percent_fraction",
                 "info",
-                f"单元格设为百分比格式，存的是 {_fmt(value)}，已按 {_fmt(pts)}% 读取",
+                worded("percent_fraction", stored=_fmt(value), value=_fmt(pts)),
                 {"raw": raw, "value": _fmt(pts), "number_format": number_format},
             )
             return Parsed(float(pts), "percent-fraction", (note,))
         return Parsed(float(value), "number")
     if not isinstance(raw, str):
-        raise ParseError("not_a_number", f"应填写{expected}，实际为“{raw}”", {"raw": str(raw)})
+        raise ParseError(
+            "not_a_number", worded("expected", expected=expected, raw=raw), {"raw": str(raw)}
+        )
 
     s, _ = _squeeze(raw)
     sign = 1
@@ -518,7 +532,7 @@ def parse_percent(raw: object, *, number_format: str | None = None) -> Parsed:
     if lx.mult or lx.currency or lx.count:
         raise ParseError(
             "unit_mismatch",
-            f"本栏应填写{expected}，单元格写的是“{raw.strip()}”",
+            worded("percent_units", expected=expected, raw=raw.strip()),
             {"raw": raw, "written": lx.unit_text + (lx.count or "")},
         )
     value = -abs(lx.value) if sign < 0 else lx.value
@@ -529,7 +543,7 @@ def parse_percent(raw: object, *, number_format: str | None = None) -> Parsed:
         how = "text-percent" if lx.percent else "text-number"
     out = float(value)
     if not math.isfinite(out):
-        raise ParseError("not_a_number", f"数字过大，应填写{expected}", {"raw": raw})
+        raise ParseError("not_a_number", worded("too_large", expected=expected), {"raw": raw})
     return Parsed(out, how, notes)
 
 
@@ -553,11 +567,11 @@ _CN_DATE_RE = re.compile(
 _SEP_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<sep>[-./])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2}))?$")
 _COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
 _TIME_SUFFIX_RE = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
-_DATE_EXPECTED = "日期（如 2006-04-20 或 2006年4月20日）"
+_DATE_EXPECTED = worded("expect_date")
 
 
 def _bad_date(raw: object, detail: str | None = None) -> ParseError:
-    msg = detail or f"应填写{_DATE_EXPECTED}，实际为“{_text(raw).strip()}”"
+    msg = detail or worded("expected", expected=_DATE_EXPECTED, raw=_text(raw).strip())
     return ParseError("bad_date", msg, {"raw": _text(raw)})
 
 
@@ -583,7 +597,7 @@ def _make_date(raw: object, y: int, m: int, d: int) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError:
-        raise _bad_date(raw, f"日期不存在：{y}年{m}月{d}日，请核对后填写") from None
+        raise _bad_date(raw, worded("no_such_date", year=y, month=m, day=d)) from None
 
 
 def _partial(raw: object, y: int, m: int) -> Parsed:
@@ -591,7 +605,7 @@ def _partial(raw: object, y: int, m: int) -> Parsed:
     note = Note(
         "partial_date",
         "warning",
-        f"“{_text(raw).strip()}”只写到月份，已按 {y}年{m}月1日 读取；请填写完整日期（年、月、日）",
+        worded("partial_date", raw=_text(raw).strip(), year=y, month=m),
         {"raw": _text(raw), "year": y, "month": m},
     )
     return Parsed(value, "partial-date", (note,))
@@ -606,7 +620,7 @@ def _from_serial(raw: int | float | Decimal, date1904: bool) -> Parsed | None:
     if not 1 <= serial <= _EXCEL_MAX_SERIAL_1900:
         return None
     if serial == 60:
-        raise _bad_date(raw, "日期 1900年2月29日 不存在（Excel 1900 日期系统的历史错误），请核对")
+        raise _bad_date(raw, worded("excel_1900_leap_day"))
     if serial < 60:
         return Parsed(_EXCEL_1900_EPOCH + dt.timedelta(days=serial + 1), "date-serial-1900")
     return Parsed(_EXCEL_1900_EPOCH + dt.timedelta(days=serial), "date-serial-1900")
@@ -675,7 +689,7 @@ _PHONE_LABEL_RE = re.compile(
 _PHONE_EXT_RE = re.compile(r"(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\)?\s*$", re.IGNORECASE)
 _PHONE_CHARS_RE = re.compile(r"^[\d\s\-().+]*$")
 _PHONE_INTL_RE = re.compile(r"^\(?(?:\+|00)86\)?")
-_PHONE_EXPECTED = "电话号码（固定电话如 025-83301234，分机写 025-83301234-123；手机如 13912345678）"
+_PHONE_EXPECTED = worded("expect_phone")
 
 
 class _BadPhone(Exception):
@@ -690,7 +704,7 @@ def _landline(digits: str, groups: list[str], ext: str | None) -> str:
     if len(groups) >= 2 and groups[0].startswith("0") and len(groups[0]) > 1:
         area, rest = groups[0], groups[1:]
         if len(area) != area_len:
-            raise _BadPhone(f"区号“{area}”位数不对（010、02x 为 3 位，其余为 4 位）")
+            raise _BadPhone(worded("area_code_length", area=area))
         local = "".join(rest)
         if len(local) not in (7, 8) and len(rest) >= 2 and ext is None:
             head = "".join(rest[:-1])
@@ -699,9 +713,9 @@ def _landline(digits: str, groups: list[str], ext: str | None) -> str:
     else:
         area, local = digits[:area_len], digits[area_len:]
     if area.startswith("01") and area != "010":
-        raise _BadPhone(f"没有区号“{area}”")
+        raise _BadPhone(worded("no_such_area_code", area=area))
     if len(local) not in (7, 8) or local[0] in "01":
-        raise _BadPhone("号码应为 7 或 8 位")
+        raise _BadPhone(worded("local_number_length"))
     return f"{area}-{local}" + (f"-{ext}" if ext else "")
 
 
@@ -726,7 +740,7 @@ def _phone_one(seg: str) -> tuple[str, bool]:
         intl, digits, groups = True, digits[2:], [digits[2:]]
     if len(digits) == 11 and re.match(r"^1[3-9]", digits):
         if ext:
-            raise _BadPhone("手机号码不能带分机")
+            raise _BadPhone(worded("mobile_extension"))
         return digits, False
     if intl and not digits.startswith("0"):  # +86 25 8330 1234: the 0 is dropped abroad
         digits, groups = "0" + digits, ["0" + groups[0], *groups[1:]]
@@ -735,7 +749,7 @@ def _phone_one(seg: str) -> tuple[str, bool]:
     if digits.startswith("0"):
         return _landline(digits, groups, ext), False
     if len(digits) in (7, 8):
-        raise _BadPhone("固定电话缺少区号")
+        raise _BadPhone(worded("area_code_missing"))
     if 9 <= len(digits) <= 11:  # a landline whose leading 0 was lost (stored as a number)
         return _landline("0" + digits, ["0" + groups[0], *groups[1:]], ext), True
     raise _BadPhone()
@@ -756,10 +770,10 @@ def parse_phone(raw: object) -> Parsed:
     shown = _text(raw).strip()
 
     def bad(detail: str = "") -> ParseError:
-        lead = f"{detail}；" if detail else ""
+        why = worded("phone_why", detail=detail) if detail else ""
         return ParseError(
             "bad_phone",
-            f"{lead}应填写{_PHONE_EXPECTED}，实际为“{shown}”",
+            worded("phone_expected", why=why, expected=_PHONE_EXPECTED, raw=shown),
             {"raw": shown, "detail": detail},
         )
 
@@ -796,8 +810,7 @@ def parse_phone(raw: object) -> Parsed:
                     Note(
                         "phone_leading_zero",
                         "warning",
-                        f"“{shown}”像是丢了开头 0 的固定电话，已补为 {number}；"
-                        "请核对，并把电话单元格设为文本格式",
+                        worded("phone_leading_zero", raw=shown, value=number),
                         {"raw": shown, "value": number},
                     )
                 )
@@ -826,7 +839,9 @@ def parse_email(raw: object) -> Parsed:
     shown = _text(raw).strip()
     if not isinstance(raw, str):
         raise ParseError(
-            "bad_email", f"应填写电子邮箱（如 name@example.com），实际为“{shown}”", {"raw": shown}
+            "bad_email",
+            worded("expected", expected=worded("expect_email"), raw=shown),
+            {"raw": shown},
         )
     s = unicodedata.normalize("NFKC", raw).replace("。", ".")
     out: list[str] = []
@@ -839,14 +854,16 @@ def parse_email(raw: object) -> Parsed:
         if not _EMAIL_RE.match(p):
             raise ParseError(
                 "bad_email",
-                f"应填写电子邮箱（如 name@example.com），实际为“{shown}”",
+                worded("expected", expected=worded("expect_email"), raw=shown),
                 {"raw": shown, "part": p},
             )
         local, _, domain = p.rpartition("@")
         out.append(f"{local}@{domain.lower()}")
     if not out:
         raise ParseError(
-            "bad_email", f"应填写电子邮箱（如 name@example.com），实际为“{shown}”", {"raw": shown}
+            "bad_email",
+            worded("expected", expected=worded("expect_email"), raw=shown),
+            {"raw": shown},
         )
     value = "; ".join(out)
     return Parsed(value, "email" if value == shown else "email-normalised")
@@ -877,7 +894,7 @@ def parse_yesno(raw: object) -> Parsed:
     if empty:
         return Parsed(None, empty)
     shown = _text(raw).strip()
-    raise ParseError("bad_yesno", f"应填写“是”或“否”，实际为“{shown}”", {"raw": shown})
+    raise ParseError("bad_yesno", worded("yesno_expected", raw=shown), {"raw": shown})
 
 
 # ---------------------------------------------------------------------------------------
@@ -913,17 +930,17 @@ def parse_choice(
             note = Note(
                 "choice_alias",
                 "info",
-                f"“{text}”已按“{canonical}”读取",
+                worded("choice_alias", raw=text, value=canonical),
                 {"raw": text, "value": canonical},
             )
             return Parsed(canonical, "alias", (note,))
     shown = list(choices[:_CHOICE_LIST_MAX])
     listing = "、".join(shown)
     if len(choices) > _CHOICE_LIST_MAX:
-        listing += f"等（共 {len(choices)} 项，见下拉列表）"
+        listing = worded("choices_more", listing=listing, count=len(choices))
     raise ParseError(
         "bad_choice",
-        f"应从以下选项中选择：{listing}；实际为“{text}”",
+        worded("choice_expected", listing=listing, raw=text),
         {"raw": text, "choices": list(choices)},
     )
 

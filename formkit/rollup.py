@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formkit.forms import UnknownForm, form_of, get_form
+from formkit.forms import UnknownForm, form_of, get_form, load_form_spec
 from formkit.paths import display_name
 from formkit.read.book import Book, Bounds, WorkbookError
 from formkit.read.gate import inspect_file
 from formkit.read.xlsx import load_xlsx
 from formkit.records import Col, SummaryRecord, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec
 from formkit.summary.kit import SummaryData
 from formkit.summary.periods import period_key
 from formkit.summary.sheets import (
@@ -254,7 +254,7 @@ def rollup(
     application found in two summaries counts once.
     """
 
-    spec = spec or load_spec()
+    spec = spec or load_form_spec()
     reference = reference or load_reference()
     paths = list(paths)
     result = RollupResult(SummaryData(year=year or 0, unit=None))

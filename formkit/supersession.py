@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from formkit.issues import file_reason
+from formkit.period import Period
 from formkit.read.submission import Submission
 from formkit.read.submission import fingerprint as fingerprint  # the rule's, kept where read
 from formkit.reference import Reference
@@ -134,14 +136,10 @@ def candidate(
 
 
 def period_of(values: Mapping[str, Any], spec: FormSpec) -> str | None:
-    """The period a file reports on, as one text ("2007/第一季度"); None for a form filed
-    once per round, or when the file does not say."""
-    if not spec.roles.period:
-        return None
-    parts = [values.get(f) for f in spec.roles.period]
-    if any(p is None or p == "" for p in parts):
-        return None
-    return "/".join(str(p).strip() for p in parts)
+    """The period a file reports on, as stored (Period.text, "2007/第一季度"); None for a
+    form filed once per round, or when the file does not say it all."""
+    period = Period.of(values, spec)
+    return period.text if period is not None and period.complete else None
 
 
 def _text(value: Any) -> str | None:
@@ -205,7 +203,7 @@ def decide(cands: Iterable[Candidate]) -> dict[str, Decision]:
                 c.handle,
                 "duplicate",
                 winner=seen.handle,
-                reason=f"与 {seen.name} 逐字节相同（重复文件），只计一次",
+                reason=file_reason("duplicate", first=seen.name),
             )
             continue
         first_by_sha[c.sha256] = c
@@ -255,10 +253,7 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
             # a feedback copy someone changed but did not re-date: not a newer version
             v.demoted = True
             v.original = versions[original_fp]
-            v.note = (
-                f"是 {original.name} 的审核意见副本，数据有改动但填报日期未更新，"
-                f"仍以 {original.name} 为准；如为更正后的版本，请更新填报日期后重新报送"
-            )
+            v.note = file_reason("feedback_not_redated", original=original.name)
     ranked = sorted(versions.values(), key=_Version.order)
     win = ranked[-1]
     winner = win.first
@@ -276,8 +271,8 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
                 c.handle,
                 "same_version",
                 winner=winner.handle if v is not win else v.first.handle,
-                reason=f"与 {v.first.name} 数据相同（同一版本），只计一次"
-                + ("" if v is win else f"；该版本已被 {winner.name} 替代"),
+                reason=file_reason("same_version", first=v.first.name)
+                + ("" if v is win else file_reason("same_version_superseded", winner=winner.name)),
                 key=key,
             )
         if v is win:
@@ -286,21 +281,20 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
         if v.demoted:
             reason = v.note
         elif c.handle in conflicts:
-            reason = (
-                f"与 {winner.name} 填报日期相同（{_day(c.fill_date)}）但数据不同，"
-                f"暂以收到较晚的 {winner.name} 为准，请核实"
-            )
+            reason = file_reason("same_day", winner=winner.name, day=_day(c.fill_date))
         elif (
             c.fill_date is not None
             and winner.fill_date is not None
             and (c.fill_date < winner.fill_date)
         ):
-            reason = (
-                f"被 {winner.name} 替代（填报日期 {_day(winner.fill_date)} 晚于 "
-                f"{_day(c.fill_date)}）"
+            reason = file_reason(
+                "newer_date",
+                winner=winner.name,
+                winner_day=_day(winner.fill_date),
+                day=_day(c.fill_date),
             )
         else:
-            reason = f"被 {winner.name} 替代（收到较晚）"
+            reason = file_reason("received_later", winner=winner.name)
         out[c.handle] = Decision(
             c.handle, "superseded", winner=winner.handle, reason=reason, key=key
         )
@@ -308,7 +302,7 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
 
 
 def _day(d: dt.date | None) -> str:
-    return d.isoformat() if d is not None else "未填"
+    return d.isoformat() if d is not None else file_reason("day_missing")
 
 
 @dataclass
@@ -330,7 +324,4 @@ def conflicts(decisions: Mapping[str, Decision]) -> list[Conflict]:
 def conflict_message(current: str, others: Iterable[str]) -> str:
     """The warning shown wherever the current file is: both files named, a person decides."""
     names = "、".join(others)
-    return (
-        f"同一申请单位的 {current} 与 {names} 填报日期相同但数据不同（或为改动过的审核意见副本），"
-        f"暂以收到较晚的 {current} 为准，请核实后让填报单位更新填报日期重新报送"
-    )
+    return file_reason("conflict", current=current, others=names)

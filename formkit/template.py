@@ -22,7 +22,8 @@ from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import Area, Cell, col_letter, display_width, quote_sheet
 from formkit.fields import excel_input
-from formkit.spec import Field, FormSpec, Sheet, Table, load_spec
+from formkit.forms import load_form_spec
+from formkit.spec import Field, FormSpec, Sheet, Table
 from formkit.xlsx_text import plain
 
 LOOKUP_SHEET = "代码表"
@@ -166,7 +167,7 @@ def build_template(
     column id; group id -> dict by item id. Fields in `locked_fields` are written locked
     (a roster's known facts). `submission_id` is stamped in the metadata sheet.
     """
-    spec = spec or load_spec()
+    spec = spec or load_form_spec()
     year = year or spec.default_year
     values = values or {}
     unknown = set(values) - set(spec.ids)

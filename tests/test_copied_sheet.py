@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from formkit.api import load_spec
 from formkit.check import check_file
 from formkit.forms import read_options
 from formkit.read.submission import Submission
-from formkit.spec import load_spec
 from formkit.template import build_template
 from tests.forms import full_values
 from tests.test_real_client import _typed, run_uno_fill

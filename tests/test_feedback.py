@@ -221,7 +221,7 @@ def test_review_sheet_is_never_taken_for_part_of_the_form(
 ) -> None:
     """The reader takes a sheet holding 第一项's heading for a copy of it, and a sheet with
     over a third of a form sheet's labels for that sheet when the real one is missing."""
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
 
     spec = load_spec()
     for result in copies.values():

@@ -684,7 +684,7 @@ def test_a_clean_application_is_plausible(tmp_path: Path) -> None:
 
 def test_every_numeric_field_declares_sourced_bounds() -> None:
     """The spec, not code, names the bounds: each input amount/count has at least one."""
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
 
     spec = load_spec()
     numeric = [(f.id, f) for f in spec.fields if f.type in ("integer", "decimal")]
@@ -708,8 +708,8 @@ def test_every_numeric_field_declares_sourced_bounds() -> None:
 def test_a_bound_without_a_source_is_refused() -> None:
     import tomllib
 
+    from formkit.api import load_spec
     from formkit.forms import get_form
-    from formkit.spec import load_spec
     from formkit.spec.model import SpecError, build
 
     data = tomllib.loads(get_form().spec_file.read_text("utf-8"))
@@ -757,7 +757,7 @@ def test_percent_fields_use_their_own_range_from_the_spec(
 
 
 def _spec() -> Any:
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
 
     return load_spec()
 
@@ -846,7 +846,7 @@ def test_a_percent_field_without_a_range_falls_back_to_the_generic_one() -> None
 
 def _cases_required() -> list[tuple[str, dict[str, Any], str]]:
     """(field id, changes that make it missing, the issue code expected at its cell)."""
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
 
     spec = load_spec()
     out: list[tuple[str, dict[str, Any], str]] = []
@@ -863,7 +863,7 @@ def _cases_required() -> list[tuple[str, dict[str, Any], str]]:
 def test_each_missing_field_is_reported_at_its_template_cell(
     tmp_path: Path, fid: str, changes: dict[str, Any], code: str
 ) -> None:
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
 
     spec = load_spec()
     f = spec.field(fid)
@@ -875,7 +875,7 @@ def test_each_missing_field_is_reported_at_its_template_cell(
 @pytest.mark.parametrize("item", ["recommendation", "application_form", "development_plan"])
 def test_a_missing_material_is_reported_at_its_own_row(tmp_path: Path, item: str) -> None:
     """六(三): a missing 发展方案 at B19, not the group's first cell (推荐文件, B17)."""
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
 
     spec = load_spec()
     group = spec.field("attachments")

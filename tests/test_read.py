@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from formkit.api import read
+from formkit.api import load_spec, read
 from formkit.cells import Area, Cell
 from formkit.forms import read_options
 from formkit.read import read_many
@@ -20,7 +20,6 @@ from formkit.read.extract import extract
 from formkit.read.submission import Submission
 from formkit.read.xlsx import load_xlsx
 from formkit.reference import load_reference
-from formkit.spec import load_spec
 from tests.forms import expected_read, full_values, write_filled
 
 SPEC = load_spec()

@@ -12,8 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from formkit.api import read
-from formkit.spec import load_spec
+from formkit.api import load_spec, read
 from formkit.template import build_template
 
 SPEC = load_spec()

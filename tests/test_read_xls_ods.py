@@ -206,7 +206,7 @@ def test_bounds_clip_cells_and_merges(converted: dict[str, Path], fmt: str) -> N
     ids=["xls", "ods"],
 )
 def test_samples_resolve_every_template_name(path: Path, key: str) -> None:
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
 
     spec = load_spec()
     book = _load(path)

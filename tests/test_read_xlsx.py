@@ -20,6 +20,7 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 
+from formkit.api import load_spec
 from formkit.cells import Area, Cell, parse_area
 from formkit.read.book import Book, Bounds, NameTarget, RawCell, WorkbookError
 from formkit.read.xlsx import (
@@ -28,7 +29,6 @@ from formkit.read.xlsx import (
     load_xlsx,
     serial_to_datetime,
 )
-from formkit.spec import load_spec
 from formkit.template import LOOKUP_SHEET, META_SHEET, build_template
 from tests.conftest import ROOT, SHARED
 

@@ -32,10 +32,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from formkit.api import read
+from formkit.api import load_spec, read
 from formkit.cells import col_letter
 from formkit.read import Submission
-from formkit.spec import load_spec
 from formkit.template import build_template
 from tests.forms import expected_read, full_values
 

@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from formkit.api import read, validate
+from formkit.api import load_spec, read, validate
 from formkit.cli import app
 from formkit.forms import UnknownForm, form_ids, load_form_spec
 from formkit.issues import CATALOGUE, Issue
 from formkit.read import Submission
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec
 from formkit.template import build_template
 from tests.report_forms import FULL, JIDU, NIANBAO, jidu_values, nianbao_values
 

@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from formkit.api import load_spec
 from formkit.cli import app
 from formkit.distribute import RosterRow, locked_fields, read_roster
-from formkit.spec import load_spec
 from formkit.summary.sheets import detail_columns
 from formkit.template import build_template
 from tests.forms import full_values, template_values

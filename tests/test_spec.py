@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from formkit.spec import SpecError, load_spec
+from formkit.api import load_spec
+from formkit.forms import default_form
+from formkit.spec import SpecError
 from formkit.spec.model import build
 from tests.conftest import DOCS
 
-SPEC_PATH = load_spec.__globals__["DEFAULT_SPEC"]
+SPEC_PATH = default_form().spec_file
 
 
 def _data() -> dict[str, Any]:

@@ -13,10 +13,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from formkit.api import load_spec
 from formkit.check import check_file
 from formkit.cli import app
 from formkit.rollup import rollup
-from formkit.spec import load_spec
 from formkit.summary.collect import collect
 from formkit.summary.sheets import build, detail_columns, write
 from tests.conftest import ROOT

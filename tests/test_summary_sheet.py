@@ -17,8 +17,8 @@ import pytest
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from formkit.api import load_spec
 from formkit.check import check_file
-from formkit.spec import load_spec
 from formkit.summary import cellwriter
 from formkit.summary.collect import collect
 from formkit.summary.sheets import ISSUE_COLS, build, detail_columns, write

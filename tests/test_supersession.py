@@ -158,9 +158,9 @@ def test_exactly_one_current_per_application_and_order_of_input_irrelevant(
 
 def test_values_digest_is_the_same_typed_or_from_the_ledgers_json() -> None:
     """The ledger digests what it stores (JSON), a batch what it read (typed): they agree."""
+    from formkit.api import load_spec
     from formkit.check import check_file
     from formkit.read.submission import from_json, values_json
-    from formkit.spec import load_spec
     from tests.conftest import ROOT
 
     dates = {f.id for f in load_spec().fields if f.type == "date"}

@@ -13,9 +13,9 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 from typer.testing import CliRunner
 
+from formkit.api import load_spec
 from formkit.cells import Area, display_width, parse_area
 from formkit.cli import app
-from formkit.spec import load_spec
 from formkit.template import LOOKUP_SHEET, META_SHEET, build_template
 from tests.conftest import ROOT
 

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 import xlrd
 
-from formkit.spec import load_spec
+from formkit.api import load_spec
 from formkit.template import LOOKUP_SHEET, META_SHEET
 from tests.libreoffice import convert
 

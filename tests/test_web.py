@@ -533,9 +533,9 @@ def _ingest_jiangsu(round_: Round, tmp_path: Path) -> None:
 def _recommended_by_formkit(round_: Round, unit: str) -> list[str]:
     """What shenbaoshu.recommend decides for the ledger: its applications as `summary --db`
     collects them, proposed with the default ranking key."""
+    from formkit.api import load_spec
     from formkit.forms.shenbaoshu.recommend import propose, recommended
     from formkit.read.submission import from_json
-    from formkit.spec import load_spec
     from formkit.summary.collect import Collector
 
     dates = {f.id for f in load_spec().fields if f.type == "date"}

@@ -20,7 +20,7 @@ from formkit.forms import UnknownForm, load_form_spec
 from formkit.paths import OutputClash, check_outputs, display_name, is_displayable
 from formkit.period import Period
 from formkit.read import collect_paths
-from formkit.reference import Reference, ReferenceError, load_reference
+from formkit.reference import Reference, ReferenceDataError, load_reference
 from formkit.spec import FormSpec
 
 _frame("zh")  # typer's own words (用法, 选项, 缺少参数 …) in Chinese; `--lang en` restores them
@@ -94,7 +94,7 @@ def files_of(paths: list[Path]) -> list[Path]:
 def reference_of(path: Path | None) -> Reference:
     try:
         return load_reference(path)
-    except ReferenceError as exc:
+    except ReferenceDataError as exc:
         raise fail(str(exc)) from None
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from formkit.forms import DEFAULT_FORM, UnknownForm, get_form
+from formkit.forms import DEFAULT_FORM, UnknownForm, get_form, load_form_spec
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec
 
 # Ordered schema steps; the database's PRAGMA user_version counts those applied. Versions
 # 1-4 are SQL scripts (formkit/ledger/schema/, released: never edit one); from version 5
@@ -152,7 +152,7 @@ class Store:
     def spec(self) -> FormSpec:
         """The form whose roles (reporting unit, applicant, 填报日期) the ledger records."""
         if self._spec is None:
-            self._spec = load_spec()
+            self._spec = load_form_spec()
         return self._spec
 
     def _spec_of(self, form_id: str | None) -> FormSpec:

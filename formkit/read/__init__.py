@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from formkit.issues import CATALOGUE, Issue, make_issue
+from formkit.issues import CATALOGUE, Issue, make_issue, read_detail
 from formkit.paths import display_name, is_displayable
 from formkit.read.book import Book, Bounds, WorkbookError
 from formkit.read.extract import extract, form_id_of
@@ -86,7 +86,9 @@ def read(path: str | os.PathLike[str], options: ReadOptions) -> Submission:
     try:
         gate = inspect_file(file)
     except OSError as exc:
-        issue = make_issue("unreadable_path", detail=f"无法打开文件：{exc.strerror or exc}")
+        issue = make_issue(
+            "unreadable_path", detail=read_detail("unreadable_path", reason=exc.strerror or exc)
+        )
         return _named(Submission(file, "", "rejected", issues=(issue,)))
     sub = Draft(file=file, sha256=gate.sha256, status="accepted", format=gate.kind)
     for w in gate.warnings:
@@ -188,8 +190,8 @@ def read_many(
 
 
 def _failed(file: str, kind: str, detail: str) -> Submission:
-    reason = {"timeout": "读取超时", "memory": "内存超限", "crashed": "读取进程异常退出"}.get(
-        kind, "读取出错"
+    reason = read_detail(
+        f"worker_{kind}" if kind in ("timeout", "memory", "crashed") else "worker_error"
     )
     sha = ""
     try:
@@ -197,7 +199,8 @@ def _failed(file: str, kind: str, detail: str) -> Submission:
             sha = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         pass
-    issue = make_issue(READ_FAILED, detail=f"{reason}：{_detail_zh(detail)}"[:200])
+    worded = read_detail("worker_failed", reason=reason, detail=_detail_zh(detail))
+    issue = make_issue(READ_FAILED, detail=worded[:200])
     return _named(Submission(file, sha, "rejected", issues=(issue,)))
 
 
@@ -211,18 +214,18 @@ def _named(sub: Submission) -> Submission:
 
 # the isolation layer's details are English, for logs; people read them in Chinese
 _DETAILS_ZH = [
-    (r"worker exited with status (-?\d+)", "工作进程退出，状态码 {0}"),
-    (r"worker killed by (\w+)", "工作进程被信号 {0} 终止"),
-    (r"no result after ([\d.]+) s", "{0} 秒内未读完"),
-    (r"MemoryError", "内存不足"),
+    (r"worker exited with status (-?\d+)", "worker_exit_status"),
+    (r"worker killed by (\w+)", "worker_signal"),
+    (r"no result after ([\d.]+) s", "worker_no_result"),
+    (r"MemoryError", "worker_out_of_memory"),
 ]
 
 
 def _detail_zh(detail: str) -> str:
-    for pattern, zh in _DETAILS_ZH:
+    for pattern, key in _DETAILS_ZH:
         m = re.fullmatch(pattern, detail.strip())
         if m:
-            return zh.format(*m.groups())
+            return read_detail(key, *m.groups())
     return detail
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from formkit.cells import Cell, col_letter
 from formkit.fields import coerce
-from formkit.issues import Issue, make_issue
+from formkit.issues import Issue, make_issue, read_detail
 from formkit.parse import Parsed, ParseError, normalise_label
 from formkit.read.book import Book, RawCell
 from formkit.read.locate import Located, Spot, locate
@@ -151,22 +151,21 @@ def _extract(
         return _reject(
             sub,
             "not_this_form",
-            detail=f"文件是另一种表单（{sub.form.id}），不是本{_name(spec)}（{spec.id}）",
+            detail=read_detail("other_form", theirs=sub.form.id, name=_name(spec), form_id=spec.id),
         )
     if sub.form.version is not None and sub.form.version != spec.version:
         if sub.form.version not in spec.compatible_versions:
             return _reject(
                 sub,
                 "form_version_incompatible",
-                detail=(
-                    f"文件使用的模板版本为 {sub.form.version}，当前版本为 {spec.version}，"
-                    "两者不兼容，请下载最新模板"
+                detail=read_detail(
+                    "version_incompatible", theirs=sub.form.version, version=spec.version
                 ),
             )
         sub.issues.append(
             make_issue(
                 "form_version_old",
-                detail=f"文件使用的是旧版模板（{sub.form.version}，当前 {spec.version}）",
+                detail=read_detail("version_old", theirs=sub.form.version, version=spec.version),
             )
         )
     located = locate(book, spec)
@@ -174,9 +173,11 @@ def _extract(
         return _reject(
             sub,
             "not_this_form",
-            detail=(
-                f"文件不是《{_name(spec)}》：没有模板的表单信息，找到的{_name(spec)}标签只有 "
-                f"{located.labels_found}/{located.labels_expected} 个"
+            detail=read_detail(
+                "too_few_labels",
+                name=_name(spec),
+                found=located.labels_found,
+                expected=located.labels_expected,
             ),
         )
     form_year = sub.form.year or year or spec.default_year
@@ -184,7 +185,7 @@ def _extract(
         sub.issues.append(
             make_issue(
                 "form_year_mismatch",
-                detail=f"文件是 {sub.form.year} 年的模板，本次收集的是 {year} 年",
+                detail=read_detail("year_mismatch", theirs=sub.form.year, year=year),
             )
         )
     sub.issues.extend(located.issues)

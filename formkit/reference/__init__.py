@@ -20,7 +20,7 @@ from typing import Any
 _HERE = Path(__file__).parent
 
 
-class ReferenceError(ValueError):
+class ReferenceDataError(ValueError):
     """A reference file that cannot be used."""
 
 
@@ -119,7 +119,9 @@ def _figures(y: Mapping[str, Any]) -> dict[str, Figure]:
         exact = bool(y.get(f"{name}_exact", not y.get(f"{name}_rounded", False)))
         margin = float(y.get(f"{name}_margin", 0.0))
         if not exact and margin <= 0:
-            raise ReferenceError(f"参考数据 {y.get('year')} 年 {name} 为约数，须给出 {name}_margin")
+            raise ReferenceDataError(
+                f"参考数据 {y.get('year')} 年 {name} 为约数，须给出 {name}_margin"
+            )
         out[name] = Figure(float(y[name]), str(y.get(f"{name}_source", "")), exact, margin)
     return out
 
@@ -219,7 +221,7 @@ def _read(path: Path) -> dict[str, Any]:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ReferenceError(f"参考数据文件无法读取：{path}：{exc}") from None
+        raise ReferenceDataError(f"参考数据文件无法读取：{path}：{exc}") from None
 
 
 def load_reference(override: str | Path | None = None) -> Reference:
@@ -307,22 +309,22 @@ def _load(override: str | None) -> Reference:
         notice = dict(nat_data["notice"])
         thresholds = {str(k): float(v) for k, v in notice.pop("thresholds").items()}
     except (KeyError, TypeError, ValueError) as exc:
-        raise ReferenceError(f"参考数据格式不正确：缺少或错误的项 {exc}") from None
+        raise ReferenceDataError(f"参考数据格式不正确：缺少或错误的项 {exc}") from None
     regions = {u.region for u in units}
     if missing := regions - set(thresholds):
-        raise ReferenceError(f"参考数据缺少地区门槛：{'、'.join(sorted(missing))}")
+        raise ReferenceDataError(f"参考数据缺少地区门槛：{'、'.join(sorted(missing))}")
     codes = {u.code for u in units}
     unit_totals: dict[tuple[str, int], dict[str, Figure]] = {}
     try:
         for uy in units_data.get("unit_year", []):
             unit = next((u for u in units if str(uy["unit"]) in (u.code, u.name)), None)
             if unit is None:
-                raise ReferenceError(f"参考数据 unit_year 中的单位不存在：{uy['unit']}")
+                raise ReferenceDataError(f"参考数据 unit_year 中的单位不存在：{uy['unit']}")
             unit_totals.setdefault((unit.code, int(uy["year"])), {}).update(_figures(uy))
     except (KeyError, TypeError, ValueError) as exc:
-        raise ReferenceError(f"参考数据 unit_year 格式不正确：{exc}") from None
+        raise ReferenceDataError(f"参考数据 unit_year 格式不正确：{exc}") from None
     if unknown := sorted({b.unit for b in bases.bases} - codes):
-        raise ReferenceError(f"参考数据中的既有基地所属单位代码不存在：{'、'.join(unknown)}")
+        raise ReferenceDataError(f"参考数据中的既有基地所属单位代码不存在：{'、'.join(unknown)}")
     return Reference(units, national, rates, notice, thresholds, tuple(sources), bases, unit_totals)
 
 

@@ -1,7 +1,7 @@
 """Form specs: data files describing a form, loaded into typed, frozen objects.
 
-`load_spec()` gives the 申报书 of 商技发[2006]6号; `load_spec(path)` loads another spec
-(the notice's quarterly data reports will be a second spec on the same engine).
+`load_spec(path)` loads one (a form's spec.toml; the registry, formkit.forms, knows which
+file each form has).
 """
 
 from __future__ import annotations
@@ -43,16 +43,15 @@ __all__ = [
     "load_spec",
 ]
 
-DEFAULT_SPEC = Path(__file__).parent.parent / "forms" / "shenbaoshu" / "spec.toml"
-
 
 def _choice_sources() -> dict[str, tuple[str, ...]]:
     return {"reporting_units": tuple(u.name for u in load_reference().units)}
 
 
-def load_spec(path: str | Path | None = None) -> FormSpec:
-    """Load and check a form spec (default: the 申报书); raises SpecError if it is unusable."""
-    return _load(str(path or DEFAULT_SPEC))
+def load_spec(path: str | Path) -> FormSpec:
+    """Load and check a form spec; raises SpecError if it is unusable. Loaded once per file
+    in a process."""
+    return _load(str(path))
 
 
 @lru_cache(maxsize=8)

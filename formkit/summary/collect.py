@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from formkit.forms import UnknownForm, form_of, get_form
+from formkit.forms import UnknownForm, form_of, get_form, load_form_spec
 from formkit.issues import CATALOGUE, Issue, where_zh
 from formkit.read.submission import Submission
 from formkit.records import SummaryRecord, iso, record, sort_key, unit_order
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec
 from formkit.summary.kit import SummaryData
 from formkit.summary.periods import period_key, period_text, period_values
 from formkit.supersession import (
@@ -43,7 +43,7 @@ class Collector:
     """
 
     def __init__(self, *, spec: FormSpec | None = None, reference: Reference | None = None) -> None:
-        self.spec = spec or load_spec()
+        self.spec = spec or load_form_spec()
         self.reference = reference or load_reference()
         self.years: list[int] = []
         # issue rows by file handle: a file left out (other unit) takes its issues with it

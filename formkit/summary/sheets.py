@@ -21,11 +21,11 @@ import xlsxwriter
 from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width
-from formkit.forms import form_of
+from formkit.forms import form_of, load_form_spec
 from formkit.issues import title as issue_title
 from formkit.records import Col, columns, sort_key, unit_order
 from formkit.reference import Reference, load_reference
-from formkit.spec import FormSpec, load_spec
+from formkit.spec import FormSpec
 from formkit.summary import cellwriter
 from formkit.summary.kit import (
     EDITABLE_FILL,
@@ -166,7 +166,7 @@ def build(
     SummaryPart) add theirs (the 申报书's proposed recommendation, `rank_by`, and its
     各推荐单位 and 图表).
     """
-    spec = spec or load_spec()
+    spec = spec or load_form_spec()
     reference = reference or load_reference()
     form = form_of(spec)
     prepare = form.summary.prepare

@@ -11,10 +11,10 @@ import formkit.read.gate
 import formkit.read.locate
 import formkit.read.xlsx.fast
 import formkit.validate
+from formkit.forms import load_form_spec
 from formkit.reference import load_reference
-from formkit.spec import load_spec
 
-load_spec()
+load_form_spec()
 load_reference()
 
 __all__ = ["formkit"]

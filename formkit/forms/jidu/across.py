@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from formkit.forms import load_form_spec
-from formkit.forms.jidu.rules import FIGURES, GROWTH, QUARTERS
+from formkit.forms.jidu.rules import FIGURES, GROWTH
 from formkit.issues import Issue, make_issue
+from formkit.period import Period
 from formkit.read.submission import Submission
 from formkit.validate.context import Context
 
@@ -71,7 +72,6 @@ DIFFERENCE_AMOUNT = 0.015
 GROWTH_POINTS = 1.0
 _EPS = 1e-9
 
-_QUARTER_NAMES = {n: name for name, n in QUARTERS.items()}
 _WHAT = dict(FIGURES)
 
 
@@ -80,8 +80,15 @@ class _Report:
     """One submission with its period: a quarter of a year, or the year (annual report)."""
 
     ctx: Context
-    year: int
-    quarter: int | None
+    when: Period
+
+    @property
+    def year(self) -> int:
+        return self.when.year
+
+    @property
+    def quarter(self) -> int | None:
+        return self.when.key[1] if len(self.when.key) > 1 else None
 
     @property
     def sub(self) -> Submission:
@@ -89,9 +96,7 @@ class _Report:
 
     @property
     def period(self) -> str:
-        if self.quarter is None:
-            return f"{self.year}年年度工作报告"
-        return f"{self.year}年{_QUARTER_NAMES[self.quarter]}"
+        return self.when.words + ("年度工作报告" if self.quarter is None else "")
 
     @property
     def named(self) -> str:
@@ -150,16 +155,15 @@ def _periods(
         form_id = sub.form.id if sub.form else None
         if sub.status != "accepted" or form_id not in (JIDU, NIANBAO):
             continue
-        year = sub.values.get("report_year")
-        if not isinstance(year, int) or isinstance(year, bool):
+        spec = load_form_spec(form_id)
+        when = Period.of(sub.values, spec)
+        if when is None or not when.complete:
             continue
-        ctx = Context(sub, load_form_spec(form_id), reference, year)
+        report = _Report(Context(sub, spec, reference, when.year), when)
         if form_id == NIANBAO:
-            annuals.setdefault(year, []).append(_Report(ctx, year, None))
-            continue
-        q = QUARTERS.get(str(sub.values.get("report_quarter")))
-        if q is not None:
-            quarters.setdefault((year, q), []).append(_Report(ctx, year, q))
+            annuals.setdefault(when.year, []).append(report)
+        else:
+            quarters.setdefault((when.year, when.key[1]), []).append(report)
     return (
         {k: v[0] for k, v in quarters.items() if len(v) == 1},
         {k: v[0] for k, v in annuals.items() if len(v) == 1},
