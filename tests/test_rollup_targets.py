@@ -155,7 +155,7 @@ def test_the_rollup_counts_new_bases_and_the_share_once_per_area(tmp_path: Path)
         if r[0] == "\u3000同一地区的申请"
     ]
     assert len(overlaps) == 2
-    wuhan = next(o for o in overlaps if o.startswith("湖北省"))
+    wuhan = next(o for o in overlaps if o.startswith("湖北省武汉市："))
     assert "产业集群“武汉产业集群1”在地级市“武汉市地级市0”之内" in wuhan and "5 亿美元" in wuhan
     xian = next(o for o in overlaps if o.startswith("陕西省"))
     assert "均已计入" in xian and "需人工判断" in xian

@@ -302,6 +302,7 @@ def once_per_area(
         ]
         if cities:
             keep = max(cities, key=lambda i: values[i] if values[i] is not None else -1.0)
+            city = str(members[keep].get(city_key) or "")  # as the city itself writes it
             if values[keep] is not None:
                 counted = values[keep]
             else:
