@@ -22,6 +22,8 @@ GROWTH_FINE, GROWTH_MINOR = 0.1, 1.0
 # exports converted to RMB above this multiple of sales: almost certainly a unit slip
 SALES_MULTIPLE = 1.5
 WAN_PER_YI = 10_000
+# criterion_failed's fix ({fix_detail}): what an applicant does about a failed criterion
+FAILED_FIX = "不符合条件的不予推荐；如系填写有误，请更正后重新提交。"
 
 
 def fill_date_in_round(ctx: Context) -> None:
@@ -166,7 +168,12 @@ def growth_rates(ctx: Context) -> None:
                 )
             elif gap > GROWTH_FINE:
                 ctx.add(
-                    "growth_mismatch_minor", reported_key, value=reported, computed=calc, gap=gap
+                    "growth_mismatch_minor",
+                    reported_key,
+                    value=reported,
+                    computed=calc,
+                    gap=gap,
+                    fraction_hint=hint,
                 )
     first, last = exports.years[0], exports.years[-1]
     computed.update(_national_growth(ctx, first, last))
@@ -239,7 +246,7 @@ def _criterion(
             clause_text=clause,
             detail=detail,
             detail_en=cid,
-            fix_detail="不符合条件的不予推荐；如系填写有误，请更正后重新提交。",
+            fix_detail=FAILED_FIX,
         )
     elif status == "manual":
         ctx.add("criterion_manual", key, clause=clause, clause_text=clause, detail=detail)
@@ -830,7 +837,9 @@ def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[d
         settle: dict[str, Any] = {"code": "criterion_manual", "contains": REGIONAL_CLAUSE}
         if status == "fail":
             settle.update(
-                new_code="criterion_failed", text=f"不符合通知{REGIONAL_CLAUSE}：{note}。"
+                new_code="criterion_failed",
+                text=f"不符合通知{REGIONAL_CLAUSE}：{note}。",
+                params={"fix_detail": FAILED_FIX},
             )
         elif status == "manual":
             settle.update(append=f"与本单位本轮其他申请比较：{note}。")
