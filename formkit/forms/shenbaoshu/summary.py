@@ -301,13 +301,11 @@ def once_per_area(
             for m, v in zip(members, values, strict=True)
         ]
         if cities:
-            keep = max(cities, key=lambda i: values[i] if values[i] is not None else -1.0)
+            known = [v if v is not None else -1.0 for v in values]
+            keep = max(cities, key=lambda i: known[i])
             city = str(members[keep].get(city_key) or "")  # as the city itself writes it
-            if values[keep] is not None:
-                counted = values[keep]
-            else:
-                counted = max((v for v in values if v is not None), default=0.0)
-            total += counted or 0.0
+            counted = max(known[keep], 0.0) if values[keep] is not None else max(*known, 0.0)
+            total += counted
             gross = sum(v for v in values if v is not None)
             overlaps.append(
                 {
