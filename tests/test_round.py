@@ -56,7 +56,7 @@ def _values(export: float, hitech: float, day: dt.date, **more: Any) -> dict[str
         "hitech_export_growth": round((history[-1]["hitech_export_value"] - 6.0) / 6.0 * 100, 2),
         "fill_date": day,
         "has_feature_industry": True,
-        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+        "attachments": {"application_form": True, "development_plan": True},
         **more,
     }
 
