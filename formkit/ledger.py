@@ -1010,9 +1010,7 @@ class Ledger:
                 note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
             state: State = "未收到" if last is None else last.state
             found = tuple(across.get(last.sha256, ())) if last is not None else ()
-            if state in (*_VERDICT_STATES, "已收到") and any(
-                i.severity == "error" for i in found
-            ):
+            if state in (*_VERDICT_STATES, "已收到") and any(i.severity == "error" for i in found):
                 state = "有错误"
             rows.append(StatusRow(_entry(r), state, overdue, int(count), last, note, found))
         unmatched = [

@@ -362,7 +362,7 @@ def match_base(reference: Any, unit: Any, base_type: Any, name: Any, city: Any) 
         f"待核实：参考数据中{unit.name}的{base_type}"
         + (f"为{listed}" if mine else "未列出")
         + f"，该类名单不全（{note}），{claim}是否为{unit.name}的现有基地无法核实，"
-        "请核实（可用 --reference 补充名单）",
+        "请核实（可在参考数据中补充名单）",
     )
 
 
@@ -456,7 +456,7 @@ def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
         status = "manual"
         detail = (
             f"填报 {hitech:g} 亿美元；参考数据中没有{unit.name}{data_year}年高新技术产品出口总额，"
-            "是否在本地区位居前列请人工判断（本地区总额可用 --reference 参考数据文件提供）"
+            "是否在本地区位居前列请人工判断（本地区总额可在参考数据中提供）"
         )
     _criterion(
         ctx,
@@ -770,7 +770,7 @@ def unit_quota(unit: Any, reference: Any) -> Quota:
         None,
         "需人工判断：是否已有基地待核实（六(三)）",
         f"{fact}：如已有基地，{reading(with_base)}；如原来没有，{reading(without)}（通知六(三)）。"
-        "请核实该单位是否已有基地（可用 --reference 补充名单）",
+        "请核实该单位是否已有基地（可在参考数据中补充名单）",
     )
 
 

@@ -481,8 +481,29 @@ def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
             text = text.replace("合计、图表", "合计、占全国比重、图表和工作目标进展", 1)
         elif key == "参考数据文件":
             out += _reference_lines(reference)
+            out += _notice_lines(reference, year)
         out.append((key, text))
     return out
+
+
+def _notice_lines(reference: Reference, year: int) -> list[tuple[str, str]]:
+    """The province's deadline to the ministry for this year, and the one classification of
+    reporting units the quota and cluster rules use (东北 decided once)."""
+    due, source = reference.ministry_deadline(year)
+    return [
+        (
+            "报部时限（通知六(三)）",
+            f"{due.isoformat()} 前（{source}）；申请单位的截止日期由推荐单位自定"
+            if due
+            else f"{source}；申请单位的截止日期由推荐单位自定",
+        ),
+        (
+            "推荐名额与企业集群的地区（通知六、六(三)）",
+            "东部、中西部；东北按中西部（通知的名额句和企业集群句只分东部、中西部，六(二)(2)把东北"
+            "与中部并列，“不再另行推荐”只说东部）。计划单列市不在适用的名额句中、新疆生产建设兵团、"
+            "以及既有基地名单不全而结论取决于有无基地的，推荐名额需人工判断，不自动推荐（见参考数据）",
+        ),
+    ]
 
 
 def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
