@@ -49,6 +49,17 @@ CODES: list[Entry] = [
         "key enterprises above the base",
     ),
     Entry(
+        "enterprise_above_base",
+        "error",
+        "重点企业大于基地",
+        "{where}：重点企业{name}的{what} {value} 万美元，大于基地同期的{what} {total} 万美元。",
+        "一家重点企业是基地的一部分，不能大于基地：请核对企业和基地的数字及单位（万美元），"
+        "常见的是按美元或亿美元填写。",
+        "四(四)",
+        "{where}: key enterprise {name}'s {what} {value} exceeds the base's {total} (万美元).",
+        "a key enterprise above its base",
+    ),
+    Entry(
         "growth_impossible",
         "error",
         "同比增长与本期数不符",
