@@ -229,7 +229,7 @@ def key_enterprises(ctx: Context) -> None:
 
 
 def _period_what(column: str) -> str:
-    """"本季度出口额", "累计高新技术产品出口额": a key enterprise column's figure, in words."""
+    """A key enterprise column's figure in words: "本季度出口额", "累计高新技术产品出口额"."""
     stem = column.removesuffix("_q").removesuffix("_ytd")
     return ("本季度" if column.endswith("_q") else "累计") + _WHAT[stem]
 
