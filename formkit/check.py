@@ -21,6 +21,7 @@ def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None)
         form_of(spec_read_with(sub, options)),
         reference=load_reference(options.reference_path),
         year=options.year,
+        deadline=options.deadline,
     )
     if checked.status == "accepted":
         checked.remember_digest()  # here, in the reading worker, not in the collecting process

@@ -9,7 +9,7 @@ message is built from the catalogue's template, so wording lives in one place;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from typing import Any, Literal
@@ -528,7 +528,7 @@ _RULES: list[Entry] = [
     ),
     Entry(
         "percent_looks_fraction",
-        "info",
+        "warning",
         "增速疑似以小数填写",
         "{where}：{value} 看起来是小数形式的百分比（表格中输入“{percent}%”会存为 {value}）；如指 {percent}%，请填 {percent}。",
         "增速填百分数的数值，如增长 20% 填 20。",
@@ -798,6 +798,12 @@ def render(issue: Issue, lang: str = "zh") -> str:
         template = entry.template_en or "{where}: " + (entry.title_en or entry.title) + "."
         return template.format_map(_Blank(issue.params, where=where or "file"))
     fields = _Blank(issue.params, where=where_zh(issue))
-    text = entry.template.format_map(fields)
-    fix = entry.fix.format_map(fields)
+    return with_fix(issue.code, entry.template.format_map(fields), fields)
+
+
+def with_fix(code: str, text: str, params: Mapping[str, Any] | None = None) -> str:
+    """`text` followed by how to fix it: the code's fix with its placeholders filled from
+    `params` (criterion_failed's fix is the criterion's own, {fix_detail}). Every message
+    that ends with a fix is built here, so none shows a bare placeholder."""
+    fix = CATALOGUE[code].fix.format_map(_Blank(dict(params or {})))
     return f"{text.rstrip('。')}。{fix}" if fix and fix not in text else text

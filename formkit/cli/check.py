@@ -11,9 +11,11 @@ import typer
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    ApplicantsDeadline,
     Jobs,
     ReferenceFile,
     Year,
+    day_option,
     err,
     fail,
     files_of,
@@ -46,6 +48,7 @@ def check(
     ] = False,
     reference: ReferenceFile = None,
     lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """读取并审核回收的申报书：每个文件的审核结论、错误和警告。"""
     if lang not in ("zh", "en"):
@@ -55,7 +58,10 @@ def check(
     guard([*paths, reference], [json_out])
     # every registered form, each file checked against its own
     options = read_options(
-        year=year, reference_path=str(reference) if reference else None, forms=None
+        year=year,
+        reference_path=str(reference) if reference else None,
+        forms=None,
+        deadline=day_option(deadline, "申报截止日期"),
     )
     results = []
     versions = Versions(ref)

@@ -134,6 +134,15 @@ ReferenceFile = Annotated[
     Path | None,
     typer.Option("--reference", help="参考数据（TOML），覆盖内置的全国统计等。"),
 ]
+# the province's deadline for its applicants (not the notice's 4月30日, the province's own
+# deadline to the ministry): a 申报书 whose 填报日期 is after it is warned
+ApplicantsDeadline = Annotated[
+    str | None,
+    typer.Option(
+        "--deadline",
+        help="省级规定的申报截止日期，如 2006-04-20：填报日期晚于它的申报书给出警告。",
+    ),
+]
 
 
 def form_spec(form: str | None) -> FormSpec:

@@ -88,8 +88,8 @@ def recommend(
     可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
     formkit 按排序依据和推荐名额直接建议。
 
-    退出码：0 已生成；1 已生成，但推荐意见无法识别或推荐超出名额（见提示）；
-    2 参数错误或文件无法读写。
+    退出码：0 已生成；1 已生成，但推荐意见无法识别、推荐超出名额或推荐文件日期晚于报部时限
+    （见提示）；2 参数错误或文件无法读写。
     """
     paths = paths or []
     if db is None and not paths:
@@ -155,13 +155,30 @@ def recommend(
     out.print(table)
     if db is not None:
         out.print(f"排序依据：{decided.key}")
-    for problem in decided.problems:
+    problems = list(decided.problems)
+    apps = [a for u in decided.units for a in u.apps]
+    pending = [a for a in apps if a.verdict == "需人工判断" and a.get("_decision") != "推荐"]
+    if pending:
+        err.print(
+            f"[yellow]提示：[/]{len(pending)} 份申请有需人工判断的条件，formkit 不自动推荐；"
+            "决定推荐的，请在汇总表的推荐意见中改为“推荐”，"
+            "再用 formkit recommend 汇总表.xlsx 生成。"
+        )
+    # the province's own deadline to the ministry (六(三)), stated per reporting year
+    due, due_source = ref.ministry_deadline(decided.units[0].year)
+    if due is None:
+        out.print(f"报部时限：{due_source}")
+    else:
+        out.print(f"报部时限：{due.isoformat()} 前（{due_source}）")
+        if when is not None and when > due:
+            problems.append(f"推荐文件日期 {when.isoformat()} 晚于报部时限 {due.isoformat()}")
+    for problem in problems:
         err.print(f"[yellow]提示：[/]{escape(problem)}")
     for note in notes:
         out.print(escape(note))
     for w in written:
         out.print(f"已生成：{w.letter}、{w.list_xlsx}、{w.list_docx}")
-    raise typer.Exit(EXIT_FINDINGS if decided.problems else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
 
 
 def _letter_date(text: str) -> dt.date:

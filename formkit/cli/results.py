@@ -23,7 +23,7 @@ from formkit.rounds.report import Report
 from formkit.supersession import conflict_message
 
 MAX_TABLE_ROWS = 50
-VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yellow"}
+VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yellow", "需人工判断": "cyan"}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
@@ -47,8 +47,8 @@ def print_results(
             status += "：" + escape(reason)
         verdict = r.verdict or ""
         shown = f"[{VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in VERDICT_STYLE else verdict
-        if any(c.get("status") == "manual" for c in r.criteria):
-            shown += "（需人工判断）"
+        if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
+            shown += "（另有需人工判断的条件）"
         table.add_row(
             escape(Path(r.file).name),
             escape(str(unit)),

@@ -14,6 +14,7 @@ from rich.table import Table
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    ApplicantsDeadline,
     FormOpt,
     Jobs,
     PeriodOpt,
@@ -132,6 +133,7 @@ def ingest(
             help="只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。",
         ),
     ] = None,
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
 
@@ -150,7 +152,11 @@ def ingest(
                 ledger,
                 files,
                 jobs=worker_count(jobs, len(files)),
-                options=read_options(year=year, forms=None if form is None else (form,)),
+                options=read_options(
+                    year=year,
+                    forms=None if form is None else (form,),
+                    deadline=day_option(deadline, "申报截止日期"),
+                ),
                 progress=lambda n: progress.advance(task, n),
             )
     except (OSError, LedgerError) as exc:
@@ -203,7 +209,9 @@ def status(
     deadline: Annotated[
         str | None,
         typer.Option(
-            "--deadline", help="报送截止日期，如 2006-04-30（默认为通知规定的申报年度 4月30日）。"
+            "--deadline",
+            help="申报截止日期（省级规定），如 2006-04-20；申报书不给时不判断逾期"
+            "（通知的 4月30日是省级报部的时限）。",
         ),
     ] = None,
     today: Annotated[
@@ -235,7 +243,13 @@ def status(
     except (LedgerError, sqlite3.OperationalError) as exc:
         raise fail(str(exc)) from None
 
-    styles = {"未收到": "red", "有错误": "dark_orange", "符合": "green", "不符合": "magenta"}
+    styles = {
+        "未收到": "red",
+        "有错误": "dark_orange",
+        "符合": "green",
+        "不符合": "magenta",
+        "需人工判断": "cyan",
+    }
     what = report.title + (f"（{report.period}）" if report.period else "")
     title = f"{what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
     table = Table(title=title or f"报送情况（名单 {len(report.rows)} 家）")
@@ -261,6 +275,8 @@ def status(
     out.print(table)
     if report.deadline is not None:
         out.print(f"{report.deadline_source}：{report.deadline.isoformat()}")
+    else:
+        out.print(report.deadline_source)
     for r in report.rows:
         if r.note:
             err.print(f"[yellow]请核实：[/]{escape(r.entry.subject)}：{escape(r.note)}")

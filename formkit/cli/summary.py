@@ -13,8 +13,10 @@ from formkit.atomic import committed_together, write_bytes_atomic
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    ApplicantsDeadline,
     Jobs,
     ReferenceFile,
+    day_option,
     err,
     fail,
     files_of,
@@ -91,6 +93,7 @@ def summary(
             "--period", help="按期报送的表单：汇总哪一期，如 2007Q2（同 --year 2007 --quarter 2）。"
         ),
     ] = None,
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """读取、审核全部申报书（或 --form 指定的报表），生成省级汇总表（可打印报部）。"""
     paths = paths or []
@@ -114,6 +117,7 @@ def summary(
         year=None if spec.roles.period else year,
         forms=(spec.id,),
         reference_path=str(reference) if reference else None,
+        deadline=day_option(deadline, "申报截止日期"),
     )
     results: list[Submission] = []
     # the JSON and the workbook are renamed into place together: both new or both old

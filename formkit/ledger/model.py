@@ -16,11 +16,19 @@ from formkit.issues import Issue
 from formkit.spec import FormSpec
 from formkit.supersession import Decision
 
-State = Literal["未收到", "有错误", "符合", "不符合", "待补充材料", "已收到"]
-# most urgent first: the order of a 催报 list
-STATE_ORDER: tuple[str, ...] = ("未收到", "有错误", "待补充材料", "不符合", "已收到", "符合")
+State = Literal["未收到", "有错误", "符合", "不符合", "待补充材料", "需人工判断", "已收到"]
+# most urgent first: the order of a 催报 list (需人工判断 waits on the province, not the applicant)
+STATE_ORDER: tuple[str, ...] = (
+    "未收到",
+    "有错误",
+    "待补充材料",
+    "不符合",
+    "需人工判断",
+    "已收到",
+    "符合",
+)
 # the states a file's 审核结论 gives (a form without verdicts has none of them)
-_VERDICT_STATES = ("待补充材料", "不符合", "符合")
+VERDICT_STATES = ("待补充材料", "不符合", "需人工判断", "符合")
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class FileRecord:
     def state(self) -> State:
         if self.status == "rejected" or self.data_errors:
             return "有错误"
-        if self.verdict in ("符合", "不符合", "待补充材料"):
+        if self.verdict in VERDICT_STATES:
             return self.verdict  # type: ignore[return-value]
         return "已收到"
 
@@ -172,7 +180,7 @@ class StatusReport:
             out[r.state] += 1
         if not _gives_verdicts(self.form_id):
             # a report has no 审核结论: its states are 未收到 / 有错误 / 已收到 only
-            for verdict in _VERDICT_STATES:
+            for verdict in VERDICT_STATES:
                 if not out.get(verdict):
                     out.pop(verdict, None)
         out["逾期未报"] = sum(1 for r in self.rows if r.overdue == "逾期未报")

@@ -12,6 +12,7 @@ from formkit.forms import DEFAULT_FORM, get_form
 from formkit.issues import Issue
 from formkit.ledger.model import (
     STATE_ORDER,
+    VERDICT_STATES,
     State,
     StatusReport,
     StatusRow,
@@ -28,18 +29,6 @@ from formkit.supersession import conflict_message
 class StatusStore(RosterStore):
     """The status of the roster's rounds."""
 
-    def notice_deadline(self) -> dt.date | None:
-        """The notice's own deadline (六(三): 4月30日) of the roster's reporting year."""
-        row = self.db.execute(
-            "SELECT MAX(year) FROM roster WHERE form_id = ?", (DEFAULT_FORM,)
-        ).fetchone()
-        if row is None or row[0] is None:
-            return None
-        month, day = (
-            int(x) for x in str(self.reference.notice.get("deadline_month_day", "04-30")).split("-")
-        )
-        return dt.date(int(row[0]), month, day)
-
     def status(
         self,
         deadline: dt.date | None = None,
@@ -52,8 +41,9 @@ class StatusStore(RosterStore):
         periodic form, one period (required).
 
         Without `deadline`: a periodic form's own default ([roster] deadline in its spec,
-        counted from the end of the period), else the notice's (4月30日 of the reporting
-        year). An entry with nothing received is 逾期未报 once the deadline has passed
+        counted from the end of the period); the 申报书 has none (the notice's 4月30日 is the
+        province's deadline to the ministry, not its applicants'), and nothing is late. An
+        entry with nothing received is 逾期未报 once the deadline has passed
         (`today`, default the current date); one whose first file arrived after it is
         逾期报送. Issues across periods (`across_issues`) of an entry's current file are
         in its row, and an error among them makes the entry 有错误."""
@@ -70,8 +60,7 @@ class StatusStore(RosterStore):
             if period is not None:
                 deadline, source = period_deadline(period, spec)
             else:
-                source = "通知六(三)规定的报送时限"
-                deadline = self.notice_deadline()
+                source = "未给出申报截止日期（--deadline），不判断逾期"
         today = today or dt.date.today()
         decisions = self.decisions()
         across = self.across_issues(form_id)
@@ -102,9 +91,7 @@ class StatusStore(RosterStore):
                 note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
             state: State = "未收到" if last is None else last.state
             found = tuple(across.get(last.sha256, ())) if last is not None else ()
-            if state in ("符合", "不符合", "待补充材料", "已收到") and any(
-                i.severity == "error" for i in found
-            ):
+            if state in (*VERDICT_STATES, "已收到") and any(i.severity == "error" for i in found):
                 state = "有错误"
             rows.append(StatusRow(entry_of(r), state, overdue, int(count), last, note, found))
         unmatched = [

@@ -11,6 +11,7 @@ The reader knows no registry of forms: `ReadOptions.specs` says which forms a fi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import os
@@ -68,6 +69,9 @@ class ReadOptions:
     specs: tuple[str, ...]
     year: int | None = None
     reference_path: str | None = None
+    # the deadline the collecting office set for the files (--deadline): validation says
+    # which are dated after it
+    deadline: dt.date | None = None
     bounds: Bounds = field(default_factory=Bounds)
     timeout: float = 60.0
     memory_mb: int = 2048

@@ -38,6 +38,8 @@ def reference_json(reference: Reference) -> dict[str, Any]:
                         "source": f.source,
                         "exact": f.exact,
                         "margin": f.margin,
+                        "basis": f.basis,
+                        "found": f.found,
                     }
                     for name, f in n.figures.items()
                 },

@@ -71,10 +71,13 @@ class Bound:
     ratio: str | None = None
     national: str | None = None
     max_share: float | None = None
-    # a table row's column giving the year of `national` (else the data year)
+    # the year of `national`: a column of the bound's table row (else the data year), or an
+    # integer field of the form (a report's 报告年度; the bound is skipped while it is blank)
     year_from: str | None = None
     unit: str | None = None  # how the per/ratio quantity is shown, e.g. "亿元/个"
     severity: Literal["error", "warning"] = "warning"
+    # 0 passes the bound: "none" is a fact ("没有的填 0"), never a slip
+    allow_zero: bool = False
 
     @property
     def kind(self) -> str:
@@ -107,6 +110,8 @@ class Field:
     required_when: RequiredWhen | None = None
     choices: tuple[str, ...] = ()
     choices_from: str | None = None
+    # a text field's drop-down of suggestions (`suggest_from`): any other text is accepted
+    suggestions: tuple[str, ...] = ()
     clause: str | None = None
     clause_cell: Area | None = None
     note_cell: Area | None = None
@@ -554,6 +559,14 @@ def _field(
         if choices_from not in choice_sources:
             raise SpecError(f"{where}: unknown choice source {choices_from!r}")
         choices = choice_sources[choices_from]
+    suggestions: tuple[str, ...] = ()
+    suggest_from = d.get("suggest_from")
+    if suggest_from is not None:
+        if ftype != "text":
+            raise SpecError(f"{where}: suggest_from is for a text field (a choice has choices)")
+        if suggest_from not in choice_sources:
+            raise SpecError(f"{where}: unknown choice source {suggest_from!r}")
+        suggestions = choice_sources[suggest_from]
     if ftype == "yesno":
         choices = ("是", "否")
     if ftype == "choice" and not choices:
@@ -594,6 +607,7 @@ def _field(
         required_when=RequiredWhen(str(rw["field"]), str(rw["equals"])) if rw else None,
         choices=choices,
         choices_from=choices_from,
+        suggestions=suggestions,
         clause=d.get("clause"),
         clause_cell=_area(d["clause_cell"], where) if "clause_cell" in d else None,
         note_cell=_area(d["note_cell"], where) if "note_cell" in d else None,
@@ -621,6 +635,7 @@ _BOUND_KEYS = {
     "year_from",
     "unit",
     "severity",
+    "allow_zero",
 }
 
 
@@ -655,6 +670,7 @@ def _bounds(d: Mapping[str, Any], ftype: str, where: str) -> tuple[Bound, ...]:
                 year_from=b.get("year_from"),
                 unit=b.get("unit"),
                 severity=severity,
+                allow_zero=bool(b.get("allow_zero", False)),
             )
         )
     return tuple(out)
@@ -987,6 +1003,7 @@ def _check(spec: FormSpec) -> None:
     _check_summary(spec)
     _check_labels(spec)
     numeric = {f.id for f in spec.fields if f.type in ("integer", "decimal")}
+    years = {f.id for f in spec.fields if f.type == "integer"}
     bounded = [(f.id, f.bounds, None) for f in spec.fields] + [
         (f"{t.id}.{c.id}", c.bounds, t) for t in spec.tables for c in t.columns
     ]
@@ -995,10 +1012,12 @@ def _check(spec: FormSpec) -> None:
             for ref in (b.per, b.ratio):
                 if ref is not None and ref not in numeric:
                     raise SpecError(f"{name}: bound refers to unknown numeric field {ref!r}")
-            if b.year_from is not None and (
-                table is None or b.year_from not in {c.id for c in table.columns}
-            ):
-                raise SpecError(f"{name}: year_from {b.year_from!r} is not a column of its table")
+            columns = {c.id for c in table.columns} if table is not None else set()
+            if b.year_from is not None and b.year_from not in columns | years:
+                raise SpecError(
+                    f"{name}: year_from {b.year_from!r} is neither a column of its table "
+                    "nor an integer field"
+                )
     for f in spec.fields:
         if f.required_when is not None:
             other = spec._by_id.get(f.required_when.field)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from formkit.forms import UnknownForm, form_of, get_form, load_form_spec
-from formkit.issues import CATALOGUE, Issue, where_zh
+from formkit.issues import CATALOGUE, Issue, where_zh, with_fix
 from formkit.read.submission import Submission
 from formkit.records import SummaryRecord, iso, record, sort_key, unit_order
 from formkit.reference import Reference, load_reference
@@ -216,9 +216,23 @@ class Collector:
             updates = hook(members, self.reference, self.reference.unit(code)) if hook else []
             for rec, update in zip(members, updates, strict=False):
                 settle = update.pop("_settle_issue", None)
+                added = update.pop("_add_issues", None) or []
                 rec.update(update)
-                if settle:
-                    data.issues = _settled(data.issues, rec.file or "", settle)
+                for one in [settle] if isinstance(settle, Mapping) else settle or []:
+                    data.issues = _settled(data.issues, rec.file or "", one)
+                data.issues += [
+                    {
+                        "file": rec.file,
+                        "applicant": str(rec.get(spec.roles.subject or "") or ""),
+                        "sheet": i.sheet or "",
+                        "cell": i.cell or "",
+                        "severity": SEVERITY_ZH[i.severity],
+                        "code": i.code,
+                        "message": i.message,
+                        "_where": where_zh(i),
+                    }
+                    for i in added
+                ]
         current.sort(key=sort_key(spec, unit_order(self.reference)))
         if spec.roles.period:
             current = self._periods(data, current, year, period or ((year,) if asked else ()))
@@ -342,8 +356,9 @@ def _settled(
 ) -> list[dict[str, Any]]:
     """A form's review across files (a Form hook) settled one issue of `file`: the issue
     row whose code is `code` and whose message names `contains` is dropped; or has
-    `append` added to its message; or becomes `new_code` saying `text` at its own place.
-    So 问题清单 says what 汇总表 says."""
+    `append` added to its message; or becomes `new_code` saying `text` at its own place,
+    followed by that code's fix (its placeholders from `params`). So 问题清单 says what 汇总表
+    says."""
 
     out = []
     for row in rows:
@@ -364,7 +379,8 @@ def _settled(
                     **row,
                     "code": new.code,
                     "severity": SEVERITY_ZH[new.severity],
-                    "message": f"{text}{new.fix}" if new.fix and new.fix not in text else text,
+                    # the fix as the catalogue words it, its placeholders filled
+                    "message": with_fix(new.code, text, settle.get("params")),
                 }
             )
     return out

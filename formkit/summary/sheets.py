@@ -321,7 +321,12 @@ def _verdict_formats(
     )
     if "_verdict" in keys:
         v = keys.index("_verdict")
-        for text, f in (("不符合", red), ("待补充材料", yellow), ("符合", green)):
+        for text, f in (
+            ("不符合", red),
+            ("待补充材料", yellow),
+            ("需人工判断", yellow),
+            ("符合", green),
+        ):
             ws.conditional_format(
                 2, v, last, v, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": f}
             )
@@ -428,7 +433,9 @@ def _notes_sheet(w: Writer) -> None:
         lines.append(
             (
                 "审核结论",
-                "符合：全部条件满足且无错误；不符合：至少一项条件不满足；待补充材料：无不满足项，但有条件无法判断或有错误待更正。",
+                "符合：全部条件满足且无错误；不符合：至少一项条件不满足；待补充材料：无不满足项，"
+                "但有条件无法判断或有错误待更正；需人工判断：其余条件满足，但有条件通知未给出标准"
+                "或判定所需的数据不详，须由推荐单位判断（在汇总表推荐意见中决定推荐即视为满足）。",
             )
         )
     lines += [

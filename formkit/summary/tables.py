@@ -93,6 +93,7 @@ def stats_sheet(w: Writer) -> None:
                 Col("v_符合", "符合", "integer", width=7),
                 Col("v_不符合", "不符合", "integer", width=7),
                 Col("v_待补充材料", "待补充材料", "integer", width=9),
+                Col("v_需人工判断", "需人工判断", "integer", width=9),
             ]
             if s.verdicts
             else []

@@ -8,6 +8,7 @@ the `Checked` result of them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from formkit.reference import Reference
 from formkit.spec import FormSpec
 from formkit.spec.model import Table
 
-# "manual": the notice's criterion cannot be decided from the form and the reference data;
-# the facts are shown for a person to judge (需人工判断); it does not change the verdict
+# "manual": the notice's criterion cannot be decided from the form and the reference data
+# (the notice gives no number, or the figure that would decide it is not known); the facts
+# are shown for a person to judge (需人工判断). It never makes the verdict 不符合, and an
+# application with one unsettled is never 符合: its verdict is 需人工判断 until a person decides
 Status = Literal["pass", "fail", "unknown", "manual"]
 
 
@@ -52,6 +55,8 @@ class Context:
     reference: Reference
     year: int
     criteria: list[Criterion] = field(default_factory=list)
+    # the deadline the collecting office set for this round's files (--deadline), if given
+    deadline: dt.date | None = None
     computed: dict[str, Any] = field(default_factory=dict)
     # the issues validation found, in order (the submission keeps the reading's own)
     found: list[Issue] = field(default_factory=list)

@@ -6,6 +6,7 @@ unit; the form (`formkit.forms.Form`, given by the caller) holds the notice's ru
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,9 +19,20 @@ from formkit.spec.model import Bound
 from formkit.validate.context import Context, Criterion, Rule, Status, label_of
 from formkit.validate.plausible import plausibility
 
-__all__ = ["VERDICTS", "Checked", "Context", "Criterion", "Rules", "Status", "validate", "verdict"]
+__all__ = [
+    "MANUAL_VERDICT",
+    "VERDICTS",
+    "Checked",
+    "Context",
+    "Criterion",
+    "Rules",
+    "Status",
+    "validate",
+    "verdict",
+]
 
-VERDICTS = ("符合", "不符合", "待补充材料")
+VERDICTS = ("符合", "不符合", "待补充材料", "需人工判断")
+MANUAL_VERDICT = "需人工判断"
 
 
 class Rules(Protocol):
@@ -47,10 +59,12 @@ def validate(
     *,
     reference: Reference | None = None,
     year: int | None = None,
+    deadline: dt.date | None = None,
 ) -> Checked:
     """Every validation issue of an accepted submission, its verdict, criteria and computed
     values, by `form`'s spec and rules (the caller picks the form: formkit.forms.form_of).
-    `sub` is left as it is."""
+    `sub` is left as it is. `deadline`: the date the collecting office set for this round's
+    files (a file dated after it is late); None when none was given."""
     fields: dict[str, Any] = {
         f: getattr(sub, f) for f in sub.__dataclass_fields__ if f != "_digest"
     }
@@ -59,7 +73,7 @@ def validate(
     spec = form.spec
     reference = reference or load_reference()
     year = year or (sub.form.year if sub.form and sub.form.year else None) or spec.default_year
-    ctx = Context(sub, spec, reference, year)
+    ctx = Context(sub, spec, reference, year, deadline=deadline)
     for check in (_required, _ranges, _lengths, plausibility, *form.rules):
         check(ctx)
     return Checked(
@@ -74,16 +88,19 @@ def validate(
 
 
 def verdict(criteria: list[Criterion]) -> str | None:
-    """不符合 if any criterion fails (even with others unknown); 待补充材料 if any is unknown.
+    """不符合 if any criterion fails (even with others unknown or manual); 待补充材料 if any
+    is unknown; 需人工判断 if any is left to a person ("manual"); 符合 only when all pass.
 
-    A criterion left to a person ("manual") does not decide the verdict; `verdict_note` says so.
-    """
+    A criterion left to a person never makes the verdict 不符合 and keeps it from 符合
+    (`verdict_note` names it, whatever the verdict)."""
     if not criteria:
         return None
     if any(c.status == "fail" for c in criteria):
         return "不符合"
     if any(c.status == "unknown" for c in criteria):
         return "待补充材料"
+    if any(c.status == "manual" for c in criteria):
+        return MANUAL_VERDICT
     return "符合"
 
 

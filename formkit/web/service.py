@@ -74,7 +74,17 @@ class Settings:
         """How an upload is read: as the form it carries (any registered form), so a file
         of another form than its link's is told apart and refused by name."""
 
-        return read_options(year=self.year, timeout=self.read_timeout, forms=None)
+        return read_options(
+            year=self.year, timeout=self.read_timeout, forms=None, deadline=self.applicants_deadline
+        )
+
+    @property
+    def applicants_deadline(self) -> dt.date | None:
+        """`serve --deadline` when it is the application round's (the date the province
+        set its applicants: a 申报书 dated after it is warned); a report round's is only
+        for its status."""
+        own = (self.form or DEFAULT_FORM) == DEFAULT_FORM and self.period is None
+        return self.deadline if own else None
 
 
 def default_store(db: Path) -> Path:
