@@ -236,6 +236,16 @@ def test_counts_growths_and_years_outside_their_bounds(
         assert issue.params["source"] and "{" not in issue.message
 
 
+def test_a_doubtful_report_year_is_not_looked_up(tmp_path: Path) -> None:
+    """报告年度 206 (a digit short) is warned once; no national figure of the year 206 is
+    sought for the amounts."""
+    sub = _checked(tmp_path, NIANBAO, _set(nianbao_values(), "report_year", 206))
+    assert [i.code for i in sub.issues if i.field == "report_year" and i.code in PLAUSIBLE] == [
+        "implausible_value"
+    ]
+    assert not [i for i in sub.issues if i.code == "national_figure_missing"]
+
+
 def test_every_number_of_a_filled_report_is_plausible(tmp_path: Path) -> None:
     for form_id in FORMS:
         sub = _checked(tmp_path, form_id, VALUES[form_id](), form_id)
