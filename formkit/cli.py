@@ -160,6 +160,15 @@ ReferenceFile = Annotated[
     Path | None,
     typer.Option("--reference", help="参考数据（TOML），覆盖内置的全国统计等。"),
 ]
+# the province's deadline for its applicants (not the notice's 4月30日, the province's own
+# deadline to the ministry): a 申报书 whose 填报日期 is after it is warned
+ApplicantsDeadline = Annotated[
+    str | None,
+    typer.Option(
+        "--deadline",
+        help="省级规定的申报截止日期，如 2006-04-20：填报日期晚于它的申报书给出警告。",
+    ),
+]
 
 
 @app.command()
@@ -241,6 +250,7 @@ def check(
     ] = False,
     reference: ReferenceFile = None,
     lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """读取并审核回收的申报书：每个文件的审核结论、错误和警告。"""
 
@@ -254,7 +264,10 @@ def check(
     _guard([*paths, reference], [json_out])
     # every registered form, each file checked against its own
     options = ReadOptions(
-        year=year, reference_path=str(reference) if reference else None, forms=None
+        year=year,
+        reference_path=str(reference) if reference else None,
+        forms=None,
+        deadline=_day_option(deadline, "申报截止日期"),
     )
     results = []
     workers = _workers(jobs, len(files))
@@ -293,7 +306,7 @@ def _progress() -> Progress:
     )
 
 
-_VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yellow"}
+_VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yellow", "需人工判断": "cyan"}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
@@ -323,8 +336,8 @@ def _print_results(
             status += "：" + escape(reason)
         verdict = r.verdict or ""
         shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
-        if any(c.get("status") == "manual" for c in r.criteria):
-            shown += "（需人工判断）"
+        if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
+            shown += "（另有需人工判断的条件）"
         table.add_row(
             escape(Path(r.file).name),
             escape(str(unit)),
@@ -593,6 +606,7 @@ def summary(
             "--period", help="按期报送的表单：汇总哪一期，如 2007Q2（同 --year 2007 --quarter 2）。"
         ),
     ] = None,
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """读取、审核全部申报书（或 --form 指定的报表），生成省级汇总表（可打印报部）。"""
 
@@ -625,6 +639,7 @@ def summary(
         year=None if spec.roles.period else year,
         forms=(spec.id,),
         reference_path=str(reference) if reference else None,
+        deadline=_day_option(deadline, "申报截止日期"),
     )
     workers = _workers(jobs, len(files))
     results = []
@@ -771,9 +786,15 @@ def rollup(
         ),
     ] = None,
 ) -> None:
-    """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。"""
+    """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。
+
+    申报书的全国汇总另在同一文件夹写出全国推荐名单（公示）：推荐名单公示-<年度>.xlsx、
+    .docx 和 .html（网页，可直接放到网站上）。
+    """
     from rich.markup import escape
 
+    from formkit.atomic import committed_together, write_bytes_atomic
+    from formkit.forms import form_of
     from formkit.paths import display_name
     from formkit.rollup import rollup as do_rollup
     from formkit.summary import write
@@ -787,14 +808,23 @@ def rollup(
     result.data.inputs = [display_name(p) for p in paths]
     for file, reason in result.rejected:
         err.print(f"[red]未采用[/] {escape(display_name(file))}：{escape(reason)}")
+    # the form's own documents beside the roll-up (the 申报书's national 公示)
+    extra = form_of(spec).hook("rollup_documents")
+    documents = [(output.parent / n, b) for n, b in extra(result.data, ref)] if extra else []
+    _guard([*paths, reference], [output, *(p for p, _ in documents)])
     try:
-        write(output, result.data, spec=spec, reference=ref, national=True)
+        with committed_together():  # all new or all old
+            write(output, result.data, spec=spec, reference=ref, national=True)
+            for path, content in documents:
+                write_bytes_atomic(path, content)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(
         f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
         f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
     )
+    if documents:
+        out.print("已生成推荐名单（公示）：" + "、".join(str(p) for p, _ in documents))
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 
@@ -810,7 +840,7 @@ def _summary_form(files: list[Path]) -> str | None:
     return None
 
 
-@app.command(short_help="推荐决定：排序、名额、推荐文件与公示名单。")
+@app.command(short_help="推荐决定：排序、名额、推荐文件与报部名单。")
 def recommend(
     paths: Annotated[
         list[Path] | None,
@@ -838,26 +868,37 @@ def recommend(
     contact: Annotated[str, typer.Option("--contact", help="推荐文件上的联系人。")] = "",
     phone: Annotated[str, typer.Option("--phone", help="推荐文件上的联系电话。")] = "",
     date: Annotated[
-        str | None, typer.Option("--date", help="推荐文件的日期，如 2006-04-25（默认留空）。")
+        str | None, typer.Option("--date", help="成文日期，如 2006-04-28（默认留空待填）。")
     ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(
+            "--authority", help="发文机关全称，如 江苏省对外贸易经济合作厅（默认取参考数据）。"
+        ),
+    ] = None,
+    signer: Annotated[str, typer.Option("--signer", help="签发人姓名（默认留空待填）。")] = "",
+    doc_code: Annotated[
+        str,
+        typer.Option("--doc-code", help="发文字号中〔年份〕之前的机关代字（序号留空待填）。"),
+    ] = "",
     reference: ReferenceFile = None,
 ) -> None:
-    """按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单
-    （.xlsx 与 .docx）。
+    """按通知六(三)确定推荐名单，生成推荐文件（请示，.docx，按 GB/T 9704-2012 公文格式，
+    打印、签发、盖章）和报部名单（.xlsx 与 .docx）。
 
     给出汇总表时，以汇总表“汇总表”工作表中的推荐次序、推荐意见、推荐理由三列为准：
     可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
     formkit 按排序依据和推荐名额直接建议。
 
-    退出码：0 已生成；1 已生成，但推荐意见无法识别或推荐超出名额（见提示）；
-    2 参数错误或文件无法读写。
+    退出码：0 已生成；1 已生成，但推荐意见无法识别、推荐超出名额或推荐文件日期晚于报部时限
+    （见提示）；2 参数错误或文件无法读写。
     """
     import datetime as dt
 
     from rich.markup import escape
     from rich.table import Table
 
-    from formkit.forms.shenbaoshu.letters import LetterInfo, write_documents
+    from formkit.forms.shenbaoshu.letters import LetterInfo, letter_notes, write_documents
     from formkit.forms.shenbaoshu.recommend import (
         RankKeyError,
         by_unit,
@@ -921,6 +962,7 @@ def recommend(
     for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
         table.add_column(col, overflow="fold")
     written = []
+    notes: list[str] = []
     for name, members in grouped:
         for a in sorted(members, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0)):
             reason = str(a.get("_reason") or "")
@@ -936,18 +978,40 @@ def recommend(
                 escape(str(a.get("_decision") or "")),
                 reason,
             )
-        info = LetterInfo(year or 2006, name or None, contact, phone, when)
+        info = LetterInfo(
+            year or 2006, name or None, contact, phone, when, authority, signer, doc_code
+        )
         try:
             written.append(write_documents(members, info, output))
         except OSError as exc:
             raise _fail(f"无法写出 {output}：{exc}") from None
+        notes += letter_notes(members, info)
     out.print(table)
     if db is not None:
         out.print(f"排序依据：{key.shown}")
+    pending = [
+        a for a in apps if a.get("_verdict") == "需人工判断" and a.get("_decision") != "推荐"
+    ]
+    if pending:
+        err.print(
+            f"[yellow]提示：[/]{len(pending)} 份申请有需人工判断的条件，formkit 不自动推荐；"
+            "决定推荐的，请在汇总表的推荐意见中改为“推荐”，"
+            "再用 formkit recommend 汇总表.xlsx 生成。"
+        )
+    # the province's own deadline to the ministry (六(三)), stated per reporting year
+    due, due_source = ref.ministry_deadline(year or 2006)
+    if due is None:
+        out.print(f"报部时限：{due_source}")
+    else:
+        out.print(f"报部时限：{due.isoformat()} 前（{due_source}）")
+        if when is not None and when > due:
+            problems.append(f"推荐文件日期 {when.isoformat()} 晚于报部时限 {due.isoformat()}")
     for problem in problems:
         err.print(f"[yellow]提示：[/]{escape(problem)}")
+    for note in notes:
+        out.print(escape(note))
     for w in written:
-        out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
+        out.print(f"已生成：{w.letter}、{w.list_xlsx}、{w.list_docx}")
     raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
 
 
@@ -968,6 +1032,8 @@ def reference_json(reference: Any) -> dict[str, Any]:
                         "source": f.source,
                         "exact": f.exact,
                         "margin": f.margin,
+                        "basis": f.basis,
+                        "found": f.found,
                     }
                     for name, f in n.figures.items()
                 },
@@ -1166,6 +1232,7 @@ def ingest(
             help="只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。",
         ),
     ] = None,
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
 
@@ -1193,7 +1260,11 @@ def ingest(
             report = ledger.ingest(
                 files,
                 jobs=workers,
-                options=ReadOptions(year=year, forms=None if form is None else (form,)),
+                options=ReadOptions(
+                    year=year,
+                    forms=None if form is None else (form,),
+                    deadline=_day_option(deadline, "申报截止日期"),
+                ),
                 progress=lambda n: progress.advance(task, n),
             )
             # issues across periods, from the ledger's current files after this run
@@ -1258,7 +1329,9 @@ def status(
     deadline: Annotated[
         str | None,
         typer.Option(
-            "--deadline", help="报送截止日期，如 2006-04-30（默认为通知规定的申报年度 4月30日）。"
+            "--deadline",
+            help="申报截止日期（省级规定），如 2006-04-20；申报书不给时不判断逾期"
+            "（通知的 4月30日是省级报部的时限）。",
         ),
     ] = None,
     today: Annotated[
@@ -1298,7 +1371,13 @@ def status(
         raise _fail(str(exc)) from None
     from formkit.ledger import issue_text
 
-    styles = {"未收到": "red", "有错误": "dark_orange", "符合": "green", "不符合": "magenta"}
+    styles = {
+        "未收到": "red",
+        "有错误": "dark_orange",
+        "符合": "green",
+        "不符合": "magenta",
+        "需人工判断": "cyan",
+    }
     what = report.title + (f"（{report.period}）" if report.period else "")
     title = f"{what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
     table = Table(title=title or f"报送情况（名单 {len(report.rows)} 家）")
@@ -1324,6 +1403,8 @@ def status(
     out.print(table)
     if report.deadline is not None:
         out.print(f"{report.deadline_source}：{report.deadline.isoformat()}")
+    else:
+        out.print(report.deadline_source)
     for r in report.rows:
         if r.note:
             err.print(f"[yellow]请核实：[/]{escape(r.entry.subject)}：{escape(r.note)}")
@@ -1656,28 +1737,33 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "rollup": (
         (
             "把各省汇总表合成全国汇总。",
-            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准。",
+            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准；申报书另写出"
+            "全国推荐名单（公示）的 .xlsx、.docx 和网页 .html。",
             "0 全部采用；1 有文件未采用；2 参数错误或无法写出文件。",
         ),
         (
             "Combine provincial summaries into the national roll-up.",
-            "Combine the provinces' summaries into the national roll-up (for the ministry).",
+            "Combine the provinces' summaries into the national roll-up (for the ministry);"
+            " for the application form also the national list for publication (.xlsx, .docx,"
+            " .html).",
             "0 all used; 1 a file was not used; 2 usage error or the file cannot be written.",
         ),
     ),
     "recommend": (
         (
-            "推荐决定：推荐文件与公示名单。",
-            "按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单"
-            "（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、推荐意见、推荐理由为准（可在"
+            "推荐决定：推荐文件与报部名单。",
+            "按通知六(三)确定推荐名单，生成推荐文件（请示，GB/T 9704-2012 公文格式的 .docx，"
+            "打印、签发、盖章）和报部名单（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、"
+            "推荐意见、推荐理由为准（可在"
             " Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”）；用 --db 时由"
             " formkit 按排序依据和推荐名额建议。",
             "0 已生成；1 已生成，但推荐意见无法识别或超出名额（见提示）；2 参数错误或无法读写。",
         ),
         (
-            "The recommendation: letter and publication list.",
-            "Decide the recommendation (notice 6(3)) and write the letter (.docx, to sign and"
-            " stamp) and the publication list (.xlsx, .docx). From a summary its editable"
+            "The recommendation: letter and the list sent to the ministry.",
+            "Decide the recommendation (notice 6(3)) and write the letter (a request to the"
+            " ministry laid out per GB/T 9704-2012, .docx, to sign and stamp) and the list"
+            " sent with it (.xlsx, .docx). From a summary its editable"
             " columns are the decision; with --db formkit proposes by the ranking key.",
             "0 written; 1 written, but a decision was unreadable or over the quota;"
             " 2 usage or I/O error.",
