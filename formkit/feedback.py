@@ -206,7 +206,7 @@ def _annotate(sub: Submission, target: Path) -> FeedbackResult:
     wb.save(buf)
     from formkit.atomic import write_bytes_atomic
 
-    write_bytes_atomic(target, _put_cached(buf.getvalue(), cached))
+    write_bytes_atomic(target, _put_cached(buf.getvalue(), cached, _created(data)))
     return FeedbackResult(
         sub.file, "written", sub, output=target, notes=tuple(notes), marked=marked, listed=listed
     )
@@ -414,10 +414,28 @@ _FORMULA_CELL = re.compile(
 )
 
 
-def _put_cached(xlsx: bytes, cached: Cached) -> bytes:
-    """Put the saved formula results back into the sheets openpyxl wrote."""
-    if not cached:
-        return xlsx
+# openpyxl stamps the time of saving (the zip entries, docProps' modified): a copy takes
+# its file's own created time instead, so the same file gives the same copy's bytes
+_STAMPED = re.compile(r"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:\w+>)")
+_CREATED = re.compile(rb"<dcterms:created\b[^>]*>([^<]*)</dcterms:created>")
+
+
+def _created(xlsx: bytes) -> str:
+    """When the file a copy is made of says it was created (a fixed day if it says not)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+            found = _CREATED.search(z.read("docProps/core.xml"))
+    except (KeyError, zipfile.BadZipFile):
+        found = None
+    text = found[1].decode("ascii", "replace").strip() if found else ""
+    return text if re.fullmatch(r"[0-9T:.Z+-]{10,40}", text) else "2000-01-01T00:00:00Z"
+
+
+def _put_cached(xlsx: bytes, cached: Cached, stamp: str = "2000-01-01T00:00:00Z") -> bytes:
+    """Put the saved formula results back into the sheets openpyxl wrote, and give every
+    part a fixed time (no clock in the copy)."""
     import posixpath
     import zipfile
     from xml.etree.ElementTree import fromstring  # our own output from openpyxl, trusted
@@ -457,7 +475,13 @@ def _put_cached(xlsx: bytes, cached: Cached) -> bytes:
             title = parts.get(info.filename)
             if title in cached:
                 body = patch(body.decode("utf-8"), cached[title]).encode("utf-8")
-            dst.writestr(info, body)
+            if info.filename == "docProps/core.xml":
+                text = body.decode("utf-8")
+                body = _STAMPED.sub(lambda m: f"{m[1]}{stamp}{m[2]}", text).encode("utf-8")
+            fixed = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, body)
     return buf.getvalue()
 
 

@@ -1386,6 +1386,9 @@ def status_workbook(report: StatusReport) -> bytes:
     wb = xlsxwriter.Workbook(
         buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
     )
+    # the day the report is as of, never the clock: the same ledger and day, the same bytes
+    day = report.today or dt.date(2000, 1, 1)
+    wb.set_properties({"created": dt.datetime(day.year, day.month, day.day)})
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
     head = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"})
     body = wb.add_format(base)

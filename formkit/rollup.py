@@ -332,10 +332,9 @@ def rollup(
             result.rejected.append(
                 (
                     old.path,
-                    f"同一{spec.roles.unit_label}（{unit_name}）另有生成时间较晚的汇总表 "
-                    f"{newest.name}"
-                    f"（{newest.data.generated or '未注明'}），采用该表；本表生成于"
-                    f"{old.data.generated or '未注明时间'}，未采用",
+                    f"同一{spec.roles.unit_label}（{unit_name}）另有较新的汇总表 "
+                    f"{newest.name}（{stands(newest.data.generated)}），采用该表；"
+                    f"本表（{stands(old.data.generated)}）未采用",
                 )
             )
     counted: dict[str, str] = {}
@@ -376,6 +375,8 @@ def rollup(
     for i, rec in enumerate(data.applications, start=1):
         rec["_no"] = i
     data.inputs = [str(p) for p in paths]
+    # the roll-up stands where its latest summary stands (never the clock)
+    data.generated = max((p.data.generated or "" for p in kept), default="") or None
     return result
 
 
@@ -391,6 +392,20 @@ def _identity(rec: dict[str, Any], spec: FormSpec) -> str:
         str(rec.get(spec.roles.subject or "") or ""),
     )
     return f"name:{key}{when}" if key else f"sha:{rec.get('_sha256')}"
+
+
+def stands(generated: str | None) -> str:
+    """A summary's formkit_generated in words: when the latest file it summarises was
+    received, in Beijing time (the notice's own), to the minute."""
+    if not generated:
+        return "未注明所汇总文件的收到时间"
+    try:
+        when = dt.datetime.fromisoformat(generated)
+    except ValueError:
+        return f"所汇总文件最近收到于 {generated}"
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return f"所汇总文件最近收到于 {when:%Y-%m-%d %H:%M}"
 
 
 def _shown(period: tuple[Any, ...] | None) -> str:

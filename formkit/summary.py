@@ -155,7 +155,9 @@ class SummaryData:
     inputs: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # summaries a roll-up was built from
     notes: list[tuple[str, str]] = field(default_factory=list)  # extra lines for 说明
-    generated: str | None = None  # ISO time the summary was made (see generated_at)
+    # ISO time (UTC) the summary stands at: the latest time one of its files was received
+    # (see generated_at); never the clock, so the same inputs give the same bytes
+    generated: str | None = None
     # a roll-up: reporting unit -> the summary file used for it (units absent sent none)
     reported: dict[str, str] = field(default_factory=dict)
     # a periodic form: the period summarised (the values of [roles] period, e.g. (2007,
@@ -195,6 +197,9 @@ class Collector:
         # what those rules found, by file, once finish() has run (for the --json output)
         self.found_across: list[tuple[Submission, Issue]] = []
         self.subs: dict[str, Submission] = {}
+        # the latest time an input was received (a file's modification time; the ledger's
+        # received_at): when the summary stands, recorded as formkit_generated
+        self.latest: dt.datetime | None = None
 
     def add(
         self,
@@ -203,9 +208,11 @@ class Collector:
         handle: str | None = None,
         received: tuple[Any, ...] | None = None,
         roster_id: str | None = None,
+        received_at: dt.datetime | None = None,
     ) -> None:
         """`handle`/`received`: how the caller knows the file and when it arrived (the
-        ledger's sha256 and order); a batch uses the path and the file's time."""
+        ledger's sha256 and order); a batch uses the path and the file's time.
+        `received_at`: when it arrived (default: the file's modification time)."""
 
         name = (
             str(sub.values.get(self.spec.roles.subject or "") or "")
@@ -214,7 +221,11 @@ class Collector:
         )
         file = Path(sub.file).name
         # location: file is only a display name when the path is not UTF-8 (a GBK name)
-        mtime = _mtime(sub.location) if received is None else 0.0
+        mtime = _mtime(sub.location) if received_at is None else 0.0
+        when = received_at or (dt.datetime.fromtimestamp(mtime, dt.UTC) if mtime else None)
+        if when is not None:
+            when = when.astimezone(dt.UTC)
+            self.latest = when if self.latest is None else max(self.latest, when)
         cand = candidate(
             sub,
             self.spec,
@@ -291,6 +302,8 @@ class Collector:
         asked = year
         year = year or (self.years[0] if self.years else None) or spec.default_year
         data = SummaryData(year=year, unit=unit, inputs=list(inputs))
+        if self.latest is not None:
+            data.generated = self.latest.isoformat(timespec="seconds")
         unit_field = spec.roles.unit or ""
         foreign: dict[str, str] = {}
         if unit:
@@ -567,7 +580,13 @@ def from_ledger(
             elsewhere += 1
             continue
         sub = from_json(r.submission, dates)
-        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
+        collector.add(
+            sub,
+            handle=r.sha256,
+            received=(r.seq,),
+            roster_id=r.roster_id,
+            received_at=r.received_at,
+        )
         if results is not None:
             results.append(sub)
     shown = [str(db)] if inputs is None else list(inputs)
@@ -1665,17 +1684,13 @@ def _notes_sheet(w: Writer) -> None:
 
 
 def generated_at(data: SummaryData) -> str:
-    """When the summary was made: set on the data, else SOURCE_DATE_EPOCH (reproducible
-    builds), else now; to the second, local time with its offset."""
-    if data.generated:
-        return data.generated
+    """When the summary stands: SOURCE_DATE_EPOCH (reproducible builds) when set, else the
+    latest time one of its inputs was received (SummaryData.generated), else "" (no input).
+    Never the clock: two runs on the same inputs write the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (
-        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        if epoch and epoch.isdigit()
-        else dt.datetime.now().astimezone()
-    )
-    return when.isoformat(timespec="seconds")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).isoformat(timespec="seconds")
+    return data.generated or ""
 
 
 def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
