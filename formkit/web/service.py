@@ -350,21 +350,11 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
     mine = entry_round(entry)
     title = mine.title
     form_id = sub.form.id if sub.form is not None and sub.form.id else None
-    if form_id is not None and form_id != mine.form_id:
-        other = form_title(spec_of(form_id))
-        return f"这个文件是{other}，本链接收的是{mine.label}：请上传下发给本单位的{title}。"
     spec = spec_of(mine.form_id)
-    if mine.period is not None:
-        text = period_of(sub.values, spec)
-        period = period_of_text(text, spec)
-        if period is None:
-            return f"文件中没有填写报告期，本链接收的是{mine.what}：请上传下发给本单位的{title}。"
-        if period.text != mine.period.text:
-            return (
-                f"这个文件是{period_label(period)}的{title}，本链接收的是"
-                f"{period_label(mine.period)}的{title}：请上传本单位"
-                f"{period_label(mine.period)}的{title}。"
-            )
+    text = period_of(sub.values, spec) if form_id in (None, mine.form_id) else None
+    other = _other_round(mine, form_id, text)
+    if other is not None:
+        return other
     if sub.submission_id:
         if sub.submission_id == entry.submission_id:
             return None
@@ -387,6 +377,45 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
         f"文件中的{ul}、{sl}（{province or '未填'}，{applicant or '未填'}）与本链接的"
         f"{sl}（{entry.unit}，{entry.subject}）不符：请上传本单位的{title}。"
     )
+
+
+def _other_round(mine: Round, form_id: str | None, period_text: str | None) -> str | None:
+    """Why a file of form `form_id` and period `period_text` is not for a link of round
+    `mine`: another form, or another period (None when it is the link's)."""
+    title = mine.title
+    if form_id is not None and form_id != mine.form_id:
+        other = form_title(spec_of(form_id))
+        return f"这个文件是{other}，本链接收的是{mine.label}：请上传下发给本单位的{title}。"
+    if mine.period is None:
+        return None
+    period = period_of_text(period_text, spec_of(mine.form_id))
+    if period is None:
+        return f"文件中没有填写报告期，本链接收的是{mine.what}：请上传下发给本单位的{title}。"
+    if period.text != mine.period.text:
+        return (
+            f"这个文件是{period_label(period)}的{title}，本链接收的是"
+            f"{period_label(mine.period)}的{title}：请上传本单位"
+            f"{period_label(mine.period)}的{title}。"
+        )
+    return None
+
+
+def _known_elsewhere(known: FileRecord, entry: RosterEntry, led: Ledger) -> str:
+    """Why a file the ledger already holds for another roster entry is refused here, by
+    its true reason: the same unit's file of another form or period says so (a base's
+    second quarter sent to its third quarter's link); only another unit's file is
+    "another unit's"."""
+    mine = entry_round(entry)
+    owner = led.entry(known.roster_id or "")
+    same = owner is not None and (owner.unit, applicant_key(owner.subject)) == (
+        entry.unit,
+        applicant_key(entry.subject),
+    )
+    if same:
+        why = _other_round(mine, known.form_id, known.period)
+        if why is not None:
+            return why.replace("这个文件是", "这个文件是本单位已经上报过的", 1)
+    return f"这个文件已由其他{mine.subject_label}上报，请上传本单位的{mine.title}。"
 
 
 def _issue_rows(sub: Submission) -> list[dict[str, Any]]:
@@ -415,13 +444,9 @@ def process_upload(
     if known is not None and known.roster_id == entry.submission_id:
         return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
     if known is not None and known.roster_id is not None:
-        mine = entry_round(entry)
-        return UploadResult(
-            "refused",
-            422,
-            f"这个文件已由其他{mine.subject_label}上报，请上传本单位的{mine.title}。",
-            sha,
-        )
+        with ledger(settings) as led:
+            why = _known_elsewhere(known, entry, led)
+        return UploadResult("refused", 422, why, sha)
     with workers.slot() as pool, ledger(settings) as led:
         options = settings.upload_options()
         # read first from a private temporary copy: a refused file leaves nothing behind
