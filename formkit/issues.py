@@ -674,6 +674,27 @@ def where_zh(issue: Issue) -> str:
     return where or "文件"
 
 
+def unplaced(message: str, sheet: str | None, cell: str | None) -> str:
+    """A message without the place a table's own columns show (工作表, 单元格): its leading
+    "工作表“…” C6（标签）：" becomes "标签：". A message that does not begin with its place
+    is returned as it is."""
+    place = " ".join(p for p in (f"工作表“{sheet}”" if sheet else "", cell or "") if p)
+    if not place or not message.startswith(place):
+        return message
+    rest = message[len(place) :].lstrip()
+    if rest.startswith("："):
+        return rest[1:]
+    if not rest.startswith("（"):
+        return message
+    depth = 0
+    for k, ch in enumerate(rest):
+        depth += {"（": 1, "）": -1}.get(ch, 0)
+        if depth == 0:
+            tail = rest[k + 1 :]
+            return f"{rest[1:k]}：{tail[1:]}" if tail.startswith("：") else message
+    return message
+
+
 def render(issue: Issue, lang: str = "zh") -> str:
     """The issue's message in Chinese ("zh") or English ("en"), from the catalogue's templates."""
     entry = CATALOGUE[issue.code]

@@ -266,6 +266,19 @@ class StatusReport:
     subject_label: str = "申请单位"
 
     @property
+    def period_words(self) -> str:
+        """The period as people write it: "2007年第二季度", "2007年" ("" for none)."""
+        if not self.period:
+            return ""
+        year, _, rest = self.period.partition("/")
+        return f"{year}年{rest}"
+
+    @property
+    def what(self) -> str:
+        """The form and its period, for headings: "季度数据报表（2007年第二季度）"."""
+        return self.title + (f"（{self.period_words}）" if self.period else "")
+
+    @property
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATE_ORDER}
         for r in self.rows:
@@ -1339,9 +1352,13 @@ def status_columns(report: StatusReport) -> list[tuple[str, float]]:
 
 
 def issue_text(file: str, issue: Issue) -> str:
-    """An issue as one line a person can act on: file, sheet and cell first."""
+    """An issue as one line a person can act on: file, sheet and cell first, then what is
+    wrong (its message, without saying the place again)."""
+    from formkit.issues import unplaced
+
     where = "，".join(x for x in (issue.sheet and f"工作表“{issue.sheet}”", issue.cell) if x)
-    return f"{file}{f'（{where}）' if where else ''}：{issue.message.rstrip('。')}"
+    text = unplaced(issue.message, issue.sheet, issue.cell).rstrip("。")
+    return f"{file}{f'（{where}）' if where else ''}：{text}"
 
 
 def problems_text(r: StatusRow) -> str:
@@ -1398,7 +1415,7 @@ def status_workbook(report: StatusReport) -> bytes:
     }
     when = f"（{report.deadline_source} {report.deadline.isoformat()}）" if report.deadline else ""
     columns = status_columns(report)
-    what = report.title + (f"（{report.period}）" if report.period else "")
+    what = report.what
 
     def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
         ws = wb.add_worksheet(name)

@@ -1242,7 +1242,9 @@ def _table_plain(
     for j, col in enumerate(cols):
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, max(col.width, 10))
-    ws.set_row(top, header_height)
+    # every header whole: the row as tall as its longest wrapped header needs
+    lines = max((wrapped_lines(c.header, max(c.width, 10) - 1) for c in cols), default=1)
+    ws.set_row(top, max(header_height, _LINE_HEIGHT * lines + 4))
     # plain cells: these columns are wide enough for their text on one line
     fmts = [fmt.cell(c) if c.kind != "text" else fmt(border=1) for c in cols]
     for i, rec in enumerate(rows, start=top + 1):

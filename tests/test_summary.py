@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -155,8 +156,28 @@ def test_native_charts_and_stats(tmp_path: Path, results: list[Any]) -> None:
     # the two charts side by side under their data, on the sheet's printed page
     charts = openpyxl.load_workbook(out)["图表"]
     anchors = sorted((a._from.row, a._from.colOff) for a in (c.anchor for c in charts._charts))
-    assert len(anchors) == 2 and anchors[0][0] == anchors[1][0] == len(results) + 2
+    # under the sheet's title, the line on what each chart shows, the header and the data
+    assert len(anchors) == 2 and anchors[0][0] == anchors[1][0] == len(results) + 4
     assert anchors[0][1] < anchors[1][1]
+    # #21 item 14: the charts are titled as an official writes them (no clause in
+    # brackets: LibreOffice draws "（通知六(二)(2)）" as "(通知六 ( 二 ) (2) )")
+    with zipfile.ZipFile(out) as z:
+        titles = [
+            re.sub(r"<[^>]+>", "", m)
+            for n in z.namelist()
+            if n.startswith("xl/charts/chart")
+            for m in re.findall(r"<c:title>.*?</c:title>", z.read(n).decode())
+        ]
+    # each chart's title, then its axis's
+    first = ["高新技术产品出口额与地区门槛", "亿美元"]
+    assert titles == [*first, "近三年高新技术产品出口增幅与全国同期增幅", "%"]
+    # and the data's headers are whole: the row is tall enough for each wrapped header
+    from formkit.cells import wrapped_lines
+
+    head = [c for c in charts[3] if c.value]
+    widths = [charts.column_dimensions[c.column_letter].width for c in head]
+    needed = max(wrapped_lines(str(c.value), w - 1) for c, w in zip(head, widths, strict=True))
+    assert needed >= 2 and charts.row_dimensions[3].height >= 13.5 * needed
     assert (
         charts.page_setup.orientation == "landscape" and charts.HeaderFooter.oddFooter.center.text
     )
