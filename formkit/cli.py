@@ -1258,6 +1258,12 @@ def ingest(
             help="只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。",
         ),
     ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today", help="把这些文件记为这一天收到（默认今天；重现以往的报送时用）。"
+        ),
+    ] = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
 
@@ -1273,6 +1279,7 @@ def ingest(
 
     files = _files(paths)
     _guard(list(paths), [db])
+    received_on = _day_option(today, "--today 日期")
     if form is not None:
         _form_spec(form)
     workers = _workers(jobs, len(files))
@@ -1287,6 +1294,7 @@ def ingest(
                 jobs=workers,
                 options=ReadOptions(year=year, forms=None if form is None else (form,)),
                 progress=lambda n: progress.advance(task, n),
+                received_on=received_on,
             )
             # issues across periods, from the ledger's current files after this run
             ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
@@ -1620,6 +1628,13 @@ def serve(
     ] = False,
     form: FormOpt = None,
     period: PeriodOpt = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="按这一天收件并判断逾期（默认今天；重现或演练以往的报送时用）。",
+        ),
+    ] = None,
 ) -> None:
     """网上报送页面：各申请单位（基地）经各自的上报链接上传申报书或报表、立即看到审核意见；省级登录查看
     各轮报送情况（--form、--period 指定页面默认显示的一轮，--deadline 是这一轮的截止日期）。"""
@@ -1649,6 +1664,7 @@ def serve(
             due = dt.date.fromisoformat(deadline)
         except ValueError:
             raise _fail(f"截止日期“{deadline}”应写成 2006-04-30 的形式。") from None
+    replay = _day_option(today, "--today 日期")
     if unit is not None:
         from formkit.reference import load_reference
 
@@ -1683,6 +1699,7 @@ def serve(
         checks=cpu_slots(),
         form=form_id,
         period=when.tag if when is not None else None,
+        today=replay,
     )
     if not has_password:
         err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")

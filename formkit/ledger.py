@@ -303,8 +303,13 @@ def _gives_verdicts(form_id: str | None) -> bool:
         return True
 
 
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def _now(day: dt.date | None = None) -> str:
+    """Now, as the ledger records it; `day`: a replay's day (`--today`), at this time of
+    day, so files recorded in a replay arrive on the day it replays."""
+    now = dt.datetime.now().astimezone()
+    if day is not None:
+        now = now.replace(year=day.year, month=day.month, day=day.day)
+    return now.isoformat(timespec="seconds")
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -658,8 +663,11 @@ class Ledger:
         jobs: int = 1,
         options: ReadOptions | None = None,
         progress: Any = None,
+        received_on: dt.date | None = None,
     ) -> IngestReport:
         """Read, validate and record files not yet in the ledger; one transaction per file.
+        `received_on`: the day they are recorded as received (a replay's `--today`; default
+        today), which is the day `status` judges their lateness by.
 
         Received order: this run after earlier runs; within the run, by file time. Which
         file counts is formkit.supersession's rule (填报日期 first), stored after each file.
@@ -702,12 +710,14 @@ class Ledger:
 
         pause = float(os.environ.get(SLEEP_ENV) or 0)
         for sub, sha, _ in subs:
-            report.files.append(self._record(sub, sha))
+            report.files.append(self._record(sub, sha, received_on))
             if pause:
                 time.sleep(pause)
         return report
 
-    def _record(self, sub: Submission, sha: str) -> FileOutcome:
+    def _record(
+        self, sub: Submission, sha: str, received_on: dt.date | None = None
+    ) -> FileOutcome:
         from formkit.supersession import fingerprint, period_of
 
         with self._tx():
@@ -737,7 +747,7 @@ class Ledger:
                 seq, received = first["seq"], first["received_at"]
             else:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
-                received = _now()
+                received = _now(received_on)
             fill = _fill_date(sub, (roles.date or ""))
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
@@ -979,8 +989,10 @@ class Ledger:
         counted from the end of the period), else the notice's (4月30日 of the reporting
         year). An entry with nothing received is 逾期未报 once the deadline has passed
         (`today`, default the current date); one whose first file arrived after it is
-        逾期报送. Issues across periods (`across_issues`) of an entry's current file are
-        in its row, and an error among them makes the entry 有错误."""
+        逾期报送. A file recorded as received after `today` counts as received on `today`
+        (a round replayed after the fact: the status as of that day cannot have a file
+        arriving later). Issues across periods (`across_issues`) of an entry's current
+        file are in its row, and an error among them makes the entry 有错误."""
         from formkit.distribute import period_deadline
         from formkit.forms import DEFAULT_FORM, get_form
 
@@ -1019,7 +1031,7 @@ class Ledger:
             if deadline is not None:
                 if last is None and today > deadline:
                     overdue = "逾期未报"
-                elif first_at is not None and _local_day(first_at) > deadline:
+                elif first_at is not None and min(_local_day(first_at), today) > deadline:
                     overdue = "逾期报送"
             note = ""
             d = decisions.get(last.sha256) if last is not None else None

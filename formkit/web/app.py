@@ -556,6 +556,7 @@ class Web:
                     return {"rounds": listed, "round": None}
                 report = led.status(
                     service.deadline_for(self.settings, chosen),
+                    today=self.settings.today,
                     form_id=chosen.form_id,
                     period=chosen.period,
                 )

@@ -47,6 +47,9 @@ class Settings:
     year: int | None = None
     form: str | None = None  # the round the province's page opens on (`serve --form`)
     period: str | None = None  # its period, as `--period` takes it ("2007Q2")
+    # `serve --today`: uploads are received on this day and lateness is judged by it (a
+    # round replayed or rehearsed); None: the clock
+    today: dt.date | None = None
 
     def read_options(self) -> ReadOptions:
         from formkit.read import ReadOptions
@@ -469,7 +472,7 @@ def process_upload(
             return UploadResult("refused", 422, other, sha)
         path = _store_file(settings, sha, data)
         led.store_upload(sha, entry.submission_id, original_name, data)
-        report = led.ingest([path], jobs=1, options=options)
+        report = led.ingest([path], jobs=1, options=options, received_on=settings.today)
         (outcome,) = report.files
         record = outcome.record or led.file(sha)
         if record is None:  # could not even be hashed: the store is unwritable
@@ -559,9 +562,12 @@ def status_report(settings: Settings, round_: Round | None = None) -> StatusRepo
     """The status of one round (default: the default form's, as before rounds)."""
     with ledger(settings) as led:
         if round_ is None:
-            return named_report(led, led.status(settings.deadline))
+            return named_report(led, led.status(settings.deadline, today=settings.today))
         report = led.status(
-            deadline_for(settings, round_), form_id=round_.form_id, period=round_.period
+            deadline_for(settings, round_),
+            today=settings.today,
+            form_id=round_.form_id,
+            period=round_.period,
         )
         return named_report(led, report)
 
