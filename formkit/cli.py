@@ -1260,9 +1260,7 @@ def ingest(
     ] = None,
     today: Annotated[
         str | None,
-        typer.Option(
-            "--today", help="把这些文件记为这一天收到（默认今天；重现以往的报送时用）。"
-        ),
+        typer.Option("--today", help="把这些文件记为这一天收到（默认今天；重现以往的报送时用）。"),
     ] = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。

@@ -715,9 +715,7 @@ class Ledger:
                 time.sleep(pause)
         return report
 
-    def _record(
-        self, sub: Submission, sha: str, received_on: dt.date | None = None
-    ) -> FileOutcome:
+    def _record(self, sub: Submission, sha: str, received_on: dt.date | None = None) -> FileOutcome:
         from formkit.supersession import fingerprint, period_of
 
         with self._tx():
