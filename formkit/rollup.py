@@ -29,6 +29,9 @@ from formkit.summary import (
     DUPLICATE_SHEET,
     HEADER_ROW,
     ISSUES_SHEET,
+    MACHINE_COL,
+    MACHINE_HEADER,
+    META_SHEET,
     REJECTED_SHEET,
     SUMMARY_KIND,
     SUPERSEDED_SHEET,
@@ -103,8 +106,12 @@ def read_summary(
         spec = get_form(form).spec
     except UnknownForm:
         raise NotASummary(f"是表单 {form} 的汇总表，formkit 没有这个表单，未采用") from None
+    machine = _machine(book)
     data.applications = _applications(book, spec)
     for rec in data.applications:
+        rec.setdefault(
+            "_sha256", machine.get((DETAIL_SHEET, _whole(rec.get("_no"))), {}).get("sha256")
+        )
         # values the province's summary left out of its totals stay out of the nation's
         rec["_excluded"] = excluded_keys(rec.get("_excluded_text"), spec)
     if spec.roles.period:
@@ -119,11 +126,20 @@ def read_summary(
         t = spec.table(name)
         data.tables[name] = _rows(book, t.label, table_columns(spec, t))
     who = spec.roles.subject_label
-    data.issues = _rows(book, ISSUES_SHEET, issue_cols(who))
-    rejected = _rows(book, REJECTED_SHEET, file_cols("未受理", who))
-    superseded = _rows(book, SUPERSEDED_SHEET, file_cols("已替代", who))
+
+    def rows(name: str, cols: list[Col]) -> list[dict[str, Any]]:
+        """A table sheet's rows with their machine columns back (by 序号)."""
+        out = _rows(book, name, cols)
+        for row in out:
+            for key, value in machine.get((name, _whole(row.get("_no"))), {}).items():
+                row.setdefault(key, value)
+        return out
+
+    data.issues = rows(ISSUES_SHEET, issue_cols(who))
+    rejected = rows(REJECTED_SHEET, file_cols("未受理", who))
+    superseded = rows(SUPERSEDED_SHEET, file_cols("已替代", who))
     duplicate = (
-        _rows(book, DUPLICATE_SHEET, file_cols("重复", who))
+        rows(DUPLICATE_SHEET, file_cols("重复", who))
         if book.sheet(DUPLICATE_SHEET) is not None
         else []
     )
@@ -169,6 +185,34 @@ def _applications(book: Book, spec: FormSpec) -> list[dict[str, Any]]:
     return apps
 
 
+def _machine(book: Book) -> dict[tuple[str, Any], dict[str, Any]]:
+    """The machine columns summary.MACHINE keeps in the hidden META_SHEET, by (sheet, 序号)."""
+    sheet = book.sheet(META_SHEET)
+    if sheet is None:
+        return {}
+    first = MACHINE_COL + 1  # the book's columns count from 1
+    header: dict[int, str] = {}
+    rows: dict[int, dict[int, Any]] = {}
+    for (r, c), cell in sorted(sheet.cells.items()):
+        if c < first or c >= first + len(MACHINE_HEADER):
+            continue
+        if r == 1:
+            header[c] = str(cell.value)
+        else:
+            rows.setdefault(r, {})[c] = cell.value
+    out: dict[tuple[str, Any], dict[str, Any]] = {}
+    for cells in rows.values():
+        named = {header.get(c, ""): v for c, v in cells.items()}
+        key = (str(named.pop("sheet", "")), _whole(named.pop("no", None)))
+        out[key] = {k: v for k, v in named.items() if k and v not in (None, "")}
+    return out
+
+
+# columns of a summary a person may have no use for (older summaries had them visible):
+# read when present, never required
+_OPTIONAL = ("序号",)
+
+
 def _period(text: Any) -> tuple[Any, ...] | None:
     """formkit_period ("2007/第二季度") back to the period fields' values."""
     if not isinstance(text, str) or not text:
@@ -208,7 +252,7 @@ def _rows(book: Book, sheet_name: str, cols: list[Col]) -> list[dict[str, Any]]:
             if col.kind == "date" and isinstance(value, dt.datetime):
                 value = value.date()
             rows.setdefault(r, {})[col.key] = value
-    missing = [c.header for c in cols if c not in header.values()]
+    missing = [c.header for c in cols if c not in header.values() and c.header not in _OPTIONAL]
     if missing:
         raise NotASummary(
             f"工作表“{sheet_name}”缺少列：{'、'.join(missing[:5])}，可能被修改过，请重新生成"

@@ -57,35 +57,47 @@ HEADER_ROW = 2
 DETAIL_SHEET = "明细"
 
 
-# an issue's code stays for machines, in the last column; people read its 问题类型
 def issue_cols(subject_label: str = "申请单位") -> list[Col]:
-    """问题清单's columns; the second names whom the file is about (the form's subject)."""
+    """问题清单's columns; the second names whom the file is about (the form's subject).
+    An issue's code is for machines: it is in the hidden sheet (MACHINE), by 序号."""
     return [
-        Col("file", "文件", "text", width=30),
-        Col("applicant", subject_label, "text", width=24),
-        Col("sheet", "工作表", "text", width=20),
-        Col("cell", "单元格", "text", width=8),
-        Col("severity", "级别", "text", width=6),
-        Col("type", "问题类型", "text", width=18),
+        Col("_no", "序号", "integer", width=4.5),
+        Col("file", "文件", "text", width=28),
+        Col("applicant", subject_label, "text", width=22),
+        Col("sheet", "工作表", "text", width=18),
+        Col("cell", "单元格", "text", width=7),
+        Col("severity", "级别", "text", width=5),
+        Col("type", "问题类型", "text", width=16),
         Col("message", "说明", "text", width=70),
-        Col("code", "代码", "text", width=18),
     ]
 
 
-# an issue's code stays for machines, in the last column; people read its 问题类型
 ISSUE_COLS = issue_cols()
 
 
 def file_cols(status: str, subject_label: str = "申请单位") -> list[Col]:
+    """未受理文件 / 已替代文件 / 重复文件: what a person reads; a file's SHA-256 and code are
+    in the hidden sheet (MACHINE), by 序号."""
     return [
+        Col("_no", "序号", "integer", width=4.5),
         Col("file", "文件", "text", width=36),
         Col("applicant", subject_label, "text", width=24),
         Col("date", "填报日期", "text", width=12),
         Col("type", "类别", "text", width=16),
         Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
-        Col("sha256", "SHA-256", "text", width=30, shrink=True),
-        Col("code", "代码", "text", width=16),
     ]
+
+
+# the machine columns of each table sheet, kept in the hidden META_SHEET by (sheet, 序号):
+# record key -> the machine table's column. Nothing an official reads holds them.
+MACHINE = {
+    "issues": {"code": "code"},
+    "files": {"sha256": "sha256", "code": "code"},
+    "detail": {"_sha256": "sha256"},
+}
+MACHINE_HEADER = ("sheet", "no", "code", "sha256")
+# the machine table's first column in META_SHEET (the metadata is in A:B)
+MACHINE_COL = 3
 
 
 EDITABLE_FILL = "#FFF2CC"  # the columns a person may change, as the template's inputs
@@ -849,6 +861,16 @@ class Writer:
     national: bool
     # what one hook leaves for another (the 申报书's ranking key, shown on its 汇总表)
     state: dict[str, Any] = field(default_factory=dict)
+    # the machine columns of the table sheets, by (sheet, 序号): written to META_SHEET
+    machine: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+
+    def keep(self, sheet: str, rows: Sequence[Mapping[str, Any]], kind: str) -> None:
+        """Keep the machine columns (MACHINE[kind]) of rows written to `sheet`."""
+        keys = MACHINE[kind]
+        for rec in rows:
+            values = {col: rec.get(key) for key, col in keys.items() if rec.get(key)}
+            if values and isinstance(rec.get("_no"), int):
+                self.machine.append((sheet, rec["_no"], values))
 
     def sheet(self, name: str) -> Worksheet:
         return self.wb.add_worksheet(name, _SummarySheet)
@@ -879,8 +901,8 @@ def build(
     if prepare is None:
         data.applications.sort(key=sort_key(spec, unit_order(reference)))
     apps = data.applications
-    for n, rec in enumerate(apps, start=1):
-        rec["_no"] = n
+    for n, rec in enumerate([*apps, *data.others], start=1):
+        rec["_no"] = n  # other periods' records follow in 明细, numbered on
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
@@ -913,6 +935,7 @@ def build(
     ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
     _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
     last = _table(ws, fmt, 1, cols, [*data.applications, *data.others])
+    w.keep(DETAIL_SHEET, [*data.applications, *data.others], "detail")
     ws.freeze_panes(2, 5)
     # a table for machines and for looking things up; on paper one page wide, small
     _landscape(ws, title, 1)
@@ -923,19 +946,19 @@ def build(
     if national and spec.summary.unit_table:
         _unit_sheet(w)
     who = spec.roles.subject_label
-    _issue_sheet(wb, fmt, data, title, who)
+    _issue_sheet(w, who)
     _stats_sheet(w)
     for name in spec.summary.tables:
         _rows_sheet(w, spec.table(name))
-    _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title, who)
-    _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title, who)
-    _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title, who)
+    _files_sheet(w, REJECTED_SHEET, "未受理", who)
+    _files_sheet(w, SUPERSEDED_SHEET, "已替代", who)
+    _files_sheet(w, DUPLICATE_SHEET, "重复", who)
     if sheets is not None:
         sheets(w, "after_files")
     if spec.summary.charts:
         _chart_sheet(w)
     _notes_sheet(w)
-    _meta_sheet(wb, data, spec.id)
+    _meta_sheet(wb, data, spec.id, w.machine)
     wb.close()
     return buf.getvalue()
 
@@ -1049,17 +1072,21 @@ def counted_towards_targets(
     return list(hook(apps, spec, reference)) if hook is not None else []
 
 
-def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str, who: str) -> None:
-    ws = wb.add_worksheet(ISSUES_SHEET, _SummarySheet)
+def _issue_sheet(w: Writer, who: str) -> None:
+    fmt, title = w.fmt, w.title
+    ws = w.sheet(ISSUES_SHEET)
     cols = issue_cols(who)
     _title(ws, f"{title}：问题清单", len(cols), fmt)
-    last = _table(ws, fmt, 1, cols, _typed(data.issues))
+    rows = [{**r, "_no": n} for n, r in enumerate(_typed(w.data.issues), start=1)]
+    last = _table(ws, fmt, 1, cols, rows)
+    w.keep(ISSUES_SHEET, rows, "issues")
+    level = [c.key for c in cols].index("severity")
     if last >= 2:
         ws.conditional_format(
             2,
-            4,
+            level,
             last,
-            4,
+            level,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -1069,9 +1096,9 @@ def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str, who: st
         )
         ws.conditional_format(
             2,
-            4,
+            level,
             last,
-            4,
+            level,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -1253,14 +1280,17 @@ def _table_plain(
     return top + len(rows)
 
 
-def _files_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, name: str, status: str, title: str, who: str
-) -> None:
-    ws = wb.add_worksheet(name, _SummarySheet)
+def _files_sheet(w: Writer, name: str, status: str, who: str) -> None:
+    fmt, title = w.fmt, w.title
+    ws = w.sheet(name)
     cols = file_cols(status, who)
     _title(ws, f"{title}：{name}", len(cols), fmt)
-    rows = _typed([f for f in data.files if f["status"] == status])
+    rows = [
+        {**r, "_no": n}
+        for n, r in enumerate(_typed([f for f in w.data.files if f["status"] == status]), 1)
+    ]
     _table(ws, fmt, 1, cols, rows)
+    w.keep(name, rows, "files")
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     if not rows:  # nothing to read or print: the sheet stays, for machines, hidden
@@ -1695,8 +1725,16 @@ def generated_at(data: SummaryData) -> str:
     return data.generated or ""
 
 
-def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
-    """Very hidden: what this workbook is, so `formkit rollup` can recognise it."""
+def _meta_sheet(
+    wb: Workbook,
+    data: SummaryData,
+    form_id: str,
+    machine: Sequence[tuple[str, int, Mapping[str, Any]]] = (),
+) -> None:
+    """Very hidden: what this workbook is, so `formkit rollup` can recognise it (A:B, each
+    value under a defined name), and the machine columns of the table sheets (codes,
+    SHA-256), from column D, one row per (sheet, 序号): what a machine reads and a person
+    never needs to."""
     meta = wb.add_worksheet(META_SHEET, _SummarySheet)
     rows = [
         ("formkit_summary_kind", SUMMARY_KIND),
@@ -1709,10 +1747,21 @@ def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
     ]
     if data.period:  # a periodic form's period, its fields' values joined by "/"
         rows.append(("formkit_period", "/".join(str(v) for v in data.period)))
-    for i, (name, value) in enumerate(rows):
-        meta.write_string(i, 0, name)
-        _put(meta, i, 1, value, None, "integer")
-        wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
+    # the inputs as given (paths); 说明 names them by their names only
+    rows.append(("formkit_inputs", "\n".join(data.inputs)))
+    table = [
+        MACHINE_HEADER,
+        *((sheet, n, *(v.get(k) for k in MACHINE_HEADER[2:])) for sheet, n, v in machine),
+    ]
+    for i in range(max(len(rows), len(table))):
+        if i < len(rows):
+            name, value = rows[i]
+            meta.write_string(i, 0, name)
+            _put(meta, i, 1, value, None, "integer")
+            wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
+        if i < len(table):
+            for j, value in enumerate(table[i]):
+                _put(meta, i, MACHINE_COL + j, value, None, "integer")
     meta.very_hidden()
 
 
