@@ -747,6 +747,8 @@ class Ledger:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
                 received = _now(received_on)
             fill = _fill_date(sub, (roles.date or ""))
+            # an upload is stored under its SHA-256: it keeps the name the city gave it
+            shown = self.upload_names([sha]).get(sha) or _name(sub.file)
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
                        submission_id, roster_id, match_key, unit, subject, filled,
@@ -758,7 +760,7 @@ class Ledger:
                 (
                     sha,
                     seq,
-                    _name(sub.file),
+                    shown,
                     _text_safe(sub.file),
                     received,
                     sub.submission_id,
@@ -842,6 +844,10 @@ class Ledger:
         spec = self._spec_of(record.form_id)
         sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
         sub.path = record.location  # the bytes on disk, for a name that is not UTF-8
+        # shown (in messages naming it, in copies made of it) by the name the city gave it
+        given = self.upload_names([record.sha256]).get(record.sha256)
+        if given:
+            sub.file = str(Path(sub.file).with_name(given))
         return sub
 
     def across_issues(self, form_id: str | None = None) -> dict[str, list[Issue]]:

@@ -583,6 +583,8 @@ def from_ledger(
         records = ledger.files()
         reference = ledger.reference
         own = ledger.spec
+        # a web upload is stored under its SHA-256: it is shown by the name it was sent as
+        given = ledger.upload_names([r.sha256 for r in records])
     spec = get_form(form_id).spec if form_id else own
     dates = {f.id for f in spec.fields if f.type == "date"}
     collector = Collector(spec=spec, reference=reference)
@@ -592,6 +594,8 @@ def from_ledger(
             elsewhere += 1
             continue
         sub = from_json(r.submission, dates)
+        if r.sha256 in given:
+            sub.file = str(Path(sub.file).with_name(given[r.sha256]))
         collector.add(
             sub,
             handle=r.sha256,
@@ -1658,7 +1662,7 @@ def _notes_sheet(w: Writer) -> None:
         ("汇总表", title),
         (spec.year_label, period),
         (roles.unit_label, data.unit or ("全国" if national else "（未指定）")),
-        ("生成工具", f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}"),
+        ("表单", f"{spec.render(spec.title, data.year)}（版本 {spec.version}）"),
         (
             "文件数",
             f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
@@ -1697,8 +1701,11 @@ def _notes_sheet(w: Writer) -> None:
     if national:
         lines.append(("汇总来源", "；".join(data.sources) or "（无）"))
     lines += data.notes
-    lines.append(("参考数据文件", "；".join(Path(p).name for p in w.reference.sources)))
-    lines.append(("输入", "；".join(data.inputs) or "（无）"))
+    # the reference data by what it holds (its files and each source's address are for
+    # machines and docs/reference-data.md); the inputs by their names (paths: META_SHEET)
+    lines.append(("参考数据", "推荐单位及所属地区、全国统计数据、汇率、既有基地（各项来源见本表）"))
+    names = [Path(p).name or p for p in data.inputs]
+    lines.append(("输入", "；".join(names) or "（无）"))
     hook = w.hook("summary_notes")
     if hook is not None:
         lines = hook(w, lines)

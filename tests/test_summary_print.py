@@ -307,8 +307,8 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
         r[header.index("申请单位全称")]: r[header.index("人工调整")]
         for r in detail.iter_rows(min_row=3, values_only=True)
     }
-    assert str(overrides["丙市产业集群"]).startswith("人工调整：formkit 建议不推荐（超出名额")
-    assert str(overrides["乙市高新区"]).startswith("人工调整：formkit 建议推荐")
+    assert str(overrides["丙市产业集群"]).startswith("人工调整：原建议不推荐（超出名额")
+    assert str(overrides["乙市高新区"]).startswith("人工调整：原建议推荐")
     assert overrides["甲市出口基地"] in (None, "")
     assert os.path.getsize(nat) > 0
     # the ministry's 公示 beside it lists whom the person recommended, in their order

@@ -205,6 +205,12 @@ class Web:
         self.templates.tests["unbroken"] = lambda v: len(str(v)) <= 20 and str(v).isascii()
         # the 汇总表 and 推荐文件 are the application round's (the default form's)
         self.templates.globals["default_form"] = DEFAULT_FORM
+        # the notice's number as the notice writes it (docs/notice.txt: 商技发[2006]6号)
+        from formkit.reference import load_reference
+
+        self.templates.globals["notice"] = str(
+            load_reference().notice.get("id") or "商技发[2006]6号"
+        )
         self.too_large = f"文件过大：上传上限为 {settings.max_upload / 2**20:.0f} MB。"
         self.static = {
             name: (resources.files("formkit.web").joinpath("static", name).read_bytes(), kind)
@@ -497,7 +503,7 @@ class Web:
             message = (
                 "密码不正确。"
                 if stored
-                else "尚未设置密码：请在服务器上运行 formkit serve --set-password。"
+                else "尚未设置登录密码：请系统管理员在服务器上设置后再登录。"
             )
             return await self.render_login(request, 401, message)
         session = auth.new_token()

@@ -383,7 +383,7 @@ def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
         status = "manual"
         detail = (
             f"填报 {hitech:g} 亿美元；参考数据中没有{unit.name}{data_year}年高新技术产品出口总额，"
-            "是否在本地区位居前列请人工判断（本地区总额可用 --reference 参考数据文件提供）"
+            "是否在本地区位居前列请人工判断（本地区总额请省级商务主管部门核实）"
         )
     _criterion(
         ctx,
@@ -670,7 +670,7 @@ def quota(
         return True, f"{fact}；无论有无基地，均可新申报 1 家；{counts}"
     return None, (
         f"{fact}；东部地区如已有基地则不得新申报，如没有可推荐 1 家；{counts}。"
-        "请核实该单位是否已有基地（可用 --reference 补充名单）"
+        "请省级商务主管部门核实该单位是否已有基地"
     )
 
 

@@ -44,6 +44,7 @@ from formkit.forms.shenbaoshu.recommend import (
     settle,
 )
 from formkit.records import Col, unit_order, usable
+from formkit.reference import readable
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -100,14 +101,12 @@ def print_note(national: bool, shown: str) -> tuple[str, tuple[str, ...]]:
     """The 汇总表's note beside its title, and the columns a person may edit."""
     if national:
         return (
-            "推荐次序、推荐意见、推荐理由为各推荐单位的决定；"
-            "与 formkit 建议不同之处见明细“人工调整”。",
+            "推荐次序、推荐意见、推荐理由为各推荐单位的决定；与审核建议不同之处见明细“人工调整”。",
             (),
         )
     return (
-        "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的"
-        "内容生成推荐文件，formkit rollup 按其汇总。"
-        + (f"formkit 建议的排序依据：{shown}。" if shown else ""),
+        "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；推荐文件、报部名单和全国汇总"
+        "都按修改后的内容生成。" + (f"建议的排序依据：{shown}。" if shown else ""),
         (RANK, DECISION, REASON),
     )
 
@@ -682,7 +681,7 @@ def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
             text = f"{year} 年（数据年度 {year - 1} 年）"
         elif key == "合计口径":
             text = text.replace("合计、图表", "合计、占全国比重、图表和工作目标进展", 1)
-        elif key == "参考数据文件":
+        elif key == "参考数据":
             out += _round_lines(reference, w.spec.data_years(year))
             out += _reference_lines(reference)
         out.append((key, text))
@@ -697,7 +696,7 @@ def _round_lines(reference: Reference, years: Sequence[int]) -> list[tuple[str, 
     nat = reference.national.get(data_year)
     f = nat.figure("hitech_exports") if nat else None
     share = (
-        f"{data_year} 年 {f.describe()} 亿美元（{f.cite()}）"
+        f"{data_year} 年 {f.describe()} 亿美元（{readable(f.cite())}）"
         if f
         else f"参考数据中没有 {data_year} 年有来源的数字，占全国比重不计算"
     )
@@ -717,7 +716,7 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
     ]
     for y, n in sorted(reference.national.items()):
         parts = [
-            f"{what} {f'{f.value:g}%' if pct else f.describe()}（{f.cite()}）"
+            f"{what} {f'{f.value:g}%' if pct else f.describe()}（{readable(f.cite())}）"
             if f
             else f"{what}（无来源数据）"
             for what, f, pct in (
@@ -732,7 +731,10 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
     for y, r in sorted(reference.exchange_rates.items()):
         basis = f"口径：{r.basis}；" if r.basis else ""
         lines.append(
-            (f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{basis}{r.source}），仅用于合理性提示")
+            (
+                f"汇率 {y} 年",
+                f"{r.rmb_per_usd:g} 元/美元（{basis}{readable(r.source)}），仅用于合理性提示",
+            )
         )
     return lines
 
