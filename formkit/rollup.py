@@ -300,10 +300,11 @@ def rollup(
     spec = spec or load_spec()
     reference = reference or load_reference()
     paths = list(paths)
-    result = RollupResult(SummaryData(year=year or 0, unit=None))
+    result = RollupResult(SummaryData(year=year or 0, unit=None, rolled_up=True))
     data = result.data
     parts: list[_Part] = []
     seen: dict[str, str] = {}
+    copies: set[str] = set()  # inputs byte-identical to an earlier one
     for path in paths:
         name = display_name(Path(path).name)  # text for the workbook (a GBK file name)
         try:
@@ -315,6 +316,7 @@ def rollup(
             result.rejected.append(
                 (str(path), f"与 {seen[digest]} 逐字节相同（重复文件），只计一次")
             )
+            copies.add(str(path))
             continue
         seen[digest] = name
         try:
@@ -411,10 +413,32 @@ def rollup(
                 data.others.append(_retype(rec, spec))
         for name, rows in p.data.tables.items():
             data.tables.setdefault(name, []).extend(rows)
-        data.issues += p.data.issues
-        data.files += p.data.files
-    for file, reason in result.rejected:
-        data.notes.append(("未采用的汇总表", f"{display_name(Path(file).name)}：{reason}"))
+        # the province decided which files count: the nation carries the issues of those,
+        # and only counts of the others (its own 未受理文件 lists its own inputs)
+        mine = {str(r.get("_file")) for r in [*p.data.applications, *p.data.others]}
+        data.issues += [i for i in p.data.issues if str(i.get("file")) in mine]
+        left = Counter(f["status"] for f in p.data.files if f["status"] != "汇总")
+        kinds = [k for k in ("未受理", "已替代", "重复") if left[k]]
+        if left:
+            data.notes.append(
+                (
+                    "各省未汇总的文件",
+                    f"{p.name}（{p.data.unit or '未注明'}）："
+                    + "、".join(f"{k} {left[k]} 个" for k in kinds)
+                    + "（文件清单见该省汇总表）",
+                )
+            )
+    used = {p.path for p in kept}
+    why = dict(result.rejected)
+    for path in paths:
+        name = display_name(Path(path).name)
+        if str(path) in used:
+            data.files.append({"file": name, "status": "汇总", "code": "", "detail": ""})
+        else:
+            status = "重复" if str(path) in copies else "未受理"
+            data.files.append(
+                {"file": name, "status": status, "code": "", "detail": why.get(str(path), "")}
+            )
     data.applications.sort(key=sort_key(spec, unit_order(reference)))
     for i, rec in enumerate(data.applications, start=1):
         rec["_no"] = i

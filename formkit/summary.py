@@ -172,6 +172,8 @@ class SummaryData:
     generated: str | None = None
     # a roll-up: reporting unit -> the summary file used for it (units absent sent none)
     reported: dict[str, str] = field(default_factory=dict)
+    # made by `formkit rollup`: `files` are its inputs, the provinces' summaries
+    rolled_up: bool = False
     # a periodic form: the period summarised (the values of [roles] period, e.g. (2007,
     # "第二季度")), and the current records of the other periods (listed in 明细; the
     # comparisons and the time series use them)
@@ -1665,7 +1667,13 @@ def _notes_sheet(w: Writer) -> None:
         ("表单", f"{spec.render(spec.title, data.year)}（版本 {spec.version}）"),
         (
             "文件数",
-            f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
+            # the roll-up's inputs are the provinces' summaries: its own accounting
+            f"输入 {total_files} 份汇总表 = 采用 {data.count('汇总')} 份"
+            f" + 重复 {data.count('重复')} 份 + 未采用 {data.count('未受理')} 份；"
+            f"采用的汇总表中 {len(data.applications)} 个{spec.summary.item}"
+            + (f"（另有其他期间 {len(data.others)} 个列入明细）" if data.others else "")
+            if data.rolled_up
+            else f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
             f" + 重复 {data.count('重复')} 个 + 未受理 {data.count('未受理')} 个",
         ),
     ]
