@@ -856,7 +856,8 @@ def rollup(
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(
         f"已生成全国汇总：[bold]{_p(output)}[/]（{len(result.data.sources)} 份省级汇总，"
-        f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）",
+        f"{len(result.data.applications)} 个{spec.summary.item}；"
+        f"未采用 {len(result.rejected)} 个文件）",
         soft_wrap=True,
     )
     if documents:

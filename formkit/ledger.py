@@ -288,6 +288,10 @@ class StatusReport:
             for verdict in _VERDICT_STATES:
                 if not out.get(verdict):
                     out.pop(verdict, None)
+        elif not out.get("已收到"):
+            # a form with 审核结论 says what each file it received is (符合 …): "已收到 0"
+            # beside three files received would read as none received
+            out.pop("已收到", None)
         out["逾期未报"] = sum(1 for r in self.rows if r.overdue == "逾期未报")
         out["逾期报送"] = sum(1 for r in self.rows if r.overdue == "逾期报送")
         out["名单外"] = len(self.unmatched)
