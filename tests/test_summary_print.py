@@ -17,6 +17,7 @@ from formkit.cli import app
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 from tests.libreoffice import convert, pdf_pages, pdf_text
+from tests.summaries import rows_of
 from tests.test_real_client import run_uno_fill, uno_python  # noqa: F401
 
 runner = CliRunner()
@@ -163,8 +164,8 @@ def test_no_visible_cell_holds_an_issue_code_or_english(tmp_path: Path) -> None:
     (inbox / "重复.xlsx").write_bytes(next(iter(sorted(samples.glob("*.xlsx")))).read_bytes())
     out = summary_of(inbox, tmp_path / "s.xlsx")
     assert english_cells(out) == []
-    # the issues' codes are there, for machines, in the last column
-    codes = {r[-1] for r in openpyxl.load_workbook(out)["问题清单"].iter_rows(values_only=True)}
+    # the issues' codes are there, for machines, in the hidden sheet by 序号
+    codes = {r.get("代码") for r in rows_of(out, "问题清单")}
     assert "not_spreadsheet" in codes
     result = runner.invoke(app, ["rollup", str(out), "-o", str(tmp_path / "nat.xlsx")])
     assert result.exit_code == 0, result.output
