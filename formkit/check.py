@@ -22,6 +22,7 @@ def check_file(path: str | os.PathLike[str], options: ReadOptions | None = None)
         spec=load_spec(options.spec_path) if options.spec_path else None,
         reference=load_reference(options.reference_path),
         year=options.year,
+        deadline=options.deadline,
     )
     if sub.status == "accepted":
         sub.remember_digest()  # here, in the reading worker, not in the collecting process

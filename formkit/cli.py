@@ -172,6 +172,15 @@ ReferenceFile = Annotated[
     Path | None,
     typer.Option("--reference", help="参考数据（TOML），覆盖内置的全国统计等。"),
 ]
+# the province's deadline for its applicants (not the notice's 4月30日, the province's own
+# deadline to the ministry): a 申报书 whose 填报日期 is after it is warned
+ApplicantsDeadline = Annotated[
+    str | None,
+    typer.Option(
+        "--deadline",
+        help="省级规定的申报截止日期，如 2006-04-20：填报日期晚于它的申报书给出警告。",
+    ),
+]
 
 
 @app.command()
@@ -256,6 +265,7 @@ def check(
     ] = False,
     reference: ReferenceFile = None,
     lang: Annotated[str, typer.Option("--lang", help="问题说明的语言：zh 或 en。")] = "zh",
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """读取并审核回收的申报书：每个文件的审核结论、错误和警告。"""
 
@@ -269,7 +279,10 @@ def check(
     _guard([*paths, reference], [json_out])
     # every registered form, each file checked against its own
     options = ReadOptions(
-        year=year, reference_path=str(reference) if reference else None, forms=None
+        year=year,
+        reference_path=str(reference) if reference else None,
+        forms=None,
+        deadline=_day_option(deadline, "申报截止日期"),
     )
     results = []
     workers = _workers(jobs, len(files))
@@ -308,7 +321,7 @@ def _progress() -> Progress:
     )
 
 
-_VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yellow"}
+_VERDICT_STYLE = {"符合": "green", "不符合": "red", "待补充材料": "yellow", "需人工判断": "cyan"}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
@@ -358,8 +371,8 @@ def _print_results(
             status += "：" + escape(reason)
         verdict = r.verdict or ""
         shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
-        if any(c.get("status") == "manual" for c in r.criteria):
-            shown += "（需人工判断）"
+        if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
+            shown += "（另有需人工判断的条件）"
         table.add_row(
             escape(short[id(r)]),
             escape(str(unit)),
@@ -640,6 +653,7 @@ def summary(
             "--period", help="按期报送的表单：汇总哪一期，如 2007Q2（同 --year 2007 --quarter 2）。"
         ),
     ] = None,
+    deadline: ApplicantsDeadline = None,
 ) -> None:
     """读取、审核全部申报书（或 --form 指定的报表），生成省级汇总表（可打印报部）。"""
 
@@ -672,6 +686,7 @@ def summary(
         year=None if spec.roles.period else year,
         forms=(spec.id,),
         reference_path=str(reference) if reference else None,
+        deadline=_day_option(deadline, "申报截止日期"),
     )
     workers = _workers(jobs, len(files))
     results = []
@@ -929,8 +944,8 @@ def recommend(
     可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
     formkit 按排序依据和推荐名额直接建议。
 
-    退出码：0 已生成；1 已生成，但推荐意见无法识别或推荐超出名额（见提示）；
-    2 参数错误或文件无法读写。
+    退出码：0 已生成；1 已生成，但推荐意见无法识别、推荐超出名额或推荐文件日期晚于报部时限
+    （见提示）；2 参数错误或文件无法读写。
     """
     import datetime as dt
 
@@ -1028,6 +1043,23 @@ def recommend(
     out.print(table)
     if db is not None:
         out.print(f"排序依据：{key.shown}")
+    pending = [
+        a for a in apps if a.get("_verdict") == "需人工判断" and a.get("_decision") != "推荐"
+    ]
+    if pending:
+        err.print(
+            f"[yellow]提示：[/]{len(pending)} 份申请有需人工判断的条件，formkit 不自动推荐；"
+            "决定推荐的，请在汇总表的推荐意见中改为“推荐”，"
+            "再用 formkit recommend 汇总表.xlsx 生成。"
+        )
+    # the province's own deadline to the ministry (六(三)), stated per reporting year
+    due, due_source = ref.ministry_deadline(year or 2006)
+    if due is None:
+        out.print(f"报部时限：{due_source}")
+    else:
+        out.print(f"报部时限：{due.isoformat()} 前（{due_source}）")
+        if when is not None and when > due:
+            problems.append(f"推荐文件日期 {when.isoformat()} 晚于报部时限 {due.isoformat()}")
     for problem in problems:
         err.print(f"[yellow]提示：[/]{escape(problem)}")
     for note in notes:
@@ -1261,6 +1293,7 @@ def ingest(
             help="只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。",
         ),
     ] = None,
+    deadline: ApplicantsDeadline = None,
     today: Annotated[
         str | None,
         typer.Option("--today", help="把这些文件记为这一天收到（默认今天；重现以往的报送时用）。"),
@@ -1293,7 +1326,11 @@ def ingest(
             report = ledger.ingest(
                 files,
                 jobs=workers,
-                options=ReadOptions(year=year, forms=None if form is None else (form,)),
+                options=ReadOptions(
+                    year=year,
+                    forms=None if form is None else (form,),
+                    deadline=_day_option(deadline, "申报截止日期"),
+                ),
                 progress=lambda n: progress.advance(task, n),
                 received_on=received_on,
             )
@@ -1359,7 +1396,9 @@ def status(
     deadline: Annotated[
         str | None,
         typer.Option(
-            "--deadline", help="报送截止日期，如 2006-04-30（默认为通知规定的申报年度 4月30日）。"
+            "--deadline",
+            help="申报截止日期（省级规定），如 2006-04-20；申报书不给时不判断逾期"
+            "（通知的 4月30日是省级报部的时限）。",
         ),
     ] = None,
     today: Annotated[
@@ -1399,7 +1438,13 @@ def status(
         raise _fail(str(exc)) from None
     from formkit.ledger import issue_text
 
-    styles = {"未收到": "red", "有错误": "dark_orange", "符合": "green", "不符合": "magenta"}
+    styles = {
+        "未收到": "red",
+        "有错误": "dark_orange",
+        "符合": "green",
+        "不符合": "magenta",
+        "需人工判断": "cyan",
+    }
     title = f"{report.what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
     table = Table(title=title or f"报送情况（名单 {len(report.rows)} 家）")
     # the unit, the subject and the roster's optional text and phone columns (contacts)
@@ -1429,6 +1474,8 @@ def status(
     out.print(table)
     if report.deadline is not None:
         out.print(f"{report.deadline_source}：{report.deadline.isoformat()}")
+    else:
+        out.print(report.deadline_source)
     for r in report.rows:
         if r.note:
             err.print(f"[yellow]请核实：[/]{escape(r.entry.subject)}：{escape(r.note)}")

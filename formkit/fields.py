@@ -146,6 +146,12 @@ def excel_input(
             TEXT_FORMAT,
             v(options, "填写电子邮箱，如 name@example.gov.cn。", "电子信箱格式不对。", "warning"),
         )
+    if ftype == "text" and list_source is not None:
+        # suggestions, not a closed list: Excel only informs when other text is typed
+        options = {"validate": "list", "source": list_source}
+        prompt = "可从下拉列表中选择，列表中没有的请直接填写。"
+        error = f"“{label}”不在下拉列表中；如确实如此，请点“确定”保留。"
+        return ExcelInput(TEXT_FORMAT, v(options, prompt, error, style="information"))
     if ftype == "text" and max_length is not None:
         options = {"validate": "length", "criteria": "<=", "value": max_length}
         return ExcelInput(

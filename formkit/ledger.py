@@ -112,11 +112,19 @@ MIGRATIONS: tuple[Migration, ...] = (
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
 SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
 
-State = Literal["未收到", "有错误", "符合", "不符合", "待补充材料", "已收到"]
-# most urgent first: the order of a 催报 list
-STATE_ORDER: tuple[str, ...] = ("未收到", "有错误", "待补充材料", "不符合", "已收到", "符合")
+State = Literal["未收到", "有错误", "符合", "不符合", "待补充材料", "需人工判断", "已收到"]
+# most urgent first: the order of a 催报 list (需人工判断 waits on the province, not the applicant)
+STATE_ORDER: tuple[str, ...] = (
+    "未收到",
+    "有错误",
+    "待补充材料",
+    "不符合",
+    "需人工判断",
+    "已收到",
+    "符合",
+)
 # the states a file's 审核结论 gives (a form without verdicts has none of them)
-_VERDICT_STATES = ("待补充材料", "不符合", "符合")
+_VERDICT_STATES = ("待补充材料", "不符合", "需人工判断", "符合")
 
 
 class LedgerError(RuntimeError):
@@ -152,7 +160,7 @@ class FileRecord:
     def state(self) -> State:
         if self.status == "rejected" or self.data_errors:
             return "有错误"
-        if self.verdict in ("符合", "不符合", "待补充材料"):
+        if self.verdict in _VERDICT_STATES:
             return self.verdict  # type: ignore[return-value]
         return "已收到"
 
@@ -968,20 +976,6 @@ class Ledger:
             for i, x in enumerate(rows, start=2)
         ]
 
-    def notice_deadline(self) -> dt.date | None:
-        """The notice's own deadline (六(三): 4月30日) of the roster's reporting year."""
-        from formkit.forms import DEFAULT_FORM
-
-        row = self.db.execute(
-            "SELECT MAX(year) FROM roster WHERE form_id = ?", (DEFAULT_FORM,)
-        ).fetchone()
-        if row is None or row[0] is None:
-            return None
-        month, day = (
-            int(x) for x in str(self.reference.notice.get("deadline_month_day", "04-30")).split("-")
-        )
-        return dt.date(int(row[0]), month, day)
-
     def status(
         self,
         deadline: dt.date | None = None,
@@ -994,8 +988,9 @@ class Ledger:
         periodic form, one period (required).
 
         Without `deadline`: a periodic form's own default ([roster] deadline in its spec,
-        counted from the end of the period), else the notice's (4月30日 of the reporting
-        year). An entry with nothing received is 逾期未报 once the deadline has passed
+        counted from the end of the period); the 申报书 has none (the notice's 4月30日 is the
+        province's deadline to the ministry, not its applicants'), and nothing is late. An
+        entry with nothing received is 逾期未报 once the deadline has passed
         (`today`, default the current date); one whose first file arrived after it is
         逾期报送. A file recorded as received after `today` counts as received on `today`
         (a round replayed after the fact: the status as of that day cannot have a file
@@ -1015,8 +1010,7 @@ class Ledger:
             if period is not None:
                 deadline, source = period_deadline(period, spec)
             else:
-                source = "通知六(三)规定的报送时限"
-                deadline = self.notice_deadline()
+                source = "未给出申报截止日期（--deadline），不判断逾期"
         today = today or dt.date.today()
         decisions = self.decisions()
         across = self.across_issues(form_id)
@@ -1049,9 +1043,7 @@ class Ledger:
                 note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
             state: State = "未收到" if last is None else last.state
             found = tuple(across.get(last.sha256, ())) if last is not None else ()
-            if state in ("符合", "不符合", "待补充材料", "已收到") and any(
-                i.severity == "error" for i in found
-            ):
+            if state in (*_VERDICT_STATES, "已收到") and any(i.severity == "error" for i in found):
                 state = "有错误"
             rows.append(StatusRow(_entry(r), state, overdue, int(count), last, note, found))
         unmatched = [

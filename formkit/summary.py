@@ -389,9 +389,23 @@ class Collector:
             updates = hook(members, self.reference, self.reference.unit(code)) if hook else []
             for rec, update in zip(members, updates, strict=False):
                 settle = update.pop("_settle_issue", None)
+                added = update.pop("_add_issues", None) or []
                 rec.update(update)
-                if settle:
-                    data.issues = _settled(data.issues, rec["_file"], settle)
+                for one in [settle] if isinstance(settle, Mapping) else settle or []:
+                    data.issues = _settled(data.issues, rec["_file"], one)
+                data.issues += [
+                    {
+                        "file": rec["_file"],
+                        "applicant": str(rec.get(spec.roles.subject or "") or ""),
+                        "sheet": i.sheet or "",
+                        "cell": i.cell or "",
+                        "severity": SEVERITY_ZH[i.severity],
+                        "code": i.code,
+                        "message": i.message,
+                        "_where": where_zh(i),
+                    }
+                    for i in added
+                ]
         current.sort(key=sort_key(spec, unit_order(self.reference)))
         if spec.roles.period:
             current = self._periods(data, current, year, period or ((year,) if asked else ()))
@@ -1058,7 +1072,12 @@ def _verdict_formats(
     )
     if "_verdict" in keys:
         v = keys.index("_verdict")
-        for text, f in (("不符合", red), ("待补充材料", yellow), ("符合", green)):
+        for text, f in (
+            ("不符合", red),
+            ("待补充材料", yellow),
+            ("需人工判断", yellow),
+            ("符合", green),
+        ):
             ws.conditional_format(
                 2, v, last, v, {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": f}
             )
@@ -1191,6 +1210,7 @@ def _stats_sheet(w: Writer) -> None:
                 Col("v_符合", "符合", "integer", width=7),
                 Col("v_不符合", "不符合", "integer", width=7),
                 Col("v_待补充材料", "待补充材料", "integer", width=9),
+                Col("v_需人工判断", "需人工判断", "integer", width=9),
             ]
             if s.verdicts
             else []
@@ -1681,7 +1701,9 @@ def _notes_sheet(w: Writer) -> None:
         lines.append(
             (
                 "审核结论",
-                "符合：全部条件满足且无错误；不符合：至少一项条件不满足；待补充材料：无不满足项，但有条件无法判断或有错误待更正。",
+                "符合：全部条件满足且无错误；不符合：至少一项条件不满足；待补充材料：无不满足项，"
+                "但有条件无法判断或有错误待更正；需人工判断：其余条件满足，但有条件通知未给出标准"
+                "或判定所需的数据不详，须由推荐单位判断（在汇总表推荐意见中决定推荐即视为满足）。",
             )
         )
     lines += [

@@ -396,7 +396,7 @@ def _write_input(
         unit=f.unit,
         signed=f.signed,
         hint=spec.render(f.hint, year) if f.hint else None,
-        list_source=list_sources.get(f.choices),
+        list_source=list_sources.get(f.choices or f.suggestions),
         year=year,
         anchor=f.cell.a1,
         max_length=f.max_length,
@@ -505,6 +505,8 @@ def _write_lookup(
         for item in (f, *f.items):
             if item.choices and item.choices not in labels:
                 labels[item.choices] = "是/否" if item.type == "yesno" else item.label
+            if item.suggestions and item.suggestions not in labels:
+                labels[item.suggestions] = item.label
     for t in spec.tables:
         for c in t.columns:
             if c.choices and c.choices not in labels:

@@ -38,6 +38,7 @@ def full_values() -> dict[str, Any]:
         "applicant_kind": "产业集群",
         "application_type": "现有基地重新认定",
         "existing_base_type": "国家高新技术产品出口基地",
+        "recertified_base": "江苏国家高新区（国家高新技术产品出口基地）",
         "key_field": "电子信息",
         "history": [
             {"year": 2003, "export_value": 8.0, "hitech_export_value": 4.0},
@@ -53,11 +54,7 @@ def full_values() -> dict[str, Any]:
             {"name": "示例电脑有限公司", "export_value": 30000.0, "industry_rank": 3},
             {"name": "示例显示技术有限公司", "export_value": 12000.0, "industry_rank": 12},
         ],
-        "attachments": {
-            "recommendation": True,
-            "application_form": True,
-            "development_plan": False,
-        },
+        "attachments": {"application_form": True, "development_plan": False},
     }
 
 
@@ -105,16 +102,34 @@ def eligible(**changes: Any) -> dict[str, Any]:
     return {
         **full_values(),
         "has_feature_industry": True,
-        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+        "attachments": {"application_form": True, "development_plan": True},
         **changes,
     }
 
 
+def own_base(values: dict[str, Any]) -> dict[str, Any]:
+    """A re-certification names a base of its own unit (五(一)): the unit's first known base,
+    of the type asked for where it has one (what a city in another province would name)."""
+    from formkit.reference import load_reference
+
+    ref = load_reference()
+    unit = ref.unit(str(values.get("province") or ""))
+    if values.get("application_type") != "现有基地重新认定" or unit is None:
+        return values
+    mine = ref.bases.of(unit.code)
+    if not mine or any(str(values.get("recertified_base") or "") == b.name for b in mine):
+        return values
+    base = next((b for b in mine if b.type == values.get("existing_base_type")), mine[0])
+    return {**values, "existing_base_type": base.type, "recertified_base": base.name}
+
+
 def filled(row: RosterRow | None, values: dict[str, Any]) -> bytes:
-    """What an applicant sends back: the distributed copy with its inputs filled."""
+    """What an applicant sends back: the distributed copy with its inputs filled (a
+    re-certification naming its own unit's base)."""
     if row is not None:
         values = {**values, "province": row.province, "city": row.city}
         values["applicant_name"] = row.applicant_name
+        values = own_base(values)
     return build_template(
         year=YEAR,
         values=template_values(values),

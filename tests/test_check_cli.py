@@ -20,7 +20,7 @@ def test_check_clean_file_exits_0_and_json_equals_api(tmp_path: Path) -> None:
     eligible = {
         **full_values(),
         "has_feature_industry": True,
-        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+        "attachments": {"application_form": True, "development_plan": True},
     }
     good = write_filled(tmp_path / "good.xlsx", eligible)
     out = tmp_path / "result.json"

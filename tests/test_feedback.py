@@ -127,7 +127,7 @@ def test_missing_required_fields_are_marked_where_they_should_be_typed(
     assert sub is not None
     wb = opened(result)
     missing = {(i.sheet, i.cell) for i in sub.issues if i.code.startswith("required")}
-    assert missing == {("封面", "B6"), ("续表一 申报信息", "B7")}
+    assert missing == {("封面", "B6"), ("续表一 申报信息", "B7"), ("续表一 申报信息", "B8")}
     for sheet, cell in missing:
         assert sheet and cell
         assert fill_of(wb[sheet], cell) == ERROR_FILL
@@ -172,8 +172,8 @@ def test_warning_is_orange_and_info_is_not_marked(copies: dict[str, FeedbackResu
     assert sub is not None
     wb = opened(result)
     warned = marked(sub.issues, "warning")
-    # G5 约数; C6 六(二)(2) 需人工判断; B8 机械制造 outside the fields of 五(二)
-    assert warned == {(BASE, "G5"), (BASE, "C6"), ("续表一 申报信息", "B8")}
+    # G5 约数; C6 六(二)(2) 需人工判断 (机械制造 is one of 一's focus fields: not warned)
+    assert warned == {(BASE, "G5"), (BASE, "C6")}
     assert fill_of(wb[BASE], "G5") == WARNING_FILL
     assert "约数" in wb[BASE]["G5"].comment.text
     # C5 only had its unit stripped (info): left as the submitter sent it

@@ -361,23 +361,31 @@ def test_recommend_from_the_ledger_writes_a_letter_per_unit(tmp_path: Path) -> N
     result = runner.invoke(
         app,
         [
-            *("recommend", "--db", str(db), "--unit", "四川", "-o", str(out)),
-            *("--authority", "四川省商务厅", "--signer", "王小平", "--doc-code", "川商技"),
-            *("--date", "2006-04-28", "--contact", "李明", "--phone", "028-86000000"),
+            *("recommend", "--db", str(db), "--unit", "江苏", "-o", str(out)),
+            *("--authority", "江苏省商务厅", "--signer", "王小平", "--doc-code", "苏商技"),
+            *("--date", "2006-04-28", "--contact", "李明", "--phone", "025-86000000"),
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "排序依据：审核结论（符合优先，其次待补充材料）" in result.output
-    assert "发文机关：四川省商务厅（按给出的名称）" in result.output
-    letter = docx.Document(str(out / "推荐文件-四川省.docx"))
-    assert [r[1] for r in _table_rows(letter)[1:]] == ["成都高新技术产业开发区"]
+    assert "排序依据：审核结论（符合优先，其次需人工判断、待补充材料）" in "".join(
+        result.output.split()
+    )
+    assert "发文机关：江苏省商务厅（按给出的名称）" in "".join(result.output.split())
+    letter = docx.Document(str(out / "推荐文件-江苏省.docx"))
+    assert [r[1] for r in _table_rows(letter)[1:]] == ["苏州工业园区管理委员会"]
     texts = _texts(letter)
-    assert texts[1] == "\u3000川商技〔2006〕\u3000\u3000号\t签发人：王小平"
+    assert texts[1] == "\u3000苏商技〔2006〕\u3000\u3000号\t签发人：王小平"
     assert "2006年4月28日" in texts
     assert sorted(p.name for p in out.iterdir()) == [
-        "报部名单-四川省.docx",
-        "报部名单-四川省.xlsx",
-        "推荐文件-四川省.docx",
+        "报部名单-江苏省.docx",
+        "报部名单-江苏省.xlsx",
+        "推荐文件-江苏省.docx",
     ]
+    # 成都's 新申报 is 需人工判断 (六(二)(2) 前列, 六(二)(4) rank 8): not recommended by formkit
+    sichuan = runner.invoke(
+        app, ["recommend", "--db", str(db), "--unit", "四川", "-o", str(tmp_path / "sc")]
+    )
+    assert sichuan.exit_code == 0, sichuan.output
+    assert "1份申请有需人工判断的条件，formkit不自动推荐" in "".join(sichuan.output.split())
     bad = runner.invoke(app, ["recommend", "--db", str(db), "--rank-by", "利润", "-o", str(out)])
     assert bad.exit_code == 2 and "排序依据“利润”不是汇总表中的列" in bad.output

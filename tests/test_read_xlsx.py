@@ -178,7 +178,7 @@ FILLED: dict[str, Any] = {
         {"export_value": 30.0, "hitech_export_value": 12.5},
         {"export_value": 35.62, "hitech_export_value": 15.0},
     ],
-    "attachments": {"recommendation": True},
+    "attachments": {"development_plan": True},
 }
 
 
@@ -236,7 +236,7 @@ def test_filled_template_values_read_back(filled_file: Path) -> None:
     assert value("export_value") == 35.62
     assert value("province") == "江苏省"
     assert value("has_policy") == "是"
-    assert value("attachments__recommendation") == "是"
+    assert value("attachments__development_plan") == "是"
     assert value("formkit_submission_id") == "JS-2006-001"
     assert value("formkit_year") == load_spec().default_year
     fill_date = _named(book, "fill_date")

@@ -73,12 +73,23 @@ def test_east_with_bases_recommends_no_new_application() -> None:
     assert got["乙"]["_reason"] == "超出名额（东部已有基地，只做重新认定，不再另行推荐）"
 
 
-def test_unit_without_bases_recommends_one() -> None:
-    """六(三): a unit without bases (none in the reference, no re-certification) may
-    recommend 1, east or not."""
+def test_unit_without_bases_recommends_one(tmp_path: Any) -> None:
+    """六(三): a unit without bases may recommend 1, east or not. 海南 is absent from the
+    incomplete list of 高新 bases: whether it has one is for a person (none recommended);
+    with the lists declared complete it has none, and recommends 1."""
     apps = [app("海南省", "甲", "新申报", "符合", 3.0), app("海南省", "乙", "新申报", "符合", 5.0)]
     propose(apps, reference=REF)
+    assert recommended(apps) == []
+    assert all("待推荐单位决定" in a["_reason"] for a in apps)
+    assert all("原来没有基地" not in a["_reason"] for a in apps)
+    complete = tmp_path / "complete.toml"
+    complete.write_text('[bases.complete]\n"国家高新技术产品出口基地" = true\n', encoding="utf-8")
+    propose(apps, reference=load_reference(complete))
     assert [a["applicant_name"] for a in recommended(apps)] == ["乙"]
+    assert by_name(apps)["乙"]["_reason"] == "新申报，在名额内（原来没有基地，可推荐1家）"
+    guizhou = [app("贵州省", "甲", "新申报", "符合", 3.0)]  # 西部: one, with a base or not
+    propose(guizhou, reference=REF)
+    assert guizhou[0]["_reason"] == "新申报，在名额内（无论原来有无基地，均可推荐1家）"
 
 
 def test_bases_come_from_the_reference_not_the_batch() -> None:
@@ -98,7 +109,7 @@ def test_ranking_key_is_changeable_and_shown() -> None:
     assert key.shown == "出口额（从高到低）"
     propose(apps, reference=REF, key=key)
     assert [a["applicant_name"] for a in recommended(apps)] == ["乙", "甲"]
-    default = "审核结论（符合优先，其次待补充材料）、高新技术产品出口额（从高到低）"
+    default = "审核结论（符合优先，其次需人工判断、待补充材料）、高新技术产品出口额（从高到低）"
     assert rank_key().shown == default
     with pytest.raises(RankKeyError, match="不是汇总表中的列"):
         rank_key("利润")

@@ -57,7 +57,7 @@ def _values(export: float, hitech: float, day: dt.date, **more: Any) -> dict[str
         "hitech_export_growth": round((history[-1]["hitech_export_value"] - 6.0) / 6.0 * 100, 2),
         "fill_date": day,
         "has_feature_industry": True,
-        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+        "attachments": {"application_form": True, "development_plan": True},
         **more,
     }
 
@@ -243,10 +243,10 @@ def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
         if row[head.index("申请单位全称")] == "苏州工业园区管理委员会"
     )
     assert "苏州-甲.xlsx" in sz_note and "核实" in sz_note
-    # without --deadline: the notice's own (4月30日 of the reporting year), named
-    r = _cli("status", "--db", db, "--today", "2006-04-29")
-    assert "通知六(三)规定的报送时限：2006-04-30" in r.output
-    assert "逾期未报" not in r.output
+    # without --deadline: none (the notice's 4月30日 is the province's own to the ministry)
+    r = _cli("status", "--db", db, "--today", "2006-06-29")
+    assert "未给出申报截止日期" in "".join(r.output.split())
+    assert "逾期未报" not in r.output and "逾期报送" not in r.output
 
     # the roll-up: the same summary twice (a forwarded copy) and the other route's summary
     copy = tmp / "江苏-转发.xlsx"

@@ -21,7 +21,9 @@ def _data() -> dict[str, Any]:
 
 
 def _build(data: dict[str, Any]) -> None:
-    build(data, {"reporting_units": ("北京市", "江苏省")})
+    build(
+        data, {"reporting_units": ("北京市", "江苏省"), "existing_bases": ("泰州国家医药出口基地",)}
+    )
 
 
 def test_every_form_md_id_is_in_the_spec() -> None:
@@ -46,11 +48,12 @@ def test_labels_types_units_as_form_md() -> None:
     ]
     assert len(spec.field("province").choices) == 37
     assert spec.field("existing_base_type").required_when is not None
+    # 六(三): the applicant sends the 申报书 and the 发展方案; the 推荐文件 is the province's
     assert {i.id for i in spec.field("attachments").items} == {
-        "recommendation",
         "application_form",
         "development_plan",
     }
+    assert spec.field("recertified_base").required_when is not None
 
 
 def test_part_b_fields_cite_their_clause() -> None:

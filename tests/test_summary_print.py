@@ -35,7 +35,7 @@ def application(name: str, kind: str, scale: float, unit: str = "四川省") -> 
         "applicant_name": name,
         "application_type": kind,
         "has_feature_industry": True,
-        "attachments": {"recommendation": True, "application_form": True, "development_plan": True},
+        "attachments": {"application_form": True, "development_plan": True},
     }
     if kind == "新申报":
         v["existing_base_type"] = None

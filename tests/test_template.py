@@ -277,7 +277,7 @@ def test_prefilled_values_and_locked_fields() -> None:
         "employees": 1200,
         "main_products": [{"name": "笔记本电脑", "export_value": 1234.5}],
         "history": [{"export_value": 10}, {"export_value": 12}, {"export_value": 15}],
-        "attachments": {"recommendation": True},
+        "attachments": {"application_form": True},
     }
     data = build_template(values=values, locked_fields={"province"}, submission_id="S-001")
     wb = openpyxl.load_workbook(io.BytesIO(data))
@@ -287,7 +287,7 @@ def test_prefilled_values_and_locked_fields() -> None:
     assert info["B3"].value == "江苏省" and info["B3"].protection.locked
     assert wb["封面"]["B8"].value == dt.datetime(2006, 4, 20)
     assert wb["第一项：基地基本情况"]["B8"].value == "笔记本电脑"
-    assert wb["续表三 龙头企业及附报材料"]["B17"].value == "是"
+    assert wb["续表三 龙头企业及附报材料"]["B18"].value == "是"
     meta = wb[META_SHEET]
     assert [meta.cell(r, 1).value for r in range(2, 7)][-1] == "报送编号"
     assert meta["B6"].value == "S-001"

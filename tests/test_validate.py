@@ -28,7 +28,7 @@ COVER = "封面"
 def eligible_recert() -> dict[str, Any]:
     v = full_values()
     v["has_feature_industry"] = True
-    v["attachments"] = {"recommendation": True, "application_form": True, "development_plan": True}
+    v["attachments"] = {"application_form": True, "development_plan": True}
     return v
 
 
@@ -70,6 +70,7 @@ def test_an_eligible_recertification_is_clean(tmp_path: Path) -> None:
     assert codes(sub) == set()
     assert sub.verdict == "符合"
     assert {c["id"] for c in sub.criteria} == {
+        "recert_base",
         "recert_policy",
         "recert_funding",
         "recert_feature",
@@ -79,11 +80,12 @@ def test_an_eligible_recertification_is_clean(tmp_path: Path) -> None:
 
 
 def test_an_eligible_new_application_is_clean(tmp_path: Path) -> None:
-    """六(二)(1)-(4) all pass for a western new base."""
+    """六(二)(1)-(4) all pass for a western new base, but 前列 in its region."""
     sub = run(tmp_path, eligible_new())
-    # 六(二)(2) “在本地区位居前列” has no regional total to compare with: left to a person
+    # 六(二)(2) “在本地区位居前列” has no regional total to compare with: left to a person,
+    # and an application with a criterion unsettled is not 符合
     assert codes(sub) == {("criterion_manual", BASE, "C6")}, sub.issues
-    assert sub.verdict == "符合"
+    assert sub.verdict == "需人工判断"
     assert {c["id"]: c["status"] for c in sub.criteria if c["status"] != "pass"} == {
         "new_regional_leading": "manual"
     }
@@ -144,20 +146,22 @@ def test_an_internationalised_email_domain_is_an_address(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    ("day", "code"),
+    ("day", "deadline", "code"),
     [
-        (dt.date(2006, 2, 1), "fill_date_before_notice"),
-        (dt.date(2006, 5, 8), "fill_date_after_deadline"),
-        (dt.date(2006, 4, 30), None),
+        (dt.date(2006, 2, 1), None, "fill_date_before_notice"),
+        # 4月30日 is the province's deadline to the ministry, not the applicants'
+        (dt.date(2006, 5, 8), None, None),
+        (dt.date(2006, 5, 8), dt.date(2006, 4, 25), "fill_date_after_deadline"),
+        (dt.date(2006, 4, 25), dt.date(2006, 4, 25), None),
     ],
 )
-def test_fill_date_within_the_round(tmp_path: Path, day: dt.date, code: str | None) -> None:
-    """六(三): not before the notice (2006-02-28), not after the deadline (4月30日)."""
-    found = {
-        c
-        for c in codes(run(tmp_path, eligible_recert(), fill_date=day))
-        if c[0].startswith("fill_date")
-    }
+def test_fill_date_within_the_round(
+    tmp_path: Path, day: dt.date, deadline: dt.date | None, code: str | None
+) -> None:
+    """Not before the notice (2006-02-28); not after the applicants' deadline, if given."""
+    path = write_filled(tmp_path / "a.xlsx", {**eligible_recert(), "fill_date": day})
+    sub = check_file(path, ReadOptions(deadline=deadline))
+    found = {c for c in codes(sub) if c[0].startswith("fill_date")}
     assert found == ({(code, COVER, "B8")} if code else set())
 
 
@@ -346,7 +350,7 @@ def test_provincial_policy_and_fund(tmp_path: Path) -> None:
 
 def test_materials(tmp_path: Path) -> None:
     """六(三): 推荐文件、申报书、发展方案."""
-    attachments = {"recommendation": True, "application_form": True, "development_plan": False}
+    attachments = {"application_form": True, "development_plan": False}
     sub = run(tmp_path, eligible_recert(), attachments=attachments)
     assert criterion(sub, "materials") == "unknown" and sub.verdict == "待补充材料"
 

@@ -10,8 +10,11 @@ What each sample is for (the validator's expected findings are in EXPECTED):
   06  a 万/亿 unit slip: 出口额 typed in 万美元 into the 亿美元 cell
   07  high-tech exports above total exports
   08  a reported growth rate that disagrees with the history
-  09  a missing required field (联系电话) and 原基地类型 missing for a re-certification
+  09  a missing required field (联系电话) and 原基地类型 and 重新认定的基地名称 missing for a
+      re-certification
   12  a new base in 东部 below the region's threshold and without provincial funds: 不符合
+New applications are 需人工判断 (六(二)(2) “在本地区位居前列”: the notice gives no rank and the
+bundled reference has no regional totals); the re-certifications name their base (五(一)).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from formkit.template import build_template  # noqa: E402
 
 YEAR = 2006
-ATTACHED = {"recommendation": True, "application_form": True, "development_plan": True}
+# the applicant's materials (六(三)); the 推荐文件 is the province's own document
+ATTACHED = {"application_form": True, "development_plan": True}
 
 
 def _growth(new: float, old: float) -> float:
@@ -49,6 +53,7 @@ def _application(
     exports: tuple[float, float, float],
     hitech: tuple[float, float, float],
     base_type: str | None = None,
+    base_name: str | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
     """A consistent application: history matches 第一项, growth matches the history."""
@@ -78,6 +83,8 @@ def _application(
     }
     if base_type:
         values["existing_base_type"] = base_type
+    if base_name:
+        values["recertified_base"] = base_name
     if app_type == "现有基地重新认定":
         values.update(has_policy=True, has_funding=True, has_feature_industry=True)
     else:
@@ -94,6 +101,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         kind="产业集群",
         app_type="现有基地重新认定",
         base_type="国家高新技术产品出口基地",
+        base_name="江苏国家高新区（国家高新技术产品出口基地）",
         key_field="电子信息",
         exports=(28.6, 36.2, 45.3),
         hitech=(19.8, 25.9, 33.4),
@@ -120,6 +128,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         kind="地级市",
         app_type="现有基地重新认定",
         base_type="国家软件出口基地",
+        base_name="深圳国家软件出口基地",
         key_field="软件",
         exports=(4.1, 5.6, 7.2),
         hitech=(3.9, 5.3, 6.8),
@@ -239,6 +248,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         kind="地级市",
         app_type="现有基地重新认定",
         base_type="国家医药出口基地",
+        base_name="杭州国家医药出口基地",
         key_field="医药",
         exports=(6.0, 7.1, 8.4),
         hitech=(4.0, 4.9, 5.8),
@@ -358,20 +368,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
 # What validation finds in each sample: verdict, and the (code, sheet, cell) of every
 # warning and error. The test suite checks the samples against this.
 BASE, INFO_SHEET, HIST = "第一项：基地基本情况", "续表一 申报信息", "续表二 出口情况与评估条件"
+ENTERPRISES = "续表三 龙头企业及附报材料"
 EXPECTED: dict[str, tuple[str, set[tuple[str, str, str]]]] = {
     "01-江苏省-苏州工业园区-重新认定.xlsx": ("符合", set()),
     "02-深圳市-南山软件园-重新认定.xlsx": ("符合", set()),
-    # 六(二)(2) “在本地区位居前列”: no regional total in the bundled reference: 需人工判断
-    "03-四川省-成都高新区-新申报.xlsx": ("符合", {("criterion_manual", BASE, "C6")}),
-    "04-湖北省-武汉东湖-新申报.xlsx": ("符合", {("criterion_manual", BASE, "C6")}),
-    # 机械制造 is not among the fields 五(二) lists for new bases: a warning
-    "05-辽宁省-沈阳市-新申报-手工录入.xlsx": (
-        "符合",
+    # 六(二)(2) “在本地区位居前列”: no regional total in the bundled reference, and the
+    # notice gives no rank: 需人工判断, so a new application is never 符合 on its own
+    "03-四川省-成都高新区-新申报.xlsx": (
+        "需人工判断",
         {
-            ("approximate", BASE, "G5"),
             ("criterion_manual", BASE, "C6"),
-            ("new_field_outside_notice", INFO_SHEET, "B8"),
+            # 六(二)(4): best rank 8, not plainly 前列 (the first three): a person judges
+            ("criterion_manual", ENTERPRISES, "A4"),
         },
+    ),
+    "04-湖北省-武汉东湖-新申报.xlsx": ("需人工判断", {("criterion_manual", BASE, "C6")}),
+    # 机械制造 is one of section 一's focus fields: not warned (五(二) lists the others)
+    "05-辽宁省-沈阳市-新申报-手工录入.xlsx": (
+        "需人工判断",
+        {("approximate", BASE, "G5"), ("criterion_manual", BASE, "C6")},
     ),
     "06-陕西省-西安市-新申报-单位错误.xlsx": (
         "待补充材料",
@@ -379,6 +394,7 @@ EXPECTED: dict[str, tuple[str, set[tuple[str, str, str]]]] = {
             ("unit_slip", BASE, "C5"),
             ("history_mismatch", HIST, "B6"),
             ("criterion_manual", BASE, "C6"),
+            ("criterion_manual", ENTERPRISES, "A4"),
         },
     ),
     "07-浙江省-杭州市-重新认定-高新大于出口.xlsx": (
@@ -387,29 +403,30 @@ EXPECTED: dict[str, tuple[str, set[tuple[str, str, str]]]] = {
     ),
     "08-安徽省-合肥市-新申报-增速不符.xlsx": (
         "待补充材料",
-        {("growth_mismatch", BASE, "E5"), ("criterion_manual", BASE, "C6")},
+        {
+            ("growth_mismatch", BASE, "E5"),
+            ("criterion_manual", BASE, "C6"),
+            ("criterion_manual", ENTERPRISES, "A4"),
+        },
     ),
     "09-山东省-烟台市-重新认定-缺必填项.xlsx": (
         "待补充材料",
-        {("required_missing", "封面", "B6"), ("required_when_missing", INFO_SHEET, "B7")},
+        {
+            ("required_missing", "封面", "B6"),
+            ("required_when_missing", INFO_SHEET, "B7"),
+            ("required_when_missing", INFO_SHEET, "B8"),
+        },
     ),
-    "10-湖南省-长沙市-新申报.xls": (
-        "符合",
-        {("criterion_manual", BASE, "C6"), ("new_field_outside_notice", INFO_SHEET, "B8")},
-    ),
-    "11-重庆市-重庆市-新申报.ods": (
-        "符合",
-        {("criterion_manual", BASE, "C6"), ("new_field_outside_notice", INFO_SHEET, "B8")},
-    ),
+    "10-湖南省-长沙市-新申报.xls": ("需人工判断", {("criterion_manual", BASE, "C6")}),
+    "11-重庆市-重庆市-新申报.ods": ("需人工判断", {("criterion_manual", BASE, "C6")}),
     "12-广东省-东莞市-新申报-未达门槛.xlsx": (
         "不符合",
         {
             ("criterion_failed", HIST, "B14"),
             ("criterion_failed", BASE, "C6"),
-            # 六(二)(4): best rank 15 is beyond the cutoff (前 10 位)
-            ("criterion_failed", "续表三 龙头企业及附报材料", "A4"),
+            # 六(二)(4): best rank 15: the notice gives no rank, a person judges (never 不符合)
+            ("criterion_manual", ENTERPRISES, "A4"),
             ("criterion_manual", BASE, "C6"),
-            ("new_field_outside_notice", INFO_SHEET, "B8"),
             # an enterprise cluster in 东部: the notice's clusters are 中西部
             ("cluster_outside_region", INFO_SHEET, "B5"),
         },

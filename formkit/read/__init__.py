@@ -8,6 +8,7 @@ exhausts memory is rejected and the batch goes on.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import sys
@@ -60,6 +61,9 @@ class ReadOptions:
     forms: tuple[str, ...] | None = (APPLICATION_FORM,)
     spec_path: str | None = None
     reference_path: str | None = None
+    # the deadline the collecting office set for the files (--deadline): validation says
+    # which are dated after it
+    deadline: dt.date | None = None
     bounds: Bounds = field(default_factory=Bounds)
     timeout: float = 60.0
     memory_mb: int = 2048

@@ -7,6 +7,7 @@ reporting years need no code change.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import tomllib
@@ -27,6 +28,14 @@ class ReferenceError(ValueError):
 
 @dataclass(frozen=True)
 class ReportingUnit:
+    """One of the notice's reporting units, classified once for every rule.
+
+    `region` is the four-region scheme (东部/中部/西部/东北) of the thresholds (六(二)(2));
+    `quota_region` is 东部 or 中西部, the two groups of 六(三)'s quota sentences and of the
+    enterprise cluster (六); `kind` (省级 / 计划单列市 / 兵团) says which quota sentences name
+    the unit at all. `quota_source` is the reasoning from the notice's words
+    (reporting_units.toml)."""
+
     code: str
     name: str
     aliases: tuple[str, ...]
@@ -34,6 +43,8 @@ class ReportingUnit:
     region: str
     source: str
     parent: str | None = None
+    quota_region: str = ""
+    quota_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,15 @@ class ExistingBase:
     place: str
     source: str
 
+    @property
+    def name(self) -> str:
+        """As the 申报书 offers it: 泰州国家医药出口基地 (a city's base), 中关村科技园区（国家高新
+        技术产品出口基地） (a zone's)."""
+        if self.place.endswith(self.type):
+            return self.place
+        zone = self.place.endswith(("区", "园"))
+        return f"{self.place}（{self.type}）" if zone else f"{self.place}{self.type}"
+
 
 @dataclass(frozen=True)
 class ExistingBases:
@@ -201,6 +221,13 @@ class ExistingBases:
 
     def of(self, unit_code: str) -> tuple[ExistingBase, ...]:
         return tuple(b for b in self.bases if b.unit == unit_code)
+
+    def names(self, order: Mapping[str, int] | None = None) -> tuple[str, ...]:
+        """Every base's name, by reporting unit (`order`: unit code -> position), then type:
+        the 申报书's list of bases a re-certification may name."""
+        order = order or {}
+        ranked = sorted(self.bases, key=lambda b: (order.get(b.unit, len(order)), b.unit))
+        return tuple(dict.fromkeys(b.name for b in ranked))
 
     @property
     def all_complete(self) -> bool:
@@ -225,9 +252,29 @@ class Reference:
     bases: ExistingBases = field(default_factory=ExistingBases)
     # a unit's own totals by (unit code, year), e.g. its high-tech exports (user supplied)
     unit_totals: Mapping[tuple[str, int], Mapping[str, Figure]] = field(default_factory=dict)
+    # 六(三)'s quota sentences: id -> (the kinds of unit it names, its words)
+    quota_sentences: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
     def unit_total(self, code: str, year: int, name: str) -> Figure | None:
         return self.unit_totals.get((code, year), {}).get(name)
+
+    def ministry_deadline(self, year: int) -> tuple[dt.date | None, str]:
+        """The provinces' deadline to the ministry for a reporting year (六(三)) and its
+        source; (None, why) for a year the notice (or a --reference file) states none."""
+        stated = self.notice.get("ministry_deadline", {}).get(str(year))
+        if not isinstance(stated, Mapping) or "date" not in stated:
+            known = "、".join(f"{y} 年" for y in sorted(self.notice.get("ministry_deadline", {})))
+            return None, (
+                f"{year} 年的报部时限未见规定（参考数据只有 {known} 的）"
+                if known
+                else f"{year} 年的报部时限未见规定"
+            )
+        return dt.date.fromisoformat(str(stated["date"])), str(stated.get("source", ""))
+
+    def sentence_names(self, sentence: str, unit: ReportingUnit) -> bool:
+        """Whether one of 六(三)'s quota sentences names this kind of unit."""
+        kinds, _ = self.quota_sentences.get(sentence, ((), ""))
+        return unit.kind in kinds
 
     def unit(self, name_or_alias: str) -> ReportingUnit | None:
         """The reporting unit a person meant by 江苏 / 江苏省 / 苏, or None."""
@@ -306,7 +353,14 @@ def _load(override: str | None) -> Reference:
             base_data["bases"] = meta
         if "notice" in extra:
             notice = dict(nat_data.get("notice", {}))
-            notice.update(extra["notice"])
+            extra_notice = dict(extra["notice"])
+            # a later year's deadline joins the stated ones
+            deadlines = {
+                **notice.get("ministry_deadline", {}),
+                **extra_notice.pop("ministry_deadline", {}),
+            }
+            notice.update(extra_notice)
+            notice["ministry_deadline"] = deadlines
             nat_data["notice"] = notice
     try:
         units = tuple(
@@ -318,9 +372,17 @@ def _load(override: str | None) -> Reference:
                 region=str(u["region"]),
                 source=str(u.get("source", "")),
                 parent=u.get("parent"),
+                quota_region=str(
+                    u.get("quota_region", "东部" if u["region"] == "东部" else "中西部")
+                ),
+                quota_source=str(u.get("quota_source", "")),
             )
             for u in units_data["unit"]
         )
+        sentences = {
+            str(k): (tuple(str(x) for x in v.get("kinds", ())), str(v.get("text", "")))
+            for k, v in units_data.get("quota_sentence", {}).items()
+        }
         national = {
             int(y["year"]): NationalYear(year=int(y["year"]), figures=_figures(y))
             for y in nat_data.get("year", [])
@@ -374,7 +436,26 @@ def _load(override: str | None) -> Reference:
         raise ReferenceError(f"参考数据 unit_year 格式不正确：{exc}") from None
     if unknown := sorted({b.unit for b in bases.bases} - codes):
         raise ReferenceError(f"参考数据中的既有基地所属单位代码不存在：{'、'.join(unknown)}")
-    return Reference(units, national, rates, notice, thresholds, tuple(sources), bases, unit_totals)
+    if odd := sorted({u.quota_region for u in units} - {"东部", "中西部"}):
+        raise ReferenceError(f"参考数据中推荐名额的地区只能是东部或中西部：{'、'.join(odd)}")
+    for year, stated in notice.get("ministry_deadline", {}).items():
+        try:
+            dt.date.fromisoformat(str(stated["date"]))
+        except (KeyError, TypeError, ValueError):
+            raise ReferenceError(
+                f'参考数据 [notice.ministry_deadline.{year}] 应有 date = "{year}-04-30" 的形式'
+            ) from None
+    return Reference(
+        units,
+        national,
+        rates,
+        notice,
+        thresholds,
+        tuple(sources),
+        bases,
+        unit_totals,
+        types.MappingProxyType(sentences),
+    )
 
 
 def _merge(

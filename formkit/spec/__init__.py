@@ -48,7 +48,13 @@ DEFAULT_SPEC = Path(__file__).parent.parent / "forms" / "shenbaoshu" / "spec.tom
 def _choice_sources() -> dict[str, tuple[str, ...]]:
     from formkit.reference import load_reference
 
-    return {"reporting_units": tuple(u.name for u in load_reference().units)}
+    reference = load_reference()
+    order = {u.code: i for i, u in enumerate(reference.units)}
+    return {
+        "reporting_units": tuple(u.name for u in reference.units),
+        # suggestions only (`suggest_from`): the known national bases a re-certification names
+        "existing_bases": reference.bases.names(order),
+    }
 
 
 def load_spec(path: str | Path | None = None) -> FormSpec:

@@ -129,6 +129,8 @@ class Field:
     required_when: RequiredWhen | None = None
     choices: tuple[str, ...] = ()
     choices_from: str | None = None
+    # a text field's drop-down of suggestions (`suggest_from`): any other text is accepted
+    suggestions: tuple[str, ...] = ()
     clause: str | None = None
     clause_cell: Area | None = None
     note_cell: Area | None = None
@@ -576,6 +578,14 @@ def _field(
         if choices_from not in choice_sources:
             raise SpecError(f"{where}: unknown choice source {choices_from!r}")
         choices = choice_sources[choices_from]
+    suggestions: tuple[str, ...] = ()
+    suggest_from = d.get("suggest_from")
+    if suggest_from is not None:
+        if ftype != "text":
+            raise SpecError(f"{where}: suggest_from is for a text field (a choice has choices)")
+        if suggest_from not in choice_sources:
+            raise SpecError(f"{where}: unknown choice source {suggest_from!r}")
+        suggestions = choice_sources[suggest_from]
     if ftype == "yesno":
         choices = ("是", "否")
     if ftype == "choice" and not choices:
@@ -616,6 +626,7 @@ def _field(
         required_when=RequiredWhen(str(rw["field"]), str(rw["equals"])) if rw else None,
         choices=choices,
         choices_from=choices_from,
+        suggestions=suggestions,
         clause=d.get("clause"),
         clause_cell=_area(d["clause_cell"], where) if "clause_cell" in d else None,
         note_cell=_area(d["note_cell"], where) if "note_cell" in d else None,

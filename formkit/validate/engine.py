@@ -6,6 +6,7 @@ unit; the form's rules module (named in the spec) holds the notice's rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,10 +19,13 @@ from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec
 from formkit.spec.model import Bound
 
-# "manual": the notice's criterion cannot be decided from the form and the reference data;
-# the facts are shown for a person to judge (需人工判断); it does not change the verdict
+# "manual": the notice's criterion cannot be decided from the form and the reference data
+# (the notice gives no number, or the figure that would decide it is not known); the facts
+# are shown for a person to judge (需人工判断). It never makes the verdict 不符合, and an
+# application with one unsettled is never 符合: its verdict is 需人工判断 until a person decides
 Status = Literal["pass", "fail", "unknown", "manual"]
-VERDICTS = ("符合", "不符合", "待补充材料")
+VERDICTS = ("符合", "不符合", "待补充材料", "需人工判断")
+MANUAL_VERDICT = "需人工判断"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Context:
     reference: Reference
     year: int
     criteria: list[Criterion] = field(default_factory=list)
+    # the deadline the collecting office set for this round's files (--deadline), if given
+    deadline: dt.date | None = None
     computed: dict[str, Any] = field(default_factory=dict)
 
     def value(self, key: str) -> Any:
@@ -132,14 +138,18 @@ def validate(
     spec: FormSpec | None = None,
     reference: Reference | None = None,
     year: int | None = None,
+    deadline: dt.date | None = None,
 ) -> Submission:
-    """Add every validation issue to an accepted submission and set verdict, criteria, computed."""
+    """Add every validation issue to an accepted submission and set verdict, criteria, computed.
+
+    `deadline`: the date the collecting office set for this round's files (a file dated
+    after it is late); None when none was given."""
     if sub.status != "accepted":
         return sub
     spec = spec or _spec_of(sub)
     reference = reference or load_reference()
     year = year or (sub.form.year if sub.form and sub.form.year else None) or spec.default_year
-    ctx = Context(sub, spec, reference, year)
+    ctx = Context(sub, spec, reference, year, deadline=deadline)
     from formkit.validate.plausible import plausibility
 
     for check in (_required, _ranges, _lengths, plausibility):
@@ -153,16 +163,19 @@ def validate(
 
 
 def verdict(criteria: list[Criterion]) -> str | None:
-    """不符合 if any criterion fails (even with others unknown); 待补充材料 if any is unknown.
+    """不符合 if any criterion fails (even with others unknown or manual); 待补充材料 if any
+    is unknown; 需人工判断 if any is left to a person ("manual"); 符合 only when all pass.
 
-    A criterion left to a person ("manual") does not decide the verdict; `verdict_note` says so.
-    """
+    A criterion left to a person never makes the verdict 不符合 and keeps it from 符合
+    (`verdict_note` names it, whatever the verdict)."""
     if not criteria:
         return None
     if any(c.status == "fail" for c in criteria):
         return "不符合"
     if any(c.status == "unknown" for c in criteria):
         return "待补充材料"
+    if any(c.status == "manual" for c in criteria):
+        return MANUAL_VERDICT
     return "符合"
 
 

@@ -61,7 +61,19 @@ class Settings:
         of another form than its link's is told apart and refused by name."""
         from formkit.read import ReadOptions
 
-        return ReadOptions(year=self.year, timeout=self.read_timeout, forms=None)
+        return ReadOptions(
+            year=self.year, timeout=self.read_timeout, forms=None, deadline=self.applicants_deadline
+        )
+
+    @property
+    def applicants_deadline(self) -> dt.date | None:
+        """`serve --deadline` when it is the application round's (the date the province
+        set its applicants: a 申报书 dated after it is warned); a report round's is only
+        for its status."""
+        from formkit.forms import DEFAULT_FORM
+
+        own = (self.form or DEFAULT_FORM) == DEFAULT_FORM and self.period is None
+        return self.deadline if own else None
 
 
 def default_store(db: Path) -> Path:

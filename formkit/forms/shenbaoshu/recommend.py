@@ -14,9 +14,14 @@ Record keys (in the summary records of formkit.records):
   _proposed_rank, _proposed_decision, _proposed_reason   formkit's proposal
   _override                                      "" or how the person changed the proposal
 
-The quota (六(三)): 现有基地重新认定 has no number limit (each existing base is
-re-assessed); of 新申报, an eastern unit that already has bases may recommend none, a
-central, western or north-eastern unit with bases one more, a unit without bases one.
+The quota (六(三), `rules.unit_quota`, by the one classification of reporting units):
+现有基地重新认定 re-assesses each existing base once; of 新申报, an eastern unit that
+already has bases may recommend none, a 中西部 unit (东北 with them) with bases one more,
+a unit without bases one. Where the notice leaves the quota open (a 计划单列市 outside the
+sentence, the 兵团, a unit an incomplete list of bases may omit), and for an application
+whose verdict is 需人工判断, formkit proposes 不推荐 "待推荐单位决定": nothing is recommended
+automatically. A person's 推荐 of a 需人工判断 application settles it (its 审核结论 becomes
+符合, recorded in 人工调整).
 """
 
 from __future__ import annotations
@@ -24,14 +29,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 RECOMMEND, NOT_RECOMMEND = "推荐", "不推荐"
 DECISIONS = (RECOMMEND, NOT_RECOMMEND)
 RECERT, NEW = "现有基地重新认定", "新申报"
-VERDICT_ORDER = {"符合": 0, "待补充材料": 1, "不符合": 2}
+MANUAL = "需人工判断"
+VERDICT_ORDER = {"符合": 0, MANUAL: 1, "待补充材料": 2, "不符合": 3}
 VERDICT_KEY = "审核结论"
 DEFAULT_KEY = "审核结论,高新技术产品出口额"
 
@@ -57,7 +63,7 @@ class KeyPart:
     @property
     def shown(self) -> str:
         if self.key == "_verdict":
-            return f"{self.label}（符合优先，其次待补充材料）"
+            return f"{self.label}（符合优先，其次需人工判断、待补充材料）"
         return f"{self.label}（{'从高到低' if self.numeric else '按名称'}）"
 
 
@@ -75,7 +81,7 @@ class RankKey:
         for p in self.parts:
             value = rec.get(p.key)
             if p.key == "_verdict":
-                out.append(VERDICT_ORDER.get(str(value), 3))
+                out.append(VERDICT_ORDER.get(str(value), len(VERDICT_ORDER)))
             elif p.numeric:
                 number = _number(value)
                 # high first; an empty value after every number
@@ -146,40 +152,21 @@ def _number(value: Any) -> float | None:
 # ---------------------------------------------------------------- the quota
 
 
-@dataclass(frozen=True)
-class Quota:
-    """How many 新申报 a reporting unit may recommend, and why (通知六(三))."""
+def unit_quota(reference: Any, unit: str) -> Any:
+    """六(三) for a reporting unit named as the records name it (rules.unit_quota: the one
+    classification of reporting units, and the reference's existing bases)."""
+    from formkit.forms.shenbaoshu.rules import unit_quota as rule
+    from formkit.reference import load_reference
 
-    new: int
-    reason: str
-
-
-def quota(region: str | None, has_bases: bool) -> Quota:
-    if has_bases and region == "东部":
-        return Quota(0, "东部已有基地，只做重新认定，不再另行推荐")
-    if has_bases:
-        return Quota(1, "中西部已有基地，可再推荐1家")
-    return Quota(1, "原来没有基地，可推荐1家")
+    reference = reference if reference is not None else load_reference()
+    return rule(reference.unit(unit) if unit else None, reference)
 
 
-def unit_has_bases(reference: Any, unit: str, apps: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether a reporting unit already has bases: from the reference data where it says
-    so, otherwise from its applications (a 现有基地重新认定 means it has one)."""
-    u = reference.unit(unit) if reference is not None and unit else None
-    bases = getattr(reference, "bases", None)
-    if u is not None and bases is not None:
-        # the reference's existing national bases (formkit/reference/existing_bases.toml);
-        # None where an incomplete list cannot say
-        recorded = bases.has_bases(u.code)
-        if isinstance(recorded, bool):
-            return recorded
-    for attr in ("has_bases", "existing_bases"):
-        known = getattr(u, attr, None) if u is not None else None
-        if isinstance(known, bool):
-            return known
-        if isinstance(known, int | list | tuple):
-            return bool(known)
-    return any(a.get(_TYPE) == RECERT for a in apps)
+def _manual_clauses(rec: Mapping[str, Any]) -> str:
+    """The clauses a person must still judge, from the 未通过或待补充的条件 cell."""
+    parts = [p for p in str(rec.get("_criteria") or "").split("；") if "需人工判断" in p]
+    clauses = list(dict.fromkeys(p.split(" ", 1)[0] for p in parts if " " in p))
+    return "、".join(clauses)
 
 
 # ---------------------------------------------------------------- the proposal
@@ -204,10 +191,8 @@ def propose(
     """
     key = key or rank_key()
     for unit, members in _unit_groups(apps).items():
-        u = reference.unit(unit) if reference is not None and unit else None
-        region = getattr(u, "region", None)
-        q = quota(region, unit_has_bases(reference, unit, members))
-        left = q.new
+        q = unit_quota(reference, unit)
+        left = q.new or 0
         rank = 0
         for rec in sorted(members, key=key):
             verdict = rec.get("_verdict")
@@ -215,15 +200,21 @@ def propose(
             # which conditions: the summary's 未通过或待补充的条件, beside the reason
             if verdict == "不符合":
                 decision, reason = NOT_RECOMMEND, "不符合条件"
+            elif verdict == MANUAL:
+                clauses = _manual_clauses(rec)
+                decision = NOT_RECOMMEND
+                reason = f"需人工判断{f'（{clauses}）' if clauses else ''}，待推荐单位决定"
             elif verdict != "符合":
                 decision, reason = NOT_RECOMMEND, "待补充材料"
             elif kind == RECERT:
                 decision, reason = RECOMMEND, "现有基地重新认定，符合条件"
+            elif kind == NEW and q.new is None:
+                decision, reason = NOT_RECOMMEND, f"{q.short}，待推荐单位决定"
             elif kind == NEW and left > 0:
                 left -= 1
-                decision, reason = RECOMMEND, f"新申报，在名额内（{q.reason}）"
+                decision, reason = RECOMMEND, f"新申报，在名额内（{q.short}）"
             elif kind == NEW:
-                decision, reason = NOT_RECOMMEND, f"超出名额（{q.reason}）"
+                decision, reason = NOT_RECOMMEND, f"超出名额（{q.short}）"
             else:
                 decision, reason = NOT_RECOMMEND, "申报类型未填，无法确定名额"
             if decision == RECOMMEND:
@@ -317,14 +308,55 @@ def settle(apps: list[dict[str, Any]], *, reference: Any = None) -> Settled:
                 )
             elif rec[DECISION] == RECOMMEND and rec[RANK] != rec.get(P_RANK):
                 changes.append(f"推荐次序由 {rec.get(P_RANK)} 改为 {rec[RANK]}")
+            if rec[DECISION] == RECOMMEND and rec.get("_verdict") == MANUAL:
+                # the province's decision settles what was left to a person
+                clauses = _manual_clauses(rec)
+                changes.append(
+                    f"需人工判断的条件{f'（{clauses}）' if clauses else ''}经推荐单位判断为满足，"
+                    "审核结论为符合"
+                )
+                rec["_verdict"] = "符合"
             rec[OVERRIDE] = "人工调整：" + "；".join(changes) if changes else ""
             overridden += bool(changes)
         new = sum(1 for r in members if r[DECISION] == RECOMMEND and r.get(_TYPE) == NEW)
-        u = reference.unit(unit) if reference is not None and unit else None
-        q = quota(getattr(u, "region", None), unit_has_bases(reference, unit, members))
-        if new > q.new:
-            problems.append(f"{unit}推荐新申报 {new} 家，超出名额 {new - q.new} 家（{q.reason}）")
+        q = unit_quota(reference, unit)
+        if q.new is None and new > 1:
+            problems.append(
+                f"{unit}推荐新申报 {new} 家：通知六(三)任何一句都不超过1家（{q.short}）"
+            )
+        elif q.new is not None and new > q.new:
+            problems.append(f"{unit}推荐新申报 {new} 家，超出名额 {new - q.new} 家（{q.short}）")
+        problems += _one_base_once(unit, members, reference)
     return Settled(problems, overridden)
+
+
+def _one_base_once(unit: str, members: list[dict[str, Any]], reference: Any) -> list[str]:
+    """五(一): a unit recommends each existing base's re-certification once."""
+    from formkit.forms.shenbaoshu.rules import match_base
+    from formkit.reference import load_reference
+
+    reference = reference if reference is not None else load_reference()
+    u = reference.unit(unit) if unit else None
+    by_base: dict[tuple[str, str, str], list[str]] = {}
+    names: dict[tuple[str, str, str], str] = {}
+    for rec in members:
+        if rec.get(DECISION) != RECOMMEND or rec.get(_TYPE) != RECERT:
+            continue
+        claim = match_base(
+            reference,
+            u,
+            rec.get("existing_base_type"),
+            rec.get("recertified_base"),
+            rec.get("city"),
+        )
+        if claim is not None and claim.base_key is not None:
+            by_base.setdefault(claim.base_key, []).append(str(rec.get(_APPLICANT) or ""))
+            names[claim.base_key] = claim.base.name
+    return [
+        f"{unit}推荐{'、'.join(who)}都重新认定{names[key]}：一个现有基地只重新认定一次（通知五(一)）"
+        for key, who in by_base.items()
+        if len(who) > 1
+    ]
 
 
 def by_unit(

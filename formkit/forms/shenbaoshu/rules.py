@@ -8,8 +8,10 @@ reference data (with sources), never from constants here.
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
+import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from formkit.validate.engine import Context, Criterion, Status
@@ -27,19 +29,23 @@ FAILED_FIX = "不符合条件的不予推荐；如系填写有误，请更正后
 
 
 def fill_date_in_round(ctx: Context) -> None:
-    """六(三): 填报日期 within the round: not before the notice, not after the deadline."""
+    """填报日期 within the round: not before the notice; not after the deadline the province
+    set its applicants (--deadline), when one is given.
+
+    The notice's 4月30日 (六(三)) is the province's own deadline to the ministry, not the
+    applicants': a file is never judged late against it (the summary's 报送时限 says whether
+    the province's dispatch can still make it)."""
     value = ctx.value("fill_date")
     if not isinstance(value, dt.date):
         return
-    notice = ctx.reference.notice
-    issued = dt.date.fromisoformat(str(notice["issued"]))
+    issued = dt.date.fromisoformat(str(ctx.reference.notice["issued"]))
     start = issued if issued.year == ctx.year else dt.date(ctx.year, 1, 1)
-    month, day = (int(x) for x in str(notice["deadline_month_day"]).split("-"))
-    deadline = dt.date(ctx.year, month, day)
     if value < start:
         ctx.add("fill_date_before_notice", "fill_date", value=value, notice=start.isoformat())
-    elif value > deadline:
-        ctx.add("fill_date_after_deadline", "fill_date", value=value, deadline=deadline.isoformat())
+    elif ctx.deadline is not None and value > ctx.deadline:
+        ctx.add(
+            "fill_date_after_deadline", "fill_date", value=value, deadline=ctx.deadline.isoformat()
+        )
 
 
 def _num(v: Any) -> float | None:
@@ -301,48 +307,131 @@ def eligibility(ctx: Context) -> None:
     _materials(ctx)
 
 
-def _existing_base(ctx: Context) -> None:
-    """五(一): the base to re-certify is one the unit has, by the reference's list of bases."""
-    kind = ctx.value("existing_base_type")
-    unit = ctx.reference.unit(str(ctx.value("province") or ""))
-    if not isinstance(kind, str) or unit is None:
-        return
-    bases = ctx.reference.bases
-    if any(b.type == kind for b in bases.of(unit.code)):
-        return
-    if bases.complete.get(kind, False):
-        ctx.add(
-            "existing_base_not_found",
-            "existing_base_type",
-            value=kind,
-            unit=unit.name,
-            bases=_bases_text(bases, unit.code),
-            as_of=bases.as_of,
+BASE_ID, BASE_CLAUSE = "recert_base", "五(一)、六(一)"
+BASE_TITLE = "重新认定的是本单位的现有基地"
+
+
+def _key(text: str) -> str:
+    """A name as compared: full-width folded, spaces and punctuation out."""
+    return re.sub(r"[\s（）()·、,，。.:：;；“”\"'-]", "", unicodedata.normalize("NFKC", text))
+
+
+@dataclass(frozen=True)
+class BaseClaim:
+    """What a re-certification's claim comes to against the unit's known bases (五(一)):
+    `status` is the criterion's; `base` the base it is taken to be (status pass)."""
+
+    status: Status
+    detail: str
+    base: Any = None  # formkit.reference.ExistingBase
+
+    @property
+    def base_key(self) -> tuple[str, str, str] | None:
+        b = self.base
+        return (b.type, b.unit, b.place) if b is not None else None
+
+
+def match_base(reference: Any, unit: Any, base_type: Any, name: Any, city: Any) -> BaseClaim | None:
+    """Match a re-certification to a base of its unit by type and place (五(一)).
+
+    The named base (`recertified_base`) is matched against the places of the unit's bases
+    of that type; without a name, the city; without either matching, the unit's only base
+    of that type. No base of the unit matches: 不符合 where the reference's list of that
+    type is complete (the unit has no such base), 需人工判断 (待核实) where it is not. None
+    when the unit or the type is not known (other criteria say so)."""
+    if unit is None or not isinstance(base_type, str) or not base_type:
+        return None
+    bases = reference.bases
+    mine = [b for b in bases.of(unit.code) if b.type == base_type]
+    named = _key(name) if isinstance(name, str) else ""
+    town = _key(city).removesuffix("市") if isinstance(city, str) else ""
+
+    def fits(b: Any, text: str) -> bool:
+        place, full = _key(b.place), _key(b.name)
+        return bool(text) and bool(place) and (place in text or full in text or text in full)
+
+    other = [t for t in {b.type for b in bases.bases} if t != base_type and _key(t) in named]
+    if other:
+        return BaseClaim(
+            "unknown", f"所填基地“{name}”是{other[0]}，与原基地类型“{base_type}”不一致"
         )
+    if named:
+        hits = [b for b in mine if fits(b, named)]
     else:
-        ctx.add(
-            "existing_base_unverified",
-            "existing_base_type",
-            value=kind,
-            unit=unit.name,
-            note=bases.notes.get(kind, "名单不全"),
+        hits = [b for b in mine if town and (town in _key(b.place) or fits(b, town))]
+        if not hits and len(mine) == 1:
+            hits = mine  # the unit's only base of the type
+    if len(hits) == 1:
+        b = hits[0]
+        return BaseClaim("pass", f"对应参考数据中{unit.name}的{b.name}（{b.source}）", b)
+    listed = "、".join(b.name for b in mine)
+    if hits:
+        return BaseClaim(
+            "unknown",
+            f"{unit.name}有 {len(hits)} 个{base_type}（{listed}），未写明重新认定的是哪一个",
         )
+    claim = f"“{name}”" if named else f"{city or ''}的{base_type}"
+    if bases.complete.get(base_type, False):
+        return BaseClaim(
+            "fail",
+            f"参考数据中{unit.name}的{base_type}为：{listed or '无'}"
+            f"（名单完整，截至 {bases.as_of}），没有{claim}；五(一)只对现有基地重新认定",
+        )
+    note = bases.notes.get(base_type, "名单不全")
+    return BaseClaim(
+        "manual",
+        f"待核实：参考数据中{unit.name}的{base_type}"
+        + (f"为{listed}" if mine else "未列出")
+        + f"，该类名单不全（{note}），{claim}是否为{unit.name}的现有基地无法核实，"
+        "请核实（可在参考数据中补充名单）",
+    )
+
+
+def _existing_base(ctx: Context) -> None:
+    """五(一)/六(一): the base to re-certify is one the unit has, by type and place."""
+    unit = ctx.reference.unit(str(ctx.value("province") or ""))
+    claim = match_base(
+        ctx.reference,
+        unit,
+        ctx.value("existing_base_type"),
+        ctx.value("recertified_base"),
+        ctx.value("city"),
+    )
+    if claim is None:
+        return
+    key = "recertified_base" if ctx.value("recertified_base") else "existing_base_type"
+    _criterion(
+        ctx,
+        BASE_ID,
+        BASE_CLAUSE,
+        BASE_TITLE,
+        claim.status,
+        claim.detail,
+        key,
+        "请在续表一写明重新认定的是本单位哪一个现有国家级出口基地。",
+    )
 
 
 def _new_fields(ctx: Context) -> None:
-    """五(二): new bases in the listed fields; a 产业集群 is a form for 中西部 only (六)."""
+    """五(二) and 一: a new base's field is one the notice names (五(二)'s list of fields for
+    new bases, or 一's focus fields); an enterprise cluster (产业集群) is a form for 中西部
+    (六), by the one classification of reporting units (quota_region; 东北 decided there)."""
     notice = ctx.reference.notice
-    fields = [str(f) for f in notice.get("new_base_fields", ())]
+    named = [str(f) for f in (*notice.get("new_base_fields", ()), *notice.get("focus_fields", ()))]
     key_field = ctx.value("key_field")
-    if fields and isinstance(key_field, str) and key_field not in fields:
-        ctx.add("new_field_outside_notice", "key_field", value=key_field, fields="、".join(fields))
+    if named and isinstance(key_field, str) and key_field not in named:
+        ctx.add(
+            "new_field_outside_notice",
+            "key_field",
+            value=key_field,
+            fields="、".join(str(f) for f in notice.get("new_base_fields", ())),
+            focus="、".join(str(f) for f in notice.get("focus_fields", ())),
+        )
     unit = ctx.reference.unit(str(ctx.value("province") or ""))
-    regions = [str(r) for r in notice.get("cluster_regions", ())]
     if (
-        regions
-        and unit is not None
+        unit is not None
         and ctx.value("applicant_kind") == "产业集群"
-        and unit.region not in regions
+        and unit.quota_region != "中西部"
     ):
         ctx.add(
             "cluster_outside_region",
@@ -350,19 +439,24 @@ def _new_fields(ctx: Context) -> None:
             value="产业集群",
             unit=unit.name,
             region=unit.region,
-            regions="、".join(regions),
+            regions="中西部",
         )
 
 
 REGIONAL_ID, REGIONAL_CLAUSE = "new_regional_leading", "六(二)(2)"
 REGIONAL_TITLE = "高新技术产品年出口额在本地区位居前列"
+# more than half of the region's high-tech exports: no other area of the region can be as
+# large, so the application is first in its region — 前列 by any reading. Not a parameter:
+# the notice gives no share, and anything short of this is left to a person.
+PLAINLY_FIRST_SHARE = 0.5
 
 
 def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
-    """六(二)(2) “在本地区位居前列”: against the unit's own total where the reference has it;
-    otherwise the facts, for a person to judge."""
+    """六(二)(2) “在本地区位居前列”: the notice gives no rank or share. Passes only where the
+    unit's own total (`[[unit_year]]`, sourced) shows the application holds more than half of
+    it (first in the region); otherwise the facts, for a person to judge (需人工判断) — never
+    不符合."""
     data_year = ctx.year - 1
-    share = float(ctx.reference.notice.get("regional_leading_share", 0.1))
     total = ctx.reference.unit_total(unit.code, data_year, "hitech_exports") if unit else None
     status: Status
     if unit is None or hitech is None or ctx.has_error("hitech_export_value"):
@@ -372,13 +466,13 @@ def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
         ctx.computed["regional_hitech_share"] = round(ratio * 100, 2)
         facts = (
             f"填报 {hitech:g} 亿美元，占{unit.name}{data_year}年高新技术产品出口 "
-            f"{total.describe()} 亿美元的 {ratio * 100:.1f}%"
-            f"（参考：{share * 100:g}%，{total.source}）"
+            f"{total.describe()} 亿美元的 {ratio * 100:.1f}%（{total.source}）"
         )
-        if not total.exact and (hitech / total.high < share) != (hitech / total.low < share):
-            status, detail = "unknown", facts + "，本地区总额为约数，无法判断"
+        if hitech > PLAINLY_FIRST_SHARE * total.high and hitech <= total.low:
+            status, detail = "pass", facts + "，超过本地区的一半，必居本地区首位"
         else:
-            status, detail = ("pass" if ratio >= share else "fail"), facts
+            status = "manual"
+            detail = facts + "；通知未给出“位居前列”的名次或比例，请人工判断"
     else:
         status = "manual"
         detail = (
@@ -464,31 +558,34 @@ def _new_base(ctx: Context) -> None:
         "请核对近三年出口情况和本地区外贸出口增幅。",
     )
 
-    # 六(二)(4): leading enterprises in the front of their industry nationally (the cutoff is
-    # reference data: the notice gives no number)
-    cutoff = int(ctx.reference.notice.get("leading_rank_cutoff", 10))
+    # 六(二)(4): leading enterprises in the front of their industry nationally. The notice
+    # gives no rank: only a plainly leading one passes (reference data, with the reasoning);
+    # any other rank is left to a person, never 不符合
+    plain = int(ctx.reference.notice.get("leading_rank_plainly_front", 3))
+    plain_reason = str(ctx.reference.notice.get("leading_rank_plainly_front_reason", ""))
     rows = [r for r in ctx.value("leading_enterprises") or [] if r.get("name")]
     ranks = [r["industry_rank"] for r in rows if isinstance(r.get("industry_rank"), int)]
     valid = [r for r in ranks if r >= 1]
-    ctx.computed["leading_rank_cutoff"] = cutoff
+    ctx.computed["leading_rank_plainly_front"] = plain
     if not rows:
         status, detail = "unknown", "未填写龙头企业及配套企业"
-    elif valid and min(valid) <= cutoff:
+    elif valid and min(valid) <= plain:
         status, detail = (
             "pass",
-            f"填写 {len(rows)} 家企业，最好排名第 {min(valid)} 位，在前 {cutoff} 位以内",
+            f"填写 {len(rows)} 家企业，最好排名第 {min(valid)} 位，在全国本行业前 {plain} 位以内"
+            f"（{plain_reason}）",
         )
     elif len(valid) < len(rows):
         status, detail = (
             "unknown",
             f"{len(rows) - len(valid)} 家企业未填写（或填写有误）全国本行业排名"
-            + (f"，已填写的最好排名第 {min(valid)} 位，未进入前 {cutoff} 位" if valid else ""),
+            + (f"，已填写的最好排名第 {min(valid)} 位" if valid else ""),
         )
     else:
         status, detail = (
-            "fail",
-            f"填写 {len(rows)} 家企业，最好排名第 {min(valid)} 位，未进入全国本行业前 {cutoff} 位"
-            f"（{ctx.reference.notice.get('leading_rank_cutoff_reason', '')}）",
+            "manual",
+            f"填写 {len(rows)} 家企业，最好排名第 {min(valid)} 位；通知未给出“前列”的名次，"
+            "请人工判断",
         )
     _criterion(
         ctx,
@@ -596,43 +693,19 @@ COMPUTED_LABELS: dict[str, str] = {
 }
 
 
-def allowed_new(
-    region: str,
-    applications: list[dict[str, Any]],
-    *,
-    unit: Any = None,
-    reference: Any = None,
-) -> int:
-    """六(三): how many 新申报 a unit may recommend (东部 units with bases: none; others: 1).
+@dataclass(frozen=True)
+class Quota:
+    """How many 新申报 a reporting unit may recommend under 六(三), and why.
 
-    Whether the unit has bases comes from the reference data (`unit`, `reference`); where
-    its incomplete list cannot say, or without it, from the unit's re-certifications.
-    """
-    has = reference.bases.has_bases(unit.code) if unit is not None and reference else None
-    if has is None:
-        has = any(a.get("application_type") == RECERT for a in applications)
-    return 0 if region == "东部" and has else 1
+    `new` is None where the notice leaves it open: no quota sentence names the unit for its
+    case (a 计划单列市 in 中西部 or without bases, the 兵团), or the answer turns on whether
+    it has a base the reference's incomplete list may omit. Then a person decides
+    (需人工判断): nothing is recommended automatically. `short` goes into the 推荐理由 column,
+    `detail` into the 统计 sheet."""
 
-
-def within_quota(
-    region: str,
-    applications: list[dict[str, Any]],
-    *,
-    unit: Any = None,
-    reference: Any = None,
-) -> list[bool]:
-    """Which of a unit's applications fit its 六(三) quota: every 重新认定, and the first
-    `allowed_new` 新申报 ranked 符合 first, then by 高新技术产品出口额 (larger first)."""
-    allowed = allowed_new(region, applications, unit=unit, reference=reference)
-    new = [i for i, a in enumerate(applications) if a.get("application_type") == NEW]
-    new.sort(
-        key=lambda i: (
-            applications[i].get("verdict") != "符合",
-            -(_num(applications[i].get("hitech_export_value")) or 0.0),
-        )
-    )
-    chosen = set(new[:allowed])
-    return [a.get("application_type") != NEW or i in chosen for i, a in enumerate(applications)]
+    new: int | None
+    short: str
+    detail: str
 
 
 def _bases_text(bases: Any, code: str) -> str:
@@ -645,211 +718,331 @@ def _bases_text(bases: Any, code: str) -> str:
     return "；".join(f"{t}：{'、'.join(p)}" for t, p in by_type.items())
 
 
-def quota(
-    region: str, unit_name: str, recert: int, new: int, has_bases: bool | None, bases_text: str
-) -> tuple[bool | None, str]:
-    """六(三) 推荐名额 for one unit: (ok, detail); ok is None when it turns on a fact the
-    reference data cannot settle (whether the unit has a base not in an incomplete list).
+def _sentence_quota(unit: Any, reference: Any, has: bool) -> int | None:
+    """六(三)'s answer for a unit that has (or has not) a base; None: no sentence names it."""
+    if has and unit.quota_region == "东部":
+        return 0 if reference.sentence_names("east_recertify_only", unit) else None
+    if has:
+        return 1 if reference.sentence_names("west_one_more", unit) else None
+    return 1 if reference.sentence_names("none_one", unit) else None
 
-    东部 units with bases only re-certify (0 new); 中西部 units (东北 with them: the notice
-    names only 东部 as closed) with bases may add 1; units without bases may recommend 1.
-    """
-    counts = f"重新认定 {recert} 家、新申报 {new} 家"
-    if has_bases is True:
-        fact = f"{unit_name}已有国家级出口基地（{bases_text}）"
-        if region == "东部":
-            return new == 0, f"{fact}，东部地区只对现有基地重新认定、不再另行推荐；{counts}"
-        return new <= 1, f"{fact}，可在重新认定基础上再推荐 1 家；{counts}"
-    if has_bases is False:
-        return new <= 1, f"{unit_name}原来没有国家级出口基地，可推荐 1 家；{counts}"
-    # not in the reference's incomplete list: either reading of the notice may apply
-    fact = f"参考数据中未列出{unit_name}的国家级出口基地，但既有基地名单不全"
-    if new >= 2:
-        return False, f"{fact}；无论有无基地，新申报最多 1 家；{counts}"
-    if new == 0 or region != "东部":
-        return True, f"{fact}；无论有无基地，均可新申报 1 家；{counts}"
-    return None, (
-        f"{fact}；东部地区如已有基地则不得新申报，如没有可推荐 1 家；{counts}。"
-        "请省级商务主管部门核实该单位是否已有基地"
+
+def _kind_words(unit: Any) -> str:
+    return {"计划单列市": "计划单列市", "兵团": "新疆生产建设兵团"}.get(unit.kind, "省级单位")
+
+
+def unit_quota(unit: Any, reference: Any) -> Quota:
+    """六(三) for one reporting unit, by the one classification of reporting units
+    (reporting_units.toml: quota_region, kind) and the reference's existing bases."""
+    if unit is None:
+        return Quota(None, "需人工判断：推荐单位不明（六(三)）", "推荐单位不明，无法确定推荐名额")
+    bases = reference.bases
+    has = bases.has_bases(unit.code)
+    group = unit.quota_region + ("（东北按中西部）" if unit.region == "东北" else "")
+    if isinstance(has, bool):
+        n = _sentence_quota(unit, reference, has)
+        fact = (
+            f"{unit.name}已有国家级出口基地（{_bases_text(bases, unit.code)}）"
+            if has
+            else f"{unit.name}原来没有国家级出口基地"
+        )
+        if n == 0:
+            return Quota(
+                0,
+                "东部已有基地，只做重新认定，不再另行推荐",
+                f"{fact}；通知六(三)：东部地区已有基地的只对现有基地重新认定，不再另行推荐",
+            )
+        if n == 1 and has:
+            return Quota(
+                1,
+                f"{group}已有基地，可再推荐1家",
+                f"{fact}；通知六(三)：{group}地区可在重新认定的基础上再推荐1家",
+            )
+        if n == 1:
+            return Quota(
+                1, "原来没有基地，可推荐1家", f"{fact}；通知六(三)：原来没有基地的可推荐1家"
+            )
+        which = (
+            "东部一句"
+            if has and unit.quota_region == "东部"
+            else "中西部一句"
+            if has
+            else "“原来没有基地”一句"
+        )
+        return Quota(
+            None,
+            f"需人工判断：六(三){which}未列{_kind_words(unit)}",
+            f"{fact}；通知六(三){which}只列省、自治区、直辖市，未列{_kind_words(unit)}"
+            f"（{unit.quota_source}），推荐名额需人工判断",
+        )
+    # not in the reference's incomplete list: it may or may not have a base
+    with_base = _sentence_quota(unit, reference, True)
+    without = _sentence_quota(unit, reference, False)
+    fact = f"参考数据未列出{unit.name}的国家级出口基地，但既有基地名单不全"
+    if with_base is not None and with_base == without:
+        return Quota(
+            with_base,
+            f"无论原来有无基地，均可推荐{with_base}家",
+            f"{fact}；按通知六(三)，{group}地区无论有无基地均可推荐{with_base}家",
+        )
+
+    def reading(n: int | None) -> str:
+        return "推荐名额需人工判断" if n is None else f"可推荐{n}家" if n else "不再另行推荐"
+
+    return Quota(
+        None,
+        "需人工判断：是否已有基地待核实（六(三)）",
+        f"{fact}：如已有基地，{reading(with_base)}；如原来没有，{reading(without)}（通知六(三)）。"
+        "请核实该单位是否已有基地（可在参考数据中补充名单）",
     )
+
+
+def within_quota(
+    applications: list[dict[str, Any]], *, unit: Any = None, reference: Any = None
+) -> list[bool]:
+    """Which of a unit's applications fit its 六(三) quota without a person's decision: every
+    重新认定, and the first `unit_quota(...).new` 新申报 ranked 符合 first, then by
+    高新技术产品出口额 (larger first); none of the new ones where the quota is open."""
+    allowed = unit_quota(unit, reference).new or 0
+    new = [i for i, a in enumerate(applications) if a.get("application_type") == NEW]
+    new.sort(
+        key=lambda i: (
+            applications[i].get("verdict") != "符合",
+            -(_num(applications[i].get("hitech_export_value")) or 0.0),
+        )
+    )
+    chosen = set(new[:allowed])
+    return [a.get("application_type") != NEW or i in chosen for i, a in enumerate(applications)]
 
 
 def unit_checks(
-    region: str,
-    applications: list[dict[str, Any]],
-    deadline: dt.date,
-    *,
-    unit: Any = None,
-    reference: Any = None,
+    applications: list[dict[str, Any]], year: int, *, unit: Any, reference: Any
 ) -> list[tuple[str, str, bool | None, str]]:
-    """六(三) per reporting unit: (clause, title, ok, detail) for quota and deadline.
+    """六(三) per reporting unit: (clause, title, ok, detail) for the quota and for the
+    province's own deadline to the ministry; ok None: a person must decide (需人工判断).
 
-    `applications` are summary records with "application_type" and "fill_date". Whether the
-    unit already has bases comes from the reference data (`unit`: its ReportingUnit); without
-    it, from its re-certification applications (older callers).
-    """
+    `applications` are summary records with "application_type" and "fill_date". The
+    deadline is the ministry's for the reporting year as the reference states it; a year
+    with none stated says so. The province's dispatch comes after its latest application, so
+    a 填报日期 after the ministry's deadline means the dispatch is late."""
     recert = sum(1 for a in applications if a.get("application_type") == RECERT)
     new = sum(1 for a in applications if a.get("application_type") == NEW)
+    q = unit_quota(unit, reference)
+    counts = f"重新认定 {recert} 家、新申报 {new} 家"
     ok: bool | None
-    if unit is not None and reference is not None:
-        bases = reference.bases
-        ok, detail = quota(
-            region,
-            unit.name,
-            recert,
-            new,
-            bases.has_bases(unit.code),
-            _bases_text(bases, unit.code),
-        )
-    elif region == "东部" and recert:
-        ok, detail = new == 0, f"东部已有基地的单位只做重新认定，新申报 {new} 家"
-    elif recert:
-        ok, detail = new <= 1, f"在重新认定基础上可再推荐 1 家，新申报 {new} 家"
+    if new == 0:
+        ok = True
+    elif new > 1:
+        ok = False  # no sentence of 六(三) allows more than one new base
     else:
-        ok, detail = new <= 1, f"原来没有基地的可推荐 1 家，新申报 {new} 家"
+        ok = None if q.new is None else new <= q.new
+    quota_detail = f"{q.detail}；{counts}"
+    due, source = reference.ministry_deadline(year)
     dates = [a["fill_date"] for a in applications if isinstance(a.get("fill_date"), dt.date)]
     latest = max(dates) if dates else None
-    late = latest is not None and latest > deadline
-    deadline_detail = (
-        f"最晚填报日期 {latest.isoformat()}，截止 {deadline.isoformat()}"
-        if latest
-        else "无填报日期"
-    )
+    latest_text = f"本单位申请最晚填报于 {latest.isoformat()}" if latest else "申请均无填报日期"
+    due_ok: bool | None
+    if due is None:
+        due_ok, due_detail = None, f"{source}；{latest_text}"
+    elif latest is not None and latest > due:
+        due_ok = False
+        due_detail = f"报部截止 {due.isoformat()}（{source}）；{latest_text}，报部已逾期"
+    else:
+        due_ok = True
+        due_detail = f"报部截止 {due.isoformat()}（{source}）；{latest_text}，须在截止日前报出"
     return [
-        ("六(三)", "推荐名额", ok, detail),
-        ("六(三)", "报送时限", not late, deadline_detail),
+        ("六(三)", "推荐名额", ok, quota_detail),
+        ("六(三)", "报送时限", due_ok, due_detail),
     ]
 
 
-# ---------------------------------------------------------------- 六(二)(2) within the unit
+# ---------------------------------------------------------------- across one unit's round
 
-# 六(二)(2) “在本地区位居前列” compared with the unit's other applications of the round, for
-# an application the unit's own total could not settle (需人工判断). The rule:
+# Two reviews of a reporting unit's applications of the round, in the summary:
 #
-# * 符合 when the application is in the front third of the unit's applications by
-#   高新技术产品出口额 (rank ≤ ⌈N/3⌉, N ≥ 2 applications with a usable figure). A unit sends
-#   its strongest cities and clusters (六(三) lets it recommend few: 东部 with bases none, the
-#   others one new base), so its applications are already the region's front runners; the
-#   front third of them — the first of two or three, the first two of four to six — is in
-#   front of the region. The third, not “first only”: a unit re-certifying three or more
-#   bases and sending one new one (N ≥ 4) may have its new base second to a large existing
-#   base and still in front; with two or three applications only the first passes.
-# * 不符合 when the application's figure is below `regional_leading_share` (10%, the same
-#   share the unit-total rule uses) of the largest application of the unit: the unit's
-#   total is at least that largest application (its area lies within the unit), so the
-#   application's share of the unit's total is below 10% for certain. The largest single
-#   application, not the sum of all, because applications may overlap (a cluster within a
-#   city that applies too).
-# * otherwise, and for an application alone in its unit, the criterion stays 需人工判断,
-#   with the facts (rank among N, the values) in the 汇总表's 未通过或待补充的条件 cell.
+# * 六(二)(2) “在本地区位居前列” left to a person (no unit total): the facts a person needs
+#   are added — its rank among the unit's applications of this round and its share of their
+#   sum. The criterion stays 需人工判断: the notice gives no rank, and this round's
+#   applications are not the region (an earlier rule passed the front third and failed an
+#   application below a tenth of the largest; the notice states neither).
+# * 五(一)/六(一) re-certifications: each claim is matched to a base of the unit
+#   (`match_base`); two or more applications claiming one base are each 需人工判断, naming
+#   the others — a base is re-certified once, and a person decides which application does.
 #
 # Applications whose figure has an error (the summary leaves it out of totals) or is
 # missing neither rank nor are ranked.
 
-REGIONAL_FRONT = 1 / 3
 
-
-def regional_rank(values: list[float | None], share: float) -> list[tuple[Status, int | None, int]]:
-    """Per application of one unit: (status, rank, N) by the rule above.
-
-    `values` are the applications' 高新技术产品出口额 (None: missing or wrong); N counts the
-    usable ones; status is "pass", "fail" or "manual" (rank None for an unusable value).
-    """
-    usable = [v for v in values if v is not None]
-    n = len(usable)
-    top = max(usable, default=0.0)
-    front = math.ceil(n * REGIONAL_FRONT - 1e-9)
-    out: list[tuple[Status, int | None, int]] = []
-    for v in values:
-        if v is None:
-            out.append(("manual", None, n))
-            continue
-        rank = 1 + sum(1 for u in usable if u > v)
-        if n >= 2 and rank <= front:
-            out.append(("pass", rank, n))
-        elif n >= 2 and top > 0 and v < share * top - 1e-12:
-            out.append(("fail", rank, n))
-        else:
-            out.append(("manual", rank, n))
-    return out
-
-
-def _segment(status: str, note: str = "") -> str:
-    """This criterion's part of the 汇总表's 未通过或待补充的条件 cell (formkit.records)."""
+def _segment(clause: str, title: str, status: str, note: str = "") -> str:
+    """A criterion's part of the 汇总表's 未通过或待补充的条件 cell (formkit.records)."""
     what = {"fail": "不符合", "manual": "需人工判断", "unknown": "待补充"}[status]
-    return f"{REGIONAL_CLAUSE} {REGIONAL_TITLE}（{what}{'：' + note if note else ''}）"
+    return f"{clause} {title}（{what}{'：' + note if note else ''}）"
+
+
+@dataclass
+class _Review:
+    """One application's criteria as the reviews across the unit change them."""
+
+    statuses: dict[str, str]
+    parts: list[str]  # the 未通过或待补充的条件 cell's segments
+    settle: list[dict[str, Any]] = field(default_factory=list)
+    add: list[Any] = field(default_factory=list)  # formkit.issues.Issue
+    changed: bool = False
+
+
+def _verdict_of(statuses: dict[str, str]) -> str:
+    values = set(statuses.values())
+    return (
+        "不符合"
+        if "fail" in values
+        else "待补充材料"
+        if "unknown" in values
+        else "需人工判断"
+        if "manual" in values
+        else "符合"
+    )
 
 
 def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[dict[str, Any]]:
-    """六(二)(2) across one reporting unit's applications of the round (summary records).
+    """The reviews above across one reporting unit's applications (summary records).
 
     Pure: returns, per application in order, the record keys to update (empty: unchanged):
-    `_criteria_status` with the criterion's new status, `_verdict` where it changes
-    (需人工判断 → 不符合), `_criteria` (the 未通过或待补充的条件 cell, with the facts) and
-    `_regional_note`, the Chinese sentence with the facts (rank among the unit's N
-    applications, the value, the largest). Only applications whose criterion is 需人工判断
-    (no unit total in the reference data) are reviewed. The sentence is terse: it goes into
-    a narrow column of the printed 汇总表.
-    """
-    share = float(reference.notice.get("regional_leading_share", 0.1))
-    name = getattr(unit, "name", None) or "本单位"
+    `_criteria_status`, `_criteria` (the 未通过或待补充的条件 cell, with the facts), `_verdict`
+    where it changes (符合 -> 需人工判断 for a contested base), `_regional_note` (the facts of
+    六(二)(2)), `_base_note`, and for the 问题清单 `_settle_issue` (a list: the file's own
+    需人工判断 issue gets the facts) and `_add_issues` (issues the review raises)."""
+    from formkit.issues import make_issue
 
+    name = getattr(unit, "name", None) or "本单位"
+    spec = _spec()
+    work = [
+        _Review(
+            dict(a.get("_criteria_status") or {}),
+            [p for p in str(a.get("_criteria") or "").split("；") if p],
+        )
+        for a in apps
+    ]
+
+    # 六(二)(2): the facts within this round
     def value(a: dict[str, Any]) -> float | None:
         v = _num(a.get("hitech_export_value"))
         return None if "hitech_export_value" in (a.get("_excluded") or {}) else v
 
     values = [value(a) for a in apps]
-    ranks = regional_rank(values, share)
-    usable = [(v, str(a.get("applicant_name") or "")) for a, v in zip(apps, values, strict=True)]
-    top_value, top_name = max(((v, who) for v, who in usable if v is not None), default=(0.0, ""))
-    out: list[dict[str, Any]] = []
-    for a, v, (status, rank, n) in zip(apps, values, ranks, strict=True):
-        statuses = dict(a.get("_criteria_status") or {})
-        if statuses.get(REGIONAL_ID) != "manual":
-            out.append({})
+    usable = [v for v in values if v is not None]
+    n, total = len(usable), sum(usable)
+    top_value, top_name = max(
+        (
+            (v, str(a.get("applicant_name") or ""))
+            for a, v in zip(apps, values, strict=True)
+            if v is not None
+        ),
+        default=(0.0, ""),
+    )
+    notes: list[str | None] = []
+    for v, w in zip(values, work, strict=True):
+        if w.statuses.get(REGIONAL_ID) != "manual":
+            notes.append(None)
             continue
-        front = math.ceil(n * REGIONAL_FRONT - 1e-9)
         if v is None:
             note = "高新技术产品出口额未填或有误，无法与本单位其他申请比较"
         elif n == 1:
-            note = f"{name}本轮仅此 1 份申请（{v:g} 亿美元），无从比较，且无本地区总额"
+            note = f"{name}本轮仅此 1 份申请（{v:g} 亿美元）"
         else:
-            facts = f"{name}本轮 {n} 份申请中第 {rank} 位（{v:g} 亿美元）"
-            if status == "pass":
-                note = f"{facts}，在前 {front} 位以内"
-            elif status == "fail":
-                note = f"{facts}，不到最多的{top_name} {top_value:g} 亿美元的 {share * 100:g}%"
-            else:
-                note = (
-                    f"{facts}，未进前 {front} 位，不低于最多的 {top_value:g} 亿美元的 "
-                    f"{share * 100:g}%"
-                )
-        statuses[REGIONAL_ID] = status
-        old = _segment("manual")
-        parts = [p for p in str(a.get("_criteria") or "").split("；") if p]
-        new = _segment(status, note) if status != "pass" else None
-        if old in parts:
-            i = parts.index(old)
-            parts[i : i + 1] = [new] if new else []
-        elif new:
-            parts.append(new)
-        # the file's own 需人工判断 issue (问题清单) says what the comparison settled
-        settle: dict[str, Any] = {"code": "criterion_manual", "contains": REGIONAL_CLAUSE}
-        if status == "fail":
-            settle.update(
-                new_code="criterion_failed",
-                text=f"不符合通知{REGIONAL_CLAUSE}：{note}。",
-                params={"fix_detail": FAILED_FIX},
+            rank = 1 + sum(1 for u in usable if u > v)
+            note = (
+                f"{name}本轮 {n} 份申请中第 {rank} 位（{v:g} 亿美元，占本轮合计 "
+                f"{v / total * 100:.1f}%"
+                + (f"；最多的{top_name} {top_value:g} 亿美元" if rank > 1 else "")
+                + "），通知未给出名次，请人工判断"
             )
-        elif status == "manual":
-            settle.update(append=f"与本单位本轮其他申请比较：{note}。")
+        notes.append(note)
+        old = _segment(REGIONAL_CLAUSE, REGIONAL_TITLE, "manual")
+        seg = _segment(REGIONAL_CLAUSE, REGIONAL_TITLE, "manual", note)
+        w.parts = [seg if p == old else p for p in w.parts]
+        if seg not in w.parts:
+            w.parts.append(seg)
+        w.settle.append(
+            {
+                "code": "criterion_manual",
+                "contains": REGIONAL_CLAUSE,
+                "append": f"与本单位本轮其他申请比较：{note}。",
+            }
+        )
+        w.changed = True
+
+    # 五(一)/六(一): one base, one re-certification
+    claims: dict[tuple[str, str, str], list[int]] = {}
+    for i, a in enumerate(apps):
+        if a.get("application_type") != RECERT or work[i].statuses.get(BASE_ID) != "pass":
+            continue
+        claim = match_base(
+            reference,
+            unit,
+            a.get("existing_base_type"),
+            a.get("recertified_base"),
+            a.get("city"),
+        )
+        if claim is not None and claim.base_key is not None:
+            claims.setdefault(claim.base_key, []).append(i)
+    base_notes: dict[int, str] = {}
+    named_at = spec.field("recertified_base")
+    sheet = spec.sheet(named_at.sheet).name
+    for key, members in claims.items():
+        if len(members) < 2:
+            continue
+        base = next(b for b in reference.bases.of(key[1]) if (b.type, b.place) == key[::2])
+        for i in members:
+            others = "、".join(
+                str(apps[j].get("applicant_name") or apps[j].get("_file") or "")
+                for j in members
+                if j != i
+            )
+            note = (
+                f"与{others}都申报重新认定{base.name}；一个现有基地只重新认定一次，"
+                "请推荐单位确定由哪一份申请重新认定"
+            )
+            base_notes[i] = note
+            w = work[i]
+            w.statuses[BASE_ID] = "manual"
+            w.parts.append(_segment(BASE_CLAUSE, BASE_TITLE, "manual", note))
+            w.add.append(
+                make_issue(
+                    "criterion_manual",
+                    field="recertified_base",
+                    sheet=sheet,
+                    cell=named_at.cell.a1,
+                    label=named_at.label,
+                    clause=BASE_CLAUSE,
+                    clause_text=BASE_CLAUSE,
+                    detail=note,
+                )
+            )
+            w.changed = True
+
+    out: list[dict[str, Any]] = []
+    for i, (a, w) in enumerate(zip(apps, work, strict=True)):
+        if not w.changed:
+            out.append({})
+            continue
         update: dict[str, Any] = {
-            "_criteria_status": statuses,
-            "_criteria": "；".join(parts),
-            "_regional_note": note,
-            "_settle_issue": settle,  # pass: no new_code, the issue is settled and dropped
+            "_criteria_status": w.statuses,
+            "_criteria": "；".join(w.parts),
+            "_settle_issue": w.settle,
+            "_add_issues": w.add,
         }
-        if status == "fail" and a.get("_verdict") != "不符合":
-            update["_verdict"] = "不符合"
+        if notes[i] is not None:
+            update["_regional_note"] = notes[i]
+        if i in base_notes:
+            update["_base_note"] = base_notes[i]
+        verdict = _verdict_of(w.statuses)
+        if a.get("_verdict") == "符合" and verdict != "符合":
+            update["_verdict"] = verdict
         out.append(update)
     return out
+
+
+def _spec() -> Any:
+    from formkit.forms import get_form
+
+    return get_form("kjxm-cxjd-shenbaoshu").spec

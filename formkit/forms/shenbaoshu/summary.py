@@ -66,7 +66,7 @@ PROPOSAL_COLS = [
     Col(P_REASON, "建议推荐理由", "text", width=30),
     Col(OVERRIDE, "人工调整", "text", width=30),
 ]
-_VERDICTS = ("符合", "不符合", "待补充材料")
+_VERDICTS = ("符合", "不符合", "待补充材料", "需人工判断")
 
 
 def prepare(data: SummaryData, spec: FormSpec, reference: Reference, rank_by: str | None) -> str:
@@ -181,10 +181,11 @@ def _unit_sheet(w: Writer) -> None:
         Col("v_符合", "符合", "integer", width=7),
         Col("v_不符合", "不符合", "integer", width=7),
         Col("v_待补充材料", "待补充材料", "integer", width=9),
+        Col("v_需人工判断", "需人工判断", "integer", width=9),
         Col("share_total", "高新技术产品出口额合计(亿美元)", "decimal", "亿美元", 16),
         Col("share", "占全国比重(%)", "percent", "%", 12),
         Col("quota", "推荐名额（六(三)）", "text", width=46),
-        Col("deadline", "报送时限（六(三)）", "text", width=40),
+        Col("deadline", "报部时限（六(三)）", "text", width=40),
         Col("reported", "报送情况", "text", width=24),
     ]
     sheet_title(ws, f"{w.title}：各推荐单位", len(cols), fmt)
@@ -195,7 +196,8 @@ def _unit_sheet(w: Writer) -> None:
         if unit.name not in have:
             rows.append(
                 {"name": unit.name, "region": unit.region, "count": 0, "recert": 0, "new": 0}
-                | {"v_符合": 0, "v_不符合": 0, "v_待补充材料": 0, "share_total": 0.0}
+                | {f"v_{v}": 0 for v in _VERDICTS}
+                | {"share_total": 0.0}
             )
     order = unit_order(reference)
     rows.sort(key=lambda r: (order.get(r["name"], len(order)), r["name"]))
@@ -205,18 +207,13 @@ def _unit_sheet(w: Writer) -> None:
     last = table(ws, fmt, 1, cols, rows)
     if last >= 2:
         red = fmt(bg_color="#FFC7CE", border=1)
+        at = {c.key: j for j, c in enumerate(cols)}
+        _mark_checks(ws, fmt, 2, last, at["quota"], at["deadline"])
         ws.conditional_format(
             2,
-            10,
+            at["reported"],
             last,
-            11,
-            {"type": "text", "criteria": "begins with", "value": "超出", "format": red},
-        )
-        ws.conditional_format(
-            2,
-            12,
-            last,
-            12,
+            at["reported"],
             {"type": "cell", "criteria": "==", "value": '"未报送"', "format": red},
         )
     landscape(ws, w.title, 1)
@@ -250,7 +247,7 @@ def counted_towards_targets(
             }
             for m in members
         ]
-        ok = within_quota(unit.region if unit else "", plain, unit=unit, reference=reference)
+        ok = within_quota(plain, unit=unit, reference=reference)
         out += [
             m for m, fit in zip(members, ok, strict=True) if fit and m.get("_verdict") == "符合"
         ]
@@ -468,7 +465,7 @@ def stats(w: Writer, ws: Worksheet, row: int) -> int:
     from formkit.summary import excluded_line, label, plain_table
 
     spec, fmt = w.spec, w.fmt
-    ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报送时限）", fmt(bold=True))
+    ws.write_string(row, 0, "按推荐单位（通知六(三)：推荐名额与报部时限）", fmt(bold=True))
     row += 1
     unit_rows = unit_table(w.data.applications, spec, w.reference, w.data.year)
     share_key = spec.summary.national_share
@@ -483,25 +480,32 @@ def stats(w: Writer, ws: Worksheet, row: int) -> int:
         ),
         Col("share", "占全国比重(%)", "percent", "%", 12),
         Col("quota", "推荐名额", "text", width=46),
-        Col("deadline", "报送时限", "text", width=40),
+        Col("deadline", "报部时限", "text", width=40),
     ]
     last = plain_table(ws, fmt, row, cols, unit_rows)
     keys = [share_key] if share_key else []
     excluded_line(ws, fmt, last + 1, w.data.applications, keys, spec, cols)
     if last > row:
+        at = {c.key: j for j, c in enumerate(cols)}
+        _mark_checks(ws, fmt, row + 1, last, at["quota"], at["deadline"])
+    return last + 2
+
+
+def _mark_checks(ws: Worksheet, fmt: Any, first: int, last: int, col: int, end: int) -> None:
+    """The quota and deadline cells: 超出 red, 需人工判断 amber."""
+    for word, color in (("超出", "#FFC7CE"), ("需人工判断", "#FFEB9C")):
         ws.conditional_format(
-            row + 1,
-            7,
+            first,
+            col,
             last,
-            8,
+            end,
             {
                 "type": "text",
                 "criteria": "begins with",
-                "value": "超出",
-                "format": fmt(bg_color="#FFC7CE", border=1),
+                "value": word,
+                "format": fmt(bg_color=color, border=1),
             },
         )
-    return last + 2
 
 
 def unit_table(
@@ -512,10 +516,6 @@ def unit_table(
 
     s = spec.summary
     unit_key, type_key, share_key = (spec.roles.unit or ""), s.type_field or "", s.national_share
-    month, day = (
-        int(x) for x in str(reference.notice.get("deadline_month_day", "04-30")).split("-")
-    )
-    deadline = dt.date(year, month, day)
     national = reference.national.get(year - 1)
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for a in apps:
@@ -546,10 +546,10 @@ def unit_table(
             {type_key: m.get(type_key), "fill_date": _date(m.get(spec.roles.date or ""))}
             for m in members
         ]
-        checks = unit_checks(region, apps_plain, deadline, unit=unit, reference=reference)
+        checks = unit_checks(apps_plain, year, unit=unit, reference=reference)
         for (_clause, _title, ok, detail), key in zip(checks, ("quota", "deadline"), strict=False):
-            verdict = "符合：" if ok else "待核实：" if ok is None else "超出："
-            row[key] = verdict + detail
+            verdict = "符合：" if ok else "需人工判断：" if ok is None else "超出："
+            row[key] = verdict + detail.removeprefix("需人工判断：")
         rows.append(row)
     return rows
 
@@ -684,6 +684,7 @@ def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
         elif key == "参考数据":
             out += _round_lines(reference, w.spec.data_years(year))
             out += _reference_lines(reference)
+            out += _notice_lines(reference, year)
         out.append((key, text))
     return out
 
@@ -704,6 +705,26 @@ def _round_lines(reference: Reference, years: Sequence[int]) -> list[tuple[str, 
     return [
         ("占全国比重的分母", f"{what}：{share}"),
         ("全国同期增幅（通知六(二)(3)）", growth.describe(what)),
+    ]
+
+
+def _notice_lines(reference: Reference, year: int) -> list[tuple[str, str]]:
+    """The province's deadline to the ministry for this year, and the one classification of
+    reporting units the quota and cluster rules use (东北 decided once)."""
+    due, source = reference.ministry_deadline(year)
+    return [
+        (
+            "报部时限（通知六(三)）",
+            f"{due.isoformat()} 前（{source}）；申请单位的截止日期由推荐单位自定"
+            if due
+            else f"{source}；申请单位的截止日期由推荐单位自定",
+        ),
+        (
+            "推荐名额与企业集群的地区（通知六、六(三)）",
+            "东部、中西部；东北按中西部（通知的名额句和企业集群句只分东部、中西部，六(二)(2)把东北"
+            "与中部并列，“不再另行推荐”只说东部）。计划单列市不在适用的名额句中、新疆生产建设兵团、"
+            "以及既有基地名单不全而结论取决于有无基地的，推荐名额需人工判断，不自动推荐（见参考数据）",
+        ),
     ]
 
 
