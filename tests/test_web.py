@@ -970,3 +970,23 @@ def test_a_web_upload_keeps_the_name_it_was_sent_as_in_every_summary(
         assert first in replaced
         issues = {str(r[1]) for r in book["问题清单"].iter_rows(min_row=3, values_only=True)}
         assert issues <= {first, second, "None"}
+
+
+def test_the_citys_page_offers_its_own_prefilled_copy_before_any_upload(round_: Round) -> None:
+    """#21 item 7: before uploading anything, the city downloads its own pre-filled copy
+    (byte for byte the one distribute wrote for it) and reads a short 填报说明; the page
+    writes the notice's number as the notice does."""
+    with client(round_) as c:
+        page = c.get(round_.link(0)).text
+        assert "填报说明" in page and "尚未上报" in page and 'id="own-copy"' in page
+        assert "商技发[2006]6号" in page and "〔2006〕" not in page
+        got = c.get(f"{round_.link(0)}/copy.xlsx")
+    assert got.status_code == 200
+    sent = {p.read_bytes() for p in round_.out.glob("*.xlsx")}
+    assert got.content in sent
+    assert "filename*=UTF-8''" in got.headers["content-disposition"]
+    # another link, another copy; a link that is not one has none
+    with client(round_) as c:
+        other = c.get(f"{round_.link(1)}/copy.xlsx").content
+        assert other != got.content and other in sent
+        assert c.get("/u/" + "A" * 43 + "/copy.xlsx").status_code == 404

@@ -329,6 +329,21 @@ class Web:
             raise HTTPException(404)
         return sha
 
+    async def city_copy(self, request: Request) -> Response:
+        """The city's own pre-filled copy, as `formkit distribute` made it for this link."""
+        _, entry = await self.city_entry(request)
+        name, data = await self.run(service.own_copy, entry)
+        await self.run(
+            lambda: self.audit(
+                request,
+                "download",
+                actor=f"city:{entry.submission_id}",
+                status=200,
+                detail=f"预填的{service.entry_round(entry).title}",
+            )
+        )
+        return _download(data, name)
+
     async def city_annotated(self, request: Request) -> Response:
         _, entry = await self.city_entry(request)
         sha = await self.own_file(request, entry)
@@ -974,6 +989,7 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         Route("/u/{token}/upload", web.city_upload, methods=["POST"]),
         Route("/u/{token}/files/{sha}", web.city_file),
         Route("/u/{token}/files/{sha}/annotated", web.city_annotated),
+        Route("/u/{token}/copy.xlsx", web.city_copy),
         Route("/province/login", web.login_page),
         Route("/province/login", web.login, methods=["POST"]),
         Route("/province/logout", web.logout, methods=["POST"]),

@@ -746,6 +746,32 @@ def recommendation_document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
     return f"{prefix}-{unit.tag}{suffix}", build(unit.apps, info)
 
 
+def own_copy(entry: RosterEntry) -> tuple[str, bytes]:
+    """(file name, bytes) of the entry's pre-filled copy, byte for byte as `formkit
+    distribute` made it for this roster line (its values locked, its submission id)."""
+    from formkit.distribute import RosterRow, file_name, prefilled
+
+    round_ = entry_round(entry)
+    spec = spec_of(round_.form_id)
+    roles = spec.roles
+    cells: dict[str, str | None] = {
+        k: (None if v is None else str(v)) for k, v in entry.values.items()
+    }
+    cells[roles.unit or ""] = entry.unit
+    cells[roles.subject or ""] = entry.subject
+    row = RosterRow(
+        entry.row or 2,
+        entry.unit,
+        entry.unit_code,
+        entry.subject,
+        cells,
+        round_.form_id,
+        roles.unit or "",
+    )
+    data = prefilled(row, entry.year, spec=spec, period=round_.period, sid=entry.submission_id)
+    return file_name(row, spec, round_.period), data
+
+
 def issues_of(record: FileRecord) -> list[dict[str, Any]]:
     """A recorded file's issues to show (conversions noted for the reader left out)."""
     issues = record.submission.get("issues") or []
