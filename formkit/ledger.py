@@ -1010,7 +1010,7 @@ class Ledger:
             if period is not None:
                 deadline, source = period_deadline(period, spec)
             else:
-                source = "未给出申报截止日期（--deadline），不判断逾期"
+                source = "未给出申报截止日期，不判断逾期"
         today = today or dt.date.today()
         decisions = self.decisions()
         across = self.across_issues(form_id)
