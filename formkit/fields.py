@@ -37,6 +37,12 @@ NUMBER_FORMATS: dict[str, str] = {
     "万美元": "#,##0.00",
 }
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+# A percent input cell keeps the default format (常规 / General), not NUMBER_FORMATS["%"]: a
+# person who types "23.4%" then gets a percent cell showing 23.4%, which is read as 23.4.
+# LibreOffice applies the format it detects in what is typed only to a cell in the default
+# format of its kind (7.4: ScColumn::ParseString); in a "0.00" cell "23.4%" is stored as
+# 0.234 and shown as 0.23 (tests/test_percent_typed.py types it in LibreOffice).
+PERCENT_INPUT_FORMAT: str | None = None
 TEXT_FORMAT = "@"
 
 # growth rates outside this range are almost certainly typing slips; Excel warns, may keep
@@ -123,7 +129,7 @@ def excel_input(
         error = (
             f"“{label}”应在 {lo:g} 到 {hi:g} 之间（百分数的数值，如 12.5）。确认无误可点“是”保留。"
         )
-        return ExcelInput(NUMBER_FORMATS["%"], v(options, prompt, error, style="warning"))
+        return ExcelInput(PERCENT_INPUT_FORMAT, v(options, prompt, error, style="warning"))
     if ftype == "date":
         first = dt.date((year or 2006) + date_window[0], 1, 1)
         last = dt.date((year or 2006) + date_window[1], 12, 31)

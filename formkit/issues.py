@@ -370,7 +370,7 @@ _RULES: list[Entry] = [
     ),
     Entry(
         "percent_looks_fraction",
-        "info",
+        "warning",
         "增速疑似以小数填写",
         "{where}：{value} 看起来是小数形式的百分比（表格中输入“{percent}%”会存为 {value}）；如指 {percent}%，请填 {percent}。",
         "增速填百分数的数值，如增长 20% 填 20。",

@@ -306,6 +306,8 @@ CASES: list[tuple[str, Callable[[Files], None], list[tuple[str, str, str, str, l
         ],
     ),
     (
+        # 四(四): the annual report is due in December, before the fourth quarter ends: its
+        # figures are estimates. A warning in both files, each naming the other.
         "d-annual-differs",
         _set(f"{YEAR}年报", export_value=ytd("export_value", 4) + 10),
         [
@@ -315,12 +317,25 @@ CASES: list[tuple[str, Callable[[Files], None], list[tuple[str, str, str, str, l
                 NIANBAO,
                 "export_value",
                 [
-                    f"{shown(ytd('export_value', 4) + 10)} 万美元",
-                    f"{shown(ytd('export_value', 4))} 万美元",
-                    "2007年第四季度",
-                    "2007Q4.xlsx",
+                    f"出口额全年数为 {shown(ytd('export_value', 4) + 10)} 万美元",
+                    f"出口额1月至本季度累计为 {shown(ytd('export_value', 4))} 万美元",
+                    "2007年第四季度数据报表（文件“2007Q4.xlsx”）",
+                    "12月底前报送",
+                    "预计数",
                 ],
-            )
+            ),
+            (
+                "annual_not_fourth_quarter",
+                q(4),
+                JIDU,
+                "export_value_ytd",
+                [
+                    f"2007年第四季度的出口额1月至本季度累计为 {shown(ytd('export_value', 4))}",
+                    f"出口额全年数为 {shown(ytd('export_value', 4) + 10)} 万美元",
+                    f"2007年年度工作报告（文件“{YEAR}年报.xlsx”）",
+                    "预计数",
+                ],
+            ),
         ],
     ),
     (
@@ -333,7 +348,35 @@ CASES: list[tuple[str, Callable[[Files], None], list[tuple[str, str, str, str, l
                 NIANBAO,
                 "foreign_patents",
                 [f"{ytd('foreign_patents', 4) + 1} 件", f"{ytd('foreign_patents', 4)} 件"],
-            )
+            ),
+            (
+                "annual_not_fourth_quarter",
+                q(4),
+                JIDU,
+                "foreign_patents_ytd",
+                [f"{ytd('foreign_patents', 4)} 件", f"{ytd('foreign_patents', 4) + 1} 件"],
+            ),
+        ],
+    ),
+    (
+        "d-annual-growth-differs",
+        # half a point apart: within 同比's recomputation, beyond "the same figure written twice"
+        _set(f"{YEAR}年报", hitech_export_growth=round(HITECH_YEAR + 0.5, 1)),
+        [
+            (
+                "annual_not_fourth_quarter",
+                f"{YEAR}年报",
+                NIANBAO,
+                "hitech_export_growth",
+                ["高新技术产品出口额同比增长为", "高新技术产品出口额累计同比增长为"],
+            ),
+            (
+                "annual_not_fourth_quarter",
+                q(4),
+                JIDU,
+                "hitech_export_growth",
+                ["高新技术产品出口额累计同比增长为", "高新技术产品出口额同比增长为"],
+            ),
         ],
     ),
     (

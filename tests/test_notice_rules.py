@@ -899,7 +899,7 @@ def test_a_percent_that_looks_like_a_fraction_gets_a_hint(tmp_path: Path) -> Non
     v = full_values()  # history 10 -> 12.5: 25%
     sub = run(tmp_path, {**v, "export_growth": 0.25})
     hint = next(i for i in sub.issues if i.code == "percent_looks_fraction")
-    assert (hint.severity, hint.cell, hint.params["percent"]) == ("info", "E5", "25")
+    assert (hint.severity, hint.cell, hint.params["percent"]) == ("warning", "E5", "25")
     mismatch = next(i for i in sub.issues if i.code == "growth_mismatch" and i.cell == "E5")
     assert "应填 25" in mismatch.message
     # a real small growth is not told it is a fraction in the mismatch message

@@ -303,7 +303,8 @@ def test_ods_text_markup_types_and_names(tmp_path: Path) -> None:
         '<table:table-cell table:number-columns-spanned="2" table:number-rows-spanned="3"'
         ' office:value-type="currency" office:value="12.50"/>'
         "</table:table-row><table:table-row>"
-        # pretty-printed XML: the layout white space is not part of the text
+        # white space in a paragraph is text: LibreOffice 7.4 reads it as written (it does
+        # not apply ODF's collapsing rule to a cell's paragraphs)
         '<table:table-cell office:value-type="string"><text:p>\n   x \n  y</text:p>'
         '<draw:frame xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0">'
         "<text:p>shape text</text:p></draw:frame></table:table-cell>"
@@ -329,13 +330,59 @@ def test_ods_text_markup_types_and_names(tmp_path: Path) -> None:
     assert s.value(1, 6) is False
     assert s.value(1, 7) == 12.5
     assert s.merges == [parse_area("G1:H3")]
-    assert s.value(2, 1) == "x y"
+    assert s.value(2, 1) == "\n   x \n  y"
     assert book.date1904
     assert book.names["one"].sheet == "第一项：基地基本情况"
     assert book.names["one"].area == parse_area("B8:G29")
     assert (book.names["plain"].sheet, book.names["plain"].area) == ("S", parse_area("A1"))
     assert book.names["two"].sheet is None
     assert book.names["expr"] == book.names["expr"].__class__(None, None, "of:=1+1")
+
+
+_MULTILINE = "  首行缩进&#x0a;  第二段  两个空格"
+
+
+@pytest.mark.parametrize(
+    ("attrs", "cell", "text"),
+    [
+        # LibreOffice 7.4's own writing of what a person typed (content.xml, verbatim)
+        ("", "<text:p>示例科技园 <text:s/>A座</text:p>", "示例科技园  A座"),
+        ("", '<text:p><text:s text:c="2"/>张三</text:p>', "  张三"),
+        (
+            "",
+            '<text:p><text:s text:c="2"/>单行 <text:s/>两个空格<text:tab/>制表</text:p>',
+            "  单行  两个空格\t制表",
+        ),
+        ("", "<text:p>第一行<text:line-break/><text:s/>缩进</text:p>", "第一行\n 缩进"),
+        ("", "<text:p>末尾 <text:s/></text:p>", "末尾  "),
+        # a cell of several lines: LibreOffice writes the exact text in office:string-value
+        # and the paragraphs with bare runs of spaces, which the white-space rule collapses
+        (
+            f' office:string-value="{_MULTILINE}"',
+            "<text:p>  首行缩进</text:p><text:p>  第二段  两个空格</text:p>",
+            "  首行缩进\n  第二段  两个空格",
+        ),
+        # without it, the paragraphs as written, bare runs of spaces included (LibreOffice
+        # writes a cell of several lines so, and reads it back so)
+        (
+            "",
+            "<text:p>  首行缩进</text:p><text:p>  第二段  两个空格</text:p>",
+            "  首行缩进\n  第二段  两个空格",
+        ),
+    ],
+)
+def test_ods_text_reads_as_libreoffice_shows_it(
+    tmp_path: Path, attrs: str, cell: str, text: str
+) -> None:
+    """Runs of spaces (<text:s text:c>), tabs, line breaks and leading spaces are the cell's
+    text, as from .xlsx and .xls; office:string-value, where given, is the exact text."""
+    body = (
+        '<table:table table:name="S"><table:table-row>'
+        f'<table:table-cell office:value-type="string"{attrs}>{cell}</table:table-cell>'
+        "</table:table-row></table:table>"
+    )
+    book = load_ods(_ods(tmp_path / "text.ods", body))
+    assert book.sheets[0].value(1, 1) == text
 
 
 def test_flat_ods_reads(tmp_path: Path) -> None:

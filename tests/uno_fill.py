@@ -14,6 +14,7 @@ not have formkit's dependencies). The job file (JSON, UTF-8) says what to do:
       "outputs": {"xlsx": "...", "xls": "...", "ods": "..."},
       "steps": [
         {"op": "type", "sheet": "封面", "cell": "B4", "text": "..."},
+        {"op": "enter", "sheet": "...", "cell": "E16", "text": "23.4%"},
         {"op": "insert_rows", "sheet": "...", "before_row": 9, "count": 2},
         {"op": "copy_sheet", "sheet": "...", "new_name": "... (2)", "index": 2},
         {"op": "sort", "sheet": "...", "range": "A3:N5", "column": 3, "descending": true}
@@ -24,6 +25,16 @@ not have formkit's dependencies). The job file (JSON, UTF-8) says what to do:
 interprets keyboard entry (numbers become numbers, dates dates, text stays text; a cell
 formatted as text keeps it as text). Like the program facing a person, it refuses a locked
 cell of a protected sheet. Rows are 1-based worksheet rows, as people read them.
+
+"enter" types the text the way the keyboard does, through the view (.uno:GoToCell, then
+.uno:EnterString): LibreOffice also applies the number format it recognises in the input, as
+it does for a person ("23.4%" in a cell of the default format becomes a percent cell showing
+23.4%); setFormula stores the value but never changes the cell's format. The report's "shown"
+has what each entered cell then displays. After a dispatch through the view, LibreOffice 7.4
+(headless, on a loaded machine) may end some seconds later ("Unspecified Application Error"
+from a timer; the bridge drops): a job that enters stores its outputs right after the steps,
+should store one output, and the caller runs it again if the office ended before
+(tests/test_percent_typed.py).
 
 It starts its own headless LibreOffice listening on a private pipe, connects with a retry
 loop, runs the steps, stores each output, closes the document and terminates the office
@@ -140,8 +151,10 @@ def _row_index(row: int) -> int:
 
 
 class _Filler:
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, ctx: Any) -> None:
         self.doc = doc
+        self.ctx = ctx
+        self.dispatch: Any = None  # kept while the document is open
         self.report: dict[str, Any] = {"typed": 0, "unprotected_for": [], "steps": []}
 
     def sheet(self, name: str) -> Any:
@@ -154,6 +167,8 @@ class _Filler:
         op = step["op"]
         if op == "type":
             self.type(step["sheet"], step["cell"], step["text"])
+        elif op == "enter":
+            self.enter(step["sheet"], step["cell"], step["text"])
         elif op == "insert_rows":
             self.insert_rows(step["sheet"], int(step["before_row"]), int(step["count"]))
         elif op == "copy_sheet":
@@ -175,6 +190,26 @@ class _Filler:
         cell.setFormula(text)
         if cell.getFormula() == "" and text != "":
             raise RuntimeError(f"typing {text!r} into {sheet_name}!{a1} had no effect")
+        self.report["typed"] += 1
+
+    def enter(self, sheet_name: str, a1: str, text: str) -> None:
+        sheet = self.sheet(sheet_name)
+        if sheet.isProtected() and sheet.getCellRangeByName(a1).CellProtection.IsLocked:
+            raise RuntimeError(f"{sheet_name}!{a1} is locked: a person could not type there")
+        controller = self.doc.getCurrentController()
+        controller.setActiveSheet(sheet)
+        frame = controller.getFrame()
+        if self.dispatch is None:
+            self.dispatch = self.ctx.ServiceManager.createInstanceWithContext(
+                "com.sun.star.frame.DispatchHelper", self.ctx
+            )
+        self.dispatch.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=a1))
+        self.dispatch.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+        cell = sheet.getCellRangeByName(a1)
+        if cell.getFormula() == "" and text != "":
+            raise RuntimeError(f"entering {text!r} into {sheet_name}!{a1} had no effect")
+        # what the person sees in the cell afterwards (its number format applied)
+        self.report.setdefault("shown", {})[f"{sheet_name}!{a1}"] = cell.getString()
         self.report["typed"] += 1
 
     def sort(self, sheet_name: str, a1: str, column: int, descending: bool) -> None:
@@ -237,6 +272,12 @@ def _store(doc: Any, path: str, fmt: str) -> None:
     )
 
 
+def _store_all(doc: Any, outputs: dict[str, str], report: dict[str, Any], t0: float) -> None:
+    for fmt, path in outputs.items():
+        _store(doc, path, fmt)
+    report["stored_s"] = round(time.monotonic() - t0, 2)
+
+
 def _stop_office(office: subprocess.Popen[bytes], desktop: Any) -> str:
     if desktop is not None:
         # the bridge drops while the office exits: an exception here is expected
@@ -273,19 +314,22 @@ def main(job_path: str) -> int:
         )
         if doc is None:
             raise RuntimeError(f"LibreOffice could not open {job['input']}")
-        filler = _Filler(doc)
+        filler = _Filler(doc, ctx)
         for step in job["steps"]:
             filler.run(step)
         doc.calculateAll()
         report.update(filler.report)
+        entered = any(step["op"] == "enter" for step in job["steps"])
+        if entered:
+            # stored first: the office may end soon after a dispatch (see above)
+            _store_all(doc, job["outputs"], report, t0)
         report["sheets"] = list(doc.Sheets.ElementNames)
         report["protected"] = {
             name: doc.Sheets.getByName(name).isProtected() for name in doc.Sheets.ElementNames
         }
         report["filled_s"] = round(time.monotonic() - t0, 2)
-        for fmt, path in job["outputs"].items():
-            _store(doc, path, fmt)
-        report["stored_s"] = round(time.monotonic() - t0, 2)
+        if not entered:
+            _store_all(doc, job["outputs"], report, t0)
     finally:
         if doc is not None:
             # an office that already went away has nothing left to close

@@ -10,8 +10,10 @@ inside the bounds and the rest is only counted in `dropped`.  No DOCTYPE is acce
 Values: float/currency/percentage from `office:value` (integral floats become int),
 dates from `office:date-value` as datetime (format "yyyy-mm-dd"), percentages keep the
 fraction (0.12) with a "0.00%"-like `number_format`, booleans as bool, times keep the
-displayed text, strings from the `<text:p>` paragraphs joined by "\\n".  Formulas keep
-their OpenFormula text (without the "of:" prefix) and the cached result.
+displayed text, strings from `office:string-value` where given, else from the `<text:p>`
+paragraphs joined by "\\n", their white space kept as LibreOffice reads it (`<text:s>`,
+`<text:tab>`, `<text:line-break>` and bare spaces alike).  Formulas keep their OpenFormula
+text (without the "of:" prefix) and the cached result.
 """
 
 from __future__ import annotations
@@ -48,8 +50,6 @@ _CHUNK = 256 * 1024
 # repeat attributes beyond this are nonsense; clamping keeps the arithmetic small
 _MAX_REPEAT = 1 << 31
 _EXACT_INT = 2**53
-_XML_SPACE = " \t\r\n"
-_SPACE_RUN = re.compile(r"[ \t\r\n]+")
 
 _MIMETYPES = (
     "application/vnd.oasis.opendocument.spreadsheet",
@@ -200,11 +200,11 @@ class _PendingCell:
     covered: bool
     value_type: str | None
     attrs: dict[str, str]
+    # A paragraph's text is kept as written, as LibreOffice (7.4) reads it back: it does not
+    # apply ODF's white-space rule (runs of spaces, tabs, newlines as one space) to a cell's
+    # paragraphs, and it writes a cell of several lines with bare runs and leading spaces
+    # (one line uses <text:s text:c="n"/> and <text:tab/>, read as the spaces and tab).
     paragraphs: list[list[str]] = field(default_factory=list)
-    # ODF white-space rule (as LibreOffice reads it): runs of spaces, tabs and newlines in
-    # the XML text become one space, and none at the start of a paragraph; real spaces
-    # and tabs are written as <text:s/> and <text:tab/>
-    skip_space: bool = True
 
 
 class _Handler:
@@ -295,12 +295,8 @@ class _Handler:
         cell = self.cell
         if not self.paragraph_depth or self.skip_depth or cell is None:
             return
-        if cell.skip_space:
-            data = data.lstrip(_XML_SPACE)
-        data = _SPACE_RUN.sub(" ", data)
         if data:
             cell.paragraphs[-1].append(data)
-            cell.skip_space = data.endswith(" ")
 
     # -------------------------------------------------------- styles and names
 
@@ -433,10 +429,8 @@ class _Handler:
             if literal is not None:
                 count = _int(attrs.get(A_TEXT_C), 1, 1, 10_000) if name == T_S else 1
                 parts.append(literal * count)
-                cell.skip_space = False
         elif name in (T_P, T_H) and self.depth == self.cell_depth + 1:
             cell.paragraphs.append([])
-            cell.skip_space = True
             self.paragraph_depth = self.depth
         else:
             self.skip_depth = self.depth
@@ -493,8 +487,11 @@ def _raw_cell(
         flag = attrs.get(A_BOOL_VALUE, "").strip().lower()
         value = flag in ("true", "1") if flag else (text.upper() in ("TRUE", "真"))
     elif vt == "string":
+        # office:string-value, where given, is the cell's exact text (ODF 1.2 19.386):
+        # LibreOffice writes it for a cell of several lines, whose <text:p> paragraphs it
+        # writes with bare runs of spaces that the white-space rule would collapse
         string_value = attrs.get(A_STRING_VALUE)
-        value = string_value if string_value is not None and not text else text
+        value = string_value if string_value is not None else text
         if value == "" and formula is None:
             return None
     elif vt is None:

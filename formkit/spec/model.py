@@ -93,10 +93,13 @@ class Bound:
     ratio: str | None = None
     national: str | None = None
     max_share: float | None = None
-    # a table row's column giving the year of `national` (else the data year)
+    # the year of `national`: a column of the bound's table row (else the data year), or an
+    # integer field of the form (a report's 报告年度; the bound is skipped while it is blank)
     year_from: str | None = None
     unit: str | None = None  # how the per/ratio quantity is shown, e.g. "亿元/个"
     severity: Literal["error", "warning"] = "warning"
+    # 0 passes the bound: "none" is a fact ("没有的填 0"), never a slip
+    allow_zero: bool = False
 
     @property
     def kind(self) -> str:
@@ -654,6 +657,7 @@ _BOUND_KEYS = {
     "year_from",
     "unit",
     "severity",
+    "allow_zero",
 }
 
 
@@ -688,6 +692,7 @@ def _bounds(d: Mapping[str, Any], ftype: str, where: str) -> tuple[Bound, ...]:
                 year_from=b.get("year_from"),
                 unit=b.get("unit"),
                 severity=severity,
+                allow_zero=bool(b.get("allow_zero", False)),
             )
         )
     return tuple(out)
@@ -1020,6 +1025,7 @@ def _check(spec: FormSpec) -> None:
     _check_summary(spec)
     _check_labels(spec)
     numeric = {f.id for f in spec.fields if f.type in ("integer", "decimal")}
+    years = {f.id for f in spec.fields if f.type == "integer"}
     bounded = [(f.id, f.bounds, None) for f in spec.fields] + [
         (f"{t.id}.{c.id}", c.bounds, t) for t in spec.tables for c in t.columns
     ]
@@ -1028,10 +1034,12 @@ def _check(spec: FormSpec) -> None:
             for ref in (b.per, b.ratio):
                 if ref is not None and ref not in numeric:
                     raise SpecError(f"{name}: bound refers to unknown numeric field {ref!r}")
-            if b.year_from is not None and (
-                table is None or b.year_from not in {c.id for c in table.columns}
-            ):
-                raise SpecError(f"{name}: year_from {b.year_from!r} is not a column of its table")
+            columns = {c.id for c in table.columns} if table is not None else set()
+            if b.year_from is not None and b.year_from not in columns | years:
+                raise SpecError(
+                    f"{name}: year_from {b.year_from!r} is neither a column of its table "
+                    "nor an integer field"
+                )
     for f in spec.fields:
         if f.required_when is not None:
             other = spec._by_id.get(f.required_when.field)

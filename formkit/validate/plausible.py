@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from formkit.reference import NATIONAL_LABELS, NATIONAL_UNITS
@@ -79,6 +80,8 @@ class _Missing(Exception):
 def _check(ctx: Context, t: _Target, b: Bound, value: float) -> str | None:
     """None if `value` is within the bound, else the reason (Chinese); _Missing if unknowable."""
     unit = t.unit or ""
+    if b.allow_zero and value == 0:
+        return None
     if b.kind == "range":
         if (b.min is not None and value < b.min) or (b.max is not None and value > b.max):
             return _limits(b.min, b.max, unit)
@@ -86,9 +89,15 @@ def _check(ctx: Context, t: _Target, b: Bound, value: float) -> str | None:
     if b.kind == "national":
         assert b.national is not None and b.max_share is not None
         year = ctx.year - 1
-        if b.year_from and t.row is not None:
+        if b.year_from and t.row is not None and b.year_from in t.row:
             y = t.row.get(b.year_from)
             year = y if isinstance(y, int) else year
+        elif b.year_from:
+            # a field of the form (a report's 报告年度): no year, no national figure to compare
+            y = ctx.value(b.year_from)
+            if not isinstance(y, int) or isinstance(y, bool):
+                raise _Missing
+            year = y
         nat = ctx.reference.national.get(year)
         fig = nat.figure(b.national) if nat else None
         if fig is None:
@@ -204,8 +213,10 @@ def _slip(ctx: Context, t: _Target, value: float) -> tuple[str, float] | None:
     if t.unit is None:
         return None
     for wrong in t.slips:
-        likely = value * SLIP_UNITS[wrong][1] / UNITS[t.unit][1]
-        likely = float(f"{likely:.6g}")
+        # the units are powers of ten: shifted exactly, as the person would have written it
+        # (98000.25 万美元 typed as 9.800025 亿美元 is 98000.25 again, not 98000.2)
+        shift = Decimal(repr(SLIP_UNITS[wrong][1])) / Decimal(repr(UNITS[t.unit][1]))
+        likely = float(Decimal(repr(value)) * shift)
         checked = 0
         ok = True
         for b in t.bounds:

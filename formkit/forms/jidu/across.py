@@ -5,15 +5,16 @@ One base's current reports, of both forms and any years, checked against each ot
 1. a cumulative (`*_ytd`) never falls from one quarter to a later one of the same year;
 2. a quarter's figure is the difference of its cumulative and the previous quarter's;
 3. a reported 同比 (`*_growth`) agrees with the same period of the previous year;
-4. the 年度工作报告's figures equal the fourth quarter's cumulatives of the same year;
+4. the 年度工作报告's figures equal the fourth quarter's cumulatives of the same year (a warning:
+   the report is due in December and holds estimates);
 5. key enterprises of one quarter are still listed in the next.
 
 The engine calls `check_across` only (it names no field); this module, with `rules.py`, is
 the one place that knows the two forms' fields by id. Each issue belongs to the later
-period's file (the annual report for rule 4, which names the fourth quarter's value) and
-points at the cell its figure came from, or at the template's cell when it is blank. The
-submissions are not changed: the caller attaches the issues. Contract and tolerances:
-docs/forms/kjxm-cxjd-jidu.md "跨期核对".
+period's file (rule 4: both files, the annual report and the fourth quarter, a warning in each
+naming the other) and points at the cell its figure came from, or at the template's cell when
+it is blank. The submissions are not changed: the caller attaches the issues. Contract and
+tolerances: docs/forms/kjxm-cxjd-jidu.md "跨期核对".
 """
 
 from __future__ import annotations
@@ -294,6 +295,11 @@ def _growth_recomputed(
 # ---------------------------------------------------------------- 4. annual = fourth quarter
 
 
+# A warning, in both files, each naming the other: 四(四) has the 年度工作报告 sent "每年12月底
+# 前", before the fourth quarter has ended, so its figures for the year are estimates and an
+# on-time report rightly differs from the fourth quarter's cumulative sent in January. Which
+# figure to keep, or whether either file is to be resent, is the base's and the province's
+# call; the values still count in totals (only errors leave them out).
 def _annual_is_q4(q4: _Report, annual: _Report) -> list[tuple[Submission, Issue]]:
     out = []
     for key, q4_key in ANNUAL_EQUALS_Q4.items():
@@ -305,19 +311,34 @@ def _annual_is_q4(q4: _Report, annual: _Report) -> list[tuple[Submission, Issue]
         if not _differs(a, b, tolerance):
             continue
         stem = GROWTH.get(key, key)
-        what = _WHAT[stem] + ("同比增长" if key in GROWTH else "")
-        q4_what = "累计同比增长" if key in GROWTH else "1月至本季度累计"
+        growth = key in GROWTH
+        annual_what = _WHAT[stem] + ("同比增长" if growth else "全年数")
+        q4_what = _WHAT[stem] + ("累计同比增长" if growth else "1月至本季度累计")
+        annual_amount, q4_amount = _with_unit(a, unit), _with_unit(b, unit)
         out.append(
             annual.issue(
                 "annual_not_fourth_quarter",
                 key,
                 value=a,
-                what=what,
                 period=annual.period,
-                amount=_with_unit(a, unit),
-                q4=q4.named,
-                q4_what=q4_what,
-                q4_amount=_with_unit(b, unit),
+                what=annual_what,
+                amount=annual_amount,
+                other=q4.named,
+                other_what=q4_what,
+                other_amount=q4_amount,
+            )
+        )
+        out.append(
+            q4.issue(
+                "annual_not_fourth_quarter",
+                q4_key,
+                value=b,
+                period=q4.period,
+                what=q4_what,
+                amount=q4_amount,
+                other=annual.named,
+                other_what=annual_what,
+                other_amount=annual_amount,
             )
         )
     return out

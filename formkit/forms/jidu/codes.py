@@ -49,6 +49,17 @@ CODES: list[Entry] = [
         "key enterprises above the base",
     ),
     Entry(
+        "enterprise_above_base",
+        "error",
+        "重点企业大于基地",
+        "{where}：重点企业{name}的{what} {value} 万美元，大于基地同期的{what} {total} 万美元。",
+        "一家重点企业是基地的一部分，不能大于基地：请核对企业和基地的数字及单位（万美元），"
+        "常见的是按美元或亿美元填写。",
+        "四(四)",
+        "{where}: key enterprise {name}'s {what} {value} exceeds the base's {total} (万美元).",
+        "a key enterprise above its base",
+    ),
+    Entry(
         "growth_impossible",
         "error",
         "同比增长与本期数不符",
@@ -128,14 +139,16 @@ CODES: list[Entry] = [
     ),
     Entry(
         "annual_not_fourth_quarter",
-        "error",
-        "全年数与第四季度累计数不符",
-        "{where}：{period}的{what}为 {amount}，{q4}的{q4_what}为 {q4_amount}，两者应相同。",
-        "全年数就是第四季度的1月至本季度累计数，请核对两份报表，有误的一份更正后重新报送"
-        "（12月底前报送的预计数，请按第四季度数据更正）。",
+        "warning",
+        "年度工作报告与第四季度累计数不同",
+        "{where}：{period}的{what}为 {amount}，{other}的{other_what}为 {other_amount}，两者不同。"
+        "年度工作报告于12月底前报送，其中的全年数是预计数，可与第四季度的实际累计数不同。",
+        "请核对两份报表：第四季度数据报表有误的，更正后重新报送；年度工作报告中的全年数是预计数的，"
+        "无需更正，也可按第四季度的实际数更新后重新报送。",
         "四(四)",
-        "{where}: {period}'s {what} {amount} differs from {q4}'s {q4_amount}.",
-        "annual figure differs from the fourth quarter",
+        "{where}: {period}'s {what} {amount} differs from {other}'s {other_amount}; the annual "
+        "report is due in December and holds estimates.",
+        "annual report differs from the fourth quarter (estimates)",
     ),
     Entry(
         "key_enterprises_dropped",

@@ -184,11 +184,15 @@ def _growth(ctx: Context, growth_key: str, figure_key: str, what: str) -> None:
 
 def key_enterprises(ctx: Context) -> None:
     """四(四): each key enterprise's quarter ≤ its cumulative, high-tech ≤ exports, growth
-    consistent; together they are not above the base's own figures."""
+    consistent; none is above the base's figure of the same period (one enterprise is part of
+    the base); together they are not above the base's own figures (the values not already in
+    error: one enterprise above the base is said once, at its row)."""
     rows = ctx.value("key_enterprises") or []
     first = quarter(ctx) == 1
     for i, row in enumerate(rows):
         at = f"key_enterprises[{i}]"
+        for column, base_key in ENTERPRISE_SUMS.items():
+            _within_base(ctx, f"{at}.{column}", row, column, base_key)
         for stem in ("export_value", "hitech_export_value"):
             _pair(
                 ctx, f"{at}.{stem}_q", f"{at}.{stem}_ytd", _WHAT[stem], first,
@@ -205,12 +209,15 @@ def key_enterprises(ctx: Context) -> None:
             )
         _growth(ctx, f"{at}.export_growth", f"{at}.export_value_ytd", "累计出口额")
     for column, base_key in ENTERPRISE_SUMS.items():
-        known = [v for r in rows if (v := _num(r.get(column))) is not None]
+        known = [
+            v
+            for i, r in enumerate(rows)
+            if (v := _num(r.get(column))) is not None
+            and not ctx.has_error(f"key_enterprises[{i}].{column}")
+        ]
         base = _num(ctx.value(base_key))
         if known and base is not None and sum(known) > base + TOLERANCE:
-            what = ("本季度" if column.endswith("_q") else "累计") + _WHAT[
-                column.removesuffix("_q").removesuffix("_ytd")
-            ]
+            what = _period_what(column)
             ctx.add(
                 "enterprises_above_base",
                 f"key_enterprises[0].{column}",
@@ -219,6 +226,29 @@ def key_enterprises(ctx: Context) -> None:
                 what=what,
                 total=_shown(base),
             )
+
+
+def _period_what(column: str) -> str:
+    """A key enterprise column's figure in words: "本季度出口额", "累计高新技术产品出口额"."""
+    stem = column.removesuffix("_q").removesuffix("_ytd")
+    return ("本季度" if column.endswith("_q") else "累计") + _WHAT[stem]
+
+
+def _within_base(ctx: Context, key: str, row: dict[str, Any], column: str, base_key: str) -> None:
+    """One key enterprise's figure is not above the base's figure of the same period."""
+    value, base = _num(row.get(column)), _num(ctx.value(base_key))
+    if value is None or base is None or ctx.has_error(base_key) or value <= base + TOLERANCE:
+        return
+    name = str(row.get("name") or "").strip()
+    ctx.add(
+        "enterprise_above_base",
+        key,
+        related=(base_key,),
+        value=value,
+        name=f"“{name}”" if name else "",
+        what=_period_what(column),
+        total=_shown(base),
+    )
 
 
 def report_year_matches(ctx: Context) -> None:
