@@ -59,14 +59,14 @@ def test_ingest_and_status_replay_a_round_on_its_own_days(tmp_path: Path) -> Non
 
     # as of 5月10日: the late file is late, the unsent one overdue, the first on time
     out = tmp_path / "5月10日.xlsx"
-    _cli("status", "--db", db, "--today", f"{YEAR}-05-10", "-o", out)
+    _cli("status", "--db", db, "--deadline", f"{YEAR}-04-30", "--today", f"{YEAR}-05-10", "-o", out)
     states = _states(out)
     assert states[rows[0].subject] == ("符合", "")
     assert states[rows[1].subject] == ("符合", "逾期报送")
     assert states[rows[2].subject] == ("未收到", "逾期未报")
     # as of 4月28日 (before the deadline): nothing is late yet, whatever the ledger's clock
     out = tmp_path / "4月28日.xlsx"
-    _cli("status", "--db", db, "--today", f"{YEAR}-04-28", "-o", out)
+    _cli("status", "--db", db, "--deadline", f"{YEAR}-04-30", "--today", f"{YEAR}-04-28", "-o", out)
     assert {v[1] for v in _states(out).values()} == {""}
 
 
@@ -84,7 +84,7 @@ def test_status_today_counts_a_file_recorded_later_as_received_that_day(tmp_path
     (inbox / "江苏.xlsx").write_bytes(filled(rows[0], eligible()))
     _cli("ingest", inbox, "--db", db)  # received today, years after the deadline
     out = tmp_path / "s.xlsx"
-    _cli("status", "--db", db, "--today", f"{YEAR}-04-29", "-o", out)
+    _cli("status", "--db", db, "--deadline", f"{YEAR}-04-30", "--today", f"{YEAR}-04-29", "-o", out)
     assert _states(out)[rows[0].subject] == ("符合", "")
 
 
@@ -93,7 +93,8 @@ def test_serve_today_receives_uploads_on_that_day_and_judges_lateness_by_it(
 ) -> None:
     round_ = make_round(tmp_path)
     set_password(round_)  # type: ignore[arg-type]
-    with client(round_, today=dt.date(YEAR, 5, 2)) as web:  # type: ignore[arg-type]
+    due = dt.date(YEAR, 4, 30)  # the province's deadline for its applicants
+    with client(round_, today=dt.date(YEAR, 5, 2), deadline=due) as web:  # type: ignore[arg-type]
         doc = upload(web, round_.link(0), round_.correct(0)).json()
         assert doc["outcome"] == "new", doc
         with Ledger(round_.db) as led:
@@ -104,7 +105,7 @@ def test_serve_today_receives_uploads_on_that_day_and_judges_lateness_by_it(
     # received on 5月2日, after the notice's 4月30日: 逾期报送; the others, 逾期未报 by then
     assert page.count('"nowrap">逾期报送</td>') == 1
     assert page.count('"nowrap">逾期未报</td>') == 2
-    with client(round_, today=dt.date(YEAR, 4, 30)) as web:  # type: ignore[arg-type]
+    with client(round_, today=dt.date(YEAR, 4, 30), deadline=due) as web:  # type: ignore[arg-type]
         login(web)
         page = web.get("/province").text
     assert "逾期报送</td>" not in page and "逾期未报</td>" not in page

@@ -17,4 +17,4 @@ def test_the_application_rounds_counts_say_what_was_received(tmp_path: Path) -> 
     assert counts["符合"] == len(rows) and counts["未收到"] == 0
     assert "已收到" not in counts  # not "已收到 0" beside three files received
     states = {k for k in counts if k not in ("逾期未报", "逾期报送", "名单外")}
-    assert states == {"未收到", "有错误", "待补充材料", "不符合", "符合"}
+    assert states == {"未收到", "有错误", "待补充材料", "不符合", "需人工判断", "符合"}
