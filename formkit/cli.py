@@ -27,6 +27,18 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+
+def _p(path: Any) -> str:
+    """A path for a message: as text (a name that is not UTF-8 by its display name), never
+    read as markup. Messages with paths are printed with soft_wrap=True: a path is never
+    broken by a line break, so it can be copied whole at any terminal width."""
+    from rich.markup import escape
+
+    from formkit.paths import display_name
+
+    return escape(display_name(str(path)))
+
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -206,7 +218,10 @@ def template(
             path = write_template(output, year=year, password=password)
         except (OSError, SpecError) as exc:
             raise _fail(f"无法写出模板 {output}：{exc}") from None
-        out.print(f"已生成模板：[bold]{path}[/]（{year}年申报，数据年度 {year - 1} 年）")
+        out.print(
+            f"已生成模板：[bold]{_p(path)}[/]（{year}年申报，数据年度 {year - 1} 年）",
+            soft_wrap=True,
+        )
         return
     try:
         spec = load_form_spec(form)
@@ -218,7 +233,7 @@ def template(
         path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
         raise _fail(f"无法写出模板 {output}：{exc}") from None
-    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
+    out.print(f"已生成模板：[bold]{_p(path)}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
 
 
 @app.command()
@@ -313,17 +328,37 @@ _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 def _print_results(
     results: list[Any], details: bool, lang: str = "zh", console: Console | None = None
 ) -> None:
+    """The checked files as a table that reads at 80 columns: each file by the part of its
+    name that tells it apart (a shared beginning is named once, above), the form's own
+    words (a report has no 审核结论 and no 推荐单位), and with --details each issue's place
+    in its own columns, its text without repeating it."""
     from rich.markup import escape
     from rich.table import Table
 
     from formkit.forms import spec_of
-    from formkit.issues import render
+    from formkit.issues import render, unplaced
+    from formkit.paths import display_name, distinct_names
 
     show = console or out
+    specs = {spec_of(r).id: spec_of(r) for r in results}
+    verdicts = any(s.summary.verdicts for s in specs.values()) or not specs
+    labels = {s.roles.unit_label for s in specs.values()}
+    unit_label = labels.pop() if len(labels) == 1 else "单位"
+    names, shared = distinct_names([display_name(Path(r.file).name) for r in results])
+    short = dict(zip((id(r) for r in results), names, strict=True))
 
-    table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
-    for col in ("文件", "推荐单位", "状态", "审核结论", "错误", "警告"):
-        table.add_column(col, justify="right" if col in ("错误", "警告") else "left")
+    table = Table(
+        title=f"共 {len(results)} 个文件",
+        caption=f"文件名略去了共同的开头“{escape(shared)}”" if shared else None,
+        show_lines=False,
+    )
+    table.add_column("文件", overflow="fold", ratio=3)
+    table.add_column(unit_label, overflow="fold", ratio=1)
+    table.add_column("状态", overflow="fold", ratio=2)
+    if verdicts:
+        table.add_column("审核结论", overflow="fold", ratio=2)
+    table.add_column("错误", justify="right", no_wrap=True)
+    table.add_column("警告", justify="right", no_wrap=True)
     # a long batch lists only the files that need attention; --json and the summary have all
     shown_rows = results
     if len(results) > MAX_TABLE_ROWS:
@@ -339,10 +374,10 @@ def _print_results(
         if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
             shown += "（另有需人工判断的条件）"
         table.add_row(
-            escape(Path(r.file).name),
+            escape(short[id(r)]),
             escape(str(unit)),
             status,
-            shown,
+            *([shown] if verdicts else []),
             str(r.errors),
             str(r.warnings),
         )
@@ -351,13 +386,15 @@ def _print_results(
         show.print(
             f"（共 {len(results)} 个文件，上表只列出未受理或有错误的前 {len(shown_rows)} 个）"
         )
-    verdicts = {v: sum(1 for r in results if r.verdict == v) for v in _VERDICT_STYLE}
     accepted = sum(1 for r in results if r.status == "accepted")
-    show.print(
-        f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个；"
-        + "，".join(f"{v} {n} 个" for v, n in verdicts.items())
-        + "。"
-    )
+    counted = f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个"
+    if verdicts:
+        given = {v: sum(1 for r in results if r.verdict == v) for v in _VERDICT_STYLE}
+        counted += "；" + "，".join(f"{v} {n} 个" for v, n in given.items())
+    else:  # a report: what is wrong, not a verdict it does not have
+        wrong = sum(1 for r in results if r.status == "accepted" and r.errors)
+        counted += f"；其中有错误 {wrong} 个"
+    show.print(counted + "。")
     if not details:
         return
     order = {"error": 0, "warning": 1, "info": 2}
@@ -367,14 +404,24 @@ def _print_results(
         chosen = [(r, i) for r, i in rows if i.severity in wanted]
         if not chosen and wanted == ("info",):
             continue
-        table = Table(title=title, show_lines=False)
-        for col in ("文件", "级别", "工作表", "单元格", "说明"):
-            table.add_column(col, overflow="fold")
+        table = Table(
+            title=title,
+            caption=f"文件名略去了共同的开头“{escape(shared)}”" if shared else None,
+            show_lines=False,
+        )
+        table.add_column("文件", overflow="fold", ratio=2)
+        table.add_column("级别", no_wrap=True)
+        table.add_column("工作表", overflow="fold", ratio=2)
+        table.add_column("单元格", no_wrap=True)
+        table.add_column("说明", overflow="fold", ratio=6)
         for r, i in chosen:
-            message = render(i, lang) if lang == "en" else i.message
-            level = i.severity if lang == "en" else _SEVERITY_ZH[i.severity]
+            if lang == "en":
+                message, level = render(i, lang), i.severity
+            else:
+                # the place is in the columns beside it: the text says the rest
+                message, level = unplaced(i.message, i.sheet, i.cell), _SEVERITY_ZH[i.severity]
             table.add_row(
-                escape(Path(r.file).name),
+                escape(short[id(r)]),
                 level,
                 escape(i.sheet or ""),
                 i.cell or "",
@@ -535,7 +582,7 @@ class _JsonOut:
             except OSError as error:
                 raise _fail(f"无法写出 {self.target}：{error}") from None
             if exc_type is None:
-                err.print(f"结果已写入 {self.target}")
+                err.print(f"结果已写入 {_p(self.target)}", soft_wrap=True)
         else:
             self._fh.flush()
 
@@ -666,7 +713,7 @@ def summary(
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
-    out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+    out.print(f"已生成汇总表：[bold]{_p(output)}[/]（{_file_counts(data)}）", soft_wrap=True)
 
 
 def _period(
@@ -739,7 +786,10 @@ def _summary_from_ledger(
                 _write_json(json_out, results, ref)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
-    out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+    out.print(
+        f"已按台账 {_p(db)} 生成汇总表：[bold]{_p(output)}[/]（{_file_counts(data)}）",
+        soft_wrap=True,
+    )
 
 
 def _file_counts(data: Any) -> str:
@@ -820,11 +870,15 @@ def rollup(
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(
-        f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
-        f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
+        f"已生成全国汇总：[bold]{_p(output)}[/]（{len(result.data.sources)} 份省级汇总，"
+        f"{len(result.data.applications)} 个{spec.summary.item}；"
+        f"未采用 {len(result.rejected)} 个文件）",
+        soft_wrap=True,
     )
     if documents:
-        out.print("已生成推荐名单（公示）：" + "、".join(str(p) for p, _ in documents))
+        out.print("已生成推荐名单（公示）：", soft_wrap=True)
+        for path, _ in documents:
+            out.print(f"  {_p(path)}", soft_wrap=True)
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 
@@ -1011,7 +1065,9 @@ def recommend(
     for note in notes:
         out.print(escape(note))
     for w in written:
-        out.print(f"已生成：{w.letter}、{w.list_xlsx}、{w.list_docx}")
+        out.print("已生成：", soft_wrap=True)
+        for path in (w.letter, w.list_xlsx, w.list_docx):
+            out.print(f"  {_p(path)}", soft_wrap=True)
     raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
 
 
@@ -1058,7 +1114,7 @@ def catalogue(
     from formkit.docs import catalogue_markdown
 
     write_bytes_atomic(output, catalogue_markdown().encode("utf-8"))
-    out.print(f"已写入 {output}")
+    out.print(f"已写入 {_p(output)}", soft_wrap=True)
 
 
 @app.command()
@@ -1126,12 +1182,15 @@ def distribute(
     if when is not None:
         what = f"{when.text}的{what}"
     out.print(
-        f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}：[bold]{output}[/]；"
-        f"名单已登记到 {db}"
+        f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}：[bold]{_p(output)}[/]",
+        soft_wrap=True,
     )
+    out.print(f"名单已登记到台账：{_p(db)}", soft_wrap=True)
+    # the whole path: the folder it is in is the one the province sends files from
+    out.print(f"上报链接已写入：{_p(links)}", soft_wrap=True)
     out.print(
-        f"上报链接已写入 {links.name}（请随{spec.file_name or spec.id}分别发给各单位；"
-        "此前发出的链接随之失效）。"
+        f"请把各单位的上报链接随其{spec.file_name or spec.id}分别发给各单位；"
+        "此前发出的链接随之失效。"
     )
 
 
@@ -1181,8 +1240,10 @@ def roster_cmd(
         out.print(f"{r.unit}  {r.subject}")
     out.print(
         f"已写出{spec.file_name or spec.id}的名单（{len(rows)} 个{spec.roles.subject_label}）："
-        f"[bold]{output}[/]；下发：formkit distribute {output} --form {spec.id} --period …"
+        f"[bold]{_p(output)}[/]",
+        soft_wrap=True,
     )
+    out.print(f"下发：formkit distribute {_p(output)} --form {spec.id} --period …", soft_wrap=True)
 
 
 def _recommended_pairs(path: Path, app_form: str | None) -> list[tuple[str, str]]:
@@ -1233,6 +1294,10 @@ def ingest(
         ),
     ] = None,
     deadline: ApplicantsDeadline = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="把这些文件记为这一天收到（默认今天；重现以往的报送时用）。"),
+    ] = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
 
@@ -1248,6 +1313,7 @@ def ingest(
 
     files = _files(paths)
     _guard(list(paths), [db])
+    received_on = _day_option(today, "--today 日期")
     if form is not None:
         _form_spec(form)
     workers = _workers(jobs, len(files))
@@ -1266,6 +1332,7 @@ def ingest(
                     deadline=_day_option(deadline, "申报截止日期"),
                 ),
                 progress=lambda n: progress.advance(task, n),
+                received_on=received_on,
             )
             # issues across periods, from the ledger's current files after this run
             ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
@@ -1378,8 +1445,7 @@ def status(
         "不符合": "magenta",
         "需人工判断": "cyan",
     }
-    what = report.title + (f"（{report.period}）" if report.period else "")
-    title = f"{what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
+    title = f"{report.what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
     table = Table(title=title or f"报送情况（名单 {len(report.rows)} 家）")
     # the unit, the subject and the roster's optional text and phone columns (contacts)
     cols = [c for c in spec.roster.columns if c.field in (spec.roles.unit, spec.roles.subject)]
@@ -1388,8 +1454,13 @@ def status(
         for c in spec.roster.columns
         if not c.required and spec.field(c.field).type in ("text", "phone")
     ]
-    for col in (*(c.header for c in cols), "报送情况", "是否逾期", "最近收到"):
-        table.add_column(col, overflow="fold")
+    for c in cols:
+        # a phone number is never broken across lines; names wrap
+        phone = spec.field(c.field).type == "phone"
+        table.add_column(c.header, no_wrap=phone, overflow="fold", ratio=None if phone else 2)
+    table.add_column("报送情况", no_wrap=True)
+    table.add_column("是否逾期", no_wrap=True)
+    table.add_column("最近收到", overflow="fold", ratio=2)
     for r in sort_for_chasing(report.rows):
         e, last = r.entry, r.last
         shown = f"[{styles[r.state]}]{r.state}[/]" if r.state in styles else r.state
@@ -1440,7 +1511,7 @@ def status(
             write_status_workbook(report, output)
         except OSError as exc:
             raise _fail(f"无法写出 {output}：{exc}") from None
-        out.print(f"催报名单已写入 {output}")
+        out.print(f"催报名单已写入 {_p(output)}", soft_wrap=True)
 
 
 @app.command()
@@ -1467,7 +1538,7 @@ def feedback(
         typer.Option("--form", help="与 --db 同用：只处理这一表单的文件（默认：全部表单）。"),
     ] = None,
 ) -> None:
-    """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，
+    """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标橙并加批注，
     末尾增加“审核意见”工作表逐条列出问题。原文件不改动；副本为
     “<原文件名>-审核意见.xlsx”（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。
 
@@ -1542,7 +1613,8 @@ def feedback(
         f"已生成 {written} 份审核意见副本：[bold]{escape(display_name(output))}[/]；"
         f"未受理 {rejected} 个，未能生成 {failed} 个"
         + (f"；跳过审核意见副本 {skipped} 个（数据未改动）" if skipped else "")
-        + "。"
+        + "。",
+        soft_wrap=True,
     )
     raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)
 
@@ -1604,6 +1676,13 @@ def serve(
     ] = False,
     form: FormOpt = None,
     period: PeriodOpt = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="按这一天收件并判断逾期（默认今天；重现或演练以往的报送时用）。",
+        ),
+    ] = None,
 ) -> None:
     """网上报送页面：各申请单位（基地）经各自的上报链接上传申报书或报表、立即看到审核意见；省级登录查看
     各轮报送情况（--form、--period 指定页面默认显示的一轮，--deadline 是这一轮的截止日期）。"""
@@ -1633,6 +1712,7 @@ def serve(
             due = dt.date.fromisoformat(deadline)
         except ValueError:
             raise _fail(f"截止日期“{deadline}”应写成 2006-04-30 的形式。") from None
+    replay = _day_option(today, "--today 日期")
     if unit is not None:
         from formkit.reference import load_reference
 
@@ -1667,6 +1747,7 @@ def serve(
         checks=cpu_slots(),
         form=form_id,
         period=when.tag if when is not None else None,
+        today=replay,
     )
     if not has_password:
         err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")
@@ -1830,7 +1911,7 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "feedback": (
         (
             "生成标注问题的副本，发回修改。",
-            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，末尾增加"
+            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标橙并加批注，末尾增加"
             "“审核意见”工作表逐条列出问题。原文件不改动；副本为“<原文件名>-审核意见.xlsx”"
             "（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。--db 时含跨期核对的问题。",
             "0 每个文件都生成了副本；1 有文件未受理或未能生成副本（如缺少 LibreOffice），"

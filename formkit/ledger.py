@@ -274,6 +274,19 @@ class StatusReport:
     subject_label: str = "申请单位"
 
     @property
+    def period_words(self) -> str:
+        """The period as people write it: "2007年第二季度", "2007年" ("" for none)."""
+        if not self.period:
+            return ""
+        year, _, rest = self.period.partition("/")
+        return f"{year}年{rest}"
+
+    @property
+    def what(self) -> str:
+        """The form and its period, for headings: "季度数据报表（2007年第二季度）"."""
+        return self.title + (f"（{self.period_words}）" if self.period else "")
+
+    @property
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATE_ORDER}
         for r in self.rows:
@@ -283,6 +296,10 @@ class StatusReport:
             for verdict in _VERDICT_STATES:
                 if not out.get(verdict):
                     out.pop(verdict, None)
+        elif not out.get("已收到"):
+            # a form with 审核结论 says what each file it received is (符合 …): "已收到 0"
+            # beside three files received would read as none received
+            out.pop("已收到", None)
         out["逾期未报"] = sum(1 for r in self.rows if r.overdue == "逾期未报")
         out["逾期报送"] = sum(1 for r in self.rows if r.overdue == "逾期报送")
         out["名单外"] = len(self.unmatched)
@@ -298,8 +315,13 @@ def _gives_verdicts(form_id: str | None) -> bool:
         return True
 
 
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def _now(day: dt.date | None = None) -> str:
+    """Now, as the ledger records it; `day`: a replay's day (`--today`), at this time of
+    day, so files recorded in a replay arrive on the day it replays."""
+    now = dt.datetime.now().astimezone()
+    if day is not None:
+        now = now.replace(year=day.year, month=day.month, day=day.day)
+    return now.isoformat(timespec="seconds")
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -653,8 +675,11 @@ class Ledger:
         jobs: int = 1,
         options: ReadOptions | None = None,
         progress: Any = None,
+        received_on: dt.date | None = None,
     ) -> IngestReport:
         """Read, validate and record files not yet in the ledger; one transaction per file.
+        `received_on`: the day they are recorded as received (a replay's `--today`; default
+        today), which is the day `status` judges their lateness by.
 
         Received order: this run after earlier runs; within the run, by file time. Which
         file counts is formkit.supersession's rule (填报日期 first), stored after each file.
@@ -697,12 +722,12 @@ class Ledger:
 
         pause = float(os.environ.get(SLEEP_ENV) or 0)
         for sub, sha, _ in subs:
-            report.files.append(self._record(sub, sha))
+            report.files.append(self._record(sub, sha, received_on))
             if pause:
                 time.sleep(pause)
         return report
 
-    def _record(self, sub: Submission, sha: str) -> FileOutcome:
+    def _record(self, sub: Submission, sha: str, received_on: dt.date | None = None) -> FileOutcome:
         from formkit.supersession import fingerprint, period_of
 
         with self._tx():
@@ -732,8 +757,10 @@ class Ledger:
                 seq, received = first["seq"], first["received_at"]
             else:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
-                received = _now()
+                received = _now(received_on)
             fill = _fill_date(sub, (roles.date or ""))
+            # an upload is stored under its SHA-256: it keeps the name the city gave it
+            shown = self.upload_names([sha]).get(sha) or _name(sub.file)
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
                        submission_id, roster_id, match_key, unit, subject, filled,
@@ -745,7 +772,7 @@ class Ledger:
                 (
                     sha,
                     seq,
-                    _name(sub.file),
+                    shown,
                     _text_safe(sub.file),
                     received,
                     sub.submission_id,
@@ -829,6 +856,10 @@ class Ledger:
         spec = self._spec_of(record.form_id)
         sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
         sub.path = record.location  # the bytes on disk, for a name that is not UTF-8
+        # shown (in messages naming it, in copies made of it) by the name the city gave it
+        given = self.upload_names([record.sha256]).get(record.sha256)
+        if given:
+            sub.file = str(Path(sub.file).with_name(given))
         return sub
 
     def across_issues(self, form_id: str | None = None) -> dict[str, list[Issue]]:
@@ -961,8 +992,10 @@ class Ledger:
         province's deadline to the ministry, not its applicants'), and nothing is late. An
         entry with nothing received is 逾期未报 once the deadline has passed
         (`today`, default the current date); one whose first file arrived after it is
-        逾期报送. Issues across periods (`across_issues`) of an entry's current file are
-        in its row, and an error among them makes the entry 有错误."""
+        逾期报送. A file recorded as received after `today` counts as received on `today`
+        (a round replayed after the fact: the status as of that day cannot have a file
+        arriving later). Issues across periods (`across_issues`) of an entry's current
+        file are in its row, and an error among them makes the entry 有错误."""
         from formkit.distribute import period_deadline
         from formkit.forms import DEFAULT_FORM, get_form
 
@@ -1000,7 +1033,7 @@ class Ledger:
             if deadline is not None:
                 if last is None and today > deadline:
                     overdue = "逾期未报"
-                elif first_at is not None and _local_day(first_at) > deadline:
+                elif first_at is not None and min(_local_day(first_at), today) > deadline:
                     overdue = "逾期报送"
             note = ""
             d = decisions.get(last.sha256) if last is not None else None
@@ -1331,9 +1364,13 @@ def status_columns(report: StatusReport) -> list[tuple[str, float]]:
 
 
 def issue_text(file: str, issue: Issue) -> str:
-    """An issue as one line a person can act on: file, sheet and cell first."""
+    """An issue as one line a person can act on: file, sheet and cell first, then what is
+    wrong (its message, without saying the place again)."""
+    from formkit.issues import unplaced
+
     where = "，".join(x for x in (issue.sheet and f"工作表“{issue.sheet}”", issue.cell) if x)
-    return f"{file}{f'（{where}）' if where else ''}：{issue.message.rstrip('。')}"
+    text = unplaced(issue.message, issue.sheet, issue.cell).rstrip("。")
+    return f"{file}{f'（{where}）' if where else ''}：{text}"
 
 
 def problems_text(r: StatusRow) -> str:
@@ -1378,6 +1415,9 @@ def status_workbook(report: StatusReport) -> bytes:
     wb = xlsxwriter.Workbook(
         buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
     )
+    # the day the report is as of, never the clock: the same ledger and day, the same bytes
+    day = report.today or dt.date(2000, 1, 1)
+    wb.set_properties({"created": dt.datetime(day.year, day.month, day.day)})
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
     head = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"})
     body = wb.add_format(base)
@@ -1387,7 +1427,7 @@ def status_workbook(report: StatusReport) -> bytes:
     }
     when = f"（{report.deadline_source} {report.deadline.isoformat()}）" if report.deadline else ""
     columns = status_columns(report)
-    what = report.title + (f"（{report.period}）" if report.period else "")
+    what = report.what
 
     def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
         ws = wb.add_worksheet(name)

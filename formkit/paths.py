@@ -34,6 +34,30 @@ def display_name(path: PathLike | bytes) -> str:
     return os.sep.join(_component(part) for part in raw.split(sep))
 
 
+# where a shared beginning of file names may be cut: after a word, never inside one
+_SEPARATORS = "-_ ·—（(、，,"
+
+
+def distinct_names(names: Iterable[str]) -> tuple[list[str], str]:
+    """File names as a narrow table shows them: the beginning all of them share, cut after
+    a separator ("申报书-湖北省-"), is left out, so what tells them apart is what shows.
+    Returns (the names so shortened, each with a leading "…"; the shared beginning, "" when
+    nothing is left out). One name, or names with nothing to share, stay whole."""
+    names = list(names)
+    if len(set(names)) < 2:
+        return names, ""
+    # character by character on purpose: these are names, not paths
+    shared = next(
+        (names[0][:k] for k in range(min(map(len, names))) if len({n[k] for n in names}) > 1),
+        min(names, key=len),
+    )
+    cut = max((shared.rfind(c) for c in _SEPARATORS), default=-1) + 1
+    # a cut that would leave a name nothing but its extension keeps it whole
+    if cut < 2 or any(len(Path(n[cut:]).stem) < 1 for n in names):
+        return names, ""
+    return [f"…{n[cut:]}" for n in names], shared[:cut]
+
+
 def _component(part: bytes) -> str:
     for encoding in ("utf-8", "gbk"):
         try:

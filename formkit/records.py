@@ -121,9 +121,7 @@ def columns(spec: FormSpec, *, compact: bool = False) -> list[Col]:
         Col("_errors", "错误", "integer", width=6),
         Col("_warnings", "警告", "integer", width=6),
         Col("_file", "源文件", "text", width=36),
-        # whole on paper in small print: three wrapped lines on every row would triple
-        # the printed 汇总表
-        Col("_sha256", "SHA-256", "text", width=36, shrink=True),
+        # a file's SHA-256 is for machines: in the summary's hidden sheet (summary.MACHINE)
     ]
     return cols
 

@@ -26,6 +26,7 @@ from formkit.read import ReadOptions, Submission
 from formkit.rollup import rollup
 from formkit.template import build_template
 from tests.report_forms import JIDU, NIANBAO
+from tests.summaries import rows_of
 
 YEAR = 2007
 QUARTERS = ["第一季度", "第二季度", "第三季度", "第四季度"]
@@ -248,7 +249,7 @@ def test_totals_leave_out_values_with_errors_and_name_them(book: Any) -> None:
     counted = [usable(b, 2, "foreign_patents_ytd") for b in range(3)]
     assert patents["江苏省本期合计"] == sum(v for v in counted if v is not None)
     assert patents["计入基地数"] == 2
-    issues = table(book["问题清单"])
+    issues = rows_of(book, "问题清单")
     assert any(i["代码"] == "cumulative_fell" and i["文件"] == "b1-2007Q2.xlsx" for i in issues)
     notes = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=3) if r[0].value}
     assert BASES[2][0] in notes["未计入合计的数值"]
@@ -334,7 +335,7 @@ def test_cli_summary_of_a_quarter_and_the_national_rollup(inbox: Path, tmp_path:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     # the cross-period error is found from the command line too, and shown on screen
-    issues = table(openpyxl.load_workbook(js)["问题清单"])
+    issues = rows_of(js, "问题清单")
     assert any(i["代码"] == "cumulative_fell" for i in issues)
     assert "b1-2007Q2.xlsx" in result.output
     # 浙江省: two bases, the same quarters
