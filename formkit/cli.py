@@ -1166,11 +1166,20 @@ def ingest(
             help="只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。",
         ),
     ] = None,
+    received: Annotated[
+        str | None,
+        typer.Option(
+            "--received",
+            help="收到日期，如 2007-04-12（默认为现在；补登以前收到的文件时用，逾期按它判断）。",
+        ),
+    ] = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
 
     季度数据报表、年度工作报告按文件自带的表单标识一并登记（同一基地的每个报告期各算一份）；
     登记后按台账中的当前文件做跨期核对，列出本次收到的文件的问题（工作表、单元格）。"""
+
+    import datetime as dt
 
     from rich.markup import escape
     from rich.table import Table
@@ -1183,6 +1192,9 @@ def ingest(
     _guard(list(paths), [db])
     if form is not None:
         _form_spec(form)
+    day = _day_option(received, "收到日期")
+    # a day, as received: noon of it, local time (no time zone turns it into another day)
+    when = None if day is None else dt.datetime.combine(day, dt.time(12)).astimezone()
     workers = _workers(jobs, len(files))
     across: dict[str, list[Any]] = {}
     try:
@@ -1195,6 +1207,7 @@ def ingest(
                 jobs=workers,
                 options=ReadOptions(year=year, forms=None if form is None else (form,)),
                 progress=lambda n: progress.advance(task, n),
+                received=when,
             )
             # issues across periods, from the ledger's current files after this run
             ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
@@ -1878,6 +1891,9 @@ _OPTION_HELP_EN = {
     ),
     "只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。": (
         "Accept files of this form only (default: any form, by the id each file carries)."
+    ),
+    "收到日期，如 2007-04-12（默认为现在；补登以前收到的文件时用，逾期按它判断）。": (
+        "Day the files arrived, e.g. 2007-04-12 (default: now); lateness is judged by it."
     ),
     "与 --db 同用：只处理这一表单的文件（默认：全部表单）。": (
         "With --db: only this form's files (default: every form)."

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -107,6 +107,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     *((_SCHEMA / name).read_text(encoding="utf-8") for name in _SCRIPTS),
     _v5_generic,
     (_SCHEMA / "0006-audit-client.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0007-bases.sql").read_text(encoding="utf-8"),
 )
 
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
@@ -443,6 +444,11 @@ class Ledger:
                 self.db.execute("ROLLBACK")
             raise
 
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction for a module keeping its own tables here (the register of
+        bases, formkit/bases.py): all or nothing, failures as a Chinese LedgerError."""
+        return self._tx()
+
     def _unusable(self, exc: sqlite3.OperationalError) -> LedgerError:
         text = str(exc)
         why = (
@@ -645,6 +651,7 @@ class Ledger:
         jobs: int = 1,
         options: ReadOptions | None = None,
         progress: Any = None,
+        received: dt.datetime | None = None,
     ) -> IngestReport:
         """Read, validate and record files not yet in the ledger; one transaction per file.
 
@@ -652,6 +659,8 @@ class Ledger:
         file counts is formkit.supersession's rule (填报日期 first), stored after each file.
         `progress(n)` is called as files are read. Without `options`, a file of any
         registered form is read as that form (the ledger's `form`, if given, only).
+        `received`: when the files arrived, for files registered after the day they came
+        (by post, by e-mail read later); default now. Lateness is judged by it.
         """
         from formkit.check import check_many
         from formkit.read import ReadOptions, collect_paths
@@ -689,12 +698,14 @@ class Ledger:
 
         pause = float(os.environ.get(SLEEP_ENV) or 0)
         for sub, sha, _ in subs:
-            report.files.append(self._record(sub, sha))
+            report.files.append(self._record(sub, sha, received))
             if pause:
                 time.sleep(pause)
         return report
 
-    def _record(self, sub: Submission, sha: str) -> FileOutcome:
+    def _record(
+        self, sub: Submission, sha: str, received_at: dt.datetime | None = None
+    ) -> FileOutcome:
         from formkit.supersession import fingerprint, period_of
 
         with self._tx():
@@ -724,7 +735,11 @@ class Ledger:
                 seq, received = first["seq"], first["received_at"]
             else:
                 seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
-                received = _now()
+                received = (
+                    _now()
+                    if received_at is None
+                    else received_at.astimezone().isoformat(timespec="seconds")
+                )
             fill = _fill_date(sub, (roles.date or ""))
             self.db.execute(
                 """INSERT INTO files (sha256, seq, original_name, path, received_at,
