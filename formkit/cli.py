@@ -1800,6 +1800,86 @@ def bases_cmd(
 
 
 @app.command()
+def evaluate(
+    year: Annotated[int, typer.Option("--year", help="评估年度，如 2007。", show_default=False)],
+    db: Annotated[Path, typer.Option("--db", help="台账（基地名册和季度、年度报表所在）。")] = Path(
+        "formkit.db"
+    ),
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只评估这个推荐单位的基地，如 四川省。")
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="关注标准文件（TOML，每项标准写明理由）。"),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="评估日期（默认今天）：未到报送时限的报表不算缺报。"),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="评估表（默认“<单位><年度>年定期评估.xlsx”）。"),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="同时把评估结果写成 JSON。")
+    ] = None,
+    reference: ReferenceFile = None,
+) -> None:
+    """定期评估：每个基地一年的报送、数据、与上年和全国相比、需关注的事实；工作目标进展。"""
+    from rich.markup import escape
+
+    from formkit import evaluate as ev
+    from formkit.bases import Register
+    from formkit.evaluate_book import write as write_book
+    from formkit.ledger import Ledger, LedgerError
+
+    if not 2000 <= year <= 2100:
+        raise _fail(f"评估年度 {year} 不合理，请填写如 2007 的四位年份。")
+    _require([db, policy, reference])
+    mine = _unit_name(unit)
+    target = output or Path(f"{mine or '全国'}{year}年定期评估.xlsx")
+    _guard([db, *(p for p in (policy, reference) if p)], [target, json_out])
+    day = _day_option(as_of, "评估日期")
+    ref = _reference(reference)
+    try:
+        rules = ev.load_policy(policy)
+    except ev.PolicyError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        with Ledger(db) as ledger:
+            if not len(Register(ledger)):
+                raise _fail(f"台账 {db} 中没有基地名册：请先用 formkit bases 建立。")
+            result = ev.evaluate(ledger, year, unit=mine, reference=ref, policy=rules, as_of=day)
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    if not result.bases:
+        raise _fail(f"{mine or '基地名册'}中没有 {year} 年在册的基地。")
+    for b in result.bases:
+        missing = "、".join(p.label for p in b.missing)
+        flags = "、".join(dict.fromkeys(f.title for f in b.flags))
+        out.print(
+            f"{escape(b.base.unit)}  {escape(b.base.name)}  {b.status}"
+            + (f"  缺报：{missing}" if missing else "")
+            + (f"  [yellow]需关注：{flags}[/]" if flags else "")
+        )
+    for g in result.goal:
+        share = f"{g.share[0]:.2f}%" if g.share else "无全年数据"
+        out.print(
+            f"{g.year} 年末在册 {g.bases} 家（目标 {g.target_bases} 家）；高新技术产品出口占全国"
+            f" {share}（目标 {g.target_share:g}%）"
+        )
+    try:
+        write_book(target, result)
+        if json_out is not None:
+            ev.write_json(json_out, result)
+    except OSError as exc:
+        raise _fail(f"无法写出：{exc}") from None
+    n = len(result.flags)
+    out.print(f"已写出评估表：[bold]{target}[/]（{len(result.bases)} 个基地，需关注 {n} 项）")
+    raise typer.Exit(EXIT_FINDINGS if n else EXIT_OK)
+
+
+@app.command()
 def version() -> None:
     """显示 formkit 及表单版本。"""
     from formkit import __version__
@@ -1990,6 +2070,24 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
             "0 success; 1 rows without 核准结论 (the rest recorded); 2 usage or bad input.",
         ),
     ),
+    "evaluate": (
+        (
+            "定期评估：基地的一年与工作目标进展。",
+            "定期评估（通知六(三)）：基地名册中该年在册的每个基地，各期报表按时、逾期（天数）"
+            "或缺报，数据完整率，全年出口额、高新技术产品出口额与上年和全国相比、占全国比重，"
+            "重点企业及年内退出的，技术引进，未解决的跨期问题；需关注的事实按 --policy 关注"
+            "标准文件（每项写明理由；未给出的按事实列出），formkit 不作撤销决定；工作目标进展"
+            "（在册基地数对 100 家，高新技术产品出口占全国比重对 70%）。--unit 只评估本省。",
+            "0 已写出，没有需关注的事项；1 已写出，有需关注的事项；2 参数错误、没有基地名册"
+            "或关注标准文件有误。",
+        ),
+        (
+            "定期评估: each base's year and the five-year goal.",
+            "Evaluate each base of the register for a year: reports on time, late or missing,"
+            " completeness, figures against last year and the nation, flags by --policy.",
+            "0 written, nothing flagged; 1 written, flags; 2 usage, no register or bad policy.",
+        ),
+    ),
     "forms": (
         (
             "列出 formkit 能生成和读取的表单。",
@@ -2128,6 +2226,15 @@ _OPTION_HELP_EN = {
         "Write a --reference file (TOML): the bases listed on --as-of as existing bases."
     ),
     "把名册写成 JSON（- 表示标准输出）。": "Write the register as JSON (- for stdout).",
+    "评估年度，如 2007。": "The year to evaluate, e.g. 2007.",
+    "台账（基地名册和季度、年度报表所在）。": "The ledger with the register and the reports.",
+    "只评估这个推荐单位的基地，如 四川省。": "Only this unit's bases, e.g. 四川省.",
+    "关注标准文件（TOML，每项标准写明理由）。": "Policy file (TOML): standards with reasons.",
+    "评估日期（默认今天）：未到报送时限的报表不算缺报。": (
+        "Evaluate as of this day (default: today): reports not yet due are not missing."
+    ),
+    "评估表（默认“<单位><年度>年定期评估.xlsx”）。": "The evaluation workbook.",
+    "同时把评估结果写成 JSON。": "Also write the evaluation as JSON.",
     "省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。": (
         "A provincial summary: only the applications it recommends."
     ),

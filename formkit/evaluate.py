@@ -140,7 +140,8 @@ def load_policy(path: str | os.PathLike[str] | None) -> Policy:
         if not reason:
             raise PolicyError(f"{name}：[{kind}]（{title}）须写明理由（reason）")
         rules[kind] = Rule(kind, float(value), reason, True)
-    return Policy(rules, str(head.get("by", "")), str(head.get("date", "")), name)
+    ordered = {k: rules[k] for k in FLAGS if k in rules}
+    return Policy(ordered, str(head.get("by", "")), str(head.get("date", "")), name)
 
 
 # ---------------------------------------------------------------- what the ledger holds
