@@ -215,7 +215,7 @@ def _main_sheet(book: _Book) -> None:
         ("未解决的跨期问题", 8, ""),
         ("需关注", 10, ""),
     ]
-    ws = book.sheet("评估表", f"共 {len(e.bases)} 个基地", [w for _, w, _ in cols])
+    ws = book.sheet("评估表", f"评估表（共 {len(e.bases)} 个基地）", [w for _, w, _ in cols])
     rows: list[list[Any]] = []
     shade: list[set[int]] = []
     excluded: list[str] = []
@@ -292,7 +292,7 @@ def _flags_sheet(book: _Book) -> None:
     cols = [("序号", 4, "0"), ("基地", 18, ""), ("所在省", 7, ""), ("关注事项", 9, "")]
     cols += [("事实", 62, ""), ("标准与理由", 50, "")]
     flags = e.flags
-    ws = book.sheet("需关注", f"{len(flags)} 项", [w for _, w, _ in cols])
+    ws = book.sheet("需关注", f"需关注的事实（{len(flags)} 项）", [w for _, w, _ in cols])
     row = book.note(
         ws,
         1,
@@ -345,7 +345,7 @@ def _periods_sheet(book: _Book) -> None:
                     p.file,
                 ]
             )
-    ws = book.sheet("报送情况", f"{n} 期报表", [w for _, w, _ in cols])
+    ws = book.sheet("报送情况", f"报送情况（{n} 期报表）", [w for _, w, _ in cols])
     last = book.table(ws, 2, cols, rows)
     sources = sorted({f"{p.kind}：{p.deadline_source}" for b in e.bases for p in b.periods})
     book.note(
@@ -372,8 +372,8 @@ def _goal_sheet(book: _Book) -> None:
         ("目标(%)", 6, "0"),
         ("说明", 60, ""),
     ]
-    whose = f"{e.unit}的基地（全国目标的一部分）" if e.unit else "全国"
-    ws = book.sheet("工作目标进展", whose, [w for _, w, _ in cols])
+    whose = f"{e.unit}的基地，全国目标的一部分" if e.unit else "全国"
+    ws = book.sheet("工作目标进展", f"工作目标进展（{whose}）", [w for _, w, _ in cols])
     row = book.note(ws, 1, str(ref.notice.get("targets_source", "")), len(cols))
     rows = []
     for g in e.goal:
@@ -445,7 +445,7 @@ def _history_sheet(book: _Book) -> None:
     cols: list[tuple[str, float, str]] = [("期间", 15, "")]
     cols += [(f"{label}({unit})", 11, "#,##0.00") for _, label, unit in figs]
     cols += [("状态变更", 7, "")]
-    ws = book.sheet("基地历程", "各基地的季度与年度数值（图中标出名册的状态变更）", [])
+    ws = book.sheet("基地历程", "基地历程（各基地的季度与年度数值，图中标出名册的状态变更）", [])
     for j, (_, w, _) in enumerate(cols):
         ws.set_column(j, j, w)
     ws.set_column(len(cols), len(cols) + 14, 8.5)

@@ -145,6 +145,8 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols = columns(spec, compact=True)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
+    # the file's own id (formkit distribute): the register of bases links a base to it
+    cols.append(Col("_submission_id", "报送编号", "text", width=22, shrink=True, optional=True))
     hook = form_of(spec).hook("summary_detail_columns")
     return list(hook(spec, cols)) if hook is not None else cols
 

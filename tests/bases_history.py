@@ -48,6 +48,7 @@ YEARS = (2007, 2008)
 APPROVED_ON = dt.date(2006, 5, 31)
 REVOKED_ON = dt.date(2007, 12, 31)
 DECISION = "商务部核准（示例）"
+BATCH = "2006年第一批"
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,7 @@ class History:
     db: Path  # the reports' ledger, holding the register
     rollup: Path  # as the ministry filled it in, in LibreOffice
     register_export: Path  # the register as exported at the end of 2007, edited
+    built: str = ""  # what `formkit bases --from-rollup` said
     rosters: dict[str, list[str]] = field(default_factory=dict)  # period tag -> base names
     sent: dict[tuple[str, int, int], Path] = field(default_factory=dict)
 
@@ -496,11 +498,11 @@ def build_history(tmp: Path, soffice: str, uno: str) -> History:
     national = _rollup(tmp, app_db)
     approved = _approve_in_libreoffice(soffice, uno, national, tmp)
     db = tmp / "季报.db"
-    ok(
+    built = ok(
         "bases", "--db", db, "--from-rollup", approved,
-        "--date", APPROVED_ON.isoformat(), "--decision", DECISION, "--batch", "2006年",
+        "--date", APPROVED_ON.isoformat(), "--decision", DECISION, "--batch", BATCH,
     )  # fmt: skip
-    h = History(tmp, app_db, db, approved, Path())
+    h = History(tmp, app_db, db, approved, Path(), built.output)
     for year in YEARS:
         for quarter in range(1, 5):
             _quarter(h, year, quarter, soffice, uno)
