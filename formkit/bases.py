@@ -47,7 +47,7 @@ from formkit.distribute import (
 )
 from formkit.forms import UnknownForm, form_ids, get_form
 from formkit.ledger import Ledger
-from formkit.parse import parse_date
+from formkit.parse import ParseError, parse_date
 from formkit.read.book import Book
 from formkit.reference import ExistingBase, Reference
 from formkit.rollup import SUMMARY_BOUNDS, NotASummary, read_summary, summary_form
@@ -249,7 +249,10 @@ def _day(value: Any) -> dt.date | None:
         return value
     if value in (None, ""):
         return None
-    parsed = parse_date(value).value
+    try:
+        parsed = parse_date(value).value
+    except ParseError:
+        return None
     if isinstance(parsed, dt.datetime):
         return parsed.date()
     return parsed if isinstance(parsed, dt.date) else None
@@ -787,7 +790,8 @@ def from_list(
         if reg.recertifies and recert_text:
             rec[reg.recertifies[0]] = recert_text
         for f in feed:
-            rec[f] = cell(f"value:{f}")
+            if f"value:{f}" in cols:  # a contact the list gives
+                rec[f] = cell(f"value:{f}")
         got = _candidate(rec, spec, reference, when, where)
         if isinstance(got, str):
             problems.append(got)
