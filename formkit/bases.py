@@ -19,7 +19,7 @@ national bases; a 撤销 base is no base).
 
 Kept in the ledger (schema version 7: tables `bases` and `base_events`). Which application
 fields give a base's field and how it was recognised is the form's `[register]`; its unit,
-name and city are the form's roles. This module names no field of any form.
+name and locality are the form's roles. This module names no field of any form.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ NEW_BASE, RECERTIFIED = RECOGNITIONS  # 新认定, 重新认定
 # what the register's bases are called among the reference's existing bases
 BASE_TYPE = "科技兴贸出口创新基地"
 # what an 调整 may change, and how the register workbook heads it
-ADJUSTABLE = {"name": "基地名称", "city": "所在地级市", "domain": "重点领域"}
+ADJUSTABLE = {"name": "基地名称", "locality": "所在地级市", "domain": "重点领域"}
 REGISTER_KIND = "bases-register"
 REGISTER_SHEET, CHANGES_SHEET, META_SHEET = "基地名册", "状态变更", "formkit"
 BLANK_CHANGE_ROWS = 30  # yellow rows for new 调整 / 撤销 on 状态变更
@@ -88,7 +88,7 @@ class Event:
     date: dt.date  # the day it takes effect
     decision: str  # who decided, and the document
     reason: str = ""
-    # an 调整's changes: what (name / city / domain) -> (before, after)
+    # an 调整's changes: what (name / locality / domain) -> (before, after)
     changes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     source: str = ""  # the file or command it was recorded from
 
@@ -99,13 +99,13 @@ class Base:
     unit: str
     unit_code: str
     name: str
-    city: str
+    locality: str
     domain: str
     recognition: str  # 新认定 / 重新认定
     recertifies: str  # the national base a 重新认定 re-certifies ("" for 新认定)
     year: int
     batch: str
-    application_id: str
+    origin: str
     values: Mapping[str, Any]  # the application's values its rosters use, by field id
     events: tuple[Event, ...] = ()
 
@@ -155,13 +155,13 @@ class Base:
             "name": self.name,
             "unit": self.unit,
             "unit_code": self.unit_code,
-            "city": self.city,
+            "locality": self.locality,
             "domain": self.domain,
             "recognition": self.recognition,
             "recertifies": self.recertifies or None,
             "year": self.year,
             "batch": self.batch,
-            "application_id": self.application_id or None,
+            "application": self.origin or None,
             "status": self.status,
             "events": [
                 {
@@ -183,13 +183,13 @@ class Candidate:
     unit: str
     unit_code: str
     name: str
-    city: str
+    locality: str
     domain: str
     recognition: str
     recertifies: str
     year: int
     where: str  # the row, for messages ("全国汇总表序号 3")
-    application_id: str = ""
+    origin: str = ""
     batch: str = ""
     date: dt.date | None = None  # the list's own date, else the command's
     decision: str = ""  # the list's own document, else the command's
@@ -302,13 +302,13 @@ class Register:
             unit=r["unit"],
             unit_code=r["unit_code"],
             name=r["name"],
-            city=r["city"] or "",
+            locality=r["locality"] or "",
             domain=r["domain"] or "",
             recognition=r["recognition"],
             recertifies=r["recertifies"] or "",
             year=r["year"],
             batch=r["batch"] or "",
-            application_id=r["application_id"] or "",
+            origin=r["origin"] or "",
             values=json.loads(r["values_json"] or "{}"),
             events=events,
         )
@@ -342,8 +342,8 @@ class Register:
                 said = c.decision or decision
                 if self.base(bid) is None:
                     self.db.execute(
-                        """INSERT INTO bases (base_id, unit, unit_code, name, name_key, city,
-                               domain, recognition, recertifies, year, batch, application_id,
+                        """INSERT INTO bases (base_id, unit, unit_code, name, name_key, locality,
+                               domain, recognition, recertifies, year, batch, origin,
                                values_json, source, created, updated)
                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                         (
@@ -352,13 +352,13 @@ class Register:
                             c.unit_code,
                             c.name,
                             applicant_key(c.name),
-                            c.city or None,
+                            c.locality or None,
                             c.domain or None,
                             c.recognition,
                             c.recertifies or None,
                             c.year,
                             c.batch or batch or None,
-                            c.application_id or None,
+                            c.origin or None,
                             json.dumps(dict(c.values), ensure_ascii=False, sort_keys=True),
                             source,
                             now,
@@ -460,7 +460,7 @@ class Register:
                 base,
                 events=tuple(sorted((*base.events, event), key=lambda e: e.date)),
                 name=c.changes.get("name", base.name),
-                city=c.changes.get("city", base.city),
+                locality=c.changes.get("locality", base.locality),
                 domain=c.changes.get("domain", base.domain),
             )
             new.append(c)
@@ -581,13 +581,13 @@ def _candidate(
         unit=unit.name,
         unit_code=unit.code,
         name=name,
-        city=_text(rec.get(roles.locality)) if roles.locality else "",
+        locality=_text(rec.get(roles.locality)) if roles.locality else "",
         domain=_text(rec.get(reg.domain)) if reg.domain else "",
         recognition=recognition,
         recertifies=recert,
         year=year,
         where=where,
-        application_id=_text(rec.get("_submission_id")),
+        origin=_text(rec.get("_submission_id")),
         values={
             f: _plain(rec.get(f)) for f in _feed_fields(spec.id) if rec.get(f) not in (None, "")
         },
@@ -690,7 +690,7 @@ def _header_rows(
 _LIST_HEADERS: dict[str, tuple[str, ...]] = {
     "unit": ("推荐单位", "所在省", "省份", "省（区、市）", "省(区、市)", "地区"),
     "name": ("基地名称", "出口创新基地名称", "申请单位全称", "申请单位", "名称"),
-    "city": ("所在地级市", "所在城市", "地级市", "城市"),
+    "locality": ("所在地级市", "所在城市", "地级市", "城市"),
     "domain": ("重点领域", "领域", "产业领域"),
     "recognition": ("认定方式", "认定类型", "申报类型", "类型"),
     "recertifies": ("原基地", "原基地类型", "重新认定的基地"),
@@ -698,7 +698,7 @@ _LIST_HEADERS: dict[str, tuple[str, ...]] = {
     "batch": ("批次",),
     "date": ("认定日期", "核准日期", "日期"),
     "decision": ("文号", "认定文件", "决定"),
-    "application_id": ("申报书编号", "报送编号"),
+    "origin": ("申报书编号", "报送编号"),
 }
 
 
@@ -711,7 +711,7 @@ def from_list(
 ) -> Decisions:
     """A list the ministry publishes (.xlsx or .csv; a title line above the header is
     skipped): one base per line with its reporting unit and name, and where the list has
-    them its city, field, 认定方式 (新认定 / 重新认定, or the 申报书's 申报类型), 原基地, year,
+    them its locality, field, 认定方式 (新认定 / 重新认定, or the 申报书's 申报类型), 原基地, year,
     batch, date and document. Without a 认定方式 a line naming an 原基地 is a 重新认定.
     Raises RegisterError naming every line that cannot be read; nothing is taken then."""
     name = Path(path).name
@@ -779,10 +779,10 @@ def from_list(
         rec: dict[str, Any] = {
             spec.roles.unit: cell("unit"),
             spec.roles.subject: cell("name"),
-            "_submission_id": cell("application_id"),
+            "_submission_id": cell("origin"),
         }
         if spec.roles.locality:
-            rec[spec.roles.locality] = cell("city")
+            rec[spec.roles.locality] = cell("locality")
         if reg.domain:
             rec[reg.domain] = cell("domain")
         if reg.recognition:
@@ -847,7 +847,7 @@ def roster_rows(
             value = b.values.get(src) if src is not None else None
             cells[col.field] = None if value in (None, "") else str(value).strip()
         if origin is not None:
-            cells[origin] = b.application_id or None
+            cells[origin] = b.origin or None
         cells[roles.unit] = b.unit
         cells[roles.subject] = b.name
         rows.append((b, cells))
@@ -929,7 +929,7 @@ def base_for(
     """The base a report is about: by the application id it names, else by its unit and
     the base's name (now or before an 调整)."""
     if origin:
-        hit = [b for b in bases if b.application_id and b.application_id == origin]
+        hit = [b for b in bases if b.origin and b.origin == origin]
         if len(hit) == 1:
             return hit[0]
     if unit and subject:
@@ -1038,7 +1038,7 @@ def register_workbook(
             b.base_id,
             b.name,
             b.unit,
-            b.city,
+            b.locality,
             b.domain,
             b.recognition,
             b.recertifies,

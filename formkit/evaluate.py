@@ -813,7 +813,7 @@ class Evaluation:
                     ],
                     "completeness": b.completeness,
                     "figures": [fig(f) for f in b.figures],
-                    "key_enterprises": b.enterprises,
+                    "enterprises": b.enterprises,
                     "dropped": b.dropped,
                     "open_issues": [
                         {"where": w, "code": i.code, "severity": i.severity, "message": i.message}

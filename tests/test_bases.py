@@ -122,8 +122,8 @@ def test_the_register_from_the_rollup_and_a_rerun_adds_nothing(
         ids = {e.subject: e.submission_id for e in ledger.roster()}
     for b in bases:
         a = next(x for x in BASES if x.name == b.name)
-        assert (b.unit, b.city, b.domain, b.year) == (a.province, a.city, a.field, 2006)
-        assert b.application_id == ids[a.name]
+        assert (b.unit, b.locality, b.domain, b.year) == (a.province, a.city, a.field, 2006)
+        assert b.origin == ids[a.name]
         assert b.recognition == ("重新认定" if a.old_type else "新认定")
         assert b.recertifies == (a.old_type or "")
         assert b.events == (

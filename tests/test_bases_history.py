@@ -97,10 +97,10 @@ def test_the_register_is_the_ministrys_decision_typed_in_libreoffice(history: Hi
     for a in BASES:
         b = got[a.name]
         recert = a.kind == "现有基地重新认定"
-        assert (b["unit"], b["city"], b["domain"]) == (a.province, a.city, a.field)
+        assert (b["unit"], b["locality"], b["domain"]) == (a.province, a.city, a.field)
         assert b["recognition"] == ("重新认定" if recert else "新认定")
         assert b["recertifies"] == (a.old_type if recert else None)
-        assert (b["year"], b["batch"], b["application_id"]) == (2006, BATCH, app_ids[a.name])
+        assert (b["year"], b["batch"], b["application"]) == (2006, BATCH, app_ids[a.name])
         assert b["events"][0] == {
             "kind": "认定",
             "date": APPROVED_ON.isoformat(),
@@ -316,7 +316,7 @@ def test_every_figure_of_the_evaluation(history: History, year: int) -> None:
         dropped = [f"{a.name}乙公司"] if drop is not None and drop[0] == year else []
         assert b["dropped"] == dropped, name
         n = 1 if drop is not None and (year, 4) >= drop else 2
-        assert b["key_enterprises"] == n, name
+        assert b["enterprises"] == n, name
         status = "撤销" if a.key == "F" else "在册"
         assert b["status"] == status, name
     # the goal of 通知一, per year of it with bases: 在册 at the year's end, their counted

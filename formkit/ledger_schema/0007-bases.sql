@@ -8,13 +8,13 @@
         unit_code       TEXT NOT NULL,
         name            TEXT NOT NULL,            -- as recognised, or as last adjusted
         name_key        TEXT NOT NULL,            -- for matching reports by name
-        city            TEXT,                     -- 所在地级市
+        locality        TEXT,                     -- 所在地级市
         domain          TEXT,                     -- 重点领域
         recognition     TEXT NOT NULL CHECK (recognition IN ('新认定', '重新认定')),
         recertifies     TEXT,                     -- the national base a 重新认定 re-certifies
         year            INTEGER NOT NULL,         -- the round it was recognised in
         batch           TEXT,
-        application_id  TEXT,                     -- the 申报书's submission id, if known
+        origin          TEXT,                     -- the 申报书's submission id, if known
         values_json     TEXT NOT NULL DEFAULT '{}',  -- the application's values the rosters use
         source          TEXT NOT NULL,            -- what it was built from (file)
         created         TEXT NOT NULL,
@@ -28,7 +28,7 @@
         date            TEXT NOT NULL,            -- ISO date the decision takes effect
         decision        TEXT NOT NULL,            -- who decided, and its document
         reason          TEXT NOT NULL DEFAULT '',
-        changes_json    TEXT NOT NULL DEFAULT '{}',  -- an 调整's new name / city / field
+        changes_json    TEXT NOT NULL DEFAULT '{}',  -- an 调整's new name / locality / field
         source          TEXT NOT NULL,            -- the file or command it came from
         recorded        TEXT NOT NULL
     );
