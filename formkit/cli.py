@@ -1132,7 +1132,8 @@ def roster_cmd(
     ] = None,
 ) -> None:
     """从基地名册（或申报轮次的台账）生成基地名单（.xlsx），供 distribute --form 下发报表。"""
-    from formkit.bases import Register, roster_rows
+    from formkit.bases import Register
+    from formkit.bases.feed import roster_rows
     from formkit.distribute import write_roster
     from formkit.ledger import Ledger, LedgerError
 
@@ -1738,6 +1739,7 @@ def bases_cmd(
     from formkit import __version__
     from formkit import bases as reg
     from formkit.atomic import write_bytes_atomic
+    from formkit.bases import book, feed, sources
     from formkit.ledger import Ledger, LedgerError
 
     if from_rollup is not None and from_list is not None:
@@ -1755,9 +1757,9 @@ def bases_cmd(
     try:
         decided = None
         if from_rollup is not None:
-            decided = reg.from_rollup(from_rollup, ref)
+            decided = sources.from_rollup(from_rollup, ref)
         elif from_list is not None:
-            decided = reg.from_list(from_list, ref, year=year)
+            decided = sources.from_list(from_list, ref, year=year)
         with Ledger(db) as ledger:
             register = reg.Register(ledger)
             if decided is not None:
@@ -1780,7 +1782,7 @@ def bases_cmd(
                 code = EXIT_FINDINGS if decided.undecided else EXIT_OK
             if import_ is not None:
                 new, known = register.apply(
-                    reg.read_changes(import_), source=import_.name, unit=mine
+                    book.read_changes(import_), source=import_.name, unit=mine
                 )
                 for c in new:
                     say.print(f"记入名册：{c.base_id} {c.date.isoformat()} {c.kind}")
@@ -1805,10 +1807,10 @@ def bases_cmd(
     )
     try:
         if output is not None:
-            write_bytes_atomic(output, reg.register_workbook(listed, unit=mine, as_of=when))
+            write_bytes_atomic(output, book.register_workbook(listed, unit=mine, as_of=when))
             say.print(f"已写出基地名册：[bold]{output}[/]")
         if reference_out is not None:
-            text = reg.reference_override(listed, when, ref)
+            text = feed.reference_override(listed, when, ref)
             write_bytes_atomic(reference_out, text.encode("utf-8"))
             say.print(
                 f"已写出参考数据：[bold]{reference_out}[/]（{when.isoformat()} 在册的基地；"
@@ -1862,7 +1864,8 @@ def evaluate(
 
     from formkit import evaluate as ev
     from formkit.bases import Register
-    from formkit.evaluate_book import write as write_book
+    from formkit.evaluate.book import write as write_book
+    from formkit.evaluate.policy import PolicyError, load_policy
     from formkit.ledger import Ledger, LedgerError
 
     if not 2000 <= year <= 2100:
@@ -1874,8 +1877,8 @@ def evaluate(
     day = _day_option(as_of, "评估日期")
     ref = _reference(reference)
     try:
-        rules = ev.load_policy(policy)
-    except ev.PolicyError as exc:
+        rules = load_policy(policy)
+    except PolicyError as exc:
         raise _fail(str(exc)) from None
     try:
         with Ledger(db) as ledger:

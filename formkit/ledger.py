@@ -446,7 +446,7 @@ class Ledger:
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One transaction for a module keeping its own tables here (the register of
-        bases, formkit/bases.py): all or nothing, failures as a Chinese LedgerError."""
+        bases, formkit/bases/): all or nothing, failures as a Chinese LedgerError."""
         return self._tx()
 
     def _unusable(self, exc: sqlite3.OperationalError) -> LedgerError:

@@ -16,17 +16,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from formkit.bases import (
-    Base,
-    Event,
-    Register,
-    base_for,
-    period_span,
-    roster_rows,
-    with_register,
-)
+from formkit.bases import Base, Event, Register
+from formkit.bases.feed import base_for, period_span, roster_rows, with_register
 from formkit.distribute import parse_period
-from formkit.evaluate import PolicyError, load_policy
+from formkit.evaluate.policy import PolicyError, load_policy
 from formkit.forms import load_form_spec, spec_path
 from formkit.ledger import MIGRATIONS, Ledger
 from formkit.reference import load_reference

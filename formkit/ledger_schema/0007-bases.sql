@@ -1,5 +1,5 @@
 -- ledger schema version 7: released, never edit (add a new version instead)
--- the register of recognised bases (formkit bases, formkit/bases.py): one row per base the
+-- the register of recognised bases (formkit bases, formkit/bases/): one row per base the
 -- ministry recognised, and its status history (认定 / 调整 / 撤销, each with its date,
 -- decision and reason). A base's status on a day is read from its history, never stored.
     CREATE TABLE bases (

@@ -279,7 +279,7 @@ class RosterSpec:
 @dataclass(frozen=True)
 class RegisterSpec:
     """[register]: what an approved application tells the register of recognised bases
-    (formkit bases, formkit/bases.py) beyond its roles (unit, subject, locality): the
+    (formkit bases, formkit/bases/) beyond its roles (unit, subject, locality): the
     field of industry it works in, how it was recognised (新认定, or 重新认定 of a base
     named in `recertifies`)."""
 

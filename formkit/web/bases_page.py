@@ -20,7 +20,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from formkit.bases import ADJUSTABLE, Base, Register
-from formkit.evaluate import History, Point, gather, history
+from formkit.evaluate import History, Point, history
+from formkit.evaluate.reports import gather
 from formkit.web import service
 
 # the two series' colours, as the workbook's charts draw them

@@ -24,7 +24,6 @@ from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import wrapped_lines
 from formkit.evaluate import (
-    FLAGS,
     LATE,
     MISSING,
     BaseYear,
@@ -32,6 +31,7 @@ from formkit.evaluate import (
     History,
     to_national_unit,
 )
+from formkit.evaluate.policy import FLAGS
 from formkit.reference import NATIONAL_LABELS, NATIONAL_UNITS
 from formkit.xlsx_text import plain
 

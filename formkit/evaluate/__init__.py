@@ -2,7 +2,7 @@
 
 通知六(三) asks the provinces to "建立对出口创新基地项目动态跟踪、定期评估和信息上报制度"; 一 sets
 the goal: from 2006, in five years, 100 bases whose high-tech exports are about 70% of the
-nation's. From the register (formkit/bases.py) and the reports in the ledger this module
+nation's. From the register (formkit/bases/) and the reports in the ledger this module
 gives, per base and year:
 
 - each period's report: on time, late (days after the deadline) or missing; its completeness
@@ -15,13 +15,16 @@ gives, per base and year:
 - flags for a person (需关注), each with its facts and the standard it was measured by.
 
 The notice names no threshold for 动态调整: the standards come from a policy file the province
-or ministry writes (`load_policy`), each with its reason; without one, the facts the issue of
-a base's year plainly are (a missing report, a decline, an open error) are listed. formkit
-never decides to revoke a base: a person does, and records it with formkit bases.
+or ministry writes (formkit.evaluate.policy), each with its reason; without one, the plain
+facts of a base's year (a missing report, a decline, an open error) are listed. formkit never
+decides to revoke a base: a person does, and records it with formkit bases.
 
 And the national view: bases 在册 at each year's end against the goal's 100, their high-tech
 exports' share of the national total against 70%, for each year of the goal that has data.
 National figures come from formkit.reference (with their margins where approximate).
+
+The reports are read from the ledger by formkit.evaluate.reports; the workbook is written by
+formkit.evaluate.book.
 """
 
 from __future__ import annotations
@@ -29,267 +32,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from formkit import __version__
-from formkit.bases import IN_REGISTER, Base, Event, Register, base_for, period_span
-from formkit.distribute import Period, parse_period, period_deadline
-from formkit.forms import Form, form_ids, get_form
+from formkit.atomic import write_bytes_atomic
+from formkit.bases import IN_REGISTER, Base, Event, Register
+from formkit.bases.feed import period_span
+from formkit.distribute import period_deadline
+from formkit.evaluate.policy import FLAGS, Policy, default_policy
+from formkit.evaluate.reports import Kind, Report, gather, kinds
 from formkit.issues import Issue
 from formkit.ledger import Ledger, issue_text
 from formkit.reference import NATIONAL_UNITS, Figure, Reference
-from formkit.spec import FormSpec
 from formkit.spec.model import UNITS, EvaluationFigure
 
 # 通知一："从2006年起,力争用五年时间……建成100家出口创新基地……比重提高到70%左右"
 GOAL_YEARS = 5
 ON_TIME, LATE, MISSING, NOT_DUE = "按时", "逾期", "缺报", "未到期"
-
-
-class PolicyError(ValueError):
-    """A policy file that cannot be used; the message says what is wrong, in Chinese."""
-
-
-# ---------------------------------------------------------------- the policy (需关注 standards)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One standard: flag `kind` when its measure reaches `value`; `reason` says why."""
-
-    kind: str
-    value: float
-    reason: str
-    by_policy: bool  # written in the policy file (else the plain fact, see DEFAULTS)
-
-
-# kind -> (title, the policy key holding the value, how the standard reads)
-FLAGS: dict[str, tuple[str, str, str]] = {
-    "missing": ("缺报", "count", "一年中缺报 {v:g} 期及以上"),
-    "late": ("逾期报送", "days", "报表迟于报送时限 {v:g} 天及以上"),
-    "incomplete": ("数据不完整", "percent", "必填数据完整率低于 {v:g}%"),
-    "decline": ("下降", "percent", "出口额或高新技术产品出口额同比增速低于 {v:g}%"),
-    "below_nation": ("低于全国增速", "points", "同比增速低于全国同期增速 {v:g} 个百分点以上"),
-    "inconsistency": ("跨期问题未解决", "errors", "跨期核对的错误 {v:g} 个及以上未解决"),
-    "enterprises_dropped": ("重点企业退出", "count", "年内退出的重点企业 {v:g} 家及以上"),
-}
-# what is flagged without a policy: the facts the notice's reporting duty makes plain
-DEFAULTS: dict[str, float] = {"missing": 1, "decline": 0, "inconsistency": 1}
-DEFAULT_REASON = "通知未规定需关注的标准，本项按事实列出（未设关注标准）"
-
-
-@dataclass(frozen=True)
-class Policy:
-    rules: Mapping[str, Rule]
-    by: str = ""  # who set it (制定单位)
-    date: str = ""
-    source: str = ""  # the file
-
-    def rule(self, kind: str) -> Rule | None:
-        return self.rules.get(kind)
-
-    def describe(self, kind: str) -> str:
-        rule = self.rules[kind]
-        text = FLAGS[kind][2]
-        standard = text.format(v=rule.value)
-        who = f"（{self.by}{' ' + self.date if self.date else ''}）" if self.by else ""
-        return f"{standard}；理由：{rule.reason}" + (who if rule.by_policy else "")
-
-
-def default_policy() -> Policy:
-    return Policy({k: Rule(k, v, DEFAULT_REASON, False) for k, v in DEFAULTS.items()})
-
-
-def load_policy(path: str | os.PathLike[str] | None) -> Policy:
-    """The standards of a policy file (TOML; see docs/evaluation-policy.toml), laid over
-    the defaults. Every standard it sets needs its reason; raises PolicyError."""
-    if path is None:
-        return default_policy()
-    name = Path(path).name
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise PolicyError(f"关注标准文件 {name} 无法读取：{exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"关注标准文件 {name} 格式有误：{exc}") from None
-    rules = dict(default_policy().rules)
-    head = data.pop("policy", {})
-    if not isinstance(head, Mapping) or set(head) - {"by", "date"}:
-        raise PolicyError(f"{name}：[policy] 只能有 by（制定单位）和 date（制定日期）")
-    for kind, entry in data.items():
-        if kind not in FLAGS:
-            raise PolicyError(f"{name}：没有关注项目“{kind}”（可用：{'、'.join(FLAGS)}）")
-        title, key, _ = FLAGS[kind]
-        if not isinstance(entry, Mapping) or set(entry) - {key, "reason", "off"}:
-            raise PolicyError(f"{name}：[{kind}]（{title}）只能有 {key}、reason 和 off")
-        if entry.get("off") is True:
-            if not str(entry.get("reason", "")).strip():
-                raise PolicyError(f"{name}：[{kind}]（{title}）不列出时也须写明理由（reason）")
-            rules.pop(kind, None)
-            continue
-        value = entry.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise PolicyError(f"{name}：[{kind}]（{title}）的 {key} 应为数字")
-        reason = str(entry.get("reason", "")).strip()
-        if not reason:
-            raise PolicyError(f"{name}：[{kind}]（{title}）须写明理由（reason）")
-        rules[kind] = Rule(kind, float(value), reason, True)
-    ordered = {k: rules[k] for k in FLAGS if k in rules}
-    return Policy(ordered, str(head.get("by", "")), str(head.get("date", "")), name)
-
-
-# ---------------------------------------------------------------- what the ledger holds
-
-
-@dataclass(frozen=True)
-class Report:
-    """A base's current report for one period, as the ledger has it."""
-
-    form_id: str
-    year: int
-    part: int  # the quarter (1-4), 0 for a yearly report
-    values: Mapping[str, Any]
-    unusable: frozenset[str]  # fields with an error (within the file or across periods)
-    received: dt.date  # when its first readable version arrived
-    file: str
-    sha256: str
-    across: tuple[Issue, ...] = ()
-    completeness: tuple[int, int] = (0, 0)  # required values usable, required values
-
-    def usable(self, field_id: str | None) -> float | None:
-        if field_id is None or field_id in self.unusable:
-            return None
-        v = self.values.get(field_id)
-        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A report form as the evaluation uses it."""
-
-    form: Form
-    parts: int  # periods a year: 4 for quarters, 1 for a yearly report
-
-    @property
-    def spec(self) -> FormSpec:
-        return self.form.spec
-
-    def period(self, year: int, part: int) -> Period:
-        return parse_period(f"{year}-{part}" if self.parts > 1 else str(year), self.spec)
-
-    def label(self, part: int) -> str:
-        if self.parts == 1:
-            return self.spec.file_name or self.spec.id
-        return str(self.spec.field(self.spec.roles.period[1]).choices[part - 1])
-
-    def figure(self, fig_id: str) -> EvaluationFigure | None:
-        ev = self.spec.evaluation
-        return next((f for f in ev.figures if f.id == fig_id), None) if ev else None
-
-
-def kinds() -> list[Kind]:
-    """The report forms with an [evaluation]: the quarterly first, then the yearly."""
-    out = []
-    for fid in form_ids():
-        spec = get_form(fid).spec
-        if spec.evaluation is None or not spec.roles.period:
-            continue
-        parts = 1
-        if len(spec.roles.period) == 2:
-            parts = len(spec.field(spec.roles.period[1]).choices)
-        out.append(Kind(get_form(fid), parts))
-    return sorted(out, key=lambda k: -k.parts)
-
-
-def _unusable(doc: Mapping[str, Any], extra: Iterable[Issue]) -> frozenset[str]:
-    out: set[str] = set()
-    for i in doc.get("issues") or ():
-        if i.get("severity") == "error" and i.get("field"):
-            out |= {str(i["field"]), *map(str, i.get("related") or ())}
-    for i in extra:
-        if i.severity == "error" and i.field:
-            out |= {i.field, *i.related}
-    return frozenset(out)
-
-
-def _completeness(
-    spec: FormSpec, values: Mapping[str, Any], bad: frozenset[str]
-) -> tuple[int, int]:
-    required = []
-    for f in spec.fields:
-        if f.type == "group":
-            continue
-        when = f.required_when
-        if f.required or (when is not None and values.get(when.field) == when.equals):
-            required.append(f.id)
-    filled = sum(1 for f in required if values.get(f) not in (None, "") and f not in bad)
-    return filled, len(required)
-
-
-def gather(ledger: Ledger, bases: Sequence[Base]) -> dict[tuple[str, str, int, int], Report]:
-    """(base id, form id, year, part) -> the current report, of every report form with an
-    [evaluation]; reports of no base in `bases` are left out."""
-    out: dict[tuple[str, str, int, int], Report] = {}
-    across: dict[str, list[Issue]] = {}
-    for kind in kinds():
-        across.update(ledger.across_issues(kind.form.id))
-    for kind in kinds():
-        spec = kind.spec
-        first: dict[tuple[str, int, int], dt.date] = {}
-        keyed = []
-        for r in ledger.files(kind.form.id):
-            if r.status != "accepted":
-                continue
-            values = (r.submission or {}).get("values") or {}
-            base = base_for(bases, r.unit, r.subject, _origin(values, spec))
-            when = _period(values, kind)
-            if base is None or when is None:
-                continue
-            key = (base.base_id, *when)
-            day = r.received_at.astimezone().date()
-            first[key] = min(first.get(key, day), day)
-            if r.superseded_by is None:
-                keyed.append((key, r, values))
-        for key, r, values in keyed:
-            found = tuple(across.get(r.sha256, ()))
-            bad = _unusable(r.submission, found)
-            out[(key[0], kind.form.id, key[1], key[2])] = Report(
-                form_id=kind.form.id,
-                year=key[1],
-                part=key[2],
-                values=values,
-                unusable=bad,
-                received=first[key],
-                file=r.original_name,
-                sha256=r.sha256,
-                across=found,
-                completeness=_completeness(spec, values, bad),
-            )
-    return out
-
-
-def _origin(values: Mapping[str, Any], spec: FormSpec) -> str | None:
-    o = values.get(spec.roles.origin or "")
-    return str(o) if o else None
-
-
-def _period(values: Mapping[str, Any], kind: Kind) -> tuple[int, int] | None:
-    fields = kind.spec.roles.period
-    try:
-        year = int(values.get(fields[0]))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if kind.parts == 1:
-        return year, 0
-    choices = kind.spec.field(fields[1]).choices
-    part = values.get(fields[1])
-    return (year, choices.index(part) + 1) if part in choices else None
 
 
 # ---------------------------------------------------------------- one base's year
@@ -946,7 +709,6 @@ def evaluate(
 
 
 def write_json(path: str | os.PathLike[str], evaluation: Evaluation) -> None:
-    from formkit.atomic import write_bytes_atomic
 
     text = json.dumps(evaluation.to_json(), ensure_ascii=False, indent=1)
     write_bytes_atomic(Path(path), text.encode("utf-8"))
