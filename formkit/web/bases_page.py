@@ -146,7 +146,10 @@ def routes(web: Any) -> list[Route]:
                 if base is None or (web.settings.unit and base.unit != web.settings.unit):
                     return None
                 reports = gather(led, everyone)
-                return base, history(base, reports, led.reference, dt.date.today().year)
+                # up to the last year with a report or a decision, not to this year
+                years = [y for (b, _, y, _) in reports if b == base.base_id]
+                years += [e.date.year for e in base.events] + [base.year]
+                return base, history(base, reports, led.reference, max(years))
 
         found = await web.run(get)
         if found is None:
