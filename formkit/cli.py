@@ -1000,6 +1000,8 @@ def reference_json(reference: Any) -> dict[str, Any]:
                         "source": f.source,
                         "exact": f.exact,
                         "margin": f.margin,
+                        "basis": f.basis,
+                        "found": f.found,
                     }
                     for name, f in n.figures.items()
                 },

@@ -8,7 +8,7 @@ message is built from the catalogue's template, so wording lives in one place;
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
@@ -687,6 +687,12 @@ def render(issue: Issue, lang: str = "zh") -> str:
         template = entry.template_en or "{where}: " + (entry.title_en or entry.title) + "."
         return template.format_map(_Blank(issue.params, where=where or "file"))
     fields = _Blank(issue.params, where=where_zh(issue))
-    text = entry.template.format_map(fields)
-    fix = entry.fix.format_map(fields)
+    return with_fix(issue.code, entry.template.format_map(fields), fields)
+
+
+def with_fix(code: str, text: str, params: Mapping[str, Any] | None = None) -> str:
+    """`text` followed by how to fix it: the code's fix with its placeholders filled from
+    `params` (criterion_failed's fix is the criterion's own, {fix_detail}). Every message
+    that ends with a fix is built here, so none shows a bare placeholder."""
+    fix = CATALOGUE[code].fix.format_map(_Blank(dict(params or {})))
     return f"{text.rstrip('。')}。{fix}" if fix and fix not in text else text

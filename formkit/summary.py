@@ -606,9 +606,10 @@ def _settled(
 ) -> list[dict[str, Any]]:
     """A form's review across files (a Form hook) settled one issue of `file`: the issue
     row whose code is `code` and whose message names `contains` is dropped; or has
-    `append` added to its message; or becomes `new_code` saying `text` at its own place.
-    So 问题清单 says what 汇总表 says."""
-    from formkit.issues import CATALOGUE
+    `append` added to its message; or becomes `new_code` saying `text` at its own place,
+    followed by that code's fix (its placeholders from `params`). So 问题清单 says what 汇总表
+    says."""
+    from formkit.issues import CATALOGUE, with_fix
 
     out = []
     for row in rows:
@@ -629,7 +630,8 @@ def _settled(
                     **row,
                     "code": new.code,
                     "severity": SEVERITY_ZH[new.severity],
-                    "message": f"{text}{new.fix}" if new.fix and new.fix not in text else text,
+                    # the fix as the catalogue words it, its placeholders filled
+                    "message": with_fix(new.code, text, settle.get("params")),
                 }
             )
     return out

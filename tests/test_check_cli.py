@@ -110,7 +110,11 @@ def test_reference_override_is_used_and_echoed(tmp_path: Path) -> None:
     assert doc["reference"]["national"]["2003"]["hitech_exports"] == 1103.2
     assert str(ref) in doc["reference"]["sources"]
     computed = doc["results"][0]["computed"]["national_hitech_growth_3y"]
-    assert computed == round((2183 - 1103.2) / 1103.2 * 100, 2)
+    # 1655.4 / 1103.2 is not the published 2004 growth of 50.2%: the supplied 2003 figure is
+    # on another basis than 2004's, so 2003-2004 is bridged by the published rate
+    assert computed == round((1.502 * 2183 / 1655.4 - 1) * 100, 2) != 98.45
+    figures = doc["reference"]["national"]["2008"]["figures"]
+    assert "海关" in figures["hitech_exports"]["basis"] and figures["hitech_exports_growth"]
     bad = tmp_path / "bad.toml"
     bad.write_text("not toml = = =", encoding="utf-8")
     assert runner.invoke(app, ["check", str(good), "--reference", str(bad)]).exit_code == 2

@@ -153,37 +153,52 @@ def test_recertified_base_type_against_the_units_bases(
 # ---------------------------------------------------------------- reference data
 
 
-def test_every_bundled_national_figure_has_a_source_and_an_exactness_flag() -> None:
-    """Read the bundled file itself: each figure states its source and exact/approximate, and
-    an approximate one its margin; 2006-2010 rounds each have their data year's exports."""
+def test_every_bundled_national_figure_names_its_basis_and_source() -> None:
+    """Read the bundled file itself: each figure (and each published growth rate) names its
+    statistical basis, its publication in Chinese and where that was found, and whether it
+    is exact, an approximate one its margin; 2006-2010 rounds each have their data year's
+    exports."""
+    import re
     import tomllib
 
     import formkit.reference as reference
 
     raw = tomllib.loads((Path(reference.__file__).parent / "national.toml").read_text("utf-8"))
-    figures = 0
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    # a source is named precisely: a publication 《…》, a date of release or a URL
+    precise = re.compile(r"《[^》]+》|\d{4}-\d{2}-\d{2}|https?://")
+    names = ("total_exports", "hitech_exports", "gdp")
+    figures = rates = 0
     for year in raw["year"]:
-        for name in ("total_exports", "hitech_exports", "gdp"):
-            if name not in year:
-                continue
+        known = {k for k in year if k in names or k.removesuffix("_growth") in names}
+        assert known, year["year"]
+        for name in known:
+            where = (year["year"], name)
             figures += 1
-            assert year[f"{name}_source"].strip(), (year["year"], name)
-            assert isinstance(year[f"{name}_exact"], bool), (year["year"], name)
+            rates += name.endswith("_growth")
+            for what in ("source", "found", "basis"):
+                assert cjk.search(year[f"{name}_{what}"]), (*where, what)
+            assert precise.search(year[f"{name}_source"] + year[f"{name}_found"]), where
+            assert isinstance(year[f"{name}_exact"], bool), where
             if not year[f"{name}_exact"]:
-                assert year[f"{name}_margin"] > 0, (year["year"], name)
-    assert figures >= 25
+                assert year[f"{name}_margin"] > 0, where
+        # a keyword the loader does not know is a typo: it would be silently dropped
+        allowed = {
+            f"{n}{g}{what}"
+            for n in names
+            for g in ("", "_growth")
+            for what in ("", "_source", "_found", "_basis", "_exact", "_margin")
+        }
+        assert set(year) - allowed == {"year"}, year["year"]
+    assert figures >= 32 and rates >= 7
     for rate in raw["exchange_rate"]:
         assert rate["source"].strip() and isinstance(rate["exact"], bool)
-    # a source is named precisely: a publication 《…》, a date of release or a URL
-    import re
-
-    precise = re.compile(r"《[^》]+》|\d{4}-\d{2}-\d{2}|https?://")
-    for year in raw["year"]:
-        for name in ("total_exports", "hitech_exports", "gdp"):
-            if name in year:
-                assert precise.search(year[f"{name}_source"]), (year["year"], name)
-    for rate in raw["exchange_rate"]:
-        assert precise.search(rate["source"]), rate["year"]
+        assert cjk.search(rate["basis"]) and precise.search(rate["source"]), rate["year"]
+    # the loaded figures carry what the file says
+    ref = load_reference()
+    f08 = ref.national[2008].figure("hitech_exports")
+    assert f08 is not None and "海关" in f08.basis and "china.org.cn" in f08.found
+    assert ref.national[2007].figure("hitech_exports").basis != f08.basis  # type: ignore[union-attr]
     ref = load_reference()
     for round_year in range(2006, 2012):
         nat = ref.national.get(round_year - 1)
@@ -271,7 +286,10 @@ def test_growth_verdict_inside_an_approximate_margin_is_pending(
 
 
 def test_exact_figures_from_reference_settle_the_margin_case(tmp_path: Path) -> None:
-    """With the customs figure 1103.2 (exact) supplied, 98.1% beats 97.88%: 符合."""
+    """With the customs figures 1103.2 and 2182.5 (exact) supplied, 98.1% is above the
+    national growth: 符合. 1655.4 ÷ 1103.2 is 50.06%, not the published 2004 growth of
+    50.2%: the supplied 2003 figure is not on the basis of the published 2004 one, so the
+    span is chained: 1.502 (±0.0005) × 2182.5 ÷ 1655.4."""
     extra = tmp_path / "ref.toml"
     extra.write_text(
         '[[year]]\nyear = 2003\nhitech_exports = 1103.2\nhitech_exports_source = "海关统计"\n'
@@ -279,9 +297,16 @@ def test_exact_figures_from_reference_settle_the_margin_case(tmp_path: Path) -> 
         encoding="utf-8",
     )
     sub = run(tmp_path, _new_with_growth((4.0, 6.0, 7.924), 200.0), reference_path=str(extra))
-    assert sub.computed["national_hitech_growth_3y"] == round((2182.5 - 1103.2) / 1103.2 * 100, 2)
-    assert sub.computed["national_hitech_growth_3y_range"] is None
+    step = 2182.5 / 1655.4
+    assert sub.computed["national_hitech_growth_3y"] == round((1.502 * step - 1) * 100, 2)
+    assert sub.computed["national_hitech_growth_3y_range"] == [
+        round((1.5015 * step - 1) * 100, 2),
+        round((1.5025 * step - 1) * 100, 2),
+    ]
+    assert sub.computed["national_hitech_chained"] is True
+    assert round((1.5025 * step - 1) * 100, 2) < 98.1  # the case relies on it
     assert _criterion(sub, "new_growth")["status"] == "pass"
+    assert "按公布增幅连乘" in _criterion(sub, "new_growth")["detail"]
     assert sub.verdict == "符合", [i.message for i in sub.issues]
 
 

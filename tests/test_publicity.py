@@ -99,7 +99,8 @@ def rolled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[s
     out = tmp / "部" / "全国汇总.xlsx"
     result = runner.invoke(app, ["rollup", str(a), str(b), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "推荐名单公示-2006年度.html" in result.output
+    # the console wraps long paths at its width
+    assert "推荐名单公示-2006年度.html" in result.output.replace("\n", "")
     return out.parent, expected
 
 

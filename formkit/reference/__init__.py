@@ -37,12 +37,19 @@ class ReportingUnit:
 
 @dataclass(frozen=True)
 class Figure:
-    """One national figure with its source; an approximate one has the margin of its rounding."""
+    """One national figure with its source; an approximate one has the margin of its rounding.
+
+    `basis` names the statistical basis (口径) the figure is on; `found` says where the source
+    was found (a URL, a reprint). Two figures of one measure on different bases are not
+    compared directly: growth across them is chained from published rates (`national_growth`).
+    """
 
     value: float
     source: str
     exact: bool = True
     margin: float = 0.0
+    basis: str = ""
+    found: str = ""
 
     @property
     def low(self) -> float:
@@ -56,8 +63,18 @@ class Figure:
         """“约 1100（±5）” for an approximate figure, “1655.4” for an exact one."""
         return f"{self.value:g}" if self.exact else f"约 {self.value:g}（±{self.margin:g}）"
 
+    def cite(self) -> str:
+        """The source as a reader checks it: 口径, publication, where found."""
+        parts = [f"口径：{self.basis}" if self.basis else "", self.source]
+        if self.found:
+            parts.append(f"见：{self.found}")
+        return "；".join(p for p in parts if p) or "（未注明来源）"
+
 
 NATIONAL_FIGURES = ("total_exports", "hitech_exports", "gdp")
+# a figure's published growth on the year before, in percent: "<figure>_growth", with its own
+# source, basis and rounding; it bridges a change of basis (`national_growth`)
+GROWTH = "_growth"
 # each national figure's unit and name, for the spec's plausibility bounds and messages
 NATIONAL_UNITS = {"total_exports": "亿美元", "hitech_exports": "亿美元", "gdp": "亿元"}
 NATIONAL_LABELS = {
@@ -76,6 +93,10 @@ class NationalYear:
 
     def figure(self, name: str) -> Figure | None:
         return self.figures.get(name)
+
+    def growth(self, name: str) -> Figure | None:
+        """The published growth of `name` on the year before (percent), if one is bundled."""
+        return self.figures.get(name + GROWTH)
 
     def _value(self, name: str) -> float | None:
         f = self.figures.get(name)
@@ -113,14 +134,21 @@ class NationalYear:
 
 def _figures(y: Mapping[str, Any]) -> dict[str, Figure]:
     out = {}
-    for name in NATIONAL_FIGURES:
+    for name in (*NATIONAL_FIGURES, *(n + GROWTH for n in NATIONAL_FIGURES)):
         if name not in y:
             continue
         exact = bool(y.get(f"{name}_exact", not y.get(f"{name}_rounded", False)))
         margin = float(y.get(f"{name}_margin", 0.0))
         if not exact and margin <= 0:
             raise ReferenceError(f"参考数据 {y.get('year')} 年 {name} 为约数，须给出 {name}_margin")
-        out[name] = Figure(float(y[name]), str(y.get(f"{name}_source", "")), exact, margin)
+        out[name] = Figure(
+            float(y[name]),
+            str(y.get(f"{name}_source", "")),
+            exact,
+            margin,
+            basis=str(y.get(f"{name}_basis", "")),
+            found=str(y.get(f"{name}_found", "")),
+        )
     return out
 
 
@@ -130,6 +158,7 @@ class ExchangeRate:
     rmb_per_usd: float
     source: str
     exact: bool = True
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,6 +232,10 @@ class Reference:
         return types.MappingProxyType(
             {alias: u.name for u in self.units for alias in (*u.aliases, u.code)}
         )
+
+    def national_growth(self, name: str, first: int, last: int) -> NationalGrowth:
+        """Growth of the national figure `name` from `first` to `last` (see `NationalGrowth`)."""
+        return national_growth(self.national, name, first, last)
 
     def exchange_rate(self, year: int) -> ExchangeRate | None:
         """The rate for that year, else the nearest earlier one."""
@@ -281,6 +314,7 @@ def _load(override: str | None) -> Reference:
                 float(r["rmb_per_usd"]),
                 str(r.get("source", "")),
                 bool(r.get("exact", True)),
+                str(r.get("basis", "")),
             )
             for r in nat_data.get("exchange_rate", [])
         }
@@ -351,9 +385,196 @@ def _restated(year: dict[str, Any]) -> dict[str, Any]:
     """An override's year entry: a figure it restates drops the bundled flags for that figure
     (a user's 1103.2 is exact unless the user says otherwise, not “±5” from the bundle)."""
     out = dict(year)
-    for name in NATIONAL_FIGURES:
+    for name in (*NATIONAL_FIGURES, *(n + GROWTH for n in NATIONAL_FIGURES)):
         if name in year:
             out.setdefault(f"{name}_exact", not year.get(f"{name}_rounded", False))
             out.setdefault(f"{name}_margin", 0.0)
-            out.setdefault(f"{name}_source", "")
+            for what in ("source", "basis", "found"):
+                out.setdefault(f"{name}_{what}", "")
     return out
+
+
+# ---------------------------------------------------------------- growth across a change of basis
+
+
+@dataclass(frozen=True)
+class GrowthPart:
+    """One part of a growth span: a run of years whose figures are on one basis (`levels`:
+    the ratio of the end figure to the start figure), or one year bridged by its published
+    growth (`rate`: the basis changed, the figures cannot be compared)."""
+
+    start: int
+    end: int
+    kind: str  # "levels" | "rate"
+    factor: float
+    low: float
+    high: float
+    figures: tuple[tuple[int, Figure], ...]
+
+
+@dataclass(frozen=True)
+class NationalGrowth:
+    """A national figure's growth over a span, in percent, from one statistical basis.
+
+    Where each year's figure is on the basis of the year before (their published growth
+    agrees with them within rounding, or none is published and they name no different
+    basis), growth is the ratio of the figures. Where a year's published growth disagrees
+    with the figures (the basis changed, e.g. a revised product catalogue, or the figures
+    come from different publishers), that year's step is its published growth instead, and
+    the span is chained: the product of the parts. A year with neither is `missing`.
+    `low`/`high` carry the rounding of approximate figures and rates (None when all exact).
+    """
+
+    name: str
+    first: int
+    last: int
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    parts: tuple[GrowthPart, ...] = ()
+    missing: tuple[int, ...] = ()
+    # a year whose figures name different bases and that has no published growth to bridge
+    unbridged: tuple[int, ...] = ()
+
+    @property
+    def chained(self) -> bool:
+        return any(p.kind == "rate" for p in self.parts)
+
+    @property
+    def approximate(self) -> tuple[tuple[int, Figure], ...]:
+        """The approximate figures and rates the value depends on (their margins widen it)."""
+        return tuple((y, f) for p in self.parts for y, f in p.figures if not f.exact)
+
+    def describe(self, what: str, unit: str = "亿美元", *, sources: bool = False) -> str:
+        """How the value was computed, in Chinese: where the basis changed it says so and
+        chains the published rates; `sources` adds each rate's and figure's source."""
+        span = f"{self.first}–{self.last} 年"
+        if self.value is None:
+            if self.unbridged:
+                years = "、".join(str(y) for y in self.unbridged)
+                return (
+                    f"{span}{what}增幅无法计算：{years} 年的数字与上年口径不同，"
+                    "且没有公布的增幅可以衔接"
+                )
+            years = "、".join(str(y) for y in self.missing)
+            return f"{span}{what}增幅无法计算：缺少 {years} 年的数据"
+        steps, cited = [], []
+        for p in self.parts:
+            if p.kind == "levels":
+                (y0, f0), (y1, f1) = p.figures[0], p.figures[-1]
+                steps.append(f"{y0}–{y1} 年按数字 {f0.describe()}→{f1.describe()} {unit}")
+            else:
+                y, g = p.figures[0]
+                steps.append(f"{y} 年 {g.value:g}%")
+            cited += [
+                f"{y} 年{'增幅' if p.kind == 'rate' else ''}：{f.cite()}" for y, f in p.figures
+            ]
+        shown = f"{self.value:g}%"
+        if self.low is not None and self.high is not None:
+            shown += f"（可能范围 {self.low:g}%–{self.high:g}%）"
+        if self.chained:
+            changed = "、".join(str(p.end) for p in self.parts if p.kind == "rate")
+            text = (
+                f"{span}{what}增幅 {shown}：{changed} 年公布的增幅与上年数字不符，统计口径"
+                f"有变化，按公布增幅连乘：{'，'.join(steps)}"
+            )
+        else:
+            text = f"{span}{what}增幅 {shown}：{'，'.join(steps)}"
+        return text + (f"（{'；'.join(cited)}）" if sources else "")
+
+
+def _comparable(f0: Figure, f1: Figure, rate: Figure | None) -> bool:
+    """Whether two consecutive years' figures are on one basis: their published growth (if
+    any) agrees with them within the rounding of all three; without one, they name no
+    different bases."""
+    if rate is None:
+        return not (f0.basis and f1.basis and f0.basis != f1.basis)
+    if f0.low <= 0 or f0.high <= 0:
+        return False
+    lo = (f1.low / f0.high - 1) * 100
+    hi = (f1.high / f0.low - 1) * 100
+    return rate.low <= hi + 1e-9 and rate.high >= lo - 1e-9
+
+
+def national_growth(
+    national: Mapping[int, NationalYear], name: str, first: int, last: int
+) -> NationalGrowth:
+    """`NationalGrowth` of figure `name` from year `first` to `last` (first < last)."""
+
+    def fig(y: int) -> Figure | None:
+        n = national.get(y)
+        return n.figure(name) if n else None
+
+    def rate(y: int) -> Figure | None:
+        n = national.get(y)
+        return n.growth(name) if n else None
+
+    steps: list[tuple[int, str]] = []  # (year, "levels" | "rate") for each year after first
+    missing: list[int] = []
+    unbridged: list[int] = []
+    for y in range(first + 1, last + 1):
+        f0, f1, g = fig(y - 1), fig(y), rate(y)
+        if f0 is not None and f1 is not None and _comparable(f0, f1, g):
+            steps.append((y, "levels"))
+        elif g is not None:
+            steps.append((y, "rate"))
+        elif f0 is not None and f1 is not None:
+            unbridged.append(y)
+        else:
+            missing += [x for x in (y - 1, y) if fig(x) is None and x not in missing]
+    if missing or unbridged:
+        return NationalGrowth(
+            name, first, last, None, missing=tuple(missing), unbridged=tuple(unbridged)
+        )
+    parts: list[GrowthPart] = []
+    i = 0
+    while i < len(steps):
+        y, kind = steps[i]
+        if kind == "rate":
+            g = rate(y)
+            assert g is not None
+            parts.append(
+                GrowthPart(
+                    y - 1,
+                    y,
+                    "rate",
+                    1 + g.value / 100,
+                    1 + g.low / 100,
+                    1 + g.high / 100,
+                    ((y, g),),
+                )
+            )
+            i += 1
+            continue
+        # a run of years on one basis: the ratio of its end figure to its start figure
+        j = i
+        while j + 1 < len(steps) and steps[j + 1][1] == "levels":
+            j += 1
+        start, end = y - 1, steps[j][0]
+        f0, f1 = fig(start), fig(end)
+        assert f0 is not None and f1 is not None
+        parts.append(
+            GrowthPart(
+                start,
+                end,
+                "levels",
+                f1.value / f0.value,
+                f1.low / f0.high,
+                f1.high / f0.low,
+                ((start, f0), (end, f1)),
+            )
+        )
+        i = j + 1
+    value = low = high = 1.0
+    for p in parts:
+        value, low, high = value * p.factor, low * p.low, high * p.high
+    exact = all(f.exact for p in parts for _y, f in p.figures)
+    return NationalGrowth(
+        name,
+        first,
+        last,
+        round((value - 1) * 100, 2),
+        None if exact else round((low - 1) * 100, 2),
+        None if exact else round((high - 1) * 100, 2),
+        tuple(parts),
+    )

@@ -22,6 +22,8 @@ GROWTH_FINE, GROWTH_MINOR = 0.1, 1.0
 # exports converted to RMB above this multiple of sales: almost certainly a unit slip
 SALES_MULTIPLE = 1.5
 WAN_PER_YI = 10_000
+# criterion_failed's fix ({fix_detail}): what an applicant does about a failed criterion
+FAILED_FIX = "不符合条件的不予推荐；如系填写有误，请更正后重新提交。"
 
 
 def fill_date_in_round(ctx: Context) -> None:
@@ -166,7 +168,12 @@ def growth_rates(ctx: Context) -> None:
                 )
             elif gap > GROWTH_FINE:
                 ctx.add(
-                    "growth_mismatch_minor", reported_key, value=reported, computed=calc, gap=gap
+                    "growth_mismatch_minor",
+                    reported_key,
+                    value=reported,
+                    computed=calc,
+                    gap=gap,
+                    fraction_hint=hint,
                 )
     first, last = exports.years[0], exports.years[-1]
     computed.update(_national_growth(ctx, first, last))
@@ -174,13 +181,14 @@ def growth_rates(ctx: Context) -> None:
 
 
 def _national_growth(ctx: Context, first: int, last: int) -> dict[str, Any]:
-    """全国同期高新技术产品出口增幅 (first -> last history year), with its possible range when
-    a figure is approximate (its rounding margin carried through)."""
-    nat = ctx.reference.national
-    figs = {y: (nat[y].figure("hitech_exports") if y in nat else None) for y in (first, last)}
-    missing = [y for y, f in figs.items() if f is None]
-    if missing:
-        for y in missing:
+    """全国同期高新技术产品出口增幅 (first -> last history year) from one statistical basis:
+    where a published growth rate shows the basis changed, chained from the published rates
+    (formkit.reference.national_growth); its possible range carries the rounding of
+    approximate figures and rates."""
+    what = "全国高新技术产品出口"
+    g = ctx.reference.national_growth("hitech_exports", first, last)
+    if g.value is None:
+        for y in g.missing:
             ctx.add(
                 "national_figure_missing",
                 "history",
@@ -188,22 +196,35 @@ def _national_growth(ctx: Context, first: int, last: int) -> dict[str, Any]:
                 what="全国高新技术产品出口额",
                 use="六(二)(3) 全国同期增幅",
             )
-        return {"national_hitech_growth_3y": None}
-    f0, f1 = figs[first], figs[last]
-    assert f0 is not None and f1 is not None
+        for y in g.unbridged:
+            ctx.add(
+                "national_figure_missing",
+                "history",
+                year=y,
+                what="全国高新技术产品出口额与上年同口径的数字或公布的增幅",
+                use="六(二)(3) 全国同期增幅",
+            )
+        return {"national_hitech_growth_3y": None, "national_hitech_basis": g.describe(what)}
     out: dict[str, Any] = {
-        "national_hitech_growth_3y": round((f1.value - f0.value) / f0.value * 100, 2),
-        "national_hitech_source": f"{first}: {f0.source}; {last}: {f1.source}",
+        "national_hitech_growth_3y": g.value,
+        "national_hitech_source": "；".join(
+            f"{y}{'（增幅）' if p.kind == 'rate' else ''}: {f.cite()}"
+            for p in g.parts
+            for y, f in p.figures
+        ),
         "national_hitech_growth_3y_range": None,
+        "national_hitech_basis": g.describe(what),
+        "national_hitech_chained": g.chained,
     }
-    approx = [(y, f) for y, f in ((first, f0), (last, f1)) if not f.exact]
-    if approx:
-        low = (f1.low - f0.high) / f0.high * 100
-        high = (f1.high - f0.low) / f0.low * 100
-        out["national_hitech_growth_3y_range"] = [round(low, 2), round(high, 2)]
+    if g.low is not None and g.high is not None:
+        out["national_hitech_growth_3y_range"] = [g.low, g.high]
         out["national_hitech_approx"] = "；".join(
-            f"{y} 年全国高新技术产品出口额为约数 {f.describe()} 亿美元（{f.source}）"
-            for y, f in approx
+            f"{y} 年{what}增幅为 {f.value:g}%（公布数舍入，±{f.margin:g}）"
+            if p.kind == "rate"
+            else f"{y} 年{what}额为约数 {f.describe()} 亿美元（{f.source}）"
+            for p in g.parts
+            for y, f in p.figures
+            if not f.exact
         )
     return out
 
@@ -225,7 +246,7 @@ def _criterion(
             clause_text=clause,
             detail=detail,
             detail_en=cid,
-            fix_detail="不符合条件的不予推荐；如系填写有误，请更正后重新提交。",
+            fix_detail=FAILED_FIX,
         )
     elif status == "manual":
         ctx.add("criterion_manual", key, clause=clause, clause_text=clause, detail=detail)
@@ -506,12 +527,14 @@ def _growth_verdict(
     else:
         status = "unknown"
     parts = [f"本基地近三年高新技术产品出口增幅 {own:g}%"]
+    # the span's basis changed: the national growth is chained from published rates
+    how = "统计口径有变化，按公布增幅连乘，" if computed.get("national_hitech_chained") else ""
     if national is None:
         parts.append("全国数据缺失")
     elif span is None:
-        parts.append(f"全国 {national:g}%")
+        parts.append(f"全国 {national:g}%" + (f"（{how.rstrip('，')}）" if how else ""))
     else:
-        parts.append(f"全国 {national:g}%（按约数计算，可能范围 {span[0]:g}%–{span[1]:g}%）")
+        parts.append(f"全国 {national:g}%（{how}按约数计算，可能范围 {span[0]:g}%–{span[1]:g}%）")
         if beats_nat is None:
             parts.append(
                 f"本基地增幅落在全国增幅的可能范围内，是否高于全国取决于约数"
@@ -814,7 +837,9 @@ def unit_review(apps: list[dict[str, Any]], reference: Any, unit: Any) -> list[d
         settle: dict[str, Any] = {"code": "criterion_manual", "contains": REGIONAL_CLAUSE}
         if status == "fail":
             settle.update(
-                new_code="criterion_failed", text=f"不符合通知{REGIONAL_CLAUSE}：{note}。"
+                new_code="criterion_failed",
+                text=f"不符合通知{REGIONAL_CLAUSE}：{note}。",
+                params={"fix_detail": FAILED_FIX},
             )
         elif status == "manual":
             settle.update(append=f"与本单位本轮其他申请比较：{note}。")

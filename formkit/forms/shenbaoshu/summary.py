@@ -21,6 +21,7 @@ these through `FORM.hooks` (formkit/forms/shenbaoshu/__init__.py), by the names 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -155,7 +156,7 @@ def sheets(w: Writer, where: str) -> None:
     sheets: 图表."""
     if where == "after_detail" and w.national:
         _unit_sheet(w)
-        _targets(w.data, w.spec, w.reference)
+        _targets_sheet(w, _targets(w.data, w.spec, w.reference))
     elif where == "after_files":
         _chart_sheet(w)
 
@@ -257,39 +258,210 @@ def counted_towards_targets(
     return out
 
 
+# 申报主体 whose area holds the others of its city: a cluster or an enterprise that lies in a
+# recommended 地级市 is part of that city's exports (六(三): 所在地级市)
+CITY_KIND = "地级市"
+
+
+def _area(city: Any) -> str:
+    """所在地级市 as one area: “苏州市”, “苏州” and “ 苏州市 ” are one city."""
+    text = unicodedata.normalize("NFKC", str(city or "")).replace(" ", "").strip()
+    return text.removesuffix("市") if len(text) > 2 else text
+
+
+def once_per_area(
+    apps: Sequence[Mapping[str, Any]], spec: FormSpec
+) -> tuple[float, list[dict[str, Any]]]:
+    """The high-tech exports of `apps` with each area counted once, and the overlaps.
+
+    Applications of one unit with the same 所在地级市 lie in one area: where one of them is
+    the 地级市 itself, the others (a cluster, an enterprise) are inside it and only the
+    city's figure counts (if the city's figure is unusable, the largest of the others, a
+    lower bound of the area). Where none is the city, they are counted each, and named as a
+    possible overlap for a person to judge (two clusters of one city need not overlap)."""
+    share_key, unit_key = spec.summary.national_share or "", spec.roles.unit or ""
+    city_key, who = spec.roles.locality or "", spec.roles.subject or ""
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    total, overlaps = 0.0, []
+    for a in apps:
+        area = _area(a.get(city_key))
+        if not area:
+            total += usable(a, share_key) or 0.0
+            continue
+        groups[(str(a.get(unit_key) or ""), area)].append(a)
+    for (unit, _area_key), members in groups.items():
+        values = [usable(m, share_key) for m in members]
+        city = str(members[0].get(city_key) or "")
+        if len(members) == 1:
+            total += values[0] or 0.0
+            continue
+        cities = [i for i, m in enumerate(members) if m.get("applicant_kind") == CITY_KIND]
+        named = [
+            {"name": str(m.get(who) or ""), "kind": str(m.get("applicant_kind") or ""), "value": v}
+            for m, v in zip(members, values, strict=True)
+        ]
+        if cities:
+            known = [v if v is not None else -1.0 for v in values]
+            keep = max(cities, key=lambda i: known[i])
+            city = str(members[keep].get(city_key) or "")  # as the city itself writes it
+            counted = max(known[keep], 0.0) if values[keep] is not None else max(*known, 0.0)
+            total += counted
+            gross = sum(v for v in values if v is not None)
+            overlaps.append(
+                {
+                    "unit": unit,
+                    "city": city,
+                    "within": True,
+                    "city_app": named[keep],
+                    "inside": [n for i, n in enumerate(named) if i != keep],
+                    "counted": counted,
+                    "not_counted": round(gross - (counted or 0.0), 4),
+                }
+            )
+        else:
+            total += sum(v for v in values if v is not None)
+            overlaps.append(
+                {"unit": unit, "city": city, "within": False, "inside": named, "not_counted": 0.0}
+            )
+    return round(total, 4), overlaps
+
+
 def targets(data: SummaryData, spec: FormSpec, reference: Reference) -> dict[str, Any]:
-    """Progress towards the programme's targets (通知一): 100 bases, ~70% of high-tech exports."""
-    share_key = spec.summary.national_share or ""
+    """Progress towards the programme's targets (通知一): 100 bases, ~70% of high-tech
+    exports with each area counted once; and 五(二)'s “十五个左右” new bases, by region."""
+    s = spec.summary
+    share_key, type_key, unit_key = s.national_share or "", s.type_field or "", spec.roles.unit
     passing = counted_towards_targets(data.applications, spec, reference)
     national = reference.national.get(data.year - 1)
-    hitech = sum(v for a in passing if (v := usable(a, share_key)) is not None)
-    share = (
-        round(hitech / national.hitech_exports * 100, 2)
-        if national and national.hitech_exports
-        else None
-    )
+    figure = national.figure("hitech_exports") if national else None
+    hitech, overlaps = once_per_area(passing, spec)
+    gross = sum(v for a in passing if (v := usable(a, share_key)) is not None)
+    share = round(hitech / figure.value * 100, 2) if figure and figure.value else None
+    regions = list(dict.fromkeys(u.region for u in reference.units))
+    by_region = dict.fromkeys(regions, 0)
+    new = [a for a in passing if a.get(type_key) == NEW]
+    for a in new:
+        unit = reference.unit(str(a.get(unit_key or "") or ""))
+        region = unit.region if unit else "（推荐单位不明）"
+        by_region[region] = by_region.get(region, 0) + 1
     return {
         "bases": len(passing),
         "target_bases": int(reference.notice.get("target_bases", 100)),
-        "hitech": round(hitech, 4),
+        "hitech": hitech,
+        "hitech_gross": round(gross, 4),
         "share": share,
         "target_share": float(reference.notice.get("target_hitech_share", 0.7)) * 100,
+        "national": figure,
+        "data_year": data.year - 1,
+        "overlaps": overlaps,
+        "new_bases": len(new),
+        "target_new_bases": int(reference.notice.get("target_new_bases", 15)),
+        "new_by_region": by_region,
     }
 
 
-def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> None:
+def _difference(count: int, target: int) -> str:
+    d = count - target
+    return f"比 {target} 个多 {d} 个" if d > 0 else f"比 {target} 个少 {-d} 个" if d else "正好"
+
+
+def _overlap_text(o: Mapping[str, Any]) -> str:
+    inside = "、".join(f"{n['kind']}“{n['name']}”" for n in o["inside"])
+    if o["within"]:
+        c = o["city_app"]
+        return (
+            f"{o['unit']}{o['city']}：{inside}在{c['kind']}“{c['name']}”之内，"
+            f"该地区只计一次（{o['counted']:g} 亿美元），未重复计入 {o['not_counted']:g} 亿美元"
+        )
+    return f"{o['unit']}{o['city']}：{inside}同在{o['city']}，均已计入；是否重叠需人工判断"
+
+
+def _targets(data: SummaryData, spec: FormSpec, reference: Reference) -> dict[str, Any]:
     t = targets(data, spec, reference)
-    share = f"{t['share']:g}%" if t["share"] is not None else "（缺全国数据）"
+    nat = t["national"]
+    share = (
+        f"{t['share']:g}%（全国 {t['data_year']} 年{nat.basis or '高新技术产品出口'} "
+        f"{nat.describe()} 亿美元）"
+        if t["share"] is not None and nat is not None
+        else f"（缺 {t['data_year']} 年有来源的全国数据，不计算）"
+    )
+    once = "，同一地级市只计一次" if any(o["within"] for o in t["overlaps"]) else ""
     data.notes.append(
         (
             "工作目标进展（通知一）",
             "审核结论为“符合”且在本单位推荐名额（六(三)）之内、由推荐单位推荐的申请"
             f" {t['bases']} 家，"
             f"目标 {t['target_bases']} 家；"
-            f"其高新技术产品出口 {t['hitech']:g} 亿美元，占全国 {share}，"
+            f"其高新技术产品出口 {t['hitech']:g} 亿美元{once}，占全国 {share}，"
             f"目标 {t['target_share']:g}% 左右",
         )
     )
+    regions = "、".join(f"{r} {n} 家" for r, n in t["new_by_region"].items())
+    data.notes.append(
+        (
+            "新认定基地（通知五(二)）",
+            f"其中新申报 {t['new_bases']} 家（{regions}）；通知五(二)为“再认定十五个左右新的"
+            f"出口创新基地”：{_difference(t['new_bases'], t['target_new_bases'])}。通知没有给出"
+            "“左右”的幅度，是否相符需人工判断",
+        )
+    )
+    for o in t["overlaps"]:
+        data.notes.append(("同一地区的申请（通知一 70% 目标）", _overlap_text(o)))
+    return t
+
+
+def _targets_sheet(w: Writer, t: Mapping[str, Any]) -> None:
+    """工作目标进展: the notice's targets beside this round's counts, for the ministry."""
+    from formkit.summary import landscape, sheet_title, table
+
+    ws = w.sheet("工作目标进展")
+    cols = [
+        Col("item", "项目", "text", width=30),
+        Col("notice", "通知", "text", width=22),
+        Col("count", "本次汇总", "text", width=16),
+        Col("diff", "差额", "text", width=14),
+        Col("note", "说明", "text", width=60),
+    ]
+    sheet_title(ws, f"{w.title}：工作目标进展", len(cols), w.fmt)
+    nat = t["national"]
+    rows: list[dict[str, Any]] = [
+        {
+            "item": "出口创新基地（通知一）",
+            "notice": f"五年建成 {t['target_bases']} 家",
+            "count": f"{t['bases']} 家",
+            "note": "审核结论为“符合”、在本单位推荐名额（六(三)）之内并由推荐单位推荐的申请",
+        },
+        {
+            "item": "新认定基地（通知五(二)）",
+            "notice": "十五个左右",
+            "count": f"{t['new_bases']} 家",
+            "diff": f"{t['new_bases'] - t['target_new_bases']:+d} 个",
+            "note": "上一行中的新申报；通知没有给出“左右”的幅度，是否相符需人工判断",
+        },
+        *(
+            {"item": f"　其中{region}", "count": f"{n} 家"}
+            for region, n in t["new_by_region"].items()
+        ),
+        {
+            "item": "高新技术产品出口占全国比重（通知一）",
+            "notice": f"{t['target_share']:g}% 左右",
+            "count": f"{t['share']:g}%" if t["share"] is not None else "（缺全国数据）",
+            "diff": (
+                f"{t['share'] - t['target_share']:+.2f} 个百分点" if t["share"] is not None else ""
+            ),
+            "note": (
+                f"基地合计 {t['hitech']:g} 亿美元（同一地区只计一次；逐家相加为"
+                f" {t['hitech_gross']:g} 亿美元）÷ 全国 {t['data_year']} 年 "
+                f"{nat.describe()} 亿美元（口径：{nat.basis or '未注明'}）"
+                if nat is not None
+                else f"参考数据中没有 {t['data_year']} 年有来源的全国高新技术产品出口额"
+            ),
+        },
+        *({"item": "　同一地区的申请", "note": _overlap_text(o)} for o in t["overlaps"]),
+    ]
+    table(ws, w.fmt, 1, cols, rows)
+    landscape(ws, w.title, 1)
+    ws.fit_to_pages(1, 0)
 
 
 def stats(w: Writer, ws: Worksheet, row: int) -> int:
@@ -471,7 +643,8 @@ def _bar_and_line(w: Writer, n: int, bars: int, line: int, title: str, unit: str
 
 def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """说明: the 申报年度 with its 数据年度, what the totals also feed (占全国比重, 工作目标
-    进展), and the reference data the notice's rules used."""
+    进展), the national growth 六(二)(3) compares with (and how: chained where the basis
+    changed), and the reference data the notice's rules used."""
     reference, year = w.reference, w.data.year
     out: list[tuple[str, str]] = []
     for key, text in lines:
@@ -480,9 +653,29 @@ def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
         elif key == "合计口径":
             text = text.replace("合计、图表", "合计、占全国比重、图表和工作目标进展", 1)
         elif key == "参考数据文件":
+            out += _round_lines(reference, w.spec.data_years(year))
             out += _reference_lines(reference)
         out.append((key, text))
     return out
+
+
+def _round_lines(reference: Reference, years: Sequence[int]) -> list[tuple[str, str]]:
+    """This round's national figures: the 占全国比重 denominator and the 六(二)(3) growth,
+    each naming its basis."""
+    what = "全国高新技术产品出口"
+    data_year = years[-1]
+    nat = reference.national.get(data_year)
+    f = nat.figure("hitech_exports") if nat else None
+    share = (
+        f"{data_year} 年 {f.describe()} 亿美元（{f.cite()}）"
+        if f
+        else f"参考数据中没有 {data_year} 年有来源的数字，占全国比重不计算"
+    )
+    growth = reference.national_growth("hitech_exports", years[0], years[-1])
+    return [
+        ("占全国比重的分母", f"{what}：{share}"),
+        ("全国同期增幅（通知六(二)(3)）", growth.describe(what)),
+    ]
 
 
 def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
@@ -494,16 +687,23 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
     ]
     for y, n in sorted(reference.national.items()):
         parts = [
-            f"{what} {f.describe()}（{f.source}）" if f else f"{what}（无来源数据）"
-            for what, f in (
-                ("出口（亿美元）", n.figure("total_exports")),
-                ("高新技术产品出口（亿美元）", n.figure("hitech_exports")),
-                ("国内生产总值（亿元）", n.figure("gdp")),
+            f"{what} {f'{f.value:g}%' if pct else f.describe()}（{f.cite()}）"
+            if f
+            else f"{what}（无来源数据）"
+            for what, f, pct in (
+                ("出口（亿美元）", n.figure("total_exports"), False),
+                ("高新技术产品出口（亿美元）", n.figure("hitech_exports"), False),
+                ("公布的高新技术产品出口增幅", n.growth("hitech_exports"), True),
+                ("国内生产总值（亿元）", n.figure("gdp"), False),
             )
+            if f or not pct
         ]
         lines.append((f"全国 {y} 年", "；".join(parts)))
     for y, r in sorted(reference.exchange_rates.items()):
-        lines.append((f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{r.source}），仅用于合理性提示"))
+        basis = f"口径：{r.basis}；" if r.basis else ""
+        lines.append(
+            (f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{basis}{r.source}），仅用于合理性提示")
+        )
     return lines
 
 
