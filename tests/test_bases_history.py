@@ -261,8 +261,10 @@ def _expected(year: int) -> dict[str, dict[str, Any]]:
                 growth = annual_values(a, year)[stem.replace("_value", "_growth")]
             else:
                 growth = None
+            # the nation's growth as the reference states it: the figures' ratio, or the
+            # published rate where the statistical basis changed (formkit.reference)
             nat = (
-                (_national(year, national) / _national(year - 1, national) - 1) * 100
+                load_reference().national_growth(national, year - 1, year).value
                 if national
                 else None
             )

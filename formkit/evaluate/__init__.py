@@ -200,15 +200,14 @@ def _growth(now: float, before: float) -> float:
 def _national_growth(
     reference: Reference, name: str, year: int
 ) -> tuple[float, float, float] | None:
-    a = _nat(reference, name, year)
-    b = _nat(reference, name, year - 1)
-    if a is None or b is None or b.value <= 0:
+    """The nation's growth on the year before, as the reference computes it (chained from
+    the published rate where the statistical basis changed): value, low, high."""
+    g = reference.national_growth(name, year - 1, year)
+    if g.value is None:
         return None
-    return (
-        _growth(a.value, b.value),
-        _growth(a.low, b.high) if b.high > 0 else _growth(a.value, b.value),
-        _growth(a.high, b.low) if b.low > 0 else _growth(a.value, b.value),
-    )
+    low = g.low if g.low is not None else g.value
+    high = g.high if g.high is not None else g.value
+    return g.value, low, high
 
 
 def _nat(reference: Reference, name: str, year: int) -> Figure | None:

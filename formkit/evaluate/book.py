@@ -541,6 +541,9 @@ def _notes_sheet(book: _Book) -> None:
                     f"{NATIONAL_LABELS[name]} {f.describe()} {NATIONAL_UNITS[name]}（{f.source}）"
                 )
         lines.append((f"全国 {year} 年", "；".join(parts) or "参考数据中没有"))
+    for name in ("total_exports", "hitech_exports"):
+        g = ref.national_growth(name, e.year - 1, e.year)
+        lines.append((f"全国{NATIONAL_LABELS[name]}增速", g.describe(NATIONAL_LABELS[name])))
     lines.append(
         (
             "单位换算",
