@@ -23,7 +23,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -107,6 +107,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     *((_SCHEMA / name).read_text(encoding="utf-8") for name in _SCRIPTS),
     _v5_generic,
     (_SCHEMA / "0006-audit-client.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0007-bases.sql").read_text(encoding="utf-8"),
 )
 
 # test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
@@ -473,6 +474,11 @@ class Ledger:
                 self.db.execute("ROLLBACK")
             raise
 
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction for a module keeping its own tables here (the register of
+        bases, formkit/bases/): all or nothing, failures as a Chinese LedgerError."""
+        return self._tx()
+
     def _unusable(self, exc: sqlite3.OperationalError) -> LedgerError:
         text = str(exc)
         why = (
@@ -685,6 +691,8 @@ class Ledger:
         file counts is formkit.supersession's rule (填报日期 first), stored after each file.
         `progress(n)` is called as files are read. Without `options`, a file of any
         registered form is read as that form (the ledger's `form`, if given, only).
+        `received`: when the files arrived, for files registered after the day they came
+        (by post, by e-mail read later); default now. Lateness is judged by it.
         """
         from formkit.check import check_many
         from formkit.read import ReadOptions, collect_paths

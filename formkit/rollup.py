@@ -252,7 +252,11 @@ def _rows(book: Book, sheet_name: str, cols: list[Col]) -> list[dict[str, Any]]:
             if col.kind == "date" and isinstance(value, dt.datetime):
                 value = value.date()
             rows.setdefault(r, {})[col.key] = value
-    missing = [c.header for c in cols if c not in header.values() and c.header not in _OPTIONAL]
+    missing = [
+        c.header
+        for c in cols
+        if c not in header.values() and c.header not in _OPTIONAL and not c.optional
+    ]
     if missing:
         raise NotASummary(
             f"工作表“{sheet_name}”缺少列：{'、'.join(missing[:5])}，可能被修改过，请重新生成"

@@ -102,11 +102,22 @@ MACHINE_COL = 3
 
 EDITABLE_FILL = "#FFF2CC"  # the columns a person may change, as the template's inputs
 
+# the ministry's decision on the national 汇总表 of a form whose approved records become
+# recognised bases ([register] in its spec): filled in by the ministry, read back by
+# formkit bases (formkit/bases.py) as the province's 推荐 columns are read by the roll-up
+APPROVAL, APPROVAL_NOTE = "_approval", "_approval_note"
+APPROVALS = ("核准", "不予核准")
+APPROVAL_COLS = (
+    Col(APPROVAL, "核准结论", "text", width=6.5),
+    Col(APPROVAL_NOTE, "核准意见", "text", width=14),
+)
 
-def print_columns(spec: FormSpec) -> list[Col]:
+
+def print_columns(spec: FormSpec, *, national: bool = False) -> list[Col]:
     """The 汇总表's columns: one A4 landscape page wide, what an official reads: 序号, the
     unit and the subject, the form's type column and its printed figures ([summary]), the
-    verdict where the form has one; the form's `summary_columns` hook adds its own."""
+    verdict where the form has one; the form's `summary_columns` hook adds its own. The
+    national view of a form with a register adds the ministry's 核准结论 and 核准意见."""
     s = spec.summary
     by_key = {c.key: c for c in columns(spec, compact=True)}
 
@@ -137,7 +148,8 @@ def print_columns(spec: FormSpec) -> list[Col]:
     ]
     cols = [c for c in wanted if c is not None]
     hook = form_of(spec).hook("summary_columns")
-    return list(hook(spec, cols)) if hook is not None else cols
+    cols = list(hook(spec, cols)) if hook is not None else cols
+    return [*cols, *APPROVAL_COLS] if national and spec.register is not None else cols
 
 
 def detail_columns(spec: FormSpec) -> list[Col]:
@@ -145,6 +157,8 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols = columns(spec, compact=True)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
+    # the file's own id (formkit distribute): the register of bases links a base to it
+    cols.append(Col("_submission_id", "报送编号", "text", width=22, shrink=True, optional=True))
     hook = form_of(spec).hook("summary_detail_columns")
     return list(hook(spec, cols)) if hook is not None else cols
 
@@ -994,11 +1008,18 @@ def _apps_sheet(w: Writer) -> None:
     """
     fmt, data, spec, title = w.fmt, w.data, w.spec, w.title
     ws = w.sheet(APPS_SHEET)
-    cols = print_columns(spec)
+    cols = print_columns(spec, national=w.national)
     note_hook = w.hook("summary_print_note")
     note, editable_keys = (
         note_hook(w.national, w.state.get("shown", "")) if note_hook is not None else ("", ())
     )
+    approval = w.national and spec.register is not None
+    if approval:
+        editable_keys = (*editable_keys, APPROVAL, APPROVAL_NOTE)
+        note += (
+            "核准结论（核准 / 不予核准）、核准意见（黄色）由商务部填写后保存；"
+            "formkit bases 按其建立基地名册。"
+        )
     editable = [j for j, c in enumerate(cols) if c.key in editable_keys]
     if note:
         ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
@@ -1041,6 +1062,22 @@ def _apps_sheet(w: Writer) -> None:
     after = w.hook("summary_print_after")
     if after is not None:
         after(ws, cols, last, w.national)
+    if approval and last >= 2:
+        j = next(j for j, c in enumerate(cols) if c.key == APPROVAL)
+        ws.data_validation(
+            2,
+            j,
+            last,
+            j,
+            {
+                "validate": "list",
+                "source": list(APPROVALS),
+                "input_title": "核准结论",
+                "input_message": "选择“核准”或“不予核准”；尚未决定的留空。",
+                "error_title": "核准结论",
+                "error_message": "请选择“核准”或“不予核准”。",
+            },
+        )
 
 
 def workbook_title(data: SummaryData, spec: FormSpec, national: bool) -> str:
