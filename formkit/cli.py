@@ -1331,7 +1331,10 @@ def ingest(
         typer.Option(
             "--today",
             "--received",
-            help="这些文件的收到日期，如 2007-04-12（默认今天；重现以往的报送或补登以前收到的文件时用，逾期按它判断）。",
+            help=(
+                "这些文件的收到日期，如 2007-04-12（默认今天；重现以往的报送或补登以前收到的文件时用，"
+                "逾期按它判断）。"
+            ),
         ),
     ] = None,
 ) -> None:
@@ -1339,8 +1342,6 @@ def ingest(
 
     季度数据报表、年度工作报告按文件自带的表单标识一并登记（同一基地的每个报告期各算一份）；
     登记后按台账中的当前文件做跨期核对，列出本次收到的文件的问题（工作表、单元格）。"""
-
-    import datetime as dt
 
     from rich.markup import escape
     from rich.table import Table
