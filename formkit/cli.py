@@ -1185,33 +1185,28 @@ def ingest(
         _form_spec(form)
     workers = _workers(jobs, len(files))
     across: dict[str, list[Any]] = {}
-    try:
-        with Ledger(db, form=form) as ledger, _progress() as progress:
-            if not ledger.roster():
-                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
-            task = progress.add_task("读取并审核", total=len(files))
-            report = ledger.ingest(
-                files,
-                jobs=workers,
-                options=ReadOptions(year=year, forms=None if form is None else (form,)),
-                progress=lambda n: progress.advance(task, n),
-            )
-            # issues across periods, from the ledger's current files after this run
-            ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
-            for fid in sorted(i for i in ids if i is not None):
-                across.update(ledger.across_issues(fid))
-    except (OSError, LedgerError) as exc:
-        raise _fail(f"无法登记：{exc}") from None
-    table = Table(title=f"共 {len(report.files)} 个文件")
+    table = Table(title="")
     for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
         table.add_column(col, overflow="fold")
-    for f in report.files:
+    # what the end of the run needs of each file, and no more: memory stays flat in N
+    recorded: list[tuple[str, str]] = []  # (sha256, file name)
+    subjects: dict[str, set[tuple[str | None, str]]] = {}  # form -> (unit, subject)
+    errors = 0
+    total = 0
+
+    def row(f: Any) -> None:
+        nonlocal errors, total
+        total += 1
         r = f.record
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
             shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
             table.add_row(escape(shown), kind, "", "", escape(detail))
-            continue
+            return
+        recorded.append((r.sha256, r.original_name))
+        if r.form_id is not None and r.subject:
+            subjects.setdefault(r.form_id, set()).add((r.unit, r.subject))
+        errors += r.state == "有错误"
         kind = "新版本（替代旧版）" if f.supersedes else "新收到"
         d = f.decision
         note = r.problem or ""
@@ -1227,28 +1222,42 @@ def ingest(
             kind += "，[yellow]名单外[/]"
         who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
         table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
+
+    try:
+        with Ledger(db, form=form) as ledger, _progress() as progress:
+            if not ledger.roster():
+                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
+            task = progress.add_task("读取并审核", total=len(files))
+            report = ledger.ingest(
+                files,
+                jobs=workers,
+                options=ReadOptions(year=year, forms=None if form is None else (form,)),
+                progress=lambda n: progress.advance(task, n),
+                each=row,
+            )
+            # issues across periods, from the ledger's current files after this run, for
+            # the subjects this run's files are about
+            for fid in sorted(subjects):
+                across.update(ledger.across_issues(fid, subjects=subjects[fid]))
+    except (OSError, LedgerError) as exc:
+        raise _fail(f"无法登记：{exc}") from None
+    table.title = f"共 {total} 个文件"
     out.print(table)
     from formkit.ledger import issue_text
 
-    found = [
-        (f.record, i) for f in report.files if f.record for i in across.get(f.record.sha256, ())
-    ]
+    found = [(name, i) for sha, name in recorded for i in across.get(sha, ())]
     if found:
         out.print(f"[bold]跨期核对[/]：本次收到的文件有 {len(found)} 个问题")
-        for r, i in found:
+        for name, i in found:
             tag = "[red]错误[/]" if i.severity == "error" else "[yellow]警告[/]"
-            out.print(f"{tag} {escape(issue_text(r.original_name, i))}")
+            out.print(f"{tag} {escape(issue_text(name, i))}")
     out.print(
         f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
         f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个"
         + (f"；上次读取失败、本次重新读取 {report.reread} 个" if report.reread else "")
         + "。"
     )
-    bad = (
-        report.unreadable
-        or any(f.record is not None and f.record.state == "有错误" for f in report.files)
-        or any(i.severity == "error" for _, i in found)
-    )
+    bad = report.unreadable or errors or any(i.severity == "error" for _, i in found)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
 
