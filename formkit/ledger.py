@@ -20,15 +20,18 @@ import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from formkit.distribute import Period, RosterRow, applicant_key
 
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from formkit.reference import Reference
     from formkit.spec import FormSpec
     from formkit.supersession import Candidate, Decision
+
+T = TypeVar("T")
 
 # Ordered schema steps; the database's PRAGMA user_version counts those applied. Versions
 # 1-4 are SQL scripts (formkit/ledger_schema/, released: never edit one); from version 5
@@ -149,11 +154,19 @@ class FileRecord:
     warnings: int
     problem: str | None
     superseded_by: str | None
-    submission: dict[str, Any] = field(repr=False, compare=False)
+    # the stored Submission.to_json(), as text: read (`submission`) only when asked for, so
+    # a run over thousands of records does not hold thousands of parsed documents
+    submission_text: str = field(repr=False, compare=False)
     # the path to open the file by (`path` is display text when the name is not UTF-8)
     location: str = ""
     form_id: str | None = None  # None: a file whose form could not be told
     period: str | None = None  # a periodic form's period ("2007/第二季度"), as read
+
+    @cached_property
+    def submission(self) -> dict[str, Any]:
+        """The file's Submission.to_json(), as recorded."""
+        doc: dict[str, Any] = json.loads(self.submission_text)
+        return doc
 
     @property
     def state(self) -> State:
@@ -844,9 +857,10 @@ class Ledger:
             if pause:
                 time.sleep(pause)
 
-        for sub, (_, sha, _) in zip(
-            check_many([t[0] for t in todo], options, jobs=jobs), todo, strict=True
-        ):
+        checked = check_many([t[0] for t in todo], options, jobs=jobs, document=True)
+        if len(todo) > 1:  # the workers read on while a batch is recorded
+            checked = _ahead(checked, BATCH_FILES)
+        for sub, (_, sha, _) in zip(checked, todo, strict=True):
             if not batch:
                 started = time.monotonic()
             batch.append((sub, sha))
@@ -919,7 +933,7 @@ class Ledger:
                 _data_errors(sub),
                 sub.warnings,
                 _problem(sub),
-                json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True),
+                _stored_json(sub),
                 sub.values_digest() if accepted else None,
                 getattr(sub, "annotates", None),
                 os.fsencode(sub.location),
@@ -1364,6 +1378,65 @@ class Ledger:
 
 # ---------------------------------------------------------------- helpers
 
+
+def _ahead(items: Iterator[T], size: int) -> Iterator[T]:
+    """`items`, taken by a thread of their own up to `size` ahead of the consumer: the
+    reading workers are handed their next files while the ledger records the last ones.
+    Closing this generator (or an error in the consumer) stops the thread, which closes
+    `items` (the reading workers still busy are stopped)."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(size)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as exc:  # re-raised in the consumer
+            put((False, exc))
+            return
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+        put((True, end))
+
+    thread = threading.Thread(target=run, name="formkit-ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = box.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _stored_json(sub: Submission) -> str:
+    """The document the ledger keeps of a file: its Submission.to_json() (made by the
+    reading worker when it came from one: formkit.check.Checked)."""
+    from formkit.check import Checked
+    from formkit.paths import is_displayable
+
+    if isinstance(sub, Checked) and sub.document and is_displayable(sub.file):
+        return sub.document
+    return json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True)
+
+
 # the columns a file's supersession candidate is made of, and its stored decision's
 _CANDIDATE = (
     "sha256, original_name, seq, status, submission_id, roster_id, unit, subject, filled,"
@@ -1506,7 +1579,7 @@ def _file(r: sqlite3.Row) -> FileRecord:
         warnings=r["warnings"],
         problem=r["problem"],
         superseded_by=r["superseded_by"],
-        submission=json.loads(r["submission_json"]),
+        submission_text=r["submission_json"],
         location=os.fsdecode(r["path_bytes"]) if r["path_bytes"] else r["path"],
         form_id=r["form_id"],
         period=r["period"],
