@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -541,7 +542,7 @@ def _across_json(found: list[Any]) -> list[dict[str, Any]] | None:
     return list(by_file.values())
 
 
-def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "zh") -> None:
+def _write_json(target: Path, results: Iterable[Any], reference: Any, lang: str = "zh") -> None:
     with _JsonOut(target, reference, lang) as stream:
         for r in results:
             stream.add(r)
@@ -703,15 +704,17 @@ def _summary_from_ledger(
     period: tuple[Any, ...] | None = None,
 ) -> None:
     from formkit.atomic import committed_together
-    from formkit.summary import from_ledger, write
+    from formkit.summary import from_ledger, ledger_submissions, write
 
+    # what the result table needs of each file, and no more: memory stays flat in N (the
+    # issues across periods the summary finds still reach each file's issues)
     results: list[Any] = []
     data = from_ledger(
         db,
         reference=ref,
         unit=unit,
         year=year,
-        results=results,
+        each=lambda sub: results.append(_slim(sub)),
         form_id=form_id,
         period=period,
     )
@@ -720,8 +723,11 @@ def _summary_from_ledger(
     try:
         with committed_together():  # both new or both old
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
-            if json_out is not None:
-                _write_json(json_out, results, ref)
+            if json_out is not None:  # the files again, one at a time
+                found = data.found_across
+                _write_json(
+                    json_out, ledger_submissions(db, form_id=form_id, found_across=found), ref
+                )
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")

@@ -161,6 +161,7 @@ class FileRecord:
     location: str = ""
     form_id: str | None = None  # None: a file whose form could not be told
     period: str | None = None  # a periodic form's period ("2007/第二季度"), as read
+    fingerprint: str | None = None  # formkit.supersession.fingerprint of its values
 
     @cached_property
     def submission(self) -> dict[str, Any]:
@@ -977,6 +978,13 @@ class Ledger:
             )
         ]
 
+    def iter_files(self) -> Iterator[FileRecord]:
+        """Every file ever received, in received order, one at a time (`files` holds them
+        all at once)."""
+        cursor = self.db.execute("SELECT * FROM files ORDER BY seq")
+        while rows := cursor.fetchmany(100):
+            yield from map(_file, rows)
+
     def current(self, form_id: str | None = None, *, period: str | None = None) -> list[FileRecord]:
         """The file that counts for each roster entry (or subject, for unlisted files) and
         period; of one form and one period, if given."""
@@ -1583,6 +1591,7 @@ def _file(r: sqlite3.Row) -> FileRecord:
         location=os.fsdecode(r["path_bytes"]) if r["path_bytes"] else r["path"],
         form_id=r["form_id"],
         period=r["period"],
+        fingerprint=r["fingerprint"],
     )
 
 
