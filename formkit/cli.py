@@ -777,9 +777,15 @@ def rollup(
         ),
     ] = None,
 ) -> None:
-    """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。"""
+    """把各省汇总表合成全国汇总（商务部用）：每个推荐单位只采用一份汇总表，未采用的列出原因。
+
+    申报书的全国汇总另在同一文件夹写出全国推荐名单（公示）：推荐名单公示-<年度>.xlsx、
+    .docx 和 .html（网页，可直接放到网站上）。
+    """
     from rich.markup import escape
 
+    from formkit.atomic import committed_together, write_bytes_atomic
+    from formkit.forms import form_of
     from formkit.paths import display_name
     from formkit.rollup import rollup as do_rollup
     from formkit.summary import write
@@ -793,14 +799,23 @@ def rollup(
     result.data.inputs = [display_name(p) for p in paths]
     for file, reason in result.rejected:
         err.print(f"[red]未采用[/] {escape(display_name(file))}：{escape(reason)}")
+    # the form's own documents beside the roll-up (the 申报书's national 公示)
+    extra = form_of(spec).hook("rollup_documents")
+    documents = [(output.parent / n, b) for n, b in extra(result.data, ref)] if extra else []
+    _guard([*paths, reference], [output, *(p for p, _ in documents)])
     try:
-        write(output, result.data, spec=spec, reference=ref, national=True)
+        with committed_together():  # all new or all old
+            write(output, result.data, spec=spec, reference=ref, national=True)
+            for path, content in documents:
+                write_bytes_atomic(path, content)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(
         f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
         f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
     )
+    if documents:
+        out.print("已生成推荐名单（公示）：" + "、".join(str(p) for p, _ in documents))
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 
@@ -816,7 +831,7 @@ def _summary_form(files: list[Path]) -> str | None:
     return None
 
 
-@app.command(short_help="推荐决定：排序、名额、推荐文件与公示名单。")
+@app.command(short_help="推荐决定：排序、名额、推荐文件与报部名单。")
 def recommend(
     paths: Annotated[
         list[Path] | None,
@@ -844,12 +859,23 @@ def recommend(
     contact: Annotated[str, typer.Option("--contact", help="推荐文件上的联系人。")] = "",
     phone: Annotated[str, typer.Option("--phone", help="推荐文件上的联系电话。")] = "",
     date: Annotated[
-        str | None, typer.Option("--date", help="推荐文件的日期，如 2006-04-25（默认留空）。")
+        str | None, typer.Option("--date", help="成文日期，如 2006-04-28（默认留空待填）。")
     ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(
+            "--authority", help="发文机关全称，如 江苏省对外贸易经济合作厅（默认取参考数据）。"
+        ),
+    ] = None,
+    signer: Annotated[str, typer.Option("--signer", help="签发人姓名（默认留空待填）。")] = "",
+    doc_code: Annotated[
+        str,
+        typer.Option("--doc-code", help="发文字号中〔年份〕之前的机关代字（序号留空待填）。"),
+    ] = "",
     reference: ReferenceFile = None,
 ) -> None:
-    """按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单
-    （.xlsx 与 .docx）。
+    """按通知六(三)确定推荐名单，生成推荐文件（请示，.docx，按 GB/T 9704-2012 公文格式，
+    打印、签发、盖章）和报部名单（.xlsx 与 .docx）。
 
     给出汇总表时，以汇总表“汇总表”工作表中的推荐次序、推荐意见、推荐理由三列为准：
     可在 Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”。用 --db 时由
@@ -863,7 +889,7 @@ def recommend(
     from rich.markup import escape
     from rich.table import Table
 
-    from formkit.forms.shenbaoshu.letters import LetterInfo, write_documents
+    from formkit.forms.shenbaoshu.letters import LetterInfo, letter_notes, write_documents
     from formkit.forms.shenbaoshu.recommend import (
         RankKeyError,
         by_unit,
@@ -927,6 +953,7 @@ def recommend(
     for col in ("推荐单位", "推荐次序", "申请单位", "申报类型", "审核结论", "推荐意见", "理由"):
         table.add_column(col, overflow="fold")
     written = []
+    notes: list[str] = []
     for name, members in grouped:
         for a in sorted(members, key=lambda a: (a.get("_rank") is None, a.get("_rank") or 0)):
             reason = str(a.get("_reason") or "")
@@ -942,18 +969,23 @@ def recommend(
                 escape(str(a.get("_decision") or "")),
                 reason,
             )
-        info = LetterInfo(year or 2006, name or None, contact, phone, when)
+        info = LetterInfo(
+            year or 2006, name or None, contact, phone, when, authority, signer, doc_code
+        )
         try:
             written.append(write_documents(members, info, output))
         except OSError as exc:
             raise _fail(f"无法写出 {output}：{exc}") from None
+        notes += letter_notes(members, info)
     out.print(table)
     if db is not None:
         out.print(f"排序依据：{key.shown}")
     for problem in problems:
         err.print(f"[yellow]提示：[/]{escape(problem)}")
+    for note in notes:
+        out.print(escape(note))
     for w in written:
-        out.print(f"已生成：{w.letter}、{w.public_xlsx}、{w.public_docx}")
+        out.print(f"已生成：{w.letter}、{w.list_xlsx}、{w.list_docx}")
     raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
 
 
@@ -1671,28 +1703,33 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "rollup": (
         (
             "把各省汇总表合成全国汇总。",
-            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准。",
+            "把各省汇总表合成全国汇总（商务部用），推荐决定以各省汇总表为准；申报书另写出"
+            "全国推荐名单（公示）的 .xlsx、.docx 和网页 .html。",
             "0 全部采用；1 有文件未采用；2 参数错误或无法写出文件。",
         ),
         (
             "Combine provincial summaries into the national roll-up.",
-            "Combine the provinces' summaries into the national roll-up (for the ministry).",
+            "Combine the provinces' summaries into the national roll-up (for the ministry);"
+            " for the application form also the national list for publication (.xlsx, .docx,"
+            " .html).",
             "0 all used; 1 a file was not used; 2 usage error or the file cannot be written.",
         ),
     ),
     "recommend": (
         (
-            "推荐决定：推荐文件与公示名单。",
-            "按通知六(三)确定推荐名单，生成推荐文件（.docx，打印、签字、盖章）和公示名单"
-            "（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、推荐意见、推荐理由为准（可在"
+            "推荐决定：推荐文件与报部名单。",
+            "按通知六(三)确定推荐名单，生成推荐文件（请示，GB/T 9704-2012 公文格式的 .docx，"
+            "打印、签发、盖章）和报部名单（.xlsx 与 .docx）。给出汇总表时以其中的推荐次序、"
+            "推荐意见、推荐理由为准（可在"
             " Excel/WPS 中修改后保存，与 formkit 建议不同之处记为“人工调整”）；用 --db 时由"
             " formkit 按排序依据和推荐名额建议。",
             "0 已生成；1 已生成，但推荐意见无法识别或超出名额（见提示）；2 参数错误或无法读写。",
         ),
         (
-            "The recommendation: letter and publication list.",
-            "Decide the recommendation (notice 6(3)) and write the letter (.docx, to sign and"
-            " stamp) and the publication list (.xlsx, .docx). From a summary its editable"
+            "The recommendation: letter and the list sent to the ministry.",
+            "Decide the recommendation (notice 6(3)) and write the letter (a request to the"
+            " ministry laid out per GB/T 9704-2012, .docx, to sign and stamp) and the list"
+            " sent with it (.xlsx, .docx). From a summary its editable"
             " columns are the decision; with --db formkit proposes by the ranking key.",
             "0 written; 1 written, but a decision was unreadable or over the quota;"
             " 2 usage or I/O error.",

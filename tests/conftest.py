@@ -39,6 +39,17 @@ def soffice() -> str:
 
 
 @pytest.fixture(scope="session")
+def soffice_writer(soffice: str) -> str:
+    """LibreOffice with Writer (and poppler to read its PDFs): the .docx tests need both."""
+    from tests.libreoffice import writer_missing
+
+    why = writer_missing(soffice)
+    if why is not None:
+        pytest.skip(f"{why} (CI installs libreoffice-writer-nogui and poppler-utils via .ci/run)")
+    return soffice
+
+
+@pytest.fixture(scope="session")
 def notice_text() -> str:
     return (DOCS / "notice.txt").read_text(encoding="utf-8")
 

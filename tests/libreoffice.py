@@ -25,6 +25,35 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def writer_missing(exe: str) -> str | None:
+    """Why LibreOffice cannot convert Word documents here, or None when it can.
+
+    Debian splits LibreOffice: libreoffice-calc-nogui alone has no Writer, and then every
+    .docx conversion fails. Its program folder tells (Writer is libswlo); where the layout
+    is not Debian's, a tiny document is converted to find out.
+    """
+    program = Path(exe).resolve().parent
+    if (program / "libsclo.so").exists() or (program / "libswlo.so").exists():
+        if not (program / "libswlo.so").exists():
+            return "LibreOffice Writer is not installed (only Calc)"
+    else:
+        import docx
+
+        with tempfile.TemporaryDirectory(prefix="lo-writer-") as tmp:
+            probe = Path(tmp) / "probe.docx"
+            document = docx.Document()
+            document.add_paragraph("probe")
+            document.save(str(probe))
+            try:
+                convert(probe, "pdf", Path(tmp) / "out", timeout=120)
+            except (RuntimeError, subprocess.SubprocessError) as exc:
+                return f"LibreOffice cannot convert a Word document here: {exc}"
+    for tool in ("pdfinfo", "pdftotext"):
+        if shutil.which(tool) is None:
+            return f"poppler-utils ({tool}) is not installed"
+    return None
+
+
 def convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
     """Convert `src` with LibreOffice headless; return the output path or raise with LO's output.
 

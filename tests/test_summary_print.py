@@ -245,6 +245,12 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
             "cell": f"{reason}{rows['乙市高新区']}",
             "text": "经省厅研究，推荐丙市",
         },
+        {
+            "op": "type",
+            "sheet": "汇总表",
+            "cell": f"{reason}{rows['丙市产业集群']}",
+            "text": "产业集群带动作用强",
+        },
     ]
     # and sorts the rows by 申请单位 (whole rows move; 序号 moves with its row)
     last_col = _letter(max(cols.values()))
@@ -276,14 +282,15 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     letter = docx.Document(str(docs / "推荐文件-四川省.docx"))
     table = [[c.text for c in row.cells] for row in letter.tables[0].rows]
     assert [(r[0], r[1]) for r in table[1:]] == [("1", "丙市产业集群"), ("2", "甲市出口基地")]
-    # key figures read back from the summary: 8.25 × 0.8 and 12.5 × 0.8 (亿美元)
-    hitech = table[0].index("高新技术产品出口额（亿美元）")
-    export = table[0].index("出口额（亿美元）")
-    assert (table[1][export], table[1][hitech]) == ("10.00", "6.60")
-    assert table[1][-1] == "符合"
+    # key figures read back from the summary: 8.25 × 0.8 (亿美元)
+    hitech = table[0].index("高新技术产品出口额(亿美元)")
+    assert table[1][hitech] == "6.60"
+    # the reason the person typed in LibreOffice is the letter's
+    assert table[1][-1] == "产业集群带动作用强"
     text = "\n".join(p.text for p in letter.paragraphs)
-    assert "现推荐以下 2 家申请单位（其中现有基地重新认定 1 家，新申报 1 家）" in text
-    assert "四川省商务主管部门（盖章）" in text
+    assert "拟推荐2个出口创新基地（其中现有基地重新认定1个、新申报1个）" in text
+    assert "按推荐次序依次为：丙市产业集群、甲市出口基地。" in text
+    assert text.startswith("四川省商务厅文件")
 
     # and so does the roll-up, which records that the proposal was overridden
     nat = tmp_path / "nat.xlsx"
@@ -304,6 +311,10 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     assert str(overrides["乙市高新区"]).startswith("人工调整：formkit 建议推荐")
     assert overrides["甲市出口基地"] in (None, "")
     assert os.path.getsize(nat) > 0
+    # the ministry's 公示 beside it lists whom the person recommended, in their order
+    public = openpyxl.load_workbook(tmp_path / "推荐名单公示-2006年度.xlsx")["推荐名单"]
+    listed = [r[2] for r in public.iter_rows(min_row=4, values_only=True)]
+    assert listed == ["丙市产业集群", "甲市出口基地"]
 
 
 @pytest.mark.parametrize(

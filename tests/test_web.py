@@ -601,16 +601,16 @@ def test_province_downloads_the_推荐文件_as_formkit_recommend_writes_it(
     assert result.exit_code == 0, result.output
     assert letter.content == (out / "推荐文件-江苏省.docx").read_bytes()
     for route, name in (
-        ("public.xlsx?unit=江苏省", "公示名单-江苏省.xlsx"),
-        ("public.docx?unit=江苏省", "公示名单-江苏省.docx"),
+        ("public.xlsx?unit=江苏省", "报部名单-江苏省.xlsx"),
+        ("public.docx?unit=江苏省", "报部名单-江苏省.docx"),
         ("recommendation.docx?unit=浙江省", "推荐文件-浙江省.docx"),
-        ("public.xlsx?unit=浙江省", "公示名单-浙江省.xlsx"),
+        ("public.xlsx?unit=浙江省", "报部名单-浙江省.xlsx"),
     ):
         got = web.get(f"/province/download/{route}")
         assert got.status_code == 200, route
         assert got.content == (out / name).read_bytes(), name
     public = web.get("/province/download/public.xlsx?unit=江苏省").content
-    sheet = openpyxl.load_workbook(io.BytesIO(public))["公示名单"]
+    sheet = openpyxl.load_workbook(io.BytesIO(public))["推荐名单"]
     assert [r[2] for r in sheet.iter_rows(min_row=3, values_only=True)] == JIANGSU_ORDER
 
     # which unit, when there are several, is asked for; an unknown one is not guessed
@@ -621,8 +621,8 @@ def test_province_downloads_the_推荐文件_as_formkit_recommend_writes_it(
     with Ledger(round_.db) as led:
         downloads = [e for e in led.audit_log() if e["kind"] == "download"]
     details = [e["detail"] for e in downloads]
-    assert details.count("推荐文件-江苏省.docx") == 1 and details.count("公示名单-江苏省.xlsx") == 2
-    assert "公示名单-浙江省.xlsx" in details and "推荐文件-浙江省.docx" in details
+    assert details.count("推荐文件-江苏省.docx") == 1 and details.count("报部名单-江苏省.xlsx") == 2
+    assert "报部名单-浙江省.xlsx" in details and "推荐文件-浙江省.docx" in details
     assert all(e["actor"] == "office" and e["status"] == 200 for e in downloads)
     assert "推荐文件-江苏省.docx" in web.get("/province/audit").text
 
@@ -667,7 +667,7 @@ def test_with_serve_unit_the_推荐文件_is_that_units_alone(round_: Round, tmp
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["推荐文件-江苏省.docx", "公示名单-江苏省.xlsx", "公示名单-江苏省.docx"]
+        ["推荐文件-江苏省.docx", "报部名单-江苏省.xlsx", "报部名单-江苏省.docx"]
     )
     assert letter.content == (out / "推荐文件-江苏省.docx").read_bytes()
 

@@ -193,14 +193,15 @@ def test_a_city_and_the_province_through_the_whole_round(
         letter = docx.Document(io.BytesIO(Path(info.value.path()).read_bytes()))
         (table,) = letter.tables
         assert [r.cells[1].text for r in table.rows] == ["申请单位", "杭州高新技术产业开发区"]
-        assert "关于推荐2006年科技兴贸出口创新基地的函" in letter.paragraphs[0].text
+        title = next(p.text for p in letter.paragraphs if p.text.endswith("的请示"))
+        assert title.replace("\n", "").endswith("关于推荐2006年度科技兴贸出口创新基地的请示")
         with prov.expect_download() as info:
-            prov.click("text=下载公示名单（Excel）")
-        assert info.value.suggested_filename == "公示名单-浙江省.xlsx"
+            prov.click("text=下载报部名单（Excel）")
+        assert info.value.suggested_filename == "报部名单-浙江省.xlsx"
         prov.click("text=操作记录")
         audit = prov.inner_text("#audit")
         assert "上传" in audit and "下载" in audit and "登录失败" in audit
-        assert "推荐文件-浙江省.docx" in audit and "公示名单-浙江省.xlsx" in audit
+        assert "推荐文件-浙江省.docx" in audit and "报部名单-浙江省.xlsx" in audit
         prov.screenshot(path=shots / "09-省级操作记录.png", full_page=True)
         prov.click("nav button")  # 退出
         prov.wait_for_url(server.url("/province/login"))

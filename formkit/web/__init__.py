@@ -5,7 +5,7 @@ once the verdict and every issue with its sheet and cell, downloads the annotate
 and its history. The province logs in with a password and watches the round's status.
 The work is the library's: uploads go through `Ledger.ingest` (gate, isolated worker,
 supersession), the annotated copy through `formkit.feedback`, the summary through
-`formkit.summary`, the 推荐文件 and 公示名单 through `formkit.forms.shenbaoshu.recommend` and
+`formkit.summary`, the 推荐文件 and 报部名单 through `formkit.forms.shenbaoshu.recommend` and
 `formkit.forms.shenbaoshu.letters` (as `formkit recommend --db`).
 
 Modules: `auth` (tokens, password hash, CSRF; stdlib only, also used by `distribute`

@@ -9,7 +9,7 @@
     /province/download/status.xlsx, /province/download/summary.xlsx, /province/audit
     /province/recommend              formkit's proposed recommendation, per reporting unit
     /province/download/recommendation.docx, .../public.xlsx, .../public.docx [?unit=<name>]
-                                     the 推荐文件 and 公示名单, as `formkit recommend --db`
+                                     the 推荐文件 and 报部名单, as `formkit recommend --db`
 
 Rules kept everywhere: a city's link is its only credential and reaches only its own
 entry; the province's session cookie reaches only province pages; every POST carries a
@@ -780,7 +780,7 @@ class Web:
 
     @province_only
     async def download_recommendation(self, request: Request, digest: str) -> Response:
-        """One of a unit's 推荐文件 / 公示名单; `?unit=` names it when there are several."""
+        """One of a unit's 推荐文件 / 报部名单; `?unit=` names it when there are several."""
         kind = request.url.path.rsplit("/", 1)[-1]
         if kind not in service.DOCUMENTS:
             raise HTTPException(404)

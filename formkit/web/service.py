@@ -605,8 +605,8 @@ def summary_workbook(settings: Settings) -> bytes:
 # what the province downloads, by route name: (file name prefix, suffix, audit detail)
 DOCUMENTS = {
     "recommendation.docx": ("推荐文件", ".docx", "推荐文件"),
-    "public.xlsx": ("公示名单", ".xlsx", "公示名单（Excel）"),
-    "public.docx": ("公示名单", ".docx", "公示名单（Word）"),
+    "public.xlsx": ("报部名单", ".xlsx", "报部名单（Excel）"),
+    "public.docx": ("报部名单", ".docx", "报部名单（Word）"),
 }
 
 
@@ -688,8 +688,8 @@ def recommendation_document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
     `formkit recommend --db` writes them (blank 联系人, 联系电话 and date to fill in)."""
     from formkit.forms.shenbaoshu.letters import (
         LetterInfo,
-        public_docx,
-        public_xlsx,
+        list_docx,
+        list_xlsx,
         recommendation_docx,
     )
 
@@ -697,8 +697,8 @@ def recommendation_document(unit: UnitDecision, kind: str) -> tuple[str, bytes]:
     info = LetterInfo(unit.year, unit.unit or None)
     build = {
         "recommendation.docx": recommendation_docx,
-        "public.xlsx": public_xlsx,
-        "public.docx": public_docx,
+        "public.xlsx": list_xlsx,
+        "public.docx": list_docx,
     }[kind]
     return f"{prefix}-{unit.tag}{suffix}", build(unit.apps, info)
 

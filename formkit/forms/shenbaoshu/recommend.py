@@ -6,7 +6,7 @@ applies the notice's quota and marks each one 推荐 or 不推荐 with the reaso
 shows the proposal in editable columns (推荐次序, 推荐意见, 推荐理由) and keeps formkit's
 own proposal beside them in its 明细 sheet. A person may re-number, re-decide and
 re-word in Excel or WPS; `settle` reads those columns back, and everything downstream
-(推荐文件, 公示名单, the national roll-up) follows the person's decision, recording where it
+(推荐文件, 报部名单, the national roll-up and its 公示) follows the person's decision, recording where it
 differs from the proposal.
 
 Record keys (in the summary records of formkit.records):
