@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from formkit.distribute import RosterRow, locked_fields, parse_period
 from formkit.forms import load_form_spec
-from formkit.ledger import Ledger
+from formkit.ledger import MIGRATIONS, Ledger
 from formkit.supersession import Candidate, decide, links, neighbourhood
 from formkit.template import build_template
 from tests.report_forms import JIDU, jidu_values
@@ -245,20 +245,22 @@ def test_the_ledger_stores_what_a_full_re_decision_gives(
 def test_an_old_ledger_gets_its_decisions_when_opened(
     inbox: dict[str, Path], tmp_path: Path
 ) -> None:
-    """A version-6 ledger (decisions not stored) is given them on opening, as a full
+    """A ledger from before decisions were stored is given them on opening, as a full
     re-decision makes them; a file recorded afterwards is decided among them."""
     db = tmp_path / "formkit.db"
     with Ledger(db) as ledger:
         ledger.ingest([inbox["a-q2"], inbox["a-q2-later"], inbox["b-q2"]], jobs=1)
         expected = ledger.decide_all()
-    with sqlite3.connect(db) as conn:  # back to version 6: without the columns of 7
+    # the version before decisions were stored
+    before = next(i for i, m in enumerate(MIGRATIONS) if isinstance(m, str) and "disposition" in m)
+    with sqlite3.connect(db) as conn:  # back to that version: without its columns
         conn.execute("DROP INDEX files_by_app")
         conn.execute("DROP INDEX files_by_name_link")
         for col in ("app_key", "name_link", "disposition", "decision_key", "reason", "conflicts"):
             conn.execute(f"ALTER TABLE files DROP COLUMN {col}")
-        conn.execute("PRAGMA user_version = 6")
+        conn.execute(f"PRAGMA user_version = {before}")
     with Ledger(db) as ledger:
-        assert ledger.schema_version == 7
+        assert ledger.schema_version == len(MIGRATIONS)
         assert ledger.decisions() == expected
         ledger.ingest([inbox["a-q2-named"]], jobs=1)
     final = _stored_equals_fresh(db)
