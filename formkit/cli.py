@@ -718,16 +718,19 @@ def _summary_from_ledger(
         form_id=form_id,
         period=period,
     )
+    found: dict[str, list[Any]] = {}
+    for sha, issue in data.found_across:
+        found.setdefault(sha, []).append(issue)
+    for sub in results if found else ():
+        sub.issues += found.get(sub.sha256, [])
     _print_results(results, details=False)
     spec = _form_spec(form_id) if form_id else None
     try:
         with committed_together():  # both new or both old
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
             if json_out is not None:  # the files again, one at a time
-                found = data.found_across
-                _write_json(
-                    json_out, ledger_submissions(db, form_id=form_id, found_across=found), ref
-                )
+                again = ledger_submissions(db, form_id=form_id, found_across=data.found_across)
+                _write_json(json_out, again, ref)
     except OSError as exc:
         raise _fail(f"无法写出 {output}：{exc}") from None
     out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
@@ -1223,14 +1226,23 @@ def ingest(
         _form_spec(form)
     workers = _workers(jobs, len(files))
     across: dict[str, list[Any]] = {}
-    table = Table(title="")
-    for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
-        table.add_column(col, overflow="fold")
-    # what the end of the run needs of each file, and no more: memory stays flat in N
+    # what the end of the run needs of each file, and no more: memory stays flat in N. A
+    # long run lists only the files that need attention, as `check` does (all are in the
+    # ledger: `status`, `summary --db`)
+    rows: list[tuple[str, ...]] = []  # every file's row, while there are few
+    attention: list[tuple[str, ...]] = []  # the first rows that need attention
     recorded: list[tuple[str, str]] = []  # (sha256, file name)
     subjects: dict[str, set[tuple[str | None, str]]] = {}  # form -> (unit, subject)
     errors = 0
     total = 0
+
+    def add(cells: tuple[str, ...], needs_attention: bool) -> None:
+        if total <= MAX_TABLE_ROWS:
+            rows.append(cells)
+        elif rows:
+            rows.clear()
+        if needs_attention and len(attention) < MAX_TABLE_ROWS:
+            attention.append(cells)
 
     def row(f: Any) -> None:
         nonlocal errors, total
@@ -1239,7 +1251,7 @@ def ingest(
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
             shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
-            table.add_row(escape(shown), kind, "", "", escape(detail))
+            add((escape(shown), kind, "", "", escape(detail)), f.outcome != "duplicate")
             return
         recorded.append((r.sha256, r.original_name))
         if r.form_id is not None and r.subject:
@@ -1259,7 +1271,8 @@ def ingest(
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
         who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
-        table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
+        cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
+        add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
 
     try:
         with Ledger(db, form=form) as ledger, _progress() as progress:
@@ -1279,8 +1292,15 @@ def ingest(
                 across.update(ledger.across_issues(fid, subjects=subjects[fid]))
     except (OSError, LedgerError) as exc:
         raise _fail(f"无法登记：{exc}") from None
-    table.title = f"共 {total} 个文件"
+    table = Table(title=f"共 {total} 个文件")
+    for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
+        table.add_column(col, overflow="fold")
+    shown_rows = rows if total <= MAX_TABLE_ROWS else attention
+    for cells in shown_rows:
+        table.add_row(*cells)
     out.print(table)
+    if len(shown_rows) < total:
+        out.print(f"（共 {total} 个文件，上表只列出需要处理的前 {len(shown_rows)} 个）")
     from formkit.ledger import issue_text
 
     found = [(name, i) for sha, name in recorded for i in across.get(sha, ())]

@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -978,12 +978,41 @@ class Ledger:
             )
         ]
 
-    def iter_files(self) -> Iterator[FileRecord]:
+    def iter_files(
+        self,
+        *,
+        without: Collection[str] = (),
+        lean: tuple[str, Callable[[Any], object], Collection[str]] | None = None,
+    ) -> Iterator[FileRecord]:
         """Every file ever received, in received order, one at a time (`files` holds them
-        all at once)."""
-        cursor = self.db.execute("SELECT * FROM files ORDER BY seq")
+        all at once).
+
+        `without`: top-level parts of each stored document left out ("provenance");
+        `lean`: (field, test, keep): an accepted file whose value of `field` passes `test`
+        comes with the values of the `keep` fields only and without its provenance,
+        located and computed parts. SQLite cuts the documents: a caller that lists a file
+        without its values does not parse them."""
+        doc = "submission_json"
+        if without:
+            doc = f"json_remove({doc}, {', '.join(_json_path(k) for k in without)})"
+        if lean is not None:
+            field, test, keep = lean
+            self.db.create_function("formkit_lean", 1, lambda v: bool(test(v)))
+            pairs = ", ".join(
+                f"{_sql_text(k)}, json_extract(submission_json, {_json_path('values', k)})"
+                for k in keep
+            )
+            cut = (
+                "json_set(json_remove(submission_json, '$.values', '$.provenance',"
+                f" '$.located', '$.computed'), '$.values', json_object({pairs}))"
+            )
+            probe = f"json_extract(submission_json, {_json_path('values', field)})"
+            doc = (
+                f"CASE WHEN status = 'accepted' AND formkit_lean({probe}) THEN {cut} ELSE {doc} END"
+            )
+        cursor = self.db.execute(f"SELECT *, {doc} AS document FROM files ORDER BY seq")
         while rows := cursor.fetchmany(100):
-            yield from map(_file, rows)
+            yield from (_file(r, r["document"]) for r in rows)
 
     def current(self, form_id: str | None = None, *, period: str | None = None) -> list[FileRecord]:
         """The file that counts for each roster entry (or subject, for unlisted files) and
@@ -1568,7 +1597,16 @@ def _title(spec: FormSpec) -> str:
     return spec.file_name or spec.id
 
 
-def _file(r: sqlite3.Row) -> FileRecord:
+def _json_path(*keys: str) -> str:
+    """An SQLite JSON path to a key (quoted: field ids are plain, but the path is exact)."""
+    return _sql_text("$" + "".join(f'."{k}"' for k in keys))
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _file(r: sqlite3.Row, document: str | None = None) -> FileRecord:
     return FileRecord(
         sha256=r["sha256"],
         seq=r["seq"],
@@ -1587,7 +1625,7 @@ def _file(r: sqlite3.Row) -> FileRecord:
         warnings=r["warnings"],
         problem=r["problem"],
         superseded_by=r["superseded_by"],
-        submission_text=r["submission_json"],
+        submission_text=r["submission_json"] if document is None else document,
         location=os.fsdecode(r["path_bytes"]) if r["path_bytes"] else r["path"],
         form_id=r["form_id"],
         period=r["period"],

@@ -586,11 +586,12 @@ def from_ledger(
     """The ledger's files as SummaryData: the one route from a ledger to a summary, for
     `summary --db`, `recommend --db` and the web page alike. The ledger's handles and
     received order go to the same collector a folder of files goes through, so the same
-    file counts as in `status`. `results`, when given, receives each file's Submission;
-    `each`, when given, is called with each as it is read, instead of keeping it (a file
-    of another reporting unit than `unit` then holds only its roles' values). Either way
-    the issues across periods the summary finds are added to the Submissions handed out
-    (`data.found_across` lists them by file, for `ledger_submissions`).
+    file counts as in `status`. `results`, when given, receives each file's Submission,
+    with the issues across periods the summary finds added. `each`, when given, is called
+    with each as it is read, instead of keeping it: a file of another reporting unit than
+    `unit` then holds only its roles' values, no file its provenance, and the issues
+    across periods are in `data.found_across` only (by file, as `ledger_submissions` adds
+    them).
 
     `form_id` (default: the ledger's form): the files of that form (the ledger's form_id of
     each file); a file whose form could not be told belongs to the ledger's own form. The
@@ -607,30 +608,38 @@ def from_ledger(
         own = ledger.spec
         spec = get_form(form_id).spec if form_id else own
         dates = {f.id for f in spec.fields if f.type == "date"}
-        roles = {spec.roles.unit, spec.roles.subject, spec.roles.date, *spec.roles.period}
+        roles = [r for r in (spec.roles.unit, spec.roles.subject, spec.roles.date) if r]
+        roles += [r for r in spec.roles.period if r not in roles]
 
         def load(sha: str) -> Submission:
             found = ledger.file(sha)
             assert found is not None
             return from_json(found.submission, dates)
 
+        def foreign(value: Any) -> str | None:
+            """The other reporting unit a file of this unit value belongs to."""
+            if not unit:
+                return None
+            known = reference.unit(str(value or ""))
+            return known.name if known is not None and known.name != unit else None
+
         collector = Collector(spec=spec, reference=reference, load=load)
         handed: dict[str, list[Issue]] = {}
         elsewhere = 0
-        for r in ledger.iter_files():
+        unit_field = spec.roles.unit or ""
+        # a file of another unit is listed, not summarised: its values are not read (but
+        # for a caller that keeps every Submission); nor is any file's provenance, which
+        # only the rules across periods use (they load their files again)
+        lean = None if results is not None else (unit_field, foreign, roles)
+        without = () if results is not None else ("provenance", "located")
+        for r in ledger.iter_files(without=without, lean=lean):
             if (r.form_id or own.id) != spec.id:
                 elsewhere += 1
                 continue
             doc = r.submission
             values = doc.get("values") or {}
-            theirs = None
-            if unit and doc.get("status") == "accepted":
-                known = reference.unit(str(values.get(spec.roles.unit or "") or ""))
-                if known is not None and known.name != unit:
-                    theirs = known.name
-            if theirs is not None and results is None:  # listed, not summarised
-                doc = {**doc, "values": {k: v for k, v in values.items() if k in roles}}
-                doc.update(provenance={}, located={}, computed={})
+            accepted = doc.get("status") == "accepted"
+            theirs = foreign(values.get(unit_field)) if accepted else None
             sub = from_json(doc, dates)
             if r.fingerprint and theirs is None:
                 sub.remember_digest(r.fingerprint)  # as the ledger computed it on receipt
@@ -641,7 +650,7 @@ def from_ledger(
                 results.append(sub)
             if each is not None:
                 each(sub)
-            if results is not None or each is not None:
+            if results is not None:
                 handed[sub.sha256] = sub.issues  # the list itself: what is added reaches it
         shown = [str(db)] if inputs is None else list(inputs)
         data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
