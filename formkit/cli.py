@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,6 +54,13 @@ def _day_option(text: str | None, what: str) -> Any:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise _fail(f"{what}“{text}”应写成 2006-04-30 的形式。") from None
+
+
+def _why(exc: Exception) -> str:
+    """Why writing failed, in Chinese (磁盘已满, 没有写入权限, ...)."""
+    from formkit.atomic import reason_zh
+
+    return reason_zh(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -197,7 +205,7 @@ def template(
         try:
             path = write_template(output, year=year, password=password)
         except (OSError, SpecError) as exc:
-            raise _fail(f"无法写出模板 {output}：{exc}") from None
+            raise _fail(f"无法写出模板 {output}（{_why(exc)}）。") from None
         out.print(f"已生成模板：[bold]{path}[/]（{year}年申报，数据年度 {year - 1} 年）")
         return
     try:
@@ -209,7 +217,7 @@ def template(
     try:
         path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
-        raise _fail(f"无法写出模板 {output}：{exc}") from None
+        raise _fail(f"无法写出模板 {output}（{_why(exc)}）。") from None
     out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
 
 
@@ -480,15 +488,35 @@ class _JsonOut:
                 self._ctx = atomic_output(self.target)
                 self._fh = self._ctx.__enter__()
             except OSError as exc:
-                raise _fail(f"无法写出 {self.target}：{exc}") from None
+                raise self._unwritable(exc) from None
         head = (
             "{\n"
             f'  "formkit": {json.dumps(__version__)},\n'
             f'  "reference": {json.dumps(reference_json(self.reference), ensure_ascii=False)},\n'
             '  "results": [\n'
         )
-        self._fh.write(head.encode("utf-8"))
+        self._write(head)
         return self
+
+    def _write(self, text: str) -> None:
+        """Write, or (a full disk, a lost folder) end the command with exit 2 and a
+        Chinese message, the half-written temporary file removed."""
+        try:
+            self._fh.write(text.encode("utf-8"))
+        except OSError as exc:
+            self._abandon(exc)
+            raise self._unwritable(exc) from None
+
+    def _abandon(self, exc: BaseException) -> None:
+        ctx, self._ctx, self._fh = self._ctx, None, None
+        if ctx is not None:
+            with contextlib.suppress(BaseException):  # its own error is the same one
+                ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+    def _unwritable(self, exc: OSError) -> typer.Exit:
+        from formkit.atomic import reason_zh
+
+        return _fail(f"无法写出 {self.target}（{reason_zh(exc)}），未写出该文件。")
 
     def add(self, sub: Any) -> None:
         import json
@@ -502,7 +530,7 @@ class _JsonOut:
             for item, issue in zip(doc["issues"], sub.issues, strict=True):
                 item["message"] = render(issue, "en")
         text = json.dumps(doc, ensure_ascii=False, indent=2)
-        self._fh.write(((",\n" if self.count else "") + text).encode("utf-8"))
+        self._write((",\n" if self.count else "") + text)
         self.count += 1
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -516,16 +544,20 @@ class _JsonOut:
                 tail += ',\n  "files": ' + json.dumps(self.files, ensure_ascii=False, indent=2)
             if self.across is not None:
                 tail += ',\n  "across": ' + json.dumps(self.across, ensure_ascii=False, indent=2)
-            self._fh.write((tail + "\n}\n").encode("utf-8"))
+            self._write(tail + "\n}\n")
         if self._ctx is not None:
             try:
                 self._ctx.__exit__(exc_type, exc, tb)
             except OSError as error:
-                raise _fail(f"无法写出 {self.target}：{error}") from None
+                self._ctx = None
+                raise self._unwritable(error) from None
             if exc_type is None:
                 err.print(f"结果已写入 {self.target}")
         else:
-            self._fh.flush()
+            try:
+                self._fh.flush()
+            except OSError as error:
+                raise self._unwritable(error) from None
 
 
 def _across_json(found: list[Any]) -> list[dict[str, Any]] | None:
@@ -651,7 +683,7 @@ def summary(
             _print_results(results, details=False)
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
 
 
@@ -732,7 +764,7 @@ def _summary_from_ledger(
                 again = ledger_submissions(db, form_id=form_id, found_across=data.found_across)
                 _write_json(json_out, again, ref)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
 
 
@@ -812,7 +844,7 @@ def rollup(
             for path, content in documents:
                 write_bytes_atomic(path, content)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     out.print(
         f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
         f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
@@ -978,7 +1010,7 @@ def recommend(
         try:
             written.append(write_documents(members, info, output))
         except OSError as exc:
-            raise _fail(f"无法写出 {output}：{exc}") from None
+            raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
         notes += letter_notes(members, info)
     out.print(table)
     if db is not None:
@@ -1151,7 +1183,7 @@ def roster_cmd(
     try:
         write_roster(rows, output, spec)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     for r in rows:
         out.print(f"{r.unit}  {r.subject}")
     out.print(
@@ -1425,7 +1457,7 @@ def status(
         try:
             write_status_workbook(report, output)
         except OSError as exc:
-            raise _fail(f"无法写出 {output}：{exc}") from None
+            raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
         out.print(f"催报名单已写入 {output}")
 
 

@@ -260,6 +260,7 @@ def rollup(
     data = result.data
     parts: list[_Part] = []
     seen: dict[str, str] = {}
+    todo: list[tuple[str | os.PathLike[str], str, str]] = []
     for path in paths:
         name = display_name(Path(path).name)  # text for the workbook (a GBK file name)
         try:
@@ -273,11 +274,12 @@ def rollup(
             )
             continue
         seen[digest] = name
-        try:
-            meta, part = read_summary(path, spec.id)
-        except NotASummary as exc:
-            result.rejected.append((str(path), str(exc)))
+        todo.append((path, name, digest))
+    for (path, name, digest), read in zip(todo, _read_all(todo, spec.id), strict=True):
+        if isinstance(read, str):
+            result.rejected.append((str(path), read))
             continue
+        meta, part = read
         parts.append(_Part(str(path), name, digest, meta, part, _mtime(path)))
     if not data.year:
         years = Counter(p.data.year for p in parts)
@@ -377,6 +379,34 @@ def rollup(
         rec["_no"] = i
     data.inputs = [str(p) for p in paths]
     return result
+
+
+Read = tuple[dict[str, Any], SummaryData] | str  # (metadata, data), or why it is refused
+
+
+def _read_one(item: tuple[str, str]) -> Read:
+    try:
+        return read_summary(item[0], item[1])
+    except NotASummary as exc:
+        return str(exc)
+
+
+def _read_all(todo: list[tuple[str | os.PathLike[str], str, str]], form_id: str) -> list[Read]:
+    """Each summary read, in order: by worker processes when there are several (a
+    summary of many periods has thousands of rows: reading them is most of a roll-up),
+    in this process when a worker fails (time, memory) or there is one."""
+    from formkit.read.isolate import Failure, WorkerPool
+
+    items = [(os.fspath(path), form_id) for path, _, _ in todo]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    jobs = min(len(items), cpus or 1)
+    if jobs < 2:
+        return [_read_one(item) for item in items]
+    out: list[Read] = []
+    with WorkerPool(jobs=jobs, timeout=600) as pool:
+        for item, read in pool.map(_read_one, items):
+            out.append(_read_one(item) if isinstance(read, Failure) else read)
+    return out
 
 
 def _identity(rec: dict[str, Any], spec: FormSpec) -> str:
