@@ -57,10 +57,11 @@ class NotASummary(ValueError):
 
 def summary_form(path: str | os.PathLike[str]) -> str | None:
     """The form a summary workbook summarises (its formkit_form_id); raises NotASummary."""
-    from formkit.read.xlsx import XlsxError, load_xlsx
+    from formkit.read.xlsx import XlsxError
+    from formkit.read.xlsx_fast import load_xlsx_fast
 
     try:
-        book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
+        book = load_xlsx_fast(os.fspath(path), SUMMARY_BOUNDS)
     except (XlsxError, OSError, ValueError) as exc:
         raise NotASummary(str(exc)) from None
     meta = _meta(book)
@@ -76,7 +77,8 @@ def read_summary(
     form it summarises; raises NotASummary, also when that is not `form_id`."""
     from formkit.forms import UnknownForm, get_form
     from formkit.read.gate import inspect_file
-    from formkit.read.xlsx import XlsxError, load_xlsx
+    from formkit.read.xlsx import XlsxError
+    from formkit.read.xlsx_fast import load_xlsx_fast
 
     try:
         gate = inspect_file(path)
@@ -85,7 +87,8 @@ def read_summary(
     if not gate.ok or gate.kind not in ("xlsx", "xlsm"):
         raise NotASummary(gate.message or "不是 formkit 生成的汇总表（.xlsx）")
     try:
-        book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
+        # formkit's summaries are inline strings in the common shape: the fast reader's
+        book = load_xlsx_fast(os.fspath(path), SUMMARY_BOUNDS, gate.content, gate.parts)
     except XlsxError as exc:
         raise NotASummary(str(getattr(exc, "message", exc))) from None
     meta = _meta(book)
@@ -382,6 +385,16 @@ def rollup(
 
 
 Read = tuple[dict[str, Any], SummaryData] | str  # (metadata, data), or why it is refused
+# summaries this large in all are read by worker processes: reading takes about 1.3 s of
+# CPU per MB of summary, starting the workers about 1 s (benchmarks/bench_reports.py)
+PARALLEL_BYTES = 2 * 1024 * 1024
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _read_one(item: tuple[str, str]) -> Read:
@@ -400,7 +413,7 @@ def _read_all(todo: list[tuple[str | os.PathLike[str], str, str]], form_id: str)
     items = [(os.fspath(path), form_id) for path, _, _ in todo]
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     jobs = min(len(items), cpus or 1)
-    if jobs < 2:
+    if jobs < 2 or sum(_size(item[0]) for item in items) < PARALLEL_BYTES:
         return [_read_one(item) for item in items]
     out: list[Read] = []
     with WorkerPool(jobs=jobs, timeout=600) as pool:
