@@ -5,7 +5,9 @@ Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,6 +66,13 @@ def _day_option(text: str | None, what: str) -> Any:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise _fail(f"{what}“{text}”应写成 2006-04-30 的形式。") from None
+
+
+def _why(exc: Exception) -> str:
+    """Why writing failed, in Chinese (磁盘已满, 没有写入权限, ...)."""
+    from formkit.atomic import reason_zh
+
+    return reason_zh(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -217,7 +226,7 @@ def template(
         try:
             path = write_template(output, year=year, password=password)
         except (OSError, SpecError) as exc:
-            raise _fail(f"无法写出模板 {output}：{exc}") from None
+            raise _fail(f"无法写出模板 {output}（{_why(exc)}）。") from None
         out.print(
             f"已生成模板：[bold]{_p(path)}[/]（{year}年申报，数据年度 {year - 1} 年）",
             soft_wrap=True,
@@ -232,7 +241,7 @@ def template(
     try:
         path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
-        raise _fail(f"无法写出模板 {output}：{exc}") from None
+        raise _fail(f"无法写出模板 {output}（{_why(exc)}）。") from None
     out.print(f"已生成模板：[bold]{_p(path)}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
 
 
@@ -539,15 +548,35 @@ class _JsonOut:
                 self._ctx = atomic_output(self.target)
                 self._fh = self._ctx.__enter__()
             except OSError as exc:
-                raise _fail(f"无法写出 {self.target}：{exc}") from None
+                raise self._unwritable(exc) from None
         head = (
             "{\n"
             f'  "formkit": {json.dumps(__version__)},\n'
             f'  "reference": {json.dumps(reference_json(self.reference), ensure_ascii=False)},\n'
             '  "results": [\n'
         )
-        self._fh.write(head.encode("utf-8"))
+        self._write(head)
         return self
+
+    def _write(self, text: str) -> None:
+        """Write, or (a full disk, a lost folder) end the command with exit 2 and a
+        Chinese message, the half-written temporary file removed."""
+        try:
+            self._fh.write(text.encode("utf-8"))
+        except OSError as exc:
+            self._abandon(exc)
+            raise self._unwritable(exc) from None
+
+    def _abandon(self, exc: BaseException) -> None:
+        ctx, self._ctx, self._fh = self._ctx, None, None
+        if ctx is not None:
+            with contextlib.suppress(BaseException):  # its own error is the same one
+                ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+    def _unwritable(self, exc: OSError) -> typer.Exit:
+        from formkit.atomic import reason_zh
+
+        return _fail(f"无法写出 {self.target}（{reason_zh(exc)}），未写出该文件。")
 
     def add(self, sub: Any) -> None:
         import json
@@ -561,7 +590,7 @@ class _JsonOut:
             for item, issue in zip(doc["issues"], sub.issues, strict=True):
                 item["message"] = render(issue, "en")
         text = json.dumps(doc, ensure_ascii=False, indent=2)
-        self._fh.write(((",\n" if self.count else "") + text).encode("utf-8"))
+        self._write((",\n" if self.count else "") + text)
         self.count += 1
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -575,16 +604,20 @@ class _JsonOut:
                 tail += ',\n  "files": ' + json.dumps(self.files, ensure_ascii=False, indent=2)
             if self.across is not None:
                 tail += ',\n  "across": ' + json.dumps(self.across, ensure_ascii=False, indent=2)
-            self._fh.write((tail + "\n}\n").encode("utf-8"))
+            self._write(tail + "\n}\n")
         if self._ctx is not None:
             try:
                 self._ctx.__exit__(exc_type, exc, tb)
             except OSError as error:
-                raise _fail(f"无法写出 {self.target}：{error}") from None
+                self._ctx = None
+                raise self._unwritable(error) from None
             if exc_type is None:
                 err.print(f"结果已写入 {_p(self.target)}", soft_wrap=True)
         else:
-            self._fh.flush()
+            try:
+                self._fh.flush()
+            except OSError as error:
+                raise self._unwritable(error) from None
 
 
 def _across_json(found: list[Any]) -> list[dict[str, Any]] | None:
@@ -601,7 +634,7 @@ def _across_json(found: list[Any]) -> list[dict[str, Any]] | None:
     return list(by_file.values())
 
 
-def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "zh") -> None:
+def _write_json(target: Path, results: Iterable[Any], reference: Any, lang: str = "zh") -> None:
     with _JsonOut(target, reference, lang) as stream:
         for r in results:
             stream.add(r)
@@ -712,7 +745,7 @@ def summary(
             _print_results(results, details=False)
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     out.print(f"已生成汇总表：[bold]{_p(output)}[/]（{_file_counts(data)}）", soft_wrap=True)
 
 
@@ -765,27 +798,35 @@ def _summary_from_ledger(
     period: tuple[Any, ...] | None = None,
 ) -> None:
     from formkit.atomic import committed_together
-    from formkit.summary import from_ledger, write
+    from formkit.summary import from_ledger, ledger_submissions, write
 
+    # what the result table needs of each file, and no more: memory stays flat in N (the
+    # issues across periods the summary finds still reach each file's issues)
     results: list[Any] = []
     data = from_ledger(
         db,
         reference=ref,
         unit=unit,
         year=year,
-        results=results,
+        each=lambda sub: results.append(_slim(sub)),
         form_id=form_id,
         period=period,
     )
+    found: dict[str, list[Any]] = {}
+    for sha, issue in data.found_across:
+        found.setdefault(sha, []).append(issue)
+    for sub in results if found else ():
+        sub.issues += found.get(sub.sha256, [])
     _print_results(results, details=False)
     spec = _form_spec(form_id) if form_id else None
     try:
         with committed_together():  # both new or both old
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
-            if json_out is not None:
-                _write_json(json_out, results, ref)
+            if json_out is not None:  # the files again, one at a time
+                again = ledger_submissions(db, form_id=form_id, found_across=data.found_across)
+                _write_json(json_out, again, ref)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     out.print(
         f"已按台账 {_p(db)} 生成汇总表：[bold]{_p(output)}[/]（{_file_counts(data)}）",
         soft_wrap=True,
@@ -868,7 +909,7 @@ def rollup(
             for path, content in documents:
                 write_bytes_atomic(path, content)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     out.print(
         f"已生成全国汇总：[bold]{_p(output)}[/]（{len(result.data.sources)} 份省级汇总，"
         f"{len(result.data.applications)} 个{spec.summary.item}；"
@@ -1038,7 +1079,7 @@ def recommend(
         try:
             written.append(write_documents(members, info, output))
         except OSError as exc:
-            raise _fail(f"无法写出 {output}：{exc}") from None
+            raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
         notes += letter_notes(members, info)
     out.print(table)
     if db is not None:
@@ -1267,7 +1308,7 @@ def roster_cmd(
     try:
         write_roster(rows, output, spec)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     for r in rows:
         out.print(f"{r.unit}  {r.subject}")
     out.print(
@@ -1357,38 +1398,37 @@ def ingest(
         _form_spec(form)
     workers = _workers(jobs, len(files))
     across: dict[str, list[Any]] = {}
-    try:
-        with Ledger(db, form=form) as ledger, _progress() as progress:
-            if not ledger.roster():
-                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
-            task = progress.add_task("读取并审核", total=len(files))
-            report = ledger.ingest(
-                files,
-                jobs=workers,
-                options=ReadOptions(
-                    year=year,
-                    forms=None if form is None else (form,),
-                    deadline=_day_option(deadline, "申报截止日期"),
-                ),
-                progress=lambda n: progress.advance(task, n),
-                received_on=received_on,
-            )
-            # issues across periods, from the ledger's current files after this run
-            ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
-            for fid in sorted(i for i in ids if i is not None):
-                across.update(ledger.across_issues(fid))
-    except (OSError, LedgerError) as exc:
-        raise _fail(f"无法登记：{exc}") from None
-    table = Table(title=f"共 {len(report.files)} 个文件")
-    for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
-        table.add_column(col, overflow="fold")
-    for f in report.files:
+    # what the end of the run needs of each file, and no more: memory stays flat in N. A
+    # long run lists only the files that need attention, as `check` does (all are in the
+    # ledger: `status`, `summary --db`)
+    rows: list[tuple[str, ...]] = []  # every file's row, while there are few
+    attention: list[tuple[str, ...]] = []  # the first rows that need attention
+    recorded: list[tuple[str, str]] = []  # (sha256, file name)
+    subjects: dict[str, set[tuple[str | None, str]]] = {}  # form -> (unit, subject)
+    errors = 0
+    total = 0
+
+    def add(cells: tuple[str, ...], needs_attention: bool) -> None:
+        if total <= MAX_TABLE_ROWS:
+            rows.append(cells)
+        elif rows:
+            rows.clear()
+        if needs_attention and len(attention) < MAX_TABLE_ROWS:
+            attention.append(cells)
+
+    def row(f: Any) -> None:
+        nonlocal errors, total
+        total += 1
         r = f.record
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
             shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
-            table.add_row(escape(shown), kind, "", "", escape(detail))
-            continue
+            add((escape(shown), kind, "", "", escape(detail)), f.outcome != "duplicate")
+            return
+        recorded.append((r.sha256, r.original_name))
+        if r.form_id is not None and r.subject:
+            subjects.setdefault(r.form_id, set()).add((r.unit, r.subject))
+        errors += r.state == "有错误"
         kind = "新版本（替代旧版）" if f.supersedes else "新收到"
         d = f.decision
         note = r.problem or ""
@@ -1403,29 +1443,56 @@ def ingest(
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
         who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
-        table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
+        cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
+        add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
+
+    try:
+        with Ledger(db, form=form) as ledger, _progress() as progress:
+            if not ledger.roster():
+                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
+            task = progress.add_task("读取并审核", total=len(files))
+            report = ledger.ingest(
+                files,
+                jobs=workers,
+                options=ReadOptions(
+                    year=year,
+                    forms=None if form is None else (form,),
+                    deadline=_day_option(deadline, "申报截止日期"),
+                ),
+                progress=lambda n: progress.advance(task, n),
+                each=row,
+                received_on=received_on,
+            )
+            # issues across periods, from the ledger's current files after this run, for
+            # the subjects this run's files are about
+            for fid in sorted(subjects):
+                across.update(ledger.across_issues(fid, subjects=subjects[fid]))
+    except (OSError, LedgerError) as exc:
+        raise _fail(f"无法登记：{exc}") from None
+    table = Table(title=f"共 {total} 个文件")
+    for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
+        table.add_column(col, overflow="fold")
+    shown_rows = rows if total <= MAX_TABLE_ROWS else attention
+    for cells in shown_rows:
+        table.add_row(*cells)
     out.print(table)
+    if len(shown_rows) < total:
+        out.print(f"（共 {total} 个文件，上表只列出需要处理的前 {len(shown_rows)} 个）")
     from formkit.ledger import issue_text
 
-    found = [
-        (f.record, i) for f in report.files if f.record for i in across.get(f.record.sha256, ())
-    ]
+    found = [(name, i) for sha, name in recorded for i in across.get(sha, ())]
     if found:
         out.print(f"[bold]跨期核对[/]：本次收到的文件有 {len(found)} 个问题")
-        for r, i in found:
+        for name, i in found:
             tag = "[red]错误[/]" if i.severity == "error" else "[yellow]警告[/]"
-            out.print(f"{tag} {escape(issue_text(r.original_name, i))}")
+            out.print(f"{tag} {escape(issue_text(name, i))}")
     out.print(
         f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
         f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个"
         + (f"；上次读取失败、本次重新读取 {report.reread} 个" if report.reread else "")
         + "。"
     )
-    bad = (
-        report.unreadable
-        or any(f.record is not None and f.record.state == "有错误" for f in report.files)
-        or any(i.severity == "error" for _, i in found)
-    )
+    bad = report.unreadable or errors or any(i.severity == "error" for _, i in found)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
 
@@ -1549,7 +1616,7 @@ def status(
         try:
             write_status_workbook(report, output)
         except OSError as exc:
-            raise _fail(f"无法写出 {output}：{exc}") from None
+            raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
         out.print(f"催报名单已写入 {_p(output)}", soft_wrap=True)
 
 
