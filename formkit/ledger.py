@@ -919,9 +919,7 @@ class Ledger:
         with self._tx():
             return [self._record(sub, sha, received_on) for sub, sha in batch]
 
-    def _record(
-        self, sub: Submission, sha: str, received_on: dt.date | None = None
-    ) -> FileOutcome:
+    def _record(self, sub: Submission, sha: str, received_on: dt.date | None = None) -> FileOutcome:
         """Record one file inside the caller's transaction."""
         from formkit.supersession import period_of
 

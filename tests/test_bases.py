@@ -438,7 +438,14 @@ def test_a_version_6_ledger_gains_the_register_and_keeps_its_rows(tmp_path: Path
         # and what version 8 (the stored decisions) added
         ledger.db.execute("DROP INDEX files_by_app")
         ledger.db.execute("DROP INDEX files_by_name_link")
-        for column in ("app_key", "name_link", "disposition", "decision_key", "reason", "conflicts"):
+        for column in (
+            "app_key",
+            "name_link",
+            "disposition",
+            "decision_key",
+            "reason",
+            "conflicts",
+        ):
             ledger.db.execute(f"ALTER TABLE files DROP COLUMN {column}")
         ledger.db.execute("PRAGMA user_version = 6")
         ledger.db.execute(
