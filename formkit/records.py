@@ -30,6 +30,8 @@ class Col:
     width: float = 12.0
     # long text that must stay on one line (a hash): shrunk to the width, never wrapped
     shrink: bool = False
+    # a column added after summaries were first written: one read back without it is blank
+    optional: bool = False
 
 
 def computed_labels(spec: FormSpec) -> Mapping[str, str]:

@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,11 +102,22 @@ MACHINE_COL = 3
 
 EDITABLE_FILL = "#FFF2CC"  # the columns a person may change, as the template's inputs
 
+# the ministry's decision on the national 汇总表 of a form whose approved records become
+# recognised bases ([register] in its spec): filled in by the ministry, read back by
+# formkit bases (formkit/bases.py) as the province's 推荐 columns are read by the roll-up
+APPROVAL, APPROVAL_NOTE = "_approval", "_approval_note"
+APPROVALS = ("核准", "不予核准")
+APPROVAL_COLS = (
+    Col(APPROVAL, "核准结论", "text", width=6.5),
+    Col(APPROVAL_NOTE, "核准意见", "text", width=14),
+)
 
-def print_columns(spec: FormSpec) -> list[Col]:
+
+def print_columns(spec: FormSpec, *, national: bool = False) -> list[Col]:
     """The 汇总表's columns: one A4 landscape page wide, what an official reads: 序号, the
     unit and the subject, the form's type column and its printed figures ([summary]), the
-    verdict where the form has one; the form's `summary_columns` hook adds its own."""
+    verdict where the form has one; the form's `summary_columns` hook adds its own. The
+    national view of a form with a register adds the ministry's 核准结论 and 核准意见."""
     s = spec.summary
     by_key = {c.key: c for c in columns(spec, compact=True)}
 
@@ -137,7 +148,8 @@ def print_columns(spec: FormSpec) -> list[Col]:
     ]
     cols = [c for c in wanted if c is not None]
     hook = form_of(spec).hook("summary_columns")
-    return list(hook(spec, cols)) if hook is not None else cols
+    cols = list(hook(spec, cols)) if hook is not None else cols
+    return [*cols, *APPROVAL_COLS] if national and spec.register is not None else cols
 
 
 def detail_columns(spec: FormSpec) -> list[Col]:
@@ -145,6 +157,8 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols = columns(spec, compact=True)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
+    # the file's own id (formkit distribute): the register of bases links a base to it
+    cols.append(Col("_submission_id", "报送编号", "text", width=22, shrink=True, optional=True))
     hook = form_of(spec).hook("summary_detail_columns")
     return list(hook(spec, cols)) if hook is not None else cols
 
@@ -181,6 +195,8 @@ class SummaryData:
     others: list[dict[str, Any]] = field(default_factory=list)
     # the rows of the layout's tables ([summary] tables), each with its subject and unit
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # (sha256 or path, issue): the issues across periods found, by file (for --json)
+    found_across: list[tuple[str, Issue]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -196,9 +212,21 @@ class Collector:
     same 汇总表 rows.
     """
 
-    def __init__(self, *, spec: FormSpec | None = None, reference: Reference | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        spec: FormSpec | None = None,
+        reference: Reference | None = None,
+        load: Callable[[str], Submission] | None = None,
+    ) -> None:
+        """`load(handle)`: a file's Submission again, for the rules across periods at
+        finish() (the ledger keeps them): the collector then holds no Submission."""
         self.spec = spec or load_spec()
         self.reference = reference or load_reference()
+        self.load = load
+        # files of another reporting unit, known as they were added: handle -> (unit, the
+        # file row's applicant and date)
+        self.elsewhere: dict[str, tuple[str, dict[str, Any]]] = {}
         self.years: list[int] = []
         # issue rows by file handle: a file left out (other unit) takes its issues with it
         self.issues: list[tuple[str, dict[str, Any]]] = []
@@ -223,10 +251,14 @@ class Collector:
         received: tuple[Any, ...] | None = None,
         roster_id: str | None = None,
         received_at: dt.datetime | None = None,
+        unit: str | None = None,
     ) -> None:
         """`handle`/`received`: how the caller knows the file and when it arrived (the
         ledger's sha256 and order); a batch uses the path and the file's time.
-        `received_at`: when it arrived (default: the file's modification time)."""
+        `received_at`: when it arrived (default: the file's modification time). `unit`: the
+        reporting unit an accepted file belongs to, when the caller knows it is not the
+        one summarised (finish's `unit`): it is listed 未受理 as finish would list it, and
+        its values (`sub` may hold only the roles') are not kept."""
 
         name = (
             str(sub.values.get(self.spec.roles.subject or "") or "")
@@ -262,6 +294,19 @@ class Collector:
             self.other_form.add(cand.handle)
             self.entries.append((row, None, cand))
             return
+        if unit is not None and sub.status == "accepted":
+            if sub.form and sub.form.year:
+                self.years.append(sub.form.year)
+            roles = self.spec.roles
+            self.elsewhere[cand.handle] = (
+                unit,
+                {
+                    "applicant": str(sub.values.get(roles.subject or "") or ""),
+                    "date": iso(sub.values.get(roles.date or "")),
+                },
+            )
+            self.entries.append((row, None, cand))
+            return
         for i in sub.issues:
             self.issues.append(
                 (
@@ -291,7 +336,7 @@ class Collector:
             self.years.append(sub.form.year)
         rec = record(sub, self.spec, self.reference)
         rec["_file"] = file
-        if self.across is not None:
+        if self.across is not None and self.load is None:
             # a copy: the caller may trim the submission it keeps (the CLI's result table);
             # the issues list stays shared, so issues found across periods reach it too
             self.subs[cand.handle] = copy.copy(sub)
@@ -327,6 +372,8 @@ class Collector:
                 theirs = self.reference.unit(str(rec.get(unit_field) or ""))
                 if theirs is not None and theirs.name != unit:
                     foreign[cand.handle] = theirs.name
+            for handle, (theirs_name, _) in self.elsewhere.items():
+                foreign[handle] = theirs_name
         left_out = foreign.keys() | self.other_form
         decisions = decide(c for _r, _rec, c in self.entries if c.handle not in left_out)
         names = {c.handle: r["file"] for r, _rec, c in self.entries}
@@ -363,6 +410,8 @@ class Collector:
                     applicant=str(rec.get(spec.roles.subject or "") or ""),
                     date=iso(rec.get(spec.roles.date or "")),
                 )
+            elif cand.handle in self.elsewhere:
+                row.update(self.elsewhere[cand.handle][1])
             data.files.append(row)
         data.issues = [i for h, i in self.issues if h not in foreign]
         if self.across is not None:
@@ -431,6 +480,9 @@ class Collector:
         assert self.across is not None
         spec = self.spec
         by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if self.load is not None:  # the members' Submissions, one subject at a time
+            load = self.load
+            self.subs = {}
         for rec in current:
             key = name_key(
                 str(rec.get(spec.roles.unit or "") or ""),
@@ -439,6 +491,8 @@ class Collector:
             by_subject[key or rec["_handle"]].append(rec)
         rows: list[dict[str, Any]] = []
         for members in by_subject.values():
+            if self.load is not None:
+                self.subs = {m["_handle"]: load(m["_handle"]) for m in members}
             subs = {id(self.subs[m["_handle"]]): m for m in members if m["_handle"] in self.subs}
             history = [self.subs[m["_handle"]] for m in members if m["_handle"] in self.subs]
             found = self.across(history, self.reference)
@@ -582,50 +636,122 @@ def from_ledger(
     results: list[Submission] | None = None,
     form_id: str | None = None,
     period: Sequence[Any] | None = None,
+    each: Callable[[Submission], None] | None = None,
 ) -> SummaryData:
     """The ledger's files as SummaryData: the one route from a ledger to a summary, for
     `summary --db`, `recommend --db` and the web page alike. The ledger's handles and
     received order go to the same collector a folder of files goes through, so the same
-    file counts as in `status`. `results`, when given, receives each file's Submission.
+    file counts as in `status`. `results`, when given, receives each file's Submission,
+    with the issues across periods the summary finds added. `each`, when given, is called
+    with each as it is read, instead of keeping it: a file of another reporting unit than
+    `unit` then holds only its roles' values, no file its provenance, and the issues
+    across periods are in `data.found_across` only (by file, as `ledger_submissions` adds
+    them).
 
     `form_id` (default: the ledger's form): the files of that form (the ledger's form_id of
     each file); a file whose form could not be told belongs to the ledger's own form. The
-    files of other forms are counted in a note."""
+    files of other forms are counted in a note.
+
+    One file at a time is read from the ledger: what is kept is what the summary shows
+    (a record per file of the unit summarised, a row per other file)."""
     from formkit.forms import get_form
     from formkit.ledger import Ledger
     from formkit.read.submission import from_json
 
     with Ledger(db, reference=reference) as ledger:
-        records = ledger.files()
         reference = ledger.reference
         own = ledger.spec
-        # a web upload is stored under its SHA-256: it is shown by the name it was sent as
-        given = ledger.upload_names([r.sha256 for r in records])
-    spec = get_form(form_id).spec if form_id else own
-    dates = {f.id for f in spec.fields if f.type == "date"}
-    collector = Collector(spec=spec, reference=reference)
-    elsewhere = 0
-    for r in records:
-        if (r.form_id or own.id) != spec.id:
-            elsewhere += 1
-            continue
-        sub = from_json(r.submission, dates)
-        if r.sha256 in given:
-            sub.file = str(Path(sub.file).with_name(given[r.sha256]))
-        collector.add(
-            sub,
-            handle=r.sha256,
-            received=(r.seq,),
-            roster_id=r.roster_id,
-            received_at=r.received_at,
-        )
-        if results is not None:
-            results.append(sub)
-    shown = [str(db)] if inputs is None else list(inputs)
-    data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
+        spec = get_form(form_id).spec if form_id else own
+        dates = {f.id for f in spec.fields if f.type == "date"}
+        roles = [r for r in (spec.roles.unit, spec.roles.subject, spec.roles.date) if r]
+        roles += [r for r in spec.roles.period if r not in roles]
+
+        def load(sha: str) -> Submission:
+            found = ledger.file(sha)
+            assert found is not None
+            return from_json(found.submission, dates)
+
+        def foreign(value: Any) -> str | None:
+            """The other reporting unit a file of this unit value belongs to."""
+            if not unit:
+                return None
+            known = reference.unit(str(value or ""))
+            return known.name if known is not None and known.name != unit else None
+
+        collector = Collector(spec=spec, reference=reference, load=load)
+        handed: dict[str, list[Issue]] = {}
+        elsewhere = 0
+        unit_field = spec.roles.unit or ""
+        # a file of another unit is listed, not summarised: its values are not read (but
+        # for a caller that keeps every Submission); nor is any file's provenance, which
+        # only the rules across periods use (they load their files again)
+        lean = None if results is not None else (unit_field, foreign, roles)
+        without = () if results is not None else ("provenance", "located")
+        for r in ledger.iter_files(without=without, lean=lean):
+            if (r.form_id or own.id) != spec.id:
+                elsewhere += 1
+                continue
+            doc = r.submission
+            values = doc.get("values") or {}
+            accepted = doc.get("status") == "accepted"
+            theirs = foreign(values.get(unit_field)) if accepted else None
+            sub = from_json(doc, dates)
+            if r.fingerprint and theirs is None:
+                sub.remember_digest(r.fingerprint)  # as the ledger computed it on receipt
+            # a web upload is stored under its SHA-256: it is shown by the name it was sent as
+            given = ledger.upload_names([r.sha256]).get(r.sha256)
+            if given:
+                sub.file = str(Path(sub.file).with_name(given))
+            collector.add(
+                sub,
+                handle=r.sha256,
+                received=(r.seq,),
+                roster_id=r.roster_id,
+                received_at=r.received_at,
+                unit=theirs,
+            )
+            if results is not None:
+                results.append(sub)
+            if each is not None:
+                each(sub)
+            if results is not None:
+                handed[sub.sha256] = sub.issues  # the list itself: what is added reaches it
+        shown = [str(db)] if inputs is None else list(inputs)
+        data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
+    data.found_across = [(sub.sha256, issue) for sub, issue in collector.found_across]
+    for sha, issue in data.found_across:
+        if sha in handed:
+            handed[sha].append(issue)
     if elsewhere:
         data.notes.append(("台账中其他表单的文件", f"{elsewhere} 个，不属于本汇总的表单，未列入"))
     return data
+
+
+def ledger_submissions(
+    db: str | os.PathLike[str],
+    *,
+    form_id: str | None = None,
+    found_across: Iterable[tuple[str, Issue]] = (),
+) -> Iterator[Submission]:
+    """The Submissions `from_ledger` handed out, again, one at a time: the ledger's files
+    of the form, in received order, with the issues across periods found (for
+    `summary --db --json`, written without holding every file)."""
+    from formkit.forms import get_form
+    from formkit.ledger import Ledger
+    from formkit.read.submission import from_json
+
+    across: dict[str, list[Issue]] = defaultdict(list)
+    for sha, issue in found_across:
+        across[sha].append(issue)
+    with Ledger(db) as ledger:
+        own = ledger.spec
+        spec = get_form(form_id).spec if form_id else own
+        dates = {f.id for f in spec.fields if f.type == "date"}
+        for r in ledger.iter_files():
+            if (r.form_id or own.id) == spec.id:
+                sub = from_json(r.submission, dates)
+                sub.issues += across.get(r.sha256, [])
+                yield sub
 
 
 def _form_title(form_id: str, sub: Submission) -> str:
@@ -994,11 +1120,18 @@ def _apps_sheet(w: Writer) -> None:
     """
     fmt, data, spec, title = w.fmt, w.data, w.spec, w.title
     ws = w.sheet(APPS_SHEET)
-    cols = print_columns(spec)
+    cols = print_columns(spec, national=w.national)
     note_hook = w.hook("summary_print_note")
     note, editable_keys = (
         note_hook(w.national, w.state.get("shown", "")) if note_hook is not None else ("", ())
     )
+    approval = w.national and spec.register is not None
+    if approval:
+        editable_keys = (*editable_keys, APPROVAL, APPROVAL_NOTE)
+        note += (
+            "核准结论（核准 / 不予核准）、核准意见（黄色）由商务部填写后保存；"
+            "formkit bases 按其建立基地名册。"
+        )
     editable = [j for j, c in enumerate(cols) if c.key in editable_keys]
     if note:
         ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
@@ -1041,6 +1174,22 @@ def _apps_sheet(w: Writer) -> None:
     after = w.hook("summary_print_after")
     if after is not None:
         after(ws, cols, last, w.national)
+    if approval and last >= 2:
+        j = next(j for j, c in enumerate(cols) if c.key == APPROVAL)
+        ws.data_validation(
+            2,
+            j,
+            last,
+            j,
+            {
+                "validate": "list",
+                "source": list(APPROVALS),
+                "input_title": "核准结论",
+                "input_message": "选择“核准”或“不予核准”；尚未决定的留空。",
+                "error_title": "核准结论",
+                "error_message": "请选择“核准”或“不予核准”。",
+            },
+        )
 
 
 def workbook_title(data: SummaryData, spec: FormSpec, national: bool) -> str:

@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from formkit.forms import DEFAULT_FORM
 from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
-from formkit.web import auth, service
+from formkit.web import auth, bases_page, service
 from formkit.web.limits import Limit, RateLimiter
 from formkit.web.service import Settings
 
@@ -1007,6 +1007,7 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
             for name in service.DOCUMENTS
         ),
         Route("/province/audit", web.province_audit),
+        *bases_page.routes(web),  # the register of bases and each base's history
     ]
 
     @contextlib.asynccontextmanager

@@ -788,7 +788,7 @@ def display_names(led: Ledger, records: list[FileRecord]) -> dict[str, str]:
 def fates(led: Ledger, records: list[FileRecord]) -> dict[str, tuple[str, str]]:
     """sha256 -> (a word for the history table, why it does not count), from the ledger's
     supersession decision, for each of `records`."""
-    decisions = led.decisions()
+    decisions = led.decisions(r.sha256 for r in records)
     out: dict[str, tuple[str, str]] = {}
     for r in records:
         d = decisions.get(r.sha256)
