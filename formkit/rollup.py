@@ -311,9 +311,9 @@ def rollup(
     data = result.data
     parts: list[_Part] = []
     seen: dict[str, str] = {}
-    copies: set[str] = set()  # inputs byte-identical to an earlier one
+    copies: set[int] = set()  # inputs byte-identical to an earlier one, by place
     todo: list[tuple[str | os.PathLike[str], str, str]] = []
-    for path in paths:
+    for index, path in enumerate(paths):
         name = display_name(Path(path).name)  # text for the workbook (a GBK file name)
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -324,7 +324,7 @@ def rollup(
             result.rejected.append(
                 (str(path), f"与 {seen[digest]} 逐字节相同（重复文件），只计一次")
             )
-            copies.add(str(path))
+            copies.add(index)
             continue
         seen[digest] = name
         todo.append((path, name, digest))
@@ -439,12 +439,12 @@ def rollup(
             )
     used = {p.path for p in kept}
     why = dict(result.rejected)
-    for path in paths:
+    for index, path in enumerate(paths):
         name = display_name(Path(path).name)
-        if str(path) in used:
+        if index not in copies and str(path) in used:
             data.files.append({"file": name, "status": "汇总", "code": "", "detail": ""})
         else:
-            status = "重复" if str(path) in copies else "未受理"
+            status = "重复" if index in copies else "未受理"
             data.files.append(
                 {"file": name, "status": status, "code": "", "detail": why.get(str(path), "")}
             )
