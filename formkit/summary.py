@@ -1129,8 +1129,7 @@ def _apps_sheet(w: Writer) -> None:
     if approval:
         editable_keys = (*editable_keys, APPROVAL, APPROVAL_NOTE)
         note += (
-            "核准结论（核准 / 不予核准）、核准意见（黄色）由商务部填写后保存；"
-            "基地名册按其建立。"
+            "核准结论（核准 / 不予核准）、核准意见（黄色）由商务部填写后保存；基地名册按其建立。"
         )
     editable = [j for j, c in enumerate(cols) if c.key in editable_keys]
     if note:

@@ -347,7 +347,7 @@ def test_quarterly_round_through_the_cli(quarterly: dict[str, Any]) -> None:
     assert rows[c_name][header.index("是否逾期")] == "逾期未报"
     problem = rows[b_name][header.index("需更正或核实的问题")]
     assert f"B.xlsx（工作表“{sheet}”，{cell}）" in problem
-    assert "2007/第三季度" in ws["A1"].value or "2007/第三季度" in wb["催报名单"]["A1"].value
+    assert "2007年第三季度" in ws["A1"].value and "2007年第三季度" in wb["催报名单"]["A1"].value
 
     # a period the form does not have, and a form without --period: clear, exit 2
     result = runner.invoke(app, ["status", "--db", str(db), "--form", JIDU, "--period", "2007Q5"])
