@@ -5,7 +5,9 @@ Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +28,18 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def _p(path: Any) -> str:
+    """A path for a message: as text (a name that is not UTF-8 by its display name), never
+    read as markup. Messages with paths are printed with soft_wrap=True: a path is never
+    broken by a line break, so it can be copied whole at any terminal width."""
+    from rich.markup import escape
+
+    from formkit.paths import display_name
+
+    return escape(display_name(str(path)))
+
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -52,6 +66,13 @@ def _day_option(text: str | None, what: str) -> Any:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise _fail(f"{what}“{text}”应写成 2006-04-30 的形式。") from None
+
+
+def _why(exc: Exception) -> str:
+    """Why writing failed, in Chinese (磁盘已满, 没有写入权限, ...)."""
+    from formkit.atomic import reason_zh
+
+    return reason_zh(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -205,8 +226,11 @@ def template(
         try:
             path = write_template(output, year=year, password=password)
         except (OSError, SpecError) as exc:
-            raise _fail(f"无法写出模板 {output}：{exc}") from None
-        out.print(f"已生成模板：[bold]{path}[/]（{year}年申报，数据年度 {year - 1} 年）")
+            raise _fail(f"无法写出模板 {output}（{_why(exc)}）。") from None
+        out.print(
+            f"已生成模板：[bold]{_p(path)}[/]（{year}年申报，数据年度 {year - 1} 年）",
+            soft_wrap=True,
+        )
         return
     try:
         spec = load_form_spec(form)
@@ -217,8 +241,8 @@ def template(
     try:
         path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
-        raise _fail(f"无法写出模板 {output}：{exc}") from None
-    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
+        raise _fail(f"无法写出模板 {output}（{_why(exc)}）。") from None
+    out.print(f"已生成模板：[bold]{_p(path)}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
 
 
 @app.command()
@@ -313,17 +337,37 @@ _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 def _print_results(
     results: list[Any], details: bool, lang: str = "zh", console: Console | None = None
 ) -> None:
+    """The checked files as a table that reads at 80 columns: each file by the part of its
+    name that tells it apart (a shared beginning is named once, above), the form's own
+    words (a report has no 审核结论 and no 推荐单位), and with --details each issue's place
+    in its own columns, its text without repeating it."""
     from rich.markup import escape
     from rich.table import Table
 
     from formkit.forms import spec_of
-    from formkit.issues import render
+    from formkit.issues import render, unplaced
+    from formkit.paths import display_name, distinct_names
 
     show = console or out
+    specs = {spec_of(r).id: spec_of(r) for r in results}
+    verdicts = any(s.summary.verdicts for s in specs.values()) or not specs
+    labels = {s.roles.unit_label for s in specs.values()}
+    unit_label = labels.pop() if len(labels) == 1 else "单位"
+    names, shared = distinct_names([display_name(Path(r.file).name) for r in results])
+    short = dict(zip((id(r) for r in results), names, strict=True))
 
-    table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
-    for col in ("文件", "推荐单位", "状态", "审核结论", "错误", "警告"):
-        table.add_column(col, justify="right" if col in ("错误", "警告") else "left")
+    table = Table(
+        title=f"共 {len(results)} 个文件",
+        caption=f"文件名略去了共同的开头“{escape(shared)}”" if shared else None,
+        show_lines=False,
+    )
+    table.add_column("文件", overflow="fold", ratio=3)
+    table.add_column(unit_label, overflow="fold", ratio=1)
+    table.add_column("状态", overflow="fold", ratio=2)
+    if verdicts:
+        table.add_column("审核结论", overflow="fold", ratio=2)
+    table.add_column("错误", justify="right", no_wrap=True)
+    table.add_column("警告", justify="right", no_wrap=True)
     # a long batch lists only the files that need attention; --json and the summary have all
     shown_rows = results
     if len(results) > MAX_TABLE_ROWS:
@@ -339,10 +383,10 @@ def _print_results(
         if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
             shown += "（另有需人工判断的条件）"
         table.add_row(
-            escape(Path(r.file).name),
+            escape(short[id(r)]),
             escape(str(unit)),
             status,
-            shown,
+            *([shown] if verdicts else []),
             str(r.errors),
             str(r.warnings),
         )
@@ -351,13 +395,15 @@ def _print_results(
         show.print(
             f"（共 {len(results)} 个文件，上表只列出未受理或有错误的前 {len(shown_rows)} 个）"
         )
-    verdicts = {v: sum(1 for r in results if r.verdict == v) for v in _VERDICT_STYLE}
     accepted = sum(1 for r in results if r.status == "accepted")
-    show.print(
-        f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个；"
-        + "，".join(f"{v} {n} 个" for v, n in verdicts.items())
-        + "。"
-    )
+    counted = f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个"
+    if verdicts:
+        given = {v: sum(1 for r in results if r.verdict == v) for v in _VERDICT_STYLE}
+        counted += "；" + "，".join(f"{v} {n} 个" for v, n in given.items())
+    else:  # a report: what is wrong, not a verdict it does not have
+        wrong = sum(1 for r in results if r.status == "accepted" and r.errors)
+        counted += f"；其中有错误 {wrong} 个"
+    show.print(counted + "。")
     if not details:
         return
     order = {"error": 0, "warning": 1, "info": 2}
@@ -367,14 +413,24 @@ def _print_results(
         chosen = [(r, i) for r, i in rows if i.severity in wanted]
         if not chosen and wanted == ("info",):
             continue
-        table = Table(title=title, show_lines=False)
-        for col in ("文件", "级别", "工作表", "单元格", "说明"):
-            table.add_column(col, overflow="fold")
+        table = Table(
+            title=title,
+            caption=f"文件名略去了共同的开头“{escape(shared)}”" if shared else None,
+            show_lines=False,
+        )
+        table.add_column("文件", overflow="fold", ratio=2)
+        table.add_column("级别", no_wrap=True)
+        table.add_column("工作表", overflow="fold", ratio=2)
+        table.add_column("单元格", no_wrap=True)
+        table.add_column("说明", overflow="fold", ratio=6)
         for r, i in chosen:
-            message = render(i, lang) if lang == "en" else i.message
-            level = i.severity if lang == "en" else _SEVERITY_ZH[i.severity]
+            if lang == "en":
+                message, level = render(i, lang), i.severity
+            else:
+                # the place is in the columns beside it: the text says the rest
+                message, level = unplaced(i.message, i.sheet, i.cell), _SEVERITY_ZH[i.severity]
             table.add_row(
-                escape(Path(r.file).name),
+                escape(short[id(r)]),
                 level,
                 escape(i.sheet or ""),
                 i.cell or "",
@@ -492,15 +548,35 @@ class _JsonOut:
                 self._ctx = atomic_output(self.target)
                 self._fh = self._ctx.__enter__()
             except OSError as exc:
-                raise _fail(f"无法写出 {self.target}：{exc}") from None
+                raise self._unwritable(exc) from None
         head = (
             "{\n"
             f'  "formkit": {json.dumps(__version__)},\n'
             f'  "reference": {json.dumps(reference_json(self.reference), ensure_ascii=False)},\n'
             '  "results": [\n'
         )
-        self._fh.write(head.encode("utf-8"))
+        self._write(head)
         return self
+
+    def _write(self, text: str) -> None:
+        """Write, or (a full disk, a lost folder) end the command with exit 2 and a
+        Chinese message, the half-written temporary file removed."""
+        try:
+            self._fh.write(text.encode("utf-8"))
+        except OSError as exc:
+            self._abandon(exc)
+            raise self._unwritable(exc) from None
+
+    def _abandon(self, exc: BaseException) -> None:
+        ctx, self._ctx, self._fh = self._ctx, None, None
+        if ctx is not None:
+            with contextlib.suppress(BaseException):  # its own error is the same one
+                ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+    def _unwritable(self, exc: OSError) -> typer.Exit:
+        from formkit.atomic import reason_zh
+
+        return _fail(f"无法写出 {self.target}（{reason_zh(exc)}），未写出该文件。")
 
     def add(self, sub: Any) -> None:
         import json
@@ -514,7 +590,7 @@ class _JsonOut:
             for item, issue in zip(doc["issues"], sub.issues, strict=True):
                 item["message"] = render(issue, "en")
         text = json.dumps(doc, ensure_ascii=False, indent=2)
-        self._fh.write(((",\n" if self.count else "") + text).encode("utf-8"))
+        self._write((",\n" if self.count else "") + text)
         self.count += 1
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -528,16 +604,20 @@ class _JsonOut:
                 tail += ',\n  "files": ' + json.dumps(self.files, ensure_ascii=False, indent=2)
             if self.across is not None:
                 tail += ',\n  "across": ' + json.dumps(self.across, ensure_ascii=False, indent=2)
-            self._fh.write((tail + "\n}\n").encode("utf-8"))
+            self._write(tail + "\n}\n")
         if self._ctx is not None:
             try:
                 self._ctx.__exit__(exc_type, exc, tb)
             except OSError as error:
-                raise _fail(f"无法写出 {self.target}：{error}") from None
+                self._ctx = None
+                raise self._unwritable(error) from None
             if exc_type is None:
-                err.print(f"结果已写入 {self.target}")
+                err.print(f"结果已写入 {_p(self.target)}", soft_wrap=True)
         else:
-            self._fh.flush()
+            try:
+                self._fh.flush()
+            except OSError as error:
+                raise self._unwritable(error) from None
 
 
 def _across_json(found: list[Any]) -> list[dict[str, Any]] | None:
@@ -554,7 +634,7 @@ def _across_json(found: list[Any]) -> list[dict[str, Any]] | None:
     return list(by_file.values())
 
 
-def _write_json(target: Path, results: list[Any], reference: Any, lang: str = "zh") -> None:
+def _write_json(target: Path, results: Iterable[Any], reference: Any, lang: str = "zh") -> None:
     with _JsonOut(target, reference, lang) as stream:
         for r in results:
             stream.add(r)
@@ -665,8 +745,8 @@ def summary(
             _print_results(results, details=False)
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
-    out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
+    out.print(f"已生成汇总表：[bold]{_p(output)}[/]（{_file_counts(data)}）", soft_wrap=True)
 
 
 def _period(
@@ -718,28 +798,39 @@ def _summary_from_ledger(
     period: tuple[Any, ...] | None = None,
 ) -> None:
     from formkit.atomic import committed_together
-    from formkit.summary import from_ledger, write
+    from formkit.summary import from_ledger, ledger_submissions, write
 
+    # what the result table needs of each file, and no more: memory stays flat in N (the
+    # issues across periods the summary finds still reach each file's issues)
     results: list[Any] = []
     data = from_ledger(
         db,
         reference=ref,
         unit=unit,
         year=year,
-        results=results,
+        each=lambda sub: results.append(_slim(sub)),
         form_id=form_id,
         period=period,
     )
+    found: dict[str, list[Any]] = {}
+    for sha, issue in data.found_across:
+        found.setdefault(sha, []).append(issue)
+    for sub in results if found else ():
+        sub.issues += found.get(sub.sha256, [])
     _print_results(results, details=False)
     spec = _form_spec(form_id) if form_id else None
     try:
         with committed_together():  # both new or both old
             write(output, data, spec=spec, reference=ref, rank_by=rank_by)
-            if json_out is not None:
-                _write_json(json_out, results, ref)
+            if json_out is not None:  # the files again, one at a time
+                again = ledger_submissions(db, form_id=form_id, found_across=data.found_across)
+                _write_json(json_out, again, ref)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
-    out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
+    out.print(
+        f"已按台账 {_p(db)} 生成汇总表：[bold]{_p(output)}[/]（{_file_counts(data)}）",
+        soft_wrap=True,
+    )
 
 
 def _file_counts(data: Any) -> str:
@@ -818,13 +909,17 @@ def rollup(
             for path, content in documents:
                 write_bytes_atomic(path, content)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     out.print(
-        f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
-        f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
+        f"已生成全国汇总：[bold]{_p(output)}[/]（{len(result.data.sources)} 份省级汇总，"
+        f"{len(result.data.applications)} 个{spec.summary.item}；"
+        f"未采用 {len(result.rejected)} 个文件）",
+        soft_wrap=True,
     )
     if documents:
-        out.print("已生成推荐名单（公示）：" + "、".join(str(p) for p, _ in documents))
+        out.print("已生成推荐名单（公示）：", soft_wrap=True)
+        for path, _ in documents:
+            out.print(f"  {_p(path)}", soft_wrap=True)
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 
@@ -984,7 +1079,7 @@ def recommend(
         try:
             written.append(write_documents(members, info, output))
         except OSError as exc:
-            raise _fail(f"无法写出 {output}：{exc}") from None
+            raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
         notes += letter_notes(members, info)
     out.print(table)
     if db is not None:
@@ -1011,7 +1106,9 @@ def recommend(
     for note in notes:
         out.print(escape(note))
     for w in written:
-        out.print(f"已生成：{w.letter}、{w.list_xlsx}、{w.list_docx}")
+        out.print("已生成：", soft_wrap=True)
+        for path in (w.letter, w.list_xlsx, w.list_docx):
+            out.print(f"  {_p(path)}", soft_wrap=True)
     raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
 
 
@@ -1058,7 +1155,7 @@ def catalogue(
     from formkit.docs import catalogue_markdown
 
     write_bytes_atomic(output, catalogue_markdown().encode("utf-8"))
-    out.print(f"已写入 {output}")
+    out.print(f"已写入 {_p(output)}", soft_wrap=True)
 
 
 @app.command()
@@ -1126,12 +1223,15 @@ def distribute(
     if when is not None:
         what = f"{when.text}的{what}"
     out.print(
-        f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}：[bold]{output}[/]；"
-        f"名单已登记到 {db}"
+        f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}：[bold]{_p(output)}[/]",
+        soft_wrap=True,
     )
+    out.print(f"名单已登记到台账：{_p(db)}", soft_wrap=True)
+    # the whole path: the folder it is in is the one the province sends files from
+    out.print(f"上报链接已写入：{_p(links)}", soft_wrap=True)
     out.print(
-        f"上报链接已写入 {links.name}（请随{spec.file_name or spec.id}分别发给各单位；"
-        "此前发出的链接随之失效）。"
+        f"请把各单位的上报链接随其{spec.file_name or spec.id}分别发给各单位；"
+        "此前发出的链接随之失效。"
     )
 
 
@@ -1154,20 +1254,52 @@ def roster_cmd(
             help="省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。",
         ),
     ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="报告期，如 2007Q2：台账中有基地名册时，名单为这一期在册的基地。",
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只列这个推荐单位的基地，如 四川省。")
+    ] = None,
 ) -> None:
-    """从申报轮次的台账生成基地名单（.xlsx），供 formkit distribute --form 下发报表。"""
+    """从基地名册（或申报轮次的台账）生成基地名单（.xlsx），供 distribute --form 下发报表。"""
+    from formkit.bases import Register
+    from formkit.bases.feed import roster_rows
     from formkit.distribute import write_roster
     from formkit.ledger import Ledger, LedgerError
 
     spec = _form_spec(form)
     _require([db, recommended])
     _guard([db, *([recommended] if recommended else [])], [output])
+    mine = _unit_name(unit)
+    when = _period_option(spec, period) if period is not None else None
     chosen = None
     if recommended is not None:
         chosen = _recommended_pairs(recommended, spec.roster.source_form)
     try:
         with Ledger(db) as ledger:
-            rows = ledger.application_roster(spec.id, year=year, chosen=chosen)
+            register = Register(ledger)
+            if len(register) and recommended is None:
+                # the bases the ministry recognised, 在册 during the period (formkit bases)
+                if when is None:
+                    raise _fail(
+                        f"台账 {db} 中有基地名册：请用 --period 指定报告期（如 2008Q1），"
+                        "名单为这一期在册的基地。"
+                    )
+                rows = roster_rows(register.bases(mine), spec.id, when, _reference(None))
+                if not rows:
+                    raise _fail(f"基地名册中没有 {when.tag} 在册的基地，未写出名单。")
+            else:
+                if when is not None:
+                    raise _fail(
+                        "--period 只用于按基地名册生成名单"
+                        f"（台账 {db} 中没有基地名册，或给了 --recommended）。"
+                    )
+                rows = ledger.application_roster(spec.id, year=year, chosen=chosen)
+                rows = [r for r in rows if mine is None or r.unit == mine]
     except LedgerError as exc:
         raise _fail(str(exc)) from None
     if not rows:
@@ -1176,13 +1308,15 @@ def roster_cmd(
     try:
         write_roster(rows, output, spec)
     except OSError as exc:
-        raise _fail(f"无法写出 {output}：{exc}") from None
+        raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     for r in rows:
         out.print(f"{r.unit}  {r.subject}")
     out.print(
         f"已写出{spec.file_name or spec.id}的名单（{len(rows)} 个{spec.roles.subject_label}）："
-        f"[bold]{output}[/]；下发：formkit distribute {output} --form {spec.id} --period …"
+        f"[bold]{_p(output)}[/]",
+        soft_wrap=True,
     )
+    out.print(f"下发：formkit distribute {_p(output)} --form {spec.id} --period …", soft_wrap=True)
 
 
 def _recommended_pairs(path: Path, app_form: str | None) -> list[tuple[str, str]]:
@@ -1233,6 +1367,17 @@ def ingest(
         ),
     ] = None,
     deadline: ApplicantsDeadline = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            "--received",
+            help=(
+                "这些文件的收到日期，如 2007-04-12（默认今天；重现以往的报送或补登以前收到的"
+                "文件时用，逾期按它判断）。"
+            ),
+        ),
+    ] = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
 
@@ -1248,41 +1393,42 @@ def ingest(
 
     files = _files(paths)
     _guard(list(paths), [db])
+    received_on = _day_option(today, "--today 日期")
     if form is not None:
         _form_spec(form)
     workers = _workers(jobs, len(files))
     across: dict[str, list[Any]] = {}
-    try:
-        with Ledger(db, form=form) as ledger, _progress() as progress:
-            if not ledger.roster():
-                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
-            task = progress.add_task("读取并审核", total=len(files))
-            report = ledger.ingest(
-                files,
-                jobs=workers,
-                options=ReadOptions(
-                    year=year,
-                    forms=None if form is None else (form,),
-                    deadline=_day_option(deadline, "申报截止日期"),
-                ),
-                progress=lambda n: progress.advance(task, n),
-            )
-            # issues across periods, from the ledger's current files after this run
-            ids = {f.record.form_id for f in report.files if f.record and f.record.form_id}
-            for fid in sorted(i for i in ids if i is not None):
-                across.update(ledger.across_issues(fid))
-    except (OSError, LedgerError) as exc:
-        raise _fail(f"无法登记：{exc}") from None
-    table = Table(title=f"共 {len(report.files)} 个文件")
-    for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
-        table.add_column(col, overflow="fold")
-    for f in report.files:
+    # what the end of the run needs of each file, and no more: memory stays flat in N. A
+    # long run lists only the files that need attention, as `check` does (all are in the
+    # ledger: `status`, `summary --db`)
+    rows: list[tuple[str, ...]] = []  # every file's row, while there are few
+    attention: list[tuple[str, ...]] = []  # the first rows that need attention
+    recorded: list[tuple[str, str]] = []  # (sha256, file name)
+    subjects: dict[str, set[tuple[str | None, str]]] = {}  # form -> (unit, subject)
+    errors = 0
+    total = 0
+
+    def add(cells: tuple[str, ...], needs_attention: bool) -> None:
+        if total <= MAX_TABLE_ROWS:
+            rows.append(cells)
+        elif rows:
+            rows.clear()
+        if needs_attention and len(attention) < MAX_TABLE_ROWS:
+            attention.append(cells)
+
+    def row(f: Any) -> None:
+        nonlocal errors, total
+        total += 1
         r = f.record
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
             shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
-            table.add_row(escape(shown), kind, "", "", escape(detail))
-            continue
+            add((escape(shown), kind, "", "", escape(detail)), f.outcome != "duplicate")
+            return
+        recorded.append((r.sha256, r.original_name))
+        if r.form_id is not None and r.subject:
+            subjects.setdefault(r.form_id, set()).add((r.unit, r.subject))
+        errors += r.state == "有错误"
         kind = "新版本（替代旧版）" if f.supersedes else "新收到"
         d = f.decision
         note = r.problem or ""
@@ -1297,29 +1443,56 @@ def ingest(
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
         who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
-        table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
+        cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
+        add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
+
+    try:
+        with Ledger(db, form=form) as ledger, _progress() as progress:
+            if not ledger.roster():
+                err.print("[yellow]提示：[/]台账中还没有名单，收到的文件都将列为名单外。")
+            task = progress.add_task("读取并审核", total=len(files))
+            report = ledger.ingest(
+                files,
+                jobs=workers,
+                options=ReadOptions(
+                    year=year,
+                    forms=None if form is None else (form,),
+                    deadline=_day_option(deadline, "申报截止日期"),
+                ),
+                progress=lambda n: progress.advance(task, n),
+                each=row,
+                received_on=received_on,
+            )
+            # issues across periods, from the ledger's current files after this run, for
+            # the subjects this run's files are about
+            for fid in sorted(subjects):
+                across.update(ledger.across_issues(fid, subjects=subjects[fid]))
+    except (OSError, LedgerError) as exc:
+        raise _fail(f"无法登记：{exc}") from None
+    table = Table(title=f"共 {total} 个文件")
+    for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
+        table.add_column(col, overflow="fold")
+    shown_rows = rows if total <= MAX_TABLE_ROWS else attention
+    for cells in shown_rows:
+        table.add_row(*cells)
     out.print(table)
+    if len(shown_rows) < total:
+        out.print(f"（共 {total} 个文件，上表只列出需要处理的前 {len(shown_rows)} 个）")
     from formkit.ledger import issue_text
 
-    found = [
-        (f.record, i) for f in report.files if f.record for i in across.get(f.record.sha256, ())
-    ]
+    found = [(name, i) for sha, name in recorded for i in across.get(sha, ())]
     if found:
         out.print(f"[bold]跨期核对[/]：本次收到的文件有 {len(found)} 个问题")
-        for r, i in found:
+        for name, i in found:
             tag = "[red]错误[/]" if i.severity == "error" else "[yellow]警告[/]"
-            out.print(f"{tag} {escape(issue_text(r.original_name, i))}")
+            out.print(f"{tag} {escape(issue_text(name, i))}")
     out.print(
         f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
         f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个"
         + (f"；上次读取失败、本次重新读取 {report.reread} 个" if report.reread else "")
         + "。"
     )
-    bad = (
-        report.unreadable
-        or any(f.record is not None and f.record.state == "有错误" for f in report.files)
-        or any(i.severity == "error" for _, i in found)
-    )
+    bad = report.unreadable or errors or any(i.severity == "error" for _, i in found)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
 
 
@@ -1378,8 +1551,7 @@ def status(
         "不符合": "magenta",
         "需人工判断": "cyan",
     }
-    what = report.title + (f"（{report.period}）" if report.period else "")
-    title = f"{what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
+    title = f"{report.what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
     table = Table(title=title or f"报送情况（名单 {len(report.rows)} 家）")
     # the unit, the subject and the roster's optional text and phone columns (contacts)
     cols = [c for c in spec.roster.columns if c.field in (spec.roles.unit, spec.roles.subject)]
@@ -1388,8 +1560,13 @@ def status(
         for c in spec.roster.columns
         if not c.required and spec.field(c.field).type in ("text", "phone")
     ]
-    for col in (*(c.header for c in cols), "报送情况", "是否逾期", "最近收到"):
-        table.add_column(col, overflow="fold")
+    for c in cols:
+        # a phone number is never broken across lines; names wrap
+        phone = spec.field(c.field).type == "phone"
+        table.add_column(c.header, no_wrap=phone, overflow="fold", ratio=None if phone else 2)
+    table.add_column("报送情况", no_wrap=True)
+    table.add_column("是否逾期", no_wrap=True)
+    table.add_column("最近收到", overflow="fold", ratio=2)
     for r in sort_for_chasing(report.rows):
         e, last = r.entry, r.last
         shown = f"[{styles[r.state]}]{r.state}[/]" if r.state in styles else r.state
@@ -1439,8 +1616,8 @@ def status(
         try:
             write_status_workbook(report, output)
         except OSError as exc:
-            raise _fail(f"无法写出 {output}：{exc}") from None
-        out.print(f"催报名单已写入 {output}")
+            raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
+        out.print(f"催报名单已写入 {_p(output)}", soft_wrap=True)
 
 
 @app.command()
@@ -1467,7 +1644,7 @@ def feedback(
         typer.Option("--form", help="与 --db 同用：只处理这一表单的文件（默认：全部表单）。"),
     ] = None,
 ) -> None:
-    """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，
+    """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标橙并加批注，
     末尾增加“审核意见”工作表逐条列出问题。原文件不改动；副本为
     “<原文件名>-审核意见.xlsx”（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。
 
@@ -1542,7 +1719,8 @@ def feedback(
         f"已生成 {written} 份审核意见副本：[bold]{escape(display_name(output))}[/]；"
         f"未受理 {rejected} 个，未能生成 {failed} 个"
         + (f"；跳过审核意见副本 {skipped} 个（数据未改动）" if skipped else "")
-        + "。"
+        + "。",
+        soft_wrap=True,
     )
     raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)
 
@@ -1604,6 +1782,13 @@ def serve(
     ] = False,
     form: FormOpt = None,
     period: PeriodOpt = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="按这一天收件并判断逾期（默认今天；重现或演练以往的报送时用）。",
+        ),
+    ] = None,
 ) -> None:
     """网上报送页面：各申请单位（基地）经各自的上报链接上传申报书或报表、立即看到审核意见；省级登录查看
     各轮报送情况（--form、--period 指定页面默认显示的一轮，--deadline 是这一轮的截止日期）。"""
@@ -1633,6 +1818,7 @@ def serve(
             due = dt.date.fromisoformat(deadline)
         except ValueError:
             raise _fail(f"截止日期“{deadline}”应写成 2006-04-30 的形式。") from None
+    replay = _day_option(today, "--today 日期")
     if unit is not None:
         from formkit.reference import load_reference
 
@@ -1667,6 +1853,7 @@ def serve(
         checks=cpu_slots(),
         form=form_id,
         period=when.tag if when is not None else None,
+        today=replay,
     )
     if not has_password:
         err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")
@@ -1677,6 +1864,245 @@ def serve(
         )
     out.print(f"网上报送页面：http://{host}:{port}/province/login（台账 {db}，Ctrl+C 停止）")
     run(settings, host=host, port=port, behind_proxy=behind_proxy)
+
+
+def _unit_name(unit: str | None) -> str | None:
+    """`--unit` as the reference's canonical name (江苏 -> 江苏省); exits 2 if unknown."""
+    if unit is None:
+        return None
+    known = _reference(None).unit(unit)
+    if known is None:
+        raise _fail(f"推荐单位“{unit}”不在 37 个推荐单位之列。")
+    return str(known.name)
+
+
+@app.command(name="bases")
+def bases_cmd(
+    db: Annotated[Path, typer.Option("--db", help="台账（基地名册所在，不存在则新建）。")] = Path(
+        "formkit.db"
+    ),
+    from_rollup: Annotated[
+        Path | None,
+        typer.Option("--from-rollup", help="填好“核准结论”的全国汇总表：核准的申请列入名册。"),
+    ] = None,
+    from_list: Annotated[
+        Path | None,
+        typer.Option("--from-list", help="商务部公布的基地名单（.xlsx 或 .csv）：列入名册。"),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="认定日期，如 2006-05-31（名单中没有时必填）。")
+    ] = None,
+    decision: Annotated[
+        str, typer.Option("--decision", help="认定的决定（决定单位和文件）。")
+    ] = "商务部核准",
+    batch: Annotated[str, typer.Option("--batch", help="批次，如 2006年第一批。")] = "",
+    year: Annotated[int | None, typer.Option("--year", help="认定年度（名单中没有时用）。")] = None,
+    import_: Annotated[
+        Path | None,
+        typer.Option("--import", help="导出后填写了调整、撤销的基地名册（.xlsx）：记入名册。"),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只处理这个推荐单位的基地，如 四川省。")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="按这一天的状态列出（默认今天）。")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="导出基地名册（.xlsx）。")
+    ] = None,
+    reference_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference-out",
+            help="写出下一年度申报用的参考数据（TOML）：--as-of 当天在册的基地作为既有基地。",
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="把名册写成 JSON（- 表示标准输出）。")
+    ] = None,
+) -> None:
+    """基地名册：由全国汇总表的核准结论或商务部名单建立，记入调整、撤销，导出。"""
+    import datetime as dt
+    import json
+
+    from rich.markup import escape
+
+    from formkit import __version__
+    from formkit import bases as reg
+    from formkit.atomic import write_bytes_atomic
+    from formkit.bases import book, feed, sources
+    from formkit.ledger import Ledger, LedgerError
+
+    if from_rollup is not None and from_list is not None:
+        raise _fail("--from-rollup 与 --from-list 只能用一个。")
+    _require([from_rollup, from_list, import_])
+    inputs = [p for p in (from_rollup, from_list, import_) if p is not None]
+    _guard(inputs, [x for x in (db, output, reference_out, json_out) if x and str(x) != "-"])
+    # with --json - the JSON owns standard output; what is said goes to standard error
+    say = err if str(json_out) == "-" else out
+    mine = _unit_name(unit)
+    day = _day_option(date, "认定日期")
+    when = _day_option(as_of, "--as-of") or dt.date.today()
+    ref = _reference(None)
+    code = EXIT_OK
+    try:
+        decided = None
+        if from_rollup is not None:
+            decided = sources.from_rollup(from_rollup, ref)
+        elif from_list is not None:
+            decided = sources.from_list(from_list, ref, year=year)
+        with Ledger(db) as ledger:
+            register = reg.Register(ledger)
+            if decided is not None:
+                approved = [c for c in decided.approved if mine is None or c.unit == mine]
+                got = register.recognise(
+                    approved,
+                    date=day,
+                    decision=decision,
+                    batch=batch,
+                    source=str((from_rollup or from_list or Path()).name),
+                )
+                for b in got.added:
+                    say.print(f"列入名册：{escape(b.unit)}  {escape(b.name)}（{b.base_id}）")
+                if got.known:
+                    say.print(f"已在名册中：{len(got.known)} 家（未重复列入）")
+                for who, note in decided.refused:
+                    say.print(f"不予核准：{escape(who)}{escape('：' + note if note else '')}")
+                for where in decided.undecided:
+                    err.print(f"[yellow]未填核准结论，未列入名册：[/]{escape(where)}")
+                code = EXIT_FINDINGS if decided.undecided else EXIT_OK
+            if import_ is not None:
+                new, known = register.apply(
+                    book.read_changes(import_), source=import_.name, unit=mine
+                )
+                for c in new:
+                    say.print(f"记入名册：{c.base_id} {c.date.isoformat()} {c.kind}")
+                say.print(f"新记入 {len(new)} 项变更；已记入过 {len(known)} 项。")
+            listed = register.bases(mine)
+    except reg.RegisterError as exc:
+        for problem in exc.problems:
+            err.print(f"[bold red]错误：[/]{escape(problem)}")
+        err.print("以上问题改正前，名册未作任何改动。")
+        raise typer.Exit(EXIT_USAGE) from None
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    in_register = 0
+    for b in listed:
+        state = b.status_on(when) or "尚未认定"
+        in_register += state == "在册"
+        say.print(
+            f"{b.base_id}  {escape(b.unit)}  {escape(b.name)}  {b.recognition}  {b.year}年  {state}"
+        )
+    say.print(
+        f"{mine or '全国'}基地名册：共 {len(listed)} 家，{when.isoformat()} 在册 {in_register} 家。"
+    )
+    try:
+        if output is not None:
+            write_bytes_atomic(output, book.register_workbook(listed, unit=mine, as_of=when))
+            say.print(f"已写出基地名册：[bold]{output}[/]")
+        if reference_out is not None:
+            text = feed.reference_override(listed, when, ref)
+            write_bytes_atomic(reference_out, text.encode("utf-8"))
+            say.print(
+                f"已写出参考数据：[bold]{reference_out}[/]（{when.isoformat()} 在册的基地；"
+                f"下一年度申报：formkit summary … --reference {reference_out}）"
+            )
+        if json_out is not None:
+            doc = {
+                "formkit": __version__,
+                "unit": mine,
+                "as_of": when.isoformat(),
+                "bases": [{**b.to_json(), "status_as_of": b.status_on(when)} for b in listed],
+            }
+            text = json.dumps(doc, ensure_ascii=False, indent=1)
+            if str(json_out) == "-":
+                sys.stdout.write(text + "\n")
+            else:
+                write_bytes_atomic(json_out, text.encode("utf-8"))
+    except OSError as exc:
+        raise _fail(f"无法写出：{exc}") from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def evaluate(
+    year: Annotated[int, typer.Option("--year", help="评估年度，如 2007。", show_default=False)],
+    db: Annotated[Path, typer.Option("--db", help="台账（基地名册和季度、年度报表所在）。")] = Path(
+        "formkit.db"
+    ),
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只评估这个推荐单位的基地，如 四川省。")
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="关注标准文件（TOML，每项标准写明理由）。"),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="评估日期（默认今天）：未到报送时限的报表不算缺报。"),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="评估表（默认“<单位><年度>年定期评估.xlsx”）。"),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="同时把评估结果写成 JSON。")
+    ] = None,
+    reference: ReferenceFile = None,
+) -> None:
+    """定期评估：每个基地一年的报送、数据、与上年和全国相比、需关注的事实；工作目标进展。"""
+    from rich.markup import escape
+
+    from formkit import evaluate as ev
+    from formkit.bases import Register
+    from formkit.evaluate.book import write as write_book
+    from formkit.evaluate.policy import PolicyError, load_policy
+    from formkit.ledger import Ledger, LedgerError
+
+    if not 2000 <= year <= 2100:
+        raise _fail(f"评估年度 {year} 不合理，请填写如 2007 的四位年份。")
+    _require([db, policy, reference])
+    mine = _unit_name(unit)
+    target = output or Path(f"{mine or '全国'}{year}年定期评估.xlsx")
+    _guard([db, *(p for p in (policy, reference) if p)], [target, json_out])
+    day = _day_option(as_of, "评估日期")
+    ref = _reference(reference)
+    try:
+        rules = load_policy(policy)
+    except PolicyError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        with Ledger(db) as ledger:
+            if not len(Register(ledger)):
+                raise _fail(f"台账 {db} 中没有基地名册：请先用 formkit bases 建立。")
+            result = ev.evaluate(ledger, year, unit=mine, reference=ref, policy=rules, as_of=day)
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    if not result.bases:
+        raise _fail(f"{mine or '基地名册'}中没有 {year} 年在册的基地。")
+    for b in result.bases:
+        missing = "、".join(p.label for p in b.missing)
+        flags = "、".join(dict.fromkeys(f.title for f in b.flags))
+        out.print(
+            f"{escape(b.base.unit)}  {escape(b.base.name)}  {b.status}"
+            + (f"  缺报：{missing}" if missing else "")
+            + (f"  [yellow]需关注：{flags}[/]" if flags else "")
+        )
+    for g in result.goal:
+        share = f"{g.share[0]:.2f}%" if g.share else "无全年数据"
+        out.print(
+            f"{g.year} 年末在册 {g.bases} 家（目标 {g.target_bases} 家）；高新技术产品出口占全国"
+            f" {share}（目标 {g.target_share:g}%）"
+        )
+    try:
+        write_book(target, result)
+        if json_out is not None:
+            ev.write_json(json_out, result)
+    except OSError as exc:
+        raise _fail(f"无法写出：{exc}") from None
+    n = len(result.flags)
+    out.print(f"已写出评估表：[bold]{target}[/]（{len(result.bases)} 个基地，需关注 {n} 项）")
+    raise typer.Exit(EXIT_FINDINGS if n else EXIT_OK)
 
 
 @app.command()
@@ -1830,7 +2256,7 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "feedback": (
         (
             "生成标注问题的副本，发回修改。",
-            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，末尾增加"
+            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标橙并加批注，末尾增加"
             "“审核意见”工作表逐条列出问题。原文件不改动；副本为“<原文件名>-审核意见.xlsx”"
             "（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。--db 时含跨期核对的问题。",
             "0 每个文件都生成了副本；1 有文件未受理或未能生成副本（如缺少 LibreOffice），"
@@ -1844,18 +2270,53 @@ _HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     ),
     "roster": (
         (
-            "从申报台账生成基地名单。",
-            "从申报轮次的报送台账生成报表的基地名单（.xlsx）：当前申报书中审核结论为“符合”的"
-            "（或 --recommended 给出的汇总表中推荐的），申报书的报送编号写入“申报书编号”；"
-            "哪些申报书字段填入名单哪一列由报表的表单定义声明。名单可直接用于 formkit distribute"
-            " --form。",
+            "从基地名册或申报台账生成基地名单。",
+            "生成报表的基地名单（.xlsx）：台账中有基地名册（formkit bases）时，为 --period 这一期"
+            "在册的基地（期内撤销的仍列入该期，下一期不再列入），--unit 只列本省的；否则为申报"
+            "轮次台账中审核结论为“符合”的申报书（或 --recommended 给出的汇总表中推荐的）。"
+            "申报书的报送编号写入“申报书编号”；哪些申报书字段填入名单哪一列由报表的表单定义"
+            "声明。名单可直接用于 formkit distribute --form。",
             "0 成功；2 参数错误、台账中没有可列入的申请或无法写出文件。",
         ),
         (
-            "A roster of bases from the application round.",
-            "Write the report forms' roster of bases from the ledger's current applications"
-            " that are eligible (or recommended in a summary), for distribute --form.",
+            "A roster of bases from the register or the application round.",
+            "Write the report forms' roster of bases: the register's bases listed in --period,"
+            " else the ledger's eligible (or recommended) applications, for distribute --form.",
             "0 success; 2 usage error, no application to list, or I/O error.",
+        ),
+    ),
+    "bases": (
+        (
+            "基地名册：认定、调整、撤销。",
+            "基地名册（存于台账）：--from-rollup 读全国汇总表中商务部填写的核准结论，"
+            "--from-list 读商务部公布的名单，核准的列入名册（认定日期 --date）；--import 读"
+            "导出后在“状态变更”中填写的调整、撤销；-o 导出名册，--reference-out 写出下一年度"
+            "申报用的既有基地（--as-of 当天在册的，已撤销的不计）。--unit 只看本省的基地。",
+            "0 成功；1 有申请未填核准结论（其余已列入）；2 参数错误或输入有误（名册未改动）。",
+        ),
+        (
+            "The register of recognised bases.",
+            "Build the register from the roll-up's 核准结论 or the ministry's list, record"
+            " 调整 and 撤销 from the edited export, export it, write next year's bases.",
+            "0 success; 1 rows without 核准结论 (the rest recorded); 2 usage or bad input.",
+        ),
+    ),
+    "evaluate": (
+        (
+            "定期评估：基地的一年与工作目标进展。",
+            "定期评估（通知六(三)）：基地名册中该年在册的每个基地，各期报表按时、逾期（天数）"
+            "或缺报，数据完整率，全年出口额、高新技术产品出口额与上年和全国相比、占全国比重，"
+            "重点企业及年内退出的，技术引进，未解决的跨期问题；需关注的事实按 --policy 关注"
+            "标准文件（每项写明理由；未给出的按事实列出），formkit 不作撤销决定；工作目标进展"
+            "（在册基地数对 100 家，高新技术产品出口占全国比重对 70%）。--unit 只评估本省。",
+            "0 已写出，没有需关注的事项；1 已写出，有需关注的事项；2 参数错误、没有基地名册"
+            "或关注标准文件有误。",
+        ),
+        (
+            "定期评估: each base's year and the five-year goal.",
+            "Evaluate each base of the register for a year: reports on time, late or missing,"
+            " completeness, figures against last year and the nation, flags by --policy.",
+            "0 written, nothing flagged; 1 written, flags; 2 usage, no register or bad policy.",
         ),
     ),
     "forms": (
@@ -1965,6 +2426,9 @@ _OPTION_HELP_EN = {
     "只受理这一表单的文件（默认：按每个文件自带的表单标识受理任一表单）。": (
         "Accept files of this form only (default: any form, by the id each file carries)."
     ),
+    "收到日期，如 2007-04-12（默认为现在；补登以前收到的文件时用，逾期按它判断）。": (
+        "Day the files arrived, e.g. 2007-04-12 (default: now); lateness is judged by it."
+    ),
     "与 --db 同用：只处理这一表单的文件（默认：全部表单）。": (
         "With --db: only this form's files (default: every form)."
     ),
@@ -1974,9 +2438,41 @@ _OPTION_HELP_EN = {
     ),
     "输出的名单文件（.xlsx）。": "The roster file to write (.xlsx).",
     "申报年度，如 2006。": "The application round's year, e.g. 2006.",
+    "台账（基地名册所在，不存在则新建）。": "The ledger holding the register (created if missing).",
+    "填好“核准结论”的全国汇总表：核准的申请列入名册。": (
+        "The national roll-up with 核准结论 filled in: approved ones are recorded."
+    ),
+    "商务部公布的基地名单（.xlsx 或 .csv）：列入名册。": "The ministry's list of bases.",
+    "认定日期，如 2006-05-31（名单中没有时必填）。": "Recognition date (if the list has none).",
+    "认定的决定（决定单位和文件）。": "The recognising decision (body and document).",
+    "批次，如 2006年第一批。": "Batch, e.g. 2006年第一批.",
+    "认定年度（名单中没有时用）。": "Recognition year (if the list has none).",
+    "导出后填写了调整、撤销的基地名册（.xlsx）：记入名册。": (
+        "An exported register with new 调整 / 撤销 rows: record them."
+    ),
+    "只处理这个推荐单位的基地，如 四川省。": "Only this unit's bases, e.g. 四川省.",
+    "按这一天的状态列出（默认今天）。": "Status as of this day (default: today).",
+    "导出基地名册（.xlsx）。": "Export the register (.xlsx).",
+    "写出下一年度申报用的参考数据（TOML）：--as-of 当天在册的基地作为既有基地。": (
+        "Write a --reference file (TOML): the bases listed on --as-of as existing bases."
+    ),
+    "把名册写成 JSON（- 表示标准输出）。": "Write the register as JSON (- for stdout).",
+    "评估年度，如 2007。": "The year to evaluate, e.g. 2007.",
+    "台账（基地名册和季度、年度报表所在）。": "The ledger with the register and the reports.",
+    "只评估这个推荐单位的基地，如 四川省。": "Only this unit's bases, e.g. 四川省.",
+    "关注标准文件（TOML，每项标准写明理由）。": "Policy file (TOML): standards with reasons.",
+    "评估日期（默认今天）：未到报送时限的报表不算缺报。": (
+        "Evaluate as of this day (default: today): reports not yet due are not missing."
+    ),
+    "评估表（默认“<单位><年度>年定期评估.xlsx”）。": "The evaluation workbook.",
+    "同时把评估结果写成 JSON。": "Also write the evaluation as JSON.",
     "省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。": (
         "A provincial summary: only the applications it recommends."
     ),
+    "报告期，如 2007Q2：台账中有基地名册时，名单为这一期在册的基地。": (
+        "Period, e.g. 2007Q2: with a register, the bases listed in it."
+    ),
+    "只列这个推荐单位的基地，如 四川省。": "Only this unit's bases, e.g. 四川省.",
 }
 
 

@@ -20,14 +20,18 @@ import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from formkit.distribute import Period, RosterRow, applicant_key
 
@@ -36,7 +40,9 @@ if TYPE_CHECKING:
     from formkit.read import ReadOptions, Submission
     from formkit.reference import Reference
     from formkit.spec import FormSpec
-    from formkit.supersession import Decision
+    from formkit.supersession import Candidate, Decision
+
+T = TypeVar("T")
 
 # Ordered schema steps; the database's PRAGMA user_version counts those applied. Versions
 # 1-4 are SQL scripts (formkit/ledger_schema/, released: never edit one); from version 5
@@ -107,10 +113,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     *((_SCHEMA / name).read_text(encoding="utf-8") for name in _SCRIPTS),
     _v5_generic,
     (_SCHEMA / "0006-audit-client.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0007-bases.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0008-decisions.sql").read_text(encoding="utf-8"),
 )
 
-# test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
+# test hook: seconds to sleep after each commit, so a test can kill `ingest` there; with it
+# set, ingest commits every file alone
 SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
+# ingest records files in batches of at most this many files, or of the files read in this
+# many seconds: one transaction (and one fsync of the WAL) per batch, not per file
+BATCH_FILES = 200
+BATCH_SECONDS = 1.0
 
 State = Literal["未收到", "有错误", "符合", "不符合", "待补充材料", "需人工判断", "已收到"]
 # most urgent first: the order of a 催报 list (需人工判断 waits on the province, not the applicant)
@@ -150,11 +163,20 @@ class FileRecord:
     warnings: int
     problem: str | None
     superseded_by: str | None
-    submission: dict[str, Any] = field(repr=False, compare=False)
+    # the stored Submission.to_json(), as text: read (`submission`) only when asked for, so
+    # a run over thousands of records does not hold thousands of parsed documents
+    submission_text: str = field(repr=False, compare=False)
     # the path to open the file by (`path` is display text when the name is not UTF-8)
     location: str = ""
     form_id: str | None = None  # None: a file whose form could not be told
     period: str | None = None  # a periodic form's period ("2007/第二季度"), as read
+    fingerprint: str | None = None  # formkit.supersession.fingerprint of its values
+
+    @cached_property
+    def submission(self) -> dict[str, Any]:
+        """The file's Submission.to_json(), as recorded."""
+        doc: dict[str, Any] = json.loads(self.submission_text)
+        return doc
 
     @property
     def state(self) -> State:
@@ -185,38 +207,58 @@ class FileOutcome:
 
 @dataclass
 class IngestReport:
-    files: list[FileOutcome] = field(default_factory=list)
+    """What an ingest run did: every file's outcome (unless the run handed them to its
+    caller one by one) and the counts."""
 
-    def _count(self, pred: Any) -> int:
-        return sum(1 for f in self.files if pred(f))
+    files: list[FileOutcome] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcome: FileOutcome, *, keep: bool = True) -> None:
+        if keep:
+            self.files.append(outcome)
+        r = outcome.record
+        for name, hit in (
+            ("new", outcome.outcome == "new"),
+            ("reread", outcome.outcome == "reread"),
+            ("duplicate", outcome.outcome == "duplicate"),
+            ("superseded", outcome.supersedes is not None),
+            ("unmatched", outcome.unmatched),
+            ("rejected", r is not None and r.status == "rejected"),
+            ("unreadable", outcome.outcome == "unreadable"),
+        ):
+            if hit:
+                self.counts[name] += 1
+
+    def _count(self, name: str) -> int:
+        return self.counts[name]
 
     @property
     def new(self) -> int:
-        return self._count(lambda f: f.outcome == "new")
+        return self._count("new")
 
     @property
     def reread(self) -> int:
-        return self._count(lambda f: f.outcome == "reread")
+        return self._count("reread")
 
     @property
     def duplicate(self) -> int:
-        return self._count(lambda f: f.outcome == "duplicate")
+        return self._count("duplicate")
 
     @property
     def superseded(self) -> int:
-        return self._count(lambda f: f.supersedes is not None)
+        return self._count("superseded")
 
     @property
     def unmatched(self) -> int:
-        return self._count(lambda f: f.unmatched)
+        return self._count("unmatched")
 
     @property
     def rejected(self) -> int:
-        return self._count(lambda f: f.record is not None and f.record.status == "rejected")
+        return self._count("rejected")
 
     @property
     def unreadable(self) -> int:
-        return self._count(lambda f: f.outcome == "unreadable")
+        return self._count("unreadable")
 
 
 @dataclass(frozen=True)
@@ -274,6 +316,19 @@ class StatusReport:
     subject_label: str = "申请单位"
 
     @property
+    def period_words(self) -> str:
+        """The period as people write it: "2007年第二季度", "2007年" ("" for none)."""
+        if not self.period:
+            return ""
+        year, _, rest = self.period.partition("/")
+        return f"{year}年{rest}"
+
+    @property
+    def what(self) -> str:
+        """The form and its period, for headings: "季度数据报表（2007年第二季度）"."""
+        return self.title + (f"（{self.period_words}）" if self.period else "")
+
+    @property
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATE_ORDER}
         for r in self.rows:
@@ -283,6 +338,10 @@ class StatusReport:
             for verdict in _VERDICT_STATES:
                 if not out.get(verdict):
                     out.pop(verdict, None)
+        elif not out.get("已收到"):
+            # a form with 审核结论 says what each file it received is (符合 …): "已收到 0"
+            # beside three files received would read as none received
+            out.pop("已收到", None)
         out["逾期未报"] = sum(1 for r in self.rows if r.overdue == "逾期未报")
         out["逾期报送"] = sum(1 for r in self.rows if r.overdue == "逾期报送")
         out["名单外"] = len(self.unmatched)
@@ -298,8 +357,13 @@ def _gives_verdicts(form_id: str | None) -> bool:
         return True
 
 
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def _now(day: dt.date | None = None) -> str:
+    """Now, as the ledger records it; `day`: a replay's day (`--today`), at this time of
+    day, so files recorded in a replay arrive on the day it replays."""
+    now = dt.datetime.now().astimezone()
+    if day is not None:
+        now = now.replace(year=day.year, month=day.month, day=day.day)
+    return now.isoformat(timespec="seconds")
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -415,7 +479,9 @@ class Ledger:
         self.db.execute("COMMIT")
 
     def _backfill(self) -> None:
-        """Files recorded before the values digest existed get theirs from the stored JSON."""
+        """Files recorded before the values digest existed get theirs from the stored JSON;
+        files recorded before decisions were stored (version 7) get their links and
+        decisions."""
         from formkit.supersession import fingerprint
 
         rows = self.db.execute(
@@ -428,7 +494,11 @@ class Ledger:
                 "UPDATE files SET fingerprint = ?, annotates = ? WHERE sha256 = ?",
                 (fingerprint(doc.get("values") or {}), doc.get("annotates"), row["sha256"]),
             )
-        if rows:
+        undecided = self.db.execute(
+            "SELECT 1 FROM files WHERE disposition IS NULL LIMIT 1"
+        ).fetchone()
+        if rows or undecided:
+            self._relinks(self.db.execute(f"SELECT {_CANDIDATE} FROM files").fetchall())
             self._resolve()
 
     @contextmanager
@@ -450,6 +520,11 @@ class Ledger:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction for a module keeping its own tables here (the register of
+        bases, formkit/bases/): all or nothing, failures as a Chinese LedgerError."""
+        return self._tx()
 
     def _unusable(self, exc: sqlite3.OperationalError) -> LedgerError:
         text = str(exc)
@@ -530,6 +605,7 @@ class Ledger:
         return [_entry(r) for r in self.db.execute(sql + " ORDER BY unit_code, roster_row", args)]
 
     def _relink(self) -> None:
+        relinked = []
         for row in self.db.execute(
             "SELECT sha256, submission_id, form_id, period, unit, subject FROM files"
             " WHERE roster_id IS NULL"
@@ -544,7 +620,34 @@ class Ledger:
                 (roster_id, key, row["sha256"]),
             )
             self._event("relinked", roster_id, row["sha256"])
-        self._resolve()
+            relinked.append(row["sha256"])
+        if relinked:
+            # a roster entry is part of a file's identity: its application may change, and
+            # so may the applications it left; rare (a roster loaded after files arrived),
+            # so every file is decided again
+            self._relinks(self._rows(relinked))
+            self._resolve()
+
+    def _rows(self, shas: Sequence[str]) -> list[sqlite3.Row]:
+        out: list[sqlite3.Row] = []
+        for i in range(0, len(shas), 500):
+            part = shas[i : i + 500]
+            out += self.db.execute(
+                f"SELECT {_CANDIDATE} FROM files WHERE sha256 IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+        return out
+
+    def _relinks(self, rows: Iterable[sqlite3.Row]) -> None:
+        """Store formkit.supersession's links of these files (see `_neighbourhood`)."""
+        from formkit.supersession import links
+
+        for r in rows:
+            app_key, name_link = links(_candidate(r))
+            self.db.execute(
+                "UPDATE files SET app_key = ?, name_link = ? WHERE sha256 = ?",
+                (app_key, name_link, r["sha256"]),
+            )
 
     def _match(
         self,
@@ -582,51 +685,125 @@ class Ledger:
             return None, f"name:{form_id}|{unit}|{applicant_key(subject)}{at}"
         return None, None  # e.g. a file that could not be read: nothing it could replace
 
-    def decisions(self) -> dict[str, Decision]:
-        """formkit.supersession's decision for every file, by sha256 (each form apart)."""
-        from formkit.supersession import Candidate, decide
+    def decisions(self, shas: Iterable[str] | None = None) -> dict[str, Decision]:
+        """formkit.supersession's decision for every file (or for the files `shas`), by
+        sha256, as stored when the files were recorded: each form apart, the same as
+        `decide_all` computes afresh."""
+        from formkit.supersession import Decision
+
+        if shas is None:
+            rows = self.db.execute(f"SELECT {_DECISION} FROM files").fetchall()
+        else:
+            wanted = list(dict.fromkeys(shas))
+            rows = []
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                rows += self.db.execute(
+                    f"SELECT {_DECISION} FROM files WHERE sha256 IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+        out: dict[str, Decision] = {}
+        for r in rows:
+            if r["disposition"] is None:  # not decided: only inside a recording transaction
+                continue
+            out[r["sha256"]] = Decision(
+                r["sha256"],
+                r["disposition"],
+                winner=r["superseded_by"],
+                reason=r["reason"] or "",
+                conflicts=tuple(json.loads(r["conflicts"] or "[]")),
+                key=r["decision_key"],
+            )
+        return out
+
+    def decide_all(self) -> dict[str, Decision]:
+        """formkit.supersession's decision for every file, computed afresh from every
+        file of each form (what `decisions` stores, file by file)."""
+        from formkit.supersession import decide
 
         by_form: dict[str | None, list[Candidate]] = {}
-        for r in self.db.execute(
-            "SELECT sha256, original_name, seq, status, submission_id, roster_id, unit,"
-            " subject, filled, fingerprint, annotates, form_id, period FROM files"
-        ):
-            by_form.setdefault(r["form_id"], []).append(
-                Candidate(
-                    handle=r["sha256"],
-                    name=r["original_name"],
-                    sha256=r["sha256"],
-                    received=(r["seq"],),
-                    accepted=r["status"] == "accepted",
-                    submission_id=r["submission_id"],
-                    roster_id=r["roster_id"],
-                    unit=r["unit"],
-                    applicant=r["subject"],
-                    fill_date=dt.date.fromisoformat(r["filled"]) if r["filled"] else None,
-                    fingerprint=r["fingerprint"],
-                    annotates=r["annotates"],
-                    period=r["period"],
-                )
-            )
+        for r in self.db.execute(f"SELECT {_CANDIDATE} FROM files"):
+            by_form.setdefault(r["form_id"], []).append(_candidate(r))
         out: dict[str, Decision] = {}
         for cands in by_form.values():
             out.update(decide(cands))
         return out
 
     def _resolve(self) -> dict[str, Decision]:
-        """Store the decision in superseded_by (inside the caller's transaction); each
-        newly superseded file gets an event."""
-        decisions = self.decisions()
-        stored = {r[0]: r[1] for r in self.db.execute("SELECT sha256, superseded_by FROM files")}
+        """Decide every file again and store the decisions (inside the caller's
+        transaction); each newly superseded file gets an event."""
+        decisions = self.decide_all()
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in self.db.execute("SELECT sha256, superseded_by, disposition FROM files")
+        }
+        self._store(decisions, stored)
+        return decisions
+
+    def _neighbourhood(self, form_id: str | None, seeds: Iterable[sqlite3.Row]) -> list[Candidate]:
+        """The files of one form whose decisions a change to `seeds` can change
+        (formkit.supersession.neighbourhood): reached through the stored links."""
+        from formkit.supersession import neighbourhood
+
+        def find(idents: set[str], names: set[str]) -> list[Candidate]:
+            out: list[Candidate] = []
+            for column, keys in (("app_key", sorted(idents)), ("name_link", sorted(names))):
+                for i in range(0, len(keys), 500):
+                    part = keys[i : i + 500]
+                    out += [
+                        _candidate(r)
+                        for r in self.db.execute(
+                            f"SELECT {_CANDIDATE} FROM files WHERE form_id IS ?"
+                            f" AND {column} IN ({','.join('?' * len(part))})",
+                            [form_id, *part],
+                        )
+                    ]
+            return out
+
+        return neighbourhood(((r["app_key"], r["name_link"]) for r in seeds), find)
+
+    def _resolve_around(self, sha: str) -> tuple[dict[str, Decision], set[str]]:
+        """Decide the neighbourhood of one newly recorded file and store its decisions:
+        the only decisions the file can change (formkit.supersession.links). Returns them,
+        and which of those files were current before."""
+        from formkit.supersession import decide
+
+        (row,) = self._rows([sha])
+        cands = self._neighbourhood(row["form_id"], [row])
+        if not any(c.handle == sha for c in cands):  # rejected: no links
+            cands.append(_candidate(row))
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in self.db.execute(
+                "SELECT sha256, superseded_by, disposition FROM files"
+                f" WHERE sha256 IN ({','.join('?' * len(cands))})",
+                [c.handle for c in cands],
+            )
+        }
+        decisions = decide(cands)
+        self._store(decisions, stored)
+        before = {h for h, (winner, disposition) in stored.items() if h != sha and winner is None}
+        return decisions, before
+
+    def _store(
+        self, decisions: Mapping[str, Decision], stored: Mapping[str, tuple[str | None, Any]]
+    ) -> None:
         for sha, d in decisions.items():
             winner = d.winner if d.disposition in ("superseded", "same_version") else None
-            if stored.get(sha) != winner:
-                self.db.execute(
-                    "UPDATE files SET superseded_by = ? WHERE sha256 = ?", (winner, sha)
-                )
-                if winner is not None:
-                    self._event(d.disposition, d.key, sha, f"{winner}：{d.reason}")
-        return decisions
+            self.db.execute(
+                "UPDATE files SET superseded_by = ?, disposition = ?, decision_key = ?,"
+                " reason = ?, conflicts = ? WHERE sha256 = ?",
+                (
+                    winner,
+                    d.disposition,
+                    d.key,
+                    d.reason or None,
+                    json.dumps(list(d.conflicts)) if d.conflicts else None,
+                    sha,
+                ),
+            )
+            if winner is not None and stored.get(sha, (None, None))[0] != winner:
+                self._event(d.disposition, d.key, sha, f"{winner}：{d.reason}")
 
     # ------------------------------------------------------------ ingest
 
@@ -653,21 +830,40 @@ class Ledger:
         jobs: int = 1,
         options: ReadOptions | None = None,
         progress: Any = None,
+        each: Callable[[FileOutcome], None] | None = None,
+        received_on: dt.date | None = None,
     ) -> IngestReport:
-        """Read, validate and record files not yet in the ledger; one transaction per file.
+        """Read, validate and record files not yet in the ledger, as they are read.
 
         Received order: this run after earlier runs; within the run, by file time. Which
-        file counts is formkit.supersession's rule (填报日期 first), stored after each file.
-        `progress(n)` is called as files are read. Without `options`, a file of any
-        registered form is read as that form (the ledger's `form`, if given, only).
+        file counts is formkit.supersession's rule (填报日期 first), decided as each file
+        is recorded for the files it can change. `progress(n)` is called as files are
+        read. Without `options`, a file of any registered form is read as that form (the
+        ledger's `form`, if given, only).
+
+        Files are recorded in batches (up to `BATCH_FILES` files or `BATCH_SECONDS`
+        seconds of reading, one transaction each): memory stays flat however many files a
+        run has, and a run killed at any moment leaves the ledger as it was after the last
+        batch; running the same command again records the rest. With `each`, every outcome
+        is handed to it once its batch is committed and the report keeps only the counts
+        (`report.files` stays empty): a run of any size holds no file's outcome.
+        `received_on`: the day they are recorded as received (a replay's `--today`, or files
+        registered after the day they came; default today): `status` judges lateness by it.
         """
         from formkit.check import check_many
+        from formkit.paths import display_name
         from formkit.read import ReadOptions, collect_paths
 
         if options is None:  # any registered form, by the id each file carries
             options = ReadOptions(forms=None if self._form is None else (self._form,))
 
         report = IngestReport()
+
+        def done(outcome: FileOutcome) -> None:
+            report.add(outcome, keep=each is None)
+            if each is not None:
+                each(outcome)
+
         todo: list[tuple[str, str, float]] = []
         seen: set[str] = set()
         for p in collect_paths(paths):
@@ -676,107 +872,129 @@ class Ledger:
                 sha = file_sha256(path)
                 mtime = os.stat(path).st_mtime
             except OSError as exc:
-                report.files.append(FileOutcome(path, "", "unreadable", detail=str(exc)))
+                done(FileOutcome(path, "", "unreadable", detail=str(exc)))
                 continue
             if sha in seen or (self.known(sha) and not self._read_failed(sha)):
-                report.files.append(FileOutcome(path, sha, "duplicate"))
+                done(FileOutcome(path, sha, "duplicate"))
                 continue
             seen.add(sha)
             todo.append((path, sha, mtime))
-
-        subs: list[tuple[Submission, str, float]] = []
-        for sub, (_, sha, mtime) in zip(
-            check_many([t[0] for t in todo], options, jobs=jobs), todo, strict=True
-        ):
-            subs.append((sub, sha, mtime))
-            if progress is not None:
-                progress(1)
         # received order within one run: the files' times, as `summary PATHS` takes them
-        # (which version counts is decided by 填报日期 first, see formkit.supersession)
-        subs.sort(key=lambda t: (t[2], t[0].file))
+        # (which version counts is decided by 填报日期 first, see formkit.supersession);
+        # the results come back in this order and are recorded as they come
+        todo.sort(key=lambda t: (t[2], display_name(t[0])))
 
         pause = float(os.environ.get(SLEEP_ENV) or 0)
-        for sub, sha, _ in subs:
-            report.files.append(self._record(sub, sha))
+        limit = 1 if pause else BATCH_FILES  # the test hook commits (and sleeps) per file
+        batch: list[tuple[Submission, str]] = []
+        started = 0.0
+
+        def flush() -> None:
+            outcomes = self._record_batch(batch, received_on)
+            batch.clear()
+            for outcome in outcomes:
+                done(outcome)
             if pause:
                 time.sleep(pause)
+
+        checked = check_many([t[0] for t in todo], options, jobs=jobs, document=True)
+        if len(todo) > 1:  # the workers read on while a batch is recorded
+            checked = _ahead(checked, BATCH_FILES)
+        for sub, (_, sha, _) in zip(checked, todo, strict=True):
+            if not batch:
+                started = time.monotonic()
+            batch.append((sub, sha))
+            if progress is not None:
+                progress(1)
+            if len(batch) >= limit or time.monotonic() - started >= BATCH_SECONDS:
+                flush()
+        if batch:
+            flush()
         return report
 
-    def _record(self, sub: Submission, sha: str) -> FileOutcome:
-        from formkit.supersession import fingerprint, period_of
-
+    def _record_batch(
+        self, batch: Sequence[tuple[Submission, str]], received_on: dt.date | None = None
+    ) -> list[FileOutcome]:
+        """Record files in one transaction: all of them, or (an error) none."""
         with self._tx():
-            first = None
-            if self.known(sha):
-                if not self._read_failed(sha):  # another ingest got there first
-                    self._event("duplicate", sub.submission_id, sha, _name(sub.file))
-                    return FileOutcome(sub.file, sha, "duplicate")
-                # read again: this reading takes the failed one's place in the received
-                # order (the file arrived then); the event log keeps both
-                first = self.db.execute(
-                    "SELECT seq, received_at FROM files WHERE sha256 = ?", (sha,)
-                ).fetchone()
-                self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
-                self._event("reread", sub.submission_id, sha, _name(sub.file))
-            form_id = sub.form.id if sub.form is not None and sub.form.id else self._form
-            spec = self._spec_of(form_id)
-            roles = spec.roles
-            unit = _unit(sub.values.get(roles.unit or ""), self.reference)
-            subject = _text(sub.values.get(roles.subject or ""))
-            accepted = sub.status == "accepted"
-            period = period_of(sub.values, spec) if accepted else None
-            roster_id, key = self._match(form_id, period, sub.submission_id, unit, subject)
-            current = "SELECT sha256 FROM files WHERE superseded_by IS NULL"
-            before = {r[0] for r in self.db.execute(current)}
-            if first is not None:
-                seq, received = first["seq"], first["received_at"]
-            else:
-                seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
-                received = _now()
-            fill = _fill_date(sub, (roles.date or ""))
-            self.db.execute(
-                """INSERT INTO files (sha256, seq, original_name, path, received_at,
-                       submission_id, roster_id, match_key, unit, subject, filled,
-                       status, verdict, errors, data_errors, warnings, problem,
-                       submission_json, superseded_by, fingerprint, annotates, path_bytes,
-                       form_id, period)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?,
-                       ?, ?)""",
-                (
-                    sha,
-                    seq,
-                    _name(sub.file),
-                    _text_safe(sub.file),
-                    received,
-                    sub.submission_id,
-                    roster_id,
-                    key,
-                    unit,
-                    subject,
-                    fill.isoformat() if fill is not None else None,
-                    sub.status,
-                    sub.verdict,
-                    sub.errors,
-                    _data_errors(sub),
-                    sub.warnings,
-                    _problem(sub),
-                    json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True),
-                    fingerprint(sub.values) if accepted else None,
-                    getattr(sub, "annotates", None),
-                    os.fsencode(sub.location),
-                    form_id,
-                    period,
-                ),
-            )
-            self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
-            decisions = self._resolve()
-            mine = decisions.get(sha)
-            # the file this one took over from: current before, replaced by this one now
-            replaced = [
-                h
-                for h, d in decisions.items()
-                if h in before and d.winner == sha and d.disposition == "superseded"
-            ]
+            return [self._record(sub, sha, received_on) for sub, sha in batch]
+
+    def _record(self, sub: Submission, sha: str, received_on: dt.date | None = None) -> FileOutcome:
+        """Record one file inside the caller's transaction."""
+        from formkit.supersession import period_of
+
+        first = None
+        if self.known(sha):
+            if not self._read_failed(sha):  # another ingest got there first
+                self._event("duplicate", sub.submission_id, sha, _name(sub.file))
+                return FileOutcome(sub.file, sha, "duplicate")
+            # read again: this reading takes the failed one's place in the received
+            # order (the file arrived then); the event log keeps both
+            first = self.db.execute(
+                "SELECT seq, received_at FROM files WHERE sha256 = ?", (sha,)
+            ).fetchone()
+            self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
+            self._event("reread", sub.submission_id, sha, _name(sub.file))
+        form_id = sub.form.id if sub.form is not None and sub.form.id else self._form
+        spec = self._spec_of(form_id)
+        roles = spec.roles
+        unit = _unit(sub.values.get(roles.unit or ""), self.reference)
+        subject = _text(sub.values.get(roles.subject or ""))
+        accepted = sub.status == "accepted"
+        period = period_of(sub.values, spec) if accepted else None
+        roster_id, key = self._match(form_id, period, sub.submission_id, unit, subject)
+        if first is not None:
+            seq, received = first["seq"], first["received_at"]
+        else:
+            seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
+            received = _now(received_on)
+        fill = _fill_date(sub, (roles.date or ""))
+        # an upload is stored under its SHA-256: it keeps the name the city gave it
+        shown = self.upload_names([sha]).get(sha) or _name(sub.file)
+        self.db.execute(
+            """INSERT INTO files (sha256, seq, original_name, path, received_at,
+                   submission_id, roster_id, match_key, unit, subject, filled,
+                   status, verdict, errors, data_errors, warnings, problem,
+                   submission_json, superseded_by, fingerprint, annotates, path_bytes,
+                   form_id, period)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?,
+                   ?, ?)""",
+            (
+                sha,
+                seq,
+                shown,
+                _text_safe(sub.file),
+                received,
+                sub.submission_id,
+                roster_id,
+                key,
+                unit,
+                subject,
+                fill.isoformat() if fill is not None else None,
+                sub.status,
+                sub.verdict,
+                sub.errors,
+                _data_errors(sub),
+                sub.warnings,
+                _problem(sub),
+                _stored_json(sub),
+                sub.values_digest() if accepted else None,
+                getattr(sub, "annotates", None),
+                os.fsencode(sub.location),
+                form_id,
+                period,
+            ),
+        )
+        self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
+        self._relinks(self._rows([sha]))
+        decisions, before = self._resolve_around(sha)
+        mine = decisions.get(sha)
+        # the file this one took over from: current before, replaced by this one now
+        replaced = [
+            h
+            for h, d in decisions.items()
+            if h in before and d.winner == sha and d.disposition == "superseded"
+        ]
         return FileOutcome(
             sub.file,
             sha,
@@ -802,6 +1020,42 @@ class Ledger:
                 "SELECT * FROM files WHERE form_id = ? ORDER BY seq", (form_id,)
             )
         ]
+
+    def iter_files(
+        self,
+        *,
+        without: Collection[str] = (),
+        lean: tuple[str, Callable[[Any], object], Collection[str]] | None = None,
+    ) -> Iterator[FileRecord]:
+        """Every file ever received, in received order, one at a time (`files` holds them
+        all at once).
+
+        `without`: top-level parts of each stored document left out ("provenance");
+        `lean`: (field, test, keep): an accepted file whose value of `field` passes `test`
+        comes with the values of the `keep` fields only and without its provenance,
+        located and computed parts. SQLite cuts the documents: a caller that lists a file
+        without its values does not parse them."""
+        doc = "submission_json"
+        if without:
+            doc = f"json_remove({doc}, {', '.join(_json_path(k) for k in without)})"
+        if lean is not None:
+            field, test, keep = lean
+            self.db.create_function("formkit_lean", 1, lambda v: bool(test(v)))
+            pairs = ", ".join(
+                f"{_sql_text(k)}, json_extract(submission_json, {_json_path('values', k)})"
+                for k in keep
+            )
+            cut = (
+                "json_set(json_remove(submission_json, '$.values', '$.provenance',"
+                f" '$.located', '$.computed'), '$.values', json_object({pairs}))"
+            )
+            probe = f"json_extract(submission_json, {_json_path('values', field)})"
+            doc = (
+                f"CASE WHEN status = 'accepted' AND formkit_lean({probe}) THEN {cut} ELSE {doc} END"
+            )
+        cursor = self.db.execute(f"SELECT *, {doc} AS document FROM files ORDER BY seq")
+        while rows := cursor.fetchmany(100):
+            yield from (_file(r, r["document"]) for r in rows)
 
     def current(self, form_id: str | None = None, *, period: str | None = None) -> list[FileRecord]:
         """The file that counts for each roster entry (or subject, for unlisted files) and
@@ -829,11 +1083,21 @@ class Ledger:
         spec = self._spec_of(record.form_id)
         sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
         sub.path = record.location  # the bytes on disk, for a name that is not UTF-8
+        # shown (in messages naming it, in copies made of it) by the name the city gave it
+        given = self.upload_names([record.sha256]).get(record.sha256)
+        if given:
+            sub.file = str(Path(sub.file).with_name(given))
         return sub
 
-    def across_issues(self, form_id: str | None = None) -> dict[str, list[Issue]]:
+    def across_issues(
+        self,
+        form_id: str | None = None,
+        *,
+        subjects: Iterable[tuple[str | None, str]] | None = None,
+    ) -> dict[str, list[Issue]]:
         """sha256 -> the issues across periods of that current file, computed now from the
-        current files (so they always agree with supersession).
+        current files (so they always agree with supersession); of the (unit, subject)
+        pairs `subjects` only, if given. One subject's files are in memory at a time.
 
         The form's `across` (formkit/forms/<form>/__init__.py) gets each subject's current
         accepted files of every form that shares the subject: forms whose spec has the
@@ -860,15 +1124,25 @@ class Ledger:
         across = mine.across or next((f.across for f in group if f.across is not None), None)
         if across is None:
             return {}
-        subjects: dict[tuple[str, str], list[Submission]] = {}
+        wanted = (
+            None if subjects is None else {(u or "", applicant_key(n)) for u, n in subjects if n}
+        )
+        # each subject's current files, in the order `current` gives them, form by form
+        histories: dict[tuple[str, str], list[str]] = {}
         for form in group:
-            for r in self.current(form.id):
-                if r.status != "accepted" or not r.subject:
+            for r in self.db.execute(
+                "SELECT sha256, unit, subject FROM files WHERE superseded_by IS NULL"
+                " AND form_id = ? AND status = 'accepted' ORDER BY seq",
+                (form.id,),
+            ):
+                if not r["subject"]:
                     continue
-                key = (r.unit or "", applicant_key(r.subject))
-                subjects.setdefault(key, []).append(self.submission(r))
+                key = (r["unit"] or "", applicant_key(r["subject"]))
+                if wanted is None or key in wanted:
+                    histories.setdefault(key, []).append(r["sha256"])
         out: dict[str, list[Issue]] = {}
-        for history in subjects.values():
+        for shas in histories.values():
+            history = [self.submission(r) for r in map(self.file, shas) if r is not None]
             for sub, issue in across(history, self.reference):
                 out.setdefault(sub.sha256, []).append(issue)
         return out
@@ -961,8 +1235,10 @@ class Ledger:
         province's deadline to the ministry, not its applicants'), and nothing is late. An
         entry with nothing received is 逾期未报 once the deadline has passed
         (`today`, default the current date); one whose first file arrived after it is
-        逾期报送. Issues across periods (`across_issues`) of an entry's current file are
-        in its row, and an error among them makes the entry 有错误."""
+        逾期报送. A file recorded as received after `today` counts as received on `today`
+        (a round replayed after the fact: the status as of that day cannot have a file
+        arriving later). Issues across periods (`across_issues`) of an entry's current
+        file are in its row, and an error among them makes the entry 有错误."""
         from formkit.distribute import period_deadline
         from formkit.forms import DEFAULT_FORM, get_form
 
@@ -977,7 +1253,7 @@ class Ledger:
             if period is not None:
                 deadline, source = period_deadline(period, spec)
             else:
-                source = "未给出申报截止日期（--deadline），不判断逾期"
+                source = "未给出申报截止日期，不判断逾期"
         today = today or dt.date.today()
         decisions = self.decisions()
         across = self.across_issues(form_id)
@@ -1000,7 +1276,7 @@ class Ledger:
             if deadline is not None:
                 if last is None and today > deadline:
                     overdue = "逾期未报"
-                elif first_at is not None and _local_day(first_at) > deadline:
+                elif first_at is not None and min(_local_day(first_at), today) > deadline:
                     overdue = "逾期报送"
             note = ""
             d = decisions.get(last.sha256) if last is not None else None
@@ -1173,6 +1449,93 @@ class Ledger:
 # ---------------------------------------------------------------- helpers
 
 
+def _ahead(items: Iterator[T], size: int) -> Iterator[T]:
+    """`items`, taken by a thread of their own up to `size` ahead of the consumer: the
+    reading workers are handed their next files while the ledger records the last ones.
+    Closing this generator (or an error in the consumer) stops the thread, which closes
+    `items` (the reading workers still busy are stopped)."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(size)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as exc:  # re-raised in the consumer
+            put((False, exc))
+            return
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+        put((True, end))
+
+    thread = threading.Thread(target=run, name="formkit-ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = box.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _stored_json(sub: Submission) -> str:
+    """The document the ledger keeps of a file: its Submission.to_json() (made by the
+    reading worker when it came from one: formkit.check.Checked)."""
+    from formkit.check import Checked
+    from formkit.paths import is_displayable
+
+    if isinstance(sub, Checked) and sub.document and is_displayable(sub.file):
+        return sub.document
+    return json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True)
+
+
+# the columns a file's supersession candidate is made of, and its stored decision's
+_CANDIDATE = (
+    "sha256, original_name, seq, status, submission_id, roster_id, unit, subject, filled,"
+    " fingerprint, annotates, form_id, period, app_key, name_link"
+)
+_DECISION = "sha256, disposition, superseded_by, reason, conflicts, decision_key"
+
+
+def _candidate(r: sqlite3.Row) -> Candidate:
+    """A recorded file as formkit.supersession sees it."""
+    from formkit.supersession import Candidate
+
+    return Candidate(
+        handle=r["sha256"],
+        name=r["original_name"],
+        sha256=r["sha256"],
+        received=(r["seq"],),
+        accepted=r["status"] == "accepted",
+        submission_id=r["submission_id"],
+        roster_id=r["roster_id"],
+        unit=r["unit"],
+        applicant=r["subject"],
+        fill_date=dt.date.fromisoformat(r["filled"]) if r["filled"] else None,
+        fingerprint=r["fingerprint"],
+        annotates=r["annotates"],
+        period=r["period"],
+    )
+
+
 def _statements(script: str) -> list[str]:
     """A migration script as single statements (executescript would commit on its own)."""
     return [part.strip() for part in script.split(";") if part.strip()]
@@ -1267,7 +1630,16 @@ def _title(spec: FormSpec) -> str:
     return spec.file_name or spec.id
 
 
-def _file(r: sqlite3.Row) -> FileRecord:
+def _json_path(*keys: str) -> str:
+    """An SQLite JSON path to a key (quoted: field ids are plain, but the path is exact)."""
+    return _sql_text("$" + "".join(f'."{k}"' for k in keys))
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _file(r: sqlite3.Row, document: str | None = None) -> FileRecord:
     return FileRecord(
         sha256=r["sha256"],
         seq=r["seq"],
@@ -1286,10 +1658,11 @@ def _file(r: sqlite3.Row) -> FileRecord:
         warnings=r["warnings"],
         problem=r["problem"],
         superseded_by=r["superseded_by"],
-        submission=json.loads(r["submission_json"]),
+        submission_text=r["submission_json"] if document is None else document,
         location=os.fsdecode(r["path_bytes"]) if r["path_bytes"] else r["path"],
         form_id=r["form_id"],
         period=r["period"],
+        fingerprint=r["fingerprint"],
     )
 
 
@@ -1331,9 +1704,13 @@ def status_columns(report: StatusReport) -> list[tuple[str, float]]:
 
 
 def issue_text(file: str, issue: Issue) -> str:
-    """An issue as one line a person can act on: file, sheet and cell first."""
+    """An issue as one line a person can act on: file, sheet and cell first, then what is
+    wrong (its message, without saying the place again)."""
+    from formkit.issues import unplaced
+
     where = "，".join(x for x in (issue.sheet and f"工作表“{issue.sheet}”", issue.cell) if x)
-    return f"{file}{f'（{where}）' if where else ''}：{issue.message.rstrip('。')}"
+    text = unplaced(issue.message, issue.sheet, issue.cell).rstrip("。")
+    return f"{file}{f'（{where}）' if where else ''}：{text}"
 
 
 def problems_text(r: StatusRow) -> str:
@@ -1378,6 +1755,9 @@ def status_workbook(report: StatusReport) -> bytes:
     wb = xlsxwriter.Workbook(
         buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
     )
+    # the day the report is as of, never the clock: the same ledger and day, the same bytes
+    day = report.today or dt.date(2000, 1, 1)
+    wb.set_properties({"created": dt.datetime(day.year, day.month, day.day)})
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
     head = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"})
     body = wb.add_format(base)
@@ -1387,7 +1767,7 @@ def status_workbook(report: StatusReport) -> bytes:
     }
     when = f"（{report.deadline_source} {report.deadline.isoformat()}）" if report.deadline else ""
     columns = status_columns(report)
-    what = report.title + (f"（{report.period}）" if report.period else "")
+    what = report.what
 
     def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
         ws = wb.add_worksheet(name)

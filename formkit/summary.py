@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,44 +57,67 @@ HEADER_ROW = 2
 DETAIL_SHEET = "明细"
 
 
-# an issue's code stays for machines, in the last column; people read its 问题类型
 def issue_cols(subject_label: str = "申请单位") -> list[Col]:
-    """问题清单's columns; the second names whom the file is about (the form's subject)."""
+    """问题清单's columns; the second names whom the file is about (the form's subject).
+    An issue's code is for machines: it is in the hidden sheet (MACHINE), by 序号."""
     return [
-        Col("file", "文件", "text", width=30),
-        Col("applicant", subject_label, "text", width=24),
-        Col("sheet", "工作表", "text", width=20),
-        Col("cell", "单元格", "text", width=8),
-        Col("severity", "级别", "text", width=6),
-        Col("type", "问题类型", "text", width=18),
+        Col("_no", "序号", "integer", width=4.5),
+        Col("file", "文件", "text", width=28),
+        Col("applicant", subject_label, "text", width=22),
+        Col("sheet", "工作表", "text", width=18),
+        Col("cell", "单元格", "text", width=7),
+        Col("severity", "级别", "text", width=5),
+        Col("type", "问题类型", "text", width=16),
         Col("message", "说明", "text", width=70),
-        Col("code", "代码", "text", width=18),
     ]
 
 
-# an issue's code stays for machines, in the last column; people read its 问题类型
 ISSUE_COLS = issue_cols()
 
 
 def file_cols(status: str, subject_label: str = "申请单位") -> list[Col]:
+    """未受理文件 / 已替代文件 / 重复文件: what a person reads; a file's SHA-256 and code are
+    in the hidden sheet (MACHINE), by 序号."""
     return [
+        Col("_no", "序号", "integer", width=4.5),
         Col("file", "文件", "text", width=36),
         Col("applicant", subject_label, "text", width=24),
         Col("date", "填报日期", "text", width=12),
         Col("type", "类别", "text", width=16),
         Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
-        Col("sha256", "SHA-256", "text", width=30, shrink=True),
-        Col("code", "代码", "text", width=16),
     ]
+
+
+# the machine columns of each table sheet, kept in the hidden META_SHEET by (sheet, 序号):
+# record key -> the machine table's column. Nothing an official reads holds them.
+MACHINE = {
+    "issues": {"code": "code"},
+    "files": {"sha256": "sha256", "code": "code"},
+    "detail": {"_sha256": "sha256"},
+}
+MACHINE_HEADER = ("sheet", "no", "code", "sha256")
+# the machine table's first column in META_SHEET (the metadata is in A:B)
+MACHINE_COL = 3
 
 
 EDITABLE_FILL = "#FFF2CC"  # the columns a person may change, as the template's inputs
 
+# the ministry's decision on the national 汇总表 of a form whose approved records become
+# recognised bases ([register] in its spec): filled in by the ministry, read back by
+# formkit bases (formkit/bases.py) as the province's 推荐 columns are read by the roll-up
+APPROVAL, APPROVAL_NOTE = "_approval", "_approval_note"
+APPROVALS = ("核准", "不予核准")
+APPROVAL_COLS = (
+    Col(APPROVAL, "核准结论", "text", width=6.5),
+    Col(APPROVAL_NOTE, "核准意见", "text", width=14),
+)
 
-def print_columns(spec: FormSpec) -> list[Col]:
+
+def print_columns(spec: FormSpec, *, national: bool = False) -> list[Col]:
     """The 汇总表's columns: one A4 landscape page wide, what an official reads: 序号, the
     unit and the subject, the form's type column and its printed figures ([summary]), the
-    verdict where the form has one; the form's `summary_columns` hook adds its own."""
+    verdict where the form has one; the form's `summary_columns` hook adds its own. The
+    national view of a form with a register adds the ministry's 核准结论 and 核准意见."""
     s = spec.summary
     by_key = {c.key: c for c in columns(spec, compact=True)}
 
@@ -125,7 +148,8 @@ def print_columns(spec: FormSpec) -> list[Col]:
     ]
     cols = [c for c in wanted if c is not None]
     hook = form_of(spec).hook("summary_columns")
-    return list(hook(spec, cols)) if hook is not None else cols
+    cols = list(hook(spec, cols)) if hook is not None else cols
+    return [*cols, *APPROVAL_COLS] if national and spec.register is not None else cols
 
 
 def detail_columns(spec: FormSpec) -> list[Col]:
@@ -133,6 +157,8 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols = columns(spec, compact=True)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
+    # the file's own id (formkit distribute): the register of bases links a base to it
+    cols.append(Col("_submission_id", "报送编号", "text", width=22, shrink=True, optional=True))
     hook = form_of(spec).hook("summary_detail_columns")
     return list(hook(spec, cols)) if hook is not None else cols
 
@@ -155,9 +181,13 @@ class SummaryData:
     inputs: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # summaries a roll-up was built from
     notes: list[tuple[str, str]] = field(default_factory=list)  # extra lines for 说明
-    generated: str | None = None  # ISO time the summary was made (see generated_at)
+    # ISO time (UTC) the summary stands at: the latest time one of its files was received
+    # (see generated_at); never the clock, so the same inputs give the same bytes
+    generated: str | None = None
     # a roll-up: reporting unit -> the summary file used for it (units absent sent none)
     reported: dict[str, str] = field(default_factory=dict)
+    # made by `formkit rollup`: `files` are its inputs, the provinces' summaries
+    rolled_up: bool = False
     # a periodic form: the period summarised (the values of [roles] period, e.g. (2007,
     # "第二季度")), and the current records of the other periods (listed in 明细; the
     # comparisons and the time series use them)
@@ -165,6 +195,8 @@ class SummaryData:
     others: list[dict[str, Any]] = field(default_factory=list)
     # the rows of the layout's tables ([summary] tables), each with its subject and unit
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # (sha256 or path, issue): the issues across periods found, by file (for --json)
+    found_across: list[tuple[str, Issue]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -180,9 +212,21 @@ class Collector:
     same 汇总表 rows.
     """
 
-    def __init__(self, *, spec: FormSpec | None = None, reference: Reference | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        spec: FormSpec | None = None,
+        reference: Reference | None = None,
+        load: Callable[[str], Submission] | None = None,
+    ) -> None:
+        """`load(handle)`: a file's Submission again, for the rules across periods at
+        finish() (the ledger keeps them): the collector then holds no Submission."""
         self.spec = spec or load_spec()
         self.reference = reference or load_reference()
+        self.load = load
+        # files of another reporting unit, known as they were added: handle -> (unit, the
+        # file row's applicant and date)
+        self.elsewhere: dict[str, tuple[str, dict[str, Any]]] = {}
         self.years: list[int] = []
         # issue rows by file handle: a file left out (other unit) takes its issues with it
         self.issues: list[tuple[str, dict[str, Any]]] = []
@@ -195,6 +239,9 @@ class Collector:
         # what those rules found, by file, once finish() has run (for the --json output)
         self.found_across: list[tuple[Submission, Issue]] = []
         self.subs: dict[str, Submission] = {}
+        # the latest time an input was received (a file's modification time; the ledger's
+        # received_at): when the summary stands, recorded as formkit_generated
+        self.latest: dt.datetime | None = None
 
     def add(
         self,
@@ -203,9 +250,15 @@ class Collector:
         handle: str | None = None,
         received: tuple[Any, ...] | None = None,
         roster_id: str | None = None,
+        received_at: dt.datetime | None = None,
+        unit: str | None = None,
     ) -> None:
         """`handle`/`received`: how the caller knows the file and when it arrived (the
-        ledger's sha256 and order); a batch uses the path and the file's time."""
+        ledger's sha256 and order); a batch uses the path and the file's time.
+        `received_at`: when it arrived (default: the file's modification time). `unit`: the
+        reporting unit an accepted file belongs to, when the caller knows it is not the
+        one summarised (finish's `unit`): it is listed 未受理 as finish would list it, and
+        its values (`sub` may hold only the roles') are not kept."""
 
         name = (
             str(sub.values.get(self.spec.roles.subject or "") or "")
@@ -214,7 +267,11 @@ class Collector:
         )
         file = Path(sub.file).name
         # location: file is only a display name when the path is not UTF-8 (a GBK name)
-        mtime = _mtime(sub.location) if received is None else 0.0
+        mtime = _mtime(sub.location) if received_at is None else 0.0
+        when = received_at or (dt.datetime.fromtimestamp(mtime, dt.UTC) if mtime else None)
+        if when is not None:
+            when = when.astimezone(dt.UTC)
+            self.latest = when if self.latest is None else max(self.latest, when)
         cand = candidate(
             sub,
             self.spec,
@@ -235,6 +292,19 @@ class Collector:
                 applicant=name,
             )
             self.other_form.add(cand.handle)
+            self.entries.append((row, None, cand))
+            return
+        if unit is not None and sub.status == "accepted":
+            if sub.form and sub.form.year:
+                self.years.append(sub.form.year)
+            roles = self.spec.roles
+            self.elsewhere[cand.handle] = (
+                unit,
+                {
+                    "applicant": str(sub.values.get(roles.subject or "") or ""),
+                    "date": iso(sub.values.get(roles.date or "")),
+                },
+            )
             self.entries.append((row, None, cand))
             return
         for i in sub.issues:
@@ -266,7 +336,7 @@ class Collector:
             self.years.append(sub.form.year)
         rec = record(sub, self.spec, self.reference)
         rec["_file"] = file
-        if self.across is not None:
+        if self.across is not None and self.load is None:
             # a copy: the caller may trim the submission it keeps (the CLI's result table);
             # the issues list stays shared, so issues found across periods reach it too
             self.subs[cand.handle] = copy.copy(sub)
@@ -291,6 +361,8 @@ class Collector:
         asked = year
         year = year or (self.years[0] if self.years else None) or spec.default_year
         data = SummaryData(year=year, unit=unit, inputs=list(inputs))
+        if self.latest is not None:
+            data.generated = self.latest.isoformat(timespec="seconds")
         unit_field = spec.roles.unit or ""
         foreign: dict[str, str] = {}
         if unit:
@@ -300,6 +372,8 @@ class Collector:
                 theirs = self.reference.unit(str(rec.get(unit_field) or ""))
                 if theirs is not None and theirs.name != unit:
                     foreign[cand.handle] = theirs.name
+            for handle, (theirs_name, _) in self.elsewhere.items():
+                foreign[handle] = theirs_name
         left_out = foreign.keys() | self.other_form
         decisions = decide(c for _r, _rec, c in self.entries if c.handle not in left_out)
         names = {c.handle: r["file"] for r, _rec, c in self.entries}
@@ -336,6 +410,8 @@ class Collector:
                     applicant=str(rec.get(spec.roles.subject or "") or ""),
                     date=iso(rec.get(spec.roles.date or "")),
                 )
+            elif cand.handle in self.elsewhere:
+                row.update(self.elsewhere[cand.handle][1])
             data.files.append(row)
         data.issues = [i for h, i in self.issues if h not in foreign]
         if self.across is not None:
@@ -404,6 +480,9 @@ class Collector:
         assert self.across is not None
         spec = self.spec
         by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if self.load is not None:  # the members' Submissions, one subject at a time
+            load = self.load
+            self.subs = {}
         for rec in current:
             key = name_key(
                 str(rec.get(spec.roles.unit or "") or ""),
@@ -412,6 +491,8 @@ class Collector:
             by_subject[key or rec["_handle"]].append(rec)
         rows: list[dict[str, Any]] = []
         for members in by_subject.values():
+            if self.load is not None:
+                self.subs = {m["_handle"]: load(m["_handle"]) for m in members}
             subs = {id(self.subs[m["_handle"]]): m for m in members if m["_handle"] in self.subs}
             history = [self.subs[m["_handle"]] for m in members if m["_handle"] in self.subs]
             found = self.across(history, self.reference)
@@ -555,40 +636,122 @@ def from_ledger(
     results: list[Submission] | None = None,
     form_id: str | None = None,
     period: Sequence[Any] | None = None,
+    each: Callable[[Submission], None] | None = None,
 ) -> SummaryData:
     """The ledger's files as SummaryData: the one route from a ledger to a summary, for
     `summary --db`, `recommend --db` and the web page alike. The ledger's handles and
     received order go to the same collector a folder of files goes through, so the same
-    file counts as in `status`. `results`, when given, receives each file's Submission.
+    file counts as in `status`. `results`, when given, receives each file's Submission,
+    with the issues across periods the summary finds added. `each`, when given, is called
+    with each as it is read, instead of keeping it: a file of another reporting unit than
+    `unit` then holds only its roles' values, no file its provenance, and the issues
+    across periods are in `data.found_across` only (by file, as `ledger_submissions` adds
+    them).
 
     `form_id` (default: the ledger's form): the files of that form (the ledger's form_id of
     each file); a file whose form could not be told belongs to the ledger's own form. The
-    files of other forms are counted in a note."""
+    files of other forms are counted in a note.
+
+    One file at a time is read from the ledger: what is kept is what the summary shows
+    (a record per file of the unit summarised, a row per other file)."""
     from formkit.forms import get_form
     from formkit.ledger import Ledger
     from formkit.read.submission import from_json
 
     with Ledger(db, reference=reference) as ledger:
-        records = ledger.files()
         reference = ledger.reference
         own = ledger.spec
-    spec = get_form(form_id).spec if form_id else own
-    dates = {f.id for f in spec.fields if f.type == "date"}
-    collector = Collector(spec=spec, reference=reference)
-    elsewhere = 0
-    for r in records:
-        if (r.form_id or own.id) != spec.id:
-            elsewhere += 1
-            continue
-        sub = from_json(r.submission, dates)
-        collector.add(sub, handle=r.sha256, received=(r.seq,), roster_id=r.roster_id)
-        if results is not None:
-            results.append(sub)
-    shown = [str(db)] if inputs is None else list(inputs)
-    data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
+        spec = get_form(form_id).spec if form_id else own
+        dates = {f.id for f in spec.fields if f.type == "date"}
+        roles = [r for r in (spec.roles.unit, spec.roles.subject, spec.roles.date) if r]
+        roles += [r for r in spec.roles.period if r not in roles]
+
+        def load(sha: str) -> Submission:
+            found = ledger.file(sha)
+            assert found is not None
+            return from_json(found.submission, dates)
+
+        def foreign(value: Any) -> str | None:
+            """The other reporting unit a file of this unit value belongs to."""
+            if not unit:
+                return None
+            known = reference.unit(str(value or ""))
+            return known.name if known is not None and known.name != unit else None
+
+        collector = Collector(spec=spec, reference=reference, load=load)
+        handed: dict[str, list[Issue]] = {}
+        elsewhere = 0
+        unit_field = spec.roles.unit or ""
+        # a file of another unit is listed, not summarised: its values are not read (but
+        # for a caller that keeps every Submission); nor is any file's provenance, which
+        # only the rules across periods use (they load their files again)
+        lean = None if results is not None else (unit_field, foreign, roles)
+        without = () if results is not None else ("provenance", "located")
+        for r in ledger.iter_files(without=without, lean=lean):
+            if (r.form_id or own.id) != spec.id:
+                elsewhere += 1
+                continue
+            doc = r.submission
+            values = doc.get("values") or {}
+            accepted = doc.get("status") == "accepted"
+            theirs = foreign(values.get(unit_field)) if accepted else None
+            sub = from_json(doc, dates)
+            if r.fingerprint and theirs is None:
+                sub.remember_digest(r.fingerprint)  # as the ledger computed it on receipt
+            # a web upload is stored under its SHA-256: it is shown by the name it was sent as
+            given = ledger.upload_names([r.sha256]).get(r.sha256)
+            if given:
+                sub.file = str(Path(sub.file).with_name(given))
+            collector.add(
+                sub,
+                handle=r.sha256,
+                received=(r.seq,),
+                roster_id=r.roster_id,
+                received_at=r.received_at,
+                unit=theirs,
+            )
+            if results is not None:
+                results.append(sub)
+            if each is not None:
+                each(sub)
+            if results is not None:
+                handed[sub.sha256] = sub.issues  # the list itself: what is added reaches it
+        shown = [str(db)] if inputs is None else list(inputs)
+        data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
+    data.found_across = [(sub.sha256, issue) for sub, issue in collector.found_across]
+    for sha, issue in data.found_across:
+        if sha in handed:
+            handed[sha].append(issue)
     if elsewhere:
         data.notes.append(("台账中其他表单的文件", f"{elsewhere} 个，不属于本汇总的表单，未列入"))
     return data
+
+
+def ledger_submissions(
+    db: str | os.PathLike[str],
+    *,
+    form_id: str | None = None,
+    found_across: Iterable[tuple[str, Issue]] = (),
+) -> Iterator[Submission]:
+    """The Submissions `from_ledger` handed out, again, one at a time: the ledger's files
+    of the form, in received order, with the issues across periods found (for
+    `summary --db --json`, written without holding every file)."""
+    from formkit.forms import get_form
+    from formkit.ledger import Ledger
+    from formkit.read.submission import from_json
+
+    across: dict[str, list[Issue]] = defaultdict(list)
+    for sha, issue in found_across:
+        across[sha].append(issue)
+    with Ledger(db) as ledger:
+        own = ledger.spec
+        spec = get_form(form_id).spec if form_id else own
+        dates = {f.id for f in spec.fields if f.type == "date"}
+        for r in ledger.iter_files():
+            if (r.form_id or own.id) == spec.id:
+                sub = from_json(r.submission, dates)
+                sub.issues += across.get(r.sha256, [])
+                yield sub
 
 
 def _form_title(form_id: str, sub: Submission) -> str:
@@ -846,6 +1009,16 @@ class Writer:
     national: bool
     # what one hook leaves for another (the 申报书's ranking key, shown on its 汇总表)
     state: dict[str, Any] = field(default_factory=dict)
+    # the machine columns of the table sheets, by (sheet, 序号): written to META_SHEET
+    machine: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+
+    def keep(self, sheet: str, rows: Sequence[Mapping[str, Any]], kind: str) -> None:
+        """Keep the machine columns (MACHINE[kind]) of rows written to `sheet`."""
+        keys = MACHINE[kind]
+        for rec in rows:
+            values = {col: rec.get(key) for key, col in keys.items() if rec.get(key)}
+            if values and isinstance(rec.get("_no"), int):
+                self.machine.append((sheet, rec["_no"], values))
 
     def sheet(self, name: str) -> Worksheet:
         return self.wb.add_worksheet(name, _SummarySheet)
@@ -876,8 +1049,8 @@ def build(
     if prepare is None:
         data.applications.sort(key=sort_key(spec, unit_order(reference)))
     apps = data.applications
-    for n, rec in enumerate(apps, start=1):
-        rec["_no"] = n
+    for n, rec in enumerate([*apps, *data.others], start=1):
+        rec["_no"] = n  # other periods' records follow in 明细, numbered on
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
@@ -910,6 +1083,7 @@ def build(
     ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
     _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
     last = _table(ws, fmt, 1, cols, [*data.applications, *data.others])
+    w.keep(DETAIL_SHEET, [*data.applications, *data.others], "detail")
     ws.freeze_panes(2, 5)
     # a table for machines and for looking things up; on paper one page wide, small
     _landscape(ws, title, 1)
@@ -920,19 +1094,19 @@ def build(
     if national and spec.summary.unit_table:
         _unit_sheet(w)
     who = spec.roles.subject_label
-    _issue_sheet(wb, fmt, data, title, who)
+    _issue_sheet(w, who)
     _stats_sheet(w)
     for name in spec.summary.tables:
         _rows_sheet(w, spec.table(name))
-    _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title, who)
-    _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title, who)
-    _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title, who)
+    _files_sheet(w, REJECTED_SHEET, "未受理", who)
+    _files_sheet(w, SUPERSEDED_SHEET, "已替代", who)
+    _files_sheet(w, DUPLICATE_SHEET, "重复", who)
     if sheets is not None:
         sheets(w, "after_files")
     if spec.summary.charts:
         _chart_sheet(w)
     _notes_sheet(w)
-    _meta_sheet(wb, data, spec.id)
+    _meta_sheet(wb, data, spec.id, w.machine)
     wb.close()
     return buf.getvalue()
 
@@ -946,11 +1120,17 @@ def _apps_sheet(w: Writer) -> None:
     """
     fmt, data, spec, title = w.fmt, w.data, w.spec, w.title
     ws = w.sheet(APPS_SHEET)
-    cols = print_columns(spec)
+    cols = print_columns(spec, national=w.national)
     note_hook = w.hook("summary_print_note")
     note, editable_keys = (
         note_hook(w.national, w.state.get("shown", "")) if note_hook is not None else ("", ())
     )
+    approval = w.national and spec.register is not None
+    if approval:
+        editable_keys = (*editable_keys, APPROVAL, APPROVAL_NOTE)
+        note += (
+            "核准结论（核准 / 不予核准）、核准意见（黄色）由商务部填写后保存；基地名册按其建立。"
+        )
     editable = [j for j, c in enumerate(cols) if c.key in editable_keys]
     if note:
         ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
@@ -993,6 +1173,22 @@ def _apps_sheet(w: Writer) -> None:
     after = w.hook("summary_print_after")
     if after is not None:
         after(ws, cols, last, w.national)
+    if approval and last >= 2:
+        j = next(j for j, c in enumerate(cols) if c.key == APPROVAL)
+        ws.data_validation(
+            2,
+            j,
+            last,
+            j,
+            {
+                "validate": "list",
+                "source": list(APPROVALS),
+                "input_title": "核准结论",
+                "input_message": "选择“核准”或“不予核准”；尚未决定的留空。",
+                "error_title": "核准结论",
+                "error_message": "请选择“核准”或“不予核准”。",
+            },
+        )
 
 
 def workbook_title(data: SummaryData, spec: FormSpec, national: bool) -> str:
@@ -1051,17 +1247,21 @@ def counted_towards_targets(
     return list(hook(apps, spec, reference)) if hook is not None else []
 
 
-def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str, who: str) -> None:
-    ws = wb.add_worksheet(ISSUES_SHEET, _SummarySheet)
+def _issue_sheet(w: Writer, who: str) -> None:
+    fmt, title = w.fmt, w.title
+    ws = w.sheet(ISSUES_SHEET)
     cols = issue_cols(who)
     _title(ws, f"{title}：问题清单", len(cols), fmt)
-    last = _table(ws, fmt, 1, cols, _typed(data.issues))
+    rows = [{**r, "_no": n} for n, r in enumerate(_typed(w.data.issues), start=1)]
+    last = _table(ws, fmt, 1, cols, rows)
+    w.keep(ISSUES_SHEET, rows, "issues")
+    level = [c.key for c in cols].index("severity")
     if last >= 2:
         ws.conditional_format(
             2,
-            4,
+            level,
             last,
-            4,
+            level,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -1071,9 +1271,9 @@ def _issue_sheet(wb: Workbook, fmt: _Fmt, data: SummaryData, title: str, who: st
         )
         ws.conditional_format(
             2,
-            4,
+            level,
             last,
-            4,
+            level,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -1245,7 +1445,9 @@ def _table_plain(
     for j, col in enumerate(cols):
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, max(col.width, 10))
-    ws.set_row(top, header_height)
+    # every header whole: the row as tall as its longest wrapped header needs
+    lines = max((wrapped_lines(c.header, max(c.width, 10) - 1) for c in cols), default=1)
+    ws.set_row(top, max(header_height, _LINE_HEIGHT * lines + 4))
     # plain cells: these columns are wide enough for their text on one line
     fmts = [fmt.cell(c) if c.kind != "text" else fmt(border=1) for c in cols]
     for i, rec in enumerate(rows, start=top + 1):
@@ -1254,14 +1456,17 @@ def _table_plain(
     return top + len(rows)
 
 
-def _files_sheet(
-    wb: Workbook, fmt: _Fmt, data: SummaryData, name: str, status: str, title: str, who: str
-) -> None:
-    ws = wb.add_worksheet(name, _SummarySheet)
+def _files_sheet(w: Writer, name: str, status: str, who: str) -> None:
+    fmt, title = w.fmt, w.title
+    ws = w.sheet(name)
     cols = file_cols(status, who)
     _title(ws, f"{title}：{name}", len(cols), fmt)
-    rows = _typed([f for f in data.files if f["status"] == status])
+    rows = [
+        {**r, "_no": n}
+        for n, r in enumerate(_typed([f for f in w.data.files if f["status"] == status]), 1)
+    ]
     _table(ws, fmt, 1, cols, rows)
+    w.keep(name, rows, "files")
     _landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     if not rows:  # nothing to read or print: the sheet stays, for machines, hidden
@@ -1627,10 +1832,16 @@ def _notes_sheet(w: Writer) -> None:
         ("汇总表", title),
         (spec.year_label, period),
         (roles.unit_label, data.unit or ("全国" if national else "（未指定）")),
-        ("生成工具", f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}"),
+        ("表单", f"{spec.render(spec.title, data.year)}（版本 {spec.version}）"),
         (
             "文件数",
-            f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
+            # the roll-up's inputs are the provinces' summaries: its own accounting
+            f"输入 {total_files} 份汇总表 = 采用 {data.count('汇总')} 份"
+            f" + 重复 {data.count('重复')} 份 + 未采用 {data.count('未受理')} 份；"
+            f"采用的汇总表中 {len(data.applications)} 个{spec.summary.item}"
+            + (f"（另有其他期间 {len(data.others)} 个列入明细）" if data.others else "")
+            if data.rolled_up
+            else f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
             f" + 重复 {data.count('重复')} 个 + 未受理 {data.count('未受理')} 个",
         ),
     ]
@@ -1668,8 +1879,11 @@ def _notes_sheet(w: Writer) -> None:
     if national:
         lines.append(("汇总来源", "；".join(data.sources) or "（无）"))
     lines += data.notes
-    lines.append(("参考数据文件", "；".join(Path(p).name for p in w.reference.sources)))
-    lines.append(("输入", "；".join(data.inputs) or "（无）"))
+    # the reference data by what it holds (its files and each source's address are for
+    # machines and docs/reference-data.md); the inputs by their names (paths: META_SHEET)
+    lines.append(("参考数据", "推荐单位及所属地区、全国统计数据、汇率、既有基地（各项来源见本表）"))
+    names = [Path(p).name or p for p in data.inputs]
+    lines.append(("输入", "；".join(names) or "（无）"))
     hook = w.hook("summary_notes")
     if hook is not None:
         lines = hook(w, lines)
@@ -1689,21 +1903,25 @@ def _notes_sheet(w: Writer) -> None:
 
 
 def generated_at(data: SummaryData) -> str:
-    """When the summary was made: set on the data, else SOURCE_DATE_EPOCH (reproducible
-    builds), else now; to the second, local time with its offset."""
-    if data.generated:
-        return data.generated
+    """When the summary stands: SOURCE_DATE_EPOCH (reproducible builds) when set, else the
+    latest time one of its inputs was received (SummaryData.generated), else "" (no input).
+    Never the clock: two runs on the same inputs write the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (
-        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        if epoch and epoch.isdigit()
-        else dt.datetime.now().astimezone()
-    )
-    return when.isoformat(timespec="seconds")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).isoformat(timespec="seconds")
+    return data.generated or ""
 
 
-def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
-    """Very hidden: what this workbook is, so `formkit rollup` can recognise it."""
+def _meta_sheet(
+    wb: Workbook,
+    data: SummaryData,
+    form_id: str,
+    machine: Sequence[tuple[str, int, Mapping[str, Any]]] = (),
+) -> None:
+    """Very hidden: what this workbook is, so `formkit rollup` can recognise it (A:B, each
+    value under a defined name), and the machine columns of the table sheets (codes,
+    SHA-256), from column D, one row per (sheet, 序号): what a machine reads and a person
+    never needs to."""
     meta = wb.add_worksheet(META_SHEET, _SummarySheet)
     rows = [
         ("formkit_summary_kind", SUMMARY_KIND),
@@ -1716,10 +1934,21 @@ def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
     ]
     if data.period:  # a periodic form's period, its fields' values joined by "/"
         rows.append(("formkit_period", "/".join(str(v) for v in data.period)))
-    for i, (name, value) in enumerate(rows):
-        meta.write_string(i, 0, name)
-        _put(meta, i, 1, value, None, "integer")
-        wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
+    # the inputs as given (paths); 说明 names them by their names only
+    rows.append(("formkit_inputs", "\n".join(data.inputs)))
+    table = [
+        MACHINE_HEADER,
+        *((sheet, n, *(v.get(k) for k in MACHINE_HEADER[2:])) for sheet, n, v in machine),
+    ]
+    for i in range(max(len(rows), len(table))):
+        if i < len(rows):
+            name, value = rows[i]
+            meta.write_string(i, 0, name)
+            _put(meta, i, 1, value, None, "integer")
+            wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
+        if i < len(table):
+            for j, value in enumerate(table[i]):
+                _put(meta, i, MACHINE_COL + j, value, None, "integer")
     meta.very_hidden()
 
 

@@ -96,11 +96,12 @@ class Submission:
             return self._digest
         return fingerprint(self.values)
 
-    def remember_digest(self) -> None:
-        """Compute values_digest() now (the values are final: read and validated)."""
+    def remember_digest(self, digest: str | None = None) -> None:
+        """Compute values_digest() now (the values are final: read and validated), or
+        take `digest` as it was computed before (the ledger stores each file's)."""
         from formkit.supersession import fingerprint
 
-        object.__setattr__(self, "_digest", fingerprint(self.values))
+        object.__setattr__(self, "_digest", digest or fingerprint(self.values))
 
     @property
     def is_feedback_copy(self) -> bool:

@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from formkit.forms import DEFAULT_FORM
 from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
-from formkit.web import auth, service
+from formkit.web import auth, bases_page, service
 from formkit.web.limits import Limit, RateLimiter
 from formkit.web.service import Settings
 
@@ -205,6 +205,12 @@ class Web:
         self.templates.tests["unbroken"] = lambda v: len(str(v)) <= 20 and str(v).isascii()
         # the 汇总表 and 推荐文件 are the application round's (the default form's)
         self.templates.globals["default_form"] = DEFAULT_FORM
+        # the notice's number as the notice writes it (docs/notice.txt: 商技发[2006]6号)
+        from formkit.reference import load_reference
+
+        self.templates.globals["notice"] = str(
+            load_reference().notice.get("id") or "商技发[2006]6号"
+        )
         self.too_large = f"文件过大：上传上限为 {settings.max_upload / 2**20:.0f} MB。"
         self.static = {
             name: (resources.files("formkit.web").joinpath("static", name).read_bytes(), kind)
@@ -322,6 +328,21 @@ class Web:
         if not await self.run(mine):
             raise HTTPException(404)
         return sha
+
+    async def city_copy(self, request: Request) -> Response:
+        """The city's own pre-filled copy, as `formkit distribute` made it for this link."""
+        _, entry = await self.city_entry(request)
+        name, data = await self.run(service.own_copy, entry)
+        await self.run(
+            lambda: self.audit(
+                request,
+                "download",
+                actor=f"city:{entry.submission_id}",
+                status=200,
+                detail=f"预填的{service.entry_round(entry).title}",
+            )
+        )
+        return _download(data, name)
 
     async def city_annotated(self, request: Request) -> Response:
         _, entry = await self.city_entry(request)
@@ -497,7 +518,7 @@ class Web:
             message = (
                 "密码不正确。"
                 if stored
-                else "尚未设置密码：请在服务器上运行 formkit serve --set-password。"
+                else "尚未设置登录密码：请系统管理员在服务器上设置后再登录。"
             )
             return await self.render_login(request, 401, message)
         session = auth.new_token()
@@ -556,6 +577,7 @@ class Web:
                     return {"rounds": listed, "round": None}
                 report = led.status(
                     service.deadline_for(self.settings, chosen),
+                    today=self.settings.today,
                     form_id=chosen.form_id,
                     period=chosen.period,
                 )
@@ -967,6 +989,7 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         Route("/u/{token}/upload", web.city_upload, methods=["POST"]),
         Route("/u/{token}/files/{sha}", web.city_file),
         Route("/u/{token}/files/{sha}/annotated", web.city_annotated),
+        Route("/u/{token}/copy.xlsx", web.city_copy),
         Route("/province/login", web.login_page),
         Route("/province/login", web.login, methods=["POST"]),
         Route("/province/logout", web.logout, methods=["POST"]),
@@ -984,6 +1007,7 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
             for name in service.DOCUMENTS
         ),
         Route("/province/audit", web.province_audit),
+        *bases_page.routes(web),  # the register of bases and each base's history
     ]
 
     @contextlib.asynccontextmanager
