@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import os
 import re
 import secrets
@@ -168,6 +169,29 @@ def _create_beside(target: Path) -> tuple[int, Path]:
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name beside {target}")
+
+
+# why a write failed, as a person reads it: the system's own words are English
+_REASONS_ZH = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "文件系统只读",
+    errno.ENOENT: "文件夹不存在",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EISDIR: "是一个文件夹",
+    errno.EIO: "磁盘读写出错",
+    errno.ENAMETOOLONG: "文件名过长",
+}
+
+
+def reason_zh(exc: OSError) -> str:
+    """An OSError's cause in Chinese (磁盘已满, 没有写入权限, ...), else its code and text."""
+    known = _REASONS_ZH.get(exc.errno or 0)
+    if known is not None:
+        return known
+    return f"系统错误 {exc.errno}：{exc.strerror}" if exc.errno else f"系统错误：{exc}"
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from formkit.forms import form_of, read_options, register_all, registered_elsewhere
 from formkit.read import ReadOptions, Submission, read, read_many, spec_read_with
@@ -38,18 +39,44 @@ def _check_for_pool_without_provenance(args: tuple[str, ReadOptions]) -> Submiss
     return replace(check_file(args[0], args[1]), sources={})
 
 
+@dataclass(frozen=True)
+class Documented(Checked):
+    """A checked file with its `--json` document already written out (`document`, keys
+    sorted), by the reading worker: a process recording thousands of files (the ledger)
+    then neither converts nor holds what is only in the document (each value's source
+    cell, where each field was located, computed values: emptied here)."""
+
+    document: str = ""
+
+
+def _check_for_pool_with_document(args: tuple[str, ReadOptions]) -> Submission:
+    sub = check_file(args[0], args[1])
+    fields = {f: getattr(sub, f) for f in sub.__dataclass_fields__ if f != "_digest"}
+    fields.update(sources={}, located={}, computed={})
+    out = Documented(
+        **fields, document=json.dumps(sub.to_json(), ensure_ascii=False, sort_keys=True)
+    )
+    if sub.status == "accepted":
+        out.remember_digest(sub.values_digest())
+    return out
+
+
 def check_many(
     paths: Iterable[str | os.PathLike[str]],
     options: ReadOptions | None = None,
     *,
     jobs: int = 1,
     provenance: bool = True,
+    document: bool = False,
 ) -> Iterator[Submission]:
     """check_file for many files in isolated workers, in input order, one result per file.
 
     `provenance=False` leaves out each value's source cell (`Submission.sources`), for a
-    caller that does not use it (a summary without --json)."""
+    caller that does not use it (a summary without --json). `document=True`: each result
+    read is a `Documented`, its document made in the worker."""
     worker = check_job if provenance else _check_for_pool_without_provenance
+    if document:
+        worker = _check_for_pool_with_document
     # a worker process starts afresh: it is given the forms registered here
     extra = registered_elsewhere()
     setup = (register_all, (extra,)) if extra else None

@@ -373,20 +373,37 @@ def distribute(
     if period is not None:
         year = period.year
     planned = plan(rows, out_dir, year, spec=spec, period=period)
-    locked = locked_fields(spec)
     for item in planned:
-        values = item.row.values()
-        fixed = dict(period.values) if period is not None else {}
-        data = build_template(
-            spec,
-            year=year,
-            values={**values, **fixed},
-            # a column the roster leaves empty stays open for the city to fill
-            locked_fields=[*(f for f in locked if values.get(f) not in (None, "")), *fixed],
-            submission_id=item.submission_id,
-        )
+        data = prefilled(item.row, year, spec=spec, period=period, sid=item.submission_id)
         write_bytes_atomic(item.path, data)
     return planned
+
+
+def prefilled(
+    row: RosterRow,
+    year: int,
+    *,
+    spec: FormSpec | None = None,
+    period: Period | None = None,
+    sid: str | None = None,
+) -> bytes:
+    """One row's pre-filled copy, byte for byte as `distribute` writes it (the web page
+    offers the same copy for download): the roster's values filled and locked, the
+    period's fields too, the submission id stamped."""
+    spec = _spec(spec)
+    if period is not None:
+        year = period.year
+    values = row.values()
+    fixed = dict(period.values) if period is not None else {}
+    given = [f for f in locked_fields(spec) if values.get(f) not in (None, "")]
+    return build_template(
+        spec,
+        year=year,
+        values={**values, **fixed},
+        # a column the roster leaves empty stays open for the city to fill
+        locked_fields=[*given, *fixed],
+        submission_id=sid or row.submission_id(year, period),
+    )
 
 
 def roster_workbook(rows: Sequence[RosterRow], spec: FormSpec | None = None) -> bytes:

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import fromstring  # only our own output (openpyxl), trusted
 from xml.sax.saxutils import escape
 
-from formkit import __version__
 from formkit.atomic import write_bytes_atomic
 from formkit.cells import wrapped_lines
 from formkit.check import check_many
@@ -48,19 +47,24 @@ if TYPE_CHECKING:
     from formkit.read import ReadOptions
 
 SHEET_NAME = "审核意见"
-AUTHOR = "formkit 审核"
+# the comments' author, as Excel and LibreOffice show it beside the text
+AUTHOR = "审核意见"
+# what copies made before were signed with: their marks are cleared as well
+OLD_AUTHORS = ("formkit 审核",)
 SUFFIX = "-审核意见.xlsx"
 ERROR_FILL = "FFC7CE"
-WARNING_FILL = "FFEB9C"
+# orange: clearly apart from the template's pale-yellow input cells (template.INPUT_FILL)
+# and from the errors' red, on screen and in grey print; the 审核意见 sheet has the legend
+WARNING_FILL = "F4A460"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-HOW_TO_FIX = "请按以下意见修改标红、标黄的单元格后，直接保存本文件重新提交；本表不影响读取。"
+HOW_TO_FIX = "请按以下意见修改标红、标橙的单元格后，直接保存本文件重新提交；本表不影响读取。"
 NO_FINDINGS = "未发现错误或警告，无需修改。"
 # seconds for one LibreOffice conversion; the worker's own limit adds this to the read limit
 CONVERT_TIMEOUT = 120.0
 
 # a feedback copy (it carries the mark, see _stamp) whose values are those of the file it
 # annotates: not a submission, never annotated again. A copy the city corrected is.
-OWN_COPY = "这是 formkit 生成的审核意见副本，数据与所标注的文件相同，不再为它生成副本。"
+OWN_COPY = "这是审核意见副本，数据与所标注的文件相同，不再为它生成副本。"
 
 Outcome = Literal["written", "rejected", "failed", "skipped"]
 
@@ -215,7 +219,7 @@ def _annotate(sub: Submission, target: Path) -> FeedbackResult:
     buf = io.BytesIO()
     wb.save(buf)
 
-    write_bytes_atomic(target, _put_cached(buf.getvalue(), cached))
+    write_bytes_atomic(target, _put_cached(buf.getvalue(), cached, _created(data)))
     return FeedbackResult(
         sub.file, "written", sub, output=target, notes=tuple(notes), marked=marked, listed=listed
     )
@@ -417,10 +421,26 @@ _FORMULA_CELL = re.compile(
 )
 
 
-def _put_cached(xlsx: bytes, cached: Cached) -> bytes:
-    """Put the saved formula results back into the sheets openpyxl wrote."""
-    if not cached:
-        return xlsx
+# openpyxl stamps the time of saving (the zip entries, docProps' modified): a copy takes
+# its file's own created time instead, so the same file gives the same copy's bytes
+_STAMPED = re.compile(r"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:\w+>)")
+_CREATED = re.compile(rb"<dcterms:created\b[^>]*>([^<]*)</dcterms:created>")
+
+
+def _created(xlsx: bytes) -> str:
+    """When the file a copy is made of says it was created (a fixed day if it says not)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+            found = _CREATED.search(z.read("docProps/core.xml"))
+    except (KeyError, zipfile.BadZipFile):
+        found = None
+    text = found[1].decode("ascii", "replace").strip() if found else ""
+    return text if re.fullmatch(r"[0-9T:.Z+-]{10,40}", text) else "2000-01-01T00:00:00Z"
+
+
+def _put_cached(xlsx: bytes, cached: Cached, stamp: str = "2000-01-01T00:00:00Z") -> bytes:
+    """Put the saved formula results back into the sheets openpyxl wrote, and give every
+    part a fixed time (no clock in the copy)."""
 
     src = zipfile.ZipFile(io.BytesIO(xlsx))
     ns = {
@@ -456,7 +476,13 @@ def _put_cached(xlsx: bytes, cached: Cached) -> bytes:
             title = parts.get(info.filename)
             if title in cached:
                 body = patch(body.decode("utf-8"), cached[title]).encode("utf-8")
-            dst.writestr(info, body)
+            if info.filename == "docProps/core.xml":
+                text = body.decode("utf-8")
+                body = _STAMPED.sub(lambda m: f"{m[1]}{stamp}{m[2]}", text).encode("utf-8")
+            fixed = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, body)
     return buf.getvalue()
 
 
@@ -469,7 +495,7 @@ def _clear_previous(wb: Workbook) -> None:
     for ws in wb.worksheets:
         for cell in list(ws._cells.values()):  # not iter_rows(): see _cached_results
             comment = cell.comment
-            if comment is None or comment.author != AUTHOR:
+            if comment is None or comment.author not in (AUTHOR, *OLD_AUTHORS):
                 continue
             cell.comment = None
             # the original fill is lost; input cells (unlocked) get the template's back
@@ -573,15 +599,12 @@ def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
         (f"审核意见：{Path(sub.file).name}", Font(bold=True, size=14)),
         (f"审核结论：{sub.verdict or '未审核'}", Font(bold=True, size=12)),
         (
-            f"错误 {errors} 条（标红），警告 {warnings} 条（标黄），提示 {infos} 条（无需处理）。",
+            f"错误 {errors} 条（标红），警告 {warnings} 条（标橙），提示 {infos} 条（无需处理）。",
             Font(),
         ),
         (HOW_TO_FIX if errors or warnings else NO_FINDINGS, Font(bold=True, color="FF9C0006")),
         *((n, Font(color="FF9C0006")) for n in notes),
-        (
-            f"本表由 formkit {__version__} 生成；点击“单元格”一栏可跳到该单元格。",
-            Font(color="FF595959"),
-        ),
+        ("点击“单元格”一栏可跳到该单元格；各单元格的批注写明问题。", Font(color="FF595959")),
     ]
     row = 1
     for text, font in lines:
@@ -592,7 +615,7 @@ def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
         size = font.sz or 11
         ws.row_dimensions[row].height = max(20, wrapped_lines(text, total_width) * size * 1.5 + 4)
         row += 1
-    row += 1
+    row = _legend(ws, row) + 1
 
     thin = Side(style="thin", color="FF808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -660,6 +683,34 @@ def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
     ws.sheet_view.tabSelected = True
     wb.active = wb.worksheets.index(ws)
     return len(ordered)
+
+
+def _legend(ws: Worksheet, row: int) -> int:
+    """图例: the colours a copy marks cells with, each on a cell of its own colour, and the
+    template's input yellow beside them (which marks no problem); returns the next row."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="FF808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head = ws.cell(row, 1, "图例")
+    head.font = Font(bold=True)
+    head.alignment = Alignment(horizontal="center", vertical="center")
+    for col, (colour, word) in enumerate(
+        ((ERROR_FILL, "错误"), (WARNING_FILL, "警告"), (INPUT_FILL.lstrip("#"), "填写处")), 2
+    ):
+        cell = ws.cell(row, col, word)
+        cell.fill = PatternFill("solid", fgColor="FF" + colour)
+        cell.border = box
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=len(_COLUMNS))
+    text = ws.cell(
+        row,
+        5,
+        "红色：错误，必须修改；橙色：警告，请核对；淡黄色：模板原有的填写单元格，不表示有问题。",
+    )
+    text.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[row].height = 32
+    return row + 1
 
 
 def _quote(sheet: str) -> str:

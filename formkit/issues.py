@@ -591,7 +591,7 @@ _RULES: list[Entry] = [
         "info",
         "缺少全国统计数据",
         "参考数据中没有 {year} 年{what}（有来源的数据未找到），{use}无法计算。",
-        "请用 --reference 提供该年数据（注明来源）。",
+        "请省级商务主管部门核实该年数据及其来源。",
         "参考数据",
         "The reference data has no {year} figure for {what}; {use} cannot be computed.",
         "national figure missing",
@@ -666,7 +666,7 @@ _FILES: list[Entry] = [
         "error",
         "不是本汇总的表单",
         "{where}：是 {other}，不是本汇总的表单，未汇总。",
-        "请用 formkit summary --form 该表单的标识另行汇总。",
+        "请按该表单另行汇总。",
         "报送",
         "{where}: a file of form {other}, not the form summarised; not summarised here.",
         "file of another form",
@@ -783,6 +783,27 @@ def where_zh(issue: Issue) -> str:
     if label:
         where = f"{where}（{label}）" if where else f"“{label}”"
     return where or "文件"
+
+
+def unplaced(message: str, sheet: str | None, cell: str | None) -> str:
+    """A message without the place a table's own columns show (工作表, 单元格): its leading
+    "工作表“…” C6（标签）：" becomes "标签：". A message that does not begin with its place
+    is returned as it is."""
+    place = " ".join(p for p in (f"工作表“{sheet}”" if sheet else "", cell or "") if p)
+    if not place or not message.startswith(place):
+        return message
+    rest = message[len(place) :].lstrip()
+    if rest.startswith("："):
+        return rest[1:]
+    if not rest.startswith("（"):
+        return message
+    depth = 0
+    for k, ch in enumerate(rest):
+        depth += {"（": 1, "）": -1}.get(ch, 0)
+        if depth == 0:
+            tail = rest[k + 1 :]
+            return f"{rest[1:k]}：{tail[1:]}" if tail.startswith("：") else message
+    return message
 
 
 def render(issue: Issue, lang: str = "zh") -> str:

@@ -823,11 +823,25 @@ def parse_phone(raw: object) -> Parsed:
 # ---------------------------------------------------------------------------------------
 # e-mail
 
-_EMAIL_RE = re.compile(
-    r"^[a-z0-9!#$%&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$",
-    re.IGNORECASE,
-)
+_LOCAL_RE = re.compile(r"^[a-z0-9!#$%&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+=?^_`{|}~-]+)*$", re.I)
+# the domain as DNS carries it: an internationalised label (宜昌市) in its IDNA form
+# (xn--…), so a top-level domain may be one too (中国: xn--fiqs8s)
+_DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,}|xn--[a-z0-9-]+)$")
+
+
+def _is_email(address: str) -> bool:
+    """An address with an ASCII local part and a domain that may be internationalised
+    (kjxm@宜昌市.gov.cn, RFC 5890): each label must encode to IDNA."""
+    local, at, domain = address.rpartition("@")
+    if not at or not _LOCAL_RE.match(local) or not domain:
+        return False
+    if any(not label or label[0] == "-" or label[-1] == "-" for label in domain.split(".")):
+        return False
+    try:
+        ascii_domain = domain.lower().encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(_DOMAIN_RE.match(ascii_domain))
 
 
 def parse_email(raw: object) -> Parsed:
@@ -851,7 +865,7 @@ def parse_email(raw: object) -> Parsed:
             continue
         if p.lower().startswith("mailto:"):
             p = p[len("mailto:") :]
-        if not _EMAIL_RE.match(p):
+        if not _is_email(p):
             raise ParseError(
                 "bad_email",
                 worded("expected", expected=worded("expect_email"), raw=shown),

@@ -34,6 +34,30 @@ def display_name(path: PathLike | bytes) -> str:
     return os.sep.join(_component(part) for part in raw.split(sep))
 
 
+# where a shared beginning of file names may be cut: after a word, never inside one
+_SEPARATORS = "-_ ·—（(、，,"
+
+
+def distinct_names(names: Iterable[str]) -> tuple[list[str], str]:
+    """File names as a narrow table shows them: the beginning all of them share, cut after
+    a separator ("申报书-湖北省-"), is left out, so what tells them apart is what shows.
+    Returns (the names so shortened, each with a leading "…"; the shared beginning, "" when
+    nothing is left out). One name, or names with nothing to share, stay whole."""
+    names = list(names)
+    if len(set(names)) < 2:
+        return names, ""
+    # character by character on purpose: these are names, not paths
+    shared = next(
+        (names[0][:k] for k in range(min(map(len, names))) if len({n[k] for n in names}) > 1),
+        min(names, key=len),
+    )
+    cut = max((shared.rfind(c) for c in _SEPARATORS), default=-1) + 1
+    # a cut that would leave a name nothing but its extension keeps it whole
+    if cut < 2 or any(len(Path(n[cut:]).stem) < 1 for n in names):
+        return names, ""
+    return [f"…{n[cut:]}" for n in names], shared[:cut]
+
+
 def _component(part: bytes) -> str:
     for encoding in ("utf-8", "gbk"):
         try:
@@ -95,6 +119,26 @@ def _inside(p: Path, folder: Path) -> bool:
     return real == top or real.is_relative_to(top)
 
 
+def _same_file_within(out: Path, folder: Path) -> Path | None:
+    """A file under `folder` that is the existing file `out` by another name (a hard
+    link, or a symbolic link in the folder pointing at it); None if `out` does not exist.
+    The folder is walked only when the output already exists."""
+    try:
+        st = os.stat(out)
+    except OSError:
+        return None
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            try:
+                other = os.stat(path)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+                return Path(path)
+    return None
+
+
 def check_outputs(
     inputs: Iterable[PathLike | None],
     outputs: Iterable[PathLike | None] = (),
@@ -103,7 +147,8 @@ def check_outputs(
     """Raise `OutputClash` if writing `outputs` (files) or into `out_dirs` could touch an input.
 
     Refused: an output file that is an input file (same file, through symlinks and hard
-    links), or inside an input folder; an output folder that is an input file, or is
+    links), or inside an input folder, or the same file as one in an input folder (a hard
+    link, or a symlink in the folder); an output folder that is an input file, or is
     (inside) an input folder; an output file that is an existing folder; one output given
     twice. `None` entries and "-" (standard output) are ignored.
     """
@@ -120,6 +165,13 @@ def check_outputs(
                     raise OutputClash(
                         f"输出文件 {shown} 在输入文件夹 {display_name(given)} 之中，"
                         "会被当作输入读取或覆盖输入；请写到输入文件夹以外。未写出任何文件。"
+                    )
+                same = _same_file_within(out, given)
+                if same is not None:
+                    raise OutputClash(
+                        f"输出文件 {shown} 与输入文件夹 {display_name(given)} 中的文件 "
+                        f"{display_name(same)} 是同一个文件（硬链接或符号链接），写出会覆盖"
+                        "输入；请换一个输出文件名。未写出任何文件。"
                     )
             elif _same(out, given):
                 raise OutputClash(

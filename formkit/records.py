@@ -84,6 +84,8 @@ class Col:
     width: float = 12.0
     # long text that must stay on one line (a hash): shrunk to the width, never wrapped
     shrink: bool = False
+    # a column added after summaries were first written: one read back without it is blank
+    optional: bool = False
 
 
 def _kind(ftype: str) -> Kind:
@@ -173,9 +175,7 @@ def columns(
         Col("_errors", "错误", "integer", width=6),
         Col("_warnings", "警告", "integer", width=6),
         Col("_file", "源文件", "text", width=36),
-        # whole on paper in small print: three wrapped lines on every row would triple
-        # the printed 汇总表
-        Col("_sha256", "SHA-256", "text", width=36, shrink=True),
+        # a file's SHA-256 is for machines: in the summary's hidden sheet (summary.MACHINE)
     ]
     return cols
 

@@ -22,7 +22,8 @@ from formkit.forms import UnknownForm, form_of, get_form, load_form_spec
 from formkit.paths import display_name
 from formkit.read.book import Book, Bounds, WorkbookError
 from formkit.read.gate import inspect_file
-from formkit.read.xlsx import load_xlsx
+from formkit.read.isolate import Failure, WorkerPool
+from formkit.read.xlsx import load_xlsx_fast
 from formkit.records import Col, SummaryRecord, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec
@@ -34,6 +35,9 @@ from formkit.summary.sheets import (
     DUPLICATE_SHEET,
     HEADER_ROW,
     ISSUES_SHEET,
+    MACHINE_COL,
+    MACHINE_HEADER,
+    META_SHEET,
     REJECTED_SHEET,
     SUMMARY_KIND,
     SUPERSEDED_SHEET,
@@ -63,7 +67,7 @@ def summary_form(path: str | os.PathLike[str]) -> str | None:
     """The form a summary workbook summarises (its formkit_form_id); raises NotASummary."""
 
     try:
-        book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
+        book = load_xlsx_fast(os.fspath(path), SUMMARY_BOUNDS)
     except (WorkbookError, OSError, ValueError) as exc:
         raise NotASummary(str(exc)) from None
     meta = _meta(book)
@@ -85,7 +89,8 @@ def read_summary(
     if not gate.ok or gate.kind not in ("xlsx", "xlsm"):
         raise NotASummary(gate.message or "不是 formkit 生成的汇总表（.xlsx）")
     try:
-        book = load_xlsx(os.fspath(path), SUMMARY_BOUNDS)
+        # formkit's summaries are inline strings in the common shape: the fast reader's
+        book = load_xlsx_fast(os.fspath(path), SUMMARY_BOUNDS, gate.content, gate.parts)
     except WorkbookError as exc:
         raise NotASummary(str(getattr(exc, "message", exc))) from None
     meta = _meta(book)
@@ -103,8 +108,12 @@ def read_summary(
         spec = get_form(form).spec
     except UnknownForm:
         raise NotASummary(f"是表单 {form} 的汇总表，formkit 没有这个表单，未采用") from None
+    machine = _machine(book)
     data.applications = _applications(book, spec)
     for rec in data.applications:
+        rec.setdefault(
+            "_sha256", machine.get((DETAIL_SHEET, _whole(rec.get("_no"))), {}).get("sha256")
+        )
         # values the province's summary left out of its totals stay out of the nation's
         rec.excluded = excluded_keys(rec.excluded_text, spec)
     if spec.roles.period:
@@ -119,11 +128,20 @@ def read_summary(
         t = spec.table(name)
         data.tables[name] = _rows(book, t.label, table_columns(spec, t))
     who = spec.roles.subject_label
-    data.issues = _rows(book, ISSUES_SHEET, issue_cols(who))
-    rejected = _rows(book, REJECTED_SHEET, file_cols("未受理", who))
-    superseded = _rows(book, SUPERSEDED_SHEET, file_cols("已替代", who))
+
+    def rows(name: str, cols: list[Col]) -> list[dict[str, Any]]:
+        """A table sheet's rows with their machine columns back (by 序号)."""
+        out = _rows(book, name, cols)
+        for row in out:
+            for key, value in machine.get((name, _whole(row.get("_no"))), {}).items():
+                row.setdefault(key, value)
+        return out
+
+    data.issues = rows(ISSUES_SHEET, issue_cols(who))
+    rejected = rows(REJECTED_SHEET, file_cols("未受理", who))
+    superseded = rows(SUPERSEDED_SHEET, file_cols("已替代", who))
     duplicate = (
-        _rows(book, DUPLICATE_SHEET, file_cols("重复", who))
+        rows(DUPLICATE_SHEET, file_cols("重复", who))
         if book.sheet(DUPLICATE_SHEET) is not None
         else []
     )
@@ -171,6 +189,34 @@ def _applications(book: Book, spec: FormSpec) -> list[SummaryRecord]:
     return apps
 
 
+def _machine(book: Book) -> dict[tuple[str, Any], dict[str, Any]]:
+    """The machine columns summary.MACHINE keeps in the hidden META_SHEET, by (sheet, 序号)."""
+    sheet = book.sheet(META_SHEET)
+    if sheet is None:
+        return {}
+    first = MACHINE_COL + 1  # the book's columns count from 1
+    header: dict[int, str] = {}
+    rows: dict[int, dict[int, Any]] = {}
+    for (r, c), cell in sorted(sheet.cells.items()):
+        if c < first or c >= first + len(MACHINE_HEADER):
+            continue
+        if r == 1:
+            header[c] = str(cell.value)
+        else:
+            rows.setdefault(r, {})[c] = cell.value
+    out: dict[tuple[str, Any], dict[str, Any]] = {}
+    for cells in rows.values():
+        named = {header.get(c, ""): v for c, v in cells.items()}
+        key = (str(named.pop("sheet", "")), _whole(named.pop("no", None)))
+        out[key] = {k: v for k, v in named.items() if k and v not in (None, "")}
+    return out
+
+
+# columns of a summary a person may have no use for (older summaries had them visible):
+# read when present, never required
+_OPTIONAL = ("序号",)
+
+
 def _period(text: Any) -> tuple[Any, ...] | None:
     """formkit_period ("2007/第二季度") back to the period fields' values."""
     if not isinstance(text, str) or not text:
@@ -210,7 +256,11 @@ def _rows(book: Book, sheet_name: str, cols: list[Col]) -> list[dict[str, Any]]:
             if col.kind == "date" and isinstance(value, dt.datetime):
                 value = value.date()
             rows.setdefault(r, {})[col.key] = value
-    missing = [c.header for c in cols if c not in header.values()]
+    missing = [
+        c.header
+        for c in cols
+        if c not in header.values() and c.header not in _OPTIONAL and not c.optional
+    ]
     if missing:
         raise NotASummary(
             f"工作表“{sheet_name}”缺少列：{'、'.join(missing[:5])}，可能被修改过，请重新生成"
@@ -257,11 +307,13 @@ def rollup(
     spec = spec or load_form_spec()
     reference = reference or load_reference()
     paths = list(paths)
-    result = RollupResult(SummaryData(year=year or 0, unit=None))
+    result = RollupResult(SummaryData(year=year or 0, unit=None, rolled_up=True))
     data = result.data
     parts: list[_Part] = []
     seen: dict[str, str] = {}
-    for path in paths:
+    copies: set[int] = set()  # inputs byte-identical to an earlier one, by place
+    todo: list[tuple[str | os.PathLike[str], str, str]] = []
+    for index, path in enumerate(paths):
         name = display_name(Path(path).name)  # text for the workbook (a GBK file name)
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -272,13 +324,15 @@ def rollup(
             result.rejected.append(
                 (str(path), f"与 {seen[digest]} 逐字节相同（重复文件），只计一次")
             )
+            copies.add(index)
             continue
         seen[digest] = name
-        try:
-            meta, part = read_summary(path, spec.id)
-        except NotASummary as exc:
-            result.rejected.append((str(path), str(exc)))
+        todo.append((path, name, digest))
+    for (path, name, digest), read in zip(todo, _read_all(todo, spec.id), strict=True):
+        if isinstance(read, str):
+            result.rejected.append((str(path), read))
             continue
+        meta, part = read
         parts.append(_Part(str(path), name, digest, meta, part, _mtime(path)))
     if not data.year:
         years = Counter(p.data.year for p in parts)
@@ -333,10 +387,9 @@ def rollup(
             result.rejected.append(
                 (
                     old.path,
-                    f"同一{spec.roles.unit_label}（{unit_name}）另有生成时间较晚的汇总表 "
-                    f"{newest.name}"
-                    f"（{newest.data.generated or '未注明'}），采用该表；本表生成于"
-                    f"{old.data.generated or '未注明时间'}，未采用",
+                    f"同一{spec.roles.unit_label}（{unit_name}）另有较新的汇总表 "
+                    f"{newest.name}（{stands(newest.data.generated)}），采用该表；"
+                    f"本表（{stands(old.data.generated)}）未采用",
                 )
             )
     counted: dict[str, str] = {}
@@ -369,15 +422,75 @@ def rollup(
                 data.others.append(_retype(rec, spec))
         for name, rows in p.data.tables.items():
             data.tables.setdefault(name, []).extend(rows)
-        data.issues += p.data.issues
-        data.files += p.data.files
-    for file, reason in result.rejected:
-        data.notes.append(("未采用的汇总表", f"{display_name(Path(file).name)}：{reason}"))
+        # the province decided which files count: the nation carries the issues of those,
+        # and only counts of the others (its own 未受理文件 lists its own inputs)
+        mine = {str(r.get("_file")) for r in [*p.data.applications, *p.data.others]}
+        data.issues += [i for i in p.data.issues if str(i.get("file")) in mine]
+        left = Counter(f["status"] for f in p.data.files if f["status"] != "汇总")
+        kinds = [k for k in ("未受理", "已替代", "重复") if left[k]]
+        if left:
+            data.notes.append(
+                (
+                    "各省未汇总的文件",
+                    f"{p.name}（{p.data.unit or '未注明'}）："
+                    + "、".join(f"{k} {left[k]} 个" for k in kinds)
+                    + "（文件清单见该省汇总表）",
+                )
+            )
+    used = {p.path for p in kept}
+    why = dict(result.rejected)
+    for index, path in enumerate(paths):
+        name = display_name(Path(path).name)
+        if index not in copies and str(path) in used:
+            data.files.append({"file": name, "status": "汇总", "code": "", "detail": ""})
+        else:
+            status = "重复" if index in copies else "未受理"
+            data.files.append(
+                {"file": name, "status": status, "code": "", "detail": why.get(str(path), "")}
+            )
     data.applications.sort(key=sort_key(spec, unit_order(reference)))
     for i, rec in enumerate(data.applications, start=1):
         rec.no = i
     data.inputs = [str(p) for p in paths]
+    # the roll-up stands where its latest summary stands (never the clock)
+    data.generated = max((p.data.generated or "" for p in kept), default="") or None
     return result
+
+
+Read = tuple[dict[str, Any], SummaryData] | str  # (metadata, data), or why it is refused
+# summaries this large in all are read by worker processes: reading takes about 1.3 s of
+# CPU per MB of summary, starting the workers about 1 s (benchmarks/bench_reports.py)
+PARALLEL_BYTES = 2 * 1024 * 1024
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _read_one(item: tuple[str, str]) -> Read:
+    try:
+        return read_summary(item[0], item[1])
+    except NotASummary as exc:
+        return str(exc)
+
+
+def _read_all(todo: list[tuple[str | os.PathLike[str], str, str]], form_id: str) -> list[Read]:
+    """Each summary read, in order: by worker processes when there are several (a
+    summary of many periods has thousands of rows: reading them is most of a roll-up),
+    in this process when a worker fails (time, memory) or there is one."""
+    items = [(os.fspath(path), form_id) for path, _, _ in todo]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    jobs = min(len(items), cpus or 1)
+    if jobs < 2 or sum(_size(item[0]) for item in items) < PARALLEL_BYTES:
+        return [_read_one(item) for item in items]
+    out: list[Read] = []
+    with WorkerPool(jobs=jobs, timeout=600) as pool:
+        for item, read in pool.map(_read_one, items):
+            out.append(_read_one(item) if isinstance(read, Failure) else read)
+    return out
 
 
 def _identity(rec: SummaryRecord, spec: FormSpec) -> str:
@@ -391,6 +504,20 @@ def _identity(rec: SummaryRecord, spec: FormSpec) -> str:
         str(rec.get(spec.roles.subject or "") or ""),
     )
     return f"name:{key}{when}" if key else f"sha:{rec.sha256}"
+
+
+def stands(generated: str | None) -> str:
+    """A summary's formkit_generated in words: when the latest file it summarises was
+    received, in Beijing time (the notice's own), to the minute."""
+    if not generated:
+        return "未注明所汇总文件的收到时间"
+    try:
+        when = dt.datetime.fromisoformat(generated)
+    except ValueError:
+        return f"所汇总文件最近收到于 {generated}"
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return f"所汇总文件最近收到于 {when:%Y-%m-%d %H:%M}"
 
 
 def _shown(period: tuple[Any, ...] | None) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -188,6 +188,59 @@ def identities(cands: Iterable[Candidate]) -> dict[str, str]:
             if len(owners) == 1:
                 out[c.handle] = next(iter(owners))
     return out
+
+
+def links(c: Candidate) -> tuple[str | None, str | None]:
+    """(identity, name link): what ties a file to the files whose decisions it can change.
+
+    The identity is the application `identities` starts from (a stamped or roster id, else
+    the name key, else the file alone); the name link is the name key with its period,
+    through which a file without an id joins an application with one. A rejected file has
+    neither: it never takes part in an application.
+
+    `decide` over a file's *neighbourhood* (every file reachable from it through shared
+    identities and name links, transitively) gives those files the decisions `decide` over
+    all files gives them: an application's files share its identity, and a file without
+    an id finds the application it joins only among the files sharing its name link. So a
+    new file changes only its neighbourhood's decisions (formkit.ledger stores them and
+    decides only there; tests/test_supersession_incremental.py checks the equivalence).
+    Files are distinct (a ledger holds each file once): a byte-identical copy is not
+    found through these links.
+    """
+    if not c.accepted:
+        return None, None
+    nk = name_key(c.unit, c.applicant)
+    return _identity(c) or f"file:{c.handle}", (
+        nk + (f"@{c.period}" if c.period else "") if nk else None
+    )
+
+
+def neighbourhood(
+    seeds: Iterable[tuple[str | None, str | None]],
+    find: Callable[[set[str], set[str]], Iterable[Candidate]],
+) -> list[Candidate]:
+    """Every file reachable from the `seeds` (pairs of `links`) through shared identities
+    and name links; `find(identities, name_links)` gives the files having any of them."""
+    idents: set[str] = set()
+    names: set[str] = set()
+    new_idents = {i for i, _ in seeds if i}
+    new_names = {n for _, n in seeds if n}
+    found: dict[str, Candidate] = {}
+    while new_idents or new_names:
+        idents |= new_idents
+        names |= new_names
+        batch = list(find(new_idents, new_names))
+        new_idents, new_names = set(), set()
+        for c in batch:
+            if c.handle in found:
+                continue
+            found[c.handle] = c
+            ident, name = links(c)
+            if ident and ident not in idents:
+                new_idents.add(ident)
+            if name and name not in names:
+                new_names.add(name)
+    return list(found.values())
 
 
 def decide(cands: Iterable[Candidate]) -> dict[str, Decision]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from formkit.check import check_file
@@ -118,3 +123,63 @@ def test_reference_override_is_used_and_echoed(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("not toml = = =", encoding="utf-8")
     assert runner.invoke(app, ["check", str(good), "--reference", str(bad)]).exit_code == 2
+
+
+class _FullDisk(io.RawIOBase):
+    """A file that takes `room` bytes, then fails as a full disk does (ENOSPC)."""
+
+    def __init__(self, fd: int, room: int) -> None:
+        self.fd, self.room = fd, room
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= len(data)
+        return os.write(self.fd, data)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+@pytest.mark.parametrize("room", [0, 3000, 10**9])
+def test_check_json_onto_a_full_disk_is_a_chinese_message_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, room: int
+) -> None:
+    """The disk fills before the first byte, after the first result, or as the file is
+    synced at the end: exit 2 and 磁盘已满 in Chinese, the earlier --json kept as it was,
+    no temporary file left beside it."""
+    import formkit.atomic as atomic
+
+    target = tmp_path / "out" / "结果.json"
+    target.parent.mkdir()
+    target.write_text("上次的结果", encoding="utf-8")
+    real_fdopen, real_fsync = os.fdopen, os.fsync
+
+    def fdopen(fd: int, mode: str = "r", *args: Any, **kw: Any) -> Any:
+        if mode == "wb":  # the temporary beside the target
+            return io.BufferedWriter(_FullDisk(fd, room), buffer_size=1024)
+        return real_fdopen(fd, mode, *args, **kw)
+
+    def fsync(fd: int) -> None:
+        if room > 10**6:  # every write fitted: the disk fills as the data is synced
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fdopen", fdopen)
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    samples = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file())[:3]
+    result = runner.invoke(app, ["check", *map(str, samples), "--json", str(target), "-j", "1"])
+    assert result.exit_code == 2, result.output
+    text = "".join(result.output.split())
+    assert "错误：无法写出" in text and "磁盘已满" in text, text
+    assert "Traceback" not in result.output and "Errno" not in result.output
+    assert target.read_text(encoding="utf-8") == "上次的结果"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["结果.json"]

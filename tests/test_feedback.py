@@ -135,7 +135,39 @@ def test_missing_required_fields_are_marked_where_they_should_be_typed(
         assert "必" in wb[sheet][cell].comment.text
 
 
-def test_warning_is_yellow_and_info_is_not_marked(copies: dict[str, FeedbackResult]) -> None:
+def _rgb(colour: str) -> tuple[int, ...]:
+    return tuple(int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def _apart(a: str, b: str) -> float:
+    return sum((x - y) ** 2 for x, y in zip(_rgb(a), _rgb(b), strict=True)) ** 0.5
+
+
+def test_warning_colour_is_clearly_apart_from_the_input_yellow_and_has_a_legend(
+    copies: dict[str, FeedbackResult],
+) -> None:
+    """#21 item 9: a warning is not mistaken for a cell to fill in (the template's pale
+    yellow), nor for an error; the sheet the copy opens on says which colour is which."""
+    from formkit.template import INPUT_FILL
+
+    for other in (INPUT_FILL, ERROR_FILL):
+        assert _apart(WARNING_FILL, other) > 80, other
+    # and in grey print: the warning is darker than the input yellow by a clear step
+    luma = [0.299 * r + 0.587 * g + 0.114 * b for r, g, b in map(_rgb, (WARNING_FILL, INPUT_FILL))]
+    assert luma[1] - luma[0] > 40
+    wb = opened(copies["05"])
+    assert wb.active.title == "审核意见"
+    ws = wb["审核意见"]
+    legend = next(r for r in ws.iter_rows() if r[0].value == "图例")
+    shown = {str(c.value): fill_of(ws, c.coordinate) for c in legend[1:4]}
+    assert shown == {"错误": ERROR_FILL, "警告": WARNING_FILL, "填写处": INPUT_FILL.lstrip("#")}
+    assert "橙色：警告" in str(legend[4].value) and "淡黄色" in str(legend[4].value)
+    # above the list of issues
+    header = next(r for r in ws.iter_rows() if r[0].value == "序号")
+    assert legend[0].row < header[0].row
+
+
+def test_warning_is_orange_and_info_is_not_marked(copies: dict[str, FeedbackResult]) -> None:
     result = copies["05"]
     sub = result.submission
     assert sub is not None

@@ -36,6 +36,7 @@ OPTIONAL_HEAVY = frozenset(
         "uvicorn",
         "starlette",
         "jinja2",
+        "markupsafe",  # Jinja2's
         "multipart",  # python-multipart
         "xlrd",
         "msoffcrypto",

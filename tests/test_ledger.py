@@ -351,3 +351,60 @@ def test_status_workbook_writes_rich_text_shaped_names_as_typed(tmp_path: Path) 
         data = status_workbook(ledger.status())
     ws = openpyxl.load_workbook(io.BytesIO(data))["名单外"]
     assert [r[3] for r in ws.iter_rows(min_row=3, values_only=True)] == [name]
+
+
+def test_a_batch_is_recorded_whole_or_not_at_all_and_a_rerun_finishes(
+    round_: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are recorded as they are read, several to a transaction: a failure in the
+    middle of a batch leaves the ledger as after the batch before; running again records
+    the rest, and the ledger equals an uninterrupted run's."""
+    import formkit.ledger as ledger_module
+
+    inbox = round_["files"]["js"].parent
+    whole, broken = tmp_path / "whole.db", tmp_path / "broken.db"
+    for db in (whole, broken):
+        with Ledger(db) as ledger:
+            ledger.add_roster(round_["rows"], year=YEAR)
+    with Ledger(whole) as ledger:
+        ledger.ingest([inbox], jobs=1)
+
+    monkeypatch.setattr(ledger_module, "BATCH_FILES", 2)
+    real = Ledger._record
+    seen: list[str] = []
+
+    def failing(self: Ledger, sub: Any, sha: str) -> Any:
+        seen.append(sha)
+        if len(seen) == 4:  # the second file of the second batch
+            raise RuntimeError("读到一半停下")
+        return real(self, sub, sha)
+
+    monkeypatch.setattr(Ledger, "_record", failing)
+    with Ledger(broken) as ledger, pytest.raises(RuntimeError):
+        ledger.ingest([inbox], jobs=1)
+    assert _count(broken) == 2  # the first batch; the second rolled back whole
+    monkeypatch.setattr(Ledger, "_record", real)
+    with Ledger(broken) as ledger:
+        again = ledger.ingest([inbox], jobs=1)
+    assert (again.new, again.duplicate) == (3, 2)
+    assert _files_table(broken) == _files_table(whole)
+    with Ledger(broken) as ledger:
+        assert ledger.decisions() == ledger.decide_all()
+
+
+def test_a_long_ingest_lists_only_the_files_that_need_attention(
+    round_: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `check` does: past the table's length, the clean new files are only counted
+    (memory stays flat however many files a run has)."""
+    import formkit.cli as cli
+
+    monkeypatch.setattr(cli, "MAX_TABLE_ROWS", 2)
+    _ledger(round_).close()
+    inbox = round_["files"]["js"].parent
+    result = runner.invoke(app, ["ingest", str(inbox), "--db", str(round_["db"]), "-j", "1"])
+    assert result.exit_code == 1, result.output
+    text = "".join(result.output.split())
+    assert "共5个文件" in text and "上表只列出需要处理的前2个" in text
+    assert "江苏.xlsx" not in text  # clean and new: counted, not listed
+    assert "新收到5个" in text

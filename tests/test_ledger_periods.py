@@ -348,7 +348,7 @@ def test_quarterly_round_through_the_cli(quarterly: dict[str, Any]) -> None:
     assert rows[c_name][header.index("是否逾期")] == "逾期未报"
     problem = rows[b_name][header.index("需更正或核实的问题")]
     assert f"B.xlsx（工作表“{sheet}”，{cell}）" in problem
-    assert "2007/第三季度" in ws["A1"].value or "2007/第三季度" in wb["催报名单"]["A1"].value
+    assert "2007年第三季度" in ws["A1"].value and "2007年第三季度" in wb["催报名单"]["A1"].value
 
     # a period the form does not have, and a form without --period: clear, exit 2
     result = runner.invoke(app, ["status", "--db", str(db), "--form", JIDU, "--period", "2007Q5"])
@@ -549,7 +549,7 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
             (now, "203.0.113.7"),
         )
     with Ledger(db) as ledger:
-        assert ledger.schema_version == len(MIGRATIONS) == 6
+        assert ledger.schema_version == len(MIGRATIONS) == 8  # 7 bases, 8 decisions
         entries = {e.submission_id: e for e in ledger.roster()}
         js = entries["2006-32-0000abcd"]
         assert (js.unit, js.subject, js.form_id, js.period, js.unit_code) == (
@@ -576,6 +576,9 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
             DEFAULT_FORM,
             "2006-32-0000abcd",
         )
+        # version 7: the file's decision is stored on upgrade, as a full re-decision makes it
+        assert ledger.decisions() == ledger.decide_all()
+        assert ledger.decisions()[f.sha256].disposition == "current"
         states = {r.entry.subject: (r.state, r.files) for r in ledger.status().rows}
         assert states == {"苏州工业园区": ("符合", 1), "杭州高新区": ("未收到", 0)}
         assert WebStore(ledger).token_entry("hx") == ("2006-32-0000abcd", "hx")

@@ -487,6 +487,11 @@ EMAIL_OK = [
     ("a_b-c@my-host.com.cn", "a_b-c@my-host.com.cn", "email"),
     ("abc@163.com; def@sina.com", "abc@163.com; def@sina.com", "email"),
     ("abc@163.com，def@sina.com", "abc@163.com; def@sina.com", "email-normalised"),
+    # internationalised domain names (RFC 5890): a city's own Chinese domain
+    ("kjxm@宜昌市.gov.cn", "kjxm@宜昌市.gov.cn", "email"),
+    ("kjxm＠宜昌市。gov。cn", "kjxm@宜昌市.gov.cn", "email-normalised"),
+    ("office@商务厅.中国", "office@商务厅.中国", "email"),
+    ("kjxm@xn--8tv52m.gov.cn", "kjxm@xn--8tv52m.gov.cn", "email"),
     (None, None, "empty"),
     ("无", None, "null-marker"),
 ]
@@ -512,6 +517,9 @@ def test_parse_email(raw: object, value: str | None, how: str) -> None:
         "abc@-163.com",
         "abc@163.com; xyz",
         "张三@163.com",
+        "kjxm@宜昌市",  # no top-level domain
+        "kjxm@宜昌.gov..cn",
+        "kjxm@-宜昌.gov.cn",
         12345,
         True,
     ],

@@ -177,3 +177,46 @@ def test_distribute_never_writes_over_its_roster(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "就是输入文件" in "".join(result.output.split())
     assert snapshot(tmp_path) == before
+
+
+def test_an_output_that_is_a_file_in_an_input_folder_by_another_name_is_refused(
+    world: Path, tmp_path: Path
+) -> None:
+    """With a folder as input, the output is refused when it is one of the folder's files
+    under another name: a hard link outside the folder, a symlink outside pointing into
+    it, a symlink inside the folder pointing at the output; and when it lies inside the
+    folder. Exit 2, a Chinese message, nothing written anywhere."""
+    inbox = world / "收件箱"
+    original = inbox / sample("01").name
+    hard = tmp_path / "hard.json"
+    os.link(original, hard)
+    link = tmp_path / "link.json"
+    link.symlink_to(original)
+    # a folder whose symlink points at a file outside it, given as the output
+    pointing = tmp_path / "pointing"
+    pointing.mkdir()
+    target = tmp_path / "target.json"
+    target.write_text("{}", encoding="utf-8")
+    (pointing / "link.xlsx").symlink_to(target)
+    cases = [
+        (["check", str(inbox), "--json", str(hard)], "同一个文件"),
+        (["summary", str(inbox), "-o", str(hard)], "同一个文件"),
+        (["ingest", str(inbox), "--db", str(hard)], "同一个文件"),
+        (["check", str(inbox), "--json", str(link)], "输入文件夹"),
+        (["check", str(pointing), "--json", str(target)], "同一个文件"),
+        (["check", str(inbox), "--json", str(inbox / "r.json")], "输入文件夹"),
+    ]
+    before, here = snapshot(world), snapshot(tmp_path)
+    for args, words in cases:
+        result = runner.invoke(app, [*args, "-j", "1"])
+        assert result.exit_code == 2, (args, result.output)
+        text = "".join(result.output.split())
+        assert "错误：" in text and words in text, (args, text)
+        assert "未写出任何文件" in text, text
+    assert snapshot(world) == before
+    assert snapshot(tmp_path) == here
+    # the same output beside the folder, not linked to any of its files, is written
+    free = tmp_path / "free.json"
+    result = runner.invoke(app, ["check", str(inbox), "--json", str(free), "-j", "1"])
+    assert result.exit_code in (0, 1), result.output
+    assert free.exists()

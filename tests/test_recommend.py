@@ -133,7 +133,7 @@ def test_person_reorders_and_redecides_and_it_is_recorded() -> None:
     assert [a["applicant_name"] for a in recommended(apps)] == ["甲", "丙"]
     assert got["乙"]["_rank"] is None and got["乙"]["_reason"] == "省里研究决定"
     assert got["甲"]["_reason"] == "人工调整"
-    assert got["甲"]["_override"].startswith("人工调整：formkit 建议不推荐（超出名额")
+    assert got["甲"]["_override"].startswith("人工调整：原建议不推荐（超出名额")
     assert got["丙"]["_override"] == ""
     # moving 丙 to first place is an override of the order only
     got["丙"].update(_rank=1)

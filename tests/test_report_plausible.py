@@ -236,6 +236,16 @@ def test_counts_growths_and_years_outside_their_bounds(
         assert issue.params["source"] and "{" not in issue.message
 
 
+def test_a_doubtful_report_year_is_not_looked_up(tmp_path: Path) -> None:
+    """报告年度 206 (a digit short) is warned once; no national figure of the year 206 is
+    sought for the amounts."""
+    sub = _checked(tmp_path, NIANBAO, _set(nianbao_values(), "report_year", 206))
+    assert [i.code for i in sub.issues if i.field == "report_year" and i.code in PLAUSIBLE] == [
+        "implausible_value"
+    ]
+    assert not [i for i in sub.issues if i.code == "national_figure_missing"]
+
+
 def test_every_number_of_a_filled_report_is_plausible(tmp_path: Path) -> None:
     for form_id in FORMS:
         sub = _checked(tmp_path, form_id, VALUES[form_id](), form_id)
@@ -243,22 +253,21 @@ def test_every_number_of_a_filled_report_is_plausible(tmp_path: Path) -> None:
 
 
 def test_national_bounds_take_the_report_year(tmp_path: Path) -> None:
-    """A 2003 report against 2003's national exports (4383.7 亿美元), not the template's
-    2007 (12178 亿美元): 5000 亿美元 in one quarter is above the whole country's year."""
+    """A 2006 report, on the 2007 template, against 2006's national exports (9690.8 亿美元),
+    not 2007's (12178 亿美元): 10000 亿美元 in the year to date is above the whole country's
+    2006 (an error), though within 2007's (where only the 10% warning would apply)."""
     national = load_reference().national
-    assert national[2003].total_exports is not None
-    values = _set(jidu_values(), "report_year", 2003)
-    values["export_value_ytd"] = 5e7  # 万美元 = 5000 亿美元
-    values["export_value_q"] = 4e7
+    assert national[2006].total_exports == 9690.8 and national[2007].total_exports == 12178.0
+    values = _set(jidu_values(), "report_year", 2006)
+    values["export_value_ytd"] = 1e8  # 万美元 = 10000 亿美元
+    values["export_value_q"] = 5e7
     sub = _checked(tmp_path, JIDU, values)
     found = _plausible_at(sub, "export_value_ytd")
     assert [(i.code, i.severity) for i in found] == [("unit_slip", "error")]
-    assert "2003 年" in found[0].message and found[0].params["likely"] == "5000"
+    assert "2006 年" in found[0].message and found[0].params["likely"] == "10000"
     # without a report year there is no year to compare with: no national bound, no guess
     blank = _checked(tmp_path, JIDU, {**values, "report_year": None}, "blank")
-    assert not any(
-        "全国" in i.message for i in _plausible_at(blank, "export_value_ytd") if i.code in PLAUSIBLE
-    )
+    assert not any("全国" in i.message for i in _plausible_at(blank, "export_value_ytd"))
 
 
 # ---------------------------------------------------------------- a key enterprise above its base

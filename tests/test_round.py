@@ -26,6 +26,7 @@ from formkit.summary.sheets import detail_columns
 from formkit.template import build_template
 from tests.forms import full_values, template_values
 from tests.libreoffice import convert
+from tests.summaries import rows_of
 
 runner = CliRunner()
 YEAR = 2006
@@ -205,18 +206,18 @@ def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
     # every file accounted for, with its reason
     notes = {row[0]: row[1] for row in _rows(by_paths, "说明") if row and row[0]}
     assert "输入 8 个 = 汇总 3 个 + 已替代 3 个 + 重复 1 个 + 未受理 1 个" in notes["文件数"]
-    rejected = {row[0]: row[4] for row in _rows(by_paths, "未受理文件")[1:]}
+    rejected = {row["文件"]: row["原因"] for row in rows_of(by_paths, "未受理文件")}
     assert rejected == {"浙江-杭州.xlsx": "不属于本推荐单位：浙江省"}
-    superseded = {row[0]: row[4] for row in _rows(by_paths, "已替代文件")[1:]}
+    superseded = {row["文件"]: row["说明"] for row in rows_of(by_paths, "已替代文件")}
     assert set(superseded) == {"无锡.xlsx", "无锡-旧稿.xlsx", "苏州-甲.xlsx"}
     assert "无锡-更正.xlsx" in superseded["无锡-旧稿.xlsx"]
     assert "请核实" in superseded["苏州-甲.xlsx"]
-    duplicates = {row[0]: row[4] for row in _rows(by_paths, "重复文件")[1:]}
+    duplicates = {row["文件"]: row["说明"] for row in rows_of(by_paths, "重复文件")}
     assert set(duplicates) == {"常州-转发.xlsx"} and "常州.xlsx" in duplicates["常州-转发.xlsx"]
-    issues = _rows(by_paths, "问题清单")[1:]
-    conflict = [row for row in issues if row[-1] == "version_conflict"]  # the code: last
-    assert len(conflict) == 1 and "苏州-甲.xlsx" in conflict[0][6]
-    assert conflict[0][0] == "苏州-乙.xlsx"
+    issues = rows_of(by_paths, "问题清单")
+    conflict = [row for row in issues if row.get("代码") == "version_conflict"]  # hidden
+    assert len(conflict) == 1 and "苏州-甲.xlsx" in conflict[0]["说明"]
+    assert conflict[0]["文件"] == "苏州-乙.xlsx" and conflict[0]["问题类型"] == "同日两个版本"
 
     # status: the unit that never submitted is 逾期未报, and first on the reminder list
     out = tmp / "报送情况.xlsx"
@@ -254,7 +255,7 @@ def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
     nat = tmp / "全国.xlsx"
     r = _cli("rollup", str(by_paths), str(copy), str(by_db), "-o", str(nat))
     assert r.exit_code == 1  # inputs not used: said, and the exit code says so
-    assert "逐字节相同" in r.output and "生成时间较晚" in r.output
+    assert "逐字节相同" in r.output and "较新的汇总表" in r.output
     nat_apps = _rows(nat, "汇总表")[1:]
     assert len(nat_apps) == 3
     nat_stats = _rows(nat, "统计")
@@ -284,7 +285,7 @@ def test_a_libreoffice_resave_is_the_same_version(
     os.utime(folder / "苏州-乙.xlsx", (1, 1))
     r = _cli("summary", str(folder), "-o", str(tmp_path / "s.xlsx"))
     assert r.exit_code == 0, r.output
-    duplicates = {row[0]: row[4] for row in _rows(tmp_path / "s.xlsx", "重复文件")[1:]}
+    duplicates = {row["文件"]: row["说明"] for row in rows_of(tmp_path / "s.xlsx", "重复文件")}
     assert (
         list(duplicates) == ["苏州-乙-另存.xlsx"] and "同一版本" in duplicates["苏州-乙-另存.xlsx"]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from formkit.summary.sheets import build, detail_columns, write
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
 from tests.libreoffice import convert
+from tests.summaries import machine_rows, rows_of
 
 SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file())
 runner = CliRunner()
@@ -46,8 +48,10 @@ def test_summary_values_equal_the_inputs(tmp_path: Path, results: list[Any]) -> 
     assert len(body) == len(results)
     by_file = {r.sha256: r for r in results}
     keys = [c.key for c in cols]
+    # each row's SHA-256 is in the hidden sheet, by 序号 (summary.MACHINE)
+    machine = machine_rows(out)
     for row in body:
-        sub = by_file[row[keys.index("_sha256")]]
+        sub = by_file[machine[("明细", row[keys.index("_no")])]["sha256"]]
         assert row[keys.index("_file")] == Path(sub.file).name
         for col, cell in zip(cols, row, strict=True):
             if col.key in sub.values and not isinstance(sub.values[col.key], list | dict):
@@ -100,10 +104,12 @@ def test_every_input_accounted_for_and_resubmissions_not_merged(tmp_path: Path) 
     out = write(tmp_path / "s.xlsx", data)
     notes = {r[0]: r[1] for r in _sheet_rows(out, "说明") if r and r[0]}
     assert "输入 4 个 = 汇总 2 个 + 已替代 1 个 + 重复 0 个 + 未受理 1 个" in notes["文件数"]
-    rejected = _sheet_rows(out, "未受理文件")[1:]
-    assert [r[0] for r in rejected] == ["bad.xlsx"] and rejected[0][4]
-    superseded = _sheet_rows(out, "已替代文件")[1:]
-    assert superseded[0][0] == "a-第一次.xlsx" and "a-第二次.xlsx" in superseded[0][4]
+    rejected = rows_of(out, "未受理文件")
+    assert [r["文件"] for r in rejected] == ["bad.xlsx"] and rejected[0]["原因"]
+    # the code and the file's SHA-256 are for machines: in the hidden sheet, by 序号
+    assert rejected[0]["代码"] == "not_spreadsheet" and len(rejected[0]["SHA-256"]) == 64
+    superseded = rows_of(out, "已替代文件")
+    assert superseded[0]["文件"] == "a-第一次.xlsx" and "a-第二次.xlsx" in superseded[0]["说明"]
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
@@ -156,8 +162,28 @@ def test_native_charts_and_stats(tmp_path: Path, results: list[Any]) -> None:
     # the two charts side by side under their data, on the sheet's printed page
     charts = openpyxl.load_workbook(out)["图表"]
     anchors = sorted((a._from.row, a._from.colOff) for a in (c.anchor for c in charts._charts))
-    assert len(anchors) == 2 and anchors[0][0] == anchors[1][0] == len(results) + 2
+    # under the sheet's title, the line on what each chart shows, the header and the data
+    assert len(anchors) == 2 and anchors[0][0] == anchors[1][0] == len(results) + 4
     assert anchors[0][1] < anchors[1][1]
+    # #21 item 14: the charts are titled as an official writes them (no clause in
+    # brackets: LibreOffice draws "（通知六(二)(2)）" as "(通知六 ( 二 ) (2) )")
+    with zipfile.ZipFile(out) as z:
+        titles = [
+            re.sub(r"<[^>]+>", "", m)
+            for n in z.namelist()
+            if n.startswith("xl/charts/chart")
+            for m in re.findall(r"<c:title>.*?</c:title>", z.read(n).decode())
+        ]
+    # each chart's title, then its axis's
+    first = ["高新技术产品出口额与地区门槛", "亿美元"]
+    assert titles == [*first, "近三年高新技术产品出口增幅与全国同期增幅", "%"]
+    # and the data's headers are whole: the row is tall enough for each wrapped header
+    from formkit.cells import wrapped_lines
+
+    head = [c for c in charts[3] if c.value]
+    widths = [charts.column_dimensions[c.column_letter].width for c in head]
+    needed = max(wrapped_lines(str(c.value), w - 1) for c, w in zip(head, widths, strict=True))
+    assert needed >= 2 and charts.row_dimensions[3].height >= 13.5 * needed
     assert (
         charts.page_setup.orientation == "landscape" and charts.HeaderFooter.oddFooter.center.text
     )
@@ -202,10 +228,13 @@ def test_rollup_of_two_provinces_equals_summary_of_all(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     for sheet in ("汇总表", "问题清单"):
-        assert (
-            _sheet_rows(tmp_path / "nat.xlsx", sheet)[1:]
-            == _sheet_rows(tmp_path / "all.xlsx", sheet)[1:]
-        ), sheet
+        header, *national = _sheet_rows(tmp_path / "nat.xlsx", sheet)
+        if sheet == "汇总表":
+            # the national 汇总表 ends with the ministry's decision, blank until it decides
+            assert header[-2:] == ["核准结论", "核准意见"]
+            assert all(r[-2:] == [None, None] for r in national)
+            national = [r[:-2] for r in national]
+        assert national == _sheet_rows(tmp_path / "all.xlsx", sheet)[1:], sheet
     units = _sheet_rows(tmp_path / "nat.xlsx", "各推荐单位")
     assert sum(r[2] for r in units[1:]) == len(SAMPLES)
     notes = {r[0]: r[1] for r in _sheet_rows(tmp_path / "nat.xlsx", "说明") if r and r[0]}
@@ -280,11 +309,9 @@ def test_rows_are_tall_enough_for_their_wrapped_text(tmp_path: Path, results: li
                         checked += 1
                         assert height is not None and height >= 13.5 * lines, (name, c.coordinate)
     assert checked > 5  # the samples' issue messages wrap
-    # the hash stays whole on one line, in small print, and sets no row's height
-    ws = wb["明细"]
-    col = [c.value for c in ws[2]].index("SHA-256") + 1
-    cell = ws.cell(3, col)
-    assert len(cell.value) == 64 and cell.alignment.shrink_to_fit and not cell.alignment.wrap_text
+    # no hash on a visible sheet: it is in the hidden one, by 序号
+    assert all("SHA-256" not in [c.value for c in ws[2]] for ws in wb.worksheets if ws.max_row > 1)
+    assert {k[0] for k in machine_rows(out)} >= {"明细"}
 
 
 def test_a_row_is_as_tall_as_its_text_has_lines(tmp_path: Path, results: list[Any]) -> None:

@@ -30,6 +30,7 @@ from formkit.summary.periods import not_reported
 from formkit.summary.sheets import write
 from formkit.template import build_template
 from tests.report_forms import JIDU, NIANBAO
+from tests.summaries import rows_of
 
 YEAR = 2007
 QUARTERS = ["第一季度", "第二季度", "第三季度", "第四季度"]
@@ -250,7 +251,7 @@ def test_totals_leave_out_values_with_errors_and_name_them(book: Any) -> None:
     counted = [usable(b, 2, "foreign_patents_ytd") for b in range(3)]
     assert patents["江苏省本期合计"] == sum(v for v in counted if v is not None)
     assert patents["计入基地数"] == 2
-    issues = table(book["问题清单"])
+    issues = rows_of(book, "问题清单")
     assert any(i["代码"] == "cumulative_fell" and i["文件"] == "b1-2007Q2.xlsx" for i in issues)
     notes = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=3) if r[0].value}
     assert BASES[2][0] in notes["未计入合计的数值"]
@@ -336,7 +337,7 @@ def test_cli_summary_of_a_quarter_and_the_national_rollup(inbox: Path, tmp_path:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     # the cross-period error is found from the command line too, and shown on screen
-    issues = table(openpyxl.load_workbook(js)["问题清单"])
+    issues = rows_of(js, "问题清单")
     assert any(i["代码"] == "cumulative_fell" for i in issues)
     assert "b1-2007Q2.xlsx" in result.output
     # 浙江省: two bases, the same quarters
@@ -386,8 +387,9 @@ def test_cli_summary_of_a_quarter_and_the_national_rollup(inbox: Path, tmp_path:
     assert compare["本季度出口额(万美元)"]["环比(%)"] == pytest.approx(
         growth(want_js + want_zj, before)
     )
-    notes = {r[0].value: r[1].value for r in wb["说明"].iter_rows(min_row=3) if r[0].value}
-    assert "逐字节相同" in notes["未采用的汇总表"]
+    # the copy of a summary is the roll-up's own input: listed on its 重复文件, with why
+    copies = [r for r in table(wb["重复文件"]) if r.get("文件")]
+    assert len(copies) == 1 and "逐字节相同" in str(copies[0]["说明"])
     ws = wb["按所在省"]
     at = next(c.row for c in ws["A"] if c.value == "按地区")
     regions = {r["地区"]: r for r in table(ws, header_row=at + 1)}
@@ -675,3 +677,62 @@ def test_a_key_enterprise_row_with_a_problem_says_so_on_its_row(tmp_path: Path) 
     problems = [r["问题（错误、警告）"] or "" for r in listed]
     assert problems[0] == ""
     assert f"（{flagged[0].sheet}!{flagged[0].cell}）" in problems[1]
+
+
+def test_summary_from_the_ledger_without_holding_every_file(inbox: Path, tmp_path: Path) -> None:
+    """summary --db reads the ledger's files one at a time (another unit's files cut by the
+    ledger to what their row shows, no file's provenance until the rules across periods
+    load it again): the data equal what keeping every Submission gives, and --json has
+    each file's result with the issues found across periods, at their cells."""
+    import json
+    import shutil
+
+    from formkit.ledger import Ledger
+
+    mixed = tmp_path / "收件"
+    shutil.copytree(inbox, mixed)
+    other = values(0, 2, province="浙江省", base_name="浙江某出口创新基地")
+    (mixed / "浙江-2007Q2.xlsx").write_bytes(
+        build_template(load_form_spec(JIDU), year=YEAR, values=other)
+    )
+    db = tmp_path / "台账.db"
+    with Ledger(db) as ledger:
+        ledger.ingest([mixed], options=ANY)
+    kept: list[Submission] = []
+    handed: list[Submission] = []
+    args: dict[str, Any] = dict(form_id=JIDU, unit="江苏省", period=(YEAR, "第二季度"))
+    whole = summary.from_ledger(db, results=kept, **args)
+    lean = summary.from_ledger(db, each=handed.append, **args)
+    assert lean == whole
+    assert [s.sha256 for s in handed] == [s.sha256 for s in kept]
+    row = next(f for f in lean.files if f["file"] == "浙江-2007Q2.xlsx")
+    assert (row["status"], row["code"], row["applicant"], row["date"]) == (
+        "未受理",
+        "other_unit",
+        "浙江某出口创新基地",
+        other["fill_date"].isoformat(),
+    )
+    # the issue across periods is in the kept result, and listed by file for the others
+    b1 = next(s for s in kept if Path(s.file).name == "b1-2007Q2.xlsx")
+    assert any(i.code == "cumulative_fell" for i in b1.issues)
+    assert any(i.code == "cumulative_fell" for sha, i in lean.found_across if sha == b1.sha256)
+
+    out, doc_path = tmp_path / "江苏.xlsx", tmp_path / "江苏.json"
+    result = runner.invoke(
+        app,
+        [
+            "summary", "--db", str(db), "--form", JIDU, "--period", "2007Q2", "--unit", "江苏省",
+            "-o", str(out), "--json", str(doc_path),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(doc_path.read_text("utf-8"))
+    assert [r["sha256"] for r in doc["results"]] == [s.sha256 for s in kept]
+    mine = next(r for r in doc["results"] if r["sha256"] == b1.sha256)
+    fell = [i for i in mine["issues"] if i["code"] == "cumulative_fell"]
+    f = load_form_spec(JIDU).field("foreign_patents_ytd")
+    assert fell and (fell[0]["sheet"], fell[0]["cell"]) == (
+        load_form_spec(JIDU).sheet(f.sheet).name,
+        f.area.first.a1,
+    )
+    assert mine["provenance"]  # the whole reading, as recorded

@@ -137,6 +137,14 @@ def test_bad_phone_and_email_are_located(tmp_path: Path) -> None:
     assert {("bad_phone", COVER, "B6"), ("bad_email", COVER, "B7")} <= codes(sub)
 
 
+def test_an_internationalised_email_domain_is_an_address(tmp_path: Path) -> None:
+    """#21 item 13: a city's own Chinese domain (RFC 5890) is an e-mail address, kept as
+    typed."""
+    sub = run(tmp_path, eligible_recert(), contact_email="kjxm@宜昌市.gov.cn")
+    assert not any(c[0] == "bad_email" for c in codes(sub))
+    assert sub.values["contact_email"] == "kjxm@宜昌市.gov.cn"
+
+
 @pytest.mark.parametrize(
     ("day", "deadline", "code"),
     [

@@ -149,7 +149,10 @@ def test_a_city_and_the_province_through_the_whole_round(
         assert "电子信箱" in prov.inner_text("table.issues")
         prov.screenshot(path=shots / "06-省级单位详情.png", full_page=True)
         prov.click("#history a")
-        assert "SHA-256" in prov.inner_text("main") and "电子信箱" in prov.inner_text("main")
+        assert "电子信箱" in prov.inner_text("main")
+        # the file's SHA-256 is in the page's data, for machines, not in its text
+        sha = prov.get_attribute("#file-id", "data-sha256") or ""
+        assert len(sha) == 64 and sha not in prov.inner_text("main")
         prov.screenshot(path=shots / "06b-省级文件详情.png", full_page=True)
 
         # the city uploads the corrected file and sees 符合

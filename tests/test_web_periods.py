@@ -117,6 +117,32 @@ def test_a_file_of_another_period_or_form_is_refused_naming_both(
         assert led.history(qround.sid(1, 2)) == []
 
 
+def test_a_registered_quarter_sent_to_the_next_quarters_link_is_told_the_period(
+    qround: QuarterlyRound, web: Any
+) -> None:
+    """#21 item 13: a base's own second quarter, already registered, uploaded again to its
+    third quarter's link is refused as a file of the wrong period, never as another
+    base's file; another base's registered file is still "another base's"."""
+    q2 = qround.report(0, 2)
+    first = upload(web, qround.link(0, 2), q2, "A-二季度.xlsx").json()
+    assert first["outcome"] == "new", first
+    before = _files(qround)
+    # the ledger has no third quarter's links in this round: the first quarter's stands in
+    got = upload(web, qround.link(0, 1), q2, "A-二季度.xlsx")
+    assert got.status_code == 422
+    message = got.json()["message"]
+    assert "本单位已经上报过的2007年第二季度的季度数据报表" in message, message
+    assert "本链接收的是2007年第一季度的季度数据报表" in message
+    assert "其他" not in message
+    # the same bytes at another base's link: that is another base's file
+    other = upload(web, qround.link(1, 2), q2, "A-二季度.xlsx").json()
+    assert other["message"].startswith("这个文件已由其他基地上报"), other
+    # without JavaScript the page says the same
+    html = upload(web, qround.link(0, 1), q2, "A-二季度.xlsx", json=False)
+    assert html.status_code == 422 and "本单位已经上报过的2007年第二季度" in html.text
+    assert _files(qround) == before
+
+
 def test_the_province_sees_each_rounds_status_with_the_forms_labels(
     qround: QuarterlyRound, web: Any
 ) -> None:

@@ -95,6 +95,17 @@ def test_template_and_samples(template_file: Path) -> None:
         assert_same(path, Bounds(max_row=20, max_col=3))  # cells and merges past the bounds
 
 
+def test_formkit_summaries_are_read_by_the_fast_path(tmp_path: Path) -> None:
+    """Summaries and roll-ups (xlsxwriter in constant-memory mode: inline strings), read
+    back by the roll-up: the same Book, without handing over to load_xlsx."""
+    from formkit.rollup import SUMMARY_BOUNDS
+
+    golden = sorted((ROOT / "tests" / "golden").rglob("*.xlsx"))
+    assert golden
+    for path in golden:
+        assert_same(path, SUMMARY_BOUNDS, delegates=False)
+
+
 def test_filled_forms(tmp_path: Path) -> None:
     values = full_values()
     assert_same(write_filled(tmp_path / "a.xlsx", values), delegates=False)
@@ -237,7 +248,26 @@ WORKBOOK_PR = '<workbookPr date1904="1"/>'
 CALC = '<calcPr calcId="1" fullCalcOnLoad="1"/>'
 
 # name -> (sheet body, make_xlsx options, whether the fast reader answers itself)
+INLINE = (
+    '<row r="1"><c r="A1" s="1" t="inlineStr"><is><t>明细 &amp; 汇总</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t xml:space="preserve"> 前后空格 </t></is></c>'
+    '<c r="C1" t="inlineStr"><is><t></t></is></c><c r="D1" t="inlineStr"><is><t>a_x000D_b</t>'
+    '</is></c><c r="E1" s="1"><v>3.5</v></c></row>'
+)
 CASES: dict[str, tuple[str, dict[str, Any], bool]] = {
+    # xlsxwriter's inline strings (formkit's summaries): read by the fast path
+    "inline strings": (sheet_xml(INLINE), {"styles": STYLES}, True),
+    # any other inline shape goes to load_xlsx
+    "inline rich text": (
+        sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r></is></c></row>'),
+        {},
+        False,
+    ),
+    "inline with a value": (
+        sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is><v>b</v></c></row>'),
+        {},
+        False,
+    ),
     "every type": (sheet_xml(EVERY_TYPE, MERGES), {"strings": SST, "styles": STYLES}, True),
     "1904": (
         sheet_xml(EVERY_TYPE),
@@ -279,7 +309,7 @@ CASES: dict[str, tuple[str, dict[str, Any], bool]] = {
     "inline string": (
         sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>行内</t></is></c></row>'),
         {},
-        False,
+        True,
     ),
     "prefixed": (
         '<x:sheetData><x:row r="2"><x:c r="B2" t="s"><x:v>0</x:v></x:c></x:row></x:sheetData>',

@@ -1,6 +1,6 @@
-"""Received files: recording them (read, validated, kept under their SHA-256), which
-version counts (formkit.supersession's rule, stored after each file) and the queries over
-them, the issues across periods included."""
+"""Received files: recording them (read, validated, kept under their SHA-256, in batches),
+which version counts (formkit.supersession's rule, decided as each file is recorded: see
+decide.py) and the queries over them, the issues across periods included."""
 
 from __future__ import annotations
 
@@ -9,25 +9,36 @@ import datetime as dt
 import hashlib
 import json
 import os
+import queue
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from formkit.check import check_many
+from formkit.check import Documented, check_many
 from formkit.distribute import applicant_key
 from formkit.forms import form_ids, get_form, read_options
 from formkit.issues import Issue
+from formkit.ledger.decide import DecisionStore
 from formkit.ledger.model import FileOutcome, FileRecord, IngestReport, record_of
-from formkit.ledger.store import Store, now_text
+from formkit.ledger.store import now_text
+from formkit.paths import display_name, is_displayable
 from formkit.read import READ_FAILED, ReadOptions, Submission, collect_paths
 from formkit.read.submission import from_json
 from formkit.reference import Reference
 from formkit.spec import FormSpec
-from formkit.supersession import Candidate, Decision, decide, fingerprint, period_of
+from formkit.supersession import period_of
 
-# test hook: seconds to sleep after each file's commit, so a test can kill `ingest` there
+T = TypeVar("T")
+
+# test hook: seconds to sleep after each commit, so a test can kill `ingest` there; with it
+# set, ingest commits every file alone
 SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
+# ingest records files in batches of at most this many files, or of the files read in this
+# many seconds: one transaction (and one fsync of the WAL) per batch, not per file
+BATCH_FILES = 200
+BATCH_SECONDS = 1.0
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -35,120 +46,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-class FileStore(Store):
+class FileStore(DecisionStore):
     """The files received, and which of them counts."""
-
-    def _backfill(self) -> None:
-        """Files recorded before the values digest existed get theirs from the stored JSON."""
-        rows = self.db.execute(
-            "SELECT sha256, submission_json FROM files"
-            " WHERE fingerprint IS NULL AND status = 'accepted'"
-        ).fetchall()
-        for row in rows:
-            doc = json.loads(row["submission_json"])
-            self.db.execute(
-                "UPDATE files SET fingerprint = ?, annotates = ? WHERE sha256 = ?",
-                (fingerprint(doc.get("values") or {}), doc.get("annotates"), row["sha256"]),
-            )
-        if rows:
-            self._resolve()
-
-    def _relink(self) -> None:
-        for row in self.db.execute(
-            "SELECT sha256, submission_id, form_id, period, unit, subject FROM files"
-            " WHERE roster_id IS NULL"
-        ).fetchall():
-            roster_id, key = self._match(
-                row["form_id"], row["period"], row["submission_id"], row["unit"], row["subject"]
-            )
-            if roster_id is None:
-                continue
-            self.db.execute(
-                "UPDATE files SET roster_id = ?, match_key = ? WHERE sha256 = ?",
-                (roster_id, key, row["sha256"]),
-            )
-            self._event("relinked", roster_id, row["sha256"])
-        self._resolve()
-
-    def _match(
-        self,
-        form_id: str | None,
-        period: str | None,
-        submission_id: str | None,
-        unit: str | None,
-        subject: str | None,
-    ) -> tuple[str | None, str | None]:
-        """(roster entry, supersession key): by stamped id (of the same form and period),
-        else by form, period, unit and subject."""
-        if submission_id:
-            hit = self.db.execute(
-                "SELECT form_id, period FROM roster WHERE submission_id = ?", (submission_id,)
-            ).fetchone()
-            # a copy of last quarter's workbook keeps its id but reports on another quarter
-            if (
-                hit is not None
-                and hit["form_id"] == form_id
-                and (period is None or hit["period"] in (None, period))
-            ):
-                return submission_id, f"roster:{submission_id}"
-        if unit and subject and form_id:
-            hit = self.db.execute(
-                "SELECT submission_id FROM roster WHERE form_id = ? AND period IS ?"
-                " AND unit = ? AND subject_key = ? ORDER BY year DESC LIMIT 1",
-                (form_id, period, unit, applicant_key(subject)),
-            ).fetchone()
-            if hit:
-                return hit[0], f"roster:{hit[0]}"
-        at = f"@{period}" if period else ""
-        if submission_id:
-            return None, f"id:{submission_id}{at}"
-        if unit and subject:
-            return None, f"name:{form_id}|{unit}|{applicant_key(subject)}{at}"
-        return None, None  # e.g. a file that could not be read: nothing it could replace
-
-    def decisions(self) -> dict[str, Decision]:
-        """formkit.supersession's decision for every file, by sha256 (each form apart)."""
-        by_form: dict[str | None, list[Candidate]] = {}
-        for r in self.db.execute(
-            "SELECT sha256, original_name, seq, status, submission_id, roster_id, unit,"
-            " subject, filled, fingerprint, annotates, form_id, period FROM files"
-        ):
-            by_form.setdefault(r["form_id"], []).append(
-                Candidate(
-                    handle=r["sha256"],
-                    name=r["original_name"],
-                    sha256=r["sha256"],
-                    received=(r["seq"],),
-                    accepted=r["status"] == "accepted",
-                    submission_id=r["submission_id"],
-                    roster_id=r["roster_id"],
-                    unit=r["unit"],
-                    applicant=r["subject"],
-                    fill_date=dt.date.fromisoformat(r["filled"]) if r["filled"] else None,
-                    fingerprint=r["fingerprint"],
-                    annotates=r["annotates"],
-                    period=r["period"],
-                )
-            )
-        out: dict[str, Decision] = {}
-        for cands in by_form.values():
-            out.update(decide(cands))
-        return out
-
-    def _resolve(self) -> dict[str, Decision]:
-        """Store the decision in superseded_by (inside the caller's transaction); each
-        newly superseded file gets an event."""
-        decisions = self.decisions()
-        stored = {r[0]: r[1] for r in self.db.execute("SELECT sha256, superseded_by FROM files")}
-        for sha, d in decisions.items():
-            winner = d.winner if d.disposition in ("superseded", "same_version") else None
-            if stored.get(sha) != winner:
-                self.db.execute(
-                    "UPDATE files SET superseded_by = ? WHERE sha256 = ?", (winner, sha)
-                )
-                if winner is not None:
-                    self._event(d.disposition, d.key, sha, f"{winner}：{d.reason}")
-        return decisions
 
     def known(self, sha256: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", (sha256,)).fetchone())
@@ -172,18 +71,36 @@ class FileStore(Store):
         jobs: int = 1,
         options: ReadOptions | None = None,
         progress: Any = None,
+        each: Callable[[FileOutcome], None] | None = None,
+        received_on: dt.date | None = None,
     ) -> IngestReport:
-        """Read, validate and record files not yet in the ledger; one transaction per file.
+        """Read, validate and record files not yet in the ledger, as they are read.
 
         Received order: this run after earlier runs; within the run, by file time. Which
-        file counts is formkit.supersession's rule (填报日期 first), stored after each file.
-        `progress(n)` is called as files are read. Without `options`, a file of any
-        registered form is read as that form (the ledger's `form`, if given, only).
+        file counts is formkit.supersession's rule (填报日期 first), decided as each file
+        is recorded for the files it can change. `progress(n)` is called as files are
+        read. Without `options`, a file of any registered form is read as that form (the
+        ledger's `form`, if given, only).
+
+        Files are recorded in batches (up to `BATCH_FILES` files or `BATCH_SECONDS`
+        seconds of reading, one transaction each): memory stays flat however many files a
+        run has, and a run killed at any moment leaves the ledger as it was after the last
+        batch; running the same command again records the rest. With `each`, every outcome
+        is handed to it once its batch is committed and the report keeps only the counts
+        (`report.files` stays empty): a run of any size holds no file's outcome.
+        `received_on`: the day they are recorded as received (a replay's `--today`, or files
+        registered after the day they came; default today): `status` judges lateness by it.
         """
         if options is None:  # any registered form, by the id each file carries
             options = read_options(forms=None if self._form is None else (self._form,))
 
         report = IngestReport()
+
+        def done(outcome: FileOutcome) -> None:
+            report.add(outcome, keep=each is None)
+            if each is not None:
+                each(outcome)
+
         todo: list[tuple[str, str, float]] = []
         seen: set[str] = set()
         for p in collect_paths(paths):
@@ -192,105 +109,127 @@ class FileStore(Store):
                 sha = file_sha256(path)
                 mtime = os.stat(path).st_mtime
             except OSError as exc:
-                report.files.append(FileOutcome(path, "", "unreadable", detail=str(exc)))
+                done(FileOutcome(path, "", "unreadable", detail=str(exc)))
                 continue
             if sha in seen or (self.known(sha) and not self._read_failed(sha)):
-                report.files.append(FileOutcome(path, sha, "duplicate"))
+                done(FileOutcome(path, sha, "duplicate"))
                 continue
             seen.add(sha)
             todo.append((path, sha, mtime))
-
-        subs: list[tuple[Submission, str, float]] = []
-        for sub, (_, sha, mtime) in zip(
-            check_many([t[0] for t in todo], options, jobs=jobs), todo, strict=True
-        ):
-            subs.append((sub, sha, mtime))
-            if progress is not None:
-                progress(1)
         # received order within one run: the files' times, as `summary PATHS` takes them
-        # (which version counts is decided by 填报日期 first, see formkit.supersession)
-        subs.sort(key=lambda t: (t[2], t[0].file))
+        # (which version counts is decided by 填报日期 first, see formkit.supersession);
+        # the results come back in this order and are recorded as they come
+        todo.sort(key=lambda t: (t[2], display_name(t[0])))
 
         pause = float(os.environ.get(SLEEP_ENV) or 0)
-        for sub, sha, _ in subs:
-            report.files.append(self._record(sub, sha))
+        limit = 1 if pause else BATCH_FILES  # the test hook commits (and sleeps) per file
+        batch: list[tuple[Submission, str]] = []
+        started = 0.0
+
+        def flush() -> None:
+            outcomes = self._record_batch(batch, received_on)
+            batch.clear()
+            for outcome in outcomes:
+                done(outcome)
             if pause:
                 time.sleep(pause)
+
+        checked = check_many([t[0] for t in todo], options, jobs=jobs, document=True)
+        if len(todo) > 1:  # the workers read on while a batch is recorded
+            checked = ahead(checked, BATCH_FILES)
+        for sub, (_, sha, _) in zip(checked, todo, strict=True):
+            if not batch:
+                started = time.monotonic()
+            batch.append((sub, sha))
+            if progress is not None:
+                progress(1)
+            if len(batch) >= limit or time.monotonic() - started >= BATCH_SECONDS:
+                flush()
+        if batch:
+            flush()
         return report
 
-    def _record(self, sub: Submission, sha: str) -> FileOutcome:
+    def _record_batch(
+        self, batch: Sequence[tuple[Submission, str]], received_on: dt.date | None = None
+    ) -> list[FileOutcome]:
+        """Record files in one transaction: all of them, or (an error) none."""
         with self.transaction():
-            first = None
-            if self.known(sha):
-                if not self._read_failed(sha):  # another ingest got there first
-                    self._event("duplicate", sub.submission_id, sha, _name(sub.file))
-                    return FileOutcome(sub.file, sha, "duplicate")
-                # read again: this reading takes the failed one's place in the received
-                # order (the file arrived then); the event log keeps both
-                first = self.db.execute(
-                    "SELECT seq, received_at FROM files WHERE sha256 = ?", (sha,)
-                ).fetchone()
-                self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
-                self._event("reread", sub.submission_id, sha, _name(sub.file))
-            form_id = sub.form.id if sub.form is not None and sub.form.id else self._form
-            spec = self._spec_of(form_id)
-            roles = spec.roles
-            unit = _unit(sub.values.get(roles.unit or ""), self.reference)
-            subject = _text(sub.values.get(roles.subject or ""))
-            accepted = sub.status == "accepted"
-            period = period_of(sub.values, spec) if accepted else None
-            roster_id, key = self._match(form_id, period, sub.submission_id, unit, subject)
-            current = "SELECT sha256 FROM files WHERE superseded_by IS NULL"
-            before = {r[0] for r in self.db.execute(current)}
-            if first is not None:
-                seq, received = first["seq"], first["received_at"]
-            else:
-                seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
-                received = now_text()
-            fill = _fill_date(sub, (roles.date or ""))
-            self.db.execute(
-                """INSERT INTO files (sha256, seq, original_name, path, received_at,
-                       submission_id, roster_id, match_key, unit, subject, filled,
-                       status, verdict, errors, data_errors, warnings, problem,
-                       submission_json, superseded_by, fingerprint, annotates, path_bytes,
-                       form_id, period)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?,
-                       ?, ?)""",
-                (
-                    sha,
-                    seq,
-                    _name(sub.file),
-                    _text_safe(sub.file),
-                    received,
-                    sub.submission_id,
-                    roster_id,
-                    key,
-                    unit,
-                    subject,
-                    fill.isoformat() if fill is not None else None,
-                    sub.status,
-                    sub.verdict,
-                    sub.errors,
-                    _data_errors(sub),
-                    sub.warnings,
-                    _problem(sub),
-                    json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True),
-                    fingerprint(sub.values) if accepted else None,
-                    getattr(sub, "annotates", None),
-                    os.fsencode(sub.location),
-                    form_id,
-                    period,
-                ),
-            )
-            self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
-            decisions = self._resolve()
-            mine = decisions.get(sha)
-            # the file this one took over from: current before, replaced by this one now
-            replaced = [
-                h
-                for h, d in decisions.items()
-                if h in before and d.winner == sha and d.disposition == "superseded"
-            ]
+            return [self._record(sub, sha, received_on) for sub, sha in batch]
+
+    def _record(self, sub: Submission, sha: str, received_on: dt.date | None = None) -> FileOutcome:
+        """Record one file inside the caller's transaction."""
+        first = None
+        if self.known(sha):
+            if not self._read_failed(sha):  # another ingest got there first
+                self._event("duplicate", sub.submission_id, sha, _name(sub.file))
+                return FileOutcome(sub.file, sha, "duplicate")
+            # read again: this reading takes the failed one's place in the received
+            # order (the file arrived then); the event log keeps both
+            first = self.db.execute(
+                "SELECT seq, received_at FROM files WHERE sha256 = ?", (sha,)
+            ).fetchone()
+            self.db.execute("DELETE FROM files WHERE sha256 = ?", (sha,))
+            self._event("reread", sub.submission_id, sha, _name(sub.file))
+        form_id = sub.form.id if sub.form is not None and sub.form.id else self._form
+        spec = self._spec_of(form_id)
+        roles = spec.roles
+        unit = _unit(sub.values.get(roles.unit or ""), self.reference)
+        subject = _text(sub.values.get(roles.subject or ""))
+        accepted = sub.status == "accepted"
+        period = period_of(sub.values, spec) if accepted else None
+        roster_id, key = self._match(form_id, period, sub.submission_id, unit, subject)
+        if first is not None:
+            seq, received = first["seq"], first["received_at"]
+        else:
+            seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM files").fetchone()[0]
+            received = now_text(received_on)
+        fill = _fill_date(sub, (roles.date or ""))
+        # an upload is stored under its SHA-256: it keeps the name the city gave it
+        shown = self.upload_names([sha]).get(sha) or _name(sub.file)
+        self.db.execute(
+            """INSERT INTO files (sha256, seq, original_name, path, received_at,
+                   submission_id, roster_id, match_key, unit, subject, filled,
+                   status, verdict, errors, data_errors, warnings, problem,
+                   submission_json, superseded_by, fingerprint, annotates, path_bytes,
+                   form_id, period)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?,
+                   ?, ?)""",
+            (
+                sha,
+                seq,
+                shown,
+                _text_safe(sub.file),
+                received,
+                sub.submission_id,
+                roster_id,
+                key,
+                unit,
+                subject,
+                fill.isoformat() if fill is not None else None,
+                sub.status,
+                sub.verdict,
+                sub.errors,
+                _data_errors(sub),
+                sub.warnings,
+                _problem(sub),
+                _stored_json(sub),
+                sub.values_digest() if accepted else None,
+                getattr(sub, "annotates", None),
+                os.fsencode(sub.location),
+                form_id,
+                period,
+            ),
+        )
+        self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
+        self._relinks(self._rows([sha]))
+        decisions, before = self._resolve_around(sha)
+        mine = decisions.get(sha)
+        # the file this one took over from: current before, replaced by this one now
+        replaced = [
+            h
+            for h, d in decisions.items()
+            if h in before and d.winner == sha and d.disposition == "superseded"
+        ]
         return FileOutcome(
             sub.file,
             sha,
@@ -315,6 +254,54 @@ class FileStore(Store):
             )
         ]
 
+    def iter_files(
+        self,
+        *,
+        without: Collection[str] = (),
+        lean: tuple[str, Callable[[Any], object], Collection[str]] | None = None,
+    ) -> Iterator[FileRecord]:
+        """Every file ever received, in received order, one at a time (`files` holds them
+        all at once).
+
+        `without`: top-level parts of each stored document left out ("provenance");
+        `lean`: (field, test, keep): an accepted file whose value of `field` passes `test`
+        comes with the values of the `keep` fields only and without its provenance,
+        located and computed parts. SQLite cuts the documents: a caller that lists a file
+        without its values does not parse them."""
+        doc = "submission_json"
+        if without:
+            doc = f"json_remove({doc}, {', '.join(_json_path(k) for k in without)})"
+        if lean is not None:
+            field, test, keep = lean
+            self.db.create_function("formkit_lean", 1, lambda v: bool(test(v)))
+            pairs = ", ".join(
+                f"{_sql_text(k)}, json_extract(submission_json, {_json_path('values', k)})"
+                for k in keep
+            )
+            cut = (
+                "json_set(json_remove(submission_json, '$.values', '$.provenance',"
+                f" '$.located', '$.computed'), '$.values', json_object({pairs}))"
+            )
+            probe = f"json_extract(submission_json, {_json_path('values', field)})"
+            doc = (
+                f"CASE WHEN status = 'accepted' AND formkit_lean({probe}) THEN {cut} ELSE {doc} END"
+            )
+        cursor = self.db.execute(f"SELECT *, {doc} AS document FROM files ORDER BY seq")
+        while rows := cursor.fetchmany(100):
+            yield from (record_of(r, r["document"]) for r in rows)
+
+    def upload_names(self, sha256s: Iterable[str]) -> dict[str, str]:
+        """sha256 -> the name the browser sent, for the uploads among `sha256s` (the web
+        page stores uploads under their SHA-256: formkit/web/store.py)."""
+        out: dict[str, str] = {}
+        for sha in sha256s:
+            row = self.db.execute(
+                "SELECT original_name FROM web_uploads WHERE sha256 = ?", (sha,)
+            ).fetchone()
+            if row is not None:
+                out[sha] = str(row[0])
+        return out
+
     def current(self, form_id: str | None = None, *, period: str | None = None) -> list[FileRecord]:
         """The file that counts for each roster entry (or subject, for unlisted files) and
         period; of one form and one period, if given."""
@@ -338,12 +325,21 @@ class FileStore(Store):
         """A recorded file's Submission back from the ledger (values typed by its spec)."""
         spec = self._spec_of(record.form_id)
         sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
+        # shown (in messages naming it, in copies made of it) by the name the city gave it
+        given = self.upload_names([record.sha256]).get(record.sha256)
+        name = str(Path(sub.file).with_name(given)) if given else sub.file
         # the bytes on disk, for a name that is not UTF-8
-        return dataclasses.replace(sub, path=record.location)
+        return dataclasses.replace(sub, path=record.location, file=name)
 
-    def across_issues(self, form_id: str | None = None) -> dict[str, list[Issue]]:
+    def across_issues(
+        self,
+        form_id: str | None = None,
+        *,
+        subjects: Iterable[tuple[str | None, str]] | None = None,
+    ) -> dict[str, list[Issue]]:
         """sha256 -> the issues across periods of that current file, computed now from the
-        current files (so they always agree with supersession).
+        current files (so they always agree with supersession); of the (unit, subject)
+        pairs `subjects` only, if given. One subject's files are in memory at a time.
 
         The form's `across` (formkit/forms/<form>/__init__.py) gets each subject's current
         accepted files of every form that shares the subject: forms whose spec has the
@@ -368,18 +364,92 @@ class FileStore(Store):
         across = mine.across or next((f.across for f in group if f.across is not None), None)
         if across is None:
             return {}
-        subjects: dict[tuple[str, str], list[Submission]] = {}
+        wanted = (
+            None if subjects is None else {(u or "", applicant_key(n)) for u, n in subjects if n}
+        )
+        # each subject's current files, in the order `current` gives them, form by form
+        histories: dict[tuple[str, str], list[str]] = {}
         for form in group:
-            for r in self.current(form.id):
-                if r.status != "accepted" or not r.subject:
+            for r in self.db.execute(
+                "SELECT sha256, unit, subject FROM files WHERE superseded_by IS NULL"
+                " AND form_id = ? AND status = 'accepted' ORDER BY seq",
+                (form.id,),
+            ):
+                if not r["subject"]:
                     continue
-                key = (r.unit or "", applicant_key(r.subject))
-                subjects.setdefault(key, []).append(self.submission(r))
+                key = (r["unit"] or "", applicant_key(r["subject"]))
+                if wanted is None or key in wanted:
+                    histories.setdefault(key, []).append(r["sha256"])
         out: dict[str, list[Issue]] = {}
-        for history in subjects.values():
+        for shas in histories.values():
+            history = [self.submission(r) for r in map(self.file, shas) if r is not None]
             for sub, issue in across(history, self.reference):
                 out.setdefault(sub.sha256, []).append(issue)
         return out
+
+
+def ahead(items: Iterator[T], size: int) -> Iterator[T]:
+    """`items`, taken by a thread of their own up to `size` ahead of the consumer: the
+    reading workers are handed their next files while the ledger records the last ones.
+    Closing this generator (or an error in the consumer) stops the thread, which closes
+    `items` (the reading workers still busy are stopped)."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(size)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as exc:  # re-raised in the consumer
+            put((False, exc))
+            return
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+        put((True, end))
+
+    thread = threading.Thread(target=run, name="formkit-ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = box.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _stored_json(sub: Submission) -> str:
+    """The document the ledger keeps of a file: its Submission.to_json() (made by the
+    reading worker when it came from one: formkit.check.Documented)."""
+    if isinstance(sub, Documented) and sub.document and is_displayable(sub.file):
+        return sub.document
+    return json.dumps(_safe_doc(sub.to_json()), ensure_ascii=False, sort_keys=True)
+
+
+def _json_path(*keys: str) -> str:
+    """An SQLite JSON path to a key (quoted: field ids are plain, but the path is exact)."""
+    return _sql_text("$" + "".join(f'."{k}"' for k in keys))
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _text_safe(text: str) -> str:

@@ -7,8 +7,10 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from formkit.forms import UnknownForm, get_form
@@ -50,11 +52,20 @@ class FileRecord:
     warnings: int
     problem: str | None
     superseded_by: str | None
-    submission: dict[str, Any] = field(repr=False, compare=False)
+    # the stored Submission.to_json(), as text: read (`submission`) only when asked for, so
+    # a run over thousands of records does not hold thousands of parsed documents
+    submission_text: str = field(repr=False, compare=False)
     # the path to open the file by (`path` is display text when the name is not UTF-8)
     location: str = ""
     form_id: str | None = None  # None: a file whose form could not be told
     period: str | None = None  # a periodic form's period ("2007/第二季度"), as read
+    fingerprint: str | None = None  # formkit.supersession.fingerprint of its values
+
+    @cached_property
+    def submission(self) -> dict[str, Any]:
+        """The file's Submission.to_json(), as recorded."""
+        doc: dict[str, Any] = json.loads(self.submission_text)
+        return doc
 
     @property
     def state(self) -> State:
@@ -85,38 +96,58 @@ class FileOutcome:
 
 @dataclass
 class IngestReport:
-    files: list[FileOutcome] = field(default_factory=list)
+    """What an ingest run did: every file's outcome (unless the run handed them to its
+    caller one by one) and the counts."""
 
-    def _count(self, pred: Any) -> int:
-        return sum(1 for f in self.files if pred(f))
+    files: list[FileOutcome] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcome: FileOutcome, *, keep: bool = True) -> None:
+        if keep:
+            self.files.append(outcome)
+        r = outcome.record
+        for name, hit in (
+            ("new", outcome.outcome == "new"),
+            ("reread", outcome.outcome == "reread"),
+            ("duplicate", outcome.outcome == "duplicate"),
+            ("superseded", outcome.supersedes is not None),
+            ("unmatched", outcome.unmatched),
+            ("rejected", r is not None and r.status == "rejected"),
+            ("unreadable", outcome.outcome == "unreadable"),
+        ):
+            if hit:
+                self.counts[name] += 1
+
+    def _count(self, name: str) -> int:
+        return self.counts[name]
 
     @property
     def new(self) -> int:
-        return self._count(lambda f: f.outcome == "new")
+        return self._count("new")
 
     @property
     def reread(self) -> int:
-        return self._count(lambda f: f.outcome == "reread")
+        return self._count("reread")
 
     @property
     def duplicate(self) -> int:
-        return self._count(lambda f: f.outcome == "duplicate")
+        return self._count("duplicate")
 
     @property
     def superseded(self) -> int:
-        return self._count(lambda f: f.supersedes is not None)
+        return self._count("superseded")
 
     @property
     def unmatched(self) -> int:
-        return self._count(lambda f: f.unmatched)
+        return self._count("unmatched")
 
     @property
     def rejected(self) -> int:
-        return self._count(lambda f: f.record is not None and f.record.status == "rejected")
+        return self._count("rejected")
 
     @property
     def unreadable(self) -> int:
-        return self._count(lambda f: f.outcome == "unreadable")
+        return self._count("unreadable")
 
 
 @dataclass(frozen=True)
@@ -174,6 +205,19 @@ class StatusReport:
     subject_label: str = "申请单位"
 
     @property
+    def period_words(self) -> str:
+        """The period as people write it: "2007年第二季度", "2007年" ("" for none)."""
+        if not self.period:
+            return ""
+        year, _, rest = self.period.partition("/")
+        return f"{year}年{rest}"
+
+    @property
+    def what(self) -> str:
+        """The form and its period, for headings: "季度数据报表（2007年第二季度）"."""
+        return self.title + (f"（{self.period_words}）" if self.period else "")
+
+    @property
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATE_ORDER}
         for r in self.rows:
@@ -183,6 +227,10 @@ class StatusReport:
             for verdict in VERDICT_STATES:
                 if not out.get(verdict):
                     out.pop(verdict, None)
+        elif not out.get("已收到"):
+            # a form with 审核结论 says what each file it received is (符合 …): "已收到 0"
+            # beside three files received would read as none received
+            out.pop("已收到", None)
         out["逾期未报"] = sum(1 for r in self.rows if r.overdue == "逾期未报")
         out["逾期报送"] = sum(1 for r in self.rows if r.overdue == "逾期报送")
         out["名单外"] = len(self.unmatched)
@@ -210,7 +258,8 @@ def entry_of(r: sqlite3.Row) -> RosterEntry:
     )
 
 
-def record_of(r: sqlite3.Row) -> FileRecord:
+def record_of(r: sqlite3.Row, document: str | None = None) -> FileRecord:
+    """A files row as a FileRecord; `document`: its stored document as a query cut it."""
     return FileRecord(
         sha256=r["sha256"],
         seq=r["seq"],
@@ -229,10 +278,11 @@ def record_of(r: sqlite3.Row) -> FileRecord:
         warnings=r["warnings"],
         problem=r["problem"],
         superseded_by=r["superseded_by"],
-        submission=json.loads(r["submission_json"]),
+        submission_text=r["submission_json"] if document is None else document,
         location=os.fsdecode(r["path_bytes"]) if r["path_bytes"] else r["path"],
         form_id=r["form_id"],
         period=r["period"],
+        fingerprint=r["fingerprint"],
     )
 
 

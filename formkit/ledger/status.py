@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from formkit.distribute import period_deadline
 from formkit.forms import DEFAULT_FORM, get_form
-from formkit.issues import Issue
+from formkit.issues import Issue, unplaced
 from formkit.ledger.model import (
     STATE_ORDER,
     VERDICT_STATES,
@@ -45,8 +45,10 @@ class StatusStore(RosterStore):
         province's deadline to the ministry, not its applicants'), and nothing is late. An
         entry with nothing received is 逾期未报 once the deadline has passed
         (`today`, default the current date); one whose first file arrived after it is
-        逾期报送. Issues across periods (`across_issues`) of an entry's current file are
-        in its row, and an error among them makes the entry 有错误."""
+        逾期报送. A file recorded as received after `today` counts as received on `today`
+        (a round replayed after the fact: the status as of that day cannot have a file
+        arriving later). Issues across periods (`across_issues`) of an entry's current
+        file are in its row, and an error among them makes the entry 有错误."""
         form_id = form_id or DEFAULT_FORM
         spec = get_form(form_id).spec
         if spec.roles.period and period is None:
@@ -60,7 +62,7 @@ class StatusStore(RosterStore):
             if period is not None:
                 deadline, source = period_deadline(period, spec)
             else:
-                source = "未给出申报截止日期（--deadline），不判断逾期"
+                source = "未给出申报截止日期，不判断逾期"
         today = today or dt.date.today()
         decisions = self.decisions()
         across = self.across_issues(form_id)
@@ -83,7 +85,7 @@ class StatusStore(RosterStore):
             if deadline is not None:
                 if last is None and today > deadline:
                     overdue = "逾期未报"
-                elif first_at is not None and _local_day(first_at) > deadline:
+                elif first_at is not None and min(_local_day(first_at), today) > deadline:
                     overdue = "逾期报送"
             note = ""
             d = decisions.get(last.sha256) if last is not None else None
@@ -129,9 +131,11 @@ def _local_day(stamp: str) -> dt.date:
 
 
 def issue_text(file: str, issue: Issue) -> str:
-    """An issue as one line a person can act on: file, sheet and cell first."""
+    """An issue as one line a person can act on: file, sheet and cell first, then what is
+    wrong (its message, without saying the place again)."""
     where = "，".join(x for x in (issue.sheet and f"工作表“{issue.sheet}”", issue.cell) if x)
-    return f"{file}{f'（{where}）' if where else ''}：{issue.message.rstrip('。')}"
+    text = unplaced(issue.message, issue.sheet, issue.cell).rstrip("。")
+    return f"{file}{f'（{where}）' if where else ''}：{text}"
 
 
 def problems_text(r: StatusRow) -> str:

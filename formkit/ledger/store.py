@@ -91,6 +91,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     *((_SCHEMA / name).read_text(encoding="utf-8") for name in _SCRIPTS),
     _v5_generic,
     (_SCHEMA / "0006-audit-client.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0007-bases.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0008-decisions.sql").read_text(encoding="utf-8"),
 )
 
 
@@ -98,8 +100,13 @@ class LedgerError(RuntimeError):
     """A ledger that cannot be used (newer schema, not a formkit ledger, I/O)."""
 
 
-def now_text() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def now_text(day: dt.date | None = None) -> str:
+    """Now, as the ledger records it; `day`: a replay's day (`--today`), at this time of
+    day, so files recorded in a replay arrive on the day it replays."""
+    now = dt.datetime.now().astimezone()
+    if day is not None:
+        now = now.replace(year=day.year, month=day.month, day=day.day)
+    return now.isoformat(timespec="seconds")
 
 
 class Store:

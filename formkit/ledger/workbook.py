@@ -3,6 +3,7 @@ forward (催报名单, 全部, 名单外; A4 landscape, one page wide)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from collections.abc import Sequence
@@ -67,6 +68,9 @@ def status_workbook(report: StatusReport) -> bytes:
     wb = xlsxwriter.Workbook(
         buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
     )
+    # the day the report is as of, never the clock: the same ledger and day, the same bytes
+    day = report.today or dt.date(2000, 1, 1)
+    wb.set_properties({"created": dt.datetime(day.year, day.month, day.day)})
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
     head = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"})
     body = wb.add_format(base)
@@ -76,7 +80,7 @@ def status_workbook(report: StatusReport) -> bytes:
     }
     when = f"（{report.deadline_source} {report.deadline.isoformat()}）" if report.deadline else ""
     columns = status_columns(report)
-    what = report.title + (f"（{report.period}）" if report.period else "")
+    what = report.what
 
     def sheet(name: str, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
         ws = wb.add_worksheet(name)

@@ -97,9 +97,10 @@ class Submission:
         assert self._digest is not None
         return self._digest
 
-    def remember_digest(self) -> None:
-        """Compute values_digest() now (in the worker that checked the file)."""
-        self.values_digest()
+    def remember_digest(self, digest: str | None = None) -> None:
+        """Compute values_digest() now (the values are final: read and validated), or
+        take `digest` as it was computed before (the ledger stores each file's)."""
+        object.__setattr__(self, "_digest", digest or fingerprint(self.values))
 
     @property
     def is_feedback_copy(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import tomllib
 import types
 import unicodedata
@@ -80,6 +81,22 @@ class Figure:
         if self.found:
             parts.append(f"见：{self.found}")
         return "；".join(p for p in parts if p) or "（未注明来源）"
+
+
+# a web address or a bare domain in a source: the publication is named in Chinese on what a
+# person reads; the addresses stay in the reference data and docs/reference-data.md
+_ADDRESS = re.compile(
+    r"(?:转载|见|经)?[：:]?\s*(?:https?://[^\s）)；;，,]+|\b[\w.-]+\.(?:com|cn|org|net)\b[^\s）)；;，,]*)"
+)
+
+
+def readable(source: str) -> str:
+    """A source as an official reads it: the publication, without web addresses."""
+    text = _ADDRESS.sub("", source)
+    text = re.sub(r"（\s*）|\(\s*\)", "", text)
+    text = re.sub(r"[；;]\s*见：\s*(?=[）)；;]|$)", "", text)
+    text = re.sub(r"[；;，,]\s*(?=[）)；;]|$)", "", text)
+    return re.sub(r"\s{2,}", " ", text).strip(" ；;，,")
 
 
 NATIONAL_FIGURES = ("total_exports", "hitech_exports", "gdp")

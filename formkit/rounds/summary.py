@@ -78,7 +78,22 @@ def from_ledger(
         form_id=form_id,
         period=period,
     )
-    return data, with_across(results, data.across)
+    return data, with_found(results, data.found_across)
+
+
+def with_found(
+    results: Sequence[Submission], found: Iterable[tuple[str, Issue]]
+) -> list[Submission]:
+    """The ledger's results, each file that has issues across periods (by sha256) as a
+    copy with them added after its own."""
+    extra: dict[str, list[Issue]] = {}
+    for sha, issue in found:
+        extra.setdefault(sha, []).append(issue)
+    out = []
+    for sub in results:
+        more = extra.get(sub.sha256)
+        out.append(dataclasses.replace(sub, issues=(*sub.issues, *more)) if more else sub)
+    return out
 
 
 def with_across(

@@ -260,6 +260,55 @@ class RosterSpec:
 
 
 @dataclass(frozen=True)
+class RegisterSpec:
+    """[register]: what an approved application tells the register of recognised bases
+    (formkit bases, formkit/bases/) beyond its roles (unit, subject, locality): the
+    field of industry it works in, how it was recognised (新认定, or 重新认定 of a base
+    named in `recertifies`)."""
+
+    domain: str | None = None  # the field the base works in (重点领域)
+    recognition: str | None = None  # the field whose value says how it is recognised
+    # that field's values -> 新认定 / 重新认定
+    recognition_values: Mapping[str, str] = field(default_factory=dict)
+    # the fields naming the base a 重新认定 re-certifies, joined in this order
+    recertifies: tuple[str, ...] = ()
+
+
+RECOGNITIONS = ("新认定", "重新认定")
+
+
+@dataclass(frozen=True)
+class EvaluationFigure:
+    """One figure formkit evaluate (定期评估) follows per base and year ([[evaluation.figure]]).
+
+    `id` pairs the forms that report it (the 季度数据报表's cumulative at the fourth quarter
+    and the 年度工作报告's year); `field` is the year's value (so far); `period_field` the
+    period's own value, for a base's series; `growth` the reported 同比 of `field`;
+    `national` the reference's national figure of the same kind (its growth and the base's
+    share of it); `goal` marks the figure of the notice's goal share (一); `watch` a figure
+    whose decline is flagged for a person."""
+
+    id: str
+    label: str
+    field: str
+    period_field: str | None = None
+    growth: str | None = None
+    national: str | None = None
+    goal: bool = False
+    watch: bool = False
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """[evaluation]: a report form's figures for formkit evaluate, and its table of key
+    enterprises (whose names are followed from period to period)."""
+
+    figures: tuple[EvaluationFigure, ...] = ()
+    enterprises: str | None = None  # a table of the form
+    enterprise_name: str | None = None  # its column holding the enterprise's name
+
+
+@dataclass(frozen=True)
 class PrintedColumn:
     """A figure on the printed summary sheet: a field id (or "computed.<id>"), its header
     and its width in Excel's character units."""
@@ -352,6 +401,9 @@ class FormSpec:
     units: Mapping[str, tuple[str, float]] = field(default_factory=dict)
     roles: Roles = field(default_factory=lambda: Roles(unit="", subject=""))
     roster: RosterSpec = field(default_factory=RosterSpec)
+    # the register of recognised bases and the 定期评估 (formkit bases, formkit evaluate)
+    register: RegisterSpec | None = None
+    evaluation: EvaluationSpec | None = None
     _by_id: Mapping[str, Field | Table] = field(default_factory=dict, repr=False, compare=False)
 
     def sheet(self, sheet_id: str) -> Sheet:
@@ -448,6 +500,8 @@ def build(data: Mapping[str, Any], choice_sources: Mapping[str, tuple[str, ...]]
         roles=_roles(data.get("roles")),
         units=units,
         roster=_roster(data.get("roster")),
+        register=_register(data.get("register")),
+        evaluation=_evaluation(data.get("evaluation")),
         _by_id=by_id,
     )
     _check(spec)
@@ -836,6 +890,106 @@ def _check_roster(spec: FormSpec) -> None:
             raise SpecError(f"[roster] from_application: {target!r} is not a roster column")
 
 
+def _register(data: Any) -> RegisterSpec | None:
+    if data is None:
+        return None
+    where = "[register]"
+    if not isinstance(data, Mapping):
+        raise SpecError(f"{where}: should be a table")
+    if unknown := set(data) - {"domain", "recognition", "recognition_values", "recertifies"}:
+        raise SpecError(f"{where}: unknown key(s) {sorted(unknown)}")
+    values = data.get("recognition_values", {})
+    if not isinstance(values, Mapping) or not all(v in RECOGNITIONS for v in values.values()):
+        raise SpecError(f"{where} recognition_values: each value is one of {RECOGNITIONS}")
+    return RegisterSpec(
+        domain=None if data.get("domain") is None else str(data["domain"]),
+        recognition=None if data.get("recognition") is None else str(data["recognition"]),
+        recognition_values={str(k): str(v) for k, v in values.items()},
+        recertifies=_names(data, "recertifies", where),
+    )
+
+
+_FIGURE_KEYS = {"id", "label", "field", "period_field", "growth", "national", "goal", "watch"}
+
+
+def _evaluation(data: Any) -> EvaluationSpec | None:
+    if data is None:
+        return None
+    where = "[evaluation]"
+    if not isinstance(data, Mapping):
+        raise SpecError(f"{where}: should be a table")
+    if unknown := set(data) - {"figure", "enterprises", "enterprise_name"}:
+        raise SpecError(f"{where}: unknown key(s) {sorted(unknown)}")
+    figures = []
+    for i, f in enumerate(data.get("figure", []), start=1):
+        fwhere = f"[[evaluation.figure]] {i}"
+        if not isinstance(f, Mapping) or (unknown := set(f) - _FIGURE_KEYS):
+            raise SpecError(f"{fwhere}: unknown key(s) {sorted(unknown or ())}")
+        optional = {k: (None if f.get(k) is None else str(f[k])) for k in _FIGURE_KEYS}
+        flags = {k: f.get(k, False) for k in ("goal", "watch")}
+        if not all(isinstance(v, bool) for v in flags.values()):
+            raise SpecError(f"{fwhere}: goal and watch are true or false")
+        figures.append(
+            EvaluationFigure(
+                id=str(_req(f, "id", fwhere)),
+                label=str(_req(f, "label", fwhere)),
+                field=str(_req(f, "field", fwhere)),
+                period_field=optional["period_field"],
+                growth=optional["growth"],
+                national=optional["national"],
+                **flags,
+            )
+        )
+    ids = [f.id for f in figures]
+    if len(set(ids)) != len(ids):
+        raise SpecError(f"{where}: a figure id is listed twice")
+    if sum(f.goal for f in figures) > 1:
+        raise SpecError(f"{where}: at most one figure is the goal's (goal = true)")
+    return EvaluationSpec(
+        figures=tuple(figures),
+        enterprises=None if data.get("enterprises") is None else str(data["enterprises"]),
+        enterprise_name=(
+            None if data.get("enterprise_name") is None else str(data["enterprise_name"])
+        ),
+    )
+
+
+def _check_tracking(spec: FormSpec) -> None:
+    """[register] and [evaluation] name fields of the form: of the right kind."""
+    numeric = {f.id for f in spec.fields if f.type in ("integer", "decimal", "percent")}
+    reg = spec.register
+    if reg is not None:
+        for role, named in (("domain", reg.domain), ("recognition", reg.recognition)):
+            if named is not None and not isinstance(spec._by_id.get(named), Field):
+                raise SpecError(f"[register] {role}: unknown field {named!r}")
+        for named in reg.recertifies:
+            if not isinstance(spec._by_id.get(named), Field):
+                raise SpecError(f"[register] recertifies: unknown field {named!r}")
+        if reg.recognition is not None:
+            choices = spec.field(reg.recognition).choices
+            if unknown := sorted(set(reg.recognition_values) - set(choices)):
+                raise SpecError(
+                    f"[register] recognition_values: not choices of the field {unknown}"
+                )
+    ev = spec.evaluation
+    if ev is None:
+        return
+    for f in ev.figures:
+        for role, named in (("field", f.field), ("period_field", f.period_field)):
+            if named is not None and named not in numeric:
+                raise SpecError(f"[[evaluation.figure]] {f.id} {role}: {named!r} is not a number")
+        if f.growth is not None and f.growth not in numeric:
+            raise SpecError(f"[[evaluation.figure]] {f.id} growth: {f.growth!r} is not a number")
+    if ev.enterprises is not None:
+        table = spec._by_id.get(ev.enterprises)
+        if not isinstance(table, Table):
+            raise SpecError(f"[evaluation] enterprises: {ev.enterprises!r} is not a table")
+        if ev.enterprise_name not in {c.id for c in table.columns}:
+            raise SpecError(
+                f"[evaluation] enterprise_name: {ev.enterprise_name!r} is not a column of it"
+            )
+
+
 _SUMMARY_KEYS = {
     "title",
     "item",
@@ -1001,6 +1155,7 @@ def _check(spec: FormSpec) -> None:
             if named and named not in spec._by_id:
                 raise SpecError(f"[roles] {role}: unknown field {named!r}")
     _check_summary(spec)
+    _check_tracking(spec)
     _check_labels(spec)
     numeric = {f.id for f in spec.fields if f.type in ("integer", "decimal")}
     years = {f.id for f in spec.fields if f.type == "integer"}

@@ -6,9 +6,10 @@ is returned in `SummaryData.across`, the files' own results are left as they are
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,21 @@ class Collector:
     same 汇总表 rows.
     """
 
-    def __init__(self, *, spec: FormSpec | None = None, reference: Reference | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        spec: FormSpec | None = None,
+        reference: Reference | None = None,
+        load: Callable[[str], Submission] | None = None,
+    ) -> None:
+        """`load(handle)`: a file's Submission again, for the rules across periods at
+        finish() (the ledger keeps them): the collector then holds no Submission."""
         self.spec = spec or load_form_spec()
         self.reference = reference or load_reference()
+        self.load = load
+        # files of another reporting unit, known as they were added: handle -> (unit, the
+        # file row's applicant and date)
+        self.elsewhere: dict[str, tuple[str, dict[str, Any]]] = {}
         self.years: list[int] = []
         # issue rows by file handle: a file left out (other unit) takes its issues with it
         self.issues: list[tuple[str, dict[str, Any]]] = []
@@ -55,6 +68,9 @@ class Collector:
         # a form with rules across periods (Form.across): its accepted files, until finish
         self.across = form_of(self.spec).across
         self.subs: dict[str, Submission] = {}
+        # the latest time an input was received (a file's modification time; the ledger's
+        # received_at): when the summary stands, recorded as formkit_generated
+        self.latest: dt.datetime | None = None
 
     def add(
         self,
@@ -63,9 +79,15 @@ class Collector:
         handle: str | None = None,
         received: tuple[Any, ...] | None = None,
         roster_id: str | None = None,
+        received_at: dt.datetime | None = None,
+        unit: str | None = None,
     ) -> None:
         """`handle`/`received`: how the caller knows the file and when it arrived (the
-        ledger's sha256 and order); a batch uses the path and the file's time."""
+        ledger's sha256 and order); a batch uses the path and the file's time.
+        `received_at`: when it arrived (default: the file's modification time). `unit`: the
+        reporting unit an accepted file belongs to, when the caller knows it is not the
+        one summarised (finish's `unit`): it is listed 未受理 as finish would list it, and
+        its values (`sub` may hold only the roles') are not kept."""
 
         name = (
             str(sub.values.get(self.spec.roles.subject or "") or "")
@@ -74,7 +96,11 @@ class Collector:
         )
         file = Path(sub.file).name
         # location: file is only a display name when the path is not UTF-8 (a GBK name)
-        mtime = _mtime(sub.location) if received is None else 0.0
+        mtime = _mtime(sub.location) if received_at is None else 0.0
+        when = received_at or (dt.datetime.fromtimestamp(mtime, dt.UTC) if mtime else None)
+        if when is not None:
+            when = when.astimezone(dt.UTC)
+            self.latest = when if self.latest is None else max(self.latest, when)
         cand = candidate(
             sub,
             self.spec,
@@ -95,6 +121,19 @@ class Collector:
                 applicant=name,
             )
             self.other_form.add(cand.handle)
+            self.entries.append((row, None, cand))
+            return
+        if unit is not None and sub.status == "accepted":
+            if sub.form and sub.form.year:
+                self.years.append(sub.form.year)
+            roles = self.spec.roles
+            self.elsewhere[cand.handle] = (
+                unit,
+                {
+                    "applicant": str(sub.values.get(roles.subject or "") or ""),
+                    "date": iso(sub.values.get(roles.date or "")),
+                },
+            )
             self.entries.append((row, None, cand))
             return
         for i in sub.issues:
@@ -126,7 +165,7 @@ class Collector:
             self.years.append(sub.form.year)
         rec = record(sub, self.spec, self.reference)
         rec.file = file
-        if self.across is not None:
+        if self.across is not None and self.load is None:
             self.subs[cand.handle] = sub
         self.entries.append((row, rec, cand))
 
@@ -149,6 +188,8 @@ class Collector:
         asked = year
         year = year or (self.years[0] if self.years else None) or spec.default_year
         data = SummaryData(year=year, unit=unit, inputs=list(inputs))
+        if self.latest is not None:
+            data.generated = self.latest.isoformat(timespec="seconds")
         unit_field = spec.roles.unit or ""
         foreign: dict[str, str] = {}
         if unit:
@@ -158,6 +199,8 @@ class Collector:
                 theirs = self.reference.unit(str(rec.get(unit_field) or ""))
                 if theirs is not None and theirs.name != unit:
                     foreign[cand.handle] = theirs.name
+            for handle, (theirs_name, _) in self.elsewhere.items():
+                foreign[handle] = theirs_name
         left_out = foreign.keys() | self.other_form
         decisions = decide(c for _r, _rec, c in self.entries if c.handle not in left_out)
         names = {c.handle: r["file"] for r, _rec, c in self.entries}
@@ -192,6 +235,8 @@ class Collector:
                     applicant=str(rec.get(spec.roles.subject or "") or ""),
                     date=iso(rec.get(spec.roles.date or "")),
                 )
+            elif cand.handle in self.elsewhere:
+                row.update(self.elsewhere[cand.handle][1])
             data.files.append(row)
         data.issues = [i for h, i in self.issues if h not in foreign]
         if self.across is not None:
@@ -258,6 +303,9 @@ class Collector:
         assert self.across is not None
         spec = self.spec
         by_subject: dict[str, list[SummaryRecord]] = defaultdict(list)
+        if self.load is not None:  # the members' Submissions, one subject at a time
+            load = self.load
+            self.subs = {}
         for rec in current:
             key = name_key(
                 str(rec.get(spec.roles.unit or "") or ""),
@@ -266,6 +314,8 @@ class Collector:
             by_subject[key or rec.handle or ""].append(rec)
         rows: list[dict[str, Any]] = []
         for members in by_subject.values():
+            if self.load is not None:
+                self.subs = {m.handle: load(m.handle) for m in members if m.handle}
             known = [(m, self.subs[m.handle]) for m in members if m.handle in self.subs]
             subs = {id(sub): m for m, sub in known}
             history = [sub for _m, sub in known]

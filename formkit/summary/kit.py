@@ -36,6 +36,18 @@ EXCLUDED_FILL = "#F4B084"  # a value left out of every total (it has an error)
 EDITABLE_FILL = "#FFF2CC"  # the columns a person may change, as the template's inputs
 
 
+# the machine columns of each table sheet, kept in the hidden metadata sheet by (sheet,
+# 序号): record key -> the machine table's column. Nothing an official reads holds them.
+MACHINE = {
+    "issues": {"code": "code"},
+    "files": {"sha256": "sha256", "code": "code"},
+    "detail": {"_sha256": "sha256"},
+}
+MACHINE_HEADER = ("sheet", "no", "code", "sha256")
+# the machine table's first column in the metadata sheet (the metadata is in A:B)
+MACHINE_COL = 3
+
+
 # points per line of 10-point text, as LibreOffice and Excel lay it out
 LINE_HEIGHT = 13.5
 
@@ -53,9 +65,13 @@ class SummaryData:
     inputs: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # summaries a roll-up was built from
     notes: list[tuple[str, str]] = field(default_factory=list)  # extra lines for 说明
-    generated: str | None = None  # ISO time the summary was made (see generated_at)
+    # ISO time (UTC) the summary stands at: the latest time one of its files was received
+    # (see generated_at); never the clock, so the same inputs give the same bytes
+    generated: str | None = None
     # a roll-up: reporting unit -> the summary file used for it (units absent sent none)
     reported: dict[str, str] = field(default_factory=dict)
+    # made by `formkit rollup`: `files` are its inputs, the provinces' summaries
+    rolled_up: bool = False
     # a periodic form: the period summarised (the values of [roles] period, e.g. (2007,
     # "第二季度")), and the current records of the other periods (listed in 明细; the
     # comparisons and the time series use them)
@@ -66,6 +82,9 @@ class SummaryData:
     # what the form's rules across periods (Form.across) found, each with its file: the
     # issues are in 问题清单 too, never added to the files' own results
     across: list[tuple[Submission, Issue]] = field(default_factory=list)
+    # the same, by file (sha256 or path, issue): what `--json` adds to each file's issues
+    # when the summary was made from the ledger without keeping its Submissions
+    found_across: list[tuple[str, Issue]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)
@@ -218,7 +237,9 @@ def plain_table(
     for j, col in enumerate(cols):
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, max(col.width, 10))
-    ws.set_row(top, header_height)
+    # every header whole: the row as tall as its longest wrapped header needs
+    lines = max((wrapped_lines(c.header, max(c.width, 10) - 1) for c in cols), default=1)
+    ws.set_row(top, max(header_height, LINE_HEIGHT * lines + 4))
     # plain cells: these columns are wide enough for their text on one line
     fmts = [fmt.cell(c) if c.kind != "text" else fmt(border=1) for c in cols]
     for i, rec in enumerate(rows, start=top + 1):
@@ -301,6 +322,16 @@ class Writer:
     national: bool
     # what one hook leaves for another (the 申报书's ranking key, shown on its 汇总表)
     state: dict[str, Any] = field(default_factory=dict)
+    # the machine columns of the table sheets, by (sheet, 序号): written to the metadata sheet
+    machine: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+
+    def keep(self, sheet: str, rows: Sequence[Mapping[str, Any]], kind: str) -> None:
+        """Keep the machine columns (MACHINE[kind]) of rows written to `sheet`."""
+        keys = MACHINE[kind]
+        for rec in rows:
+            values = {col: rec.get(key) for key, col in keys.items() if rec.get(key)}
+            if values and isinstance(rec.get("_no"), int):
+                self.machine.append((sheet, rec["_no"], values))
 
     def sheet(self, name: str) -> Worksheet:
         return self.wb.add_worksheet(name, cellwriter.SummarySheet)

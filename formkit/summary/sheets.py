@@ -29,6 +29,8 @@ from formkit.spec import FormSpec
 from formkit.summary import cellwriter
 from formkit.summary.kit import (
     EDITABLE_FILL,
+    MACHINE_COL,
+    MACHINE_HEADER,
     Formats,
     SummaryData,
     Writer,
@@ -74,41 +76,53 @@ HEADER_ROW = 2
 DETAIL_SHEET = "明细"
 
 
-# an issue's code stays for machines, in the last column; people read its 问题类型
 def issue_cols(subject_label: str = "申请单位") -> list[Col]:
-    """问题清单's columns; the second names whom the file is about (the form's subject)."""
+    """问题清单's columns; the second names whom the file is about (the form's subject).
+    An issue's code is for machines: it is in the hidden sheet (MACHINE), by 序号."""
     return [
-        Col("file", "文件", "text", width=30),
-        Col("applicant", subject_label, "text", width=24),
-        Col("sheet", "工作表", "text", width=20),
-        Col("cell", "单元格", "text", width=8),
-        Col("severity", "级别", "text", width=6),
-        Col("type", "问题类型", "text", width=18),
+        Col("_no", "序号", "integer", width=4.5),
+        Col("file", "文件", "text", width=28),
+        Col("applicant", subject_label, "text", width=22),
+        Col("sheet", "工作表", "text", width=18),
+        Col("cell", "单元格", "text", width=7),
+        Col("severity", "级别", "text", width=5),
+        Col("type", "问题类型", "text", width=16),
         Col("message", "说明", "text", width=70),
-        Col("code", "代码", "text", width=18),
     ]
 
 
-# an issue's code stays for machines, in the last column; people read its 问题类型
 ISSUE_COLS = issue_cols()
 
 
 def file_cols(status: str, subject_label: str = "申请单位") -> list[Col]:
+    """未受理文件 / 已替代文件 / 重复文件: what a person reads; a file's SHA-256 and code are
+    in the hidden sheet (MACHINE), by 序号."""
     return [
+        Col("_no", "序号", "integer", width=4.5),
         Col("file", "文件", "text", width=36),
         Col("applicant", subject_label, "text", width=24),
         Col("date", "填报日期", "text", width=12),
         Col("type", "类别", "text", width=16),
         Col("detail", "原因" if status == "未受理" else "说明", "text", width=60),
-        Col("sha256", "SHA-256", "text", width=30, shrink=True),
-        Col("code", "代码", "text", width=16),
     ]
 
 
-def print_columns(spec: FormSpec) -> list[Col]:
+# the ministry's decision on the national 汇总表 of a form whose approved records become
+# recognised bases ([register] in its spec): filled in by the ministry, read back by
+# formkit bases (formkit/bases/) as the province's 推荐 columns are read by the roll-up
+APPROVAL, APPROVAL_NOTE = "_approval", "_approval_note"
+APPROVALS = ("核准", "不予核准")
+APPROVAL_COLS = (
+    Col(APPROVAL, "核准结论", "text", width=6.5),
+    Col(APPROVAL_NOTE, "核准意见", "text", width=14),
+)
+
+
+def print_columns(spec: FormSpec, *, national: bool = False) -> list[Col]:
     """The 汇总表's columns: one A4 landscape page wide, what an official reads: 序号, the
     unit and the subject, the form's type column and its printed figures ([summary]), the
-    verdict where the form has one; the form's `summary_columns` hook adds its own."""
+    verdict where the form has one; the form's `summary_columns` hook adds its own. The
+    national view of a form with a register adds the ministry's 核准结论 and 核准意见."""
     s = spec.summary
     by_key = {c.key: c for c in columns(spec, compact=True, computed=form_of(spec).computed_labels)}
 
@@ -139,7 +153,8 @@ def print_columns(spec: FormSpec) -> list[Col]:
     ]
     cols = [c for c in wanted if c is not None]
     hook = form_of(spec).summary.print_columns
-    return list(hook(spec, cols)) if hook is not None else cols
+    cols = list(hook(spec, cols)) if hook is not None else cols
+    return [*cols, *APPROVAL_COLS] if national and spec.register is not None else cols
 
 
 def detail_columns(spec: FormSpec) -> list[Col]:
@@ -147,6 +162,8 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols = columns(spec, compact=True, computed=form_of(spec).computed_labels)
     if spec.roles.period:
         cols.append(Col("_period", "期间", "text", width=14))
+    # the file's own id (formkit distribute): the register of bases links a base to it
+    cols.append(Col("_submission_id", "报送编号", "text", width=22, shrink=True, optional=True))
     hook = form_of(spec).summary.detail_columns
     return list(hook(spec, cols)) if hook is not None else cols
 
@@ -174,8 +191,8 @@ def build(
     if prepare is None:
         data.applications.sort(key=sort_key(spec, unit_order(reference)))
     apps = data.applications
-    for n, rec in enumerate(apps, start=1):
-        rec.no = n
+    for n, rec in enumerate([*apps, *data.others], start=1):
+        rec.no = n  # other periods' records follow in 明细, numbered on
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
@@ -208,6 +225,7 @@ def build(
     ws = wb.add_worksheet(DETAIL_SHEET, cellwriter.SummarySheet)
     sheet_title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
     last = table(ws, fmt, 1, cols, [*data.applications, *data.others])
+    w.keep(DETAIL_SHEET, [*data.applications, *data.others], "detail")
     ws.freeze_panes(2, 5)
     # a table for machines and for looking things up; on paper one page wide, small
     landscape(ws, title, 1)
@@ -218,19 +236,19 @@ def build(
     if national and spec.summary.unit_table:
         unit_sheet(w)
     who = spec.roles.subject_label
-    _issue_sheet(wb, fmt, data, title, who)
+    _issue_sheet(w, who)
     stats_sheet(w)
     for name in spec.summary.tables:
         rows_sheet(w, spec.table(name))
-    _files_sheet(wb, fmt, data, REJECTED_SHEET, "未受理", title, who)
-    _files_sheet(wb, fmt, data, SUPERSEDED_SHEET, "已替代", title, who)
-    _files_sheet(wb, fmt, data, DUPLICATE_SHEET, "重复", title, who)
+    _files_sheet(w, REJECTED_SHEET, "未受理", who)
+    _files_sheet(w, SUPERSEDED_SHEET, "已替代", who)
+    _files_sheet(w, DUPLICATE_SHEET, "重复", who)
     if sheets is not None:
         sheets(w, "after_files")
     if spec.summary.charts:
         chart_sheet(w)
     _notes_sheet(w)
-    _meta_sheet(wb, data, spec.id)
+    _meta_sheet(wb, data, spec.id, w.machine)
     wb.close()
     return buf.getvalue()
 
@@ -249,11 +267,17 @@ def _apps_sheet(w: Writer) -> None:
     """
     fmt, data, spec, title = w.fmt, w.data, w.spec, w.title
     ws = w.sheet(APPS_SHEET)
-    cols = print_columns(spec)
+    cols = print_columns(spec, national=w.national)
     note_hook = form_of(w.spec).summary.print_note
     note, editable_keys = (
         note_hook(w.national, w.state.get("shown", "")) if note_hook is not None else ("", ())
     )
+    approval = w.national and spec.register is not None
+    if approval:
+        editable_keys = (*editable_keys, APPROVAL, APPROVAL_NOTE)
+        note += (
+            "核准结论（核准 / 不予核准）、核准意见（黄色）由商务部填写后保存；基地名册按其建立。"
+        )
     editable = [j for j, c in enumerate(cols) if c.key in editable_keys]
     if note:
         ws.merge_range(0, 0, 0, 7, title, fmt(bold=True, font_size=14, align="left"))
@@ -296,6 +320,22 @@ def _apps_sheet(w: Writer) -> None:
     after = form_of(w.spec).summary.print_after
     if after is not None:
         after(ws, cols, last, w.national)
+    if approval and last >= 2:
+        j = next(j for j, c in enumerate(cols) if c.key == APPROVAL)
+        ws.data_validation(
+            2,
+            j,
+            last,
+            j,
+            {
+                "validate": "list",
+                "source": list(APPROVALS),
+                "input_title": "核准结论",
+                "input_message": "选择“核准”或“不予核准”；尚未决定的留空。",
+                "error_title": "核准结论",
+                "error_message": "请选择“核准”或“不予核准”。",
+            },
+        )
 
 
 def workbook_title(data: SummaryData, spec: FormSpec, national: bool) -> str:
@@ -348,17 +388,21 @@ def counted_towards_targets(
     return list(hook(apps, spec, reference)) if hook is not None else []
 
 
-def _issue_sheet(wb: Workbook, fmt: Formats, data: SummaryData, title: str, who: str) -> None:
-    ws = wb.add_worksheet(ISSUES_SHEET, cellwriter.SummarySheet)
+def _issue_sheet(w: Writer, who: str) -> None:
+    fmt, title = w.fmt, w.title
+    ws = w.sheet(ISSUES_SHEET)
     cols = issue_cols(who)
     sheet_title(ws, f"{title}：问题清单", len(cols), fmt)
-    last = table(ws, fmt, 1, cols, _typed(data.issues))
+    rows = [{**r, "_no": n} for n, r in enumerate(_typed(w.data.issues), start=1)]
+    last = table(ws, fmt, 1, cols, rows)
+    w.keep(ISSUES_SHEET, rows, "issues")
+    level = [c.key for c in cols].index("severity")
     if last >= 2:
         ws.conditional_format(
             2,
-            4,
+            level,
             last,
-            4,
+            level,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -368,9 +412,9 @@ def _issue_sheet(wb: Workbook, fmt: Formats, data: SummaryData, title: str, who:
         )
         ws.conditional_format(
             2,
-            4,
+            level,
             last,
-            4,
+            level,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -389,14 +433,17 @@ def _typed(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _files_sheet(
-    wb: Workbook, fmt: Formats, data: SummaryData, name: str, status: str, title: str, who: str
-) -> None:
-    ws = wb.add_worksheet(name, cellwriter.SummarySheet)
+def _files_sheet(w: Writer, name: str, status: str, who: str) -> None:
+    fmt, title = w.fmt, w.title
+    ws = w.sheet(name)
     cols = file_cols(status, who)
     sheet_title(ws, f"{title}：{name}", len(cols), fmt)
-    rows = _typed([f for f in data.files if f["status"] == status])
+    rows = [
+        {**r, "_no": n}
+        for n, r in enumerate(_typed([f for f in w.data.files if f["status"] == status]), 1)
+    ]
     table(ws, fmt, 1, cols, rows)
+    w.keep(name, rows, "files")
     landscape(ws, title, 1)
     ws.fit_to_pages(1, 0)
     if not rows:  # nothing to read or print: the sheet stays, for machines, hidden
@@ -422,10 +469,16 @@ def _notes_sheet(w: Writer) -> None:
         ("汇总表", title),
         (spec.year_label, period),
         (roles.unit_label, data.unit or ("全国" if national else "（未指定）")),
-        ("生成工具", f"formkit {__version__}；表单 {spec.id} 版本 {spec.version}"),
+        ("表单", f"{spec.render(spec.title, data.year)}（版本 {spec.version}）"),
         (
             "文件数",
-            f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
+            # the roll-up's inputs are the provinces' summaries: its own accounting
+            f"输入 {total_files} 份汇总表 = 采用 {data.count('汇总')} 份"
+            f" + 重复 {data.count('重复')} 份 + 未采用 {data.count('未受理')} 份；"
+            f"采用的汇总表中 {len(data.applications)} 个{spec.summary.item}"
+            + (f"（另有其他期间 {len(data.others)} 个列入明细）" if data.others else "")
+            if data.rolled_up
+            else f"输入 {total_files} 个 = {counted} + 已替代 {data.count('已替代')} 个"
             f" + 重复 {data.count('重复')} 个 + 未受理 {data.count('未受理')} 个",
         ),
     ]
@@ -463,8 +516,11 @@ def _notes_sheet(w: Writer) -> None:
     if national:
         lines.append(("汇总来源", "；".join(data.sources) or "（无）"))
     lines += data.notes
-    lines.append(("参考数据文件", "；".join(Path(p).name for p in w.reference.sources)))
-    lines.append(("输入", "；".join(data.inputs) or "（无）"))
+    # the reference data by what it holds (its files and each source's address are for
+    # machines and docs/reference-data.md); the inputs by their names (paths: META_SHEET)
+    lines.append(("参考数据", "推荐单位及所属地区、全国统计数据、汇率、既有基地（各项来源见本表）"))
+    names = [Path(p).name or p for p in data.inputs]
+    lines.append(("输入", "；".join(names) or "（无）"))
     hook = form_of(w.spec).summary.notes
     if hook is not None:
         lines = hook(w, lines)
@@ -484,21 +540,25 @@ def _notes_sheet(w: Writer) -> None:
 
 
 def generated_at(data: SummaryData) -> str:
-    """When the summary was made: set on the data, else SOURCE_DATE_EPOCH (reproducible
-    builds), else now; to the second, local time with its offset."""
-    if data.generated:
-        return data.generated
+    """When the summary stands: SOURCE_DATE_EPOCH (reproducible builds) when set, else the
+    latest time one of its inputs was received (SummaryData.generated), else "" (no input).
+    Never the clock: two runs on the same inputs write the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (
-        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        if epoch and epoch.isdigit()
-        else dt.datetime.now().astimezone()
-    )
-    return when.isoformat(timespec="seconds")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).isoformat(timespec="seconds")
+    return data.generated or ""
 
 
-def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
-    """Very hidden: what this workbook is, so `formkit rollup` can recognise it."""
+def _meta_sheet(
+    wb: Workbook,
+    data: SummaryData,
+    form_id: str,
+    machine: Sequence[tuple[str, int, Mapping[str, Any]]] = (),
+) -> None:
+    """Very hidden: what this workbook is, so `formkit rollup` can recognise it (A:B, each
+    value under a defined name), and the machine columns of the table sheets (codes,
+    SHA-256), from column D, one row per (sheet, 序号): what a machine reads and a person
+    never needs to."""
     meta = wb.add_worksheet(META_SHEET, cellwriter.SummarySheet)
     rows = [
         ("formkit_summary_kind", SUMMARY_KIND),
@@ -511,8 +571,19 @@ def _meta_sheet(wb: Workbook, data: SummaryData, form_id: str) -> None:
     ]
     if data.period:  # a periodic form's period, its fields' values joined by "/"
         rows.append(("formkit_period", "/".join(str(v) for v in data.period)))
-    for i, (name, value) in enumerate(rows):
-        meta.write_string(i, 0, name)
-        put(meta, i, 1, value, None, "integer")
-        wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
+    # the inputs as given (paths); 说明 names them by their names only
+    rows.append(("formkit_inputs", "\n".join(data.inputs)))
+    kept = [
+        MACHINE_HEADER,
+        *((sheet, n, *(v.get(k) for k in MACHINE_HEADER[2:])) for sheet, n, v in machine),
+    ]
+    for i in range(max(len(rows), len(kept))):
+        if i < len(rows):
+            name, value = rows[i]
+            meta.write_string(i, 0, name)
+            put(meta, i, 1, value, None, "integer")
+            wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
+        if i < len(kept):
+            for j, value in enumerate(kept[i]):
+                put(meta, i, MACHINE_COL + j, value, None, "integer")
     meta.very_hidden()

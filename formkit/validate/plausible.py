@@ -92,9 +92,11 @@ def _check(ctx: Context, t: _Target, b: Bound, value: float) -> str | None:
             y = t.row.get(b.year_from)
             year = y if isinstance(y, int) else year
         elif b.year_from:
-            # a field of the form (a report's 报告年度): no year, no national figure to compare
+            # a field of the form (a report's 报告年度): no year (or a doubtful one), no
+            # national figure to compare with
             y = ctx.value(b.year_from)
-            if not isinstance(y, int) or isinstance(y, bool):
+            doubtful = ctx.has_error(b.year_from) or _doubted(ctx, b.year_from)
+            if not isinstance(y, int) or isinstance(y, bool) or doubtful:
                 raise _Missing
             year = y
         nat = ctx.reference.national.get(year)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from formkit.forms import default_form
 from formkit.rounds.recommend import document_kinds
+from formkit.web import bases_page
 from formkit.web.downloads import Downloads
 from formkit.web.http import http_error, static, status_of
 from formkit.web.middleware import BodyLimit, security_headers
@@ -85,6 +86,7 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         Route("/u/{token}/upload", web.city_upload, methods=["POST"]),
         Route("/u/{token}/files/{sha}", web.city_file),
         Route("/u/{token}/files/{sha}/annotated", web.city_annotated),
+        Route("/u/{token}/copy.xlsx", web.city_copy),
         Route("/province/login", web.login_page),
         Route("/province/login", web.login, methods=["POST"]),
         Route("/province/logout", web.logout, methods=["POST"]),
@@ -102,6 +104,7 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
             for name in document_kinds(default_form())
         ),
         Route("/province/audit", web.province_audit),
+        *bases_page.routes(web),  # the register of bases and each base's history
     ]
 
     @contextlib.asynccontextmanager

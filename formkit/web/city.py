@@ -123,6 +123,21 @@ class CityPages(Pages):
             raise http_error(404)
         return sha
 
+    async def city_copy(self, request: Request) -> Response:
+        """The city's own pre-filled copy, as `formkit distribute` made it for this link."""
+        _, entry = await self.city_entry(request)
+        name, data = await self.run(service.own_copy, entry)
+        await self.run(
+            lambda: self.audit(
+                request,
+                "download",
+                actor=f"city:{entry.submission_id}",
+                status=200,
+                detail=f"预填的{entry_round(entry).title}",
+            )
+        )
+        return download(data, name)
+
     async def city_annotated(self, request: Request) -> Response:
         _, entry = await self.city_entry(request)
         sha = await self.own_file(request, entry)

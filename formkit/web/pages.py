@@ -10,6 +10,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from formkit.forms import DEFAULT_FORM
+from formkit.reference import load_reference
 from formkit.web import auth, service
 from formkit.web.http import address, html_response, json_response, redirect, wants_json
 from formkit.web.limits import Limit, RateLimiter
@@ -64,6 +65,10 @@ class Pages:
         self.templates.tests["unbroken"] = lambda v: len(str(v)) <= 20 and str(v).isascii()
         # the 汇总表 and 推荐文件 are the application round's (the default form's)
         self.templates.globals["default_form"] = DEFAULT_FORM
+        # the notice's number as the notice writes it (docs/notice.txt: 商技发[2006]6号)
+        self.templates.globals["notice"] = str(
+            load_reference().notice.get("id") or "商技发[2006]6号"
+        )
         self.too_large = f"文件过大：上传上限为 {settings.max_upload / 2**20:.0f} MB。"
         self.static = {
             name: (resources.files("formkit.web").joinpath("static", name).read_bytes(), kind)

@@ -89,7 +89,7 @@ class ProvincePages(CityPages):
             message = (
                 "密码不正确。"
                 if stored
-                else "尚未设置密码：请在服务器上运行 formkit serve --set-password。"
+                else "尚未设置登录密码：请系统管理员在服务器上设置后再登录。"
             )
             return await self.render_login(request, 401, message)
         session = auth.new_token()

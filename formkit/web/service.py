@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from formkit.atomic import write_bytes_atomic
 from formkit.check import check_job
-from formkit.distribute import applicant_key
+from formkit.distribute import RosterRow, applicant_key, file_name, prefilled
 from formkit.forms import DEFAULT_FORM, default_form, read_options
 from formkit.issues import Issue
 from formkit.ledger import FileRecord, Ledger, RosterEntry, StatusReport
@@ -65,6 +65,9 @@ class Settings:
     year: int | None = None
     form: str | None = None  # the round the province's page opens on (`serve --form`)
     period: str | None = None  # its period, as `--period` takes it ("2007Q2")
+    # `serve --today`: uploads are received on this day and lateness is judged by it (a
+    # round replayed or rehearsed); None: the clock
+    today: dt.date | None = None
 
     def read_options(self) -> ReadOptions:
 
@@ -235,21 +238,11 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
     mine = entry_round(entry)
     title = mine.title
     form_id = sub.form.id if sub.form is not None and sub.form.id else None
-    if form_id is not None and form_id != mine.form_id:
-        other = form_title(spec_of(form_id))
-        return f"这个文件是{other}，本链接收的是{mine.label}：请上传下发给本单位的{title}。"
     spec = spec_of(mine.form_id)
-    if mine.period is not None:
-        text = period_of(sub.values, spec)
-        period = period_of_text(text, spec)
-        if period is None:
-            return f"文件中没有填写报告期，本链接收的是{mine.what}：请上传下发给本单位的{title}。"
-        if period.text != mine.period.text:
-            return (
-                f"这个文件是{period.words}的{title}，本链接收的是"
-                f"{mine.period.words}的{title}：请上传本单位"
-                f"{mine.period.words}的{title}。"
-            )
+    text = period_of(sub.values, spec) if form_id in (None, mine.form_id) else None
+    other = _other_round(mine, form_id, text)
+    if other is not None:
+        return other
     if sub.submission_id:
         if sub.submission_id == entry.submission_id:
             return None
@@ -274,6 +267,45 @@ def _belongs(sub: Submission, entry: RosterEntry, led: Ledger) -> str | None:
     )
 
 
+def _other_round(mine: Round, form_id: str | None, period_text: str | None) -> str | None:
+    """Why a file of form `form_id` and period `period_text` is not for a link of round
+    `mine`: another form, or another period (None when it is the link's)."""
+    title = mine.title
+    if form_id is not None and form_id != mine.form_id:
+        other = form_title(spec_of(form_id))
+        return f"这个文件是{other}，本链接收的是{mine.label}：请上传下发给本单位的{title}。"
+    if mine.period is None:
+        return None
+    period = period_of_text(period_text, spec_of(mine.form_id))
+    if period is None:
+        return f"文件中没有填写报告期，本链接收的是{mine.what}：请上传下发给本单位的{title}。"
+    if period.text != mine.period.text:
+        return (
+            f"这个文件是{period.words}的{title}，本链接收的是"
+            f"{mine.period.words}的{title}：请上传本单位"
+            f"{mine.period.words}的{title}。"
+        )
+    return None
+
+
+def _known_elsewhere(known: FileRecord, entry: RosterEntry, led: Ledger) -> str:
+    """Why a file the ledger already holds for another roster entry is refused here, by
+    its true reason: the same unit's file of another form or period says so (a base's
+    second quarter sent to its third quarter's link); only another unit's file is
+    "another unit's"."""
+    mine = entry_round(entry)
+    owner = led.entry(known.roster_id or "")
+    same = owner is not None and (owner.unit, applicant_key(owner.subject)) == (
+        entry.unit,
+        applicant_key(entry.subject),
+    )
+    if same:
+        why = _other_round(mine, known.form_id, known.period)
+        if why is not None:
+            return why.replace("这个文件是", "这个文件是本单位已经上报过的", 1)
+    return f"这个文件已由其他{mine.subject_label}上报，请上传本单位的{mine.title}。"
+
+
 def process_upload(
     settings: Settings,
     workers: Workers,
@@ -294,13 +326,9 @@ def process_upload(
     if known is not None and known.roster_id == entry.submission_id:
         return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
     if known is not None and known.roster_id is not None:
-        mine = entry_round(entry)
-        return UploadResult(
-            "refused",
-            422,
-            f"这个文件已由其他{mine.subject_label}上报，请上传本单位的{mine.title}。",
-            sha,
-        )
+        with ledger(settings) as led:
+            why = _known_elsewhere(known, entry, led)
+        return UploadResult("refused", 422, why, sha)
     with workers.slot() as pool, ledger(settings) as led:
         options = settings.upload_options()
         # read first from a private temporary copy: a refused file leaves nothing behind
@@ -323,7 +351,9 @@ def process_upload(
             return UploadResult("refused", 422, other, sha)
         path = _store_file(settings, sha, data)
         WebStore(led).store_upload(sha, entry.submission_id, original_name, data)
-        (outcome,) = ingest(led, [path], jobs=1, options=options, across=False).report.files
+        (outcome,) = ingest(
+            led, [path], jobs=1, options=options, across=False, received_on=settings.today
+        ).report.files
         record = outcome.record or led.file(sha)
         if record is None:  # could not even be hashed: the store is unwritable
             return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
@@ -412,8 +442,10 @@ def round_status(settings: Settings, led: Ledger, round_: Round | None) -> Statu
     """`status_report` in an open ledger: the round's status as `formkit status` gives it,
     with `serve --deadline` where it applies and each file under its uploaded name."""
     if round_ is None:
-        return named_report(led, status(led, deadline=settings.deadline))
-    return named_report(led, status(led, round_, deadline=deadline_for(settings, round_)))
+        return named_report(led, status(led, deadline=settings.deadline, today=settings.today))
+    return named_report(
+        led, status(led, round_, deadline=deadline_for(settings, round_), today=settings.today)
+    )
 
 
 def named_report(led: Ledger, report: StatusReport) -> StatusReport:
@@ -505,6 +537,30 @@ def decision_columns() -> list[tuple[str, str]]:
     return out
 
 
+def own_copy(entry: RosterEntry) -> tuple[str, bytes]:
+    """(file name, bytes) of the entry's pre-filled copy, byte for byte as `formkit
+    distribute` made it for this roster line (its values locked, its submission id)."""
+    round_ = entry_round(entry)
+    spec = spec_of(round_.form_id)
+    roles = spec.roles
+    cells: dict[str, str | None] = {
+        k: (None if v is None else str(v)) for k, v in entry.values.items()
+    }
+    cells[roles.unit or ""] = entry.unit
+    cells[roles.subject or ""] = entry.subject
+    row = RosterRow(
+        entry.row or 2,
+        entry.unit,
+        entry.unit_code,
+        entry.subject,
+        cells,
+        round_.form_id,
+        roles.unit or "",
+    )
+    data = prefilled(row, entry.year, spec=spec, period=round_.period, sid=entry.submission_id)
+    return file_name(row, spec, round_.period), data
+
+
 def display_names(led: Ledger, records: list[FileRecord]) -> dict[str, str]:
     """sha256 -> the name to show: as the browser sent it, or as ingested from a folder."""
     names = {r.sha256: r.original_name for r in records}
@@ -515,7 +571,7 @@ def display_names(led: Ledger, records: list[FileRecord]) -> dict[str, str]:
 def fates(led: Ledger, records: list[FileRecord]) -> dict[str, tuple[str, str]]:
     """sha256 -> (a word for the history table, why it does not count), from the ledger's
     supersession decision, for each of `records`."""
-    decisions = led.decisions()
+    decisions = led.decisions(r.sha256 for r in records)
     out: dict[str, tuple[str, str]] = {}
     for r in records:
         d = decisions.get(r.sha256)

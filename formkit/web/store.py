@@ -107,14 +107,7 @@ class WebStore:
 
     def upload_names(self, sha256s: Iterable[str]) -> dict[str, str]:
         """sha256 -> the name the browser sent, for the uploads among `sha256s`."""
-        out: dict[str, str] = {}
-        for sha in sha256s:
-            row = self.db.execute(
-                "SELECT original_name FROM web_uploads WHERE sha256 = ?", (sha,)
-            ).fetchone()
-            if row is not None:
-                out[sha] = str(row[0])
-        return out
+        return self.ledger.upload_names(sha256s)
 
     def upload_data(self, sha256: str) -> bytes | None:
         row = self.db.execute("SELECT data FROM web_uploads WHERE sha256 = ?", (sha256,)).fetchone()

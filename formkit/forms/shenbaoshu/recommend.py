@@ -288,7 +288,7 @@ def settle(apps: Iterable[dict[str, Any]], *, reference: Any = None) -> Settled:
                 decision = rec.get(P_DECISION) or NOT_RECOMMEND
                 problems.append(
                     f"{unit}“{name}”：推荐意见“{raw_decision}”应为“推荐”或“不推荐”，"
-                    f"按 formkit 建议（{decision}）处理"
+                    f"按审核建议（{decision}）处理"
                 )
             rank = parse_rank(rec.get(RANK))
             if isinstance(rank, str):
@@ -310,7 +310,7 @@ def settle(apps: Iterable[dict[str, Any]], *, reference: Any = None) -> Settled:
             changes = []
             if rec[DECISION] != rec.get(P_DECISION):
                 changes.append(
-                    f"formkit 建议{rec.get(P_DECISION) or '（无）'}"
+                    f"原建议{rec.get(P_DECISION) or '（无）'}"
                     f"（{rec.get(P_REASON) or ''}），改为{rec[DECISION]}"
                 )
             elif rec[DECISION] == RECOMMEND and rec[RANK] != rec.get(P_RANK):

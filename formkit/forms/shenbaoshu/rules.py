@@ -479,7 +479,7 @@ def _regional_leading(ctx: Context, unit: Any, hitech: float | None) -> None:
         status = "manual"
         detail = (
             f"填报 {hitech:g} 亿美元；参考数据中没有{unit.name}{data_year}年高新技术产品出口总额，"
-            "是否在本地区位居前列请人工判断（本地区总额可在参考数据中提供）"
+            "是否在本地区位居前列请人工判断（本地区总额请省级商务主管部门核实）"
         )
     _criterion(
         ctx,

@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from formkit.cells import wrapped_lines
 from formkit.forms.parts import SummaryPart
 from formkit.forms.shenbaoshu.recommend import (
     DECISION,
@@ -46,6 +47,7 @@ from formkit.forms.shenbaoshu.recommend import (
 )
 from formkit.forms.shenbaoshu.rules import unit_checks, unit_review, within_quota
 from formkit.records import Col, unit_order, usable
+from formkit.reference import readable
 from formkit.summary import (
     SummaryData,
     Writer,
@@ -112,14 +114,12 @@ def print_note(national: bool, shown: str) -> tuple[str, tuple[str, ...]]:
     """The 汇总表's note beside its title, and the columns a person may edit."""
     if national:
         return (
-            "推荐次序、推荐意见、推荐理由为各推荐单位的决定；"
-            "与 formkit 建议不同之处见明细“人工调整”。",
+            "推荐次序、推荐意见、推荐理由为各推荐单位的决定；与审核建议不同之处见明细“人工调整”。",
             (),
         )
     return (
-        "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；formkit recommend 按修改后的"
-        "内容生成推荐文件，formkit rollup 按其汇总。"
-        + (f"formkit 建议的排序依据：{shown}。" if shown else ""),
+        "推荐次序、推荐意见、推荐理由（黄色）可直接修改后保存；推荐文件、报部名单和全国汇总"
+        "都按修改后的内容生成。" + (f"建议的排序依据：{shown}。" if shown else ""),
         (RANK, DECISION, REASON),
     )
 
@@ -574,7 +574,9 @@ def _date(value: Any) -> dt.date | None:
 
 def _chart_sheet(w: Writer) -> None:
     """图表: high-tech exports against the region's threshold (六(二)(2)) and the three-year
-    growth against the nation's (六(二)(3)); values with errors are not drawn."""
+    growth against the nation's (六(二)(3)); values with errors are not drawn. The sheet has
+    a title and a line saying which clause each chart shows; the charts' own titles are
+    what they show, as an official writes it (no clause in brackets)."""
 
     fmt, spec, reference = w.fmt, w.spec, w.reference
     ws = w.sheet("图表")
@@ -583,19 +585,34 @@ def _chart_sheet(w: Writer) -> None:
     applicant = spec.roles.subject or ""
     value_key, growth_key, nat_key = s.threshold_field or "", s.growth or "", s.national_growth
     headers = [
-        "申请单位",
+        spec.roles.subject_label,
         label(spec, value_key),
         "地区门槛(亿美元)",
         "近三年增幅(%)",
         "全国同期增幅(%)",
     ]
-    for j, h in enumerate(headers):
-        ws.write_string(0, j, h, fmt.header())
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 4, 14)
+    widths = [28.0, 16.0, 12.0, 12.0, 12.0]
+    sheet_title(ws, f"{w.title}：图表", len(headers), fmt)
+    ws.merge_range(
+        1,
+        0,
+        1,
+        len(headers) - 1,
+        "左图：各申请单位高新技术产品出口额与所在地区门槛（通知六(二)(2)）；"
+        "右图：近三年高新技术产品出口增幅与全国同期增幅（通知六(二)(3)）。有错误的数值不画。",
+        fmt(text_wrap=True, valign="top", font_color="#404040"),
+    )
+    ws.set_row(1, 30)
+    head = HEAD_ROW
+    for j, (h, width) in enumerate(zip(headers, widths, strict=True)):
+        ws.write_string(head, j, h, fmt.header())
+        ws.set_column(j, j, width)
+    # every header whole: as many lines as its longest needs in its column
+    lines = max(wrapped_lines(h, width - 1) for h, width in zip(headers, widths, strict=True))
+    ws.set_row(head, 13.5 * lines + 4)
     text, num = fmt(border=1), fmt(border=1, num_format="0.00")
     growth, nat_growth = f"computed.{growth_key}", f"computed.{nat_key or ''}"
-    for i, a in enumerate(apps, start=1):
+    for i, a in enumerate(apps, start=head + 1):
         region = a.get("_region")
         # values with errors are not drawn: the chart shows what the totals count
         put(ws, i, 0, a.get(applicant), text)
@@ -605,41 +622,53 @@ def _chart_sheet(w: Writer) -> None:
         put(ws, i, 4, a.get(nat_growth), num, "percent")
     n = len(apps)
     if n == 0:
-        ws.write_string(2, 0, "没有可汇总的申请。")
+        ws.write_string(head + 2, 0, "没有可汇总的申请。")
         return
     charts = (
-        (1, 2, "高新技术产品出口额与地区门槛（通知六(二)(2)）", "亿美元"),
-        (3, 4, "近三年高新技术产品出口增幅与全国（通知六(二)(3)）", "%"),
+        (1, 2, "高新技术产品出口额与地区门槛", "亿美元"),
+        (3, 4, "近三年高新技术产品出口增幅与全国同期增幅", "%"),
     )
     # the two charts side by side under the data: one landscape page for a few applications
     for k, (bars, line, chart_title, unit) in enumerate(charts):
         ws.insert_chart(
-            n + 2, 0, _bar_and_line(w, n, bars, line, chart_title, unit), {"x_offset": 520 * k}
+            head + n + 2,
+            0,
+            _bar_and_line(w, n, bars, line, chart_title, unit),
+            {"x_offset": 520 * k},
         )
     # the print area reaches the charts' right edge: fitted to the page width with them
-    ws.print_area(0, 0, n + 2 + 18, 11)
-    landscape(ws, w.title, 0)
+    ws.print_area(0, 0, head + n + 2 + 18, 11)
+    landscape(ws, w.title, None)
     ws.fit_to_pages(1, 0)
+
+
+# 图表: the title, the line on what each chart shows, then the data's header row
+HEAD_ROW = 2
 
 
 def _bar_and_line(w: Writer, n: int, bars: int, line: int, title: str, unit: str) -> Any:
     """A native column chart of one 图表 column with another drawn as a line over it."""
-    cats = ["图表", 1, 0, n, 0]
+    first, last = HEAD_ROW + 1, HEAD_ROW + n
+    cats = ["图表", first, 0, last, 0]
     chart = w.wb.add_chart({"type": "column"})
     chart.add_series(
-        {"name": ["图表", 0, bars], "categories": cats, "values": ["图表", 1, bars, n, bars]}
+        {
+            "name": ["图表", HEAD_ROW, bars],
+            "categories": cats,
+            "values": ["图表", first, bars, last, bars],
+        }
     )
     over = w.wb.add_chart({"type": "line"})
     over.add_series(
         {
-            "name": ["图表", 0, line],
+            "name": ["图表", HEAD_ROW, line],
             "categories": cats,
-            "values": ["图表", 1, line, n, line],
+            "values": ["图表", first, line, last, line],
             "marker": {"type": "none"},
         }
     )
     chart.combine(over)
-    chart.set_title({"name": title})
+    chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}})
     chart.set_y_axis({"name": unit})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 510, "height": 340})
@@ -657,7 +686,7 @@ def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
             text = f"{year} 年（数据年度 {year - 1} 年）"
         elif key == "合计口径":
             text = text.replace("合计、图表", "合计、占全国比重、图表和工作目标进展", 1)
-        elif key == "参考数据文件":
+        elif key == "参考数据":
             out += _round_lines(reference, w.spec.data_years(year))
             out += _reference_lines(reference)
             out += _notice_lines(reference, year)
@@ -673,7 +702,7 @@ def _round_lines(reference: Reference, years: Sequence[int]) -> list[tuple[str, 
     nat = reference.national.get(data_year)
     f = nat.figure("hitech_exports") if nat else None
     share = (
-        f"{data_year} 年 {f.describe()} 亿美元（{f.cite()}）"
+        f"{data_year} 年 {f.describe()} 亿美元（{readable(f.cite())}）"
         if f
         else f"参考数据中没有 {data_year} 年有来源的数字，占全国比重不计算"
     )
@@ -713,7 +742,7 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
     ]
     for y, n in sorted(reference.national.items()):
         parts = [
-            f"{what} {f'{f.value:g}%' if pct else f.describe()}（{f.cite()}）"
+            f"{what} {f'{f.value:g}%' if pct else f.describe()}（{readable(f.cite())}）"
             if f
             else f"{what}（无来源数据）"
             for what, f, pct in (
@@ -728,7 +757,10 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
     for y, r in sorted(reference.exchange_rates.items()):
         basis = f"口径：{r.basis}；" if r.basis else ""
         lines.append(
-            (f"汇率 {y} 年", f"{r.rmb_per_usd:g} 元/美元（{basis}{r.source}），仅用于合理性提示")
+            (
+                f"汇率 {y} 年",
+                f"{r.rmb_per_usd:g} 元/美元（{basis}{readable(r.source)}），仅用于合理性提示",
+            )
         )
     return lines
 

@@ -26,7 +26,8 @@ shape it knows hands the whole file over to `load_xlsx` (the `_Delegate` excepti
   namespace other than SpreadsheetML's, namespace-prefixed SpreadsheetML elements, or
   cell elements outside <sheetData>;
 * any token in <sheetData> the expression does not match exactly: inline strings
-  (`<is>`), attributes with entities or odd whitespace, unknown child elements, text
+  (`<is>`) other than xlsxwriter's plain `<is><t>..</t></is>` (formkit's summaries),
+  attributes with entities or odd whitespace, unknown child elements, text
   between tags in a part the streaming reader reads as unindented, an entity it does not know, a
   control character, a carriage return in text (expat would normalise it);
 * a non-empty cell below `Bounds.max_row` (sheet.py's stop-and-skip logic), a cell
@@ -417,6 +418,15 @@ def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
         + ws
         + rb")?</c>)"
     )
+    # an inline string as xlsxwriter writes it in constant-memory mode (formkit's own
+    # summaries, which the roll-up reads back): one plain <t>, nothing else in the cell
+    inline = (
+        start.replace(rb'(?: t="[a-z]{1,9}")?', rb' t="inlineStr"')
+        + rb'><is><t(?: xml:space="preserve")?>'
+        + text
+        + rb"</t></is></c>"
+    )
+    cell = rb"(?:" + inline + rb"|" + cell + rb")"
     row = rb'<row r="[1-9][0-9]{0,6}"' + attr + rb"/?>"
     # possessive: every token starts with "<" and whitespace never does, so giving a
     # token back can never help the match; not keeping backtrack points is much faster
@@ -854,11 +864,12 @@ def _read_sheet(
 
 # A cell of a body already matched by the strict or valid pattern: that match checked
 # every detail, so these only pick the fields out (findall gives them as tuples, no match
-# objects).  Groups: r, s, t (b"" when absent), the whole <f> element (b"": none), the
-# <v> text.
+# objects).  Groups: r, s, t (b"" when absent), an inline string's text, the whole <f>
+# element (b"": none), the <v> text.
 def _cell_fields(ws: bytes) -> re.Pattern[bytes]:
     return re.compile(
         rb'<c r="([^"]++)"(?: s="([^"]*+)")?(?: t="([^"]*+)")?>'
+        + rb'(?:<is><t(?: xml:space="preserve")?>([^<]*+)</t></is>)?'
         + ws
         + rb"(<f[^>]*?(?:/>|>[^<]*+</f>))?"
         + ws
@@ -888,7 +899,15 @@ def _checked_cells(
     repeated numbers; a returned form shares most with its template) share one."""
     positions_get = _POSITIONS.get
     memo_get = memo.get
-    for ref, style, t, f_element, v_raw in fields.findall(data, start, end):
+    for ref, style, t, is_raw, f_element, v_raw in fields.findall(data, start, end):
+        if t == b"inlineStr":  # the checked shape: its <is> text and nothing else
+            if not is_raw:
+                continue  # empty
+            # as a cell of type "str" holding that text (what load_xlsx makes of both)
+            t, v_raw = b"str", is_raw
+            made = make(style or None, t, None, None, v_raw)
+            if made is None or made.value == "":
+                continue  # text that unescapes to nothing: empty, as load_xlsx has it
         if f_element:
             fm = _F_ELEMENT.fullmatch(f_element)
             if fm is None:
