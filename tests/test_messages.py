@@ -23,7 +23,7 @@ from formkit.check import check_file
 from formkit.forms import all_codes
 from formkit.issues import CATALOGUE, make_issue, render
 from formkit.read import ReadOptions
-from formkit.summary import _settled, collect
+from formkit.summary.collect import _settled, collect
 from tests.forms import full_values, write_filled
 
 ROOT = Path(__file__).resolve().parent.parent

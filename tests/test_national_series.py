@@ -20,7 +20,8 @@ from formkit.check import check_file
 from formkit.read import ReadOptions
 from formkit.read.submission import Submission
 from formkit.reference import load_reference
-from formkit.summary import collect, write
+from formkit.summary.collect import collect
+from formkit.summary.sheets import write
 from tests.forms import full_values, write_filled
 
 # 海关总署 2009-02-21 (新华社, china.org.cn): 2008 high-tech exports 415.6 billion dollars,

@@ -30,7 +30,8 @@ from formkit.read import ReadOptions
 from formkit.reference import load_reference
 from formkit.rollup import rollup
 from formkit.spec import load_spec
-from formkit.summary import collect, write
+from formkit.summary.collect import collect
+from formkit.summary.sheets import write
 from tests.forms import eligible, write_filled
 
 RECERT, NEW = "现有基地重新认定", "新申报"
@@ -172,7 +173,7 @@ def test_the_rollup_counts_new_bases_and_the_share_once_per_area(tmp_path: Path)
 def test_targets_without_overlap_or_national_figure() -> None:
     """No two applications share a city: nothing is named, the share is the plain sum; a
     year without a sourced national figure shows no share."""
-    from formkit.summary import SummaryData
+    from formkit.summary.kit import SummaryData
 
     spec, ref = load_spec(), load_reference()
 

@@ -3,8 +3,9 @@
 
 One module per command group: `template` (template, forms, catalogue, version), `check`,
 `summary` (summary, rollup), `recommend` (recommend, roster), `round` (distribute, ingest,
-status, feedback), `serve`; `common` holds what they share, `results` the result tables,
-`help` every command's help in Chinese and English, `frame` typer's own words in Chinese.
+status, feedback), `serve`, `bases` (bases, evaluate); `common` holds what they share,
+`results` the result tables, `help` every command's help in Chinese and English, `frame`
+typer's own words in Chinese.
 
 Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from formkit.cli import check, recommend, round, serve, summary, template
+from formkit.cli import bases, check, recommend, round, serve, summary, template
 from formkit.cli.common import app
 from formkit.cli.frame import install as _frame
 from formkit.cli.help import apply_help, english_help
@@ -34,6 +35,8 @@ app.command()(round.ingest)
 app.command()(round.status)
 app.command()(round.feedback)
 app.command()(serve.serve)
+app.command(name="bases")(bases.bases)
+app.command()(bases.evaluate)
 app.command()(template.version)
 
 apply_help(app, "zh")

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from formkit.atomic import mark_run_start
+from formkit.atomic import mark_run_start, reason_zh
 from formkit.cli.frame import install as _frame
 from formkit.distribute import parse_period
 from formkit.forms import UnknownForm, load_form_spec
@@ -36,6 +37,18 @@ out = Console()
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def shown_path(path: Any) -> str:
+    """A path for a message: as text (a name that is not UTF-8 by its display name), never
+    read as markup. Messages with paths are printed with soft_wrap=True: a path is never
+    broken by a line break, so it can be copied whole at any terminal width."""
+    return escape(display_name(str(path)))
+
+
+def why(exc: Exception) -> str:
+    """Why writing failed, in Chinese (磁盘已满, 没有写入权限, ...)."""
+    return reason_zh(exc) if isinstance(exc, OSError) else str(exc)
 
 
 @app.callback()

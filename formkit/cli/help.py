@@ -149,7 +149,7 @@ HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "feedback": (
         (
             "生成标注问题的副本，发回修改。",
-            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，末尾增加"
+            "审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标橙并加批注，末尾增加"
             "“审核意见”工作表逐条列出问题。原文件不改动；副本为“<原文件名>-审核意见.xlsx”"
             "（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。--db 时含跨期核对的问题。",
             "0 每个文件都生成了副本；1 有文件未受理或未能生成副本（如缺少 LibreOffice），"
@@ -163,18 +163,53 @@ HELP: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     ),
     "roster": (
         (
-            "从申报台账生成基地名单。",
-            "从申报轮次的报送台账生成报表的基地名单（.xlsx）：当前申报书中审核结论为“符合”的"
-            "（或 --recommended 给出的汇总表中推荐的），申报书的报送编号写入“申报书编号”；"
-            "哪些申报书字段填入名单哪一列由报表的表单定义声明。名单可直接用于 formkit distribute"
-            " --form。",
+            "从基地名册或申报台账生成基地名单。",
+            "生成报表的基地名单（.xlsx）：台账中有基地名册（formkit bases）时，为 --period 这一期"
+            "在册的基地（期内撤销的仍列入该期，下一期不再列入），--unit 只列本省的；否则为申报"
+            "轮次台账中审核结论为“符合”的申报书（或 --recommended 给出的汇总表中推荐的）。"
+            "申报书的报送编号写入“申报书编号”；哪些申报书字段填入名单哪一列由报表的表单定义"
+            "声明。名单可直接用于 formkit distribute --form。",
             "0 成功；2 参数错误、台账中没有可列入的申请或无法写出文件。",
         ),
         (
-            "A roster of bases from the application round.",
-            "Write the report forms' roster of bases from the ledger's current applications"
-            " that are eligible (or recommended in a summary), for distribute --form.",
+            "A roster of bases from the register or the application round.",
+            "Write the report forms' roster of bases: the register's bases listed in --period,"
+            " else the ledger's eligible (or recommended) applications, for distribute --form.",
             "0 success; 2 usage error, no application to list, or I/O error.",
+        ),
+    ),
+    "bases": (
+        (
+            "基地名册：认定、调整、撤销。",
+            "基地名册（存于台账）：--from-rollup 读全国汇总表中商务部填写的核准结论，"
+            "--from-list 读商务部公布的名单，核准的列入名册（认定日期 --date）；--import 读"
+            "导出后在“状态变更”中填写的调整、撤销；-o 导出名册，--reference-out 写出下一年度"
+            "申报用的既有基地（--as-of 当天在册的，已撤销的不计）。--unit 只看本省的基地。",
+            "0 成功；1 有申请未填核准结论（其余已列入）；2 参数错误或输入有误（名册未改动）。",
+        ),
+        (
+            "The register of recognised bases.",
+            "Build the register from the roll-up's 核准结论 or the ministry's list, record"
+            " 调整 and 撤销 from the edited export, export it, write next year's bases.",
+            "0 success; 1 rows without 核准结论 (the rest recorded); 2 usage or bad input.",
+        ),
+    ),
+    "evaluate": (
+        (
+            "定期评估：基地的一年与工作目标进展。",
+            "定期评估（通知六(三)）：基地名册中该年在册的每个基地，各期报表按时、逾期（天数）"
+            "或缺报，数据完整率，全年出口额、高新技术产品出口额与上年和全国相比、占全国比重，"
+            "重点企业及年内退出的，技术引进，未解决的跨期问题；需关注的事实按 --policy 关注"
+            "标准文件（每项写明理由；未给出的按事实列出），formkit 不作撤销决定；工作目标进展"
+            "（在册基地数对 100 家，高新技术产品出口占全国比重对 70%）。--unit 只评估本省。",
+            "0 已写出，没有需关注的事项；1 已写出，有需关注的事项；2 参数错误、没有基地名册"
+            "或关注标准文件有误。",
+        ),
+        (
+            "定期评估: each base's year and the five-year goal.",
+            "Evaluate each base of the register for a year: reports on time, late or missing,"
+            " completeness, figures against last year and the nation, flags by --policy.",
+            "0 written, nothing flagged; 1 written, flags; 2 usage, no register or bad policy.",
         ),
     ),
     "forms": (
@@ -296,6 +331,41 @@ OPTION_HELP_EN = {
     "省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。": (
         "A provincial summary: only the applications it recommends."
     ),
+    "收到日期，如 2007-04-12（默认为现在；补登以前收到的文件时用，逾期按它判断）。": (
+        "Day the files arrived, e.g. 2007-04-12 (default: now); lateness is judged by it."
+    ),
+    "台账（基地名册所在，不存在则新建）。": "The ledger holding the register (created if missing).",
+    "填好“核准结论”的全国汇总表：核准的申请列入名册。": (
+        "The national roll-up with 核准结论 filled in: approved ones are recorded."
+    ),
+    "商务部公布的基地名单（.xlsx 或 .csv）：列入名册。": "The ministry's list of bases.",
+    "认定日期，如 2006-05-31（名单中没有时必填）。": "Recognition date (if the list has none).",
+    "认定的决定（决定单位和文件）。": "The recognising decision (body and document).",
+    "批次，如 2006年第一批。": "Batch, e.g. 2006年第一批.",
+    "认定年度（名单中没有时用）。": "Recognition year (if the list has none).",
+    "导出后填写了调整、撤销的基地名册（.xlsx）：记入名册。": (
+        "An exported register with new 调整 / 撤销 rows: record them."
+    ),
+    "只处理这个推荐单位的基地，如 四川省。": "Only this unit's bases, e.g. 四川省.",
+    "按这一天的状态列出（默认今天）。": "Status as of this day (default: today).",
+    "导出基地名册（.xlsx）。": "Export the register (.xlsx).",
+    "写出下一年度申报用的参考数据（TOML）：--as-of 当天在册的基地作为既有基地。": (
+        "Write a --reference file (TOML): the bases listed on --as-of as existing bases."
+    ),
+    "把名册写成 JSON（- 表示标准输出）。": "Write the register as JSON (- for stdout).",
+    "评估年度，如 2007。": "The year to evaluate, e.g. 2007.",
+    "台账（基地名册和季度、年度报表所在）。": "The ledger with the register and the reports.",
+    "只评估这个推荐单位的基地，如 四川省。": "Only this unit's bases, e.g. 四川省.",
+    "关注标准文件（TOML，每项标准写明理由）。": "Policy file (TOML): standards with reasons.",
+    "评估日期（默认今天）：未到报送时限的报表不算缺报。": (
+        "Evaluate as of this day (default: today): reports not yet due are not missing."
+    ),
+    "评估表（默认“<单位><年度>年定期评估.xlsx”）。": "The evaluation workbook.",
+    "同时把评估结果写成 JSON。": "Also write the evaluation as JSON.",
+    "报告期，如 2007Q2：台账中有基地名册时，名单为这一期在册的基地。": (
+        "Period, e.g. 2007Q2: with a register, the bases listed in it."
+    ),
+    "只列这个推荐单位的基地，如 四川省。": "Only this unit's bases, e.g. 四川省.",
 }
 
 

@@ -11,6 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from formkit.bases import Register
+from formkit.bases.feed import roster_rows
 from formkit.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -21,9 +23,12 @@ from formkit.cli.common import (
     form_spec,
     guard,
     out,
+    period_option,
     reference_of,
     require,
+    shown_path,
     unit_name,
+    why,
 )
 from formkit.distribute import write_roster
 from formkit.forms import default_form
@@ -149,7 +154,7 @@ def recommend(
                 doc_code=doc_code,
             )
         except OSError as exc:
-            raise fail(f"无法写出 {output}：{exc}") from None
+            raise fail(f"无法写出 {output}（{why(exc)}）。") from None
         written.append(files)
         notes += told
     out.print(table)
@@ -177,7 +182,9 @@ def recommend(
     for note in notes:
         out.print(escape(note))
     for w in written:
-        out.print(f"已生成：{w.letter}、{w.list_xlsx}、{w.list_docx}")
+        out.print("已生成：", soft_wrap=True)
+        for path in (w.letter, w.list_xlsx, w.list_docx):
+            out.print(f"  {shown_path(path)}", soft_wrap=True)
     raise typer.Exit(EXIT_FINDINGS if problems else EXIT_OK)
 
 
@@ -206,17 +213,48 @@ def roster(
             help="省级汇总表（formkit summary 生成、可能已修改推荐意见）：只取其中推荐的申请。",
         ),
     ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="报告期，如 2007Q2：台账中有基地名册时，名单为这一期在册的基地。",
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只列这个推荐单位的基地，如 四川省。")
+    ] = None,
 ) -> None:
-    """从申报轮次的台账生成基地名单（.xlsx），供 formkit distribute --form 下发报表。"""
+    """从基地名册（或申报轮次的台账）生成基地名单（.xlsx），供 distribute --form 下发报表。"""
     spec = form_spec(form)
     require([db, recommended])
     guard([db, *([recommended] if recommended else [])], [output])
+    ref = reference_of(None)
+    mine = unit_name(ref, unit)
+    when = period_option(spec, period) if period is not None else None
     chosen = None
     if recommended is not None:
         chosen = _recommended_pairs(recommended, spec.roster.source_form)
     try:
         with Ledger(db) as ledger:
-            rows = ledger.application_roster(spec.id, year=year, chosen=chosen)
+            register = Register(ledger)
+            if len(register) and recommended is None:
+                # the bases the ministry recognised, 在册 during the period (formkit bases)
+                if when is None:
+                    raise fail(
+                        f"台账 {db} 中有基地名册：请用 --period 指定报告期（如 2008Q1），"
+                        "名单为这一期在册的基地。"
+                    )
+                rows = roster_rows(register.bases(mine), spec.id, when, ref)
+                if not rows:
+                    raise fail(f"基地名册中没有 {when.tag} 在册的基地，未写出名单。")
+            else:
+                if when is not None:
+                    raise fail(
+                        "--period 只用于按基地名册生成名单"
+                        f"（台账 {db} 中没有基地名册，或给了 --recommended）。"
+                    )
+                rows = ledger.application_roster(spec.id, year=year, chosen=chosen)
+                rows = [r for r in rows if mine is None or r.unit == mine]
     except LedgerError as exc:
         raise fail(str(exc)) from None
     if not rows:
@@ -225,12 +263,17 @@ def roster(
     try:
         write_roster(rows, output, spec)
     except OSError as exc:
-        raise fail(f"无法写出 {output}：{exc}") from None
+        raise fail(f"无法写出 {output}（{why(exc)}）。") from None
     for r in rows:
         out.print(f"{r.unit}  {r.subject}")
     out.print(
         f"已写出{spec.file_name or spec.id}的名单（{len(rows)} 个{spec.roles.subject_label}）："
-        f"[bold]{output}[/]；下发：formkit distribute {output} --form {spec.id} --period …"
+        f"[bold]{shown_path(output)}[/]",
+        soft_wrap=True,
+    )
+    out.print(
+        f"下发：formkit distribute {shown_path(output)} --form {spec.id} --period …",
+        soft_wrap=True,
     )
 
 

@@ -3,8 +3,10 @@ and `--json` (the report of formkit.rounds.report written to a file or standard 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,10 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from formkit.atomic import atomic_output
-from formkit.cli.common import err, fail, out
+from formkit.atomic import atomic_output, reason_zh
+from formkit.cli.common import err, fail, out, shown_path
 from formkit.forms import spec_of
-from formkit.issues import render
+from formkit.issues import render, unplaced
+from formkit.paths import display_name, distinct_names
 from formkit.read import Submission
 from formkit.reference import Reference
 from formkit.rounds.check import NOT_COUNTED
@@ -30,11 +33,30 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 def print_results(
     results: list[Any], details: bool, lang: str = "zh", console: Console | None = None
 ) -> None:
+    """The checked files as a table that reads at 80 columns: each file by the part of its
+    name that tells it apart (a shared beginning is named once, above), the form's own
+    words (a report has no 审核结论 and no 推荐单位), and with --details each issue's place
+    in its own columns, its text without repeating it."""
     show = console or out
+    specs = {spec_of(r).id: spec_of(r) for r in results}
+    verdicts = any(s.summary.verdicts for s in specs.values()) or not specs
+    labels = {s.roles.unit_label for s in specs.values()}
+    unit_label = labels.pop() if len(labels) == 1 else "单位"
+    names, shared = distinct_names([display_name(Path(r.file).name) for r in results])
+    short = dict(zip((id(r) for r in results), names, strict=True))
 
-    table = Table(title=f"共 {len(results)} 个文件", show_lines=False)
-    for col in ("文件", "推荐单位", "状态", "审核结论", "错误", "警告"):
-        table.add_column(col, justify="right" if col in ("错误", "警告") else "left")
+    table = Table(
+        title=f"共 {len(results)} 个文件",
+        caption=f"文件名略去了共同的开头“{escape(shared)}”" if shared else None,
+        show_lines=False,
+    )
+    table.add_column("文件", overflow="fold", ratio=3)
+    table.add_column(unit_label, overflow="fold", ratio=1)
+    table.add_column("状态", overflow="fold", ratio=2)
+    if verdicts:
+        table.add_column("审核结论", overflow="fold", ratio=2)
+    table.add_column("错误", justify="right", no_wrap=True)
+    table.add_column("警告", justify="right", no_wrap=True)
     # a long batch lists only the files that need attention; --json and the summary have all
     shown_rows = results
     if len(results) > MAX_TABLE_ROWS:
@@ -50,10 +72,10 @@ def print_results(
         if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
             shown += "（另有需人工判断的条件）"
         table.add_row(
-            escape(Path(r.file).name),
+            escape(short[id(r)]),
             escape(str(unit)),
             status,
-            shown,
+            *([shown] if verdicts else []),
             str(r.errors),
             str(r.warnings),
         )
@@ -62,13 +84,15 @@ def print_results(
         show.print(
             f"（共 {len(results)} 个文件，上表只列出未受理或有错误的前 {len(shown_rows)} 个）"
         )
-    verdicts = {v: sum(1 for r in results if r.verdict == v) for v in VERDICT_STYLE}
     accepted = sum(1 for r in results if r.status == "accepted")
-    show.print(
-        f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个；"
-        + "，".join(f"{v} {n} 个" for v, n in verdicts.items())
-        + "。"
-    )
+    counted = f"已受理 {accepted} 个，未受理 {len(results) - accepted} 个"
+    if verdicts:
+        given = {v: sum(1 for r in results if r.verdict == v) for v in VERDICT_STYLE}
+        counted += "；" + "，".join(f"{v} {n} 个" for v, n in given.items())
+    else:  # a report: what is wrong, not a verdict it does not have
+        wrong = sum(1 for r in results if r.status == "accepted" and r.errors)
+        counted += f"；其中有错误 {wrong} 个"
+    show.print(counted + "。")
     if not details:
         return
     order = {"error": 0, "warning": 1, "info": 2}
@@ -78,14 +102,24 @@ def print_results(
         chosen = [(r, i) for r, i in rows if i.severity in wanted]
         if not chosen and wanted == ("info",):
             continue
-        table = Table(title=title, show_lines=False)
-        for col in ("文件", "级别", "工作表", "单元格", "说明"):
-            table.add_column(col, overflow="fold")
+        table = Table(
+            title=title,
+            caption=f"文件名略去了共同的开头“{escape(shared)}”" if shared else None,
+            show_lines=False,
+        )
+        table.add_column("文件", overflow="fold", ratio=2)
+        table.add_column("级别", no_wrap=True)
+        table.add_column("工作表", overflow="fold", ratio=2)
+        table.add_column("单元格", no_wrap=True)
+        table.add_column("说明", overflow="fold", ratio=6)
         for r, i in chosen:
-            message = render(i, lang) if lang == "en" else i.message
-            level = i.severity if lang == "en" else SEVERITY_ZH[i.severity]
+            if lang == "en":
+                message, level = render(i, lang), i.severity
+            else:
+                # the place is in the columns beside it: the text says the rest
+                message, level = unplaced(i.message, i.sheet, i.cell), SEVERITY_ZH[i.severity]
             table.add_row(
-                escape(Path(r.file).name),
+                escape(short[id(r)]),
                 level,
                 escape(i.sheet or ""),
                 i.cell or "",
@@ -149,32 +183,59 @@ class JsonOut:
                 self._ctx = atomic_output(self.target)
                 fh = self._ctx.__enter__()
             except OSError as exc:
-                raise fail(f"无法写出 {self.target}：{exc}") from None
-        self._report = Report(fh, self.reference, self.lang)
+                raise self._unwritable(exc) from None
+        try:
+            self._report = Report(fh, self.reference, self.lang)
+        except OSError as exc:
+            self._abandon(exc)
+            raise self._unwritable(exc) from None
         return self
+
+    def _abandon(self, exc: BaseException) -> None:
+        """Writing failed (a full disk, a lost folder): the half-written temporary file is
+        removed."""
+        ctx, self._ctx, self._report = self._ctx, None, None
+        if ctx is not None:
+            with contextlib.suppress(BaseException):  # its own error is the same one
+                ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+    def _unwritable(self, exc: OSError) -> Any:
+        return fail(f"无法写出 {self.target}（{reason_zh(exc)}），未写出该文件。")
 
     def add(self, sub: Submission) -> None:
         if self._report is not None:
-            self._report.add(sub)
+            try:
+                self._report.add(sub)
+            except OSError as exc:
+                self._abandon(exc)
+                raise self._unwritable(exc) from None
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         report = self._report
         if report is None:
             return
         if exc_type is None:
-            report.finish(self.files, self.across)
+            try:
+                report.finish(self.files, self.across)
+            except OSError as error:
+                self._abandon(error)
+                raise self._unwritable(error) from None
         if self._ctx is not None:
             try:
                 self._ctx.__exit__(exc_type, exc, tb)
             except OSError as error:
-                raise fail(f"无法写出 {self.target}：{error}") from None
+                self._ctx = None
+                raise self._unwritable(error) from None
             if exc_type is None:
-                err.print(f"结果已写入 {self.target}")
+                err.print(f"结果已写入 {shown_path(self.target)}", soft_wrap=True)
         else:
-            report.fh.flush()
+            try:
+                report.fh.flush()
+            except OSError as error:
+                raise self._unwritable(error) from None
 
 
-def write_json(target: Path, results: list[Submission], reference: Reference) -> None:
+def write_json(target: Path, results: Iterable[Submission], reference: Reference) -> None:
     with JsonOut(target, reference) as stream:
         for r in results:
             stream.add(r)

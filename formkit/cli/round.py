@@ -29,15 +29,22 @@ from formkit.cli.common import (
     period_option,
     progress_bar,
     require,
+    shown_path,
+    why,
     worker_count,
 )
-from formkit.cli.results import (
-    VERDICT_STYLE,
-)
+from formkit.cli.results import MAX_TABLE_ROWS, VERDICT_STYLE
 from formkit.distribute import RosterError, plan, read_roster, write_links
 from formkit.distribute import distribute as write_all
 from formkit.forms import read_options
-from formkit.ledger import Ledger, LedgerError, issue_text, sort_for_chasing, write_status_workbook
+from formkit.ledger import (
+    FileOutcome,
+    Ledger,
+    LedgerError,
+    issue_text,
+    sort_for_chasing,
+    write_status_workbook,
+)
 from formkit.paths import display_name
 from formkit.rounds.feedback import annotate, with_issues_in_ledger
 from formkit.rounds.ingest import ingest as ingest_files
@@ -105,12 +112,16 @@ def distribute(
     if when is not None:
         what = f"{when.text}的{what}"
     out.print(
-        f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}：[bold]{output}[/]；"
-        f"名单已登记到 {db}"
+        f"已为 {len(written)} 个{spec.roles.subject_label}生成{what}："
+        f"[bold]{shown_path(output)}[/]",
+        soft_wrap=True,
     )
+    out.print(f"名单已登记到台账：{shown_path(db)}", soft_wrap=True)
+    # the whole path: the folder it is in is the one the province sends files from
+    out.print(f"上报链接已写入：{shown_path(links)}", soft_wrap=True)
     out.print(
-        f"上报链接已写入 {links.name}（请随{spec.file_name or spec.id}分别发给各单位；"
-        "此前发出的链接随之失效）。"
+        f"请把各单位的上报链接随其{spec.file_name or spec.id}分别发给各单位；"
+        "此前发出的链接随之失效。"
     )
 
 
@@ -134,6 +145,17 @@ def ingest(
         ),
     ] = None,
     deadline: ApplicantsDeadline = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            "--received",
+            help=(
+                "这些文件的收到日期，如 2007-04-12（默认今天；重现以往的报送或补登以前收到的"
+                "文件时用，逾期按它判断）。"
+            ),
+        ),
+    ] = None,
 ) -> None:
     """登记收到的申报书：读取、审核并记入报送台账；已登记的文件不重复登记，新版本替代旧版本。
 
@@ -141,8 +163,50 @@ def ingest(
     登记后按台账中的当前文件做跨期核对，列出本次收到的文件的问题（工作表、单元格）。"""
     files = files_of(paths)
     guard(list(paths), [db])
+    received_on = day_option(today, "--today 日期")
     if form is not None:
         form_spec(form)
+    # what the end of the run needs of each file, and no more: memory stays flat in N. A
+    # long run lists only the files that need attention, as `check` does (all are in the
+    # ledger: `status`, `summary --db`)
+    rows: list[tuple[str, ...]] = []  # every file's row, while there are few
+    attention: list[tuple[str, ...]] = []  # the first rows that need attention
+    total = 0
+
+    def add(cells: tuple[str, ...], needs_attention: bool) -> None:
+        if total <= MAX_TABLE_ROWS:
+            rows.append(cells)
+        elif rows:
+            rows.clear()
+        if needs_attention and len(attention) < MAX_TABLE_ROWS:
+            attention.append(cells)
+
+    def row(f: FileOutcome) -> None:
+        nonlocal total
+        total += 1
+        r = f.record
+        if r is None:
+            kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
+            shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
+            add((escape(shown), kind, "", "", escape(detail)), f.outcome != "duplicate")
+            return
+        kind = "新版本（替代旧版）" if f.supersedes else "新收到"
+        d = f.decision
+        note = r.problem or ""
+        if d is not None and d.disposition in ("superseded", "same_version"):
+            kind = "已登记，不作为当前版本"
+            note = d.reason
+        elif d is not None and d.conflicts:
+            kind += "，[yellow]请核实[/]"
+            note = "同一申请单位另有填报日期相同、数据不同的文件，暂以本文件为准。" + note
+        if f.outcome == "reread":
+            kind = "重新读取（上次读取失败）"
+        if r.roster_id is None:
+            kind += "，[yellow]名单外[/]"
+        who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
+        cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
+        add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
+
     try:
         with Ledger(db, form=form) as ledger, progress_bar() as progress:
             if not ledger.roster():
@@ -158,43 +222,28 @@ def ingest(
                     deadline=day_option(deadline, "申报截止日期"),
                 ),
                 progress=lambda n: progress.advance(task, n),
+                each=row,
+                received_on=received_on,
             )
     except (OSError, LedgerError) as exc:
         raise fail(f"无法登记：{exc}") from None
     report = done.report
-    table = Table(title=f"共 {len(report.files)} 个文件")
+    table = Table(title=f"共 {total} 个文件")
     for col in ("文件", "登记", "填报单位", "报送情况", "说明"):
         table.add_column(col, overflow="fold")
-    for f in report.files:
-        r = f.record
-        if r is None:
-            kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
-            shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
-            table.add_row(escape(shown), kind, "", "", escape(detail))
-            continue
-        kind = "新版本（替代旧版）" if f.supersedes else "新收到"
-        d = f.decision
-        note = r.problem or ""
-        if d is not None and d.disposition in ("superseded", "same_version"):
-            kind = "已登记，不作为当前版本"
-            note = d.reason
-        elif d is not None and d.conflicts:
-            kind += "，[yellow]请核实[/]"
-            note = "同一申请单位另有填报日期相同、数据不同的文件，暂以本文件为准。" + note
-        if f.outcome == "reread":
-            kind = "重新读取（上次读取失败）"
-        if r.roster_id is None:
-            kind += "，[yellow]名单外[/]"
-        who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
-        table.add_row(escape(r.original_name), kind, escape(who), r.state, escape(note))
+    shown_rows = rows if total <= MAX_TABLE_ROWS else attention
+    for cells in shown_rows:
+        table.add_row(*cells)
     out.print(table)
+    if len(shown_rows) < total:
+        out.print(f"（共 {total} 个文件，上表只列出需要处理的前 {len(shown_rows)} 个）")
 
     found = done.found()
     if found:
         out.print(f"[bold]跨期核对[/]：本次收到的文件有 {len(found)} 个问题")
-        for r, i in found:
+        for name, i in found:
             tag = "[red]错误[/]" if i.severity == "error" else "[yellow]警告[/]"
-            out.print(f"{tag} {escape(issue_text(r.original_name, i))}")
+            out.print(f"{tag} {escape(issue_text(name, i))}")
     out.print(
         f"新收到 {report.new} 个（其中替代旧版本 {report.superseded} 个，名单外 "
         f"{report.unmatched} 个，未受理 {report.rejected} 个）；已登记过 {report.duplicate} 个"
@@ -250,8 +299,7 @@ def status(
         "不符合": "magenta",
         "需人工判断": "cyan",
     }
-    what = report.title + (f"（{report.period}）" if report.period else "")
-    title = f"{what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
+    title = f"{report.what}报送情况（名单 {len(report.rows)} 家）" if report.period else None
     table = Table(title=title or f"报送情况（名单 {len(report.rows)} 家）")
     # the unit, the subject and the roster's optional text and phone columns (contacts)
     cols = [c for c in spec.roster.columns if c.field in (spec.roles.unit, spec.roles.subject)]
@@ -260,8 +308,13 @@ def status(
         for c in spec.roster.columns
         if not c.required and spec.field(c.field).type in ("text", "phone")
     ]
-    for col in (*(c.header for c in cols), "报送情况", "是否逾期", "最近收到"):
-        table.add_column(col, overflow="fold")
+    for c in cols:
+        # a phone number is never broken across lines; names wrap
+        phone = spec.field(c.field).type == "phone"
+        table.add_column(c.header, no_wrap=phone, overflow="fold", ratio=None if phone else 2)
+    table.add_column("报送情况", no_wrap=True)
+    table.add_column("是否逾期", no_wrap=True)
+    table.add_column("最近收到", overflow="fold", ratio=2)
     for r in sort_for_chasing(report.rows):
         e, last = r.entry, r.last
         shown = f"[{styles[r.state]}]{r.state}[/]" if r.state in styles else r.state
@@ -311,8 +364,8 @@ def status(
         try:
             write_status_workbook(report, output)
         except OSError as exc:
-            raise fail(f"无法写出 {output}：{exc}") from None
-        out.print(f"催报名单已写入 {output}")
+            raise fail(f"无法写出 {output}（{why(exc)}）。") from None
+        out.print(f"催报名单已写入 {shown_path(output)}", soft_wrap=True)
 
 
 def feedback(
@@ -338,7 +391,7 @@ def feedback(
         typer.Option("--form", help="与 --db 同用：只处理这一表单的文件（默认：全部表单）。"),
     ] = None,
 ) -> None:
-    """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标黄并加批注，
+    """审核并生成发回填报单位的标注副本：有错误的单元格标红、有警告的标橙并加批注，
     末尾增加“审核意见”工作表逐条列出问题。原文件不改动；副本为
     “<原文件名>-审核意见.xlsx”（.xls、.ods 经 LibreOffice 转为 .xlsx，.xlsm 的宏不保留）。
 
@@ -404,6 +457,7 @@ def feedback(
         f"已生成 {written} 份审核意见副本：[bold]{escape(display_name(output))}[/]；"
         f"未受理 {rejected} 个，未能生成 {failed} 个"
         + (f"；跳过审核意见副本 {skipped} 个（数据未改动）" if skipped else "")
-        + "。"
+        + "。",
+        soft_wrap=True,
     )
     raise typer.Exit(EXIT_FINDINGS if rejected or failed else EXIT_OK)

@@ -59,6 +59,13 @@ def serve(
     ] = False,
     form: FormOpt = None,
     period: PeriodOpt = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="按这一天收件并判断逾期（默认今天；重现或演练以往的报送时用）。",
+        ),
+    ] = None,
 ) -> None:
     """网上报送页面：各申请单位（基地）经各自的上报链接上传申报书或报表、立即看到审核意见；省级登录查看
     各轮报送情况（--form、--period 指定页面默认显示的一轮，--deadline 是这一轮的截止日期）。"""
@@ -77,6 +84,7 @@ def serve(
         out.print(f"已设置省级登录密码（台账 {db}；已登录的会话全部失效）。")
         return
     due = day_option(deadline, "截止日期")
+    replay = day_option(today, "--today 日期")
     unit = unit_name(load_reference(), unit)
     if not 1 <= max_upload_mb <= 50:
         raise fail("--max-upload-mb 应在 1 到 50 之间（读取时文件上限为 50 MB）。")
@@ -104,6 +112,7 @@ def serve(
         checks=cpu_slots(),
         form=form_id,
         period=when.tag if when is not None else None,
+        today=replay,
     )
     if not has_password:
         err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")

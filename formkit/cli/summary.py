@@ -26,7 +26,9 @@ from formkit.cli.common import (
     progress_bar,
     reference_of,
     require,
+    shown_path,
     unit_name,
+    why,
     worker_count,
 )
 from formkit.cli.results import (
@@ -44,8 +46,10 @@ from formkit.rounds.recommend import ranking
 from formkit.rounds.report import across_json
 from formkit.rounds.rollup import documents as rollup_documents
 from formkit.rounds.rollup import national
-from formkit.rounds.summary import from_files, from_ledger, with_across
+from formkit.rounds.summary import from_files, with_across, with_found
 from formkit.summary import sheets
+from formkit.summary.ledger import from_ledger as ledger_summary
+from formkit.summary.ledger import ledger_submissions
 
 
 def summary(
@@ -151,8 +155,10 @@ def summary(
             print_results(with_across(results, data.across), details=False)
             sheets.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
     except OSError as exc:
-        raise fail(f"无法写出 {output}：{exc}") from None
-    out.print(f"已生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+        raise fail(f"无法写出 {output}（{why(exc)}）。") from None
+    out.print(
+        f"已生成汇总表：[bold]{shown_path(output)}[/]（{_file_counts(data)}）", soft_wrap=True
+    )
 
 
 def _period(
@@ -200,20 +206,33 @@ def _summary_from_ledger(
     form_id: str | None = None,
     period: tuple[Any, ...] | None = None,
 ) -> None:
-
-    data, results = from_ledger(
-        db, reference=ref, unit=unit, year=year, form_id=form_id, period=period
+    # what the result table needs of each file, and no more: memory stays flat in N (the
+    # issues across periods the summary finds still reach each file's issues)
+    results: list[Submission] = []
+    data = ledger_summary(
+        db,
+        reference=ref,
+        unit=unit,
+        year=year,
+        each=lambda sub: results.append(slim(sub)),
+        form_id=form_id,
+        period=period,
     )
-    print_results(results, details=False)
+    print_results(with_found(results, data.found_across), details=False)
     spec = form_spec(form_id) if form_id else None
     try:
         with committed_together():  # both new or both old
             sheets.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
-            if json_out is not None:
-                write_json(json_out, results, ref)
+            if json_out is not None:  # the files again, one at a time
+                again = ledger_submissions(db, form_id=form_id, found_across=data.found_across)
+                write_json(json_out, again, ref)
     except OSError as exc:
-        raise fail(f"无法写出 {output}：{exc}") from None
-    out.print(f"已按台账 {db} 生成汇总表：[bold]{output}[/]（{_file_counts(data)}）")
+        raise fail(f"无法写出 {output}（{why(exc)}）。") from None
+    out.print(
+        f"已按台账 {shown_path(db)} 生成汇总表：[bold]{shown_path(output)}[/]"
+        f"（{_file_counts(data)}）",
+        soft_wrap=True,
+    )
 
 
 def _file_counts(data: Any) -> str:
@@ -282,13 +301,17 @@ def rollup(
             for path, content in extra:
                 write_bytes_atomic(path, content)
     except OSError as exc:
-        raise fail(f"无法写出 {output}：{exc}") from None
+        raise fail(f"无法写出 {output}（{why(exc)}）。") from None
     out.print(
-        f"已生成全国汇总：[bold]{output}[/]（{len(result.data.sources)} 份省级汇总，"
-        f"{len(result.data.applications)} 个申请；未采用 {len(result.rejected)} 个文件）"
+        f"已生成全国汇总：[bold]{shown_path(output)}[/]（{len(result.data.sources)} 份省级汇总，"
+        f"{len(result.data.applications)} 个{spec.summary.item}；"
+        f"未采用 {len(result.rejected)} 个文件）",
+        soft_wrap=True,
     )
     if extra:
-        out.print("已生成推荐名单（公示）：" + "、".join(str(p) for p, _ in extra))
+        out.print("已生成推荐名单（公示）：", soft_wrap=True)
+        for path, _ in extra:
+            out.print(f"  {shown_path(path)}", soft_wrap=True)
     raise typer.Exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
 
 

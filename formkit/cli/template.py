@@ -9,11 +9,7 @@ import typer
 
 from formkit import __version__
 from formkit.atomic import write_bytes_atomic
-from formkit.cli.common import (
-    fail,
-    guard,
-    out,
-)
+from formkit.cli.common import fail, guard, out, shown_path, why
 from formkit.docs import catalogue_markdown
 from formkit.forms import DEFAULT_FORM, UnknownForm, form_ids, load_form_spec
 from formkit.spec import SpecError
@@ -49,8 +45,11 @@ def template(
         try:
             path = write_template(output, year=year, password=password)
         except (OSError, SpecError) as exc:
-            raise fail(f"无法写出模板 {output}：{exc}") from None
-        out.print(f"已生成模板：[bold]{path}[/]（{year}年申报，数据年度 {year - 1} 年）")
+            raise fail(f"无法写出模板 {output}（{why(exc)}）。") from None
+        out.print(
+            f"已生成模板：[bold]{shown_path(path)}[/]（{year}年申报，数据年度 {year - 1} 年）",
+            soft_wrap=True,
+        )
         return
     try:
         spec = load_form_spec(form)
@@ -61,8 +60,11 @@ def template(
     try:
         path = write_template(output, spec, year=year, password=password)
     except (OSError, SpecError) as exc:
-        raise fail(f"无法写出模板 {output}：{exc}") from None
-    out.print(f"已生成模板：[bold]{path}[/]（{spec.render(spec.title, year)}）", soft_wrap=True)
+        raise fail(f"无法写出模板 {output}（{why(exc)}）。") from None
+    out.print(
+        f"已生成模板：[bold]{shown_path(path)}[/]（{spec.render(spec.title, year)}）",
+        soft_wrap=True,
+    )
 
 
 def forms() -> None:
@@ -80,7 +82,7 @@ def catalogue(
 ) -> None:
     """生成问题代码一览（docs/issues.md）。"""
     write_bytes_atomic(output, catalogue_markdown().encode("utf-8"))
-    out.print(f"已写入 {output}")
+    out.print(f"已写入 {shown_path(output)}", soft_wrap=True)
 
 
 def version() -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "form_of",
     "get_form",
     "load_form_spec",
+    "spec_path",
     "read_options",
     "register",
     "registered_elsewhere",
@@ -201,6 +202,11 @@ def spec_of(sub: Submission) -> FormSpec:
         return load_form_spec(sub.form.id if sub.form else None)
     except UnknownForm:
         return load_form_spec()
+
+
+def spec_path(form_id: str) -> Path:
+    """The spec file of a registered form; raises UnknownForm."""
+    return get_form(form_id).spec_file
 
 
 def load_form_spec(form_id: str | None = None) -> FormSpec:

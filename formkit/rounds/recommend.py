@@ -22,7 +22,7 @@ from formkit.forms import Form, Ranking, Recommendation, get_form
 from formkit.records import SummaryRecord
 from formkit.reference import Reference
 from formkit.rollup import NotASummary, read_summary
-from formkit.rounds.summary import from_ledger
+from formkit.summary.ledger import from_ledger
 
 __all__ = [
     "Decision",
@@ -132,7 +132,7 @@ def decide_from_ledger(
     if given): the same files as `formkit summary --db`, ranked by `key`, within quota."""
     rec = recommendation_of(form)
     key = key or rec.rank_key(None)
-    data, _ = from_ledger(db, reference=reference, unit=unit, inputs=inputs, form_id=form.id)
+    data = from_ledger(db, reference=reference, unit=unit, inputs=inputs, form_id=form.id)
     rec.propose(data.applications, reference=reference, key=key)
     return _decision(rec, data.applications, data.year, unit, key, [])
 
