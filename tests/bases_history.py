@@ -31,11 +31,11 @@ from typing import Any
 import openpyxl
 from typer.testing import CliRunner
 
+from formkit.api import read
 from formkit.cells import col_letter
 from formkit.cli import app
 from formkit.distribute import RosterRow, locked_fields, parse_period, read_roster
 from formkit.forms import load_form_spec
-from formkit.read import read
 from formkit.template import build_template
 from tests.forms import eligible, template_values
 from tests.report_forms import JIDU, NIANBAO

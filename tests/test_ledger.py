@@ -359,7 +359,7 @@ def test_a_batch_is_recorded_whole_or_not_at_all_and_a_rerun_finishes(
     """Files are recorded as they are read, several to a transaction: a failure in the
     middle of a batch leaves the ledger as after the batch before; running again records
     the rest, and the ledger equals an uninterrupted run's."""
-    import formkit.ledger as ledger_module
+    import formkit.ledger.files as ledger_module  # where ingest's batches are cut
 
     inbox = round_["files"]["js"].parent
     whole, broken = tmp_path / "whole.db", tmp_path / "broken.db"
@@ -397,7 +397,7 @@ def test_a_long_ingest_lists_only_the_files_that_need_attention(
 ) -> None:
     """As `check` does: past the table's length, the clean new files are only counted
     (memory stays flat however many files a run has)."""
-    import formkit.cli as cli
+    import formkit.cli.round as cli  # `formkit ingest`
 
     monkeypatch.setattr(cli, "MAX_TABLE_ROWS", 2)
     _ledger(round_).close()
