@@ -22,11 +22,11 @@ from typer.testing import CliRunner
 
 from formkit.check import check_file
 from formkit.cli import app as cli
+from formkit.forms import read_options
 from formkit.forms.shenbaoshu.recommend import DECISION, REASON, propose
-from formkit.read import ReadOptions
 from formkit.read.submission import Submission
 from formkit.reference import load_reference
-from formkit.summary import collect
+from formkit.summary.collect import collect
 from tests.forms import full_values, write_filled
 
 runner = CliRunner()
@@ -100,7 +100,7 @@ def new(
 
 def check(tmp_path: Path, values: dict[str, Any], **options: Any) -> Submission:
     name = f"{values['applicant_name']}.xlsx"
-    return check_file(write_filled(tmp_path / name, values), ReadOptions(**options))
+    return check_file(write_filled(tmp_path / name, values), read_options(**options))
 
 
 def status(sub_or_rec: Submission | dict[str, Any], cid: str) -> str | None:
@@ -305,7 +305,7 @@ def test_new_base_criteria_decided_only_by_the_notice_or_a_sourced_figure(
 def test_the_applicant_is_not_asked_for_the_recommendation_letter(tmp_path: Path) -> None:
     """六(三): the applicant sends the 申报书 and the 发展方案; the 推荐文件 is the
     province's, marked so on the form and asked of nobody."""
-    from formkit.spec import load_spec
+    from formkit.api import load_spec
     from formkit.template import build_template
 
     spec = load_spec()
@@ -349,8 +349,8 @@ def test_one_classification_of_reporting_units(
     """One 新申报 meeting every criterion (its unit's total settles 前列): 统计 and the
     proposal agree; a case the notice leaves open is 需人工判断 naming 六(三), never
     “原来没有基地”, never recommended automatically."""
+    from formkit.api import load_spec
     from formkit.forms.shenbaoshu.summary import unit_table
-    from formkit.spec import load_spec
 
     path = totals_file(tmp_path, {unit: 10.0})
     reference = load_reference(path)

@@ -14,7 +14,9 @@ from typing import Any
 
 import openpyxl
 
+from formkit.api import load_spec
 from formkit.check import check_file
+from formkit.forms import read_options
 from formkit.forms.shenbaoshu.recommend import (
     DECISION,
     NOT_RECOMMEND,
@@ -26,10 +28,8 @@ from formkit.forms.shenbaoshu.recommend import (
     RECOMMEND,
 )
 from formkit.forms.shenbaoshu.summary import targets
-from formkit.read import ReadOptions
 from formkit.reference import load_reference
 from formkit.rollup import rollup
-from formkit.spec import load_spec
 from formkit.summary.collect import collect
 from formkit.summary.sheets import write
 from tests.forms import eligible, write_filled
@@ -84,7 +84,7 @@ def _national(tmp_path: Path) -> Path:
         subs = [
             check_file(
                 write_filled(tmp_path / f"{i}.xlsx", _values(i, *c[:5])),
-                ReadOptions(),
+                read_options(),
             )
             for i, c in enumerate(CASES)
             if c[0] == province
