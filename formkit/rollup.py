@@ -27,7 +27,7 @@ from formkit.read.xlsx import load_xlsx_fast
 from formkit.records import Col, SummaryRecord, columns, excluded_keys, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec
-from formkit.summary.kit import SummaryData
+from formkit.summary.kit import MACHINE_COL, MACHINE_HEADER, SummaryData
 from formkit.summary.periods import period_key
 from formkit.summary.sheets import (
     APPS_SHEET,
@@ -35,8 +35,6 @@ from formkit.summary.sheets import (
     DUPLICATE_SHEET,
     HEADER_ROW,
     ISSUES_SHEET,
-    MACHINE_COL,
-    MACHINE_HEADER,
     META_SHEET,
     REJECTED_SHEET,
     SUMMARY_KIND,

@@ -701,8 +701,8 @@ def test_summary_from_the_ledger_without_holding_every_file(inbox: Path, tmp_pat
     kept: list[Submission] = []
     handed: list[Submission] = []
     args: dict[str, Any] = dict(form_id=JIDU, unit="江苏省", period=(YEAR, "第二季度"))
-    whole = summary.from_ledger(db, results=kept, **args)
-    lean = summary.from_ledger(db, each=handed.append, **args)
+    whole = from_ledger(db, results=kept, **args)
+    lean = from_ledger(db, each=handed.append, **args)
     assert lean == whole
     assert [s.sha256 for s in handed] == [s.sha256 for s in kept]
     row = next(f for f in lean.files if f["file"] == "浙江-2007Q2.xlsx")

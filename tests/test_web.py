@@ -560,7 +560,11 @@ def _letter_applicants(data: bytes) -> list[str]:
     return [row.cells[column].text for row in table.rows[1:]]
 
 
-@pytest.mark.xfail(reason="issue 20: formkit no longer recommends 需人工判断 applications; the expected count is to be recomputed", strict=False)
+@pytest.mark.xfail(
+    reason="issue 20: formkit no longer recommends 需人工判断 applications;"
+    " the expected count is to be recomputed",
+    strict=False,
+)
 def test_province_downloads_the_推荐文件_as_formkit_recommend_writes_it(
     round_: Round, web: Any, tmp_path: Path
 ) -> None:
@@ -650,7 +654,11 @@ def test_a_ledger_with_only_unaccepted_files_has_no_推荐文件_yet(
         assert not [e for e in WebStore(led).audit_log() if e["kind"] == "download"]
 
 
-@pytest.mark.xfail(reason="issue 20: formkit no longer recommends 需人工判断 applications; the expected count is to be recomputed", strict=False)
+@pytest.mark.xfail(
+    reason="issue 20: formkit no longer recommends 需人工判断 applications;"
+    " the expected count is to be recomputed",
+    strict=False,
+)
 def test_with_serve_unit_the_推荐文件_is_that_units_alone(round_: Round, tmp_path: Path) -> None:
     set_password(round_)
     with client(round_) as c:

@@ -116,7 +116,7 @@ def from_rollup(path: str | os.PathLike[str], reference: Reference) -> Decisions
         spec = get_form(form_id).spec
         meta, data = read_summary(path, form_id)
     except (NotASummary, UnknownForm) as exc:
-        raise RegisterError([f"{name}：{exc.message}"]) from None
+        raise RegisterError([f"{name}：{exc}"]) from None
     if spec.register is None:
         raise RegisterError([f"{name}：{spec.file_name or spec.id}的汇总表不用于认定基地"])
     if meta.get("formkit_unit"):

@@ -358,8 +358,10 @@ def status(
                 escape(f.problem or ""),
             )
         out.print(extra)
-    c = report.counts
-    out.print("；".join(f"{k} {v}" for k, v in c.items() if v or k in ("未收到", "有错误")) + "。")
+    counts = report.counts
+    out.print(
+        "；".join(f"{k} {v}" for k, v in counts.items() if v or k in ("未收到", "有错误")) + "。"
+    )
     if output is not None:
         try:
             write_status_workbook(report, output)

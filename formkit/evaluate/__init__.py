@@ -47,8 +47,9 @@ from formkit.evaluate.policy import FLAGS, Policy, default_policy
 from formkit.evaluate.reports import Kind, Report, gather, kinds
 from formkit.issues import Issue
 from formkit.ledger import Ledger, issue_text
+from formkit.parse import UNITS
 from formkit.reference import NATIONAL_UNITS, Figure, Reference
-from formkit.spec.model import UNITS, EvaluationFigure
+from formkit.spec.model import EvaluationFigure
 
 # 通知一："从2006年起,力争用五年时间……建成100家出口创新基地……比重提高到70%左右"
 GOAL_YEARS = 5

@@ -50,11 +50,11 @@ __all__ = [
     "form_of",
     "get_form",
     "load_form_spec",
-    "spec_path",
     "read_options",
     "register",
     "registered_elsewhere",
     "spec_of",
+    "spec_path",
     "unregister",
 ]
 
