@@ -373,11 +373,11 @@ def test_a_batch_is_recorded_whole_or_not_at_all_and_a_rerun_finishes(
     real = Ledger._record
     seen: list[str] = []
 
-    def failing(self: Ledger, sub: Any, sha: str) -> Any:
+    def failing(self: Ledger, sub: Any, sha: str, *rest: Any) -> Any:
         seen.append(sha)
         if len(seen) == 4:  # the second file of the second batch
             raise RuntimeError("读到一半停下")
-        return real(self, sub, sha)
+        return real(self, sub, sha, *rest)
 
     monkeypatch.setattr(Ledger, "_record", failing)
     with Ledger(broken) as ledger, pytest.raises(RuntimeError):

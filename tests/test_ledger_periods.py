@@ -31,7 +31,7 @@ from formkit.forms import DEFAULT_FORM, load_form_spec
 from formkit.ledger import MIGRATIONS, Ledger, file_sha256
 from formkit.template import build_template
 from formkit.web.store import WebStore
-from tests.forms import YEAR, application_round, eligible
+from tests.forms import YEAR, application_round, eligible, own_base
 from tests.report_forms import JIDU, NIANBAO
 from tests.test_across_periods import annual_values, quarter_values, ytd
 
@@ -143,7 +143,8 @@ def test_roster_of_bases_comes_from_the_applications(quarterly: dict[str, Any]) 
         [
             a.province,
             a.applicant_name,
-            sent["existing_base_type"] or "",  # 原基地类型 of a 现有基地重新认定
+            # 原基地类型 of a 现有基地重新认定: the province's own base that the copy names
+            own_base({**sent, "province": a.province})["existing_base_type"] or "",
             a.submission_id(YEAR),
             sent["contact_person"],
             sent["contact_phone"],

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from formkit.cli import app
 from tests.conftest import ROOT
-from tests.forms import full_values, write_filled
+from tests.forms import full_values, own_base, write_filled
 from tests.libreoffice import convert, pdf_pages, pdf_text
 from tests.summaries import rows_of
 from tests.test_real_client import run_uno_fill, uno_python  # noqa: F401
@@ -49,7 +49,7 @@ def application(name: str, kind: str, scale: float, unit: str = "四川省") -> 
         }
         for h in v["history"]
     ]
-    return v
+    return own_base(v)  # a re-certification names its own unit's base (五(一))
 
 
 def summary_of(folder: Path, out: Path, *extra: str) -> Path:
@@ -203,9 +203,10 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     uno_python: str,  # noqa: F811  (the fixture of tests/test_real_client.py)
     tmp_path: Path,
 ) -> None:
-    """六(三): the province decides. formkit proposes 乙 (the higher 高新技术产品出口额) as
-    the one new base; the person recommends 丙 instead, first, with 甲 second, in
-    LibreOffice; the 推荐文件 and the roll-up follow the person, recording the change."""
+    """六(三): the province decides. formkit proposes 甲 (its re-certification 符合) and
+    leaves the two new applications to a person (六(二)(2) gives no rank: 需人工判断); the
+    person recommends 丙 first, with 甲 second, in LibreOffice; the 推荐文件 and the
+    roll-up follow the person, recording the change."""
     inbox = tmp_path / "in"
     inbox.mkdir()
     write_filled(inbox / "甲.xlsx", application("甲市出口基地", "现有基地重新认定", 1.0))
@@ -218,10 +219,12 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     def shown(name: str, header: str) -> Any:
         return ws.cell(rows[name], cols[header]).value
 
-    # formkit's proposal: 乙 (16.5) then 甲 (8.25); 丙 over the quota of one new base
-    assert [shown(n, "推荐次序") for n in ("乙市高新区", "甲市出口基地")] == [1, 2]
-    assert shown("丙市产业集群", "推荐意见") == "不推荐"
-    assert str(shown("丙市产业集群", "推荐理由")).startswith("超出名额")
+    # formkit's proposal: 甲 alone; 乙 and 丙 wait for the person
+    assert shown("甲市出口基地", "推荐次序") == 1
+    for name in ("乙市高新区", "丙市产业集群"):
+        assert shown(name, "审核结论") == "需人工判断"
+        assert shown(name, "推荐意见") == "不推荐"
+        assert str(shown(name, "推荐理由")).startswith("需人工判断")
     # the person, in LibreOffice
     rank, decision, reason = (_letter(cols[h]) for h in ("推荐次序", "推荐意见", "推荐理由"))
     steps = [
@@ -261,7 +264,7 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
             "sheet": "汇总表",
             "range": f"A3:{last_col}{max(rows.values())}",
             "column": cols["申请单位"] - 1,
-            "descending": True,
+            "descending": False,
         }
     )
     saved = tmp_path / "改过" / "汇总表.xlsx"
@@ -269,11 +272,7 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
     assert saved.exists()
     moved = openpyxl.load_workbook(saved)["汇总表"]
     order = [moved.cell(r, cols["申请单位"]).value for r in sorted(rows.values())]
-    assert (
-        order
-        == sorted(rows, reverse=True)
-        != [n for n, _ in sorted(rows.items(), key=lambda x: x[1])]
-    )
+    assert order == sorted(rows) != [n for n, _ in sorted(rows.items(), key=lambda x: x[1])]
 
     # the 推荐文件 follows the person
     docs = tmp_path / "docs"
@@ -308,9 +307,10 @@ def test_a_decision_changed_in_libreoffice_reaches_the_letter_and_the_rollup(
         r[header.index("申请单位全称")]: r[header.index("人工调整")]
         for r in detail.iter_rows(min_row=3, values_only=True)
     }
-    assert str(overrides["丙市产业集群"]).startswith("人工调整：原建议不推荐（超出名额")
-    assert str(overrides["乙市高新区"]).startswith("人工调整：原建议推荐")
-    assert overrides["甲市出口基地"] in (None, "")
+    assert str(overrides["丙市产业集群"]).startswith("人工调整：原建议不推荐（需人工判断")
+    assert "经推荐单位判断为满足" in str(overrides["丙市产业集群"])
+    assert overrides["甲市出口基地"] == "人工调整：推荐次序由 1 改为 2"
+    assert overrides["乙市高新区"] in (None, "")  # not recommended, as proposed
     assert os.path.getsize(nat) > 0
     # the ministry's 公示 beside it lists whom the person recommended, in their order
     public = openpyxl.load_workbook(tmp_path / "推荐名单公示-2006年度.xlsx")["推荐名单"]
