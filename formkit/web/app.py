@@ -3,6 +3,7 @@
     /u/<token>                       a city's page: upload, verdict, issues, history
     /u/<token>/upload                POST multipart field `file` (JSON if Accept asks)
     /u/<token>/files/<sha256>        one of its files; .../annotated the annotated copy
+    /u/<token>/copy.xlsx             its pre-filled copy, as `formkit distribute` made it
     /province/login, /province/logout
     /province                        status of every roster entry (password)
     /province/entries/<id>, /province/files/<sha256>[/original|/annotated]
@@ -10,6 +11,7 @@
     /province/recommend              formkit's proposed recommendation, per reporting unit
     /province/download/recommendation.docx, .../public.xlsx, .../public.docx [?unit=<name>]
                                      the 推荐文件 and 报部名单, as `formkit recommend --db`
+    /province/bases[/<base id>]      the register of bases; a base's history (bases_page)
 
 Rules kept everywhere: a city's link is its only credential and reaches only its own
 entry; the province's session cookie reaches only province pages; every POST carries a
