@@ -291,11 +291,16 @@ with Ledger(db) as ledger:
 UPLOAD_SCRIPT = """
 import sys, time
 from formkit.ledger import Ledger
-from formkit.read import ReadOptions
+try:
+    from formkit.forms import read_options
+    options = read_options(forms=("kjxm-cxjd-jidu",))
+except ImportError:  # a tree from before the reader was given its forms (issue #22)
+    from formkit.read import ReadOptions
+    options = ReadOptions(forms=("kjxm-cxjd-jidu",))
 db, path = sys.argv[1:3]
 t0 = time.perf_counter()
 with Ledger(db) as ledger:
-    report = ledger.ingest([path], jobs=1, options=ReadOptions(forms=("kjxm-cxjd-jidu",)))
+    report = ledger.ingest([path], jobs=1, options=options)
 assert report.new == 1, report
 print(time.perf_counter() - t0)
 """

@@ -8,13 +8,14 @@ its `[roles]`; the tables and this package name no field of any form. Every rece
 is kept forever under its SHA-256; a later file for the same subject and period supersedes
 the earlier one (`superseded_by`), so every version stays on record.
 
-Durability: WAL, synchronous=FULL and one IMMEDIATE transaction per file, so a run
-killed at any moment leaves the ledger as it was before the file being recorded; since
+Durability: WAL, synchronous=FULL and one IMMEDIATE transaction per batch of files read,
+so a run killed at any moment leaves the ledger as it was after the last batch; since
 files already recorded are skipped by hash, running the same command again finishes
 the job with the same result.
 
 Modules: `store` (the file, migrations, transactions), `model` (the records and reports
-as values), `files` (recording files, supersession, queries), `roster`, `status` (a
+as values), `decide` (which version counts: each file's links and stored decision),
+`files` (recording files in batches, queries), `roster`, `status` (a
 round's status), `workbook` (the 催报 workbook). The web page's sessions, link tokens,
 uploads and audit trail are the web layer's (formkit/web/store.py), in the same file.
 """

@@ -1,8 +1,8 @@
 """The ledger's store: the SQLite file, its schema and its transactions.
 
 formkit creates and migrates the file itself. Durability: WAL, synchronous=FULL and one
-IMMEDIATE transaction per recorded file, so a run killed at any moment leaves the ledger
-as it was before the file being recorded. The web layer keeps its own tables (sessions,
+IMMEDIATE transaction per batch of recorded files, so a run killed at any moment leaves the
+ledger as it was after the last batch. The web layer keeps its own tables (sessions,
 link tokens, uploads, audit trail) in the same file through the same connection and
 transactions (formkit/web/store.py); the schema is one ordered sequence of migrations.
 """
