@@ -38,7 +38,7 @@ def test_validation_leaves_its_submission_unchanged(prefix: str) -> None:
     assert sub.verdict is None and sub.criteria == () and sub.computed == {}
     assert isinstance(checked, Checked) and checked is not sub
     assert checked.issues[: len(sub.issues)] == sub.issues
-    assert checked.verdict in ("符合", "不符合", "待补充材料") and checked.criteria
+    assert checked.verdict in ("符合", "不符合", "待补充材料", "需人工判断") and checked.criteria
     assert checked.values == sub.values and checked.sources == sub.sources
 
 

@@ -20,9 +20,8 @@ import pytest
 
 import formkit.issues as issues
 from formkit.check import check_file
-from formkit.forms import all_codes
+from formkit.forms import all_codes, read_options
 from formkit.issues import CATALOGUE, make_issue, render
-from formkit.read import ReadOptions
 from formkit.summary.collect import _settled, collect
 from tests.forms import full_values, write_filled
 
@@ -165,7 +164,7 @@ def _messages(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def test_samples_and_their_summary_show_no_placeholder(strict: list[str]) -> None:
-    subs = [check_file(p, ReadOptions()) for p in SAMPLES]
+    subs = [check_file(p, read_options()) for p in SAMPLES]
     assert len(subs) >= 10 and any(s.issues for s in subs)
     texts = [i.message for s in subs for i in s.issues]
     texts += [render(i, "en") for s in subs for i in s.issues]
@@ -179,7 +178,7 @@ def test_files_of_the_corpus_show_no_placeholder(strict: list[str]) -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix != ".md")[::12]
     if not files:
         pytest.skip("no corpus")
-    subs = [check_file(p, ReadOptions(forms=None)) for p in files]
+    subs = [check_file(p, read_options(forms=None)) for p in files]
     texts = [i.message for s in subs for i in s.issues]
     texts += [s.rejection.message for s in subs if s.rejection is not None]
     assert texts and strict == []
@@ -208,7 +207,7 @@ def test_a_settled_criterion_in_the_summary_shows_no_placeholder(
                 for i, h in enumerate(hitech)
             ],
         )
-        return check_file(write_filled(tmp_path / f"{name}.xlsx", v), ReadOptions())
+        return check_file(write_filled(tmp_path / f"{name}.xlsx", v), read_options())
 
     subs = [
         app("甲市", (4.0, 6.0, 8.0)),

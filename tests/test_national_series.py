@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from formkit.check import check_file
-from formkit.read import ReadOptions
+from formkit.forms import read_options
 from formkit.read.submission import Submission
 from formkit.reference import load_reference
 from formkit.summary.collect import collect
@@ -155,7 +155,7 @@ def _application_2009(hitech: tuple[float, float, float], name: str = "甲市") 
 
 def _check(tmp_path: Path, values: dict[str, Any], name: str = "a.xlsx") -> Submission:
     path = write_filled(tmp_path / name, values, year=2009)
-    return check_file(path, ReadOptions(year=2009))
+    return check_file(path, read_options(year=2009))
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_the_2010_round_says_the_national_growth_is_missing(tmp_path: Path) -> N
     v["fill_date"] = dt.date(2010, 4, 20)
     v["history"] = [dict(r, year=r["year"] + 1) for r in v["history"]]
     path = write_filled(tmp_path / "a.xlsx", v, year=2010)
-    sub = check_file(path, ReadOptions(year=2010))
+    sub = check_file(path, read_options(year=2010))
     assert sub.computed["national_hitech_growth_3y"] is None
     missing = [
         i for i in sub.issues if i.code == "national_figure_missing" and i.field == "history"

@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 
 from formkit import fields
+from formkit.api import load_spec, read, validate
 from formkit.cells import col_letter
 from formkit.forms import load_form_spec
-from formkit.read import Submission, read
-from formkit.spec import load_spec
+from formkit.read import Submission
 from formkit.template import build_template
-from formkit.validate import validate
 from tests.forms import expected_read, full_values, template_values
 from tests.libreoffice import convert
 from tests.report_forms import JIDU, jidu_values
@@ -329,9 +328,8 @@ def test_ods_text_reads_as_libreoffice_reads_it(soffice: str, tmp_path: Path) ->
     reads (it saves the file as .xlsx here): formkit's .ods reader gives the same text."""
     import zipfile
 
-    from formkit.read.xlsx_fast import load_xlsx_fast
-
     from formkit.read.ods import load_ods
+    from formkit.read.xlsx.fast import load_xlsx_fast
 
     ns = " ".join(
         f'xmlns:{p}="urn:oasis:names:tc:opendocument:xmlns:{p}:1.0"'

@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 
+from formkit.api import load_spec, read, validate
 from formkit.forms import get_form, load_form_spec
 from formkit.issues import CATALOGUE, Issue
-from formkit.read import Submission, read
+from formkit.read import Submission
 from formkit.reference import load_reference
-from formkit.spec import load_spec
 from formkit.spec.model import SLIP_UNITS, UNITS, SpecError, build
 from formkit.template import build_template
-from formkit.validate import validate
 from tests.report_forms import JIDU, NIANBAO, jidu_values, nianbao_values
 
 YEAR = 2007
