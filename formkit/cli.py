@@ -1268,7 +1268,7 @@ def roster_cmd(
     """从基地名册（或申报轮次的台账）生成基地名单（.xlsx），供 distribute --form 下发报表。"""
     from formkit.bases import Register
     from formkit.bases.feed import roster_rows
-    from formkit.distribute import write_roster
+    from formkit.distribute import roster_title, write_roster
     from formkit.ledger import Ledger, LedgerError
 
     spec = _form_spec(form)
@@ -1306,7 +1306,9 @@ def roster_cmd(
         which = "汇总表中推荐的" if recommended is not None else "审核结论为“符合”的"
         raise _fail(f"台账 {db} 中没有{which}申请（{year or '全部'}年度），未写出名单。")
     try:
-        write_roster(rows, output, spec)
+        words = "{}年{}".format(*when.text.partition("/")[::2]) if when is not None else ""
+        words = words or (f"据{year}年度申报" if year is not None else "")
+        write_roster(rows, output, spec, roster_title(spec, mine, words))
     except OSError as exc:
         raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     for r in rows:

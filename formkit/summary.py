@@ -32,7 +32,18 @@ from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.forms import form_of
 from formkit.issues import Issue, where_zh
 from formkit.read.submission import Submission
-from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
+from formkit.records import (
+    BRIEF_CRITERIA,
+    Col,
+    Kind,
+    brief_criteria,
+    columns,
+    iso,
+    record,
+    sort_key,
+    unit_order,
+    usable,
+)
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, Table, load_spec
 from formkit.supersession import (
@@ -137,7 +148,8 @@ def print_columns(spec: FormSpec, *, national: bool = False) -> list[Col]:
         *(
             [
                 Col("_verdict", "审核结论", "text", width=7.5),
-                Col("_criteria", "未通过或待补充的条件", "text", width=28),
+                # clause and one word; the titles and facts on 明细 and 问题清单
+                Col(BRIEF_CRITERIA, "未通过或待补充的条件", "text", width=20),
             ]
             if s.verdicts
             else [
@@ -1145,12 +1157,15 @@ def _apps_sheet(w: Writer) -> None:
         ws.set_row(0, 36)
     else:
         _title(ws, title, len(cols), fmt)
+    rows = data.applications
+    if any(c.key == BRIEF_CRITERIA for c in cols):
+        rows = [{**r, BRIEF_CRITERIA: brief_criteria(r.get("_criteria"))} for r in rows]
     last = _table(
         ws,
         fmt,
         1,
         cols,
-        data.applications,
+        rows,
         fill={j: EDITABLE_FILL for j in editable},
         header_height=56,
     )
