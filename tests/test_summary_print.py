@@ -381,6 +381,8 @@ def test_a_condition_prints_as_its_clause_and_one_word() -> None:
         "五(一)、六(一) 重新认定的是本单位的现有基地（需人工判断：与甲、乙都申报）；"
         "六(一)(3) 有专项资金（不符合）"
     )
-    assert brief_criteria(cell) == "六(一)(3) 不符合；六(三) 待补充；六(二)(2)、五(一)、六(一) 需人工判断"
+    assert brief_criteria(cell) == (
+        "六(一)(3) 不符合；六(三) 待补充；六(二)(2)、五(一)、六(一) 需人工判断"
+    )
     assert brief_criteria("") == "" and brief_criteria(None) == ""
     assert brief_criteria("人工填写的说明") == "人工填写的说明"
