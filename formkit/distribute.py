@@ -490,7 +490,7 @@ def roster_workbook(
     portrait (six columns fit), so up to 20 bases are one page (issue #21 item 5)."""
     import xlsxwriter
 
-    from formkit.cells import wrapped_lines
+    from formkit.cells import display_width, wrapped_lines
     from formkit.template import FONT
     from formkit.xlsx_text import plain
 
@@ -528,11 +528,13 @@ def roster_workbook(
     ws.set_row(1, 20)
     lines = [1] * len(rows)
     for j, col in enumerate(cols):
-        width = col.width + 4
+        texts = [plain(str(row.cells.get(col.field) or "")) for row in rows]
+        # as wide as its longest text (an id, a phone on one line), a long name wraps
+        cap = 32 if col.field == spec.roles.subject else 24
+        width = min(max([col.width + 4, *(display_width(t) + 2 for t in texts)]), cap)
         ws.write_string(1, j, col.header, head)
         ws.set_column(j, j, width)
-        for i, row in enumerate(rows):
-            text = plain(str(row.cells.get(col.field) or ""))
+        for i, text in enumerate(texts):
             ws.write_string(i + 2, j, text, body)
             lines[i] = max(lines[i], wrapped_lines(text, width - 1) if text else 1)
     for i, n in enumerate(lines):
