@@ -110,6 +110,10 @@ def test_summary_prints_on_few_pages_with_header_and_page_numbers(
     assert 1 <= first <= first_max
     if total_max is not None:
         assert pdf_pages(pdf) <= total_max
+    # 明细 (about 60 columns) is marked not for printing: its title line, saying so
+    detail = [text for text in pages if DETAIL_TITLE in text]
+    assert len(detail) == 1 and "不打印" in re.sub(r"\s+", "", detail[0])
+    assert "申报类型" not in detail[0]  # none of its columns
     title = "江苏省2006年科技兴贸出口创新基地申报汇总表"
     for i, text in enumerate(pages, start=1):
         assert title in text, f"page {i} has no header"
