@@ -1348,6 +1348,32 @@ def _recommended_pairs(path: Path, app_form: str | None) -> list[tuple[str, str]
     return pairs
 
 
+def _registered_reason(ledger: Any, sha: str) -> str:
+    """A file received again: what it was registered as (formkit.states)."""
+    from formkit.forms import get_form
+    from formkit.states import registered_reason
+
+    record = ledger.file(sha)
+    title = get_form(record.form_id).spec.file_name if record and record.form_id else ""
+    return registered_reason(record, title or "")
+
+
+def _settled(cells: tuple[str, ...], record: Any, across: dict[str, list[Any]]) -> tuple[str, ...]:
+    """An ingest row with the state and reason `status` shows for its file (the check
+    across periods ran after the file was recorded)."""
+    from rich.markup import escape
+
+    from formkit.states import shown_state, state_reason
+
+    if record is None or record.superseded_by is not None:
+        return cells
+    found = across.get(record.sha256, [])
+    state = shown_state(record, found)
+    if state == cells[3]:
+        return cells
+    return (*cells[:3], state, escape(state_reason(record, found)))
+
+
 @app.command()
 def ingest(
     paths: Annotated[
@@ -1405,6 +1431,9 @@ def ingest(
     # ledger: `status`, `summary --db`)
     rows: list[tuple[str, ...]] = []  # every file's row, while there are few
     attention: list[tuple[str, ...]] = []  # the first rows that need attention
+    # the records of the rows shown: their state and reason are settled after the check
+    # across periods, as `status` shows them (formkit.states)
+    shown_records: dict[tuple[str, ...], Any] = {}
     recorded: list[tuple[str, str]] = []  # (sha256, file name)
     subjects: dict[str, set[tuple[str | None, str]]] = {}  # form -> (unit, subject)
     errors = 0
@@ -1425,6 +1454,8 @@ def ingest(
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
             shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
+            if f.outcome == "duplicate":  # what it was registered as, and when
+                detail = _registered_reason(ledger, f.sha256)
             add((escape(shown), kind, "", "", escape(detail)), f.outcome != "duplicate")
             return
         recorded.append((r.sha256, r.original_name))
@@ -1444,8 +1475,10 @@ def ingest(
             kind = "重新读取（上次读取失败）"
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
-        who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
+        when = "{}年{}".format(*r.period.partition("/")[::2]) if r.period else ""
+        who = "，".join(x for x in (r.unit, r.subject, when) if x)
         cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
+        shown_records[cells] = r
         add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
 
     try:
@@ -1476,7 +1509,7 @@ def ingest(
         table.add_column(col, overflow="fold")
     shown_rows = rows if total <= MAX_TABLE_ROWS else attention
     for cells in shown_rows:
-        table.add_row(*cells)
+        table.add_row(*_settled(cells, shown_records.get(cells), across))
     out.print(table)
     if len(shown_rows) < total:
         out.print(f"（共 {total} 个文件，上表只列出需要处理的前 {len(shown_rows)} 个）")

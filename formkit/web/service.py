@@ -324,12 +324,9 @@ def across_of(led: Ledger, record: FileRecord | None) -> list[dict[str, Any]]:
 
 def state_with(record: FileRecord | None, across: list[dict[str, Any]]) -> str:
     """A file's state counting its issues across periods (an error among them: 有错误)."""
-    if record is None:
-        return "未收到"
-    state: str = record.state
-    if state != "有错误" and any(i.get("severity") == "error" for i in across):
-        return "有错误"
-    return state
+    from formkit.states import shown_state
+
+    return shown_state(record, across)
 
 
 # ---------------------------------------------------------------- uploads

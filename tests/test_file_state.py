@@ -1,0 +1,110 @@
+"""One file, one state, one reason (issue #21 item 6): `ingest` shows the state `status`
+will show (a quarterly report whose error only the check across periods finds is 有错误 in
+both, with that error as its reason); a file received again is told what it was
+registered as, and when, not a bare 已登记过."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from typer.testing import CliRunner
+
+from formkit.cli import app
+from formkit.distribute import parse_period
+from formkit.forms import load_form_spec
+from formkit.ledger import Ledger, file_sha256
+from formkit.states import registered_reason, shown_state, state_reason
+from tests.report_forms import JIDU
+from tests.test_across_periods import quarter_values, ytd
+from tests.test_ledger_periods import _cell, _report, _send_round, quarterly  # noqa: F401
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def _row(output: str, name: str) -> str:
+    """The ingest table's line for the file `name` (the table is 200 columns wide)."""
+    lines = [line for line in output.splitlines() if name in line and "│" in line]
+    assert len(lines) == 1, output
+    return "".join(lines[0].split())
+
+
+def test_ingest_shows_the_state_status_shows(quarterly: dict[str, Any]) -> None:  # noqa: F811
+    sent = _send_round(quarterly)
+    db = quarterly["db"]
+    # B's third quarter: right in itself, but its cumulative export falls below its
+    # second quarter's (only the check across periods finds it)
+    spec = load_form_spec(JIDU)
+    values = quarter_values(3)
+    values["export_value_ytd"] = ytd("export_value", 2) - 500.0
+    base = quarterly["bases"][1]
+    sid = base.submission_id(2007, parse_period("2007Q3", spec))
+    b_q3 = _report(sent["BQ3"].parent / "B改.xlsx", JIDU, base, sid, values)
+    sent.pop("BQ3")
+    result = runner.invoke(app, ["ingest", *map(str, sent.values()), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["ingest", str(b_q3), "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    row = _row(result.output, "B改.xlsx")
+    sheet, cell = _cell(JIDU, "export_value_ytd")
+    # the file alone is 已收到; the check across periods in the same run found its error
+    assert "有错误" in row and "已收到" not in row
+    assert f"跨期核对：B改.xlsx（工作表“{sheet}”，{cell}）" in row
+
+    with Ledger(db) as ledger:
+        q3 = ledger.status(form_id=JIDU, period=parse_period("2007Q3", spec))
+        by = {r.entry.subject: r for r in q3.rows}
+        b = by[quarterly["bases"][1].subject]
+        assert b.state == "有错误" and b.last is not None
+        assert b.last.sha256 == file_sha256(b_q3)
+        # the one rule, through the Python API: the file alone, then with its issues
+        assert b.last.state == "已收到"
+        assert shown_state(b.last, b.across) == "有错误"
+        assert state_reason(b.last, b.across) == f"跨期核对：{_issue(b)}。"
+        assert shown_state(None) == "未收到"
+        # every file of every quarter: the state status shows is the one rule's
+        across = ledger.across_issues(JIDU)
+        for q in range(1, 5):
+            report = ledger.status(form_id=JIDU, period=parse_period(f"2007Q{q}", spec))
+            for r in report.rows:
+                found = across.get(r.last.sha256, []) if r.last is not None else []
+                assert r.state == shown_state(r.last, found)
+
+    result = runner.invoke(app, ["status", "--db", str(db), "--form", JIDU, "--period", "2007Q3"])
+    assert result.exit_code == 0, result.output
+    # the status table's line for B (the problems table below names it again)
+    subject = quarterly["bases"][1].subject
+    line = next(x for x in result.output.splitlines() if subject in x and "│" in x)
+    assert "有错误" in line
+
+
+def _issue(row: Any) -> str:
+    from formkit.ledger import issue_text
+
+    first = next(i for i in row.across if i.severity == "error")
+    return issue_text(row.last.original_name, first).rstrip("。")
+
+
+def test_a_file_received_again_is_told_what_it_was_registered_as(
+    quarterly: dict[str, Any],  # noqa: F811
+) -> None:
+    sent = _send_round(quarterly)
+    db = quarterly["db"]
+    a_q2 = sent["AQ2"]
+    result = runner.invoke(app, ["ingest", str(a_q2), "--db", str(db), "--today", "2007-07-12"])
+    assert result.exit_code == 0, result.output
+    base = quarterly["bases"][0]
+    # the same file again, as if sent for the third quarter
+    result = runner.invoke(app, ["ingest", str(a_q2), "--db", str(db)])
+    row = _row(result.output, "A.xlsx")
+    assert "已登记过" in row
+    said = f"同一文件已于2007-07-12登记为{base.unit}，{base.subject}的2007年第二季度的季度数据报表"
+    assert said in row, row
+    assert "报送其他报告期请填写并上报该期的文件" in row
+    with Ledger(db) as ledger:
+        record = ledger.file(file_sha256(a_q2))
+        assert record is not None and record.received_at.date() == dt.date(2007, 7, 12)
+        text = registered_reason(record, "季度数据报表")
+        assert text.startswith(f"同一文件已于 2007-07-12 登记为{base.unit}，{base.subject}的")
+        assert "2007年第二季度的季度数据报表" in text
+    assert registered_reason(None) == "同一文件已登记过。"
