@@ -1724,12 +1724,14 @@ def feedback(
             results.append(r)
             progress.advance(task)
     table = Table(title=f"审核意见副本（共 {len(files)} 个文件）")
-    for col in ("文件", "审核结论", "错误", "警告", "审核意见副本"):
+    # reports (季度数据报表, 年度工作报告) have no 审核结论: the column says 已受理
+    verdicts = any(r.submission is not None and r.submission.verdict for r in results)
+    for col in ("文件", "审核结论" if verdicts else "状态", "错误", "警告", "审核意见副本"):
         right = col in ("错误", "警告")
         table.add_column(col, overflow="fold", justify="right" if right else "left")
     for r in results:
         sub = r.submission
-        verdict = (sub.verdict if sub else None) or ""
+        verdict = (sub.verdict if sub else None) or ("" if verdicts else "已受理")
         shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
         if r.status == "written" and r.output is not None:
             copy = escape(r.output.name) + "".join(f"\n[dim]{escape(n)}[/]" for n in r.notes)
