@@ -109,3 +109,36 @@ def test_a_report_round_never_speaks_of_applications(quarterly: dict[str, Any]) 
     wb.worksheets[0]["A1"] = "符合 0 个，不符合 0 个，待补充材料 0 个；3 个申请"
     wb.save(out / "改.xlsx")
     assert len(visible_words(out / "改.xlsx")) == 1
+
+
+def test_a_report_rounds_web_pages_never_speak_of_applications(tmp_path: Path) -> None:
+    """The base's upload page, its result, the province's status and the base's page of a
+    quarterly round: their visible text (tags and scripts left out)."""
+    from tests.test_across_periods import ytd
+    from tests.test_web import client, login, upload
+    from tests.test_web_periods import _set_password
+    from tests.web_support import make_quarterly_round
+
+    qround = make_quarterly_round(tmp_path)
+    _set_password(qround)
+    with client(qround) as web:  # type: ignore[arg-type]
+        pages = [web.get(qround.link(0, 1)).text]
+        upload(web, qround.link(0, 1), qround.report(0, 1), "A-一季度.xlsx")
+        fell = ytd("export_value", 1) - 500.0
+        doc = upload(
+            web, qround.link(0, 2), qround.report(0, 2, export_value_ytd=fell), "A-二季度.xlsx"
+        ).json()
+        pages += [str(doc["message"]), web.get(doc["page"]).text, web.get(qround.link(0, 2)).text]
+        assert login(web).status_code == 303
+        for q in (1, 2):
+            pages.append(web.get(f"/province?form={JIDU}&period=2007Q{q}").text)
+        entry = re.search(r'href="(/province/entries/[^"]+)"', pages[-1])
+        assert entry is not None
+        pages.append(web.get(entry.group(1)).text)
+    # the pages are the round's: the error across quarters is on them
+    assert "有错误" in pages[-2] and "累计数比上季度减少" in pages[-2]
+    said = []
+    for html in pages:
+        text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
+        said += [w for w in re.findall(r"\S*(?:申请|审核结论|符合|待补充材料)\S*", text)]
+    assert said == []
