@@ -70,3 +70,32 @@ def test_twenty_bases_print_on_one_titled_page(
         seen += [r.subject for r in bases(n) if r.subject[:6] in flat]
     # every base printed, once
     assert sorted(seen) == sorted(r.subject for r in bases(n))
+
+
+def test_a_new_bases_type_is_filled_as_the_report_form_says(tmp_path: Path) -> None:
+    """基地类型 where known (#21 item 8): a re-certification's is the base it names; a
+    新申报 names none, and a new base is 其他出口创新基地 (the report form's own hint)."""
+    from formkit.ledger import Ledger
+    from tests.forms import ROSTER, YEAR, eligible, filled
+
+    roster_csv = tmp_path / "申报名单.csv"
+    roster_csv.write_bytes(ROSTER.encode("gbk"))
+    rows = read_roster(roster_csv)
+    inbox = tmp_path / "申报书"
+    inbox.mkdir()
+    new = eligible(application_type="新申报", existing_base_type=None, recertified_base=None)
+    for i, row in enumerate(rows):
+        (inbox / f"{i}.xlsx").write_bytes(filled(row, new if i == 0 else eligible()))
+    with Ledger(tmp_path / "申报.db") as ledger:
+        ledger.add_roster(rows, year=YEAR)
+        ledger.ingest([inbox])
+        chosen = [(r.unit, r.subject) for r in ledger.current()]
+        got = {
+            r.subject: r.cells.get("base_type")
+            for r in ledger.application_roster(JIDU, year=YEAR, chosen=chosen)
+        }
+    assert got[rows[0].applicant_name] == "其他出口创新基地"
+    others = [got[r.applicant_name] for r in rows[1:]]
+    assert others and all(t and t != "其他出口创新基地" for t in others), got
+    # the value is one the report form accepts
+    assert "其他出口创新基地" in load_form_spec(JIDU).field("base_type").choices
