@@ -108,3 +108,36 @@ def test_a_file_received_again_is_told_what_it_was_registered_as(
         assert text.startswith(f"同一文件已于 2007-07-12 登记为{base.unit}，{base.subject}的")
         assert "2007年第二季度的季度数据报表" in text
     assert registered_reason(None) == "同一文件已登记过。"
+
+
+def test_the_web_page_says_the_state_and_reason_status_shows(tmp_path: Any) -> None:
+    """A base's upload: the message names the state the province's status shows (有错误
+    when the check across quarters finds an error), and a file sent again is told what
+    it was registered as."""
+    import re
+
+    from tests.test_web import client, login, upload
+    from tests.test_web_periods import _set_password
+    from tests.web_support import make_quarterly_round
+
+    qround = make_quarterly_round(tmp_path)
+    _set_password(qround)
+    with client(qround) as web:  # type: ignore[arg-type]
+        first = upload(web, qround.link(0, 1), qround.report(0, 1), "A-一季度.xlsx").json()
+        assert (first["state"], first["message"]) == ("已收到", "已收到。")
+        again = upload(web, qround.link(0, 1), qround.report(0, 1), "A-一季度.xlsx").json()
+        assert again["outcome"] == "duplicate"
+        assert re.fullmatch(
+            r"这个文件已于 \d{4}-\d\d-\d\d 登记为.+的2007年第一季度的季度数据报表，结果见下。",
+            again["message"],
+        ), again["message"]
+        fell = ytd("export_value", 1) - 500.0
+        doc = upload(
+            web, qround.link(0, 2), qround.report(0, 2, export_value_ytd=fell), "A-二季度.xlsx"
+        ).json()
+        assert doc["state"] == "有错误"
+        assert doc["message"] == "已收到；有错误，请按下列问题更正后重新上报。"
+        assert login(web).status_code == 303
+        page = web.get(f"/province?form={JIDU}&period=2007Q2").text
+        row = next(r for r in page.split("<tr>") if qround.bases[0].subject in r)
+        assert "有错误" in row

@@ -955,9 +955,13 @@ def _result_json(
     if record is None:
         doc["issues"] = result.issues
         return doc
+    state = service.state_with(record, across)
+    if state == "有错误" and result.outcome == "new":
+        # the state the status page shows, and the same word (formkit.states)
+        doc["message"] = result.message.rstrip("。") + "；有错误，请按下列问题更正后重新上报。"
     doc.update(
         {
-            "state": service.state_with(record, across),
+            "state": state,
             "status": record.status,
             "verdict": record.verdict,
             "errors": record.errors,

@@ -332,6 +332,15 @@ def state_with(record: FileRecord | None, across: list[dict[str, Any]]) -> str:
 # ---------------------------------------------------------------- uploads
 
 
+def _registered(record: FileRecord) -> str:
+    """A file uploaded again: what it was registered as, and when (formkit.states)."""
+    from formkit.states import registered_reason
+
+    title = spec_of(record.form_id).file_name if record.form_id else ""
+    said = registered_reason(record, title or "").removeprefix("同一文件")
+    return f"这个文件{said.split('；')[0].rstrip('。')}，结果见下。"
+
+
 @dataclass
 class UploadResult:
     # new: recorded; duplicate: these bytes were recorded before; refused: not recorded
@@ -454,7 +463,7 @@ def process_upload(
     with ledger(settings) as led:  # a file sent twice needs no slot
         known = led.file(sha)
     if known is not None and known.roster_id == entry.submission_id:
-        return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
+        return UploadResult("duplicate", 200, _registered(known), sha, known)
     if known is not None and known.roster_id is not None:
         with ledger(settings) as led:
             why = _known_elsewhere(known, entry, led)
@@ -488,6 +497,8 @@ def process_upload(
             return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
         kind: Literal["new", "duplicate"] = "duplicate" if outcome.outcome == "duplicate" else "new"
         message = "已收到。" if kind == "new" else "这个文件已经上报过，结果见下。"
+        if kind == "duplicate":
+            message = _registered(record)
         if outcome.supersedes:
             message = "已收到，替代此前上报的文件。"
         if kind == "new" and record.superseded_by is not None:
