@@ -45,6 +45,8 @@ def status_problems(row: StatusRow) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     if last is not None and last.state == "有错误" and last.problem:
         short = short_text(last.problem)
+        if last.data_errors > 1:  # the first named, the others counted
+            short += f" 等 {last.data_errors} 处"
         whole = last.problem.rstrip("。")
         out.append(
             {
