@@ -72,8 +72,22 @@ def test_ingest_shows_the_state_status_shows(quarterly: dict[str, Any]) -> None:
 
     result = runner.invoke(app, ["status", "--db", str(db), "--form", JIDU, "--period", "2007Q3"])
     assert result.exit_code == 0, result.output
-    # the status table's line for B (the problems table below names it again)
+    # the summary of the quarter counts the error against B's file, and lists it
+    out = quarterly["tmp"] / "季报汇总.xlsx"
+    made = runner.invoke(
+        app,
+        ["summary", "--db", str(db), "--form", JIDU, "--year", "2007", "--quarter", "3",
+         "-o", str(out)],
+    )  # fmt: skip
+    assert made.exit_code in (0, 1), made.output
+    from tests.summaries import rows_of
+
     subject = quarterly["bases"][1].subject
+    mine = next(r for r in rows_of(out, "汇总表") if r.get("基地") == subject)
+    assert (mine["错误"] or 0) >= 1, mine
+    listed = [r for r in rows_of(out, "问题清单") if r.get("文件") == "B改.xlsx"]
+    assert any(r.get("级别") == "错误" and cell in str(r.get("单元格")) for r in listed), listed
+    # the status table's line for B (the problems table below names it again)
     line = next(x for x in result.output.splitlines() if subject in x and "│" in x)
     assert "有错误" in line
 
