@@ -1268,7 +1268,7 @@ def roster_cmd(
     """从基地名册（或申报轮次的台账）生成基地名单（.xlsx），供 distribute --form 下发报表。"""
     from formkit.bases import Register
     from formkit.bases.feed import roster_rows
-    from formkit.distribute import write_roster
+    from formkit.distribute import roster_title, write_roster
     from formkit.ledger import Ledger, LedgerError
 
     spec = _form_spec(form)
@@ -1306,7 +1306,9 @@ def roster_cmd(
         which = "汇总表中推荐的" if recommended is not None else "审核结论为“符合”的"
         raise _fail(f"台账 {db} 中没有{which}申请（{year or '全部'}年度），未写出名单。")
     try:
-        write_roster(rows, output, spec)
+        words = "{}年{}".format(*when.text.partition("/")[::2]) if when is not None else ""
+        words = words or (f"据{year}年度申报" if year is not None else "")
+        write_roster(rows, output, spec, roster_title(spec, mine, words))
     except OSError as exc:
         raise _fail(f"无法写出 {output}（{_why(exc)}）。") from None
     for r in rows:
@@ -1344,6 +1346,32 @@ def _recommended_pairs(path: Path, app_form: str | None) -> list[tuple[str, str]
             name = str(a.get(roles.subject) or "")
             pairs.append((unit.name if unit is not None else str(a.get(roles.unit)), name))
     return pairs
+
+
+def _registered_reason(ledger: Any, sha: str) -> str:
+    """A file received again: what it was registered as (formkit.states)."""
+    from formkit.forms import get_form
+    from formkit.states import registered_reason
+
+    record = ledger.file(sha)
+    title = get_form(record.form_id).spec.file_name if record and record.form_id else ""
+    return registered_reason(record, title or "")
+
+
+def _settled(cells: tuple[str, ...], record: Any, across: dict[str, list[Any]]) -> tuple[str, ...]:
+    """An ingest row with the state and reason `status` shows for its file (the check
+    across periods ran after the file was recorded)."""
+    from rich.markup import escape
+
+    from formkit.states import shown_state, state_reason
+
+    if record is None or record.superseded_by is not None:
+        return cells
+    found = across.get(record.sha256, [])
+    state = shown_state(record, found)
+    if state == cells[3]:
+        return cells
+    return (*cells[:3], state, escape(state_reason(record, found)))
 
 
 @app.command()
@@ -1403,6 +1431,9 @@ def ingest(
     # ledger: `status`, `summary --db`)
     rows: list[tuple[str, ...]] = []  # every file's row, while there are few
     attention: list[tuple[str, ...]] = []  # the first rows that need attention
+    # the records of the rows shown: their state and reason are settled after the check
+    # across periods, as `status` shows them (formkit.states)
+    shown_records: dict[tuple[str, ...], Any] = {}
     recorded: list[tuple[str, str]] = []  # (sha256, file name)
     subjects: dict[str, set[tuple[str | None, str]]] = {}  # form -> (unit, subject)
     errors = 0
@@ -1423,6 +1454,8 @@ def ingest(
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
             shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
+            if f.outcome == "duplicate":  # what it was registered as, and when
+                detail = _registered_reason(ledger, f.sha256)
             add((escape(shown), kind, "", "", escape(detail)), f.outcome != "duplicate")
             return
         recorded.append((r.sha256, r.original_name))
@@ -1442,8 +1475,10 @@ def ingest(
             kind = "重新读取（上次读取失败）"
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
-        who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
+        when = "{}年{}".format(*r.period.partition("/")[::2]) if r.period else ""
+        who = "，".join(x for x in (r.unit, r.subject, when) if x)
         cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
+        shown_records[cells] = r
         add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
 
     try:
@@ -1474,7 +1509,7 @@ def ingest(
         table.add_column(col, overflow="fold")
     shown_rows = rows if total <= MAX_TABLE_ROWS else attention
     for cells in shown_rows:
-        table.add_row(*cells)
+        table.add_row(*_settled(cells, shown_records.get(cells), across))
     out.print(table)
     if len(shown_rows) < total:
         out.print(f"（共 {total} 个文件，上表只列出需要处理的前 {len(shown_rows)} 个）")
@@ -1689,12 +1724,14 @@ def feedback(
             results.append(r)
             progress.advance(task)
     table = Table(title=f"审核意见副本（共 {len(files)} 个文件）")
-    for col in ("文件", "审核结论", "错误", "警告", "审核意见副本"):
+    # reports (季度数据报表, 年度工作报告) have no 审核结论: the column says 已受理
+    verdicts = any(r.submission is not None and r.submission.verdict for r in results)
+    for col in ("文件", "审核结论" if verdicts else "状态", "错误", "警告", "审核意见副本"):
         right = col in ("错误", "警告")
         table.add_column(col, overflow="fold", justify="right" if right else "left")
     for r in results:
         sub = r.submission
-        verdict = (sub.verdict if sub else None) or ""
+        verdict = (sub.verdict if sub else None) or ("" if verdicts else "已受理")
         shown = f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in _VERDICT_STYLE else verdict
         if r.status == "written" and r.output is not None:
             copy = escape(r.output.name) + "".join(f"\n[dim]{escape(n)}[/]" for n in r.notes)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from formkit.distribute import Period, RosterRow, applicant_key
 
@@ -1197,6 +1197,7 @@ class Ledger:
                 src = feed.get(col.field)
                 value = values.get(src) if src is not None else None
                 cells[col.field] = None if value in (None, "") else str(value).strip()
+                cells[col.field] = cells[col.field] or spec.roster.otherwise.get(col.field)
             if origin is not None:
                 cells[origin] = r.roster_id or r.submission_id
             unit = self.reference.unit(r.unit)
@@ -1241,6 +1242,7 @@ class Ledger:
         file are in its row, and an error among them makes the entry 有错误."""
         from formkit.distribute import period_deadline
         from formkit.forms import DEFAULT_FORM, get_form
+        from formkit.states import shown_state
 
         form_id = form_id or DEFAULT_FORM
         spec = get_form(form_id).spec
@@ -1284,10 +1286,8 @@ class Ledger:
                 from formkit.supersession import conflict_message
 
                 note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
-            state: State = "未收到" if last is None else last.state
             found = tuple(across.get(last.sha256, ())) if last is not None else ()
-            if state in (*_VERDICT_STATES, "已收到") and any(i.severity == "error" for i in found):
-                state = "有错误"
+            state = cast(State, shown_state(last, found))  # as ingest and the web show it
             rows.append(StatusRow(_entry(r), state, overdue, int(count), last, note, found))
         unmatched = [
             _file(r)

@@ -32,7 +32,18 @@ from formkit.fields import DATE_FORMAT, NUMBER_FORMATS
 from formkit.forms import form_of
 from formkit.issues import Issue, where_zh
 from formkit.read.submission import Submission
-from formkit.records import Col, Kind, columns, iso, record, sort_key, unit_order, usable
+from formkit.records import (
+    BRIEF_CRITERIA,
+    Col,
+    Kind,
+    brief_criteria,
+    columns,
+    iso,
+    record,
+    sort_key,
+    unit_order,
+    usable,
+)
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec, Table, load_spec
 from formkit.supersession import (
@@ -137,7 +148,8 @@ def print_columns(spec: FormSpec, *, national: bool = False) -> list[Col]:
         *(
             [
                 Col("_verdict", "审核结论", "text", width=7.5),
-                Col("_criteria", "未通过或待补充的条件", "text", width=28),
+                # clause and one word; the titles and facts on 明细 and 问题清单
+                Col(BRIEF_CRITERIA, "未通过或待补充的条件", "text", width=20),
             ]
             if s.verdicts
             else [
@@ -911,6 +923,38 @@ def _title(ws: Worksheet, text: str, width: int, fmt: _Fmt) -> None:
     ws.set_row(0, 26)
 
 
+# 明细 wider than this many columns is not for printing (README, "纸面"): the 申报书's has
+# about 60, which one page wide no one can read, and which column groups would spread
+# over a dozen pages per 30 applications. The official reads 汇总表 and 问题清单; 明细 is the
+# complete table to look things up, filter and sort on screen, and what the roll-up reads
+# back. Its print area is its title line, which says so (a printed workbook shows it as
+# one line, not as pages of columns).
+DETAIL_PRINT_COLS = 16
+DETAIL_TITLE_END, DETAIL_NOTE_END = 4, 12
+DETAIL_NOTE = (
+    "本表为全部{item}的完整数据，供在屏幕上查询、筛选和排序，并供汇总使用；列数多，"
+    "不打印（打印区域只有本行）。纸面请看汇总表和问题清单。"
+)
+
+
+def _detail_title(ws: Worksheet, fmt: _Fmt, text: str, width: int, item: str) -> bool:
+    """明细's title line; for a wide table with the note that it is not printed (True)."""
+    if width <= DETAIL_PRINT_COLS:
+        _title(ws, text, width, fmt)
+        return False
+    ws.merge_range(0, 0, 0, DETAIL_TITLE_END, text, fmt(bold=True, font_size=14, align="left"))
+    ws.merge_range(
+        0,
+        DETAIL_TITLE_END + 1,
+        0,
+        DETAIL_NOTE_END,
+        DETAIL_NOTE.format(item=item),
+        fmt(font_size=9, text_wrap=True, align="left", valign="vcenter", font_color="#595959"),
+    )
+    ws.set_row(0, 36)
+    return True
+
+
 def _landscape(ws: Worksheet, title: str, header_row: int | None, repeat_cols: int = 0) -> None:
     """A4 landscape with the title as page header and page numbers; rows 0..header_row
     repeat on every page (None: none repeat)."""
@@ -1081,13 +1125,14 @@ def build(
         _compare_sheet(w)
     cols = detail_columns(spec)
     ws = wb.add_worksheet(DETAIL_SHEET, _SummarySheet)
-    _title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
+    wide = _detail_title(ws, fmt, f"{title}：明细（全部数据）", len(cols), spec.summary.item)
     last = _table(ws, fmt, 1, cols, [*data.applications, *data.others])
     w.keep(DETAIL_SHEET, [*data.applications, *data.others], "detail")
     ws.freeze_panes(2, 5)
-    # a table for machines and for looking things up; on paper one page wide, small
-    _landscape(ws, title, 1)
+    _landscape(ws, title, None if wide else 1)
     ws.fit_to_pages(1, 0)
+    if wide:  # not for printing: its print area is its title line and the note in it
+        ws.print_area(0, 0, 0, DETAIL_NOTE_END)
     _verdict_formats(ws, fmt, cols, last)
     if sheets is not None:
         sheets(w, "after_detail")
@@ -1145,12 +1190,15 @@ def _apps_sheet(w: Writer) -> None:
         ws.set_row(0, 36)
     else:
         _title(ws, title, len(cols), fmt)
+    rows = data.applications
+    if any(c.key == BRIEF_CRITERIA for c in cols):
+        rows = [{**r, BRIEF_CRITERIA: brief_criteria(r.get("_criteria"))} for r in rows]
     last = _table(
         ws,
         fmt,
         1,
         cols,
-        data.applications,
+        rows,
         fill={j: EDITABLE_FILL for j in editable},
         header_height=56,
     )
@@ -1755,6 +1803,25 @@ def table_columns(spec: FormSpec, t: Table) -> list[Col]:
     ]
 
 
+# a landscape A4 page's printable height, and a 300-pixel chart's, in points
+_PAGE_POINTS, _CHART_POINTS = 490.0, 235.0
+
+
+def _table_points(
+    cols: Sequence[Col],
+    rows: Sequence[Mapping[str, Any]],
+    counted: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    spec: FormSpec,
+) -> float:
+    """The height a chart's title, table and the line under it print at (as
+    `_table_plain` and `_excluded_line` lay them out)."""
+    text = excluded_summary(counted, keys, spec)
+    lines = wrapped_lines(text, sum(max(c.width, 10) for c in cols)) if text else 1
+    head = max(wrapped_lines(c.header, max(c.width, 10) - 1) for c in cols)
+    return 20 + max(30, _LINE_HEIGHT * head + 4) + 15 * len(rows) + _LINE_HEIGHT * lines + 2
+
+
 def _chart_sheet(w: Writer) -> None:
     """图表: each of the layout's charts over its data, one under the other; values with
     errors are not counted (the chart shows what the totals count)."""
@@ -1800,6 +1867,8 @@ def _chart_sheet(w: Writer) -> None:
             chart.set_y_axis({"name": chart_spec.axis})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 640, "height": 300})
+            if _table_points(cols, rows, counted, keys, spec) + _CHART_POINTS > _PAGE_POINTS:
+                breaks.append(below + 1)  # table and chart not on one page: the chart whole
             ws.insert_chart(below + 1, 0, chart, {"x_offset": 4, "y_offset": 6})
             row = below + 18
         else:

@@ -925,18 +925,13 @@ def _nav_round(entry: RosterEntry | None) -> dict[str, Any]:
     return {"round_query": round_.query, "round_form": round_.form_id}
 
 
-def _problems(row: StatusRow) -> list[str]:
-    """What must be corrected in one status row: its file's own problem (when 有错误) and
-    each issue across periods, placed at its sheet and cell."""
-    last = row.last
-    own = [last.problem] if last is not None and last.state == "有错误" and last.problem else []
-    across = []
-    for i in row.across:
-        # the messages name their sheet and cell already, as the file pages show them
-        where = " ".join(x for x in (i.sheet and f"工作表“{i.sheet}”", i.cell) if x)
-        placed = not where or (i.cell or "") in i.message
-        across.append(i.message if placed else f"{where}：{i.message}")
-    return own + across
+def _problems(row: StatusRow) -> list[dict[str, str]]:
+    """What must be corrected in one status row, each with its severity (错误 / 警告 /
+    提示), a short text (the file's own first error, or the issue's kind at its cell) and
+    the whole text behind it (formkit.web.problems)."""
+    from formkit.web.problems import status_problems
+
+    return status_problems(row)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -960,9 +955,13 @@ def _result_json(
     if record is None:
         doc["issues"] = result.issues
         return doc
+    state = service.state_with(record, across)
+    if state == "有错误" and result.outcome == "new":
+        # the state the status page shows, and the same word (formkit.states)
+        doc["message"] = result.message.rstrip("。") + "；有错误，请按下列问题更正后重新上报。"
     doc.update(
         {
-            "state": service.state_with(record, across),
+            "state": state,
             "status": record.status,
             "verdict": record.verdict,
             "errors": record.errors,

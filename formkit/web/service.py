@@ -324,15 +324,21 @@ def across_of(led: Ledger, record: FileRecord | None) -> list[dict[str, Any]]:
 
 def state_with(record: FileRecord | None, across: list[dict[str, Any]]) -> str:
     """A file's state counting its issues across periods (an error among them: 有错误)."""
-    if record is None:
-        return "未收到"
-    state: str = record.state
-    if state != "有错误" and any(i.get("severity") == "error" for i in across):
-        return "有错误"
-    return state
+    from formkit.states import shown_state
+
+    return shown_state(record, across)
 
 
 # ---------------------------------------------------------------- uploads
+
+
+def _registered(record: FileRecord) -> str:
+    """A file uploaded again: what it was registered as, and when (formkit.states)."""
+    from formkit.states import registered_reason
+
+    title = spec_of(record.form_id).file_name if record.form_id else ""
+    said = registered_reason(record, title or "").removeprefix("同一文件")
+    return f"这个文件{said.split('；')[0].rstrip('。')}，结果见下。"
 
 
 @dataclass
@@ -457,7 +463,7 @@ def process_upload(
     with ledger(settings) as led:  # a file sent twice needs no slot
         known = led.file(sha)
     if known is not None and known.roster_id == entry.submission_id:
-        return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
+        return UploadResult("duplicate", 200, _registered(known), sha, known)
     if known is not None and known.roster_id is not None:
         with ledger(settings) as led:
             why = _known_elsewhere(known, entry, led)
@@ -491,6 +497,8 @@ def process_upload(
             return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
         kind: Literal["new", "duplicate"] = "duplicate" if outcome.outcome == "duplicate" else "new"
         message = "已收到。" if kind == "new" else "这个文件已经上报过，结果见下。"
+        if kind == "duplicate":
+            message = _registered(record)
         if outcome.supersedes:
             message = "已收到，替代此前上报的文件。"
         if kind == "new" and record.superseded_by is not None:
