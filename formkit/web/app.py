@@ -43,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from formkit.forms import DEFAULT_FORM
 from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
 from formkit.web import auth, bases_page, service
+from formkit.web.hosts import HostCheck
 from formkit.web.limits import Limit, RateLimiter
 from formkit.web.service import Settings
 
@@ -60,9 +61,12 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 NO_APPLICATIONS = "台账中还没有可推荐的申请：申请单位上报、文件受理后，这里才有推荐名单和推荐文件。"
 
 
-# defaults that suit a province (a few dozen cities behind a handful of addresses)
+# defaults that suit a province (serve --uploads-per-link, --uploads-per-address): a link
+# is one unit, which corrects and resends a few times at most; an address may be one NAT
+# in front of every city of the province, all sending on the last day, so its limit only
+# stops a runaway program (the reading pool, not this limit, paces the machine)
 UPLOADS_PER_LINK = Limit(10, 60.0)
-UPLOADS_PER_ADDRESS = Limit(120, 60.0)
+UPLOADS_PER_ADDRESS = Limit(600, 60.0)
 LOGINS_PER_ADDRESS = Limit(10, 300.0)
 
 
@@ -189,7 +193,10 @@ class Web:
 
     def __init__(self, settings: Settings, limits: Limits | None = None) -> None:
         self.settings = settings
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(
+            upload_per_link=Limit(settings.uploads_per_link, 60.0),
+            upload_per_address=Limit(settings.uploads_per_address, 60.0),
+        )
         self.rate = RateLimiter()
         self.workers = service.Workers(settings)
         with service.ledger(settings) as led:
@@ -639,7 +646,8 @@ class Web:
 
         if not await self.run(store):
             raise HTTPException(404)
-        link = str(request.base_url).rstrip("/") + link_path(token)
+        # never from the Host header (formkit.web.hosts): without --base-url, the path
+        link = (self.settings.base_url or "").rstrip("/") + link_path(token)
         return await self.render_entry(request, digest, new_link=link)
 
     @province_only
@@ -1021,4 +1029,5 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         lifespan=lifespan,
     )
     app.state.web = web
-    return BodyLimit(_security_headers(app), settings.max_upload)
+    wrapped = BodyLimit(_security_headers(app), settings.max_upload)
+    return HostCheck(wrapped, settings.base_url) if settings.base_url else wrapped

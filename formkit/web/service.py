@@ -50,6 +50,12 @@ class Settings:
     # `serve --today`: uploads are received on this day and lateness is judged by it (a
     # round replayed or rehearsed); None: the clock
     today: dt.date | None = None
+    # `serve --base-url`: links are built from it (never from the Host header), and a
+    # request naming another host is refused; None: links are shown as paths
+    base_url: str | None = None
+    # `serve --uploads-per-address`, `--uploads-per-link`: uploads a minute (formkit.web.app)
+    uploads_per_address: int = 600
+    uploads_per_link: int = 10
 
     def read_options(self) -> ReadOptions:
         from formkit.read import ReadOptions
