@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from formkit.forms import DEFAULT_FORM
 from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
-from formkit.web import auth, bases_page, service
+from formkit.web import auth, bases_page, logins, service
 from formkit.web.hosts import HostCheck
 from formkit.web.limits import Limit, RateLimiter
 from formkit.web.service import Settings
@@ -198,6 +198,7 @@ class Web:
             upload_per_address=Limit(settings.uploads_per_address, 60.0),
         )
         self.rate = RateLimiter()
+        self.passwords = logins.PasswordChecks()
         self.workers = service.Workers(settings)
         with service.ledger(settings) as led:
             # the CSRF key lives in the ledger: pages opened before a restart still post
@@ -519,7 +520,19 @@ class Web:
             return await self.render_login(request, 403, "页面已过期，请重新输入密码登录。")
         password = form.get("password")
         stored = await self.run(self.password_hash)
-        ok = isinstance(password, str) and await self.run(auth.verify_password, password, stored)
+        # locked after repeated failures, and scrypt bounded (formkit.web.logins)
+        locked = await self.run(logins.locked_until, self.settings)
+        if locked is not None:
+            detail = "连续输错密码，登录已暂停"
+            await self.run(
+                lambda: self.audit(
+                    request, "login_refused", actor=OFFICE, status=429, detail=detail
+                )
+            )
+            return await self.render_login(request, 429, logins.locked_message(locked))
+        ok = isinstance(password, str) and await self.passwords.verify(password, stored)
+        if ok is None:
+            return await self.render_login(request, 503, logins.BUSY)
         if not ok:
             await self.run(lambda: self.audit(request, "login_failed", actor=OFFICE, status=401))
             message = (
@@ -527,7 +540,11 @@ class Web:
                 if stored
                 else "尚未设置登录密码：请系统管理员在服务器上设置后再登录。"
             )
+            until = await self.run(logins.failed, self.settings) if stored else None
+            if until is not None:
+                message = logins.locked_message(until)
             return await self.render_login(request, 401, message)
+        await self.run(logins.succeeded, self.settings)
         session = auth.new_token()
         expires = dt.datetime.now().astimezone() + dt.timedelta(hours=SESSION_HOURS)
 
