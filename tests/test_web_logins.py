@@ -19,7 +19,7 @@ from formkit.ledger import Ledger
 from formkit.web import logins
 from formkit.web.app import Limits
 from formkit.web.limits import Limit
-from tests.test_web import PASSWORD, client, csrf_of, login, set_password
+from tests.test_web import client, csrf_of, login, set_password
 from tests.web_support import Round, make_round
 
 MANY = Limits(login_per_address=Limit(1000, 300.0))
