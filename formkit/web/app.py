@@ -45,6 +45,7 @@ from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
 from formkit.web import auth, bases_page, logins, service
 from formkit.web.hosts import HostCheck
 from formkit.web.limits import Limit, RateLimiter
+from formkit.web.queue import UploadQueue
 from formkit.web.service import Settings
 
 T = TypeVar("T")
@@ -199,6 +200,7 @@ class Web:
         )
         self.rate = RateLimiter()
         self.passwords = logins.PasswordChecks()
+        self.uploads = UploadQueue(settings.checks)
         self.workers = service.Workers(settings)
         with service.ledger(settings) as led:
             # the CSRF key lives in the ledger: pages opened before a restart still post
@@ -422,7 +424,8 @@ class Web:
             name = service.clean_name(upload.filename)
         finally:
             await form.close()
-        result: service.UploadResult = await self.run(
+        # waits for a reading worker without holding a page's thread (formkit.web.queue)
+        result: service.UploadResult = await self.uploads.run(
             service.process_upload, self.settings, self.workers, entry, name, data
         )
         kind = "upload" if result.outcome != "refused" else "refused"

@@ -452,9 +452,11 @@ def process_upload(
 ) -> UploadResult:
     """Check an uploaded file and, if it is this entry's readable workbook, record it.
 
-    The file is read twice in isolated workers: once to see whose it is (a city's link
-    must never record or supersede another applicant's file), then by `Ledger.ingest`,
-    which decides supersession as for `formkit ingest`.
+    The file is read once, in an isolated worker, as `formkit check` reads it: whose it is
+    is seen first (a city's link must never record or supersede another applicant's
+    file), then `Ledger.record_checked` records it and decides supersession as `formkit
+    ingest` does. Nothing else is made on the way (the annotated copy is made when it is
+    first asked for).
     """
     from formkit.read.isolate import Failure
     from formkit.web.warm import check_one
@@ -490,8 +492,9 @@ def process_upload(
             return UploadResult("refused", 422, other, sha)
         path = _store_file(settings, sha, data)
         led.store_upload(sha, entry.submission_id, original_name, data)
-        report = led.ingest([path], jobs=1, options=options, received_on=settings.today)
-        (outcome,) = report.files
+        # recorded as read (once, by the worker above), as `formkit ingest` records a file
+        sub.file, sub.path = str(path), None
+        outcome = led.record_checked(sub, sha, received_on=settings.today)
         record = outcome.record or led.file(sha)
         if record is None:  # could not even be hashed: the store is unwritable
             return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
