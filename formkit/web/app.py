@@ -523,17 +523,22 @@ class Web:
             return await self.render_login(request, 403, "页面已过期，请重新输入密码登录。")
         password = form.get("password")
         stored = await self.run(self.password_hash)
-        # locked after repeated failures, and scrypt bounded (formkit.web.logins)
-        locked = await self.run(logins.locked_until, self.settings)
-        if locked is not None:
+        # locked after repeated failures, and scrypt bounded (formkit.web.logins): the lock
+        # is looked at again when this check's turn comes (a lock reached meanwhile costs
+        # no scrypt)
+        ok: bool | dt.datetime | None = False
+        if isinstance(password, str):
+            ok = await self.passwords.verify(
+                password, stored, lambda: logins.locked_until(self.settings)
+            )
+        if isinstance(ok, dt.datetime):
             detail = "连续输错密码，登录已暂停"
             await self.run(
                 lambda: self.audit(
                     request, "login_refused", actor=OFFICE, status=429, detail=detail
                 )
             )
-            return await self.render_login(request, 429, logins.locked_message(locked))
-        ok = isinstance(password, str) and await self.passwords.verify(password, stored)
+            return await self.render_login(request, 429, logins.locked_message(ok))
         if ok is None:
             return await self.render_login(request, 503, logins.BUSY)
         if not ok:

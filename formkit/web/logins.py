@@ -8,7 +8,8 @@ the server from 82 MiB to 2.6 GiB. Here:
   any more are answered 503 at once, so memory stays bounded however many attempts come;
 - after `FAILURES_TO_LOCK` wrong passwords in a row the account is locked for `LOCK`
   (each further wrong one renews it). The count is in the ledger (schema version 9), so a
-  restart does not reset it; a locked account is refused before any scrypt is run.
+  restart does not reset it; a locked account is refused before any scrypt is run, even
+  a login that was already waiting when the lock came.
 
 The per-address login limit (formkit.web.app) still applies before all of this.
 """
@@ -16,6 +17,7 @@ The per-address login limit (formkit.web.app) still applies before all of this.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import anyio
 
@@ -45,8 +47,15 @@ class PasswordChecks:
         self.waiting = 0  # checks running or waiting for their turn
         self._slots: anyio.Semaphore | None = None  # made in the event loop, on first use
 
-    async def verify(self, password: str, stored: str | None) -> bool | None:
-        """Whether `password` is the stored one; None: too many checks already waiting."""
+    async def verify(
+        self,
+        password: str,
+        stored: str | None,
+        locked: Callable[[], dt.datetime | None] | None = None,
+    ) -> bool | dt.datetime | None:
+        """Whether `password` is the stored one. None: too many checks already waiting;
+        a time: `locked()` says the account is locked until then, asked when this
+        check's turn has come (before any scrypt)."""
         if self.waiting >= self.waiting_at_most:
             return None
         if self._slots is None:
@@ -54,6 +63,10 @@ class PasswordChecks:
         self.waiting += 1
         try:
             async with self._slots:
+                if locked is not None:
+                    until = await anyio.to_thread.run_sync(locked)
+                    if until is not None:
+                        return until
                 return await anyio.to_thread.run_sync(auth.verify_password, password, stored)
         finally:
             self.waiting -= 1
