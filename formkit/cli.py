@@ -1890,6 +1890,7 @@ def serve(
         base_url=base_url.rstrip("/") if base_url else None,
         uploads_per_address=uploads_per_address,
         uploads_per_link=uploads_per_link,
+        warm=True,
     )
     if not has_password:
         err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sqlite3
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -205,6 +206,10 @@ class Web:
         with service.ledger(settings) as led:
             # the CSRF key lives in the ledger: pages opened before a restart still post
             self.secret = led.set_web_setting("secret", auth.new_secret(), if_absent=True)
+        # one connection held open while serving: closing the ledger after each request is
+        # then never closing its last connection, which would checkpoint the WAL each time
+        self.keeper = sqlite3.connect(settings.db, check_same_thread=False)
+        self.keeper.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("formkit.web", "templates"),
             autoescape=True,
@@ -1045,8 +1050,11 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.warm:
+            await anyio.to_thread.run_sync(web.workers.warm)
         yield
         await anyio.to_thread.run_sync(web.workers.close)
+        web.keeper.close()
 
     app = Starlette(
         routes=routes,

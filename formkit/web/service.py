@@ -56,6 +56,8 @@ class Settings:
     # `serve --uploads-per-address`, `--uploads-per-link`: uploads a minute (formkit.web.app)
     uploads_per_address: int = 600
     uploads_per_link: int = 10
+    # start the reading workers before taking requests (`formkit serve`; tests start none)
+    warm: bool = False
 
     def read_options(self) -> ReadOptions:
         from formkit.read import ReadOptions
@@ -111,6 +113,20 @@ class Workers:
             yield pool
         finally:
             self._free.put(pool)
+
+    def warm(self) -> None:
+        """Start every worker now (`serve` does, before it takes requests): the first
+        uploads of a round do not wait a second or two for a worker to start."""
+        from formkit.web.warm import ready
+
+        taken = [self._free.get() for _ in self._all]
+        try:
+            for pool in taken:
+                for _ in pool.map(ready, [None]):
+                    pass
+        finally:
+            for pool in taken:
+                self._free.put(pool)
 
     def close(self) -> None:
         for pool in self._all:

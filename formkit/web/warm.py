@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 load_spec()
 load_reference()
 
-__all__ = ["check_one", "formkit"]
+__all__ = ["check_one", "formkit", "ready"]
 
 # test hook: seconds each upload's reading takes longer, so a test can stop the server
 # while its workers are reading
@@ -38,3 +38,9 @@ def check_one(job: tuple[Path, ReadOptions]) -> Submission:
     if pause:
         time.sleep(pause)
     return formkit.check.check_file(job[0], job[1])
+
+
+def ready(_: object) -> None:
+    """Nothing: sent to each worker when the server starts, so it is running (forked, with
+    all of the above loaded) before the first upload comes."""
+    return None
