@@ -201,7 +201,8 @@ class Web:
         )
         self.rate = RateLimiter()
         self.passwords = logins.PasswordChecks()
-        self.uploads = UploadQueue(settings.checks)
+        # two places per reading worker: one upload is read while another is recorded
+        self.uploads = UploadQueue(2 * settings.checks)
         self.workers = service.Workers(settings)
         with service.ledger(settings) as led:
             # the CSRF key lives in the ledger: pages opened before a restart still post

@@ -486,13 +486,15 @@ def process_upload(
         with ledger(settings) as led:
             why = _known_elsewhere(known, entry, led)
         return UploadResult("refused", 422, why, sha)
-    with workers.slot() as pool, ledger(settings) as led:
-        options = settings.upload_options()
-        # read first from a private temporary copy: a refused file leaves nothing behind
-        with tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
-            trial = Path(tmp) / sha
-            trial.write_bytes(data)
-            ((_, sub),) = pool.map(check_one, [(trial, options)])
+    options = settings.upload_options()
+    # read first from a private temporary copy: a refused file leaves nothing behind; the
+    # worker is free for the next upload as soon as it has read this one (the recording
+    # below is this thread's)
+    with workers.slot() as pool, tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
+        trial = Path(tmp) / sha
+        trial.write_bytes(data)
+        ((_, sub),) = pool.map(check_one, [(trial, options)])
+    with ledger(settings) as led:
         if isinstance(sub, Failure):  # timed out, out of memory, crashed: maybe passing
             why = {"timeout": "读取超时", "memory": "内存超限"}.get(sub.kind, "读取进程异常")
             return UploadResult(
