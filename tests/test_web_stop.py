@@ -41,7 +41,9 @@ def round_(tmp_path: Path) -> Round:
 class Serve:
     """`python -m formkit serve` in a process group of its own, as systemd runs it."""
 
-    def __init__(self, round_: Round, log: Path, slow: float = 0) -> None:
+    def __init__(
+        self, round_: Round, log: Path, slow: float = 0, extra: list[str] | None = None
+    ) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -50,7 +52,7 @@ class Serve:
             env[SLOW_ENV] = str(slow)
         cmd = [sys.executable, "-m", "formkit", "serve", "--db", str(round_.db)]
         self.proc = subprocess.Popen(
-            [*cmd, "--port", str(self.port)],
+            [*cmd, "--port", str(self.port), *(extra or [])],
             env=env,
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
@@ -216,3 +218,38 @@ def test_kill_9_mid_burst_then_resending_leaves_the_ledger_exact(
     after = ledger_counts(round_)
     assert sorted(after["files"]) == shas == sorted(after["uploads"])
     assert sorted(after["received"]) == shas
+
+
+def test_pages_stay_quick_while_a_burst_waits_for_the_reading_workers(
+    round_: Round, tmp_path: Path
+) -> None:
+    """90 uploads at once, each read slowly (0.3 s): more than twice the server's page
+    threads (40). They wait for a reading worker without holding one, so a city's page and the
+    login page still open at once, and every upload is answered in the end."""
+    files = [
+        (i, filled(round_.rows[i], eligible(contact_email=f"c{n}@example.cn")))
+        for n in range(30)
+        for i in range(3)
+    ]
+    log = tmp_path / "serve.log"
+    server = Serve(round_, log, slow=0.3, extra=["--uploads-per-link", "100"])
+    try:
+        threads, answers = burst(server, round_, files)
+        time.sleep(1.0)  # all sent; most waiting for a worker
+        pending = recorded(round_)[0]
+        waits = []
+        with httpx.Client(base_url=server.base, timeout=60) as http:
+            for path in (round_.link(2), "/province/login", round_.link(0)):
+                start = time.perf_counter()
+                assert http.get(path).status_code == 200
+                waits.append(time.perf_counter() - start)
+        for t in threads:
+            t.join(300)
+    finally:
+        os.killpg(server.proc.pid, signal.SIGTERM)
+        server.proc.wait(60)
+        server.kill()
+    assert pending < len(files) - 40, "the burst was over before the pages were opened"
+    assert max(waits) < 2.0, waits
+    assert all(isinstance(a, httpx.Response) and a.status_code == 201 for a in answers)
+    assert len(ledger_counts(round_)["files"]) == len(files)
