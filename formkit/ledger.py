@@ -115,6 +115,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (_SCHEMA / "0006-audit-client.sql").read_text(encoding="utf-8"),
     (_SCHEMA / "0007-bases.sql").read_text(encoding="utf-8"),
     (_SCHEMA / "0008-decisions.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0009-login-lockout.sql").read_text(encoding="utf-8"),
 )
 
 # test hook: seconds to sleep after each commit, so a test can kill `ingest` there; with it
@@ -912,6 +913,17 @@ class Ledger:
             flush()
         return report
 
+    def record_checked(
+        self, sub: Submission, sha: str, received_on: dt.date | None = None
+    ) -> FileOutcome:
+        """Record one file already read and checked (a web upload, read once by the
+        server's worker), as `ingest` records what it reads: one transaction."""
+        (outcome,) = self._record_batch([(sub, sha)], received_on)
+        pause = float(os.environ.get(SLEEP_ENV) or 0)
+        if pause:  # the test hook, as in ingest
+            time.sleep(pause)
+        return outcome
+
     def _record_batch(
         self, batch: Sequence[tuple[Submission, str]], received_on: dt.date | None = None
     ) -> list[FileOutcome]:
@@ -1388,6 +1400,36 @@ class Ledger:
                 self.db.execute("DELETE FROM web_sessions")
             else:
                 self.db.execute("DELETE FROM web_sessions WHERE session_hash = ?", (session_hash,))
+
+    def login_locked_until(self, account: str) -> dt.datetime | None:
+        """Until when `account` is locked after repeated wrong passwords (None: it is not)."""
+        row = self.db.execute(
+            "SELECT locked_until FROM web_login_failures WHERE account = ?", (account,)
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row is not None and row[0] else None
+
+    def login_failed(self, account: str, after: int, lock: dt.timedelta) -> dt.datetime | None:
+        """Count a wrong password; the `after`-th in a row (and each one after it) locks the
+        account for `lock`. Returns until when it is locked, or None."""
+        now = dt.datetime.now().astimezone()
+        with self._tx():
+            row = self.db.execute(
+                "SELECT failures FROM web_login_failures WHERE account = ?", (account,)
+            ).fetchone()
+            failures = (int(row[0]) if row is not None else 0) + 1
+            until = (now + lock).isoformat(timespec="seconds") if failures >= after else None
+            self.db.execute(
+                "INSERT INTO web_login_failures (account, failures, last_failed, locked_until)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET"
+                " failures = excluded.failures, last_failed = excluded.last_failed,"
+                " locked_until = excluded.locked_until",
+                (account, failures, now.isoformat(timespec="seconds"), until),
+            )
+        return dt.datetime.fromisoformat(until) if until else None
+
+    def login_succeeded(self, account: str) -> None:
+        with self._tx():
+            self.db.execute("DELETE FROM web_login_failures WHERE account = ?", (account,))
 
     def store_upload(
         self, sha256: str, submission_id: str, original_name: str, data: bytes

@@ -552,7 +552,7 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
             (now, "203.0.113.7"),
         )
     with Ledger(db) as ledger:
-        assert ledger.schema_version == len(MIGRATIONS) == 8  # 7 bases, 8 decisions
+        assert ledger.schema_version == len(MIGRATIONS) == 9  # 7 bases, 8 decisions, 9 logins
         entries = {e.submission_id: e for e in ledger.roster()}
         js = entries["2006-32-0000abcd"]
         assert (js.unit, js.subject, js.form_id, js.period, js.unit_code) == (

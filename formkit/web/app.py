@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sqlite3
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -42,8 +43,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from formkit.forms import DEFAULT_FORM
 from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
-from formkit.web import auth, bases_page, service
+from formkit.web import auth, bases_page, logins, service
+from formkit.web.hosts import HostCheck
 from formkit.web.limits import Limit, RateLimiter
+from formkit.web.queue import UploadQueue
 from formkit.web.service import Settings
 
 T = TypeVar("T")
@@ -60,9 +63,12 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 NO_APPLICATIONS = "台账中还没有可推荐的申请：申请单位上报、文件受理后，这里才有推荐名单和推荐文件。"
 
 
-# defaults that suit a province (a few dozen cities behind a handful of addresses)
+# defaults that suit a province (serve --uploads-per-link, --uploads-per-address): a link
+# is one unit, which corrects and resends a few times at most; an address may be one NAT
+# in front of every city of the province, all sending on the last day, so its limit only
+# stops a runaway program (the reading pool, not this limit, paces the machine)
 UPLOADS_PER_LINK = Limit(10, 60.0)
-UPLOADS_PER_ADDRESS = Limit(120, 60.0)
+UPLOADS_PER_ADDRESS = Limit(600, 60.0)
 LOGINS_PER_ADDRESS = Limit(10, 300.0)
 
 
@@ -189,12 +195,22 @@ class Web:
 
     def __init__(self, settings: Settings, limits: Limits | None = None) -> None:
         self.settings = settings
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(
+            upload_per_link=Limit(settings.uploads_per_link, 60.0),
+            upload_per_address=Limit(settings.uploads_per_address, 60.0),
+        )
         self.rate = RateLimiter()
+        self.passwords = logins.PasswordChecks()
+        # two places per reading worker: one upload is read while another is recorded
+        self.uploads = UploadQueue(2 * settings.checks)
         self.workers = service.Workers(settings)
         with service.ledger(settings) as led:
             # the CSRF key lives in the ledger: pages opened before a restart still post
             self.secret = led.set_web_setting("secret", auth.new_secret(), if_absent=True)
+        # one connection held open while serving: closing the ledger after each request is
+        # then never closing its last connection, which would checkpoint the WAL each time
+        self.keeper = sqlite3.connect(settings.db, check_same_thread=False)
+        self.keeper.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("formkit.web", "templates"),
             autoescape=True,
@@ -414,7 +430,8 @@ class Web:
             name = service.clean_name(upload.filename)
         finally:
             await form.close()
-        result: service.UploadResult = await self.run(
+        # waits for a reading worker without holding a page's thread (formkit.web.queue)
+        result: service.UploadResult = await self.uploads.run(
             service.process_upload, self.settings, self.workers, entry, name, data
         )
         kind = "upload" if result.outcome != "refused" else "refused"
@@ -512,7 +529,24 @@ class Web:
             return await self.render_login(request, 403, "页面已过期，请重新输入密码登录。")
         password = form.get("password")
         stored = await self.run(self.password_hash)
-        ok = isinstance(password, str) and await self.run(auth.verify_password, password, stored)
+        # locked after repeated failures, and scrypt bounded (formkit.web.logins): the lock
+        # is looked at again when this check's turn comes (a lock reached meanwhile costs
+        # no scrypt)
+        ok: bool | dt.datetime | None = False
+        if isinstance(password, str):
+            ok = await self.passwords.verify(
+                password, stored, lambda: logins.locked_until(self.settings)
+            )
+        if isinstance(ok, dt.datetime):
+            detail = "连续输错密码，登录已暂停"
+            await self.run(
+                lambda: self.audit(
+                    request, "login_refused", actor=OFFICE, status=429, detail=detail
+                )
+            )
+            return await self.render_login(request, 429, logins.locked_message(ok))
+        if ok is None:
+            return await self.render_login(request, 503, logins.BUSY)
         if not ok:
             await self.run(lambda: self.audit(request, "login_failed", actor=OFFICE, status=401))
             message = (
@@ -520,7 +554,11 @@ class Web:
                 if stored
                 else "尚未设置登录密码：请系统管理员在服务器上设置后再登录。"
             )
+            until = await self.run(logins.failed, self.settings) if stored else None
+            if until is not None:
+                message = logins.locked_message(until)
             return await self.render_login(request, 401, message)
+        await self.run(logins.succeeded, self.settings)
         session = auth.new_token()
         expires = dt.datetime.now().astimezone() + dt.timedelta(hours=SESSION_HOURS)
 
@@ -639,7 +677,8 @@ class Web:
 
         if not await self.run(store):
             raise HTTPException(404)
-        link = str(request.base_url).rstrip("/") + link_path(token)
+        # never from the Host header (formkit.web.hosts): without --base-url, the path
+        link = (self.settings.base_url or "").rstrip("/") + link_path(token)
         return await self.render_entry(request, digest, new_link=link)
 
     @province_only
@@ -1011,8 +1050,11 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.warm:
+            await anyio.to_thread.run_sync(web.workers.warm)
         yield
         await anyio.to_thread.run_sync(web.workers.close)
+        web.keeper.close()
 
     app = Starlette(
         routes=routes,
@@ -1020,4 +1062,5 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         lifespan=lifespan,
     )
     app.state.web = web
-    return BodyLimit(_security_headers(app), settings.max_upload)
+    wrapped = BodyLimit(_security_headers(app), settings.max_upload)
+    return HostCheck(wrapped, settings.base_url) if settings.base_url else wrapped

@@ -50,6 +50,14 @@ class Settings:
     # `serve --today`: uploads are received on this day and lateness is judged by it (a
     # round replayed or rehearsed); None: the clock
     today: dt.date | None = None
+    # `serve --base-url`: links are built from it (never from the Host header), and a
+    # request naming another host is refused; None: links are shown as paths
+    base_url: str | None = None
+    # `serve --uploads-per-address`, `--uploads-per-link`: uploads a minute (formkit.web.app)
+    uploads_per_address: int = 600
+    uploads_per_link: int = 10
+    # start the reading workers before taking requests (`formkit serve`; tests start none)
+    warm: bool = False
 
     def read_options(self) -> ReadOptions:
         from formkit.read import ReadOptions
@@ -105,6 +113,20 @@ class Workers:
             yield pool
         finally:
             self._free.put(pool)
+
+    def warm(self) -> None:
+        """Start every worker now (`serve` does, before it takes requests): the first
+        uploads of a round do not wait a second or two for a worker to start."""
+        from formkit.web.warm import ready
+
+        taken = [self._free.get() for _ in self._all]
+        try:
+            for pool in taken:
+                for _ in pool.map(ready, [None]):
+                    pass
+        finally:
+            for pool in taken:
+                self._free.put(pool)
 
     def close(self) -> None:
         for pool in self._all:
@@ -452,9 +474,11 @@ def process_upload(
 ) -> UploadResult:
     """Check an uploaded file and, if it is this entry's readable workbook, record it.
 
-    The file is read twice in isolated workers: once to see whose it is (a city's link
-    must never record or supersede another applicant's file), then by `Ledger.ingest`,
-    which decides supersession as for `formkit ingest`.
+    The file is read once, in an isolated worker, as `formkit check` reads it: whose it is
+    is seen first (a city's link must never record or supersede another applicant's
+    file), then `Ledger.record_checked` records it and decides supersession as `formkit
+    ingest` does. Nothing else is made on the way (the annotated copy is made when it is
+    first asked for).
     """
     from formkit.read.isolate import Failure
     from formkit.web.warm import check_one
@@ -468,13 +492,15 @@ def process_upload(
         with ledger(settings) as led:
             why = _known_elsewhere(known, entry, led)
         return UploadResult("refused", 422, why, sha)
-    with workers.slot() as pool, ledger(settings) as led:
-        options = settings.upload_options()
-        # read first from a private temporary copy: a refused file leaves nothing behind
-        with tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
-            trial = Path(tmp) / sha
-            trial.write_bytes(data)
-            ((_, sub),) = pool.map(check_one, [(trial, options)])
+    options = settings.upload_options()
+    # read first from a private temporary copy: a refused file leaves nothing behind; the
+    # worker is free for the next upload as soon as it has read this one (the recording
+    # below is this thread's)
+    with workers.slot() as pool, tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
+        trial = Path(tmp) / sha
+        trial.write_bytes(data)
+        ((_, sub),) = pool.map(check_one, [(trial, options)])
+    with ledger(settings) as led:
         if isinstance(sub, Failure):  # timed out, out of memory, crashed: maybe passing
             why = {"timeout": "读取超时", "memory": "内存超限"}.get(sub.kind, "读取进程异常")
             return UploadResult(
@@ -490,8 +516,9 @@ def process_upload(
             return UploadResult("refused", 422, other, sha)
         path = _store_file(settings, sha, data)
         led.store_upload(sha, entry.submission_id, original_name, data)
-        report = led.ingest([path], jobs=1, options=options, received_on=settings.today)
-        (outcome,) = report.files
+        # recorded as read (once, by the worker above), as `formkit ingest` records a file
+        sub.file, sub.path = str(path), None
+        outcome = led.record_checked(sub, sha, received_on=settings.today)
         record = outcome.record or led.file(sha)
         if record is None:  # could not even be hashed: the store is unwritable
             return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
