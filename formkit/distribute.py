@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from formkit.atomic import write_bytes_atomic
+from formkit.cells import display_width, wrapped_lines
 from formkit.forms import load_form_spec
 from formkit.parse import ParseError, normalise_label, parse_email, parse_phone
 from formkit.period import Period
@@ -406,9 +407,21 @@ def prefilled(
     )
 
 
-def roster_workbook(rows: Sequence[RosterRow], spec: FormSpec | None = None) -> bytes:
-    """A roster file `read_roster` reads back: one sheet 名单, the form's roster headers on
-    line 1, a row per entry; every cell text (a phone keeps its leading 0)."""
+def roster_title(spec: FormSpec | None = None, unit: str | None = None, when: str = "") -> str:
+    """The roster's title line: "四川省季度数据报表报送基地名单（2007年第二季度）"."""
+    spec = _spec(spec)
+    what = spec.file_name or spec.roles.subject_label or ""
+    title = f"{unit or ''}{what}报送{spec.roles.subject_label or ''}名单"
+    return f"{title}（{when}）" if when else title
+
+
+def roster_workbook(
+    rows: Sequence[RosterRow], spec: FormSpec | None = None, title: str | None = None
+) -> bytes:
+    """A roster file `read_roster` reads back: one sheet 名单, its title on line 1, the
+    form's roster headers on line 2, a row per entry; every cell text (a phone keeps its
+    leading 0). It prints as a titled list: title and headers on every page, one page wide,
+    portrait (six columns fit), so up to 20 bases are one page (issue #21 item 5)."""
     import xlsxwriter
 
     spec = _spec(spec)
@@ -417,22 +430,66 @@ def roster_workbook(rows: Sequence[RosterRow], spec: FormSpec | None = None) -> 
         buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False}
     )
     wb.set_properties({"created": dt.datetime(2000, 1, 1)})  # the same rows, the same bytes
-    head = wb.add_format({"font_name": FONT, "bold": True, "bg_color": "#D9E1F2", "border": 1})
-    body = wb.add_format({"font_name": FONT, "border": 1, "num_format": "@"})
+    head = wb.add_format(
+        {
+            "font_name": FONT,
+            "bold": True,
+            "bg_color": "#D9E1F2",
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+        }
+    )
+    body = wb.add_format(
+        {"font_name": FONT, "border": 1, "num_format": "@", "text_wrap": True, "valign": "vcenter"}
+    )
+    big = wb.add_format(
+        {"font_name": FONT, "bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
+    )
     ws = wb.add_worksheet("名单")
-    for j, col in enumerate(spec.roster.columns):
-        ws.write_string(0, j, col.header, head)
-        ws.set_column(j, j, col.width + 4)
-        for i, row in enumerate(rows, start=1):
-            ws.write_string(i, j, plain(str(row.cells.get(col.field) or "")), body)
-    ws.freeze_panes(1, 0)
+    cols = spec.roster.columns
+    title = title if title is not None else roster_title(spec)
+    if len(cols) > 1:
+        ws.merge_range(0, 0, 0, len(cols) - 1, title, big)
+    else:
+        ws.write_string(0, 0, title, big)
+    ws.set_row(0, 30)
+    ws.set_row(1, 20)
+    lines = [1] * len(rows)
+    for j, col in enumerate(cols):
+        texts = [plain(str(row.cells.get(col.field) or "")) for row in rows]
+        # as wide as its longest text (an id, a phone on one line), a long name wraps
+        cap = 32 if col.field == spec.roles.subject else 24
+        width = min(max([col.width + 4, *(display_width(t) + 2 for t in texts)]), cap)
+        ws.write_string(1, j, col.header, head)
+        ws.set_column(j, j, width)
+        for i, text in enumerate(texts):
+            ws.write_string(i + 2, j, text, body)
+            lines[i] = max(lines[i], wrapped_lines(text, width - 1) if text else 1)
+    for i, n in enumerate(lines):
+        if n > 1:
+            ws.set_row(i + 2, 15 * n + 2)
+    ws.freeze_panes(2, 0)
+    ws.set_paper(9)  # A4
+    ws.set_portrait()
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    ws.center_horizontally()
+    ws.repeat_rows(0, 1)
+    ws.fit_to_pages(1, 0)
+    ws.set_footer("&C第 &P 页，共 &N 页")
     wb.close()
     return buf.getvalue()
 
 
-def write_roster(rows: Sequence[RosterRow], path: str | Path, spec: FormSpec | None = None) -> Path:
+def write_roster(
+    rows: Sequence[RosterRow],
+    path: str | Path,
+    spec: FormSpec | None = None,
+    title: str | None = None,
+) -> Path:
 
-    write_bytes_atomic(Path(path), roster_workbook(rows, spec))
+    write_bytes_atomic(Path(path), roster_workbook(rows, spec, title))
     return Path(path)
 
 

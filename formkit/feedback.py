@@ -597,7 +597,13 @@ def _write_sheet(wb: Workbook, sub: Submission, notes: list[str]) -> int:
     infos = sum(1 for i in sub.issues if i.severity == "info")
     lines = [
         (f"审核意见：{Path(sub.file).name}", Font(bold=True, size=14)),
-        (f"审核结论：{sub.verdict or '未审核'}", Font(bold=True, size=12)),
+        # a report (季度数据报表, 年度工作报告) has no 审核结论: its state
+        (
+            f"审核结论：{sub.verdict}"
+            if sub.verdict
+            else f"报送情况：{'有错误' if errors else '已收到'}",
+            Font(bold=True, size=12),
+        ),
         (
             f"错误 {errors} 条（标红），警告 {warnings} 条（标橙），提示 {infos} 条（无需处理）。",
             Font(),

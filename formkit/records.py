@@ -7,6 +7,7 @@ so the three cannot disagree about what a column holds.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -240,6 +241,48 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> SummaryReco
 
 # how the 未通过或待补充的条件 column names a criterion that did not pass
 _CRITERION_ZH = {"fail": "不符合", "unknown": "待补充", "manual": "需人工判断"}
+
+# the 汇总表's short form of that cell: a segment's status word, where the title ends
+_SEGMENT_STATUS = re.compile("（(" + "|".join(_CRITERION_ZH.values()) + ")[：）]")
+BRIEF_CRITERIA = "_criteria_brief"
+
+
+def _segments(text: str) -> list[str]:
+    """The cell's segments: split at each "；" outside the full-width brackets (a
+    segment's facts may hold a "；" of their own)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "（":
+            depth += 1
+        elif ch == "）":
+            depth = max(0, depth - 1)
+        elif ch == "；" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def brief_criteria(text: Any) -> str:
+    """The 未通过或待补充的条件 cell as the printed 汇总表 shows it: each condition by its
+    clause and one word, clauses of one word together ("六(二)(2)、五(一) 需人工判断；六(一)
+    待补充"). The titles and facts are on 明细 and 问题清单; a page row stays one or two
+    lines high, so 30 applications print on 3 pages (issue #21 item 5)."""
+    by_word: dict[str, list[str]] = {}
+    for part in _segments(str(text or "")):
+        clause, _, rest = part.strip().partition(" ")
+        found = _SEGMENT_STATUS.search(rest)
+        if not clause or found is None:
+            if part.strip():  # not formkit's own segment: shown as it is
+                by_word.setdefault(part.strip(), [])
+            continue
+        by_word.setdefault(found.group(1), [])
+        if clause not in by_word[found.group(1)]:
+            by_word[found.group(1)].append(clause)
+    order = {w: i for i, w in enumerate(_CRITERION_ZH.values())}
+    words = sorted(by_word, key=lambda w: order.get(w, len(order)))
+    return "；".join(f"{'、'.join(by_word[w])} {w}" if by_word[w] else w for w in words)
+
 
 # failed eligibility is a verdict on a correct value, not a doubt about the value
 _VERDICT_CODES = frozenset({"criterion_failed", "criterion_unknown"})

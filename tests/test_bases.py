@@ -363,9 +363,10 @@ def test_rosters_are_the_bases_listed_in_each_period(
     out = tmp_path / "名单.xlsx"
     ok("roster", "--db", db, "--form", JIDU, "--period", "2008Q1", "--unit", "陕西", "-o", out)
     ws = openpyxl.load_workbook(out)["名单"]
-    header = [c.value for c in ws[1]]
+    assert ws["A1"].value == "陕西省季度数据报表报送基地名单（2008年第一季度）"
+    header = [c.value for c in ws[2]]  # under the title line
     got = {
-        r[1]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)
+        r[1]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=3, values_only=True)
     }
     # B, revoked in February, still reports the first quarter
     assert set(got) == {a.name for a in BASES if a.province == "陕西省"}
@@ -374,7 +375,8 @@ def test_rosters_are_the_bases_listed_in_each_period(
     for name, row in got.items():
         a = next(x for x in BASES if x.name == name)
         assert row["所在省"] == "陕西省"
-        assert (row["基地类型"] or None) == a.old_type
+        # a new base's type is 其他出口创新基地 (the report form's hint), where known
+        assert row["基地类型"] == (a.old_type or "其他出口创新基地")
         assert row["申报书编号"] == ids[name]
         assert row["联系人"] == f"联系人{a.key}"
 

@@ -134,24 +134,27 @@ def quarterly(tmp_path: Path) -> dict[str, Any]:
 
 def test_roster_of_bases_comes_from_the_applications(quarterly: dict[str, Any]) -> None:
     """The roster names each 符合 application's province, applicant (as the base), contact
-    and its 申报书 submission id, under the report form's headers."""
+    and its 申报书 submission id, under the report form's headers and a title line."""
     ws = openpyxl.load_workbook(quarterly["roster"]).worksheets[0]
     rows = [[c or "" for c in r] for r in ws.iter_rows(values_only=True)]
-    assert rows[0] == ["所在省", "基地名称", "基地类型", "申报书编号", "联系人", "联系电话"]
-    sent = eligible()  # what each application was filled with, besides its identity
-    expected = [
-        [
-            a.province,
-            a.applicant_name,
-            # 原基地类型 of a 现有基地重新认定: the province's own base that the copy names
-            own_base({**sent, "province": a.province})["existing_base_type"] or "",
-            a.submission_id(YEAR),
-            sent["contact_person"],
-            sent["contact_phone"],
-        ]
-        for a in quarterly["applications"]
-    ]
-    assert sorted(rows[1:]) == sorted(expected)
+    assert rows[0][0] == f"季度数据报表报送基地名单（据{YEAR}年度申报）"
+    assert rows[1] == ["所在省", "基地名称", "基地类型", "申报书编号", "联系人", "联系电话"]
+    expected = []
+    for a in quarterly["applications"]:
+        # what each application was filled with: a re-certification names its own
+        # province's base, of that base's type (tests.forms.filled)
+        sent = own_base({**eligible(), "province": a.province})
+        expected.append(
+            [
+                a.province,
+                a.applicant_name,
+                sent["existing_base_type"] or "",  # 原基地类型 of a 现有基地重新认定
+                a.submission_id(YEAR),
+                sent["contact_person"],
+                sent["contact_phone"],
+            ]
+        )
+    assert sorted(rows[2:]) == sorted(expected)
 
 
 def test_distributed_copies_have_the_period_filled_locked_and_their_own_ids(
@@ -550,7 +553,7 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
             (now, "203.0.113.7"),
         )
     with Ledger(db) as ledger:
-        assert ledger.schema_version == len(MIGRATIONS) == 8  # 7 bases, 8 decisions
+        assert ledger.schema_version == len(MIGRATIONS) == 9  # 7 bases, 8 decisions, 9 logins
         entries = {e.submission_id: e for e in ledger.roster()}
         js = entries["2006-32-0000abcd"]
         assert (js.unit, js.subject, js.form_id, js.period, js.unit_code) == (

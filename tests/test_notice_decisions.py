@@ -512,7 +512,10 @@ def test_cli_three_recertifications_and_the_western_city_a_person_decides(tmp_pa
     for name in ("苏州市", "无锡市", "南京市", "绵阳市"):
         assert (rows[name]["审核结论"], rows[name]["推荐意见"]) == ("需人工判断", "不推荐"), name
     assert (rows["成都市"]["审核结论"], rows["成都市"]["推荐意见"]) == ("符合", "推荐")
-    contested = rows["苏州市"]["未通过或待补充的条件"]
+    # the 汇总表 prints each condition as its clause and one word; the facts are on 明细
+    assert rows["苏州市"]["未通过或待补充的条件"] == "五(一)、六(一) 需人工判断"
+    detail = {r["申请单位全称"]: r for r in _table(out, "明细", "申请单位全称")}
+    contested = detail["苏州市"]["未通过或待补充的条件"]
     assert "无锡市" in contested and "南京市" in contested and "都申报重新认定" in contested
     assert "六(二)(4)" in rows["绵阳市"]["未通过或待补充的条件"]
     verdicts = {r["verdict"] for r in json.loads((tmp_path / "r.json").read_text())["results"]}

@@ -517,8 +517,8 @@ def test_unit_review_is_pure_and_explains_itself() -> None:
 
 def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
     """Three 新申报 of 四川省 (no regional total) and 贵州省's one: each stays 需人工判断,
-    with the facts of the round in 汇总表's 未通过或待补充的条件 and in 问题清单 (at the
-    file's own cell); the roll-up shows the same."""
+    with the facts of the round in 明细's 未通过或待补充的条件 (the 汇总表 prints its clause
+    and one word) and in 问题清单 (at the file's own cell); the roll-up shows the same."""
     import openpyxl
 
     from formkit.rollup import rollup
@@ -566,7 +566,15 @@ def test_unit_review_in_the_summary_and_the_rollup(tmp_path: Path) -> None:
         r[header.index("申请单位")]: (r[v_col], r[c_col]) for r in rows if r[v_col] == "需人工判断"
     }
     assert set(printed) == {"甲市", "乙市", "丙市", "丁市"}
-    assert "仅此 1 份申请" in printed["丁市"][1]
+    # printed short (clause and one word); the facts on 明细 and 问题清单
+    assert printed["丁市"][1] == "六(二)(2) 需人工判断"
+    detail = [[c.value for c in r] for r in openpyxl.load_workbook(out)["明细"].iter_rows()]
+    d_head = next(r for r in detail if "申请单位全称" in r)
+    facts = {
+        r[d_head.index("申请单位全称")]: r[d_head.index("未通过或待补充的条件")]
+        for r in detail[detail.index(d_head) + 1 :]
+    }
+    assert "仅此 1 份申请" in facts["丁市"]
     national = rollup([out]).data
     again = {a["applicant_name"]: a for a in national.applications}
     for name in ("甲市", "乙市", "丙市", "丁市"):

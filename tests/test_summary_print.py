@@ -58,7 +58,7 @@ def summary_of(folder: Path, out: Path, *extra: str) -> Path:
     return out
 
 
-def many(folder: Path, n: int, unit: str = "江苏省") -> Path:
+def many(folder: Path, n: int, unit: str = "江苏省", *, mixed: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         kind = "新申报" if i % 3 else "现有基地重新认定"
@@ -66,6 +66,15 @@ def many(folder: Path, n: int, unit: str = "江苏省") -> Path:
         if i % 4 == 1:  # some with open conditions: longer 未通过或待补充的条件
             values["attachments"] = {**values["attachments"], "development_plan": False}
             values["has_feature_industry"] = False
+        if mixed:  # a real round: most still missing material, some failing, some wrong
+            if i % 3 != 2:
+                values["attachments"] = {**values["attachments"], "development_plan": False}
+            if i % 5 == 2:  # 高新技术产品出口额 above 出口额: an error, left out of totals
+                values["hitech_export_value"] = round(values["export_value"] * 1.2, 4)
+            if i % 7 == 4:
+                values["has_policy"] = values["has_funding"] = False
+            if i % 10 == 9:
+                values["contact_phone"] = None
         write_filled(folder / f"{i + 1:02d}.xlsx", values)
     return folder
 
@@ -83,13 +92,28 @@ def sheet_pages(pdf: Path) -> tuple[int, list[str]]:
 def test_summary_prints_on_few_pages_with_header_and_page_numbers(
     soffice: str, tmp_path: Path, n: int, first_max: int, total_max: int | None
 ) -> None:
-    """3 applications: 汇总表 on 1 page, the whole summary within 8; 30: 汇总表 within 3."""
-    out = summary_of(many(tmp_path / "in", n), tmp_path / "s.xlsx", "--unit", "江苏")
+    """3 applications: 汇总表 on 1 page, the whole summary within 8; 30 in every state (most
+    still missing material, some failing, some with errors, bases claimed twice): 汇总表
+    within 3, its conditions a clause and one word each (the facts are on 问题清单)."""
+    folder = many(tmp_path / "in", n, mixed=True)
+    out = summary_of(folder, tmp_path / "s.xlsx", "--unit", "江苏")
+    conditions = [r["未通过或待补充的条件"] for r in rows_of(out, "汇总表")]
+    if n == 30:  # every state is there
+        verdicts = {r["审核结论"] for r in rows_of(out, "汇总表")}
+        assert {"不符合", "待补充材料", "需人工判断"} <= verdicts, verdicts
+    brief = re.compile(r"^[^；\s]+ (不符合|待补充|需人工判断)$")
+    for cell in conditions:
+        for part in str(cell or "").split("；") if cell else []:
+            assert brief.match(part), cell
     pdf = convert(out, "pdf", tmp_path / "pdf")
     first, pages = sheet_pages(pdf)
     assert 1 <= first <= first_max
     if total_max is not None:
         assert pdf_pages(pdf) <= total_max
+    # 明细 (about 60 columns) is marked not for printing: its title line, saying so
+    detail = [text for text in pages if DETAIL_TITLE in text]
+    assert len(detail) == 1 and "不打印" in re.sub(r"\s+", "", detail[0])
+    assert "申报类型" not in detail[0]  # none of its columns
     title = "江苏省2006年科技兴贸出口创新基地申报汇总表"
     for i, text in enumerate(pages, start=1):
         assert title in text, f"page {i} has no header"
@@ -348,3 +372,21 @@ def test_a_figure_wider_than_its_column_prints_as_a_number_not_hashes(
     printed = "".join(pages[:first])
     assert "###" not in printed
     assert "35,000" in printed
+
+
+def test_a_condition_prints_as_its_clause_and_one_word() -> None:
+    """The 汇总表's 未通过或待补充的条件: clauses grouped by their word, the facts (which may
+    hold a "；" of their own) left to 明细 and 问题清单."""
+    from formkit.records import brief_criteria
+
+    cell = (
+        "六(二)(2) 高新技术产品年出口额在本地区位居前列（需人工判断：第 2 位（31 亿美元，"
+        "占 5%；最多的甲 32 亿美元），请人工判断）；六(三) 附件齐全（待补充）；"
+        "五(一)、六(一) 重新认定的是本单位的现有基地（需人工判断：与甲、乙都申报）；"
+        "六(一)(3) 有专项资金（不符合）"
+    )
+    assert brief_criteria(cell) == (
+        "六(一)(3) 不符合；六(三) 待补充；六(二)(2)、五(一)、六(一) 需人工判断"
+    )
+    assert brief_criteria("") == "" and brief_criteria(None) == ""
+    assert brief_criteria("人工填写的说明") == "人工填写的说明"

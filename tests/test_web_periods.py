@@ -168,6 +168,17 @@ def test_the_province_sees_each_rounds_status_with_the_forms_labels(
     assert "未收到" in b_row and "逾期未报" in b_row  # the deadline, 2007-07-15, has passed
     sheet, cell = _cell("export_value_ytd")
     assert "有错误" in a_row and cell in a_row and sheet in a_row
+    # each problem: its severity, a short text, the whole paragraph behind it (#21 item 8)
+    problem = re.search(r'<td class="problem">(.*?)</td>', a_row, re.S)
+    assert problem is not None
+    assert '<span class="sev">错误</span>' in problem.group(1)
+    shown = re.findall(r"<summary>(.*?)</summary>(.*?)</details>", problem.group(1), re.S)
+    # its own error (本季度 高新技术产品出口额 above 出口额 0), then the one across quarters
+    own, fell_row = shown
+    assert own[0].startswith(f"高新技术产品出口额有误（{_cell('hitech_export_value_q')[1]}）")
+    assert "大于" in own[1]
+    assert fell_row[0] == f"累计数比上季度减少（{cell}）"
+    assert "请核对本季度和上季度的累计数" in fell_row[1]
     # a report gives no 审核结论: the counts name only the states it can have
     counts = re.search(r'<ul class="counts" id="counts">.*?</ul>', text, re.S)
     assert counts is not None

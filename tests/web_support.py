@@ -155,7 +155,7 @@ def make_quarterly_round(tmp_path: Path) -> QuarterlyRound:
     )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(roster)
-    wb.worksheets[0].delete_rows(4, 10)  # header and two bases
+    wb.worksheets[0].delete_rows(5, 10)  # title, header and two bases
     wb.save(roster)
     db = tmp_path / "季报.db"
     links: dict[str, dict[str, str]] = {}

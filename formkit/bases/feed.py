@@ -50,6 +50,7 @@ def roster_rows(
             src = feed.get(col.field)
             value = b.values.get(src) if src is not None else None
             cells[col.field] = None if value in (None, "") else str(value).strip()
+            cells[col.field] = cells[col.field] or spec.roster.otherwise.get(col.field)
         if origin is not None:
             cells[origin] = b.origin or None
         cells[roles.unit] = b.unit

@@ -30,7 +30,7 @@ from formkit.cli.common import (
     unit_name,
     why,
 )
-from formkit.distribute import write_roster
+from formkit.distribute import roster_title, write_roster
 from formkit.forms import default_form
 from formkit.ledger import Ledger, LedgerError
 from formkit.rounds.recommend import (
@@ -261,7 +261,9 @@ def roster(
         which = "汇总表中推荐的" if recommended is not None else "审核结论为“符合”的"
         raise fail(f"台账 {db} 中没有{which}申请（{year or '全部'}年度），未写出名单。")
     try:
-        write_roster(rows, output, spec)
+        words = "{}年{}".format(*when.text.partition("/")[::2]) if when is not None else ""
+        words = words or (f"据{year}年度申报" if year is not None else "")
+        write_roster(rows, output, spec, roster_title(spec, mine, words))
     except OSError as exc:
         raise fail(f"无法写出 {output}（{why(exc)}）。") from None
     for r in rows:

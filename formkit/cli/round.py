@@ -36,9 +36,11 @@ from formkit.cli.common import (
 from formkit.cli.results import MAX_TABLE_ROWS, VERDICT_STYLE
 from formkit.distribute import RosterError, plan, read_roster, write_links
 from formkit.distribute import distribute as write_all
-from formkit.forms import read_options
+from formkit.forms import get_form, read_options
+from formkit.issues import Issue
 from formkit.ledger import (
     FileOutcome,
+    FileRecord,
     Ledger,
     LedgerError,
     issue_text,
@@ -50,6 +52,7 @@ from formkit.rounds.feedback import annotate, with_issues_in_ledger
 from formkit.rounds.ingest import ingest as ingest_files
 from formkit.rounds.status import round_of
 from formkit.rounds.status import status as status_of
+from formkit.states import registered_reason, shown_state, state_reason
 from formkit.web.auth import new_token, token_hash
 from formkit.web.store import WebStore
 
@@ -125,6 +128,27 @@ def distribute(
     )
 
 
+def _registered_reason(ledger: Ledger, sha: str) -> str:
+    """A file received again: what it was registered as (formkit.states)."""
+    record = ledger.file(sha)
+    title = get_form(record.form_id).spec.file_name if record and record.form_id else ""
+    return registered_reason(record, title or "")
+
+
+def _settled(
+    cells: tuple[str, ...], record: FileRecord | None, across: dict[str, list[Issue]]
+) -> tuple[str, ...]:
+    """An ingest row with the state and reason `status` shows for its file (the check
+    across periods ran after the file was recorded)."""
+    if record is None or record.superseded_by is not None:
+        return cells
+    found = across.get(record.sha256, [])
+    state = shown_state(record, found)
+    if state == cells[3]:
+        return cells
+    return (*cells[:3], state, escape(state_reason(record, found)))
+
+
 def ingest(
     paths: Annotated[
         list[Path],
@@ -171,6 +195,9 @@ def ingest(
     # ledger: `status`, `summary --db`)
     rows: list[tuple[str, ...]] = []  # every file's row, while there are few
     attention: list[tuple[str, ...]] = []  # the first rows that need attention
+    # the records of the rows shown: their state and reason are settled after the check
+    # across periods, as `status` shows them (formkit.states)
+    shown_records: dict[tuple[str, ...], FileRecord] = {}
     total = 0
 
     def add(cells: tuple[str, ...], needs_attention: bool) -> None:
@@ -188,6 +215,8 @@ def ingest(
         if r is None:
             kind = "已登记过" if f.outcome == "duplicate" else "[red]无法读取[/]"
             shown, detail = display_name(Path(f.path).name), display_name(f.detail or "")
+            if f.outcome == "duplicate":  # what it was registered as, and when
+                detail = _registered_reason(ledger, f.sha256)
             add((escape(shown), kind, "", "", escape(detail)), f.outcome != "duplicate")
             return
         kind = "新版本（替代旧版）" if f.supersedes else "新收到"
@@ -203,8 +232,10 @@ def ingest(
             kind = "重新读取（上次读取失败）"
         if r.roster_id is None:
             kind += "，[yellow]名单外[/]"
-        who = "，".join(x for x in (r.unit, r.subject, r.period) if x)
+        when = "{}年{}".format(*r.period.partition("/")[::2]) if r.period else ""
+        who = "，".join(x for x in (r.unit, r.subject, when) if x)
         cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
+        shown_records[cells] = r
         add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
 
     try:
@@ -233,7 +264,7 @@ def ingest(
         table.add_column(col, overflow="fold")
     shown_rows = rows if total <= MAX_TABLE_ROWS else attention
     for cells in shown_rows:
-        table.add_row(*cells)
+        table.add_row(*_settled(cells, shown_records.get(cells), done.across))
     out.print(table)
     if len(shown_rows) < total:
         out.print(f"（共 {total} 个文件，上表只列出需要处理的前 {len(shown_rows)} 个）")
@@ -429,12 +460,14 @@ def feedback(
             results.append(r)
             progress.advance(task)
     table = Table(title=f"审核意见副本（共 {len(files)} 个文件）")
-    for col in ("文件", "审核结论", "错误", "警告", "审核意见副本"):
+    # reports (季度数据报表, 年度工作报告) have no 审核结论: the column says 已受理
+    verdicts = any(r.submission is not None and r.submission.verdict for r in results)
+    for col in ("文件", "审核结论" if verdicts else "状态", "错误", "警告", "审核意见副本"):
         right = col in ("错误", "警告")
         table.add_column(col, overflow="fold", justify="right" if right else "left")
     for r in results:
         sub = r.submission
-        verdict = (sub.verdict if sub else None) or ""
+        verdict = (sub.verdict if sub else None) or ("" if verdicts else "已受理")
         shown = f"[{VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in VERDICT_STYLE else verdict
         if r.status == "written" and r.output is not None:
             copy = escape(r.output.name) + "".join(f"\n[dim]{escape(n)}[/]" for n in r.notes)

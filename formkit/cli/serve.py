@@ -21,6 +21,7 @@ from formkit.cli.common import (
 from formkit.ledger import Ledger, LedgerError
 from formkit.reference import load_reference
 from formkit.web.auth import hash_password, password_problem
+from formkit.web.hosts import base_url_problem
 from formkit.web.server import LOOPBACK, require_web_stack, run
 from formkit.web.service import Settings, cpu_slots, default_store
 from formkit.web.store import WebStore
@@ -66,6 +67,29 @@ def serve(
             help="按这一天收件并判断逾期（默认今天；重现或演练以往的报送时用）。",
         ),
     ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="本服务对外的网址，如 https://baosong.example.gov.cn（与 distribute --base-url "
+            "相同）：页面上的链接按它生成；设定后，以其他网址（Host）访问的请求一律拒绝。",
+        ),
+    ] = None,
+    uploads_per_address: Annotated[
+        int,
+        typer.Option(
+            "--uploads-per-address",
+            help="同一访问地址每分钟最多上传几次（默认 600：各地经同一出口地址上网时，"
+            "最后一天全省一起上传也够用；只防失控的程序）。",
+        ),
+    ] = 600,
+    uploads_per_link: Annotated[
+        int,
+        typer.Option(
+            "--uploads-per-link",
+            help="同一上报链接每分钟最多上传几次（默认 10：一个单位改正后重传绰绰有余）。",
+        ),
+    ] = 10,
 ) -> None:
     """网上报送页面：各申请单位（基地）经各自的上报链接上传申报书或报表、立即看到审核意见；省级登录查看
     各轮报送情况（--form、--period 指定页面默认显示的一轮，--deadline 是这一轮的截止日期）。"""
@@ -92,6 +116,14 @@ def serve(
     if form is not None or period is not None:
         spec = form_spec(form)
         form_id, when = spec.id, period_option(spec, period)
+    if base_url is not None:
+        problem = base_url_problem(base_url)
+        if problem:
+            raise fail(problem)
+    if not (1 <= uploads_per_address <= 100_000 and 1 <= uploads_per_link <= 10_000):
+        raise fail(
+            "--uploads-per-address 应在 1 到 100000 之间，--uploads-per-link 应在 1 到 10000 之间。"
+        )
     try:
         require_web_stack()
     except ImportError as exc:
@@ -113,6 +145,10 @@ def serve(
         form=form_id,
         period=when.tag if when is not None else None,
         today=replay,
+        base_url=base_url.rstrip("/") if base_url else None,
+        uploads_per_address=uploads_per_address,
+        uploads_per_link=uploads_per_link,
+        warm=True,
     )
     if not has_password:
         err.print("[yellow]提示：[/]尚未设置省级登录密码，请先运行 formkit serve --set-password。")
@@ -121,5 +157,6 @@ def serve(
             f"[yellow]注意：[/]监听 {host}，其他计算机可直接访问；本服务不加密，"
             "请置于单位的 HTTPS 反向代理之后。"
         )
-    out.print(f"网上报送页面：http://{host}:{port}/province/login（台账 {db}，Ctrl+C 停止）")
+    shown = base_url.rstrip("/") if base_url else f"http://{host}:{port}"
+    out.print(f"网上报送页面：{shown}/province/login（台账 {db}，Ctrl+C 停止）")
     run(settings, host=host, port=port, behind_proxy=behind_proxy)

@@ -149,6 +149,17 @@ class FileStore(DecisionStore):
             flush()
         return report
 
+    def record_checked(
+        self, sub: Submission, sha: str, received_on: dt.date | None = None
+    ) -> FileOutcome:
+        """Record one file already read and checked (a web upload, read once by the
+        server's worker), as `ingest` records what it reads: one transaction."""
+        (outcome,) = self._record_batch([(sub, sha)], received_on)
+        pause = float(os.environ.get(SLEEP_ENV) or 0)
+        if pause:  # the test hook, as in ingest
+            time.sleep(pause)
+        return outcome
+
     def _record_batch(
         self, batch: Sequence[tuple[Submission, str]], received_on: dt.date | None = None
     ) -> list[FileOutcome]:

@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -235,6 +235,27 @@ class StatusReport:
         out["逾期报送"] = sum(1 for r in self.rows if r.overdue == "逾期报送")
         out["名单外"] = len(self.unmatched)
         return out
+
+
+# the states that hold no error: an error across periods turns them into 有错误
+_CLEAN = ("待补充材料", "不符合", "需人工判断", "符合", "已收到")
+
+
+def _severity(issue: Issue | Mapping[str, Any]) -> str:
+    if isinstance(issue, Mapping):
+        return str(issue.get("severity") or "")
+    return issue.severity
+
+
+def shown_state(record: FileRecord | None, across: Iterable[Issue | Mapping[str, Any]] = ()) -> str:
+    """The state shown for `record` (None: 未收到), counting its issues across periods: the
+    one rule ingest, status and the web page show a file's state by (formkit.states)."""
+    if record is None:
+        return "未收到"
+    state: str = record.state
+    if state in _CLEAN and any(_severity(i) == "error" for i in across):
+        return "有错误"
+    return state
 
 
 def _gives_verdicts(form_id: str | None) -> bool:

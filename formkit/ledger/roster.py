@@ -121,6 +121,7 @@ class RosterStore(FileStore):
                 src = feed.get(col.field)
                 value = values.get(src) if src is not None else None
                 cells[col.field] = None if value in (None, "") else str(value).strip()
+                cells[col.field] = cells[col.field] or spec.roster.otherwise.get(col.field)
             if origin is not None:
                 cells[origin] = r.roster_id or r.submission_id
             unit = self.reference.unit(r.unit)

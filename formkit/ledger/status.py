@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast
 
 from formkit.distribute import period_deadline
 from formkit.forms import DEFAULT_FORM, get_form
 from formkit.issues import Issue, unplaced
 from formkit.ledger.model import (
     STATE_ORDER,
-    VERDICT_STATES,
     State,
     StatusReport,
     StatusRow,
     entry_of,
     form_title,
     record_of,
+    shown_state,
 )
 from formkit.ledger.roster import RosterStore
 from formkit.ledger.store import LedgerError
@@ -91,10 +92,8 @@ class StatusStore(RosterStore):
             d = decisions.get(last.sha256) if last is not None else None
             if last is not None and d is not None and d.conflicts:
                 note = conflict_message(last.original_name, [names[h] for h in d.conflicts])
-            state: State = "未收到" if last is None else last.state
             found = tuple(across.get(last.sha256, ())) if last is not None else ()
-            if state in (*VERDICT_STATES, "已收到") and any(i.severity == "error" for i in found):
-                state = "有错误"
+            state = cast(State, shown_state(last, found))  # as ingest and the web show it
             rows.append(StatusRow(entry_of(r), state, overdue, int(count), last, note, found))
         unmatched = [
             record_of(r)

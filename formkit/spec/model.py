@@ -254,6 +254,9 @@ class RosterSpec:
     source_form: str | None = None
     # a periodic form's default deadline (formkit status), counted from the period's end
     deadline: RosterDeadline | None = None
+    # a column the application leaves empty -> what it is then (a 新申报 names no existing
+    # base's type: a new base's type is 其他出口创新基地, as the report form's hint says)
+    otherwise: Mapping[str, str] = field(default_factory=dict)
 
     def column(self, field_id: str) -> RosterColumn | None:
         return next((c for c in self.columns if c.field == field_id), None)
@@ -820,7 +823,7 @@ def _roster(data: Any) -> RosterSpec:
         return RosterSpec()
     if not isinstance(data, Mapping):
         raise SpecError("[roster]: should be a table")
-    unknown = set(data) - {"column", "from_application", "source_form", "deadline"}
+    unknown = set(data) - {"column", "from_application", "source_form", "deadline", "otherwise"}
     if unknown:
         raise SpecError(f"[roster]: unknown key(s) {sorted(unknown)}")
     cols = []
@@ -852,11 +855,15 @@ def _roster(data: Any) -> RosterSpec:
             raise SpecError(f"[roster] deadline: {exc} (months_after, day, source)") from None
         if not 1 <= deadline.day <= 31 or not 0 <= deadline.months_after <= 12:
             raise SpecError("[roster] deadline: day is 1-31, months_after 0-12")
+    otherwise = data.get("otherwise", {})
+    if not isinstance(otherwise, Mapping):
+        raise SpecError("[roster] otherwise: should map field ids to values")
     return RosterSpec(
         columns=tuple(cols),
         from_application={str(k): str(v) for k, v in feed.items()},
         source_form=None if app is None else str(app),
         deadline=deadline,
+        otherwise={str(k): str(v) for k, v in otherwise.items()},
     )
 
 
@@ -888,6 +895,12 @@ def _check_roster(spec: FormSpec) -> None:
     for target in spec.roster.from_application:
         if target not in seen:
             raise SpecError(f"[roster] from_application: {target!r} is not a roster column")
+    for target, value in spec.roster.otherwise.items():
+        if target not in spec.roster.from_application:
+            raise SpecError(f"[roster] otherwise: {target!r} is not fed from the application")
+        choices = getattr(spec._by_id[target], "choices", None)
+        if choices and value not in choices:
+            raise SpecError(f"[roster] otherwise: {value!r} is not one of {target!r}'s choices")
 
 
 def _register(data: Any) -> RegisterSpec | None:

@@ -23,7 +23,7 @@ from formkit.atomic import write_bytes_atomic
 from formkit.cells import display_width
 from formkit.forms import form_of, load_form_spec
 from formkit.issues import title as issue_title
-from formkit.records import Col, columns, sort_key, unit_order
+from formkit.records import BRIEF_CRITERIA, Col, brief_criteria, columns, sort_key, unit_order
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec
 from formkit.summary import cellwriter
@@ -142,7 +142,8 @@ def print_columns(spec: FormSpec, *, national: bool = False) -> list[Col]:
         *(
             [
                 Col("_verdict", "审核结论", "text", width=7.5),
-                Col("_criteria", "未通过或待补充的条件", "text", width=28),
+                # clause and one word; the titles and facts on 明细 and 问题清单
+                Col(BRIEF_CRITERIA, "未通过或待补充的条件", "text", width=20),
             ]
             if s.verdicts
             else [
@@ -166,6 +167,38 @@ def detail_columns(spec: FormSpec) -> list[Col]:
     cols.append(Col("_submission_id", "报送编号", "text", width=22, shrink=True, optional=True))
     hook = form_of(spec).summary.detail_columns
     return list(hook(spec, cols)) if hook is not None else cols
+
+
+# 明细 wider than this many columns is not for printing (README, "纸面"): the 申报书's has
+# about 60, which one page wide no one can read, and which column groups would spread
+# over a dozen pages per 30 applications. The official reads 汇总表 and 问题清单; 明细 is the
+# complete table to look things up, filter and sort on screen, and what the roll-up reads
+# back. Its print area is its title line, which says so (a printed workbook shows it as
+# one line, not as pages of columns).
+DETAIL_PRINT_COLS = 16
+DETAIL_TITLE_END, DETAIL_NOTE_END = 4, 12
+DETAIL_NOTE = (
+    "本表为全部{item}的完整数据，供在屏幕上查询、筛选和排序，并供汇总使用；列数多，"
+    "不打印（打印区域只有本行）。纸面请看汇总表和问题清单。"
+)
+
+
+def _detail_title(ws: Worksheet, fmt: Formats, text: str, width: int, item: str) -> bool:
+    """明细's title line; for a wide table with the note that it is not printed (True)."""
+    if width <= DETAIL_PRINT_COLS:
+        sheet_title(ws, text, width, fmt)
+        return False
+    ws.merge_range(0, 0, 0, DETAIL_TITLE_END, text, fmt(bold=True, font_size=14, align="left"))
+    ws.merge_range(
+        0,
+        DETAIL_TITLE_END + 1,
+        0,
+        DETAIL_NOTE_END,
+        DETAIL_NOTE.format(item=item),
+        fmt(font_size=9, text_wrap=True, align="left", valign="vcenter", font_color="#595959"),
+    )
+    ws.set_row(0, 36)
+    return True
 
 
 def build(
@@ -223,13 +256,14 @@ def build(
         compare_sheet(w)
     cols = detail_columns(spec)
     ws = wb.add_worksheet(DETAIL_SHEET, cellwriter.SummarySheet)
-    sheet_title(ws, f"{title}：明细（全部数据）", len(cols), fmt)
+    wide = _detail_title(ws, fmt, f"{title}：明细（全部数据）", len(cols), spec.summary.item)
     last = table(ws, fmt, 1, cols, [*data.applications, *data.others])
     w.keep(DETAIL_SHEET, [*data.applications, *data.others], "detail")
     ws.freeze_panes(2, 5)
-    # a table for machines and for looking things up; on paper one page wide, small
-    landscape(ws, title, 1)
+    landscape(ws, title, None if wide else 1)
     ws.fit_to_pages(1, 0)
+    if wide:  # not for printing: its print area is its title line and the note in it
+        ws.print_area(0, 0, 0, DETAIL_NOTE_END)
     _verdict_formats(ws, fmt, cols, last)
     if sheets is not None:
         sheets(w, "after_detail")
@@ -292,12 +326,15 @@ def _apps_sheet(w: Writer) -> None:
         ws.set_row(0, 36)
     else:
         sheet_title(ws, title, len(cols), fmt)
+    rows: Sequence[Mapping[str, Any]] = data.applications
+    if any(c.key == BRIEF_CRITERIA for c in cols):
+        rows = [{**r, BRIEF_CRITERIA: brief_criteria(r.get("_criteria"))} for r in rows]
     last = table(
         ws,
         fmt,
         1,
         cols,
-        data.applications,
+        rows,
         fill={j: EDITABLE_FILL for j in editable},
         header_height=56,
     )

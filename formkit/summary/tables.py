@@ -270,6 +270,25 @@ def table_columns(spec: FormSpec, t: Table) -> list[Col]:
     ]
 
 
+# a landscape A4 page's printable height, and a 300-pixel chart's, in points
+_PAGE_POINTS, _CHART_POINTS = 490.0, 235.0
+
+
+def _table_points(
+    cols: Sequence[Col],
+    rows: Sequence[Mapping[str, Any]],
+    counted: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    spec: FormSpec,
+) -> float:
+    """The height a chart's title, table and the line under it print at (as
+    `plain_table` and `excluded_line` lay them out)."""
+    text = excluded_summary(counted, keys, spec)
+    lines = wrapped_lines(text, sum(max(c.width, 10) for c in cols)) if text else 1
+    head = max(wrapped_lines(c.header, max(c.width, 10) - 1) for c in cols)
+    return 20 + max(30, LINE_HEIGHT * head + 4) + 15 * len(rows) + LINE_HEIGHT * lines + 2
+
+
 def chart_sheet(w: Writer) -> None:
     """图表: each of the layout's charts over its data, one under the other; values with
     errors are not counted (the chart shows what the totals count)."""
@@ -315,6 +334,8 @@ def chart_sheet(w: Writer) -> None:
             chart.set_y_axis({"name": chart_spec.axis})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 640, "height": 300})
+            if _table_points(cols, rows, counted, keys, spec) + _CHART_POINTS > _PAGE_POINTS:
+                breaks.append(below + 1)  # table and chart not on one page: the chart whole
             ws.insert_chart(below + 1, 0, chart, {"x_offset": 4, "y_offset": 6})
             row = below + 18
         else:

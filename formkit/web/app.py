@@ -34,6 +34,7 @@ from formkit.forms import default_form
 from formkit.rounds.recommend import document_kinds
 from formkit.web import bases_page
 from formkit.web.downloads import Downloads
+from formkit.web.hosts import HostCheck
 from formkit.web.http import http_error, static, status_of
 from formkit.web.middleware import BodyLimit, security_headers
 from formkit.web.pages import Limits
@@ -111,8 +112,11 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.warm:
+            await run_in_threadpool(web.workers.warm)
         yield
         await run_in_threadpool(web.workers.close)
+        web.keeper.close()
 
     app = Starlette(
         routes=routes,
@@ -120,4 +124,5 @@ def create_app(settings: Settings, limits: Limits | None = None) -> ASGIApp:
         lifespan=lifespan,
     )
     app.state.web = web
-    return BodyLimit(security_headers(app), settings.max_upload)
+    wrapped = BodyLimit(security_headers(app), settings.max_upload)
+    return HostCheck(wrapped, settings.base_url) if settings.base_url else wrapped

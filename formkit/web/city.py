@@ -210,7 +210,8 @@ class CityPages(Pages):
             name = service.clean_name(upload.filename)
         finally:
             await form.close()
-        result: service.UploadResult = await self.run(
+        # waits for a reading worker without holding a page's thread (formkit.web.queue)
+        result: service.UploadResult = await self.uploads.run(
             service.process_upload, self.settings, self.workers, entry, name, data
         )
         kind = "upload" if result.outcome != "refused" else "refused"
@@ -270,9 +271,13 @@ def result_json(
     if record is None:
         doc["issues"] = result.issues
         return doc
+    state = service.state_with(record, across)
+    if state == "有错误" and result.outcome == "new":
+        # the state the status page shows, and the same word (formkit.states)
+        doc["message"] = result.message.rstrip("。") + "；有错误，请按下列问题更正后重新上报。"
     doc.update(
         {
-            "state": service.state_with(record, across),
+            "state": state,
             "status": record.status,
             "verdict": record.verdict,
             "errors": record.errors,

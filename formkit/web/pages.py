@@ -4,6 +4,7 @@ the check slots; rendering a page or a refusal; the audit trail; the province's 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -11,9 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from formkit.forms import DEFAULT_FORM
 from formkit.reference import load_reference
-from formkit.web import auth, service
+from formkit.web import auth, logins, service
 from formkit.web.http import address, html_response, json_response, redirect, wants_json
 from formkit.web.limits import Limit, RateLimiter
+from formkit.web.queue import UploadQueue
 from formkit.web.service import Settings
 from formkit.web.store import WebStore
 
@@ -29,9 +31,12 @@ SESSION_HOURS = 12
 # the provincial office in the audit trail (older ledgers wrote "province")
 OFFICE = "office"
 
-# defaults that suit a province (a few dozen cities behind a handful of addresses)
+# defaults that suit a province (serve --uploads-per-link, --uploads-per-address): a link
+# is one unit, which corrects and resends a few times at most; an address may be one NAT
+# in front of every city of the province, all sending on the last day, so its limit only
+# stops a runaway program (the reading pool, not this limit, paces the machine)
 UPLOADS_PER_LINK = Limit(10, 60.0)
-UPLOADS_PER_ADDRESS = Limit(120, 60.0)
+UPLOADS_PER_ADDRESS = Limit(600, 60.0)
 LOGINS_PER_ADDRESS = Limit(10, 300.0)
 
 
@@ -47,12 +52,22 @@ class Pages:
 
     def __init__(self, settings: Settings, limits: Limits | None = None) -> None:
         self.settings = settings
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(
+            upload_per_link=Limit(settings.uploads_per_link, 60.0),
+            upload_per_address=Limit(settings.uploads_per_address, 60.0),
+        )
         self.rate = RateLimiter()
+        self.passwords = logins.PasswordChecks()
+        # two places per reading worker: one upload is read while another is recorded
+        self.uploads = UploadQueue(2 * settings.checks)
         self.workers = service.Workers(settings)
         with service.ledger(settings) as led:
             # the CSRF key lives in the ledger: pages opened before a restart still post
             self.secret = WebStore(led).set_web_setting("secret", auth.new_secret(), if_absent=True)
+        # one connection held open while serving: closing the ledger after each request is
+        # then never closing its last connection, which would checkpoint the WAL each time
+        self.keeper = sqlite3.connect(settings.db, check_same_thread=False)
+        self.keeper.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         import jinja2
 
         self.templates = jinja2.Environment(

@@ -10,7 +10,7 @@ from formkit.distribute import link_path
 from formkit.ledger import FileRecord, RosterEntry, StatusRow, sort_for_chasing
 from formkit.rounds.report import file_issues
 from formkit.rounds.status import Round, entry_round, period_of_text, pick_round, spec_of
-from formkit.web import auth, service
+from formkit.web import auth, logins, service
 from formkit.web.city import CityPages
 from formkit.web.http import (
     address,
@@ -28,6 +28,7 @@ from formkit.web.pages import (
     SESSION_HOURS,
     province_only,
 )
+from formkit.web.problems import status_problems
 from formkit.web.store import WebStore
 
 if TYPE_CHECKING:
@@ -83,7 +84,24 @@ class ProvincePages(CityPages):
             return await self.render_login(request, 403, "页面已过期，请重新输入密码登录。")
         password = form.get("password")
         stored = await self.run(self.password_hash)
-        ok = isinstance(password, str) and await self.run(auth.verify_password, password, stored)
+        # locked after repeated failures, and scrypt bounded (formkit.web.logins): the lock
+        # is looked at again when this check's turn comes (a lock reached meanwhile costs
+        # no scrypt)
+        ok: bool | dt.datetime | None = False
+        if isinstance(password, str):
+            ok = await self.passwords.verify(
+                password, stored, lambda: logins.locked_until(self.settings)
+            )
+        if isinstance(ok, dt.datetime):
+            detail = "连续输错密码，登录已暂停"
+            await self.run(
+                lambda: self.audit(
+                    request, "login_refused", actor=OFFICE, status=429, detail=detail
+                )
+            )
+            return await self.render_login(request, 429, logins.locked_message(ok))
+        if ok is None:
+            return await self.render_login(request, 503, logins.BUSY)
         if not ok:
             await self.run(lambda: self.audit(request, "login_failed", actor=OFFICE, status=401))
             message = (
@@ -91,7 +109,11 @@ class ProvincePages(CityPages):
                 if stored
                 else "尚未设置登录密码：请系统管理员在服务器上设置后再登录。"
             )
+            until = await self.run(logins.failed, self.settings) if stored else None
+            if until is not None:
+                message = logins.locked_message(until)
             return await self.render_login(request, 401, message)
+        await self.run(logins.succeeded, self.settings)
         session = auth.new_token()
         expires = dt.datetime.now().astimezone() + dt.timedelta(hours=SESSION_HOURS)
 
@@ -200,7 +222,8 @@ class ProvincePages(CityPages):
 
         if not await self.run(store):
             raise http_error(404)
-        link = str(request.base_url).rstrip("/") + link_path(token)
+        # never from the Host header (formkit.web.hosts): without --base-url, the path
+        link = (self.settings.base_url or "").rstrip("/") + link_path(token)
         return await self.render_entry(request, digest, new_link=link)
 
     @province_only
@@ -326,15 +349,8 @@ def _nav_round(entry: RosterEntry | None) -> dict[str, Any]:
     return {"round_query": round_.query, "round_form": round_.form_id}
 
 
-def _problems(row: StatusRow) -> list[str]:
-    """What must be corrected in one status row: its file's own problem (when 有错误) and
-    each issue across periods, placed at its sheet and cell."""
-    last = row.last
-    own = [last.problem] if last is not None and last.state == "有错误" and last.problem else []
-    across = []
-    for i in row.across:
-        # the messages name their sheet and cell already, as the file pages show them
-        where = " ".join(x for x in (i.sheet and f"工作表“{i.sheet}”", i.cell) if x)
-        placed = not where or (i.cell or "") in i.message
-        across.append(i.message if placed else f"{where}：{i.message}")
-    return own + across
+def _problems(row: StatusRow) -> list[dict[str, str]]:
+    """What must be corrected in one status row, each with its severity (错误 / 警告 /
+    提示), a short text (the file's own first error, or the issue's kind at its cell) and
+    the whole text behind it (formkit.web.problems)."""
+    return status_problems(row)

@@ -3,8 +3,11 @@
 uvicorn's access log would write every city's link (its token) in clear, so it is off;
 what happened is in the ledger's audit trail instead. On SIGINT/SIGTERM uvicorn stops
 accepting connections and waits for requests in progress (an upload being checked is
-finished and recorded) before the process exits; a restart loses nothing because the
-ledger (and the upload store beside it) is the only state.
+finished and recorded, and one still waiting for a reading worker is read then) before the
+process exits; the reading workers ignore SIGTERM (formkit.web.steady), so a stop sent to
+the whole process group, as systemd sends it, does not cut an upload short. A restart, or
+a kill -9, loses nothing recorded: the ledger (and the upload store beside it) is the only
+state, each upload recorded in one transaction; a file resent after a kill is taken.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def require_web_stack() -> None:
 def run(settings: Settings, *, host: str, port: int, behind_proxy: bool = False) -> None:
     import uvicorn
 
-    # workers fork from a server that has the reader, validator and spec loaded already
-    multiprocessing.set_forkserver_preload(["formkit.web.warm"])
+    # workers fork from a server that has the reader, validator and spec loaded already,
+    # and ignore SIGTERM: a stop finishes the uploads in progress (formkit.web.steady)
+    multiprocessing.set_forkserver_preload(["formkit.web.steady", "formkit.web.warm"])
     uvicorn.Server(config(settings, host=host, port=port, behind_proxy=behind_proxy)).run()

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from formkit.atomic import write_bytes_atomic
-from formkit.check import check_job
 from formkit.distribute import RosterRow, applicant_key, file_name, prefilled
 from formkit.forms import DEFAULT_FORM, default_form, read_options
 from formkit.issues import Issue
@@ -32,7 +31,6 @@ from formkit.ledger import status_workbook as build_status_workbook
 from formkit.read import ReadOptions, Submission
 from formkit.read.isolate import Failure, WorkerPool
 from formkit.rounds.feedback import annotate, recorded
-from formkit.rounds.ingest import ingest
 from formkit.rounds.recommend import Decision, decide_from_ledger
 from formkit.rounds.report import file_issues
 from formkit.rounds.status import (
@@ -44,10 +42,12 @@ from formkit.rounds.status import (
     status,
 )
 from formkit.rounds.summary import from_ledger
+from formkit.states import registered_reason, shown_state
 from formkit.summary.kit import SummaryData
 from formkit.summary.sheets import build
 from formkit.supersession import period_of
 from formkit.web.auth import SHA256_RE
+from formkit.web.reading import check_one, ready
 from formkit.web.store import WebStore
 
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024  # a filled 申报书 is about 20 KB
@@ -68,6 +68,14 @@ class Settings:
     # `serve --today`: uploads are received on this day and lateness is judged by it (a
     # round replayed or rehearsed); None: the clock
     today: dt.date | None = None
+    # `serve --base-url`: links are built from it (never from the Host header), and a
+    # request naming another host is refused; None: links are shown as paths
+    base_url: str | None = None
+    # `serve --uploads-per-address`, `--uploads-per-link`: uploads a minute (formkit.web.app)
+    uploads_per_address: int = 600
+    uploads_per_link: int = 10
+    # start the reading workers before taking requests (`formkit serve`; tests start none)
+    warm: bool = False
 
     def read_options(self) -> ReadOptions:
 
@@ -118,6 +126,18 @@ class Workers:
             yield pool
         finally:
             self._free.put(pool)
+
+    def warm(self) -> None:
+        """Start every worker now (`serve` does, before it takes requests): the first
+        uploads of a round do not wait a second or two for a worker to start."""
+        taken = [self._free.get() for _ in self._all]
+        try:
+            for pool in taken:
+                for _ in pool.map(ready, [None]):
+                    pass
+        finally:
+            for pool in taken:
+                self._free.put(pool)
 
     def close(self) -> None:
         for pool in self._all:
@@ -199,15 +219,17 @@ def across_of(led: Ledger, record: FileRecord | None) -> list[dict[str, Any]]:
 
 def state_with(record: FileRecord | None, across: list[dict[str, Any]]) -> str:
     """A file's state counting its issues across periods (an error among them: 有错误)."""
-    if record is None:
-        return "未收到"
-    state: str = record.state
-    if state != "有错误" and any(i.get("severity") == "error" for i in across):
-        return "有错误"
-    return state
+    return shown_state(record, across)
 
 
 # ---------------------------------------------------------------- uploads
+
+
+def _registered(record: FileRecord) -> str:
+    """A file uploaded again: what it was registered as, and when (formkit.states)."""
+    title = spec_of(record.form_id).file_name if record.form_id else ""
+    said = registered_reason(record, title or "").removeprefix("同一文件")
+    return f"这个文件{said.split('；')[0].rstrip('。')}，结果见下。"
 
 
 @dataclass
@@ -315,27 +337,31 @@ def process_upload(
 ) -> UploadResult:
     """Check an uploaded file and, if it is this entry's readable workbook, record it.
 
-    The file is read twice in isolated workers: once to see whose it is (a city's link
-    must never record or supersede another applicant's file), then by `Ledger.ingest`,
-    which decides supersession as for `formkit ingest`.
+    The file is read once, in an isolated worker, as `formkit check` reads it: whose it is
+    is seen first (a city's link must never record or supersede another applicant's
+    file), then `Ledger.record_checked` records it and decides supersession as `formkit
+    ingest` does. Nothing else is made on the way (the annotated copy is made when it is
+    first asked for).
     """
 
     sha = hashlib.sha256(data).hexdigest()
     with ledger(settings) as led:  # a file sent twice needs no slot
         known = led.file(sha)
     if known is not None and known.roster_id == entry.submission_id:
-        return UploadResult("duplicate", 200, "这个文件已经上报过，结果见下。", sha, known)
+        return UploadResult("duplicate", 200, _registered(known), sha, known)
     if known is not None and known.roster_id is not None:
         with ledger(settings) as led:
             why = _known_elsewhere(known, entry, led)
         return UploadResult("refused", 422, why, sha)
-    with workers.slot() as pool, ledger(settings) as led:
-        options = settings.upload_options()
-        # read first from a private temporary copy: a refused file leaves nothing behind
-        with tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
-            trial = Path(tmp) / sha
-            trial.write_bytes(data)
-            ((_, sub),) = pool.map(check_job, [(trial, options)])
+    options = settings.upload_options()
+    # read first from a private temporary copy: a refused file leaves nothing behind; the
+    # worker is free for the next upload as soon as it has read this one (the recording
+    # below is this thread's)
+    with workers.slot() as pool, tempfile.TemporaryDirectory(prefix="formkit-upload-") as tmp:
+        trial = Path(tmp) / sha
+        trial.write_bytes(data)
+        ((_, sub),) = pool.map(check_one, [(trial, options)])
+    with ledger(settings) as led:
         if isinstance(sub, Failure):  # timed out, out of memory, crashed: maybe passing
             why = {"timeout": "读取超时", "memory": "内存超限"}.get(sub.kind, "读取进程异常")
             return UploadResult(
@@ -351,14 +377,16 @@ def process_upload(
             return UploadResult("refused", 422, other, sha)
         path = _store_file(settings, sha, data)
         WebStore(led).store_upload(sha, entry.submission_id, original_name, data)
-        (outcome,) = ingest(
-            led, [path], jobs=1, options=options, across=False, received_on=settings.today
-        ).report.files
+        # recorded as read (once, by the worker above), as `formkit ingest` records a file
+        sub = dataclasses.replace(sub, file=str(path), path=None)
+        outcome = led.record_checked(sub, sha, received_on=settings.today)
         record = outcome.record or led.file(sha)
         if record is None:  # could not even be hashed: the store is unwritable
             return UploadResult("refused", 500, "服务器无法保存文件，请联系省级主管部门。", sha)
         kind: Literal["new", "duplicate"] = "duplicate" if outcome.outcome == "duplicate" else "new"
         message = "已收到。" if kind == "new" else "这个文件已经上报过，结果见下。"
+        if kind == "duplicate":
+            message = _registered(record)
         if outcome.supersedes:
             message = "已收到，替代此前上报的文件。"
         if kind == "new" and record.superseded_by is not None:

@@ -4,7 +4,8 @@ bytes and the audit trail.
 
 Storage only: what a token, password or session is, and who may do what, is decided in
 formkit/web (auth, the pages). Secrets arrive here already hashed. The tables are created
-by the ledger's one sequence of migrations (formkit/ledger/schema/0003-web.sql, 0006) and
+by the ledger's one sequence of migrations (formkit/ledger/schema/0003-web.sql, 0006,
+0009: wrong passwords in a row) and
 written in the ledger's transactions, so the ledger stays one file with one writer.
 """
 
@@ -91,6 +92,36 @@ class WebStore:
                 self.db.execute("DELETE FROM web_sessions")
             else:
                 self.db.execute("DELETE FROM web_sessions WHERE session_hash = ?", (session_hash,))
+
+    def login_locked_until(self, account: str) -> dt.datetime | None:
+        """Until when `account` is locked after repeated wrong passwords (None: it is not)."""
+        row = self.db.execute(
+            "SELECT locked_until FROM web_login_failures WHERE account = ?", (account,)
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row is not None and row[0] else None
+
+    def login_failed(self, account: str, after: int, lock: dt.timedelta) -> dt.datetime | None:
+        """Count a wrong password; the `after`-th in a row (and each one after it) locks the
+        account for `lock`. Returns until when it is locked, or None."""
+        now = dt.datetime.now().astimezone()
+        with self.ledger.transaction():
+            row = self.db.execute(
+                "SELECT failures FROM web_login_failures WHERE account = ?", (account,)
+            ).fetchone()
+            failures = (int(row[0]) if row is not None else 0) + 1
+            until = (now + lock).isoformat(timespec="seconds") if failures >= after else None
+            self.db.execute(
+                "INSERT INTO web_login_failures (account, failures, last_failed, locked_until)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET"
+                " failures = excluded.failures, last_failed = excluded.last_failed,"
+                " locked_until = excluded.locked_until",
+                (account, failures, now.isoformat(timespec="seconds"), until),
+            )
+        return dt.datetime.fromisoformat(until) if until else None
+
+    def login_succeeded(self, account: str) -> None:
+        with self.ledger.transaction():
+            self.db.execute("DELETE FROM web_login_failures WHERE account = ?", (account,))
 
     def store_upload(
         self, sha256: str, submission_id: str, original_name: str, data: bytes

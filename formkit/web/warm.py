@@ -13,8 +13,9 @@ import formkit.read.xlsx.fast
 import formkit.validate
 from formkit.forms import load_form_spec
 from formkit.reference import load_reference
+from formkit.web.reading import SLOW_ENV, check_one, ready
 
 load_form_spec()
 load_reference()
 
-__all__ = ["formkit"]
+__all__ = ["SLOW_ENV", "check_one", "formkit", "ready"]

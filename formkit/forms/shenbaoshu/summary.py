@@ -636,6 +636,9 @@ def _chart_sheet(w: Writer) -> None:
             _bar_and_line(w, n, bars, line, chart_title, unit),
             {"x_offset": 520 * k},
         )
+    if head + n + 2 + CHART_ROWS > PAGE_ROWS:
+        # many applications: the charts whole on a page of their own, after the data
+        ws.set_h_pagebreaks([head + n + 1])
     # the print area reaches the charts' right edge: fitted to the page width with them
     ws.print_area(0, 0, head + n + 2 + 18, 11)
     landscape(ws, w.title, None)
@@ -644,6 +647,8 @@ def _chart_sheet(w: Writer) -> None:
 
 # 图表: the title, the line on what each chart shows, then the data's header row
 HEAD_ROW = 2
+# the rows a landscape page holds at the sheet's scale, and the rows the charts cover
+PAGE_ROWS, CHART_ROWS = 34, 18
 
 
 def _bar_and_line(w: Writer, n: int, bars: int, line: int, title: str, unit: str) -> Any:
