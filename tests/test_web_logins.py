@@ -19,6 +19,7 @@ from formkit.ledger import Ledger
 from formkit.web import logins
 from formkit.web.app import Limits
 from formkit.web.limits import Limit
+from formkit.web.store import WebStore
 from tests.test_web import client, csrf_of, login, set_password
 from tests.web_support import Round, make_round
 
@@ -44,7 +45,7 @@ def test_five_wrong_passwords_lock_the_account_even_across_a_restart(round_: Rou
         again = login(c)
         assert again.status_code == 429 and "formkit_session" not in again.cookies
     with Ledger(round_.db) as led:
-        kinds = [e["kind"] for e in led.audit_log(100)]
+        kinds = [e["kind"] for e in WebStore(led).audit_log(100)]
     assert kinds.count("login_failed") == logins.FAILURES_TO_LOCK
     assert kinds.count("login_refused") == 2 and "login" not in kinds
     # once the lock has run out the right password opens, and the count starts afresh
