@@ -137,6 +137,9 @@ def slim(sub: Submission) -> Submission:
         values={unit_field: sub.values.get(unit_field)} if sub.values else {},
         sources={},
         computed={},
+        # where each field was found: only --json shows it (about 5 KB a file)
+        located={},
+        sheet_names={},
         # the criteria a person must judge still mark the verdict in the table
         criteria=tuple(c for c in sub.criteria if c.get("status") == "manual"),
     )
