@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 MEASURES = {
+    "python -c pass": ["-c", "pass"],
     "import formkit.cli": ["-c", "import formkit.cli"],
     "formkit --help": ["-m", "formkit", "--help"],
     "formkit check (one file)": ["-m", "formkit", "check", "-j", "1", "{sample}"],
@@ -54,6 +55,7 @@ def main() -> None:
     trees = {"baseline": args.baseline.resolve(), "this": ROOT}
     print("| measure | baseline median (min-max) s | this median (min-max) s | ratio |")
     print("|---|---|---|---|")
+    medians: dict[str, dict[str, float]] = {}
     for name, template in MEASURES.items():
         argv = [a.replace("{sample}", str(sample)) for a in template]
         times: dict[str, list[float]] = {k: [] for k in trees}
@@ -69,6 +71,15 @@ def main() -> None:
             cells.append(f"{statistics.median(ts):.3f} ({min(ts):.3f}-{max(ts):.3f})")
         ratio = statistics.median(times["this"]) / statistics.median(times["baseline"])
         print(f"| {name} | {cells[0]} | {cells[1]} | {ratio:.2f} |")
+        medians[name] = {k: statistics.median(v) for k, v in times.items()}
+    # issue #23: a one-file check within 0.35 s wall, against `python -c pass` in this run
+    for key in trees:
+        check = medians["formkit check (one file)"][key]
+        bare = medians["python -c pass"][key]
+        print(
+            f"\n{key}: formkit check (one file) {check:.3f} s, python -c pass {bare:.3f} s:"
+            f" {check - bare:.3f} s over the interpreter's start"
+        )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def check(
     if lang not in ("zh", "en"):
         raise fail("--lang 只能是 zh 或 en。")
     ref = reference_of(reference)
-    files = files_of(paths)
+    files = [str(f) for f in files_of(paths)]  # a Path weighs more than its text
     guard([*paths, reference], [json_out])
     # every registered form, each file checked against its own
     options = read_options(

@@ -17,9 +17,9 @@ from rich.table import Table
 from formkit.atomic import atomic_output, reason_zh
 from formkit.cli.common import err, fail, out, shown_path
 from formkit.forms import spec_of
-from formkit.issues import render, unplaced
+from formkit.issues import Issue, render, unplaced
 from formkit.paths import display_name, distinct_names
-from formkit.read import Submission
+from formkit.read import FormInfo, Submission
 from formkit.reference import Reference
 from formkit.rounds.check import NOT_COUNTED
 from formkit.rounds.report import Report
@@ -128,15 +128,50 @@ def print_results(
         show.print(table)
 
 
-def slim(sub: Submission) -> Submission:
-    """What the result table and --details need of a checked file, and no more (a copy:
-    memory stays flat in the number of files)."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Slim:
+    """What the result table and --details need of a checked file, and no more: a few
+    slots (a Submission's copy would keep a dict of 18 fields and its own FormInfo per
+    file), so memory stays flat in the number of files. Read like a Submission by
+    print_results; `dataclasses.replace(slim, issues=...)` adds issues across periods."""
+
+    file: str
+    sha256: str
+    status: str
+    form: FormInfo | None
+    values: dict[str, Any]
+    issues: tuple[Issue, ...]
+    verdict: str | None
+    criteria: tuple[dict[str, str], ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")
+
+    @property
+    def rejection(self) -> Issue | None:
+        return self.issues[0] if self.status == "rejected" and self.issues else None
+
+
+_FORMS: dict[FormInfo, FormInfo] = {}  # one FormInfo per form, version and year
+
+
+def slim(sub: Submission) -> Slim:
+    """The result table's copy of a checked file (see Slim)."""
     unit_field = spec_of(sub).roles.unit
-    return dataclasses.replace(
-        sub,
+    form = _FORMS.setdefault(sub.form, sub.form) if sub.form is not None else None
+    return Slim(
+        file=sub.file,
+        sha256=sub.sha256,
+        status=sys.intern(sub.status),
+        form=form,
         values={unit_field: sub.values.get(unit_field)} if sub.values else {},
-        sources={},
-        computed={},
+        issues=sub.issues,
+        verdict=sys.intern(sub.verdict) if sub.verdict else sub.verdict,
         # the criteria a person must judge still mark the verdict in the table
         criteria=tuple(c for c in sub.criteria if c.get("status") == "manual"),
     )

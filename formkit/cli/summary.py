@@ -123,7 +123,7 @@ def summary(
         reference_path=str(reference) if reference else None,
         deadline=day_option(deadline, "申报截止日期"),
     )
-    results: list[Submission] = []
+    results: list[Any] = []  # results.Slim: read as Submissions by with_across/with_found
     # the JSON and the workbook are renamed into place together: both new or both old
     try:
         with committed_together():
@@ -208,7 +208,7 @@ def _summary_from_ledger(
 ) -> None:
     # what the result table needs of each file, and no more: memory stays flat in N (the
     # issues across periods the summary finds still reach each file's issues)
-    results: list[Submission] = []
+    results: list[Any] = []  # results.Slim: read as Submissions by with_across/with_found
     data = ledger_summary(
         db,
         reference=ref,

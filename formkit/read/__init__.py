@@ -182,7 +182,7 @@ def read_many(
     stage run read-then-validate in the same isolated process; `setup` (a function and its
     arguments) prepares each worker process for it once (WorkerPool's `setup`).
     """
-    items = [(str(p), options) for p in paths]
+    items = ((str(p), options) for p in paths)  # made as the pool takes them
     with WorkerPool(
         jobs=jobs, timeout=options.timeout, memory_mb=options.memory_mb, setup=setup
     ) as pool:

@@ -111,7 +111,22 @@ class Report:
     ) -> None:
         tail = "\n  ]"
         if files is not None:
-            tail += ',\n  "files": ' + json.dumps(files, ensure_ascii=False, indent=2)
+            self.fh.write((tail + ',\n  "files": ').encode("utf-8"))
+            tail = ""
+            _write_list(self.fh, files)
         if across is not None:
             tail += ',\n  "across": ' + json.dumps(across, ensure_ascii=False, indent=2)
         self.fh.write((tail + "\n}\n").encode("utf-8"))
+
+
+def _write_list(fh: IO[bytes], items: list[dict[str, Any]]) -> None:
+    """`json.dumps(items, ensure_ascii=False, indent=2)`, written item by item: the text of
+    thousands of files' rows is never held at once."""
+    if not items:
+        fh.write(b"[]")
+        return
+    fh.write(b"[\n")
+    for n, item in enumerate(items):
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        fh.write(((",\n" if n else "") + "  " + text).encode("utf-8"))
+    fh.write(b"\n]")
