@@ -59,6 +59,23 @@ def test_five_wrong_passwords_lock_the_account_even_across_a_restart(round_: Rou
         assert db.execute("SELECT failures FROM web_login_failures").fetchall() == [(1,)]
 
 
+def test_a_new_password_set_on_the_server_ends_the_lockout(round_: Round) -> None:
+    """The province forgot its password and locked itself out: the administrator sets a
+    new one, which opens at once; the message named no command, only who can help."""
+    set_password(round_)
+    with client(round_, MANY) as c:
+        answers = [login(c, "忘了") for _ in range(logins.FAILURES_TO_LOCK)]
+        assert "登录已暂停" in answers[-1].text and "系统管理员重新设置密码" in answers[-1].text
+        assert "formkit" not in answers[-1].text.replace("formkit_", "")
+        assert "--" not in answers[-1].text.split("登录已暂停")[1].split("<")[0]
+        assert login(c, "新的密码-2026").status_code == 429  # locked, whatever is typed
+    set_password(round_, "新的密码-2026")
+    with client(round_, MANY) as c:
+        assert login(c, "新的密码-2026").status_code == 303
+    with sqlite3.connect(round_.db) as db:
+        assert db.execute("SELECT count(*) FROM web_login_failures").fetchone() == (0,)
+
+
 def test_a_correct_password_clears_the_count(round_: Round) -> None:
     set_password(round_)
     with client(round_, MANY) as c:

@@ -102,10 +102,11 @@ def serve(
             with Ledger(db) as ledger:
                 WebStore(ledger).set_web_setting("password", hash_password(password))
                 WebStore(ledger).drop_sessions()
+                WebStore(ledger).clear_login_failures()
                 WebStore(ledger).audit("password_set", actor="cli")
         except LedgerError as exc:
             raise fail(str(exc)) from None
-        out.print(f"已设置省级登录密码（台账 {db}；已登录的会话全部失效）。")
+        out.print(f"已设置省级登录密码（台账 {db}；已登录的会话全部失效，暂停的登录恢复）。")
         return
     due = day_option(deadline, "截止日期")
     replay = day_option(today, "--today 日期")

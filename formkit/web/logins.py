@@ -37,7 +37,7 @@ def locked_message(until: dt.datetime) -> str:
     minutes = max(1, int((until - dt.datetime.now().astimezone()).total_seconds() // 60) + 1)
     return (
         f"密码连续输错 {FAILURES_TO_LOCK} 次，登录已暂停：请 {minutes} 分钟后再试"
-        "（忘记密码请由系统管理员在服务器上运行 formkit serve --set-password 重新设置）。"
+        "（忘记密码的，请系统管理员重新设置密码，设置后即可登录）。"
     )
 
 

@@ -123,6 +123,11 @@ class WebStore:
         with self.ledger.transaction():
             self.db.execute("DELETE FROM web_login_failures WHERE account = ?", (account,))
 
+    def clear_login_failures(self) -> None:
+        """A new password (serve --set-password) ends every lockout: whoever set it may log in."""
+        with self.ledger.transaction():
+            self.db.execute("DELETE FROM web_login_failures")
+
     def store_upload(
         self, sha256: str, submission_id: str, original_name: str, data: bytes
     ) -> bool:
