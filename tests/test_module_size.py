@@ -22,7 +22,6 @@ PENDING = frozenset(
         "formkit/spec/model.py",
         "formkit/parse.py",
         "formkit/forms/shenbaoshu/rules.py",
-        "formkit/issues.py",
     }
 )
 

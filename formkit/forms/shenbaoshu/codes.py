@@ -1,5 +1,5 @@
 """The 申报书's issue codes: its consistency checks and the notice's criteria (the engine's
-generic codes are in formkit/issues.py; `docs/issues.md` lists both)."""
+generic codes are in formkit/catalogue.py; `docs/issues.md` lists both)."""
 
 from __future__ import annotations
 
