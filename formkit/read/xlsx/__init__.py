@@ -3,7 +3,8 @@
 The package: package.py (the zip container and its XML), workbook.py (the workbook part
 and `load_xlsx`, the streaming reader), strings.py (shared strings), styles.py (number
 formats, date serials), sheet.py (one worksheet), fast.py (`load_xlsx_fast`, the fast path
-for the regular shape returned forms have, handing anything else to `load_xlsx`).
+for the regular shape returned forms have, handing anything else to `load_xlsx`), shape.py
+(that shape: the expressions the fast path checks a worksheet part against).
 
 Why not openpyxl or calamine: both trust what the file says about itself (a declared
 dimension of A1:XFD1048576, a merge over a whole sheet) and build objects for every cell

@@ -14,13 +14,13 @@ functions.
 
 What returned forms share with their template is worked out once and cached by content:
 the workbook, styles and relationship parts, each worksheet's frame (the part without its
-<sheetData> body: the checks `_prolog` makes), its merges, and the `RawCell` of each value
+<sheetData> body: the checks `prolog` makes), its merges, and the `RawCell` of each value
 cell by (style, type, stored text) -- `RawCell` is immutable, so equal cells share one.
 Parts come already inflated and CRC-checked from the gate (`_ReadyPackage`), else are
 inflated from the file's bytes in one zlib call each (`_MemoryPackage`).
 
 It only answers when it can give exactly what `load_xlsx` gives.  Anything outside the
-shape it knows hands the whole file over to `load_xlsx` (the `_Delegate` exception):
+shape it knows (shape.py) hands the whole file over to `load_xlsx` (the `Delegate` exception):
 
 * a worksheet that is not UTF-8, has a DOCTYPE, comment or CDATA (`<!`), a default
   namespace other than SpreadsheetML's, namespace-prefixed SpreadsheetML elements, or
@@ -62,10 +62,28 @@ from formkit.read.book import Book, Bounds, CellValue, RawCell, SheetData, Workb
 from formkit.read.xlsx.package import (
     CHUNK,
     Package,
-    cell_position,
     is_indented,
     new_parser,
     relationships,
+)
+from formkit.read.xlsx.shape import (
+    F_ATTRS,
+    MERGE_COUNT,
+    MERGE_TAG,
+    ODD_REF,
+    POSITIONS,
+    SHEET_ELEMENT,
+    STRICT_FLAT,
+    STRICT_INDENTED,
+    VALID_FLAT,
+    VALID_INDENTED,
+    WORKSHEET_ROOT,
+    Delegate,
+    element_text,
+    general_cells,
+    parse_attrs,
+    prolog,
+    ref_position,
 )
 from formkit.read.xlsx.sheet import SheetReader, iso_datetime, number
 from formkit.read.xlsx.strings import read_shared_strings, unescape
@@ -86,10 +104,6 @@ MAX_PART = 8 * 1024 * 1024
 MAX_FILE = 32 * 1024 * 1024
 
 
-class _Delegate(Exception):
-    """This file is read by load_xlsx."""
-
-
 def load_xlsx_fast(
     path: str | Path,
     bounds: Bounds = Bounds(),  # noqa: B008
@@ -103,7 +117,7 @@ def load_xlsx_fast(
     if parts is not None:
         try:
             return _load(_ReadyPackage(parts), bounds, Path(path))
-        except (_Delegate, WorkbookError):
+        except (Delegate, WorkbookError):
             return load_xlsx(path, bounds, content)
     try:
         if content is None:
@@ -120,7 +134,7 @@ def load_xlsx_fast(
     try:
         with zf:
             return _load(_MemoryPackage(zf, raw), bounds, Path(path))
-    except (_Delegate, WorkbookError):
+    except (Delegate, WorkbookError):
         return load_xlsx(path, bounds, content)
 
 
@@ -223,9 +237,9 @@ class _OnePart:
 def _part_bytes(pkg: _MemoryPackage, part: str) -> bytes:
     name = pkg.find(part)
     if name is None:
-        raise _Delegate
+        raise Delegate
     if pkg.size(name) > MAX_PART:
-        raise _Delegate
+        raise Delegate
     return b"".join(pkg.chunks(part))
 
 
@@ -288,7 +302,7 @@ def _load(pkg: _MemoryPackage, bounds: Bounds, path: Path) -> Book:
     if wb_part is None or pkg.find(wb_part) is None:
         wb_part = "xl/workbook.xml"
     if pkg.find(wb_part) is None:
-        raise _Delegate
+        raise Delegate
     wb = _workbook(pkg, wb_part)
     rels = _cached_rels(pkg, wb_part)
 
@@ -314,223 +328,11 @@ def _load(pkg: _MemoryPackage, bounds: Bounds, path: Path) -> Book:
         if kind in ("chartsheet", "dialogsheet", "xlMacrosheet", "xlIntlMacrosheet"):
             continue
         if not kind or pkg.find(target) is None:
-            raise _Delegate  # load_xlsx reports the missing sheet
+            raise Delegate  # load_xlsx reports the missing sheet
         data = _part_bytes(pkg, target)
         _read_sheet(data, sheet, bounds, strings, styles, wb.date1904, wb.stale, memo)
     return book
 
-
-# ---------------------------------------------------------------- worksheets
-
-_MAIN_NS = (
-    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    b"http://purl.oclc.org/ooxml/spreadsheetml/main",
-)
-_DECL_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
-_ROOT = re.compile(rb"(?:<\?xml[^>]*\?>)?[ \t\r\n]*<worksheet([ \t\r\n][^>]*)?>")
-_DEFAULT_NS = re.compile(rb"""[ \t\r\n]xmlns[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')""")
-# every byte XML allows; what is left after deleting them is a control character
-_XML_BYTES = bytes([9, 10, 13, *range(32, 256)])
-# SpreadsheetML elements sheet.py's reader acts on, wherever they are
-_SHEET_ELEMENT = re.compile(rb"<(?:c|row|v|f|is|t|rPh)[ \t\r\n/>]")
-_PREFIXED = re.compile(
-    rb"<[A-Za-z_][\w.\-]*:(?:worksheet|sheetData|c|row|v|f|is|t|rPh|mergeCells?)[ \t\r\n/>]"
-)
-_MERGE_TAG = re.compile(rb"<mergeCell([ \t\r\n][^<>]*)?/?>")
-_MERGE_COUNT = re.compile(rb"<mergeCell[ \t\r\n/>]")
-
-# one attribute; values with entities, '<', '>' or whitespace other than spaces delegate
-_A = rb"""[ \t\r\n]+[A-Za-z_][\w:.\-]*[ \t\r\n]*=[ \t\r\n]*(?:"[^"<>&\t\n\r]*"|'[^'<>&\t\n\r]*')"""
-_ATTR = re.compile(
-    rb"""[ \t\r\n]+([A-Za-z_][\w:.\-]*)[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')"""
-)
-# the attributes as Excel, WPS, LibreOffice and openpyxl write them
-_COMMON_CELL = re.compile(
-    rb' r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]{1,6})")?(?: t="([a-z]{1,9})")?'
-)
-_COMMON_ROW = re.compile(rb' r="([0-9]{1,7})"(?: (?!r=)[A-Za-z_][\w:.\-]*="[^"]*")*')
-
-
-def _token_pattern(ws: bytes) -> re.Pattern[bytes]:
-    """One <sheetData> token: a cell, a row start tag, a row end tag.
-
-    Groups: 1 cell attributes, 2 formula attributes (None: no <f>), 3 formula text (None:
-    `<f/>`), 4 value text (None: no <v>), 5 row attributes.  `ws` is the whitespace
-    allowed between tags.
-    """
-    attrs = rb"((?:" + _A + rb")*)[ \t\r\n]*"
-    return re.compile(
-        ws
-        + rb"(?:<c"
-        + attrs
-        + rb"(?:/>|>"
-        + ws
-        + rb"(?:<f"
-        + attrs
-        + rb"(?:/>|>([^<]*)</f>)"
-        + ws
-        + rb")?(?:<v>([^<]*)</v>"
-        + ws
-        + rb")?</c>)|<row"
-        + attrs
-        + rb"/?>|</row>)"
-    )
-
-
-_WS = rb"[ \t\r\n]*"
-_CELL_START_NC = rb'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,6}")?(?: t="[a-z]{1,9}")?'
-_F_ATTRS = rb"((?:" + _A + rb")*)[ \t\r\n]*"
-_F_ATTRS_NC = rb"(?:" + _A + rb")*[ \t\r\n]*"
-
-
-def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
-    """A whole <sheetData> body in the common shape (rows with r, cells with r first).
-
-    `strict`: also without what `_prolog` looks for (control characters, U+FFFE/U+FFFF,
-    namespace declarations, non-ASCII attribute values), so that a part whose frame (all
-    but this body) passed `_prolog` needs no scan of its body beyond this match."""
-    if strict:
-        # unrolled and possessive: one character class run per text, no backtracking
-        plain = rb"[^<\x00-\x08\x0b\x0c\x0e-\x1f\xef]*+"
-        text = plain + rb"(?:\xef(?!\xbf[\xbe\xbf])" + plain + rb")*+"
-        attr = rb'(?: (?!xmlns)(?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\x00-\x1f\x7f-\xff]*")*'
-        f_attrs = attr.replace(b"(?!r=)", b"")
-        # and no reference `_ODD_REF` would send to the token-by-token reader
-        start = _CELL_START_NC.replace(b"[A-Z]{1,3}[0-9]{1,7}", b"[A-Z]{1,2}[0-9]{1,6}")
-    else:
-        text = rb"[^<]*"
-        attr = rb'(?: (?!r=)[A-Za-z_][\w:.\-]*="[^"<>&\t\n\r]*")*'
-        f_attrs = _F_ATTRS_NC
-        start = _CELL_START_NC
-    cell = (
-        start
-        + rb"(?:/>|>"
-        + ws
-        + rb"(?:<f"
-        + f_attrs
-        + rb"(?:/>|>"
-        + text
-        + rb"</f>)"
-        + ws
-        + rb")?(?:<v>"
-        + text
-        + rb"</v>"
-        + ws
-        + rb")?</c>)"
-    )
-    # an inline string as xlsxwriter writes it in constant-memory mode (formkit's own
-    # summaries, which the roll-up reads back): one plain <t>, nothing else in the cell
-    inline = (
-        start.replace(rb'(?: t="[a-z]{1,9}")?', rb' t="inlineStr"')
-        + rb'><is><t(?: xml:space="preserve")?>'
-        + text
-        + rb"</t></is></c>"
-    )
-    cell = rb"(?:" + inline + rb"|" + cell + rb")"
-    row = rb'<row r="[1-9][0-9]{0,6}"' + attr + rb"/?>"
-    # possessive: every token starts with "<" and whitespace never does, so giving a
-    # token back can never help the match; not keeping backtrack points is much faster
-    return re.compile(rb"(?:" + ws + rb"(?:" + cell + rb"|" + row + rb"|</row>))*+" + ws)
-
-
-_VALID_FLAT, _VALID_INDENTED = _valid_pattern(b""), _valid_pattern(_WS)
-_STRICT_FLAT, _STRICT_INDENTED = _valid_pattern(b"", True), _valid_pattern(_WS, True)
-# references split_ref may refuse (a column past ZZ, a row past 999999): read token by token
-_ODD_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{7})"')
-
-_TOKEN_INDENTED = _token_pattern(rb"[ \t\r\n]*")
-_TOKEN_FLAT = _token_pattern(b"")
-
-_ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def _entity(m: re.Match[str]) -> str:
-    hexa, dec, name = m.groups()
-    if name:
-        return _NAMED[name]
-    code = int(hexa, 16) if hexa else int(dec)
-    if (
-        code > 0x10FFFF
-        or 0xD800 <= code <= 0xDFFF
-        or code in (0xFFFE, 0xFFFF)
-        or (code < 0x20 and code not in (0x9, 0xA, 0xD))
-    ):
-        raise _Delegate  # expat refuses it
-    return chr(code)
-
-
-def _text(raw: bytes) -> str:
-    """Element text as expat reports it; `_Delegate` if it might differ."""
-    if b"\r" in raw:
-        raise _Delegate  # expat turns CR LF and CR into LF
-    text = raw.decode("utf-8")  # the whole part was checked to be UTF-8
-    if "&" not in text:
-        return text
-    if "&" in _ENTITY.sub("", text):
-        raise _Delegate  # an entity expat does not know (an error there)
-    return _ENTITY.sub(_entity, text)
-
-
-def _attrs(raw: bytes) -> dict[bytes, bytes]:
-    found: dict[bytes, bytes] = {}
-    for m in _ATTR.finditer(raw):
-        name, value, other = m.groups()
-        if name in found:
-            raise _Delegate  # a repeated attribute is an XML error
-        found[name] = other if value is None else value
-    return found
-
-
-# b"B8" -> (8, 2); bytes keys next to package.py's str-keyed cache, with the same limit
-_POSITIONS: dict[bytes, tuple[int, int]] = {}
-_POSITIONS_LIMIT = 200_000
-
-
-def _position(ref: bytes) -> tuple[int, int]:
-    try:
-        rc = cell_position(ref.decode("ascii"))
-    except (ValueError, UnicodeDecodeError):
-        raise _Delegate from None  # load_xlsx reports it
-    if len(_POSITIONS) < _POSITIONS_LIMIT:
-        _POSITIONS[ref] = rc
-    return rc
-
-
-def _prolog(data: bytes, root_pattern: re.Pattern[bytes]) -> tuple[bytes, int]:
-    """The part (without a UTF-8 BOM) and where its root start tag ends, if expat would read
-    it as UTF-8 without a DOCTYPE, with SpreadsheetML as the only default namespace and no
-    SpreadsheetML elements under a prefix; else `_Delegate`."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Delegate from None  # UTF-16, another encoding, or broken
-    m = _DECL_ENCODING.match(data)
-    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
-        raise _Delegate
-    if (
-        (b"!" in data and b"<!" in data)  # "!" is rare: a one-byte search first
-        or data.translate(None, _XML_BYTES)
-        or b"\xef\xbf\xbe" in data
-        or b"\xef\xbf\xbf" in data
-        or _PREFIXED.search(data)
-    ):
-        raise _Delegate
-    root = root_pattern.match(data)
-    if root is None:
-        raise _Delegate
-    root_end = root.end()
-    if data.find(b"xmlns", root_end) >= 0 and _DEFAULT_NS.search(data, root_end):
-        raise _Delegate  # a default namespace declared below the root
-    declared = _DEFAULT_NS.findall(root.group(1) or b"")
-    if len(declared) > 1 or (declared and (declared[0][0] or declared[0][1]) not in _MAIN_NS):
-        raise _Delegate
-    return data, root_end
-
-
-# ---------------------------------------------------------------- shared strings
 
 _SST_ROOT = re.compile(rb"(?:<\?xml[^>]*\?>)?[ \t\r\n]*<sst([ \t\r\n][^>]*)?>")
 _SST_ITEM = rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>'
@@ -545,14 +347,14 @@ def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
     """strings.py's shared strings; plain ones (one <t> per <si>, no runs) read by regex."""
     data = _part_bytes(pkg, part)
     try:
-        data, root_end = _prolog(data, _SST_ROOT)
+        data, root_end = prolog(data, _SST_ROOT)
         end = data.rfind(b"</sst>")
         if end < root_end or data[end + 6 :].strip(b" \t\r\n"):
-            raise _Delegate
+            raise Delegate
         if not _SST_BODY.fullmatch(data, root_end, end) or data.find(b"]]>", root_end, end) >= 0:
-            raise _Delegate
-        # a body of plain items checked by the match above is well-formed (_prolog refused
-        # control characters, _text checks entities); what is left, the frame around it, is
+            raise Delegate
+        # a body of plain items checked by the match above is well-formed (prolog refused
+        # control characters, element_text checks entities); what is left, the frame around it, is
         # the same in every file from one template: parsed by expat once
         frame = data[:root_end] + data[end:]
         if frame not in _SST_FRAMES:
@@ -560,67 +362,15 @@ def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
             if len(_SST_FRAMES) >= _PART_CACHE_LIMIT:
                 _SST_FRAMES.clear()
             _SST_FRAMES.add(frame)
-        body = data[root_end:end].decode("utf-8")  # checked by _prolog
+        body = data[root_end:end].decode("utf-8")  # checked by prolog
         strings: list[str] = _SST_TEXT_STR.findall(body)
         if "&" in body or "\r" in body or "_x" in body:
             for i, raw in enumerate(strings):
-                text = _text(raw.encode("utf-8"))
+                text = element_text(raw.encode("utf-8"))
                 strings[i] = unescape(text) if "_x" in text else text
         return strings
-    except _Delegate:
+    except Delegate:
         return read_shared_strings(_OnePart(part, data), part)  # type: ignore[arg-type]
-
-
-def _general_cells(
-    data: bytes,
-    body_start: int,
-    body_end: int,
-    indented: bool,
-    store: Callable[
-        [int, int, bytes | None, bytes | None, bytes | None, bytes | None, bytes | None], None
-    ],
-) -> None:
-    """Every <sheetData> token in order, tracking positions for cells and rows without r."""
-    token = _TOKEN_INDENTED if indented else _TOKEN_FLAT
-    positions_get = _POSITIONS.get
-    common_cell, common_row = _COMMON_CELL.fullmatch, _COMMON_ROW.fullmatch
-    row = col = 0
-    pos = body_start
-    for m in token.finditer(data, body_start, body_end):
-        if m.start() != pos:
-            raise _Delegate  # something the pattern does not know
-        pos = m.end()
-        c_attrs, f_attrs, f_raw, v_raw, r_attrs = m.groups()
-        if c_attrs is None:
-            if r_attrs is None:
-                continue  # </row>
-            rm = common_row(r_attrs)
-            r = rm.group(1) if rm is not None else _attrs(r_attrs).get(b"r")
-            try:
-                row = row + 1 if r is None else int(r)
-            except ValueError:
-                raise _Delegate from None
-            if row < 1:
-                raise _Delegate
-            col = 0
-            continue
-        cm = common_cell(c_attrs)
-        if cm is not None:
-            ref, style, t = cm.groups()
-        else:
-            a = _attrs(c_attrs)
-            ref, style, t = a.get(b"r"), a.get(b"s"), a.get(b"t")
-        if ref is None:
-            c_row, c_col = row, col + 1
-        else:
-            c_row, c_col = positions_get(ref) or _position(ref)
-            row = c_row
-        col = c_col
-        if f_attrs is None and not v_raw:
-            continue  # empty (perhaps styled) cell
-        store(c_row, c_col, style, t, f_attrs, f_raw, v_raw)
-    if pos != body_end:
-        raise _Delegate
 
 
 _FRAMES: dict[bytes, frozenset[bytes] | None] = {}
@@ -630,24 +380,24 @@ def _locate(data: bytes, root_end: int) -> tuple[int, int, int, int]:
     """Where <sheetData> starts, its body starts and ends, and what follows it starts."""
     start = data.find(b"<sheetData", root_end)
     if start < 0 or data.find(b"<sheetData", start + 10) >= 0:
-        raise _Delegate
+        raise Delegate
     if data.startswith(b"<sheetData/>", start):
         body_start = body_end = tail_start = start + len(b"<sheetData/>")
     elif data.startswith(b"<sheetData>", start):
         body_start = start + len(b"<sheetData>")
         body_end = data.find(b"</sheetData>", body_start)
         if body_end < 0:
-            raise _Delegate
+            raise Delegate
         tail_start = body_end + len(b"</sheetData>")
     else:
-        raise _Delegate
+        raise Delegate
     return start, body_start, body_end, tail_start
 
 
 def _check_frame(head: bytes, tail: bytes) -> None:
     """No element sheet.py's reader acts on before or after <sheetData>."""
-    if _SHEET_ELEMENT.search(head) or _SHEET_ELEMENT.search(tail) or b"<mergeCell" in head:
-        raise _Delegate
+    if SHEET_ELEMENT.search(head) or SHEET_ELEMENT.search(tail) or b"<mergeCell" in head:
+        raise Delegate
 
 
 def _frame_ok(frame: bytes) -> frozenset[bytes] | None:
@@ -655,20 +405,20 @@ def _frame_ok(frame: bytes) -> frozenset[bytes] | None:
     passes every check (expat included); None if not."""
     try:
         _well_formed(frame)
-        frame, root_end = _prolog(frame, _ROOT)
+        frame, root_end = prolog(frame, WORKSHEET_ROOT)
         start, _, _, tail_start = _locate(frame, root_end)
         _check_frame(frame[root_end:start], frame[tail_start:])
-    except _Delegate:
+    except Delegate:
         return None
     return frozenset([b"xml", *_DECLARED_PREFIX.findall(frame, 0, root_end)])
 
 
 def _well_formed(data: bytes) -> None:
-    """`_Delegate` unless expat (as package.py sets it up) reads the part without an error."""
+    """`Delegate` unless expat (as package.py sets it up) reads the part without an error."""
     try:
         new_parser().Parse(data, True)
     except Exception:  # ExpatError, a DOCTYPE: load_xlsx reports it
-        raise _Delegate from None
+        raise Delegate from None
 
 
 _DECLARED_PREFIX = re.compile(rb"[ \t\r\n]xmlns:([A-Za-z_][\w.\-]*)[ \t\r\n]*=")
@@ -699,7 +449,7 @@ def _read_sheet(
     stale: bool,
     memo: dict[tuple[Any, ...], Any] | None = None,
 ) -> None:
-    """Read one worksheet part's cells and merges into `sheet`; `_Delegate` if in doubt.
+    """Read one worksheet part's cells and merges into `sheet`; `Delegate` if in doubt.
 
     `memo` caches value cells' RawCells: the caller keeps one per (styles, date system)."""
     if memo is None:
@@ -710,7 +460,7 @@ def _read_sheet(
     if not data.startswith(b"\xef\xbb\xbf"):
         try:
             _, body_start, body_end, tail_start = _locate(data, 0)
-        except _Delegate:
+        except Delegate:
             pass
         else:
             frame = data[:body_start] + data[body_end:]
@@ -723,11 +473,11 @@ def _read_sheet(
                 _FRAMES[frame] = prefixes
             if prefixes is not None:
                 indented = is_indented(data[:CHUNK])
-                pattern = _STRICT_INDENTED if indented else _STRICT_FLAT
+                pattern = STRICT_INDENTED if indented else STRICT_FLAT
                 try:
                     data[body_start:body_end].decode("utf-8")
                 except UnicodeDecodeError:
-                    raise _Delegate from None
+                    raise Delegate from None
                 strict = (
                     pattern.fullmatch(data, body_start, body_end) is not None
                     # "]]>" is not allowed in XML text (expat refuses it)
@@ -737,13 +487,13 @@ def _read_sheet(
                 )
     if not strict:
         _well_formed(data)
-        data, root_end = _prolog(data, _ROOT)
+        data, root_end = prolog(data, WORKSHEET_ROOT)
         start, body_start, body_end, tail_start = _locate(data, root_end)
         _check_frame(data[root_end:start], data[tail_start:])
         indented = is_indented(data[:CHUNK])
     tail = data[tail_start:]
     if not indented and tail[:1] not in (b"", b"<"):
-        raise _Delegate  # expat would add this text to the last cell's <v> or <f> text
+        raise Delegate  # expat would add this text to the last cell's <v> or <f> text
 
     cells = sheet.cells
     max_row, max_col = bounds.max_row, bounds.max_col
@@ -758,7 +508,7 @@ def _read_sheet(
         v_raw: bytes | None,
     ) -> RawCell | None:
         """A cell's RawCell (None: empty), by sheet.py's SheetReader rules."""
-        f_text = None if f_attrs is None else ("" if f_raw is None else _text(f_raw))
+        f_text = None if f_attrs is None else ("" if f_raw is None else element_text(f_raw))
         value: CellValue = None
         error: str | None = None
         if v_raw:
@@ -766,15 +516,15 @@ def _read_sheet(
                 try:
                     index = int(v_raw)
                     if index < 0 or b"\r" in v_raw:
-                        raise _Delegate
+                        raise Delegate
                     value = strings[index] or None
                 except (ValueError, IndexError):
-                    raise _Delegate from None
+                    raise Delegate from None
             elif t is None or t == b"n":
-                v_text = _text(v_raw)
+                v_text = element_text(v_raw)
                 value = int(v_text) if v_text.isdecimal() else number(v_text)
             else:
-                v_text = _text(v_raw)
+                v_text = element_text(v_raw)
                 if t == b"str":
                     value = unescape(v_text) if "_x" in v_text else v_text
                 elif t == b"b":
@@ -802,7 +552,7 @@ def _read_sheet(
         if cell is None:
             return
         if c_row > max_row:
-            raise _Delegate  # load_xlsx stops reading here
+            raise Delegate  # load_xlsx stops reading here
         if c_col > max_col:
             sheet.dropped += 1
             if sheet.dropped_example is None:
@@ -821,16 +571,16 @@ def _read_sheet(
     ) -> None:
         place(c_row, c_col, make(style, t, f_attrs, f_raw, v_raw))
 
-    valid = _VALID_INDENTED if indented else _VALID_FLAT
+    valid = VALID_INDENTED if indented else VALID_FLAT
     if strict or (
         valid.fullmatch(data, body_start, body_end)
-        and not _ODD_REF.search(data, body_start, body_end)
+        and not ODD_REF.search(data, body_start, body_end)
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
         fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
         _checked_cells(fields, data, body_start, body_end, strings, memo, make, place, store)
     else:
-        _general_cells(data, body_start, body_end, indented, store)
+        general_cells(data, body_start, body_end, indented, store)
 
     # merges: after </sheetData>, kept and clipped by sheet.py's own code; a returned form
     # has its template's merges, so the result is cached by the bytes they are read from
@@ -839,14 +589,14 @@ def _read_sheet(
     key = (tail, max_row, max_col)
     kept = _MERGES_CACHE.get(key)
     if kept is None:
-        tags = _MERGE_TAG.findall(tail)
-        if len(tags) != len(_MERGE_COUNT.findall(tail)):
-            raise _Delegate
+        tags = MERGE_TAG.findall(tail)
+        if len(tags) != len(MERGE_COUNT.findall(tail)):
+            raise Delegate
         refs: list[str] = []
         for raw in tags:
-            ref = _attrs(raw).get(b"ref")
+            ref = parse_attrs(raw).get(b"ref")
             if ref:
-                refs.append(_text(ref))
+                refs.append(element_text(ref))
         scratch = SheetData(sheet.name)
         reader = SheetReader(scratch, bounds, strings, styles, date1904, stale)
         reader.merge_refs = refs
@@ -878,7 +628,7 @@ def _cell_fields(ws: bytes) -> re.Pattern[bytes]:
 
 
 _CELL_FIELDS_FLAT, _CELL_FIELDS_INDENTED = _cell_fields(b""), _cell_fields(rb"[ \t\r\n]*+")
-_F_ELEMENT = re.compile(rb"<f" + _F_ATTRS + rb"(?:/>|>([^<]*)</f>)")
+_F_ELEMENT = re.compile(rb"<f" + F_ATTRS + rb"(?:/>|>([^<]*)</f>)")
 
 
 def _checked_cells(
@@ -897,7 +647,7 @@ def _checked_cells(
     A value cell's RawCell depends only on (s, t, stored text) -- for a shared string on
     the string itself -- given the styles and date system, so equal cells (labels,
     repeated numbers; a returned form shares most with its template) share one."""
-    positions_get = _POSITIONS.get
+    positions_get = POSITIONS.get
     memo_get = memo.get
     for ref, style, t, is_raw, f_element, v_raw in fields.findall(data, start, end):
         if t == b"inlineStr":  # the checked shape: its <is> text and nothing else
@@ -911,9 +661,9 @@ def _checked_cells(
         if f_element:
             fm = _F_ELEMENT.fullmatch(f_element)
             if fm is None:
-                raise _Delegate
+                raise Delegate
             f_attrs, f_raw = fm.groups()
-            row_col = positions_get(ref) or _position(ref)
+            row_col = positions_get(ref) or ref_position(ref)
             store(*row_col, style or None, t or None, f_attrs, f_raw, v_raw or None)
             continue
         if not v_raw:
@@ -923,7 +673,7 @@ def _checked_cells(
                 index = int(v_raw)
                 key: tuple[Any, ...] = (style or None, strings[index] if index >= 0 else None)
             except (ValueError, IndexError):
-                raise _Delegate from None
+                raise Delegate from None
         else:
             key = (style or None, t or None, v_raw)
         cell = memo_get(key, _MISSING)
@@ -931,7 +681,7 @@ def _checked_cells(
             cell = make(style or None, t or None, None, None, v_raw)
             if len(memo) < _MEMO_LIMIT:
                 memo[key] = cell
-        place(*(positions_get(ref) or _position(ref)), cell)
+        place(*(positions_get(ref) or ref_position(ref)), cell)
 
 
 _MISSING: Any = object()
