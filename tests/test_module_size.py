@@ -19,7 +19,6 @@ PENDING = frozenset(
     {
         # the lower half of issue #22 (read/, foundations, forms/)
         "formkit/spec/model.py",
-        "formkit/forms/shenbaoshu/rules.py",
     }
 )
 

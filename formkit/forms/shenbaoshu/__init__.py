@@ -1,8 +1,10 @@
 """申报书 (kjxm-cxjd-shenbaoshu): the application workbook of 商技发[2006]6号.
 
 spec.toml is the form (contract: docs/forms/kjxm-cxjd-shenbaoshu.md); rules.py the notice's
-criteria (六、五(二)、六(三)); recommend.py, authority.py and letters.py the province's ranking,
-its 推荐文件 (a 请示 to 商务部) and 报部名单, publicity.py the ministry's national 推荐名单（公示）,
+criteria (六、五(二)、六(三)), with quota.py (each unit's quota, the review across its
+applications) and criteria.py (what both name); recommend.py, authority.py and letters.py
+the province's ranking, its 推荐文件 (a 请示 to 商务部) and 报部名单, publicity.py the ministry's
+national 推荐名单（公示）,
 which only this form has (`FORM.documents`); summary.py its own parts of the summary and the
 roll-up (`FORM.summary`, the typed parts the summary calls).
 """

@@ -2,24 +2,73 @@
 
 The spec names this module (`[form] rules`); it is the one place outside the spec that
 knows this form's fields by id. Each rule cites its clause; figures come from the
-reference data (with sources), never from constants here.
+reference data (with sources), never from constants here. What the summaries compute
+(each unit's quota, the review across one unit's applications) is in quota.py, what both
+name in criteria.py; this module offers their names too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from formkit.forms import get_form
-from formkit.issues import make_issue
+from formkit.forms.shenbaoshu.criteria import (
+    BASE_CLAUSE,
+    BASE_ID,
+    BASE_TITLE,
+    NEW,
+    RECERT,
+    REGIONAL_CLAUSE,
+    REGIONAL_ID,
+    REGIONAL_TITLE,
+    BaseClaim,
+    as_number,
+    match_base,
+)
+from formkit.forms.shenbaoshu.quota import (
+    COMPUTED_LABELS,
+    Quota,
+    unit_checks,
+    unit_quota,
+    unit_review,
+    within_quota,
+)
 from formkit.validate.engine import Context, Criterion, Status
 from formkit.validate.growth import Rate, Series, series
 
-RECERT, NEW = "现有基地重新认定", "新申报"
+__all__ = [
+    "BASE_CLAUSE",
+    "BASE_ID",
+    "BASE_TITLE",
+    "COMPUTED_LABELS",
+    "FAILED_FIX",
+    "GROWTH_FINE",
+    "GROWTH_MINOR",
+    "NEW",
+    "PLAINLY_FIRST_SHARE",
+    "RECERT",
+    "REGIONAL_CLAUSE",
+    "REGIONAL_ID",
+    "REGIONAL_TITLE",
+    "RULES",
+    "SALES_MULTIPLE",
+    "WAN_PER_YI",
+    "BaseClaim",
+    "Quota",
+    "as_number",
+    "consistency",
+    "data_quality",
+    "eligibility",
+    "fill_date_in_round",
+    "growth_rates",
+    "match_base",
+    "unit_checks",
+    "unit_quota",
+    "unit_review",
+    "within_quota",
+]
+
 # reported vs computed growth, percent points: up to FINE agrees (rounding); up to MINOR is
 # a warning (a different rounding or basis); beyond is an error
 GROWTH_FINE, GROWTH_MINOR = 0.1, 1.0
@@ -50,14 +99,10 @@ def fill_date_in_round(ctx: Context) -> None:
         )
 
 
-def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
 def consistency(ctx: Context) -> None:
     """Consistency: high-tech ≤ total; products ≤ total; history's data year equals 第一项."""
-    total = _num(ctx.value("export_value"))
-    hitech = _num(ctx.value("hitech_export_value"))
+    total = as_number(ctx.value("export_value"))
+    hitech = as_number(ctx.value("hitech_export_value"))
     if total is not None and hitech is not None and hitech > total:
         ctx.add(
             "hitech_above_total",
@@ -66,7 +111,7 @@ def consistency(ctx: Context) -> None:
             value=hitech,
             total=total,
         )
-    products = [_num(r.get("export_value")) for r in ctx.value("main_products") or []]
+    products = [as_number(r.get("export_value")) for r in ctx.value("main_products") or []]
     known = [p for p in products if p is not None]
     if total is not None and known and sum(known) > total * WAN_PER_YI + 1e-6:
         ctx.add(
@@ -85,7 +130,7 @@ def consistency(ctx: Context) -> None:
             ("export_value", "出口额", total),
             ("hitech_export_value", "高新技术产品出口额", hitech),
         ):
-            v = _num(row.get(col))
+            v = as_number(row.get(col))
             # compare to the precision people write (0.01 亿美元 = 100 万美元)
             if v is not None and reported is not None and abs(v - reported) > 0.005 + 1e-9:
                 ctx.add(
@@ -98,7 +143,7 @@ def consistency(ctx: Context) -> None:
                     reported=f"{reported:g}",
                 )
     rate = ctx.reference.exchange_rate(data_year)
-    sales = _num(ctx.value("sales_total"))
+    sales = as_number(ctx.value("sales_total"))
     if rate and total is not None and sales and not ctx.has_error("export_value"):
         converted = total * rate.rmb_per_usd
         if converted > sales * SALES_MULTIPLE:
@@ -152,7 +197,7 @@ def growth_rates(ctx: Context) -> None:
         for r in (*yoy.values(), cumulative):
             _rate_issue(ctx, r, col, what)
         reported_key = f"{name}_growth"
-        reported = _num(ctx.value(reported_key))
+        reported = as_number(ctx.value(reported_key))
         latest = yoy.get(data_year)
         calc = latest.value if latest else None
         computed[reported_key] = {"reported": reported, "computed": calc}
@@ -309,86 +354,6 @@ def eligibility(ctx: Context) -> None:
     _materials(ctx)
 
 
-BASE_ID, BASE_CLAUSE = "recert_base", "五(一)、六(一)"
-BASE_TITLE = "重新认定的是本单位的现有基地"
-
-
-def _key(text: str) -> str:
-    """A name as compared: full-width folded, spaces and punctuation out."""
-    return re.sub(r"[\s（）()·、,，。.:：;；“”\"'-]", "", unicodedata.normalize("NFKC", text))
-
-
-@dataclass(frozen=True)
-class BaseClaim:
-    """What a re-certification's claim comes to against the unit's known bases (五(一)):
-    `status` is the criterion's; `base` the base it is taken to be (status pass)."""
-
-    status: Status
-    detail: str
-    base: Any = None  # formkit.reference.ExistingBase
-
-    @property
-    def base_key(self) -> tuple[str, str, str] | None:
-        b = self.base
-        return (b.type, b.unit, b.place) if b is not None else None
-
-
-def match_base(reference: Any, unit: Any, base_type: Any, name: Any, city: Any) -> BaseClaim | None:
-    """Match a re-certification to a base of its unit by type and place (五(一)).
-
-    The named base (`recertified_base`) is matched against the places of the unit's bases
-    of that type; without a name, the city; without either matching, the unit's only base
-    of that type. No base of the unit matches: 不符合 where the reference's list of that
-    type is complete (the unit has no such base), 需人工判断 (待核实) where it is not. None
-    when the unit or the type is not known (other criteria say so)."""
-    if unit is None or not isinstance(base_type, str) or not base_type:
-        return None
-    bases = reference.bases
-    mine = [b for b in bases.of(unit.code) if b.type == base_type]
-    named = _key(name) if isinstance(name, str) else ""
-    town = _key(city).removesuffix("市") if isinstance(city, str) else ""
-
-    def fits(b: Any, text: str) -> bool:
-        place, full = _key(b.place), _key(b.name)
-        return bool(text) and bool(place) and (place in text or full in text or text in full)
-
-    other = [t for t in {b.type for b in bases.bases} if t != base_type and _key(t) in named]
-    if other:
-        return BaseClaim(
-            "unknown", f"所填基地“{name}”是{other[0]}，与原基地类型“{base_type}”不一致"
-        )
-    if named:
-        hits = [b for b in mine if fits(b, named)]
-    else:
-        hits = [b for b in mine if town and (town in _key(b.place) or fits(b, town))]
-        if not hits and len(mine) == 1:
-            hits = mine  # the unit's only base of the type
-    if len(hits) == 1:
-        b = hits[0]
-        return BaseClaim("pass", f"对应参考数据中{unit.name}的{b.name}（{b.source}）", b)
-    listed = "、".join(b.name for b in mine)
-    if hits:
-        return BaseClaim(
-            "unknown",
-            f"{unit.name}有 {len(hits)} 个{base_type}（{listed}），未写明重新认定的是哪一个",
-        )
-    claim = f"“{name}”" if named else f"{city or ''}的{base_type}"
-    if bases.complete.get(base_type, False):
-        return BaseClaim(
-            "fail",
-            f"参考数据中{unit.name}的{base_type}为：{listed or '无'}"
-            f"（名单完整，截至 {bases.as_of}），没有{claim}；五(一)只对现有基地重新认定",
-        )
-    note = bases.notes.get(base_type, "名单不全")
-    return BaseClaim(
-        "manual",
-        f"待核实：参考数据中{unit.name}的{base_type}"
-        + (f"为{listed}" if mine else "未列出")
-        + f"，该类名单不全（{note}），{claim}是否为{unit.name}的现有基地无法核实，"
-        "请核实（可在参考数据中补充名单）",
-    )
-
-
 def _existing_base(ctx: Context) -> None:
     """五(一)/六(一): the base to re-certify is one the unit has, by type and place."""
     unit = ctx.reference.unit(str(ctx.value("province") or ""))
@@ -445,8 +410,6 @@ def _new_fields(ctx: Context) -> None:
         )
 
 
-REGIONAL_ID, REGIONAL_CLAUSE = "new_regional_leading", "六(二)(2)"
-REGIONAL_TITLE = "高新技术产品年出口额在本地区位居前列"
 # more than half of the region's high-tech exports: no other area of the region can be as
 # large, so the application is first in its region — 前列 by any reading. Not a parameter:
 # the notice gives no share, and anything short of this is left to a person.
@@ -512,7 +475,7 @@ def _new_base(ctx: Context) -> None:
 
     # 六(二)(2): data-year high-tech exports at or above the region's threshold
     unit = ctx.reference.unit(str(ctx.value("province") or ""))
-    hitech = _num(ctx.value("hitech_export_value"))
+    hitech = as_number(ctx.value("hitech_export_value"))
     if unit is None:
         status, detail = "unknown", "未填写推荐单位，无法确定所在地区的门槛"
     elif hitech is None or ctx.has_error("hitech_export_value"):
@@ -541,7 +504,7 @@ def _new_base(ctx: Context) -> None:
     own = ctx.computed.get("hitech_export_growth_3y")
     national = ctx.computed.get("national_hitech_growth_3y")
     span = ctx.computed.get("national_hitech_growth_3y_range")
-    local = _num(ctx.value("local_export_growth"))
+    local = as_number(ctx.value("local_export_growth"))
     hist_keys = [
         f"history[{i}].hitech_export_value" for i in range(len(ctx.value("history") or []))
     ]
@@ -680,367 +643,3 @@ RULES: list[Callable[[Context], None]] = [
     eligibility,
     data_quality,
 ]
-
-
-# ---------------------------------------------------------------- for the summaries
-
-# labels of the computed growth rates the summaries show beside the reported ones
-COMPUTED_LABELS: dict[str, str] = {
-    "export_growth": "出口增速(%)（按近三年数据计算）",
-    "hitech_export_growth": "高新技术产品出口增速(%)（按近三年数据计算）",
-    "export_growth_3y": "近三年出口增幅(%)",
-    "hitech_export_growth_3y": "近三年高新技术产品出口增幅(%)",
-    "hitech_export_cagr": "高新技术产品出口年均增长率(%)",
-    "national_hitech_growth_3y": "全国同期高新技术产品出口增幅(%)",
-}
-
-
-@dataclass(frozen=True)
-class Quota:
-    """How many 新申报 a reporting unit may recommend under 六(三), and why.
-
-    `new` is None where the notice leaves it open: no quota sentence names the unit for its
-    case (a 计划单列市 in 中西部 or without bases, the 兵团), or the answer turns on whether
-    it has a base the reference's incomplete list may omit. Then a person decides
-    (需人工判断): nothing is recommended automatically. `short` goes into the 推荐理由 column,
-    `detail` into the 统计 sheet."""
-
-    new: int | None
-    short: str
-    detail: str
-
-
-def _bases_text(bases: Any, code: str) -> str:
-    found = bases.of(code)
-    if not found:
-        return "无"
-    by_type: dict[str, list[str]] = {}
-    for b in found:
-        by_type.setdefault(b.type, []).append(b.place)
-    return "；".join(f"{t}：{'、'.join(p)}" for t, p in by_type.items())
-
-
-def _sentence_quota(unit: Any, reference: Any, has: bool) -> int | None:
-    """六(三)'s answer for a unit that has (or has not) a base; None: no sentence names it."""
-    if has and unit.quota_region == "东部":
-        return 0 if reference.sentence_names("east_recertify_only", unit) else None
-    if has:
-        return 1 if reference.sentence_names("west_one_more", unit) else None
-    return 1 if reference.sentence_names("none_one", unit) else None
-
-
-def _kind_words(unit: Any) -> str:
-    return {"计划单列市": "计划单列市", "兵团": "新疆生产建设兵团"}.get(unit.kind, "省级单位")
-
-
-def unit_quota(unit: Any, reference: Any) -> Quota:
-    """六(三) for one reporting unit, by the one classification of reporting units
-    (reporting_units.toml: quota_region, kind) and the reference's existing bases."""
-    if unit is None:
-        return Quota(None, "需人工判断：推荐单位不明（六(三)）", "推荐单位不明，无法确定推荐名额")
-    bases = reference.bases
-    has = bases.has_bases(unit.code)
-    group = unit.quota_region + ("（东北按中西部）" if unit.region == "东北" else "")
-    if isinstance(has, bool):
-        n = _sentence_quota(unit, reference, has)
-        fact = (
-            f"{unit.name}已有国家级出口基地（{_bases_text(bases, unit.code)}）"
-            if has
-            else f"{unit.name}原来没有国家级出口基地"
-        )
-        if n == 0:
-            return Quota(
-                0,
-                "东部已有基地，只做重新认定，不再另行推荐",
-                f"{fact}；通知六(三)：东部地区已有基地的只对现有基地重新认定，不再另行推荐",
-            )
-        if n == 1 and has:
-            return Quota(
-                1,
-                f"{group}已有基地，可再推荐1家",
-                f"{fact}；通知六(三)：{group}地区可在重新认定的基础上再推荐1家",
-            )
-        if n == 1:
-            return Quota(
-                1, "原来没有基地，可推荐1家", f"{fact}；通知六(三)：原来没有基地的可推荐1家"
-            )
-        which = (
-            "东部一句"
-            if has and unit.quota_region == "东部"
-            else "中西部一句"
-            if has
-            else "“原来没有基地”一句"
-        )
-        return Quota(
-            None,
-            f"需人工判断：六(三){which}未列{_kind_words(unit)}",
-            f"{fact}；通知六(三){which}只列省、自治区、直辖市，未列{_kind_words(unit)}"
-            f"（{unit.quota_source}），推荐名额需人工判断",
-        )
-    # not in the reference's incomplete list: it may or may not have a base
-    with_base = _sentence_quota(unit, reference, True)
-    without = _sentence_quota(unit, reference, False)
-    fact = f"参考数据未列出{unit.name}的国家级出口基地，但既有基地名单不全"
-    if with_base is not None and with_base == without:
-        return Quota(
-            with_base,
-            f"无论原来有无基地，均可推荐{with_base}家",
-            f"{fact}；按通知六(三)，{group}地区无论有无基地均可推荐{with_base}家",
-        )
-
-    def reading(n: int | None) -> str:
-        return "推荐名额需人工判断" if n is None else f"可推荐{n}家" if n else "不再另行推荐"
-
-    return Quota(
-        None,
-        "需人工判断：是否已有基地待核实（六(三)）",
-        f"{fact}：如已有基地，{reading(with_base)}；如原来没有，{reading(without)}（通知六(三)）。"
-        "请核实该单位是否已有基地（可在参考数据中补充名单）",
-    )
-
-
-def within_quota(
-    applications: list[dict[str, Any]], *, unit: Any = None, reference: Any = None
-) -> list[bool]:
-    """Which of a unit's applications fit its 六(三) quota without a person's decision: every
-    重新认定, and the first `unit_quota(...).new` 新申报 ranked 符合 first, then by
-    高新技术产品出口额 (larger first); none of the new ones where the quota is open."""
-    allowed = unit_quota(unit, reference).new or 0
-    new = [i for i, a in enumerate(applications) if a.get("application_type") == NEW]
-    new.sort(
-        key=lambda i: (
-            applications[i].get("verdict") != "符合",
-            -(_num(applications[i].get("hitech_export_value")) or 0.0),
-        )
-    )
-    chosen = set(new[:allowed])
-    return [a.get("application_type") != NEW or i in chosen for i, a in enumerate(applications)]
-
-
-def unit_checks(
-    applications: list[dict[str, Any]], year: int, *, unit: Any, reference: Any
-) -> list[tuple[str, str, bool | None, str]]:
-    """六(三) per reporting unit: (clause, title, ok, detail) for the quota and for the
-    province's own deadline to the ministry; ok None: a person must decide (需人工判断).
-
-    `applications` are summary records with "application_type" and "fill_date". The
-    deadline is the ministry's for the reporting year as the reference states it; a year
-    with none stated says so. The province's dispatch comes after its latest application, so
-    a 填报日期 after the ministry's deadline means the dispatch is late."""
-    recert = sum(1 for a in applications if a.get("application_type") == RECERT)
-    new = sum(1 for a in applications if a.get("application_type") == NEW)
-    q = unit_quota(unit, reference)
-    counts = f"重新认定 {recert} 家、新申报 {new} 家"
-    ok: bool | None
-    if new == 0:
-        ok = True
-    elif new > 1:
-        ok = False  # no sentence of 六(三) allows more than one new base
-    else:
-        ok = None if q.new is None else new <= q.new
-    quota_detail = f"{q.detail}；{counts}"
-    due, source = reference.ministry_deadline(year)
-    dates = [a["fill_date"] for a in applications if isinstance(a.get("fill_date"), dt.date)]
-    latest = max(dates) if dates else None
-    latest_text = f"本单位申请最晚填报于 {latest.isoformat()}" if latest else "申请均无填报日期"
-    due_ok: bool | None
-    if due is None:
-        due_ok, due_detail = None, f"{source}；{latest_text}"
-    elif latest is not None and latest > due:
-        due_ok = False
-        due_detail = f"报部截止 {due.isoformat()}（{source}）；{latest_text}，报部已逾期"
-    else:
-        due_ok = True
-        due_detail = f"报部截止 {due.isoformat()}（{source}）；{latest_text}，须在截止日前报出"
-    return [
-        ("六(三)", "推荐名额", ok, quota_detail),
-        ("六(三)", "报送时限", due_ok, due_detail),
-    ]
-
-
-# ---------------------------------------------------------------- across one unit's round
-
-# Two reviews of a reporting unit's applications of the round, in the summary:
-#
-# * 六(二)(2) “在本地区位居前列” left to a person (no unit total): the facts a person needs
-#   are added — its rank among the unit's applications of this round and its share of their
-#   sum. The criterion stays 需人工判断: the notice gives no rank, and this round's
-#   applications are not the region (an earlier rule passed the front third and failed an
-#   application below a tenth of the largest; the notice states neither).
-# * 五(一)/六(一) re-certifications: each claim is matched to a base of the unit
-#   (`match_base`); two or more applications claiming one base are each 需人工判断, naming
-#   the others — a base is re-certified once, and a person decides which application does.
-#
-# Applications whose figure has an error (the summary leaves it out of totals) or is
-# missing neither rank nor are ranked.
-
-
-def _segment(clause: str, title: str, status: str, note: str = "") -> str:
-    """A criterion's part of the 汇总表's 未通过或待补充的条件 cell (formkit.records)."""
-    what = {"fail": "不符合", "manual": "需人工判断", "unknown": "待补充"}[status]
-    return f"{clause} {title}（{what}{'：' + note if note else ''}）"
-
-
-@dataclass
-class _Review:
-    """One application's criteria as the reviews across the unit change them."""
-
-    statuses: dict[str, str]
-    parts: list[str]  # the 未通过或待补充的条件 cell's segments
-    settle: list[dict[str, Any]] = field(default_factory=list)
-    add: list[Any] = field(default_factory=list)  # formkit.issues.Issue
-    changed: bool = False
-
-
-def _verdict_of(statuses: dict[str, str]) -> str:
-    values = set(statuses.values())
-    return (
-        "不符合"
-        if "fail" in values
-        else "待补充材料"
-        if "unknown" in values
-        else "需人工判断"
-        if "manual" in values
-        else "符合"
-    )
-
-
-def unit_review(apps: Sequence[dict[str, Any]], reference: Any, unit: Any) -> list[dict[str, Any]]:
-    """The reviews above across one reporting unit's applications (summary records).
-
-    Pure: returns, per application in order, the record keys to update (empty: unchanged):
-    `_criteria_status`, `_criteria` (the 未通过或待补充的条件 cell, with the facts), `_verdict`
-    where it changes (符合 -> 需人工判断 for a contested base), `_regional_note` (the facts of
-    六(二)(2)), `_base_note`, and for the 问题清单 `_settle_issue` (a list: the file's own
-    需人工判断 issue gets the facts) and `_add_issues` (issues the review raises)."""
-    name = getattr(unit, "name", None) or "本单位"
-    spec = _spec()
-    work = [
-        _Review(
-            dict(a.get("_criteria_status") or {}),
-            [p for p in str(a.get("_criteria") or "").split("；") if p],
-        )
-        for a in apps
-    ]
-
-    # 六(二)(2): the facts within this round
-    def value(a: dict[str, Any]) -> float | None:
-        v = _num(a.get("hitech_export_value"))
-        return None if "hitech_export_value" in (a.get("_excluded") or {}) else v
-
-    values = [value(a) for a in apps]
-    usable = [v for v in values if v is not None]
-    n, total = len(usable), sum(usable)
-    top_value, top_name = max(
-        (
-            (v, str(a.get("applicant_name") or ""))
-            for a, v in zip(apps, values, strict=True)
-            if v is not None
-        ),
-        default=(0.0, ""),
-    )
-    notes: list[str | None] = []
-    for v, w in zip(values, work, strict=True):
-        if w.statuses.get(REGIONAL_ID) != "manual":
-            notes.append(None)
-            continue
-        if v is None:
-            note = "高新技术产品出口额未填或有误，无法与本单位其他申请比较"
-        elif n == 1:
-            note = f"{name}本轮仅此 1 份申请（{v:g} 亿美元）"
-        else:
-            rank = 1 + sum(1 for u in usable if u > v)
-            note = (
-                f"{name}本轮 {n} 份申请中第 {rank} 位（{v:g} 亿美元，占本轮合计 "
-                f"{v / total * 100:.1f}%"
-                + (f"；最多的{top_name} {top_value:g} 亿美元" if rank > 1 else "")
-                + "），通知未给出名次，请人工判断"
-            )
-        notes.append(note)
-        old = _segment(REGIONAL_CLAUSE, REGIONAL_TITLE, "manual")
-        seg = _segment(REGIONAL_CLAUSE, REGIONAL_TITLE, "manual", note)
-        w.parts = [seg if p == old else p for p in w.parts]
-        if seg not in w.parts:
-            w.parts.append(seg)
-        w.settle.append(
-            {
-                "code": "criterion_manual",
-                "contains": REGIONAL_CLAUSE,
-                "append": f"与本单位本轮其他申请比较：{note}。",
-            }
-        )
-        w.changed = True
-
-    # 五(一)/六(一): one base, one re-certification
-    claims: dict[tuple[str, str, str], list[int]] = {}
-    for i, a in enumerate(apps):
-        if a.get("application_type") != RECERT or work[i].statuses.get(BASE_ID) != "pass":
-            continue
-        claim = match_base(
-            reference,
-            unit,
-            a.get("existing_base_type"),
-            a.get("recertified_base"),
-            a.get("city"),
-        )
-        if claim is not None and claim.base_key is not None:
-            claims.setdefault(claim.base_key, []).append(i)
-    base_notes: dict[int, str] = {}
-    named_at = spec.field("recertified_base")
-    sheet = spec.sheet(named_at.sheet).name
-    for key, members in claims.items():
-        if len(members) < 2:
-            continue
-        base = next(b for b in reference.bases.of(key[1]) if (b.type, b.place) == key[::2])
-        for i in members:
-            others = "、".join(
-                str(apps[j].get("applicant_name") or apps[j].get("_file") or "")
-                for j in members
-                if j != i
-            )
-            note = (
-                f"与{others}都申报重新认定{base.name}；一个现有基地只重新认定一次，"
-                "请推荐单位确定由哪一份申请重新认定"
-            )
-            base_notes[i] = note
-            w = work[i]
-            w.statuses[BASE_ID] = "manual"
-            w.parts.append(_segment(BASE_CLAUSE, BASE_TITLE, "manual", note))
-            w.add.append(
-                make_issue(
-                    "criterion_manual",
-                    field="recertified_base",
-                    sheet=sheet,
-                    cell=named_at.cell.a1,
-                    label=named_at.label,
-                    clause=BASE_CLAUSE,
-                    clause_text=BASE_CLAUSE,
-                    detail=note,
-                )
-            )
-            w.changed = True
-
-    out: list[dict[str, Any]] = []
-    for i, (a, w) in enumerate(zip(apps, work, strict=True)):
-        if not w.changed:
-            out.append({})
-            continue
-        update: dict[str, Any] = {
-            "_criteria_status": w.statuses,
-            "_criteria": "；".join(w.parts),
-            "_settle_issue": w.settle,
-            "_add_issues": w.add,
-        }
-        if notes[i] is not None:
-            update["_regional_note"] = notes[i]
-        if i in base_notes:
-            update["_base_note"] = base_notes[i]
-        verdict = _verdict_of(w.statuses)
-        if a.get("_verdict") == "符合" and verdict != "符合":
-            update["_verdict"] = verdict
-        out.append(update)
-    return out
-
-
-def _spec() -> Any:
-    return get_form("kjxm-cxjd-shenbaoshu").spec
