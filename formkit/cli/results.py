@@ -20,6 +20,7 @@ from formkit.forms import spec_of
 from formkit.issues import Issue, render, unplaced
 from formkit.paths import display_name, distinct_names
 from formkit.read import FormInfo, Submission
+from formkit.read.submission import IssueCounts
 from formkit.reference import Reference
 from formkit.rounds.check import NOT_COUNTED
 from formkit.rounds.report import Report
@@ -129,7 +130,7 @@ def print_results(
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Slim:
+class Slim(IssueCounts):
     """What the result table and --details need of a checked file, and no more: a few
     slots (a Submission's copy would keep a dict of 18 fields and its own FormInfo per
     file), so memory stays flat in the number of files. Read like a Submission by
@@ -143,18 +144,6 @@ class Slim:
     issues: tuple[Issue, ...]
     verdict: str | None
     criteria: tuple[dict[str, str], ...]
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for i in self.issues if i.severity == "error")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for i in self.issues if i.severity == "warning")
-
-    @property
-    def rejection(self) -> Issue | None:
-        return self.issues[0] if self.status == "rejected" and self.issues else None
 
 
 _FORMS: dict[FormInfo, FormInfo] = {}  # one FormInfo per form, version and year

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -37,8 +37,29 @@ class Source:
         return f"{self.sheet}!{self.cell}"
 
 
+class IssueCounts:
+    """What a file's issues say of it, for a Submission and for the lighter rows that
+    stand for one (the check table's): how many errors and warnings, and why refused."""
+
+    __slots__ = ()
+    status: str
+    issues: Sequence[Issue]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")
+
+    @property
+    def rejection(self) -> Issue | None:
+        return self.issues[0] if self.status == "rejected" and self.issues else None
+
+
 @dataclass(frozen=True)
-class Submission:
+class Submission(IssueCounts):
     """One file as read (and, as `formkit.validate.Checked`, as validated). Never changed
     once made: validation, the summary and the ledger make new ones (`dataclasses.replace`);
     the dicts it holds are not changed either."""
@@ -105,18 +126,6 @@ class Submission:
     @property
     def is_feedback_copy(self) -> bool:
         return self.annotates is not None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for i in self.issues if i.severity == "error")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for i in self.issues if i.severity == "warning")
-
-    @property
-    def rejection(self) -> Issue | None:
-        return self.issues[0] if self.status == "rejected" and self.issues else None
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` contract for one file (see README)."""
