@@ -91,9 +91,10 @@ from formkit.read.xlsx.styles import Style, read_styles, serial_to_datetime
 from formkit.read.xlsx.workbook import (
     WorkbookPart,
     load_xlsx,
-    package_format,
+    new_book,
     read_workbook,
     strings_and_styles,
+    worksheets,
 )
 
 __all__ = ["MAX_PART", "load_xlsx_fast"]
@@ -315,19 +316,9 @@ def _load(pkg: _MemoryPackage, bounds: Bounds, path: Path) -> Book:
             _MEMOS.clear()
         memo = _MEMOS[(styles_data, wb.date1904)] = {}
 
-    book = Book(
-        format=package_format(pkg, path),
-        names=wb.names,
-        date1904=wb.date1904,
-        stale_formulas=wb.stale,
-    )
-    for name, state, rid in wb.sheets:
-        sheet = SheetData(name=name, state=state)
-        book.sheets.append(sheet)
-        kind, target = rels.get(rid, ("", ""))
-        if kind in ("chartsheet", "dialogsheet", "xlMacrosheet", "xlIntlMacrosheet"):
-            continue
-        if not kind or pkg.find(target) is None:
+    book = new_book(pkg, path, wb)
+    for sheet, target, _ in worksheets(pkg, wb, rels, book):
+        if target is None:
             raise Delegate  # load_xlsx reports the missing sheet
         data = _part_bytes(pkg, target)
         _read_sheet(data, sheet, bounds, strings, styles, wb.date1904, wb.stale, memo)

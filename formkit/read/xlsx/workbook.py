@@ -9,7 +9,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -197,23 +197,39 @@ def _load(pkg: Package, bounds: Bounds, path: Path) -> Book:
     strings = read_shared_strings(pkg, strings_part) if strings_part else []
     styles = read_styles(pkg, styles_part)
 
-    book = Book(
+    book = new_book(pkg, path, wb)
+    for sheet, target, rid in worksheets(pkg, wb, rels, book):
+        if target is None:
+            raise WorkbookError("missing_sheet", sheet=sheet.name, part=rid or "?")
+        reader = SheetReader(sheet, bounds, strings, styles, wb.date1904, wb.stale)
+        reader.read(pkg, target)
+    return book
+
+
+def new_book(pkg: Package, path: Path, wb: WorkbookPart) -> Book:
+    """The Book a workbook's cells are read into, its sheets not yet added."""
+    return Book(
         format=package_format(pkg, path),
         names=wb.names,
         date1904=wb.date1904,
         stale_formulas=wb.stale,
     )
+
+
+def worksheets(
+    pkg: Package, wb: WorkbookPart, rels: dict[str, tuple[str, str]], book: Book
+) -> Iterator[tuple[SheetData, str | None, str]]:
+    """Each sheet of the workbook, added to `book` in order; yielded with its part (None
+    when the package lacks it: the caller says so) and its relationship id, unless it is a
+    sheet with no cells a form could use (chart, dialog and macro sheets)."""
     for name, state, rid in wb.sheets:
         sheet = SheetData(name=name, state=state)
         book.sheets.append(sheet)
         kind, target = rels.get(rid, ("", ""))
         if kind in ("chartsheet", "dialogsheet", "xlMacrosheet", "xlIntlMacrosheet"):
-            continue  # no cells a form could use
-        if not kind or pkg.find(target) is None:
-            raise WorkbookError("missing_sheet", sheet=name, part=target or rid or "?")
-        reader = SheetReader(sheet, bounds, strings, styles, wb.date1904, wb.stale)
-        reader.read(pkg, target)
-    return book
+            continue
+        missing = not kind or pkg.find(target) is None
+        yield sheet, None if missing else target, target or rid
 
 
 def package_format(pkg: Package, path: Path) -> Literal["xlsx", "xlsm"]:
