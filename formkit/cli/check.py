@@ -67,7 +67,16 @@ def check(
     versions = Versions(ref)
     with progress_bar() as progress, JsonOut(json_out, ref, lang) as stream:
         task = progress.add_task("读取并审核", total=len(files))
-        for sub in check_files(files, options, jobs=worker_count(jobs, len(files))):
+        # with --json each result's text is made in the reading worker, beside the reading;
+        # without, no value's source cell travels back (the tables do not show them)
+        checked = check_files(
+            files,
+            options,
+            jobs=worker_count(jobs, len(files)),
+            provenance=json_out is not None,
+            document=json_out is not None and lang == "zh",
+        )
+        for sub in checked:
             stream.add(sub)
             versions.add(sub)
             results.append(slim(sub))  # memory stays flat in the number of files

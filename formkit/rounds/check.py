@@ -24,9 +24,11 @@ def check(
     *,
     jobs: int = 1,
     provenance: bool = True,
+    document: bool = False,
 ) -> Iterator[Submission]:
-    """Every file read and validated, in input order, one result per file."""
-    return check_many(paths, options, jobs=jobs, provenance=provenance)
+    """Every file read and validated, in input order, one result per file; `document`:
+    each with its `--json` result written by the reading worker (formkit.check.Documented)."""
+    return check_many(paths, options, jobs=jobs, provenance=provenance, document=document)
 
 
 class Versions:
