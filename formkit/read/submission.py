@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from formkit.issues import Issue, json_value
 
@@ -22,9 +22,9 @@ class FormInfo:
     year: int | None
 
 
-@dataclass(frozen=True)
-class Source:
-    """Provenance of one value: the cell, what it held, how it became the value."""
+class Source(NamedTuple):
+    """Provenance of one value: the cell, what it held, how it became the value. A tuple:
+    every file has one per field, made again each time a stored file is loaded."""
 
     sheet: str
     cell: str
@@ -165,10 +165,11 @@ def from_json(
             with contextlib.suppress(ValueError):
                 values[key] = dt.date.fromisoformat(values[key][:10])
     form = doc.get("form")
+    located = doc.get("located") or {}
     sources = {}
     for key, ref in (doc.get("provenance") or {}).items():
         sheet, _, cell = str(ref).rpartition("!")
-        sources[key] = Source(sheet, cell, None, "stored", (doc.get("located") or {}).get(key, ""))
+        sources[key] = Source(sheet, cell, None, "stored", located.get(key, ""))
     return Submission(
         file=doc["file"],
         sha256=doc["sha256"],
