@@ -251,16 +251,20 @@ def _segments(text: str) -> list[str]:
     """The cell's segments: split at each "；" outside the full-width brackets (a
     segment's facts may hold a "；" of their own)."""
     parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
+    for m in _BRACKETS_OR_SEMICOLON.finditer(text):
+        ch = m.group()
         if ch == "（":
             depth += 1
         elif ch == "）":
             depth = max(0, depth - 1)
-        elif ch == "；" and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
+        elif depth == 0:
+            parts.append(text[start : m.start()])
+            start = m.end()
     parts.append(text[start:])
     return parts
+
+
+_BRACKETS_OR_SEMICOLON = re.compile("[（）；]")
 
 
 def brief_criteria(text: Any) -> str:

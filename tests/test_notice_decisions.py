@@ -681,3 +681,22 @@ def test_web_uploads_leave_unsettled_cases_to_the_province(tmp_path: Path) -> No
         assert "福建" not in html or "原来没有基地" not in html
         status_page = c.get("/province").text
         assert 'class="badge s-manual">需人工判断' in status_page
+
+
+def test_many_claims_on_one_base_name_three_others_and_the_count(tmp_path: Path) -> None:
+    """Six of 江苏's cities re-certify one base: each note names three of the other five
+    and their number, not all of them (a note naming every other claim grows with the
+    square of their number: 1,000 claims made cells of 22,000 characters)."""
+    cities = ("苏州市", "无锡市", "南京市", "常州市", "镇江市", "扬州市")
+    inbox = _inbox(tmp_path, [recert(c, "江苏省", c, HITECH, JIANGSU_HT) for c in cities])
+    out = tmp_path / "汇总表.xlsx"
+    result = runner.invoke(cli, ["summary", str(inbox), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    detail = {r["申请单位全称"]: r for r in _table(out, "明细", "申请单位全称")}
+    assert set(detail) == set(cities)
+    for city, row in detail.items():
+        note = row["未通过或待补充的条件"]
+        named = [c for c in cities if c != city and c in note]
+        assert len(named) == 3, (city, note)
+        assert city not in note.split("都申报重新认定")[0], note
+        assert "等 5 份申请都申报重新认定" in note, note

@@ -335,13 +335,13 @@ def unit_review(apps: Sequence[dict[str, Any]], reference: Any, unit: Any) -> li
             continue
         base = next(b for b in reference.bases.of(key[1]) if (b.type, b.place) == key[::2])
         for i in members:
-            others = "、".join(
+            others = [
                 str(apps[j].get("applicant_name") or apps[j].get("_file") or "")
                 for j in members
                 if j != i
-            )
+            ]
             note = (
-                f"与{others}都申报重新认定{base.name}；一个现有基地只重新认定一次，"
+                f"与{_some_of(others)}都申报重新认定{base.name}；一个现有基地只重新认定一次，"
                 "请推荐单位确定由哪一份申请重新认定"
             )
             base_notes[i] = note
@@ -386,3 +386,15 @@ def unit_review(apps: Sequence[dict[str, Any]], reference: Any, unit: Any) -> li
 
 def _spec() -> Any:
     return get_form("kjxm-cxjd-shenbaoshu").spec
+
+
+# how many of the other applications a note names: every application's note naming every
+# other one grows with the square of their number (1,000 claims made 22,000-character cells)
+NAMED_AT_MOST = 3
+
+
+def _some_of(names: list[str]) -> str:
+    """“甲、乙、丙”, or “甲、乙、丙等 5 份申请” when there are more than NAMED_AT_MOST."""
+    if len(names) <= NAMED_AT_MOST:
+        return "、".join(names)
+    return "、".join(names[:NAMED_AT_MOST]) + f"等 {len(names)} 份申请"
