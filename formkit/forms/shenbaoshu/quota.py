@@ -334,14 +334,15 @@ def unit_review(apps: Sequence[dict[str, Any]], reference: Any, unit: Any) -> li
         if len(members) < 2:
             continue
         base = next(b for b in reference.bases.of(key[1]) if (b.type, b.place) == key[::2])
+        first = [
+            (j, str(apps[j].get("applicant_name") or apps[j].get("_file") or ""))
+            for j in members[: NAMED_AT_MOST + 1]
+        ]
         for i in members:
-            others = [
-                str(apps[j].get("applicant_name") or apps[j].get("_file") or "")
-                for j in members
-                if j != i
-            ]
+            others = [n for j, n in first if j != i][:NAMED_AT_MOST]
             note = (
-                f"与{_some_of(others)}都申报重新认定{base.name}；一个现有基地只重新认定一次，"
+                f"与{_some_of(others, len(members) - 1)}都申报重新认定{base.name}；"
+                "一个现有基地只重新认定一次，"
                 "请推荐单位确定由哪一份申请重新认定"
             )
             base_notes[i] = note
@@ -393,8 +394,9 @@ def _spec() -> Any:
 NAMED_AT_MOST = 3
 
 
-def _some_of(names: list[str]) -> str:
-    """“甲、乙、丙”, or “甲、乙、丙等 5 份申请” when there are more than NAMED_AT_MOST."""
-    if len(names) <= NAMED_AT_MOST:
+def _some_of(names: list[str], count: int) -> str:
+    """“甲、乙、丙”, or “甲、乙、丙等 5 份申请” when `count` (of which `names` are the
+    first) is more than NAMED_AT_MOST."""
+    if count <= NAMED_AT_MOST:
         return "、".join(names)
-    return "、".join(names[:NAMED_AT_MOST]) + f"等 {len(names)} 份申请"
+    return "、".join(names[:NAMED_AT_MOST]) + f"等 {count} 份申请"
