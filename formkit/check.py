@@ -36,7 +36,11 @@ def check_job(args: tuple[str | os.PathLike[str], ReadOptions]) -> Submission:
 
 def _check_for_pool_without_provenance(args: tuple[str, ReadOptions]) -> Submission:
     # half of what a result weighs on its way back from the worker
-    return replace(check_file(args[0], args[1]), sources={})
+    sub = check_file(args[0], args[1])
+    out = replace(sub, sources={})
+    if sub.status == "accepted":  # a copy starts without the digest computed here
+        out.remember_digest(sub.values_digest())
+    return out
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,20 @@ def test_reading_needs_the_forms_a_file_may_be() -> None:
         ReadOptions(specs=())
     options = read_options(forms=None)
     assert [Path(p).parent.name for p in options.specs] == ["shenbaoshu", "jidu", "nianbao"]
+
+
+@pytest.mark.parametrize("provenance", [True, False])
+def test_a_worker_result_brings_its_values_digest(provenance: bool) -> None:
+    """The values' digest (the supersession rule's fingerprint) is computed in the reading
+    worker and travels with the result, with or without the source cells: the process
+    collecting a thousand results does not compute it again."""
+    from formkit.check import check_many
+    from formkit.supersession import fingerprint
+
+    paths = [_sample(p) for p in ("01", "07")]
+    results = list(check_many(paths, read_options(), jobs=1, provenance=provenance))
+    assert [r.status for r in results] == ["accepted", "accepted"]
+    for sub in results:
+        assert bool(sub.sources) is provenance
+        assert sub._digest is not None  # carried over, not computed here
+        assert sub._digest == fingerprint(sub.values)
