@@ -194,6 +194,9 @@ def test_the_summary_says_how_the_national_growth_was_made(tmp_path: Path) -> No
     denominator = notes["占全国比重的分母"]
     assert "2008 年" in denominator and "口径：" in denominator and "海关" in denominator
     assert "公布的高新技术产品出口增幅 24.8%" in notes["全国 2007 年"]
+    # the 2009 round's data years end in 2008: later years' figures are for later rounds
+    assert "全国 2008 年" in notes and "汇率 2008 年" in notes
+    assert not [k for k in notes if str(k).startswith(("全国 2009", "全国 2010", "汇率 2009"))]
     # 明细's 全国同期增幅 is the chained value
     rows = list(wb["明细"].iter_rows(values_only=True))
     header = next(r for r in rows if r and "全国同期高新技术产品出口增幅(%)" in r)

@@ -693,7 +693,7 @@ def notes(w: Writer, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
             text = text.replace("合计、图表", "合计、占全国比重、图表和工作目标进展", 1)
         elif key == "参考数据":
             out += _round_lines(reference, w.spec.data_years(year))
-            out += _reference_lines(reference)
+            out += _reference_lines(reference, last=w.spec.data_years(year)[-1])
             out += _notice_lines(reference, year)
         out.append((key, text))
     return out
@@ -738,7 +738,9 @@ def _notice_lines(reference: Reference, year: int) -> list[tuple[str, str]]:
     ]
 
 
-def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
+def _reference_lines(reference: Reference, last: int) -> list[tuple[str, str]]:
+    """The thresholds, and the national figures and exchange rates of the years up to the
+    round's last data year (`last`): the later years' are for later rounds."""
     lines = [
         (
             "地区门槛（通知六(二)(2)）",
@@ -746,6 +748,8 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
         )
     ]
     for y, n in sorted(reference.national.items()):
+        if y > last:
+            continue
         parts = [
             f"{what} {f'{f.value:g}%' if pct else f.describe()}（{readable(f.cite())}）"
             if f
@@ -760,6 +764,8 @@ def _reference_lines(reference: Reference) -> list[tuple[str, str]]:
         ]
         lines.append((f"全国 {y} 年", "；".join(parts)))
     for y, r in sorted(reference.exchange_rates.items()):
+        if y > last:
+            continue
         basis = f"口径：{r.basis}；" if r.basis else ""
         lines.append(
             (
