@@ -15,6 +15,8 @@ def task(job: tuple[str, Any]) -> tuple[Any, int]:
     op, arg = job
     if op == "ok":
         return arg, os.getpid()
+    if op == "now":  # when the worker started it
+        return time.time(), os.getpid()
     if op == "sleep":
         time.sleep(arg)
         return arg, os.getpid()

@@ -133,3 +133,42 @@ def test_an_item_queued_behind_a_crash_runs_once_on_a_new_worker() -> None:
         crash, after, last = run(pool, [("abort", None), ("ok", 1), ("ok", 2)])
     assert isinstance(crash, Failure) and crash.kind == "crashed"
     assert (after[0], last[0]) == (1, 2) and after[1] == last[1]
+
+
+def test_a_worker_starts_its_next_item_while_the_caller_is_busy() -> None:
+    """The items after the next are with the worker too: it goes from one to the next as
+    soon as it has answered, not when the caller, busy with an answer, comes back."""
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        results = pool.map(task, [("ok", 1), ("ok", 2), ("now", None), ("ok", 3)])
+        (_, first) = next(results)
+        answered = time.time()
+        time.sleep(0.5)  # the caller busy with the first result
+        (_, second) = next(results)
+        (_, (started, pid)) = next(results)
+        rest = list(results)
+    assert started < answered + 0.5 and pid == first[1] == second[1]
+    assert [r[1][0] for r in rest] == [3]
+
+
+def test_items_queued_behind_a_timeout_or_a_memory_failure_still_run() -> None:
+    with WorkerPool(jobs=1, timeout=1.0, memory_mb=512) as pool:
+        outcomes = run(
+            pool,
+            [("sleep", 30), ("ok", 1), ("ok", 2), ("allocate", 4096), ("ok", 3), ("ok", 4)],
+        )
+    slow, one, two, big, three, four = outcomes
+    assert isinstance(slow, Failure) and slow.kind == "timeout"
+    assert isinstance(big, Failure) and big.kind == "memory"
+    assert [one[0], two[0], three[0], four[0]] == [1, 2, 3, 4]
+
+
+def test_two_workers_with_queues_keep_order_and_lose_nothing() -> None:
+    jobs = [("sleep", 0.05 * (i % 3)) if i % 4 else ("ok", i) for i in range(24)]
+    jobs[7] = ("abort", None)
+    with WorkerPool(jobs=2, timeout=10) as pool:
+        outcomes = run(pool, jobs)
+    failed = [i for i, o in enumerate(outcomes) if isinstance(o, Failure)]
+    assert failed == [7]
+    assert [o[0] for i, o in enumerate(outcomes) if i != 7] == [
+        arg for i, (_, arg) in enumerate(jobs) if i != 7
+    ]

@@ -31,6 +31,7 @@ import resource
 import signal
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -106,8 +107,9 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.index: int | None = None  # item being worked on
-        self.deadline = 0.0
+        # items sent and not answered yet, oldest (the one being worked on) first
+        self.queue: deque[int] = deque()
+        self.deadline = 0.0  # for the oldest
 
     def stop(self, *, kill: bool) -> None:
         if kill:
@@ -131,6 +133,10 @@ def _death(process: BaseProcess) -> Failure:
         name = signal.Signals(-code).name
         return Failure("crashed", f"worker killed by {name}")
     return Failure("crashed", f"worker exited with status {code}")
+
+
+# items a worker is sent ahead of its answers: the one it works on and the next
+DEPTH = 2
 
 
 class WorkerPool:
@@ -178,12 +184,17 @@ class WorkerPool:
     ) -> Generator[tuple[T, R | Failure], None, None]:
         """Yield (item, result or Failure) for every item, in input order.
 
-        Closing the generator early kills the workers still busy with its items.
+        Each worker is sent its next item before it has answered the last (`DEPTH` at a
+        time): it goes on while this process is busy with the results. When a worker dies
+        or runs out of time, the item it was working on fails and the ones queued behind
+        it go to another worker. Closing the generator early kills the workers still busy
+        with its items.
         """
         if self.jobs == 0:
             yield from self._map_inline(func, items)
             return
         pending = iter(enumerate(items))
+        again: deque[int] = deque()  # queued behind an item that killed its worker
         inputs: dict[int, T] = {}
         done: dict[int, R | Failure] = {}
         busy: list[_Worker] = []
@@ -191,79 +202,115 @@ class WorkerPool:
         exhausted = False
         try:
             while True:
-                # keep every worker busy, but do not run far ahead of the slowest item
-                while not exhausted and len(busy) < self.jobs and len(inputs) < 4 * self.jobs:
-                    nxt = next(pending, None)
-                    if nxt is None:
-                        exhausted = True
+                # keep every worker fed, but do not run far ahead of the slowest item
+                while again or (not exhausted and len(inputs) < 4 * self.jobs):
+                    worker = self._feedable(busy)
+                    if worker is None:
                         break
-                    index, item = nxt
-                    inputs[index] = item
-                    outcome = self._dispatch(busy, index, func, item)
+                    if again:
+                        index = again.popleft()
+                    else:
+                        nxt = next(pending, None)
+                        if nxt is None:
+                            exhausted = True
+                            break
+                        index, inputs[index] = nxt
+                    outcome = self._dispatch(busy, worker, index, func, inputs[index])
                     if outcome is not None:
                         done[index] = outcome
                 while next_out in done:
                     yield inputs.pop(next_out), done.pop(next_out)
                     next_out += 1
                 if not busy:
-                    if exhausted:
+                    if exhausted and not again:
                         return
                     continue
-                self._collect(busy, done)
+                again.extend(self._collect(busy, done))
         finally:
             for worker in busy:  # abandoned mid-batch: their results would be stale
                 worker.stop(kill=True)
 
+    def _feedable(self, busy: list[_Worker]) -> _Worker | None:
+        """The worker to send the next item to: an idle one, a new one while there are
+        fewer than `jobs`, else the busy one with the shortest queue under DEPTH."""
+        if self._idle:
+            return self._idle.pop()
+        if len(busy) < self.jobs:
+            return _Worker(self._ctx, self.memory_bytes, self.setup)
+        worker = min(busy, key=lambda w: len(w.queue), default=None)
+        return worker if worker is not None and len(worker.queue) < DEPTH else None
+
     def _dispatch(
-        self, busy: list[_Worker], index: int, func: Callable[[T], R], item: T
+        self, busy: list[_Worker], worker: _Worker, index: int, func: Callable[[T], R], item: T
     ) -> Failure | None:
-        worker = (
-            self._idle.pop() if self._idle else _Worker(self._ctx, self.memory_bytes, self.setup)
-        )
+        fresh = worker not in busy
         try:
             worker.conn.send((func, item))
-        except BrokenPipeError:  # an idle worker died (killed from outside): replace it once
+        except BrokenPipeError:
+            if not fresh:  # it died working: _collect finds out and sends its queue again
+                worker.queue.append(index)
+                return None
+            # an idle worker died (killed from outside): replace it once
             worker.stop(kill=True)
             worker = _Worker(self._ctx, self.memory_bytes, self.setup)
             worker.conn.send((func, item))
         except Exception as e:  # pickling failed before anything was written
-            self._idle.append(worker)
+            if fresh:
+                self._idle.append(worker)
             return Failure("error", f"cannot send item to worker: {type(e).__name__}: {e}")
-        worker.index = index
-        worker.deadline = time.monotonic() + self.timeout
-        busy.append(worker)
+        if not worker.queue:
+            worker.deadline = time.monotonic() + self.timeout
+        worker.queue.append(index)
+        if worker not in busy:
+            busy.append(worker)
         return None
 
-    def _collect(self, busy: list[_Worker], done: dict[int, Any]) -> None:
-        """Wait until some worker answers, dies, or reaches its deadline."""
+    def _collect(self, busy: list[_Worker], done: dict[int, Any]) -> list[int]:
+        """Wait until some worker answers, dies, or reaches its deadline; the items queued
+        behind one that died, to be sent again."""
         wait_for = min(w.deadline for w in busy) - time.monotonic()
         objects = [w.conn for w in busy] + [w.process.sentinel for w in busy]
         ready = set(multiprocessing.connection.wait(objects, timeout=max(wait_for, 0)))
-        now = time.monotonic()
+        again: list[int] = []
         for worker in list(busy):
-            assert worker.index is not None
-            if worker.conn in ready or worker.process.sentinel in ready:
+            healthy = True
+            # every answer already in the pipe (a result sent just before dying too)
+            while worker.queue and healthy and self._answered(worker):
                 outcome, healthy = self._receive(worker)
-            elif now >= worker.deadline:
-                outcome, healthy = Failure("timeout", f"no result after {self.timeout:g} s"), False
-            else:
-                continue
+                done[worker.queue.popleft()] = outcome
+                worker.deadline = time.monotonic() + self.timeout
+            if healthy and worker.queue:
+                if worker.process.sentinel in ready or not worker.process.is_alive():
+                    done[worker.queue.popleft()] = _death(worker.process)
+                    healthy = False
+                elif time.monotonic() >= worker.deadline:
+                    failure = Failure("timeout", f"no result after {self.timeout:g} s")
+                    done[worker.queue.popleft()] = failure
+                    healthy = False
+                else:
+                    continue
             busy.remove(worker)
-            done[worker.index] = outcome
-            worker.index = None
             if healthy:
                 self._idle.append(worker)
             else:
+                again.extend(worker.queue)
+                worker.queue.clear()
                 worker.stop(kill=True)
+        return again
+
+    @staticmethod
+    def _answered(worker: _Worker) -> bool:
+        try:
+            return worker.conn.poll()
+        except (EOFError, OSError):
+            return False
 
     @staticmethod
     def _receive(worker: _Worker) -> tuple[Any, bool]:
         """(result or Failure, whether the worker can take another item)."""
         try:
-            # a result sent just before dying is still in the pipe
-            if worker.conn.poll():
-                status, value = worker.conn.recv()
-                return value, status in ("ok", "error")
+            status, value = worker.conn.recv()
+            return value, status in ("ok", "error")
         except (EOFError, OSError):
             pass
         return _death(worker.process), False
