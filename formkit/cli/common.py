@@ -12,7 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from formkit.atomic import mark_run_start, reason_zh
 from formkit.cli.frame import install as _frame
@@ -181,12 +188,23 @@ def period_option(spec: FormSpec, period: str | None) -> Period | None:
         raise fail(str(exc)) from None
 
 
+class _Bar(Progress):
+    """Drawn when it advances, without rich's refresh thread (its columns change only
+    then): the process stays single-threaded, so its reading workers start by fork
+    (formkit/read/isolate.py) instead of from a fresh interpreter."""
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self.refresh()
+
+
 def progress_bar() -> Progress:
-    return Progress(
+    return _Bar(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        auto_refresh=False,
     )

@@ -13,8 +13,16 @@ so a batch does not pay process start-up per file.
 
 `func` and its items and results travel by pickle, so `func` must be importable by name
 (a module-level function), and a script that creates a pool needs the usual
-`if __name__ == "__main__":` guard (workers start by forkserver, not fork).  A worker's
-stderr is the parent's, so a crashing library's own message (a Rust panic) shows there.
+`if __name__ == "__main__":` guard.  A worker's stderr is the parent's, so a crashing
+library's own message (a Rust panic) shows there.
+
+How a worker starts (`start_method`): "auto" (the default) forks it while the calling
+process has one thread, so it inherits what the parent has imported (a one-file
+`formkit check` does not wait for a fresh interpreter to import formkit.check), and starts
+it from the forkserver when other threads run (a progress bar's, a web server's: a fork
+would copy their locks in whatever state they are); "forkserver", "spawn" or "fork" always
+that one.  Either way the limits are set in the worker itself; a forked worker's address
+space starts as large as the parent's and counts against its memory cap.
 
 `jobs=0` runs inline in this process, without isolation, limits or timeouts, for
 debugging with pdb.
@@ -29,6 +37,7 @@ import multiprocessing
 import multiprocessing.connection
 import resource
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -61,7 +70,8 @@ Setup = tuple[Callable[..., None], tuple[Any, ...]]
 
 def _worker_main(conn: Connection, memory_bytes: int, setup: Setup | None = None) -> None:
     # what the caller's items need that a forkserver child, started from a clean
-    # interpreter, lacks (the forms registered in the parent: formkit.check's setup)
+    # interpreter, lacks (the forms registered in the parent: formkit.check's setup); a
+    # forked child has it already, and setting it up again changes nothing
     if setup is not None:
         func, args = setup
         func(*args)
@@ -106,6 +116,7 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.start_method: str = ctx.get_start_method()
         self.index: int | None = None  # item being worked on
         self.deadline = 0.0
 
@@ -142,7 +153,7 @@ class WorkerPool:
         timeout: float = 30.0,
         memory_mb: int = 2048,
         *,
-        start_method: str = "forkserver",
+        start_method: str = "auto",
         setup: Setup | None = None,
     ) -> None:
         """`setup`: a function (importable by name) and its arguments, run once in each
@@ -154,8 +165,9 @@ class WorkerPool:
         self.setup = setup
         self.timeout = timeout
         self.memory_bytes = memory_mb * 1024 * 1024
-        # forkserver/spawn: workers do not inherit the parent's threads and locks
-        self._ctx = multiprocessing.get_context(start_method)
+        if start_method != "auto":
+            multiprocessing.get_context(start_method)  # an unknown method fails here
+        self.start_method = start_method
         self._idle: list[_Worker] = []
 
     def __enter__(self) -> WorkerPool:
@@ -168,6 +180,19 @@ class WorkerPool:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def _context(self) -> Any:
+        """How the next worker starts: decided when it starts, not when the pool is made
+        (a progress bar's thread may have started since)."""
+        method = self.start_method
+        if method == "auto":
+            single = threading.active_count() == 1
+            fork = single and "fork" in multiprocessing.get_all_start_methods()
+            method = "fork" if fork else "forkserver"
+        return multiprocessing.get_context(method)
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._context(), self.memory_bytes, self.setup)
 
     def close(self) -> None:
         while self._idle:
@@ -217,14 +242,12 @@ class WorkerPool:
     def _dispatch(
         self, busy: list[_Worker], index: int, func: Callable[[T], R], item: T
     ) -> Failure | None:
-        worker = (
-            self._idle.pop() if self._idle else _Worker(self._ctx, self.memory_bytes, self.setup)
-        )
+        worker = self._idle.pop() if self._idle else self._new_worker()
         try:
             worker.conn.send((func, item))
         except BrokenPipeError:  # an idle worker died (killed from outside): replace it once
             worker.stop(kill=True)
-            worker = _Worker(self._ctx, self.memory_bytes, self.setup)
+            worker = self._new_worker()
             worker.conn.send((func, item))
         except Exception as e:  # pickling failed before anything was written
             self._idle.append(worker)
