@@ -23,7 +23,6 @@ from rich.progress import (
 
 from formkit.atomic import mark_run_start, reason_zh
 from formkit.cli.frame import install as _frame
-from formkit.distribute import parse_period
 from formkit.forms import UnknownForm, load_form_spec
 from formkit.paths import OutputClash, check_outputs, display_name, is_displayable
 from formkit.period import Period
@@ -183,7 +182,8 @@ def period_option(spec: FormSpec, period: str | None) -> Period | None:
     if period is None:
         raise fail(f"{title}按报告期报送：请用 --period 指定，如 2007Q2。")
     try:
-        return parse_period(period, spec)
+        # what formkit.distribute.parse_period does, without importing the distribution
+        return Period.parse(period, spec)
     except ValueError as exc:
         raise fail(str(exc)) from None
 
