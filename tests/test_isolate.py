@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -161,8 +162,8 @@ def _parent_of_a_worker(pool: WorkerPool) -> int:
 
 
 def test_auto_forks_only_while_the_process_has_one_thread() -> None:
-    if threading.active_count() > 1:
-        pytest.skip("other threads run in this test process")
+    if threading.active_count() > 1 or not sys.platform.startswith("linux"):
+        pytest.skip("other threads run in this test process, or not Linux: no fork")
     with WorkerPool(jobs=1, timeout=10) as pool:
         assert _parent_of_a_worker(pool) == os.getpid()  # forked from here
     stop = threading.Event()
@@ -179,8 +180,8 @@ def test_auto_forks_only_while_the_process_has_one_thread() -> None:
 def test_a_replacement_worker_started_beside_a_thread_is_not_forked() -> None:
     """The method is chosen as each worker starts: one started after a thread began (a
     progress bar's) comes from the forkserver."""
-    if threading.active_count() > 1:
-        pytest.skip("other threads run in this test process")
+    if threading.active_count() > 1 or not sys.platform.startswith("linux"):
+        pytest.skip("other threads run in this test process, or not Linux: no fork")
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     with WorkerPool(jobs=1, timeout=10) as pool:

@@ -16,8 +16,8 @@ so a batch does not pay process start-up per file.
 `if __name__ == "__main__":` guard.  A worker's stderr is the parent's, so a crashing
 library's own message (a Rust panic) shows there.
 
-How a worker starts (`start_method`): "auto" (the default) forks it while the calling
-process has one thread, so it inherits what the parent has imported (a one-file
+How a worker starts (`start_method`): "auto" (the default) forks it on Linux while the
+calling process has one thread, so it inherits what the parent has imported (a one-file
 `formkit check` does not wait for a fresh interpreter to import formkit.check), and starts
 it from the forkserver when other threads run (a progress bar's, a web server's: a fork
 would copy their locks in whatever state they are); "forkserver", "spawn" or "fork" always
@@ -37,6 +37,7 @@ import multiprocessing
 import multiprocessing.connection
 import resource
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -186,8 +187,10 @@ class WorkerPool:
         (a progress bar's thread may have started since)."""
         method = self.start_method
         if method == "auto":
+            # Linux only: macOS's system libraries are not fork-safe (Python's default
+            # there is spawn)
             single = threading.active_count() == 1
-            fork = single and "fork" in multiprocessing.get_all_start_methods()
+            fork = single and sys.platform.startswith("linux")
             method = "fork" if fork else "forkserver"
         return multiprocessing.get_context(method)
 
