@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass, replace
 from formkit.forms import form_of, read_options, register_all, registered_elsewhere
 from formkit.read import ReadOptions, Submission, read, read_many, spec_read_with
 from formkit.reference import load_reference
+from formkit.spec import load_spec
 from formkit.validate import Checked, validate
 
 
@@ -81,7 +83,15 @@ def check_many(
     worker = check_job if provenance else _check_for_pool_without_provenance
     if document:
         worker = _check_for_pool_with_document
-    # a worker process starts afresh: it is given the forms registered here
+    options = options or read_options()
+    # what every file's check loads first, loaded once here: a worker forked from this
+    # process has it (formkit/read/isolate.py) instead of parsing the specs' TOML itself.
+    # A spec that does not load is left to the workers, which report it file by file.
+    with contextlib.suppress(Exception):
+        for spec in options.specs:
+            load_spec(spec)
+        load_reference(options.reference_path)
+    # a worker started from the forkserver starts afresh: it is given the forms registered here
     extra = registered_elsewhere()
     setup = (register_all, (extra,)) if extra else None
-    return read_many(paths, options or read_options(), jobs=jobs, worker=worker, setup=setup)
+    return read_many(paths, options, jobs=jobs, worker=worker, setup=setup)

@@ -485,7 +485,9 @@ def _read_all(todo: list[tuple[str | os.PathLike[str], str, str]], form_id: str)
     if jobs < 2 or sum(_size(item[0]) for item in items) < PARALLEL_BYTES:
         return [_read_one(item) for item in items]
     out: list[Read] = []
-    with WorkerPool(jobs=jobs, timeout=600) as pool:
+    # forkserver: a worker forked later would start with the provinces read so far in its
+    # address space, against its memory cap
+    with WorkerPool(jobs=jobs, timeout=600, start_method="forkserver") as pool:
         for item, read in pool.map(_read_one, items):
             out.append(_read_one(item) if isinstance(read, Failure) else read)
     return out

@@ -42,3 +42,9 @@ def calamine_rows(path: str) -> int:
 
     workbook = python_calamine.CalamineWorkbook.from_path(path)
     return len(workbook.get_sheet_by_index(0).to_python())
+
+
+def parent_pid(_: object) -> int:
+    """The worker's parent: this test's process when the worker was forked from it, the
+    forkserver when it was started from there."""
+    return os.getppid()

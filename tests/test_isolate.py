@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 import pytest
 
 from formkit.read.isolate import Failure, WorkerPool
-from tests._isolate_targets import calamine_rows, task, unpicklable
+from tests._isolate_targets import calamine_rows, parent_pid, task, unpicklable
 
 
 def run(pool: WorkerPool, jobs: list[tuple[str, Any]]) -> list[Any]:
@@ -172,3 +175,75 @@ def test_two_workers_with_queues_keep_order_and_lose_nothing() -> None:
     assert [o[0] for i, o in enumerate(outcomes) if i != 7] == [
         arg for i, (_, arg) in enumerate(jobs) if i != 7
     ]
+
+
+# ---------------------------------------------------------------- how a worker starts
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_limits_hold_however_the_worker_starts(method: str) -> None:
+    """A forked worker starts with the parent's address space: its memory cap, time limit
+    and crash isolation are still its own."""
+    jobs = [("allocate", 10), ("allocate", 4096), ("sleep", 30), ("abort", None), ("ok", 1)]
+    with WorkerPool(jobs=1, timeout=2, memory_mb=512, start_method=method) as pool:
+        small, big, slow, crash, after = run(pool, jobs)
+    assert small[0] == 10 * 1024 * 1024
+    assert isinstance(big, Failure) and big.kind == "memory"
+    assert isinstance(slow, Failure) and slow.kind == "timeout"
+    assert isinstance(crash, Failure) and crash.kind == "crashed"
+    assert after[0] == 1
+
+
+def _parent_of_a_worker(pool: WorkerPool) -> int:
+    [(_, ppid)] = list(pool.map(parent_pid, [0]))
+    assert isinstance(ppid, int)
+    return ppid
+
+
+def test_auto_forks_only_while_the_process_has_one_thread() -> None:
+    if threading.active_count() > 1 or not sys.platform.startswith("linux"):
+        pytest.skip("other threads run in this test process, or not Linux: no fork")
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        assert _parent_of_a_worker(pool) == os.getpid()  # forked from here
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with WorkerPool(jobs=1, timeout=10) as pool:
+            assert _parent_of_a_worker(pool) != os.getpid()  # from the forkserver
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_a_replacement_worker_started_beside_a_thread_is_not_forked() -> None:
+    """The method is chosen as each worker starts: one started after a thread began (a
+    progress bar's) comes from the forkserver."""
+    if threading.active_count() > 1 or not sys.platform.startswith("linux"):
+        pytest.skip("other threads run in this test process, or not Linux: no fork")
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    with WorkerPool(jobs=1, timeout=10) as pool:
+        first = _parent_of_a_worker(pool)
+        thread.start()
+        try:
+            crash, after = run(pool, [("abort", None), ("ok", 1)])
+            replacement = _parent_of_a_worker(pool)
+        finally:
+            stop.set()
+            thread.join()
+    assert first == os.getpid() and replacement != os.getpid()
+    assert isinstance(crash, Failure) and after[0] == 1
+
+
+def test_the_web_server_workers_never_fork(tmp_path: Path) -> None:
+    from formkit.web.service import Settings, Workers, default_store
+
+    db = tmp_path / "round.db"
+    workers = Workers(Settings(db=db, store=default_store(db), checks=2))
+    assert [pool.start_method for pool in workers._all] == ["forkserver", "forkserver"]
+
+
+def test_rejects_an_unknown_start_method() -> None:
+    with pytest.raises(ValueError):
+        WorkerPool(start_method="teleport")

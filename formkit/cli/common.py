@@ -12,11 +12,17 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from formkit.atomic import mark_run_start, reason_zh
 from formkit.cli.frame import install as _frame
-from formkit.distribute import parse_period
 from formkit.forms import UnknownForm, load_form_spec
 from formkit.paths import OutputClash, check_outputs, display_name, is_displayable
 from formkit.period import Period
@@ -176,17 +182,29 @@ def period_option(spec: FormSpec, period: str | None) -> Period | None:
     if period is None:
         raise fail(f"{title}按报告期报送：请用 --period 指定，如 2007Q2。")
     try:
-        return parse_period(period, spec)
+        # what formkit.distribute.parse_period does, without importing the distribution
+        return Period.parse(period, spec)
     except ValueError as exc:
         raise fail(str(exc)) from None
 
 
+class _Bar(Progress):
+    """Drawn when it advances, without rich's refresh thread (its columns change only
+    then): the process stays single-threaded, so its reading workers start by fork
+    (formkit/read/isolate.py) instead of from a fresh interpreter."""
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self.refresh()
+
+
 def progress_bar() -> Progress:
-    return Progress(
+    return _Bar(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        auto_refresh=False,
     )

@@ -5,14 +5,19 @@ typer (0.29) carries its own copy of click whose words are fixed English strings
 `install("zh")` puts Chinese in their place where typer prints them: the panel titles
 and hints are module constants, the usage prefix and the help option's text are set where
 they are made, and an error's message is translated by the patterns below just before it
-is printed. `install("en")` restores typer's own words. Only this module knows typer's
-internals; tests/test_cli_frame.py fails if a typer upgrade moves them.
+is printed. `install("en")` restores typer's own words. typer imports `typer.rich_utils`
+(and with it rich.markdown, rich.traceback, pygments) only to print help or an error, so its
+part is changed when it is imported: a command that just runs does not load it. Only this
+module knows typer's internals; tests/test_cli_frame.py fails if a typer upgrade moves them.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -94,39 +99,30 @@ def translate_error(message: str) -> str:
 def install(lang: str = "zh") -> None:
     """Put the frame into Chinese ("zh") or back into typer's English ("en")."""
     # typer's internals, untyped on purpose: this module replaces some of their attributes
-    ru: Any = importlib.import_module("typer.rich_utils")
     click_core: Any = importlib.import_module("typer._click.core")
     formatting: Any = importlib.import_module("typer._click.formatting")
     typer_core: Any = importlib.import_module("typer.core")
 
     saved: dict[str, Any] = _state["saved"]
-    if not saved:  # typer's own, once
-        saved.update({name: getattr(ru, name) for name in _FRAME_ZH})
+    if "write_usage" not in saved:  # typer's own, once
         saved["write_usage"] = formatting.HelpFormatter.write_usage
         saved["get_help_option"] = click_core.Command.get_help_option
         saved["display_type"] = typer_core._TyperParameter.display_type
-        saved["rich_format_error"] = ru.rich_format_error
-        saved["Table"] = ru.Table
-        saved["_make_rich_text"] = ru._make_rich_text
     if lang == _state["lang"]:
         return
     _state["lang"] = lang
+    # the panels, the error box and the tables are typer.rich_utils', which typer imports
+    # only to print help or an error (it pulls rich.markdown, rich.traceback, pygments):
+    # changed when it is imported, so a command that just runs does not load it
+    _with_rich_utils("frame", _rich_frame)
     if lang != "zh":
-        for name in _FRAME_ZH:
-            setattr(ru, name, saved[name])
         formatting.HelpFormatter.write_usage = saved["write_usage"]
         click_core.Command.get_help_option = saved["get_help_option"]
         typer_core._TyperParameter.display_type = saved["display_type"]
-        ru.rich_format_error = saved["rich_format_error"]
-        ru.Table = saved["Table"]
-        ru._make_rich_text = saved["_make_rich_text"]
         return
-    for name, text in _FRAME_ZH.items():
-        setattr(ru, name, text)
     write_usage: Callable[..., None] = saved["write_usage"]
     get_help_option: Callable[..., Any] = saved["get_help_option"]
     display_type: Callable[..., str] = saved["display_type"]
-    format_error: Callable[[Any], None] = saved["rich_format_error"]
 
     def usage_zh(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
         for english, zh in _USAGE.items():
@@ -143,14 +139,35 @@ def install(lang: str = "zh") -> None:
         label = display_type(self, ctx)
         return _TYPES.get(label, label)
 
+    formatting.HelpFormatter.write_usage = usage_zh
+    click_core.Command.get_help_option = help_option_zh
+    typer_core._TyperParameter.display_type = display_type_zh
+
+
+def _rich_frame(ru: Any) -> None:
+    """typer.rich_utils' words in the frame's current language."""
+    saved: dict[str, Any] = _state["saved"]
+    if "rich_format_error" not in saved:  # typer's own, once
+        saved.update({name: getattr(ru, name) for name in _FRAME_ZH})
+        saved["rich_format_error"] = ru.rich_format_error
+        saved["Table"] = ru.Table
+        saved["_make_rich_text"] = ru._make_rich_text
+    if _state["lang"] != "zh":
+        for name in _FRAME_ZH:
+            setattr(ru, name, saved[name])
+        ru.rich_format_error = saved["rich_format_error"]
+        ru.Table = saved["Table"]
+        ru._make_rich_text = saved["_make_rich_text"]
+        return
+    for name, text in _FRAME_ZH.items():
+        setattr(ru, name, text)
+    format_error: Callable[[Any], None] = saved["rich_format_error"]
+
     def format_error_zh(exc: Any) -> None:
         original = exc.format_message
         exc.format_message = lambda: translate_error(original())
         format_error(exc)
 
-    formatting.HelpFormatter.write_usage = usage_zh
-    click_core.Command.get_help_option = help_option_zh
-    typer_core._TyperParameter.display_type = display_type_zh
     ru.rich_format_error = format_error_zh
     ru.Table = _fold_table(saved["Table"])
     make_text: Callable[..., Any] = saved["_make_rich_text"]
@@ -162,6 +179,45 @@ def install(lang: str = "zh") -> None:
         return text
 
     ru._make_rich_text = folding_text
+
+
+_RICH_UTILS = "typer.rich_utils"
+_pending: dict[str, Callable[[Any], None]] = {}  # what to do to it once imported, by name
+
+
+def _with_rich_utils(name: str, change: Callable[[Any], None]) -> None:
+    """`change(typer.rich_utils)` now if it is imported, else as soon as it is."""
+    module = sys.modules.get(_RICH_UTILS)
+    if module is not None:
+        change(module)
+        return
+    _pending[name] = change
+    if not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport())
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds typer.rich_utils as the other finders do and runs the pending changes right
+    after the module has run, before typer uses it."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != _RICH_UTILS:
+            return None
+        sys.meta_path.remove(self)  # once; and importlib.util.find_spec must not find it
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader: Any = spec.loader
+        run = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            run(module)
+            for change in list(_pending.values()):
+                change(module)
+            _pending.clear()
+
+        loader.exec_module = exec_module  # this spec's own loader object
+        return spec
 
 
 def _fold_table(table: Any) -> Any:
@@ -180,7 +236,10 @@ def _fold_table(table: Any) -> Any:
 def param_help(mapping: dict[str, str]) -> None:
     """Show each option's help through `mapping` (its text -> the text to show), e.g. the
     English of `--lang en`; texts not in it are shown as written."""
-    ru: Any = importlib.import_module("typer.rich_utils")
+    _with_rich_utils("param_help", lambda ru: _param_help(ru, mapping))
+
+
+def _param_help(ru: Any, mapping: dict[str, str]) -> None:
     original: Callable[..., Any] = _state["saved"].get("_get_parameter_help") or (
         ru._get_parameter_help
     )

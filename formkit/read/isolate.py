@@ -13,8 +13,16 @@ so a batch does not pay process start-up per file.
 
 `func` and its items and results travel by pickle, so `func` must be importable by name
 (a module-level function), and a script that creates a pool needs the usual
-`if __name__ == "__main__":` guard (workers start by forkserver, not fork).  A worker's
-stderr is the parent's, so a crashing library's own message (a Rust panic) shows there.
+`if __name__ == "__main__":` guard.  A worker's stderr is the parent's, so a crashing
+library's own message (a Rust panic) shows there.
+
+How a worker starts (`start_method`): "auto" (the default) forks it on Linux while the
+calling process has one thread, so it inherits what the parent has imported (a one-file
+`formkit check` does not wait for a fresh interpreter to import formkit.check), and starts
+it from the forkserver when other threads run (a progress bar's, a web server's: a fork
+would copy their locks in whatever state they are); "forkserver", "spawn" or "fork" always
+that one.  Either way the limits are set in the worker itself; a forked worker's address
+space starts as large as the parent's and counts against its memory cap.
 
 `jobs=0` runs inline in this process, without isolation, limits or timeouts, for
 debugging with pdb.
@@ -29,6 +37,8 @@ import multiprocessing
 import multiprocessing.connection
 import resource
 import signal
+import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -62,7 +72,8 @@ Setup = tuple[Callable[..., None], tuple[Any, ...]]
 
 def _worker_main(conn: Connection, memory_bytes: int, setup: Setup | None = None) -> None:
     # what the caller's items need that a forkserver child, started from a clean
-    # interpreter, lacks (the forms registered in the parent: formkit.check's setup)
+    # interpreter, lacks (the forms registered in the parent: formkit.check's setup); a
+    # forked child has it already, and setting it up again changes nothing
     if setup is not None:
         func, args = setup
         func(*args)
@@ -107,6 +118,7 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.start_method: str = ctx.get_start_method()
         # items sent and not answered yet, oldest (the one being worked on) first
         self.queue: deque[int] = deque()
         self.deadline = 0.0  # for the oldest
@@ -148,7 +160,7 @@ class WorkerPool:
         timeout: float = 30.0,
         memory_mb: int = 2048,
         *,
-        start_method: str = "forkserver",
+        start_method: str = "auto",
         setup: Setup | None = None,
     ) -> None:
         """`setup`: a function (importable by name) and its arguments, run once in each
@@ -160,8 +172,9 @@ class WorkerPool:
         self.setup = setup
         self.timeout = timeout
         self.memory_bytes = memory_mb * 1024 * 1024
-        # forkserver/spawn: workers do not inherit the parent's threads and locks
-        self._ctx = multiprocessing.get_context(start_method)
+        if start_method != "auto":
+            multiprocessing.get_context(start_method)  # an unknown method fails here
+        self.start_method = start_method
         self._idle: list[_Worker] = []
 
     def __enter__(self) -> WorkerPool:
@@ -174,6 +187,21 @@ class WorkerPool:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def _context(self) -> Any:
+        """How the next worker starts: decided when it starts, not when the pool is made
+        (a progress bar's thread may have started since)."""
+        method = self.start_method
+        if method == "auto":
+            # Linux only: macOS's system libraries are not fork-safe (Python's default
+            # there is spawn)
+            single = threading.active_count() == 1
+            fork = single and sys.platform.startswith("linux")
+            method = "fork" if fork else "forkserver"
+        return multiprocessing.get_context(method)
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._context(), self.memory_bytes, self.setup)
 
     def close(self) -> None:
         while self._idle:
@@ -236,7 +264,7 @@ class WorkerPool:
         if self._idle:
             return self._idle.pop()
         if len(busy) < self.jobs:
-            return _Worker(self._ctx, self.memory_bytes, self.setup)
+            return self._new_worker()
         worker = min(busy, key=lambda w: len(w.queue), default=None)
         return worker if worker is not None and len(worker.queue) < DEPTH else None
 
@@ -252,7 +280,7 @@ class WorkerPool:
                 return None
             # an idle worker died (killed from outside): replace it once
             worker.stop(kill=True)
-            worker = _Worker(self._ctx, self.memory_bytes, self.setup)
+            worker = self._new_worker()
             worker.conn.send((func, item))
         except Exception as e:  # pickling failed before anything was written
             if fresh:

@@ -113,7 +113,13 @@ class Workers:
         options = settings.read_options()
         self._free: queue.Queue[WorkerPool] = queue.Queue()
         self._all = [
-            WorkerPool(jobs=1, timeout=options.timeout, memory_mb=options.memory_mb)
+            # the server runs threads: its workers never fork from it
+            WorkerPool(
+                jobs=1,
+                timeout=options.timeout,
+                memory_mb=options.memory_mb,
+                start_method="forkserver",
+            )
             for _ in range(max(1, settings.checks))
         ]
         for pool in self._all:

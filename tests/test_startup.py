@@ -1,0 +1,113 @@
+"""`formkit COMMAND` loads what that command needs (issue #23, start-up): a command's module
+is imported when it is registered, typer's help machinery (typer.rich_utils: rich.markdown,
+pygments) only to print help or an error. Speed itself is measured in
+benchmarks/bench_startup.py, not here."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from formkit.cli import COMMANDS, app, command_of
+from tests.conftest import ROOT
+
+SAMPLE = next((ROOT / "samples").glob("01-*"))
+ALL = [name for name, *_ in COMMANDS]
+
+# runs `python -m formkit ARGS` and writes the names of the modules it loaded to a file
+WRAPPER = """
+import runpy, sys
+out, sys.argv = sys.argv[1], ["formkit", *sys.argv[2:]]
+try:
+    runpy.run_module("formkit", run_name="__main__", alter_sys=True)
+finally:
+    with open(out, "w") as fh:
+        fh.write("\\n".join(sorted(sys.modules)))
+"""
+
+
+def loaded(tmp_path: Path, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    names = tmp_path / "modules.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, str(names), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    return set(names.read_text().split()), done
+
+
+NOT_FOR_CHECK = [
+    "formkit.web",
+    "formkit.bases",
+    "formkit.evaluate",
+    "formkit.distribute",
+    "formkit.template",
+    "formkit.ledger",
+    "formkit.cli.serve",
+    "formkit.cli.round",
+    "formkit.cli.bases",
+    "typer.rich_utils",
+    "rich.markdown",
+    "rich.traceback",
+    "pygments",
+]
+
+
+def test_check_of_one_file_loads_only_what_check_needs(tmp_path: Path) -> None:
+    modules, done = loaded(tmp_path, "check", "-j", "1", str(SAMPLE))
+    assert done.returncode in (0, 1), done.stderr
+    assert "formkit.cli.check" in modules and "formkit.check" in modules
+    assert "已受理 1 个" in done.stdout  # it did read and check the file
+    assert sorted(m for m in NOT_FOR_CHECK if m in modules) == []
+
+
+def test_an_error_still_speaks_chinese(tmp_path: Path) -> None:
+    """typer.rich_utils is loaded for the error box, and put into Chinese as it loads."""
+    modules, done = loaded(tmp_path, "check")
+    assert done.returncode == 2
+    assert "typer.rich_utils" in modules
+    assert "缺少参数" in done.stderr and "错误" in done.stderr and "Missing" not in done.stderr
+    _, done = loaded(tmp_path, "chek")
+    assert "没有这个命令" in done.stderr and "您是否要输入" in done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], [], ["--lang", "en", "--help"]])
+def test_help_lists_every_command_in_order(tmp_path: Path, args: list[str]) -> None:
+    modules, done = loaded(tmp_path, *args)
+    listed = [name for name in re.findall(r"^│ (\w+) {2,}", done.stdout, re.M) if name in ALL]
+    assert listed == ALL, done.stdout
+    assert "formkit.cli.serve" in modules  # every command registered
+
+
+def test_the_imported_app_is_the_whole_application() -> None:
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+    assert names == ALL
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["check", "a.xlsx"], "check"),
+        (["--lang", "en", "check", "a.xlsx"], "check"),
+        (["--lang=en", "summary"], "summary"),
+        (["check", "--help"], "check"),
+        (["--help"], None),
+        (["--help", "check"], None),
+        ([], None),
+        (["chek"], None),
+        (["--lang"], None),
+        (["--bogus", "check"], None),
+    ],
+)
+def test_the_command_argv_runs(argv: list[str], command: str | None) -> None:
+    assert command_of(argv) == command
