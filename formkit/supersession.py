@@ -221,6 +221,7 @@ def neighbourhood(
 ) -> list[Candidate]:
     """Every file reachable from the `seeds` (pairs of `links`) through shared identities
     and name links; `find(identities, name_links)` gives the files having any of them."""
+    seeds = list(seeds)  # read twice below: a generator would give its names none
     idents: set[str] = set()
     names: set[str] = set()
     new_idents = {i for i, _ in seeds if i}

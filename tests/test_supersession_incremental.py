@@ -73,6 +73,40 @@ def finder(known: list[Candidate]) -> Any:
     return find
 
 
+def test_a_new_file_finds_its_neighbours_by_its_name_link_alone() -> None:
+    """A file decided before it is stored (the ledger decides, then writes its row once)
+    reaches a file of the same base and period that shares only its name link; the seeds
+    may be a generator, read for identities and then for name links."""
+    named = Candidate(
+        "h1",
+        "甲.xlsx",
+        "h1",
+        (1,),
+        True,
+        unit="江苏省",
+        applicant="甲基地",
+        fill_date=D1,
+        fingerprint="v1",
+        period="2007/第二季度",
+    )
+    stamped = Candidate(
+        "h2",
+        "甲2.xlsx",
+        "h2",
+        (2,),
+        True,
+        submission_id="S1",
+        unit="江苏省",
+        applicant="甲基地",
+        fill_date=D2,
+        fingerprint="v2",
+        period="2007/第二季度",
+    )
+    assert links(named)[0] != links(stamped)[0] and links(named)[1] == links(stamped)[1]
+    found = neighbourhood((links(c) for c in [stamped]), finder([named]))
+    assert [c.handle for c in found] == ["h1"]
+
+
 @settings(max_examples=400, deadline=None)
 @given(files(), st.randoms(use_true_random=False))
 def test_deciding_the_neighbourhood_equals_deciding_everything(

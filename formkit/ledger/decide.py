@@ -176,7 +176,9 @@ class DecisionStore(Store):
         self._store(decisions, stored)
         return decisions
 
-    def _neighbourhood(self, form_id: str | None, seeds: Iterable[sqlite3.Row]) -> list[Candidate]:
+    def _neighbourhood(
+        self, form_id: str | None, seeds: Iterable[sqlite3.Row | Mapping[str, Any]]
+    ) -> list[Candidate]:
         """The files of one form whose decisions a change to `seeds` can change
         (formkit.supersession.neighbourhood): reached through the stored links."""
 
@@ -195,7 +197,8 @@ class DecisionStore(Store):
                     ]
             return out
 
-        return neighbourhood(((r["app_key"], r["name_link"]) for r in seeds), find)
+        # a list: `neighbourhood` reads the seeds twice (identities, then name links)
+        return neighbourhood([(r["app_key"], r["name_link"]) for r in seeds], find)
 
     def _resolve_around(self, sha: str) -> tuple[dict[str, Decision], set[str]]:
         """Decide the neighbourhood of one newly recorded file and store its decisions:
@@ -218,25 +221,57 @@ class DecisionStore(Store):
         before = {h for h, (winner, disposition) in stored.items() if h != sha and winner is None}
         return decisions, before
 
+    def _decide_new(
+        self, form_id: str | None, new: Candidate
+    ) -> tuple[tuple[str | None, str | None], dict[str, Decision], dict[str, tuple[Any, ...]]]:
+        """A file about to be recorded: its links, and the decisions of its neighbourhood
+        with it (what `_relinks` and `_resolve_around` find once it is recorded), with the
+        neighbours' stored decisions. Decided before the file's row is written, so the row
+        is written once: an UPDATE rewrites a row's whole stored document."""
+        app_key, name_link = links(new)
+        cands = [
+            c
+            for c in self._neighbourhood(form_id, [{"app_key": app_key, "name_link": name_link}])
+            if c.handle != new.handle
+        ]
+        stored: dict[str, tuple[Any, ...]] = {}
+        for i in range(0, len(cands), 500):
+            part = [c.handle for c in cands[i : i + 500]]
+            for r in self.db.execute(
+                f"SELECT {DECISION} FROM files WHERE sha256 IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                stored[r["sha256"]] = tuple(r)[1:]
+        return (app_key, name_link), decide([*cands, new]), stored
+
+    def _store_changed(
+        self, decisions: Mapping[str, Decision], stored: Mapping[str, tuple[Any, ...]]
+    ) -> None:
+        """`_store` for the decisions that differ from the stored ones (`DECISION`'s
+        columns after sha256)."""
+        changed = {sha: d for sha, d in decisions.items() if stored.get(sha) != _columns(d)}
+        self._store(changed, {sha: (v[1], v[0]) for sha, v in stored.items()})
+
     def _store(
         self, decisions: Mapping[str, Decision], stored: Mapping[str, tuple[str | None, Any]]
     ) -> None:
         for sha, d in decisions.items():
-            winner = d.winner if d.disposition in ("superseded", "same_version") else None
+            disposition, winner, reason, conflicts, key = _columns(d)
             self.db.execute(
                 "UPDATE files SET superseded_by = ?, disposition = ?, decision_key = ?,"
                 " reason = ?, conflicts = ? WHERE sha256 = ?",
-                (
-                    winner,
-                    d.disposition,
-                    d.key,
-                    d.reason or None,
-                    json.dumps(list(d.conflicts)) if d.conflicts else None,
-                    sha,
-                ),
+                (winner, disposition, key, reason, conflicts, sha),
             )
             if winner is not None and stored.get(sha, (None, None))[0] != winner:
                 self._event(d.disposition, d.key, sha, f"{winner}：{d.reason}")
+
+
+def _columns(d: Decision) -> tuple[Any, ...]:
+    """A decision as `DECISION` stores it (after sha256): disposition, superseded_by,
+    reason, conflicts, decision_key."""
+    winner = d.winner if d.disposition in ("superseded", "same_version") else None
+    conflicts = json.dumps(list(d.conflicts)) if d.conflicts else None
+    return (d.disposition, winner, d.reason or None, conflicts, d.key)
 
 
 def candidate_of(r: sqlite3.Row) -> Candidate:

@@ -20,7 +20,7 @@ from formkit.check import Documented, check_many
 from formkit.distribute import applicant_key
 from formkit.forms import form_ids, get_form, read_options
 from formkit.issues import Issue
-from formkit.ledger.decide import DecisionStore
+from formkit.ledger.decide import DecisionStore, _columns
 from formkit.ledger.model import FileOutcome, FileRecord, IngestReport, record_of
 from formkit.ledger.store import now_text
 from formkit.paths import display_name, is_displayable
@@ -28,7 +28,7 @@ from formkit.read import READ_FAILED, ReadOptions, Submission, collect_paths
 from formkit.read.submission import from_json
 from formkit.reference import Reference
 from formkit.spec import FormSpec
-from formkit.supersession import period_of
+from formkit.supersession import Candidate, period_of
 
 T = TypeVar("T")
 
@@ -197,14 +197,37 @@ class FileStore(DecisionStore):
         fill = _fill_date(sub, (roles.date or ""))
         # an upload is stored under its SHA-256: it keeps the name the city gave it
         shown = self.upload_names([sha]).get(sha) or _name(sub.file)
+        digest = sub.values_digest() if accepted else None
+        annotates = getattr(sub, "annotates", None)
+        # the file as the supersession rule sees it once recorded (decide.candidate_of of
+        # its row): decided with its neighbours before its row is written
+        new = Candidate(
+            handle=sha,
+            name=shown,
+            sha256=sha,
+            received=(seq,),
+            accepted=accepted,
+            submission_id=sub.submission_id,
+            roster_id=roster_id,
+            unit=unit,
+            applicant=subject,
+            fill_date=fill,
+            fingerprint=digest,
+            annotates=annotates,
+            period=period,
+        )
+        (app_key, name_link), decisions, stored = self._decide_new(form_id, new)
+        mine = decisions[sha]
+        disposition, winner, reason, conflicts, decision_key = _columns(mine)
         self.db.execute(
             """INSERT INTO files (sha256, seq, original_name, path, received_at,
                    submission_id, roster_id, match_key, unit, subject, filled,
                    status, verdict, errors, data_errors, warnings, problem,
                    submission_json, superseded_by, fingerprint, annotates, path_bytes,
-                   form_id, period)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?,
-                   ?, ?)""",
+                   form_id, period, app_key, name_link, disposition, decision_key, reason,
+                   conflicts)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                   ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 sha,
                 seq,
@@ -224,17 +247,25 @@ class FileStore(DecisionStore):
                 sub.warnings,
                 _problem(sub),
                 _stored_json(sub),
-                sub.values_digest() if accepted else None,
-                getattr(sub, "annotates", None),
+                winner,
+                digest,
+                annotates,
                 os.fsencode(sub.location),
                 form_id,
                 period,
+                app_key,
+                name_link,
+                disposition,
+                decision_key,
+                reason,
+                conflicts,
             ),
         )
         self._event("received", roster_id or sub.submission_id, sha, _name(sub.file))
-        self._relinks(self._rows([sha]))
-        decisions, before = self._resolve_around(sha)
-        mine = decisions.get(sha)
+        if winner is not None:
+            self._event(mine.disposition, mine.key, sha, f"{winner}：{mine.reason}")
+        self._store_changed({h: d for h, d in decisions.items() if h != sha}, stored)
+        before = {h for h, v in stored.items() if v[1] is None}
         # the file this one took over from: current before, replaced by this one now
         replaced = [
             h
