@@ -394,10 +394,13 @@ def downgrade(source: Path, target: Path) -> Path:
     fresh_copy(source, target)
     before = next(i for i, m in enumerate(MIGRATIONS) if isinstance(m, str) and "disposition" in m)
     with sqlite3.connect(target) as conn:
+        conn.execute("DROP INDEX files_by_period_key")  # version 10's
+        conn.execute("ALTER TABLE files DROP COLUMN period_key")
         conn.execute("DROP INDEX files_by_app")
         conn.execute("DROP INDEX files_by_name_link")
         for col in ("app_key", "name_link", "disposition", "decision_key", "reason", "conflicts"):
             conn.execute(f"ALTER TABLE files DROP COLUMN {col}")
+        conn.execute("DROP TABLE web_login_failures")  # version 9's
         conn.execute(f"PRAGMA user_version = {before}")
     return target
 

@@ -10,7 +10,9 @@ year alone, for a quarterly form: "that year"). It shows itself four ways:
 - `text`: as the ledger and the supersession rule store it, "2007/第二季度";
 - `words`: as people read it, "2007年第二季度" (a sub-period without choices: its label
   and number, "2007年月份3");
-- `tag`: compact, for submission ids and file names, "2007Q2".
+- `tag`: compact, for submission ids and file names, "2007Q2";
+- `sortable`: text that sorts in time order, as the ledger's `period_key` column holds it,
+  "2007-02" (its `key`, the year in four digits and each further number in two).
 
 Knows no form: the spec's period fields say everything.
 """
@@ -84,6 +86,11 @@ class Period:
             f.choices[n - 1] if f.choices else n for f, n in zip(fields, key, strict=False)
         )
         return cls(fields, given)
+
+    @classmethod
+    def from_sortable(cls, text: str, spec: FormSpec) -> Period:
+        """A period back from its `sortable` text ("2007-02")."""
+        return cls.from_key(tuple(int(part) for part in text.split("-")), spec)
 
     @classmethod
     def parse(cls, text: str, spec: FormSpec) -> Period:
@@ -162,6 +169,12 @@ class Period:
     def tag(self) -> str:
         """Compact, for submission ids and file names: "2007Q2", "2007"."""
         return str(self.year) + "".join(f"Q{n}" for n in self.key[1:])
+
+    @property
+    def sortable(self) -> str:
+        """Text that sorts in time order (the ledger's `period_key`): "2007-02", "2007"."""
+        first, *rest = self.key
+        return f"{first:04d}" + "".join(f"-{n:02d}" for n in rest)
 
     # ------------------------------------------------------------ arithmetic
 

@@ -142,6 +142,14 @@ def period_of(values: Mapping[str, Any], spec: FormSpec) -> str | None:
     return period.text if period is not None and period.complete else None
 
 
+def sortable_period(values: Mapping[str, Any], spec: FormSpec) -> str | None:
+    """The period a file reports on as text that sorts in time order (Period.sortable,
+    "2007-02": the ledger's `period_key`), whatever its status; None for a form filed once
+    per round, or when the file does not say it all."""
+    period = Period.of(values, spec)
+    return period.sortable if period is not None and period.complete else None
+
+
 def _text(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
 

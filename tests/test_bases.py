@@ -450,6 +450,8 @@ def test_a_version_6_ledger_gains_the_register_and_keeps_its_rows(tmp_path: Path
         ):
             ledger.db.execute(f"ALTER TABLE files DROP COLUMN {column}")
         ledger.db.execute("DROP TABLE web_login_failures")  # version 9's
+        ledger.db.execute("DROP INDEX files_by_period_key")  # version 10's
+        ledger.db.execute("ALTER TABLE files DROP COLUMN period_key")
         ledger.db.execute("PRAGMA user_version = 6")
         ledger.db.execute(
             "INSERT INTO events (at, kind, detail) VALUES ('2007-01-01', 'roster', '旧记录')"

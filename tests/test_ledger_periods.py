@@ -553,7 +553,8 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
             (now, "203.0.113.7"),
         )
     with Ledger(db) as ledger:
-        assert ledger.schema_version == len(MIGRATIONS) == 9  # 7 bases, 8 decisions, 9 logins
+        # 7 bases, 8 decisions, 9 logins, 10 each file's period
+        assert ledger.schema_version == len(MIGRATIONS) == 10
         entries = {e.submission_id: e for e in ledger.roster()}
         js = entries["2006-32-0000abcd"]
         assert (js.unit, js.subject, js.form_id, js.period, js.unit_code) == (
@@ -591,5 +592,7 @@ def test_a_version_4_ledger_upgrades_in_place_with_its_rows(tmp_path: Path) -> N
     with sqlite3.connect(db) as conn:
         cols = {r[1] for r in conn.execute("PRAGMA table_info(roster)")}
         assert not cols & {"province", "city", "applicant_name", "contact_person"}
+        # a 申报书 is filed once a round: no period
+        assert conn.execute("SELECT period_key FROM files").fetchall() == [(None,)]
     with Ledger(db) as ledger:  # reopening applies nothing twice
         assert len(ledger.roster()) == 2

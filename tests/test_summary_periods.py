@@ -554,8 +554,10 @@ def test_the_quarterly_summary_from_a_ledger_equals_the_folder(
     inbox: Path, results: list[Submission], tmp_path: Path
 ) -> None:
     """from_ledger(form_id=…): the ledger's files of that form (by the form each
-    stored reading names) give the same rows as the folder; another form's files are
-    counted in a note, not listed."""
+    stored reading names) give the same rows as the folder of the files the summary reads
+    (the quarter summarised and those before it that it compares or checks against, not
+    later ones); another form's files and the later quarters' are counted in notes, not
+    listed."""
     import shutil
 
     from formkit.ledger import Ledger
@@ -569,7 +571,9 @@ def test_the_quarterly_summary_from_a_ledger_equals_the_folder(
     with Ledger(db) as ledger:
         ledger.ingest([mixed], options=ANY)
     data = from_ledger(db, form_id=JIDU, unit="江苏省", period=(YEAR, "第二季度"))
-    folder = collect(results, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
+    # 2007Q2's summary reads 2005Q2 to 2007Q2: here 2006Q2, 2007Q1 and 2007Q2
+    read = [s for s in results if s.values["report_quarter"] in QUARTERS[:2]]
+    folder = collect(read, spec=spec, unit="江苏省", period=(YEAR, "第二季度"))
 
     def rows(d: SummaryData) -> list[tuple[Any, ...]]:
         return sorted(
@@ -580,6 +584,12 @@ def test_the_quarterly_summary_from_a_ledger_equals_the_folder(
     assert rows(data) == rows(folder)
     assert sorted(f["status"] for f in data.files) == sorted(f["status"] for f in folder.files)
     assert ("台账中其他表单的文件", "1 个，不属于本汇总的表单，未列入") in data.notes
+    later = len(results) - len(read)
+    assert later == 6  # the third and fourth quarters of three bases
+    assert (
+        "台账中其他报告期的文件",
+        f"{later} 个，不属于本期汇总（列入明细的为2005年第二季度至2007年第二季度），未列入",
+    ) in data.notes
 
 
 def test_a_base_without_a_file_for_the_quarter_is_named(results: list[Submission]) -> None:

@@ -288,6 +288,8 @@ def test_an_old_ledger_gets_its_decisions_when_opened(
     # the version before decisions were stored
     before = next(i for i, m in enumerate(MIGRATIONS) if isinstance(m, str) and "disposition" in m)
     with sqlite3.connect(db) as conn:  # back to that version: without its columns
+        conn.execute("DROP INDEX files_by_period_key")  # version 10's
+        conn.execute("ALTER TABLE files DROP COLUMN period_key")
         conn.execute("DROP INDEX files_by_app")
         conn.execute("DROP INDEX files_by_name_link")
         for col in ("app_key", "name_link", "disposition", "decision_key", "reason", "conflicts"):

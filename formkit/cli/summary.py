@@ -224,7 +224,12 @@ def _summary_from_ledger(
         with committed_together():  # both new or both old
             sheets.write(output, data, spec=spec, reference=ref, rank_by=rank_by)
             if json_out is not None:  # the files again, one at a time
-                again = ledger_submissions(db, form_id=form_id, found_across=data.found_across)
+                again = ledger_submissions(
+                    db,
+                    form_id=form_id,
+                    found_across=data.found_across,
+                    periods=data.read_periods,
+                )
                 write_json(json_out, again, ref)
     except OSError as exc:
         raise fail(f"无法写出 {output}（{why(exc)}）。") from None

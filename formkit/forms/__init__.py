@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.metadata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +32,7 @@ from formkit.spec.model import declare_units
 from formkit.validate import Rule
 
 if TYPE_CHECKING:
+    from formkit.period import Period
     from formkit.read.submission import Submission
     from formkit.reference import Reference
 
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_FORM",
     "ENTRY_POINT_GROUP",
     "Across",
+    "AcrossReach",
     "Documents",
     "Form",
     "Ranking",
@@ -61,6 +63,10 @@ __all__ = [
 # one subject's current submissions of every period (and of the forms that report on the
 # same periods) -> new issues, each with the submission it belongs to
 Across = Callable[[Sequence["Submission"], "Reference"], list[tuple["Submission", Issue]]]
+
+# a period -> the other periods of the same form whose files `across` checks a file of that
+# period against (the summary from the ledger reads those, and no older ones)
+AcrossReach = Callable[["Period"], Iterable["Period"]]
 
 # the form an edge takes when none is named: the application round's 申报书
 DEFAULT_FORM = "kjxm-cxjd-shenbaoshu"
@@ -85,6 +91,9 @@ class Form:
     computed_labels: Mapping[str, str] = field(default_factory=dict)
     # rules across one subject's periods and forms, run from the ledger and the summary
     across: Across | None = None
+    # the periods `across` compares a period's file with; a form with `across` and without
+    # `across_reach` has the summary read its whole history
+    across_reach: AcrossReach | None = None
     # the form's own parts of the summary and the roll-up
     summary: SummaryPart = field(default_factory=SummaryPart)
     # outputs only this form has (the 申报书's recommendation, 推荐文件, 公示)

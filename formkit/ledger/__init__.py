@@ -16,8 +16,9 @@ the job with the same result.
 Modules: `store` (the file, migrations, transactions), `model` (the records and reports
 as values), `decide` (which version counts: each file's links and stored decision),
 `files` (recording files in batches, queries), `roster`, `status` (a
-round's status), `workbook` (the 催报 workbook). The web page's sessions, link tokens,
-uploads and audit trail are the web layer's (formkit/web/store.py), in the same file.
+round's status), `periods` (the period each file reports on), `workbook` (the 催报
+workbook). The web page's sessions, link tokens, uploads and audit trail are the web
+layer's (formkit/web/store.py), in the same file.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from formkit.ledger.model import (
     StatusReport,
     StatusRow,
 )
-from formkit.ledger.status import StatusStore, issue_text, problems_text, sort_for_chasing
+from formkit.ledger.periods import PeriodStore
+from formkit.ledger.status import issue_text, problems_text, sort_for_chasing
 from formkit.ledger.store import MIGRATIONS, LedgerError
 from formkit.ledger.workbook import status_columns, status_workbook, write_status_workbook
 
@@ -60,9 +62,10 @@ __all__ = [
 ]
 
 
-class Ledger(StatusStore):
+class Ledger(PeriodStore):
     """`with Ledger("formkit.db") as ledger: ...` — created and migrated on open.
 
     One class over the package's parts: the store (`store.Store`), the files
-    (`files.FileStore`), the roster (`roster.RosterStore`) and the status
-    (`status.StatusStore`), each adding its own queries to the one before."""
+    (`files.FileStore`), the roster (`roster.RosterStore`), the status
+    (`status.StatusStore`) and the files' periods (`periods.PeriodStore`), each adding its
+    own queries to the one before."""

@@ -28,7 +28,7 @@ from formkit.read import READ_FAILED, ReadOptions, Submission, collect_paths
 from formkit.read.submission import from_json
 from formkit.reference import Reference
 from formkit.spec import FormSpec
-from formkit.supersession import Candidate, period_of
+from formkit.supersession import Candidate, period_of, sortable_period
 
 T = TypeVar("T")
 
@@ -224,10 +224,10 @@ class FileStore(DecisionStore):
                    submission_id, roster_id, match_key, unit, subject, filled,
                    status, verdict, errors, data_errors, warnings, problem,
                    submission_json, superseded_by, fingerprint, annotates, path_bytes,
-                   form_id, period, app_key, name_link, disposition, decision_key, reason,
-                   conflicts)
+                   form_id, period, period_key, app_key, name_link, disposition,
+                   decision_key, reason, conflicts)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                   ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 sha,
                 seq,
@@ -253,6 +253,7 @@ class FileStore(DecisionStore):
                 os.fsencode(sub.location),
                 form_id,
                 period,
+                sortable_period(sub.values, spec),
                 app_key,
                 name_link,
                 disposition,
@@ -301,6 +302,7 @@ class FileStore(DecisionStore):
         *,
         without: Collection[str] = (),
         lean: tuple[str, Callable[[Any], object], Collection[str]] | None = None,
+        form: tuple[str, Collection[str]] | None = None,
     ) -> Iterator[FileRecord]:
         """Every file ever received, in received order, one at a time (`files` holds them
         all at once).
@@ -309,7 +311,9 @@ class FileStore(DecisionStore):
         `lean`: (field, test, keep): an accepted file whose value of `field` passes `test`
         comes with the values of the `keep` fields only and without its provenance,
         located and computed parts. SQLite cuts the documents: a caller that lists a file
-        without its values does not parse them."""
+        without its values does not parse them. `form`: (form id, periods): only the files
+        of that form (a file whose form could not be told belongs to the ledger's own)
+        that report on one of those periods (`period_key`) or do not say their period."""
         doc = "submission_json"
         if without:
             doc = f"json_remove({doc}, {', '.join(_json_path(k) for k in without)})"
@@ -328,8 +332,30 @@ class FileStore(DecisionStore):
             doc = (
                 f"CASE WHEN status = 'accepted' AND formkit_lean({probe}) THEN {cut} ELSE {doc} END"
             )
-        cursor = self.db.execute(f"SELECT *, {doc} AS document FROM files ORDER BY seq")
-        while rows := cursor.fetchmany(100):
+        if form is None:
+            cursor = self.db.execute(f"SELECT *, {doc} AS document FROM files ORDER BY seq")
+            while rows := cursor.fetchmany(100):
+                yield from (record_of(r, r["document"]) for r in rows)
+            return
+        # the form's files by its index, then read in received order 100 at a time
+        form_id, periods = form
+        where = "(form_id = ? OR form_id IS NULL)" if form_id == self.spec.id else "form_id = ?"
+        marks = ", ".join("?" * len(periods))
+        seqs = [
+            int(r[0])
+            for r in self.db.execute(
+                f"SELECT seq FROM files WHERE {where}"
+                f" AND (period_key IS NULL OR period_key IN ({marks})) ORDER BY seq",
+                (form_id, *periods),
+            )
+        ]
+        for at in range(0, len(seqs), 100):
+            part = seqs[at : at + 100]
+            rows = self.db.execute(
+                f"SELECT *, {doc} AS document FROM files"
+                f" WHERE seq IN ({', '.join('?' * len(part))}) ORDER BY seq",
+                part,
+            ).fetchall()
             yield from (record_of(r, r["document"]) for r in rows)
 
     def upload_names(self, sha256s: Iterable[str]) -> dict[str, str]:

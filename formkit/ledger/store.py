@@ -94,6 +94,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (_SCHEMA / "0007-bases.sql").read_text(encoding="utf-8"),
     (_SCHEMA / "0008-decisions.sql").read_text(encoding="utf-8"),
     (_SCHEMA / "0009-login-lockout.sql").read_text(encoding="utf-8"),
+    (_SCHEMA / "0010-period-key.sql").read_text(encoding="utf-8"),
 )
 
 

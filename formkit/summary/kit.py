@@ -85,6 +85,9 @@ class SummaryData:
     # the same, by file (sha256 or path, issue): what `--json` adds to each file's issues
     # when the summary was made from the ledger without keeping its Submissions
     found_across: list[tuple[str, Issue]] = field(default_factory=list)
+    # a periodic form's summary from the ledger: the periods whose files it read (the
+    # ledger's period_key, "2007-02"); None: every file of the form
+    read_periods: tuple[str, ...] | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f["status"] == status)

@@ -6,17 +6,21 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from formkit.forms import get_form
+from formkit.forms import Across, Form, get_form
 from formkit.issues import Issue
 from formkit.ledger import Ledger
+from formkit.period import Period
 from formkit.read.submission import Submission, from_json
 from formkit.reference import Reference
+from formkit.spec import FormSpec
 from formkit.summary.collect import Collector
 from formkit.summary.kit import SummaryData
+from formkit.summary.periods import period_key, reading_periods
+from formkit.supersession import sortable_period
 
 
 def from_ledger(
@@ -46,7 +50,14 @@ def from_ledger(
     files of other forms are counted in a note.
 
     One file at a time is read from the ledger: what is kept is what the summary shows
-    (a record per file of the unit summarised, a row per other file)."""
+    (a record per file of the unit summarised, a row per other file).
+
+    A periodic form: only the files of the periods the summary shows are read (the period
+    summarised, by default the latest of the unit's; the periods its comparisons use; those
+    the form's rules across periods check them against: `reading_periods`), with the files
+    that do not say their period; the files of other periods are counted in a note. The
+    rules across periods report only on files whose periods they can check in full: the
+    summary is the same whatever history the ledger holds before those periods."""
     with Ledger(db, reference=reference) as ledger:
         reference = ledger.reference
         own = ledger.spec
@@ -68,14 +79,23 @@ def from_ledger(
             return known.name if known is not None and known.name != unit else None
 
         collector = Collector(spec=spec, reference=reference, load=load)
-        elsewhere = 0
+        window = _window(ledger, spec, year, period, foreign)
+        keys = None
+        outside = elsewhere = 0
+        if window is not None:  # the files of those periods only, the others counted
+            keys = tuple(p.sortable for p in window)
+            period = window[-1].given
+            outside = ledger.count_outside(spec.id, keys)
+            elsewhere = ledger.count_other_forms(spec.id)
+            collector.across = _judged(collector.across, keys, get_form(spec.id), spec)
         unit_field = spec.roles.unit or ""
         # a file of another unit is listed, not summarised: its values are not read (but
         # for a caller that keeps every Submission); nor is any file's provenance, which
         # only the rules across periods use (they load their files again)
         lean = None if results is not None else (unit_field, foreign, roles)
         without = () if results is not None else ("provenance", "located")
-        for r in ledger.iter_files(without=without, lean=lean):
+        form = None if keys is None else (spec.id, keys)
+        for r in ledger.iter_files(without=without, lean=lean, form=form):
             if (r.form_id or own.id) != spec.id:
                 elsewhere += 1
                 continue
@@ -105,9 +125,72 @@ def from_ledger(
         shown = [str(db)] if inputs is None else list(inputs)
         data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
     data.found_across = [(sub.sha256, issue) for sub, issue in data.across]
+    data.read_periods = keys
+    if outside:
+        assert window is not None
+        data.notes.append(
+            (
+                "台账中其他报告期的文件",
+                f"{outside} 个，不属于本期汇总（列入明细的为{window[0].words}至"
+                f"{window[-1].words}），未列入",
+            )
+        )
     if elsewhere:
         data.notes.append(("台账中其他表单的文件", f"{elsewhere} 个，不属于本汇总的表单，未列入"))
     return data
+
+
+def _window(
+    ledger: Ledger,
+    spec: FormSpec,
+    year: int | None,
+    period: Sequence[Any] | None,
+    foreign: Callable[[Any], str | None],
+) -> list[Period] | None:
+    """The periods a periodic form's summary reads, in time order, the one summarised last
+    (`reading_periods`); None: every file (a form filed once a round; one whose rules
+    across periods do not say how far back they look; a ledger without a file that says
+    its period). The period summarised: `period` when whole, else the latest of the
+    unit's accepted files (within `period`'s or `year`'s year, when given), as
+    Collector.finish chooses it."""
+    fields = spec.roles.period
+    form = get_form(spec.id)
+    if not fields or (form.across is not None and form.across_reach is None):
+        return None
+    given = tuple(period or ((year,) if year else ()))
+    asked = period_key(dict(zip(fields, given, strict=False)), spec) or ()
+    if len(asked) == len(fields):
+        now = Period.from_key(asked, spec)
+    else:
+        present = [k for k, u in ledger.period_units(spec.id) if u is None or foreign(u) is None]
+        keys = [Period.from_sortable(k, spec) for k in present]
+        within = [p for p in keys if p.key[: len(asked)] == asked]
+        if not within:
+            return None
+        now = max(within, key=lambda p: p.key)
+    return reading_periods(now, spec, form.across_reach)
+
+
+def _judged(
+    across: Across | None, keys: Collection[str], form: Form, spec: FormSpec
+) -> Across | None:
+    """The form's rules across periods, reporting only on the files of the periods read
+    whose every period they check against was read too (a file of the first periods read
+    would be checked against part of its history only)."""
+    if across is None or form.across_reach is None:
+        return across
+    reach = form.across_reach
+    whole = {
+        k for k in keys if all(p.sortable in keys for p in reach(Period.from_sortable(k, spec)))
+    }
+
+    def within(
+        history: Sequence[Submission], reference: Reference
+    ) -> list[tuple[Submission, Issue]]:
+        found = across(history, reference)
+        return [(sub, i) for sub, i in found if sortable_period(sub.values, spec) in whole]
+
+    return within
 
 
 def ledger_submissions(
@@ -115,10 +198,12 @@ def ledger_submissions(
     *,
     form_id: str | None = None,
     found_across: Iterable[tuple[str, Issue]] = (),
+    periods: Collection[str] | None = None,
 ) -> Iterator[Submission]:
     """The Submissions `from_ledger` handed out, again, one at a time: the ledger's files
-    of the form, in received order, with the issues across periods found (for
-    `summary --db --json`, written without holding every file)."""
+    of the form (of `periods` only, when given: the summary's `read_periods`), in received
+    order, with the issues across periods found (for `summary --db --json`, written
+    without holding every file)."""
     across: dict[str, list[Issue]] = defaultdict(list)
     for sha, issue in found_across:
         across[sha].append(issue)
@@ -126,7 +211,8 @@ def ledger_submissions(
         own = ledger.spec
         spec = get_form(form_id).spec if form_id else own
         dates = {f.id for f in spec.fields if f.type == "date"}
-        for r in ledger.iter_files():
+        form = None if periods is None else (spec.id, periods)
+        for r in ledger.iter_files(form=form):
             if (r.form_id or own.id) == spec.id:
                 sub = from_json(r.submission, dates)
                 more = across.get(r.sha256)

@@ -5,7 +5,7 @@ earlier (同比), the subjects that did not report, the time series of the chart
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from formkit.period import Period
@@ -31,6 +31,35 @@ def period_text(values: Mapping[str, Any], spec: FormSpec) -> str:
     """The period a record reports on, as people write it: "2007年第二季度", "2007年"."""
     period = Period.of(values, spec)
     return period.words if period is not None else ""
+
+
+def reading_periods(
+    now: Period, spec: FormSpec, reach: Callable[[Period], Iterable[Period]] | None
+) -> list[Period]:
+    """The periods a summary of `now` shows, in time order: `now`, the periods its
+    comparisons use (环比: the period before; 同比: a year earlier, as the layout's
+    `[summary.compare]` asks) and those the form's rules across periods check these
+    against (`reach`, Form.across_reach), with every period between the first of them and
+    `now`, so the time series has no gap the ledger does not have."""
+    compare = spec.summary.compare
+    shown: list[Period | None] = [now]
+    if compare is not None and compare.previous:
+        shown.append(now.shift(steps=1))
+    if compare is not None and compare.year_ago:
+        shown.append(now.shift(years=1))
+    needed = {p.key: p for p in shown if p is not None}
+    if reach is not None:
+        for p in list(needed.values()):
+            needed.update((q.key, q) for q in reach(p))
+    first = min(needed)
+    span: list[Period] = []
+    at: Period | None = Period.from_key(first, spec)
+    while at is not None and at.key <= now.key and len(span) <= 4 * len(needed) + 8:
+        span.append(at)
+        at = at.shift(steps=-1)
+    if not span or span[-1].key != now.key:  # a sub-period without choices: no steps
+        return [needed[k] for k in sorted(needed)]
+    return span
 
 
 def period_words(period: Sequence[Any] | None) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from formkit.forms import Form
 from formkit.forms.jidu import codes, rules
-from formkit.forms.jidu.across import check_across
+from formkit.forms.jidu.across import check_across, reach
 
 FORM = Form(
     id="kjxm-cxjd-jidu",
@@ -14,4 +14,5 @@ FORM = Form(
     codes=tuple(codes.CODES),
     # rules across one base's quarters and its 年度工作报告, run from the ledger
     across=check_across,
+    across_reach=reach,
 )

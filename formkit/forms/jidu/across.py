@@ -147,6 +147,16 @@ def check_across(history: Sequence[Submission], reference: Any) -> list[tuple[Su
     return found
 
 
+def reach(when: Period) -> list[Period]:
+    """The periods of the 季度数据报表 a report of `when` is checked against above: the
+    same year's earlier quarters (rules 1, 2, 5) and the same quarter a year earlier (rule
+    3). The summary reads these files, and no older ones (Form.across_reach)."""
+    if not when.complete or len(when.key) < 2:
+        return []
+    earlier = [when.shift(steps=n) for n in range(1, when.key[1])]
+    return [p for p in (*earlier, when.shift(years=1)) if p is not None]
+
+
 def _periods(
     history: Sequence[Submission], reference: Any
 ) -> tuple[dict[tuple[int, int], _Report], dict[int, _Report]]:
