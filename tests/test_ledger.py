@@ -400,6 +400,14 @@ def test_a_long_ingest_lists_only_the_files_that_need_attention(
     import formkit.cli.round as cli  # `formkit ingest`
 
     monkeypatch.setattr(cli, "MAX_TABLE_ROWS", 2)
+    settled = cli._settled
+    given: list[Any] = []
+
+    def spy(cells: tuple[str, ...], record: Any, across: Any) -> tuple[str, ...]:
+        given.append((cells, record))
+        return settled(cells, record, across)
+
+    monkeypatch.setattr(cli, "_settled", spy)
     _ledger(round_).close()
     inbox = round_["files"]["js"].parent
     result = runner.invoke(app, ["ingest", str(inbox), "--db", str(round_["db"]), "-j", "1"])
@@ -408,3 +416,6 @@ def test_a_long_ingest_lists_only_the_files_that_need_attention(
     assert "共5个文件" in text and "上表只列出需要处理的前2个" in text
     assert "江苏.xlsx" not in text  # clean and new: counted, not listed
     assert "新收到5个" in text
+    # every row shown still has its file's record (its state settled as `status` shows it;
+    # the records of rows not shown, which hold each file's document, are not kept)
+    assert len(given) == 2 and all(r is not None and r.original_name in c[0] for c, r in given)

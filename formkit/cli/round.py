@@ -200,13 +200,18 @@ def ingest(
     shown_records: dict[tuple[str, ...], FileRecord] = {}
     total = 0
 
-    def add(cells: tuple[str, ...], needs_attention: bool) -> None:
+    def add(cells: tuple[str, ...], needs_attention: bool) -> bool:
+        """Keep the row while it may be shown; whether it is kept."""
         if total <= MAX_TABLE_ROWS:
             rows.append(cells)
         elif rows:
             rows.clear()
+            # only the rows that need attention are shown now: the others' records go
+            for gone in set(shown_records) - set(attention):
+                del shown_records[gone]
         if needs_attention and len(attention) < MAX_TABLE_ROWS:
             attention.append(cells)
+        return total <= MAX_TABLE_ROWS or bool(attention and attention[-1] is cells)
 
     def row(f: FileOutcome) -> None:
         nonlocal total
@@ -235,8 +240,9 @@ def ingest(
         when = "{}年{}".format(*r.period.partition("/")[::2]) if r.period else ""
         who = "，".join(x for x in (r.unit, r.subject, when) if x)
         cells = (escape(r.original_name), kind, escape(who), r.state, escape(note))
-        shown_records[cells] = r
-        add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误")
+        # a record holds the file's stored document: kept only for a row that is shown
+        if add(cells, kind not in ("新收到", "新版本（替代旧版）") or r.state == "有错误"):
+            shown_records[cells] = r
 
     try:
         with Ledger(db, form=form) as ledger, progress_bar() as progress:
