@@ -382,6 +382,10 @@ def fresh_copy(source: Path, target: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(source, target)
+    # on disk before it is timed: a ledger in use was not just written, and the checkpoint
+    # at close (synchronous=FULL) would otherwise flush the whole copy (0.2 s at 10,000)
+    with open(target, "rb+") as fh:
+        os.fsync(fh.fileno())
     return target
 
 
