@@ -111,3 +111,21 @@ def test_the_imported_app_is_the_whole_application() -> None:
 )
 def test_the_command_argv_runs(argv: list[str], command: str | None) -> None:
     assert command_of(argv) == command
+
+
+def test_the_progress_bar_draws_a_few_times_a_second_and_at_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A redraw costs about as much as collecting a file's result: a thousand files
+    advance the bar a thousand times, which draws it at most ten times a second, and once
+    when the task is done."""
+    from formkit.cli import common
+
+    bar = common.progress_bar()
+    drawn: list[float] = []
+    monkeypatch.setattr(bar, "refresh", lambda: drawn.append(bar.tasks[0].completed))
+    task = bar.add_task("读取并审核", total=1000)
+    for _ in range(1000):
+        bar.advance(task)
+    assert drawn[-1] == 1000  # the end is drawn
+    assert 1 <= len(drawn) <= 20  # not once per file (the loop takes well under 2 s)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -193,9 +194,17 @@ class _Bar(Progress):
     then): the process stays single-threaded, so its reading workers start by fork
     (formkit/read/isolate.py) instead of from a fresh interpreter."""
 
+    _drawn = 0.0
+
     def advance(self, task_id: TaskID, advance: float = 1) -> None:
         super().advance(task_id, advance)
-        self.refresh()
+        # ten times a second at most: a redraw costs about a millisecond, as much as
+        # collecting a file's result
+        now = time.monotonic()
+        task = self._tasks.get(task_id)
+        if now - self._drawn >= 0.1 or (task is not None and task.finished):
+            self._drawn = now
+            self.refresh()
 
 
 def progress_bar() -> Progress:
