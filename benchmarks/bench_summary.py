@@ -84,7 +84,8 @@ def writing(paths: list[Path], repeats: int) -> tuple[float, float, int, int]:
 
     from formkit.api import load_spec
     from formkit.check import check_file
-    from formkit.summary import build, collect, detail_columns, print_columns
+    from formkit.summary.collect import collect
+    from formkit.summary.sheets import build, detail_columns, print_columns
 
     data = collect([check_file(p) for p in paths])
     build(data)  # the proposal's columns filled in, as the timed builds see them
