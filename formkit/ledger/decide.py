@@ -200,34 +200,14 @@ class DecisionStore(Store):
         # a list: `neighbourhood` reads the seeds twice (identities, then name links)
         return neighbourhood([(r["app_key"], r["name_link"]) for r in seeds], find)
 
-    def _resolve_around(self, sha: str) -> tuple[dict[str, Decision], set[str]]:
-        """Decide the neighbourhood of one newly recorded file and store its decisions:
-        the only decisions the file can change (formkit.supersession.links). Returns them,
-        and which of those files were current before."""
-        (row,) = self._rows([sha])
-        cands = self._neighbourhood(row["form_id"], [row])
-        if not any(c.handle == sha for c in cands):  # rejected: no links
-            cands.append(candidate_of(row))
-        stored = {
-            r[0]: (r[1], r[2])
-            for r in self.db.execute(
-                "SELECT sha256, superseded_by, disposition FROM files"
-                f" WHERE sha256 IN ({','.join('?' * len(cands))})",
-                [c.handle for c in cands],
-            )
-        }
-        decisions = decide(cands)
-        self._store(decisions, stored)
-        before = {h for h, (winner, disposition) in stored.items() if h != sha and winner is None}
-        return decisions, before
-
     def _decide_new(
         self, form_id: str | None, new: Candidate
     ) -> tuple[tuple[str | None, str | None], dict[str, Decision], dict[str, tuple[Any, ...]]]:
         """A file about to be recorded: its links, and the decisions of its neighbourhood
-        with it (what `_relinks` and `_resolve_around` find once it is recorded), with the
-        neighbours' stored decisions. Decided before the file's row is written, so the row
-        is written once: an UPDATE rewrites a row's whole stored document."""
+        with it (what `_relinks` and a re-decision of its neighbourhood would find once it
+        is recorded), with the neighbours' stored decisions. Decided before the file's row
+        is written, so the row is written once: an UPDATE rewrites a row's whole stored
+        document."""
         app_key, name_link = links(new)
         cands = [
             c
@@ -249,14 +229,14 @@ class DecisionStore(Store):
     ) -> None:
         """`_store` for the decisions that differ from the stored ones (`DECISION`'s
         columns after sha256)."""
-        changed = {sha: d for sha, d in decisions.items() if stored.get(sha) != _columns(d)}
+        changed = {sha: d for sha, d in decisions.items() if stored.get(sha) != stored_columns(d)}
         self._store(changed, {sha: (v[1], v[0]) for sha, v in stored.items()})
 
     def _store(
         self, decisions: Mapping[str, Decision], stored: Mapping[str, tuple[str | None, Any]]
     ) -> None:
         for sha, d in decisions.items():
-            disposition, winner, reason, conflicts, key = _columns(d)
+            disposition, winner, reason, conflicts, key = stored_columns(d)
             self.db.execute(
                 "UPDATE files SET superseded_by = ?, disposition = ?, decision_key = ?,"
                 " reason = ?, conflicts = ? WHERE sha256 = ?",
@@ -266,7 +246,7 @@ class DecisionStore(Store):
                 self._event(d.disposition, d.key, sha, f"{winner}：{d.reason}")
 
 
-def _columns(d: Decision) -> tuple[Any, ...]:
+def stored_columns(d: Decision) -> tuple[Any, ...]:
     """A decision as `DECISION` stores it (after sha256): disposition, superseded_by,
     reason, conflicts, decision_key."""
     winner = d.winner if d.disposition in ("superseded", "same_version") else None

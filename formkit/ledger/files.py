@@ -20,7 +20,7 @@ from formkit.check import Documented, check_many
 from formkit.distribute import applicant_key
 from formkit.forms import form_ids, get_form, read_options
 from formkit.issues import Issue
-from formkit.ledger.decide import DecisionStore, _columns
+from formkit.ledger.decide import DecisionStore, stored_columns
 from formkit.ledger.model import FileOutcome, FileRecord, IngestReport, record_of
 from formkit.ledger.store import now_text
 from formkit.paths import display_name, is_displayable
@@ -218,7 +218,7 @@ class FileStore(DecisionStore):
         )
         (app_key, name_link), decisions, stored = self._decide_new(form_id, new)
         mine = decisions[sha]
-        disposition, winner, reason, conflicts, decision_key = _columns(mine)
+        disposition, winner, reason, conflicts, decision_key = stored_columns(mine)
         self.db.execute(
             """INSERT INTO files (sha256, seq, original_name, path, received_at,
                    submission_id, roster_id, match_key, unit, subject, filled,
