@@ -207,7 +207,7 @@ def test_round_numbers_the_province_can_sign(round_: dict[str, Any]) -> None:
     notes = {row[0]: row[1] for row in _rows(by_paths, "说明") if row and row[0]}
     assert "输入 8 个 = 汇总 3 个 + 已替代 3 个 + 重复 1 个 + 未受理 1 个" in notes["文件数"]
     rejected = {row["文件"]: row["原因"] for row in rows_of(by_paths, "未受理文件")}
-    assert rejected == {"浙江-杭州.xlsx": "不属于本推荐单位：浙江省"}
+    assert rejected == {"浙江-杭州.xlsx": "推荐单位为浙江省，不属于本汇总"}
     superseded = {row["文件"]: row["说明"] for row in rows_of(by_paths, "已替代文件")}
     assert set(superseded) == {"无锡.xlsx", "无锡-旧稿.xlsx", "苏州-甲.xlsx"}
     assert "无锡-更正.xlsx" in superseded["无锡-旧稿.xlsx"]

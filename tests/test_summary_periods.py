@@ -722,6 +722,7 @@ def test_summary_from_the_ledger_without_holding_every_file(inbox: Path, tmp_pat
         "浙江某出口创新基地",
         other["fill_date"].isoformat(),
     )
+    assert row["detail"] == "所在省为浙江省，不属于本汇总"  # the form's own label, read as words
     # the issue across periods is found once, by file, whichever way the files were read
     # (a Submission is never changed: rounds.summary adds it to a copy for the result table)
     b1 = next(s for s in kept if Path(s.file).name == "b1-2007Q2.xlsx")

@@ -211,7 +211,8 @@ class Collector:
                 row.update(
                     status="未受理",
                     code="other_unit",
-                    detail=f"不属于本{spec.roles.unit_label}：{foreign[cand.handle]}",
+                    # the label is a noun (推荐单位, 所在省): "不属于本所在省" would not read
+                    detail=f"{spec.roles.unit_label}为{foreign[cand.handle]}，不属于本汇总",
                 )
             elif d is None or d.disposition == "rejected" or rec is None:
                 if rec is None and d is not None and d.disposition == "duplicate":
