@@ -12,8 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from formkit.check import check_file
-from formkit.forms import read_options
+from formkit.forms import load_form_spec, read_options
+from formkit.read import read
 from formkit.read.submission import Submission
+from formkit.reference import load_reference
+from formkit.validate.context import Context
 from formkit.validate.engine import Criterion, verdict
 from formkit.validate.growth import Series, cagr, growth
 from tests.conftest import ROOT
@@ -401,3 +404,37 @@ def test_catalogue_page_is_current() -> None:
 
     page = ROOT / "docs" / "issues.md"
     assert page.read_text(encoding="utf-8") == catalogue_markdown(), "run `formkit catalogue`"
+
+
+# ---------------------------------------------------------------- the context's issue index
+
+
+def test_has_error_and_doubted_see_issues_added_after_they_were_first_asked(
+    tmp_path: Path,
+) -> None:
+    path = write_filled(tmp_path / "a.xlsx", eligible_recert())
+    sub = read(path, read_options())
+    ctx = Context(sub, load_form_spec(), load_reference(), 2006)
+    where = sub.sources["export_value"]
+    assert not ctx.has_error("export_value", "sales_total")
+    assert not ctx.doubted("export_value", frozenset({"implausible_value"}))
+    # a warning names the value: neither an error nor a doubt of another code
+    ctx.add(
+        "implausible_value",
+        "export_value",
+        severity="warning",
+        value=1,
+        shown="1",
+        unit="万美元",
+        reason="x",
+        source="y",
+    )
+    assert not ctx.has_error("export_value")
+    assert ctx.doubted("export_value", frozenset({"implausible_value", "unit_slip"}))
+    assert not ctx.doubted("export_value", frozenset({"unit_slip"}))
+    assert not ctx.doubted("sales_total", frozenset({"implausible_value"}))
+    # an error at the value's cell, added after the index was built
+    ctx.add("negative_value", "export_value", value=-1)
+    assert ctx.found[-1].cell == where.cell
+    assert ctx.has_error("sales_total", "export_value")
+    assert not ctx.has_error("sales_total")

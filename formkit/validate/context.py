@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -60,6 +60,11 @@ class Context:
     computed: dict[str, Any] = field(default_factory=dict)
     # the issues validation found, in order (the submission keeps the reading's own)
     found: list[Issue] = field(default_factory=list)
+    # what `has_error` and `doubted` look up, kept up to date with `found` (a rule asks
+    # them hundreds of times a file: scanning every issue each time was a tenth of it)
+    _index: _IssueIndex = field(
+        default_factory=lambda: _IssueIndex(), init=False, repr=False, compare=False
+    )
 
     @property
     def issues(self) -> tuple[Issue, ...]:
@@ -95,13 +100,50 @@ class Context:
         Keys are value keys ("export_value", "history[2].hitech_export_value"); an issue
         concerns one when it names the cell the value came from.
         """
-        cells = {(s.sheet, s.cell) for k in keys if (s := self.sub.sources.get(k)) is not None}
-        plain = {k for k in keys if "[" not in k and "." not in k}
-        return any(
-            i.severity == "error"
-            and ((i.sheet, i.cell) in cells or (i.field in plain and i.cell is None))
-            for i in self.issues
-        )
+        index = self._indexed()
+        if not index.cells and not index.fields:
+            return False
+        for k in keys:
+            s = self.sub.sources.get(k)
+            if s is not None and (s.sheet, s.cell) in index.cells:
+                return True
+            if k in index.fields and "[" not in k and "." not in k:
+                return True
+        return False
+
+    def doubted(self, field_id: str, codes: frozenset[str]) -> bool:
+        """Some issue of one of `codes` names the field `field_id`."""
+        return not codes.isdisjoint(self._indexed().codes.get(field_id, ()))
+
+    def _indexed(self) -> _IssueIndex:
+        index = self._index
+        if index.sub is not self.sub:  # a context reused for another submission
+            index = self._index = _IssueIndex()
+            index.sub = self.sub
+            index.add(self.sub.issues)
+        if index.seen < len(self.found):  # rules only append to `found`
+            index.add(self.found[index.seen :])
+            index.seen = len(self.found)
+        return index
+
+
+class _IssueIndex:
+    """The issues so far, by what `Context.has_error` and `Context.doubted` ask."""
+
+    def __init__(self) -> None:
+        self.sub: Submission | None = None
+        self.seen = 0  # of Context.found
+        self.cells: set[tuple[str | None, str | None]] = set()  # errors' cells
+        self.fields: set[str | None] = set()  # errors' fields with no cell
+        self.codes: dict[str | None, set[str]] = {}  # field -> codes of its issues
+
+    def add(self, issues: Iterable[Issue]) -> None:
+        for i in issues:
+            self.codes.setdefault(i.field, set()).add(i.code)
+            if i.severity == "error":
+                self.cells.add((i.sheet, i.cell))
+                if i.cell is None:
+                    self.fields.add(i.field)
 
 
 def _template_cell(entry: Any, key: str) -> str:

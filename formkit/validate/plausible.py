@@ -135,12 +135,12 @@ def _check(ctx: Context, t: _Target, b: Bound, value: float) -> str | None:
     return None
 
 
-_DOUBT = ("unit_slip", "unit_slip_small", "implausible_value")
+_DOUBT = frozenset({"unit_slip", "unit_slip_small", "implausible_value"})
 
 
 def _doubted(ctx: Context, field_id: str) -> bool:
     """A field already reported implausible: other bounds do not lean on it."""
-    return any(i.code in _DOUBT and i.field == field_id for i in ctx.issues)
+    return ctx.doubted(field_id, _DOUBT)
 
 
 def _missing_national(ctx: Context, key: str, year: int, name: str) -> None:
