@@ -748,3 +748,65 @@ def test_summary_from_the_ledger_without_holding_every_file(inbox: Path, tmp_pat
         f.area.first.a1,
     )
     assert mine["provenance"]  # the whole reading, as recorded
+
+
+def test_a_ledger_of_several_provinces_counts_the_others_files_in_a_note(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A ledger that collects for several units (each on its roster): a unit's summary
+    counts the others' files in 说明, by unit, instead of listing each on 未受理文件; a file
+    of a unit the ledger does not collect for is still listed, as is a file on this unit's
+    own roster entry that names another unit (a mistake to correct)."""
+    import shutil
+
+    from formkit.distribute import RosterRow
+    from formkit.ledger import Ledger
+    from formkit.period import Period
+
+    spec = load_form_spec(JIDU)
+    mixed = tmp_path / "收件"
+    shutil.copytree(inbox, mixed)
+    zhejiang = ("杭州国家软件出口基地", "国家软件出口基地")
+    for q in (1, 2):  # 浙江省's base, two quarters
+        v = values(0, q, province="浙江省", base_name=zhejiang[0], base_type=zhejiang[1])
+        (mixed / f"zj-{q}.xlsx").write_bytes(build_template(spec, year=YEAR, values=v))
+    stray = values(1, 2, province="安徽省", base_name="合肥国家软件出口基地")
+    (mixed / "ah-2.xlsx").write_bytes(build_template(spec, year=YEAR, values=stray))
+    db = tmp_path / "台账.db"
+
+    def row(n: int, unit: str, code: str, subject: str) -> RosterRow:
+        cells = {"province": unit, "base_name": subject}
+        return RosterRow(n, unit, code, subject, cells, form_id=JIDU, unit_field="province")
+
+    with Ledger(db) as ledger:
+        for q in QUARTERS[:2]:
+            ledger.add_roster(
+                [
+                    row(2, "江苏省", "320000", BASES[0][0]),
+                    row(3, "浙江省", "330000", zhejiang[0]),
+                ],
+                year=YEAR,
+                period=Period.parse(f"{YEAR}/{q}", spec),
+            )
+        ledger.ingest([mixed], options=ANY)
+    data = from_ledger(db, form_id=JIDU, unit="江苏省", period=(YEAR, "第二季度"))
+    listed = {Path(f["file"]).name: f for f in data.files}
+    assert not {"zj-1.xlsx", "zj-2.xlsx"} & set(listed)
+    assert (
+        "台账中名单内其他单位的文件",
+        "所在省为浙江省的 2 个，由各自的汇总列出，不属于本汇总，未列入",
+    ) in data.notes
+    # not on the roster: listed, with the reason
+    assert "安徽省" in listed["ah-2.xlsx"]["detail"]
+    # 浙江省's own summary lists its two files and counts 江苏省's on the roster
+    theirs = from_ledger(db, form_id=JIDU, unit="浙江省", period=(YEAR, "第二季度"))
+    assert [a["base_name"] for a in theirs.applications] == [zhejiang[0]]
+    jiangsu = sum(
+        1
+        for p in mixed.iterdir()
+        if p.name.startswith("b") and re.search(rf"{YEAR - 1}Q2|{YEAR}Q[12]", p.name)
+    )
+    assert (
+        "台账中名单内其他单位的文件",
+        f"所在省为江苏省的 {jiangsu} 个，由各自的汇总列出，不属于本汇总，未列入",
+    ) in theirs.notes

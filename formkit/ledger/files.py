@@ -39,6 +39,13 @@ SLEEP_ENV = "FORMKIT_TEST_SLEEP_AFTER_COMMIT"
 # many seconds: one transaction (and one fsync of the WAL) per batch, not per file
 BATCH_FILES = 200
 BATCH_SECONDS = 1.0
+# An accepted file of one of other units (`marks`), not on a roster entry of the unit
+# summarised (the last parameter): in a ledger that collects for several units (a
+# roster of each), that unit's file, which its own summary lists
+APART = (
+    "status = 'accepted' AND unit IN ({marks}) AND NOT EXISTS (SELECT 1 FROM roster"
+    " WHERE roster.submission_id = files.roster_id AND roster.unit = ?)"
+)
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -303,6 +310,7 @@ class FileStore(DecisionStore):
         without: Collection[str] = (),
         lean: tuple[str, Callable[[Any], object], Collection[str]] | None = None,
         form: tuple[str, Collection[str]] | None = None,
+        apart: tuple[str, Collection[str]] | None = None,
     ) -> Iterator[FileRecord]:
         """Every file ever received, in received order, one at a time (`files` holds them
         all at once).
@@ -313,7 +321,9 @@ class FileStore(DecisionStore):
         located and computed parts. SQLite cuts the documents: a caller that lists a file
         without its values does not parse them. `form`: (form id, periods): only the files
         of that form (a file whose form could not be told belongs to the ledger's own)
-        that report on one of those periods (`period_key`) or do not say their period."""
+        that report on one of those periods (`period_key`) or do not say their period.
+        `apart`: (unit, others): not the accepted files of the units `others` that are not
+        on one of `unit`'s roster entries (`APART`: another unit's summary counts them)."""
         doc = "submission_json"
         if without:
             doc = f"json_remove({doc}, {', '.join(_json_path(k) for k in without)})"
@@ -332,21 +342,29 @@ class FileStore(DecisionStore):
             doc = (
                 f"CASE WHEN status = 'accepted' AND formkit_lean({probe}) THEN {cut} ELSE {doc} END"
             )
+        skip = ""
+        skip_args: tuple[str, ...] = ()
+        if apart is not None:
+            skip = f" AND NOT ({APART.format(marks=_marks(apart[1]))})"
+            skip_args = (*apart[1], apart[0])
         if form is None:
-            cursor = self.db.execute(f"SELECT *, {doc} AS document FROM files ORDER BY seq")
+            cursor = self.db.execute(
+                f"SELECT *, {doc} AS document FROM files WHERE 1 = 1{skip} ORDER BY seq",
+                skip_args,
+            )
             while rows := cursor.fetchmany(100):
                 yield from (record_of(r, r["document"]) for r in rows)
             return
         # the form's files by its index, then read in received order 100 at a time
         form_id, periods = form
         where = "(form_id = ? OR form_id IS NULL)" if form_id == self.spec.id else "form_id = ?"
-        marks = ", ".join("?" * len(periods))
         seqs = [
             int(r[0])
             for r in self.db.execute(
                 f"SELECT seq FROM files WHERE {where}"
-                f" AND (period_key IS NULL OR period_key IN ({marks})) ORDER BY seq",
-                (form_id, *periods),
+                f" AND (period_key IS NULL OR period_key IN ({_marks(periods)})){skip}"
+                " ORDER BY seq",
+                (form_id, *periods, *skip_args),
             )
         ]
         for at in range(0, len(seqs), 100):
@@ -357,6 +375,26 @@ class FileStore(DecisionStore):
                 part,
             ).fetchall()
             yield from (record_of(r, r["document"]) for r in rows)
+
+    def count_apart(
+        self, unit: str, others: Collection[str], form: tuple[str, Collection[str] | None]
+    ) -> dict[str, int]:
+        """How many files of each of the units `others` `iter_files(apart=...)` leaves out,
+        of the form `form[0]` and (if not None) the periods `form[1]`."""
+        form_id, periods = form
+        where = "(form_id = ? OR form_id IS NULL)" if form_id == self.spec.id else "form_id = ?"
+        args: tuple[Any, ...] = (form_id,)
+        if periods is not None:
+            where += f" AND (period_key IS NULL OR period_key IN ({_marks(periods)}))"
+            args += tuple(periods)
+        return {
+            str(r[0]): int(r[1])
+            for r in self.db.execute(
+                f"SELECT unit, COUNT(*) FROM files WHERE {where}"
+                f" AND {APART.format(marks=_marks(others))} GROUP BY unit ORDER BY unit",
+                (*args, *others, unit),
+            )
+        }
 
     def upload_names(self, sha256s: Iterable[str]) -> dict[str, str]:
         """sha256 -> the name the browser sent, for the uploads among `sha256s` (the web
@@ -514,6 +552,10 @@ def _stored_json(sub: Submission) -> str:
 def _json_path(*keys: str) -> str:
     """An SQLite JSON path to a key (quoted: field ids are plain, but the path is exact)."""
     return _sql_text("$" + "".join(f'."{k}"' for k in keys))
+
+
+def _marks(items: Collection[Any]) -> str:
+    return ", ".join("?" * len(items))
 
 
 def _sql_text(text: str) -> str:

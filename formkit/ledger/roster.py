@@ -67,6 +67,16 @@ class RosterStore(FileStore):
             sql, args = sql + " AND period = ?", [*args, period]
         return [entry_of(r) for r in self.db.execute(sql + " ORDER BY unit_code, roster_row", args)]
 
+    def roster_units(self, form_id: str) -> set[str]:
+        """The reporting units of a form's roster entries (of any period)."""
+        return {
+            str(r[0])
+            for r in self.db.execute(
+                "SELECT DISTINCT unit FROM roster WHERE form_id = ? AND unit IS NOT NULL",
+                (form_id,),
+            )
+        }
+
     def entry(self, submission_id: str) -> RosterEntry | None:
         row = self.db.execute(
             "SELECT * FROM roster WHERE submission_id = ?", (submission_id,)

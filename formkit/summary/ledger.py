@@ -89,13 +89,17 @@ def from_ledger(
             elsewhere = ledger.count_other_forms(spec.id)
             collector.across = _judged(collector.across, keys, get_form(spec.id), spec)
         unit_field = spec.roles.unit or ""
+        # a ledger that collects for several units (each with roster entries): the files of
+        # the others belong to their own summaries and are counted in a note, not listed
+        others = _other_units(ledger, spec, unit, reference)
+        apart = (unit, others) if unit and others else None
         # a file of another unit is listed, not summarised: its values are not read (but
         # for a caller that keeps every Submission); nor is any file's provenance, which
         # only the rules across periods use (they load their files again)
         lean = None if results is not None else (unit_field, foreign, roles)
         without = () if results is not None else ("provenance", "located")
         form = None if keys is None else (spec.id, keys)
-        for r in ledger.iter_files(without=without, lean=lean, form=form):
+        for r in ledger.iter_files(without=without, lean=lean, form=form, apart=apart):
             if (r.form_id or own.id) != spec.id:
                 elsewhere += 1
                 continue
@@ -122,6 +126,7 @@ def from_ledger(
                 results.append(sub)
             if each is not None:
                 each(sub)
+        theirs_apart = {} if apart is None else ledger.count_apart(*apart, (spec.id, keys))
         shown = [str(db)] if inputs is None else list(inputs)
         data = collector.finish(year=year, unit=unit, inputs=shown, period=period)
     data.found_across = [(sub.sha256, issue) for sub, issue in data.across]
@@ -135,9 +140,30 @@ def from_ledger(
                 f"{window[-1].words}），未列入",
             )
         )
+    if theirs_apart:
+        counts = "、为".join(f"{u}的 {n} 个" for u, n in theirs_apart.items())
+        data.notes.append(
+            (
+                "台账中名单内其他单位的文件",
+                f"{spec.roles.unit_label}为{counts}，由各自的汇总列出，不属于本汇总，未列入",
+            )
+        )
     if elsewhere:
         data.notes.append(("台账中其他表单的文件", f"{elsewhere} 个，不属于本汇总的表单，未列入"))
     return data
+
+
+def _other_units(
+    ledger: Ledger, spec: FormSpec, unit: str | None, reference: Reference
+) -> list[str]:
+    """The units other than `unit` the ledger has roster entries of, for this form."""
+    if not unit:
+        return []
+    named = set()
+    for u in ledger.roster_units(spec.id):
+        known = reference.unit(u)
+        named.add(known.name if known is not None else u)
+    return sorted(named - {unit})
 
 
 def _window(
