@@ -41,10 +41,19 @@ class PeriodField:
 
     @classmethod
     def all_of(cls, spec: FormSpec) -> tuple[PeriodField, ...]:
-        return tuple(
-            cls(fid, spec.field(fid).label, tuple(spec.field(fid).choices))
-            for fid in spec.roles.period
-        )
+        # asked for every file recorded or summarised, of a handful of specs: kept by the
+        # spec's identity (a spec's hash would walk all its fields), the spec with it
+        known = _FIELDS.get(id(spec))
+        if known is None or known[0] is not spec:
+            fields = tuple(
+                cls(fid, spec.field(fid).label, tuple(spec.field(fid).choices))
+                for fid in spec.roles.period
+            )
+            known = _FIELDS[id(spec)] = (spec, fields)
+        return known[1]
+
+
+_FIELDS: dict[int, tuple[FormSpec, tuple[PeriodField, ...]]] = {}
 
 
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-/Qq年]\s*(\d{1,2}|[^/\s]+?))?\s*$")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formkit.forms import load_form_spec
-from formkit.period import Period
+from formkit.period import Period, PeriodField
 from formkit.spec import load_spec
 from tests.conftest import ROOT
 
@@ -95,3 +97,17 @@ def test_a_deadline_counts_from_the_end_of_the_period() -> None:
     p = Period.parse("2007Q4", load_form_spec(JIDU))
     assert p.deadline(1, 31).isoformat() == "2008-01-31"
     assert Period.parse("2007Q1", load_form_spec(JIDU)).deadline(1, 31).isoformat() == "2007-04-30"
+
+
+def test_each_spec_has_its_own_period_fields_however_often_asked() -> None:
+    """PeriodField.all_of is kept per spec object: a spec made from another (another
+    period role) gets its own fields, not the first one's."""
+    jidu = load_form_spec("kjxm-cxjd-jidu")
+    assert [f.id for f in PeriodField.all_of(jidu)] == ["report_year", "report_quarter"]
+    assert PeriodField.all_of(jidu) is PeriodField.all_of(jidu)
+    yearly = dataclasses.replace(
+        jidu, roles=dataclasses.replace(jidu.roles, period=("report_year",))
+    )
+    assert [f.id for f in PeriodField.all_of(yearly)] == ["report_year"]
+    assert [f.id for f in PeriodField.all_of(jidu)] == ["report_year", "report_quarter"]
+    assert Period.of({"report_year": 2007, "report_quarter": "第二季度"}, yearly).text == "2007"
