@@ -3,6 +3,7 @@ kept, status answers "who still owes what", and a killed run leaves nothing half
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -419,3 +420,24 @@ def test_a_long_ingest_lists_only_the_files_that_need_attention(
     # every row shown still has its file's record (its state settled as `status` shows it;
     # the records of rows not shown, which hold each file's document, are not kept)
     assert len(given) == 2 and all(r is not None and r.original_name in c[0] for c, r in given)
+
+
+def test_each_recorded_files_record_is_its_row_as_read_back(round_: dict[str, Any]) -> None:
+    """The record an ingest hands back is made from the row as written (not read back):
+    it equals what the ledger reads for that file, for every kind of file (on the roster,
+    outside it, unreadable, and one superseded later)."""
+    f = round_["files"]
+    outcomes: list[Any] = []
+    with _ledger(round_) as ledger:
+        ledger.ingest([f["zj1"], f["js"], f["outside"], f["word"]], each=outcomes.append)
+        by_name = {Path(o.path).name: o for o in outcomes}
+        assert len(by_name) == 4
+        for o in outcomes:
+            assert o.record == ledger.file(o.sha256)
+        ledger.ingest([f["zj2"]], each=outcomes.append)
+        assert outcomes[-1].record == ledger.file(outcomes[-1].sha256)
+        # the first version's row changed after its record was handed back
+        first = by_name["浙江.xlsx"].record
+        assert ledger.file(first.sha256) == dataclasses.replace(
+            first, superseded_by=outcomes[-1].sha256
+        )

@@ -279,8 +279,9 @@ def entry_of(r: sqlite3.Row) -> RosterEntry:
     )
 
 
-def record_of(r: sqlite3.Row, document: str | None = None) -> FileRecord:
-    """A files row as a FileRecord; `document`: its stored document as a query cut it."""
+def record_of(r: sqlite3.Row | Mapping[str, Any], document: str | None = None) -> FileRecord:
+    """A files row (or the mapping it was written from) as a FileRecord; `document`: its
+    stored document as a query cut it."""
     return FileRecord(
         sha256=r["sha256"],
         seq=r["seq"],
