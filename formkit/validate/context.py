@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from formkit.cells import Cell
 from formkit.issues import Issue, make_issue
@@ -25,6 +25,8 @@ from formkit.spec.model import Table
 # (the notice gives no number, or the figure that would decide it is not known); the facts
 # are shown for a person to judge (需人工判断). It never makes the verdict 不符合, and an
 # application with one unsettled is never 符合: its verdict is 需人工判断 until a person decides
+T = TypeVar("T")
+
 Status = Literal["pass", "fail", "unknown", "manual"]
 
 
@@ -64,6 +66,9 @@ class Context:
     # them hundreds of times a file: scanning every issue each time was a tenth of it)
     _index: _IssueIndex = field(
         default_factory=lambda: _IssueIndex(), init=False, repr=False, compare=False
+    )
+    _memo: tuple[int, dict[Hashable, Any]] = field(
+        default_factory=lambda: (-1, {}), init=False, repr=False, compare=False
     )
 
     @property
@@ -114,6 +119,16 @@ class Context:
     def doubted(self, field_id: str, codes: frozenset[str]) -> bool:
         """Some issue of one of `codes` names the field `field_id`."""
         return not codes.isdisjoint(self._indexed().codes.get(field_id, ()))
+
+    def until_next_issue(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, kept until validation adds an issue: a fact about the values and
+        the issues so far that a rule asks again and again (a bound's year)."""
+        if self._memo[0] != len(self.found):
+            self._memo = (len(self.found), {})
+        memo = self._memo[1]
+        if key not in memo:
+            memo[key] = compute()
+        return cast(T, memo[key])
 
     def _indexed(self) -> _IssueIndex:
         index = self._index

@@ -149,12 +149,14 @@ def _ranges(ctx: Context) -> None:
             return
         if ftype in ("decimal", "integer") and not signed and value < 0:
             ctx.add("negative_value", key, value=value)
+        if ftype != "percent":
+            return
         own_range = any(b.kind == "range" for b in bounds)
-        if ftype == "percent" and not own_range and not low <= value <= high:
+        if not own_range and not low <= value <= high:
             ctx.add("percent_out_of_range", key, value=value, low=f"{low:g}", high=f"{high:g}")
         src = ctx.sub.sources.get(key)
         read_as_fraction = src is not None and src.how == "percent-fraction"
-        if ftype == "percent" and 0 < abs(value) < 1 and not read_as_fraction:
+        if 0 < abs(value) < 1 and not read_as_fraction:
             # "20%" typed in a spreadsheet is stored as 0.2
             ctx.add("percent_looks_fraction", key, value=value, percent=f"{value * 100:g}")
 

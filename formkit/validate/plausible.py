@@ -92,13 +92,10 @@ def _check(ctx: Context, t: _Target, b: Bound, value: float) -> str | None:
             y = t.row.get(b.year_from)
             year = y if isinstance(y, int) else year
         elif b.year_from:
-            # a field of the form (a report's 报告年度): no year (or a doubtful one), no
-            # national figure to compare with
-            y = ctx.value(b.year_from)
-            doubtful = ctx.has_error(b.year_from) or _doubted(ctx, b.year_from)
-            if not isinstance(y, int) or isinstance(y, bool) or doubtful:
+            found = ctx.until_next_issue(("year", b.year_from), lambda: _form_year(ctx, b))
+            if found is None:
                 raise _Missing
-            year = y
+            year = found
         nat = ctx.reference.national.get(year)
         fig = nat.figure(b.national) if nat else None
         if fig is None:
@@ -136,6 +133,15 @@ def _check(ctx: Context, t: _Target, b: Bound, value: float) -> str | None:
 
 
 _DOUBT = frozenset({"unit_slip", "unit_slip_small", "implausible_value"})
+
+
+def _form_year(ctx: Context, b: Bound) -> int | None:
+    """The year a bound takes from a field of the form (a report's 报告年度); None when it
+    is not given or doubtful: no national figure to compare with."""
+    assert b.year_from is not None
+    y = ctx.value(b.year_from)
+    doubtful = ctx.has_error(b.year_from) or _doubted(ctx, b.year_from)
+    return None if not isinstance(y, int) or isinstance(y, bool) or doubtful else y
 
 
 def _doubted(ctx: Context, field_id: str) -> bool:
