@@ -60,6 +60,7 @@ NOT_FOR_CHECK = [
     "rich.markdown",
     "rich.traceback",
     "pygments",
+    "pydantic",  # typer's conversion of values (formkit/cli/coerce.py converts them)
 ]
 
 

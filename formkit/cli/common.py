@@ -23,6 +23,7 @@ from rich.progress import (
 )
 
 from formkit.atomic import mark_run_start, reason_zh
+from formkit.cli.coerce import install as _plain_values
 from formkit.cli.frame import install as _frame
 from formkit.forms import UnknownForm, load_form_spec
 from formkit.paths import OutputClash, check_outputs, display_name, is_displayable
@@ -32,6 +33,7 @@ from formkit.reference import Reference, ReferenceDataError, load_reference
 from formkit.spec import FormSpec
 
 _frame("zh")  # typer's own words (用法, 选项, 缺少参数 …) in Chinese; `--lang en` restores them
+_plain_values()  # an option's text to int or Path without importing pydantic
 
 app = typer.Typer(
     name="formkit",
