@@ -61,6 +61,12 @@ NOT_FOR_CHECK = [
     "rich.traceback",
     "pygments",
     "pydantic",  # typer's conversion of values (formkit/cli/coerce.py converts them)
+    # a form's summary and documents (made when first read: formkit.forms.Later)
+    "xlsxwriter",
+    "formkit.summary.kit",
+    "formkit.forms.shenbaoshu.summary",
+    "formkit.forms.shenbaoshu.letters",
+    "formkit.forms.shenbaoshu.publicity",
 ]
 
 

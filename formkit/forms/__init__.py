@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from formkit.forms.parts import Documents, Ranking, Recommendation, SummaryPart
+from formkit.forms.parts import Documents, Later, PartField, Ranking, Recommendation, SummaryPart
 from formkit.issues import Entry, Issue, add_codes, remove_codes
 from formkit.read import ReadOptions
 from formkit.spec import FormSpec, load_spec
@@ -43,6 +43,7 @@ __all__ = [
     "AcrossReach",
     "Documents",
     "Form",
+    "Later",
     "Ranking",
     "Recommendation",
     "SummaryPart",
@@ -94,10 +95,12 @@ class Form:
     # the periods `across` compares a period's file with; a form with `across` and without
     # `across_reach` has the summary read its whole history
     across_reach: AcrossReach | None = None
-    # the form's own parts of the summary and the roll-up
-    summary: SummaryPart = field(default_factory=SummaryPart)
+    # the form's own parts of the summary and the roll-up; this and `documents` may each be
+    # given as a `Later`, made when first read (a descriptor-typed field: its default is
+    # the descriptor's, one empty part shared, as the parts are frozen)
+    summary: PartField[SummaryPart] = PartField(SummaryPart)  # noqa: RUF009
     # outputs only this form has (the 申报书's recommendation, 推荐文件, 公示)
-    documents: Documents = field(default_factory=Documents)
+    documents: PartField[Documents] = PartField(Documents)  # noqa: RUF009
     # the spec to use instead of `spec_file`'s (form_for: a spec file given at the edge)
     given_spec: FormSpec | None = field(default=None, repr=False, compare=False)
 
