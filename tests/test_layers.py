@@ -43,6 +43,9 @@ OPTIONAL_HEAVY = frozenset(
         "python_calamine",
         "rich",
         "typer",
+        # importlib.metadata (it imports email): the installed forms' entry points, looked
+        # up only when an installed distribution may declare one (formkit/forms)
+        "importlib",
     }
 )
 

@@ -67,6 +67,7 @@ NOT_FOR_CHECK = [
     "formkit.forms.shenbaoshu.summary",
     "formkit.forms.shenbaoshu.letters",
     "formkit.forms.shenbaoshu.publicity",
+    "importlib.metadata",  # no installed distribution declares a form here
 ]
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.metadata
+import importlib.machinery
+import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,10 +133,43 @@ def _found() -> dict[str, Form]:
         here = Path(__file__).parent
         for folder in sorted(p for p in here.iterdir() if (p / "__init__.py").is_file()):
             _add(found, importlib.import_module(f"{__name__}.{folder.name}"), folder.name)
-        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            _add(found, entry.load(), f"entry point {entry.name} = {entry.value}")
+        if _declared_somewhere():
+            from importlib import metadata
+
+            for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+                _add(found, entry.load(), f"entry point {entry.name} = {entry.value}")
         _FOUND = found
     return _FOUND
+
+
+def _declared_somewhere() -> bool:
+    """Whether an installed distribution may declare a form: an `entry_points.txt` on
+    sys.path that names the group, or a place this look cannot see into (a zip, a finder
+    of its own). importlib.metadata (with email, which it imports) costs a one-file check
+    more than reading the forms; it is asked only then."""
+    if any(
+        hasattr(finder, "find_distributions") and finder is not importlib.machinery.PathFinder
+        for finder in sys.meta_path
+    ):
+        return True
+    for entry in sys.path:
+        try:
+            found = os.scandir(entry or ".")
+        except NotADirectoryError:
+            return True  # a zip on sys.path
+        except OSError:
+            continue  # not there
+        with found:
+            for dist in found:
+                if not dist.name.endswith((".dist-info", ".egg-info")):
+                    continue
+                try:
+                    with open(os.path.join(dist.path, "entry_points.txt"), "rb") as fh:
+                        if ENTRY_POINT_GROUP.encode() in fh.read():
+                            return True
+                except OSError:
+                    continue
+    return False
 
 
 def _add(found: dict[str, Form], obj: Any, where: str) -> None:
