@@ -40,6 +40,7 @@ OPTIONAL_HEAVY = frozenset(
         "multipart",  # python-multipart
         "xlrd",
         "msoffcrypto",
+        "olefile",  # msoffcrypto's: the gate opens an OLE2 file (.xls, encrypted) with it
         "python_calamine",
         "rich",
         "typer",

@@ -69,6 +69,7 @@ NOT_FOR_CHECK = [
     "formkit.forms.shenbaoshu.letters",
     "formkit.forms.shenbaoshu.publicity",
     "importlib.metadata",  # no installed distribution declares a form here
+    "olefile",  # the gate's, for an OLE2 file (.xls, an encrypted workbook)
     "rich.progress",  # the bar is drawn only on a terminal (standard error is a pipe here)
 ]
 
