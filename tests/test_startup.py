@@ -68,6 +68,7 @@ NOT_FOR_CHECK = [
     "formkit.forms.shenbaoshu.summary",
     "formkit.forms.shenbaoshu.letters",
     "formkit.forms.shenbaoshu.publicity",
+    "formkit.forms.jidu.across",  # the rules across periods (the ledger, the summary)
     "importlib.metadata",  # no installed distribution declares a form here
     "olefile",  # the gate's, for an OLE2 file (.xls, an encrypted workbook)
     "rich.progress",  # the bar is drawn only on a terminal (standard error is a pipe here)
