@@ -4,10 +4,12 @@ page reach a form's own outputs by, instead of naming its package (issue #22).""
 from __future__ import annotations
 
 import dataclasses
+import pickle
+from pathlib import Path
 
 import pytest
 
-from formkit.forms import Form, form_ids, get_form
+from formkit.forms import Form, Later, form_ids, get_form
 from formkit.forms.parts import Documents, SummaryPart
 from formkit.forms.shenbaoshu import letters, publicity, recommend
 from formkit.forms.shenbaoshu import summary as shenbaoshu_summary
@@ -60,3 +62,29 @@ def test_a_form_is_made_with_typed_parts_only() -> None:
     names = {f.name for f in dataclasses.fields(Form)}
     assert "hooks" not in names and {"summary", "documents"} <= names
     assert not hasattr(Form, "hook")
+
+
+def test_a_part_given_later_is_made_once_when_first_read() -> None:
+    made: list[int] = []
+
+    def make() -> SummaryPart:
+        made.append(1)
+        return SummaryPart(notes=lambda writer, lines: lines)
+
+    form = Form("toy-later", Path(), summary=Later(make))
+    assert made == [] and form.documents == Documents()
+    part = form.summary
+    assert form.summary is part and part.notes is not None and made == [1]
+    copy = dataclasses.replace(form, given_spec=None)
+    assert copy.summary is part and made == [1]
+
+
+def _application_summary() -> SummaryPart:
+    return get_form().summary
+
+
+def test_a_part_not_yet_made_pickles_as_its_function() -> None:
+    """A form travels to a forkserver worker by pickle (register_all)."""
+    form = Form("toy-pickled", Path(), summary=Later(_application_summary))
+    copy = pickle.loads(pickle.dumps(form))
+    assert copy.summary is shenbaoshu_summary.PART

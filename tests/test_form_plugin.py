@@ -157,3 +157,33 @@ def test_a_form_folder_is_all_a_built_in_form_needs() -> None:
     package_data = data["tool"]["setuptools"]["package-data"]
     assert not any(key.startswith("formkit.forms.") for key in package_data)
     assert "forms/*/*.toml" in package_data["formkit"]
+
+
+def test_entry_points_are_looked_up_where_a_distribution_may_declare_a_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """importlib.metadata is asked only when some entry_points.txt names the group, or a
+    place the quick look cannot read (a zip on sys.path, a finder of its own) may."""
+    from formkit.forms import _declared_somewhere
+
+    site = tmp_path / "site"
+    other = site / "other-1.0.dist-info"
+    other.mkdir(parents=True)
+    (other / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    monkeypatch.setattr(sys, "path", [str(site), str(tmp_path / "absent")])
+    assert not _declared_somewhere()
+    _install(site)
+    assert _declared_somewhere()
+    shutil.rmtree(site / "toy_yongshui_form-0.1.dist-info")
+    zipped = tmp_path / "packed.zip"
+    zipped.write_bytes(b"")
+    monkeypatch.setattr(sys, "path", [str(site), str(zipped)])
+    assert _declared_somewhere()
+
+    class Finder:
+        def find_distributions(self, *args: object) -> list[object]:
+            return []
+
+    monkeypatch.setattr(sys, "path", [str(site)])
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Finder()])
+    assert _declared_somewhere()

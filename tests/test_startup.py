@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,17 @@ NOT_FOR_CHECK = [
     "rich.markdown",
     "rich.traceback",
     "pygments",
+    "pydantic",  # typer's conversion of values (formkit/cli/coerce.py converts them)
+    # a form's summary and documents (made when first read: formkit.forms.Later)
+    "xlsxwriter",
+    "formkit.summary.kit",
+    "formkit.forms.shenbaoshu.summary",
+    "formkit.forms.shenbaoshu.letters",
+    "formkit.forms.shenbaoshu.publicity",
+    "formkit.forms.jidu.across",  # the rules across periods (the ledger, the summary)
+    "importlib.metadata",  # no installed distribution declares a form here
+    "olefile",  # the gate's, for an OLE2 file (.xls, an encrypted workbook)
+    "rich.progress",  # the bar is drawn only on a terminal (standard error is a pipe here)
 ]
 
 
@@ -69,6 +81,20 @@ def test_check_of_one_file_loads_only_what_check_needs(tmp_path: Path) -> None:
     assert "formkit.cli.check" in modules and "formkit.check" in modules
     assert "已受理 1 个" in done.stdout  # it did read and check the file
     assert sorted(m for m in NOT_FOR_CHECK if m in modules) == []
+
+
+def test_the_bar_is_drawn_on_a_terminal_only(tmp_path: Path) -> None:
+    """On a terminal (FORCE_COLOR: rich takes standard error for one) the check draws its
+    bar with rich.progress, and prints the same results."""
+    quiet, plain = loaded(tmp_path, "check", "-j", "1", str(SAMPLE))
+    os.environ["FORCE_COLOR"] = "1"
+    try:
+        drawn, shown = loaded(tmp_path, "check", "-j", "1", str(SAMPLE))
+    finally:
+        del os.environ["FORCE_COLOR"]
+    assert "rich.progress" in drawn and "rich.progress" not in quiet
+    assert "读取并审核" in shown.stderr and "读取并审核" not in plain.stderr
+    assert re.sub(r"\x1b\[[0-9;]*m", "", shown.stdout) == plain.stdout
 
 
 def test_an_error_still_speaks_chinese(tmp_path: Path) -> None:
@@ -119,9 +145,16 @@ def test_the_progress_bar_draws_a_few_times_a_second_and_at_the_end(
     """A redraw costs about as much as collecting a file's result: a thousand files
     advance the bar a thousand times, which draws it at most ten times a second, and once
     when the task is done."""
+    import io
+
+    from rich.console import Console
+
     from formkit.cli import common
 
-    bar = common.progress_bar()
+    # a terminal's standard error: elsewhere no bar is drawn at all
+    monkeypatch.setattr(common, "err", Console(file=io.StringIO(), force_terminal=True))
+    assert not isinstance(common.progress_bar(), common._Unseen)
+    bar: Any = common.progress_bar()
     drawn: list[float] = []
     monkeypatch.setattr(bar, "refresh", lambda: drawn.append(bar.tasks[0].completed))
     task = bar.add_task("读取并审核", total=1000)

@@ -8,21 +8,15 @@ import datetime as dt
 import os
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from types import TracebackType
+from typing import Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from formkit.atomic import mark_run_start, reason_zh
+from formkit.cli.coerce import install as _plain_values
 from formkit.cli.frame import install as _frame
 from formkit.forms import UnknownForm, load_form_spec
 from formkit.paths import OutputClash, check_outputs, display_name, is_displayable
@@ -32,6 +26,7 @@ from formkit.reference import Reference, ReferenceDataError, load_reference
 from formkit.spec import FormSpec
 
 _frame("zh")  # typer's own words (用法, 选项, 缺少参数 …) in Chinese; `--lang en` restores them
+_plain_values()  # an option's text to int or Path without importing pydantic
 
 app = typer.Typer(
     name="formkit",
@@ -189,25 +184,66 @@ def period_option(spec: FormSpec, period: str | None) -> Period | None:
         raise fail(str(exc)) from None
 
 
-class _Bar(Progress):
-    """Drawn when it advances, without rich's refresh thread (its columns change only
-    then): the process stays single-threaded, so its reading workers start by fork
-    (formkit/read/isolate.py) instead of from a fresh interpreter."""
+class Bar(Protocol):
+    """What the commands do with a progress bar."""
 
-    _drawn = 0.0
-
-    def advance(self, task_id: TaskID, advance: float = 1) -> None:
-        super().advance(task_id, advance)
-        # ten times a second at most: a redraw costs about a millisecond, as much as
-        # collecting a file's result
-        now = time.monotonic()
-        task = self._tasks.get(task_id)
-        if now - self._drawn >= 0.1 or (task is not None and task.finished):
-            self._drawn = now
-            self.refresh()
+    def __enter__(self) -> Bar: ...
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    def add_task(self, description: str, *, total: float | None = ...) -> Any: ...
+    def advance(self, task_id: Any, advance: float = 1) -> None: ...
 
 
-def progress_bar() -> Progress:
+class _Unseen:
+    """The bar where no one sees it (standard error is not a terminal): rich's transient
+    bar draws nothing there, and this one does not import rich.progress to do so."""
+
+    def __enter__(self) -> _Unseen:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def add_task(self, description: str, *, total: float | None = None) -> int:
+        return 0
+
+    def advance(self, task_id: Any, advance: float = 1) -> None:
+        return None
+
+
+def progress_bar() -> Bar:
+    if not err.is_terminal:
+        return _Unseen()
+    # rich.progress (with its spinners and columns) only for a bar someone sees
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    class _Bar(Progress):
+        """Drawn when it advances, without rich's refresh thread (its columns change only
+        then): the process stays single-threaded, so its reading workers start by fork
+        (formkit/read/isolate.py) instead of from a fresh interpreter."""
+
+        _drawn = 0.0
+
+        def advance(self, task_id: TaskID, advance: float = 1) -> None:
+            super().advance(task_id, advance)
+            # ten times a second at most: a redraw costs about a millisecond, as much as
+            # collecting a file's result
+            now = time.monotonic()
+            task = self._tasks.get(task_id)
+            if now - self._drawn >= 0.1 or (task is not None and task.finished):
+                self._drawn = now
+                self.refresh()
+
     return _Bar(
         TextColumn("{task.description}"),
         BarColumn(),

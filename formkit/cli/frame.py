@@ -8,7 +8,8 @@ they are made, and an error's message is translated by the patterns below just b
 is printed. `install("en")` restores typer's own words. typer imports `typer.rich_utils`
 (and with it rich.markdown, rich.traceback, pygments) only to print help or an error, so its
 part is changed when it is imported: a command that just runs does not load it. Only this
-module knows typer's internals; tests/test_cli_frame.py fails if a typer upgrade moves them.
+module and coerce.py (values converted without pydantic) know typer's internals;
+tests/test_cli_frame.py and tests/test_cli_coerce.py fail if a typer upgrade moves them.
 """
 
 from __future__ import annotations

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.metadata
+import importlib.machinery
+import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from formkit.forms.parts import Documents, Ranking, Recommendation, SummaryPart
+from formkit.forms.parts import Documents, Later, PartField, Ranking, Recommendation, SummaryPart
 from formkit.issues import Entry, Issue, add_codes, remove_codes
 from formkit.read import ReadOptions
 from formkit.spec import FormSpec, load_spec
@@ -43,6 +45,7 @@ __all__ = [
     "AcrossReach",
     "Documents",
     "Form",
+    "Later",
     "Ranking",
     "Recommendation",
     "SummaryPart",
@@ -94,10 +97,12 @@ class Form:
     # the periods `across` compares a period's file with; a form with `across` and without
     # `across_reach` has the summary read its whole history
     across_reach: AcrossReach | None = None
-    # the form's own parts of the summary and the roll-up
-    summary: SummaryPart = field(default_factory=SummaryPart)
+    # the form's own parts of the summary and the roll-up; this and `documents` may each be
+    # given as a `Later`, made when first read (a descriptor-typed field: its default is
+    # the descriptor's, one empty part shared, as the parts are frozen)
+    summary: PartField[SummaryPart] = PartField(SummaryPart)  # noqa: RUF009
     # outputs only this form has (the 申报书's recommendation, 推荐文件, 公示)
-    documents: Documents = field(default_factory=Documents)
+    documents: PartField[Documents] = PartField(Documents)  # noqa: RUF009
     # the spec to use instead of `spec_file`'s (form_for: a spec file given at the edge)
     given_spec: FormSpec | None = field(default=None, repr=False, compare=False)
 
@@ -128,10 +133,43 @@ def _found() -> dict[str, Form]:
         here = Path(__file__).parent
         for folder in sorted(p for p in here.iterdir() if (p / "__init__.py").is_file()):
             _add(found, importlib.import_module(f"{__name__}.{folder.name}"), folder.name)
-        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            _add(found, entry.load(), f"entry point {entry.name} = {entry.value}")
+        if _declared_somewhere():
+            from importlib import metadata
+
+            for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+                _add(found, entry.load(), f"entry point {entry.name} = {entry.value}")
         _FOUND = found
     return _FOUND
+
+
+def _declared_somewhere() -> bool:
+    """Whether an installed distribution may declare a form: an `entry_points.txt` on
+    sys.path that names the group, or a place this look cannot see into (a zip, a finder
+    of its own). importlib.metadata (with email, which it imports) costs a one-file check
+    more than reading the forms; it is asked only then."""
+    if any(
+        hasattr(finder, "find_distributions") and finder is not importlib.machinery.PathFinder
+        for finder in sys.meta_path
+    ):
+        return True
+    for entry in sys.path:
+        try:
+            found = os.scandir(entry or ".")
+        except NotADirectoryError:
+            return True  # a zip on sys.path
+        except OSError:
+            continue  # not there
+        with found:
+            for dist in found:
+                if not dist.name.endswith((".dist-info", ".egg-info")):
+                    continue
+                try:
+                    with open(os.path.join(dist.path, "entry_points.txt"), "rb") as fh:
+                        if ENTRY_POINT_GROUP.encode() in fh.read():
+                            return True
+                except OSError:
+                    continue
+    return False
 
 
 def _add(found: dict[str, Form], obj: Any, where: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -127,3 +127,43 @@ class Documents:
     # written beside the national roll-up: (file name, content) (the 申报书's national
     # 推荐名单（公示）: .xlsx, .docx and a web page)
     rollup: Callable[[SummaryData, Reference], list[tuple[str, bytes]]] | None = None
+
+
+# ---------------------------------------------------------------- made when first used
+
+P = TypeVar("P", SummaryPart, Documents)
+
+
+@dataclass(frozen=True)
+class Later(Generic[P]):
+    """A form's part given as the function that makes it, called the first time the part
+    is read (`Form.summary`, `Form.documents`): a form's summary and documents import what
+    a check does not need (xlsxwriter, the letters), and a check of one file does not wait
+    for them. `make` is a function of the form's package (picklable by name)."""
+
+    make: Callable[[], P]
+
+
+class PartField(Generic[P]):
+    """A Form field that holds its part or a `Later` for it, and reads as the part: the
+    `Later` is called once, on the first read, and its part kept in its place."""
+
+    def __init__(self, default: Callable[[], P]) -> None:
+        self.default: Callable[[], P] = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object | None, owner: type) -> P:
+        if obj is None:  # the dataclass asks the class for the field's default
+            return self.default()
+        stored: P | Later[P] = obj.__dict__[self.name]
+        if not isinstance(stored, Later):
+            return stored
+        part: P = stored.make()
+        obj.__dict__[self.name] = part  # a frozen Form: its own dict, written once
+        return part
+
+    def __set__(self, obj: object, value: P | Later[P]) -> None:
+        obj.__dict__[self.name] = value

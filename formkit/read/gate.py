@@ -35,9 +35,6 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-# msoffcrypto-tool bundles olefile; it has no type information
-import olefile  # type: ignore[import-untyped]
-
 from formkit.issues import GATE_REJECTIONS, GATE_WARNINGS
 
 __all__ = [
@@ -218,6 +215,10 @@ def _decode_head(head: bytes) -> str | None:
 
 
 def _inspect_ole(data: bytes) -> tuple[str, set[str]]:
+    # msoffcrypto-tool bundles olefile (it has no type information); imported here, for an
+    # OLE2 file: it brings logging, and a check of .xlsx files does not need it
+    import olefile  # type: ignore[import-untyped]
+
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as e:  # olefile raises many types on damaged headers; all mean "broken"

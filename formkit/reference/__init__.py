@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from formkit import toml_cache
+
 _HERE = Path(__file__).parent
 
 
@@ -315,8 +317,7 @@ def _norm(s: str) -> str:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        return toml_cache.load(path)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ReferenceDataError(f"参考数据文件无法读取：{path}：{exc}") from None
 

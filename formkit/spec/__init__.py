@@ -10,6 +10,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from formkit import toml_cache
 from formkit.parse import UNITS
 from formkit.reference import load_reference
 from formkit.spec.model import (
@@ -63,8 +64,7 @@ def load_spec(path: str | Path) -> FormSpec:
 @lru_cache(maxsize=8)
 def _load(path: str) -> FormSpec:
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        data = toml_cache.load(path)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: {exc}") from None
     return build(data, _choice_sources())
