@@ -11,7 +11,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -441,3 +443,55 @@ def test_each_recorded_files_record_is_its_row_as_read_back(round_: dict[str, An
         assert ledger.file(first.sha256) == dataclasses.replace(
             first, superseded_by=outcomes[-1].sha256
         )
+
+
+def test_ahead_takes_the_first_item_in_the_callers_thread_and_keeps_order() -> None:
+    """ledger.files.ahead: the first item is made in the calling thread (the reading
+    workers start with it, forked while the process has one thread), the rest by its own
+    thread, all in order; an error while making them reaches the consumer."""
+    from formkit.ledger.files import ahead
+
+    made_in: list[str] = []
+
+    def items(n: int, fail_at: int | None = None) -> Iterator[int]:
+        for i in range(n):
+            made_in.append(threading.current_thread().name)
+            if i == fail_at:
+                raise OSError("磁盘读取失败")
+            yield i
+
+    assert list(ahead(items(50), 4)) == list(range(50))
+    assert made_in[0] == threading.current_thread().name
+    assert set(made_in[1:]) == {"formkit-ingest-reader"}
+    assert list(ahead(items(0), 4)) == []
+    got: list[int] = []
+    with pytest.raises(OSError, match="磁盘读取失败"):
+        for i in ahead(items(10, fail_at=6), 4):
+            got.append(i)
+    assert got == list(range(6))
+    with pytest.raises(OSError):
+        list(ahead(items(3, fail_at=0), 4))
+
+
+def test_ingest_forks_its_reading_workers(
+    round_: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command that records files (one thread) forks its reading workers: they start with
+    formkit loaded, not from the forkserver's fresh interpreter."""
+    import formkit.read.isolate as isolate
+
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        pytest.skip("fork is chosen only on Linux, in a process with one thread")
+    methods: list[str] = []
+    started = isolate._Worker.__init__
+
+    def spy(self: Any, ctx: Any, *args: Any) -> None:
+        methods.append(ctx.get_start_method())
+        started(self, ctx, *args)
+
+    monkeypatch.setattr(isolate._Worker, "__init__", spy)
+    f = round_["files"]
+    with _ledger(round_) as ledger:
+        report = ledger.ingest([f["js"], f["zj1"], f["outside"]], jobs=2)
+    assert report.new == 3
+    assert methods and set(methods) == {"fork"}

@@ -519,9 +519,22 @@ def ahead(items: Iterator[T], size: int) -> Iterator[T]:
                 close()
         put((True, end))
 
+    # the first item is taken in the caller's thread: the reading workers start with it
+    # while this process has one thread, so they are forked with formkit loaded rather than
+    # started afresh (formkit/read/isolate.py)
+    try:
+        first = next(items)
+    except StopIteration:
+        return
+    except BaseException:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+        raise
     thread = threading.Thread(target=run, name="formkit-ingest-reader", daemon=True)
     thread.start()
     try:
+        yield first
         while True:
             ok, item = box.get()
             if not ok:
