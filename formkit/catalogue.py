@@ -615,9 +615,9 @@ _FILES: list[Entry] = [
     Entry(
         "other_unit",
         "error",
-        "不属于本推荐单位",
-        "{where}：推荐单位为 {other}，不属于本汇总表的推荐单位，未汇总。",
-        "请转交该推荐单位，或核对推荐单位填写是否正确。",
+        "不属于本汇总",
+        "{where}：报送单位为 {other}，不属于本汇总表的单位，未汇总。",
+        "请转交该单位，或核对所填的单位是否正确。",
         "六(三)",
         "{where}: belongs to reporting unit {other}; not summarised here.",
         "file of another reporting unit",
