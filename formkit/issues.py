@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
+from decimal import Decimal
 from typing import Any
 
 from formkit.catalogue import (
@@ -166,9 +167,19 @@ def _with_message(issue: Issue, message: str) -> Issue:
     return replace(issue, message=message)
 
 
+def plain(x: float) -> str:
+    """A number as a person wrote it, for a message: no exponent, no trailing zeros, to ten
+    decimals at most (8200000, 0.5, 45499.75; `:g` shows six digits: 45499.8, 1.23457e+06)."""
+    rounded = round(x, 10)  # a computed figure's binary noise (0.1 + 0.2) is not shown
+    if rounded == 0:
+        return "0"
+    text = format(Decimal(repr(rounded)), "f")  # the shortest digits that are the number
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:g}"
+        return plain(value)
     if value is None:
         return ""
     return json_value(value) if not isinstance(value, str) else value

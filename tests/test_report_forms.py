@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from formkit.api import load_spec, read, validate
 from formkit.cli import app
 from formkit.forms import UnknownForm, form_ids, load_form_spec
-from formkit.issues import CATALOGUE, Issue
+from formkit.issues import CATALOGUE, Issue, plain
 from formkit.read import Submission
 from formkit.spec import FormSpec
 from formkit.template import build_template
@@ -659,3 +659,31 @@ def test_feedback_annotates_a_report_by_its_own_form(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(copy)[flagged[0].sheet]
     comment = ws[flagged[0].cell].comment
     assert comment is not None and flagged[0].message.split("：")[-1][:10] in comment.text
+
+
+def test_a_message_shows_each_figure_as_written(tmp_path: Path) -> None:
+    """A figure in a message is the cell's own number, not six digits of it (`:g` showed
+    45499.75 as 45499.8 and 1234567.25 as 1.23457e+06)."""
+    values = jidu_values()
+    values["export_value_ytd"] = 1234567.25
+    values["export_value_q"] = 1234567.75
+    sub = _checked(tmp_path, JIDU, values)
+    issue = next(i for i in sub.issues if i.code == "quarter_above_cumulative")
+    assert "1234567.75 大于1月至本季度累计 1234567.25" in issue.message
+    assert "e+" not in issue.message
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        (45499.75, "45499.75"),
+        (1234567.89, "1234567.89"),
+        (8200000.0, "8200000"),
+        (0.1 + 0.2, "0.3"),
+        (-0.0, "0"),
+        (-12.5, "-12.5"),
+        (1e-12, "0"),
+    ],
+)
+def test_plain_numbers(number: float, shown: str) -> None:
+    assert plain(number) == shown

@@ -307,7 +307,9 @@ def test_a_key_enterprise_above_its_base_is_an_error(
     mine = [i for i in found if (i.sheet, i.cell) == _cell(sub, key)]
     assert [(i.severity, i.related) for i in mine] == [("error", (base_key,))]
     assert f"“{row['name']}”" in mine[0].message
-    assert f"{row[column]:g}" in mine[0].message and f"{base:g}" in mine[0].message
+    for figure in (row[column], base):  # as written in the cell
+        shown = str(int(figure)) if float(figure).is_integer() else str(figure)
+        assert f"{shown} 万美元" in mine[0].message
     # the sum of the key enterprises is not reported again for the same excess
     assert not [
         i for i in sub.issues if i.code == "enterprises_above_base" and i.related == (base_key,)

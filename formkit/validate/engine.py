@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from formkit.fields import PERCENT_RANGE
+from formkit.issues import plain
 from formkit.read.submission import Submission
 from formkit.reference import Reference, load_reference
 from formkit.spec import FormSpec
@@ -158,7 +159,7 @@ def _ranges(ctx: Context) -> None:
         read_as_fraction = src is not None and src.how == "percent-fraction"
         if 0 < abs(value) < 1 and not read_as_fraction:
             # "20%" typed in a spreadsheet is stored as 0.2
-            ctx.add("percent_looks_fraction", key, value=value, percent=f"{value * 100:g}")
+            ctx.add("percent_looks_fraction", key, value=value, percent=plain(value * 100))
 
     for f in ctx.spec.fields:
         if f.type != "group":

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from formkit.issues import plain
 from formkit.parse import SLIP_UNITS, UNITS
 from formkit.reference import NATIONAL_LABELS, NATIONAL_UNITS
 from formkit.spec.model import Bound
@@ -35,18 +36,12 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def _plain(x: float) -> str:
-    """A number as a person wrote it: no exponent, no trailing zeros (8200000, 0.5, 1234.5)."""
-    text = f"{x:.10f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
-
-
 def _fmt(x: float) -> str:
     """A derived number to about four significant digits, without an exponent."""
     if x == 0:
         return "0"
     magnitude = math.floor(math.log10(abs(x)))
-    return _plain(round(x, max(0, 3 - magnitude)))
+    return plain(round(x, max(0, 3 - magnitude)))
 
 
 def _limits(lo: float | None, hi: float | None, unit: str) -> str:
@@ -120,13 +115,13 @@ def _check(ctx: Context, t: _Target, b: Bound, value: float) -> str | None:
     other_field = ctx.spec.field(other_id)
     if b.per:
         x = value / other
-        shown = f"按{other_field.label} {_plain(other)} 计，平均每{other_field.unit or ''}"
+        shown = f"按{other_field.label} {plain(other)} 计，平均每{other_field.unit or ''}"
         shown += f" {_fmt(x)} {b.unit or ''}".rstrip()
     else:
         if t.unit is None or other_field.unit is None:
             raise _Missing
         x = (value * UNITS[t.unit][1]) / (other * UNITS[other_field.unit][1])
-        shown = f"为{other_field.label} {_plain(other)} {other_field.unit} 的 {_fmt(x)} 倍"
+        shown = f"为{other_field.label} {plain(other)} {other_field.unit} 的 {_fmt(x)} 倍"
     if (b.min is not None and x < b.min) or (b.max is not None and x > b.max):
         return f"{shown}，{_limits(b.min, b.max, (b.unit or '') if b.per else '倍')}"
     return None
@@ -194,11 +189,11 @@ def plausibility(ctx: Context) -> None:
                 "unit_slip" if likely < value else "unit_slip_small",
                 t.key,
                 value=value,
-                shown=_plain(value),
+                shown=plain(value),
                 unit=t.unit or "",
                 reason=reason,
                 wrong=wrong,
-                likely=_plain(likely),
+                likely=plain(likely),
                 source=source,
                 severity=severity,
             )
@@ -207,7 +202,7 @@ def plausibility(ctx: Context) -> None:
                 "implausible_value",
                 t.key,
                 value=value,
-                shown=_plain(value),
+                shown=plain(value),
                 unit=t.unit or "",
                 reason=reason,
                 source=source,

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from formkit.issues import plain
 from formkit.validate.engine import Context
 
 Rule = Callable[[Context], None]
@@ -78,7 +79,7 @@ def _at(ctx: Context, key: str) -> Any:
 
 
 def _shown(v: float) -> str:
-    return f"{v:g}"
+    return plain(v)
 
 
 def _unit(stem: str) -> str:

@@ -34,6 +34,7 @@ from formkit.forms.shenbaoshu.quota import (
     unit_review,
     within_quota,
 )
+from formkit.issues import plain
 from formkit.validate.engine import Context, Criterion, Status
 from formkit.validate.growth import Rate, Series, series
 
@@ -118,9 +119,9 @@ def consistency(ctx: Context) -> None:
             "products_above_total",
             "main_products[0].export_value",
             related=("export_value",),
-            value=f"{sum(known):g}",
-            total=f"{total:g}",
-            total_wan=f"{total * WAN_PER_YI:g}",
+            value=plain(sum(known)),
+            total=plain(total),
+            total_wan=plain(total * WAN_PER_YI),
         )
     data_year = ctx.year - 1
     for i, row in enumerate(ctx.value("history") or []):
@@ -137,10 +138,10 @@ def consistency(ctx: Context) -> None:
                     "history_mismatch",
                     f"history[{i}].{col}",
                     related=(col,),
-                    value=f"{v:g}",
+                    value=plain(v),
                     year=data_year,
                     what=what,
-                    reported=f"{reported:g}",
+                    reported=plain(reported),
                 )
     rate = ctx.reference.exchange_rate(data_year)
     sales = as_number(ctx.value("sales_total"))
@@ -150,10 +151,10 @@ def consistency(ctx: Context) -> None:
             ctx.add(
                 "exports_above_sales",
                 "export_value",
-                value=f"{total:g}",
+                value=plain(total),
                 rate=f"{rate.rmb_per_usd:g}",
                 converted=f"{converted:.1f}",
-                sales=f"{sales:g}",
+                sales=plain(sales),
             )
 
 
@@ -205,8 +206,9 @@ def growth_rates(ctx: Context) -> None:
             gap = round(abs(reported - calc), 2)
             # 0.2 where 20% was meant ("20%" typed in a spreadsheet is stored as 0.2)
             fraction = 0 < abs(reported) < 1 and abs(reported * 100 - calc) <= GROWTH_MINOR
+            meant = plain(reported * 100)
             hint = (
-                f"；看来是把 {reported * 100:g}% 存成了小数 {reported:g}，应填 {reported * 100:g}"
+                f"；看来是把 {meant}% 存成了小数 {plain(reported)}，应填 {meant}"
                 if fraction
                 else ""
             )
