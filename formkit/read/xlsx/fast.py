@@ -574,7 +574,9 @@ def _read_sheet(
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
         fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
-        _checked_cells(fields, data, body_start, body_end, strings, memo, make, place, store)
+        _checked_cells(
+            fields, data, body_start, body_end, strings, memo, make, place, store, cells, bounds
+        )
     else:
         general_cells(data, body_start, body_end, indented, store)
 
@@ -637,15 +639,42 @@ def _checked_cells(
     make: Callable[..., RawCell | None],
     place: Callable[[int, int, RawCell | None], None],
     store: Callable[..., None],
+    cells: dict[tuple[int, int], RawCell],
+    bounds: Bounds,
 ) -> None:
     """`_read_sheet`'s loop over the non-empty cells of a checked body.
 
     A value cell's RawCell depends only on (s, t, stored text) -- for a shared string on
     the string itself -- given the styles and date system, so equal cells (labels,
-    repeated numbers; a returned form shares most with its template) share one."""
+    repeated numbers; a returned form shares most with its template) share one.  Such a
+    cell inside the bounds is stored here directly (`place` for the rest): this loop runs
+    for every cell of every file, and a call per cell was a large share of it."""
     positions_get = POSITIONS.get
     memo_get = memo.get
+    max_row, max_col = bounds.max_row, bounds.max_col
     for ref, style, t, is_raw, f_element, v_raw in fields.findall(data, start, end):
+        if v_raw and not f_element and t != b"inlineStr":
+            # a value cell; memo keys hold s and t as found (b"": absent)
+            if t == b"s":
+                try:
+                    index = int(v_raw)
+                    key: tuple[Any, ...] = (style, strings[index] if index >= 0 else None)
+                except (ValueError, IndexError):
+                    raise Delegate from None
+            else:
+                key = (style, t, v_raw)
+            cell = memo_get(key, _MISSING)
+            if cell is _MISSING:
+                cell = make(style or None, t or None, None, None, v_raw)
+                if len(memo) < _MEMO_LIMIT:
+                    memo[key] = cell
+            row_col = positions_get(ref) or ref_position(ref)
+            if cell is not None:
+                if row_col[0] <= max_row and row_col[1] <= max_col:
+                    cells[row_col] = cell
+                else:
+                    place(*row_col, cell)
+            continue
         if t == b"inlineStr":  # the checked shape: its <is> text and nothing else
             if not is_raw:
                 continue  # empty
@@ -664,17 +693,11 @@ def _checked_cells(
             continue
         if not v_raw:
             continue  # empty cell
-        if t == b"s":
-            try:
-                index = int(v_raw)
-                key: tuple[Any, ...] = (style or None, strings[index] if index >= 0 else None)
-            except (ValueError, IndexError):
-                raise Delegate from None
-        else:
-            key = (style or None, t or None, v_raw)
+        # an inline string's text, as a "str" cell
+        key = (style, t, v_raw)
         cell = memo_get(key, _MISSING)
         if cell is _MISSING:
-            cell = make(style or None, t or None, None, None, v_raw)
+            cell = make(style or None, t, None, None, v_raw)
             if len(memo) < _MEMO_LIMIT:
                 memo[key] = cell
         place(*(positions_get(ref) or ref_position(ref)), cell)
