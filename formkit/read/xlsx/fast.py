@@ -453,6 +453,7 @@ def _read_sheet(
     # The fast way: the frame (the part without the <sheetData> body: the same in every
     # form returned from one template) checked once and cached, the body matched strictly.
     strict = False
+    found: list[tuple[bytes, ...]] | None = None
     if not data.startswith(b"\xef\xbb\xbf"):
         try:
             _, body_start, body_end, tail_start = _locate(data, 0)
@@ -469,13 +470,13 @@ def _read_sheet(
                 _FRAMES[frame] = prefixes
             if prefixes is not None:
                 indented = is_indented(data[:CHUNK])
-                pattern = STRICT_INDENTED if indented else STRICT_FLAT
                 try:
                     data[body_start:body_end].decode("utf-8")
                 except UnicodeDecodeError:
                     raise Delegate from None
+                found = _strict_fields(data, body_start, body_end, indented)
                 strict = (
-                    pattern.fullmatch(data, body_start, body_end) is not None
+                    found is not None
                     # "]]>" is not allowed in XML text (expat refuses it)
                     and data.find(b"]]>", body_start, body_end) < 0
                     # prefixed attributes (x14ac:dyDescent) need their prefix declared
@@ -573,10 +574,10 @@ def _read_sheet(
         and not ODD_REF.search(data, body_start, body_end)
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
-        fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
-        _checked_cells(
-            fields, data, body_start, body_end, strings, memo, make, place, store, cells, bounds
-        )
+        if not strict or found is None:  # strict: found by _strict_fields
+            fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
+            found = fields.findall(data, body_start, body_end)
+        _checked_cells(found, strings, memo, make, place, store, cells, bounds)
     else:
         general_cells(data, body_start, body_end, indented, store)
 
@@ -626,14 +627,48 @@ def _cell_fields(ws: bytes) -> re.Pattern[bytes]:
 
 
 _CELL_FIELDS_FLAT, _CELL_FIELDS_INDENTED = _cell_fields(b""), _cell_fields(rb"[ \t\r\n]*+")
+
+# a piece of a checked body (between two "</row>") -> its cells' fields; files returned
+# from one template repeat most of their rows byte for byte (labels, empty styled cells)
+_PIECES_FLAT: dict[bytes, list[tuple[bytes, ...]]] = {}
+_PIECES_INDENTED: dict[bytes, list[tuple[bytes, ...]]] = {}
+_PIECES_LIMIT = 4096
+
+
+def _strict_fields(
+    data: bytes, start: int, end: int, indented: bool
+) -> list[tuple[bytes, ...]] | None:
+    """The fields of the body's cells (as `_CELL_FIELDS_*` finds them) if the body matches
+    the strict pattern, else None; piece by piece, each piece new to this process matched
+    once (the two expressions were a large share of reading a file).
+
+    The same answer as matching the whole body: "</row>" is a token of its own and can
+    occur nowhere inside another token of the strict shape (no "<" in text or attribute
+    values), so the body matches iff every piece does (a piece followed by "</row>"
+    matches iff the piece does), and a cell never spans two pieces."""
+    if indented:
+        pattern, fields, known = STRICT_INDENTED, _CELL_FIELDS_INDENTED, _PIECES_INDENTED
+    else:
+        pattern, fields, known = STRICT_FLAT, _CELL_FIELDS_FLAT, _PIECES_FLAT
+    found: list[tuple[bytes, ...]] = []
+    for piece in data[start:end].split(b"</row>"):
+        cells = known.get(piece)
+        if cells is None:
+            if pattern.fullmatch(piece) is None:
+                return None
+            cells = fields.findall(piece)
+            if len(known) >= _PIECES_LIMIT:
+                known.clear()
+            known[piece] = cells
+        found += cells
+    return found
+
+
 _F_ELEMENT = re.compile(rb"<f" + F_ATTRS + rb"(?:/>|>([^<]*)</f>)")
 
 
 def _checked_cells(
-    fields: re.Pattern[bytes],
-    data: bytes,
-    start: int,
-    end: int,
+    found: list[tuple[bytes, ...]],
     strings: list[str],
     memo: dict[tuple[Any, ...], Any],
     make: Callable[..., RawCell | None],
@@ -652,7 +687,7 @@ def _checked_cells(
     positions_get = POSITIONS.get
     memo_get = memo.get
     max_row, max_col = bounds.max_row, bounds.max_col
-    for ref, style, t, is_raw, f_element, v_raw in fields.findall(data, start, end):
+    for ref, style, t, is_raw, f_element, v_raw in found:
         if v_raw and not f_element and t != b"inlineStr":
             # a value cell; memo keys hold s and t as found (b"": absent)
             if t == b"s":
