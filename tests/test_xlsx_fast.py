@@ -569,6 +569,17 @@ def _bodies() -> list[tuple[bytes, bool]]:
     return out
 
 
+def _prepared(found: list[tuple[bytes, ...]]) -> object:
+    return _prepared_or_delegate(fast._prepared, found)
+
+
+def _prepared_or_delegate(fn: Any, *args: Any) -> object:
+    try:
+        return fn(*args)
+    except fast.Delegate:
+        return "delegate"
+
+
 def test_strict_fields_piece_by_piece_are_the_whole_body_match() -> None:
     """`_strict_fields` (cached row by row) answers as one strict match and one findall of
     the whole body: on every corpus body, on each with a bad token put into one row, and
@@ -585,8 +596,8 @@ def test_strict_fields_piece_by_piece_are_the_whole_body_match() -> None:
         for text in (body, body, bad):
             pattern = fast.STRICT_INDENTED if indented else fast.STRICT_FLAT
             fields = fast._CELL_FIELDS_INDENTED if indented else fast._CELL_FIELDS_FLAT
-            whole = fields.findall(text) if pattern.fullmatch(text) else None
-            assert fast._strict_fields(text, 0, len(text), indented) == whole
+            whole = _prepared(fields.findall(text)) if pattern.fullmatch(text) else None
+            assert _prepared_or_delegate(fast._strict_fields, text, 0, len(text), indented) == whole
             checked += whole is not None
     assert checked > 0
 
