@@ -268,8 +268,9 @@ def _table(
                     )
                     record[col.id] = years[i]
             filled = [c for c in inputs if record.get(c.id) is not None]
-            # a started row needs every column that is not optional
-            unfilled = [c for c in inputs if not c.optional and c not in filled]
+            # a started row needs every column that is not optional ("not in filled", said
+            # without comparing Column dataclasses field by field for every pair)
+            unfilled = [c for c in inputs if not c.optional and record.get(c.id) is None]
             if filled and unfilled and not t.fixed_rows:
                 missing = "、".join(f"“{c.label}”" for c in unfilled)
                 reader.issue(
