@@ -612,3 +612,15 @@ def test_a_bad_row_among_cached_rows_is_read_by_load_xlsx(tmp_path: Path) -> Non
     assert_same(good, delegates=False)
     assert_same(bad)
     assert load_xlsx_fast(bad).sheets[0].cells[(2, 1)].value == 2
+
+
+def test_the_piece_cache_is_bounded_in_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fast, "_PIECES_BYTES", 200)
+    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 40))
+    path = make_xlsx(tmp_path / "a.xlsx", {"S": sheet_xml(rows)})
+    for _ in range(2):
+        assert_same(path, delegates=False)
+        kept = sum(map(len, fast._PIECES_FLAT)) + sum(map(len, fast._PIECES_INDENTED))
+        assert kept == fast._pieces_size[0] <= 200 + 64

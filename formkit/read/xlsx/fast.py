@@ -633,6 +633,10 @@ _CELL_FIELDS_FLAT, _CELL_FIELDS_INDENTED = _cell_fields(b""), _cell_fields(rb"[ 
 _PIECES_FLAT: dict[bytes, list[tuple[Any, ...]]] = {}
 _PIECES_INDENTED: dict[bytes, list[tuple[Any, ...]]] = {}
 _PIECES_LIMIT = 4096
+# and at most this much of their text (the fields take about as much again): bounded in
+# bytes too, so that long rows cannot make a worker's memory grow with the files it reads
+_PIECES_BYTES = 4 * 1024 * 1024
+_pieces_size = [0]
 
 
 def _strict_fields(
@@ -657,9 +661,12 @@ def _strict_fields(
             if pattern.fullmatch(piece) is None:
                 return None
             cells = _prepared(fields.findall(piece))
-            if len(known) >= _PIECES_LIMIT:
-                known.clear()
+            if len(known) >= _PIECES_LIMIT or _pieces_size[0] > _PIECES_BYTES:
+                _PIECES_FLAT.clear()
+                _PIECES_INDENTED.clear()
+                _pieces_size[0] = 0
             known[piece] = cells
+            _pieces_size[0] += len(piece)
         found += cells
     return found
 
