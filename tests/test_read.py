@@ -207,6 +207,19 @@ def test_rows_inserted_inside_a_table_and_blank_rows_skipped(filled: Path) -> No
     assert sub.sources["main_products[3].name"].cell == "B31"
 
 
+def test_a_started_table_row_names_the_columns_it_lacks(filled: Path) -> None:
+    book = _book(filled)
+    base = book.sheet("第一项：基地基本情况")
+    assert base is not None
+    base.cells[(11, 2)] = RawCell("光纤")  # a product without its export value
+    sub = _extract(book)
+    issues = [i for i in sub.issues if i.code == "table_row_incomplete"]
+    assert [(i.field, i.cell) for i in issues] == [("main_products", "11")]
+    label = next(c.label for c in SPEC.table("main_products").columns if c.id == "export_value")
+    assert f"“{label}”" in issues[0].message
+    assert sub.values["main_products"][2] == {"name": "光纤", "export_value": None}
+
+
 def test_a_copied_first_sheet_is_read_in_order(filled: Path) -> None:
     book = _book(filled)
     base = book.sheet("第一项：基地基本情况")

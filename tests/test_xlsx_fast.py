@@ -547,3 +547,80 @@ def test_attr_prefixes() -> None:
     body = b'<row r="1" spans="1:7" x14ac:dyDescent="0.25"><c r="A1"><f>a:b="</f></c></row>'
     assert fast._attr_prefixes(body, 0, len(body)) == {b"x14ac", b'r="A1"><f>a'}
     assert fast._attr_prefixes(b'<row r="1" spans="1:7">', 0, 22) == set()
+
+
+def _bodies() -> list[tuple[bytes, bool]]:
+    """Every worksheet <sheetData> body of the corpus (and whether it is indented)."""
+    from formkit.read.xlsx.package import is_indented
+
+    out = []
+    paths = sorted(CORPUS.rglob("*.xls[xm]")) if CORPUS.is_dir() else []
+    for path in paths:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                parts = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")]
+        except Exception:
+            continue
+        for data in parts:
+            start = data.find(b"<sheetData>")
+            end = data.find(b"</sheetData>", start)
+            if start >= 0 and end >= 0:
+                out.append((data[start + 11 : end], is_indented(data[:65536])))
+    return out
+
+
+def _prepared(found: list[tuple[bytes, ...]]) -> object:
+    return _prepared_or_delegate(fast._prepared, found)
+
+
+def _prepared_or_delegate(fn: Any, *args: Any) -> object:
+    try:
+        return fn(*args)
+    except fast.Delegate:
+        return "delegate"
+
+
+def test_strict_fields_piece_by_piece_are_the_whole_body_match() -> None:
+    """`_strict_fields` (cached row by row) answers as one strict match and one findall of
+    the whole body: on every corpus body, on each with a bad token put into one row, and
+    again once its pieces are cached."""
+    bodies = _bodies()
+    odd = b'<row r="1"><c r="A1"><v>1</v></c></row><!-- x --><row r="2"></row>'
+    bodies += [(odd, False), (b"", False), (b'<row r="1"/>', False)]
+    bodies += [(b'<row r="1"><c r="A1"><v>\x01</v></c></row>', False)]
+    checked = 0
+    for body, indented in bodies:
+        # and the same body with one row made bad, after its pieces were cached
+        cut = body.find(b"</row>")
+        bad = body[:cut] + b"<x/>" + body[cut:] if cut >= 0 else body + b"<x/>"
+        for text in (body, body, bad):
+            pattern = fast.STRICT_INDENTED if indented else fast.STRICT_FLAT
+            fields = fast._CELL_FIELDS_INDENTED if indented else fast._CELL_FIELDS_FLAT
+            whole = _prepared(fields.findall(text)) if pattern.fullmatch(text) else None
+            assert _prepared_or_delegate(fast._strict_fields, text, 0, len(text), indented) == whole
+            checked += whole is not None
+    assert checked > 0
+
+
+def test_a_bad_row_among_cached_rows_is_read_by_load_xlsx(tmp_path: Path) -> None:
+    """A file repeating another's rows with one row that is not of the plain shape is read
+    the careful way, with the same result."""
+    rows = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>'
+    good = make_xlsx(tmp_path / "a.xlsx", {"S": sheet_xml(rows)})
+    odd = rows.replace('<c r="A2"><v>2</v></c>', '<c r="A2"><v>2</v><!-- n --></c>')
+    bad = make_xlsx(tmp_path / "b.xlsx", {"S": sheet_xml(odd)})
+    assert_same(good, delegates=False)
+    assert_same(bad)
+    assert load_xlsx_fast(bad).sheets[0].cells[(2, 1)].value == 2
+
+
+def test_the_piece_cache_is_bounded_in_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fast, "_PIECES_BYTES", 200)
+    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 40))
+    path = make_xlsx(tmp_path / "a.xlsx", {"S": sheet_xml(rows)})
+    for _ in range(2):
+        assert_same(path, delegates=False)
+        kept = sum(map(len, fast._PIECES_FLAT)) + sum(map(len, fast._PIECES_INDENTED))
+        assert kept == fast._pieces_size[0] <= 200 + 64

@@ -240,6 +240,7 @@ def _table(
     cells: list[dict[str, RawCell | None]] = []
     # rows of the original sheet by their values: a copy's identical row is a duplicate
     originals: dict[tuple[Any, ...], str] = {}
+    inputs = t.input_columns  # a property that builds its tuple: once, not per row
     for block in located.blocks.get(t.id, []):
         for i, row in enumerate(block.rows):
             record: dict[str, Any] = {}
@@ -266,9 +267,10 @@ def _table(
                         )
                     )
                     record[col.id] = years[i]
-            filled = [c for c in t.input_columns if record.get(c.id) is not None]
-            # a started row needs every column that is not optional
-            unfilled = [c for c in t.input_columns if not c.optional and c not in filled]
+            filled = [c for c in inputs if record.get(c.id) is not None]
+            # a started row needs every column that is not optional ("not in filled", said
+            # without comparing Column dataclasses field by field for every pair)
+            unfilled = [c for c in inputs if not c.optional and record.get(c.id) is None]
             if filled and unfilled and not t.fixed_rows:
                 missing = "、".join(f"“{c.label}”" for c in unfilled)
                 reader.issue(
@@ -281,7 +283,7 @@ def _table(
                         missing=missing,
                     )
                 )
-            signature = tuple(_same(record.get(c.id)) for c in t.input_columns)
+            signature = tuple(_same(record.get(c.id)) for c in inputs)
             if any(v is not None for v in signature):
                 if not block.copy:
                     originals.setdefault(signature, f"{block.sheet}!{row}")
@@ -294,7 +296,7 @@ def _table(
                             "copy_row_duplicate",
                             field=t.id,
                             sheet=block.sheet,
-                            cell=f"{col_letter(block.cols[t.input_columns[0].id])}{row}",
+                            cell=f"{col_letter(block.cols[inputs[0].id])}{row}",
                             label=t.label,
                             row=row,
                             original=originals[signature],

@@ -10,6 +10,7 @@ their heading and read in workbook order.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -359,6 +360,16 @@ def _locate_table(
     return Block(sheet, tuple(rows_found), cols, by, copy)
 
 
+def _nfkc(text: str) -> str:
+    # the same labels and values recur in every file read: short text is remembered
+    return _nfkc_short(text) if len(text) <= 64 else unicodedata.normalize("NFKC", text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _nfkc_short(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
 def _table_end(data: SheetData, t: Table, start: int, shift: int, name_last: int | None) -> int:
     """Last worksheet row that may belong to the table."""
     if t.end_label:
@@ -373,7 +384,7 @@ def _table_end(data: SheetData, t: Table, start: int, shift: int, name_last: int
             if r >= start
             and c <= last_col
             and isinstance(cell.value, str)
-            and first in unicodedata.normalize("NFKC", cell.value)
+            and first in _nfkc(cell.value)
             and normalise_label(cell.value).rstrip("。.").startswith(marker)
         ]
         if rows:

@@ -328,7 +328,8 @@ def _load(pkg: _MemoryPackage, bounds: Bounds, path: Path) -> Book:
 _SST_ROOT = re.compile(rb"(?:<\?xml[^>]*\?>)?[ \t\r\n]*<sst([ \t\r\n][^>]*)?>")
 _SST_ITEM = rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>'
 _SST_BODY = re.compile(rb"(?:" + _SST_ITEM.replace(b"([^<]*)", b"[^<]*") + rb")*")
-_SST_TEXT_STR = re.compile(_SST_ITEM.decode())
+_SST_OPEN, _SST_PRESERVE, _SST_CLOSE = "<si><t>", '<si><t xml:space="preserve">', "</t></si>"
+_SST_SPLIT = _SST_CLOSE + _SST_OPEN
 
 
 _SST_FRAMES: set[bytes] = set()
@@ -354,7 +355,11 @@ def _shared_strings(pkg: _MemoryPackage, part: str) -> list[str]:
                 _SST_FRAMES.clear()
             _SST_FRAMES.add(frame)
         body = data[root_end:end].decode("utf-8")  # checked by prolog
-        strings: list[str] = _SST_TEXT_STR.findall(body)
+        # the body is plain items back to back and text holds no "<": split at the item
+        # boundaries (several times faster than a findall over the items)
+        if 'xml:space="preserve"' in body:
+            body = body.replace(_SST_PRESERVE, _SST_OPEN)
+        strings = body[len(_SST_OPEN) : -len(_SST_CLOSE)].split(_SST_SPLIT) if body else []
         if "&" in body or "\r" in body or "_x" in body:
             for i, raw in enumerate(strings):
                 text = element_text(raw.encode("utf-8"))
@@ -448,6 +453,7 @@ def _read_sheet(
     # The fast way: the frame (the part without the <sheetData> body: the same in every
     # form returned from one template) checked once and cached, the body matched strictly.
     strict = False
+    found: list[tuple[Any, ...]] | None = None
     if not data.startswith(b"\xef\xbb\xbf"):
         try:
             _, body_start, body_end, tail_start = _locate(data, 0)
@@ -464,13 +470,13 @@ def _read_sheet(
                 _FRAMES[frame] = prefixes
             if prefixes is not None:
                 indented = is_indented(data[:CHUNK])
-                pattern = STRICT_INDENTED if indented else STRICT_FLAT
                 try:
                     data[body_start:body_end].decode("utf-8")
                 except UnicodeDecodeError:
                     raise Delegate from None
+                found = _strict_fields(data, body_start, body_end, indented)
                 strict = (
-                    pattern.fullmatch(data, body_start, body_end) is not None
+                    found is not None
                     # "]]>" is not allowed in XML text (expat refuses it)
                     and data.find(b"]]>", body_start, body_end) < 0
                     # prefixed attributes (x14ac:dyDescent) need their prefix declared
@@ -568,8 +574,10 @@ def _read_sheet(
         and not ODD_REF.search(data, body_start, body_end)
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
-        fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
-        _checked_cells(fields, data, body_start, body_end, strings, memo, make, place, store)
+        if not strict or found is None:  # strict: found by _strict_fields
+            fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
+            found = _prepared(fields.findall(data, body_start, body_end))
+        _checked_cells(found, strings, memo, make, place, store, cells, bounds)
     else:
         general_cells(data, body_start, body_end, indented, store)
 
@@ -619,60 +627,153 @@ def _cell_fields(ws: bytes) -> re.Pattern[bytes]:
 
 
 _CELL_FIELDS_FLAT, _CELL_FIELDS_INDENTED = _cell_fields(b""), _cell_fields(rb"[ \t\r\n]*+")
+
+# a piece of a checked body (between two "</row>") -> its cells' fields; files returned
+# from one template repeat most of their rows byte for byte (labels, empty styled cells)
+_PIECES_FLAT: dict[bytes, list[tuple[Any, ...]]] = {}
+_PIECES_INDENTED: dict[bytes, list[tuple[Any, ...]]] = {}
+_PIECES_LIMIT = 4096
+# and at most this much of their text (the fields take about as much again): bounded in
+# bytes too, so that long rows cannot make a worker's memory grow with the files it reads
+_PIECES_BYTES = 4 * 1024 * 1024
+_pieces_size = [0]
+
+
+def _strict_fields(
+    data: bytes, start: int, end: int, indented: bool
+) -> list[tuple[Any, ...]] | None:
+    """The body's cells as `_CELL_FIELDS_*` find them, `_prepared`, if the body matches
+    the strict pattern, else None; piece by piece, each piece new to this process matched
+    once (the two expressions were a large share of reading a file).
+
+    The same answer as matching the whole body: "</row>" is a token of its own and can
+    occur nowhere inside another token of the strict shape (no "<" in text or attribute
+    values), so the body matches iff every piece does (a piece followed by "</row>"
+    matches iff the piece does), and a cell never spans two pieces."""
+    if indented:
+        pattern, fields, known = STRICT_INDENTED, _CELL_FIELDS_INDENTED, _PIECES_INDENTED
+    else:
+        pattern, fields, known = STRICT_FLAT, _CELL_FIELDS_FLAT, _PIECES_FLAT
+    found: list[tuple[Any, ...]] = []
+    for piece in data[start:end].split(b"</row>"):
+        cells = known.get(piece)
+        if cells is None:
+            if pattern.fullmatch(piece) is None:
+                return None
+            cells = _prepared(fields.findall(piece))
+            if len(known) >= _PIECES_LIMIT or _pieces_size[0] > _PIECES_BYTES:
+                _PIECES_FLAT.clear()
+                _PIECES_INDENTED.clear()
+                _pieces_size[0] = 0
+            known[piece] = cells
+            _pieces_size[0] += len(piece)
+        found += cells
+    return found
+
+
 _F_ELEMENT = re.compile(rb"<f" + F_ATTRS + rb"(?:/>|>([^<]*)</f>)")
 
 
+def _prepared(fields: list[tuple[bytes, ...]]) -> list[tuple[Any, ...]]:
+    """The cells' fields as `_checked_cells` takes them, what does not depend on the file
+    worked out: (0, position, memo key, s, t, text) for a value cell, (1, position, index,
+    s, t, text) for a shared string, (2, None, the fields, ...) for the rest."""
+    out: list[tuple[Any, ...]] = []
+    positions_get = POSITIONS.get
+    for row in fields:
+        ref, style, t, _, f_element, v_raw = row
+        if v_raw and not f_element and t != b"inlineStr":
+            row_col = positions_get(ref) or ref_position(ref)
+            if t == b"s":
+                try:
+                    index = int(v_raw)
+                except ValueError:
+                    raise Delegate from None
+                if index >= 0:
+                    out.append((1, row_col, index, style, t, v_raw))
+                    continue
+                raise Delegate  # as make() has it
+            out.append((0, row_col, (style, t, v_raw), style, t, v_raw))
+        elif f_element or t == b"inlineStr":
+            out.append((2, None, row, None, None, None))
+    return out
+
+
 def _checked_cells(
-    fields: re.Pattern[bytes],
-    data: bytes,
-    start: int,
-    end: int,
+    found: list[tuple[Any, ...]],
     strings: list[str],
     memo: dict[tuple[Any, ...], Any],
     make: Callable[..., RawCell | None],
     place: Callable[[int, int, RawCell | None], None],
     store: Callable[..., None],
+    cells: dict[tuple[int, int], RawCell],
+    bounds: Bounds,
 ) -> None:
-    """`_read_sheet`'s loop over the non-empty cells of a checked body.
+    """`_read_sheet`'s loop over the non-empty cells of a checked body (`_prepared`).
 
     A value cell's RawCell depends only on (s, t, stored text) -- for a shared string on
     the string itself -- given the styles and date system, so equal cells (labels,
-    repeated numbers; a returned form shares most with its template) share one."""
-    positions_get = POSITIONS.get
+    repeated numbers; a returned form shares most with its template) share one.  Such a
+    cell inside the bounds is stored here directly (`place` for the rest): this loop runs
+    for every cell of every file, and a call per cell was a large share of it."""
     memo_get = memo.get
-    for ref, style, t, is_raw, f_element, v_raw in fields.findall(data, start, end):
-        if t == b"inlineStr":  # the checked shape: its <is> text and nothing else
-            if not is_raw:
-                continue  # empty
-            # as a cell of type "str" holding that text (what load_xlsx makes of both)
-            t, v_raw = b"str", is_raw
-            made = make(style or None, t, None, None, v_raw)
-            if made is None or made.value == "":
-                continue  # text that unescapes to nothing: empty, as load_xlsx has it
-        if f_element:
-            fm = _F_ELEMENT.fullmatch(f_element)
-            if fm is None:
-                raise Delegate
-            f_attrs, f_raw = fm.groups()
-            row_col = positions_get(ref) or ref_position(ref)
-            store(*row_col, style or None, t or None, f_attrs, f_raw, v_raw or None)
-            continue
-        if not v_raw:
-            continue  # empty cell
-        if t == b"s":
+    max_row, max_col = bounds.max_row, bounds.max_col
+    for kind, row_col, key, style, t, v_raw in found:
+        if kind == 1:
             try:
-                index = int(v_raw)
-                key: tuple[Any, ...] = (style or None, strings[index] if index >= 0 else None)
-            except (ValueError, IndexError):
+                key = (style, strings[key])
+            except IndexError:
                 raise Delegate from None
-        else:
-            key = (style or None, t or None, v_raw)
+        elif kind == 2:
+            _other_cell(key, make, memo, place, store)
+            continue
         cell = memo_get(key, _MISSING)
         if cell is _MISSING:
             cell = make(style or None, t or None, None, None, v_raw)
             if len(memo) < _MEMO_LIMIT:
                 memo[key] = cell
-        place(*(positions_get(ref) or ref_position(ref)), cell)
+        if cell is not None:
+            if row_col[0] <= max_row and row_col[1] <= max_col:
+                cells[row_col] = cell
+            else:
+                place(row_col[0], row_col[1], cell)
+
+
+def _other_cell(
+    fields: tuple[bytes, ...],
+    make: Callable[..., RawCell | None],
+    memo: dict[tuple[Any, ...], Any],
+    place: Callable[[int, int, RawCell | None], None],
+    store: Callable[..., None],
+) -> None:
+    """A formula or inline-string cell, for `_checked_cells`."""
+    ref, style, t, is_raw, f_element, v_raw = fields
+    if t == b"inlineStr":  # the checked shape: its <is> text and nothing else
+        if not is_raw:
+            return  # empty
+        # as a cell of type "str" holding that text (what load_xlsx makes of both)
+        t, v_raw = b"str", is_raw
+        made = make(style or None, t, None, None, v_raw)
+        if made is None or made.value == "":
+            return  # text that unescapes to nothing: empty, as load_xlsx has it
+    if f_element:
+        fm = _F_ELEMENT.fullmatch(f_element)
+        if fm is None:
+            raise Delegate
+        f_attrs, f_raw = fm.groups()
+        row_col = POSITIONS.get(ref) or ref_position(ref)
+        store(*row_col, style or None, t or None, f_attrs, f_raw, v_raw or None)
+        return
+    if not v_raw:
+        return  # empty cell
+    # an inline string's text, as a "str" cell
+    key = (style, t, v_raw)
+    cell = memo.get(key, _MISSING)
+    if cell is _MISSING:
+        cell = make(style or None, t, None, None, v_raw)
+        if len(memo) < _MEMO_LIMIT:
+            memo[key] = cell
+    place(*(POSITIONS.get(ref) or ref_position(ref)), cell)
 
 
 _MISSING: Any = object()

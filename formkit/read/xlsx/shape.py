@@ -123,7 +123,9 @@ def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
         + text
         + rb"</t></is></c>"
     )
-    cell = rb"(?:" + inline + rb"|" + cell + rb")"
+    # the plain cell first: nearly every cell is one, and the two never match at one place
+    # (its t is lower-case, "inlineStr" is not), so the order only saves the inline try
+    cell = rb"(?:" + cell + rb"|" + inline + rb")"
     row = rb'<row r="[1-9][0-9]{0,6}"' + attr + rb"/?>"
     # possessive: every token starts with "<" and whitespace never does, so giving a
     # token back can never help the match; not keeping backtrack points is much faster
