@@ -95,12 +95,15 @@ class Context:
         Keys are value keys ("export_value", "history[2].hitech_export_value"); an issue
         concerns one when it names the cell the value came from.
         """
+        # asked hundreds of times a file (every bounded number), mostly of a file without
+        # errors: those are answered before the keys are looked at
+        errors = [i for i in (*self.sub.issues, *self.found) if i.severity == "error"]
+        if not errors:
+            return False
         cells = {(s.sheet, s.cell) for k in keys if (s := self.sub.sources.get(k)) is not None}
         plain = {k for k in keys if "[" not in k and "." not in k}
         return any(
-            i.severity == "error"
-            and ((i.sheet, i.cell) in cells or (i.field in plain and i.cell is None))
-            for i in self.issues
+            (i.sheet, i.cell) in cells or (i.field in plain and i.cell is None) for i in errors
         )
 
 
