@@ -16,7 +16,7 @@ from math import isfinite
 from typing import Any
 
 import xlsxwriter  # noqa: F401
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -161,16 +161,15 @@ def plain_cells(ws: Worksheet, row: int, values: Iterable[tuple[int, Any]]) -> N
             put(ws, row, col, value, None, "integer")
         return
     ws.begin_row(row)
-    r = str(row + 1)
     done: dict[int, str] = {}
     for col, value in values:
         kind = type(value)
         if value is None or value == "":
             continue
         if kind is str and not cellwriter.special(value):
-            done[col] = cellwriter.text_xml(xl_col_to_name(col) + r, "", value)
+            done[col] = cellwriter.text_xml(xl_rowcol_to_cell_fast(row, col), "", value)
         elif kind is int or (kind is float and isfinite(value)):
-            done[col] = cellwriter.number_xml(xl_col_to_name(col) + r, "", value)
+            done[col] = cellwriter.number_xml(xl_rowcol_to_cell_fast(row, col), "", value)
         else:
             put(ws, row, col, value, None, "integer")
     ws.cells(row, done)
