@@ -78,9 +78,10 @@ class SummarySheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped he
         """Cells of the current row (see begin_row) as finished XML, by column."""
         if not cells:
             return
-        if row < self.previous_row or self._check_dimensions(row, min(cells)):
-            raise ValueError(f"row {row} is written already or out of bounds")
-        self._check_dimensions(row, max(cells))
+        self.begin_row(row)
+        # as xlsxwriter: a row written out already, or beyond the sheet, is not written
+        if self._check_dimensions(row, min(cells)) or self._check_dimensions(row, max(cells)):
+            return
         self.table[row].update(cells)
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
