@@ -7,6 +7,7 @@ string that starts with "<r>" and ends with "</r>" unescaped, as rich-text XML.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
@@ -19,8 +20,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from formkit.api import load_spec
 from formkit.check import check_file
+from formkit.records import Col
 from formkit.summary import cellwriter
 from formkit.summary.collect import collect
+from formkit.summary.kit import Formats, plain_cells, table
 from formkit.summary.sheets import ISSUE_COLS, build, detail_columns, write
 from tests.conftest import ROOT
 from tests.forms import full_values, write_filled
@@ -163,3 +166,47 @@ def test_summary_bytes_equal_a_stock_xlsxwriter_summary(
     ours = build(collect(results, unit="江苏省"), national=national)
     monkeypatch.setattr(cellwriter, "SummarySheet", Worksheet)
     assert build(collect(results, unit="江苏省"), national=national) == ours
+
+
+def _table_book(cls: type, rows: list[dict[str, Any]]) -> bytes:
+    """Two tables (the second on the same sheet, below) written by kit.table on `cls`."""
+    cols = [
+        Col("_no", "序号", "integer", width=4.5),
+        Col("name", "名称", "text", width=12),
+        Col("amount", "金额", "decimal", "万美元", width=9),
+        Col("count", "个数", "integer", width=6),
+        Col("note", "意见", "text", width=8),  # filled: shown empty too
+        Col("when", "日期", "date", width=10),
+    ]
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False})
+    wb.set_properties({"created": dt.datetime(2026, 1, 1)})  # the same bytes each time
+    ws = wb.add_worksheet("s", cls)
+    fmt = Formats(wb)
+    last = table(ws, fmt, 1, cols, rows, fill={4: "#FFF2CC"})
+    last = table(ws, fmt, last + 2, cols[:3], rows[::-1])
+    plain_cells(ws, last + 1, [(0, "x"), (1, 2.5), (3, None), (4, "a < b"), (5, True)])
+    wb.add_worksheet("t", cls).write_string(0, 0, "z", fmt(italic=True))
+    wb.close()
+    return buf.getvalue()
+
+
+def test_table_rows_are_xlsxwriters_bytes() -> None:
+    """table()'s finished rows give the workbook a stock xlsxwriter sheet gives: every cell,
+    and the order the formats are numbered in (styles.xml), with one row (its formats are
+    first used when the workbook closes) and with many."""
+    texts = [*TEXTS, "x" * 20000, "长" * 40]
+    rows = [
+        {
+            "_no": n,
+            "name": texts[n % len(texts)],
+            "amount": [1.5, None, 0.1 + 0.2, "", 7, "未填"][n % 6],
+            "count": [3, None, True, 12][n % 4],
+            "note": ["", None, "推荐", "line\nbreak"][n % 4],
+            "when": dt.date(2026, 1, 1 + n % 28) if n % 3 else None,
+            **({"_excluded": {"amount": "单位错误"}} if n % 7 == 3 else {}),
+        }
+        for n in range(1, 60)
+    ]
+    for some in (rows[:1], rows[3:4], rows):
+        assert _table_book(cellwriter.SummarySheet, some) == _table_book(Worksheet, some)

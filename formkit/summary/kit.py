@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any
 
 import xlsxwriter  # noqa: F401
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -26,6 +28,7 @@ from formkit.records import Col, SummaryRecord, iso, usable
 from formkit.reference import Reference
 from formkit.spec import FormSpec
 from formkit.summary import cellwriter
+from formkit.summary.cellwriter import SummarySheet
 
 FONT = "宋体"
 
@@ -46,6 +49,11 @@ MACHINE = {
 MACHINE_HEADER = ("sheet", "no", "code", "sha256")
 # the machine table's first column in the metadata sheet (the metadata is in A:B)
 MACHINE_COL = 3
+
+
+# text longer than this goes through xlsxwriter, which cuts it to Excel's limit of 32,767
+# UTF-16 units (text this short cannot be over it)
+TEXT_FAST = 16383
 
 
 # points per line of 10-point text, as LibreOffice and Excel lay it out
@@ -143,6 +151,30 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, kind: str = "te
         ws.write_string(row, col, str(iso(value)), fmt)
 
 
+def plain_cells(ws: Worksheet, row: int, values: Iterable[tuple[int, Any]]) -> None:
+    """(column, value) of one row written as `put(ws, row, col, value, None, "integer")`
+    writes them, on a sheet without row or column formats (the metadata sheet's thousands
+    of rows): on a SummarySheet, text without anything to escape and finite numbers as
+    finished XML."""
+    if not isinstance(ws, SummarySheet):
+        for col, value in values:
+            put(ws, row, col, value, None, "integer")
+        return
+    ws.begin_row(row)
+    done: dict[int, str] = {}
+    for col, value in values:
+        kind = type(value)
+        if value is None or value == "":
+            continue
+        if kind is str and not cellwriter.special(value):
+            done[col] = cellwriter.text_xml(xl_rowcol_to_cell_fast(row, col), "", value)
+        elif kind is int or (kind is float and isfinite(value)):
+            done[col] = cellwriter.number_xml(xl_rowcol_to_cell_fast(row, col), "", value)
+        else:
+            put(ws, row, col, value, None, "integer")
+    ws.cells(row, done)
+
+
 def sheet_title(ws: Worksheet, text: str, width: int, fmt: Formats) -> None:
     ws.merge_range(0, 0, 0, max(width - 1, 1), text, fmt(bold=True, font_size=14, align="left"))
     ws.set_row(0, 26)
@@ -179,45 +211,78 @@ def table(
         ws.write_string(top, j, col.header, fmt.header())
         ws.set_column(j, j, col.width)
     ws.set_row(top, header_height)
-    # the hot loop of a large summary: plain text and numbers straight to their writers.
-    # Rows with wrapped text are made tall enough for it (no application grows a row for
-    # wrapped text in a file it did not lay out itself): `wrap` is a wrapping column's
-    # width, 0 where nothing wraps.
+    # the hot loop of a large summary: each row's plain text and numbers made into their
+    # cells' XML here and handed to the sheet in one piece (cellwriter.SummarySheet; the
+    # per-cell writers were most of the time of writing a large summary). Rows with wrapped
+    # text are made tall enough for it (no application grows a row for wrapped text in a
+    # file it did not lay out itself): `wrap` is a wrapping column's width, 0 where nothing
+    # wraps.
     plan = []
     for j, c in enumerate(cols):
         cell_fmt = fmt.cell(c, bg_color=fill[j]) if j in fill else fmt.cell(c)
-        plan.append((j, c.key, c.kind, cell_fmt, c.width if cell_fmt.text_wrap else 0.0))
+        wrap = c.width if cell_fmt.text_wrap else 0.0
+        plan.append((j, c.key, c.kind, cell_fmt, wrap, xl_col_to_name(j), j in fill))
+    # a column's ' s="N"' once its format has its index. xlsxwriter gives a format its
+    # index when the first cell with it is written out, and the order of those is the order
+    # of the styles in the file: until then the column's cells go the ordinary way.
+    styles: list[str | None] = [None] * len(cols)
     measured: dict[tuple[str, float], int] = {}  # the same message recurs across files
-    # the undecorated writers: rows and columns are numbers here, never "A1" text to parse
-    # (the decorator's check was a sixth of writing a large summary)
-    write_string, write_number = ws._write_string, ws._write_number
+    fast = isinstance(ws, SummarySheet)
     for i, rec in enumerate(rows, start=top + 1):
         lines = 1
         doubted = rec.get("_excluded")
-        for j, key, kind, cell_fmt, wrap in plan:
+        if fast:
+            ws.begin_row(i)
+        r = str(i + 1)
+        done: dict[int, str] = {}
+        for j, key, kind, cell_fmt, wrap, letter, filled in plan:
             value = rec.get(key)
             if doubted and key in doubted and kind in ("integer", "decimal", "percent"):
                 # a value formkit itself called wrong: shown, marked, never in a total
                 put(ws, i, j, value, fmt.cell(cols[j], bg_color=EXCLUDED_FILL), kind)
                 ws.write_comment(i, j, f"未计入合计：{doubted[key]}", {"author": "formkit"})
                 continue
-            if value is None or value == "":
-                if j in fill:  # an input left empty is still shown as one
-                    ws.write_blank(i, j, None, cell_fmt)
+            empty = value is None or value == ""
+            if empty and not filled:
                 continue  # empty cells get their border from one conditional format below
+            style = styles[j]
+            if style is None and fast and cell_fmt.xf_index is not None:
+                style = styles[j] = f' s="{cell_fmt.xf_index}"'
+            if style is None:  # xlsxwriter's writers
+                if empty:  # an input left empty is still shown as one
+                    ws.write_blank(i, j, None, cell_fmt)
+                elif type(value) is str:
+                    ws._write_string(i, j, value, cell_fmt)
+                elif type(value) in (int, float) and kind != "text":
+                    ws._write_number(i, j, value, cell_fmt)
+                else:
+                    put(ws, i, j, value, cell_fmt, kind)
+            elif empty:
+                done[j] = f'<c r="{letter}{r}"{style}/>'
             elif type(value) is str:
-                write_string(i, j, value, cell_fmt)
-                # a character is at most two columns wide: one-line text that cannot
-                # need more lines than the row already has is not measured
-                if wrap and (2 * len(value) > (wrap - 1.5) * lines or "\n" in value):
-                    n = measured.get((value, wrap))
-                    if n is None:
-                        n = measured[(value, wrap)] = wrapped_lines(value, wrap)
-                    lines = max(lines, n)
-            elif type(value) in (int, float) and kind != "text":
-                write_number(i, j, value, cell_fmt)
+                if len(value) > TEXT_FAST:
+                    ws._write_string(i, j, value, cell_fmt)  # cut to Excel's limit there
+                else:
+                    done[j] = cellwriter.text_xml(letter + r, style, value)
+            elif kind != "text" and (
+                type(value) is int or (type(value) is float and isfinite(value))
+            ):
+                done[j] = cellwriter.number_xml(letter + r, style, value)
             else:
                 put(ws, i, j, value, cell_fmt, kind)
+            # a character is at most two columns wide: one-line text that cannot need more
+            # lines than the row already has is not measured
+            if (
+                wrap
+                and type(value) is str
+                and (2 * len(value) > (wrap - 1.5) * lines or "\n" in value)
+            ):
+                n = measured.get((value, wrap))
+                if n is None:
+                    n = measured[(value, wrap)] = wrapped_lines(value, wrap)
+                lines = max(lines, n)
+        if done:
+            ws.cells(i, done)
         if lines > 1:  # before the next row is written (constant-memory mode)
             ws.set_row(i, LINE_HEIGHT * lines + 2)
     last = top + len(rows)

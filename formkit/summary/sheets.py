@@ -36,6 +36,7 @@ from formkit.summary.kit import (
     Writer,
     excluded_summary,
     landscape,
+    plain_cells,
     put,
     sheet_title,
     table,
@@ -615,12 +616,12 @@ def _meta_sheet(
         *((sheet, n, *(v.get(k) for k in MACHINE_HEADER[2:])) for sheet, n, v in machine),
     ]
     for i in range(max(len(rows), len(kept))):
+        cells: list[tuple[int, Any]] = []
         if i < len(rows):
             name, value = rows[i]
-            meta.write_string(i, 0, name)
-            put(meta, i, 1, value, None, "integer")
+            cells += [(0, name), (1, value)]
             wb.define_name(name, f"={META_SHEET}!$B${i + 1}")
         if i < len(kept):
-            for j, value in enumerate(kept[i]):
-                put(meta, i, MACHINE_COL + j, value, None, "integer")
+            cells += [(MACHINE_COL + j, value) for j, value in enumerate(kept[i])]
+        plain_cells(meta, i, cells)
     meta.very_hidden()

@@ -109,11 +109,13 @@ def verdict(criteria: list[Criterion]) -> str | None:
 
 
 def _required(ctx: Context) -> None:
+    # the fields the reading could not read (an error of its own)
+    unreadable_fields = {i.field for i in ctx.sub.issues if i.severity == "error"}
     for f in ctx.spec.fields:
         if f.type == "group":
             continue
         value = ctx.value(f.id)
-        unreadable = any(i.field == f.id and i.severity == "error" for i in ctx.sub.issues)
+        unreadable = f.id in unreadable_fields
         if f.required and value is None and not unreadable:
             ctx.add("required_missing", f.id)
         if f.required_when is not None:

@@ -54,16 +54,22 @@ def _limits(lo: float | None, hi: float | None, unit: str) -> str:
 
 
 def _targets(ctx: Context) -> Iterator[tuple[_Target, float]]:
+    # only the bounded fields and columns are looked at (most of a form's are not)
     for f in ctx.spec.fields:
+        if not f.bounds:
+            continue
         v = _num(ctx.value(f.id))
-        if f.bounds and v is not None and not ctx.has_error(f.id):
+        if v is not None and not ctx.has_error(f.id):
             yield _Target(f.id, f.label, f.unit, f.bounds, f.slips, None), v
     for t in ctx.spec.tables:
+        bounded = [c for c in t.columns if c.bounds]
+        if not bounded:
+            continue
         for i, row in enumerate(ctx.value(t.id) or []):
-            for c in t.columns:
+            for c in bounded:
                 v = _num(row.get(c.id))
                 key = f"{t.id}[{i}].{c.id}"
-                if c.bounds and v is not None and not ctx.has_error(key):
+                if v is not None and not ctx.has_error(key):
                     yield _Target(key, c.label, c.unit, c.bounds, c.slips, row), v
 
 

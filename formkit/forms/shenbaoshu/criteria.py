@@ -6,6 +6,7 @@ re-certification claims (`match_base`, 五(一)).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ BASE_ID, BASE_CLAUSE = "recert_base", "五(一)、六(一)"
 BASE_TITLE = "重新认定的是本单位的现有基地"
 
 
+@functools.lru_cache(maxsize=4096)  # the reference's base names, for every application
 def _key(text: str) -> str:
     """A name as compared: full-width folded, spaces and punctuation out."""
     return re.sub(r"[\s（）()·、,，。.:：;；“”\"'-]", "", unicodedata.normalize("NFKC", text))
