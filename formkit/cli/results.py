@@ -168,7 +168,7 @@ def slim(sub: Submission) -> Slim:
 
 def print_versions(rows: list[dict[str, Any]], console: Console) -> None:
     """The end of `check`: the files that will not count, and same-day conflicts to verify
-    (`rows`: formkit.rounds.check.Versions.rows)."""
+    (`rows`: formkit.rounds.check.Versions.rows, or those of them these two list)."""
     later = [r for r in rows if r["disposition"] in NOT_COUNTED]
     if later:
         table = Table(title="同一申请单位的多个文件：以下文件不计入汇总")
@@ -189,8 +189,9 @@ class JsonOut:
 
     def __init__(self, target: Path | None, reference: Reference, lang: str = "zh") -> None:
         self.target, self.reference, self.lang = target, reference, lang
-        # which file counts for each application: written after the results
-        self.files: list[dict[str, Any]] | None = None
+        # which file counts for each application: written after the results (a generator:
+        # the rows are written as they are made)
+        self.files: Iterable[dict[str, Any]] | None = None
         # issues found across periods (a periodic form's summary), by file
         self.across: list[dict[str, Any]] | None = None
         self._ctx: Any = None

@@ -1,0 +1,74 @@
+"""`formkit check` keeps memory flat in the number of files (issue #23): what it holds per
+file until the end, and what it lets go of, checked structurally; the output unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from formkit.check import check_file
+from formkit.cli import app
+from formkit.cli.check import _handed_over
+from formkit.reference import load_reference
+from formkit.rounds.check import Versions
+from formkit.rounds.report import _write_list
+from tests.forms import full_values, write_filled
+
+runner = CliRunner()
+
+
+def test_the_paths_are_let_go_of_as_they_are_handed_over() -> None:
+    files = ["a.xlsx", "b.xlsx", "c.xlsx"]
+    given = _handed_over(files)
+    assert next(given) == "a.xlsx"
+    assert files == ["c.xlsx", "b.xlsx"]  # the one handed over is no longer held
+    assert list(given) == ["b.xlsx", "c.xlsx"] and files == []
+
+
+def test_a_list_written_from_a_generator_is_the_same_text() -> None:
+    items = [{"file": "甲.xlsx", "n": 1}, {"file": "乙.xlsx", "conflicts": []}]
+    for given in ([], items[:1], items):
+        as_list, as_made = io.BytesIO(), io.BytesIO()
+        _write_list(as_list, given)
+        _write_list(as_made, (i for i in given))
+        assert as_made.getvalue() == as_list.getvalue()
+        assert json.loads(as_made.getvalue()) == given
+
+
+def test_versions_share_repeated_text_and_let_go_of_the_candidates(tmp_path: Path) -> None:
+    first = write_filled(tmp_path / "a.xlsx", full_values())
+    again = tmp_path / "b.xlsx"
+    shutil.copyfile(first, again)
+    other = write_filled(tmp_path / "c.xlsx", {**full_values(), "fill_date": dt.date(2006, 4, 2)})
+    versions = Versions(load_reference())
+    for path in (first, again, other):
+        versions.add(check_file(path))
+    a, b, c = versions.cands
+    assert a.applicant and a.applicant == c.applicant
+    assert a.applicant is b.applicant is c.applicant  # one copy of the name for all three
+    rows = versions.rows()
+    row = next(rows)
+    assert versions.cands == []  # decided: the candidates are no longer kept
+    rest = list(rows)
+    assert [r["file"] for r in [row, *rest]] == [str(first), str(again), str(other)]
+    assert rest[0]["disposition"] == "duplicate" and rest[0]["current"] == str(first)
+
+
+def test_check_lists_the_files_that_do_not_count_from_the_rows_it_wrote(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_filled(folder / "a.xlsx", full_values())
+    shutil.copyfile(folder / "a.xlsx", folder / "b.xlsx")
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["check", str(folder), "--json", str(out), "--jobs", "1"])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["disposition"] for r in doc["files"]] == ["current", "duplicate"]
+    assert "以下文件不计入汇总" in result.output and "b.xlsx" in result.output
+    # without --json the rows are still made, for the same table
+    plain = runner.invoke(app, ["check", str(folder), "--jobs", "1"])
+    assert "以下文件不计入汇总" in plain.output and "b.xlsx" in plain.output
