@@ -7,10 +7,13 @@ import datetime as dt
 import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import formkit.read.xlsx.fast as fast
 from formkit.check import check_file
 from formkit.cli import app
 from formkit.cli.check import _handed_over
@@ -72,3 +75,19 @@ def test_check_lists_the_files_that_do_not_count_from_the_rows_it_wrote(tmp_path
     # without --json the rows are still made, for the same table
     plain = runner.invoke(app, ["check", str(folder), "--jobs", "1"])
     assert "以下文件不计入汇总" in plain.output and "b.xlsx" in plain.output
+
+
+def test_a_reading_worker_caches_a_bounded_few_and_reads_the_same_past_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The coercions and value cells a reading worker remembers: a few thousand (figures
+    that never repeat filled 50,000 and 20,000: a worker grew with every file read)."""
+    extract = sys.modules["formkit.read.extract"]
+    assert extract._COERCED_LIMIT <= 4096 and fast._MEMO_LIMIT <= 4096
+    path = write_filled(tmp_path / "a.xlsx", full_values())
+    expected = check_file(path).to_json()
+    full = {("filler", i): None for i in range(extract._COERCED_LIMIT)}
+    monkeypatch.setattr(extract, "_COERCED", full)
+    assert check_file(path).to_json() == expected
+    assert len(extract._COERCED) <= extract._COERCED_LIMIT
+    assert all(len(memo) <= fast._MEMO_LIMIT for memo in fast._MEMOS.values())
