@@ -50,9 +50,10 @@ DISPOSITION_ZH: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
-    """One received file, as much of it as the rule needs."""
+    """One received file, as much of it as the rule needs (in slots: a batch's check
+    keeps one for every file until it decides, at the end)."""
 
     handle: str  # what the caller knows the file by (its path, or its sha256 in the ledger)
     name: str  # the file name shown in reasons
@@ -70,7 +71,7 @@ class Candidate:
     period: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one for every file of a batch at once
 class Decision:
     handle: str
     disposition: Disposition

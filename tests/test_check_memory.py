@@ -17,6 +17,8 @@ import formkit.read.xlsx.fast as fast
 from formkit.check import check_file
 from formkit.cli import app
 from formkit.cli.check import _handed_over
+from formkit.cli.results import slim
+from formkit.forms import spec_of
 from formkit.reference import load_reference
 from formkit.rounds.check import Versions
 from formkit.rounds.report import _write_list
@@ -91,3 +93,12 @@ def test_a_reading_worker_caches_a_bounded_few_and_reads_the_same_past_them(
     assert check_file(path).to_json() == expected
     assert len(extract._COERCED) <= extract._COERCED_LIMIT
     assert all(len(memo) <= fast._MEMO_LIMIT for memo in fast._MEMOS.values())
+
+
+def test_the_result_table_keeps_one_unit_for_the_files_of_a_unit(tmp_path: Path) -> None:
+    a = check_file(write_filled(tmp_path / "a.xlsx", full_values()))
+    b = check_file(write_filled(tmp_path / "b.xlsx", full_values()))
+    one, two = slim(a), slim(b)
+    unit = spec_of(a).roles.unit
+    assert one.values == {unit: a.values[unit]} == two.values
+    assert one.values is two.values  # one dict, not one a file

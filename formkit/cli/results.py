@@ -147,6 +147,18 @@ class Slim(IssueCounts):
 
 
 _FORMS: dict[FormInfo, FormInfo] = {}  # one FormInfo per form, version and year
+# one {unit field: unit} per unit: a batch's files come from a few dozen units
+_UNITS: dict[tuple[str, type, Any], dict[str, Any]] = {}
+_UNITS_LIMIT = 4096
+
+
+def _unit_values(field: str, value: Any) -> dict[str, Any]:
+    if len(_UNITS) >= _UNITS_LIMIT:
+        return {field: value}
+    try:  # by type too: 1, 1.0 and True are equal keys, not the same text
+        return _UNITS.setdefault((field, type(value), value), {field: value})
+    except TypeError:  # a value that is not hashable
+        return {field: value}
 
 
 def slim(sub: Submission) -> Slim:
@@ -158,7 +170,7 @@ def slim(sub: Submission) -> Slim:
         sha256=sub.sha256,
         status=sys.intern(sub.status),
         form=form,
-        values={unit_field: sub.values.get(unit_field)} if sub.values else {},
+        values=_unit_values(unit_field, sub.values.get(unit_field)) if sub.values else {},
         issues=sub.issues,
         verdict=sys.intern(sub.verdict) if sub.verdict else sub.verdict,
         # the criteria a person must judge still mark the verdict in the table
