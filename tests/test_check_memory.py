@@ -19,6 +19,7 @@ from formkit.cli import app
 from formkit.cli.check import _handed_over
 from formkit.cli.results import slim
 from formkit.forms import spec_of
+from formkit.paths import _SEPARATORS, distinct_names, shared_beginning
 from formkit.reference import load_reference
 from formkit.rounds.check import Versions
 from formkit.rounds.report import _write_list
@@ -102,3 +103,36 @@ def test_the_result_table_keeps_one_unit_for_the_files_of_a_unit(tmp_path: Path)
     unit = spec_of(a).roles.unit
     assert one.values == {unit: a.values[unit]} == two.values
     assert one.values is two.values  # one dict, not one a file
+
+
+def _distinct_names_before(names: list[str]) -> tuple[list[str], str]:
+    """distinct_names as it was (holding every name): the reference."""
+    if len(set(names)) < 2:
+        return names, ""
+    shared = next(
+        (names[0][:k] for k in range(min(map(len, names))) if len({n[k] for n in names}) > 1),
+        min(names, key=len),
+    )
+    cut = max((shared.rfind(c) for c in _SEPARATORS), default=-1) + 1
+    if cut < 2 or any(len(Path(n[cut:]).stem) < 1 for n in names):
+        return names, ""
+    return [f"…{n[cut:]}" for n in names], shared[:cut]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [],
+        ["申报书-湖北省-武汉.xlsx"],
+        ["申报书-湖北省-武汉.xlsx", "申报书-湖北省-武汉.xlsx"],
+        ["申报书-湖北省-武汉.xlsx", "申报书-湖北省-襄阳.xlsx", "申报书-湖南省-长沙.xlsx"],
+        ["季度数据报表-2007Q1-山东省-甲.xlsx", "季度数据报表-2007Q2-山东省-乙.xlsx"],
+        ["a-b.xlsx", "a-b.xls"],
+        ["ab-.xlsx", "ab-", "ab-c"],
+        ["x.xlsx", "y.xlsx"],
+    ],
+)
+def test_the_table_shortens_names_as_before_without_holding_them(names: list[str]) -> None:
+    shortened, shared = _distinct_names_before(names)
+    assert shared_beginning(lambda: iter(names)) == shared
+    assert distinct_names(names) == (shortened, shared)

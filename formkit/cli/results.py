@@ -18,7 +18,7 @@ from formkit.atomic import atomic_output, reason_zh
 from formkit.cli.common import err, fail, out, shown_path
 from formkit.forms import spec_of
 from formkit.issues import Issue, render, unplaced
-from formkit.paths import display_name, distinct_names
+from formkit.paths import display_name, shared_beginning
 from formkit.read import FormInfo, Submission
 from formkit.read.submission import IssueCounts
 from formkit.reference import Reference
@@ -43,8 +43,12 @@ def print_results(
     verdicts = any(s.summary.verdicts for s in specs.values()) or not specs
     labels = {s.roles.unit_label for s in specs.values()}
     unit_label = labels.pop() if len(labels) == 1 else "单位"
-    names, shared = distinct_names([display_name(Path(r.file).name) for r in results])
-    short = dict(zip((id(r) for r in results), names, strict=True))
+    # the shared beginning from all the names; a row's name made when it is shown
+    shared = shared_beginning(lambda: (display_name(Path(r.file).name) for r in results))
+
+    def short(r: Any) -> str:
+        name = display_name(Path(r.file).name)
+        return f"…{name[len(shared) :]}" if shared else name
 
     table = Table(
         title=f"共 {len(results)} 个文件",
@@ -73,7 +77,7 @@ def print_results(
         if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
             shown += "（另有需人工判断的条件）"
         table.add_row(
-            escape(short[id(r)]),
+            escape(short(r)),
             escape(str(unit)),
             status,
             *([shown] if verdicts else []),
@@ -120,7 +124,7 @@ def print_results(
                 # the place is in the columns beside it: the text says the rest
                 message, level = unplaced(i.message, i.sheet, i.cell), SEVERITY_ZH[i.severity]
             table.add_row(
-                escape(short[id(r)]),
+                escape(short(r)),
                 level,
                 escape(i.sheet or ""),
                 i.cell or "",
