@@ -14,7 +14,7 @@ input folder being read, or is given twice.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 PathLike = str | os.PathLike[str]
@@ -44,18 +44,35 @@ def distinct_names(names: Iterable[str]) -> tuple[list[str], str]:
     Returns (the names so shortened, each with a leading "…"; the shared beginning, "" when
     nothing is left out). One name, or names with nothing to share, stay whole."""
     names = list(names)
-    if len(set(names)) < 2:
-        return names, ""
+    shared = shared_beginning(lambda: names)
+    return ([f"…{n[len(shared) :]}" for n in names] if shared else names), shared
+
+
+def shared_beginning(names: Callable[[], Iterable[str]]) -> str:
+    """The beginning distinct_names leaves out ("" when none), the names read as `names()`
+    gives them (twice), never all held: a table of thousands of files shortens only the
+    few it shows."""
+    first: str | None = None
+    distinct = False
+    shared = ""
     # character by character on purpose: these are names, not paths
-    shared = next(
-        (names[0][:k] for k in range(min(map(len, names))) if len({n[k] for n in names}) > 1),
-        min(names, key=len),
-    )
+    for n in names():
+        if first is None:
+            first = shared = n
+            continue
+        distinct = distinct or n != first
+        if not n.startswith(shared):
+            k = 0
+            while k < len(shared) and k < len(n) and shared[k] == n[k]:
+                k += 1
+            shared = shared[:k]
+    if not distinct:
+        return ""
     cut = max((shared.rfind(c) for c in _SEPARATORS), default=-1) + 1
     # a cut that would leave a name nothing but its extension keeps it whole
-    if cut < 2 or any(len(Path(n[cut:]).stem) < 1 for n in names):
-        return names, ""
-    return [f"…{n[cut:]}" for n in names], shared[:cut]
+    if cut < 2 or any(len(Path(n[cut:]).stem) < 1 for n in names()):
+        return ""
+    return shared[:cut]
 
 
 def _component(part: bytes) -> str:

@@ -50,9 +50,10 @@ DISPOSITION_ZH: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
-    """One received file, as much of it as the rule needs."""
+    """One received file, as much of it as the rule needs (in slots: a batch's check
+    keeps one for every file until it decides, at the end)."""
 
     handle: str  # what the caller knows the file by (its path, or its sha256 in the ledger)
     name: str  # the file name shown in reasons
@@ -70,7 +71,7 @@ class Candidate:
     period: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one for every file of a batch at once
 class Decision:
     handle: str
     disposition: Disposition
@@ -254,10 +255,13 @@ def neighbourhood(
 
 def decide(cands: Iterable[Candidate]) -> dict[str, Decision]:
     """Every file's disposition: current, duplicate, same version, superseded or rejected."""
+    # what is only needed on the way is let go of on the way: a batch's check decides for
+    # all of its files at once, at its peak of memory
     ordered = sorted(cands, key=lambda c: c.received)
     out: dict[str, Decision] = {}
     first_by_sha: dict[str, Candidate] = {}
     primaries: list[Candidate] = []
+    duplicates: list[str] = []
     for c in ordered:
         seen = first_by_sha.get(c.sha256)
         if seen is not None:
@@ -267,21 +271,26 @@ def decide(cands: Iterable[Candidate]) -> dict[str, Decision]:
                 winner=seen.handle,
                 reason=file_reason("duplicate", first=seen.name),
             )
+            duplicates.append(c.handle)
             continue
         first_by_sha[c.sha256] = c
         primaries.append(c)
+    del ordered, first_by_sha
     accepted = [c for c in primaries if c.accepted]
     for c in primaries:
         if not c.accepted:
             out[c.handle] = Decision(c.handle, "rejected")
+    del primaries
     ident = identities(accepted)
     groups: dict[str, list[Candidate]] = defaultdict(list)
     for c in accepted:
         groups[ident[c.handle]].append(c)
-    for key, members in groups.items():
-        out.update(_decide_group(key, members))
+    del accepted
+    for key in list(groups):
+        out.update(_decide_group(key, groups.pop(key)))
     # a duplicate points at the first copy; it belongs to that copy's application
-    for handle, d in list(out.items()):
+    for handle in duplicates:
+        d = out[handle]
         if d.disposition == "duplicate" and d.winner in ident:
             out[handle] = Decision(
                 d.handle, d.disposition, d.winner, d.reason, key=ident[d.winner or ""]

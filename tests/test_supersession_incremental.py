@@ -10,6 +10,7 @@ compared with `Ledger.decide_all` (every file decided afresh) after every run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import random
@@ -119,7 +120,7 @@ def test_deciding_the_neighbourhood_equals_deciding_everything(
     arrived: list[Candidate] = []
     stored: dict[str, Any] = {}
     for i, c in enumerate(order):
-        c = Candidate(**{**c.__dict__, "received": (i,)})
+        c = dataclasses.replace(c, received=(i,))
         arrived.append(c)
         near = neighbourhood([links(c)], finder(arrived))
         if c not in near:  # rejected: no links, decided alone

@@ -3,8 +3,10 @@ contract (README: {"formkit", "reference", "results", "files", "across"})."""
 
 from __future__ import annotations
 
+import collections
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,7 +29,7 @@ from formkit.cli.common import (
 )
 from formkit.cli.results import JsonOut, print_results, print_versions, slim
 from formkit.forms import read_options
-from formkit.rounds.check import Versions
+from formkit.rounds.check import NOT_COUNTED, Versions
 from formkit.rounds.check import check as check_files
 
 
@@ -65,14 +67,16 @@ def check(
     )
     results = []
     versions = Versions(ref)
+    shown: list[dict[str, Any]] = []  # the rows print_versions lists: the few not counted
+    total = len(files)
     with progress_bar() as progress, JsonOut(json_out, ref, lang) as stream:
-        task = progress.add_task("读取并审核", total=len(files))
+        task = progress.add_task("读取并审核", total=total)
         # with --json each result's text is made in the reading worker, beside the reading;
         # without, no value's source cell travels back (the tables do not show them)
         checked = check_files(
-            files,
+            _handed_over(files),
             options,
-            jobs=worker_count(jobs, len(files)),
+            jobs=worker_count(jobs, total),
             provenance=json_out is not None,
             document=json_out is not None and lang == "zh",
         )
@@ -81,10 +85,31 @@ def check(
             versions.add(sub)
             results.append(slim(sub))  # memory stays flat in the number of files
             progress.advance(task)
-        stream.files = rows = versions.rows()
+        # written into the JSON as they are made, at its end
+        stream.files = rows = _noting(versions.rows(), shown)
+    collections.deque(rows, maxlen=0)  # without --json (or after a failure) not yet made
     # with --json - the JSON owns standard output; the tables go to standard error
     console = err if str(json_out) == "-" else out
     print_results(results, details, lang, console=console)
-    print_versions(rows, console)
+    print_versions(shown, console)
     bad = any(r.status == "rejected" or r.errors for r in results)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
+def _handed_over(files: list[str]) -> Iterator[str]:
+    """The paths, each let go of once handed to the reader: its result names it again (and
+    a path sent to a worker carries its UTF-8 text too), so no list of them is kept."""
+    files.reverse()
+    while files:
+        yield files.pop()
+
+
+def _noting(
+    rows: Iterable[dict[str, Any]], shown: list[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """The `files` rows passed on, those print_versions lists (not counted, or conflicting)
+    kept in `shown`."""
+    for row in rows:
+        if row["disposition"] in NOT_COUNTED or row["conflicts"]:
+            shown.append(row)
+        yield row

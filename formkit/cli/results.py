@@ -18,7 +18,7 @@ from formkit.atomic import atomic_output, reason_zh
 from formkit.cli.common import err, fail, out, shown_path
 from formkit.forms import spec_of
 from formkit.issues import Issue, render, unplaced
-from formkit.paths import display_name, distinct_names
+from formkit.paths import display_name, shared_beginning
 from formkit.read import FormInfo, Submission
 from formkit.read.submission import IssueCounts
 from formkit.reference import Reference
@@ -43,8 +43,12 @@ def print_results(
     verdicts = any(s.summary.verdicts for s in specs.values()) or not specs
     labels = {s.roles.unit_label for s in specs.values()}
     unit_label = labels.pop() if len(labels) == 1 else "单位"
-    names, shared = distinct_names([display_name(Path(r.file).name) for r in results])
-    short = dict(zip((id(r) for r in results), names, strict=True))
+    # the shared beginning from all the names; a row's name made when it is shown
+    shared = shared_beginning(lambda: (display_name(Path(r.file).name) for r in results))
+
+    def short(r: Any) -> str:
+        name = display_name(Path(r.file).name)
+        return f"…{name[len(shared) :]}" if shared else name
 
     table = Table(
         title=f"共 {len(results)} 个文件",
@@ -73,7 +77,7 @@ def print_results(
         if verdict != "需人工判断" and any(c.get("status") == "manual" for c in r.criteria):
             shown += "（另有需人工判断的条件）"
         table.add_row(
-            escape(short[id(r)]),
+            escape(short(r)),
             escape(str(unit)),
             status,
             *([shown] if verdicts else []),
@@ -120,7 +124,7 @@ def print_results(
                 # the place is in the columns beside it: the text says the rest
                 message, level = unplaced(i.message, i.sheet, i.cell), SEVERITY_ZH[i.severity]
             table.add_row(
-                escape(short[id(r)]),
+                escape(short(r)),
                 level,
                 escape(i.sheet or ""),
                 i.cell or "",
@@ -147,6 +151,18 @@ class Slim(IssueCounts):
 
 
 _FORMS: dict[FormInfo, FormInfo] = {}  # one FormInfo per form, version and year
+# one {unit field: unit} per unit: a batch's files come from a few dozen units
+_UNITS: dict[tuple[str, type, Any], dict[str, Any]] = {}
+_UNITS_LIMIT = 4096
+
+
+def _unit_values(field: str, value: Any) -> dict[str, Any]:
+    if len(_UNITS) >= _UNITS_LIMIT:
+        return {field: value}
+    try:  # by type too: 1, 1.0 and True are equal keys, not the same text
+        return _UNITS.setdefault((field, type(value), value), {field: value})
+    except TypeError:  # a value that is not hashable
+        return {field: value}
 
 
 def slim(sub: Submission) -> Slim:
@@ -158,7 +174,7 @@ def slim(sub: Submission) -> Slim:
         sha256=sub.sha256,
         status=sys.intern(sub.status),
         form=form,
-        values={unit_field: sub.values.get(unit_field)} if sub.values else {},
+        values=_unit_values(unit_field, sub.values.get(unit_field)) if sub.values else {},
         issues=sub.issues,
         verdict=sys.intern(sub.verdict) if sub.verdict else sub.verdict,
         # the criteria a person must judge still mark the verdict in the table
@@ -168,7 +184,7 @@ def slim(sub: Submission) -> Slim:
 
 def print_versions(rows: list[dict[str, Any]], console: Console) -> None:
     """The end of `check`: the files that will not count, and same-day conflicts to verify
-    (`rows`: formkit.rounds.check.Versions.rows)."""
+    (`rows`: formkit.rounds.check.Versions.rows, or those of them these two list)."""
     later = [r for r in rows if r["disposition"] in NOT_COUNTED]
     if later:
         table = Table(title="同一申请单位的多个文件：以下文件不计入汇总")
@@ -189,8 +205,9 @@ class JsonOut:
 
     def __init__(self, target: Path | None, reference: Reference, lang: str = "zh") -> None:
         self.target, self.reference, self.lang = target, reference, lang
-        # which file counts for each application: written after the results
-        self.files: list[dict[str, Any]] | None = None
+        # which file counts for each application: written after the results (a generator:
+        # the rows are written as they are made)
+        self.files: Iterable[dict[str, Any]] | None = None
         # issues found across periods (a periodic form's summary), by file
         self.across: list[dict[str, Any]] | None = None
         self._ctx: Any = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from formkit.check import check_many
@@ -38,35 +39,43 @@ class Versions:
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
         self.cands: list[Candidate] = []
+        # one copy of each text many files share (an applicant's name in every quarter's
+        # report, a period in all of its reports): a candidate is kept for every file
+        self._texts: dict[str, str] = {}
 
     def add(self, sub: Submission) -> None:
         try:
             mtime = os.stat(sub.location).st_mtime  # file is a display name for a GBK name
         except OSError:
             mtime = 0.0
+        c = candidate(
+            sub, spec_of(sub), self.reference, handle=sub.file, received=(mtime, sub.file)
+        )
+        same = self._texts.setdefault
         self.cands.append(
-            candidate(
-                sub, spec_of(sub), self.reference, handle=sub.file, received=(mtime, sub.file)
+            replace(
+                c,
+                unit=c.unit and same(c.unit, c.unit),
+                applicant=c.applicant and same(c.applicant, c.applicant),
+                period=c.period and same(c.period, c.period),
             )
         )
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One row per file: its disposition, the file that counts instead and why, and
-        the files of the same day it conflicts with."""
-        decisions = decide(self.cands)
-        names = {c.handle: c.name for c in self.cands}
-        by_handle = {c.handle: c for c in self.cands}
-        out = []
-        for c in self.cands:
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One row per file, in the order added: its disposition, the file that counts
+        instead and why, and the files of the same day it conflicts with. Made as they
+        are read: the rows of thousands of files are never held at once."""
+        cands, self.cands = self.cands, []
+        decisions = decide(cands)
+        conflicting = {h for d in decisions.values() for h in d.conflicts}
+        names = {c.handle: c.name for c in cands if c.handle in conflicting}
+        for c in cands:
             d = decisions[c.handle]
-            out.append(
-                {
-                    "file": c.handle,
-                    "sha256": c.sha256,
-                    "disposition": d.disposition,
-                    "current": by_handle[d.winner].handle if d.winner else None,
-                    "reason": d.reason,
-                    "conflicts": [names[h] for h in d.conflicts],
-                }
-            )
-        return out
+            yield {
+                "file": c.handle,
+                "sha256": c.sha256,
+                "disposition": d.disposition,
+                "current": d.winner,
+                "reason": d.reason,
+                "conflicts": [names[h] for h in d.conflicts],
+            }

@@ -118,8 +118,8 @@ class Report:
 
     def finish(
         self,
-        files: list[dict[str, Any]] | None = None,
-        across: list[dict[str, Any]] | None = None,
+        files: Iterable[dict[str, Any]] | None = None,
+        across: Iterable[dict[str, Any]] | None = None,
     ) -> None:
         tail = "\n  ]"
         if files is not None:
@@ -133,14 +133,11 @@ class Report:
         self.fh.write((tail + "\n}\n").encode("utf-8"))
 
 
-def _write_list(fh: IO[bytes], items: list[dict[str, Any]]) -> None:
-    """A JSON list written an item a line: the text of thousands of files' rows is never
-    held at once."""
-    if not items:
-        fh.write(b"[]")
-        return
-    fh.write(b"[\n")
+def _write_list(fh: IO[bytes], items: Iterable[dict[str, Any]]) -> None:
+    """A JSON list written an item a line, as the items come: the text of thousands of
+    files' rows is never held at once (nor, from a generator, the rows)."""
+    n = -1
     for n, item in enumerate(items):
         text = json.dumps(item, ensure_ascii=False)
-        fh.write(((",\n    " if n else "    ") + text).encode("utf-8"))
-    fh.write(b"\n  ]")
+        fh.write(((",\n    " if n else "[\n    ") + text).encode("utf-8"))
+    fh.write(b"[]" if n < 0 else b"\n  ]")
