@@ -247,3 +247,51 @@ def test_the_web_server_workers_never_fork(tmp_path: Path) -> None:
 def test_rejects_an_unknown_start_method() -> None:
     with pytest.raises(ValueError):
         WorkerPool(start_method="teleport")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's parent-death signal")
+def test_forked_workers_end_with_a_parent_killed_outright(tmp_path: Path) -> None:
+    """kill -9 of the process that runs the pool: its forked reading workers end too, idle
+    or busy (each held both ends of its own pipe, so it waited for an item forever). A
+    worker started from the forkserver sees its pipe close and ends after its item."""
+    method = "fork"
+    import signal
+    import subprocess
+
+    out = tmp_path / "pids"
+    script = (
+        "import sys\n"
+        "from formkit.read.isolate import WorkerPool\n"
+        "from tests._isolate_targets import task\n"
+        "if __name__ == '__main__':\n"
+        f"    pool = WorkerPool(jobs=2, timeout=60, start_method={method!r})\n"
+        "    results = pool.map(task, [('ok', 1), ('ok', 2), ('sleep', 30), ('ok', 3)])\n"
+        "    pids = {next(results)[1][1], next(results)[1][1]}\n"
+        f"    open({str(out)!r}, 'w').write(' '.join(map(str, pids)))\n"
+        "    next(results)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out.exists() and out.read_text().strip()):
+            assert time.monotonic() < deadline and parent.poll() is None
+            time.sleep(0.05)
+        workers = [int(p) for p in out.read_text().split()]
+        assert all(_alive(p) for p in workers)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in workers if _alive(p)]
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie waiting for its parent's wait()."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

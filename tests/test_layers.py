@@ -47,6 +47,8 @@ OPTIONAL_HEAVY = frozenset(
         # importlib.metadata (it imports email): the installed forms' entry points, looked
         # up only when an installed distribution may declare one (formkit/forms)
         "importlib",
+        # a reading worker asks Linux to end it with its parent (formkit/read/isolate.py)
+        "ctypes",
     }
 )
 

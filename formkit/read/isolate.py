@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import os
 import resource
 import signal
 import sys
@@ -70,7 +71,28 @@ class Failure:
 Setup = tuple[Callable[..., None], tuple[Any, ...]]
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the process that started it ends, however
+    it ends (kill -9 included). A forked worker holds both ends of its own pipe, so it would
+    never see the parent's end close and would wait for its next item forever."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # here: only a worker on Linux needs it
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent ended before the request took effect
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
 def _worker_main(conn: Connection, memory_bytes: int, setup: Setup | None = None) -> None:
+    _die_with_parent()
     # what the caller's items need that a forkserver child, started from a clean
     # interpreter, lacks (the forms registered in the parent: formkit.check's setup); a
     # forked child has it already, and setting it up again changes nothing
