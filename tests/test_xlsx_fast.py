@@ -618,6 +618,11 @@ def test_the_piece_cache_is_bounded_in_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fast, "_PIECES_BYTES", 200)
+    # as a fresh worker has it: earlier tests may have cached these very rows, and a piece
+    # already kept adds nothing, so the bound would never be reached
+    monkeypatch.setattr(fast, "_PIECES_FLAT", {})
+    monkeypatch.setattr(fast, "_PIECES_INDENTED", {})
+    monkeypatch.setattr(fast, "_pieces_size", [0])
     rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 40))
     path = make_xlsx(tmp_path / "a.xlsx", {"S": sheet_xml(rows)})
     for _ in range(2):
