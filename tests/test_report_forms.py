@@ -235,6 +235,9 @@ def test_quarter_above_cumulative(tmp_path: Path) -> None:
     values["export_value_q"] = 99000.0
     values["foreign_patents_q"] = 20
     sub = _checked(tmp_path, JIDU, values)
+    patents = next(i for i in sub.issues if i.field == "foreign_patents_q")
+    ytd = values["foreign_patents_ytd"]
+    assert f"本季度境外专利授权数 20 大于1月至本季度累计 {ytd}。" in patents.message  # a count
     assert sorted(_at(sub, "quarter_above_cumulative")) == sorted(
         [_cell(JIDU, "export_value_q"), _cell(JIDU, "foreign_patents_q")]
     )
@@ -669,7 +672,7 @@ def test_a_message_shows_each_figure_as_written(tmp_path: Path) -> None:
     values["export_value_q"] = 1234567.75
     sub = _checked(tmp_path, JIDU, values)
     issue = next(i for i in sub.issues if i.code == "quarter_above_cumulative")
-    assert "1234567.75 大于1月至本季度累计 1234567.25" in issue.message
+    assert "1234567.75 万美元 大于1月至本季度累计 1234567.25 万美元" in issue.message
     assert "e+" not in issue.message
 
 

@@ -106,6 +106,8 @@ def _pair(
     ytd = _num(ctx.value(ytd_key) if ytd_raw is None else ytd_raw)
     if q is None or ytd is None:
         return
+    unit = _unit(ytd_key.rsplit(".", 1)[-1].removesuffix("_ytd"))
+    unit = f" {unit}" if unit else ""  # an amount's; a count has none
     if q > ytd + TOLERANCE:
         ctx.add(
             "quarter_above_cumulative",
@@ -114,6 +116,7 @@ def _pair(
             value=q,
             what=what,
             total=_shown(ytd),
+            unit=unit,
         )
     elif first and abs(q - ytd) > TOLERANCE:
         ctx.add(
@@ -123,6 +126,7 @@ def _pair(
             value=ytd,
             what=what,
             quarter_value=_shown(q),
+            unit=unit,
         )
 
 
