@@ -7,11 +7,11 @@ so the three cannot disagree about what a column holds.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from formkit.issues import CATALOGUE, clause_name, title
@@ -232,7 +232,7 @@ def record(sub: Submission, spec: FormSpec, reference: Reference) -> SummaryReco
     rec.excluded_text = excluded_text(doubted, spec)
     rec.errors = sub.errors
     rec.warnings = sub.warnings
-    rec.file = Path(sub.file).name
+    rec.file = os.path.basename(sub.file)
     rec.path = sub.file
     rec.sha256 = sub.sha256
     rec.submission_id = sub.submission_id

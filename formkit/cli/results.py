@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,10 +45,10 @@ def print_results(
     labels = {s.roles.unit_label for s in specs.values()}
     unit_label = labels.pop() if len(labels) == 1 else "单位"
     # the shared beginning from all the names; a row's name made when it is shown
-    shared = shared_beginning(lambda: (display_name(Path(r.file).name) for r in results))
+    shared = shared_beginning(lambda: (display_name(os.path.basename(r.file)) for r in results))
 
     def short(r: Any) -> str:
-        name = display_name(Path(r.file).name)
+        name = display_name(os.path.basename(r.file))
         return f"…{name[len(shared) :]}" if shared else name
 
     table = Table(

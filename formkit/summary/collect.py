@@ -10,7 +10,6 @@ import datetime as dt
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from formkit.forms import UnknownForm, form_of, get_form, load_form_spec
@@ -94,7 +93,7 @@ class Collector:
             if sub.status == "accepted"
             else ""
         )
-        file = Path(sub.file).name
+        file = os.path.basename(sub.file)
         # location: file is only a display name when the path is not UTF-8 (a GBK name)
         mtime = _mtime(sub.location) if received_at is None else 0.0
         when = received_at or (dt.datetime.fromtimestamp(mtime, dt.UTC) if mtime else None)
@@ -325,7 +324,7 @@ class Collector:
             for sub, issue in found:
                 rows.append(
                     {
-                        "file": Path(sub.file).name,
+                        "file": os.path.basename(sub.file),
                         "applicant": str(sub.values.get(spec.roles.subject or "") or ""),
                         "sheet": issue.sheet or "",
                         "cell": issue.cell or "",
