@@ -18,6 +18,11 @@ Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error
 
 from __future__ import annotations
 
+# first: the classes made by the imports below are compiled through its cache
+import formkit.cli.boot  # noqa: F401
+
+# isort: split
+
 import importlib
 import sys
 from collections.abc import Collection
