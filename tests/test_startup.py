@@ -5,6 +5,7 @@ benchmarks/bench_startup.py, not here."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -162,3 +163,31 @@ def test_the_progress_bar_draws_a_few_times_a_second_and_at_the_end(
         bar.advance(task)
     assert drawn[-1] == 1000  # the end is drawn
     assert 1 <= len(drawn) <= 20  # not once per file (the loop takes well under 2 s)
+
+
+def test_the_process_ends_with_its_objects_out_of_the_collectors_reach(tmp_path: Path) -> None:
+    """formkit/cli/boot.py: gc.freeze() is the last exit handler but those registered before
+    formkit was imported, so finalization does not walk every object again; what the check
+    wrote and printed is whole."""
+    probe = (
+        "import atexit, gc, runpy, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "sys.argv = ['formkit', *sys.argv[1:]]\n"
+        "runpy.run_module('formkit', run_name='__main__', alter_sys=True)\n"
+    )
+    out = tmp_path / "out.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "check", "-j", "1", "--json", str(out), str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    frozen = re.search(r"frozen (\d+)", done.stderr)
+    assert frozen and int(frozen.group(1)) > 10_000  # the imports' objects, frozen at exit
+    assert "已受理 1 个" in done.stdout
+    assert json.loads(out.read_text("utf-8"))["results"][0]["status"] == "accepted"
