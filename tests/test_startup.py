@@ -191,3 +191,26 @@ def test_the_process_ends_with_its_objects_out_of_the_collectors_reach(tmp_path:
     assert frozen and int(frozen.group(1)) > 10_000  # the imports' objects, frozen at exit
     assert "已受理 1 个" in done.stdout
     assert json.loads(out.read_text("utf-8"))["results"][0]["status"] == "accepted"
+
+
+def test_the_imports_run_without_the_collector_and_leave_it_on() -> None:
+    """formkit/cli/boot.py: formkit.cli and a command's module are imported with the garbage
+    collector off (it walked their objects about fifty times), and it is on afterwards, for
+    the command and for anyone who imports formkit.cli."""
+    probe = (
+        "import gc\n"
+        "before = sum(s['collections'] for s in gc.get_stats())\n"
+        "import formkit.cli\n"
+        "on = gc.isenabled()\n"
+        "formkit.cli._register(['check', 'summary'])\n"
+        "after = sum(s['collections'] for s in gc.get_stats())\n"
+        "print(on, gc.isenabled(), after - before)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    on, still, collections = done.stdout.split()
+    assert on == still == "True"
+    assert int(collections) < 10  # before boot.py: about sixty
