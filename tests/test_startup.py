@@ -214,3 +214,32 @@ def test_the_imports_run_without_the_collector_and_leave_it_on() -> None:
     on, still, collections = done.stdout.split()
     assert on == still == "True"
     assert int(collections) < 10  # before boot.py: about sixty
+
+
+def test_without_colours_the_highlighter_is_off_and_the_text_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """formkit/cli/common.py: where rich writes no colours its highlighter's styles are not
+    written either, so it is not run (compiling its expressions was ~4 ms of a check)."""
+    import io
+
+    from rich.console import Console
+    from rich.highlighter import NullHighlighter, ReprHighlighter
+
+    from formkit.cli import common
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "dumb")  # no colours even on a terminal (pytest -s)
+    assert isinstance(common._console().highlighter, NullHighlighter)
+    assert isinstance(common._console(stderr=True).highlighter, NullHighlighter)
+    text = "已受理 12 个，未受理 0 个；[bold]符合[/] 3.5 个，截止 2006-04-30，见 C:\\表\\a.xlsx。"
+    shown = []
+    for highlighter in (ReprHighlighter(), NullHighlighter()):
+        console = Console(file=io.StringIO(), width=80, highlighter=highlighter)
+        assert console.color_system is None
+        console.print(text)
+        shown.append(console.file.getvalue())  # type: ignore[attr-defined]
+    assert shown[0] == shown[1]
+    monkeypatch.setenv("FORCE_COLOR", "1")  # colours: numbers are highlighted as before
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert isinstance(common._console().highlighter, ReprHighlighter)
