@@ -5,6 +5,7 @@ benchmarks/bench_startup.py, not here."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -162,3 +163,83 @@ def test_the_progress_bar_draws_a_few_times_a_second_and_at_the_end(
         bar.advance(task)
     assert drawn[-1] == 1000  # the end is drawn
     assert 1 <= len(drawn) <= 20  # not once per file (the loop takes well under 2 s)
+
+
+def test_the_process_ends_with_its_objects_out_of_the_collectors_reach(tmp_path: Path) -> None:
+    """formkit/cli/boot.py: gc.freeze() is the last exit handler but those registered before
+    formkit was imported, so finalization does not walk every object again; what the check
+    wrote and printed is whole."""
+    probe = (
+        "import atexit, gc, runpy, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "sys.argv = ['formkit', *sys.argv[1:]]\n"
+        "runpy.run_module('formkit', run_name='__main__', alter_sys=True)\n"
+    )
+    out = tmp_path / "out.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "check", "-j", "1", "--json", str(out), str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    frozen = re.search(r"frozen (\d+)", done.stderr)
+    assert frozen and int(frozen.group(1)) > 10_000  # the imports' objects, frozen at exit
+    assert "已受理 1 个" in done.stdout
+    assert json.loads(out.read_text("utf-8"))["results"][0]["status"] == "accepted"
+
+
+def test_the_imports_run_without_the_collector_and_leave_it_on() -> None:
+    """formkit/cli/boot.py: formkit.cli and a command's module are imported with the garbage
+    collector off (it walked their objects about fifty times), and it is on afterwards, for
+    the command and for anyone who imports formkit.cli."""
+    probe = (
+        "import gc\n"
+        "before = sum(s['collections'] for s in gc.get_stats())\n"
+        "import formkit.cli\n"
+        "on = gc.isenabled()\n"
+        "formkit.cli._register(['check', 'summary'])\n"
+        "after = sum(s['collections'] for s in gc.get_stats())\n"
+        "print(on, gc.isenabled(), after - before)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    on, still, collections = done.stdout.split()
+    assert on == still == "True"
+    assert int(collections) < 10  # before boot.py: about sixty
+
+
+def test_without_colours_the_highlighter_is_off_and_the_text_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """formkit/cli/common.py: where rich writes no colours its highlighter's styles are not
+    written either, so it is not run (compiling its expressions was ~4 ms of a check)."""
+    import io
+
+    from rich.console import Console
+    from rich.highlighter import NullHighlighter, ReprHighlighter
+
+    from formkit.cli import common
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "dumb")  # no colours even on a terminal (pytest -s)
+    assert isinstance(common._console().highlighter, NullHighlighter)
+    assert isinstance(common._console(stderr=True).highlighter, NullHighlighter)
+    text = "已受理 12 个，未受理 0 个；[bold]符合[/] 3.5 个，截止 2006-04-30，见 C:\\表\\a.xlsx。"
+    shown = []
+    for highlighter in (ReprHighlighter(), NullHighlighter()):
+        console = Console(file=io.StringIO(), width=80, highlighter=highlighter)
+        assert console.color_system is None
+        console.print(text)
+        shown.append(console.file.getvalue())  # type: ignore[attr-defined]
+    assert shown[0] == shown[1]
+    monkeypatch.setenv("FORCE_COLOR", "1")  # colours: numbers are highlighted as before
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert isinstance(common._console().highlighter, ReprHighlighter)

@@ -594,8 +594,7 @@ def test_strict_fields_piece_by_piece_are_the_whole_body_match() -> None:
         cut = body.find(b"</row>")
         bad = body[:cut] + b"<x/>" + body[cut:] if cut >= 0 else body + b"<x/>"
         for text in (body, body, bad):
-            pattern = fast.STRICT_INDENTED if indented else fast.STRICT_FLAT
-            fields = fast._CELL_FIELDS_INDENTED if indented else fast._CELL_FIELDS_FLAT
+            pattern, fields = fast.strict_body(indented), fast.cell_fields(indented)
             whole = _prepared(fields.findall(text)) if pattern.fullmatch(text) else None
             assert _prepared_or_delegate(fast._strict_fields, text, 0, len(text), indented) == whole
             checked += whole is not None

@@ -18,6 +18,11 @@ Exit codes: 0 success; 1 a file had errors or was rejected; 2 usage or I/O error
 
 from __future__ import annotations
 
+# first: how the imports below run (formkit/cli/boot.py)
+from formkit.cli import boot
+
+# isort: split
+
 import importlib
 import sys
 from collections.abc import Collection
@@ -68,7 +73,9 @@ def _register(names: Collection[str]) -> typer.Typer:
     for name, module, function, options in COMMANDS:
         if name in names and name not in registered:
             # by name from the table: the module is imported only for its command
-            callback = getattr(importlib.import_module(f"formkit.cli.{module}"), function)
+            with boot.quiet():
+                imported = importlib.import_module(f"formkit.cli.{module}")
+            callback = getattr(imported, function)
             app.command(**options)(callback)
             registered.add(name)
     app.registered_commands.sort(key=lambda info: _ORDER[_command_name(info)])
@@ -121,3 +128,6 @@ def main() -> None:
     if english:
         english_help(app)
     app()
+
+
+boot.imported()  # the last line: formkit.cli's imports are done

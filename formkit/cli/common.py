@@ -13,6 +13,7 @@ from typing import Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
+from rich.highlighter import NullHighlighter
 from rich.markup import escape
 
 from formkit.atomic import mark_run_start, reason_zh
@@ -35,8 +36,20 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-out = Console()
-err = Console(stderr=True)
+
+
+def _console(*, stderr: bool = False) -> Console:
+    console = Console(stderr=stderr)
+    if console.color_system is None:
+        # no colours (not a terminal): the styles rich's highlighter gives numbers and the
+        # like in printed text are not written, and its expressions took ~4 ms of a
+        # one-file check to compile (issue #23, start-up); the text is the same
+        console.highlighter = NullHighlighter()
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

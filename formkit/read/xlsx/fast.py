@@ -43,6 +43,7 @@ aborting the process on hostile extents, and no information.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import posixpath
@@ -73,10 +74,6 @@ from formkit.read.xlsx.shape import (
     ODD_REF,
     POSITIONS,
     SHEET_ELEMENT,
-    STRICT_FLAT,
-    STRICT_INDENTED,
-    VALID_FLAT,
-    VALID_INDENTED,
     WORKSHEET_ROOT,
     Delegate,
     element_text,
@@ -84,6 +81,8 @@ from formkit.read.xlsx.shape import (
     parse_attrs,
     prolog,
     ref_position,
+    strict_body,
+    valid_body,
 )
 from formkit.read.xlsx.sheet import SheetReader, iso_datetime, number
 from formkit.read.xlsx.strings import read_shared_strings, unescape
@@ -568,14 +567,14 @@ def _read_sheet(
     ) -> None:
         place(c_row, c_col, make(style, t, f_attrs, f_raw, v_raw))
 
-    valid = VALID_INDENTED if indented else VALID_FLAT
+    valid = valid_body(indented)
     if strict or (
         valid.fullmatch(data, body_start, body_end)
         and not ODD_REF.search(data, body_start, body_end)
     ):
         # the common shape: every cell has r (first), so only the non-empty ones are visited
         if not strict or found is None:  # strict: found by _strict_fields
-            fields = _CELL_FIELDS_INDENTED if indented else _CELL_FIELDS_FLAT
+            fields = cell_fields(indented)
             found = _prepared(fields.findall(data, body_start, body_end))
         _checked_cells(found, strings, memo, make, place, store, cells, bounds)
     else:
@@ -615,7 +614,9 @@ def _read_sheet(
 # every detail, so these only pick the fields out (findall gives them as tuples, no match
 # objects).  Groups: r, s, t (b"" when absent), an inline string's text, the whole <f>
 # element (b"": none), the <v> text.
-def _cell_fields(ws: bytes) -> re.Pattern[bytes]:
+@functools.cache  # compiled when first used, as shape.py's bodies
+def cell_fields(indented: bool) -> re.Pattern[bytes]:
+    ws = rb"[ \t\r\n]*+" if indented else b""
     return re.compile(
         rb'<c r="([^"]++)"(?: s="([^"]*+)")?(?: t="([^"]*+)")?>'
         + rb'(?:<is><t(?: xml:space="preserve")?>([^<]*+)</t></is>)?'
@@ -625,8 +626,6 @@ def _cell_fields(ws: bytes) -> re.Pattern[bytes]:
         + rb"(?:<v>([^<]*+)</v>)?"
     )
 
-
-_CELL_FIELDS_FLAT, _CELL_FIELDS_INDENTED = _cell_fields(b""), _cell_fields(rb"[ \t\r\n]*+")
 
 # a piece of a checked body (between two "</row>") -> its cells' fields; files returned
 # from one template repeat most of their rows byte for byte (labels, empty styled cells)
@@ -642,7 +641,7 @@ _pieces_size = [0]
 def _strict_fields(
     data: bytes, start: int, end: int, indented: bool
 ) -> list[tuple[Any, ...]] | None:
-    """The body's cells as `_CELL_FIELDS_*` find them, `_prepared`, if the body matches
+    """The body's cells as `cell_fields` finds them, `_prepared`, if the body matches
     the strict pattern, else None; piece by piece, each piece new to this process matched
     once (the two expressions were a large share of reading a file).
 
@@ -650,10 +649,8 @@ def _strict_fields(
     occur nowhere inside another token of the strict shape (no "<" in text or attribute
     values), so the body matches iff every piece does (a piece followed by "</row>"
     matches iff the piece does), and a cell never spans two pieces."""
-    if indented:
-        pattern, fields, known = STRICT_INDENTED, _CELL_FIELDS_INDENTED, _PIECES_INDENTED
-    else:
-        pattern, fields, known = STRICT_FLAT, _CELL_FIELDS_FLAT, _PIECES_FLAT
+    pattern, fields = strict_body(indented), cell_fields(indented)
+    known = _PIECES_INDENTED if indented else _PIECES_FLAT
     found: list[tuple[Any, ...]] = []
     for piece in data[start:end].split(b"</row>"):
         cells = known.get(piece)

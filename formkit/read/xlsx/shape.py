@@ -7,6 +7,7 @@ is then read by `load_xlsx`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -132,13 +133,28 @@ def _valid_pattern(ws: bytes, strict: bool = False) -> re.Pattern[bytes]:
     return re.compile(rb"(?:" + ws + rb"(?:" + cell + rb"|" + row + rb"|</row>))*+" + ws)
 
 
-VALID_FLAT, VALID_INDENTED = _valid_pattern(b""), _valid_pattern(_WS)
-STRICT_FLAT, STRICT_INDENTED = _valid_pattern(b"", True), _valid_pattern(_WS, True)
+# compiled when first used (issue #23, start-up): a file uses one or two of these large
+# expressions (most only the strict flat one), which took ~8 ms to compile all
+@functools.cache
+def valid_body(indented: bool) -> re.Pattern[bytes]:
+    """VALID: the common shape; `indented`: whitespace between tags."""
+    return _valid_pattern(_WS if indented else b"")
+
+
+@functools.cache
+def strict_body(indented: bool) -> re.Pattern[bytes]:
+    """STRICT: the common shape with nothing `prolog` looks for."""
+    return _valid_pattern(_WS if indented else b"", True)
+
+
 # references split_ref may refuse (a column past ZZ, a row past 999999): read token by token
 ODD_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{7})"')
 
-_TOKEN_INDENTED = _token_pattern(rb"[ \t\r\n]*")
-_TOKEN_FLAT = _token_pattern(b"")
+
+@functools.cache
+def _token(indented: bool) -> re.Pattern[bytes]:
+    return _token_pattern(rb"[ \t\r\n]*" if indented else b"")
+
 
 _ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -242,7 +258,7 @@ def general_cells(
     ],
 ) -> None:
     """Every <sheetData> token in order, tracking positions for cells and rows without r."""
-    token = _TOKEN_INDENTED if indented else _TOKEN_FLAT
+    token = _token(indented)
     positions_get = POSITIONS.get
     common_cell, common_row = _COMMON_CELL.fullmatch, _COMMON_ROW.fullmatch
     row = col = 0
