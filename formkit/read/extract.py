@@ -304,11 +304,14 @@ def _table(
     originals: dict[tuple[Any, ...], str] = {}
     inputs = t.input_columns  # a property that builds its tuple: once, not per row
     table_id = t.id
-    for block in located.blocks.get(table_id, []):
+    blocks = located.blocks.get(table_id, [])
+    # rows are compared only to find a copied sheet's duplicates
+    compare = any(b.copy for b in blocks)
+    for block in blocks:
         sheet, by = block.sheet, block.by
         data = reader.sheets.get(sheet)
         sheet_cells = data.cells if data is not None else {}
-        # each column with its worksheet column and the key prefix of its sources
+        # each column with its id and its worksheet column
         columns = [(col, col.id, block.cols[col.id]) for col in t.columns]
         for i, row in enumerate(block.rows):
             record: dict[str, Any] = {}
@@ -335,23 +338,32 @@ def _table(
                         )
                     )
                     record[col_id] = years[i]
-            filled = [c for c in inputs if record.get(c.id) is not None]
-            # a started row needs every column that is not optional ("not in filled", said
-            # without comparing Column dataclasses field by field for every pair)
-            unfilled = [c for c in inputs if not c.optional and record.get(c.id) is None]
-            if filled and unfilled and not t.fixed_rows:
-                missing = "、".join(f"“{c.label}”" for c in unfilled)
-                reader.issue(
-                    make_issue(
-                        "table_row_incomplete",
-                        field=t.id,
-                        sheet=block.sheet,
-                        cell=f"{row}",
-                        label=t.label,
-                        missing=missing,
+            given = [record.get(c.id) for c in inputs]
+            filled = any(v is not None for v in given)
+            if filled and not t.fixed_rows:
+                # a started row needs every column that is not optional
+                unfilled = [
+                    c for c, v in zip(inputs, given, strict=True) if v is None and not c.optional
+                ]
+                if unfilled:
+                    missing = "、".join(f"“{c.label}”" for c in unfilled)
+                    reader.issue(
+                        make_issue(
+                            "table_row_incomplete",
+                            field=t.id,
+                            sheet=block.sheet,
+                            cell=f"{row}",
+                            label=t.label,
+                            missing=missing,
+                        )
                     )
-                )
-            signature = tuple(_same(record.get(c.id)) for c in inputs)
+            if not filled or not compare:
+                # an empty row has nothing to compare; without a copied sheet, nothing
+                # looks the row up again
+                records.append(record)
+                cells.append(raw_row)
+                continue
+            signature = tuple(_same(v) for v in given)
             if any(v is not None for v in signature):
                 if not block.copy:
                     originals.setdefault(signature, f"{block.sheet}!{row}")
