@@ -354,3 +354,65 @@ def test_damaged_deflate_data_is_refused(xlsx: Path, tmp_path: Path) -> None:
     path = tmp_path / "damaged.xlsx"
     path.write_bytes(data)
     rejected(path, "truncated")
+
+
+# --- small parts seen before are not inflated again (issue #23) --------------------------
+
+
+@pytest.fixture
+def empty_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered parts as a fresh worker has them: none (earlier tests may have
+    gated these very parts)."""
+    monkeypatch.setattr(gate_module, "_INFLATED", {})
+    monkeypatch.setattr(gate_module, "_inflated_size", [0])
+
+
+@pytest.mark.usefixtures("empty_inflated")
+def test_parts_seen_before_are_the_same_parts(xlsx: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(xlsx) as zf:
+        expected = {info.filename: zf.read(info) for info in zf.infolist()}
+    first = gate(xlsx)
+    assert first.parts == expected and gate_module._INFLATED
+    again = tmp_path / "again.xlsx"
+    shutil.copyfile(xlsx, again)
+    second = gate(again)
+    assert second.parts == expected
+    assert first.parts is not None and second.parts is not None
+    # remembered: the very bytes of the first file's parts
+    assert all(second.parts[name] is first.parts[name] for name in expected)
+
+
+@pytest.mark.usefixtures("empty_inflated")
+def test_a_part_seen_good_is_refused_when_damaged(xlsx: Path, tmp_path: Path) -> None:
+    assert gate(xlsx).ok
+    data = bytearray(xlsx.read_bytes())
+    central, start = _entry(bytes(data), b"xl/worksheets/sheet1.xml")
+    crc = tmp_path / "crc.xlsx"
+    data[central + 16] ^= 0xFF  # the same compressed bytes, another CRC declared
+    crc.write_bytes(data)
+    assert "CRC" in (rejected(crc, "truncated").detail or "")
+    data[central + 16] ^= 0xFF
+    data[start + 3] ^= 0xFF  # the same CRC declared, other bytes
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(data)
+    assert not gate(damaged).ok
+
+
+@pytest.mark.usefixtures("empty_inflated")
+def test_the_remembered_parts_are_bounded(
+    xlsx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gate_module, "_INFLATED_LIMIT", 3)
+    monkeypatch.setattr(gate_module, "_INFLATED_BYTES", 2_000)
+    with zipfile.ZipFile(xlsx) as zf:
+        expected = {info.filename: zf.read(info) for info in zf.infolist()}
+        largest = max(info.compress_size + info.file_size for info in zf.infolist())
+    assert len(expected) > 3
+    for i in range(3):
+        copy = tmp_path / f"copy{i}.xlsx"
+        shutil.copyfile(xlsx, copy)
+        assert gate(copy).parts == expected
+        assert len(gate_module._INFLATED) <= 3
+        assert gate_module._inflated_size[0] <= 2_000 + largest
+        kept = sum(len(key[0]) + len(out) for key, out in gate_module._INFLATED.items())
+        assert kept == gate_module._inflated_size[0]

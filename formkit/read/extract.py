@@ -10,7 +10,7 @@ from formkit.fields import coerce
 from formkit.issues import Issue, make_issue, read_detail
 from formkit.parse import Parsed, ParseError, normalise_label
 from formkit.read.book import Book, RawCell
-from formkit.read.locate import Located, Spot, locate
+from formkit.read.locate import Located, LocatedBy, Spot, locate
 from formkit.read.submission import Draft, FormInfo, Source, Submission
 from formkit.spec import Column, Field, FormSpec, Table
 
@@ -42,6 +42,7 @@ class _Reader:
         self.aliases = aliases
         # Book.sheet's answer (the first sheet of a name), looked up once per name
         self.sheets = {s.name: s for s in reversed(book.sheets)}
+        self.date1904 = book.date1904
 
     def issue(self, issue: Issue) -> None:
         self.sub.issues.append(issue)
@@ -60,24 +61,48 @@ class _Reader:
         choices: tuple[str, ...] = (),
     ) -> Any:
         """Read one cell as the field's type; record its source and any issue."""
-        raw = self.cell(spot)
-        a1 = spot.cell.a1
+        return self.value_at(
+            key, field_id, spec_field, spot.sheet, spot.cell, self.cell(spot), spot.by, choices
+        )
+
+    def value_at(
+        self,
+        key: str,
+        field_id: str,
+        spec_field: Field | Column,
+        sheet: str,
+        cell: Cell,
+        raw: RawCell | None,
+        by: LocatedBy,
+        choices: tuple[str, ...],
+    ) -> Any:
+        """`value` for the cell `cell` of `sheet` holding `raw` (a table reads its cells
+        without a Spot for each)."""
+        a1 = _a1(cell)
+        sources = self.sub.sources
         if raw is None:
-            self.sub.sources[key] = Source(spot.sheet, a1, None, "empty", spot.by)
+            sources[key] = Source(sheet, a1, None, "empty", by)
             return None
-        where: dict[str, Any] = {
-            "field": field_id,
-            "sheet": spot.sheet,
-            "cell": a1,
-            "label": spec_field.label,
-        }
         if raw.error is not None:
-            self.issue(make_issue("cell_error", value=raw.error, error=raw.error, **where))
-            self.sub.sources[key] = Source(spot.sheet, a1, raw.error, "error", spot.by)
+            self.issue(
+                make_issue(
+                    "cell_error",
+                    value=raw.error,
+                    error=raw.error,
+                    **_where(field_id, sheet, a1, spec_field),
+                )
+            )
+            sources[key] = Source(sheet, a1, raw.error, "error", by)
             return None
         if raw.formula is not None and not raw.cached:
-            self.issue(make_issue("formula_not_cached", value=f"={raw.formula}", **where))
-            self.sub.sources[key] = Source(spot.sheet, a1, f"={raw.formula}", "formula", spot.by)
+            self.issue(
+                make_issue(
+                    "formula_not_cached",
+                    value=f"={raw.formula}",
+                    **_where(field_id, sheet, a1, spec_field),
+                )
+            )
+            sources[key] = Source(sheet, a1, f"={raw.formula}", "formula", by)
             return None
         aliases = (
             self.aliases if isinstance(spec_field, Field) and spec_field.choices_from else None
@@ -96,7 +121,7 @@ class _Reader:
                 spec_field.unit,
                 raw.number_format,
                 choices,
-                self.book.date1904,
+                self.date1904,
             )
         )
         try:
@@ -109,20 +134,55 @@ class _Reader:
                     number_format=raw.number_format,
                     choices=choices,
                     aliases=aliases,
-                    date1904=self.book.date1904,
+                    date1904=self.date1904,
                 )
                 if memo_key is not None:
                     if len(_COERCED) >= _COERCED_LIMIT:
                         _COERCED.clear()
                     _COERCED[memo_key] = parsed
         except ParseError as exc:
-            self.issue(make_issue(exc.code, value=raw.value, detail=exc.message, **where))
-            self.sub.sources[key] = Source(spot.sheet, a1, raw.value, "unreadable", spot.by)
+            self.issue(
+                make_issue(
+                    exc.code,
+                    value=value,
+                    detail=exc.message,
+                    **_where(field_id, sheet, a1, spec_field),
+                )
+            )
+            sources[key] = Source(sheet, a1, value, "unreadable", by)
             return None
         for note in parsed.notes:
-            self.issue(make_issue(note.code, value=raw.value, detail=note.message, **where))
-        self.sub.sources[key] = Source(spot.sheet, a1, raw.value, parsed.how, spot.by)
+            self.issue(
+                make_issue(
+                    note.code,
+                    value=value,
+                    detail=note.message,
+                    **_where(field_id, sheet, a1, spec_field),
+                )
+            )
+        sources[key] = Source(sheet, a1, value, parsed.how, by)
         return parsed.value
+
+
+def _where(field_id: str, sheet: str, a1: str, spec_field: Field | Column) -> dict[str, Any]:
+    """What an issue about one cell names (built only when there is an issue)."""
+    return {"field": field_id, "sheet": sheet, "cell": a1, "label": spec_field.label}
+
+
+_A1: dict[Cell, str] = {}
+# a form's cells are the same few hundred in every file; a sheet read by labels elsewhere
+# adds its own: cleared when full, so a worker's memory stays flat
+_A1_LIMIT = 8_192
+
+
+def _a1(cell: Cell) -> str:
+    """`cell.a1`, remembered."""
+    a1 = _A1.get(cell)
+    if a1 is None:
+        if len(_A1) >= _A1_LIMIT:
+            _A1.clear()
+        a1 = _A1[cell] = cell.a1
+    return a1
 
 
 def extract(
@@ -243,49 +303,67 @@ def _table(
     # rows of the original sheet by their values: a copy's identical row is a duplicate
     originals: dict[tuple[Any, ...], str] = {}
     inputs = t.input_columns  # a property that builds its tuple: once, not per row
-    for block in located.blocks.get(t.id, []):
+    table_id = t.id
+    blocks = located.blocks.get(table_id, [])
+    # rows are compared only to find a copied sheet's duplicates
+    compare = any(b.copy for b in blocks)
+    for block in blocks:
+        sheet, by = block.sheet, block.by
+        data = reader.sheets.get(sheet)
+        sheet_cells = data.cells if data is not None else {}
+        # each column with its id and its worksheet column
+        columns = [(col, col.id, block.cols[col.id]) for col in t.columns]
         for i, row in enumerate(block.rows):
             record: dict[str, Any] = {}
             raw_row: dict[str, RawCell | None] = {}
             n = len(records)
-            for col in t.columns:
-                spot = Spot(block.sheet, Cell(row, block.cols[col.id]), block.by)
-                raw_row[col.id] = reader.cell(spot)
+            for col, col_id, col_no in columns:
+                raw = raw_row[col_id] = sheet_cells.get((row, col_no))
                 if col.computed:
                     continue
-                record[col.id] = reader.value(
-                    f"{t.id}[{n}].{col.id}", t.id, col, spot, choices=col.choices
+                cell = Cell(row, col_no)
+                value = record[col_id] = reader.value_at(
+                    f"{table_id}[{n}].{col_id}", table_id, col, sheet, cell, raw, by, col.choices
                 )
-                if col.fixed and t.fixed_rows and i < len(years) and record[col.id] != years[i]:
+                if col.fixed and t.fixed_rows and i < len(years) and value != years[i]:
                     reader.issue(
                         make_issue(
                             "history_year_changed",
-                            field=t.id,
-                            sheet=spot.sheet,
-                            cell=spot.cell.a1,
+                            field=table_id,
+                            sheet=sheet,
+                            cell=cell.a1,
                             label=col.label,
-                            value=record[col.id],
+                            value=value,
                             expected=years[i],
                         )
                     )
-                    record[col.id] = years[i]
-            filled = [c for c in inputs if record.get(c.id) is not None]
-            # a started row needs every column that is not optional ("not in filled", said
-            # without comparing Column dataclasses field by field for every pair)
-            unfilled = [c for c in inputs if not c.optional and record.get(c.id) is None]
-            if filled and unfilled and not t.fixed_rows:
-                missing = "、".join(f"“{c.label}”" for c in unfilled)
-                reader.issue(
-                    make_issue(
-                        "table_row_incomplete",
-                        field=t.id,
-                        sheet=block.sheet,
-                        cell=f"{row}",
-                        label=t.label,
-                        missing=missing,
+                    record[col_id] = years[i]
+            given = [record.get(c.id) for c in inputs]
+            filled = any(v is not None for v in given)
+            if filled and not t.fixed_rows:
+                # a started row needs every column that is not optional
+                unfilled = [
+                    c for c, v in zip(inputs, given, strict=True) if v is None and not c.optional
+                ]
+                if unfilled:
+                    missing = "、".join(f"“{c.label}”" for c in unfilled)
+                    reader.issue(
+                        make_issue(
+                            "table_row_incomplete",
+                            field=t.id,
+                            sheet=block.sheet,
+                            cell=f"{row}",
+                            label=t.label,
+                            missing=missing,
+                        )
                     )
-                )
-            signature = tuple(_same(record.get(c.id)) for c in inputs)
+            if not filled or not compare:
+                # an empty row has nothing to compare; without a copied sheet, nothing
+                # looks the row up again
+                records.append(record)
+                cells.append(raw_row)
+                continue
+            signature = tuple(_same(v) for v in given)
             if any(v is not None for v in signature):
                 if not block.copy:
                     originals.setdefault(signature, f"{block.sheet}!{row}")

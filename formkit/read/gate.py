@@ -339,7 +339,7 @@ def _inspect_zip(data: bytes, limits: Limits, parts: dict[str, bytes]) -> tuple[
             scan = not name.startswith(_UNSCANNED_DIRS) and not name.endswith(_UNSCANNED_EXT)
             extent = extents[info.header_offset]
             if info.file_size <= _WHOLE:
-                whole = _inflate_whole(data, info, scan=scan, extent=extent)
+                whole = _inflated(data, info, scan=scan, extent=extent)
                 if keep_parts:
                     parts[info.filename] = whole
                 if info is workbook:
@@ -601,6 +601,37 @@ def _inflate_checked(
             "truncated", f"{info.filename!r}: {produced}/{info.file_size} bytes or bad CRC"
         )
     return bytes(head)
+
+
+# a part's compressed bytes (and what it declares) -> its checked content: files returned
+# from one template share most of their parts byte for byte (theme, styles, the sheets
+# nobody fills), and each was inflated, summed and scanned again in every file. Only what
+# passed every check is kept, and a part is the same object in every file that has it
+# (what the reader keys by its bytes hashes it once). Bounded in entries and in bytes:
+# cleared when full, so a worker's memory stays flat whatever it reads.
+_INFLATED: dict[tuple[bytes, int, int, int, bool], bytes] = {}
+_INFLATED_LIMIT = 512
+_INFLATED_BYTES = 4 * 1024 * 1024
+_INFLATED_PART = 256 * 1024  # larger parts are not remembered
+_inflated_size = [0]
+
+
+def _inflated(data: bytes, info: zipfile.ZipInfo, *, scan: bool, extent: tuple[int, int]) -> bytes:
+    """`_inflate_whole`, remembered for a small part whose bytes were seen before."""
+    start, end = extent
+    if info.file_size > _INFLATED_PART or end - start > _INFLATED_PART:
+        return _inflate_whole(data, info, scan=scan, extent=extent)
+    raw = data[start:end]
+    key = (raw, info.file_size, info.CRC, info.compress_type, scan)
+    out = _INFLATED.get(key)
+    if out is None:
+        out = _inflate_whole(data, info, scan=scan, extent=extent)
+        if len(_INFLATED) >= _INFLATED_LIMIT or _inflated_size[0] > _INFLATED_BYTES:
+            _INFLATED.clear()
+            _inflated_size[0] = 0
+        _INFLATED[key] = out
+        _inflated_size[0] += len(raw) + len(out)
+    return out
 
 
 def _inflate_whole(

@@ -349,11 +349,18 @@ def _locate_table(
     end = _table_end(data, t, start, shift, name_last)
     skip = {normalise_label(c.label) for c in t.columns} | {normalise_label("续表")}
     rows_found: list[int] = []
+    cells = data.cells
+    col_nos = list(cols.values())
+    first_col = min(col_nos)
     for r in range(start, end + 1):
-        texts = [data.value(r, col) for col in cols.values()]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in texts):
+        for col in col_nos:
+            cell = cells.get((r, col))
+            v = None if cell is None else cell.value
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                break
+        else:
             continue  # blank rows are skipped; row numbers of the others stay true
-        first = _text(data, r, min(cols.values()))
+        first = _text(data, r, first_col)
         if first in skip:
             continue  # the 续表 caption and its repeated header
         rows_found.append(r)
