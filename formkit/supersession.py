@@ -56,7 +56,9 @@ class Candidate:
     keeps one for every file until it decides, at the end)."""
 
     handle: str  # what the caller knows the file by (its path, or its sha256 in the ledger)
-    name: str  # the file name shown in reasons
+    # the file name shown in reasons (`shown`); "" when it is the handle's own, a batch's
+    # path's: its text is not kept twice for every file
+    name: str
     sha256: str
     received: tuple[Any, ...]  # sortable: the ledger's order, or (mtime, path) for a batch
     accepted: bool
@@ -69,6 +71,11 @@ class Candidate:
     annotates: str | None = None  # a feedback copy: sha256 of the file it annotates
     # the period the file reports on (a quarterly form's "2007/第一季度"); None: the round's
     period: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The file name reasons give: `name`, else the handle's own file name."""
+        return self.name or Path(self.handle).name
 
 
 @dataclass(frozen=True, slots=True)  # one for every file of a batch at once
@@ -112,6 +119,7 @@ def candidate(
     reporting unit, the applicant and the 填报日期."""
     roles = spec.roles
     accepted = sub.status == "accepted"
+    shown = name or Path(sub.file).name
     unit = _text(sub.values.get(roles.unit or "")) if accepted else None
     if unit is not None:
         known = reference.unit(unit)
@@ -121,7 +129,7 @@ def candidate(
         day = day.date()
     return Candidate(
         handle=handle,
-        name=name or Path(sub.file).name,
+        name="" if shown == Path(handle).name else shown,
         sha256=sub.sha256,
         received=received,
         accepted=accepted,
@@ -269,7 +277,7 @@ def decide(cands: Iterable[Candidate]) -> dict[str, Decision]:
                 c.handle,
                 "duplicate",
                 winner=seen.handle,
-                reason=file_reason("duplicate", first=seen.name),
+                reason=file_reason("duplicate", first=seen.shown),
             )
             duplicates.append(c.handle)
             continue
@@ -324,7 +332,7 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
             # a feedback copy someone changed but did not re-date: not a newer version
             v.demoted = True
             v.original = versions[original_fp]
-            v.note = file_reason("feedback_not_redated", original=original.name)
+            v.note = file_reason("feedback_not_redated", original=original.shown)
     ranked = sorted(versions.values(), key=_Version.order)
     win = ranked[-1]
     winner = win.first
@@ -342,8 +350,8 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
                 c.handle,
                 "same_version",
                 winner=winner.handle if v is not win else v.first.handle,
-                reason=file_reason("same_version", first=v.first.name)
-                + ("" if v is win else file_reason("same_version_superseded", winner=winner.name)),
+                reason=file_reason("same_version", first=v.first.shown)
+                + ("" if v is win else file_reason("same_version_superseded", winner=winner.shown)),
                 key=key,
             )
         if v is win:
@@ -352,7 +360,7 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
         if v.demoted:
             reason = v.note
         elif c.handle in conflicts:
-            reason = file_reason("same_day", winner=winner.name, day=_day(c.fill_date))
+            reason = file_reason("same_day", winner=winner.shown, day=_day(c.fill_date))
         elif (
             c.fill_date is not None
             and winner.fill_date is not None
@@ -360,12 +368,12 @@ def _decide_group(key: str, members: list[Candidate]) -> dict[str, Decision]:
         ):
             reason = file_reason(
                 "newer_date",
-                winner=winner.name,
+                winner=winner.shown,
                 winner_day=_day(winner.fill_date),
                 day=_day(c.fill_date),
             )
         else:
-            reason = file_reason("received_later", winner=winner.name)
+            reason = file_reason("received_later", winner=winner.shown)
         out[c.handle] = Decision(
             c.handle, "superseded", winner=winner.handle, reason=reason, key=key
         )

@@ -3,6 +3,7 @@ file until the end, and what it lets go of, checked structurally; the output unc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -19,10 +20,12 @@ from formkit.cli import app
 from formkit.cli.check import _handed_over
 from formkit.cli.results import slim
 from formkit.forms import spec_of
+from formkit.issues import Issue
 from formkit.paths import _SEPARATORS, distinct_names, shared_beginning
 from formkit.reference import load_reference
 from formkit.rounds.check import Versions
 from formkit.rounds.report import _write_list
+from formkit.supersession import candidate
 from tests.forms import full_values, write_filled
 
 runner = CliRunner()
@@ -136,3 +139,49 @@ def test_the_table_shortens_names_as_before_without_holding_them(names: list[str
     shortened, shared = _distinct_names_before(names)
     assert shared_beginning(lambda: iter(names)) == shared
     assert distinct_names(names) == (shortened, shared)
+
+
+def test_the_result_table_keeps_one_copy_of_an_issue_and_without_details_no_notes(
+    tmp_path: Path,
+) -> None:
+    """A year's missing national figure is the same note in each of its thousand reports,
+    unpickled with its own copy in each: the table keeps one; without --details it keeps
+    only what it counts or shows (errors, warnings, why refused), not the notes."""
+    sub = check_file(write_filled(tmp_path / "a.xlsx", full_values()))
+
+    def issue(severity: str, message: str, **params: object) -> Issue:
+        return Issue("national_figure_missing", severity, message, params=dict(params))  # type: ignore[arg-type]
+
+    note, warning = issue("info", "没有 2011 年"), issue("warning", "偏高", value=1)
+    a = dataclasses.replace(sub, issues=(note, warning))
+    b = dataclasses.replace(
+        sub, issues=(issue("info", "没有 2011 年"), issue("warning", "偏高", value=1))
+    )
+    one, two = slim(a), slim(b)
+    assert one.issues == two.issues == (note, warning)
+    assert all(x is y for x, y in zip(one.issues, two.issues, strict=True))
+    # equal as issues (params are not compared) but not the same text in English: not shared
+    other = slim(dataclasses.replace(sub, issues=(issue("warning", "偏高", value=1.0),)))
+    assert other.issues[0] is not warning and other.issues[0].params == {"value": 1.0}
+    brief = slim(b, details=False)
+    assert brief.issues == (warning,) and (brief.errors, brief.warnings) == (0, 1)
+    refused = dataclasses.replace(sub, status="rejected", issues=(note, warning))
+    assert slim(refused, details=False).rejection is note  # why refused, whatever its severity
+
+
+def test_a_batch_candidate_does_not_keep_its_file_name_twice(tmp_path: Path) -> None:
+    path = write_filled(tmp_path / "季度数据报表-甲.xlsx", full_values())
+    versions = Versions(load_reference())
+    versions.add(check_file(path))
+    (c,) = versions.cands
+    assert c.handle == str(path) and c.name == ""  # the handle's own name: not kept again
+    assert c.shown == "季度数据报表-甲.xlsx"
+    named = candidate(
+        check_file(path),
+        spec_of(check_file(path)),
+        load_reference(),
+        handle="sha",
+        received=(1,),
+        name="上传的名字.xlsx",
+    )
+    assert named.name == named.shown == "上传的名字.xlsx"

@@ -83,7 +83,7 @@ def check(
         for sub in checked:
             stream.add(sub)
             versions.add(sub)
-            results.append(slim(sub))  # memory stays flat in the number of files
+            results.append(slim(sub, details=details))  # memory flat in the number of files
             progress.advance(task)
         # written into the JSON as they are made, at its end
         stream.files = rows = _noting(versions.rows(), shown)

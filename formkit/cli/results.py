@@ -152,6 +152,10 @@ class Slim(IssueCounts):
 
 
 _FORMS: dict[FormInfo, FormInfo] = {}  # one FormInfo per form, version and year
+# one copy of each issue many files have (a year's missing national figure in each of its
+# thousand reports): each result comes unpickled with its own copies
+_ISSUES: dict[tuple[Any, ...], Issue] = {}
+_ISSUES_LIMIT = 4096
 # one {unit field: unit} per unit: a batch's files come from a few dozen units
 _UNITS: dict[tuple[str, type, Any], dict[str, Any]] = {}
 _UNITS_LIMIT = 4096
@@ -166,9 +170,27 @@ def _unit_values(field: str, value: Any) -> dict[str, Any]:
         return {field: value}
 
 
-def slim(sub: Submission) -> Slim:
-    """The result table's copy of a checked file (see Slim)."""
+def _shared(issue: Issue) -> Issue:
+    """The issue, or an equal one already kept: by the type of its value and its params
+    too (1, 1.0 and True are equal, not the same text; params are not compared)."""
+    if len(_ISSUES) >= _ISSUES_LIMIT:
+        return issue
+    try:
+        params = tuple((k, type(v), v) for k, v in issue.params.items())
+        return _ISSUES.setdefault((issue, type(issue.value), params), issue)
+    except TypeError:  # a value that is not hashable
+        return issue
+
+
+def slim(sub: Submission, *, details: bool = True) -> Slim:
+    """The result table's copy of a checked file (see Slim). `details=False`: only the
+    issues the table without --details counts or shows (its errors, its warnings and why
+    it was refused), not its notes (severity info)."""
     unit_field = spec_of(sub).roles.unit
+    issues = sub.issues
+    if not details:
+        refused = sub.rejection
+        issues = tuple(i for i in issues if i.severity != "info" or i is refused)
     form = _FORMS.setdefault(sub.form, sub.form) if sub.form is not None else None
     return Slim(
         file=sub.file,
@@ -176,7 +198,7 @@ def slim(sub: Submission) -> Slim:
         status=sys.intern(sub.status),
         form=form,
         values=_unit_values(unit_field, sub.values.get(unit_field)) if sub.values else {},
-        issues=sub.issues,
+        issues=tuple(map(_shared, issues)) if issues else (),
         verdict=sys.intern(sub.verdict) if sub.verdict else sub.verdict,
         # the criteria a person must judge still mark the verdict in the table
         criteria=tuple(c for c in sub.criteria if c.get("status") == "manual"),

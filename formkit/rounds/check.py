@@ -39,9 +39,9 @@ class Versions:
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
         self.cands: list[Candidate] = []
-        # one copy of each text many files share (an applicant's name in every quarter's
-        # report, a period in all of its reports): a candidate is kept for every file
-        self._texts: dict[str, str] = {}
+        # one copy of each text (and 填报日期) many files share (an applicant's name in every
+        # quarter's report, a period in all of its reports): a candidate is kept for every file
+        self._texts: dict[Any, Any] = {}
 
     def add(self, sub: Submission) -> None:
         try:
@@ -58,6 +58,7 @@ class Versions:
                 unit=c.unit and same(c.unit, c.unit),
                 applicant=c.applicant and same(c.applicant, c.applicant),
                 period=c.period and same(c.period, c.period),
+                fill_date=c.fill_date and same(c.fill_date, c.fill_date),
             )
         )
 
@@ -68,7 +69,7 @@ class Versions:
         cands, self.cands = self.cands, []
         decisions = decide(cands)
         conflicting = {h for d in decisions.values() for h in d.conflicts}
-        names = {c.handle: c.name for c in cands if c.handle in conflicting}
+        names = {c.handle: c.shown for c in cands if c.handle in conflicting}
         for c in cands:
             d = decisions[c.handle]
             yield {
