@@ -391,14 +391,16 @@ class FileStore(DecisionStore):
 
     def upload_names(self, sha256s: Iterable[str]) -> dict[str, str]:
         """sha256 -> the name the browser sent, for the uploads among `sha256s` (the web
-        page stores uploads under their SHA-256: formkit/web/store.py)."""
+        page stores uploads under their SHA-256: formkit/web/store.py); a query per 500."""
+        shas = list(dict.fromkeys(sha256s))
         out: dict[str, str] = {}
-        for sha in sha256s:
-            row = self.db.execute(
-                "SELECT original_name FROM web_uploads WHERE sha256 = ?", (sha,)
-            ).fetchone()
-            if row is not None:
-                out[sha] = str(row[0])
+        for i in range(0, len(shas), 500):
+            part = shas[i : i + 500]
+            for r in self.db.execute(
+                f"SELECT sha256, original_name FROM web_uploads WHERE sha256 IN ({_marks(part)})",
+                part,
+            ):
+                out[str(r[0])] = str(r[1])
         return out
 
     def current(self, form_id: str | None = None, *, period: str | None = None) -> list[FileRecord]:
@@ -422,13 +424,28 @@ class FileStore(DecisionStore):
 
     def submission(self, record: FileRecord) -> Submission:
         """A recorded file's Submission back from the ledger (values typed by its spec)."""
-        spec = self._spec_of(record.form_id)
-        sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
+        return self._submission(record, self.upload_names([record.sha256]).get(record.sha256))
+
+    def _submission(self, record: FileRecord, given: str | None) -> Submission:
+        """`submission`, with the name the city gave an upload (`upload_names`) looked up."""
+        sub = from_json(record.submission, self._dates_of(record.form_id))
         # shown (in messages naming it, in copies made of it) by the name the city gave it
-        given = self.upload_names([record.sha256]).get(record.sha256)
         name = str(Path(sub.file).with_name(given)) if given else sub.file
         # the bytes on disk, for a name that is not UTF-8
         return dataclasses.replace(sub, path=record.location, file=name)
+
+    def _dates_of(self, form_id: str | None) -> frozenset[str]:
+        """The ids of a form's date fields (what `from_json` types back as dates)."""
+        return frozenset(f.id for f in self._spec_of(form_id).fields if f.type == "date")
+
+    def _records(self, shas: Sequence[str]) -> list[FileRecord]:
+        """The recorded files among `shas`, in that order: a query per 500, not per file."""
+        by_sha: dict[str, FileRecord] = {}
+        for i in range(0, len(shas), 500):
+            part = shas[i : i + 500]
+            for r in self.db.execute(f"SELECT * FROM files WHERE sha256 IN ({_marks(part)})", part):
+                by_sha[r["sha256"]] = record_of(r)
+        return [by_sha[s] for s in shas if s in by_sha]
 
     def across_issues(
         self,
@@ -481,7 +498,9 @@ class FileStore(DecisionStore):
                     histories.setdefault(key, []).append(r["sha256"])
         out: dict[str, list[Issue]] = {}
         for shas in histories.values():
-            history = [self.submission(r) for r in map(self.file, shas) if r is not None]
+            # one subject's files read together: a query, not one per file and its name
+            given = self.upload_names(shas)
+            history = [self._submission(r, given.get(r.sha256)) for r in self._records(shas)]
             for sub, issue in across(history, self.reference):
                 out.setdefault(sub.sha256, []).append(issue)
         return out
