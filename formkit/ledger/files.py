@@ -28,7 +28,7 @@ from formkit.read import READ_FAILED, ReadOptions, Submission, collect_paths
 from formkit.read.submission import from_json
 from formkit.reference import Reference
 from formkit.spec import FormSpec
-from formkit.supersession import Candidate, period_of, sortable_period
+from formkit.supersession import Candidate, period_texts
 
 T = TypeVar("T")
 
@@ -194,7 +194,9 @@ class FileStore(DecisionStore):
         unit = _unit(sub.values.get(roles.unit or ""), self.reference)
         subject = _text(sub.values.get(roles.subject or ""))
         accepted = sub.status == "accepted"
-        period = period_of(sub.values, spec) if accepted else None
+        period, period_key = period_texts(sub.values, spec)
+        if not accepted:
+            period = None
         roster_id, key = self._match(form_id, period, sub.submission_id, unit, subject)
         if first is not None:
             seq, received = first["seq"], first["received_at"]
@@ -251,7 +253,7 @@ class FileStore(DecisionStore):
             "path_bytes": os.fsencode(sub.location),
             "form_id": form_id,
             "period": period,
-            "period_key": sortable_period(sub.values, spec),
+            "period_key": period_key,
             "app_key": app_key,
             "name_link": name_link,
             "disposition": disposition,
@@ -602,7 +604,7 @@ def _text_safe(text: str) -> str:
 
 
 def _name(path: str) -> str:
-    return _text_safe(Path(path).name)
+    return _text_safe(os.path.basename(path.rstrip(os.sep)))  # Path(path).name, cheaper
 
 
 def _safe_doc(doc: dict[str, Any]) -> dict[str, Any]:
