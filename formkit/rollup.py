@@ -456,9 +456,11 @@ def rollup(
 
 
 Read = tuple[dict[str, Any], SummaryData] | str  # (metadata, data), or why it is refused
-# summaries this large in all are read by worker processes: reading takes about 1.3 s of
-# CPU per MB of summary, starting the workers about 1 s (benchmarks/bench_reports.py)
-PARALLEL_BYTES = 2 * 1024 * 1024
+# summaries this large in all are read by worker processes: reading takes about 1.4 s of
+# CPU per MB of summary, forking a worker a few milliseconds (benchmarks/bench_reports.py;
+# from the forkserver, about 1 s: the threshold was 2 MB, and the four provinces' summaries
+# of 10,000 quarterly reports, 1.1 MB, were read one after another)
+PARALLEL_BYTES = 256 * 1024
 
 
 def _size(path: str) -> int:
@@ -485,9 +487,11 @@ def _read_all(todo: list[tuple[str | os.PathLike[str], str, str]], form_id: str)
     if jobs < 2 or sum(_size(item[0]) for item in items) < PARALLEL_BYTES:
         return [_read_one(item) for item in items]
     out: list[Read] = []
-    # forkserver: a worker forked later would start with the provinces read so far in its
-    # address space, against its memory cap
-    with WorkerPool(jobs=jobs, timeout=600, start_method="forkserver") as pool:
+    # forked from this process while it has one thread ("auto"; the forkserver's when
+    # another thread runs: the web server's): both workers start with formkit loaded,
+    # before any summary is read here; only a worker replacing one that crashed starts
+    # with the summaries read so far in its address space (within its memory cap)
+    with WorkerPool(jobs=jobs, timeout=600) as pool:
         for item, read in pool.map(_read_one, items):
             out.append(_read_one(item) if isinstance(read, Failure) else read)
     return out

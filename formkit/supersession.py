@@ -159,6 +159,14 @@ def sortable_period(values: Mapping[str, Any], spec: FormSpec) -> str | None:
     return period.sortable if period is not None and period.complete else None
 
 
+def period_texts(values: Mapping[str, Any], spec: FormSpec) -> tuple[str | None, str | None]:
+    """`period_of` and `sortable_period` of one file at once (its period read once)."""
+    period = Period.of(values, spec)
+    if period is None or not period.complete:
+        return None, None
+    return period.text, period.sortable
+
+
 def _text(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
 

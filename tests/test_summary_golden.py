@@ -14,6 +14,7 @@ import io
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,5 +78,32 @@ def test_rollup_is_unchanged(results: list[Submission], tmp_path: Path) -> None:
         write(path, collect(results, unit=unit))
         paths.append(path)
     result = rollup(paths)
+    result.data.inputs = [p.name for p in paths]
+    _same("rollup.xlsx", build(result.data, national=True))
+
+
+def test_rollup_read_by_worker_processes_is_unchanged(
+    results: list[Submission], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same roll-up with each summary read by a worker process (forked: as the roll-up
+    reads summaries of 256 KB and more in all): the national workbook as before."""
+    import formkit.rollup
+
+    monkeypatch.setattr(formkit.rollup, "PARALLEL_BYTES", 0)
+    read_here: list[str] = []  # what a worker reads stays in the worker's copy
+    real = formkit.rollup.read_summary
+
+    def spy(path: Any, form_id: str | None = None) -> Any:
+        read_here.append(str(path))
+        return real(path, form_id)
+
+    monkeypatch.setattr(formkit.rollup, "read_summary", spy)
+    paths = []
+    for unit in ("江苏省", "四川省"):
+        path = tmp_path / f"{unit}.xlsx"
+        write(path, collect(results, unit=unit))
+        paths.append(path)
+    result = rollup(paths)
+    assert read_here == []  # each read by a worker, none again in this process
     result.data.inputs = [p.name for p in paths]
     _same("rollup.xlsx", build(result.data, national=True))

@@ -9,7 +9,17 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formkit.supersession import Candidate, conflicts, decide, fingerprint, identities
+from formkit.forms import load_form_spec
+from formkit.supersession import (
+    Candidate,
+    conflicts,
+    decide,
+    fingerprint,
+    identities,
+    period_of,
+    period_texts,
+    sortable_period,
+)
 
 D1, D2 = dt.date(2006, 4, 18), dt.date(2006, 4, 25)
 
@@ -188,3 +198,20 @@ def test_a_periodic_forms_files_for_two_periods_are_two_reports_not_two_versions
     assert d["q1"].winner == "q1b" and d["q2"].winner == "q2n"
     ids = identities([q1, q2, q1_new, named])
     assert ids["q1"] == ids["q1b"] != ids["q2"] == ids["q2n"]
+
+
+def test_period_texts_is_period_of_and_sortable_period_at_once() -> None:
+    jidu, once = load_form_spec("kjxm-cxjd-jidu"), load_form_spec("kjxm-cxjd-shenbaoshu")
+    for values in (
+        {"report_year": 2007, "report_quarter": "第二季度"},
+        {"report_year": 2007},  # the period not said in full
+        {},
+    ):
+        assert period_texts(values, jidu) == (
+            period_of(values, jidu),
+            sortable_period(values, jidu),
+        )
+        assert period_texts(values, once) == (None, None)  # a form filed once a round
+    assert period_texts({"report_year": 2007, "report_quarter": "第二季度"}, jidu)[0] == (
+        "2007/第二季度"
+    )

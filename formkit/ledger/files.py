@@ -28,7 +28,7 @@ from formkit.read import READ_FAILED, ReadOptions, Submission, collect_paths
 from formkit.read.submission import from_json
 from formkit.reference import Reference
 from formkit.spec import FormSpec
-from formkit.supersession import Candidate, period_of, sortable_period
+from formkit.supersession import Candidate, period_texts
 
 T = TypeVar("T")
 
@@ -194,7 +194,9 @@ class FileStore(DecisionStore):
         unit = _unit(sub.values.get(roles.unit or ""), self.reference)
         subject = _text(sub.values.get(roles.subject or ""))
         accepted = sub.status == "accepted"
-        period = period_of(sub.values, spec) if accepted else None
+        period, period_key = period_texts(sub.values, spec)
+        if not accepted:
+            period = None
         roster_id, key = self._match(form_id, period, sub.submission_id, unit, subject)
         if first is not None:
             seq, received = first["seq"], first["received_at"]
@@ -251,7 +253,7 @@ class FileStore(DecisionStore):
             "path_bytes": os.fsencode(sub.location),
             "form_id": form_id,
             "period": period,
-            "period_key": sortable_period(sub.values, spec),
+            "period_key": period_key,
             "app_key": app_key,
             "name_link": name_link,
             "disposition": disposition,
@@ -391,14 +393,16 @@ class FileStore(DecisionStore):
 
     def upload_names(self, sha256s: Iterable[str]) -> dict[str, str]:
         """sha256 -> the name the browser sent, for the uploads among `sha256s` (the web
-        page stores uploads under their SHA-256: formkit/web/store.py)."""
+        page stores uploads under their SHA-256: formkit/web/store.py); a query per 500."""
+        shas = list(dict.fromkeys(sha256s))
         out: dict[str, str] = {}
-        for sha in sha256s:
-            row = self.db.execute(
-                "SELECT original_name FROM web_uploads WHERE sha256 = ?", (sha,)
-            ).fetchone()
-            if row is not None:
-                out[sha] = str(row[0])
+        for i in range(0, len(shas), 500):
+            part = shas[i : i + 500]
+            for r in self.db.execute(
+                f"SELECT sha256, original_name FROM web_uploads WHERE sha256 IN ({_marks(part)})",
+                part,
+            ):
+                out[str(r[0])] = str(r[1])
         return out
 
     def current(self, form_id: str | None = None, *, period: str | None = None) -> list[FileRecord]:
@@ -422,13 +426,28 @@ class FileStore(DecisionStore):
 
     def submission(self, record: FileRecord) -> Submission:
         """A recorded file's Submission back from the ledger (values typed by its spec)."""
-        spec = self._spec_of(record.form_id)
-        sub = from_json(record.submission, {f.id for f in spec.fields if f.type == "date"})
+        return self._submission(record, self.upload_names([record.sha256]).get(record.sha256))
+
+    def _submission(self, record: FileRecord, given: str | None) -> Submission:
+        """`submission`, with the name the city gave an upload (`upload_names`) looked up."""
+        sub = from_json(record.submission, self._dates_of(record.form_id))
         # shown (in messages naming it, in copies made of it) by the name the city gave it
-        given = self.upload_names([record.sha256]).get(record.sha256)
         name = str(Path(sub.file).with_name(given)) if given else sub.file
         # the bytes on disk, for a name that is not UTF-8
         return dataclasses.replace(sub, path=record.location, file=name)
+
+    def _dates_of(self, form_id: str | None) -> frozenset[str]:
+        """The ids of a form's date fields (what `from_json` types back as dates)."""
+        return frozenset(f.id for f in self._spec_of(form_id).fields if f.type == "date")
+
+    def _records(self, shas: Sequence[str]) -> list[FileRecord]:
+        """The recorded files among `shas`, in that order: a query per 500, not per file."""
+        by_sha: dict[str, FileRecord] = {}
+        for i in range(0, len(shas), 500):
+            part = shas[i : i + 500]
+            for r in self.db.execute(f"SELECT * FROM files WHERE sha256 IN ({_marks(part)})", part):
+                by_sha[r["sha256"]] = record_of(r)
+        return [by_sha[s] for s in shas if s in by_sha]
 
     def across_issues(
         self,
@@ -481,7 +500,9 @@ class FileStore(DecisionStore):
                     histories.setdefault(key, []).append(r["sha256"])
         out: dict[str, list[Issue]] = {}
         for shas in histories.values():
-            history = [self.submission(r) for r in map(self.file, shas) if r is not None]
+            # one subject's files read together: a query, not one per file and its name
+            given = self.upload_names(shas)
+            history = [self._submission(r, given.get(r.sha256)) for r in self._records(shas)]
             for sub, issue in across(history, self.reference):
                 out.setdefault(sub.sha256, []).append(issue)
         return out
@@ -583,7 +604,7 @@ def _text_safe(text: str) -> str:
 
 
 def _name(path: str) -> str:
-    return _text_safe(Path(path).name)
+    return _text_safe(os.path.basename(path.rstrip(os.sep)))  # Path(path).name, cheaper
 
 
 def _safe_doc(doc: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NamedTuple
 
@@ -165,11 +165,9 @@ def from_json(
             with contextlib.suppress(ValueError):
                 values[key] = dt.date.fromisoformat(values[key][:10])
     form = doc.get("form")
-    located = doc.get("located") or {}
-    sources = {}
-    for key, ref in (doc.get("provenance") or {}).items():
-        sheet, _, cell = str(ref).rpartition("!")
-        sources[key] = Source(sheet, cell, None, "stored", located.get(key, ""))
+    located = dict(doc.get("located") or {})
+    # made when first looked at: most stored files are loaded for their values only
+    sources = StoredSources(doc.get("provenance") or {}, located)
     return Submission(
         file=doc["file"],
         sha256=doc["sha256"],
@@ -179,7 +177,7 @@ def from_json(
         submission_id=doc.get("submission_id"),
         values=values,
         sources=sources,
-        located=dict(doc.get("located") or {}),
+        located=located,
         issues=tuple(
             Issue(
                 code=i["code"],
@@ -200,6 +198,108 @@ def from_json(
         annotates=doc.get("annotates"),
         annotates_values=doc.get("annotates_values"),
     )
+
+
+class StoredSources(dict[str, Source]):
+    """A stored file's `Submission.sources`, made from its stored provenance ("sheet!cell"
+    by key) the first time anything is asked of it: a file loaded from the ledger for its
+    values (the rules across periods, a summary) never makes its hundred Sources. Then an
+    ordinary dict: every way of reading it reads them all."""
+
+    def __init__(self, provenance: Mapping[str, Any], located: Mapping[str, str]) -> None:
+        super().__init__()
+        self._stored: tuple[Mapping[str, Any], Mapping[str, str]] | None = (provenance, located)
+
+    def _made(self) -> StoredSources:
+        if self._stored is not None:
+            provenance, located = self._stored
+            self._stored = None
+            new = tuple.__new__  # Source(...) without its __new__'s Python frame
+            for key, ref in provenance.items():
+                sheet, _, cell = str(ref).rpartition("!")
+                dict.__setitem__(
+                    self, key, new(Source, (sheet, cell, None, "stored", located.get(key, "")))
+                )
+        return self
+
+    # every method of dict that reads or changes it makes the Sources first (dict(),
+    # {**d} and json read a dict subclass through keys/items/__iter__ and __getitem__)
+    def __getitem__(self, key: str) -> Source:
+        return dict.__getitem__(self._made(), key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict.get(self._made(), key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self._made(), key)
+
+    def __iter__(self) -> Iterator[str]:
+        return dict.__iter__(self._made())
+
+    def __reversed__(self) -> Iterator[str]:
+        return dict.__reversed__(self._made())
+
+    def __len__(self) -> int:
+        return dict.__len__(self._made())
+
+    def __bool__(self) -> bool:
+        return dict.__len__(self._made()) > 0
+
+    def keys(self) -> Any:
+        return dict.keys(self._made())
+
+    def values(self) -> Any:
+        return dict.values(self._made())
+
+    def items(self) -> Any:
+        return dict.items(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredSources):
+            other._made()
+        return dict.__eq__(self._made(), other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self._made())
+
+    def copy(self) -> dict[str, Source]:
+        return dict(dict.items(self._made()))
+
+    def __or__(self, other: Any) -> Any:
+        return dict.__or__(self.copy(), other)
+
+    def __ror__(self, other: Any) -> Any:
+        return dict.__or__(dict(other), self.copy())
+
+    def __reduce__(self) -> Any:
+        return (dict, (self.copy(),))
+
+    def __setitem__(self, key: str, value: Source) -> None:
+        dict.__setitem__(self._made(), key, value)
+
+    def __delitem__(self, key: str) -> None:
+        dict.__delitem__(self._made(), key)
+
+    def pop(self, *args: Any) -> Any:
+        return dict.pop(self._made(), *args)
+
+    def popitem(self) -> tuple[str, Source]:
+        return dict.popitem(self._made())
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        return dict.setdefault(self._made(), key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        dict.update(self._made(), *args, **kwargs)
+
+    def clear(self) -> None:
+        self._stored = None
+        dict.clear(self)
 
 
 def values_json(values: dict[str, Any]) -> dict[str, Any]:
