@@ -365,6 +365,7 @@ def empty_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
     gated these very parts)."""
     monkeypatch.setattr(gate_module, "_INFLATED", {})
     monkeypatch.setattr(gate_module, "_inflated_size", [0])
+    monkeypatch.setattr(gate_module, "_INFLATED_AGAIN", set())
 
 
 @pytest.mark.usefixtures("empty_inflated")
@@ -416,3 +417,24 @@ def test_the_remembered_parts_are_bounded(
         assert gate_module._inflated_size[0] <= 2_000 + largest
         kept = sum(len(key[0]) + len(out) for key, out in gate_module._INFLATED.items())
         assert kept == gate_module._inflated_size[0]
+
+
+def test_a_trim_keeps_only_the_parts_asked_for_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    def key(raw: bytes) -> tuple[bytes, int, int, int, bool]:
+        return (raw, 1, 0, zipfile.ZIP_DEFLATED, True)
+
+    remembered = {key(b"theme"): b"T" * 10, key(b"own1"): b"1", key(b"own2"): b"2"}
+    monkeypatch.setattr(gate_module, "_INFLATED", dict(remembered))
+    monkeypatch.setattr(gate_module, "_INFLATED_AGAIN", {key(b"theme"), key(b"gone")})
+    monkeypatch.setattr(gate_module, "_inflated_size", [99])
+    monkeypatch.setattr(gate_module, "_INFLATED_LIMIT", 4)
+    monkeypatch.setattr(gate_module, "_INFLATED_BYTES", 100)
+    gate_module._trim_inflated()
+    kept = dict(gate_module._INFLATED)
+    assert kept == {key(b"theme"): b"T" * 10}
+    assert gate_module._inflated_size == [15] and not gate_module._INFLATED_AGAIN
+    # what was asked for again is more than half the bound: nothing is kept
+    monkeypatch.setattr(gate_module, "_INFLATED_AGAIN", {key(b"theme")})
+    monkeypatch.setattr(gate_module, "_INFLATED_BYTES", 20)
+    gate_module._trim_inflated()
+    assert not gate_module._INFLATED and gate_module._inflated_size == [0]

@@ -607,11 +607,15 @@ def _inflate_checked(
 # from one template share most of their parts byte for byte (theme, styles, the sheets
 # nobody fills), and each was inflated, summed and scanned again in every file. Only what
 # passed every check is kept, and a part is the same object in every file that has it
-# (what the reader keys by its bytes hashes it once). Bounded in entries and in bytes:
-# cleared when full, so a worker's memory stays flat whatever it reads.
+# (what the reader keys by its bytes hashes it once). Bounded in entries and in bytes, so
+# that a worker's memory stays flat whatever it reads: a file's own parts (its filled
+# sheets, its strings) never repeat and fill it, 1 MB in some 25 files; when full, the
+# parts asked for again since the last time are kept (at most half the bound, else none)
+# and the rest let go of.
 _INFLATED: dict[tuple[bytes, int, int, int, bool], bytes] = {}
-_INFLATED_LIMIT = 512
-_INFLATED_BYTES = 4 * 1024 * 1024
+_INFLATED_AGAIN: set[tuple[bytes, int, int, int, bool]] = set()
+_INFLATED_LIMIT = 256
+_INFLATED_BYTES = 1024 * 1024
 _INFLATED_PART = 256 * 1024  # larger parts are not remembered
 _inflated_size = [0]
 
@@ -624,14 +628,28 @@ def _inflated(data: bytes, info: zipfile.ZipInfo, *, scan: bool, extent: tuple[i
     raw = data[start:end]
     key = (raw, info.file_size, info.CRC, info.compress_type, scan)
     out = _INFLATED.get(key)
-    if out is None:
-        out = _inflate_whole(data, info, scan=scan, extent=extent)
-        if len(_INFLATED) >= _INFLATED_LIMIT or _inflated_size[0] > _INFLATED_BYTES:
-            _INFLATED.clear()
-            _inflated_size[0] = 0
-        _INFLATED[key] = out
-        _inflated_size[0] += len(raw) + len(out)
+    if out is not None:
+        _INFLATED_AGAIN.add(key)
+        return out
+    out = _inflate_whole(data, info, scan=scan, extent=extent)
+    if len(_INFLATED) >= _INFLATED_LIMIT or _inflated_size[0] > _INFLATED_BYTES:
+        _trim_inflated()
+    _INFLATED[key] = out
+    _inflated_size[0] += len(raw) + len(out)
     return out
+
+
+def _trim_inflated() -> None:
+    """Keep the parts asked for again since the last trim, if they are at most half the
+    bound; let go of the rest."""
+    kept = {key: _INFLATED[key] for key in _INFLATED_AGAIN if key in _INFLATED}
+    size = sum(len(key[0]) + len(out) for key, out in kept.items())
+    if len(kept) * 2 > _INFLATED_LIMIT or size * 2 > _INFLATED_BYTES:
+        kept, size = {}, 0
+    _INFLATED.clear()
+    _INFLATED.update(kept)
+    _INFLATED_AGAIN.clear()
+    _inflated_size[0] = size
 
 
 def _inflate_whole(
