@@ -457,10 +457,11 @@ def rollup(
 
 Read = tuple[dict[str, Any], SummaryData] | str  # (metadata, data), or why it is refused
 # summaries this large in all are read by worker processes: reading takes about 1.4 s of
-# CPU per MB of summary, forking a worker a few milliseconds (benchmarks/bench_reports.py;
-# from the forkserver, about 1 s: the threshold was 2 MB, and the four provinces' summaries
-# of 10,000 quarterly reports, 1.1 MB, were read one after another)
-PARALLEL_BYTES = 256 * 1024
+# CPU per MB of summary, forking a worker a few milliseconds. Not lower: the four
+# provinces' summaries of 10,000 quarterly reports (1.1 MB) read by two forked workers took
+# 10-20% more CPU in all and, on the shared two-core machine (load average 5-7), longer
+# than in this process (benchmarks/README.md, session 9)
+PARALLEL_BYTES = 2 * 1024 * 1024
 
 
 def _size(path: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import operator
 import pickle
 from typing import Any
@@ -52,6 +53,7 @@ READS = {
     "setitem": lambda s: (s.__setitem__("x", EAGER["odd"]), len(s))[1] == 4,
     "update": lambda s: (s.update(y=EAGER["odd"]), len(s))[1] == 4,
     "setdefault": lambda s: s.setdefault("province") == EAGER["province"],
+    "json of dict()": lambda s: json.loads(json.dumps(dict(s))) == json.loads(json.dumps(EAGER)),
 }
 
 
@@ -72,3 +74,9 @@ def test_a_copy_of_the_submission_and_an_equal_one() -> None:
     cleared.clear()
     assert cleared == {} and len(cleared) == 0
     assert from_json(DOC).to_json()["provenance"] == {k: v.ref for k, v in EAGER.items()}
+
+
+def test_asdict_copies_the_sources() -> None:
+    sub = from_json(DOC)
+    assert dataclasses.asdict(sub)["sources"] == EAGER
+    assert sub.sources == EAGER

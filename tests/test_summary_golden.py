@@ -85,8 +85,8 @@ def test_rollup_is_unchanged(results: list[Submission], tmp_path: Path) -> None:
 def test_rollup_read_by_worker_processes_is_unchanged(
     results: list[Submission], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same roll-up with each summary read by a worker process (forked: as the roll-up
-    reads summaries of 256 KB and more in all): the national workbook as before."""
+    """The same roll-up with each summary read by a worker process (forked, as the roll-up
+    reads summaries of 2 MB and more in all): the national workbook as before."""
     import formkit.rollup
 
     monkeypatch.setattr(formkit.rollup, "PARALLEL_BYTES", 0)

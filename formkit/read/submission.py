@@ -204,11 +204,17 @@ class StoredSources(dict[str, Source]):
     """A stored file's `Submission.sources`, made from its stored provenance ("sheet!cell"
     by key) the first time anything is asked of it: a file loaded from the ledger for its
     values (the rules across periods, a summary) never makes its hundred Sources. Then an
-    ordinary dict: every way of reading it reads them all."""
+    ordinary dict: every way of reading it reads them all (but `json.dumps`, which takes a
+    dict's size without asking: dump `dict(sources)`). Without `located`, made as a dict is
+    made (`dataclasses.asdict` makes its copy so)."""
 
-    def __init__(self, provenance: Mapping[str, Any], located: Mapping[str, str]) -> None:
-        super().__init__()
-        self._stored: tuple[Mapping[str, Any], Mapping[str, str]] | None = (provenance, located)
+    def __init__(self, provenance: Any = (), located: Mapping[str, str] | None = None) -> None:
+        self._stored: tuple[Mapping[str, Any], Mapping[str, str]] | None = None
+        if located is None:
+            super().__init__(provenance)
+        else:
+            super().__init__()
+            self._stored = (provenance, located)
 
     def _made(self) -> StoredSources:
         if self._stored is not None:
