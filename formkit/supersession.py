@@ -197,16 +197,25 @@ def identities(cands: Iterable[Candidate]) -> dict[str, str]:
     """handle -> application identity, name-only files joined to a unique id's application."""
     cands = list(cands)
     out: dict[str, str] = {}
-    by_name: dict[str, set[str]] = defaultdict(set)
+    wanted: set[str] = set()  # the name keys of the files without an id
     for c in cands:
         ident = _identity(c)
         if ident is None:
             ident = f"file:{c.handle}"  # nothing says it is the same application as another
         out[c.handle] = ident
+        if ident.startswith("name:"):
+            wanted.add(ident.removeprefix("name:"))
+    # the applications with an id under each of those name keys (only those: a batch's
+    # check decides for all of its files at once, at its peak of memory)
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for c in cands if wanted else ():
+        ident = _identity(c) or f"file:{c.handle}"
         nk = name_key(c.unit, c.applicant)
         if nk and not ident.startswith("name:"):
-            by_name[nk + (f"@{c.period}" if c.period else "")].add(ident)
-    for c in cands:
+            key = nk + (f"@{c.period}" if c.period else "")
+            if key in wanted:
+                by_name[key].add(ident)
+    for c in cands if wanted else ():
         ident = out[c.handle]
         if ident.startswith("name:"):
             owners = by_name.get(ident.removeprefix("name:"), set())

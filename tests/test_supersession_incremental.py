@@ -26,7 +26,15 @@ from hypothesis import strategies as st
 from formkit.distribute import RosterRow, locked_fields, parse_period
 from formkit.forms import load_form_spec
 from formkit.ledger import MIGRATIONS, Ledger
-from formkit.supersession import Candidate, decide, links, neighbourhood
+from formkit.supersession import (
+    Candidate,
+    _identity,
+    decide,
+    identities,
+    links,
+    name_key,
+    neighbourhood,
+)
 from formkit.template import build_template
 from tests.report_forms import JIDU, jidu_values
 
@@ -72,6 +80,34 @@ def finder(known: list[Candidate]) -> Any:
         return [c for c in known if links(c)[0] in idents or links(c)[1] in names]
 
     return find
+
+
+def _identities_before(cands: list[Candidate]) -> dict[str, str]:
+    """formkit.supersession.identities as it was (a name index of every file with an id,
+    before it built one only for the names of files without one): the reference."""
+    out: dict[str, str] = {}
+    by_name: dict[str, set[str]] = {}
+    for c in cands:
+        ident = _identity(c) or f"file:{c.handle}"
+        out[c.handle] = ident
+        nk = name_key(c.unit, c.applicant)
+        if nk and not ident.startswith("name:"):
+            by_name.setdefault(nk + (f"@{c.period}" if c.period else ""), set()).add(ident)
+    for c in cands:
+        ident = out[c.handle]
+        if ident.startswith("name:"):
+            owners = by_name.get(ident.removeprefix("name:"), set())
+            if len(owners) == 1:
+                out[c.handle] = next(iter(owners))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(files())
+def test_a_file_without_an_id_joins_the_same_application_as_before(
+    cands: list[Candidate],
+) -> None:
+    assert identities(cands) == _identities_before(cands)
 
 
 def test_a_new_file_finds_its_neighbours_by_its_name_link_alone() -> None:
