@@ -209,7 +209,7 @@ def identities(cands: Iterable[Candidate]) -> dict[str, str]:
     # check decides for all of its files at once, at its peak of memory)
     by_name: dict[str, set[str]] = defaultdict(set)
     for c in cands if wanted else ():
-        ident = _identity(c) or f"file:{c.handle}"
+        ident = out[c.handle]
         nk = name_key(c.unit, c.applicant)
         if nk and not ident.startswith("name:"):
             key = nk + (f"@{c.period}" if c.period else "")

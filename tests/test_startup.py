@@ -35,9 +35,15 @@ finally:
 
 def loaded(tmp_path: Path, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
     names = tmp_path / "modules.txt"
+    done = _python(tmp_path, WRAPPER, str(names), *args)
+    return set(names.read_text().split()), done
+
+
+def _python(tmp_path: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -c code args` on this tree, in tmp_path, at 80 columns without colours."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "NO_COLOR": "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", WRAPPER, str(names), *args],
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -45,7 +51,6 @@ def loaded(tmp_path: Path, *args: str) -> tuple[set[str], subprocess.CompletedPr
         check=False,
         timeout=120,
     )
-    return set(names.read_text().split()), done
 
 
 NOT_FOR_CHECK = [
@@ -176,16 +181,7 @@ def test_the_process_ends_with_its_objects_out_of_the_collectors_reach(tmp_path:
         "runpy.run_module('formkit', run_name='__main__', alter_sys=True)\n"
     )
     out = tmp_path / "out.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "NO_COLOR": "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", probe, "check", "-j", "1", "--json", str(out), str(SAMPLE)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-        timeout=120,
-    )
+    done = _python(tmp_path, probe, "check", "-j", "1", "--json", str(out), str(SAMPLE))
     assert done.returncode == 0, done.stderr
     frozen = re.search(r"frozen (\d+)", done.stderr)
     assert frozen and int(frozen.group(1)) > 10_000  # the imports' objects, frozen at exit

@@ -70,13 +70,19 @@ def test_national_view_is_unchanged(results: list[Submission]) -> None:
     _same("national-build.xlsx", build(collect(results), national=True))
 
 
-def test_rollup_is_unchanged(results: list[Submission], tmp_path: Path) -> None:
-    """Two provinces' summaries rolled up: the national workbook as before."""
+def _two_provinces(results: list[Submission], tmp_path: Path) -> list[Path]:
+    """江苏省's and 四川省's summaries of the same files, written to tmp_path."""
     paths = []
     for unit in ("江苏省", "四川省"):
         path = tmp_path / f"{unit}.xlsx"
         write(path, collect(results, unit=unit))
         paths.append(path)
+    return paths
+
+
+def test_rollup_is_unchanged(results: list[Submission], tmp_path: Path) -> None:
+    """Two provinces' summaries rolled up: the national workbook as before."""
+    paths = _two_provinces(results, tmp_path)
     result = rollup(paths)
     result.data.inputs = [p.name for p in paths]
     _same("rollup.xlsx", build(result.data, national=True))
@@ -98,11 +104,7 @@ def test_rollup_read_by_worker_processes_is_unchanged(
         return real(path, form_id)
 
     monkeypatch.setattr(formkit.rollup, "read_summary", spy)
-    paths = []
-    for unit in ("江苏省", "四川省"):
-        path = tmp_path / f"{unit}.xlsx"
-        write(path, collect(results, unit=unit))
-        paths.append(path)
+    paths = _two_provinces(results, tmp_path)
     result = rollup(paths)
     assert read_here == []  # each read by a worker, none again in this process
     result.data.inputs = [p.name for p in paths]
